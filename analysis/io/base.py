@@ -1,0 +1,83 @@
+"""What every reader returns: runs, samples and its part of the import log.
+
+A reader knows its format and nothing else. It never raises for a bad row: it
+logs the row (``failed`` with a reason, or ``not_a_run``) and goes on. It raises
+:class:`~analysis.errors.RunlogError` only when the file as a whole cannot be
+read; the loader then logs the file as ``failed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import schema
+
+
+def log_row(
+    source_file: str | Path,
+    status: str,
+    reason: str = "",
+    *,
+    row: int | None = None,
+    activity_id: str | None = None,
+    source: str | None = None,
+) -> dict:
+    """One import-log entry. ``row`` uses spreadsheet numbering (header = 1)."""
+    if status not in schema.STATUSES:
+        raise ValueError(f"unknown import status {status!r}")
+    return {
+        "source_file": str(source_file),
+        "row": row,
+        "status": status,
+        "reason": " ".join(str(reason).split()),
+        "activity_id": activity_id,
+        "source": source,
+    }
+
+
+@dataclass
+class ReadResult:
+    """Canonical frames read from one or more inputs.
+
+    Attributes
+    ----------
+    runs : DataFrame
+        Canonical runs frame (index ``activity_id``).
+    samples : DataFrame
+        Canonical samples frame (long; may be empty).
+    log : DataFrame
+        Import log: every file and every row given, with its status.
+    """
+
+    runs: pd.DataFrame = field(default_factory=schema.empty_runs)
+    samples: pd.DataFrame = field(default_factory=schema.empty_samples)
+    log: pd.DataFrame = field(default_factory=schema.empty_import_log)
+
+    @classmethod
+    def build(cls, runs=None, samples=None, log_rows=None) -> ReadResult:
+        """Coerce plain records/frames into canonical frames."""
+        runs_df = schema.empty_runs() if runs is None or len(runs) == 0 else schema.coerce_runs(runs)
+        if samples is None or len(samples) == 0:
+            samples_df = schema.empty_samples()
+        else:
+            samples_df = schema.coerce_samples(samples)
+        log_df = schema.coerce_import_log(pd.DataFrame(list(log_rows or []), columns=list(schema.IMPORT_LOG_DTYPES)))
+        return cls(runs_df, samples_df, log_df)
+
+    @staticmethod
+    def concat(results: list[ReadResult]) -> ReadResult:
+        """Stack several results (no de-duplication here)."""
+        results = [r for r in results if r is not None]
+        if not results:
+            return ReadResult()
+        runs = [r.runs for r in results if len(r.runs)]
+        samples = [r.samples for r in results if len(r.samples)]
+        logs = [r.log for r in results if len(r.log)]
+        return ReadResult(
+            schema.coerce_runs(pd.concat(runs)) if runs else schema.empty_runs(),
+            schema.coerce_samples(pd.concat(samples, ignore_index=True)) if samples else schema.empty_samples(),
+            schema.coerce_import_log(pd.concat(logs, ignore_index=True)) if logs else schema.empty_import_log(),
+        )

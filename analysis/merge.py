@@ -1,0 +1,206 @@
+"""One run, once: de-duplication and merging of runs read from several inputs.
+
+Rules (issue [A] item 7 and issue [C] item 5):
+
+* The same file given twice yields the same ``activity_id`` (ids are content
+  hashes or the platform's own ids); the second is ``duplicate``.
+* Two runs of the **same source kind** starting within 60 s with distances
+  within 2 % are the same run: the later-read one is ``duplicate``.
+* Two runs of **different sources** starting within 2 min with distances within
+  3 % are the same run seen twice (a Strava export and the watch's FIT file):
+  they become one run whose fields are combined, and the other is logged
+  ``duplicate`` with the id of the run it joined.
+
+Which value wins where both sources have one: identity, gear, RPE, name and
+description come from the platform export (Strava, then Garmin); times,
+distance, heart rate, cadence and elevation from the device file (FIT, then
+TCX, GPX); the local ``date`` from a source that knows the run's own UTC
+offset (FIT, Garmin) before one that relied on a configured zone. Samples are
+kept once, from the source that has them, re-keyed to the surviving id.
+
+Written by hand: matching by time and distance tolerance across sources is
+specific to this problem; ``pandas.merge_asof`` pairs each row with one
+neighbour only and cannot express "same run" across several candidates.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import schema
+from analysis.io.base import ReadResult
+
+SAME_SOURCE_START_S = 60.0
+SAME_SOURCE_DISTANCE_FRAC = 0.02
+CROSS_SOURCE_START_S = 120.0
+CROSS_SOURCE_DISTANCE_FRAC = 0.03
+
+#: who names the run (its id) and gives gear, RPE and titles
+PLATFORM_PRIORITY = ("strava", "garmin_json", "garmin_csv", "csv", "fit", "tcx", "gpx")
+#: who gives measured values (distance, times, HR, cadence, elevation)
+DEVICE_PRIORITY = ("fit", "tcx", "gpx", "garmin_json", "garmin_csv", "strava", "csv")
+#: who knows the runner's local date best
+DATE_PRIORITY = ("fit", "garmin_json", "garmin_csv", "tcx", "gpx", "strava", "csv")
+
+PLATFORM_FIELDS = ("name", "description", "gear_id", "gear_name", "rpe", "sport")
+DEVICE_FIELDS = (
+    "start_time",
+    "distance_m",
+    "moving_time_s",
+    "elapsed_time_s",
+    "avg_heart_rate_bpm",
+    "avg_cadence_spm",
+    "elevation_gain_m",
+)
+
+
+def _rank(source, order: tuple[str, ...]) -> int:
+    return order.index(source) if source in order else len(order)
+
+
+def _same_run(a: pd.Series, b: pd.Series) -> str | None:
+    """Why two runs are one run (a reason string), or None."""
+    if pd.isna(a["start_time"]) or pd.isna(b["start_time"]):
+        return None
+    dt = abs((a["start_time"] - b["start_time"]).total_seconds())
+    da, db = a["distance_m"], b["distance_m"]
+    if pd.isna(da) or pd.isna(db):
+        frac = 0.0 if (pd.isna(da) and pd.isna(db)) else None
+    else:
+        top = max(float(da), float(db))
+        frac = 0.0 if top == 0 else abs(float(da) - float(db)) / top
+    if frac is None:
+        return None
+    same_kind = a["source"] == b["source"]
+    max_dt = SAME_SOURCE_START_S if same_kind else CROSS_SOURCE_START_S
+    max_frac = SAME_SOURCE_DISTANCE_FRAC if same_kind else CROSS_SOURCE_DISTANCE_FRAC
+    if dt <= max_dt and frac <= max_frac:
+        return f"start {dt:.0f} s apart, distance {100 * frac:.1f} % apart"
+    return None
+
+
+def _combine(group: list[pd.Series]) -> pd.Series:
+    """Combine the rows of one run by the priority tables above."""
+    by_platform = sorted(group, key=lambda r: _rank(r["source"], PLATFORM_PRIORITY))
+    out = by_platform[0].copy()
+    for fields, order in ((PLATFORM_FIELDS, PLATFORM_PRIORITY), (DEVICE_FIELDS, DEVICE_PRIORITY)):
+        ranked = sorted(group, key=lambda r, o=order: _rank(r["source"], o))
+        for col in fields:
+            for r in ranked:
+                if not pd.isna(r[col]):
+                    out[col] = r[col]
+                    break
+    ranked = sorted(group, key=lambda r: _rank(r["source"], DATE_PRIORITY))
+    for r in ranked:
+        if not pd.isna(r["date"]):
+            out["date"] = r["date"]
+            break
+    return out
+
+
+def merge_duplicates(result: ReadResult) -> ReadResult:
+    """Collapse repeated runs; mark the extra ones ``duplicate`` in the log.
+
+    Parameters
+    ----------
+    result : ReadResult
+        Runs, samples and log as read, possibly with repeated ``activity_id``
+        values (the same file given twice) and the same run from several sources.
+
+    Returns
+    -------
+    ReadResult
+        Each run once; the log's counts still add up to everything given.
+    """
+    runs = result.runs
+    log = result.log.copy()
+    samples = result.samples
+    if runs.empty:
+        return ReadResult(runs, samples, log)
+
+    # 1. the same id twice: the same file (or export row) given twice
+    ids = runs.index.to_series()
+    repeated = ids.duplicated(keep="first").to_numpy()
+    runs = runs[~repeated]
+    _mark_repeats(log)
+    if len(samples):
+        samples = samples.drop_duplicates(subset=["activity_id", "time"], keep="first")
+
+    # 2. the same run seen twice, by start time and distance
+    order = runs.sort_values("start_time", kind="stable")
+    rows = [order.iloc[i] for i in range(len(order))]
+    groups: list[list[pd.Series]] = []
+    reasons: dict[str, tuple[str, str]] = {}
+    open_groups: list[list[pd.Series]] = []
+    for row in rows:
+        placed = False
+        if not pd.isna(row["start_time"]):
+            open_groups = [
+                g
+                for g in open_groups
+                if (row["start_time"] - g[0]["start_time"]).total_seconds() <= CROSS_SOURCE_START_S
+            ]
+            for g in open_groups:
+                why = _same_run(g[0], row)
+                if why:
+                    g.append(row)
+                    reasons[str(row.name)] = (str(g[0].name), why)
+                    placed = True
+                    break
+        if not placed:
+            g = [row]
+            groups.append(g)
+            if not pd.isna(row["start_time"]):
+                open_groups.append(g)
+
+    kept = []
+    rename: dict[str, str] = {}
+    joined: dict[str, str] = {}
+    for g in groups:
+        if len(g) == 1:
+            kept.append(g[0])
+            continue
+        combined = _combine(g)
+        survivor = str(combined.name)
+        kept.append(combined)
+        with_samples = [str(r.name) for r in g if len(samples) and (samples["activity_id"] == r.name).any()]
+        keep_samples_of = survivor if survivor in with_samples else (with_samples[0] if with_samples else None)
+        for r in g:
+            rid = str(r.name)
+            if rid == survivor:
+                continue
+            _first, why = reasons.get(rid, reasons.get(survivor, (survivor, "same run")))
+            joined[rid] = f"same run as {survivor} ({why}); fields merged into it"
+        if keep_samples_of is not None:
+            rename[keep_samples_of] = survivor
+            for rid in with_samples:
+                if rid != keep_samples_of:
+                    rename[rid] = None  # drop
+    merged = pd.DataFrame(kept)
+    merged.index.name = "activity_id"
+    merged = schema.coerce_runs(merged).sort_values("start_time", kind="stable")
+
+    if joined:
+        mask = log["activity_id"].isin(list(joined)) & (log["status"] == "imported")
+        log.loc[mask, "status"] = "duplicate"
+        log.loc[mask, "reason"] = log.loc[mask, "activity_id"].map(joined)
+    if rename and len(samples):
+        drop = [k for k, v in rename.items() if v is None]
+        samples = samples[~samples["activity_id"].isin(drop)].copy()
+        moves = {k: v for k, v in rename.items() if v is not None and k != v}
+        if moves:
+            samples["activity_id"] = samples["activity_id"].replace(moves)
+        samples = samples.reset_index(drop=True)
+    return ReadResult(merged, samples, schema.coerce_import_log(log))
+
+
+def _mark_repeats(log: pd.DataFrame) -> None:
+    """In place: a second 'imported' log row for an id already imported -> duplicate."""
+    imported = log["status"] == "imported"
+    has_id = log["activity_id"].notna()
+    seen = log.loc[imported & has_id, "activity_id"]
+    rep = seen.duplicated(keep="first")
+    idx = rep[rep].index
+    if len(idx):
+        log.loc[idx, "status"] = "duplicate"
+        log.loc[idx, "reason"] = "same activity as " + log.loc[idx, "activity_id"] + " (given twice)"

@@ -1,0 +1,291 @@
+"""Canonical frames: the contract every reader returns (DESIGN.md, "Canonical frames").
+
+Units live in column names. Times are timezone-aware UTC; ``date`` is the
+runner's local calendar date, held as a naive ``datetime64[ns]`` at midnight so
+that it groups, resamples and joins like any pandas date. Missing is NA, never 0.
+
+Dtypes
+------
+* runs, pain, shoes, import log: pandas nullable dtypes (``Float64``, ``Int64``,
+  ``string``, ``boolean``), so that a missing heart rate stays ``<NA>``.
+* samples: plain ``float64`` with NaN for missing. A runner's archive holds
+  millions of per-second rows; numpy floats keep them compact and fast, and NaN
+  is pandas' NA for floats.
+
+Each ``coerce_*`` function takes any frame with (a subset of) the canonical
+columns, adds the missing ones as NA, casts dtypes and orders the columns;
+extra columns are kept after the canonical ones. Each ``validate_*`` function
+raises :class:`~analysis.errors.RunlogError` naming the offending column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import RunlogError
+
+UTC_TIME = "datetime64[ns, UTC]"
+LOCAL_DATE = "datetime64[ns]"
+
+#: runs frame (index ``activity_id``). ``shoe_rule`` and ``description`` are
+#: runlog's own additions: which footwear rule decided the shoe, and the
+#: activity's free text (used by the keyword rule).
+RUNS_DTYPES: dict[str, str] = {
+    "start_time": UTC_TIME,
+    "date": LOCAL_DATE,
+    "sport": "string",
+    "name": "string",
+    "description": "string",
+    "distance_m": "Float64",
+    "moving_time_s": "Float64",
+    "elapsed_time_s": "Float64",
+    "avg_heart_rate_bpm": "Float64",
+    "avg_cadence_spm": "Float64",
+    "elevation_gain_m": "Float64",
+    "rpe": "Float64",
+    "gear_id": "string",
+    "gear_name": "string",
+    "shoe_class": "string",
+    "minimalist_index": "Float64",
+    "shoe_rule": "string",
+    "source": "string",
+    "source_file": "string",
+}
+
+#: samples frame (long, one row per record). Positions only on request.
+SAMPLES_DTYPES: dict[str, str] = {
+    "activity_id": "string",
+    "time": UTC_TIME,
+    "elapsed_s": "float64",
+    "distance_m": "float64",
+    "speed_mps": "float64",
+    "heart_rate_bpm": "float64",
+    "cadence_spm": "float64",
+    "stance_time_ms": "float64",
+    "vertical_oscillation_mm": "float64",
+    "step_length_mm": "float64",
+    "vertical_ratio_pct": "float64",
+    "altitude_m": "float64",
+}
+POSITION_COLUMNS: tuple[str, str] = ("latitude_deg", "longitude_deg")
+
+PAIN_DTYPES: dict[str, str] = {
+    "date": LOCAL_DATE,
+    "time_of_day": "string",
+    "region": "string",
+    "side": "string",
+    "pain": "Int64",
+    "activity_id": "string",
+    "notes": "string",
+}
+TIMES_OF_DAY: tuple[str, ...] = ("morning", "during", "after")
+REGIONS: tuple[str, ...] = ("plantar", "achilles", "patellar", "glute")
+SIDES: tuple[str, ...] = ("L", "R")
+
+SHOES_DTYPES: dict[str, str] = {
+    "name": "string",
+    "aliases": "string",
+    "brand": "string",
+    "model": "string",
+    "gear_id": "string",
+    "weight_g": "Float64",
+    "stack_mm": "Float64",
+    "drop_mm": "Float64",
+    "stability_features": "Float64",
+    "flex_score": "Float64",
+    "minimalist_index": "Float64",
+    "shoe_class": "string",
+    "retired": "boolean",
+    "retire_km": "Float64",
+}
+SHOE_CLASSES: tuple[str, ...] = ("barefoot", "minimalist", "partial", "traditional", "unknown")
+
+IMPORT_LOG_DTYPES: dict[str, str] = {
+    "source_file": "string",
+    "row": "Int64",
+    "status": "string",
+    "reason": "string",
+    "activity_id": "string",
+    "source": "string",
+}
+STATUSES: tuple[str, ...] = ("imported", "duplicate", "not_a_run", "failed")
+
+#: canonical sport names for runs; anything else is not a run.
+RUN_SPORTS: tuple[str, ...] = (
+    "running",
+    "trail_running",
+    "treadmill_running",
+    "track_running",
+    "virtual_running",
+    "ultra_running",
+)
+SOURCES: tuple[str, ...] = ("fit", "strava", "garmin_csv", "garmin_json", "tcx", "gpx", "csv")
+
+
+def _coerce(
+    frame: pd.DataFrame | Mapping | None, dtypes: Mapping[str, str], extra: bool = True
+) -> pd.DataFrame:
+    """Add missing canonical columns as NA, cast dtypes, canonical order first."""
+    df = pd.DataFrame(frame) if not isinstance(frame, pd.DataFrame) else frame.copy()
+    out = {}
+    n = len(df)
+    for col, dtype in dtypes.items():
+        if col in df.columns:
+            out[col] = _cast(df[col], dtype, col)
+        else:
+            out[col] = _na_series(n, dtype, df.index)
+    result = pd.DataFrame(out, index=df.index)
+    if extra:
+        for col in df.columns:
+            if col not in dtypes:
+                result[col] = df[col]
+    return result
+
+
+def _na_series(n: int, dtype: str, index: pd.Index) -> pd.Series:
+    if dtype == UTC_TIME:
+        return pd.Series(pd.NaT, index=index, dtype=UTC_TIME)
+    if dtype == LOCAL_DATE:
+        return pd.Series(pd.NaT, index=index, dtype=LOCAL_DATE)
+    if dtype == "float64":
+        return pd.Series(np.full(n, np.nan), index=index)
+    return pd.Series(pd.NA, index=index, dtype=dtype)
+
+
+def _cast(series: pd.Series, dtype: str, col: str) -> pd.Series:
+    try:
+        if dtype == UTC_TIME:
+            s = pd.to_datetime(series, utc=True)
+            return s.dt.as_unit("ns") if hasattr(s.dt, "as_unit") else s
+        if dtype == LOCAL_DATE:
+            s = pd.to_datetime(series)
+            if getattr(s.dt, "tz", None) is not None:
+                raise TypeError("a local date must not carry a time zone")
+            return s.dt.normalize().astype(LOCAL_DATE)
+        if dtype == "string":
+            s = series.astype("string")
+            return s
+        if dtype == "float64":
+            return pd.to_numeric(series, errors="raise").astype("float64")
+        if dtype in ("Float64", "Int64"):
+            return pd.to_numeric(series, errors="raise").astype(dtype)
+        return series.astype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise RunlogError(f"column '{col}' cannot be read as {dtype}: {exc}") from exc
+
+
+def coerce_runs(frame: pd.DataFrame | Mapping | None = None) -> pd.DataFrame:
+    """Return a canonical runs frame indexed by ``activity_id`` (string)."""
+    df = pd.DataFrame(frame) if not isinstance(frame, pd.DataFrame) else frame
+    if "activity_id" in df.columns:
+        df = df.set_index("activity_id")
+    out = _coerce(df, RUNS_DTYPES)
+    out.index = pd.Index(out.index.astype("string"), name="activity_id")
+    return out
+
+
+def coerce_samples(frame: pd.DataFrame | Mapping | None = None) -> pd.DataFrame:
+    """Return a canonical samples frame (RangeIndex, long)."""
+    out = _coerce(frame, SAMPLES_DTYPES)
+    return out.reset_index(drop=True)
+
+
+def coerce_pain(frame: pd.DataFrame | Mapping | None = None) -> pd.DataFrame:
+    """Return a canonical pain frame (long)."""
+    return _coerce(frame, PAIN_DTYPES).reset_index(drop=True)
+
+
+def coerce_shoes(frame: pd.DataFrame | Mapping | None = None) -> pd.DataFrame:
+    """Return a canonical shoes catalog frame."""
+    return _coerce(frame, SHOES_DTYPES).reset_index(drop=True)
+
+
+def coerce_import_log(frame: pd.DataFrame | Mapping | None = None) -> pd.DataFrame:
+    """Return a canonical import log frame."""
+    return _coerce(frame, IMPORT_LOG_DTYPES, extra=False).reset_index(drop=True)
+
+
+def empty_runs() -> pd.DataFrame:
+    return coerce_runs(pd.DataFrame({"activity_id": pd.Series([], dtype="string")}))
+
+
+def empty_samples() -> pd.DataFrame:
+    return coerce_samples(pd.DataFrame())
+
+
+def empty_import_log() -> pd.DataFrame:
+    return coerce_import_log(pd.DataFrame())
+
+
+def _check_dtypes(df: pd.DataFrame, dtypes: Mapping[str, str], frame: str) -> None:
+    for col, dtype in dtypes.items():
+        if col not in df.columns:
+            raise RunlogError(f"{frame} frame: column '{col}' is missing")
+        if str(df[col].dtype) != dtype:
+            raise RunlogError(
+                f"{frame} frame: column '{col}' has dtype {df[col].dtype}, expected {dtype}"
+            )
+
+
+def _check_range(s: pd.Series, lo: float, hi: float, frame: str, col: str) -> None:
+    bad = s.notna() & ((s < lo) | (s > hi))
+    if bool(bad.any()):
+        first = s[bad].iloc[0]
+        raise RunlogError(f"{frame} frame: column '{col}' has {first} outside {lo}-{hi}")
+
+
+def validate_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Check a runs frame against the contract; return it unchanged."""
+    _check_dtypes(runs, RUNS_DTYPES, "runs")
+    if runs.index.name != "activity_id":
+        raise RunlogError("runs frame: index must be 'activity_id'")
+    if not runs.index.is_unique:
+        dup = runs.index[runs.index.duplicated()][0]
+        raise RunlogError(f"runs frame: column 'activity_id' repeats {dup}")
+    for col in ("distance_m", "moving_time_s", "elapsed_time_s"):
+        _check_range(runs[col], 0, np.inf, "runs", col)
+    _check_range(runs["rpe"], 1, 10, "runs", "rpe")
+    _check_range(runs["minimalist_index"], 0, 100, "runs", "minimalist_index")
+    known = runs["shoe_class"].dropna()
+    unknown = set(known) - set(SHOE_CLASSES)
+    if unknown:
+        raise RunlogError(f"runs frame: column 'shoe_class' has unknown class {sorted(unknown)[0]}")
+    return runs
+
+
+def validate_samples(samples: pd.DataFrame) -> pd.DataFrame:
+    """Check a samples frame against the contract; return it unchanged."""
+    _check_dtypes(samples, SAMPLES_DTYPES, "samples")
+    _check_range(samples["heart_rate_bpm"], 0, 260, "samples", "heart_rate_bpm")
+    return samples
+
+
+def validate_pain(pain: pd.DataFrame) -> pd.DataFrame:
+    """Check a pain frame against the contract; return it unchanged."""
+    _check_dtypes(pain, PAIN_DTYPES, "pain")
+    _check_range(pain["pain"], 0, 10, "pain", "pain")
+    for col, allowed in (("time_of_day", TIMES_OF_DAY), ("region", REGIONS), ("side", SIDES)):
+        bad = set(pain[col].dropna()) - set(allowed)
+        if bad:
+            raise RunlogError(f"pain frame: column '{col}' has unknown value {sorted(bad)[0]}")
+    return pain
+
+
+def validate_shoes(shoes: pd.DataFrame) -> pd.DataFrame:
+    """Check a shoes catalog frame against the contract; return it unchanged."""
+    _check_dtypes(shoes, SHOES_DTYPES, "shoes")
+    _check_range(shoes["minimalist_index"], 0, 100, "shoes", "minimalist_index")
+    _check_range(shoes["flex_score"], 0, 5, "shoes", "flex_score")
+    return shoes
+
+
+def validate_import_log(log: pd.DataFrame) -> pd.DataFrame:
+    """Check an import log against the contract; return it unchanged."""
+    _check_dtypes(log, IMPORT_LOG_DTYPES, "import log")
+    bad = set(log["status"].dropna()) - set(STATUSES)
+    if bad or log["status"].isna().any():
+        raise RunlogError(f"import log: column 'status' has unknown value {sorted(bad or {'<NA>'})[0]}")
+    return log
