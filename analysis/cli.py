@@ -38,6 +38,8 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--units", choices=("km", "mi"), default="km", help="distance units shown (default km)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-cache", action="store_true",
+                   help="decode every file again instead of re-using the import cache")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sources(p)
     p.add_argument("--retire-km", type=float, default=800.0, help="default retire mileage in km (800)")
     p.set_defaults(func=cmd_shoes)
+
+    p = sub.add_parser("cache", help="the import cache (decoded files kept between runs)",
+                       description="runlog keeps decoded files in your cache folder so that re-importing "
+                       "an archive is quick. 'runlog cache clear' removes it; 'runlog cache where' prints it.")
+    p.add_argument("action", choices=("clear", "where"))
+    p.set_defaults(func=cmd_cache)
     return parser
 
 
@@ -93,12 +101,27 @@ def _tz(args) -> str:
         return "UTC"
 
 
-def _load(args):
+def _load(args, samples: bool = False):
     from analysis.pipeline import load_runs
+    from analysis.store import Cache
 
     inputs = _inputs(args)
-    result, catalog = load_runs(inputs, tz=_tz(args), progress=False if args.no_progress else None)
+    cache = None if args.no_cache else Cache()
+    result, catalog = load_runs(inputs, tz=_tz(args), progress=False if args.no_progress else None,
+                                cache=cache, samples=samples)
     return inputs, result, catalog
+
+
+def cmd_cache(args) -> int:
+    from analysis.store import Cache
+
+    cache = Cache()
+    if args.action == "clear":
+        cache.clear()
+        print(f"removed {cache.base}")
+    else:
+        print(cache.base)
+    return 0
 
 
 def _fail_if_nothing(result) -> None:

@@ -83,6 +83,8 @@ def load_runs(
     positions: bool = False,
     progress: bool | None = None,
     footwear_options: dict | None = None,
+    cache=None,
+    samples: bool = True,
 ) -> tuple[ReadResult, pd.DataFrame | None]:
     """Read every source and tag each run's footwear.
 
@@ -92,7 +94,8 @@ def load_runs(
         The frames (runs carry ``gear_name``, ``shoe_class``,
         ``minimalist_index``, ``shoe_rule``) and the shoes catalog used.
     """
-    result = read_sources(inputs.sources, tz=tz, positions=positions, progress=progress)
+    result = read_sources(inputs.sources, tz=tz, positions=positions, progress=progress, cache=cache,
+                          samples=samples)
     catalog = read_shoes_catalog(inputs.shoes)
     try:
         from analysis.footwear import assign_footwear

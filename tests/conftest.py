@@ -23,3 +23,9 @@ def shared_data() -> Path:
 def sample_dir() -> Path:
     """The embedded sample, data/sample."""
     return REPO / "data" / "sample"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Tests never write to the user's real cache folder."""
+    monkeypatch.setenv("RUNLOG_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

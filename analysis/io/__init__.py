@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import importlib
+import os
 import sys
 import zipfile
 import zlib
@@ -260,12 +261,21 @@ def _closest_format_hint(item: Item) -> str:
     return "not a known activity format (FIT, TCX, GPX, Strava or Garmin export, or CSV)"
 
 
+def _read_one(args) -> ReadResult:
+    """Process-pool entry point (must be a top-level function to pickle)."""
+    item, tz, positions = args
+    return _read_item(item, tz=tz, positions=positions)
+
+
 def read_sources(
     paths: Iterable[str | Path],
     *,
     tz=None,
     positions: bool = False,
     progress: bool | None = None,
+    cache=None,
+    workers: int | None = None,
+    samples: bool = True,
 ) -> ReadResult:
     """Read every given source into one set of canonical frames.
 
@@ -281,6 +291,14 @@ def read_sources(
         Keep latitude/longitude in the samples (off by default: privacy).
     progress : bool, optional
         Show a progress bar on stderr; by default only for many files.
+    cache : analysis.store.Cache, optional
+        Re-use decoded inputs that did not change; new ones are written to it.
+    workers : int, optional
+        Processes decoding in parallel (default: the machine's cores, at most
+        2 per the brief's machine; 1 for few files).
+    samples : bool
+        Return the per-second samples (False keeps memory flat for commands
+        that need only the runs).
 
     Returns
     -------
@@ -293,20 +311,76 @@ def read_sources(
         A path that does not exist, or a file named directly that is of no
         known kind. Inside folders such files are logged ``failed`` instead.
     """
+    paths = [Path(p) for p in paths]
     items = expand_sources(paths)
     show = progress if progress is not None else len(items) >= PROGRESS_MIN_ITEMS
-    results = []
+    options = f"tz={tz};positions={positions}"
+    results: list[ReadResult | None] = [None] * len(items)
+
+    entries: dict[int, tuple] = {}
+    if cache is not None:
+        from analysis.store import Cache
+
+        for i, it in enumerate(items):
+            if it.path is not None and it.data is None:
+                entries[i] = (Cache.entry(it.path, it.label, options), it.path)
+        hits, _ = cache.lookup(entries.values())
+        folders = [str(p) for p in paths if p.is_dir()]
+        if folders:  # files deleted from a walked folder drop out of the cache
+            cache.forget_missing([e.key for e, _ in entries.values()], scope_labels=folders)
+        for i, (entry, _path) in entries.items():
+            if entry.key in hits:
+                results[i] = hits[entry.key]
+
+    todo = [i for i, r in enumerate(results) if r is None]
     bar = None
     if show:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(items), unit="file", desc="importing", file=sys.stderr, leave=False)
+        bar = tqdm(total=len(items), initial=len(items) - len(todo), unit="file", desc="importing",
+                   file=sys.stderr, leave=False)
+    fresh: list[tuple] = []
     try:
-        for item in items:
-            results.append(_read_item(item, tz=tz, positions=positions))
-            if bar is not None:
-                bar.update(1)
+        n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        if n_workers > 1 and len(todo) >= 8:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=n_workers) as pool:
+                args = [(items[i], tz, positions) for i in todo]
+                for i, res in zip(todo, pool.map(_read_one, args, chunksize=4), strict=True):
+                    results[i] = _keep(res, samples)
+                    if i in entries:
+                        fresh.append((*entries[i], res))
+                    if bar is not None:
+                        bar.update(1)
+                    if cache is not None and len(fresh) >= 256:
+                        cache.store(fresh)
+                        fresh = []
+        else:
+            for i in todo:
+                res = _read_item(items[i], tz=tz, positions=positions)
+                results[i] = _keep(res, samples)
+                if i in entries:
+                    fresh.append((*entries[i], res))
+                if bar is not None:
+                    bar.update(1)
+                if cache is not None and len(fresh) >= 256:
+                    cache.store(fresh)
+                    fresh = []
     finally:
         if bar is not None:
             bar.close()
+    if cache is not None:
+        cache.store(fresh)
+    if not samples:
+        results = [_keep(r, samples) for r in results]
     return merge_duplicates(ReadResult.concat(results))
+
+
+def _keep(res: ReadResult, samples: bool) -> ReadResult:
+    """Drop the samples when the caller does not want them (memory)."""
+    if samples or res is None or res.samples.empty:
+        return res
+    from analysis import schema
+
+    return ReadResult(res.runs, schema.empty_samples(), res.log)
