@@ -1,0 +1,404 @@
+"""Read GPS Exchange Format (GPX 1.0/1.1) tracks (``.gpx``, ``.gpx.gz``) through gpxpy.
+
+One run is read per file: all ``trk``/``trkseg`` of the file make up the
+activity (FORMATS.md, "TCX / GPX"; data/README.md, "gpx/"). GPX carries no
+device distance, so the distance is computed from the positions (gpxpy's
+``length_2d()``): it will not match the watch's own figure for the same run.
+
+Heart rate, cadence and speed come from trackpoint extensions, matched by the
+element's local name whatever its namespace prefix (``gpxtpx:hr``,
+``ns3:hr``, ``heartrate``...).
+
+Moving time is computed here rather than with gpxpy's ``get_moving_data()``,
+because that function switches between 3-D and 2-D distances point by point
+(and treats an elevation of 0 as missing), which would not agree with the
+2-D distance reported; the rule is in :func:`read_gpx`'s Notes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import zlib
+from pathlib import Path
+
+import gpxpy
+import gpxpy.gpx
+import numpy as np
+import pandas as pd
+
+from analysis.errors import RunlogError
+from analysis.io.base import ReadResult, log_row
+from analysis.units import local_date, strides_to_steps
+
+#: GPX element / extension (local name) -> canonical samples column.
+VARIABLE_MAP: dict[str, str] = {
+    "time": "time",
+    "ele": "altitude_m",
+    "hr": "heart_rate_bpm",
+    "heartrate": "heart_rate_bpm",
+    "cad": "cadence_spm",
+    "cadence": "cadence_spm",
+    "speed": "speed_mps",
+    "lat": "latitude_deg",
+    "lon": "longitude_deg",
+}
+
+#: Strava's numeric ``<type>`` codes (Strava web GPX export). Only 9 is a run.
+STRAVA_TYPE_CODES: dict[str, str] = {"1": "ride", "4": "hike", "9": "running", "10": "walk"}
+
+#: Text ``<type>`` values (lower case, words joined by ``_``) -> canonical run sport.
+SPORT_MAP: dict[str, str] = {
+    "run": "running",
+    "running": "running",
+    "street_running": "running",
+    "road_running": "running",
+    "trail_run": "trail_running",
+    "trail_running": "trail_running",
+    "treadmill": "treadmill_running",
+    "treadmill_running": "treadmill_running",
+    "indoor_running": "treadmill_running",
+    "track_run": "track_running",
+    "track_running": "track_running",
+    "virtual_run": "virtual_running",
+    "virtual_running": "virtual_running",
+    "ultra_run": "ultra_running",
+    "ultra_running": "ultra_running",
+}
+
+#: Intervals slower than this (m/s) count as stopped for ``moving_time_s``.
+STOPPED_SPEED_MPS = 0.5
+#: A file without ``<type>`` averaging faster than this (m/s) is not taken for a run.
+MAX_RUN_SPEED_MPS = 7.0
+
+SOURCE = "gpx"
+_GZIP_MAGIC = b"\x1f\x8b"
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
+_EXTENSION_FIELDS = {"hr": "hr", "heartrate": "hr", "cad": "cad", "cadence": "cad", "speed": "speed"}
+
+
+def sniff(head: bytes, name: str = "") -> bool:
+    """Tell whether the first bytes of a file are a GPX document.
+
+    Parameters
+    ----------
+    head : bytes
+        The first ~64 KiB of the file (gzip-compressed content is inflated).
+    name : str, optional
+        The file name (not needed: the content decides).
+
+    Returns
+    -------
+    bool
+        True when a ``<gpx`` root element appears in the head.
+    """
+    if head.startswith(_GZIP_MAGIC):
+        try:
+            head = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(head)
+        except zlib.error:
+            return False
+    return re.search(rb"<(?:\w+:)?gpx[\s>]", head) is not None
+
+
+def read_gpx(
+    source: str | Path | bytes,
+    *,
+    tz: str | None = None,
+    name: str | None = None,
+    positions: bool = False,
+) -> ReadResult:
+    """Read a GPX track into canonical runs, samples and import log.
+
+    Parameters
+    ----------
+    source : str, Path or bytes
+        Path of a ``.gpx`` or gzip-compressed ``.gpx.gz`` file, or its content
+        (gzip is detected by its magic bytes).
+    tz : str, optional
+        IANA time zone of the runner, for the local ``date`` when the times
+        carry no UTC offset other than ``Z`` (the usual case). Default UTC.
+    name : str, optional
+        File name written to the import log when ``source`` is bytes.
+    positions : bool, default False
+        Add ``latitude_deg`` and ``longitude_deg`` (degrees) to the samples.
+
+    Returns
+    -------
+    ReadResult
+        At most one run; its samples (one row per timed trackpoint); one
+        import-log row (imported or not_a_run, ``row`` = NA).
+
+    Raises
+    ------
+    RunlogError
+        When the file cannot be read, is not GPX, has no track points or no
+        timestamps (a planned route rather than a recorded activity).
+
+    Notes
+    -----
+    * ``distance_m``: 2-D great-circle length of the track summed over all
+      segments, as gpxpy's ``GPX.length_2d()`` gives; the gaps between
+      segments are not counted. It is computed from the positions, not read.
+    * ``start_time``: first timed point (UTC; GPX times are UTC, a time
+      without an offset is taken as UTC). ``elapsed_time_s``: last minus
+      first point time.
+    * ``moving_time_s``: sum of the time between consecutive points of the
+      same segment whose 2-D speed is at least 0.5 m/s
+      (:data:`STOPPED_SPEED_MPS`). Pauses (auto-pause gaps, standing) and the
+      gaps between segments are left out.
+    * Sport from the first ``trk/type``: Strava's numeric code ``9`` is a run,
+      other codes (1 ride, 4 hike, 10 walk, ...) are not; text types
+      (``run``, ``Running``, ``TrailRun``, ``trail_running``...) are mapped by
+      :data:`SPORT_MAP`. With no ``<type>`` the file is assumed to be a run
+      (and the log says so) unless it averages more than 7 m/s
+      (:data:`MAX_RUN_SPEED_MPS`) over its moving time.
+    * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values.
+      ``avg_cadence_spm``: mean of non-zero ``cad``/``cadence`` values x 2:
+      Garmin's TrackPointExtension cadence is strides/min for running
+      (FORMATS.md, "Cadence units, once more"), as Strava writes it too.
+    * ``elevation_gain_m``: gpxpy's ``get_uphill_downhill()`` (per segment,
+      3-point weighted smoothing, points without ``<ele>`` skipped); NA when
+      no point has an elevation.
+    * ``name``: ``trk/name`` (else ``metadata/name``); ``description``:
+      ``trk/desc``.
+
+    Samples: ``time``, ``elapsed_s`` (s since the first point),
+    ``distance_m`` (cumulative 2-D length), ``speed_mps`` (a ``speed``
+    extension where present, else the 2-D step length over the time step
+    within the segment), ``heart_rate_bpm``, ``cadence_spm`` (steps/min),
+    ``altitude_m``. Points without a time are counted in the distance but
+    left out of the samples (the log says how many).
+
+    ``activity_id`` is ``gpx:`` + the first 12 hex digits of the SHA-1 of the
+    (inflated) file content.
+
+    References
+    ----------
+    GPX 1.1 schema, https://www.topografix.com/GPX/1/1/ ; Garmin
+    TrackPointExtension v1/v2, https://www8.garmin.com/xmlschemas/TrackPointExtensionv2.xsd ;
+    gpxpy, https://github.com/tkrajina/gpxpy
+    """
+    raw, label = _read_source(source, name)
+    data, notes = _inflate(raw, label)
+    gpx = _parse(data, label)
+    points = _points(gpx)
+    if points.empty:
+        raise RunlogError("no track points in the GPX file", path=label)
+    timed = points[points["time"].notna()].reset_index(drop=True)
+    if timed.empty:
+        raise RunlogError(
+            "no timestamps in the track (a planned route, not a recorded activity?)", path=label
+        )
+    if len(timed) < len(points):
+        notes.append(f"{len(points) - len(timed)} of {len(points)} points have no time: left out of the samples")
+
+    activity_id = f"{SOURCE}:{hashlib.sha1(data).hexdigest()[:12]}"
+    run = _summary(gpx, points, timed)
+    sport, sport_note = _sport(_track_type(gpx), run)
+    if sport is None:
+        return ReadResult.build(log_rows=[log_row(label, "not_a_run", sport_note, source=SOURCE)])
+    if sport_note:
+        notes.insert(0, sport_note)
+
+    run.update(
+        activity_id=activity_id,
+        date=_date(timed["time"].iloc[0], timed["offset"].iloc[0], tz),
+        sport=sport,
+        source=SOURCE,
+        source_file=label,
+    )
+    reason = "; ".join([f"{len(timed)} trackpoints", *notes])
+    log = [log_row(label, "imported", reason, activity_id=activity_id, source=SOURCE)]
+    samples = _samples(timed, activity_id, positions)
+    return ReadResult.build(runs=pd.DataFrame([run]), samples=samples, log_rows=log)
+
+
+def _read_source(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
+    """The file's bytes and the name to log for it."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), name or "<bytes>"
+    label = name or str(source)
+    try:
+        return Path(source).read_bytes(), label
+    except OSError as exc:
+        raise RunlogError(f"cannot read the file ({exc.strerror or exc})", path=label) from exc
+
+
+def _inflate(raw: bytes, label: str) -> tuple[bytes, list[str]]:
+    """Gunzip when the content starts with the gzip magic."""
+    if not raw.startswith(_GZIP_MAGIC):
+        return raw, []
+    try:
+        return gzip.decompress(raw), []
+    except (OSError, EOFError, zlib.error) as exc:
+        raise RunlogError(f"damaged gzip data ({exc})", path=label) from exc
+
+
+def _decode(data: bytes) -> str:
+    """XML text: UTF-8 (with or without BOM), else the encoding the declaration names."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        declared = _ENCODING.match(data)
+        encoding = declared.group(1).decode("ascii") if declared else "latin-1"
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            return data.decode("latin-1")
+
+
+def _parse(data: bytes, label: str) -> gpxpy.gpx.GPX:
+    text = _decode(data)
+    if re.search(r"<(?:\w+:)?gpx[\s>]", text[:65536]) is None:
+        raise RunlogError("not a GPX file (no <gpx> element)", path=label)
+    # gpxpy re-encodes the text as UTF-8, so the declaration must not say otherwise
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+    try:
+        return gpxpy.parse(text)
+    except (gpxpy.gpx.GPXException, ValueError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise RunlogError(f"not readable as GPX ({reason})", path=label) from exc
+
+
+def _local(tag) -> str:
+    return tag.rpartition("}")[2].lower() if isinstance(tag, str) else ""
+
+
+def _extensions(point: gpxpy.gpx.GPXTrackPoint) -> dict[str, float]:
+    """hr, cad and speed from a point's extensions, any namespace prefix."""
+    found: dict[str, float] = {}
+    for extension in point.extensions:
+        for element in extension.iter():
+            key = _EXTENSION_FIELDS.get(_local(element.tag))
+            if key is not None and key not in found:
+                try:
+                    found[key] = float((element.text or "").strip())
+                except ValueError:
+                    continue
+    return found
+
+
+def _points(gpx: gpxpy.gpx.GPX) -> pd.DataFrame:
+    """One row per track point with the 2-D step from the previous point of its segment."""
+    rows = []
+    segment_index = 0
+    for track in gpx.tracks:
+        for segment in track.segments:
+            previous = None
+            for point in segment.points:
+                step_m = point.distance_2d(previous) if previous is not None else 0.0
+                time = point.time
+                offset = time.utcoffset() if time is not None and time.tzinfo is not None else None
+                rows.append(
+                    {
+                        "segment": segment_index,
+                        "time": time,
+                        "offset": offset,
+                        "lat": point.latitude,
+                        "lon": point.longitude,
+                        "ele": point.elevation,
+                        "step_m": step_m or 0.0,
+                        **_extensions(point),
+                    }
+                )
+                previous = point
+            segment_index += 1
+    columns = ["segment", "time", "offset", "lat", "lon", "ele", "step_m", "hr", "cad", "speed"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["time"] = pd.to_datetime(frame["time"], utc=True)
+    for column in ("lat", "lon", "ele", "step_m", "hr", "cad", "speed"):
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    frame["distance_m"] = frame["step_m"].cumsum()
+    frame["step_s"] = _time_steps(frame)
+    frame["derived_speed"] = frame["step_m"] / frame["step_s"].where(frame["step_s"] > 0)
+    return frame
+
+
+def _time_steps(points: pd.DataFrame) -> pd.Series:
+    """Seconds since the previous point of the same segment (NaN at a segment's start)."""
+    step = points["time"].diff().dt.total_seconds()
+    return step.where(points["segment"].eq(points["segment"].shift()))
+
+
+def _summary(gpx: gpxpy.gpx.GPX, points: pd.DataFrame, timed: pd.DataFrame) -> dict:
+    """Run-level figures (see ``read_gpx`` Notes)."""
+    distance_m = float(gpx.length_2d())
+    step_s = points["step_s"]
+    moving = step_s.gt(0) & points["derived_speed"].ge(STOPPED_SPEED_MPS)
+    cadence = timed["cad"][timed["cad"] > 0]
+    has_ele = points["ele"].notna().any()
+    first_track = gpx.tracks[0] if gpx.tracks else None
+    name = (first_track.name if first_track else None) or gpx.name
+    description = first_track.description if first_track else None
+    return {
+        "start_time": timed["time"].iloc[0],
+        "name": (name or "").strip() or pd.NA,
+        "description": (description or "").strip() or pd.NA,
+        "distance_m": distance_m,
+        "moving_time_s": float(step_s[moving].sum()),
+        "elapsed_time_s": (timed["time"].iloc[-1] - timed["time"].iloc[0]).total_seconds(),
+        "avg_heart_rate_bpm": float(timed["hr"].mean()) if timed["hr"].notna().any() else np.nan,
+        "avg_cadence_spm": float(strides_to_steps(cadence.mean())) if len(cadence) else np.nan,
+        "elevation_gain_m": float(gpx.get_uphill_downhill().uphill) if has_ele else np.nan,
+    }
+
+
+def _track_type(gpx: gpxpy.gpx.GPX) -> str | None:
+    for track in gpx.tracks:
+        if track.type and track.type.strip():
+            return track.type.strip()
+    return None
+
+
+def _normalise(text: str) -> str:
+    """``TrailRun`` / ``Trail Run`` / ``trail-run`` -> ``trail_run``."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", text.strip())
+    return re.sub(r"[\s\-]+", "_", words).lower()
+
+
+def _sport(track_type: str | None, run: dict) -> tuple[str | None, str]:
+    """Canonical sport (None when not a run) and a note for the log."""
+    if track_type is None:
+        moving_s = run["moving_time_s"] or run["elapsed_time_s"]
+        speed = run["distance_m"] / moving_s if moving_s else np.nan
+        if speed > MAX_RUN_SPEED_MPS:
+            return None, f"no activity type in file; average speed {speed:.1f} m/s is too fast for a run"
+        return "running", "no activity type in file; assumed a run"
+    if track_type.isdigit():
+        code = STRAVA_TYPE_CODES.get(track_type)
+        if code == "running":
+            return "running", ""
+        label = f"Strava type {track_type}" + (f" ({code})" if code else "")
+        return None, f"sport {label} is not a run"
+    sport = SPORT_MAP.get(_normalise(track_type))
+    if sport is None:
+        return None, f"sport {track_type} is not a run"
+    return sport, ""
+
+
+def _date(start: pd.Timestamp, offset, tz: str | None) -> pd.Timestamp:
+    """Local date from the time's own non-zero UTC offset, else in ``tz``."""
+    if offset is not None and not pd.isna(offset) and pd.Timedelta(offset) != pd.Timedelta(0):
+        return (start.tz_localize(None) + pd.Timedelta(offset)).normalize()
+    return local_date(pd.Series([start]), tz).iloc[0]
+
+
+def _samples(timed: pd.DataFrame, activity_id: str, positions: bool) -> pd.DataFrame:
+    """Canonical samples of the timed points."""
+    frame = pd.DataFrame(
+        {
+            "activity_id": activity_id,
+            "time": timed["time"],
+            "elapsed_s": (timed["time"] - timed["time"].iloc[0]).dt.total_seconds(),
+            "distance_m": timed["distance_m"],
+            "speed_mps": timed["speed"].fillna(timed["derived_speed"]),
+            "heart_rate_bpm": timed["hr"],
+            "cadence_spm": strides_to_steps(timed["cad"]),
+            "altitude_m": timed["ele"],
+        }
+    )
+    if positions:
+        frame["latitude_deg"] = timed["lat"]
+        frame["longitude_deg"] = timed["lon"]
+    return frame

@@ -1,0 +1,225 @@
+"""Tests for analysis.io.generic_csv: canonical files, other trackers' CSVs through a map, bad rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import schema
+from analysis.errors import RunlogError
+from analysis.io.generic_csv import read_generic_csv, sniff
+
+CANONICAL = (
+    "activity_id,start_time,distance_m,moving_time_s,elapsed_time_s,gear_name,name,sport,"
+    "avg_heart_rate_bpm,avg_cadence_spm,elevation_gain_m,rpe,description\n"
+    "a1,2025-03-01T07:30:00Z,5000,1500,1560,Vivobarefoot Primus,Morning run,running,141,172,35,4,easy\n"
+    ",2025-03-02T18:05:00+01:00,10000.5,3300,3400,Kinvara 14,Evening run,trail_running,150,168,120,,\n"
+    "strava:123,2025-03-03 07:00:00,8000,2700,,,Run,,,,,,\n"
+)
+
+
+def _write(tmp_path, text: str, name: str = "runs.csv", encoding: str = "utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_canonical_file_is_read_as_it_is(tmp_path):
+    path = _write(tmp_path, CANONICAL)
+    result = read_generic_csv(path, tz="Europe/Copenhagen")
+    schema.validate_runs(result.runs)
+    schema.validate_import_log(result.log)
+    runs = result.runs
+    assert runs.index[0] == "csv:a1"
+    assert runs.index[1].startswith("csv:") and len(runs.index[1]) == len("csv:") + 12
+    assert runs.index[2] == "strava:123"  # already carries a source prefix
+
+    first = runs.loc["csv:a1"]
+    assert first["start_time"] == pd.Timestamp("2025-03-01T07:30:00Z")
+    assert first["date"] == pd.Timestamp("2025-03-01")
+    assert (first["distance_m"], first["moving_time_s"], first["elapsed_time_s"]) == (5000, 1500, 1560)
+    assert (first["avg_heart_rate_bpm"], first["avg_cadence_spm"], first["elevation_gain_m"]) == (
+        141,
+        172,
+        35,
+    )
+    assert (first["rpe"], first["gear_name"], first["name"], first["description"]) == (
+        4,
+        "Vivobarefoot Primus",
+        "Morning run",
+        "easy",
+    )
+    assert first["source"] == "csv" and first["source_file"] == str(path)
+
+    second = runs.iloc[1]
+    assert second["start_time"] == pd.Timestamp("2025-03-02T17:05:00Z")  # offset converted to UTC
+    assert second["sport"] == "trail_running"
+    assert pd.isna(second["rpe"]) and pd.isna(second["description"])  # blank = NA, never 0
+
+    third = runs.iloc[2]
+    # naive time is Copenhagen wall time (UTC+1 in March before the switch)
+    assert third["start_time"] == pd.Timestamp("2025-03-03T06:00:00Z")
+    assert third["sport"] == "running"  # blank sport means running
+    assert pd.isna(third["elapsed_time_s"])
+
+    log = result.log
+    assert log["row"].tolist() == [2, 3, 4]
+    assert log["status"].tolist() == ["imported"] * 3
+    assert log["activity_id"].tolist() == runs.index.tolist()
+    assert result.samples.empty
+
+
+def test_local_date_from_own_offset_or_tz(tmp_path):
+    text = (
+        "start_time,distance_m\n"
+        "2025-06-01T23:30:00-04:00,5000\n"  # own offset: local date 1 June (UTC: 2 June)
+        "2025-06-01T23:30:00Z,5000\n"  # UTC: local date in tz
+    )
+    runs = read_generic_csv(_write(tmp_path, text), tz="Asia/Tokyo").runs
+    assert runs["start_time"].tolist() == [
+        pd.Timestamp("2025-06-02T03:30Z"),
+        pd.Timestamp("2025-06-01T23:30Z"),
+    ]
+    assert runs["date"].tolist() == [pd.Timestamp("2025-06-01"), pd.Timestamp("2025-06-02")]
+
+
+def test_date_only_rows_start_at_local_midnight(tmp_path):
+    result = read_generic_csv(
+        _write(tmp_path, "date,distance_m,moving_time_s\n2025-01-15,7000,2400\n"), tz="Europe/Berlin"
+    )
+    run = result.runs.iloc[0]
+    assert run["start_time"] == pd.Timestamp("2025-01-14T23:00:00Z")
+    assert run["date"] == pd.Timestamp("2025-01-15")
+    assert result.log["reason"].iloc[0] == "no start time; date only"
+
+
+def test_column_map_with_km_and_minutes(tmp_path):
+    text = (
+        "When,Km,Minutes,Shoe,Type,Avg HR\n"
+        "2025-04-01 06:45,5.2,26.5,Merrell Vapor Glove,Run,150\n"
+        "2025-04-02 06:45,12.25,61,Merrell Vapor Glove,Cycling,120\n"
+    )
+    result = read_generic_csv(
+        _write(tmp_path, text),
+        column_map={
+            "When": "start_time",
+            "Km": "distance_m",
+            "Minutes": "moving_time_s",
+            "Shoe": "gear_name",
+            "Type": "sport",
+            "Avg HR": "avg_heart_rate_bpm",
+        },
+        distance_unit="km",
+        time_unit="min",
+    )
+    run = result.runs.iloc[0]
+    assert run["distance_m"] == pytest.approx(5200)
+    assert run["moving_time_s"] == pytest.approx(1590)
+    assert run["gear_name"] == "Merrell Vapor Glove" and run["avg_heart_rate_bpm"] == 150
+    assert result.log["status"].tolist() == ["imported", "not_a_run"]
+    assert "Cycling" in result.log["reason"].iloc[1]
+
+
+def test_column_map_with_miles_and_hms(tmp_path):
+    text = "Date,Distance (mi),Duration\n2025-04-01,3.1,0:25:30\n2025-04-02,6.2,1:02:03\n2025-04-03,1,59:59\n"
+    runs = read_generic_csv(
+        _write(tmp_path, text),
+        column_map={"Distance (mi)": "distance_m", "Duration": "moving_time_s"},
+        distance_unit="mi",
+        time_unit="hms",
+    ).runs
+    assert runs["distance_m"].tolist() == pytest.approx([3.1 * 1609.344, 6.2 * 1609.344, 1609.344])
+    assert runs["moving_time_s"].tolist() == [1530, 3723, 3599]
+
+
+def test_bad_rows_fail_alone_with_their_row_numbers(tmp_path):
+    text = (
+        "start_time,distance_m,moving_time_s,name,rpe\n"
+        '2025-05-01T07:00:00Z,5000,1500,"two\nlines",3\n'  # record 1 spans two lines
+        "2025-05-02T07:00:00Z,abc,1500,bad number,\n"
+        "2025/05/03 07:00,5000,1500,bad date,\n"
+        "2025-05-04T07:00:00Z,-5,1500,negative,\n"
+        "2025-05-05T07:00:00Z,5000,1500,bad rpe,12\n"
+        "2025-05-06T07:00:00Z,5000,1500,too many,3,extra\n"
+        "2025-05-07T07:00:00Z,5000,9:99:xx,bad time,\n"
+        ",,,,\n"
+        "2025-05-08T07:00:00Z,6000,1800,fine,\n"
+    )
+    result = read_generic_csv(_write(tmp_path, text))
+    log = result.log.set_index("row")
+    assert log["status"].to_dict() == {
+        2: "imported",
+        3: "failed",
+        4: "failed",
+        5: "failed",
+        6: "failed",
+        7: "failed",
+        8: "failed",
+        10: "imported",
+    }
+    assert "'distance_m'" in log.loc[3, "reason"] and "abc" in log.loc[3, "reason"]
+    assert "'start_time'" in log.loc[4, "reason"]
+    assert "'distance_m'" in log.loc[5, "reason"] and "negative" in log.loc[5, "reason"]
+    assert "'rpe'" in log.loc[6, "reason"]
+    assert "6 fields" in log.loc[7, "reason"]
+    assert "'moving_time_s'" in log.loc[8, "reason"]
+    assert result.runs["name"].tolist() == ["two\nlines", "fine"]
+
+
+def test_semicolon_cp1252_decimal_comma(tmp_path):
+    text = "start_time;distance_m;moving_time_s;gear_name;name\r\n2025-02-01 08:00;5200,5;1800;Xero® Prio;Løb på stranden\r\n"
+    path = _write(tmp_path, text, encoding="cp1252")
+    assert path.read_bytes().count(b"\xae") == 1  # really cp1252, not UTF-8
+    run = read_generic_csv(path).runs.iloc[0]
+    assert run["distance_m"] == 5200.5
+    assert run["gear_name"] == "Xero® Prio"
+    assert run["name"] == "Løb på stranden"
+
+
+def test_tab_delimited_utf8_bom_and_thousands(tmp_path):
+    text = "start_time\tdistance_m\tsport\n2025-02-01T08:00:00Z\t21097\tRun\n"
+    path = tmp_path / "tabs.tsv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert read_generic_csv(path).runs["distance_m"].tolist() == [21097]
+    quoted = 'start_time,distance_m\n2025-02-01T08:00:00Z,"21,097.5"\n'
+    assert read_generic_csv(_write(tmp_path, quoted)).runs["distance_m"].tolist() == [21097.5]
+
+
+def test_repeated_activity_id_is_a_duplicate(tmp_path):
+    text = "activity_id,start_time,distance_m\n7,2025-01-01T08:00Z,5000\n7,2025-01-01T08:00Z,5000\n"
+    result = read_generic_csv(_write(tmp_path, text))
+    assert result.runs.index.tolist() == ["csv:7"]
+    assert result.log["status"].tolist() == ["imported", "duplicate"]
+    assert result.log["reason"].iloc[1] == "same activity_id as row 2"
+
+
+def test_bytes_source_uses_name(tmp_path):
+    result = read_generic_csv(CANONICAL.encode(), name="export/runs.csv")
+    assert set(result.log["source_file"]) == {"export/runs.csv"}
+    assert len(result.runs) == 3
+
+
+def test_whole_file_problems_raise(tmp_path):
+    with pytest.raises(RunlogError, match="no distance_m"):
+        read_generic_csv(_write(tmp_path, "start_time,km\n2025-01-01,5\n"))
+    with pytest.raises(RunlogError, match="no start_time or date"):
+        read_generic_csv(_write(tmp_path, "distance_m\n5\n"))
+    with pytest.raises(RunlogError, match="both give 'distance_m'"):
+        read_generic_csv(
+            _write(tmp_path, "date,distance_m,km\n2025-01-01,5,5\n"), column_map={"km": "distance_m"}
+        )
+    with pytest.raises(RunlogError, match="not a runs column"):
+        read_generic_csv(_write(tmp_path, "date,distance_m\n2025-01-01,5\n"), column_map={"date": "day"})
+    with pytest.raises(RunlogError, match="not in the header"):
+        read_generic_csv(_write(tmp_path, "date,distance_m\n2025-01-01,5\n"), column_map={"Km": "distance_m"})
+    with pytest.raises(RunlogError, match="no data rows"):
+        read_generic_csv(_write(tmp_path, "date,distance_m\n"))
+    with pytest.raises(ValueError, match="distance_unit"):
+        read_generic_csv(_write(tmp_path, CANONICAL), distance_unit="yards")
+
+
+def test_sniff():
+    assert sniff(CANONICAL.encode(), "runs.csv")
+    assert sniff(b"\xef\xbb\xbfdate;Distance_m;name\n2025-01-01;5;x\n", "x.csv")
+    assert not sniff(b"Activity ID,Activity Date,Distance\n1,x,2\n", "activities.csv")
+    assert not sniff(b"start_time,km\n", "x.csv")

@@ -1,0 +1,248 @@
+"""Tests for analysis.io.gpx: real files (data/README.md, "gpx/") and small quirk fixtures."""
+
+from __future__ import annotations
+
+import gzip
+import math
+
+import gpxpy
+import numpy as np
+import pandas as pd
+import pytest
+from lxml import etree
+
+from analysis import schema
+from analysis.errors import RunlogError
+from analysis.io.gpx import read_gpx, sniff
+
+# file -> <type>, start UTC (to the second), gpxpy length_2d m, elapsed s, trackpoints,
+# with HR, with cadence, with <ele> -- data/README.md, gpx/
+REFERENCE = {
+    "nikerun_gpxpy_run.gpx": (None, "2021-07-04T11:23:19Z", 8257.3, 3169.6, 727, 494, 0, 290),
+    "strava_run.gpx": ("9", "2021-01-10T08:54:28Z", 12608.7, 5127.0, 1697, 1697, 1697, 1697),
+    "tomtom_run.gpx": (None, "2017-05-27T08:13:01Z", 4812.2, 1423.0, 1424, 0, 0, 1424),
+}
+
+
+@pytest.mark.parametrize("filename", sorted(REFERENCE))
+def test_real_files_match_readme(shared_data, filename):
+    track_type, start, length, elapsed, points, with_hr, with_cad, with_ele = REFERENCE[filename]
+    path = shared_data / "gpx" / filename
+    result = read_gpx(path)
+    schema.validate_runs(result.runs)
+    schema.validate_samples(result.samples)
+    schema.validate_import_log(result.log)
+
+    assert len(result.runs) == 1
+    run = result.runs.iloc[0]
+    assert run["sport"] == "running"
+    assert run["start_time"].floor("s") == pd.Timestamp(start)
+    assert run["distance_m"] == pytest.approx(length, rel=1e-3)
+    # the distance is gpxpy's own length_2d, computed independently here
+    assert run["distance_m"] == pytest.approx(gpxpy.parse(path.read_text("utf-8")).length_2d(), rel=1e-9)
+    assert run["elapsed_time_s"] == pytest.approx(elapsed, abs=0.05)
+    assert 0 < run["moving_time_s"] <= run["elapsed_time_s"]
+
+    samples = result.samples
+    assert len(samples) == points
+    assert samples["heart_rate_bpm"].notna().sum() == with_hr
+    assert samples["cadence_spm"].notna().sum() == with_cad
+    assert samples["altitude_m"].notna().sum() == with_ele
+    assert samples["distance_m"].iloc[-1] == pytest.approx(run["distance_m"])
+    assert samples["distance_m"].is_monotonic_increasing
+
+    log = result.log
+    assert len(log) == 1 and log["status"].iloc[0] == "imported"
+    assert log["activity_id"].iloc[0] == result.runs.index[0] and result.runs.index[0].startswith("gpx:")
+    if track_type is None:
+        assert "no activity type in file; assumed a run" in log["reason"].iloc[0]
+
+
+def test_strava_cadence_is_doubled_and_name_read(shared_data):
+    path = shared_data / "gpx" / "strava_run.gpx"
+    result = read_gpx(path)
+    raw = [float(e.text) for e in etree.parse(str(path)).iter("{*}cad")]
+    raw_mean = np.mean([c for c in raw if c > 0])
+    assert result.runs["avg_cadence_spm"].iloc[0] == pytest.approx(2 * raw_mean)
+    assert 150 < result.runs["avg_cadence_spm"].iloc[0] < 200  # a running step rate
+    assert result.samples["cadence_spm"].iloc[0] == 168  # first point: gpxtpx:cad 84
+    assert result.runs["name"].iloc[0] == "Ciclofaixa Recife Antigo x Jaqueira 002 - 12km livre"
+    assert result.samples["heart_rate_bpm"].iloc[0] == 174
+
+
+def test_positions_only_when_asked(shared_data):
+    path = shared_data / "gpx" / "tomtom_run.gpx"
+    assert not {"latitude_deg", "longitude_deg"} & set(read_gpx(path).samples.columns)
+    samples = read_gpx(path, positions=True).samples
+    assert samples["latitude_deg"].notna().sum() == 1424
+    assert samples[["latitude_deg", "longitude_deg"]].iloc[0].tolist() == [52.147912, -0.459622]
+
+
+def test_gzip_bytes_give_the_same_run(shared_data):
+    path = shared_data / "gpx" / "nikerun_gpxpy_run.gpx"
+    plain = read_gpx(path)
+    packed = read_gpx(gzip.compress(path.read_bytes()), name="activities/5.gpx.gz")
+    assert packed.runs.index.tolist() == plain.runs.index.tolist()
+    assert packed.runs["distance_m"].iloc[0] == plain.runs["distance_m"].iloc[0]
+    assert packed.log["source_file"].iloc[0] == "activities/5.gpx.gz"
+
+
+def test_same_tomtom_run_in_tcx_and_gpx(shared_data):
+    from analysis.io.tcx import read_tcx
+
+    gpx_run = read_gpx(shared_data / "gpx" / "tomtom_run.gpx").runs.iloc[0]
+    tcx_run = read_tcx(shared_data / "tcx" / "tomtom_run.tcx").runs.iloc[0]
+    assert gpx_run["start_time"] == tcx_run["start_time"]
+    # README: device 4824.9 m vs GPX 2-D length 4812.2 m; close, not equal
+    assert gpx_run["distance_m"] == pytest.approx(tcx_run["distance_m"], rel=0.005)
+    assert gpx_run["distance_m"] != tcx_run["distance_m"]
+
+
+def test_sniff(shared_data):
+    head = (shared_data / "gpx" / "tomtom_run.gpx").read_bytes()[:65536]
+    assert sniff(head, "tomtom_run.gpx")
+    assert sniff(gzip.compress(head)[:2048], "x.gpx.gz")
+    assert not sniff((shared_data / "tcx" / "tomtom_run.tcx").read_bytes()[:65536], "tomtom_run.tcx")
+
+
+# --- small fixtures reproducing quirks -------------------------------------------------------------
+
+# gpxpy's 2-D distance uses one degree = 2 pi x 6378137 m / 360 along the equator
+STEP_M = 2 * math.pi * 6_378_137 / 360 * 0.001
+
+
+def _gpx(segments: list[list[tuple]], track_type: str | None = None, prefix: str = "gpxtpx") -> bytes:
+    """Points as (lon, seconds after 06:00:00, hr, cad) at latitude 0; None leaves a field out."""
+    body = []
+    for segment in segments:
+        pts = []
+        for lon, sec, hr, cad in segment:
+            time = (
+                ""
+                if sec is None
+                else f"<time>{pd.Timestamp('2024-05-01T06:00:00Z') + pd.Timedelta(seconds=sec):%Y-%m-%dT%H:%M:%SZ}</time>"
+            )
+            ext = "".join(
+                f"<{prefix}:{tag}>{value}</{prefix}:{tag}>"
+                for tag, value in (("hr", hr), ("cad", cad))
+                if value is not None
+            )
+            ext = (
+                f"<extensions><{prefix}:TrackPointExtension>{ext}</{prefix}:TrackPointExtension></extensions>"
+                if ext
+                else ""
+            )
+            pts.append(f'<trkpt lat="0" lon="{lon}"><ele>5</ele>{time}{ext}</trkpt>')
+        body.append(f"<trkseg>{''.join(pts)}</trkseg>")
+    type_el = f"<type>{track_type}</type>" if track_type is not None else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1" '
+        f'xmlns:{prefix}="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
+        f"<trk><name> Lunch Run </name>{type_el}{''.join(body)}</trk></gpx>"
+    ).encode()
+
+
+TWO_SEGMENTS = [
+    # 40 s per 0.001 deg (2.78 m/s), then a 60 s stop, then a pause until the 2nd segment
+    [(0.000, 0, 140, 85), (0.001, 40, 150, 86), (0.002, 80, 160, 87), (0.002, 140, 150, 0)],
+    [(0.010, 200, 150, 88), (0.011, 240, 160, 89)],
+]
+
+
+def test_two_segments_distance_moving_time_and_samples():
+    result = read_gpx(_gpx(TWO_SEGMENTS, track_type="9"), name="two.gpx")
+    run = result.runs.iloc[0]
+    assert run["distance_m"] == pytest.approx(3 * STEP_M, rel=1e-9)  # the gap between segments not counted
+    assert run["elapsed_time_s"] == 240
+    assert run["moving_time_s"] == 120  # 80 s + 40 s: the stop and the pause left out
+    assert run["name"] == "Lunch Run"
+    assert run["avg_heart_rate_bpm"] == pytest.approx(910 / 6)
+    assert run["avg_cadence_spm"] == pytest.approx(2 * (85 + 86 + 87 + 88 + 89) / 5)
+    assert run["elevation_gain_m"] == 0
+    samples = result.samples
+    assert samples["distance_m"].tolist() == pytest.approx(
+        [0, STEP_M, 2 * STEP_M, 2 * STEP_M, 2 * STEP_M, 3 * STEP_M]
+    )
+    assert samples["elapsed_s"].tolist() == [0, 40, 80, 140, 200, 240]
+    speed = samples["speed_mps"]
+    assert np.isnan(speed.iloc[0]) and np.isnan(speed.iloc[4])  # start of each segment
+    assert speed.iloc[1] == pytest.approx(STEP_M / 40) and speed.iloc[3] == 0
+    assert samples["cadence_spm"].tolist() == [170, 172, 174, 0, 176, 178]
+
+
+@pytest.mark.parametrize(
+    ("track_type", "sport"),
+    [
+        ("9", "running"),
+        ("run", "running"),
+        ("Running", "running"),
+        ("TrailRun", "trail_running"),
+        ("trail_running", "trail_running"),
+        ("treadmill_running", "treadmill_running"),
+    ],
+)
+def test_run_types(track_type, sport):
+    result = read_gpx(_gpx(TWO_SEGMENTS, track_type=track_type))
+    assert result.runs["sport"].iloc[0] == sport
+    assert "assumed" not in result.log["reason"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("track_type", "word"),
+    [("1", "ride"), ("4", "hike"), ("10", "walk"), ("16", "16"), ("cycling", "cycling")],
+)
+def test_other_types_are_not_runs(track_type, word):
+    result = read_gpx(_gpx(TWO_SEGMENTS, track_type=track_type))
+    assert result.runs.empty and result.samples.empty
+    assert result.log["status"].tolist() == ["not_a_run"]
+    assert word in result.log["reason"].iloc[0]
+
+
+def test_no_type_fast_track_is_not_a_run():
+    # 0.001 deg every 10 s = 11.1 m/s: a bike, not a runner
+    fast = [[(0.000, 0, None, None), (0.001, 10, None, None), (0.002, 20, None, None)]]
+    result = read_gpx(_gpx(fast))
+    assert result.log["status"].tolist() == ["not_a_run"]
+    assert "no activity type in file" in result.log["reason"].iloc[0]
+    assert "too fast" in result.log["reason"].iloc[0]
+
+
+def test_extension_prefix_other_than_gpxtpx():
+    result = read_gpx(_gpx(TWO_SEGMENTS, track_type="running", prefix="ns3"))
+    assert result.samples["heart_rate_bpm"].notna().sum() == 6
+    assert result.samples["cadence_spm"].iloc[0] == 170
+
+
+def test_points_without_time_count_in_distance_but_not_in_samples():
+    segs = [[(0.000, 0, None, None), (0.001, None, None, None), (0.002, 80, None, None)]]
+    result = read_gpx(_gpx(segs, track_type="9"))
+    assert len(result.samples) == 2
+    assert result.runs["distance_m"].iloc[0] == pytest.approx(2 * STEP_M)
+    assert result.samples["distance_m"].iloc[-1] == pytest.approx(2 * STEP_M)
+    assert "1 of 3 points have no time" in result.log["reason"].iloc[0]
+
+
+def test_whole_file_failures_raise_one_line_errors(tmp_path):
+    with pytest.raises(RunlogError, match="no timestamps"):
+        read_gpx(_gpx([[(0.0, None, None, None), (0.001, None, None, None)]]), name="route.gpx")
+    with pytest.raises(RunlogError, match="no track points"):
+        read_gpx(_gpx([]), name="empty.gpx")
+    with pytest.raises(RunlogError, match="not a GPX file"):
+        read_gpx(b"<TrainingCenterDatabase/>", name="x.gpx")
+    with pytest.raises(RunlogError, match="not readable as GPX"):
+        read_gpx(b"<gpx><trk><trkseg><trkpt lat=", name="cut.gpx")
+    with pytest.raises(RunlogError, match="cannot read"):
+        read_gpx(tmp_path / "missing.gpx")
+
+
+def test_times_with_own_offset_set_the_local_date():
+    data = _gpx([[(0.000, 0, None, None), (0.001, 40, None, None)]], track_type="9")
+    # 06:00Z written as 23:00 the day before at UTC-7
+    data = data.replace(b"2024-05-01T06:00:00Z", b"2024-04-30T23:00:00-07:00")
+    run = read_gpx(data, tz="Europe/Paris").runs.iloc[0]
+    assert run["start_time"] == pd.Timestamp("2024-05-01T06:00:00Z")
+    assert run["date"] == pd.Timestamp("2024-04-30")
+    assert read_gpx(_gpx([[(0.0, 0, None, None), (0.001, 40, None, None)]], "9"), tz="America/Denver").runs[
+        "date"
+    ].iloc[0] == pd.Timestamp("2024-05-01")
