@@ -117,28 +117,12 @@ def _aux_kind(item: Item) -> str | None:
 
 
 def _strava_container(path: Path) -> bool:
-    """A folder or zip holding a Strava bulk export (an activities.csv of Strava's)."""
-    try:
-        sniff, _ = _load("strava")
-    except ImportError:
-        return False
+    """A folder (holding activities.csv itself) or zip that is a Strava bulk export."""
+    from analysis.io import strava
+
     if path.is_dir():
-        csv = path / "activities.csv"
-        if not csv.is_file():
-            return False
-        with open(csv, "rb") as fh:
-            return bool(sniff(fh.read(HEAD_BYTES), "activities.csv"))
-    if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = [n for n in zf.namelist() if n.rstrip("/").split("/")[-1] == "activities.csv"]
-                if not names:
-                    return False
-                with zf.open(sorted(names, key=len)[0]) as fh:
-                    return bool(sniff(fh.read(HEAD_BYTES), "activities.csv"))
-        except (zipfile.BadZipFile, OSError, RuntimeError):
-            return False
-    return False
+        return (path / "activities.csv").is_file() and strava.is_export_folder(path)
+    return path.suffix.lower() == ".zip" and strava.is_export_zip(path)
 
 
 def _walk(root: Path) -> Iterator[Path]:
