@@ -1,0 +1,1061 @@
+"""Footwear: the Minimalist Index, shoe classes, and which shoe each run was run in.
+
+The Minimalist Index (MI) follows METHODS.md 3 (Esculier, Dubois, Dionne, Leblond,
+Roy 2015, J Foot Ankle Res 8:42): five components scored 0-5 - weight of one shoe
+(g), heel stack height (mm), heel-to-toe drop (mm), a count of motion-control /
+stability technologies, and flexibility (longitudinal 0-2.5 + torsional 0-2.5) -
+and MI % = 4 x their sum. Classes are runlog's convention (no validated cut-offs
+exist): ``barefoot`` (no shoe), ``minimalist`` (MI >= 70 %), ``partial``
+(30-69 %), ``traditional`` (< 30 %), ``unknown``.
+
+Partial MI
+----------
+When a component is unknown the MI is *partial*: the sum of the known component
+scores x 4, flagged ``mi_partial`` with the missing components named. It is a
+lower bound: the true MI lies between it (every missing component scoring 0) and
+it + 20 points per missing component (every missing component scoring 5). The
+class of a partial MI is decided on that whole range: if both ends fall in the
+same class the class is certain, otherwise it is ``unknown``. Nothing is imputed.
+
+Assignment rules
+----------------
+:func:`assign_footwear` gives every run a shoe; the first rule that applies wins
+and is recorded in ``shoe_rule``:
+
+1. ``override`` - a per-activity override (activity_id -> shoe name or class).
+2. ``gear_id`` - the run's gear id is a catalog ``gear_id``.
+3. ``gear_name`` - the run carries a gear name. It is matched to the catalog
+   (name or aliases after normalising case, accents, punctuation and whitespace;
+   near matches via :func:`difflib.get_close_matches`), then to the built-in
+   table. A recorded gear name that matches nothing still wins (the run *was*
+   run in that shoe); its class is ``unknown`` until the catalog knows it.
+4. ``gear_log`` - a dated gear log row covers the run (date range, optional
+   distance and sport limits); the first matching row wins.
+5. ``keyword`` - the activity name or description names a minimalist brand
+   (VFF, FiveFingers, Xero, Vivobarefoot, huaraches, sandals; "barefoot shoes")
+   -> that catalog shoe, else a generic label, class ``minimalist``; or a
+   barefoot word in one of several languages -> class ``barefoot``. Brand words
+   are checked first: "barefoot shoes" are shoes.
+6. ``default`` - the runner's default shoe, for runs with no gear recorded.
+7. ``unknown`` - nothing applies.
+
+What is hand-written, and why: the rubric is a table of bin edges, scored with
+:func:`numpy.searchsorted`; names are compared with :mod:`difflib` and
+:mod:`unicodedata` from the standard library; the assignment rules are this
+project's own and no library implements them.
+
+References
+----------
+Esculier JF, Dubois B, Dionne CE, Leblond J, Roy JS. A consensus definition and
+rating scale for minimalist shoes. J Foot Ankle Res 2015;8:42.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import schema
+
+# ---------------------------------------------------------------------------
+# 1. The rubric (METHODS.md 3)
+# ---------------------------------------------------------------------------
+
+#: Lower bin edges: a value at or above the k-th edge loses k points from 5.
+#: weight (one shoe, g): <125 -> 5, 125-174 -> 4, ..., >=325 -> 0.
+WEIGHT_EDGES_G: tuple[float, ...] = (125, 175, 225, 275, 325)
+#: heel stack (mm): <8 -> 5, 8-13.9 -> 4, 14-19.9 -> 3, 20-25.9 -> 2, 26-31.9 -> 1, >=32 -> 0.
+STACK_EDGES_MM: tuple[float, ...] = (8, 14, 20, 26, 32)
+#: heel-to-toe drop (mm): <1 -> 5, 1-3.9 -> 4, 4-6.9 -> 3, 7-9.9 -> 2, 10-12.9 -> 1, >=13 -> 0.
+DROP_EDGES_MM: tuple[float, ...] = (1, 4, 7, 10, 13)
+#: stability / motion-control technologies (count): 0 -> 5, 1 -> 4, ..., >=5 -> 0.
+STABILITY_EDGES: tuple[float, ...] = (1, 2, 3, 4, 5)
+
+#: catalog spec column -> component name, in the rubric's order.
+COMPONENTS: dict[str, str] = {
+    "weight_g": "weight",
+    "stack_mm": "stack",
+    "drop_mm": "drop",
+    "stability_features": "stability",
+    "flex_score": "flexibility",
+}
+SPEC_COLUMNS: tuple[str, ...] = tuple(COMPONENTS)
+
+#: (partial lower bound, minimalist lower bound) in MI %.
+DEFAULT_MI_THRESHOLDS: tuple[float, float] = (30.0, 70.0)
+
+#: the values of ``shoe_rule``, in the order the rules are tried.
+RULES: tuple[str, ...] = ("override", "gear_id", "gear_name", "gear_log", "keyword", "default", "unknown")
+
+#: shoe class -> group of the headline comparison (DESIGN.md, findings JSON).
+DEFAULT_GROUPING: dict[str, str] = {
+    "barefoot": "barefoot-style",
+    "minimalist": "barefoot-style",
+    "partial": "traditional",
+    "traditional": "traditional",
+}
+
+DEFAULT_RETIRE_KM = 800.0
+DEFAULT_NAME_CUTOFF = 0.85
+
+
+def _as_float_array(values: Any) -> np.ndarray:
+    """Scalar, list, ndarray or Series -> float ndarray with NaN for missing."""
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+
+
+def _score(values: Any, edges: Sequence[float]) -> Any:
+    """5 minus the number of edges at or below the value; NaN stays NaN."""
+    x = _as_float_array(values)
+    out = 5.0 - np.searchsorted(np.asarray(edges, dtype=float), x, side="right").astype(float)
+    out[np.isnan(x)] = np.nan
+    return _like(values, out)
+
+
+def _like(template: Any, out: np.ndarray) -> Any:
+    if isinstance(template, pd.Series):
+        return pd.Series(out, index=template.index)
+    if np.ndim(template) == 0:
+        return float(out[0])
+    return out
+
+
+def score_weight(weight_g: Any) -> Any:
+    """Weight score (0-5) of one shoe's weight in g (METHODS.md 3)."""
+    return _score(weight_g, WEIGHT_EDGES_G)
+
+
+def score_stack(stack_mm: Any) -> Any:
+    """Stack-height score (0-5) of the heel stack in mm (METHODS.md 3)."""
+    return _score(stack_mm, STACK_EDGES_MM)
+
+
+def score_drop(drop_mm: Any) -> Any:
+    """Drop score (0-5) of the heel-to-toe drop in mm (METHODS.md 3)."""
+    return _score(drop_mm, DROP_EDGES_MM)
+
+
+def score_stability(stability_features: Any) -> Any:
+    """Stability score (0-5) of a count of stability technologies (METHODS.md 3).
+
+    Raises
+    ------
+    ValueError
+        If a count is negative or not a whole number.
+    """
+    x = _as_float_array(stability_features)
+    known = x[~np.isnan(x)]
+    if np.any(known < 0) or np.any(known != np.round(known)):
+        raise ValueError("stability_features must be a whole number of technologies (0, 1, 2, ...)")
+    return _score(stability_features, STABILITY_EDGES)
+
+
+def score_flexibility(flex_score: Any) -> Any:
+    """Flexibility score: the rubric's 0-5 (longitudinal 0-2.5 + torsional 0-2.5, 0.5 steps).
+
+    Raises
+    ------
+    ValueError
+        If a score is outside 0-5 or not in 0.5 steps.
+    """
+    x = _as_float_array(flex_score)
+    known = x[~np.isnan(x)]
+    if np.any((known < 0) | (known > 5)):
+        raise ValueError("flex_score must lie in 0-5")
+    if np.any(known * 2 != np.round(known * 2)):
+        raise ValueError("flex_score must be in 0.5 steps")
+    return _like(flex_score, x)
+
+
+_SCORERS = {
+    "weight_g": score_weight,
+    "stack_mm": score_stack,
+    "drop_mm": score_drop,
+    "stability_features": score_stability,
+    "flex_score": score_flexibility,
+}
+
+
+@dataclass(frozen=True)
+class MinimalistIndex:
+    """One shoe's Minimalist Index (METHODS.md 3).
+
+    Attributes
+    ----------
+    mi : float
+        MI in % (4 x the sum of the known component scores); NaN when no
+        component is known.
+    partial : bool
+        True when at least one component (but not all) is unknown.
+    missing : tuple of str
+        The unknown components, as spec column names.
+    mi_min, mi_max : float
+        The range the true MI lies in (missing components scoring 0 or 5).
+    scores : dict
+        Component score (0-5, NaN when unknown) by spec column name.
+    """
+
+    mi: float
+    partial: bool
+    missing: tuple[str, ...]
+    mi_min: float
+    mi_max: float
+    scores: dict[str, float]
+
+
+def minimalist_index_frame(specs: pd.DataFrame) -> pd.DataFrame:
+    """Minimalist Index of every row of a frame of shoe specs (METHODS.md 3).
+
+    Parameters
+    ----------
+    specs : DataFrame
+        Any of the columns ``weight_g`` (one shoe, g), ``stack_mm`` (heel, mm),
+        ``drop_mm`` (mm), ``stability_features`` (count), ``flex_score`` (0-5);
+        absent columns and NA cells are unknown components.
+
+    Returns
+    -------
+    DataFrame
+        Same index; ``minimalist_index`` (%, 4 x sum of known scores, NA when
+        nothing is known), ``mi_partial`` (boolean, NA when nothing is known),
+        ``mi_missing`` ('|'-separated spec columns), ``mi_min`` and ``mi_max``
+        (%, the range of the true MI) and ``score_<column>`` per component.
+    """
+    scores = pd.DataFrame(index=specs.index)
+    for col, scorer in _SCORERS.items():
+        values = specs[col] if col in specs.columns else pd.Series(np.nan, index=specs.index)
+        scores[col] = scorer(pd.to_numeric(values, errors="coerce").astype("float64"))
+    known = scores.notna()
+    n_known = known.sum(axis=1)
+    total = scores.sum(axis=1, skipna=True)
+    any_known = n_known > 0
+    mi = (4.0 * total).where(any_known)
+    n_missing = len(_SCORERS) - n_known
+    out = pd.DataFrame(index=specs.index)
+    out["minimalist_index"] = mi.astype("Float64")
+    out["mi_partial"] = (n_missing > 0).where(any_known).astype("boolean")
+    missing = known.apply(lambda r: "|".join(c for c in _SCORERS if not r[c]), axis=1) if len(known) else []
+    out["mi_missing"] = pd.Series(missing, index=specs.index, dtype="string").where(any_known & (n_missing > 0))
+    out["mi_min"] = mi.astype("Float64")
+    out["mi_max"] = (mi + 20.0 * n_missing).where(any_known).astype("Float64")
+    for col in _SCORERS:
+        out[f"score_{col}"] = scores[col].astype("Float64")
+    return out
+
+
+def minimalist_index(
+    weight_g: float | None = None,
+    stack_mm: float | None = None,
+    drop_mm: float | None = None,
+    stability_features: float | None = None,
+    flex_score: float | None = None,
+) -> MinimalistIndex:
+    """Minimalist Index of one shoe (METHODS.md 3; Esculier et al. 2015).
+
+    Parameters
+    ----------
+    weight_g : float, optional
+        Weight of one shoe in g.
+    stack_mm : float, optional
+        Heel stack height in mm.
+    drop_mm : float, optional
+        Heel-to-toe drop in mm.
+    stability_features : int, optional
+        Number of motion-control / stability technologies.
+    flex_score : float, optional
+        Flexibility score 0-5 (longitudinal 0-2.5 + torsional 0-2.5).
+
+    Returns
+    -------
+    MinimalistIndex
+        MI in %, whether it is partial, which components are missing and the
+        range the true MI lies in. None means unknown.
+    """
+    row = pd.DataFrame(
+        [{"weight_g": weight_g, "stack_mm": stack_mm, "drop_mm": drop_mm,
+          "stability_features": stability_features, "flex_score": flex_score}]
+    ).astype("float64")
+    r = minimalist_index_frame(row).iloc[0]
+
+    def f(v: Any) -> float:
+        return float("nan") if pd.isna(v) else float(v)
+
+    missing = tuple(c for c in SPEC_COLUMNS if pd.isna(r[f"score_{c}"]))
+    return MinimalistIndex(
+        mi=f(r["minimalist_index"]),
+        partial=bool(0 < len(missing) < len(SPEC_COLUMNS)),
+        missing=missing,
+        mi_min=f(r["mi_min"]),
+        mi_max=f(r["mi_max"]),
+        scores={c: f(r[f"score_{c}"]) for c in SPEC_COLUMNS},
+    )
+
+
+# ---------------------------------------------------------------------------
+# 2. Classes
+# ---------------------------------------------------------------------------
+
+
+def _check_thresholds(thresholds: Sequence[float]) -> tuple[float, float]:
+    low, high = (float(t) for t in thresholds)
+    if not 0 <= low < high <= 100:
+        raise ValueError(f"mi_thresholds must satisfy 0 <= low < high <= 100, got {thresholds}")
+    return low, high
+
+
+def mi_class(mi: Any, *, thresholds: Sequence[float] = DEFAULT_MI_THRESHOLDS) -> Any:
+    """Shoe class of a known MI in % (METHODS.md 3; runlog's convention).
+
+    ``minimalist`` when MI >= high, ``partial`` when low <= MI < high,
+    ``traditional`` below low; NA MI -> ``unknown``. Works on scalars and Series.
+    """
+    low, high = _check_thresholds(thresholds)
+    x = _as_float_array(mi)
+    out = np.where(np.isnan(x), "unknown", np.where(x >= high, "minimalist", np.where(x >= low, "partial", "traditional")))
+    if isinstance(mi, pd.Series):
+        return pd.Series(out, index=mi.index, dtype="string")
+    return str(out[0]) if np.ndim(mi) == 0 else out
+
+
+def mi_class_range(mi_min: Any, mi_max: Any, *, thresholds: Sequence[float] = DEFAULT_MI_THRESHOLDS) -> Any:
+    """Class of an MI known only to lie in [mi_min, mi_max] (a partial MI).
+
+    The class is certain when both ends fall in the same class, else ``unknown``.
+    """
+    lo = mi_class(mi_min, thresholds=thresholds)
+    hi = mi_class(mi_max, thresholds=thresholds)
+    if isinstance(lo, pd.Series):
+        return lo.where(lo == hi, "unknown").astype("string")
+    if isinstance(lo, str):
+        return lo if lo == hi else "unknown"
+    return np.where(lo == hi, lo, "unknown")
+
+
+def barefoot_style(shoe_class: Any, grouping: Mapping[str, str] = DEFAULT_GROUPING) -> Any:
+    """Group shoe classes for the headline comparison (DESIGN.md, METHODS.md 3).
+
+    By default ``barefoot`` and ``minimalist`` -> ``"barefoot-style"``,
+    ``partial`` and ``traditional`` -> ``"traditional"``; classes not in
+    ``grouping`` (``unknown``) -> NA. Scalars and Series both work.
+    """
+    if isinstance(shoe_class, pd.Series):
+        return shoe_class.astype("string").map(lambda c: grouping.get(c, pd.NA) if pd.notna(c) else pd.NA).astype("string")
+    if shoe_class is None or shoe_class is pd.NA or (isinstance(shoe_class, float) and np.isnan(shoe_class)):
+        return pd.NA
+    return grouping.get(str(shoe_class), pd.NA)
+
+
+# ---------------------------------------------------------------------------
+# 3. Names
+# ---------------------------------------------------------------------------
+
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "þ": "th", "ı": "i"})
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalize_name(text: Any) -> str:
+    """Casefold, drop accents, turn punctuation into spaces, collapse whitespace."""
+    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    s = unicodedata.normalize("NFKD", str(text).casefold().translate(_LETTERS))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", s).split())
+
+
+_BRANDS = {"hoka one one": "hoka", "vibram fivefingers": "vibram", "xero": "xero shoes", "nb": "new balance",
+           "on running": "on", "asics": "asics", "luna": "luna sandals", "vivo barefoot": "vivobarefoot"}
+_VERSION = re.compile(r"^(v?\d+|ii|iii|iv|vi|vii|viii|ix|x)$")
+
+
+def _brand_key(brand: Any) -> str:
+    b = normalize_name(brand)
+    return _BRANDS.get(b, b)
+
+
+def model_family(text: Any) -> str:
+    """A model name without its trailing version ("Pegasus 35" -> "pegasus")."""
+    tokens = [re.sub(r"^(\d+)v\d+$", r"\1", t) for t in normalize_name(text).split()]
+    while len(tokens) > 1 and _VERSION.match(tokens[-1]):
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def _split_aliases(aliases: Any) -> list[str]:
+    if aliases is None or aliases is pd.NA or (isinstance(aliases, float) and np.isnan(aliases)):
+        return []
+    return [a.strip() for a in str(aliases).split("|") if a.strip()]
+
+
+# ---------------------------------------------------------------------------
+# 4. The built-in table
+# ---------------------------------------------------------------------------
+
+BUILTIN_COLUMNS: tuple[str, ...] = (
+    "brand", "model", "aliases", "weight_g", "weight_size", "stack_mm", "drop_mm",
+    "stability_features", "flex_score", "minimalist_index_published", "source", "notes",
+)
+
+
+@lru_cache(maxsize=1)
+def _builtin_raw() -> pd.DataFrame:
+    text = resources.files("analysis").joinpath("data/shoe_models.csv").read_text(encoding="utf-8")
+    body = "".join(line for line in io.StringIO(text) if not line.startswith("#"))
+    df = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False)
+    for col in ("weight_g", "stack_mm", "drop_mm", "stability_features", "flex_score", "minimalist_index_published"):
+        df[col] = pd.to_numeric(df[col].replace("", np.nan)).astype("Float64")
+    for col in ("brand", "model", "aliases", "weight_size", "source", "notes"):
+        df[col] = df[col].replace("", pd.NA).astype("string")
+    return df
+
+
+def builtin_shoes() -> pd.DataFrame:
+    """The built-in table of common shoe models (``analysis/data/shoe_models.csv``).
+
+    Specs are as published by the maker or the named review/spec site in
+    ``source``; sizes vary (``weight_size`` says which size ``weight_g`` is for,
+    one shoe). Blank cells are unknown, never 0. Columns: brand, model, aliases
+    ('|'-separated), weight_g, weight_size, stack_mm (heel), drop_mm,
+    stability_features, flex_score, minimalist_index_published, source, notes.
+    """
+    return _builtin_raw().copy()
+
+
+@dataclass(frozen=True)
+class _Match:
+    row: int
+    label: str
+    version_note: str = ""
+
+
+@lru_cache(maxsize=1)
+def _builtin_keys() -> tuple[dict[str, int], dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """(full-name/alias key -> row, (brand, model key) -> row, (brand, family) -> row)."""
+    df = _builtin_raw()
+    names: dict[str, int] = {}
+    models: dict[tuple[str, str], int] = {}
+    families: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(df.itertuples(index=False)):
+        brand = _brand_key(r.brand)
+        for text in [f"{r.brand} {r.model}", *_split_aliases(r.aliases)]:
+            names.setdefault(normalize_name(text), i)
+        for text in [r.model, *_split_aliases(r.aliases)]:
+            models.setdefault((brand, normalize_name(text)), i)
+            families.setdefault((brand, model_family(text)), i)
+            families.setdefault((brand, model_family(f"{r.brand} {text}")), i)
+    return names, models, families
+
+
+def _builtin_label(i: int) -> str:
+    r = _builtin_raw().iloc[i]
+    return f"{r['brand']} {r['model']}"
+
+
+def match_builtin(brand: Any = None, model: Any = None, name: Any = None) -> _Match | None:
+    """Find a built-in model by brand + model, or by a full name / alias.
+
+    Brand + model match exactly (or an alias does); else the model family
+    (model without its version) matches, noted as a different version. A name
+    alone must equal "brand model" or an alias, or its family "brand family".
+    """
+    names, models, families = _builtin_keys()
+    b = _brand_key(brand)
+    if b and normalize_name(model):
+        m = normalize_name(model)
+        if (b, m) in models:
+            return _Match(models[(b, m)], _builtin_label(models[(b, m)]))
+        for key in (normalize_name(f"{brand} {model}"), m):
+            if key in names:
+                return _Match(names[key], _builtin_label(names[key]))
+        fam = (b, model_family(model))
+        if fam in families:
+            i = families[fam]
+            return _Match(i, _builtin_label(i), f"nearest version of {str(model).strip()}")
+    if normalize_name(name):
+        n = normalize_name(name)
+        if n in names:
+            return _Match(names[n], _builtin_label(names[n]))
+        toks = n.split()
+        for k in range(1, min(3, len(toks))):
+            key = (_brand_key(" ".join(toks[:k])), model_family(" ".join(toks[k:])))
+            if key in families:
+                i = families[key]
+                return _Match(i, _builtin_label(i), f"nearest version of {str(name).strip()}")
+    return None
+
+
+# ---------------------------------------------------------------------------
+# 5. Completing a catalog: specs -> MI -> class, saying what was derived
+# ---------------------------------------------------------------------------
+
+
+def complete_catalog(
+    shoes: pd.DataFrame,
+    *,
+    builtin: bool = True,
+    mi_thresholds: Sequence[float] = DEFAULT_MI_THRESHOLDS,
+) -> pd.DataFrame:
+    """Derive what a shoes catalog leaves out, and say what was derived.
+
+    A catalog gives specs, or an MI, or a class (DESIGN.md "shoes"). In order:
+
+    * ``flex_score`` from ``flex_longitudinal`` + ``flex_torsional`` (0-2.5 each);
+    * missing specs of a row with neither MI nor class, from the built-in table
+      when brand + model (or the name) match one of its models;
+    * ``minimalist_index`` from the specs (partial when a component is unknown;
+      a given MI is never overwritten);
+    * ``shoe_class`` from the MI (a partial MI by its range, see the module
+      notes); a given class is never overwritten.
+
+    Parameters
+    ----------
+    shoes : DataFrame
+        A shoes catalog (:data:`analysis.schema.SHOES_DTYPES` columns or a subset).
+    builtin : bool, default True
+        Fill missing specs from :func:`builtin_shoes`.
+    mi_thresholds : (float, float), default (30, 70)
+        MI % lower bounds of ``partial`` and ``minimalist``.
+
+    Returns
+    -------
+    DataFrame
+        Canonical catalog plus ``mi_partial`` (boolean), ``mi_missing`` and
+        ``derived`` (what was derived, '; '-separated; NA when nothing was).
+    """
+    _check_thresholds(mi_thresholds)
+    out = schema.coerce_shoes(shoes)
+    n = len(out)
+    notes: list[list[str]] = [[] for _ in range(n)]
+    if "derived" in out.columns:  # completing a completed catalog: redo the derivations, keep the rest
+        for i, v in enumerate(out["derived"]):
+            kept = []
+            for note in str(v).split("; ") if pd.notna(v) else []:
+                if note.startswith("minimalist_index from specs"):
+                    out.iloc[i, out.columns.get_loc("minimalist_index")] = pd.NA
+                elif note.startswith("shoe_class"):
+                    out.iloc[i, out.columns.get_loc("shoe_class")] = pd.NA
+                elif note:
+                    kept.append(note)
+            notes[i] = kept
+
+    if {"flex_longitudinal", "flex_torsional"} <= set(out.columns):
+        lon = pd.to_numeric(out["flex_longitudinal"], errors="coerce")
+        tor = pd.to_numeric(out["flex_torsional"], errors="coerce")
+        fill = out["flex_score"].isna() & lon.notna() & tor.notna()
+        out.loc[fill, "flex_score"] = (lon + tor)[fill]
+        for i in np.flatnonzero(fill.to_numpy()):
+            notes[i].append("flex_score from longitudinal + torsional")
+
+    if builtin:
+        raw = _builtin_raw()
+        for i in range(n):
+            row = out.iloc[i]
+            if pd.notna(row["minimalist_index"]) or pd.notna(row["shoe_class"]):
+                continue
+            if all(pd.notna(row[c]) for c in SPEC_COLUMNS):
+                continue
+            m = match_builtin(row["brand"], row["model"], row["name"])
+            if m is None:
+                continue
+            b = raw.iloc[m.row]
+            filled = [c for c in SPEC_COLUMNS if pd.isna(row[c]) and pd.notna(b[c])]
+            for c in filled:
+                out.iloc[i, out.columns.get_loc(c)] = b[c]
+            published = b["minimalist_index_published"]
+            if pd.notna(published):
+                out.iloc[i, out.columns.get_loc("minimalist_index")] = published
+            if filled or pd.notna(published):
+                what = "specs" if filled else "minimalist_index"
+                extra = f"; {m.version_note}" if m.version_note else ""
+                notes[i].append(f"{what} from built-in table ({m.label}{extra})")
+
+    mi = minimalist_index_frame(out)
+    given_mi = out["minimalist_index"].notna()
+    has_specs = mi["minimalist_index"].notna()
+    use_specs = ~given_mi & has_specs
+    out["minimalist_index"] = out["minimalist_index"].where(given_mi, mi["minimalist_index"]).astype("Float64")
+    out["mi_partial"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
+    out.loc[given_mi, "mi_partial"] = False
+    out.loc[use_specs, "mi_partial"] = mi.loc[use_specs, "mi_partial"]
+    out["mi_missing"] = mi["mi_missing"].where(use_specs).astype("string")
+    for i in np.flatnonzero(use_specs.to_numpy()):
+        missing = mi["mi_missing"].iloc[i]
+        if pd.notna(missing):
+            notes[i].append(f"minimalist_index from specs (partial: missing {missing.replace('|', ', ')})")
+        else:
+            notes[i].append("minimalist_index from specs")
+
+    lo = mi_class(out["minimalist_index"], thresholds=mi_thresholds)
+    hi = mi_class((mi["mi_max"]).where(use_specs, out["minimalist_index"]), thresholds=mi_thresholds)
+    derived_class = lo.where(lo == hi, "unknown")
+    given_class = out["shoe_class"].notna()
+    for i in np.flatnonzero((~given_class).to_numpy()):
+        cls = derived_class.iloc[i]
+        if pd.notna(out["minimalist_index"].iloc[i]):
+            if cls == "unknown":
+                notes[i].append(
+                    f"shoe_class unknown: MI {_fmt(mi['mi_min'].iloc[i])}-{_fmt(mi['mi_max'].iloc[i])} % "
+                    f"spans {lo.iloc[i]} and {hi.iloc[i]}"
+                )
+            else:
+                notes[i].append("shoe_class from minimalist_index")
+        else:
+            notes[i].append("shoe_class unknown: no specs, minimalist_index or class")
+    out["shoe_class"] = out["shoe_class"].where(given_class, derived_class).astype("string")
+    out["derived"] = pd.Series(["; ".join(x) if x else pd.NA for x in notes], index=out.index, dtype="string")
+    return out
+
+
+def _fmt(x: Any) -> str:
+    return f"{float(x):g}"
+
+
+@lru_cache(maxsize=4)
+def _builtin_catalog(thresholds: tuple[float, float]) -> pd.DataFrame:
+    raw = _builtin_raw()
+    cat = pd.DataFrame({
+        "name": (raw["brand"] + " " + raw["model"]).astype("string"),
+        "aliases": raw["aliases"], "brand": raw["brand"], "model": raw["model"],
+        **{c: raw[c] for c in SPEC_COLUMNS},
+        "minimalist_index": raw["minimalist_index_published"],
+    })
+    return complete_catalog(cat, builtin=False, mi_thresholds=thresholds)
+
+
+# ---------------------------------------------------------------------------
+# 6. Assignment
+# ---------------------------------------------------------------------------
+
+#: barefoot words (normalised: casefolded, no accents), several languages.
+BAREFOOT_WORDS: tuple[str, ...] = (
+    "barefoot", "bare foot", "bare feet", "barefooted",          # English
+    "barfuss", "barfussig", "barfuessig",                        # German (barfuß, barfüßig)
+    "barfod", "barfodet",                                        # Danish
+    "barvoet", "barrevoets", "blootsvoets", "blote voeten",      # Dutch
+    "descalzo", "descalza", "descalzos", "descalzas",            # Spanish
+    "pieds nus", "pied nu", "nu pieds",                          # French
+    "scalzo", "scalza", "scalzi", "piedi nudi",                  # Italian
+    "boso", "bosa", "naboso",                                    # Polish, Czech, Slovak, Croatian
+    "paljain jaloin", "paljasjaloin",                            # Finnish
+    "barfota",                                                   # Swedish
+    "barbent", "barbeint", "barfott",                            # Norwegian (barføtt)
+    "descalco", "descalca", "descalcos",                         # Portuguese (descalço)
+    "босиком", "босоногий",                                      # Russian
+    "mezitlab",                                                  # Hungarian (mezítláb)
+)
+
+#: brand words -> (label when the catalog has no such shoe, catalog search terms).
+BRAND_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "vff": ("Vibram FiveFingers", ("fivefingers", "five fingers", "vff")),
+    "fivefingers": ("Vibram FiveFingers", ("fivefingers", "five fingers", "vff")),
+    "five fingers": ("Vibram FiveFingers", ("fivefingers", "five fingers", "vff")),
+    "xero": ("Xero Shoes", ("xero",)),
+    "xeros": ("Xero Shoes", ("xero",)),
+    "vivobarefoot": ("Vivobarefoot", ("vivobarefoot", "vivo barefoot", "vivo")),
+    "vivo barefoot": ("Vivobarefoot", ("vivobarefoot", "vivo barefoot", "vivo")),
+    "huarache": ("huaraches", ("huarache", "huaraches", "sandal", "sandals", "luna")),
+    "huaraches": ("huaraches", ("huarache", "huaraches", "sandal", "sandals", "luna")),
+    "sandal": ("running sandals", ("sandal", "sandals", "huarache", "huaraches", "luna")),
+    "sandals": ("running sandals", ("sandal", "sandals", "huarache", "huaraches", "luna")),
+    "barefoot shoe": ("barefoot shoes", ()),
+    "barefoot shoes": ("barefoot shoes", ()),
+}
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {text} "
+
+
+def keyword_match(text: Any) -> tuple[str, str] | None:
+    """What an activity's text says about its footwear.
+
+    Returns ``("brand", word)`` when a minimalist brand word appears (checked
+    first), ``("barefoot", word)`` when a barefoot word appears, else None.
+    Matching is on whole words of the normalised text (see :func:`normalize_name`).
+    """
+    t = normalize_name(text)
+    if not t:
+        return None
+    for word in sorted(BRAND_WORDS, key=len, reverse=True):
+        if _has_phrase(t, word):
+            return ("brand", word)
+    for word in BAREFOOT_WORDS:
+        if _has_phrase(t, normalize_name(word)):
+            return ("barefoot", word)
+    return None
+
+
+def _norm_id(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    s = str(value).strip()
+    m = re.fullmatch(r"[gG]?(\d+)(?:\.0+)?", s)
+    return m.group(1) if m else s.casefold()
+
+
+@dataclass(frozen=True)
+class _Shoe:
+    name: Any
+    shoe_class: str
+    mi: Any
+
+
+class _Resolver:
+    """Name / id / class lookups over a completed catalog and the built-in table."""
+
+    def __init__(self, catalog: pd.DataFrame, *, builtin: bool, thresholds: tuple[float, float], cutoff: float):
+        self.cutoff = cutoff
+        self._memo: dict[str, _Shoe | None] = {}
+        self.builtin = _builtin_catalog(thresholds) if builtin else None
+        self.entries: list[_Shoe] = []
+        self.by_key: dict[str, int] = {}
+        self.by_id: dict[str, int] = {}
+        self.text: list[str] = []
+        self.retired: list[bool] = []
+        secondary: list[tuple[str, int]] = []  # brand + model and model: after every name and alias
+        for r in catalog.itertuples(index=False):
+            idx = len(self.entries)
+            self.entries.append(_Shoe(r.name, r.shoe_class if pd.notna(r.shoe_class) else "unknown", r.minimalist_index))
+            for key in [r.name, *_split_aliases(r.aliases)]:
+                if normalize_name(key):
+                    self.by_key.setdefault(normalize_name(key), idx)
+            if pd.notna(r.model):
+                brand = f"{r.brand} " if pd.notna(r.brand) else ""
+                secondary += [(normalize_name(f"{brand}{r.model}"), idx), (normalize_name(r.model), idx)]
+            gid = _norm_id(r.gear_id)
+            if gid:
+                self.by_id.setdefault(gid, idx)
+            self.text.append(normalize_name(" ".join(str(x) for x in (r.brand, r.model, r.name, r.aliases) if pd.notna(x))))
+            self.retired.append(bool(r.retired) if pd.notna(r.retired) else False)
+        for k, idx in secondary:
+            if k:
+                self.by_key.setdefault(k, idx)
+
+    def by_gear_id(self, gear_id: Any) -> _Shoe | None:
+        i = self.by_id.get(_norm_id(gear_id))
+        return None if i is None else self.entries[i]
+
+    def by_name(self, name: Any) -> _Shoe | None:
+        k = normalize_name(name)
+        if not k:
+            return None
+        if k not in self._memo:
+            self._memo[k] = self._lookup(name, k)
+        return self._memo[k]
+
+    def _lookup(self, name: Any, k: str) -> _Shoe | None:
+        if k in self.by_key:
+            return self.entries[self.by_key[k]]
+        close = difflib.get_close_matches(k, list(self.by_key), n=1, cutoff=self.cutoff)
+        if close:
+            return self.entries[self.by_key[close[0]]]
+        if self.builtin is not None:
+            m = match_builtin(name=name)
+            if m is not None:
+                b = self.builtin.iloc[m.row]
+                return _Shoe(b["name"], b["shoe_class"], b["minimalist_index"])
+        return None
+
+    def reference(self, ref: Any) -> _Shoe:
+        """A shoe name or a class name (overrides, gear log, default shoe)."""
+        k = normalize_name(ref)
+        if k in schema.SHOE_CLASSES:
+            return _Shoe(pd.NA, k, pd.NA)
+        return self.by_name(ref) or _Shoe(str(ref).strip(), "unknown", pd.NA)
+
+    def brand(self, word: str) -> _Shoe:
+        label, terms = BRAND_WORDS[word]
+        hits = [i for i, t in enumerate(self.text) if any(_has_phrase(t, term) for term in terms)]
+        hits.sort(key=lambda i: self.retired[i])
+        if hits:
+            e = self.entries[hits[0]]
+            return _Shoe(e.name, e.shoe_class if e.shoe_class != "unknown" else "minimalist", e.mi)
+        return _Shoe(label, "minimalist", pd.NA)
+
+
+def _overrides_map(overrides: Any, run_ids: pd.Index) -> dict[str, Any]:
+    if overrides is None:
+        return {}
+    if isinstance(overrides, Mapping):
+        pairs = list(overrides.items())
+    else:
+        df = overrides
+        pairs = list(zip(df["activity_id"], df["shoe"], strict=True))
+    ids = [str(i) for i in run_ids]
+    suffix: dict[str, list[str]] = {}
+    for rid in ids:
+        if ":" in rid:
+            suffix.setdefault(rid.split(":", 1)[1], []).append(rid)
+    out: dict[str, Any] = {}
+    for aid, shoe in pairs:
+        a = str(aid).strip()
+        if a in out or a in ids:
+            out[a] = shoe
+        elif len(suffix.get(a, [])) == 1:
+            out[suffix[a][0]] = shoe
+    return out
+
+
+_SPORT_ALIASES = {"trail": "trail_running", "treadmill": "treadmill_running", "track": "track_running",
+                  "road": "running", "virtual": "virtual_running", "ultra": "ultra_running"}
+
+
+def normalize_sport(value: Any) -> Any:
+    """A gear-log sport as a canonical run sport; "any"/"all"/blank -> NA (no limit)."""
+    s = normalize_name(value).replace(" ", "_")
+    if s in ("", "any", "all", "run", "runs"):
+        return pd.NA
+    return _SPORT_ALIASES.get(s, s)
+
+
+def _gear_log_rows(gear_log: pd.DataFrame) -> list[tuple]:
+    def col(name: str) -> pd.Series:
+        return gear_log[name] if name in gear_log.columns else pd.Series(pd.NA, index=gear_log.index)
+
+    start = pd.to_datetime(col("from")).dt.normalize()
+    end = pd.to_datetime(col("to")).dt.normalize()
+    rows = []
+    for s, e, shoe, lo, hi, sport in zip(start, end, col("shoe"), pd.to_numeric(col("min_km")),
+                                         pd.to_numeric(col("max_km")), col("sport"), strict=True):
+        rows.append((s, e, shoe, lo, hi, normalize_sport(sport)))
+    return rows
+
+
+def _log_applies(entry: tuple, date: Any, km: Any, sport: Any) -> bool:
+    s, e, _, lo, hi, log_sport = entry
+    if pd.isna(date):
+        return False
+    if pd.notna(s) and date < s:
+        return False
+    if pd.notna(e) and date > e:
+        return False
+    if pd.notna(lo) and (pd.isna(km) or km < lo):
+        return False
+    if pd.notna(hi) and (pd.isna(km) or km >= hi):
+        return False
+    return not (pd.notna(log_sport) and (pd.isna(sport) or str(sport) != log_sport))
+
+
+def assign_footwear(
+    runs: pd.DataFrame,
+    shoes: pd.DataFrame | str | Path | None = None,
+    *,
+    overrides: pd.DataFrame | Mapping | str | Path | None = None,
+    gear_log: pd.DataFrame | str | Path | None = None,
+    default_shoe: str | None = None,
+    mi_thresholds: Sequence[float] = DEFAULT_MI_THRESHOLDS,
+    name_cutoff: float = DEFAULT_NAME_CUTOFF,
+    builtin: bool = True,
+) -> pd.DataFrame:
+    """Give every run a shoe, a shoe class and an MI; record which rule decided.
+
+    The rules, first that applies wins, are listed in the module notes
+    (METHODS.md 3; FORMATS.md "Footwear is never in FIT").
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Canonical runs frame (:func:`analysis.schema.coerce_runs`), index
+        ``activity_id``; uses ``gear_id``, ``gear_name``, ``name``,
+        ``description``, ``date``, ``distance_m`` (m) and ``sport``.
+    shoes : DataFrame or path, optional
+        Shoes catalog (:func:`analysis.io.shoes.read_shoes`, or a frame that
+        :func:`complete_catalog` completes).
+    overrides : DataFrame, mapping or path, optional
+        activity_id -> shoe (a catalog name or a class name). An id without its
+        source prefix ("123" for "strava:123") matches when unambiguous.
+    gear_log : DataFrame or path, optional
+        Columns ``from``, ``to`` (local dates, inclusive; blank = open),
+        ``shoe``, optional ``min_km`` (run >= min_km), ``max_km`` (run <
+        max_km) and ``sport``.
+    default_shoe : str, optional
+        Shoe name or class for runs with no gear recorded.
+    mi_thresholds : (float, float), default (30, 70)
+        MI % lower bounds of ``partial`` and ``minimalist``.
+    name_cutoff : float, default 0.85
+        :func:`difflib.get_close_matches` cutoff for near gear-name matches.
+    builtin : bool, default True
+        Also look names up in :func:`builtin_shoes`.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``runs`` with ``gear_name`` (canonical shoe name; NA for
+        class-only rules), ``shoe_class``, ``minimalist_index`` (%) and
+        ``shoe_rule`` filled.
+    """
+    thresholds = _check_thresholds(mi_thresholds)
+    if isinstance(shoes, (str, Path)) or isinstance(overrides, (str, Path)) or isinstance(gear_log, (str, Path)):
+        # the readers live in analysis.io, which imports this module: import them here, not at the top
+        from analysis.io import shoes as shoes_io
+
+        if isinstance(shoes, (str, Path)):
+            shoes = shoes_io.read_shoes(shoes, mi_thresholds=thresholds, builtin=builtin)
+        if isinstance(overrides, (str, Path)):
+            overrides = shoes_io.read_overrides(overrides)
+        if isinstance(gear_log, (str, Path)):
+            gear_log = shoes_io.read_gear_log(gear_log)
+    if shoes is None:
+        catalog = schema.coerce_shoes(pd.DataFrame(columns=list(schema.SHOES_DTYPES)))
+    elif "derived" in shoes.columns and "mi_partial" in shoes.columns:
+        catalog = schema.coerce_shoes(shoes)
+    else:
+        catalog = complete_catalog(shoes, builtin=builtin, mi_thresholds=thresholds)
+
+    out = runs.copy()
+    for c in ("gear_id", "gear_name", "name", "description", "sport", "shoe_class", "shoe_rule"):
+        if c not in out.columns:
+            out[c] = pd.Series(pd.NA, index=out.index, dtype="string")
+    for c in ("distance_m", "minimalist_index"):
+        if c not in out.columns:
+            out[c] = pd.Series(pd.NA, index=out.index, dtype="Float64")
+    if "date" not in out.columns:
+        out["date"] = pd.Series(pd.NaT, index=out.index, dtype=schema.LOCAL_DATE)
+
+    res = _Resolver(catalog, builtin=builtin, thresholds=thresholds, cutoff=name_cutoff)
+    over = _overrides_map(overrides, out.index)
+    log = _gear_log_rows(gear_log) if gear_log is not None else []
+    default = res.reference(default_shoe) if default_shoe is not None and str(default_shoe).strip() else None
+
+    dates = pd.to_datetime(out["date"])
+    km = pd.to_numeric(out["distance_m"]).astype("float64") / 1000.0
+    texts = (out["name"].astype("string").fillna("") + " " + out["description"].astype("string").fillna(""))
+    result: list[tuple[Any, str, Any, str]] = []
+    for aid, gid, gname, text, date, dist, sport in zip(
+        out.index, out["gear_id"], out["gear_name"], texts, dates, km, out["sport"], strict=True
+    ):
+        shoe: _Shoe | None = None
+        rule = "unknown"
+        if str(aid) in over:
+            shoe, rule = res.reference(over[str(aid)]), "override"
+        if shoe is None and _norm_id(gid):
+            shoe = res.by_gear_id(gid)
+            rule = "gear_id" if shoe else rule
+        if shoe is None and normalize_name(gname):
+            shoe = res.by_name(gname) or _Shoe(" ".join(str(gname).split()), "unknown", pd.NA)
+            rule = "gear_name"
+        if shoe is None:
+            for entry in log:
+                if _log_applies(entry, date, dist, sport):
+                    shoe, rule = res.reference(entry[2]), "gear_log"
+                    break
+        if shoe is None:
+            hit = keyword_match(text)
+            if hit is not None:
+                shoe = res.brand(hit[1]) if hit[0] == "brand" else _Shoe(pd.NA, "barefoot", pd.NA)
+                rule = "keyword"
+        if shoe is None and default is not None and not _norm_id(gid):
+            shoe, rule = default, "default"
+        if shoe is None:
+            shoe, rule = _Shoe(pd.NA, "unknown", pd.NA), "unknown"
+        result.append((shoe.name, shoe.shoe_class, shoe.mi, rule))
+
+    cols = list(zip(*result, strict=True)) if result else [[], [], [], []]
+    out["gear_name"] = pd.Series(list(cols[0]), index=out.index, dtype="object").astype("string")
+    out["shoe_class"] = pd.Series(list(cols[1]), index=out.index, dtype="string")
+    out["minimalist_index"] = pd.to_numeric(pd.Series(list(cols[2]), index=out.index, dtype="object")).astype("Float64")
+    out["shoe_rule"] = pd.Series(list(cols[3]), index=out.index, dtype="string")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# 7. Summaries
+# ---------------------------------------------------------------------------
+
+
+def rule_counts(runs: pd.DataFrame) -> pd.Series:
+    """Number of runs decided by each assignment rule, in rule order (zeros kept)."""
+    counts = runs["shoe_rule"].value_counts(dropna=False)
+    return pd.Series([int(counts.get(r, 0)) for r in RULES], index=pd.Index(RULES, name="shoe_rule"), name="runs")
+
+
+def shoe_summary(
+    runs: pd.DataFrame,
+    shoes: pd.DataFrame | None = None,
+    *,
+    retire_km: float = DEFAULT_RETIRE_KM,
+) -> pd.DataFrame:
+    """One row per shoe used: runs, km, first and last use, MI, class, retire alert.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Runs after :func:`assign_footwear` (``gear_name``, ``shoe_class``,
+        ``minimalist_index``, ``distance_m`` in m, ``date``).
+    shoes : DataFrame, optional
+        The catalog; its ``retire_km`` (per shoe) and ``retired`` are used.
+    retire_km : float, default 800
+        Distance in km after which a shoe is flagged, when the catalog gives none.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``shoe`` (gear name, or ``(no shoe: <class>)`` for runs without
+        one - each class on its own line), ``gear_name``, ``runs``,
+        ``distance_km``, ``first_date``, ``last_date``, ``minimalist_index``,
+        ``shoe_class``, ``retire_km``, ``retired``, ``retire_alert``
+        (``distance_km >= retire_km``; never for shoeless lines).
+    """
+    if len(runs) == 0:
+        cols = ["shoe", "gear_name", "runs", "distance_km", "first_date", "last_date", "minimalist_index",
+                "shoe_class", "retire_km", "retired", "retire_alert"]
+        return pd.DataFrame(columns=cols)
+    df = pd.DataFrame({
+        "gear_name": runs["gear_name"].astype("string"),
+        "shoe_class": runs["shoe_class"].astype("string").fillna("unknown"),
+        "minimalist_index": pd.to_numeric(runs["minimalist_index"]).astype("Float64"),
+        "km": pd.to_numeric(runs["distance_m"]).astype("Float64") / 1000.0,
+        "date": pd.to_datetime(runs["date"]),
+    })
+    df["shoe"] = df["gear_name"].where(df["gear_name"].notna(), "(no shoe: " + df["shoe_class"] + ")")
+    g = df.groupby("shoe", sort=False, dropna=False)
+    summary = pd.DataFrame({
+        "gear_name": g["gear_name"].first(),
+        "runs": g.size().astype("Int64"),
+        "distance_km": g["km"].sum(min_count=0).astype("Float64"),
+        "first_date": g["date"].min(),
+        "last_date": g["date"].max(),
+        "minimalist_index": g["minimalist_index"].first(),
+        "shoe_class": g["shoe_class"].first(),
+    })
+    per_shoe = pd.Series(np.nan, index=summary.index, dtype="float64")
+    retired = pd.Series(pd.NA, index=summary.index, dtype="boolean")
+    if shoes is not None and len(shoes):
+        cat = schema.coerce_shoes(shoes)
+        keys = {normalize_name(n): i for i, n in enumerate(cat["name"]) if pd.notna(n)}
+        for shoe in summary.index:
+            i = keys.get(normalize_name(summary.at[shoe, "gear_name"]))
+            if i is not None:
+                per_shoe[shoe] = cat["retire_km"].iloc[i] if pd.notna(cat["retire_km"].iloc[i]) else np.nan
+                retired[shoe] = cat["retired"].iloc[i]
+                if pd.isna(summary.at[shoe, "minimalist_index"]):
+                    summary.at[shoe, "minimalist_index"] = cat["minimalist_index"].iloc[i]
+    has_shoe = summary["gear_name"].notna()
+    summary["retire_km"] = per_shoe.fillna(float(retire_km)).where(has_shoe).astype("Float64")
+    summary["retired"] = retired
+    summary["retire_alert"] = (summary["distance_km"] >= summary["retire_km"]).fillna(False).astype("boolean")
+    summary = summary.reset_index()
+    shoeless_last = summary["gear_name"].isna().astype(int)
+    summary = summary.assign(_o=shoeless_last).sort_values(["_o", "first_date"], kind="stable").drop(columns="_o")
+    return summary.reset_index(drop=True)
+
+
+__all__ = [
+    "BAREFOOT_WORDS", "BRAND_WORDS", "COMPONENTS", "DEFAULT_GROUPING", "DEFAULT_MI_THRESHOLDS",
+    "DEFAULT_RETIRE_KM", "DROP_EDGES_MM", "MinimalistIndex", "RULES", "SPEC_COLUMNS", "STABILITY_EDGES",
+    "STACK_EDGES_MM", "WEIGHT_EDGES_G", "assign_footwear", "barefoot_style", "builtin_shoes",
+    "complete_catalog", "keyword_match", "match_builtin", "mi_class", "mi_class_range", "minimalist_index",
+    "minimalist_index_frame", "model_family", "normalize_name", "normalize_sport", "rule_counts",
+    "score_drop", "score_flexibility", "score_stability", "score_stack", "score_weight", "shoe_summary",
+]

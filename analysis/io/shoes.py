@@ -1,0 +1,455 @@
+"""Footwear files: the shoes catalog, per-activity overrides and a dated gear log.
+
+Three small CSV formats (DESIGN.md "shoes"; FORMATS.md "Footwear is never in FIT"):
+
+* **shoes catalog** - one row per shoe, runlog's columns (``name``, ``aliases``
+  ('|'-separated), ``brand``, ``model``, ``gear_id``, ``weight_g`` (one shoe, g),
+  ``stack_mm`` (heel), ``drop_mm``, ``stability_features`` (count),
+  ``flex_score`` (0-5) or ``flex_longitudinal`` + ``flex_torsional`` (0-2.5
+  each), ``minimalist_index`` (%), ``shoe_class``, ``retired``, ``retire_km``).
+  A catalog gives specs, or an MI, or a class; :func:`read_shoes` derives the
+  rest with :func:`analysis.footwear.complete_catalog` and says what it derived
+  in ``derived``. Strava's ``shoes.csv`` (``Shoe Name, Shoe Brand, Shoe Model
+  [, Shoe Default Sport Types]``, and the pre-2019 ``name,brand,model``) reads
+  the same way; its specs come from the built-in table by brand + model.
+* **overrides** - ``activity_id, shoe`` (a catalog name or a class name).
+* **gear log** - ``from, to, shoe`` and optional ``min_km``, ``max_km``,
+  ``sport``: "from 2024-03-01 to 2024-06-30, runs under 8 km: FiveFingers" is
+  ``2024-03-01,2024-06-30,FiveFingers,,8,``.
+
+Any delimiter (``,``, ``;``, tab; ``|`` only if none of those), UTF-8 (with or
+without BOM) or cp1252. Every bad row is named with its file and spreadsheet row
+number (header = row 1) in one :class:`~analysis.errors.RunlogError`.
+
+What is hand-written, and why: the files are tiny and need per-cell messages
+naming row and column, which :func:`pandas.read_csv` does not give; so the
+standard :mod:`csv` module reads the records and small parsers check each cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import footwear, schema
+from analysis.errors import RunlogError
+
+#: header (casefolded, spaces/dashes -> "_") -> canonical column.
+VARIABLE_MAP: dict[str, str] = {
+    # Strava bulk export shoes.csv
+    "shoe_name": "name",
+    "shoe_brand": "brand",
+    "shoe_model": "model",
+    "shoe_default_sport_types": "sport_types",
+    # friendly spellings of runlog's own columns
+    "shoe": "name",
+    "alias": "aliases",
+    "gear": "gear_id",
+    "weight": "weight_g",
+    "stack": "stack_mm",
+    "stack_height_mm": "stack_mm",
+    "heel_stack_mm": "stack_mm",
+    "drop": "drop_mm",
+    "stability": "stability_features",
+    "flex": "flex_score",
+    "flexibility": "flex_score",
+    "mi": "minimalist_index",
+    "minimalist_index_pct": "minimalist_index",
+    "class": "shoe_class",
+}
+CATALOG_COLUMNS: tuple[str, ...] = (*schema.SHOES_DTYPES, "flex_longitudinal", "flex_torsional", "sport_types")
+
+OVERRIDES_MAP: dict[str, str] = {
+    "activity_id": "activity_id", "activity": "activity_id", "id": "activity_id", "activity_id_": "activity_id",
+    "shoe": "shoe", "gear": "shoe", "gear_name": "shoe", "shoe_name": "shoe", "shoe_class": "shoe", "class": "shoe",
+}
+GEAR_LOG_MAP: dict[str, str] = {
+    "from": "from", "start": "from", "date_from": "from", "since": "from",
+    "to": "to", "end": "to", "date_to": "to", "until": "to",
+    "shoe": "shoe", "gear": "shoe", "gear_name": "shoe", "shoe_name": "shoe", "shoe_class": "shoe", "class": "shoe",
+    "min_km": "min_km", "min_distance_km": "min_km",
+    "max_km": "max_km", "max_distance_km": "max_km",
+    "sport": "sport",
+}
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lstrip("\ufeff").casefold())
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def _load(source: str | Path | bytes, name: str | None) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
+    """(file name for messages, header cells, [(row number, cells)]) of a small CSV."""
+    if isinstance(source, (bytes, bytearray)):
+        label, data = name or "<bytes>", bytes(source)
+    else:
+        label = name or str(source)
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise RunlogError(f"cannot read the file: {exc.strerror or exc}", path=label) from exc
+    text = _decode(data)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if not first:
+        raise RunlogError("the file is empty (no header row)", path=label)
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    delim = max(counts, key=counts.get) if any(counts.values()) else ("|" if "|" in first else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    records = list(reader)
+    while records and not any(c.strip() for c in records[0]):
+        records.pop(0)
+    header = [c.strip().lstrip("\ufeff") for c in records[0]]
+    rows = [(i + 1, r) for i, r in enumerate(records) if i > 0]
+    return label, header, rows
+
+
+def _columns(header: Sequence[str], mapping: dict[str, str], known: Sequence[str], label: str) -> list[str | None]:
+    """Canonical column per header cell (None: keep under its own name)."""
+    out: list[str | None] = []
+    seen: dict[str, str] = {}
+    for cell in header:
+        key = _header_key(cell)
+        col = mapping.get(key, key if key in known else None)
+        if col is not None:
+            if col in seen:
+                raise RunlogError(f"columns '{seen[col]}' and '{cell}' both give {col}", path=label)
+            seen[col] = cell
+        out.append(col)
+    return out
+
+
+class _RowErrors:
+    def __init__(self, label: str):
+        self.label = label
+        self.items: list[tuple[int, str]] = []
+
+    def add(self, row: int, message: str) -> None:
+        self.items.append((row, message))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        row, message = self.items[0]
+        others = sorted({r for r, _ in self.items[1:] if r != row})
+        if others:
+            shown = ", ".join(str(r) for r in others[:5]) + (", ..." if len(others) > 5 else "")
+            message += f" (and {len(others)} more bad row{'s' if len(others) > 1 else ''}: {shown})"
+        raise RunlogError(message, path=self.label, row=row)
+
+
+_NUMBER = re.compile(r"^([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*(g|gr|mm|km|%)?$", re.IGNORECASE)
+
+
+def _number(col: str, text: str) -> float | None:
+    s = text.strip()
+    if not s:
+        return None
+    m = _NUMBER.match(s)
+    if not m:
+        raise ValueError(f"{col} '{s}' is not a number")
+    return float(m.group(1).replace(",", "."))
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _check_weight(col: str, x: float) -> None:
+    if x <= 0:
+        raise ValueError(f"{col} {_fmt(x)} must be above 0")
+
+
+def _check_non_negative(col: str, x: float) -> None:
+    if x < 0:
+        raise ValueError(f"{col} {_fmt(x)} must not be negative")
+
+
+def _check_count(col: str, x: float) -> None:
+    if x < 0 or x != int(x):
+        raise ValueError(f"{col} {_fmt(x)} is not a whole number of technologies (0, 1, 2, ...)")
+
+
+def _check_half_steps(hi: float) -> Callable[[str, float], None]:
+    def check(col: str, x: float) -> None:
+        if not 0 <= x <= hi:
+            raise ValueError(f"{col} {_fmt(x)} is outside 0-{_fmt(hi)}")
+        if x * 2 != round(x * 2):
+            raise ValueError(f"{col} {_fmt(x)} is not in 0.5 steps")
+
+    return check
+
+
+def _check_percent(col: str, x: float) -> None:
+    if not 0 <= x <= 100:
+        raise ValueError(f"{col} {_fmt(x)} is outside 0-100")
+
+
+def _no_check(col: str, x: float) -> None:
+    return None
+
+
+_NUMERIC_CHECKS: dict[str, Callable[[str, float], None]] = {
+    "weight_g": _check_weight,
+    "stack_mm": _check_non_negative,
+    "drop_mm": _no_check,  # a negative drop scores like any drop below 1 mm
+    "stability_features": _check_count,
+    "flex_score": _check_half_steps(5.0),
+    "flex_longitudinal": _check_half_steps(2.5),
+    "flex_torsional": _check_half_steps(2.5),
+    "minimalist_index": _check_percent,
+    "retire_km": _check_weight,
+}
+_TRUE = {"true", "yes", "y", "1", "x", "retired", "ja", "oui", "si", "sí"}
+_FALSE = {"false", "no", "n", "0", "nein", "non"}
+
+
+def _boolean(col: str, text: str) -> bool | None:
+    s = text.strip().casefold()
+    if not s:
+        return None
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ValueError(f"{col} '{text.strip()}' is not true/false")
+
+
+def _shoe_class(col: str, text: str) -> str | None:
+    s = text.strip().casefold()
+    if not s:
+        return None
+    if s not in schema.SHOE_CLASSES:
+        raise ValueError(f"{col} '{text.strip()}' is not one of {', '.join(schema.SHOE_CLASSES)}")
+    return s
+
+
+def _text(text: str) -> str | None:
+    s = " ".join(text.split())
+    return s or None
+
+
+def read_shoes(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    builtin: bool = True,
+    mi_thresholds: Sequence[float] = footwear.DEFAULT_MI_THRESHOLDS,
+) -> pd.DataFrame:
+    """Read a shoes catalog (runlog's columns or Strava's ``shoes.csv``) and complete it.
+
+    Parameters
+    ----------
+    source : path or bytes
+        The CSV file, or its bytes (e.g. ``shoes.csv`` inside a Strava zip).
+    name : str, optional
+        File name for messages when ``source`` is bytes.
+    builtin : bool, default True
+        Fill missing specs from the built-in table by brand + model.
+    mi_thresholds : (float, float), default (30, 70)
+        MI % lower bounds of ``partial`` and ``minimalist`` (METHODS.md 3).
+
+    Returns
+    -------
+    DataFrame
+        Canonical shoes catalog (:data:`analysis.schema.SHOES_DTYPES`) plus
+        ``mi_partial``, ``mi_missing``, ``derived`` (what runlog derived and
+        from what) and ``source_row``; extra columns of the file are kept.
+        A row without a name gets "brand model" (Strava leaves unnamed shoes
+        blank); repeated names get " (2)", " (3)", ...
+
+    Raises
+    ------
+    RunlogError
+        Naming the file and the row of the first bad cell (and how many other
+        rows are bad), e.g. ``shoes.csv, row 4: weight_g 'abc' is not a number``.
+    """
+    label, header, rows = _load(source, name)
+    cols = _columns(header, VARIABLE_MAP, CATALOG_COLUMNS, label)
+    if not ({"name", "gear_id"} & set(cols) or {"brand", "model"} <= set(cols)):
+        raise RunlogError("no shoe name column (expected name, or Shoe Name / Shoe Brand / Shoe Model)", path=label)
+    errors = _RowErrors(label)
+    records: list[dict[str, Any]] = []
+    for row, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        rec: dict[str, Any] = {"source_row": row, "derived": None}
+        for cell_header, col, value in zip(header, cols, cells, strict=False):
+            key = col or cell_header
+            try:
+                if col in _NUMERIC_CHECKS:
+                    x = _number(col, value)
+                    if x is not None:
+                        _NUMERIC_CHECKS[col](col, x)
+                    rec[key] = x
+                elif col == "retired":
+                    rec[key] = _boolean(col, value)
+                elif col == "shoe_class":
+                    rec[key] = _shoe_class(col, value)
+                else:
+                    rec[key] = _text(value)
+            except ValueError as exc:
+                errors.add(row, str(exc))
+        if rec.get("name") is None:
+            brand_model = " ".join(x for x in (rec.get("brand"), rec.get("model")) if x)
+            if brand_model:
+                rec["name"], rec["derived"] = brand_model, "name from brand + model"
+            elif rec.get("gear_id"):
+                rec["name"], rec["derived"] = f"gear {rec['gear_id']}", "name from gear_id"
+            else:
+                errors.add(row, "the row has no name, brand/model or gear_id")
+        records.append(rec)
+    errors.raise_if_any()
+
+    seen: dict[str, int] = {}
+    for rec in records:
+        key = footwear.normalize_name(rec["name"])
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            rec["name"] = f"{rec['name']} ({seen[key]})"
+            rec["derived"] = "; ".join(x for x in (rec["derived"], "name made unique") if x)
+
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["name", "source_row", "derived"])
+    frame["source_row"] = frame["source_row"].astype("Int64")
+    try:
+        out = footwear.complete_catalog(frame, builtin=builtin, mi_thresholds=mi_thresholds)
+    except ValueError as exc:  # a check above should have caught it; still, one clear line
+        raise RunlogError(str(exc), path=label) from exc
+    return out
+
+
+def read_overrides(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+    """Read per-activity footwear overrides: ``activity_id, shoe``.
+
+    ``shoe`` is a catalog shoe name or a class (barefoot, minimalist, partial,
+    traditional, unknown). Returns columns ``activity_id``, ``shoe`` (string)
+    and ``source_row``. A row without an id or shoe, or an id given twice with
+    different shoes, is an error naming the file and row.
+    """
+    label, header, rows = _load(source, name)
+    cols = _columns(header, OVERRIDES_MAP, ("activity_id", "shoe"), label)
+    if not {"activity_id", "shoe"} <= set(cols):
+        raise RunlogError("expected the columns activity_id and shoe", path=label)
+    ia, ish = cols.index("activity_id"), cols.index("shoe")
+    errors = _RowErrors(label)
+    out: dict[str, tuple[str, int]] = {}
+    for row, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        aid = _text(cells[ia]) if ia < len(cells) else None
+        shoe = _text(cells[ish]) if ish < len(cells) else None
+        if aid is None or shoe is None:
+            errors.add(row, "activity_id and shoe must both be given")
+        elif aid in out and footwear.normalize_name(out[aid][0]) != footwear.normalize_name(shoe):
+            errors.add(row, f"activity_id '{aid}' already has shoe '{out[aid][0]}' (row {out[aid][1]})")
+        else:
+            out.setdefault(aid, (shoe, row))
+    errors.raise_if_any()
+    return pd.DataFrame({
+        "activity_id": pd.Series(list(out), dtype="string"),
+        "shoe": pd.Series([v[0] for v in out.values()], dtype="string"),
+        "source_row": pd.Series([v[1] for v in out.values()], dtype="Int64"),
+    })
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y")
+
+
+def _date(col: str, text: str) -> pd.Timestamp | None:
+    s = text.strip()
+    if not s:
+        return None
+    for fmt in _DATE_FORMATS:
+        try:
+            return pd.Timestamp(pd.to_datetime(s, format=fmt))
+        except (ValueError, TypeError):
+            continue
+    raise ValueError(f"{col} '{s}' is not a date (use YYYY-MM-DD)")
+
+
+def read_gear_log(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+    """Read a dated gear log: ``from, to, shoe`` [, ``min_km``, ``max_km``, ``sport``].
+
+    Dates are the runner's local dates, inclusive (YYYY-MM-DD, YYYY/MM/DD or
+    DD.MM.YYYY); a blank ``from`` or ``to`` leaves that end open. A run matches
+    when ``min_km <= distance < max_km`` (km) and its sport equals ``sport``
+    (a canonical run sport, or trail, treadmill, track, road, virtual, ultra;
+    blank/any = every run). Rows are tried in file order.
+
+    Returns
+    -------
+    DataFrame
+        ``from``, ``to`` (datetime64, naive), ``shoe``, ``min_km``, ``max_km``
+        (Float64), ``sport`` (canonical, NA = any) and ``source_row``.
+    """
+    label, header, rows = _load(source, name)
+    cols = _columns(header, GEAR_LOG_MAP, ("from", "to", "shoe", "min_km", "max_km", "sport"), label)
+    if not {"from", "to", "shoe"} <= set(cols):
+        raise RunlogError("expected the columns from, to and shoe", path=label)
+    errors = _RowErrors(label)
+    records = []
+    for row, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        rec: dict[str, Any] = {"from": None, "to": None, "shoe": None, "min_km": None, "max_km": None,
+                               "sport": None, "source_row": row}
+        try:
+            for col, value in zip(cols, cells, strict=False):
+                if col in ("from", "to"):
+                    rec[col] = _date(col, value)
+                elif col in ("min_km", "max_km"):
+                    x = _number(col, value)
+                    if x is not None:
+                        _check_non_negative(col, x)
+                    rec[col] = x
+                elif col == "sport":
+                    sport = footwear.normalize_sport(value)
+                    if pd.notna(sport) and sport not in schema.RUN_SPORTS:
+                        raise ValueError(f"sport '{value.strip()}' is not a run sport ({', '.join(schema.RUN_SPORTS)})")
+                    rec[col] = None if pd.isna(sport) else sport
+                elif col == "shoe":
+                    rec[col] = _text(value)
+            if rec["shoe"] is None:
+                raise ValueError("shoe is blank")
+            if rec["from"] is not None and rec["to"] is not None and rec["from"] > rec["to"]:
+                raise ValueError(f"from {rec['from'].date()} is after to {rec['to'].date()}")
+            if rec["min_km"] is not None and rec["max_km"] is not None and rec["min_km"] >= rec["max_km"]:
+                raise ValueError(f"min_km {_fmt(rec['min_km'])} is not below max_km {_fmt(rec['max_km'])}")
+        except ValueError as exc:
+            errors.add(row, str(exc))
+        records.append(rec)
+    errors.raise_if_any()
+    df = pd.DataFrame.from_records(records, columns=["from", "to", "shoe", "min_km", "max_km", "sport", "source_row"])
+    return pd.DataFrame({
+        "from": pd.to_datetime(df["from"]).astype(schema.LOCAL_DATE),
+        "to": pd.to_datetime(df["to"]).astype(schema.LOCAL_DATE),
+        "shoe": df["shoe"].astype("string"),
+        "min_km": pd.to_numeric(df["min_km"]).astype("Float64"),
+        "max_km": pd.to_numeric(df["max_km"]).astype("Float64"),
+        "sport": df["sport"].astype("string"),
+        "source_row": df["source_row"].astype("Int64"),
+    })
+
+
+def sniff(head: bytes, name: str) -> bool:
+    """True when the first bytes look like a shoes catalog or Strava's ``shoes.csv``."""
+    text = _decode(head[:65536]) if head else ""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    keys = {_header_key(c) for c in re.split(r"[,;\t|]", first)}
+    if {"shoe_name", "shoe_brand", "shoe_model"} <= keys:
+        return True
+    if Path(name).name.casefold().endswith("shoes.csv") and {"name", "brand", "model"} <= keys:
+        return True
+    spec = {"weight_g", "stack_mm", "drop_mm", "minimalist_index", "shoe_class", "flex_score"}
+    return "name" in keys and bool(spec & keys)
