@@ -1,0 +1,261 @@
+"""Read the foot-drills log and measure adherence (DESIGN.md, ``--drills``).
+
+A drills log is a small CSV, one row per drill done on a day::
+
+    date,drill,sets,reps,minutes,notes
+    2026-03-02,toe yoga,3,10,,
+    2026-03-02,short foot,2,,5,standing
+
+``date`` and ``drill`` are required; ``sets`` and ``reps`` are whole numbers,
+``minutes`` a number (decimal point or comma), all optional and >= 0. Drill
+names are kept as written but normalised (lower case, single spaces, ``_`` and
+``-`` read as spaces), and the spellings in :data:`DRILL_SYNONYMS` are mapped
+to the names of :data:`DEFAULT_DRILLS`. As with the pain diary, a bad row
+refuses the file with a :class:`~analysis.errors.RunlogError` naming the file
+and row (header = row 1); blank rows are skipped. Dates follow
+:func:`analysis.io.pain_diary.parse_date`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import RunlogError
+from analysis.io.pain_diary import map_columns, normalize_token, parse_date, raise_bad_rows, read_csv_table
+
+#: source column name (normalised) -> canonical drills column
+VARIABLE_MAP: dict[str, str] = {
+    "date": "date",
+    "day": "date",
+    "drill": "drill",
+    "exercise": "drill",
+    "sets": "sets",
+    "set": "sets",
+    "reps": "reps",
+    "rep": "reps",
+    "repetitions": "reps",
+    "minutes": "minutes",
+    "min": "minutes",
+    "duration_min": "minutes",
+    "notes": "notes",
+    "note": "notes",
+    "comment": "notes",
+}
+
+DRILLS_DTYPES: dict[str, str] = {
+    "date": "datetime64[ns]",
+    "drill": "string",
+    "sets": "Int64",
+    "reps": "Int64",
+    "minutes": "Float64",
+    "notes": "string",
+}
+
+#: the foot-intrinsic drills runlog suggests, with what each one trains (one line each).
+#: Background: Warne & Gruber 2017, Sports Med Open 3:33; Taddei 2020, AJSM (METHODS.md 3).
+DEFAULT_DRILLS: dict[str, str] = {
+    "toe yoga": "lifting the big toe while the small toes stay down, then the reverse: "
+    "independent control of the long and short toe flexors and extensors",
+    "toe drops": "lifting all toes and lowering them one at a time: fine motor control "
+    "and eccentric strength of the toe flexors",
+    "short foot": "shortening the foot by drawing the ball toward the heel without curling the toes: "
+    "the arch-supporting intrinsic muscles (abductor hallucis, flexor digitorum brevis)",
+    "toe rainbows": "sweeping the toes side to side in an arc along the floor: "
+    "toe abductors and adductors and forefoot mobility",
+    "banded big toe with hip external rotation": "pressing the big toe down against a band while "
+    "rotating the hip outward: flexor hallucis strength linked to the hip external rotators "
+    "(foot tripod and knee alignment together)",
+}
+
+#: other spellings (normalised) -> name in DEFAULT_DRILLS
+DRILL_SYNONYMS: dict[str, str] = {
+    "toe yogas": "toe yoga",
+    "toe drop": "toe drops",
+    "short foot exercise": "short foot",
+    "short foot exercises": "short foot",
+    "short feet": "short foot",
+    "toe rainbow": "toe rainbows",
+    "banded big toe": "banded big toe with hip external rotation",
+    "banded big toe hip er": "banded big toe with hip external rotation",
+    "big toe band hip external rotation": "banded big toe with hip external rotation",
+}
+
+
+def canonical_drill(text: str) -> str:
+    """Normalised drill name, mapped onto :data:`DEFAULT_DRILLS` where a synonym is known."""
+    name = normalize_token(text)
+    return DRILL_SYNONYMS.get(name, name)
+
+
+def _count(text: str) -> int | None | bool:
+    """'' -> None, '3' or '3.0' -> 3, anything else -> False (bad)."""
+    if not text:
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return int(value) if value.is_integer() and value >= 0 else False
+
+
+def sniff(head: bytes, name: str) -> bool:
+    """True when the first line is a drills log header (has ``date`` and ``drill``)."""
+    text = head[:4096].decode("utf-8-sig", "replace").lstrip("\r\n")
+    if not text:
+        return False
+    first = text.splitlines()[0]
+    sep = max((",", ";", "\t"), key=first.count)
+    keys = {
+        VARIABLE_MAP.get(normalize_token(c.strip().strip('"')).replace(" ", "_")) for c in first.split(sep)
+    }
+    return {"date", "drill"} <= keys
+
+
+def read_drills(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+    """Read a drills log.
+
+    Parameters
+    ----------
+    source : str, Path or bytes
+        The CSV, or its content.
+    name : str, optional
+        File name for messages when ``source`` is bytes.
+
+    Returns
+    -------
+    DataFrame
+        ``date`` (local date), ``drill`` (normalised name), ``sets`` (Int64),
+        ``reps`` (Int64), ``minutes`` (Float64, min), ``notes``; NA where not
+        given. Sorted by date.
+
+    Raises
+    ------
+    RunlogError
+        No ``date`` or ``drill`` column; or the first bad row (unparseable
+        date, empty drill, sets/reps not a whole number >= 0, minutes not a
+        number >= 0), by file and row.
+    """
+    table = read_csv_table(source, name=name)
+    cols = map_columns(table, VARIABLE_MAP)
+    for need in ("date", "drill"):
+        if need not in cols:
+            raise RunlogError(
+                f"no '{need}' column (a drills log needs date,drill[,sets,reps,minutes,notes])",
+                path=table.label,
+                row=1,
+            )
+    records, bad = [], []
+
+    def cell(cells, key):
+        return cells[cols[key]] if key in cols else ""
+
+    for row, cells in table.rows:
+        date = parse_date(cell(cells, "date"))
+        drill = canonical_drill(cell(cells, "drill"))
+        sets, reps = _count(cell(cells, "sets")), _count(cell(cells, "reps"))
+        minutes_text = cell(cells, "minutes").replace(",", ".")
+        try:
+            minutes = float(minutes_text) if minutes_text else None
+        except ValueError:
+            minutes = -1.0
+        if date is None:
+            bad.append((row, f"date '{cell(cells, 'date')}' is not YYYY-MM-DD"))
+        elif not drill:
+            bad.append((row, "drill is empty"))
+        elif sets is False:
+            bad.append((row, f"sets '{cell(cells, 'sets')}' is not a whole number >= 0"))
+        elif reps is False:
+            bad.append((row, f"reps '{cell(cells, 'reps')}' is not a whole number >= 0"))
+        elif minutes is not None and not (minutes >= 0 and np.isfinite(minutes)):
+            bad.append((row, f"minutes '{cell(cells, 'minutes')}' is not a number >= 0"))
+        else:
+            records.append(
+                {
+                    "date": date,
+                    "drill": drill,
+                    "sets": sets,
+                    "reps": reps,
+                    "minutes": minutes,
+                    "notes": cell(cells, "notes") or None,
+                }
+            )
+    raise_bad_rows(table.label, bad)
+    frame = pd.DataFrame.from_records(records, columns=list(DRILLS_DTYPES))
+    frame = frame.astype(DRILLS_DTYPES)
+    return frame.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def drill_days(drills: pd.DataFrame, *, start=None, end=None) -> pd.Series:
+    """1 on each day with at least one drill logged, 0 otherwise.
+
+    Parameters
+    ----------
+    drills : DataFrame
+        From :func:`read_drills`.
+    start, end : date-like, optional
+        The period (inclusive); default the log's first and last date.
+
+    Returns
+    -------
+    Series
+        Float64 0/1, index ``date`` (every day of the period), name
+        ``drill_day``. Feeds :func:`analysis.load.lag_features`.
+    """
+    dates = pd.to_datetime(drills["date"]).dt.normalize()
+    start = dates.min() if start is None else start
+    end = dates.max() if end is None else end
+    if pd.isna(start) or pd.isna(end):
+        return pd.Series([], dtype="Float64", name="drill_day", index=pd.DatetimeIndex([], name="date"))
+    days = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D", name="date").as_unit("ns")
+    return pd.Series(days.isin(dates).astype(float), index=days, name="drill_day").astype("Float64")
+
+
+def weekly_adherence(drills: pd.DataFrame, *, start=None, end=None) -> pd.DataFrame:
+    """Weekly adherence: share of days with drills, overall and per drill (ISO weeks).
+
+    Parameters
+    ----------
+    drills : DataFrame
+        From :func:`read_drills`.
+    start, end : date-like, optional
+        The period (inclusive); default the log's first and last date.
+
+    Returns
+    -------
+    DataFrame
+        Long, one row per ISO week (``week_start``, the Monday) and drill,
+        with drill ``"any"`` for all drills together, every drill of
+        :data:`DEFAULT_DRILLS` and any other drill in the log: ``days_done``,
+        ``days_in_week`` (7, fewer for a week cut by the period's edges) and
+        ``adherence_pct`` = 100 x days_done / days_in_week (days with the
+        drill / 7 in a full week).
+    """
+    days = drill_days(drills, start=start, end=end).index
+    columns = ["week_start", "drill", "days_done", "days_in_week", "adherence_pct"]
+    if len(days) == 0:
+        return pd.DataFrame(columns=columns)
+    week = pd.Series(days.to_period("W-SUN").start_time.as_unit("ns"), index=days)
+    n_days = week.groupby(week).size()
+    dates = pd.to_datetime(drills["date"]).dt.normalize()
+    names = ["any", *DEFAULT_DRILLS, *sorted(set(drills["drill"].dropna()) - set(DEFAULT_DRILLS))]
+    frames = []
+    for drill in names:
+        done_dates = dates if drill == "any" else dates[(drills["drill"] == drill).fillna(False)]
+        done = pd.Series(days.isin(done_dates), index=days).groupby(week).sum()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "week_start": n_days.index,
+                    "drill": drill,
+                    "days_done": done.reindex(n_days.index).to_numpy(dtype="int64"),
+                    "days_in_week": n_days.to_numpy(dtype="int64"),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["adherence_pct"] = 100.0 * out["days_done"] / out["days_in_week"]
+    out["drill"] = out["drill"].astype("string")
+    return out.sort_values("week_start", kind="stable").reset_index(drop=True)[columns]

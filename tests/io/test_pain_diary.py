@@ -1,0 +1,179 @@
+"""Pain diary reader: long and wide layouts, synonyms, side B, bad rows by file and row."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import schema
+from analysis.errors import RunlogError
+from analysis.io.pain_diary import parse_wide_column, read_pain_diary, sniff
+
+LONG = """date,time_of_day,region,side,pain,activity_id,notes
+2026-03-02,morning,plantar,L,4,,first steps out of bed
+2026-03-02,during,achilles,R,2,12345678901,eased after 2 km
+2026-03-02,after,patellar,L,3,12345678901,
+"""
+
+
+def write(tmp_path, text, name="pain.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_long_layout_reads_the_formats_example(tmp_path):
+    pain = read_pain_diary(write(tmp_path, LONG))
+    schema.validate_pain(pain)
+    assert len(pain) == 3
+    assert list(pain["region"]) == ["plantar", "achilles", "patellar"]
+    assert list(pain["pain"]) == [4, 2, 3]
+    assert pain.loc[1, "activity_id"] == "12345678901"
+    assert pd.isna(pain.loc[0, "activity_id"])
+    assert pain.loc[0, "notes"] == "first steps out of bed"
+    assert pain["date"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2026-03-02"]
+
+
+def test_side_b_expands_to_left_and_right(tmp_path):
+    text = "date,time_of_day,region,side,pain\n2026-03-02,morning,achilles,B,5\n"
+    pain = read_pain_diary(write(tmp_path, text))
+    assert sorted(pain["side"]) == ["L", "R"]
+    assert list(pain["pain"]) == [5, 5]
+    assert set(pain["region"]) == {"achilles"}
+
+
+@pytest.mark.parametrize(
+    ("region", "time", "side", "expected"),
+    [
+        ("Plantar Fascia", "AM", "left", ("plantar", "morning", ["L"])),
+        ("HEEL", "first steps", "Right", ("plantar", "morning", ["R"])),
+        ("achilles tendon", "During", "l", ("achilles", "during", ["L"])),
+        ("Knee", "after", "r", ("patellar", "after", ["R"])),
+        ("patella", "post-run", "both", ("patellar", "after", ["L", "R"])),
+        ("gluteal", "morning", "L", ("glute", "morning", ["L"])),
+        ("hip", "morning", "L", ("glute", "morning", ["L"])),
+        ("Glutes", "morning", "L", ("glute", "morning", ["L"])),
+    ],
+)
+def test_synonyms_case_insensitive(tmp_path, region, time, side, expected):
+    text = f"date,time_of_day,region,side,pain\n2026-03-02,{time},{region},{side},1\n"
+    pain = read_pain_diary(write(tmp_path, text))
+    assert pain["region"].unique().tolist() == [expected[0]]
+    assert pain["time_of_day"].unique().tolist() == [expected[1]]
+    assert sorted(pain["side"]) == expected[2]
+
+
+def test_wide_layout_and_empty_cells_are_not_logged(tmp_path):
+    text = (
+        "date,achilles_R_morning,Achilles_L_morning,plantar_after,heel_morning_right,activity_id,notes\n"
+        "2026-03-02,2,,3,0,999,long run\n"
+        "2026-03-03,,,,,,\n"
+        "2026-03-04,,6,,,,\n"
+    )
+    pain = read_pain_diary(write(tmp_path, text))
+    day2 = pain[pain["date"] == "2026-03-02"]
+    # achilles R morning 2, plantar after on both sides 3, plantar R morning 0 (a real zero)
+    assert len(day2) == 4
+    got = {(r.time_of_day, r.region, r.side): r.pain for r in day2.itertuples()}
+    assert got == {
+        ("morning", "achilles", "R"): 2,
+        ("after", "plantar", "L"): 3,
+        ("after", "plantar", "R"): 3,
+        ("morning", "plantar", "R"): 0,
+    }
+    # empty cells are not logged: no row at all (never pain 0), a blank day gives nothing
+    assert (pain["date"] == "2026-03-03").sum() == 0
+    assert (
+        (pain["date"] == "2026-03-02") & (pain["side"] == "L") & (pain["region"] == "achilles")
+    ).sum() == 0
+    # activity id only for during/after entries, notes everywhere that day
+    assert set(day2.loc[day2["time_of_day"] == "after", "activity_id"]) == {"999"}
+    assert day2.loc[day2["time_of_day"] == "morning", "activity_id"].isna().all()
+    assert set(day2["notes"]) == {"long run"}
+    assert pain.loc[pain["date"] == "2026-03-04", "pain"].tolist() == [6]
+
+
+def test_wide_column_parsing():
+    assert parse_wide_column("achilles_R_morning") == ("achilles", ("R",), "morning")
+    assert parse_wide_column("achilles_morning") == ("achilles", ("L", "R"), "morning")
+    assert parse_wide_column("Plantar fascia left AM") == ("plantar", ("L",), "morning")
+    assert parse_wide_column("knee_after_L") == ("patellar", ("L",), "after")
+    assert parse_wide_column("shin_R_morning") is None
+    assert parse_wide_column("notes") is None
+
+
+def test_semicolon_bytes_and_dotted_dates():
+    data = "date;region;time_of_day;side;pain\n02.03.2026;glute;after;R;4,0\n".encode("cp1252")
+    pain = read_pain_diary(data, name="diary.csv")
+    assert pain.loc[0, "date"] == pd.Timestamp("2026-03-02")
+    assert pain.loc[0, "pain"] == 4
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "words"),
+    [
+        ("2026-03-03,morning,plantar,L,11,,", "pain '11'"),
+        ("2026-03-03,morning,plantar,L,3.5,,", "pain '3.5'"),
+        ("2026-03-03,morning,plantar,L,-1,,", "pain '-1'"),
+        ("2026-03-03,morning,plantar,L,,,", "pain ''"),
+        ("2026-03-03,morning,shin,L,3,,", "region 'shin'"),
+        ("2026-03-03,noon,plantar,L,3,,", "time of day 'noon'"),
+        ("2026-03-03,morning,plantar,X,3,,", "side 'X'"),
+        ("2026-13-40,morning,plantar,L,3,,", "date '2026-13-40'"),
+        ("03/02/2026,morning,plantar,L,3,,", "date '03/02/2026'"),
+    ],
+)
+def test_each_bad_row_is_named_by_file_and_row(tmp_path, bad_line, words):
+    # a blank line and a quoted line break come first: rows are spreadsheet rows
+    text = LONG + "\n" + '2026-03-02,after,glute,L,1,,"two\nlines"\n' + bad_line + "\n"
+    path = write(tmp_path, text)
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(path)
+    err = info.value
+    assert err.path == str(path)
+    # header 1, three rows 2-4, blank 5, quoted record 6, bad record 7
+    assert err.row == 7
+    assert words in err.reason
+    assert str(path) in str(err) and "row 7" in str(err)
+
+
+def test_several_bad_rows_first_named_others_counted(tmp_path):
+    text = (
+        LONG
+        + "2026-03-03,morning,plantar,L,12,,\n2026-03-04,morning,shin,L,2,,\n2026-03-05,x,plantar,L,2,,\n"
+    )
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(write(tmp_path, text))
+    assert info.value.row == 5
+    assert "2 more bad rows: 6, 7" in info.value.reason
+
+
+def test_wide_bad_cell_named_by_row_and_column(tmp_path):
+    text = "date,achilles_R_morning,plantar_after\n2026-03-02,2,3\n2026-03-03,2,eleven\n"
+    path = write(tmp_path, text)
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(path)
+    assert (info.value.path, info.value.row) == (str(path), 3)
+    assert "plantar_after" in info.value.reason
+
+
+def test_wide_unknown_column_is_a_header_error(tmp_path):
+    text = "date,achilles_R_morning,achiles_L_morning\n2026-03-02,2,3\n"
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(write(tmp_path, text))
+    assert info.value.row == 1
+    assert "achiles_L_morning" in info.value.reason
+
+
+def test_header_that_fits_no_layout(tmp_path):
+    with pytest.raises(RunlogError, match="neither the long layout"):
+        read_pain_diary(write(tmp_path, "date,distance\n2026-03-02,5\n"))
+    with pytest.raises(RunlogError, match="empty file"):
+        read_pain_diary(write(tmp_path, ""))
+
+
+def test_sniff():
+    assert sniff(LONG.encode(), "pain.csv")
+    assert sniff(b"date,achilles_R_morning,notes\n2026-03-02,1,\n", "x.csv")
+    assert not sniff(b"Activity ID,Activity Date,Activity Name\n1,2,3\n", "activities.csv")
+    assert not sniff(b"date,drill,sets\n", "drills.csv")
