@@ -1,0 +1,441 @@
+"""Tests for analysis.io.fit against the real FIT files in ../shared/data/fit.
+
+Reference values are those of ../shared/data/README.md (fitdecode 0.11, lenient
+mode); hand-made damaged copies are written to tmp_path.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import cache
+from pathlib import Path
+
+import fitdecode
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import schema
+from analysis.errors import RunlogError
+from analysis.io.fit import _decode, _drop_garbage_tail, read_fit, run_sport, sniff
+
+#: file -> (records that decode, status, canonical sport or None, start UTC,
+#:          distance_m, mean cadence spm over records with cadence > 0 or None)
+REFERENCE = {
+    "coros_pace2_ride_badfieldsize.fit": (11272, "not_a_run", None, None, None, None),
+    "garmin_fenix2_run_dynamics.fit": (2809, "imported", "running", "2015-08-15T14:45:08Z", 9008.2, 162.9),
+    "garmin_fenix5_run_short.fit": (21, "imported", "running", "2017-06-11T14:34:09Z", 157.6, 173.9),
+    "garmin_fenix5_walk_short.fit": (17, "not_a_run", None, None, None, None),
+    "garmin_fr110_run_2013.fit": (590, "imported", "running", "2013-02-06T12:11:14Z", 4835.4, None),
+    "garmin_fr70_run_compressed_ts.fit": (755, "imported", "running", "2012-02-13T11:16:16Z", 10248.7, 173.8),
+    "garmin_fr920xt_run_stryd.fit": (6874, "imported", "running", "2019-05-18T14:11:39Z", 16773.3, 167.1),
+    "garmin_fr920xt_triathlon_chained.fit": (1773, None, "running", "2018-05-27T09:23:41Z", 9805.9, 167.0),
+    "strava_android_run_truncated.fit": (473, "imported", "running", "2021-09-27T14:13:10Z", 11274.0, None),
+    "strava_export_venusq_run.fit.gz": (326, "imported", "running", "2022-05-29T15:53:35Z", 3322.9, 143.3),
+    "stryd_run_devfields.fit": (3424, "imported", "running", "2017-01-17T17:06:47Z", 6754.0, 149.4),
+    "wahoo_roam_ride_unterminated.fit": (7225, "not_a_run", None, None, None, None),
+    "zwift_ride_virtual.fit": (1808, "not_a_run", None, None, None, None),
+}
+RUN_FILES = [name for name, ref in REFERENCE.items() if ref[2] is not None]
+
+
+@pytest.fixture(scope="module")
+def fit_dir(shared_data: Path) -> Path:
+    return shared_data / "fit"
+
+
+@cache
+def _read(path: Path, positions: bool = False, tz: str | None = None):
+    """read_fit once per file and options (the tests only look)."""
+    return read_fit(path, positions=positions, tz=tz)
+
+
+def _raw(path: Path) -> bytes:
+    """The FIT bytes of a file, gunzipped."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.name.endswith(".gz") else data
+
+
+# --------------------------------------------------------------------------- every real file
+
+
+def test_every_file_has_a_reference(fit_dir):
+    assert sorted(p.name for p in fit_dir.iterdir()) == sorted(REFERENCE)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_records_decode(fit_dir, name):
+    assert _decode(_raw(fit_dir / name)).n_records == REFERENCE[name][0]
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_frames_follow_the_contract(fit_dir, name):
+    result = _read(fit_dir / name)
+    schema.validate_runs(result.runs)
+    schema.validate_samples(result.samples)
+    schema.validate_import_log(result.log)
+    assert set(result.log["source_file"]) == {str(fit_dir / name)}
+    assert set(result.runs.index) == set(result.log["activity_id"].dropna())
+    assert set(result.samples["activity_id"]) <= set(result.runs.index)
+
+
+@pytest.mark.parametrize("name", RUN_FILES)
+def test_run_matches_readme(fit_dir, name):
+    _, _, sport, start, distance_m, _ = REFERENCE[name]
+    runs = _read(fit_dir / name).runs
+    assert len(runs) == 1
+    run = runs.iloc[0]
+    assert run["sport"] == sport
+    assert run["start_time"] == pd.Timestamp(start)
+    assert run["distance_m"] == pytest.approx(distance_m, rel=1e-3)
+    assert run["source"] == "fit"
+    assert pd.isna(run["name"])
+    assert runs.index[0].startswith("fit:")
+
+
+@pytest.mark.parametrize("name", [n for n in RUN_FILES if REFERENCE[n][5] is not None])
+def test_mean_cadence_is_steps_per_minute(fit_dir, name):
+    cadence = _read(fit_dir / name).samples["cadence_spm"]
+    assert cadence[cadence > 0].mean() == pytest.approx(REFERENCE[name][5], abs=0.5)
+
+
+@pytest.mark.parametrize("name", ["garmin_fr110_run_2013.fit", "strava_android_run_truncated.fit"])
+def test_no_cadence_is_missing_not_zero(fit_dir, name):
+    result = _read(fit_dir / name)
+    assert result.samples["cadence_spm"].isna().all()
+    assert result.runs["avg_cadence_spm"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "name, status, words",
+    [
+        (
+            "coros_pace2_ride_badfieldsize.fit",
+            "not_a_run",
+            ["cycling", "5 decoder warning(s), read leniently", "invalid field size 1"],
+        ),
+        ("garmin_fenix5_walk_short.fit", "not_a_run", ["walking (generic)"]),
+        ("zwift_ride_virtual.fit", "not_a_run", ["cycling (virtual_activity)"]),
+        ("wahoo_roam_ride_unterminated.fit", "not_a_run", ["cycling", "no session message", "7225 records"]),
+        (
+            "strava_android_run_truncated.fit",
+            "imported",
+            ["truncated after 473 records", "dropped 1 trailing"],
+        ),
+    ],
+)
+def test_status_and_reason(fit_dir, name, status, words):
+    log = _read(fit_dir / name).log
+    assert len(log) == 1 and pd.isna(log["row"].iloc[0])
+    assert log["status"].iloc[0] == status
+    for word in words:
+        assert word in log["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("name", ["garmin_fenix2_run_dynamics.fit", "stryd_run_devfields.fit"])
+def test_clean_file_has_no_reason(fit_dir, name):
+    assert _read(fit_dir / name).log["reason"].iloc[0] == ""
+
+
+def test_clean_single_run_keeps_every_record(fit_dir):
+    for name in ("garmin_fenix2_run_dynamics.fit", "garmin_fr110_run_2013.fit", "stryd_run_devfields.fit"):
+        assert len(_read(fit_dir / name).samples) == REFERENCE[name][0]
+
+
+def test_session_times_and_averages(fit_dir):
+    run = _read(fit_dir / "garmin_fr920xt_run_stryd.fit").runs.iloc[0]
+    assert run["moving_time_s"] == pytest.approx(6856.0, abs=0.1)
+    assert run["elapsed_time_s"] == pytest.approx(8629.4, abs=0.1)
+    assert run["avg_heart_rate_bpm"] == 147
+    assert run["elevation_gain_m"] == 99
+    # session avg_running_cadence 82 + avg_fractional_cadence 0.6484375 strides/min
+    assert run["avg_cadence_spm"] == pytest.approx(2 * (82 + 0.6484375))
+
+
+def test_local_date_from_the_files_own_offset(fit_dir):
+    # fenix 5: local_timestamp is UTC-7; UTC+14 given as tz must not move the date
+    run = _read(fit_dir / "garmin_fenix5_run_short.fit", tz="Pacific/Kiritimati").runs.iloc[0]
+    assert run["date"] == pd.Timestamp("2017-06-11")
+
+
+def test_local_date_from_tz_without_offset(fit_dir):
+    # Stryd file: no activity.local_timestamp; 17:06 UTC is 07:06 next day at UTC+14
+    assert _read(fit_dir / "stryd_run_devfields.fit").runs["date"].iloc[0] == pd.Timestamp("2017-01-17")
+    run = _read(fit_dir / "stryd_run_devfields.fit", tz="Pacific/Kiritimati").runs.iloc[0]
+    assert run["date"] == pd.Timestamp("2017-01-18")
+
+
+# --------------------------------------------------------------------------- samples content
+
+
+def test_positions_only_on_request(fit_dir):
+    plain = _read(fit_dir / "garmin_fenix2_run_dynamics.fit").samples
+    assert not {"latitude_deg", "longitude_deg"} & set(plain.columns)
+    with_pos = _read(fit_dir / "garmin_fenix2_run_dynamics.fit", positions=True).samples
+    # first record: position_lat 703410450, position_long 68347712 semicircles
+    assert with_pos["latitude_deg"].iloc[0] == pytest.approx(703410450 * 180 / 2**31)
+    assert with_pos["longitude_deg"].iloc[0] == pytest.approx(68347712 * 180 / 2**31)
+    assert with_pos["latitude_deg"].between(-90, 90).all()
+
+
+def test_running_dynamics_columns(fit_dir):
+    samples = _read(fit_dir / "garmin_fenix5_run_short.fit").samples
+    assert samples["stance_time_ms"].notna().sum() == 18
+    assert samples["step_length_mm"].notna().sum() == 19
+    # last record (fitdecode, scale applied): stance_time 258.0 ms, vertical_oscillation 81.0 mm,
+    # vertical_ratio 8.37 %
+    last = samples.iloc[-1]
+    assert (last["stance_time_ms"], last["vertical_oscillation_mm"], last["vertical_ratio_pct"]) == (
+        258.0,
+        81.0,
+        8.37,
+    )
+    assert samples["step_length_mm"].median() == pytest.approx(1000, rel=0.3)  # ~1 m steps at 3 m/s
+
+
+def test_zero_dynamics_are_missing(fit_dir):
+    samples = _read(fit_dir / "stryd_run_devfields.fit").samples  # first record has stance_time 0
+    assert not (samples["stance_time_ms"] == 0).any()
+    assert pd.isna(samples["stance_time_ms"].iloc[0])
+
+
+def test_developer_fields(fit_dir):
+    stryd = _read(fit_dir / "stryd_run_devfields.fit").samples
+    for col in ("dev_form_power", "dev_leg_spring_stiffness", "dev_speed", "dev_distance"):
+        assert stryd[col].dtype == "float64"
+        assert stryd[col].notna().sum() == 3424
+    ciq = _read(fit_dir / "garmin_fr920xt_run_stryd.fit").samples
+    assert {"dev_power", "dev_cadence", "dev_ground_time", "dev_form_power", "dev_elevation"} <= set(
+        ciq.columns
+    )
+    assert ciq["dev_power"].max() > 100
+
+
+def test_elapsed_and_time(fit_dir):
+    samples = _read(fit_dir / "garmin_fenix2_run_dynamics.fit").samples
+    assert str(samples["time"].dtype) == schema.UTC_TIME
+    assert samples["elapsed_s"].iloc[0] == 0
+    assert (
+        samples["elapsed_s"].iloc[-1] == (samples["time"].iloc[-1] - samples["time"].iloc[0]).total_seconds()
+    )
+
+
+# --------------------------------------------------------------------------- quirks of real files
+
+
+def test_multisport_run_leg(fit_dir):
+    result = _read(fit_dir / "garmin_fr920xt_triathlon_chained.fit")
+    assert list(result.log["row"]) == [0, 1, 2, 3, 4]
+    assert list(result.log["status"]) == ["not_a_run"] * 4 + ["imported"]
+    for reason, sport in zip(
+        result.log["reason"], ["swimming", "transition", "cycling", "transition"], strict=False
+    ):
+        assert reason.startswith(sport)
+    (run_id,) = result.runs.index
+    assert run_id.startswith("fit:") and run_id.endswith(":4")
+    assert result.log["activity_id"].iloc[4] == run_id
+    run = result.runs.iloc[0]
+    assert run["distance_m"] == pytest.approx(9805.9, rel=1e-3)
+    assert run["start_time"] == pd.Timestamp("2018-05-27T09:23:41Z")
+    assert run["moving_time_s"] == pytest.approx(2850.7, abs=0.1)
+    samples = result.samples
+    assert samples["time"].min() == pd.Timestamp("2018-05-27T09:23:41Z")
+    assert samples["time"].max() <= pd.Timestamp("2018-05-27T10:11:31Z")
+    assert samples["distance_m"].iloc[0] == 0
+    assert samples["distance_m"].iloc[-1] == pytest.approx(9805.9, rel=1e-3)
+
+
+def test_compressed_timestamps_placed_in_2012(fit_dir):
+    result = _read(fit_dir / "garmin_fr70_run_compressed_ts.fit")
+    run = result.runs.iloc[0]
+    assert run["start_time"] == pd.Timestamp("2012-02-13T11:16:16Z")
+    assert run["elapsed_time_s"] == pytest.approx(3883.3, abs=0.1)
+    assert (result.samples["time"].dt.year == 2012).all()
+    assert "relative device time" in result.log["reason"].iloc[0]
+    berlin = _read(fit_dir / "garmin_fr70_run_compressed_ts.fit", tz="Europe/Berlin")
+    assert berlin.runs["start_time"].iloc[0] == pd.Timestamp("2012-02-13T10:16:16Z")
+    assert "Europe/Berlin" in berlin.log["reason"].iloc[0]
+
+
+def test_truncated_strava_keeps_records_before_damage(fit_dir):
+    result = _read(fit_dir / "strava_android_run_truncated.fit")
+    samples = result.samples
+    # 473 records, the last one garbage (2085); the rest are position/distance pairs
+    assert samples["time"].min() == pd.Timestamp("2021-09-27T14:13:10Z")
+    assert samples["time"].max() == pd.Timestamp("2021-09-27T14:18:24Z")
+    assert samples["distance_m"].max() == pytest.approx(928.25)
+    # merged pairs: most rows carry both distance and speed
+    assert samples["distance_m"].notna().sum() > 230 and samples["speed_mps"].notna().sum() > 230
+    run = result.runs.iloc[0]
+    assert run["moving_time_s"] == 3558.0
+
+
+def test_gzip_file_and_gzip_bytes_with_a_name(fit_dir):
+    from_path = _read(fit_dir / "strava_export_venusq_run.fit.gz")
+    raw = (fit_dir / "strava_export_venusq_run.fit.gz").read_bytes()
+    from_bytes = read_fit(raw, name="export.zip/activities/12866632127.bin")
+    assert from_bytes.log["source_file"].iloc[0] == "export.zip/activities/12866632127.bin"
+    assert list(from_bytes.runs.index) == list(from_path.runs.index)
+    assert len(from_bytes.samples) == 326
+    # the id hashes the FIT bytes, so the uncompressed file has the same id
+    plain = read_fit(gzip.decompress(raw), name="12866632127.fit")
+    assert list(plain.runs.index) == list(from_path.runs.index)
+
+
+def test_sniff(fit_dir):
+    assert sniff(_raw(fit_dir / "garmin_fenix2_run_dynamics.fit")[:64], "a.fit")
+    assert sniff((fit_dir / "strava_export_venusq_run.fit.gz").read_bytes()[:65536], "a.fit.gz")
+    assert not sniff(b'<?xml version="1.0"?><TrainingCenterDatabase>', "a.tcx")
+    assert not sniff(gzip.compress(b"<gpx></gpx>"), "a.gpx.gz")
+    assert not sniff(b"\x0e\x10", "short.fit")
+
+
+@pytest.mark.parametrize(
+    "sport, sub_sport, expected",
+    [
+        ("running", None, "running"),
+        ("running", "generic", "running"),
+        ("running", "trail", "trail_running"),
+        ("running", "treadmill", "treadmill_running"),
+        ("running", "track", "track_running"),
+        ("running", "virtual_activity", "virtual_running"),
+        ("running", "ultra", "ultra_running"),
+        ("cycling", "virtual_activity", None),
+        ("walking", "generic", None),
+        ("transition", "generic", None),
+    ],
+)
+def test_run_sport(sport, sub_sport, expected):
+    assert run_sport(sport, sub_sport) == expected
+
+
+# --------------------------------------------------------------------------- damage made by hand
+
+
+def _offset_of(data: bytes, message: str) -> int:
+    """Byte offset of the first data message of this name."""
+    with fitdecode.FitReader(data, keep_raw_chunks=True) as reader:
+        for frame in reader:
+            if frame.frame_type == fitdecode.FIT_FRAME_DATA and frame.name == message:
+                return frame.chunk.offset
+    raise AssertionError(message)
+
+
+@pytest.mark.parametrize(
+    "name, cuts",
+    [
+        ("garmin_fenix5_run_short.fit", [0, 5, 13, 14, 300, 1700, 2500, 3500, 4700, 5300, 5596]),
+        ("garmin_fr920xt_run_stryd.fit", [100_000, 250_000]),
+        ("strava_export_venusq_run.fit.gz", [20, 3000]),
+    ],
+)
+def test_cut_files_give_partial_records_or_runlog_error(fit_dir, tmp_path, name, cuts):
+    raw = (fit_dir / name).read_bytes()
+    gz = name.endswith(".gz")
+    for cut in cuts:
+        path = tmp_path / f"cut_{cut}_{name}"
+        path.write_bytes(raw[:cut])
+        n_decoded = None if gz else _decode(raw[:cut]).n_records
+        try:
+            result = read_fit(path)
+        except RunlogError as exc:
+            assert str(path) in str(exc)
+            assert not n_decoded, f"cut at {cut}: {n_decoded} records decode, yet nothing was returned"
+            continue
+        schema.validate_import_log(result.log)
+        reason = result.log["reason"].iloc[0]
+        if gz:
+            # the Venu Sq file writes no sport message and its laps at the end: with the
+            # session cut away its sport is unknown
+            assert result.log["status"].iloc[0] == "not_a_run"
+            assert reason.startswith("no sport in file") and "gzip data cut short" in reason
+        else:
+            assert result.log["status"].iloc[0] == "imported", reason
+            assert f"truncated after {n_decoded} records" in reason
+            assert len(result.samples) == n_decoded > 0
+
+
+def test_cut_before_session_builds_run_from_records(fit_dir):
+    data = _raw(fit_dir / "garmin_fenix5_run_short.fit")
+    result = read_fit(data[: _offset_of(data, "session")], name="cut.fit")
+    run = result.runs.iloc[0]
+    assert run["sport"] == "running"
+    assert run["start_time"] == pd.Timestamp("2017-06-11T14:34:09Z")
+    assert run["distance_m"] == pytest.approx(157.56)  # last record
+    assert run["elapsed_time_s"] == 57  # 14:34:09 to 14:35:06
+    assert pd.isna(run["moving_time_s"])
+    reason = result.log["reason"].iloc[0]
+    assert "no session message" in reason and "sport message" in reason
+    assert len(result.samples) == 21
+
+
+def test_cut_file_without_any_sport_is_not_a_run(fit_dir):
+    data = _raw(fit_dir / "stryd_run_devfields.fit")  # no sport message; its only lap comes at the end
+    result = read_fit(data[: len(data) // 2], name="cut.fit")
+    assert result.runs.empty
+    assert result.log["status"].iloc[0] == "not_a_run"
+    assert result.log["reason"].iloc[0].startswith("no sport in file (no session message)")
+
+
+def test_cut_multisport_keeps_finished_legs(fit_dir):
+    data = _raw(fit_dir / "garmin_fr920xt_triathlon_chained.fit")
+    # cut inside the run leg: its sport message (running) was written, its session not
+    result = read_fit(data[: _offset_of(data, "activity") - 3000], name="tri.fit")
+    assert list(result.log["status"]) == ["not_a_run"] * 4 + ["imported"]
+    run = result.runs.iloc[0]
+    assert run["start_time"] >= pd.Timestamp("2018-05-27T09:23:41Z")
+    assert 0 < run["distance_m"] < 9805.9
+    assert "sport message" in result.log["reason"].iloc[4]
+
+
+def test_broken_crc_is_imported_with_a_warning(fit_dir):
+    data = bytearray(_raw(fit_dir / "garmin_fenix5_run_short.fit"))
+    data[-1] ^= 0xFF
+    result = read_fit(bytes(data), name="crc.fit")
+    assert result.log["status"].iloc[0] == "imported"
+    assert "CRC mismatch" in result.log["reason"].iloc[0]
+    assert len(result.samples) == 21
+
+
+def _times(*texts: str) -> pd.DataFrame:
+    return pd.DataFrame({"time": pd.to_datetime(list(texts), format="ISO8601", utc=True)})
+
+
+def test_garbage_tail_after_damage_is_dropped():
+    # the Strava case in miniature: the last decoded record jumps decades ahead
+    kept, note = _drop_garbage_tail(
+        _times("2021-01-01T10:00:00", "2021-01-01T10:00:01", "2085-12-21T16:46:58")
+    )
+    assert (
+        len(kept) == 2
+        and note == "dropped 1 trailing record with an impossible timestamp (from 2085-12-21T16:46:58Z)"
+    )
+    # a jump back in time: that record and all after it go
+    kept, note = _drop_garbage_tail(
+        _times("2021-01-01T10:00:00", "2021-01-01T10:00:05", "1995-01-01", "1995-01-02")
+    )
+    assert len(kept) == 2 and note.startswith("dropped 2 trailing records")
+    # a 5-hour pause is not garbage
+    kept, note = _drop_garbage_tail(_times("2021-01-01T10:00:00", "2021-01-01T15:00:00"))
+    assert len(kept) == 2 and note is None
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"not a fit file at all", b"\x0e\x10\x00\x00\x00\x00\x00\x00.FIT\x00\x00"]
+)
+def test_nothing_usable_raises(tmp_path, content):
+    path = tmp_path / "bad.fit"
+    path.write_bytes(content)
+    with pytest.raises(RunlogError, match="bad.fit"):
+        read_fit(path)
+
+
+def test_missing_file_raises(tmp_path):
+    with pytest.raises(RunlogError, match="cannot read"):
+        read_fit(tmp_path / "nope.fit")
+
+
+def test_samples_are_numpy_floats(fit_dir):
+    samples = _read(fit_dir / "garmin_fr920xt_run_stryd.fit").samples
+    numeric = samples.drop(columns=["activity_id", "time"])
+    assert all(dtype == np.float64 for dtype in numeric.dtypes)

@@ -1,0 +1,66 @@
+import gzip
+import shutil
+
+import pytest
+
+from analysis.errors import RunlogError
+from analysis.io import Item, detect_kind, expand_sources, read_sources
+
+
+def test_fit_folder_every_file_accounted(shared_data):
+    files = sorted((shared_data / "fit").iterdir())
+    res = read_sources([shared_data / "fit"], progress=False)
+    assert set(res.log["source_file"]) == {str(p) for p in files}
+    assert res.runs.index.is_unique
+    # the walk and ride files are not runs; nothing is lost
+    statuses = res.log.groupby("source_file")["status"].apply(set)
+    assert statuses[str(shared_data / "fit" / "zwift_ride_virtual.fit")] == {"not_a_run"}
+    assert statuses[str(shared_data / "fit" / "garmin_fenix5_walk_short.fit")] == {"not_a_run"}
+    assert (res.log["status"] == "imported").sum() == len(res.runs)
+
+
+def test_same_folder_twice_each_run_once(shared_data):
+    once = read_sources([shared_data / "fit"], progress=False)
+    twice = read_sources([shared_data / "fit", shared_data / "fit"], progress=False)
+    assert list(twice.runs.index) == list(once.runs.index)
+    assert (twice.log["status"] == "duplicate").sum() == len(once.runs)
+    assert len(twice.log) == 2 * len(once.log)
+
+
+def test_detects_kind_by_content_not_extension(shared_data, tmp_path):
+    renamed = tmp_path / "mystery.dat"
+    shutil.copy(shared_data / "fit" / "garmin_fenix5_run_short.fit", renamed)
+    assert detect_kind(Item(str(renamed), path=renamed)) == "fit"
+    gz = tmp_path / "run.bin"
+    gz.write_bytes(gzip.compress((shared_data / "fit" / "garmin_fenix5_run_short.fit").read_bytes()))
+    assert detect_kind(Item(str(gz), path=gz)) == "fit"
+
+
+def test_missing_path_is_runlog_error(tmp_path):
+    with pytest.raises(RunlogError, match="no such file"):
+        read_sources([tmp_path / "missing.fit"])
+
+
+def test_unknown_file_named_directly_fails_but_in_folder_is_logged(tmp_path):
+    junk = tmp_path / "notes.csv"
+    junk.write_text("foo,bar\n1,2\n")
+    with pytest.raises(RunlogError, match="notes.csv: CSV of unknown kind"):
+        read_sources([junk])
+    res = read_sources([tmp_path], progress=False)
+    assert list(res.log["status"]) == ["failed"]
+    assert "unknown kind" in res.log["reason"].iloc[0]
+
+
+def test_zip_of_fit_files_read_without_unpacking(shared_data, tmp_path):
+    import zipfile
+
+    z = tmp_path / "runs.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(shared_data / "fit" / "garmin_fenix5_run_short.fit", "a/run.fit")
+        zf.write(shared_data / "fit" / "zwift_ride_virtual.fit", "a/ride.fit")
+    items = expand_sources([z])
+    assert [i.label for i in items] == [f"{z}!a/run.fit", f"{z}!a/ride.fit"]
+    res = read_sources([z], progress=False)
+    assert len(res.runs) == 1
+    assert sorted(res.log["status"]) == ["imported", "not_a_run"]
+    assert list(tmp_path.iterdir()) == [z]  # nothing extracted
