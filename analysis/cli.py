@@ -170,13 +170,10 @@ def runs_table(runs: pd.DataFrame, units: str = "km") -> pd.DataFrame:
 
 
 def log_summary(log: pd.DataFrame) -> str:
-    """One line: how many files and rows ended as what."""
-    from analysis.schema import STATUSES
+    """One line: how many files and rows ended as what (see analysis.importlog)."""
+    from analysis.importlog import summary_line
 
-    counts = log["status"].value_counts()
-    files = log["source_file"].nunique()
-    parts = [f"{int(counts.get(s, 0))} {s.replace('_', ' ')}" for s in STATUSES]
-    return f"import log: {len(log)} entries from {files} files: " + ", ".join(parts)
+    return summary_line(log)
 
 
 def write_atomic(frame: pd.DataFrame, path: Path) -> None:
@@ -241,19 +238,21 @@ def cmd_check(args) -> int:
 
 
 def _diary_warnings(pain_path: Path, runs: pd.DataFrame) -> list[str]:
-    try:
-        from analysis.flareups import diary_coverage
-        from analysis.io.pain_diary import read_pain_diary
-    except ImportError:
-        return []
+    """Diary coverage per region; a warning line for each region below 80 %."""
+    from analysis.flareups import diary_coverage
+    from analysis.io.pain_diary import read_pain_diary
+
     pain = read_pain_diary(pain_path)
     start = runs["date"].min() if len(runs) else pain["date"].min()
     end = runs["date"].max() if len(runs) else pain["date"].max()
     cov = diary_coverage(pain, start=start, end=end)
     out = []
-    for region, row in cov.iterrows():
-        line = f"diary coverage {region}: {row['pct']:.0f} % of days logged"
-        out.append(line + (" (below 80 %: too patchy for flare-up detection)" if row["warn"] else ""))
+    for _, row in cov.iterrows():
+        line = f"diary coverage {row['region']}: {row['pct_logged']:.0f} % of {row['days_in_period']} days logged"
+        if row["warn"]:
+            out.append(line + " (below 80 %: too patchy for flare-up detection)")
+        else:
+            print(line)
     return out
 
 
