@@ -404,7 +404,7 @@ def _split_aliases(aliases: Any) -> list[str]:
 
 BUILTIN_COLUMNS: tuple[str, ...] = (
     "brand", "model", "aliases", "weight_g", "weight_size", "stack_mm", "drop_mm",
-    "stability_features", "flex_score", "minimalist_index_published", "source", "notes",
+    "stability_features", "flex_score", "minimalist_index_published", "source", "notes", "rating_basis",
 )
 
 
@@ -415,7 +415,7 @@ def _builtin_raw() -> pd.DataFrame:
     df = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False)
     for col in ("weight_g", "stack_mm", "drop_mm", "stability_features", "flex_score", "minimalist_index_published"):
         df[col] = pd.to_numeric(df[col].replace("", np.nan)).astype("Float64")
-    for col in ("brand", "model", "aliases", "weight_size", "source", "notes"):
+    for col in ("brand", "model", "aliases", "weight_size", "source", "notes", "rating_basis"):
         df[col] = df[col].replace("", pd.NA).astype("string")
     return df
 
@@ -427,7 +427,13 @@ def builtin_shoes() -> pd.DataFrame:
     ``source``; sizes vary (``weight_size`` says which size ``weight_g`` is for,
     one shoe). Blank cells are unknown, never 0. Columns: brand, model, aliases
     ('|'-separated), weight_g, weight_size, stack_mm (heel), drop_mm,
-    stability_features, flex_score, minimalist_index_published, source, notes.
+    stability_features, flex_score, minimalist_index_published, source, notes,
+    rating_basis.
+
+    ``stability_features`` and ``flex_score`` are runlog's own ratings, made
+    with the METHODS.md 3 rubric from the descriptions in ``source`` (the
+    counting rules and the flexibility scale are in the file's header);
+    ``rating_basis`` says what was counted. They are not published values.
     """
     return _builtin_raw().copy()
 

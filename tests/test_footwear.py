@@ -193,6 +193,88 @@ def test_builtin_match_by_brand_model_and_family():
     assert fw.match_builtin(name="Pegasus 37") is None  # a bare model needs its brand
 
 
+#: built-in rows whose class stays unknown: a published spec is missing and the partial MI spans two classes.
+BUILTIN_UNKNOWN = {
+    "Vibram FiveFingers V-Run": ("stack_mm", "drop_mm"),
+    "Nike Free RN 5.0": ("stack_mm",),
+    "Brooks Adrenaline GTS 23": ("stack_mm",),
+    "ASICS Gel-Nimbus 26": ("weight_g",),
+}
+
+
+def _builtin_by_name():
+    b = fw.builtin_shoes()
+    b.index = b["brand"] + " " + b["model"]
+    return b, fw._builtin_catalog(fw.DEFAULT_MI_THRESHOLDS).set_index("name")
+
+
+def test_every_builtin_model_is_rated_and_gets_a_class_unless_a_spec_is_missing():
+    b, cat = _builtin_by_name()
+    # stability and flexibility are rated for every model, and the rating says it is ours
+    assert b["stability_features"].notna().all() and b["flex_score"].notna().all()
+    assert b["rating_basis"].str.startswith("runlog rating").all()
+    assert b["minimalist_index_published"].isna().all()  # none found; a published MI would override ours
+    definite = cat["shoe_class"] != "unknown"
+    assert set(cat.index[~definite]) == set(BUILTIN_UNKNOWN)
+    for name, missing in BUILTIN_UNKNOWN.items():
+        assert cat.loc[name, "mi_missing"] == "|".join(missing)
+        assert name in b.index and b.loc[name, list(missing)].isna().all()
+    # every model with all five components known has a definite, non-partial MI
+    complete = b[list(fw.SPEC_COLUMNS)].notna().all(axis=1)
+    assert complete.sum() >= 27
+    assert (cat.loc[complete[complete].index, "mi_partial"] == False).all()  # noqa: E712
+    assert definite[complete[complete].index].all()
+
+
+def test_builtin_mi_hand_computed_from_the_rows():
+    b, cat = _builtin_by_name()
+    ghost = b.loc["Brooks Ghost 15"]
+    assert (ghost["weight_g"], ghost["stack_mm"], ghost["drop_mm"]) == (278, 35, 12)
+    assert (ghost["stability_features"], ghost["flex_score"]) == (1, 1.5)
+    # 278 g -> 1 (275-324), 35 mm -> 0 (>= 32), 12 mm -> 1 (10-12.9), 1 tech -> 4, flex 1.5: 7.5 x 4 = 30
+    assert cat.loc["Brooks Ghost 15", "minimalist_index"] == 30.0
+    assert cat.loc["Brooks Ghost 15", "shoe_class"] == "partial"  # 30 is the partial lower bound
+    glove = b.loc["Merrell Vapor Glove 6"]
+    assert (glove["weight_g"], glove["stack_mm"], glove["drop_mm"]) == (159, 6, 0)
+    assert (glove["stability_features"], glove["flex_score"]) == (0, 5)
+    # 159 g -> 4 (125-174), 6 mm -> 5 (< 8), 0 mm -> 5 (< 1), no techs -> 5, flex 5: 24 x 4 = 96
+    assert cat.loc["Merrell Vapor Glove 6", "minimalist_index"] == 96.0
+    # a partial MI with a certain class: Geo Racer has no published weight, 80-100 % either way
+    geo = cat.loc["Vivobarefoot Geo Racer"]
+    assert (geo["minimalist_index"], bool(geo["mi_partial"]), geo["shoe_class"]) == (80.0, True, "minimalist")
+
+
+def test_barefoot_shoes_are_minimalist_and_cushioned_trainers_are_not():
+    _, cat = _builtin_by_name()
+    for name in ("Vivobarefoot Primus Lite III", "Vibram FiveFingers KSO EVO", "Xero Shoes HFS",
+                 "Merrell Vapor Glove 6", "Xero Shoes Genesis", "Luna Sandals Mono"):
+        assert cat.loc[name, "shoe_class"] == "minimalist", name
+        assert cat.loc[name, "minimalist_index"] >= 80, name
+    for name in ("Nike Pegasus 40", "Brooks Ghost 15", "ASICS Gel-Kayano 31", "Hoka Clifton 9", "ASICS Novablast 4",
+                 "Saucony Guide 17", "New Balance Fresh Foam X 880v14"):
+        assert cat.loc[name, "shoe_class"] in ("traditional", "partial"), name
+        assert fw.barefoot_style(cat.loc[name, "shoe_class"]) == "traditional", name
+        assert cat.loc[name, "minimalist_index"] <= 42, name
+    assert cat.loc["ASICS Gel-Kayano 31", "shoe_class"] == "traditional"  # 1+0+1+2+0.5 = 4.5 -> 18
+    for name in ("Altra Escalante 3", "Altra Torin 7", "Altra Lone Peak 8", "Altra Paradigm 7"):
+        assert cat.loc[name, "shoe_class"] == "partial", name
+
+
+def test_runners_naming_common_shoes_get_a_class():
+    runs = _runs([
+        dict(activity_id="a", date="2024-05-01", distance_m=5000, gear_name="Nike Pegasus"),
+        dict(activity_id="b", date="2024-05-02", distance_m=5000, gear_name="Vivobarefoot Primus Lite"),
+        dict(activity_id="c", date="2024-05-03", distance_m=5000, gear_name="Hoka Clifton 8"),
+    ])
+    out = fw.assign_footwear(runs)
+    # matched to the built-in table (an alias, an alias, the nearest version)
+    assert list(out["gear_name"]) == ["Nike Pegasus 40", "Vivobarefoot Primus Lite III", "Hoka Clifton 9"]
+    assert list(out["shoe_class"]) == ["partial", "minimalist", "partial"]
+    # Pegasus 40: 266 g -> 2, 33 mm -> 0, 10 mm -> 1, 1 tech -> 4, flex 1: 8 x 4 = 32
+    # Primus Lite III: 238 g -> 2, 7 mm -> 5, 0 mm -> 5, no techs -> 5, flex 5: 22 x 4 = 88
+    assert list(out["minimalist_index"]) == [32.0, 88.0, 42.0]
+
+
 # ---------------------------------------------------------------------------
 # Assignment
 # ---------------------------------------------------------------------------
@@ -364,7 +446,7 @@ def test_builtin_table_names_a_shoe_missing_from_the_catalog():
     out = fw.assign_footwear(runs)
     assert out.loc["a", "gear_name"] == "Xero Shoes Genesis"
     assert out.loc["a", "shoe_class"] == "minimalist"
-    assert out.loc["a", "minimalist_index"] == 76.0  # 170 g -> 4, 5 mm -> 5, 0 mm -> 5, 0 techs -> 5
+    assert out.loc["a", "minimalist_index"] == 96.0  # 170 g -> 4, 5 mm -> 5, 0 mm -> 5, 0 techs -> 5, flex 5
 
 
 # ---------------------------------------------------------------------------

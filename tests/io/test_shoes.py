@@ -33,14 +33,15 @@ def test_strava_shoes_4col(shared_data):
     assert list(shoes["source_row"]) == [2, 3]
     assert shoes.loc[1, "derived"].startswith("name from brand + model")
     assert list(shoes["sport_types"]) == ["Run", "Trail Run"]
-    # Kayano 29: specs from the built-in Gel-Kayano 31 (305 g -> 1, 40 mm -> 0, 10 mm -> 1) = 8 %, partial
+    # Kayano 29: specs from the built-in Gel-Kayano 31 (305 g -> 1, 40 mm -> 0, 10 mm -> 1, 3 techs -> 2,
+    # flex 0.5) = 4.5 x 4 = 18 %, complete
     k29 = shoes.iloc[0]
     assert (k29["weight_g"], k29["stack_mm"], k29["drop_mm"]) == (305, 40, 10)
-    assert k29["minimalist_index"] == 8.0 and bool(k29["mi_partial"]) is True
-    assert k29["mi_missing"] == "stability_features|flex_score"
+    assert (k29["stability_features"], k29["flex_score"]) == (3, 0.5)
+    assert k29["minimalist_index"] == 18.0 and bool(k29["mi_partial"]) is False
+    assert pd.isna(k29["mi_missing"])
     assert "specs from built-in table (ASICS Gel-Kayano 31; nearest version of Kayano 29)" in k29["derived"]
-    # 8 % at worst, 48 % at best: traditional or partial, so not certain
-    assert k29["shoe_class"] == "unknown"
+    assert k29["shoe_class"] == "traditional"
     assert shoes.loc[1, "shoe_class"] == "unknown"
 
 
@@ -54,7 +55,8 @@ def test_strava_shoes_3col_with_blank_and_repeated_names(shared_data):
     assert by_name.loc["black", "model"] == "Pegasus 36"
     assert by_name.loc["black (2)", "model"] == "Endorphin Speed"
     assert "name made unique" in by_name.loc["black (2)", "derived"]
-    assert by_name.loc["White", "minimalist_index"] == 12.0  # Pegasus 40 specs: 266 g -> 2, 33 mm -> 0, 10 mm -> 1
+    # Pegasus 40 specs: 266 g -> 2, 33 mm -> 0, 10 mm -> 1, 1 tech -> 4, flex 1: 8 x 4 = 32
+    assert by_name.loc["White", "minimalist_index"] == 32.0
 
 
 def test_strava_shoes_quoted_blank_names(shared_data):
@@ -152,7 +154,7 @@ def test_catalog_from_bytes_with_a_name():
     data = b"Shoe Name,Shoe Brand,Shoe Model\n,Xero Shoes,Genesis\n"
     shoes = read_shoes(data, name="export.zip/shoes.csv")
     assert shoes.loc[0, "name"] == "Xero Shoes Genesis"
-    assert shoes.loc[0, "shoe_class"] == "minimalist"  # 76-96 % from the built-in specs
+    assert shoes.loc[0, "shoe_class"] == "minimalist"  # 96 % from the built-in specs
     assert "specs from built-in table (Xero Shoes Genesis)" in shoes.loc[0, "derived"]
     no_builtin = read_shoes(data, name="shoes.csv", builtin=False)
     assert no_builtin.loc[0, "shoe_class"] == "unknown"
