@@ -679,8 +679,24 @@ BRAND_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+#: stems that begin compound words in German, Danish, Dutch and Nordic titles
+#: ("Barfußlauf", "Barfodsløb", "Barfotalöpning"); normalised.
+BAREFOOT_STEMS: tuple[str, ...] = ("barefoot", "barfuss", "barfod", "barvoet", "barfota", "barbeint", "barfott")
+#: a compound ending in a shoe word names shoes, not bare feet ("Barfußschuh")
+_SHOE_ENDINGS = ("shoe", "shoes", "schuh", "schuhe", "sko", "skor", "skoen", "schoen", "schoenen")
+_COMPOUND = re.compile(r"\b(" + "|".join(BAREFOOT_STEMS) + r")(\w+)")
+
+
 def _has_phrase(text: str, phrase: str) -> bool:
     return f" {phrase} " in f" {text} "
+
+
+def _barefoot_compound(text: str) -> str | None:
+    """A compound word starting with a barefoot stem (not a shoe word), or None."""
+    for m in _COMPOUND.finditer(text):
+        if not m.group(2).endswith(_SHOE_ENDINGS):
+            return m.group(0)
+    return None
 
 
 def keyword_match(text: Any) -> tuple[str, str] | None:
@@ -699,6 +715,9 @@ def keyword_match(text: Any) -> tuple[str, str] | None:
     for word in BAREFOOT_WORDS:
         if _has_phrase(t, normalize_name(word)):
             return ("barefoot", word)
+    compound = _barefoot_compound(t)
+    if compound:
+        return ("barefoot", compound)
     return None
 
 

@@ -493,3 +493,16 @@ def test_complete_catalog_is_idempotent():
     twice = fw.complete_catalog(once, builtin=False)
     assert once.loc[0, "shoe_class"] == "unknown"  # 56-96 %
     pd.testing.assert_frame_equal(once, twice)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Barfußlauf am Strand", "Barfodsløb i skoven", "Barfotalöpning", "Barvoetloop", "Morning barefootrun"],
+)
+def test_compound_barefoot_words_classify(title):
+    assert fw.keyword_match(title)[0] == "barefoot"
+
+
+@pytest.mark.parametrize("title", ["Neue Barfußschuhe getestet", "Barfodssko til hverdag", "Barfotaskor"])
+def test_compound_shoe_words_are_not_bare_feet(title):
+    assert fw.keyword_match(title) is None or fw.keyword_match(title)[0] != "barefoot"
