@@ -72,6 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retire-km", type=float, default=800.0, help="default retire mileage in km (800)")
     p.set_defaults(func=cmd_shoes)
 
+    p = sub.add_parser("report", help="the PDF report for you or your physiotherapist",
+                       description="Relate weekly load and footwear to plantar fascia, Achilles, patellar "
+                       "tendon and glute pain and write an A4 PDF: a one-page summary, the figures, methods "
+                       "and caveats, and data quality. With no SOURCES it runs on the embedded sample. "
+                       "Progress goes to stderr.")
+    _add_sources(p)
+    p.add_argument("--pain", metavar="FILE", help="pain diary CSV (long or wide layout)")
+    p.add_argument("--drills", metavar="FILE", help="foot-drills log CSV")
+    p.add_argument("-o", "--output", metavar="FILE", default="report.pdf",
+                   help="where to write the PDF (default report.pdf in the current folder)")
+    p.add_argument("--json", metavar="FILE",
+                   help="also write the findings as JSON (the numbers the report prints)")
+    p.add_argument("--no-pdf", action="store_true",
+                   help="with --json: compute the findings only, draw nothing")
+    p.add_argument("--retire-km", type=float, default=800.0, help="default retire mileage in km (800)")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("cache", help="the import cache (decoded files kept between runs)",
                        description="runlog keeps decoded files in your cache folder so that re-importing "
                        "an archive is quick. 'runlog cache clear' removes it; 'runlog cache where' prints it.")
@@ -264,6 +281,44 @@ def cmd_shoes(args) -> int:
     table = shoe_summary(result.runs, catalog, retire_km=args.retire_km)
     with pd.option_context("display.max_rows", None, "display.width", 200):
         print(table.to_string())
+    return 0
+
+
+def _step(message: str) -> None:
+    print(f"runlog: {message}", file=sys.stderr, flush=True)
+
+
+def cmd_report(args) -> int:
+    from analysis.report import build_report, compute_report, read_side_files, write_json
+
+    if args.no_pdf and not args.json:
+        raise RunlogError("--no-pdf needs --json FILE: without a PDF or JSON there is nothing to write")
+    draw = not args.no_pdf
+    if not args.sources:
+        _step("no files given: using the embedded sample (data/sample)")
+    inputs, result, catalog = _load(args, samples=draw)
+    _fail_if_nothing(result)
+    pain, drills = read_side_files(inputs)
+    if pain is None:
+        _step("no pain diary given (--pain): flare-ups cannot be analysed")
+    _step(f"{len(result.runs)} runs read; finding flare-ups and associations")
+    if draw:
+        data = compute_report(result.runs, pain, drills, samples=result.samples, log=result.log,
+                              catalog=catalog, retire_km=args.retire_km,
+                              sources=[Path(s).name for s in inputs.sources])
+        findings = data.findings
+    else:
+        from analysis.associate import findings as compute_findings
+        from analysis.schema import coerce_pain
+
+        findings = compute_findings(result.runs, coerce_pain(pain) if pain is None else pain, drills)
+    if args.json:
+        path = write_json(findings, Path(args.json))
+        print(f"wrote {path.resolve()}")
+    if draw:
+        _step("drawing the report")
+        path = build_report(data, Path(args.output), units=args.units)
+        print(f"wrote {path.resolve()}")
     return 0
 
 

@@ -715,3 +715,210 @@ def lag_features(
         out["drill_days_lag_1_7"] = pd.Series(pd.NA, index=idx, dtype="Float64")
     out.index.name = "date"
     return out
+
+
+# ---------------------------------------------------------------------------
+# barefoot-style transition guard-rails
+# ---------------------------------------------------------------------------
+
+#: METHODS.md 3 transition guard-rails: a synthesis of the evidence, not a validated schedule
+GUARDRAIL_DEFAULTS: dict[str, float] = {
+    "start_share_pct": 10.0,
+    "weekly_increase_points": 10.0,
+    "run_ratio": 1.10,
+    "window_days": 30,
+    "caution_weekly_km": 35.0,
+    "restart_weeks": 4,
+}
+GUARDRAIL_LABEL = "guard-rails: a synthesis of the transition evidence, not a validated schedule"
+
+
+def transition_runs(
+    runs: pd.DataFrame,
+    *,
+    run_ratio: float = 1.10,
+    window_days: int = 30,
+    grouping: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Each barefoot-style run against the longest barefoot-style run of the previous 30 days.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Canonical runs frame (``date``, ``distance_m``, ``shoe_class``).
+    run_ratio : float
+        Guard-rail: a barefoot-style run should stay <= 110 % (1.10) of the
+        longest barefoot-style run of days d-30..d-1.
+    window_days : int
+        Look-back in days (30).
+    grouping : mapping, optional
+        Shoe class -> group; default :data:`DEFAULT_GROUPING` (barefoot and
+        minimalist together).
+
+    Returns
+    -------
+    DataFrame
+        Index ``activity_id``, barefoot-style runs only: ``date``,
+        ``shoe_class``, ``distance_km``, ``longest_prev_km`` (km; NA when no
+        barefoot-style run in the window), ``ratio`` and ``breach`` (boolean:
+        ratio > ``run_ratio``, rounded to 9 decimals like :func:`spike_bin`;
+        NA without an earlier run, which the start rule of
+        :func:`transition_guardrails` covers).
+
+    References
+    ----------
+    METHODS.md 3 (transition guard-rails; Fuller 2017, AJSM 45:1162; Ridge
+    2013, MSSE 45:1363); the ratio is :func:`spike_ratio` within the group.
+    """
+    grouping = dict(DEFAULT_GROUPING if grouping is None else grouping)
+    sr = spike_ratio(runs, window_days=window_days, grouping=grouping)
+    group = sr["shoe_class"].map(lambda c: grouping.get(c, c))
+    sr = sr[(group == BAREFOOT_STYLE).to_numpy()]
+    ratio = sr["spike_ratio_class"]
+    rounded = _float(ratio).round(9)
+    breach = pd.array(np.where(rounded.isna(), None, rounded > run_ratio), dtype="boolean")
+    out = pd.DataFrame(
+        {
+            "date": sr["date"],
+            "shoe_class": sr["shoe_class"],
+            "distance_km": sr["distance_km"],
+            "longest_prev_km": sr["longest_prev_class_km"],
+            "ratio": ratio,
+            "breach": breach,
+        },
+        index=sr.index,
+    )
+    out.index.name = "activity_id"
+    return out
+
+
+def transition_guardrails(
+    runs: pd.DataFrame,
+    *,
+    start=None,
+    end=None,
+    grouping: Mapping[str, str] | None = None,
+    rule_breaches: pd.Series | None = None,
+    start_share_pct: float = 10.0,
+    weekly_increase_points: float = 10.0,
+    run_ratio: float = 1.10,
+    window_days: int = 30,
+    caution_weekly_km: float = 35.0,
+    restart_weeks: int = 4,
+) -> pd.DataFrame:
+    """Week-by-week check of a move to barefoot-style running against METHODS.md 3's guard-rails.
+
+    The guard-rails (a synthesis, no validated schedule exists):
+
+    * **start** at <= ``start_share_pct`` (10 %) of weekly km barefoot-style;
+    * **add** <= ``weekly_increase_points`` (10 percentage points) a week, and
+      only while the 24-hour pain rule holds;
+    * keep each barefoot-style **run** <= ``run_ratio`` (110 %) of the longest
+      barefoot-style run of the last ``window_days`` (30) days;
+    * extra **caution** above ``caution_weekly_km`` (35 km/week).
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Canonical runs frame (``date``, ``distance_m``, ``shoe_class``).
+    start, end : date-like, optional
+        Period (default first and last run date).
+    grouping : mapping, optional
+        Shoe class -> group; default :data:`DEFAULT_GROUPING`.
+    rule_breaches : Series, optional
+        Boolean per run (index ``activity_id``): the ``breach`` column of
+        :func:`analysis.flareups.twenty_four_hour_rule`. Enables
+        ``increase_despite_pain``.
+    start_share_pct, weekly_increase_points, run_ratio, window_days, caution_weekly_km, restart_weeks
+        The guard-rails above; ``restart_weeks`` (4) is how many weeks
+        without barefoot-style running make the next such week a new start.
+
+    Returns
+    -------
+    DataFrame
+        Index ``week_start`` (ISO weeks, as :func:`weekly_load`): ``km``,
+        ``km_barefoot_style``, ``barefoot_style_share_pct`` (0-100),
+        ``share_change_points`` (this week's share minus last week's; NA when
+        either week has no km), ``start_week`` (barefoot-style km after at
+        least ``restart_weeks`` weeks without, or after fewer weeks when those
+        are all the series has; never the first week of the series, whose
+        history is unknown), and the boolean flags ``start_breach`` (start
+        week above ``start_share_pct``), ``increase_breach`` (share up by more
+        than ``weekly_increase_points``), ``run_breaches`` (count of runs of
+        :func:`transition_runs` that break the run rule) and ``run_breach``,
+        ``increase_despite_pain`` (share up in a week that follows a week with
+        a 24-hour-rule breach; NA without ``rule_breaches``), ``caution``
+        (barefoot-style km in a week of more than ``caution_weekly_km`` km in
+        total), ``breach`` (any of start, increase, run, increase despite
+        pain). ``attrs["label"]`` says these are a synthesis, and
+        ``attrs["params"]`` holds the thresholds.
+
+    Notes
+    -----
+    Fuller 2017 studied runners whose training was in minimalist shoes, so the
+    35 km/week caution applies to total weekly km in a week that includes
+    barefoot-style running.
+
+    References
+    ----------
+    METHODS.md 3; Ridge 2013, MSSE 45:1363; Ryan 2014, BJSM 48:1257; Fuller
+    2017, AJSM 45:1162; Fuller 2019, EJSS 19:402; Silbernagel 2007, AJSM
+    35:897 (24-hour rule).
+    """
+    grouping = dict(DEFAULT_GROUPING if grouping is None else grouping)
+    daily = daily_load(runs, start=start, end=end, grouping=grouping)
+    weekly = weekly_load(daily)
+    idx = weekly.index
+    km = _float(weekly["km"])
+    bs = _float(weekly["km_barefoot_style"])
+    share = _float(weekly["barefoot_style_share_pct"])
+    change = share - share.shift(1)
+
+    has_bs = (bs > 0).to_numpy()
+    start_week = np.zeros(len(idx), dtype=bool)
+    for i in range(1, len(idx)):
+        if has_bs[i]:
+            before = bs.iloc[max(0, i - restart_weeks) : i]
+            start_week[i] = bool(before.notna().all() and (before == 0).all())
+    start_breach = start_week & (share.round(9) > start_share_pct).to_numpy()
+    increase_breach = (change.round(9) > weekly_increase_points).to_numpy()
+
+    checks = transition_runs(runs, run_ratio=run_ratio, window_days=window_days, grouping=grouping)
+    week_of = pd.DatetimeIndex(checks["date"]).to_period("W-SUN").start_time.as_unit("ns")
+    counts = checks["breach"].fillna(False).astype(int).groupby(week_of).sum()
+    run_breaches = counts.reindex(idx, fill_value=0).to_numpy(dtype="int64")
+
+    if rule_breaches is not None:
+        rb = rule_breaches.astype("boolean").fillna(False)
+        dates = runs.loc[runs.index.isin(rb.index), "date"]
+        rb = rb.reindex(dates.index).fillna(False)
+        bad_dates = pd.DatetimeIndex(dates[rb.to_numpy(dtype=bool)])
+        bad_weeks = bad_dates.to_period("W-SUN").start_time.as_unit("ns")
+        prev_bad = np.r_[False, idx.isin(bad_weeks)[:-1]] if len(idx) else np.zeros(0, bool)
+        despite = pd.array(prev_bad & (change.round(9) > 0).to_numpy(), dtype="boolean")
+    else:
+        despite = pd.array([pd.NA] * len(idx), dtype="boolean")
+
+    out = pd.DataFrame(index=idx)
+    out["km"] = weekly["km"]
+    out["km_barefoot_style"] = weekly["km_barefoot_style"]
+    out["barefoot_style_share_pct"] = weekly["barefoot_style_share_pct"]
+    out["share_change_points"] = _nullable(change.to_numpy(), idx)
+    out["start_week"] = start_week
+    out["start_breach"] = start_breach
+    out["increase_breach"] = increase_breach
+    out["run_breaches"] = run_breaches
+    out["run_breach"] = run_breaches > 0
+    out["increase_despite_pain"] = despite
+    out["caution"] = has_bs & (km > caution_weekly_km).to_numpy()
+    out["breach"] = start_breach | increase_breach | (run_breaches > 0) | despite.fillna(False).to_numpy(bool)
+    out.attrs["label"] = GUARDRAIL_LABEL
+    out.attrs["params"] = {
+        "start_share_pct": start_share_pct,
+        "weekly_increase_points": weekly_increase_points,
+        "run_ratio": run_ratio,
+        "window_days": window_days,
+        "caution_weekly_km": caution_weekly_km,
+        "restart_weeks": restart_weeks,
+    }
+    return out

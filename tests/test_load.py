@@ -321,3 +321,69 @@ def test_lag_features_never_see_day_t_or_later(before, after, t):
     a = features(original, drills_a).loc[: day(t)]
     b = features(changed, drills_b).loc[: day(t)]
     pd.testing.assert_frame_equal(a, b)
+
+
+# ---------------------------------------------------------------- transition guard-rails
+
+
+def _transition_runs():
+    return make_runs(
+        [
+            (0, 10, "traditional"), (2, 10, "traditional"), (4, 10, "traditional"),  # week 0: 30 km, 0 %
+            (7, 9, "traditional"), (8, 9, "traditional"), (9, 9, "traditional"),
+            (10, 3, "minimalist"),  # week 1: 30 km, 10 %: a start at exactly the limit
+            (14, 7, "traditional"), (15, 7, "traditional"), (16, 3, "minimalist"),
+            (17, 3.3, "barefoot"),  # 110 % of 3.0: on the limit
+            (18, 4, "minimalist"),  # 4 / 3.3 = 1.21 > 1.10: run breach; week 2: 10.3 of 24.3 km
+            (21, 12, "traditional"), (23, 12, "traditional"), (25, 12, "traditional"),
+            (26, 4, "minimalist"),  # week 3: 40 km > 35 with barefoot-style running
+            (35, 5, "barefoot"),  # week 5 after a 0 km week: 5 / 4 = 1.25 > 1.10
+        ]
+    )
+
+
+def test_transition_runs_by_hand():
+    tr = load.transition_runs(_transition_runs())
+    assert list(tr.index) == ["csv:0006", "csv:0009", "csv:0010", "csv:0011", "csv:0015", "csv:0016"]
+    assert pd.isna(tr["ratio"].iloc[0]) and pd.isna(tr["breach"].iloc[0])  # no earlier barefoot-style run
+    assert tr["ratio"].iloc[2] == pytest.approx(1.1) and not tr["breach"].iloc[2]  # barefoot counts with minimalist
+    assert tr["ratio"].iloc[3] == pytest.approx(4 / 3.3) and tr["breach"].iloc[3]
+    assert tr["longest_prev_km"].iloc[5] == pytest.approx(4.0) and tr["breach"].iloc[5]
+
+
+def test_transition_guardrails_by_hand():
+    g = load.transition_guardrails(_transition_runs())
+    assert list(g.index) == [day(7 * w) for w in range(6)]
+    assert g["barefoot_style_share_pct"].iloc[1] == pytest.approx(10.0)
+    assert bool(g["start_week"].iloc[1]) and not g["start_breach"].iloc[1]  # 10 % is allowed
+    assert g["share_change_points"].iloc[1] == pytest.approx(10.0) and not g["increase_breach"].iloc[1]
+    assert g["barefoot_style_share_pct"].iloc[2] == pytest.approx(100 * 10.3 / 24.3)
+    assert g["increase_breach"].iloc[2] and g["run_breaches"].iloc[2] == 1 and g["breach"].iloc[2]
+    assert g["caution"].iloc[3] and not g["caution"].iloc[0]  # 40 km/week, but only with barefoot-style km
+    assert pd.isna(g["share_change_points"].iloc[5])  # the week before had no km at all
+    assert not g["start_week"].iloc[5] and g["run_breach"].iloc[5]
+    assert g["increase_despite_pain"].isna().all()
+    assert g["breach"].tolist() == [False, False, True, False, False, True]
+
+
+def test_transition_guardrails_start_rule_and_pain_rule():
+    rows = [(7 * w + d, 10, "traditional") for w in range(5) for d in (0, 2, 4)]
+    runs = make_runs([*rows, (35, 10, "traditional"), (36, 10, "traditional"), (37, 10, "barefoot")])
+    g = load.transition_guardrails(runs)
+    assert g["start_week"].iloc[5] and g["start_breach"].iloc[5]  # 33 % in the first week
+    # the first week of a series is never a start (its history is unknown)
+    g = load.transition_guardrails(make_runs([(0, 5, "barefoot"), (1, 5, "traditional")]))
+    assert not g["start_week"].iloc[0] and not g["breach"].iloc[0]
+    # share up in the week after a 24-hour-rule breach
+    runs = _transition_runs()
+    breaches = pd.Series(False, index=runs.index, dtype="boolean")
+    breaches["csv:0006"] = True
+    g = load.transition_guardrails(runs, rule_breaches=breaches)
+    assert g["increase_despite_pain"].tolist() == [False, False, True, False, False, False]
+    assert g.attrs["params"]["caution_weekly_km"] == 35.0 and "synthesis" in g.attrs["label"]
+
+
+def test_transition_guardrails_without_barefoot_running():
+    g = load.transition_guardrails(make_runs([(0, 10, "traditional"), (9, 12, "partial")]))
+    assert len(g) == 2 and not g["breach"].any() and not g["start_week"].any()
+    assert len(load.transition_runs(make_runs([(0, 10, "traditional")]))) == 0

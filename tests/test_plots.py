@@ -1,0 +1,265 @@
+"""Figures: each returns a Figure with labelled axes, on the sample and on tiny frames.
+
+They draw the library's numbers: bars add up to weekly km, missing pain stays blank, markers match flags.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib.colors as mcolors
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+
+from analysis import plots
+from analysis.plots import fmt_num
+from analysis.report import ReportData
+from tests.test_report import sample_data, tiny_data  # noqa: F401  (session fixtures shared with the report tests)
+
+DRAWN_BY = {
+    "plot_weekly_load_pain": lambda d: plots.plot_weekly_load_pain(d.weekly, d.weekly_pain, d.episodes),
+    "plot_pain_strip": lambda d: plots.plot_pain_strip(d.pain_daily, d.episodes),
+    "plot_acute_chronic": lambda d: plots.plot_acute_chronic(d.acute_chronic, d.spikes),
+    "plot_barefoot_share": lambda d: plots.plot_barefoot_share(d.guardrails),
+    "plot_flare_rates": lambda d: plots.plot_flare_rates(d.findings),
+    "plot_forest": lambda d: plots.plot_forest(d.findings),
+    "plot_lag_profile": lambda d: plots.plot_lag_profile(d.findings),
+    "plot_drills_onsets": lambda d: plots.plot_drills_onsets(
+        d.adherence, d.episodes, period=(d.start, d.end)
+    ),
+    "plot_dynamics": lambda d: plots.plot_dynamics(
+        d.findings["dynamics"], d.dynamics_binned, d.runs if d.dynamics_binned else None
+    ),
+    "plot_shoes": lambda d: plots.plot_shoes(d.shoes),
+}
+
+
+def data_axes(fig: Figure) -> list[Axes]:
+    """Visible axes that show data (no colorbars, no right-hand label axes, not switched off)."""
+    out = []
+    for ax in fig.get_axes():
+        if (
+            not ax.get_visible()
+            or not ax.axison
+            or hasattr(ax, "_colorbar")
+            or type(ax).__name__ == "SecondaryAxis"
+        ):
+            continue
+        if ax.get_label() == "<colorbar>":
+            continue
+        out.append(ax)
+    return out
+
+
+def assert_labelled(fig) -> None:
+    assert isinstance(fig, Figure)
+    axes = data_axes(fig)
+    assert axes
+    for ax in axes:
+        assert ax.get_ylabel() or ax.get_xlabel(), ax
+    assert any(ax.get_xlabel() for ax in axes)
+    fig.savefig(io.BytesIO(), format="png", dpi=20)  # it draws
+
+
+def test_figure_list_matches_functions():
+    assert set(plots.FIGURES) == set(DRAWN_BY)
+    assert all(callable(getattr(plots, name)) for name in plots.FIGURES)
+
+
+@pytest.mark.parametrize("name", sorted(DRAWN_BY))
+def test_every_figure_on_the_sample(sample_data: ReportData, name):  # noqa: F811
+    assert_labelled(DRAWN_BY[name](sample_data))
+
+
+@pytest.mark.parametrize("name", sorted(DRAWN_BY))
+def test_every_figure_on_tiny_frames(tiny_data: ReportData, name):  # noqa: F811
+    fig = DRAWN_BY[name](tiny_data)
+    if name == "plot_dynamics":  # no per-second data: a plain sentence, no empty axes
+        texts = [t.get_text() for ax in fig.get_axes() for t in ax.texts]
+        assert any("Running dynamics not available" in t for t in texts)
+        assert not any(
+            ax.axison and ax.get_xticks().size for ax in fig.get_axes() if ax.spines["left"].get_visible()
+        )
+        return
+    assert_labelled(fig)
+
+
+def test_headline_bars_add_up_to_weekly_km_and_units(sample_data):  # noqa: F811
+    fig = plots.plot_weekly_load_pain(sample_data.weekly, sample_data.weekly_pain, sample_data.episodes)
+    top = fig.get_axes()[0]
+    assert "km/week" in top.get_ylabel()
+    heights: dict[float, float] = {}
+    for bar in top.patches:
+        heights[round(bar.get_x(), 3)] = heights.get(round(bar.get_x(), 3), 0.0) + bar.get_height()
+        assert bar.get_width() == pytest.approx(6.0)  # days: a week's bar, not a hairline
+    weekly = sample_data.weekly["km"].astype(float).fillna(0).to_numpy()
+    assert sorted(heights.values()) == pytest.approx(sorted(weekly), abs=1e-6)
+    pain_axes = fig.get_axes()[1:5]
+    assert all("(0-10)" in ax.get_ylabel() for ax in pain_axes)
+    miles = plots.plot_weekly_load_pain(sample_data.weekly, sample_data.weekly_pain, units="mi")
+    assert "mi/week" in miles.get_axes()[0].get_ylabel()
+    total_mi = sum(b.get_height() for b in miles.get_axes()[0].patches)
+    assert total_mi == pytest.approx(weekly.sum() * 1000 / 1609.344, rel=1e-9)
+
+
+def test_headline_titles_count_onsets_as_the_findings(sample_data):  # noqa: F811
+    fig = plots.plot_weekly_load_pain(sample_data.weekly, sample_data.weekly_pain, sample_data.episodes)
+    for ax, region in zip(fig.get_axes()[1:5], ("plantar", "achilles", "patellar", "glute"), strict=True):
+        n = sample_data.findings["regions"][region]["onsets"]
+        assert ax.get_title(loc="left").startswith(f"{plots.REGION_LABELS[region]}: {n} flare-up onset")
+
+
+def test_pain_strip_leaves_missing_days_blank(sample_data):  # noqa: F811
+    fig = plots.plot_pain_strip(sample_data.pain_daily, sample_data.episodes)
+    images = [im for ax in fig.get_axes() for im in ax.get_images() if isinstance(im, AxesImage)]
+    masked = sum(int(np.ma.getmaskarray(im.get_array()).sum()) for im in images)
+    cells = sum(im.get_array().size for im in images)
+    not_logged = int((~sample_data.pain_daily["logged"].astype(bool)).sum())
+    assert masked == not_logged > 0 and cells == len(sample_data.pain_daily)
+    assert mcolors.to_hex(images[0].get_cmap().get_bad()) == "#ffffff"  # white, while 0 pain is dark
+
+
+def test_acute_chronic_two_lines_and_no_zones(sample_data):  # noqa: F811
+    fig = plots.plot_acute_chronic(sample_data.acute_chronic, sample_data.spikes)
+    top, runs_ax = data_axes(fig)
+    labels = [line.get_label() for line in top.get_lines() if not line.get_label().startswith("_")]
+    assert labels == ["acute load (EWMA, 7 days)", "chronic load (EWMA, 28 days)"]
+    assert not top.patches  # no red/green "sweet spot" bands
+    large = int(sample_data.spikes["spike_bin"].eq("large").fillna(False).sum())
+    big_markers = [ln for ln in runs_ax.get_lines() if ln.get_color() == plots.SPIKE_COLORS["large"]]
+    assert (len(big_markers[0].get_xdata()) if big_markers else 0) == large
+
+
+def test_guardrail_markers_match_the_library(sample_data):  # noqa: F811
+    g = sample_data.guardrails
+    fig = plots.plot_barefoot_share(g)
+    share_ax = data_axes(fig)[0]
+    for column, marker, _, _ in plots._GUARD_MARKS:
+        drawn = [ln for ln in share_ax.get_lines() if ln.get_marker() == marker]
+        count = len(drawn[0].get_xdata()) if drawn else 0
+        assert count == int(g[column].astype("boolean").fillna(False).sum()), column
+    assert any("not a validated schedule" in t.get_text() for t in fig.texts)
+
+
+def test_forest_shows_q_values_and_marks_primary(sample_data):  # noqa: F811
+    findings = sample_data.findings
+    fig = plots.plot_forest(findings)
+    labels = " ".join(
+        t.get_text() for ax in fig.get_axes() for a in (ax, *ax.child_axes) for t in a.get_yticklabels()
+    )
+    modelled = [r for r, f in findings["regions"].items() if f["sufficient"]]
+    assert len(data_axes(fig)) == len(modelled)
+    for region in modelled:
+        for e in findings["regions"][region]["effects"]:
+            if e["estimate"] is not None:
+                assert (
+                    f"{fmt_num(e['estimate'])} ({fmt_num(e['ci'][0])} to {fmt_num(e['ci'][1])})  "
+                    f"q {fmt_num(e['q'])}" in labels
+                )
+    squares = [ln for ax in data_axes(fig) for ln in ax.get_lines() if ln.get_marker() == "s"]
+    primary = sum(
+        e["primary"] and e["estimate"] is not None
+        for r in modelled
+        for e in findings["regions"][r]["effects"]
+    )
+    assert len(squares) == primary
+
+
+def test_rates_draw_the_json_intervals():
+    findings = {
+        "regions": {
+            "achilles": {
+                "onsets": 4,
+                "sufficient": False,
+                "rates": [
+                    {
+                        "shoe_class": "barefoot-style",
+                        "onsets": 3,
+                        "distance_km": 300.0,
+                        "per_1000km": 10.0,
+                        "ci": [2.06, 29.2],
+                    },
+                    {
+                        "shoe_class": "traditional",
+                        "onsets": 1,
+                        "distance_km": 1000.0,
+                        "per_1000km": 1.0,
+                        "ci": [0.0253, 5.57],
+                    },
+                ],
+                "rate_ratio": {
+                    "comparison": "barefoot-style vs traditional",
+                    "estimate": 10.0,
+                    "ci": [0.79, 524.0],
+                },
+            }
+        }
+    }
+    fig = plots.plot_flare_rates(findings)
+    ax = data_axes(fig)[0]
+    segments = [tuple(ln.get_xdata()) for ln in ax.get_lines() if len(ln.get_xdata()) == 2]
+    assert segments[0] == pytest.approx((2.06, 29.2)) and segments[1] == pytest.approx((0.0253, 5.57))
+    assert "insufficient data for a model" in ax.get_title(loc="left")
+    assert "rate ratio barefoot-style vs traditional: 10 (95 % CI 0.79 to 524)" in ax.get_title(loc="left")
+
+
+def test_forest_with_no_modelled_region_says_so():
+    fig = plots.plot_forest({"regions": {"plantar": {"sufficient": False}}})
+    assert any("insufficient data in every region" in t.get_text() for ax in fig.get_axes() for t in ax.texts)
+    assert_labelled(fig)
+
+
+def test_shoes_retire_alerts(sample_data):  # noqa: F811
+    fig = plots.plot_shoes(sample_data.shoes)
+    bars_ax = data_axes(fig)[0]
+    alerts = int(sample_data.shoes["retire_alert"].astype(bool).sum())
+    assert sum("retire" in t.get_text() for t in bars_ax.texts) == alerts > 0
+    assert "km" in bars_ax.get_xlabel()
+
+
+def test_dynamics_by_class(sample_data):  # noqa: F811
+    fig = plots.plot_dynamics(sample_data.findings["dynamics"], sample_data.dynamics_binned, sample_data.runs)
+    axes = data_axes(fig)
+    n = len(sample_data.findings["dynamics"]["metrics"])
+    assert len(axes) == 2 * n
+    assert any("steps/min" in ax.get_ylabel() for ax in axes[:n])
+
+
+def test_palette_is_colour_blind_safe():
+    allowed = {c.lower() for c in plots.OKABE_ITO.values()}
+    for mapping in (plots.CLASS_COLORS, plots.GROUP_COLORS, plots.REGION_COLORS, plots.SPIKE_COLORS):
+        for color in mapping.values():
+            r, g, b = mcolors.to_rgb(color)
+            assert color.lower() in allowed or (r == g == b), color  # Okabe-Ito or a grey
+
+
+def test_draws_into_a_given_subfigure(tiny_data):  # noqa: F811
+    page = Figure(figsize=plots.A4_PORTRAIT, layout="constrained")
+    top, bottom = page.subfigures(2, 1)
+    assert plots.plot_acute_chronic(tiny_data.acute_chronic, tiny_data.spikes, fig=top) is top
+    assert plots.plot_shoes(tiny_data.shoes, fig=bottom) is bottom
+    page.savefig(io.BytesIO(), format="png", dpi=20)
+    with pytest.raises(ValueError):
+        plots.plot_shoes(tiny_data.shoes, units="furlongs")
+
+
+def test_no_pyplot_state_left_behind(tiny_data):  # noqa: F811
+    import sys
+
+    DRAWN_BY["plot_weekly_load_pain"](tiny_data)
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        assert plt.get_fignums() == []
+    assert pd.api.types.is_float_dtype(tiny_data.weekly["km"])
+
+
+def test_report_data_gives_every_figure(tiny_data):  # noqa: F811
+    figures = tiny_data.figures(units="mi")
+    assert list(figures) == list(plots.FIGURES)
+    assert all(isinstance(f, Figure) for f in figures.values())
+    assert "mi/week" in figures["plot_weekly_load_pain"].get_axes()[0].get_ylabel()
