@@ -502,6 +502,7 @@ def twenty_four_hour_rule(
     *,
     during_max: float = 5,
     after_max: float = 5,
+    morning_rise_points: float = 2.0,
     week_rise_points: float = 1.0,
     min_week_days: int = 3,
 ) -> pd.DataFrame:
@@ -511,7 +512,11 @@ def twenty_four_hour_rule(
 
     * ``during_high``: pain during the run > ``during_max`` (5);
     * ``after_high``: pain after the run > ``after_max`` (5);
-    * ``morning_worse``: the morning of d+1 worse than the morning of d;
+    * ``morning_worse``: the morning of d+1 at least ``morning_rise_points``
+      (2) worse than the morning of d. A diary of integer self-reports moves
+      by a point from day to day without any change in the tissue; 2 points
+      is the clinically important change (Farrar 2001, Pain 94:149). Set 1 for
+      the strictest reading of "must not rise";
     * ``week_rise``: mean daily max pain of d-6..d at least
       ``week_rise_points`` (1, the smallest meaningful change, Salaffi 2004)
       above that of d-13..d-7, each week needing ``min_week_days`` logged days.
@@ -580,6 +585,7 @@ def twenty_four_hour_rule(
                 prev_week,
                 during_max=during_max,
                 after_max=after_max,
+                morning_rise_points=morning_rise_points,
                 week_rise_points=week_rise_points,
             )
     out = pd.DataFrame(index=index)
@@ -625,7 +631,9 @@ def _check_run(result, k, run_id, day, todays, same_day_ids, morning, this_week,
         for col in morning.columns:
             before, after = morning.at[day, col], morning.at[nxt, col]
             if not (math.isnan(before) or math.isnan(after)):
-                mark("morning_worse", bool(after > before), f"morning worse {col[0]} {col[1]}")
+                rise = after - before
+                mark("morning_worse", bool(rise >= limits["morning_rise_points"]),
+                     f"morning worse {col[0]} {col[1]}")
     if day in this_week.index:
         for col in this_week.columns:
             now, prev = this_week.at[day, col], prev_week.at[day, col]

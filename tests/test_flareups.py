@@ -230,7 +230,7 @@ def test_24_hour_rule_next_morning_and_unchecked_runs():
     pain = entries(
         [
             (day(0), "morning", "plantar", "L", 2, None),
-            (day(1), "morning", "plantar", "L", 3, None),
+            (day(1), "morning", "plantar", "L", 4, None),
             (day(3), "morning", "plantar", "L", 3, None),
             (day(4), "morning", "plantar", "L", 3, None),
             (day(0), "after", "plantar", "L", 4, None),
@@ -242,6 +242,14 @@ def test_24_hour_rule_next_morning_and_unchecked_runs():
     assert not r.loc["csv:a", "after_high"]  # an unlinked 'after' entry belongs to that day's run
     assert not r.loc["csv:b", "morning_worse"] and not r.loc["csv:b", "breach"]  # 3 -> 3 holds
     assert pd.isna(r.loc["csv:c", "breach"]) and r.loc["csv:c", "rules"] == ""  # nothing to check
+
+
+def test_24_hour_rule_morning_rise_threshold():
+    pain = entries([(day(0), "morning", "achilles", "R", 2, None), (day(1), "morning", "achilles", "R", 3, None)])
+    runs = runs_frame([("csv:a", 0)])
+    assert not fl.twenty_four_hour_rule(pain, runs).loc["csv:a", "morning_worse"]  # +1: diary noise
+    strict = fl.twenty_four_hour_rule(pain, runs, morning_rise_points=1)
+    assert strict.loc["csv:a", "morning_worse"] and strict.loc["csv:a", "rules"] == "morning worse achilles R"
 
 
 def test_24_hour_rule_week_on_week_rise():
