@@ -873,6 +873,10 @@ def _exp(x: float) -> float:
 
 # ---------------------------------------------------------------- case-crossover
 
+#: a case-crossover log odds ratio with a larger standard error spans more than a
+#: factor of e^11.8 between its CI bounds: nothing to report, say so instead
+_CCO_MAX_SE = 3.0
+
 
 def _window_sum(series: pd.Series, first_lag: int, last_lag: int) -> pd.Series:
     """Sum over days t-last_lag..t-first_lag (NA when the window leaves the series)."""
@@ -978,7 +982,7 @@ def case_crossover(
             continue
         j = exog_cols.index(col)
         b, se = float(res.params[j]), float(res.bse[j])
-        if not np.isfinite(se) or abs(b) > _SEPARATION_ABS_COEF:
+        if not np.isfinite(se) or abs(b) > _SEPARATION_ABS_COEF or se > _CCO_MAX_SE:
             rows.append(
                 {
                     "term": term,
@@ -987,7 +991,8 @@ def case_crossover(
                     "ci_low": math.nan,
                     "ci_high": math.nan,
                     "p": math.nan,
-                    "reason": "separation or non-convergence",
+                    "reason": "separation or non-convergence" if se <= _CCO_MAX_SE
+                    else f"too few informative strata (SE of log OR {se:.1f} > {_CCO_MAX_SE:g})",
                 }
             )
             continue
@@ -995,9 +1000,9 @@ def case_crossover(
             {
                 "term": term,
                 "unit": unit,
-                "estimate": math.exp(b),
-                "ci_low": math.exp(b - _Z95 * se),
-                "ci_high": math.exp(b + _Z95 * se),
+                "estimate": _exp(b),
+                "ci_low": _exp(b - _Z95 * se),
+                "ci_high": _exp(b + _Z95 * se),
                 "p": float(2 * stats.norm.sf(abs(b / se))),
                 "reason": None,
             }

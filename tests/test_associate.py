@@ -360,3 +360,16 @@ def test_findings_insufficient_data_guard():
     assert plantar["effects"] == [] and plantar["rates"]  # rates and descriptives only
     assert f["guards"]["multiple_comparisons"]["primary_tests"] == 0
     json.dumps(f, allow_nan=False)
+
+
+def test_case_crossover_few_onsets_never_overflow_and_report_only_usable_intervals():
+    # few onsets: strata with nearly no information give huge standard errors
+    widest = math.exp(2 * 1.96 * A._CCO_MAX_SE)
+    for seed in range(12):
+        frame = A.simulate_hazard_days(365, {"km_lag_1_3": 1.5}, seed=seed, onsets_per_year=2)
+        cco = A.case_crossover(frame, frame[["km", "km_barefoot_style", "minutes"]], window_days=14)
+        for _, r in cco.iterrows():
+            if np.isfinite(r["estimate"]):
+                assert np.isfinite(r["ci_high"]) and r["ci_high"] / r["ci_low"] <= widest * 1.0001
+            else:
+                assert r["reason"]
