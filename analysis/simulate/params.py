@@ -123,31 +123,18 @@ class Shoe:
 
     @property
     def minimalist_index(self) -> float:
-        """Minimalist Index, % (Esculier et al. 2015; METHODS.md 3)."""
-        return minimalist_index(self.weight_g, self.stack_mm, self.drop_mm, self.stability_features, self.flex_score)
+        """Minimalist Index, % (Esculier et al. 2015; METHODS.md 3), by runlog's own scorer."""
+        from analysis.footwear import minimalist_index
+
+        return float(minimalist_index(self.weight_g, self.stack_mm, self.drop_mm, self.stability_features,
+                                      self.flex_score).mi)
 
     @property
     def shoe_class(self) -> str:
         """Class by METHODS.md 3 cut-offs: >= 70 minimalist, 30-69 partial, < 30 traditional."""
-        mi = self.minimalist_index
-        return "minimalist" if mi >= 70 else "partial" if mi >= 30 else "traditional"
+        from analysis.footwear import mi_class
 
-
-def _score(value: float, bounds: tuple[float, ...]) -> int:
-    """5 below bounds[0], 4 below bounds[1], ... 0 at or above bounds[4]."""
-    for i, b in enumerate(bounds):
-        if value < b:
-            return 5 - i
-    return 0
-
-
-def minimalist_index(weight_g, stack_mm, drop_mm, stability_features, flex_score) -> float:
-    """MI % = 4 x (weight + stack + drop + stability + flexibility), METHODS.md 3."""
-    w = _score(weight_g, (125, 175, 225, 275, 325))
-    s = _score(stack_mm, (8, 14, 20, 26, 32))
-    d = _score(drop_mm, (1, 4, 7, 10, 13))
-    m = max(0, 5 - int(stability_features))
-    return 4.0 * (w + s + d + m + float(flex_score))
+        return mi_class(self.minimalist_index)
 
 
 def default_shoes() -> tuple[Shoe, ...]:
