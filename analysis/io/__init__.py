@@ -5,6 +5,13 @@ file's kind by its content (not by its extension alone), reads it with the
 right reader and returns one :class:`~analysis.io.base.ReadResult` in which
 every run appears once and every file and row given is accounted for in the
 import log.
+
+Hostile or damaged input never stops an import: zip members are read one at a
+time in memory (never extracted) within the limits of
+:mod:`analysis.io.archive`, gzip content is inflated within the same limits,
+folders are walked without following links out of the given tree, and a file
+whose reader fails in an unforeseen way is logged ``failed`` (set
+``RUNLOG_DEBUG=1`` to see the traceback instead).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.errors import RunlogError
+from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
 from analysis.merge import merge_duplicates
 
@@ -42,15 +50,31 @@ KINDS: dict[str, tuple[str, str, str]] = {
 _NOT_ACTIVITY_SUFFIXES = {".md", ".txt", ".png", ".jpg", ".jpeg", ".pdf", ".html", ".ipynb", ".py", ".parquet"}
 
 
+#: set this environment variable to let unexpected reader errors raise (tests, debugging)
+_DEBUG_ENV = "RUNLOG_DEBUG"
+_NOT_REGULAR = "not a regular file (a pipe, socket, device or broken link): not read"
+_LINK_OUT = "link to a place outside the folder given: not followed"
+_LINK_LOOP = "link that leads back to itself (a loop): not followed"
+
+
 @dataclass(frozen=True)
 class Item:
-    """One thing to read: a path on disk, or a member of a zip (bytes)."""
+    """One thing to read: a path on disk, bytes, or a member of the zip at ``path``.
+
+    ``member`` is the member's index in ``zipfile.ZipFile.infolist()`` (read
+    lazily, so a big archive is never held in memory at once); ``refused``
+    says why the item is not read at all (an archive limit, a link out of the
+    folder, a pipe or device, a zip whose directory is damaged): it is logged
+    ``failed`` with that reason.
+    """
 
     label: str
     path: Path | None = None
     data: bytes | None = None
     top: bool = False
     kind: str | None = None
+    member: int | None = None
+    refused: str | None = None
 
 
 def _load(kind: str) -> tuple[Callable, Callable]:
@@ -59,19 +83,41 @@ def _load(kind: str) -> tuple[Callable, Callable]:
     return getattr(mod, sniff_name), getattr(mod, read_name)
 
 
-def _head(item: Item) -> tuple[bytes, str]:
-    """First bytes of the content (gunzipped if needed) and the name without .gz."""
+def _member(item: Item) -> tuple[zipfile.ZipFile, zipfile.ZipInfo]:
+    zf = archive.open_zip(item.path)
+    infos = zf.infolist()
+    if item.member is None or not 0 <= item.member < len(infos):
+        raise RunlogError("zip member not found (was the zip changed while reading?)", path=item.label)
+    return zf, infos[item.member]
+
+
+def _raw(item: Item, limit: int | None = None) -> bytes:
+    """The item's bytes as stored (the first ``limit`` only, if given); zip members within limits."""
     if item.data is not None:
-        raw = item.data[:HEAD_BYTES]
-    else:
-        with open(item.path, "rb") as fh:
-            raw = fh.read(HEAD_BYTES)
+        return item.data[:limit] if limit is not None else item.data
+    if item.member is not None:
+        zf, info = _member(item)
+        return archive.read_member(zf, info, label=item.label, limit=limit)
+    with open(item.path, "rb") as fh:
+        return fh.read(limit) if limit is not None else fh.read()
+
+
+def _head(item: Item) -> tuple[bytes, str]:
+    """First bytes of the content (gunzipped if needed) and the name without .gz.
+
+    Raises
+    ------
+    RunlogError
+        When the content cannot be read (a damaged zip member, a file that
+        cannot be opened).
+    """
+    try:
+        raw = _raw(item, HEAD_BYTES)
+    except OSError as exc:
+        raise RunlogError(f"cannot read the file ({exc.strerror or exc})", path=item.label) from exc
     name = item.label
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, HEAD_BYTES)
-        except zlib.error:
-            raw = b""
+    if raw[:2] == archive.GZIP_MAGIC:
+        raw = archive.gunzip_head(raw, HEAD_BYTES)
         if name.lower().endswith(".gz"):
             name = name[:-3]
     return raw, name
@@ -125,21 +171,34 @@ def _strava_container(path: Path) -> bool:
     return path.suffix.lower() == ".zip" and strava.is_export_zip(path)
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Files below a folder, sorted, never following links out of the tree."""
+def _link_refusal(link: Path, base: Path) -> str | None:
+    """Why a symbolic link found in the folder ``base`` (resolved) is not followed, or None."""
+    try:
+        target = link.resolve(strict=False)
+    except (OSError, RuntimeError):  # RuntimeError: a loop (Python < 3.13)
+        return _LINK_LOOP
+    if target == base or base in target.parents:
+        return None
+    return _LINK_OUT
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """Files below a folder, sorted, each with why it is not read (or None).
+
+    Links out of the tree are not followed (``rglob`` does not descend into
+    linked folders; a linked file pointing outside is refused). Anything that
+    is not a folder is yielded, pipes and devices included, so that it is
+    logged, and never opened: reading a pipe would wait forever.
+    """
     base = root.resolve()
     for p in sorted(root.rglob("*")):
         if p.name.startswith("."):
             continue
-        if p.is_symlink():
-            try:
-                target = p.resolve()
-            except OSError:
-                continue
-            if base not in target.parents and target != base:
-                continue
-        if p.is_file():
-            yield p
+        why = _link_refusal(p, base) if p.is_symlink() else None
+        if why:
+            yield p, why
+        elif not p.is_dir():
+            yield p, None if p.is_file() else _NOT_REGULAR
 
 
 def expand_sources(paths: Iterable[str | Path]) -> list[Item]:
@@ -149,13 +208,15 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Item]:
         path = Path(raw)
         if not path.exists():
             raise RunlogError("no such file or folder", path=path)
+        if not path.is_dir() and not path.is_file():
+            raise RunlogError(_NOT_REGULAR, path=path)
         if _strava_container(path):
             items.append(Item(str(path), path=path, top=True, kind="strava"))
             continue
         if path.is_dir():
-            walked = _collapse_strava_folders([Item(str(p), path=p) for p in _walk(path)])
-            for it in walked:
-                items.extend(_file_items(it.path, top=False) if it.kind is None else [it])
+            walked = [Item(str(p), path=p, refused=why) for p, why in _walk(path)]
+            for it in _collapse_strava_folders(walked, root=path):
+                items.extend(_file_items(it.path, top=False) if it.kind is None and not it.refused else [it])
             continue
         items.extend(_file_items(path, top=True))
     return items
@@ -163,22 +224,35 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Item]:
 
 def _file_items(path: Path, *, top: bool) -> list[Item]:
     """A single file: a zip is opened (a Strava export read whole), anything else kept."""
+    if not path.is_file():
+        return [Item(str(path), path=path, top=top, refused=_NOT_REGULAR)]
     if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
         if _strava_container(path):
             return [Item(str(path), path=path, top=top, kind="strava")]
-        return _zip_items(path)
+        try:
+            return _zip_items(path)
+        except RunlogError as exc:  # a damaged directory: refused alone, unless named directly
+            if top:
+                raise
+            return [Item(str(path), path=path, refused=exc.reason)]
     return [Item(str(path), path=path, top=top)]
 
 
-def _collapse_strava_folders(items: list[Item]) -> list[Item]:
-    """Replace the files of a Strava export folder met while walking by the folder itself."""
+def _collapse_strava_folders(items: list[Item], root: Path) -> list[Item]:
+    """Replace the files of a Strava export folder met while walking by the folder itself.
+
+    Only folders inside ``root`` (the folder walked) are candidates: a Strava
+    export *beside* the walked folder is never read.
+    """
     out: list[Item] = []
     seen: set[Path] = set()
     known: dict[Path, bool] = {}
     for it in items:
         folder = None
-        if it.path is not None:
+        if it.path is not None and not it.refused:
             for cand in (it.path.parent, it.path.parent.parent):
+                if cand != root and root not in cand.parents:
+                    break
                 if cand not in known:
                     known[cand] = _strava_container(cand)
                 if known[cand]:
@@ -193,19 +267,73 @@ def _collapse_strava_folders(items: list[Item]) -> list[Item]:
 
 
 def _zip_items(path: Path) -> list[Item]:
+    """One item per file member of a zip, read later one at a time (never extracted).
+
+    Labels are ``<zip>!<member>`` with the member name made safe
+    (:func:`analysis.io.archive.member_label`). Members over the archive limits
+    are items that are logged ``failed`` without being read.
+    """
+    zf = archive.open_zip(path)
+    budget = archive.ZipBudget()
     items = []
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                if info.is_dir():
-                    continue
-                items.append(Item(f"{path}!{info.filename}", data=zf.read(info)))
-    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-        raise RunlogError(f"cannot open zip: {exc}", path=path) from exc
+    for index, info in enumerate(zf.infolist()):
+        if info.is_dir():
+            continue
+        refused = archive.member_refusal(info) or budget.take(info)
+        items.append(Item(f"{path}!{archive.member_label(info.filename)}", path=path, member=index,
+                          refused=refused))
     return items
 
 
 def _read_item(item: Item, *, tz, positions: bool) -> ReadResult:
+    """Read one item; never raises but for a file named directly that is of no known kind."""
+    if item.refused:
+        return ReadResult.build(log_rows=[log_row(item.label, "failed", item.refused)])
+    try:
+        result = _read_item_unguarded(item, tz=tz, positions=positions)
+    except RunlogError as exc:
+        if item.top and exc.path == item.label:
+            raise
+        result = ReadResult.build(log_rows=[log_row(item.label, "failed", exc.reason, row=exc.row)])
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop an import of thousands
+        if os.environ.get(_DEBUG_ENV):
+            raise
+        detail = " ".join(str(exc).split())[:200]
+        reason = f"unexpected error reading this file ({type(exc).__name__}: {detail}); please report it"
+        result = ReadResult.build(log_rows=[log_row(item.label, "failed", reason)])
+    return _account_for(item, result)
+
+
+def _account_for(item: Item, result: ReadResult) -> ReadResult:
+    """Make sure the item itself appears in the import log (a reader that logged nothing)."""
+    labels = result.log["source_file"].astype(str)
+    if (labels == item.label).any() or labels.str.startswith(f"{item.label}/").any():
+        return result
+    row = log_row(item.label, "not_a_run", "no activity in the file")
+    return ReadResult(result.runs, result.samples, ReadResult.concat([result, ReadResult.build(log_rows=[row])]).log)
+
+
+def _content(item: Item, kind: str) -> tuple[str | Path | bytes, str | None]:
+    """What to hand the reader (path or bytes), and a note when gzip content was damaged.
+
+    Gzip content is inflated here, within :mod:`analysis.io.archive`'s
+    limits, whatever the reader; a Strava export folder or zip goes as a path.
+    """
+    if item.path is not None and item.member is None and (
+        item.path.is_dir() or (kind == "strava" and zipfile.is_zipfile(item.path))
+    ):
+        return item.path, None
+    if _raw(item, 2) != archive.GZIP_MAGIC:
+        if item.member is not None:
+            return _raw(item), None
+        return (item.data if item.data is not None else item.path), None
+    data, note = archive.gunzip_bounded(_raw(item), label=item.label)
+    if not data:
+        raise RunlogError(note or "empty gzip data", path=item.label)
+    return data, note
+
+
+def _read_item_unguarded(item: Item, *, tz, positions: bool) -> ReadResult:
     kind = item.kind or detect_kind(item)
     if kind is None:
         aux = _aux_kind(item)
@@ -216,16 +344,21 @@ def _read_item(item: Item, *, tz, positions: bool) -> ReadResult:
             raise RunlogError(reason, path=item.label)
         return ReadResult.build(log_rows=[log_row(item.label, "failed", reason)])
     _, read = _load(kind)
-    source = item.data if item.data is not None else item.path
     kwargs = {"tz": tz, "name": item.label}
     if kind in ("fit", "tcx", "gpx", "strava"):
         kwargs["positions"] = positions
     try:
-        return read(source, **kwargs)
+        source, gzip_note = _content(item, kind)
+        result = read(source, **kwargs)
     except RunlogError as exc:
         return ReadResult.build(log_rows=[log_row(item.label, "failed", exc.reason, row=exc.row, source=kind)])
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as exc:
         return ReadResult.build(log_rows=[log_row(item.label, "failed", f"cannot read file: {exc}", source=kind)])
+    if gzip_note and len(result.log):
+        log = result.log.copy()
+        log["reason"] = log["reason"].fillna("").map(lambda r: f"{r}; {gzip_note}" if r else gzip_note)
+        result = ReadResult(result.runs, result.samples, log)
+    return result
 
 
 def _closest_format_hint(item: Item) -> str:
@@ -306,7 +439,7 @@ def read_sources(
         from analysis.store import Cache
 
         for i, it in enumerate(items):
-            if it.path is not None and it.data is None:
+            if it.path is not None and it.data is None and it.member is None and not it.refused:
                 entries[i] = (Cache.entry(it.path, it.label, options), it.path)
         hits, _ = cache.lookup(entries.values())
         folders = [str(p) for p in paths if p.is_dir()]

@@ -952,7 +952,7 @@ class _Table:
         text = _decode(data).lstrip("\ufeff")
         if not text.strip():
             raise RunlogError("empty file", path=label)
-        delimiter = _delimiter(text.split("\n", 1)[0])
+        delimiter = _delimiter(re.split(r"[\r\n]", text, maxsplit=1)[0])
         try:
             records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as exc:
@@ -1191,6 +1191,8 @@ def _load_json(data: bytes, label: str):
         return json.loads(_decode(data))
     except (json.JSONDecodeError, ValueError) as exc:
         raise RunlogError(f"not valid JSON: {exc}", path=label) from exc
+    except RecursionError as exc:  # hostile nesting ([[[[...) deeper than Python's stack
+        raise RunlogError("not valid JSON: nested too deeply", path=label) from exc
 
 
 def _summaries(doc, label: str) -> list:
@@ -1319,11 +1321,14 @@ def _json_run_record(e: dict, tz) -> dict:
         raise _RowError(f"unreadable value: {exc}") from None
     if start_ms is None:
         raise _RowError("no start time (startTimeGmt or beginTimestamp)")
-    start = pd.Timestamp(round(start_ms), unit="ms", tz="UTC")
-    if local_ms is not None:  # the wall time written as if it were UTC: its date is the local date
-        day = pd.Timestamp(round(local_ms), unit="ms").normalize()
-    else:
-        day = local_date(pd.Series([start]), tz).iloc[0]
+    try:
+        start = pd.Timestamp(round(start_ms), unit="ms", tz="UTC")
+        if local_ms is not None:  # the wall time written as if it were UTC: its date is the local date
+            day = pd.Timestamp(round(local_ms), unit="ms").normalize()
+        else:
+            day = local_date(pd.Series([start]), tz).iloc[0]
+    except (OverflowError, ValueError) as exc:  # infinite, or beyond the years pandas can hold
+        raise _RowError(f"start time out of range ({start_ms!r} ms)") from exc
 
     def conv(key: str, zero_is_missing: bool = False):
         return _scaled(nums[key], JSON_VARIABLE_MAP[key][1], zero_is_missing)
@@ -1522,8 +1527,8 @@ def sniff_csv(head: bytes, name: str = "") -> bool:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = head.decode("utf-16", errors="ignore")
     else:  # decode the first line only: the head may end inside a multi-byte character
-        text = _decode(head.split(b"\n", 1)[0])
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+        text = _decode(re.split(rb"[\r\n]", head, maxsplit=1)[0])
+    first = re.split(r"[\r\n]", text.lstrip("\ufeff"), maxsplit=1)[0]  # LF, CRLF or Mac Excel's lone CR
     if not first.strip():
         return False
     try:

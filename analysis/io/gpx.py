@@ -17,10 +17,8 @@ because that function switches between 3-D and 2-D distances point by point
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
-import zlib
 from pathlib import Path
 
 import gpxpy
@@ -29,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import RunlogError
+from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
 from analysis.units import local_date, strides_to_steps
 
@@ -94,9 +93,8 @@ def sniff(head: bytes, name: str = "") -> bool:
         True when a ``<gpx`` root element appears in the head.
     """
     if head.startswith(_GZIP_MAGIC):
-        try:
-            head = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(head)
-        except zlib.error:
+        head = archive.gunzip_head(head, 64 * 1024)
+        if not head:
             return False
     return re.search(rb"<(?:\w+:)?gpx[\s>]", head) is not None
 
@@ -229,10 +227,10 @@ def _inflate(raw: bytes, label: str) -> tuple[bytes, list[str]]:
     """Gunzip when the content starts with the gzip magic."""
     if not raw.startswith(_GZIP_MAGIC):
         return raw, []
-    try:
-        return gzip.decompress(raw), []
-    except (OSError, EOFError, zlib.error) as exc:
-        raise RunlogError(f"damaged gzip data ({exc})", path=label) from exc
+    data, note = archive.gunzip_bounded(raw, label=label)  # bounded: a .gz may be a decompression bomb
+    if note is not None:
+        raise RunlogError(f"damaged gzip data ({note})", path=label)
+    return data, []
 
 
 def _decode(data: bytes) -> str:

@@ -84,10 +84,13 @@ def _header_key(text: str) -> str:
 
 
 def _decode(data: bytes) -> str:
+    """UTF-16 by BOM (Excel's "Unicode Text"), UTF-8 (BOM or not), else Windows-1252 (never fails)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        return data.decode("cp1252", errors="replace")
 
 
 def _load(source: str | Path | bytes, name: str | None) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
@@ -106,10 +109,14 @@ def _load(source: str | Path | bytes, name: str | None) -> tuple[str, list[str],
         raise RunlogError("the file is empty (no header row)", path=label)
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     delim = max(counts, key=counts.get) if any(counts.values()) else ("|" if "|" in first else ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    records = list(reader)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:  # a NUL byte, an unclosed quote running past the field size limit
+        raise RunlogError(f"not readable as CSV ({exc})", path=label) from exc
     while records and not any(c.strip() for c in records[0]):
         records.pop(0)
+    if not records:
+        raise RunlogError("the file is empty (no header row)", path=label)
     header = [c.strip().lstrip("\ufeff") for c in records[0]]
     rows = [(i + 1, r) for i, r in enumerate(records) if i > 0]
     return label, header, rows

@@ -48,7 +48,6 @@ FORMATS.md, "Strava bulk export"; data/README-exports.md (real exports).
 from __future__ import annotations
 
 import csv
-import gzip
 import html
 import io
 import re
@@ -64,6 +63,7 @@ import pandas as pd
 
 from analysis import schema, units
 from analysis.errors import RunlogError
+from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
 
 SOURCE = "strava"
@@ -607,9 +607,14 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def _first_line(text: str) -> str:
+    """The first line, ended by LF, CRLF or a lone CR (old Mac Excel's "CSV (Macintosh)")."""
+    return re.split(r"[\r\n]", text.lstrip("\ufeff"), maxsplit=1)[0]
+
+
 def _delimiter(text: str) -> str:
     """The delimiter giving the header the most fields (``,`` ``;`` or tab)."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    first = _first_line(text)
     counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ","))
 
@@ -654,8 +659,7 @@ def map_header(header: Sequence[str]) -> _Columns:
 
 def sniff(head: bytes, name: str = "") -> bool:
     """Whether the first bytes of a file are a Strava activities.csv (any layout or language)."""
-    text = _decode(head[:65536]).lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
+    first = _first_line(_decode(head[:65536]))
     if not first.strip():
         return False
     header = next(csv.reader([first], delimiter=_delimiter(first)), [])
@@ -691,17 +695,27 @@ def _open_zip(zf: zipfile.ZipFile, label: str) -> _Export:
     prefix = member[: -len(PurePosixPath(member).name)]
     names = set(zf.namelist())
     lower = {n.lower(): n for n in names}
+    budget = archive.ZipBudget()
+    inner = archive.member_label(prefix)
+    root = label if inner == archive.UNNAMED_MEMBER else f"{label}/{inner}"
 
     def fetch(rel: str) -> bytes | None:
         target = prefix + rel.lstrip("/")
         real = target if target in names else lower.get(target.lower())
-        return zf.read(real) if real else None
+        if not real:
+            return None
+        info = zf.getinfo(real)
+        where = f"{root}/{rel}"
+        refused = budget.take(info)
+        if refused:
+            raise archive.ArchiveLimitError(refused, path=where)
+        return archive.read_member(zf, info, label=where)  # bounded, in memory; never extracted
 
     files = sorted(
         n[len(prefix) :] for n in names if n.startswith(prefix + "activities/") and not n.endswith("/")
     )
-    root = f"{label}/{prefix}".rstrip("/")
-    return _Export(zf.read(member), f"{label}/{member}", root, fetch, files)
+    csv_label = f"{label}/{archive.member_label(member)}"
+    return _Export(archive.read_member(zf, zf.getinfo(member), label=csv_label), csv_label, root, fetch, files)
 
 
 def _export_root(folder: Path) -> Path | None:
@@ -712,13 +726,28 @@ def _export_root(folder: Path) -> Path | None:
     return subs[0] if len(subs) == 1 else None
 
 
+def _within(path: Path, base: Path) -> bool:
+    """Whether ``path``, links resolved, lies inside the resolved folder ``base``."""
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        return False
+    return base in target.parents
+
+
 def _open_folder(root: Path, csv_path: Path) -> _Export:
+    base = root.resolve()
+
     def fetch(rel: str) -> bytes | None:
+        # a Filename such as ../../x.fit, an absolute path or a link out of the export is never read
         path = root / rel
-        return path.read_bytes() if path.is_file() else None
+        return path.read_bytes() if _within(path, base) and path.is_file() else None
 
     act = root / "activities"
-    files = sorted(p.relative_to(root).as_posix() for p in act.rglob("*") if p.is_file()) if act.is_dir() else []
+    files = (
+        sorted(p.relative_to(root).as_posix() for p in act.rglob("*") if p.is_file() and _within(p, base))
+        if act.is_dir() else []
+    )
     has_files = act.is_dir()
     return _Export(csv_path.read_bytes(), str(csv_path), str(root), fetch if has_files else None, files)
 
@@ -742,9 +771,8 @@ def is_export_zip(path: str | Path) -> bool:
             member = _zip_csv_member(zf.namelist())
             if member is None:
                 return False
-            with zf.open(member) as fh:
-                return sniff(fh.read(65536), member)
-    except (zipfile.BadZipFile, OSError):
+            return sniff(archive.read_member(zf, zf.getinfo(member), label=p, limit=65536), member)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RunlogError):  # damaged: not read as an export
         return False
 
 
@@ -758,7 +786,10 @@ def _open_source(source: str | Path | bytes, name: str | None) -> tuple[_Export,
         data = bytes(source)
         label = name or "activities.csv"
         if data[:4] == b"PK\x03\x04":
-            zf = zipfile.ZipFile(io.BytesIO(data))
+            try:
+                zf = zipfile.ZipFile(io.BytesIO(data))
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                raise RunlogError(f"cannot open the zip: {exc}", path=name or "strava_export.zip") from exc
             return _open_zip(zf, name or "strava_export.zip"), zf
         return _Export(data, label, str(PurePosixPath(label).parent)), None
     path = Path(source)
@@ -772,7 +803,7 @@ def _open_source(source: str | Path | bytes, name: str | None) -> tuple[_Export,
     if zipfile.is_zipfile(path):
         try:
             zf = zipfile.ZipFile(path)
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise RunlogError(f"cannot open the zip: {exc}", path=path) from exc
         return _open_zip(zf, name or str(path)), zf
     return _open_folder(path.parent, path), None
@@ -803,11 +834,10 @@ def _read_activity_file(data: bytes, rel: str, label: str, tz: TimeZone, positio
     reader = _file_reader(rel)
     if reader is None:
         raise RunlogError("not an activity file (expected .fit, .gpx or .tcx, optionally .gz)", path=label)
-    if rel.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise RunlogError(f"cannot decompress: {exc}", path=label) from exc
+    if rel.lower().endswith(".gz") and data[:2] == archive.GZIP_MAGIC:
+        data, note = archive.gunzip_bounded(data, label=label)  # bounded: a .gz may be a bomb
+        if not data:
+            raise RunlogError(f"cannot decompress: {note or 'empty gzip data'}", path=label)
     if not rel.lower().removesuffix(".gz").endswith(".fit"):
         data = data.lstrip()  # Strava's TCX files start with spaces before <?xml
     return reader(data, tz=tz, name=label, positions=positions)
@@ -1104,7 +1134,12 @@ def _merge_file(
     def entry(status: str, reason: str, activity_id: str | None = None) -> dict:
         return log_row(file_label, status, reason, activity_id=activity_id, source=SOURCE)
 
-    data = export.fetch(rel) if export.fetch else None
+    try:
+        data = export.fetch(rel) if export.fetch else None
+    except (RunlogError, OSError) as exc:  # a damaged or refused zip member, an unreadable file
+        reason = exc.reason if isinstance(exc, RunlogError) else str(exc)
+        return None, f"activity file {rel} unreadable", entry(
+            "failed", f"unreadable ({reason}); run kept from activities.csv row {row}")
     if data is None:
         return None, f"activity file {rel} missing", entry(
             "failed", f"missing from the export (named in activities.csv row {row}, {aid})")
@@ -1143,7 +1178,11 @@ def _merge_file(
 def _read_standalone(export: _Export, rel: str, why: str, tz: TimeZone, positions: bool) -> ReadResult:
     """Read a file no imported row took, as its own activity (its reader's ids and log)."""
     file_label = f"{export.root_label}/{rel}"
-    data = export.fetch(rel) if export.fetch else None
+    try:
+        data = export.fetch(rel) if export.fetch else None
+    except (RunlogError, OSError) as exc:  # a damaged or refused zip member, an unreadable file
+        reason = exc.reason if isinstance(exc, RunlogError) else str(exc)
+        return ReadResult.build(log_rows=[log_row(file_label, "failed", f"{reason} ({why})", source=SOURCE)])
     if data is None:
         return ReadResult.build(log_rows=[log_row(file_label, "failed", f"missing from the export ({why})",
                                                   source=SOURCE)])
@@ -1242,7 +1281,7 @@ def _shoes_bytes(source: str | Path | bytes) -> tuple[bytes | None, str]:
         if data[:4] == b"PK\x03\x04":
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 member = _zip_csv_member(zf.namelist(), "shoes.csv")
-                return (zf.read(member) if member else None), "shoes.csv"
+                return (archive.read_member(zf, zf.getinfo(member), label="shoes.csv") if member else None), "shoes.csv"
         return data, "shoes.csv"
     path = Path(source)
     if path.is_dir():
@@ -1253,6 +1292,6 @@ def _shoes_bytes(source: str | Path | bytes) -> tuple[bytes | None, str]:
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             member = _zip_csv_member(zf.namelist(), "shoes.csv")
-            return (zf.read(member) if member else None), str(path)
+            return (archive.read_member(zf, zf.getinfo(member), label=path) if member else None), str(path)
     return path.read_bytes(), str(path)
 

@@ -18,9 +18,7 @@ says so. Per-trackpoint values that are not numbers are treated as missing.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +27,7 @@ from gpxpy.geo import calculate_uphill_downhill
 from lxml import etree
 
 from analysis.errors import RunlogError
+from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
 from analysis.units import local_date, strides_to_steps
 
@@ -233,25 +232,19 @@ def _inflate(raw: bytes, label: str) -> tuple[bytes, list[str]]:
     """Gunzip when the content starts with the gzip magic; keep what a cut stream gives."""
     if not raw.startswith(_GZIP_MAGIC):
         return raw, []
-    try:
-        return gzip.decompress(raw), []
-    except (OSError, EOFError, zlib.error):
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        try:
-            data = inflater.decompress(raw)
-        except zlib.error as exc:
-            raise RunlogError(f"damaged gzip data ({exc})", path=label) from exc
-        return data, ["gzip stream ends early; read what it holds"]
+    data, note = archive.gunzip_bounded(raw, label=label)  # bounded: a .gz may be a decompression bomb
+    if note is None:
+        return data, []
+    if not data:
+        raise RunlogError(f"damaged gzip data ({note})", path=label)
+    return data, [f"gzip stream ends early; read what it holds ({note})"]
 
 
 def _inflate_head(head: bytes) -> bytes:
     """The start of a possibly gzip-compressed head, inflated as far as it goes."""
     if not head.startswith(_GZIP_MAGIC):
         return head
-    try:
-        return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(head)
-    except zlib.error:
-        return b""
+    return archive.gunzip_head(head, 64 * 1024)
 
 
 def _parse_xml(xml: bytes, label: str) -> tuple[etree._Element, str]:

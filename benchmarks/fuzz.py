@@ -1,0 +1,187 @@
+"""Fuzz runlog's readers and loader with N damaged or hostile variants of real export files.
+
+The same mutation engine as the robustness tests (``tests/robustness/mutate.py``)
+turns the real files in ../shared/data, the sample (data/sample) and the input
+templates (data/templates) into N mutants: truncated, bytes flipped, columns
+dropped or duplicated, header shuffled, re-encoded, other delimiters, garbage
+rows, empty, gzip-wrapped (whole or cut), zipped under hostile member names,
+XML entity bombs. Each mutant is read by its format's reader and by the loader
+under a time limit (``tests/robustness/check.py``), and the outcome counted by
+format: inputs tried, tracebacks (an exception other than RunlogError), hangs,
+messages that are not one line, and files or CSV records unaccounted for in the
+import log. Distinct problems are listed with the index that reproduces them
+(``--only I``).
+
+Input ``i`` is made from ``random.Random(f"{seed}:{i}")`` alone, so a run is
+reproducible and ``--only`` rebuilds the same mutant. Each input picks a format
+first (all equally often), then one of its seed files.
+
+Usage: ``python benchmarks/fuzz.py [--n 10000] [--seed 0] [--workers 2] [--timeout 10] [--only I]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.robustness.check import KINDS, check_mutant  # noqa: E402
+from tests.robustness.mutate import RandomChooser, Seed, corpus, mutate  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data"
+_SEEDS: list[Seed] = []
+_BYTES: dict[int, bytes] = {}
+_TIMEOUT = 10.0
+
+
+def _init(seeds: list[Seed], timeout_s: float) -> None:
+    global _SEEDS, _TIMEOUT
+    _SEEDS, _TIMEOUT = seeds, timeout_s
+    import os
+    import warnings
+
+    warnings.simplefilter("ignore", RuntimeWarning)  # numpy casts of damaged values; the outcome is what counts
+
+    os.environ.setdefault("RUNLOG_CACHE_DIR", tempfile.mkdtemp(prefix="runlog-fuzz-cache-"))
+
+
+def make_mutant(i: int, seed: int):
+    """Input ``i`` of the run with ``seed``: the mutant and the seed it came from."""
+    rng = random.Random(f"{seed}:{i}")
+    fmt = rng.choice(sorted({s.fmt for s in _SEEDS}))  # every format equally often, whatever its seed count
+    k = rng.choice([j for j, s in enumerate(_SEEDS) if s.fmt == fmt])
+    if k not in _BYTES:
+        _BYTES[k] = _SEEDS[k].data
+    return mutate(_SEEDS[k], RandomChooser(rng), seed_bytes=_BYTES[k]), _SEEDS[k]
+
+
+def run_one(args: tuple[int, int]) -> tuple[int, str, list[tuple[str, str]], str]:
+    """Read input ``i``; (i, format, problems, description)."""
+    i, seed = args
+    try:
+        mutant, origin = make_mutant(i, seed)
+    except Exception as exc:  # noqa: BLE001 - a bug of the engine is reported, not fatal
+        return i, "?", [("harness", f"mutation failed: {type(exc).__name__}: {exc}")], ""
+    with tempfile.TemporaryDirectory(prefix="runlog-fuzz-") as folder:
+        try:
+            out = check_mutant(mutant, Path(folder), timeout_s=_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001
+            return i, mutant.fmt, [("harness", f"{type(exc).__name__}: {exc}")], mutant.describe()
+    return i, mutant.fmt, out.problems, f"{origin.path.name}: {mutant.describe()}"
+
+
+def _signature(kind: str, detail: str) -> str:
+    """A problem with its numbers blanked, to group repeats of one bug."""
+    return kind + ": " + re.sub(r"\d+", "#", detail)[:160]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="inputs to try (default 10,000)")
+    parser.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="time limit per read, s (default 10)")
+    parser.add_argument("--only", type=int, help="rebuild and read input I alone, printing everything")
+    parser.add_argument("--show", type=int, default=25, help="distinct problems to list (default 25)")
+    args = parser.parse_args(argv)
+
+    seed_dir = Path(tempfile.mkdtemp(prefix="runlog-fuzz-seeds-"))
+    seeds = corpus(SHARED, REPO / "data" / "sample", REPO / "data" / "templates", generic_seed_dir=seed_dir)
+    if not seeds:
+        sys.exit("no seed files found (../shared/data, data/sample, data/templates)")
+    by_fmt = Counter(s.fmt for s in seeds)
+    print(f"corpus: {len(seeds)} seed files: " + ", ".join(f"{k} {v}" for k, v in sorted(by_fmt.items())))
+
+    if args.only is not None:
+        _init(seeds, args.timeout)
+        i, fmt, problems, desc = run_one((args.only, args.seed))
+        print(f"input {i} ({fmt}): {desc}")
+        for kind, detail in problems:
+            print(f"  {kind}: {detail}")
+        print("ok" if not problems else f"{len(problems)} problem(s)")
+        return 1 if problems else 0
+
+    tried: Counter = Counter()
+    counts: dict[str, Counter] = defaultdict(Counter)
+    first: dict[str, tuple[int, str, str]] = {}
+    stuck: list[int] = []
+    t0 = time.perf_counter()
+    ctx = mp.get_context("fork")
+    pool = ctx.Pool(args.workers, initializer=_init, initargs=(seeds, args.timeout), maxtasksperchild=500)
+    try:
+        pending: dict[int, tuple[object, float]] = {}
+        todo = iter(range(args.n))
+        done = 0
+        exhausted = False
+        while pending or not exhausted:
+            while not exhausted and len(pending) < 4 * args.workers:
+                try:
+                    i = next(todo)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending[i] = (pool.apply_async(run_one, ((i, args.seed),)), time.perf_counter())
+            for i, (res, started) in list(pending.items()):
+                if res.ready():
+                    del pending[i]
+                    _, fmt, problems, desc = res.get()
+                    tried[fmt] += 1
+                    for kind in {k for k, _ in problems}:
+                        counts[fmt][kind] += 1
+                    for kind, detail in problems:
+                        sig = _signature(kind, detail)
+                        first.setdefault(sig, (i, desc, detail))
+                    done += 1
+                    if done % 500 == 0:
+                        rate = done / (time.perf_counter() - t0)
+                        print(f"  {done}/{args.n} inputs, {rate:.1f}/s", file=sys.stderr, flush=True)
+                elif time.perf_counter() - started > 6 * args.timeout + 30:
+                    del pending[i]  # stuck where SIGALRM cannot reach (inside C code)
+                    stuck.append(i)
+                    tried["?"] += 1
+                    counts["?"]["hang"] += 1
+            time.sleep(0.005)
+    finally:
+        pool.terminate()
+        pool.join()
+
+    elapsed = time.perf_counter() - t0
+    print(f"\n{args.n} inputs in {elapsed:.0f} s ({args.n / elapsed:.1f}/s), seed {args.seed}, "
+          f"{args.workers} workers, {args.timeout:g} s per read\n")
+    header = f"{'format':<14}{'tried':>8}" + "".join(f"{k:>13}" for k in KINDS)
+    print(header)
+    print("-" * len(header))
+    total = Counter()
+    for fmt in sorted(tried):
+        line = f"{fmt:<14}{tried[fmt]:>8}" + "".join(f"{counts[fmt][k]:>13}" for k in KINDS)
+        print(line)
+        total["tried"] += tried[fmt]
+        for k in KINDS:
+            total[k] += counts[fmt][k]
+    print("-" * len(header))
+    print(f"{'all':<14}{total['tried']:>8}" + "".join(f"{total[k]:>13}" for k in KINDS))
+    harness = sum(c["harness"] for c in counts.values())
+    if harness:
+        print(f"harness errors (bugs of the fuzzer itself): {harness}")
+    if stuck:
+        print(f"inputs stuck beyond the time limit (in C code): {stuck[:20]}")
+    if first:
+        print(f"\n{len(first)} distinct problems (first input of each; rerun with --only I):")
+        for i, desc, detail in list(first.values())[: args.show]:
+            print(f"  [{i}] {detail}\n        {desc[:300]}")
+    else:
+        print("\nno problems found")
+    return 1 if first or stuck else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Robustness: every input, however damaged or hostile, ends in the import log and never crashes runlog."""
