@@ -141,6 +141,8 @@ def detect_kind(item: Item) -> str | None:
 def _aux_kind(item: Item) -> str | None:
     """Names a known non-activity file (diary, catalog, ...) found in a folder."""
     head, name = _head(item)
+    if _is_garmin_gear(head, name):
+        return "Garmin gear list, not an activity file: its shoes are linked to the runs of the export"
     low = name.lower()
     suffix = Path(low).suffix
     if suffix in _NOT_ACTIVITY_SUFFIXES:
@@ -491,7 +493,34 @@ def read_sources(
         cache.store(fresh)
     if not samples:
         results = [_keep(r, samples) for r in results]
-    return merge_duplicates(ReadResult.concat(results))
+    merged = merge_duplicates(ReadResult.concat(results))
+    return _link_garmin_gear(merged, items)
+
+
+def _is_garmin_gear(head: bytes, name: str) -> bool:
+    from analysis.io.garmin import sniff_gear
+
+    return name.lower().endswith(".json") and sniff_gear(head, name)
+
+
+def _link_garmin_gear(result: ReadResult, items: list[Item]) -> ReadResult:
+    """Fill the runs' gear from any Garmin GDPR gear JSON among the inputs (FORMATS.md)."""
+    from analysis.io.garmin import apply_garmin_gear, read_garmin_gear
+
+    runs = result.runs
+    for item in items:
+        if item.refused or item.kind is not None:
+            continue
+        try:
+            head, name = _head(item)
+            if not _is_garmin_gear(head, name):
+                continue
+            source, _ = _content(item, "garmin_json")
+            links = read_garmin_gear(source, name=item.label)
+        except (RunlogError, OSError):
+            continue  # the file's own log row already says what it is
+        runs = apply_garmin_gear(runs, links)
+    return ReadResult(runs, result.samples, result.log)
 
 
 def _keep(res: ReadResult, samples: bool) -> ReadResult:

@@ -64,3 +64,18 @@ def test_zip_of_fit_files_read_without_unpacking(shared_data, tmp_path):
     assert len(res.runs) == 1
     assert sorted(res.log["status"]) == ["imported", "not_a_run"]
     assert list(tmp_path.iterdir()) == [z]  # nothing extracted
+
+
+def test_garmin_gdpr_folder_links_gear_to_runs(tmp_path):
+    import json
+
+    from tests.io.test_garmin import GEAR, SUMMARIES
+
+    fitness = tmp_path / "DI_CONNECT" / "DI-Connect-Fitness"
+    fitness.mkdir(parents=True)
+    (fitness / "me_0_summarizedActivities.json").write_text(json.dumps([{"summarizedActivitiesExport": SUMMARIES}]))
+    (fitness / "me_gear.json").write_text(json.dumps(GEAR))
+    res = read_sources([tmp_path], progress=False)
+    assert list(res.runs["gear_name"]) == ["Altra Escalante", "Xero Prio", "Altra Escalante"]
+    gear_row = res.log[res.log["source_file"].str.endswith("me_gear.json")]
+    assert list(gear_row["status"]) == ["not_a_run"] and "gear list" in gear_row["reason"].iloc[0]
