@@ -280,8 +280,27 @@ def cmd_shoes(args) -> int:
     _fail_if_nothing(result)
     table = shoe_summary(result.runs, catalog, retire_km=args.retire_km)
     with pd.option_context("display.max_rows", None, "display.width", 200):
-        print(table.to_string())
+        print(shoes_table(table, args.units).to_string())
     return 0
+
+
+def shoes_table(summary: pd.DataFrame, units: str = "km") -> pd.DataFrame:
+    """The printed shoes table: one row per shoe, distance in the chosen units."""
+    dist = summary["distance_km"].astype("Float64").map(lambda v: _distance(v, units) if pd.notna(v) else pd.NA)
+    retire = summary["retire_km"].astype("Float64").map(lambda v: _distance(v, units) if pd.notna(v) else pd.NA)
+    mi = summary["minimalist_index"].astype("Float64")
+    return pd.DataFrame(
+        {
+            "class": summary["shoe_class"].fillna("-"),
+            "MI %": mi.map(lambda v: "-" if pd.isna(v) else f"{v:.0f}"),
+            "runs": summary["runs"],
+            units: dist.map(lambda v: "-" if pd.isna(v) else f"{v:.1f}"),
+            "first": pd.to_datetime(summary["first_date"]).dt.strftime("%Y-%m-%d").fillna("-"),
+            "last": pd.to_datetime(summary["last_date"]).dt.strftime("%Y-%m-%d").fillna("-"),
+            f"retire at ({units})": retire.map(lambda v: "-" if pd.isna(v) else f"{v:.0f}"),
+            "alert": summary["retire_alert"].fillna(False).map(lambda a: "RETIRE" if a else ""),
+        }
+    ).set_axis(pd.Index(summary["shoe"], name="shoe"))
 
 
 def _step(message: str) -> None:

@@ -1,0 +1,66 @@
+"""The commands on the embedded sample and on mixed real sources (issues [C], [D])."""
+
+import shutil
+import zipfile
+
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from analysis.io import read_sources
+from analysis.pipeline import load_runs, sample_inputs
+
+
+@pytest.fixture(scope="module")
+def sample_runs():
+    result, _ = load_runs(sample_inputs(), tz="Europe/Copenhagen", progress=False, samples=False)
+    return result.runs
+
+
+def test_shoes_km_match_the_runs(sample_runs, capsys):
+    assert main(["shoes", "--no-progress", "--tz", "Europe/Copenhagen"]) == 0
+    out = capsys.readouterr().out
+    km = sample_runs[sample_runs["gear_name"].notna()].groupby("gear_name")["distance_m"].sum() / 1000
+    for shoe, total in km.items():
+        line = next(ln for ln in out.splitlines() if ln.startswith(shoe))
+        assert f"{total:.1f}" in line.split()
+    no_shoe = sample_runs["gear_name"].isna().sum()
+    counts = [int(ln.split()[5]) for ln in out.splitlines() if ln.startswith("(no shoe")]
+    assert sum(counts) == no_shoe
+
+
+def test_strava_export_and_the_same_fit_files_give_each_run_once(tmp_path):
+    export = tmp_path / "strava_export"
+    watch = tmp_path / "watch"
+    export.mkdir()
+    watch.mkdir()
+    with zipfile.ZipFile(sample_inputs().sources[0]) as zf:
+        (export / "activities.csv").write_bytes(zf.read("activities.csv"))  # the CSV only: no samples
+        fits = sorted(n for n in zf.namelist() if n.endswith(".fit.gz"))[:12]
+        for i, n in enumerate(fits):
+            (watch / f"watch_{i:02d}.fit.gz").write_bytes(zf.read(n))
+    csv_only = read_sources([export], progress=False)
+    both = read_sources([tmp_path], progress=False)
+    assert list(both.runs.index) == list(csv_only.runs.index)  # each run once, Strava ids kept
+    table = pd.read_csv(export / "activities.csv", dtype=str)
+    by_file = dict(zip(table["Filename"], table["Activity ID"], strict=True))
+    ids = [f"strava:{by_file[n]}" for n in fits]
+    merged = both.runs.loc[ids]
+    assert merged["gear_name"].notna().all()  # gear from the export
+    assert set(both.samples["activity_id"]) == set(ids)  # samples from the FIT files
+    dup = both.log[both.log["source_file"].str.contains("watch_")]
+    assert len(dup) == 12 and (dup["status"] == "duplicate").all()
+
+
+def test_runs_on_a_mix_of_kinds(shared_data, tmp_path, capsys):
+    mix = tmp_path / "mix"
+    mix.mkdir()
+    for rel in ("fit/garmin_fenix2_run_dynamics.fit", "tcx/garmin_fr620_run.tcx", "gpx/strava_run.gpx",
+                "strava/joboso_99col_activities.csv", "garmin_csv/hlasse_da_Activities.csv",
+                "garmin_json/blueaz_summarizedActivities.json"):
+        shutil.copy(shared_data / rel, mix / rel.replace("/", "_"))
+    (mix / "runs.csv").write_text("start_time,distance_m,moving_time_s,gear_name\n2024-05-01T07:00:00Z,8000,2700,Xero\n")
+    assert main(["runs", str(mix), "--no-progress", "--tz", "UTC", "-o", str(tmp_path / "r.csv")]) == 0
+    runs = pd.read_csv(tmp_path / "r.csv")
+    assert set(runs["source"]) == {"fit", "tcx", "gpx", "strava", "garmin_csv", "csv"}
+    assert len(runs) == 1 + 1 + 1 + 44 + 41 + 1
