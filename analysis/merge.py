@@ -25,6 +25,7 @@ neighbour only and cannot express "same run" across several candidates.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis import schema
@@ -126,8 +127,17 @@ def merge_duplicates(result: ReadResult) -> ReadResult:
     if len(samples):
         samples = samples.drop_duplicates(subset=["activity_id", "time"], keep="first")
 
-    # 2. the same run seen twice, by start time and distance
+    # 2. the same run seen twice, by start time and distance. Only runs starting
+    # within CROSS_SOURCE_START_S of the run before them can join a group, so
+    # the rows are compared in Python only inside such clusters; every other
+    # run stays as it is (an archive of thousands of runs has few clusters).
     order = runs.sort_values("start_time", kind="stable")
+    start_s = order["start_time"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
+    start_s[order["start_time"].isna().to_numpy()] = np.nan
+    near = np.diff(start_s) <= CROSS_SOURCE_START_S
+    in_cluster = np.r_[near, False] | np.r_[False, near]
+    alone = order[~in_cluster]
+    order = order[in_cluster]
     rows = [order.iloc[i] for i in range(len(order))]
     groups: list[list[pd.Series]] = []
     reasons: dict[str, tuple[str, str]] = {}
@@ -176,7 +186,7 @@ def merge_duplicates(result: ReadResult) -> ReadResult:
             for rid in with_samples:
                 if rid != keep_samples_of:
                     rename[rid] = None  # drop
-    merged = pd.DataFrame(kept)
+    merged = pd.concat([alone, pd.DataFrame(kept)]) if kept else alone
     merged.index.name = "activity_id"
     merged = schema.coerce_runs(merged).sort_values("start_time", kind="stable")
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,7 +41,7 @@ from analysis import __version__, schema
 from analysis.io.base import ReadResult
 
 #: bump when a reader's output changes for the same bytes
-DECODER_VERSION = "1"
+DECODER_VERSION = "2"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()
@@ -101,7 +102,7 @@ def _atomic_write_table(table: pa.Table, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        pq.write_table(table, tmp)
+        pq.write_table(table, tmp, compression="lz4")
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -161,25 +162,35 @@ class Cache:
         key = hashlib.sha1(f"{Path(path).resolve()}\0{options}".encode()).hexdigest()
         return Entry(key=key, label=label, size=size, mtime_ns=mtime, options=options)
 
-    def lookup(self, entries: Iterable[tuple[Entry, Path]]) -> tuple[dict[str, ReadResult], list[str]]:
+    def lookup(
+        self, entries: Iterable[tuple[Entry, Path]], samples: bool = True
+    ) -> tuple[dict[str, ReadResult], list[str]]:
         """Cached results for inputs that did not change, and the keys that must be read.
 
         An input whose size or mtime changed is hashed; when its content hash
         is the one stored, its cached result is still used (and its stamp
-        refreshed on the next :meth:`store`).
+        refreshed on the next :meth:`store`). With ``samples=False`` the
+        samples are not read at all (the results hold empty samples): most of
+        the cache is samples, and listing runs does not need them.
         """
-        idx = self._read_index().set_index("key", drop=False)
+        idx = self._read_index()
+        # plain dicts: one lookup per input, thousands of inputs
+        known = {
+            k: (int(size), int(mtime), digest)
+            for k, size, mtime, digest in zip(idx["key"], idx["size"], idx["mtime_ns"], idx["digest"], strict=True)
+        }
         hits: list[str] = []
         misses: list[str] = []
         touched: dict[str, tuple[int, int]] = {}
         for entry, path in entries:
-            if entry.key not in idx.index:
+            row = known.get(entry.key)
+            if row is None:
                 misses.append(entry.key)
                 continue
-            row = idx.loc[entry.key]
-            if int(row["size"]) == entry.size and int(row["mtime_ns"]) == entry.mtime_ns:
+            size, mtime, digest = row
+            if size == entry.size and mtime == entry.mtime_ns:
                 hits.append(entry.key)
-            elif file_digest(path) == row["digest"]:
+            elif file_digest(path) == digest:
                 hits.append(entry.key)
                 touched[entry.key] = (entry.size, entry.mtime_ns)
             else:
@@ -192,40 +203,47 @@ class Cache:
                 idx2.loc[sel, "mtime_ns"] = mtime
             self._write_index(idx2)
         try:
-            results = self._load(hits)
+            results = self._load(hits, samples=samples)
         except Exception:  # unreadable chunk: forget the cache, read everything again
             self.clear()
             return {}, hits + misses
         return results, misses
 
-    def _load(self, keys: list[str]) -> dict[str, ReadResult]:
+    def _load(self, keys: list[str], samples: bool = True) -> dict[str, ReadResult]:
+        """The cached results of these inputs.
+
+        Each frame is read once for all inputs (one Arrow table per chunk,
+        concatenated), coerced once, and cut into per-input slices: the rows
+        of one input are contiguous, as :meth:`store` writes them.
+        """
         if not keys:
             return {}
         idx = self._read_index()
         wanted = idx[idx["key"].isin(keys)]
-        frames: dict[str, list[pd.DataFrame]] = {f: [] for f in FRAMES}
-        keyset = pa.array(list(wanted["key"]))
-        for chunk in wanted["chunk"].unique():
-            for f in FRAMES:
-                path = self.root / f"chunk-{chunk}.{f}.parquet"
-                table = pq.read_table(path)
-                table = table.filter(pc.is_in(table["_key"], value_set=keyset))
+        tables: dict[str, list[pa.Table]] = {f: [] for f in FRAMES}
+        frames = FRAMES if samples else tuple(f for f in FRAMES if f != "samples")
+        for chunk, keys_here in wanted.groupby("chunk", sort=False)["key"]:
+            # only the rows of inputs the index assigns to THIS chunk: a chunk may still hold
+            # rows of an input that changed since and now lives in a newer chunk
+            keyset = pa.array(list(keys_here), type=pa.string())
+            for f in frames:
+                table = pq.read_table(self.root / f"chunk-{chunk}.{f}.parquet")
+                table = table.filter(pc.is_in(table["_key"].cast(pa.string()), value_set=keyset))
                 if table.num_rows:
-                    frames[f].append(table.to_pandas())
+                    tables[f].append(table)
+        slices: dict[str, dict[str, pd.DataFrame]] = {}
+        for f in FRAMES:
+            if not tables[f]:
+                slices[f] = {}
+                continue
+            table = pa.concat_tables(tables[f], promote_options="default")
+            row_keys = _row_keys(table.column("_key"))
+            frame = table.drop_columns(["_key"]).to_pandas(split_blocks=True, self_destruct=True)
+            slices[f] = _split(_canonical(frame, f), row_keys, runs=f == "runs")
         out: dict[str, ReadResult] = {}
-        split = {f: (pd.concat(v, ignore_index=True) if v else None) for f, v in frames.items()}
-        groups = {f: dict(tuple(df.groupby("_key", sort=False))) if df is not None else {} for f, df in split.items()}
         for key in wanted["key"]:
-            runs = groups["runs"].get(key)
-            samples = groups["samples"].get(key)
-            log = groups["log"].get(key)
-            out[key] = ReadResult(
-                schema.coerce_runs(runs.drop(columns="_key")) if runs is not None else schema.empty_runs(),
-                schema.coerce_samples(samples.drop(columns="_key")) if samples is not None
-                else schema.empty_samples(),
-                schema.coerce_import_log(log.drop(columns="_key")) if log is not None
-                else schema.empty_import_log(),
-            )
+            parts = {f: slices[f].get(key) for f in FRAMES}
+            out[key] = ReadResult(*(parts[f] if parts[f] is not None else _EMPTY[f].copy() for f in FRAMES))
         return out
 
     def store(self, items: list[tuple[Entry, Path, ReadResult]]) -> None:
@@ -234,25 +252,36 @@ class Cache:
             return
         self.root.mkdir(parents=True, exist_ok=True)
         chunk = uuid.uuid4().hex[:12]
-        parts: dict[str, list[pd.DataFrame]] = {f: [] for f in FRAMES}
-        rows = []
-        for entry, path, res in items:
-            runs = res.runs.reset_index()
-            for f, df in (("runs", runs), ("samples", res.samples), ("log", res.log)):
-                if len(df):
-                    parts[f].append(df.assign(_key=entry.key))
-            rows.append({"key": entry.key, "label": entry.label, "size": entry.size,
-                         "mtime_ns": entry.mtime_ns, "digest": file_digest(path), "chunk": chunk,
-                         "options": entry.options})
-        for f in FRAMES:
-            df = pd.concat(parts[f], ignore_index=True) if parts[f] else _empty_frame(f)
-            _atomic_write_table(pa.Table.from_pandas(df, preserve_index=False),
-                                self.root / f"chunk-{chunk}.{f}.parquet")
+        rows = [
+            {"key": entry.key, "label": entry.label, "size": entry.size, "mtime_ns": entry.mtime_ns,
+             "digest": file_digest(path), "chunk": chunk, "options": entry.options}
+            for entry, path, _ in items
+        ]
+        self._write_chunk(chunk, [(entry.key, res) for entry, _, res in items])
         idx = self._read_index()
         new_keys = {r["key"] for r in rows}
         idx = pd.concat([idx[~idx["key"].isin(new_keys)], pd.DataFrame(rows)], ignore_index=True)
         self._write_index(idx)
         self._maybe_compact()
+
+    def _write_chunk(self, chunk: str, results: list[tuple[str, ReadResult]]) -> None:
+        """One Parquet file per frame holding the results of many inputs, tagged by ``_key``.
+
+        ``_key`` is dictionary-encoded (one string per input, an integer per
+        row): a string per sample row would cost more than the samples.
+        """
+        for f in FRAMES:
+            frames = [(key, getattr(res, f)) for key, res in results if len(getattr(res, f))]
+            if frames:
+                df = pd.concat([df for _, df in frames], ignore_index=f != "runs")
+                if f == "runs":
+                    df = df.reset_index()
+                codes = np.repeat(np.arange(len(frames), dtype=np.int32), [len(d) for _, d in frames])
+                keys = pa.DictionaryArray.from_arrays(codes, pa.array([key for key, _ in frames], pa.string()))
+                table = pa.Table.from_pandas(df, preserve_index=False).append_column("_key", keys)
+            else:
+                table = pa.Table.from_pandas(_empty_frame(f), preserve_index=False)
+            _atomic_write_table(table, self.root / f"chunk-{chunk}.{f}.parquet")
 
     def forget_missing(self, present_keys: Iterable[str], scope_labels: Iterable[str] | None = None) -> None:
         """Drop index rows of inputs that no longer exist (deleted files)."""
@@ -278,19 +307,10 @@ class Cache:
             # many small chunks (one new file per import): fold them into one
             keys = list(idx.loc[idx["chunk"].isin(small), "key"])
             results = self._load(keys)
-            paths = {r["key"]: r for _, r in idx[idx["key"].isin(keys)].iterrows()}
             chunk = uuid.uuid4().hex[:12]
-            parts: dict[str, list[pd.DataFrame]] = {f: [] for f in FRAMES}
-            for k, res in results.items():
-                for f, df in (("runs", res.runs.reset_index()), ("samples", res.samples), ("log", res.log)):
-                    if len(df):
-                        parts[f].append(df.assign(_key=k))
-            for f in FRAMES:
-                df = pd.concat(parts[f], ignore_index=True) if parts[f] else _empty_frame(f)
-                _atomic_write_table(pa.Table.from_pandas(df, preserve_index=False),
-                                    self.root / f"chunk-{chunk}.{f}.parquet")
+            self._write_chunk(chunk, list(results.items()))
             idx = idx.copy()
-            idx.loc[idx["key"].isin(list(paths)), "chunk"] = chunk
+            idx.loc[idx["key"].isin(keys), "chunk"] = chunk
             self._write_index(idx)
             for c in small:
                 for f in FRAMES:
@@ -301,6 +321,60 @@ class Cache:
         self._index = None
         if self.base.is_dir():
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+_DTYPES = {"runs": schema.RUNS_DTYPES, "samples": schema.SAMPLES_DTYPES, "log": schema.IMPORT_LOG_DTYPES}
+_COERCE = {"runs": schema.coerce_runs, "samples": schema.coerce_samples, "log": schema.coerce_import_log}
+
+
+def _canonical(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The frame read back from Parquet in canonical form.
+
+    Frames are written canonical and Parquet keeps pandas dtypes, so usually
+    nothing is to be done; a big samples frame is then not copied twice by a
+    coercion. Anything else (an old cache, a missing column) is coerced.
+    """
+    dtypes = _DTYPES[kind]
+    if kind != "runs" and all(c in frame.columns and str(frame[c].dtype) == t for c, t in dtypes.items()):
+        canonical = list(dtypes)
+        extra = [c for c in frame.columns if c not in dtypes] if kind == "samples" else []
+        if list(frame.columns) != canonical + extra:
+            frame = frame[canonical + extra]
+        return frame
+    return _COERCE[kind](frame)
+
+
+def _row_keys(column: pa.ChunkedArray) -> np.ndarray:
+    """The ``_key`` of every row as an object array (dictionary-encoded or plain strings)."""
+    parts = []
+    for piece in column.chunks:
+        if pa.types.is_dictionary(piece.type):
+            names = np.array(piece.dictionary.to_pylist(), dtype=object)
+            parts.append(names[piece.indices.to_numpy(zero_copy_only=False)])
+        else:
+            parts.append(piece.to_numpy(zero_copy_only=False).astype(object))
+    return np.concatenate(parts) if parts else np.array([], dtype=object)
+
+
+def _split(frame: pd.DataFrame, row_keys: np.ndarray, runs: bool) -> dict[str, pd.DataFrame]:
+    """Cut a frame into the slices of each input (rows of one input are contiguous)."""
+    n = len(row_keys)
+    starts = np.flatnonzero(np.r_[True, row_keys[1:] != row_keys[:-1]]) if n else np.array([], dtype=int)
+    ends = np.r_[starts[1:], n]
+    if len(set(row_keys[starts])) != len(starts):  # not contiguous (never written so): group instead
+        order = np.argsort(row_keys, kind="stable")
+        return _split(frame.iloc[order], row_keys[order], runs)
+    out = {}
+    for key, a, b in zip(row_keys[starts], starts, ends, strict=True):
+        part = frame.iloc[a:b]
+        if not runs:
+            part.index = pd.RangeIndex(b - a)
+        out[key] = part
+    return out
+
+
+#: empty canonical frames, made once
+_EMPTY = {"runs": schema.empty_runs(), "samples": schema.empty_samples(), "log": schema.empty_import_log()}
 
 
 def _empty_frame(frame: str) -> pd.DataFrame:

@@ -10,11 +10,19 @@ Builds an archive of N FIT files (copies of the real run files in
 (c) runlog's warm re-import of the unchanged archive;
 (d) warm after adding one new file;
 (e) reading the bytes alone, the floor;
-and the decoder alone (in-process, one core). It prints each time, the ratios
-(a)/(b) and (a)/(c), records per second, and the peak memory (RSS) of (b) at
-1x, 4x and 16x the archive, with the time exponent over those sizes. It checks
-that runlog's samples hold the same records as fitparse's (row counts, distance
-and heart-rate sums) and says so.
+and the decoder alone (runlog's FIT reader in-process, one core; and the fast
+decoder's share of the files). It prints each time, the ratios (a)/(b), (a)/(c)
+and (a)/decoder, records per second, CPU seconds, and the peak memory (RSS) of
+(b) at 1x, 4x and 16x the archive (each with an empty cache), with the time
+exponent over those sizes, and each figure against its target. It checks that
+runlog's samples hold the same records as fitparse's (row counts, distance and
+heart-rate sums) and says so.
+
+Each copy is a run of its own, as in a real archive: every absolute FIT time in
+it (any ``date_time`` / ``local_date_time`` field at or above 0x10000000) is
+moved by a whole number of days, and the CRCs are written again, so copies
+have their own ids and start times and are not merged as duplicates. Whole
+days keep the low 5 bits of every time, so compressed timestamps stay valid.
 
 Usage: ``python benchmarks/import_speed.py [--files N] [--sizes 1,4,16] [--quick]``
 """
@@ -22,7 +30,9 @@ Usage: ``python benchmarks/import_speed.py [--files N] [--sizes 1,4,16] [--quick
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
+import io
 import json
 import math
 import os
@@ -31,8 +41,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,6 +58,16 @@ RUN_FILES = (
     "strava_export_venusq_run.fit.gz",
     "garmin_fr70_run_compressed_ts.fit",
 )
+DAY_S = 86400
+RELATIVE_TIME_LIMIT = 0x10000000
+TARGETS = {
+    "cold": 50.0,  # (a)/(b), process start included
+    "decoder": 100.0,  # (a)/decoder alone
+    "warm": 100.0,  # (a)/(c)
+    "warm_vs_pyarrow": 2.0,  # (c) beyond start-up / plain pyarrow read of the cache
+    "exponent": 1.1,
+    "rss": 1.5,  # peak RSS at the largest size / smallest
+}
 
 
 def source_files() -> list[Path]:
@@ -57,23 +79,76 @@ def source_files() -> list[Path]:
     return files
 
 
-def build_archive(folder: Path, n: int, files: list[Path]) -> list[Path]:
-    """n plain .fit files (gzip sources decompressed), copies cycling over the sources."""
+# --------------------------------------------------------------------------- the archive
+
+
+class Source:
+    """A FIT file's bytes, where its absolute times are and where its CRCs go."""
+
+    def __init__(self, blob: bytes):
+        import fitdecode
+
+        self.blob = blob
+        times: list[tuple[int, str]] = []
+        self.crcs: list[tuple[int, int]] = []  # (start of the FIT file, offset of its CRC)
+        start = 0
+        with fitdecode.FitReader(io.BytesIO(blob), keep_raw_chunks=True,
+                                 check_crc=fitdecode.CrcCheck.DISABLED) as reader:
+            for frame in reader:
+                if isinstance(frame, fitdecode.FitHeader):
+                    start = frame.chunk.offset
+                elif isinstance(frame, fitdecode.FitCRC):
+                    self.crcs.append((start, frame.chunk.offset))
+                elif isinstance(frame, fitdecode.FitDataMessage):
+                    offset = frame.chunk.offset + 1
+                    for fdef in frame.def_mesg.field_defs:
+                        kind = getattr(getattr(fdef.field, "type", None), "name", None)
+                        if kind in ("date_time", "local_date_time") and fdef.size == 4:
+                            times.append((offset, frame.def_mesg.endian))
+                        offset += fdef.size
+        self.times = {e: np.array([o for o, end in times if end == e], dtype=np.int64) for e in "<>"}
+
+    def shifted(self, days: int) -> bytes:
+        """The file with every absolute time ``days`` later, CRCs written again."""
+        from fastcrc import crc16
+
+        data = np.frombuffer(self.blob, dtype=np.uint8).copy()
+        for endian, offsets in self.times.items():
+            if len(offsets):
+                at = offsets[:, None] + np.arange(4)
+                values = data[at].copy().view(f"{endian}u4").ravel()
+                absolute = (values >= RELATIVE_TIME_LIMIT) & (values != 0xFFFFFFFF)
+                values[absolute] += days * DAY_S
+                data[at] = values.view(np.uint8).reshape(-1, 4)
+        out = bytearray(data.tobytes())
+        for start, crc_at in self.crcs:
+            out[crc_at : crc_at + 2] = crc16.arc(bytes(out[start:crc_at])).to_bytes(2, "little")
+        return bytes(out)
+
+
+def load_sources(files: list[Path]) -> list[Source]:
+    return [Source(gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()) for p in files]
+
+
+def build_archive(folder: Path, n: int, sources: list[Source], first: int = 0) -> list[Path]:
+    """n plain .fit files, copies cycling over the sources, copy i moved by i // len(sources) days."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    blobs = [gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes() for p in files]
-    for i in range(n):
+    for i in range(first, first + n):
         target = folder / f"run_{i:05d}.fit"
-        target.write_bytes(blobs[i % len(blobs)])
+        target.write_bytes(sources[i % len(sources)].shifted(i // len(sources)))
         out.append(target)
     return out
 
 
-def fitparse_reference(paths: list[Path]) -> tuple[float, pd.DataFrame]:
-    """(a): fitparse 1.2.0, every record message of every file into one DataFrame."""
+# --------------------------------------------------------------------------- the measurements
+
+
+def fitparse_reference(paths: list[Path]) -> tuple[float, float, pd.DataFrame]:
+    """(a): fitparse 1.2.0, every record message of every file into one DataFrame (wall and CPU seconds)."""
     import fitparse
 
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     frames = []
     for p in paths:
         try:
@@ -83,7 +158,7 @@ def fitparse_reference(paths: list[Path]) -> tuple[float, pd.DataFrame]:
             rows = []
         frames.append(pd.DataFrame(rows))
     df = pd.concat(frames, ignore_index=True)
-    return time.perf_counter() - t0, df
+    return time.perf_counter() - t0, time.process_time() - c0, df
 
 
 def bytes_floor(paths: list[Path]) -> float:
@@ -95,16 +170,21 @@ def bytes_floor(paths: list[Path]) -> float:
     return time.perf_counter() - t0
 
 
+#: runs ``runlog`` and reports its peak memory: the process's own from /proc (VmHWM: ru_maxrss of
+#: a process started from a big one counts the starter's memory at exec), its worker processes'
+#: from ru_maxrss (forked, not exec'd), and CPU seconds of both.
 RSS_WRAPPER = (
-    "import resource, sys, time; from analysis.cli import main; t=time.perf_counter(); "
+    "import re, resource, sys, time; t=time.perf_counter(); from analysis.cli import main; "
     "rc=main(sys.argv[1:]); dt=time.perf_counter()-t; "
-    "s=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; c=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
-    "print('BENCH', rc, dt, s, c, file=sys.stderr)"
+    "s=resource.getrusage(resource.RUSAGE_SELF); c=resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "hwm=int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)); "
+    "print('BENCH', rc, dt, hwm, c.ru_maxrss, s.ru_utime+s.ru_stime, c.ru_utime+c.ru_stime, "
+    "file=sys.stderr)"
 )
 
 
-def run_cli(folder: Path, cache_dir: Path) -> tuple[float, float, float]:
-    """Wall time (process start included), in-process time, and peak RSS in MiB."""
+def run_cli(folder: Path, cache_dir: Path) -> dict:
+    """``runlog runs`` in a new process: wall time (start included), CPU seconds, peak RSS in MiB."""
     env = dict(os.environ, RUNLOG_CACHE_DIR=str(cache_dir))
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -115,8 +195,11 @@ def run_cli(folder: Path, cache_dir: Path) -> tuple[float, float, float]:
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("BENCH")]
     if proc.returncode != 0 or not line:
         sys.exit(f"runlog failed: {proc.stderr[-2000:]}")
-    _, rc, inproc, self_kb, child_kb = line[-1].split()
-    return wall, float(inproc), max(int(self_kb), int(child_kb)) / 1024
+    _, rc, inproc, self_kb, child_kb, self_cpu, child_cpu = line[-1].split()
+    runs = next((ln for ln in proc.stdout.splitlines() if ln.endswith((" km", " mi")) and " runs, " in ln), "")
+    return {"wall": wall, "inproc": float(inproc), "rss": max(int(self_kb), int(child_kb)) / 1024,
+            "rss_main": int(self_kb) / 1024, "rss_worker": int(child_kb) / 1024,
+            "cpu": float(self_cpu) + float(child_cpu), "runs": runs}
 
 
 def python_start() -> float:
@@ -135,14 +218,38 @@ def cache_read_floor(cache_dir: Path) -> float:
     return time.perf_counter() - t0
 
 
-def decoder_alone(paths: list[Path]) -> tuple[float, pd.DataFrame]:
-    """runlog's FIT reader in-process on one core, samples concatenated."""
-    from analysis.io.fit import read_fit
+def decoder_alone(paths: list[Path]) -> tuple[float, float, pd.DataFrame, Counter]:
+    """runlog's FIT reader in-process on one core, samples concatenated; and which decoder read each file."""
+    from analysis.io import fit
 
+    used: Counter = Counter()
+    real = fit._decode
+
+    def counting(data, **kw):
+        dec = real(data, **kw)
+        used[dec.decoder if dec.fallback_reason is None else f"fitdecode ({dec.fallback_reason})"] += 1
+        return dec
+
+    fit._decode = counting
+    try:
+        c0, t0 = time.process_time(), time.perf_counter()
+        frames = [fit.read_fit(p).samples for p in paths]
+        df = pd.concat(frames, ignore_index=True)
+        return time.perf_counter() - t0, time.process_time() - c0, df, used
+    finally:
+        fit._decode = real
+
+
+def fast_decode_only(paths: list[Path]) -> float:
+    """The fast decoder alone (bytes to columns), for the files it handles."""
+    from analysis.io import fit_fast
+
+    blobs = [p.read_bytes() for p in paths]
     t0 = time.perf_counter()
-    frames = [read_fit(p).samples for p in paths]
-    df = pd.concat(frames, ignore_index=True)
-    return time.perf_counter() - t0, df
+    for blob in blobs:
+        with contextlib.suppress(fit_fast.Unsupported):
+            fit_fast.decode(blob)
+    return time.perf_counter() - t0
 
 
 def check_equal(ref: pd.DataFrame, ours: pd.DataFrame) -> str:
@@ -161,6 +268,19 @@ def check_equal(ref: pd.DataFrame, ours: pd.DataFrame) -> str:
     return ("EQUAL: " if ok else "DIFFERENT: ") + "; ".join(msgs)
 
 
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {str(k): _rounded(v) for k, v in value.items()}
+    return value
+
+
+def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
+    met = value >= target if higher_is_better else value <= target
+    return f"(target {'>=' if higher_is_better else '<='} {target:g}: {'met' if met else 'NOT met'})"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=500, help="files in the 1x archive (500)")
@@ -170,53 +290,71 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.files, args.sizes = 100, "1,2,4"
     sizes = [int(s) for s in args.sizes.split(",")]
-    files = source_files()
+    sources = load_sources(source_files())
     tmp = Path(tempfile.mkdtemp(prefix="runlog-bench-"))
     report: dict = {}
     try:
-        base = build_archive(tmp / "x1", args.files, files)
+        base = build_archive(tmp / "x1", args.files, sources)
         floor = bytes_floor(base)
-        t_ref, ref = fitparse_reference(base)
-        t_dec, ours = decoder_alone(base)
+        t_ref, cpu_ref, ref = fitparse_reference(base)
+        t_dec, cpu_dec, ours, used = decoder_alone(base)
+        t_fast = fast_decode_only(base)
         start = python_start()
         cache = tmp / "cache-x1"
-        t_cold, _, rss_cold = run_cli(tmp / "x1", cache)
-        t_warm, t_warm_in, _ = run_cli(tmp / "x1", cache)
+        cold = run_cli(tmp / "x1", cache)
+        warm = run_cli(tmp / "x1", cache)
         t_pa = cache_read_floor(cache)
-        extra = tmp / "x1" / "run_new.fit"
-        shutil.copy(files[0] if files[0].suffix != ".gz" else base[0], extra)
-        t_add, _, _ = run_cli(tmp / "x1", cache)
+        (new,) = build_archive(tmp / "x1", 1, sources, first=args.files)  # a new run, not a copy of one
+        add = run_cli(tmp / "x1", cache)
+        new.unlink()
         n_rec = len(ref)
-        print(f"archive: {args.files} FIT files, {sum(p.stat().st_size for p in base) / 2**20:.1f} MiB, "
-              f"{n_rec:,} records")
-        print(f"(e) bytes alone                : {floor:8.3f} s")
-        print(f"(a) fitparse loop (reference)  : {t_ref:8.3f} s  {n_rec / t_ref:12,.0f} records/s")
-        print(f"    runlog decoder alone, 1 core: {t_dec:8.3f} s  {n_rec / t_dec:12,.0f} records/s  "
-              f"ratio a/decoder {t_ref / t_dec:6.1f}x")
-        print(f"(b) runlog runs, cold          : {t_cold:8.3f} s  ratio a/b {t_ref / t_cold:6.1f}x")
-        print(f"(c) runlog runs, warm          : {t_warm:8.3f} s  ratio a/c {t_ref / t_warm:6.1f}x")
-        print(f"    warm beyond start-up {t_warm - start:.3f} s vs pyarrow read of the cache {t_pa:.3f} s "
-              f"(python+import start-up {start:.3f} s)")
-        print(f"(d) warm + one new file        : {t_add:8.3f} s  (one file's decode ~ {t_dec / args.files:.3f} s)")
+        size_mib = sum(p.stat().st_size for p in base) / 2**20
+        print(f"archive: {args.files} FIT files, {size_mib:.1f} MiB, {n_rec:,} records; machine: "
+              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end of (a)")
+        print(f"(e) bytes alone                 : {floor:8.3f} s")
+        print(f"(a) fitparse loop (reference)   : {t_ref:8.3f} s  {n_rec / t_ref:12,.0f} records/s; "
+              f"CPU {cpu_ref:.2f} s")
+        print(f"    runlog FIT reader, 1 core   : {t_dec:8.3f} s  {n_rec / t_dec:12,.0f} records/s  "
+              f"ratio a/decoder {t_ref / t_dec:6.1f}x {verdict(t_ref / t_dec, TARGETS['decoder'])}; "
+              f"CPU {cpu_dec:.3f} s, CPU ratio {cpu_ref / cpu_dec:.1f}x")
+        print(f"    fast decoder, bytes->columns: {t_fast:8.3f} s  {n_rec / t_fast:12,.0f} records/s")
+        print("    files read by: " + ", ".join(f"{k} {v}" for k, v in used.most_common()))
+        print(f"(b) runlog runs, cold           : {cold['wall']:8.3f} s  ratio a/b {t_ref / cold['wall']:6.1f}x "
+              f"{verdict(t_ref / cold['wall'], TARGETS['cold'])}; CPU {cold['cpu']:.2f} s; {cold['runs']}")
+        beyond = warm["wall"] - start
+        print(f"(c) runlog runs, warm           : {warm['wall']:8.3f} s  ratio a/c {t_ref / warm['wall']:6.1f}x "
+              f"{verdict(t_ref / warm['wall'], TARGETS['warm'])}; CPU {warm['cpu']:.2f} s")
+        print(f"    warm beyond start-up {beyond:.3f} s vs pyarrow read of the cache {t_pa:.3f} s: "
+              f"{beyond / t_pa:.1f}x {verdict(beyond / t_pa, TARGETS['warm_vs_pyarrow'], False)} "
+              f"(python + import analysis.cli {start:.3f} s)")
+        print(f"(d) warm + one new file         : {add['wall']:8.3f} s  (one file's read ~ {t_dec / args.files:.3f} s)")
         print("equality check: " + check_equal(ref, ours))
-        report.update(files=args.files, records=n_rec, ref_s=t_ref, decoder_s=t_dec, cold_s=t_cold,
-                      warm_s=t_warm, add_s=t_add, floor_s=floor)
+        report.update(files=args.files, records=n_rec, ref_s=t_ref, ref_cpu_s=cpu_ref, decoder_s=t_dec,
+                      decoder_cpu_s=cpu_dec, cold_cpu_s=cold["cpu"], warm_cpu_s=warm["cpu"], fast_decode_s=t_fast,
+                      cold_s=cold["wall"], warm_s=warm["wall"], add_s=add["wall"], floor_s=floor,
+                      start_s=start, pyarrow_cache_s=t_pa)
         times, rss = {}, {}
         for k in sizes:
-            folder = tmp / f"x{k}"
+            folder = tmp / "x1" if k == 1 else tmp / f"x{k}"
             if k != 1:
-                build_archive(folder, args.files * k, files)
-            t, _, r = run_cli(folder, tmp / f"cache-x{k}")
-            times[k], rss[k] = t, r
-            print(f"size {k:>2}x ({args.files * k:>6} files): cold {t:8.2f} s, peak RSS {r:8.1f} MiB")
+                build_archive(folder, args.files * k, sources)
+            run = run_cli(folder, tmp / f"cache-size-{k}")  # an empty cache for each size
+            times[k], rss[k] = run["wall"], run["rss"]
+            n_files = sum(1 for _ in folder.iterdir())
+            print(f"size {k:>2}x ({n_files:>6} files): cold {run['wall']:8.2f} s, CPU {run['cpu']:8.2f} s, "
+                  f"peak RSS {run['rss']:8.1f} MiB (main process {run['rss_main']:.1f}, "
+                  f"workers {run['rss_worker']:.1f})")
+            if k != 1:
+                shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(tmp / f"cache-size-{k}", ignore_errors=True)
         if len(sizes) > 1:
             lo, hi = min(sizes), max(sizes)
             expo = math.log(times[hi] / times[lo]) / math.log(hi / lo)
-            print(f"time exponent over {lo}x..{hi}x: {expo:.2f} (target <= 1.1); "
-                  f"peak RSS {hi}x / {lo}x: {rss[hi] / rss[lo]:.2f} (target <= 1.5)")
-            report.update(exponent=expo, rss_ratio=rss[hi] / rss[lo])
-        report.update(rss_cold_mib=rss_cold)
-        print("json: " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in report.items()}))
+            print(f"time exponent over {lo}x..{hi}x: {expo:.2f} {verdict(expo, TARGETS['exponent'], False)}; "
+                  f"peak RSS {hi}x / {lo}x: {rss[hi] / rss[lo]:.2f} {verdict(rss[hi] / rss[lo], TARGETS['rss'], False)}")
+            report.update(exponent=expo, rss_ratio=rss[hi] / rss[lo], times=times, rss_mib=rss)
+        report.update(rss_cold_mib=cold["rss"])
+        print("json: " + json.dumps(_rounded(report)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -95,3 +95,13 @@ def test_clear_removes_everything(archive, tmp_path):
     assert any(cache.root.iterdir())
     cache.clear()
     assert not (tmp_path / "cache").exists()
+
+
+def test_lookup_without_samples_gives_runs_and_log_only(archive, tmp_path):
+    cache = Cache(tmp_path / "cache")
+    cold = _read(archive, cache)
+    entries = [(Cache.entry(p, str(p), "tz=None;positions=False"), p) for p in sorted(archive.iterdir())]
+    hits, misses = Cache(tmp_path / "cache").lookup(entries, samples=False)
+    assert not misses and len(hits) == 3
+    assert all(r.samples.empty for r in hits.values())
+    assert sum(len(r.runs) for r in hits.values()) == len(cold.runs)

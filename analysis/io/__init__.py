@@ -443,7 +443,7 @@ def read_sources(
         for i, it in enumerate(items):
             if it.path is not None and it.data is None and it.member is None and not it.refused:
                 entries[i] = (Cache.entry(it.path, it.label, options), it.path)
-        hits, _ = cache.lookup(entries.values())
+        hits, _ = cache.lookup(entries.values(), samples=samples)
         folders = [str(p) for p in paths if p.is_dir()]
         if folders:  # files deleted from a walked folder drop out of the cache
             cache.forget_missing([e.key for e, _ in entries.values()], scope_labels=folders)
@@ -459,6 +459,7 @@ def read_sources(
         bar = tqdm(total=len(items), initial=len(items) - len(todo), unit="file", desc="importing",
                    file=sys.stderr, leave=False)
     fresh: list[tuple] = []
+    folded = [0]
     try:
         n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         if n_workers > 1 and len(todo) >= 8:
@@ -475,6 +476,7 @@ def read_sources(
                     if cache is not None and len(fresh) >= 256:
                         cache.store(fresh)
                         fresh = []
+                    _fold(results, folded)
         else:
             for i in todo:
                 res = _read_item(items[i], tz=tz, positions=positions)
@@ -486,6 +488,7 @@ def read_sources(
                 if cache is not None and len(fresh) >= 256:
                     cache.store(fresh)
                     fresh = []
+                _fold(results, folded)
     finally:
         if bar is not None:
             bar.close()
@@ -509,7 +512,7 @@ def _link_garmin_gear(result: ReadResult, items: list[Item]) -> ReadResult:
 
     runs = result.runs
     for item in items:
-        if item.refused or item.kind is not None:
+        if item.refused or item.kind is not None or not item.label.lower().endswith((".json", ".json.gz")):
             continue
         try:
             head, name = _head(item)
@@ -523,10 +526,28 @@ def _link_garmin_gear(result: ReadResult, items: list[Item]) -> ReadResult:
     return ReadResult(runs, result.samples, result.log)
 
 
+def _fold(results: list, state: list) -> None:
+    """Stack every 512 finished results into one (a frame per file costs ~50 KiB of pandas overhead)."""
+    j = k = state[0]
+    while k < len(results) and results[k] is not None:
+        k += 1
+    if k - j >= 512:
+        results[j] = ReadResult.concat(results[j:k])
+        for m in range(j + 1, k):
+            results[m] = None
+        state[0] = k
+
+
 def _keep(res: ReadResult, samples: bool) -> ReadResult:
     """Drop the samples when the caller does not want them (memory)."""
     if samples or res is None or res.samples.empty:
         return res
     from analysis import schema
 
-    return ReadResult(res.runs, schema.empty_samples(), res.log)
+    global _EMPTY_SAMPLES
+    if _EMPTY_SAMPLES is None:
+        _EMPTY_SAMPLES = schema.empty_samples()
+    return ReadResult(res.runs, _EMPTY_SAMPLES.copy(), res.log)
+
+
+_EMPTY_SAMPLES = None

@@ -4,11 +4,18 @@ One FIT file gives one runs row per running ``session`` message, a samples frame
 from its ``record`` messages, and one import-log row per file (or, for a
 multisport file, per session).
 
-Decoding is done by `fitdecode <https://github.com/polyvertex/fitdecode>`_ in
-lenient mode (CRCs computed but not enforced, malformed definitions read with a
-warning, chained FIT files followed). It sits behind :func:`_decode`, which
-returns plain column lists (:class:`_Decoded`), so that a faster decoder can
-replace it without touching the rest of the module.
+Decoding sits behind :func:`_decode`, which returns plain columns
+(:class:`_Decoded`) from one of two decoders giving the same values:
+:mod:`analysis.io.fit_fast`, a vectorised decoder for the common case (records
+of one layout decoded at once with numpy, some 300 times faster), and
+`fitdecode <https://github.com/polyvertex/fitdecode>`_ in lenient mode (CRCs
+computed but not enforced, malformed definitions read with a warning, chained
+FIT files followed) for every file the fast one does not handle: odd field
+sizes, ``hr.event_timestamp_12``, damage (see :mod:`analysis.io.fit_fast`).
+``USE_FAST_DECODER = False`` (or ``_decode(data, fast=False)``) forces
+fitdecode. The rest of the reader works on numpy columns (:class:`_Records`)
+and builds each frame once, in its canonical dtypes: per-file pandas overhead
+would otherwise cost more than decoding.
 
 Written by hand here, because no library does it: keeping what was decoded
 before the point of damage of a broken file, dropping the garbage records such
@@ -30,16 +37,19 @@ import io
 import re
 import warnings
 import zlib
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 
 import fitdecode
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analysis import schema, units
 from analysis.errors import RunlogError
+from analysis.io import archive, fit_fast
 from analysis.io.base import ReadResult, log_row
 
 SOURCE = "fit"
@@ -94,6 +104,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 FIT_EPOCH = pd.Timestamp("1989-12-31", tz="UTC")
 #: FIT date_time values below this are seconds of relative device time, not dates.
 RELATIVE_TIME_LIMIT = 0x10000000
+#: int64 nanoseconds that numpy and pandas read as NaT
+NAT = np.iinfo(np.int64).min
 #: the widest UTC offset in use (UTC+14); anything beyond is not an offset.
 MAX_UTC_OFFSET_S = 14 * 3600
 #: a record this far after the one before it, after damage, is garbage.
@@ -104,37 +116,43 @@ SESSION_END_SLACK_S = 60
 BACKWARDS_SLACK_S = 60
 
 
-@dataclass
-class _Decoded:
-    """What the decoder gives the reader: plain values, records as columns.
+#: decode with :mod:`analysis.io.fit_fast` where it can (False: always fitdecode)
+USE_FAST_DECODER = True
 
-    Times (``timestamp``, ``start_time``, ``local_timestamp``) are raw FIT
-    seconds since 1989-12-31 00:00 UTC (below ``RELATIVE_TIME_LIMIT``:
-    relative device time). Numbers are scaled to the profile's units; enums are
-    their profile names. Session, lap and sport messages carry ``_seq``, their
-    position among the data messages, so the reader can tell what came after
-    the last session of a damaged file.
+#: what a decoder gives the reader (see :class:`analysis.io.fit_fast.Decoded`)
+_Decoded = fit_fast.Decoded
+
+
+def _decode(data: bytes, *, fast: bool | None = None) -> _Decoded:
+    """Decode FIT bytes: the fast decoder where it applies, else fitdecode.
+
+    Parameters
+    ----------
+    data : bytes
+        An uncompressed FIT stream (one or more chained FIT files).
+    fast : bool, optional
+        Try :func:`analysis.io.fit_fast.decode` first; default
+        :data:`USE_FAST_DECODER`. Files it does not handle go to fitdecode,
+        and ``fallback_reason`` says why.
+
+    Returns
+    -------
+    _Decoded
+        Messages needed by :func:`read_fit`; ``decoder`` says which decoder
+        made it; ``error`` tells where and why decoding stopped if it did not
+        reach the end.
     """
-
-    file_id: dict = field(default_factory=dict)
-    sessions: list[dict] = field(default_factory=list)
-    laps: list[dict] = field(default_factory=list)
-    sport_messages: list[dict] = field(default_factory=list)
-    activity: dict = field(default_factory=dict)
-    n_fit_files: int = 0
-    #: record field -> one value per record (None where absent)
-    records: dict[str, list] = field(default_factory=dict)
-    #: (developer_data_index, field name) -> one numeric value per record
-    dev_records: dict[tuple[int, str], list] = field(default_factory=dict)
-    n_records: int = 0
-    #: why decoding stopped early (None when the file decoded to its end)
-    error: str | None = None
-    crc_mismatches: int = 0
-    #: lenient-mode warnings (e.g. malformed definitions read anyway)
-    warnings: list[str] = field(default_factory=list)
+    if USE_FAST_DECODER if fast is None else fast:
+        try:
+            return fit_fast.decode(data)
+        except fit_fast.Unsupported as exc:
+            out = _decode_fitdecode(data)
+            out.fallback_reason = str(exc)
+            return out
+    return _decode_fitdecode(data)
 
 
-def _decode(data: bytes) -> _Decoded:
+def _decode_fitdecode(data: bytes) -> _Decoded:
     """Decode FIT bytes with fitdecode, keeping everything read before any damage.
 
     Parameters
@@ -260,24 +278,13 @@ def sniff(head: bytes, name: str = "") -> bool:
     return len(head) >= 12 and head[0] in (12, 14) and head[8:12] == b".FIT"
 
 
-def _gunzip(raw: bytes) -> tuple[bytes, str | None]:
-    """Decompress gzip content (all members), keeping what precedes any damage."""
-    parts: list[bytes] = []
-    rest = raw
-    while rest[:2] == GZIP_MAGIC:
-        d = zlib.decompressobj(wbits=31)
-        try:
-            for i in range(0, len(rest), 1 << 16):  # chunked, so a bad block keeps what came before
-                parts.append(d.decompress(rest[i : i + (1 << 16)]))
-                if d.eof:
-                    break
-        except zlib.error as exc:
-            return b"".join(parts), f"gzip data damaged ({exc}), read up to the damage"
-        if not d.eof:
-            parts.append(d.flush())
-            return b"".join(parts), "gzip data cut short, read up to the cut"
-        rest = d.unused_data
-    return b"".join(parts), None
+def _gunzip(raw: bytes, label: str) -> tuple[bytes, str | None]:
+    """Decompress gzip content (all members), keeping what precedes any damage.
+
+    Bounded (:func:`analysis.io.archive.gunzip_bounded`): a decompression bomb
+    raises :class:`~analysis.io.archive.ArchiveLimitError` instead of filling memory.
+    """
+    return archive.gunzip_bounded(raw, label=label)
 
 
 def _read_source(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
@@ -304,6 +311,10 @@ class _Clock:
 
     def to_utc(self, seconds) -> pd.DatetimeIndex:
         """Raw FIT seconds (array-like, NaN for missing) to UTC times (NaT where unknown)."""
+        return pd.DatetimeIndex(self.to_utc_ns(seconds).view("datetime64[ns]")).tz_localize("UTC")
+
+    def to_utc_ns(self, seconds) -> np.ndarray:
+        """:meth:`to_utc` as int64 nanoseconds since 1970 (``NAT`` where unknown)."""
         s = np.asarray(seconds, dtype="float64")
         absolute = s >= RELATIVE_TIME_LIMIT
         if self.anchor is not None:
@@ -311,7 +322,21 @@ class _Clock:
             offset_s = np.where(absolute, s, (anchor_utc - FIT_EPOCH).total_seconds() + (s - device_s))
         else:
             offset_s = np.where(absolute, s, np.nan)
-        return FIT_EPOCH + pd.to_timedelta(offset_s, unit="s")
+        missing = np.isnan(offset_s)
+        whole = np.floor(np.where(missing, 0.0, offset_s))
+        ns = whole.astype(np.int64) * 1_000_000_000 + np.round((offset_s - whole) * 1e9).astype(np.int64)
+        return np.where(missing, NAT, ns + FIT_EPOCH.value)
+
+    def utc(self, seconds: float) -> pd.Timestamp:
+        """One raw FIT time (NaN for missing) to UTC (NaT where unknown); :meth:`to_utc` for one value."""
+        if np.isnan(seconds):
+            return pd.NaT
+        if seconds < RELATIVE_TIME_LIMIT:
+            if self.anchor is None:
+                return pd.NaT
+            device_s, anchor_utc = self.anchor
+            return anchor_utc + pd.Timedelta(seconds=seconds - device_s)
+        return FIT_EPOCH + pd.Timedelta(seconds=seconds)
 
 
 def _clock(activity: dict, tz: str | tzinfo | None) -> _Clock:
@@ -350,7 +375,7 @@ def _column(dec: _Decoded, name: str) -> np.ndarray:
     values = dec.records.get(name)
     if values is None:
         return np.full(dec.n_records, np.nan)
-    return np.array(values, dtype="float64")
+    return np.asarray(values, dtype="float64")
 
 
 def _snake(name: str) -> str:
@@ -361,7 +386,7 @@ def _snake(name: str) -> str:
 def _dev_columns(dec: _Decoded) -> dict[str, np.ndarray]:
     """Developer fields as ``dev_<field_name>``; a name two apps share gets ``_<index>``."""
     names = {key: f"dev_{_snake(key[1])}" for key in dec.dev_records}
-    counts = pd.Series(list(names.values()), dtype="object").value_counts()
+    counts = Counter(names.values())
     out = {}
     for key, col in names.items():
         if counts[col] > 1:
@@ -370,7 +395,47 @@ def _dev_columns(dec: _Decoded) -> dict[str, np.ndarray]:
     return out
 
 
-def _records_frame(dec: _Decoded, clock: _Clock, positions: bool) -> pd.DataFrame:
+@dataclass
+class _Records:
+    """A file's records as columns of one length; ``time`` in int64 ns since 1970 UTC (``NAT``: none).
+
+    A dict of numpy arrays rather than a DataFrame: every pandas column
+    operation costs some 10 microseconds, a file's reading needs a hundred,
+    and an archive holds thousands of files. The samples frame is built once,
+    at the end (:func:`_samples_for`).
+    """
+
+    cols: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.cols["time"])
+
+    def __getitem__(self, col: str) -> np.ndarray:
+        return self.cols[col]
+
+    def __contains__(self, col: str) -> bool:
+        return col in self.cols
+
+    def take(self, which) -> _Records:
+        """The records selected by a boolean mask, index array or slice."""
+        return _Records({k: v[which] for k, v in self.cols.items()})
+
+    def utc(self, i: int) -> pd.Timestamp:
+        """Time of record ``i`` (UTC)."""
+        return pd.Timestamp(int(self.cols["time"][i]), tz="UTC")
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> _Records:
+        cols = {c: frame[c].to_numpy() for c in frame.columns if c != "time"}
+        return cls({"time": frame["time"].array.as_unit("ns").asi8, **cols})
+
+    def to_frame(self) -> pd.DataFrame:
+        cols = dict(self.cols)
+        cols["time"] = pd.DatetimeIndex(cols["time"].view("datetime64[ns]")).tz_localize("UTC")
+        return pd.DataFrame(cols)
+
+
+def _records(dec: _Decoded, clock: _Clock, positions: bool) -> _Records:
     """All records as canonical sample columns (no activity_id / elapsed_s yet).
 
     Cadence: 2 x (cadence + fractional_cadence), strides/min to steps/min.
@@ -378,8 +443,8 @@ def _records_frame(dec: _Decoded, clock: _Clock, positions: bool) -> pd.DataFram
     become NaN (a real stance time or oscillation is never 0).
     """
     cadence = _column(dec, "cadence") + np.nan_to_num(_column(dec, "fractional_cadence"))
-    cols: dict[str, object] = {
-        "time": clock.to_utc(_column(dec, "timestamp")),
+    cols: dict[str, np.ndarray] = {
+        "time": clock.to_utc_ns(_column(dec, "timestamp")),
         "distance_m": _column(dec, "distance"),
         "speed_mps": _prefer(_column(dec, "enhanced_speed"), _column(dec, "speed")),
         "heart_rate_bpm": _zero_to_nan(_column(dec, "heart_rate")),
@@ -394,10 +459,9 @@ def _records_frame(dec: _Decoded, clock: _Clock, positions: bool) -> pd.DataFram
         cols["latitude_deg"] = units.semicircles_to_deg(_column(dec, "position_lat"))
         cols["longitude_deg"] = units.semicircles_to_deg(_column(dec, "position_long"))
     cols.update(_dev_columns(dec))
-    frame = pd.DataFrame(cols)
     if "activity_type" in dec.records:
-        frame["_activity_type"] = pd.Series(dec.records["activity_type"], dtype="object")
-    return frame
+        cols["_activity_type"] = np.asarray(dec.records["activity_type"], dtype=object)
+    return _Records(cols)
 
 
 def _prefer(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -408,6 +472,18 @@ def _zero_to_nan(values: np.ndarray) -> np.ndarray:
     return np.where(values == 0, np.nan, values)
 
 
+def _garbage_cut(time_ns: np.ndarray) -> int | None:
+    """Index of the first record more than 6 h after the one before it, or more than 60 s before it."""
+    gap_s = np.diff(time_ns) / 1e9
+    bad = (gap_s > GARBAGE_JUMP_S) | (gap_s < -BACKWARDS_SLACK_S)
+    return int(np.argmax(bad)) + 1 if bool(bad.any()) else None
+
+
+def _garbage_note(n: int, first_bad: pd.Timestamp) -> str:
+    what = "record with an impossible timestamp" if n == 1 else "records with impossible timestamps"
+    return f"dropped {n} trailing {what} (from {first_bad:%Y-%m-%dT%H:%M:%SZ})"
+
+
 def _drop_garbage_tail(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     """Drop the records a truncated file leaves at its end with impossible timestamps.
 
@@ -415,38 +491,71 @@ def _drop_garbage_tail(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     than 60 s before it, every later record goes: decoding went wrong there,
     and nothing past that point can be trusted. (Records past the last
     session's end are not dropped for that alone: they may be an unfinished
-    leg, see :func:`_legs`.)
+    leg, see :func:`_legs`.) :func:`read_fit` does the same on its columns.
     """
-    gap_s = frame["time"].diff().dt.total_seconds()
-    bad = (gap_s > GARBAGE_JUMP_S) | (gap_s < -BACKWARDS_SLACK_S)
-    if not bool(bad.any()):
+    cut = _garbage_cut(frame["time"].array.as_unit("ns").asi8)
+    if cut is None:
         return frame, None
-    cut = int(np.argmax(bad.to_numpy()))
-    dropped = frame.iloc[cut:]
-    first_bad = dropped["time"].iloc[0]
-    n = len(dropped)
-    what = "record with an impossible timestamp" if n == 1 else "records with impossible timestamps"
-    note = f"dropped {n} trailing {what} (from {first_bad:%Y-%m-%dT%H:%M:%SZ})"
-    return frame.iloc[:cut], note
+    return frame.iloc[:cut], _garbage_note(len(frame) - cut, frame["time"].iloc[cut])
 
 
 def _merge_split_records(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_merge_split` for a frame of records (``time`` tz-aware)."""
+    merged = _merge_split(_Records.from_frame(frame))
+    return merged.to_frame()[list(frame.columns)]
+
+
+def _merge_split(records: _Records) -> _Records:
     """Merge records that share a timestamp and complement each other into one sample.
 
     Strava's apps write position and distance as two records of the same
-    second; such pairs become one row. Records of one second with different
-    values for a field (two real readings) are kept as they are.
+    second; such pairs become one row, at the place of the first, holding
+    each field's first value. Records of one second with different values for
+    a field (two real readings) are kept as they are.
+
+    Vectorised (records sorted by time, groups reduced with ``reduceat``):
+    old devices repeat timestamps in many files, and a per-group pandas
+    ``groupby`` costs milliseconds a file.
     """
-    dup = frame["time"].duplicated(keep=False)
-    if not bool(dup.any()):
-        return frame
-    part = frame[dup].assign(_order=np.flatnonzero(dup.to_numpy()))
-    conflict = part.drop(columns="_order").groupby("time").nunique().gt(1).any(axis=1)
-    merge = ~part["time"].map(conflict).astype(bool)
-    merged = part[merge].groupby("time", sort=False).first().reset_index()
-    kept = frame[~dup].assign(_order=np.flatnonzero(~dup.to_numpy()))
-    out = pd.concat([kept, part[~merge], merged], ignore_index=True)
-    return out.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    t = records["time"]
+    if len(t) < 2 or bool((np.diff(t) > 0).all()):
+        return records
+    order = np.argsort(t, kind="stable")
+    ts = t[order]
+    starts = np.flatnonzero(np.r_[True, ts[1:] != ts[:-1]])
+    sizes = np.diff(np.r_[starts, len(ts)])
+    if not bool((sizes > 1).any()):
+        return records
+    conflict = np.zeros(len(starts), dtype=bool)
+    first_valid: dict[str, np.ndarray] = {}
+    position = np.arange(len(ts))
+    for col, values in records.cols.items():
+        if col == "time":
+            continue
+        if values.dtype.kind == "O":  # names: compare their codes
+            codes = pd.factorize(values)[0].astype("float64")
+            codes[codes < 0] = np.nan
+            numbers = codes[order]
+        else:
+            numbers = values.astype("float64")[order]
+        high, low = np.fmax.reduceat(numbers, starts), np.fmin.reduceat(numbers, starts)
+        conflict |= (high != low) & ~np.isnan(high)
+        where = np.where(np.isnan(numbers), len(ts), position)
+        first_valid[col] = np.minimum.reduceat(where, starts)
+    merge = (sizes > 1) & ~conflict
+    keep = np.ones(len(t), dtype=bool)
+    keep[order[np.repeat(merge, sizes)]] = False
+    rows = order[starts[merge]]
+    keep[rows] = True  # the first record of a merged second stays, filled in
+    cols = dict(records.cols)
+    for col, first in first_valid.items():
+        src = first[merge]
+        found = src < len(ts)
+        column = cols[col].copy()
+        column[rows[found]] = records[col][order[src[found]]]
+        column[rows[~found]] = None if column.dtype.kind == "O" else np.nan
+        cols[col] = column
+    return _Records(cols).take(keep)
 
 
 # --------------------------------------------------------------------------- sport
@@ -478,7 +587,7 @@ def _sport_label(sport, sub_sport) -> str:
     return f"{sport} ({sub_sport})" if sub_sport is not None else str(sport)
 
 
-def _sport_after(dec: _Decoded, seq: int, records: pd.DataFrame) -> tuple[object, object, str] | None:
+def _sport_after(dec: _Decoded, seq: int, records: _Records) -> tuple[object, object, str] | None:
     """Sport of records no session describes: a sport or lap message after ``seq``, else activity_type.
 
     Devices write the ``sport`` message as a leg starts and a ``lap`` as a lap
@@ -488,8 +597,8 @@ def _sport_after(dec: _Decoded, seq: int, records: pd.DataFrame) -> tuple[object
         for msg in messages:
             if msg["_seq"] > seq and msg.get("sport") is not None:
                 return msg["sport"], msg.get("sub_sport"), f"from the {how}"
-    if "_activity_type" in records.columns:
-        kinds = records["_activity_type"].dropna()
+    if "_activity_type" in records:
+        kinds = pd.Series(records["_activity_type"], dtype="object").dropna()
         if len(kinds):
             return kinds.mode().iloc[0], None, "from the records' activity_type"
     return None
@@ -503,7 +612,7 @@ class _Leg:
     """One session of the file, or the records after the last session of a damaged file."""
 
     index: int
-    records: pd.DataFrame
+    records: _Records
     session: dict | None = None
     sport: object = None
     sub_sport: object = None
@@ -512,14 +621,14 @@ class _Leg:
 
 def _session_span(session: dict, clock: _Clock) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Start and end (UTC) of a session: start_time to its timestamp, else start + elapsed."""
-    start, end = clock.to_utc([_num(session.get("start_time")), _num(session.get("timestamp"))])
+    start, end = clock.utc(_num(session.get("start_time"))), clock.utc(_num(session.get("timestamp")))
     elapsed = _num(session.get("total_elapsed_time"))
     if pd.notna(start) and (pd.isna(end) or end < start) and not np.isnan(elapsed):
         end = start + pd.Timedelta(seconds=elapsed)
     return start, end
 
 
-def _legs(dec: _Decoded, frame: pd.DataFrame, clock: _Clock) -> list[_Leg]:
+def _legs(dec: _Decoded, records: _Records, clock: _Clock) -> list[_Leg]:
     """Sessions as legs; records after the last session (or all, with no session) as one more leg.
 
     In a file with several legs each keeps the records inside its session's time
@@ -527,23 +636,26 @@ def _legs(dec: _Decoded, frame: pd.DataFrame, clock: _Clock) -> list[_Leg]:
     """
     spans = [_session_span(s, clock) for s in dec.sessions]
     legs = [
-        _Leg(i, frame, session=s, sport=s.get("sport"), sub_sport=s.get("sub_sport"))
+        _Leg(i, records, session=s, sport=s.get("sport"), sub_sport=s.get("sub_sport"))
         for i, s in enumerate(dec.sessions)
     ]
-    orphans = frame
+    t = records["time"]
+    orphans = records
     if dec.sessions:
-        orphans = frame.iloc[:0]
+        orphans = records.take(slice(0, 0))
         ends = [end for _, end in spans if pd.notna(end)]
         if dec.error and ends:
-            orphans = frame[frame["time"] > max(ends) + pd.Timedelta(seconds=SESSION_END_SLACK_S)]
+            orphans = records.take(t > (max(ends) + pd.Timedelta(seconds=SESSION_END_SLACK_S)).value)
     if not dec.sessions or len(orphans):
         last_seq = dec.sessions[-1]["_seq"] if dec.sessions else 0
         sport, sub_sport, how = _sport_after(dec, last_seq, orphans) or (None, None, None)
         legs.append(_Leg(len(legs), orphans, sport=sport, sub_sport=sub_sport, how=how))
     if len(legs) > 1:
         for leg, (start, end) in zip(legs, spans, strict=False):
-            inside = (frame["time"] >= start) & (frame["time"] <= end)
-            leg.records = frame[inside] if pd.notna(start) and pd.notna(end) else frame.iloc[:0]
+            if pd.notna(start) and pd.notna(end):
+                leg.records = records.take((t >= start.value) & (t <= end.value))
+            else:
+                leg.records = records.take(slice(0, 0))
     return legs
 
 
@@ -557,69 +669,137 @@ def _num(value) -> float:
     return float(value)
 
 
-def _mean(values: pd.Series, positive: bool = False) -> float:
-    v = values.dropna()
-    if positive:
-        v = v[v > 0]
+def _mean(values: np.ndarray, positive: bool = False) -> float:
+    v = np.asarray(values, dtype="float64")
+    v = v[v > 0] if positive else v[~np.isnan(v)]
     return float(v.mean()) if len(v) else np.nan
 
 
-def _first_valid(a: float, b: float) -> float:
-    return a if not np.isnan(a) else b
-
-
-def _session_values(session: dict, clock: _Clock, records: pd.DataFrame) -> dict:
+def _session_values(session: dict, clock: _Clock, records: _Records) -> dict:
     """Runs-row values of a session message; average HR and cadence from its records when absent."""
-    start = clock.to_utc([_num(session.get("start_time"))])[0]
+    start = clock.utc(_num(session.get("start_time")))
     if pd.isna(start) and len(records):
-        start = records["time"].iloc[0]
+        start = records.utc(0)
     strides = _num(session.get("avg_running_cadence", session.get("avg_cadence")))
     fraction = session.get("avg_fractional_cadence")
     strides += fraction if isinstance(fraction, (int, float)) else 0.0
+    heart_rate = _num(session.get("avg_heart_rate"))
+    cadence = float(units.strides_to_steps(strides))
     return {
         "start_time": start,
         "distance_m": _num(session.get("total_distance")),
         "moving_time_s": _num(session.get("total_timer_time")),
         "elapsed_time_s": _num(session.get("total_elapsed_time")),
-        "avg_heart_rate_bpm": _first_valid(
-            _num(session.get("avg_heart_rate")), _mean(records["heart_rate_bpm"])
-        ),
-        "avg_cadence_spm": _first_valid(
-            float(units.strides_to_steps(strides)), _mean(records["cadence_spm"], True)
-        ),
+        "avg_heart_rate_bpm": heart_rate if not np.isnan(heart_rate) else _mean(records["heart_rate_bpm"]),
+        "avg_cadence_spm": cadence if not np.isnan(cadence) else _mean(records["cadence_spm"], True),
         "elevation_gain_m": _num(session.get("total_ascent")),
     }
 
 
-def _record_values(records: pd.DataFrame, rebase: bool) -> dict:
+def _local_date(start: pd.Timestamp, zone: tzinfo) -> pd.Timestamp:
+    """:func:`analysis.units.local_date` for one time (a Series per run costs more than the run)."""
+    return start.tz_convert(zone).tz_localize(None).normalize()
+
+
+def _record_values(records: _Records, rebase: bool) -> dict:
     """Runs-row values from records alone: last distance, first-to-last time; moving time unknown.
 
     With ``rebase`` (a leg of a multisport file, whose record distance runs on
     from the legs before) the distance is counted from the leg's first record.
     """
-    t = records["time"]
-    distance = records["distance_m"].dropna()
-    covered = distance.iloc[-1] - (distance.iloc[0] if rebase else 0.0) if len(distance) else np.nan
+    distance = records["distance_m"][~np.isnan(records["distance_m"])]
+    covered = distance[-1] - (distance[0] if rebase else 0.0) if len(distance) else np.nan
+    n = len(records)
     return {
-        "start_time": t.iloc[0] if len(t) else pd.NaT,
+        "start_time": records.utc(0) if n else pd.NaT,
         "distance_m": float(covered),
         "moving_time_s": np.nan,
-        "elapsed_time_s": (t.iloc[-1] - t.iloc[0]).total_seconds() if len(t) else np.nan,
+        "elapsed_time_s": (records.utc(-1) - records.utc(0)).total_seconds() if n else np.nan,
         "avg_heart_rate_bpm": _mean(records["heart_rate_bpm"]),
         "avg_cadence_spm": _mean(records["cadence_spm"], positive=True),
         "elevation_gain_m": np.nan,
     }
 
 
-def _samples_for(records: pd.DataFrame, activity_id: str, start: pd.Timestamp, rebase: bool) -> pd.DataFrame:
-    """A run's samples: elapsed_s from its start; in a multisport leg, distance from the leg's start."""
-    out = records.drop(columns=["_activity_type"], errors="ignore").copy()
-    out.insert(0, "activity_id", activity_id)
-    out["elapsed_s"] = (out["time"] - start).dt.total_seconds()
-    distance = out["distance_m"].dropna()
-    if rebase and len(distance):
-        out["distance_m"] = out["distance_m"] - distance.iloc[0]
-    return out
+def _samples_for(records: _Records, activity_id: str, start: pd.Timestamp, rebase: bool) -> pd.DataFrame:
+    """A run's samples: elapsed_s from its start; in a multisport leg, distance from the leg's start.
+
+    Built directly in the canonical dtypes and column order (canonical columns,
+    then positions and developer fields), so no coercion is needed.
+    """
+    n = len(records)
+    t = records["time"]
+    ids = pa.array([activity_id], pa.large_string()).take(np.zeros(n, dtype=np.int64))
+    cols: dict[str, object] = {
+        "activity_id": pd.arrays.ArrowStringArray(ids),
+        "time": pd.DatetimeIndex(t.view("datetime64[ns]")).tz_localize("UTC").array,
+        "elapsed_s": (t - start.as_unit("ns").value) / 1e9,
+    }
+    for col in schema.SAMPLES_DTYPES:
+        if col not in cols:
+            cols[col] = records[col] if col in records else np.full(n, np.nan)
+    for col, values in records.cols.items():
+        if col not in cols and col != "_activity_type":
+            cols[col] = values
+    distance = cols["distance_m"]
+    valid = np.flatnonzero(~np.isnan(distance))
+    if rebase and len(valid):
+        cols["distance_m"] = distance - distance[valid[0]]
+    return pd.DataFrame(cols)  # copied into one float block: stacking many files is then quick
+
+
+# --------------------------------------------------------------------------- canonical frames
+
+#: empty canonical frames, made once (each coercion costs milliseconds, and files are many)
+_EMPTY = ReadResult()
+
+
+def _canonical(rows: list[dict], dtypes: dict[str, str], index: pd.Index | None = None) -> pd.DataFrame:
+    """Rows of plain values as a frame in the canonical dtypes and column order.
+
+    What :mod:`analysis.schema`'s ``coerce_*`` give for these rows, built
+    column by column with the arrays' own constructors: coercing three frames
+    of one row costs several milliseconds a file, more than decoding it.
+    """
+    cols = {}
+    for col, dtype in dtypes.items():
+        values = [None if _missing(row.get(col)) else row.get(col) for row in rows]
+        if dtype in ("Float64", "Int64"):
+            mask = np.array([v is None for v in values], dtype=bool)
+            data = np.array([0 if v is None else v for v in values], dtype=dtype.lower())
+            cols[col] = (pd.arrays.FloatingArray if dtype == "Float64" else pd.arrays.IntegerArray)(data, mask)
+        elif dtype == "string":
+            cols[col] = pd.arrays.ArrowStringArray(pa.array(values, pa.large_string()))
+        elif dtype in _PANDAS_DTYPES:
+            cols[col] = pd.array(values, dtype=_PANDAS_DTYPES[dtype])
+        else:
+            cols[col] = pd.array(values, dtype=dtype)
+    return pd.DataFrame(cols, index=index if index is not None else pd.RangeIndex(len(rows)), copy=False)
+
+
+_PANDAS_DTYPES = {
+    schema.UTC_TIME: pd.DatetimeTZDtype("ns", "UTC"),
+    schema.LOCAL_DATE: np.dtype("datetime64[ns]"),
+}
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _result(runs: list[dict], samples: list[pd.DataFrame], log: list[dict]) -> ReadResult:
+    """The canonical frames of a file (what ``ReadResult.build`` gives, without its coercion cost)."""
+    if runs:
+        index = pd.Index([r["activity_id"] for r in runs], dtype="string", name="activity_id")
+        runs_frame = _canonical(runs, schema.RUNS_DTYPES, index)
+    else:
+        runs_frame = _EMPTY.runs.copy()
+    samples = [s for s in samples if len(s)]
+    if not samples:
+        samples_frame = _EMPTY.samples.copy()
+    else:
+        samples_frame = samples[0] if len(samples) == 1 else pd.concat(samples, ignore_index=True)
+    return ReadResult(runs_frame, samples_frame, _canonical(log, schema.IMPORT_LOG_DTYPES))
 
 
 def _read_leg(
@@ -660,7 +840,7 @@ def _read_leg(
         activity_id=activity_id,
         sport=canonical,
         name=pd.NA,
-        date=units.local_date(pd.Series([values["start_time"]]), ctx["clock"].date_zone).iloc[0],
+        date=_local_date(values["start_time"], ctx["clock"].date_zone),
         source=SOURCE,
         source_file=source_file,
     )
@@ -669,10 +849,8 @@ def _read_leg(
     if leg.session is None:
         extra.append(f"no session message: run built from {len(leg.records)} records ({leg.how})")
     elif ctx["damaged"] and len(leg.records):
-        t = leg.records["time"]
-        extra.append(
-            f"samples cover {t.iloc[0]:%H:%M:%S}-{t.iloc[-1]:%H:%M:%S} UTC, run totals from the session"
-        )
+        first, last = leg.records.utc(0), leg.records.utc(-1)
+        extra.append(f"samples cover {first:%H:%M:%S}-{last:%H:%M:%S} UTC, run totals from the session")
     return values, samples, log("imported", tail=tuple(extra), activity_id=activity_id)
 
 
@@ -748,7 +926,7 @@ def read_fit(
     the reason says so.
     """
     raw, source_file = _read_source(source, name)
-    data, gzip_note = _gunzip(raw) if raw[:2] == GZIP_MAGIC else (raw, None)
+    data, gzip_note = _gunzip(raw, source_file) if raw[:2] == GZIP_MAGIC else (raw, None)
     if not sniff(data[:14]):
         raise RunlogError("not a FIT file (no '.FIT' file header)", path=source_file)
     dec = _decode(data)
@@ -758,7 +936,7 @@ def read_fit(
     file_type = dec.file_id.get("type")
     if file_type is not None and file_type != "activity":
         reason = f"FIT file of type {file_type}, not an activity"
-        return ReadResult.build(log_rows=[log_row(source_file, "not_a_run", reason, source=SOURCE)])
+        return _result([], [], [log_row(source_file, "not_a_run", reason, source=SOURCE)])
 
     clock = _clock(dec.activity, tz)
     damaged = bool(dec.error or dec.crc_mismatches or gzip_note)
@@ -770,16 +948,18 @@ def read_fit(
     if dec.warnings:
         notes.append(f"{len(dec.warnings)} decoder warning(s), read leniently (first: {dec.warnings[0]})")
 
-    frame = _records_frame(dec, clock, positions)
-    no_time = int(frame["time"].isna().sum())
+    records = _records(dec, clock, positions)
+    has_time = records["time"] != NAT
+    no_time = int((~has_time).sum())
     if no_time:
-        frame = frame[frame["time"].notna()].reset_index(drop=True)
+        records = records.take(has_time)
         notes.append(f"{no_time} records without a usable timestamp left out")
     if dec.error:
-        frame, garbage_note = _drop_garbage_tail(frame)
-        if garbage_note:
-            notes.append(garbage_note)
-    frame = _merge_split_records(frame)
+        cut = _garbage_cut(records["time"])
+        if cut is not None:
+            notes.append(_garbage_note(len(records) - cut, records.utc(cut)))
+            records = records.take(slice(0, cut))
+    records = _merge_split(records)
 
     ctx = {
         "source_file": source_file,
@@ -787,7 +967,7 @@ def read_fit(
         "sha": hashlib.sha1(data).hexdigest()[:12],
         "damaged": damaged,
     }
-    legs = _legs(dec, frame, clock)
+    legs = _legs(dec, records, clock)
     runs, samples, log = [], [], []
     for leg in legs:
         run, leg_samples, entry = _read_leg(leg, len(legs), ctx, notes)
@@ -797,9 +977,4 @@ def read_fit(
             samples.append(leg_samples)
     if len(log) == 1 and log[0]["status"] == "failed":
         raise RunlogError(log[0]["reason"], path=source_file)
-    samples = [s for s in samples if len(s)]
-    return ReadResult.build(
-        runs=pd.DataFrame(runs) if runs else None,
-        samples=pd.concat(samples, ignore_index=True) if samples else None,
-        log_rows=log,
-    )
+    return _result(runs, samples, log)

@@ -7,6 +7,7 @@ mode); hand-made damaged copies are written to tmp_path.
 from __future__ import annotations
 
 import gzip
+import struct
 from functools import cache
 from pathlib import Path
 
@@ -439,3 +440,287 @@ def test_samples_are_numpy_floats(fit_dir):
     samples = _read(fit_dir / "garmin_fr920xt_run_stryd.fit").samples
     numeric = samples.drop(columns=["activity_id", "time"])
     assert all(dtype == np.float64 for dtype in numeric.dtypes)
+
+
+# --------------------------------------------------------------------------- fast decoder vs fitdecode
+
+from fastcrc import crc16  # noqa: E402
+
+from analysis.io import fit as fit_module  # noqa: E402
+from analysis.io import fit_fast  # noqa: E402
+
+#: files the fast decoder leaves to fitdecode, and why
+FALLBACK = {
+    "coros_pace2_ride_badfieldsize.fit": "not a multiple of its base type",
+    "garmin_fr920xt_triathlon_chained.fit": "hr.event_timestamp_12",
+    "strava_android_run_truncated.fit": "truncated",
+    "wahoo_roam_ride_unterminated.fit": "truncated",
+}
+#: session keys read_fit uses (the fast decoder reads only these)
+SESSION_KEYS = {
+    "sport", "sub_sport", "start_time", "timestamp", "total_elapsed_time", "total_timer_time",
+    "total_distance", "avg_heart_rate", "avg_cadence", "avg_running_cadence", "avg_fractional_cadence",
+    "total_ascent", "_seq",
+}
+
+
+def _same_values(a, b) -> bool:
+    """Two columns equal value for value, None and NaN both meaning absent."""
+    def norm(v):
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+    return len(a) == len(b) and all(norm(x) == norm(y) for x, y in zip(list(a), list(b), strict=True))
+
+
+def _assert_same_decode(fast: fit_fast.Decoded, slow: fit_fast.Decoded) -> None:
+    """What read_fit takes from a decode is the same from both decoders."""
+    assert (fast.decoder, slow.decoder) == ("fast", "fitdecode")
+    assert fast.n_records == slow.n_records
+    assert set(fast.records) == set(slow.records)
+    for key in fast.records:
+        assert _same_values(fast.records[key], slow.records[key]), key
+    assert set(fast.dev_records) == set(slow.dev_records)
+    for key in fast.dev_records:
+        assert _same_values(fast.dev_records[key], slow.dev_records[key]), key
+    for name, keys in (("sessions", SESSION_KEYS), ("laps", {"sport", "sub_sport", "_seq"}),
+                       ("sport_messages", {"sport", "sub_sport", "_seq"})):
+        pick = [[{k: v for k, v in m.items() if k in keys} for m in getattr(d, name)] for d in (fast, slow)]
+        assert pick[0] == pick[1], name
+    for key in ("timestamp", "local_timestamp"):
+        assert fast.activity.get(key) == slow.activity.get(key)
+    assert fast.file_id.get("type") == slow.file_id.get("type")
+    assert (fast.n_fit_files, fast.crc_mismatches, fast.warnings, fast.error) == (
+        slow.n_fit_files, slow.crc_mismatches, slow.warnings, slow.error)
+
+
+def _assert_same_result(a, b) -> None:
+    for frame in ("runs", "samples", "log"):
+        pd.testing.assert_frame_equal(getattr(a, frame), getattr(b, frame), check_exact=False, rtol=1e-12)
+
+
+def _read_with(source, fast: bool, monkeypatch, **kw):
+    monkeypatch.setattr(fit_module, "USE_FAST_DECODER", fast)
+    return read_fit(source, **kw)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_fast_path_where_it_applies_fallback_elsewhere(fit_dir, name):
+    dec = _decode(_raw(fit_dir / name))
+    if name in FALLBACK:
+        assert dec.decoder == "fitdecode" and FALLBACK[name] in dec.fallback_reason
+    else:
+        assert dec.decoder == "fast" and dec.fallback_reason is None
+    assert dec.n_records == REFERENCE[name][0]
+
+
+@pytest.mark.parametrize("name", sorted(set(REFERENCE) - set(FALLBACK)))
+def test_fast_decoder_gives_what_fitdecode_gives(fit_dir, name):
+    data = _raw(fit_dir / name)
+    _assert_same_decode(_decode(data), _decode(data, fast=False))
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_both_paths_give_the_same_frames(fit_dir, name, monkeypatch):
+    # positions and a zone, so every column and the local date are compared
+    kw = {"positions": True, "tz": "Europe/Berlin"}
+    fast = _read_with(fit_dir / name, True, monkeypatch, **kw)
+    slow = _read_with(fit_dir / name, False, monkeypatch, **kw)
+    _assert_same_result(fast, slow)
+    schema.validate_samples(fast.samples)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_frames_are_built_canonical(fit_dir, name):
+    """read_fit builds its frames in the canonical dtypes itself: coercing them changes nothing."""
+    result = _read(fit_dir / name)
+    pd.testing.assert_frame_equal(schema.coerce_runs(result.runs), result.runs)
+    pd.testing.assert_frame_equal(schema.coerce_samples(result.samples), result.samples)
+    pd.testing.assert_frame_equal(schema.coerce_import_log(result.log), result.log)
+
+
+def test_forced_fallback_on_a_fast_file_gives_todays_results(fit_dir, monkeypatch):
+    path = fit_dir / "garmin_fr920xt_run_stryd.fit"  # developer fields, 62 runs of records
+    assert _decode(_raw(path), fast=False).decoder == "fitdecode"
+    slow = _read_with(path, False, monkeypatch)
+    assert len(slow.samples) == 6874 and slow.samples["dev_power"].max() > 100
+    _assert_same_result(_read_with(path, True, monkeypatch), slow)
+
+
+def test_fast_decoder_counts_crc_mismatches_like_fitdecode(fit_dir):
+    data = bytearray(_raw(fit_dir / "garmin_fenix5_run_short.fit"))
+    data[-1] ^= 0xFF  # file CRC
+    data[12] ^= 0xFF  # header CRC
+    fast = _decode(bytes(data))
+    assert fast.decoder == "fast" and fast.crc_mismatches == 2
+    _assert_same_decode(fast, _decode(bytes(data), fast=False))
+
+
+def test_chained_files_in_the_fast_decoder(fit_dir, monkeypatch):
+    data = b"".join(
+        _raw(fit_dir / n)
+        for n in ("garmin_fenix5_run_short.fit", "garmin_fenix5_walk_short.fit", "stryd_run_devfields.fit")
+    )
+    fast = _decode(data)
+    assert fast.decoder == "fast" and fast.n_fit_files == 3 and fast.n_records == 21 + 17 + 3424
+    _assert_same_decode(fast, _decode(data, fast=False))
+    result = _read_with(data, True, monkeypatch, name="chained.fit")
+    assert list(result.log["status"]) == ["imported", "not_a_run", "imported"]
+    _assert_same_result(result, _read_with(data, False, monkeypatch, name="chained.fit"))
+
+
+@pytest.mark.parametrize("extra", [b"\x00", b"\x00" * 12])
+def test_bytes_after_the_last_file_go_to_fitdecode(fit_dir, extra):
+    dec = _decode(_raw(fit_dir / "garmin_fenix5_run_short.fit") + extra)
+    assert dec.decoder == "fitdecode" and "header" in dec.fallback_reason
+    assert dec.n_records == 21 and dec.error  # fitdecode reports the bytes as damage
+
+
+def test_cut_files_go_to_fitdecode(fit_dir):
+    data = _raw(fit_dir / "stryd_run_devfields.fit")
+    for cut in range(0, len(data), len(data) // 40):
+        with pytest.raises(fit_fast.Unsupported):
+            fit_fast.decode(data[:cut])
+
+
+# --------------------------------------------------------------------------- hand-made FIT files
+
+#: base type -> struct code
+_CODES = {0x00: "B", 0x02: "B", 0x84: "H", 0x86: "I", 0x85: "i", 0x07: "s", 0x0D: "B"}
+
+
+def _fit(*messages: bytes) -> bytes:
+    """A FIT file (12-byte header, no header CRC) around the messages, with its CRC."""
+    body = b"".join(messages)
+    data = struct.pack("<BBHI4s", 12, 0x20, 2100, len(body), b".FIT") + body
+    return data + struct.pack("<H", crc16.arc(data))
+
+
+def _define(local: int, mesg: int, fields, dev=(), big: bool = False) -> bytes:
+    """A definition message: fields as (number, size, base type), dev as (number, size, index)."""
+    e = ">" if big else "<"
+    out = bytes([0x40 | 0x20 * bool(dev) | local]) + struct.pack(f"{e}BBHB", 0, int(big), mesg, len(fields))
+    out += b"".join(bytes(f) for f in fields)
+    if dev:
+        out += bytes([len(dev)]) + b"".join(bytes(f) for f in dev)
+    return out
+
+
+def _data(header: int, fields, values, big: bool = False) -> bytes:
+    """A data message; a string value is given as bytes, a byte array as a tuple."""
+    e = ">" if big else "<"
+    out = bytes([header])
+    for (_, size, base), value in zip(fields, values, strict=True):
+        code = _CODES[base]
+        if base == 0x07:
+            out += struct.pack(f"{size}s", value)
+        elif isinstance(value, tuple):
+            out += struct.pack(f"{e}{len(value)}{code}", *value)
+        else:
+            out += struct.pack(e + code, value)
+    return out
+
+
+FILE_ID = [(0, 1, 0x00)]
+SESSION = [(253, 4, 0x86), (2, 4, 0x86), (5, 1, 0x00), (9, 4, 0x86), (7, 4, 0x86)]
+T0 = 1_000_000_030  # low 5 bits: 30
+
+
+def _session(local: int, end: int, distance_cm: int) -> bytes:
+    return _define(local, 18, SESSION) + _data(local, SESSION, [end, T0, 1, distance_cm, (end - T0) * 1000])
+
+
+def test_compressed_timestamps_hand_made(monkeypatch):
+    record = [(3, 1, 0x02), (5, 4, 0x86)]  # heart_rate, distance (cm); the time comes from the header
+    with_time = [(253, 4, 0x86), *record]
+    data = _fit(
+        _define(0, 0, FILE_ID), _data(0, FILE_ID, [4]),
+        _define(1, 20, with_time), _data(1, with_time, [T0, 120, 0]),
+        _define(2, 20, record),
+        _data(0x80 | 2 << 5 | 31, record, [121, 300]),  # 30 -> 31: +1 s
+        _data(0x80 | 2 << 5 | 2, record, [122, 600]),  # 31 -> 2 rolls over: +3 s
+        _data(0x80 | 2 << 5 | 5, record, [123, 900]),  # +3 s
+        _session(3, T0 + 7, 900),
+    )
+    fast = _decode(data)
+    assert fast.decoder == "fast"
+    assert list(fast.records["timestamp"]) == [T0, T0 + 1, T0 + 4, T0 + 7]
+    _assert_same_decode(fast, _decode(data, fast=False))
+    result = _read_with(data, True, monkeypatch, name="hand.fit")
+    _assert_same_result(result, _read_with(data, False, monkeypatch, name="hand.fit"))
+    samples = result.samples
+    assert list(samples["elapsed_s"]) == [0, 1, 4, 7]
+    assert list(samples["distance_m"]) == [0, 3, 6, 9]
+    assert samples["time"].iloc[0] == pd.Timestamp("1989-12-31", tz="UTC") + pd.Timedelta(seconds=T0)
+
+
+def test_compressed_speed_distance_hand_made(monkeypatch):
+    # 3 bytes, little-endian: speed in the low 12 bits (1/100 m/s), distance in the next 12
+    # (1/16 m), the distance counting on from the record before: 4000, 4090, then 10 = 4106
+    record = [(253, 4, 0x86), (8, 3, 0x0D)]
+
+    def csd(speed: int, distance: int) -> tuple:
+        v = speed | distance << 12
+        return (v & 0xFF, v >> 8 & 0xFF, v >> 16)
+
+    data = _fit(
+        _define(0, 0, FILE_ID), _data(0, FILE_ID, [4]),
+        _define(1, 20, record),
+        *(_data(1, record, [T0 + i, csd(300, d)]) for i, d in enumerate((4000, 4090, 10))),
+        _data(1, record, [T0 + 3, (0xFF, 0xFF, 0xFF)]),  # invalid: no speed, no distance
+        _session(2, T0 + 3, 25663),
+    )
+    fast = _decode(data)
+    assert fast.decoder == "fast"
+    _assert_same_decode(fast, _decode(data, fast=False))
+    assert _same_values(fast.records["distance"], [250.0, 255.625, 256.625, None])
+    assert _same_values(fast.records["speed"], [3.0, 3.0, 3.0, None])
+    _assert_same_result(_read_with(data, True, monkeypatch, name="csd.fit"),
+                        _read_with(data, False, monkeypatch, name="csd.fit"))
+
+
+def test_big_endian_developer_fields_and_redefinitions_hand_made(monkeypatch):
+    # a big-endian record layout with a developer field, redefined little-endian in another
+    # order; records of both layouts interleaved
+    dev_id = [(3, 1, 0x02)]
+    description = [(0, 1, 0x02), (1, 1, 0x02), (2, 1, 0x02), (3, 8, 0x07)]
+    big = [(253, 4, 0x86), (6, 2, 0x84), (42, 1, 0x00), (3, 1, 0x02)]
+    little = [(3, 1, 0x02), (253, 4, 0x86), (6, 2, 0x84)]
+    power = [(0, 2, 0)]
+    data = _fit(
+        _define(0, 0, FILE_ID), _data(0, FILE_ID, [4]),
+        _define(1, 207, dev_id), _data(1, dev_id, [0]),
+        _define(2, 206, description), _data(2, description, [0, 0, 0x84, b"Power"]),
+        _define(3, 20, big, dev=power, big=True),
+        _data(3, big + [(0, 2, 0x84)], [T0, 2500, 1, 140, 250], big=True),
+        _define(4, 20, little),
+        _data(4, little, [141, T0 + 1, 2600]),
+        _data(3, big + [(0, 2, 0x84)], [T0 + 2, 0xFFFF, 1, 142, 0xFFFF], big=True),
+        _data(4, little, [0xFF, T0 + 3, 2700]),
+        _session(5, T0 + 3, 800),
+    )
+    fast = _decode(data)
+    assert fast.decoder == "fast"
+    _assert_same_decode(fast, _decode(data, fast=False))
+    assert list(fast.records["timestamp"]) == [T0, T0 + 1, T0 + 2, T0 + 3]
+    assert _same_values(fast.records["enhanced_speed"], [2.5, 2.6, None, 2.7])  # from speed
+    assert _same_values(fast.records["heart_rate"], [140, 141, 142, None])
+    assert _same_values(fast.records["activity_type"], ["running", None, "running", None])
+    assert _same_values(fast.dev_records[(0, "Power")], [250, None, None, None])
+    result = _read_with(data, True, monkeypatch, name="be.fit")
+    _assert_same_result(result, _read_with(data, False, monkeypatch, name="be.fit"))
+    assert _same_values(result.samples["dev_power"], [250.0, None, None, None])
+
+
+def test_merge_split_records_by_hand():
+    t = pd.to_datetime(["2021-01-01T10:00:00", "2021-01-01T10:00:00", "2021-01-01T10:00:01",
+                        "2021-01-01T10:00:02", "2021-01-01T10:00:02"], utc=True)
+    frame = pd.DataFrame({
+        "time": t,
+        "distance_m": [np.nan, 5.0, 9.0, 12.0, 13.0],  # the last second: two different readings
+        "latitude_deg": [1.5, np.nan, 1.6, 1.7, np.nan],
+        "_activity_type": np.array(["running", None, "running", None, None], dtype=object),
+    })
+    out = fit_module._merge_split_records(frame)
+    assert list(out["time"]) == [t[0], t[2], t[3], t[4]]
+    assert _same_values(out["distance_m"], [5.0, 9.0, 12.0, 13.0])
+    assert _same_values(out["latitude_deg"], [1.5, 1.6, 1.7, None])
+    assert _same_values(out["_activity_type"], ["running", "running", None, None])

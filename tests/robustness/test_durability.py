@@ -152,9 +152,6 @@ def test_import_cache_survives_sigkill(tmp_path, shared_data):
         assert len(fresh.runs) in (1, 2) and len(fresh.log) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="analysis/store.py Cache._load keeps a chunk's rows of inputs the index "
-                   "now assigns to a newer chunk: a changed file's stale rows come back (filter each chunk "
-                   "by the keys the index assigns to it)")
 def test_cache_gives_one_result_after_one_file_of_a_chunk_changed(tmp_path, shared_data):
     """Found while testing durability: import a folder, change one file, import twice more."""
     v = _versions(shared_data)
