@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.robustness.check import check_mutant
+from tests.robustness.check import Outcome, check_mutant
 from tests.robustness.mutate import CSV_FORMATS, SIDE_FORMATS, HypothesisChooser, mutate
 
 READ_LIMIT_S = 10.0
@@ -34,7 +34,7 @@ def _settings(n: int):
     )
 
 
-def _run(seeds: dict, formats: tuple[str, ...], data) -> None:
+def _run(seeds: dict, formats: tuple[str, ...], data) -> Outcome:
     pool = [s for fmt in formats for s in seeds.get(fmt, [])]
     if not pool:
         pytest.skip(f"no seed file of {formats}")
@@ -42,38 +42,42 @@ def _run(seeds: dict, formats: tuple[str, ...], data) -> None:
     seed, raw = ch.choice(pool)
     mutant = mutate(seed, ch, seed_bytes=raw)
     with tempfile.TemporaryDirectory() as folder:
-        outcome = check_mutant(mutant, Path(folder), timeout_s=READ_LIMIT_S)
-    assert outcome.ok, outcome.report()
+        return check_mutant(mutant, Path(folder), timeout_s=READ_LIMIT_S)
 
 
 @_settings(220)
 @given(data=st.data())
 def test_fit_mutants(seeds, data):
-    _run(seeds, ("fit",), data)
+    outcome = _run(seeds, ("fit",), data)
+    assert outcome.ok, outcome.report()
 
 
 @_settings(120)
 @given(data=st.data())
 def test_tcx_and_gpx_mutants(seeds, data):
-    _run(seeds, ("tcx", "gpx"), data)
+    outcome = _run(seeds, ("tcx", "gpx"), data)
+    assert outcome.ok, outcome.report()
 
 
 @_settings(320)
 @given(data=st.data())
 def test_csv_mutants_every_record_logged(seeds, data):
-    _run(seeds, CSV_FORMATS, data)
+    outcome = _run(seeds, CSV_FORMATS, data)
+    assert outcome.ok, outcome.report()
 
 
 @_settings(50)
 @given(data=st.data())
 def test_garmin_json_mutants(seeds, data):
-    _run(seeds, ("garmin_json",), data)
+    outcome = _run(seeds, ("garmin_json",), data)
+    assert outcome.ok, outcome.report()
 
 
 @_settings(150)
 @given(data=st.data())
 def test_side_file_mutants(seeds, data):
-    _run(seeds, SIDE_FORMATS, data)
+    outcome = _run(seeds, SIDE_FORMATS, data)
+    assert outcome.ok, outcome.report()
 
 
 def test_corpus_covers_every_format(seeds):
@@ -94,4 +98,5 @@ def test_no_zip_member_was_written_outside():
 @_settings(40)
 @given(data=st.data())
 def test_strava_export_zip_mutants(seeds, data):
-    _run(seeds, ("strava_zip",), data)
+    outcome = _run(seeds, ("strava_zip",), data)
+    assert outcome.ok, outcome.report()
