@@ -23,6 +23,8 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -461,25 +463,14 @@ def read_sources(
     fresh: list[tuple] = []
     folded = [0]
     try:
-        n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-        if n_workers > 1 and len(todo) >= 8:
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(max_workers=n_workers) as pool:
-                args = [(items[i], tz, positions) for i in todo]
-                for i, res in zip(todo, pool.map(_read_one, args, chunksize=4), strict=True):
-                    results[i] = _keep(res, samples)
-                    if i in entries:
-                        fresh.append((*entries[i], res))
-                    if bar is not None:
-                        bar.update(1)
-                    if cache is not None and len(fresh) >= 256:
-                        cache.store(fresh)
-                        fresh = []
-                    _fold(results, folded)
-        else:
-            for i in todo:
-                res = _read_item(items[i], tz=tz, positions=positions)
+        with ExitStack() as stack:
+            n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+            if n_workers > 1 and len(todo) >= 8:
+                pool = stack.enter_context(ProcessPoolExecutor(max_workers=n_workers))
+                decoded = pool.map(_read_one, [(items[i], tz, positions) for i in todo], chunksize=4)
+            else:
+                decoded = (_read_item(items[i], tz=tz, positions=positions) for i in todo)
+            for i, res in zip(todo, decoded, strict=True):
                 results[i] = _keep(res, samples)
                 if i in entries:
                     fresh.append((*entries[i], res))

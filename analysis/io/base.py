@@ -14,6 +14,18 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import schema
+from analysis.errors import RunlogError
+
+
+def read_source_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
+    """A reader's input as bytes, and the name to log for it (path, or ``name`` for bytes)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), name or "<bytes>"
+    label = name or str(source)
+    try:
+        return Path(source).read_bytes(), label
+    except OSError as exc:
+        raise RunlogError(f"cannot read the file ({exc.strerror or exc})", path=label) from exc
 
 
 def log_row(

@@ -50,7 +50,7 @@ import pyarrow as pa
 from analysis import schema, units
 from analysis.errors import RunlogError
 from analysis.io import archive, fit_fast
-from analysis.io.base import ReadResult, log_row
+from analysis.io.base import ReadResult, log_row, read_source_bytes
 
 SOURCE = "fit"
 
@@ -287,14 +287,6 @@ def _gunzip(raw: bytes, label: str) -> tuple[bytes, str | None]:
     return archive.gunzip_bounded(raw, label=label)
 
 
-def _read_source(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), name or "<bytes>"
-    label = name or str(source)
-    try:
-        return Path(source).read_bytes(), label
-    except OSError as exc:
-        raise RunlogError(f"cannot read file ({exc.strerror or exc})", path=label) from exc
 
 
 # --------------------------------------------------------------------------- time
@@ -925,7 +917,7 @@ def read_fit(
     ``activity.local_timestamp`` places them, read as wall time in ``tz``, and
     the reason says so.
     """
-    raw, source_file = _read_source(source, name)
+    raw, source_file = read_source_bytes(source, name)
     data, gzip_note = _gunzip(raw, source_file) if raw[:2] == GZIP_MAGIC else (raw, None)
     if not sniff(data[:14]):
         raise RunlogError("not a FIT file (no '.FIT' file header)", path=source_file)

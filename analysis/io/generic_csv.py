@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import RunlogError
-from analysis.io.base import ReadResult, log_row
+from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.units import METRES_PER_MILE, local_date, localize_wall_time, parse_duration_s
 
 #: Columns read from the file (canonical names; matched case-insensitively).
@@ -200,7 +200,7 @@ def read_generic_csv(
         raise ValueError(f"distance_unit must be one of {sorted(DISTANCE_UNITS)}, not {distance_unit!r}")
     if time_unit not in TIME_UNITS:
         raise ValueError(f"time_unit must be one of {sorted(TIME_UNITS)}, not {time_unit!r}")
-    raw, label = _read_source(source, name)
+    raw, label = read_source_bytes(source, name)
     text = _decode(raw)
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = _delimiter(first_line)
@@ -258,15 +258,6 @@ def read_generic_csv(
     return ReadResult.build(runs=frame, log_rows=log)
 
 
-def _read_source(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
-    """The file's bytes and the name to log for it."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), name or "<bytes>"
-    label = name or str(source)
-    try:
-        return Path(source).read_bytes(), label
-    except OSError as exc:
-        raise RunlogError(f"cannot read the file ({exc.strerror or exc})", path=label) from exc
 
 
 def _decode(data: bytes) -> str:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from analysis.errors import RunlogError
 from analysis.io import archive
-from analysis.io.base import ReadResult, log_row
+from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.units import local_date, strides_to_steps
 
 #: GPX element / extension (local name) -> canonical samples column.
@@ -177,7 +177,7 @@ def read_gpx(
     TrackPointExtension v1/v2, https://www8.garmin.com/xmlschemas/TrackPointExtensionv2.xsd ;
     gpxpy, https://github.com/tkrajina/gpxpy
     """
-    raw, label = _read_source(source, name)
+    raw, label = read_source_bytes(source, name)
     data, notes = _inflate(raw, label)
     gpx = _parse(data, label)
     points = _points(gpx)
@@ -212,15 +212,6 @@ def read_gpx(
     return ReadResult.build(runs=pd.DataFrame([run]), samples=samples, log_rows=log)
 
 
-def _read_source(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
-    """The file's bytes and the name to log for it."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), name or "<bytes>"
-    label = name or str(source)
-    try:
-        return Path(source).read_bytes(), label
-    except OSError as exc:
-        raise RunlogError(f"cannot read the file ({exc.strerror or exc})", path=label) from exc
 
 
 def _inflate(raw: bytes, label: str) -> tuple[bytes, list[str]]:

@@ -28,7 +28,7 @@ from lxml import etree
 
 from analysis.errors import RunlogError
 from analysis.io import archive
-from analysis.io.base import ReadResult, log_row
+from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.units import local_date, strides_to_steps
 
 #: TCX trackpoint element (local name) -> canonical samples column.
@@ -163,7 +163,7 @@ def read_tcx(
     ActivityExtension v2 (TPX: Speed m/s, RunCadence),
     https://www8.garmin.com/xmlschemas/ActivityExtensionv2.xsd
     """
-    raw, label = _read_source(source, name)
+    raw, label = read_source_bytes(source, name)
     xml, notes = _inflate(raw, label)
     root, damage = _parse_xml(xml, label)
     if damage:
@@ -217,15 +217,6 @@ def read_tcx(
     return ReadResult.build(runs=pd.DataFrame(runs) if runs else None, samples=frame, log_rows=log)
 
 
-def _read_source(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
-    """The file's bytes and the name to log for it."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), name or "<bytes>"
-    label = name or str(source)
-    try:
-        return Path(source).read_bytes(), label
-    except OSError as exc:
-        raise RunlogError(f"cannot read the file ({exc.strerror or exc})", path=label) from exc
 
 
 def _inflate(raw: bytes, label: str) -> tuple[bytes, list[str]]:
