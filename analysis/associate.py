@@ -41,9 +41,30 @@ ML, Newey-West HAC (7 days)            10.0 %      7.0 %       12.6 %     7.6 %
 runners with OR 1.5 per +10 km planted on ``km_lag_1_3``, that term only.) The
 default is therefore ``variance="firth-profile"``: Firth-penalised logistic
 regression (Firth 1993) with profile penalised-likelihood intervals and
-penalised likelihood-ratio p-values (Heinze & Schemper 2002). It stays slightly
-optimistic with ~12 onsets (continuous terms ~7 % false positives; the rare
-0/1 spike terms are conservative, <= 4 %); the excess fades with more onsets.
+penalised likelihood-ratio p-values (Heinze & Schemper 2002).
+
+That alone stayed optimistic with few onsets, for two reasons found and mended:
+
+* *The onset process.* Redrawing onsets on the model's fixed rows (the usual
+  parametric bootstrap, or an analytic Bartlett correction) finds the Firth
+  LR test conservative (4.2 % at ~11 onsets), yet on freshly simulated runners
+  it rejects 7-8 %. The difference is the process: an onset removes the next
+  weeks from the at-risk days and resets the time since the last flare, so the
+  rows depend on earlier outcomes (a single-term model is fine, ~5 %; the
+  excess needs many parameters and few onsets). :func:`lr_scale_factor` reruns
+  the runner's own onset process from the fitted model (40 replicates), measures
+  how far the LR statistic runs above chi2(1) on average, and divides by that
+  factor (a bootstrap Bartlett correction, Rocke 1989), floored at 1. On 245
+  simulated null runners with ~11 onsets: 7.2 % -> 5.8 %; the mean factor 1.17.
+* *Selection of spike bins.* A spike bin with no onset on its few days used to
+  be reported NA ("quasi-separation"), so only the bins that happened to catch
+  an onset were reported, and those looked harmful under a flat null (25 % of
+  spike_moderate tests in the validity run). The Firth estimate and profile CI
+  stay finite under separation, which is why Firth is used at all; they are now
+  reported with a note.
+
+``benchmarks/validity.py`` measures the whole pipeline (simulated exports read
+back, flare-ups detected, findings); its figures are in benchmarks/README.md.
 
 Written by hand, and why
 ------------------------
@@ -405,6 +426,10 @@ def days_since_flare(in_flare: pd.Series) -> pd.Series:
     return pd.Series(out, index=in_flare.index, name="days_since_flare")
 
 
+def _log_days(days: pd.Series) -> pd.Series:
+    return np.log(pd.to_numeric(days).astype(float).clip(lower=1))
+
+
 def add_model_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Derived columns of the hazard model (on a per-day frame indexed by date).
 
@@ -425,9 +450,7 @@ def add_model_columns(frame: pd.DataFrame) -> pd.DataFrame:
     else:
         out["pace_min_per_km_lag_1_7"] = np.nan
     if "days_since_flare" in out:
-        out["log_days_since_flare"] = np.log(
-            pd.to_numeric(out["days_since_flare"]).astype(float).clip(lower=1)
-        )
+        out["log_days_since_flare"] = _log_days(out["days_since_flare"])
     dates = pd.DatetimeIndex(out.index)
     out["trend_years"] = ((dates - dates.min()).days / 365.25).astype(float)
     return out
@@ -469,12 +492,18 @@ def hazard_frame(region_days: pd.DataFrame, lags: pd.DataFrame, region: str | No
 # ------------------------------------------------------------------ hazard model
 
 
+_EFFECT_COLUMNS = ["term", "unit", "estimate", "ci_low", "ci_high", "p", "reason"]
+
+
 @dataclass
 class HazardFit:
     """Result of :func:`fit_hazard`.
 
     ``effects`` has one row per primary term: ``term``, ``unit``, ``estimate``
-    (odds ratio), ``ci_low``, ``ci_high``, ``p``, ``reason`` (None when estimated).
+    (odds ratio), ``ci_low``, ``ci_high``, ``p``, ``reason`` (None when
+    estimated), ``note`` (e.g. quasi-separation of a spike bin). ``lr_scale`` is
+    the Bartlett-type factor the LR statistics were divided by (1 when not
+    calibrated) and ``lr_scale_draws`` how many bootstrap statistics it rests on.
     """
 
     effects: pd.DataFrame
@@ -484,6 +513,8 @@ class HazardFit:
     reason: str | None = None
     adjusted_for: list[str] = field(default_factory=list)
     dropped: dict[str, str] = field(default_factory=dict)
+    lr_scale: float = 1.0
+    lr_scale_draws: int = 0
 
 
 def _na_effects(terms: Mapping[str, tuple[str, float]], reasons: Mapping[str, str] | str) -> pd.DataFrame:
@@ -501,7 +532,7 @@ def _na_effects(terms: Mapping[str, tuple[str, float]], reasons: Mapping[str, st
                 "reason": reason,
             }
         )
-    return pd.DataFrame(rows, columns=["term", "unit", "estimate", "ci_low", "ci_high", "p", "reason"])
+    return pd.DataFrame(rows, columns=[*_EFFECT_COLUMNS, "note"]).assign(note=None)
 
 
 @dataclass
@@ -592,15 +623,26 @@ def firth_logit(
     return FirthResult(beta, current, np.linalg.inv(info), converged)
 
 
-def _profile_interval(y, X, j: int, fit: FirthResult, level: float = 0.95) -> tuple[float, float, float]:
-    """Profile penalised-likelihood CI and penalised LR p-value for coefficient j."""
-    crit = stats.chi2.ppf(level, 1)
+def _firth_lr(y, X, j: int, fit: FirthResult, b: float) -> float:
+    """Penalised likelihood-ratio statistic for coefficient j held at ``b``."""
+    return 2 * (fit.penalized_loglik - firth_logit(y, X, fixed=(j, b), start=fit.params).penalized_loglik)
+
+
+def _profile_interval(
+    y, X, j: int, fit: FirthResult, level: float = 0.95, lr_scale: float = 1.0
+) -> tuple[float, float, float]:
+    """Profile penalised-likelihood CI and penalised LR p-value for coefficient j.
+
+    ``lr_scale`` (>= 1) is the Bartlett-type factor of :func:`lr_scale_factor`:
+    the statistic is divided by it before it meets chi2(1).
+    """
+    crit = stats.chi2.ppf(level, 1) * lr_scale
     b_hat = float(fit.params[j])
 
     def drop(b: float) -> float:
-        return 2 * (fit.penalized_loglik - firth_logit(y, X, fixed=(j, b), start=fit.params).penalized_loglik)
+        return _firth_lr(y, X, j, fit, b)
 
-    p = float(stats.chi2.sf(max(drop(0.0), 0.0), 1))
+    p = float(stats.chi2.sf(max(drop(0.0), 0.0) / lr_scale, 1))
     se = math.sqrt(max(fit.cov[j, j], 1e-12))
     bounds = []
     for sign in (-1.0, 1.0):
@@ -651,7 +693,155 @@ def _ml_profile_interval(y, X, j: int, fit, level: float = 0.95) -> tuple[float,
     return bounds[0], bounds[1], p
 
 
+#: bootstrap replicates of the onset process behind the Bartlett-type factor
+#: (:func:`lr_scale_factor`); 0 switches the calibration off.
+CALIBRATION_REPLICATES = 40
+
+
+def onset_blocks(frame: pd.DataFrame) -> list[tuple[int, int]]:
+    """(flare days, days until at risk again) after each onset of a per-day frame.
+
+    ``frame`` is a :func:`hazard_frame`; the second number counts from the onset
+    day to the next at-risk day (flare plus refractory period, METHODS.md 4).
+    """
+    onset = pd.to_numeric(frame["onset"]).fillna(0).to_numpy() > 0
+    at_risk = frame["at_risk"].to_numpy(dtype=bool)
+    in_flare = frame["in_flare"].to_numpy(dtype=bool)
+    n, out = len(frame), []
+    for i in np.flatnonzero(onset):
+        later_risk = np.flatnonzero(at_risk[i + 1 :])
+        later_calm = np.flatnonzero(~in_flare[i + 1 :])
+        until = int(later_risk[0]) + 1 if len(later_risk) else n - i
+        flare = int(later_calm[0]) + 1 if len(later_calm) else n - i
+        out.append((min(flare, until), until))
+    return out
+
+
+def _replicate_onsets(
+    frame: pd.DataFrame,
+    static_log_odds: np.ndarray,
+    dsf_coef: float,
+    dsf_mean: float,
+    blocks: Sequence[tuple[int, int]],
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """One run of the onset process on the runner's own days (see :func:`lr_scale_factor`)."""
+    n = len(frame)
+    logged = frame["logged"].to_numpy(dtype=bool)
+    u = rng.random(n)
+    onset = np.zeros(n)
+    in_flare = np.zeros(n, dtype=bool)
+    at_risk = np.zeros(n, dtype=bool)
+    blocked_until, last_flare = -1, -1
+    for t in range(n):
+        # days_since_flare as hazard_frame builds it: on day t, (t-1) minus the
+        # last flare day before t-1
+        dsf = 1.0 if t == 0 else float(t - 1 - last_flare)
+        if t > 0 and in_flare[t - 1]:
+            last_flare = t - 1
+        if t <= blocked_until:
+            continue
+        at_risk[t] = True
+        if not logged[t]:
+            continue
+        eta = static_log_odds[t] + dsf_coef * (math.log(max(dsf, 1.0)) - dsf_mean)
+        if u[t] < special.expit(eta):
+            onset[t] = 1.0
+            flare_days, until = blocks[int(rng.integers(len(blocks)))]
+            in_flare[t : t + flare_days] = True
+            blocked_until = t + until - 1
+    out = frame.copy()
+    out["onset"], out["in_flare"], out["at_risk"] = onset, in_flare, at_risk
+    out["days_since_flare"] = days_since_flare(pd.Series(in_flare, index=frame.index)).shift(1).fillna(1.0)
+    out["log_days_since_flare"] = _log_days(out["days_since_flare"])
+    return out
+
+
+def lr_scale_factor(
+    frame: pd.DataFrame,
+    fit: FirthResult,
+    names: Sequence[str],
+    *,
+    terms: Mapping[str, tuple[str, float]] | None = None,
+    adjust: Sequence[str] = ADJUSTMENT_TERMS,
+    time_since_flare: str = "log",
+    replicates: int = CALIBRATION_REPLICATES,
+    seed: int = 0,
+    floor: float = 1.0,
+) -> tuple[float, int]:
+    """Bartlett-type factor for the penalised LR statistics of one hazard model.
+
+    With ~10-20 onsets and 13 parameters the penalised likelihood-ratio statistic
+    of a continuous term is larger than chi2(1) on average (mean ~1.1-1.3 on
+    simulated runners), and part of the excess comes from the onset process
+    itself: an onset removes the next weeks from the at-risk days and resets the
+    time since the last flare, so the rows of the model depend on earlier
+    outcomes. A bootstrap that redraws onsets on fixed rows misses that (it
+    finds the test conservative); this one reruns the process. Each replicate
+    walks the runner's own days, draws onsets from the fitted model (time since
+    the last flare recomputed day by day; with ``time_since_flare="spline"`` that
+    part of the hazard is held at its mean), follows each onset with a flare and
+    refractory block resampled from the runner's observed ones, rebuilds the
+    at-risk days and refits. The factor is the mean, over replicates and the
+    continuous primary terms, of the penalised LR statistic for each term's
+    generating value (Bartlett 1937; bootstrap estimate of the factor: Rocke
+    1989, JASA 84:598), floored at ``floor`` (1: noise never narrows an interval).
+
+    Returns
+    -------
+    (factor, statistics used). (1.0, 0) when no replicate could be fitted.
+    """
+    terms = dict(PRIMARY_TERMS if terms is None else terms)
+    blocks = onset_blocks(frame)
+    if replicates <= 0 or not blocks:
+        return 1.0, 0
+    data, *_ = _usable_days(frame, terms, adjust, time_since_flare)
+    coef = dict(zip(names, np.asarray(fit.params, dtype=float), strict=True))
+    static = np.full(len(frame), coef["const"])
+    dsf_coef = dsf_mean = 0.0
+    for name, b in coef.items():
+        if name == "const" or name.startswith("days_since_flare_cr"):
+            continue
+        if name == "log_days_since_flare":
+            dsf_coef, dsf_mean = b, float(data[name].mean())
+            continue
+        div = terms[name][1] if name in terms else 1.0
+        x = pd.to_numeric(frame[name]).astype(float).to_numpy() / div
+        mean = float(data[name].mean()) / div
+        static += b * np.nan_to_num(x - mean, nan=0.0)
+    watched = [n for n in names if n in terms and n not in BINARY_TERMS] or [n for n in names if n in terms]
+    rng = np.random.default_rng(seed)
+    stats_: list[float] = []
+    for _ in range(replicates):
+        rep = _replicate_onsets(frame, static, dsf_coef, dsf_mean, blocks, rng)
+        ys, Xs, names_s, _ = hazard_design(rep, terms=terms, adjust=adjust, time_since_flare=time_since_flare)
+        if ys.sum() < 1 or np.linalg.matrix_rank(Xs) < Xs.shape[1]:
+            continue
+        try:
+            fit_s = firth_logit(ys, Xs, start=fit.params if list(names_s) == list(names) else None)
+            if not fit_s.converged:
+                continue
+            stats_ += [
+                max(_firth_lr(ys, Xs, names_s.index(t), fit_s, coef[t]), 0.0) for t in watched if t in names_s
+            ]
+        except (np.linalg.LinAlgError, ValueError, OverflowError):
+            continue
+    if not stats_:
+        return 1.0, 0
+    return max(floor, float(np.mean(stats_))), len(stats_)
+
+
 VARIANCES: tuple[str, ...] = ("firth-profile", "profile", "model", "hac")
+
+#: how the report names each variance choice
+VARIANCE_LABELS: dict[str, str] = {
+    "firth-profile": "Firth-penalised logistic regression, profile penalised-likelihood intervals, the "
+    "likelihood-ratio statistic divided by a Bartlett-type factor measured by rerunning the "
+    "runner's own onset process",
+    "profile": "maximum likelihood, profile-likelihood intervals",
+    "model": "maximum likelihood, model-based Wald intervals",
+    "hac": "maximum likelihood, Wald intervals with a Newey-West (HAC) covariance",
+}
 
 
 def hazard_design(
@@ -668,26 +858,9 @@ def hazard_design(
     columns are centred. Terms with no data or no variation are dropped with a
     reason.
     """
+    data, use_terms, adj, dropped = _usable_days(frame, terms, adjust, time_since_flare)
     terms = dict(PRIMARY_TERMS if terms is None else terms)
-    base = frame[frame["at_risk"].astype(bool) & frame["logged"].astype(bool)]
-    dropped: dict[str, str] = {}
-    use_terms = []
-    for t in terms:
-        if t not in base or pd.to_numeric(base[t]).isna().all():
-            dropped[t] = "not available (no data for this term)"
-        else:
-            use_terms.append(t)
-    adj = [a for a in adjust if a in base and not pd.to_numeric(base[a]).isna().all()]
     spline = time_since_flare == "spline"
-    if spline and "log_days_since_flare" in adj:
-        adj.remove("log_days_since_flare")
-    cols = use_terms + adj + (["days_since_flare"] if spline else [])
-    data = base[["onset", *cols]].apply(pd.to_numeric).astype(float).dropna()
-    for t in list(use_terms):
-        if data[t].std() == 0 or len(data) < 2:
-            dropped[t] = "no variation on at-risk days"
-            use_terms.remove(t)
-    adj = [a for a in adj if len(data) > 1 and data[a].std() > 0]
     parts, names = [np.ones((len(data), 1))], ["const"]
     for t in use_terms:
         x = data[t].to_numpy() / terms[t][1]
@@ -709,6 +882,36 @@ def hazard_design(
     return data["onset"].to_numpy(), np.hstack(parts), names, dropped
 
 
+def _usable_days(
+    frame: pd.DataFrame,
+    terms: Mapping[str, tuple[str, float]] | None,
+    adjust: Sequence[str],
+    time_since_flare: str,
+) -> tuple[pd.DataFrame, list[str], list[str], dict[str, str]]:
+    """Rows and columns :func:`hazard_design` uses: (data, terms kept, adjustments kept, dropped)."""
+    terms = dict(PRIMARY_TERMS if terms is None else terms)
+    base = frame[frame["at_risk"].astype(bool) & frame["logged"].astype(bool)]
+    dropped: dict[str, str] = {}
+    use_terms = []
+    for t in terms:
+        if t not in base or pd.to_numeric(base[t]).isna().all():
+            dropped[t] = "not available (no data for this term)"
+        else:
+            use_terms.append(t)
+    adj = [a for a in adjust if a in base and not pd.to_numeric(base[a]).isna().all()]
+    spline = time_since_flare == "spline"
+    if spline and "log_days_since_flare" in adj:
+        adj.remove("log_days_since_flare")
+    cols = use_terms + adj + (["days_since_flare"] if spline else [])
+    data = base[["onset", *cols]].apply(pd.to_numeric).astype(float).dropna()
+    for t in list(use_terms):
+        if data[t].std() == 0 or len(data) < 2:
+            dropped[t] = "no variation on at-risk days"
+            use_terms.remove(t)
+    adj = [a for a in adj if len(data) > 1 and data[a].std() > 0]
+    return data, use_terms, adj, dropped
+
+
 def fit_hazard(
     frame: pd.DataFrame,
     *,
@@ -719,6 +922,8 @@ def fit_hazard(
     hac_lags: int = 7,
     time_since_flare: str = "log",
     intervals: bool | Sequence[str] = True,
+    calibration_replicates: int = CALIBRATION_REPLICATES,
+    seed: int = 0,
 ) -> HazardFit:
     """Discrete-time hazard model of flare onset on at-risk days (primary model).
 
@@ -747,13 +952,22 @@ def fit_hazard(
     intervals : bool or sequence of str
         False skips the (slower) profile CIs and returns p-values only; a list of
         terms computes CIs for those terms only (used by the calibration runs).
+    calibration_replicates : int
+        Replicates of the onset process behind the Bartlett-type factor of the
+        penalised LR statistics (:func:`lr_scale_factor`; ``"firth-profile"``
+        only; 0 switches it off). ``seed`` seeds them, so a report is repeatable.
 
     Returns
     -------
     HazardFit
         Odds ratios per stated unit, 95 % CI and p per term. Terms that cannot be
         estimated (no data, no variation, non-convergence, ML separation) are NA
-        with a reason; the function does not raise on data problems.
+        with a reason; the function does not raise on data problems. A spike bin
+        with no onset on its days (quasi-separation) keeps its Firth estimate and
+        profile CI, which stay finite by design (Heinze & Schemper 2002), with a
+        ``note`` saying so; reporting it NA instead would leave only the bins that
+        happened to catch an onset, a selection that made them look harmful under
+        a flat null (25 % false positives in spike_moderate, validity run).
 
     References
     ----------
@@ -771,6 +985,8 @@ def fit_hazard(
         reasons = {t: dropped.get(t, reason) for t in terms}
         return HazardFit(_na_effects(terms, reasons), n_days, n_events, variance, reason, adjusted, dropped)
 
+    notes: dict[str, str] = {}
+
     if n_events < min_events:
         return fail(f"insufficient data: {n_events} onsets (< {min_events}) on usable at-risk days")
     if np.linalg.matrix_rank(X) < X.shape[1]:
@@ -779,13 +995,16 @@ def fit_hazard(
         if t in BINARY_TERMS:
             x = X[:, names.index(t)] > X[:, names.index(t)].min()
             if y[x].sum() in (0, x.sum()):
-                # kept in the model (it absorbs those days), but its odds ratio is
-                # infinite (ML) or pulled towards p = 0.5 (Firth): not reported
-                dropped.setdefault(
-                    t,
-                    f"quasi-separation: {int(y[x].sum())} onsets on the {int(x.sum())} "
-                    "at-risk days with this term; odds ratio not estimable",
-                )
+                counts = f"{int(y[x].sum())} onsets on the {int(x.sum())} at-risk days with this term"
+                if variance == "firth-profile":
+                    # the penalised estimate stays finite; its CI is wide, honestly
+                    notes[t] = (
+                        f"quasi-separation: {counts}; the Firth estimate is pulled towards even "
+                        "odds on those days: read the CI, not the estimate"
+                    )
+                else:
+                    # ML: the odds ratio is infinite, not reported
+                    dropped.setdefault(t, f"quasi-separation: {counts}; odds ratio not estimable")
     try:
         if variance == "firth-profile":
             fit = firth_logit(y, X)
@@ -800,6 +1019,12 @@ def fit_hazard(
         return fail(f"model failed: {type(exc).__name__}")
     if not converged or not np.all(np.isfinite(params)):
         return fail("did not converge")
+    lr_scale, lr_draws = 1.0, 0
+    if variance == "firth-profile" and calibration_replicates > 0:
+        lr_scale, lr_draws = lr_scale_factor(
+            frame, fit, names, terms=terms, adjust=adjust, time_since_flare=time_since_flare,
+            replicates=calibration_replicates, seed=seed,
+        )
     rows = []
     for term, (unit, _) in terms.items():
         row = {
@@ -810,6 +1035,7 @@ def fit_hazard(
             "ci_high": math.nan,
             "p": math.nan,
             "reason": dropped.get(term),
+            "note": notes.get(term),
         }
         if term not in names:
             row["reason"] = dropped.get(term, "not estimated")
@@ -828,21 +1054,9 @@ def fit_hazard(
         try:
             if variance == "firth-profile":
                 if want_ci:
-                    lo, hi, p = _profile_interval(y, X, j, fit)
+                    lo, hi, p = _profile_interval(y, X, j, fit, lr_scale=lr_scale)
                 else:
-                    p = float(
-                        stats.chi2.sf(
-                            max(
-                                2
-                                * (
-                                    fit.penalized_loglik
-                                    - firth_logit(y, X, fixed=(j, 0.0), start=fit.params).penalized_loglik
-                                ),
-                                0.0,
-                            ),
-                            1,
-                        )
-                    )
+                    p = float(stats.chi2.sf(max(_firth_lr(y, X, j, fit, 0.0), 0.0) / lr_scale, 1))
             elif variance == "profile":
                 if want_ci:
                     lo, hi, p = _ml_profile_interval(y, X, j, fit)
@@ -861,8 +1075,8 @@ def fit_hazard(
             continue
         row.update(estimate=math.exp(b), ci_low=_exp(lo), ci_high=_exp(hi), p=p)
         rows.append(row)
-    effects = pd.DataFrame(rows, columns=["term", "unit", "estimate", "ci_low", "ci_high", "p", "reason"])
-    return HazardFit(effects, n_days, n_events, variance, None, adjusted, dropped)
+    effects = pd.DataFrame(rows, columns=[*_EFFECT_COLUMNS, "note"])
+    return HazardFit(effects, n_days, n_events, variance, None, adjusted, dropped, lr_scale, lr_draws)
 
 
 def _exp(x: float) -> float:
@@ -1306,6 +1520,7 @@ def _effect_rows(effects: pd.DataFrame, model: str, primary: bool, scale: str) -
                 "model": model,
                 "scale": scale,
                 "reason": r.reason if isinstance(r.reason, str) else None,
+                "note": note if isinstance(note := getattr(r, "note", None), str) else None,
             }
         )
     return rows
@@ -1330,6 +1545,7 @@ def _clean_effect(r: dict) -> dict:
         "model": r["model"],
         "scale": r["scale"],
         "reason": r["reason"],
+        "note": r.get("note"),
     }
 
 
@@ -1481,6 +1697,8 @@ def findings(
                 "n_days": hz.n_days,
                 "n_events": hz.n_events,
                 "variance": hz.variance,
+                "lr_scale": _num(hz.lr_scale, 4),
+                "lr_scale_statistics": hz.lr_scale_draws,
                 "adjusted_for": hz.adjusted_for,
                 "reason": hz.reason,
             }
@@ -1574,9 +1792,11 @@ def findings(
             "barefoot-style share for km and pace; rate ratios are per km only",
             "adjusted_for": ["km_lag_1_3", "km_lag_4_7", "km_lag_8_14", "km_lag_15_28", *ADJUSTMENT_TERMS],
             "variance_estimator": variance,
-            "calibration": "95 % CIs of the hazard model measured on simulated runners (flat null): "
-            "6.2 % false positives at ~12 onsets, 5.6 % at ~24 (Firth + profile penalised "
-            "likelihood; ML Wald 7.1 % / 5.9 %, Newey-West HAC 10.0 % / 7.0 %)",
+            "variance_description": VARIANCE_LABELS[variance],
+            "calibration": "95 % CIs of the hazard model measured by benchmarks/validity.py on 300 "
+            "simulated runners read back from written exports: coverage of planted effects 0.952 "
+            "(1756 CIs, every term 0.93-0.96); flat null: CI excludes OR 1 in 4.2 % of 1134 primary "
+            "tests, q < 0.05 in 0.1 %; no footwear effect: barefoot-share term 2.2 % of 134",
             "exploratory_not_tested": "prewhitened cross-correlations are descriptive (no q-values)",
             "multiple_comparisons": {
                 "method": "Benjamini-Hochberg",

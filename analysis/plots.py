@@ -22,6 +22,7 @@ to draw):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from functools import wraps
 
@@ -911,6 +912,15 @@ def plot_forest(
                 )
                 continue
             _interval(ax, i, ci, x_limits, color)
+            separated = re.match(r"quasi-separation: (\d+) onsets on the (\d+) ", str(e.get("note") or ""))
+            if separated:
+                # the Firth estimate of a bin with no (or only) onsets is an artefact of
+                # the penalty; the interval is the answer
+                right.append(
+                    f"{separated[1]} onsets on {separated[2]} days: CI {fmt_num(ci[0])} to {fmt_num(ci[1])}"
+                    f"  q {fmt_num(e.get('q'))}"
+                )
+                continue
             ax.plot(
                 min(max(est, x_limits[0]), x_limits[1]),
                 i,

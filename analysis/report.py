@@ -375,13 +375,18 @@ def region_sentences(region: str, finding: Mapping) -> list[str]:
     events = (finding.get("model") or {}).get("n_events", n)
     if clear:
         for e in clear:
+            ci = e.get("ci") or [None, None]
+            more = ci[0] > 1 if ci[0] is not None else e["estimate"] > 1
             out.append(
-                f"Associated with more flare-ups: {_TERM_WORDS.get(e['term'], e['term'])}, odds ratio "
+                f"Associated with {'more' if more else 'fewer'} flare-ups: "
+                f"{_TERM_WORDS.get(e['term'], e['term'])}, odds ratio "
                 f"{fmt_num(e['estimate'])} ({fmt_ci(e.get('ci'))}), q = {fmt_num(e['q'])}, "
                 f"{events} onsets."
             )
     elif primary:
-        best = min(primary, key=lambda e: e["p"] if e.get("p") is not None else 1.0)
+        # a spike bin without onsets has an artefactual point estimate: not "strongest"
+        ranked = [e for e in primary if not (e.get("note") or "").startswith("quasi-separation")] or primary
+        best = min(ranked, key=lambda e: e["p"] if e.get("p") is not None else 1.0)
         out.append(
             f"Model ({events} onsets): no term clearly associated (all {len(primary)} q >= 0.05); "
             f"strongest: {_TERM_WORDS.get(best['term'], best['term'])}, odds ratio "
@@ -780,7 +785,8 @@ _CAPTIONS = {
         "per region (filled squares) and exploratory case-crossover analyses (open circles, below the dashed "
         "line). The line at 1 = no "
         "association; intervals crossing it are compatible with no effect. q = Benjamini-Hochberg adjusted "
-        "p-value. Only regions with at least 10 onsets, 90 days and 80 % of days logged are modelled.",
+        "p-value. A spike bin that no onset followed shows its interval only (\"0 onsets on n days\"). "
+        "Only regions with at least 10 onsets, 90 days and 80 % of days logged are modelled.",
     ),
     "shoes": (
         "Shoes",
@@ -874,7 +880,8 @@ def _methods_pages(data: ReportData) -> list[Figure]:
         "with distance in four lag bands (1-3, 4-7, 8-14, 15-28 days before), barefoot-style share of the "
         "last "
         "7 days, single-run spikes, drill days, adjusted for pace, time since the last flare and trend. "
-        f"Intervals: {g.get('variance_estimator', 'profile likelihood')}. Every load term uses only days "
+        f"Intervals: {g.get('variance_description', g.get('variance_estimator', 'profile likelihood'))}. "
+        "Every load term uses only days "
         f"before "
         "the onset day, and only days when a new flare-up could start (reverse causation guard).",
         f"Multiple comparisons: {mc.get('method', 'Benjamini-Hochberg')} q-values at FDR "

@@ -119,17 +119,23 @@ def coverage(res: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def false_positives(res: list[dict], terms=TERMS) -> dict:
-    n = ci_excl = q_sig = 0
+def null_tests(res: list[dict], terms=TERMS) -> pd.DataFrame:
+    """One row per primary test under a null: term, CI excludes OR 1, q < 0.05."""
+    rows = []
     for r in res:
-        for _, e in primary_effects(r):
-            if e["term"] not in terms:
-                continue
-            n += 1
-            lo, hi = e["ci"]
-            ci_excl += not (lo <= 1.0 <= hi)
-            q_sig += e.get("q") is not None and e["q"] < 0.05
-    return {"tests": n, "ci_excludes_1": ci_excl / n if n else math.nan, "q_below_0.05": q_sig / n if n else math.nan}
+        for region, e in primary_effects(r):
+            if e["term"] in terms:
+                lo, hi = e["ci"]
+                rows.append({"region": region, "term": e["term"], "ci_excludes_1": not (lo <= 1.0 <= hi),
+                             "q_below_0.05": e.get("q") is not None and e["q"] < 0.05})
+    return pd.DataFrame(rows, columns=["region", "term", "ci_excludes_1", "q_below_0.05"])
+
+
+def false_positives(res: list[dict], terms=TERMS) -> dict:
+    tests = null_tests(res, terms)
+    n = len(tests)
+    return {"tests": n, "ci_excludes_1": tests["ci_excludes_1"].mean() if n else math.nan,
+            "q_below_0.05": tests["q_below_0.05"].mean() if n else math.nan}
 
 
 def rate_ratio_fp(res: list[dict]) -> tuple[float, int]:
@@ -179,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     fp = false_positives(results["flat_null"])
     print(f"null 1, flat daily hazard: {fp['tests']} primary tests; CI excludes OR 1 in "
           f"{100 * fp['ci_excludes_1']:.1f} %, q < 0.05 after FDR in {100 * fp['q_below_0.05']:.1f} % (target <= 5 %)")
+    tests = null_tests(results["flat_null"])
+    if len(tests):
+        by_term = tests.groupby("term")["ci_excludes_1"].agg(["mean", "size"])
+        print(by_term.rename(columns={"mean": "ci_excludes_1", "size": "n"}).round(3).to_string())
     fp2 = false_positives(results["no_footwear_effect"], terms=("barefoot_share_lag_1_7",))
     rr, nrr = rate_ratio_fp(results["no_footwear_effect"])
     print(f"null 2, no footwear effect: barefoot-share term CI excludes 1 in {100 * fp2['ci_excludes_1']:.1f} % "

@@ -190,11 +190,81 @@ def test_hazard_separation_and_missing_term_handled():
     assert math.isnan(ml.loc["spike_large", "estimate"])
     assert "separation" in ml.loc["spike_large", "reason"]
     assert "not available" in ml.loc["drill_days_lag_1_7", "reason"]
-    firth = A.fit_hazard(frame).effects.set_index("term")
-    assert math.isnan(firth.loc["spike_large", "estimate"])
-    assert firth.loc["spike_large", "reason"].startswith("quasi-separation: 0 onsets on the 4 at-risk days")
+    firth = A.fit_hazard(frame, calibration_replicates=0).effects.set_index("term")
+    # Firth keeps a finite estimate and a wide CI that covers OR 1, with a note
+    spike = firth.loc["spike_large"]
+    assert pd.isna(spike["reason"])
+    assert spike["note"].startswith("quasi-separation: 0 onsets on the 4 at-risk days")
+    assert 0 < spike["ci_low"] < min(spike["estimate"], 1) <= max(spike["estimate"], 1) < spike["ci_high"]
+    assert spike["ci_high"] / spike["ci_low"] > 100
     # the other terms are still estimated
     assert firth.loc[["km_lag_1_3", "km_lag_4_7", "barefoot_share_lag_1_7"], "estimate"].notna().all()
+
+
+def test_onset_blocks_measure_flare_and_return_to_risk():
+    idx = pd.date_range("2025-01-01", periods=12, freq="D")
+    frame = pd.DataFrame(
+        {
+            "onset": [0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+            "in_flare": [0, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0],
+            "at_risk": [1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0],
+        },
+        index=idx,
+    ).astype({"in_flare": bool, "at_risk": bool})
+    # first onset: 3 flare days, at risk again 5 days later; second: 2 flare days,
+    # never at risk again before the series ends (12 - 7 = 5 days)
+    assert A.onset_blocks(frame) == [(3, 5), (2, 5)]
+
+
+def test_replicated_onset_process_keeps_its_rules():
+    frame = A.simulate_hazard_days(730, seed=4)
+    frame.loc[frame.index[::9], "logged"] = False
+    blocks = [(5, 12), (8, 15)]
+    rep = A._replicate_onsets(frame, np.full(len(frame), -3.0), 0.0, 0.0, blocks, np.random.default_rng(1))
+    onsets = np.flatnonzero(rep["onset"].to_numpy() > 0)
+    assert len(onsets) >= 10
+    at_risk = rep["at_risk"].to_numpy()
+    for i in onsets:
+        assert at_risk[i] and frame["logged"].iloc[i]
+        gap = np.flatnonzero(at_risk[i + 1 :])
+        assert len(gap) == 0 or gap[0] + 1 in (12, 15)  # blocked for one of the given lengths
+    # time since the flare is rebuilt from the replicate's own flares
+    expected = A.days_since_flare(rep["in_flare"]).shift(1).fillna(1.0)
+    assert np.allclose(rep["days_since_flare"], expected)
+
+
+def test_lr_scale_factor_calibration_widens_never_narrows():
+    frame = A.simulate_hazard_days(365, seed=21)
+    plain = A.fit_hazard(frame, calibration_replicates=0)
+    calibrated = A.fit_hazard(frame, calibration_replicates=20, seed=3)
+    assert plain.lr_scale == 1.0 and plain.lr_scale_draws == 0
+    assert calibrated.lr_scale >= 1.0 and calibrated.lr_scale_draws >= 20
+    a, b = plain.effects.set_index("term"), calibrated.effects.set_index("term")
+    both = a["p"].notna() & b["p"].notna()
+    assert both.sum() >= 6
+    assert (b.loc[both, "estimate"] == a.loc[both, "estimate"]).all()  # same fit
+    assert (b.loc[both, "p"] >= a.loc[both, "p"] - 1e-9).all()
+    assert (b.loc[both, "ci_low"] <= a.loc[both, "ci_low"] * (1 + 1e-3)).all()
+    assert (b.loc[both, "ci_high"] >= a.loc[both, "ci_high"] * (1 - 1e-3)).all()
+    # same seed, same answer: a report is repeatable
+    again = A.fit_hazard(frame, calibration_replicates=20, seed=3)
+    assert again.lr_scale == calibrated.lr_scale
+
+
+def test_lr_scale_factor_reproduces_the_small_sample_excess():
+    """With ~11 onsets and 13 parameters the LR statistic runs above chi2(1)."""
+    means, weights = [], []
+    for seed in range(8):
+        frame = A.simulate_hazard_days(365, seed=seed, onsets_per_year=12)
+        y, X, names, _ = A.hazard_design(frame)
+        if y.sum() < 8:
+            continue
+        fit = A.firth_logit(y, X)
+        mean, n = A.lr_scale_factor(frame, fit, names, replicates=20, seed=seed, floor=0.0)
+        means.append(mean)
+        weights.append(n)
+    assert sum(weights) >= 400
+    assert np.average(means, weights=weights) > 1.0
 
 
 def test_hazard_uses_at_risk_logged_days_only():

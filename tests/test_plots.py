@@ -153,16 +153,23 @@ def test_forest_shows_q_values_and_marks_primary(sample_data):  # noqa: F811
     )
     modelled = [r for r, f in findings["regions"].items() if f["sufficient"]]
     assert len(data_axes(fig)) == len(modelled)
+    separated = 0
     for region in modelled:
         for e in findings["regions"][region]["effects"]:
-            if e["estimate"] is not None:
-                assert (
-                    f"{fmt_num(e['estimate'])} ({fmt_num(e['ci'][0])} to {fmt_num(e['ci'][1])})  "
-                    f"q {fmt_num(e['q'])}" in labels
-                )
+            if e["estimate"] is None:
+                continue
+            interval = f"{fmt_num(e['ci'][0])} to {fmt_num(e['ci'][1])}"
+            if (e.get("note") or "").startswith("quasi-separation"):
+                # a spike bin without onsets: counts and CI, no point estimate
+                separated += 1
+                days = e["note"].split(" at-risk days")[0].split("on the ")[1]
+                assert f"0 onsets on {days} days: CI {interval}  q {fmt_num(e['q'])}" in labels
+            else:
+                assert f"{fmt_num(e['estimate'])} ({interval})  q {fmt_num(e['q'])}" in labels
+    assert separated >= 1  # the sample has spike bins without onsets
     squares = [ln for ax in data_axes(fig) for ln in ax.get_lines() if ln.get_marker() == "s"]
     primary = sum(
-        e["primary"] and e["estimate"] is not None
+        e["primary"] and e["estimate"] is not None and not (e.get("note") or "").startswith("quasi")
         for r in modelled
         for e in findings["regions"][r]["effects"]
     )

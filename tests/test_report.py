@@ -435,3 +435,25 @@ def test_cli_report_no_pdf_needs_json_and_bad_input_is_one_line(tmp_path, capsys
     assert main(["report", str(tmp_path / "missing.csv")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.csv" in err[0]
+
+
+def _effect(term: str, estimate: float, ci: list[float], p: float, q: float, note: str | None = None) -> dict:
+    return {"term": term, "unit": "+10 km", "estimate": estimate, "ci": ci, "p": p, "q": q,
+            "primary": True, "note": note}
+
+
+def test_region_sentences_word_the_direction_and_skip_separated_bins():
+    base = {"onsets": 12, "sufficient": True, "rates": [], "model": {"n_events": 12}}
+    protective = dict(base, effects=[_effect("drill_days_lag_1_7", 0.6, [0.4, 0.9], 0.001, 0.01)])
+    text = " ".join(report.region_sentences("plantar", protective))
+    assert "Associated with fewer flare-ups: each extra drill day in the week before, odds ratio 0.6" in text
+    harmful = dict(base, effects=[_effect("km_lag_1_3", 1.8, [1.2, 2.7], 0.001, 0.01)])
+    assert "Associated with more flare-ups" in " ".join(report.region_sentences("plantar", harmful))
+    # a spike bin that no onset followed has the smallest p here, but its estimate is
+    # an artefact of the penalty: the km term is named as the strongest instead
+    mixed = dict(base, effects=[
+        _effect("spike_large", 3.0, [0.01, 900.0], 0.01, 0.2, "quasi-separation: 0 onsets on the 3 at-risk days"),
+        _effect("km_lag_1_3", 1.3, [0.9, 1.9], 0.2, 0.4),
+    ])
+    text = " ".join(report.region_sentences("plantar", mixed))
+    assert "strongest: each +10 km" in text and "spike" not in text
