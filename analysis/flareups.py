@@ -646,3 +646,43 @@ def _check_run(result, k, run_id, day, todays, same_day_ids, morning, this_week,
     for rule in RULES:
         result[rule][k] = state[rule]
     result["rules"][k] = "; ".join(fired)
+
+
+def weekly_pain(pain_daily: pd.DataFrame, *, min_days: int = 3) -> pd.DataFrame:
+    """Weekly pain per region and side from the daily pain grid.
+
+    Parameters
+    ----------
+    pain_daily : DataFrame
+        :func:`analysis.flareups.daily_pain` (``date``, ``region``, ``side``,
+        ``pain_max`` 0-10, NA = not logged).
+    min_days : int
+        Weeks with fewer logged days get NA means (a gap, not a low value).
+
+    Returns
+    -------
+    DataFrame
+        Long: ``week_start`` (ISO week's Monday), ``region``, ``side``,
+        ``days_logged``, ``pain_mean`` (mean of the logged days' maximum
+        pain), ``pain_max`` (the week's highest), both Float64.
+
+    References
+    ----------
+    METHODS.md 1 (missing is NA, never 0) and 4 (0-10 scale).
+    """
+    cols = ["week_start", "region", "side", "days_logged", "pain_mean", "pain_max"]
+    if len(pain_daily) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+    d = pain_daily.assign(
+        week_start=pd.to_datetime(pain_daily["date"])
+        .dt.to_period("W-SUN")
+        .dt.start_time.astype("datetime64[ns]"),
+        value=pd.to_numeric(pain_daily["pain_max"]).astype("float64"),
+    )
+    g = d.groupby(["week_start", "region", "side"], observed=True)["value"]
+    out = pd.DataFrame({"days_logged": g.count(), "pain_mean": g.mean(), "pain_max": g.max()}).reset_index()
+    few = out["days_logged"] < min_days
+    out["pain_mean"] = out["pain_mean"].astype("Float64").mask(few)
+    out["pain_max"] = out["pain_max"].astype("Float64").mask(out["days_logged"] == 0)
+    out["days_logged"] = out["days_logged"].astype("Int64")
+    return out[cols]

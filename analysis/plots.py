@@ -3,7 +3,7 @@
 Every number drawn here comes from a library function (:mod:`analysis.load`,
 :mod:`analysis.flareups`, :mod:`analysis.footwear`, :mod:`analysis.io.drills`,
 :mod:`analysis.dynamics`, :func:`analysis.associate.findings`, and
-:func:`analysis.report.weekly_pain`): the functions below only reshape and
+:func:`analysis.flareups.weekly_pain`): the functions below only reshape and
 draw. :func:`analysis.report.compute_report` builds all their inputs at once.
 
 Conventions (DESIGN.md "How the code should read"; METHODS.md 2 for what not
@@ -260,7 +260,7 @@ def plot_weekly_load_pain(
     weekly : DataFrame
         :func:`analysis.load.weekly_load` (index ``week_start``; ``km_<class>``).
     weekly_pain : DataFrame
-        :func:`analysis.report.weekly_pain` (``week_start``, ``region``,
+        :func:`analysis.flareups.weekly_pain` (``week_start``, ``region``,
         ``side``, ``pain_mean``): mean daily maximum pain (0-10) per week.
     episodes : DataFrame, optional
         :func:`analysis.flareups.detect_flareups`; onsets are marked per side.

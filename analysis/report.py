@@ -57,46 +57,6 @@ CAUSAL_NOTE = (
 # ---------------------------------------------------------------------------
 
 
-def weekly_pain(pain_daily: pd.DataFrame, *, min_days: int = 3) -> pd.DataFrame:
-    """Weekly pain per region and side from the daily pain grid.
-
-    Parameters
-    ----------
-    pain_daily : DataFrame
-        :func:`analysis.flareups.daily_pain` (``date``, ``region``, ``side``,
-        ``pain_max`` 0-10, NA = not logged).
-    min_days : int
-        Weeks with fewer logged days get NA means (a gap, not a low value).
-
-    Returns
-    -------
-    DataFrame
-        Long: ``week_start`` (ISO week's Monday), ``region``, ``side``,
-        ``days_logged``, ``pain_mean`` (mean of the logged days' maximum
-        pain), ``pain_max`` (the week's highest), both Float64.
-
-    References
-    ----------
-    METHODS.md 1 (missing is NA, never 0) and 4 (0-10 scale).
-    """
-    cols = ["week_start", "region", "side", "days_logged", "pain_mean", "pain_max"]
-    if len(pain_daily) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
-    d = pain_daily.assign(
-        week_start=pd.to_datetime(pain_daily["date"])
-        .dt.to_period("W-SUN")
-        .dt.start_time.astype("datetime64[ns]"),
-        value=pd.to_numeric(pain_daily["pain_max"]).astype("float64"),
-    )
-    g = d.groupby(["week_start", "region", "side"], observed=True)["value"]
-    out = pd.DataFrame({"days_logged": g.count(), "pain_mean": g.mean(), "pain_max": g.max()}).reset_index()
-    few = out["days_logged"] < min_days
-    out["pain_mean"] = out["pain_mean"].astype("Float64").mask(few)
-    out["pain_max"] = out["pain_max"].astype("Float64").mask(out["days_logged"] == 0)
-    out["days_logged"] = out["days_logged"].astype("Int64")
-    return out[cols]
-
-
 @dataclass
 class ReportData:
     """Everything the report, the figures and the notebook show, computed once.
@@ -185,7 +145,7 @@ def compute_report(
         ``transition_runs`` (:func:`~analysis.load.transition_guardrails`,
         :func:`~analysis.load.transition_runs`), ``pain_daily``, ``episodes``,
         ``rule24``, ``coverage`` (:mod:`analysis.flareups`), ``weekly_pain``
-        (:func:`weekly_pain`), ``adherence``
+        (:func:`analysis.flareups.weekly_pain`), ``adherence``
         (:func:`~analysis.io.drills.weekly_adherence`), ``shoes`` and
         ``shoe_rules`` (:mod:`analysis.footwear`) and ``findings``.
     """
@@ -238,7 +198,7 @@ def compute_report(
         transition_runs=load.transition_runs(in_period, grouping=grouping),
         pain_daily=pain_daily,
         episodes=episodes,
-        weekly_pain=weekly_pain(pain_daily),
+        weekly_pain=flareups.weekly_pain(pain_daily),
         rule24=rule24,
         coverage=flareups.diary_coverage(pain, start=start, end=end),
         shoes=footwear.shoe_summary(in_period, catalog, retire_km=retire_km),
@@ -1062,6 +1022,5 @@ __all__ = [
     "read_side_files",
     "region_sentences",
     "report_from_inputs",
-    "weekly_pain",
     "write_json",
 ]

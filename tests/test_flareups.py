@@ -272,3 +272,24 @@ def test_pain_band():
         "high",
         "high",
     ]
+
+
+def test_weekly_pain_mean_of_daily_max_and_gaps():
+    days = pd.date_range("2026-03-02", periods=14, freq="D")
+    grid = pd.DataFrame(
+        {
+            "date": days,
+            "region": "plantar",
+            "side": "L",
+            "pain_max": pd.array(
+                [2, 4, 6, None, None, None, None, 1, None, None, None, None, None, 3], dtype="Float64"
+            ),
+        }
+    )
+    wp = fl.weekly_pain(grid)
+    assert list(wp["week_start"]) == [days[0], days[7]]
+    assert wp["pain_mean"].iloc[0] == pytest.approx(4.0) and wp["pain_max"].iloc[0] == 6
+    assert list(wp["days_logged"]) == [3, 2]
+    assert (
+        pd.isna(wp["pain_mean"].iloc[1]) and wp["pain_max"].iloc[1] == 3
+    )  # 2 logged days: a gap, not a mean
