@@ -628,6 +628,29 @@ def _firth_lr(y, X, j: int, fit: FirthResult, b: float) -> float:
     return 2 * (fit.penalized_loglik - firth_logit(y, X, fixed=(j, b), start=fit.params).penalized_loglik)
 
 
+def _profile_bounds(drop, b_hat: float, step: float, crit: float, doublings: int) -> tuple[float, float]:
+    """Where the profile statistic ``drop(b)`` reaches ``crit`` on each side of ``b_hat``.
+
+    Steps out by ``2 * step``, doubling up to ``doublings`` times, then brackets
+    the crossing with :func:`scipy.optimize.brentq`; a side that never reaches
+    ``crit`` is infinite.
+    """
+    bounds = []
+    for sign in (-1.0, 1.0):
+        inner, outer = b_hat, b_hat + sign * 2 * step
+        tries = 0
+        while drop(outer) < crit and tries < doublings:
+            inner, outer = outer, b_hat + sign * 2 * step * 2 ** (tries + 1)
+            tries += 1
+        if drop(outer) < crit:
+            bounds.append(sign * math.inf)
+            continue
+        bounds.append(
+            optimize.brentq(lambda b: drop(b) - crit, min(inner, outer), max(inner, outer), xtol=1e-4)
+        )
+    return bounds[0], bounds[1]
+
+
 def _profile_interval(
     y, X, j: int, fit: FirthResult, level: float = 0.95, lr_scale: float = 1.0
 ) -> tuple[float, float, float]:
@@ -636,28 +659,14 @@ def _profile_interval(
     ``lr_scale`` (>= 1) is the Bartlett-type factor of :func:`lr_scale_factor`:
     the statistic is divided by it before it meets chi2(1).
     """
-    crit = stats.chi2.ppf(level, 1) * lr_scale
-    b_hat = float(fit.params[j])
 
     def drop(b: float) -> float:
         return _firth_lr(y, X, j, fit, b)
 
     p = float(stats.chi2.sf(max(drop(0.0), 0.0) / lr_scale, 1))
     se = math.sqrt(max(fit.cov[j, j], 1e-12))
-    bounds = []
-    for sign in (-1.0, 1.0):
-        inner, outer = b_hat, b_hat + sign * 2 * se
-        tries = 0
-        while drop(outer) < crit and tries < 10:
-            inner, outer = outer, b_hat + sign * 2 * se * 2 ** (tries + 1)
-            tries += 1
-        if drop(outer) < crit:
-            bounds.append(sign * math.inf)
-            continue
-        bounds.append(
-            optimize.brentq(lambda b: drop(b) - crit, min(inner, outer), max(inner, outer), xtol=1e-4)
-        )
-    return bounds[0], bounds[1], p
+    lo, hi = _profile_bounds(drop, float(fit.params[j]), se, stats.chi2.ppf(level, 1) * lr_scale, 10)
+    return lo, hi, p
 
 
 def _ml_logit(y: np.ndarray, X: np.ndarray, offset: np.ndarray | None = None, **fit_kwargs):
@@ -668,29 +677,16 @@ def _ml_logit(y: np.ndarray, X: np.ndarray, offset: np.ndarray | None = None, **
 
 def _ml_profile_interval(y, X, j: int, fit, level: float = 0.95) -> tuple[float, float, float]:
     """Profile-likelihood CI and LR p-value for coefficient j of an ML logistic GLM."""
-    crit = stats.chi2.ppf(level, 1)
     X_rest, xj = np.delete(X, j, axis=1), X[:, j]
 
     def drop(b: float) -> float:
         return _ml_logit(y, X_rest, offset=b * xj).deviance - fit.deviance
 
     p = float(stats.chi2.sf(max(drop(0.0), 0.0), 1))
-    b_hat, se = float(fit.params[j]), float(fit.bse[j])
+    se = float(fit.bse[j])
     step = max(se, 0.05) if np.isfinite(se) else 1.0
-    bounds = []
-    for sign in (-1.0, 1.0):
-        inner, outer = b_hat, b_hat + sign * 2 * step
-        tries = 0
-        while drop(outer) < crit and tries < 8:
-            inner, outer = outer, b_hat + sign * 2 * step * 2 ** (tries + 1)
-            tries += 1
-        if drop(outer) < crit:
-            bounds.append(sign * math.inf)
-            continue
-        bounds.append(
-            optimize.brentq(lambda b: drop(b) - crit, min(inner, outer), max(inner, outer), xtol=1e-4)
-        )
-    return bounds[0], bounds[1], p
+    lo, hi = _profile_bounds(drop, float(fit.params[j]), step, stats.chi2.ppf(level, 1), 8)
+    return lo, hi, p
 
 
 #: bootstrap replicates of the onset process behind the Bartlett-type factor
