@@ -517,21 +517,24 @@ class HazardFit:
     lr_scale_draws: int = 0
 
 
+def _na_row(term: str, unit: str, reason: str | None) -> dict:
+    """An effect row with no estimate (yet), and why."""
+    return {
+        "term": term,
+        "unit": unit,
+        "estimate": math.nan,
+        "ci_low": math.nan,
+        "ci_high": math.nan,
+        "p": math.nan,
+        "reason": reason,
+    }
+
+
 def _na_effects(terms: Mapping[str, tuple[str, float]], reasons: Mapping[str, str] | str) -> pd.DataFrame:
-    rows = []
-    for term, (unit, _) in terms.items():
-        reason = reasons if isinstance(reasons, str) else reasons.get(term, "not estimated")
-        rows.append(
-            {
-                "term": term,
-                "unit": unit,
-                "estimate": math.nan,
-                "ci_low": math.nan,
-                "ci_high": math.nan,
-                "p": math.nan,
-                "reason": reason,
-            }
-        )
+    rows = [
+        _na_row(term, unit, reasons if isinstance(reasons, str) else reasons.get(term, "not estimated"))
+        for term, (unit, _) in terms.items()
+    ]
     return pd.DataFrame(rows, columns=[*_EFFECT_COLUMNS, "note"]).assign(note=None)
 
 
@@ -1023,16 +1026,7 @@ def fit_hazard(
         )
     rows = []
     for term, (unit, _) in terms.items():
-        row = {
-            "term": term,
-            "unit": unit,
-            "estimate": math.nan,
-            "ci_low": math.nan,
-            "ci_high": math.nan,
-            "p": math.nan,
-            "reason": dropped.get(term),
-            "note": notes.get(term),
-        }
+        row = {**_na_row(term, unit, dropped.get(term)), "note": notes.get(term)}
         if term not in names:
             row["reason"] = dropped.get(term, "not estimated")
             rows.append(row)
@@ -1178,33 +1172,17 @@ def case_crossover(
     rows = []
     for (term, (unit, _)), col in zip(terms.items(), ("km", "share"), strict=True):
         if col not in exog_cols:
-            rows.append(
-                {
-                    "term": term,
-                    "unit": unit,
-                    "estimate": math.nan,
-                    "ci_low": math.nan,
-                    "ci_high": math.nan,
-                    "p": math.nan,
-                    "reason": "no variation",
-                }
-            )
+            rows.append(_na_row(term, unit, "no variation"))
             continue
         j = exog_cols.index(col)
         b, se = float(res.params[j]), float(res.bse[j])
         if not np.isfinite(se) or abs(b) > _SEPARATION_ABS_COEF or se > _CCO_MAX_SE:
-            rows.append(
-                {
-                    "term": term,
-                    "unit": unit,
-                    "estimate": math.nan,
-                    "ci_low": math.nan,
-                    "ci_high": math.nan,
-                    "p": math.nan,
-                    "reason": "separation or non-convergence" if se <= _CCO_MAX_SE
-                    else f"too few informative strata (SE of log OR {se:.1f} > {_CCO_MAX_SE:g})",
-                }
+            why = (
+                "separation or non-convergence"
+                if se <= _CCO_MAX_SE
+                else f"too few informative strata (SE of log OR {se:.1f} > {_CCO_MAX_SE:g})"
             )
+            rows.append(_na_row(term, unit, why))
             continue
         rows.append(
             {
@@ -1265,17 +1243,7 @@ def pain_regression(frame: pd.DataFrame, *, min_days: int = 30) -> pd.DataFrame:
     rows = []
     for term, (unit, _) in plain.items():
         if term not in keep:
-            rows.append(
-                {
-                    "term": term,
-                    "unit": unit,
-                    "estimate": math.nan,
-                    "ci_low": math.nan,
-                    "ci_high": math.nan,
-                    "p": math.nan,
-                    "reason": "no variation",
-                }
-            )
+            rows.append(_na_row(term, unit, "no variation"))
             continue
         lo, hi = res.conf_int().loc[term]
         rows.append(
