@@ -1021,8 +1021,14 @@ def fit_hazard(
     lr_scale, lr_draws = 1.0, 0
     if variance == "firth-profile" and calibration_replicates > 0:
         lr_scale, lr_draws = lr_scale_factor(
-            frame, fit, names, terms=terms, adjust=adjust, time_since_flare=time_since_flare,
-            replicates=calibration_replicates, seed=seed,
+            frame,
+            fit,
+            names,
+            terms=terms,
+            adjust=adjust,
+            time_since_flare=time_since_flare,
+            replicates=calibration_replicates,
+            seed=seed,
         )
     rows = []
     for term, (unit, _) in terms.items():
@@ -1513,6 +1519,92 @@ def _clean_effect(r: dict) -> dict:
     }
 
 
+def flare_sensitivity(
+    pain_daily: pd.DataFrame,
+    lags: pd.DataFrame,
+    daily: pd.DataFrame,
+    runs: pd.DataFrame,
+    *,
+    grouping: Mapping[str, str],
+    flare_params: Mapping[str, float] | None = None,
+    min_onsets: int = MIN_ONSETS,
+    excluded: Mapping[str, str] | None = None,
+    variance: str = "firth-profile",
+) -> dict:
+    """The findings again under each flare-up sensitivity variant of METHODS.md 4.
+
+    For every variant of :func:`analysis.flareups.sensitivity_variants` that
+    differs from the parameters in use (every pain threshold -1 / +1 point; 1 or
+    2 consecutive days):
+    onsets per region, the barefoot-style vs traditional rate ratio, and, where
+    the region has enough onsets, the primary hazard model's odds ratios with
+    95 % CI and unadjusted p (no q-values: a check of robustness, not new tests).
+
+    Parameters
+    ----------
+    pain_daily : DataFrame
+        :func:`analysis.flareups.daily_pain` on the analysis period.
+    lags, daily : DataFrame
+        :func:`analysis.load.lag_features` and :func:`analysis.load.daily_load`.
+    runs : DataFrame
+        Canonical runs in the period (for the rates).
+    excluded : mapping, optional
+        region -> reason for regions the main analysis already ruled out for a
+        reason other than onsets (too few days or days logged).
+
+    Returns
+    -------
+    dict
+        {variant: {"changes": {parameter: value}, "regions": {region: {"onsets",
+        "rate_ratio": {"estimate", "ci"}, "effects": [{"term", "estimate", "ci",
+        "p"}], "message"}}}}.
+    """
+    from analysis import flareups
+    from analysis.schema import REGIONS
+
+    excluded = dict(excluded or {})
+    variants = flareups.sensitivity_variants(pain_daily, **dict(flare_params or {}))
+    default = variants.pop("default").attrs["params"]
+    out: dict[str, dict] = {}
+    for name, episodes in variants.items():
+        params = episodes.attrs["params"]
+        changes = {k: v for k, v in params.items() if v != default.get(k)}
+        if not changes:  # the variant is the default (e.g. 2 days when 2 is the default)
+            continue
+        rdays = flareups.region_days(pain_daily, episodes)
+        regions: dict[str, dict] = {}
+        for region in [r for r in REGIONS if r in set(rdays["region"])]:
+            frame = hazard_frame(rdays[rdays["region"] == region], lags)
+            frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
+            onset_dates = frame.index[frame["onset"] > 0]
+            rr = region_rates(onset_dates, runs, daily, frame["at_risk"], grouping=grouping)["rate_ratio"]
+            entry: dict = {
+                "onsets": len(onset_dates),
+                "rate_ratio": {"estimate": _num(rr["estimate"], 4), "ci": _ci(*rr["ci"])},
+                "effects": [],
+                "message": None,
+            }
+            if region in excluded:
+                entry["message"] = excluded[region]
+            elif len(onset_dates) < min_onsets:
+                entry["message"] = f"insufficient data: {len(onset_dates)} onsets (< {min_onsets})"
+            else:
+                hz = fit_hazard(frame, variance=variance, min_events=min_onsets)
+                entry["effects"] = [
+                    {
+                        "term": r.term,
+                        "estimate": _num(r.estimate),
+                        "ci": _ci(r.ci_low, r.ci_high),
+                        "p": _num(r.p, 4),
+                    }
+                    for r in hz.effects.itertuples(index=False)
+                ]
+                entry["message"] = hz.reason
+            regions[region] = entry
+        out[name] = {"changes": changes, "regions": regions}
+    return out
+
+
 def findings(
     runs: pd.DataFrame,
     pain: pd.DataFrame,
@@ -1527,6 +1619,7 @@ def findings(
     min_days: int = MIN_DAYS,
     min_logged_pct: float = MIN_LOGGED_PCT,
     variance: str = "firth-profile",
+    sensitivity: bool = True,
 ) -> dict:
     """All association findings as the JSON-ready dict of DESIGN.md "Findings JSON".
 
@@ -1551,6 +1644,9 @@ def findings(
         descriptives only, ``"sufficient": false`` and an "insufficient data" message.
     variance : str
         Variance estimator of the hazard model (see :func:`fit_hazard`).
+    sensitivity : bool
+        Also run the flare-up sensitivity variants (:func:`flare_sensitivity`,
+        ``guards.sensitivity``); False skips them (validation runs).
 
     Returns
     -------
@@ -1597,10 +1693,12 @@ def findings(
     regions_out: dict[str, dict] = {}
     primary_rows: list[dict] = []
     exploratory_rows: list[dict] = []
+    excluded: dict[str, str] = {}  # regions ruled out for a reason other than onsets
     for region in REGIONS:
         rd = rdays[rdays["region"] == region]
         frame = hazard_frame(rd, lags) if len(rd) else None
         if frame is None:
+            excluded[region] = "insufficient data: region never logged"
             regions_out[region] = {
                 "onsets": 0,
                 "sufficient": False,
@@ -1624,6 +1722,8 @@ def findings(
             problems.append(f"{n_period_days} days (< {min_days})")
         if logged_pct < min_logged_pct:
             problems.append(f"{logged_pct:.0f} % of days logged (< {min_logged_pct:.0f} %)")
+        if problems[int(n_onsets < min_onsets) :]:
+            excluded[region] = "insufficient data: " + "; ".join(problems[int(n_onsets < min_onsets) :])
         sufficient = not problems
         out = {
             "onsets": n_onsets,
@@ -1736,7 +1836,7 @@ def findings(
             ],
         }
 
-    return {
+    result = {
         "period": {
             "start": None if start is None else pd.Timestamp(start).date().isoformat(),
             "end": None if end is None else pd.Timestamp(end).date().isoformat(),
@@ -1780,3 +1880,16 @@ def findings(
             "self-experiment (Daza 2018)",
         },
     }
+    if sensitivity and len(rdays):
+        result["guards"]["sensitivity"] = flare_sensitivity(
+            dp,
+            lags,
+            daily,
+            in_period,
+            grouping=grouping,
+            flare_params=flare_params,
+            min_onsets=min_onsets,
+            excluded=excluded,
+            variance=variance,
+        )
+    return result

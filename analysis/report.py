@@ -301,6 +301,69 @@ _TERM_WORDS = {
 }
 
 
+_VARIANT_WORDS = {
+    "minus_1_point": "pain thresholds 1 point lower",
+    "plus_1_point": "pain thresholds 1 point higher",
+    "one_day": "1 day above the thresholds",
+    "two_days": "2 consecutive days",
+}
+
+
+def _excluding_one(effects: Sequence[Mapping]) -> set[str]:
+    return {
+        e["term"]
+        for e in effects
+        if e.get("ci") and None not in e["ci"] and (e["ci"][0] > 1 or e["ci"][1] < 1)
+    }
+
+
+def sensitivity_table(findings: Mapping) -> tuple[list[str], list[list[str]], list[str]]:
+    """The flare-up sensitivity check as a table and sentences (METHODS.md 4).
+
+    Returns
+    -------
+    (header, rows, notes)
+        One row for the definition in use and one per variant of
+        ``findings["guards"]["sensitivity"]``; a cell gives the region's onsets and
+        the barefoot-style vs traditional rate ratio. ``notes`` names each model
+        term whose 95 % CI excludes OR 1 under a variant but not in the main
+        analysis, or the reverse (an empty list: the conclusions hold).
+    """
+    variants = (findings.get("guards") or {}).get("sensitivity") or {}
+    main = findings.get("regions", {})
+    regions = [r for r in REGIONS if r in main]
+    header = ["flare-up definition", *[plots.REGION_LABELS.get(r, r) for r in regions]]
+
+    def cell(entry: Mapping) -> str:
+        rr = (entry.get("rate_ratio") or {}).get("estimate")
+        return f"{entry.get('onsets', 0)}" + (f" (RR {fmt_num(rr)})" if rr is not None else "")
+
+    rows = [["as used (default)", *[cell(main[r]) for r in regions]]]
+    notes = []
+    for name, variant in variants.items():
+        rows.append(
+            [
+                _VARIANT_WORDS.get(name, name.replace("_", " ")),
+                *[cell(variant["regions"].get(r, {})) for r in regions],
+            ]
+        )
+        for r in regions:
+            entry = variant["regions"].get(r, {})
+            base = _excluding_one([e for e in main[r].get("effects", []) if e.get("primary")])
+            now = _excluding_one(entry.get("effects", []))
+            for term in sorted(now - base):
+                notes.append(
+                    f"{plots.REGION_LABELS.get(r, r)}, {_VARIANT_WORDS.get(name, name)}: "
+                    f"{_TERM_WORDS.get(term, term)} now has a CI excluding 1."
+                )
+            for term in sorted(base - now) if entry.get("effects") else []:
+                notes.append(
+                    f"{plots.REGION_LABELS.get(r, r)}, {_VARIANT_WORDS.get(name, name)}: "
+                    f"{_TERM_WORDS.get(term, term)} no longer has a CI excluding 1."
+                )
+    return header, rows, notes
+
+
 def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -745,7 +808,7 @@ _CAPTIONS = {
         "per region (filled squares) and exploratory case-crossover analyses (open circles, below the dashed "
         "line). The line at 1 = no "
         "association; intervals crossing it are compatible with no effect. q = Benjamini-Hochberg adjusted "
-        "p-value. A spike bin that no onset followed shows its interval only (\"0 onsets on n days\"). "
+        'p-value. A spike bin that no onset followed shows its interval only ("0 onsets on n days"). '
         "Only regions with at least 10 onsets, 90 days and 80 % of days logged are modelled.",
     ),
     "shoes": (
@@ -867,7 +930,23 @@ def _methods_pages(data: ReportData) -> list[Figure]:
         "evidence, not a validated schedule.",
     ]:
         if item:
-            tp.bullet(item)
+            tp.bullet(item[:1].upper() + item[1:])
+    header, rows, notes = sensitivity_table(data.findings)
+    if len(rows) > 1:
+        # heading, text and table on one page
+        tp._need((12 * 2.1 + 3 * 8.5 * 1.32 + (len(rows) + 3) * 8 * 1.45) * _PT)
+        tp.heading("Sensitivity of the flare-up definition", size=12)
+        tp.para(
+            "Onsets per region (and the barefoot-style vs traditional rate ratio, RR) when the flare-up "
+            "definition moves (METHODS.md 4); where a region still has enough onsets the model is fitted "
+            "again. A conclusion that holds under every line is more trustworthy.",
+            size=8.5,
+        )
+        tp.table(header, rows, size=8, widths_in=[2.2, *[1.25] * (len(header) - 1)])
+        for note in notes or [
+            "No model term changes between 'interval excludes 1' and not under any variant."
+        ]:
+            tp.bullet(note, size=8.5)
     return tp.pages
 
 

@@ -443,3 +443,31 @@ def test_case_crossover_few_onsets_never_overflow_and_report_only_usable_interva
                 assert np.isfinite(r["ci_high"]) and r["ci_high"] / r["ci_low"] <= widest * 1.0001
             else:
                 assert r["reason"]
+
+
+def test_findings_rerun_under_the_flare_definition_variants():
+    runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
+    # two flares reach only 3/10: onsets by default (baseline 1 + 2 points), gone
+    # when every threshold is one point higher
+    for start in (40, 70):
+        days = pd.date_range("2024-01-01", periods=420)[start : start + 4]
+        pain.loc[pd.to_datetime(pain["date"]).isin(days), "pain"] = 3
+    f = A.findings(runs, pain)
+    assert f["regions"]["plantar"]["onsets"] == 12
+    sens = f["guards"]["sensitivity"]
+    # "two_days" is the default (consecutive_days = 2), so it is not repeated
+    assert set(sens) == {"minus_1_point", "plus_1_point", "one_day"}
+    assert sens["plus_1_point"]["changes"] == {
+        "rise_points": 3,
+        "min_level": 4,
+        "high_above": 6,
+        "morning_rise_points": 3,
+    }
+    plantar = sens["plus_1_point"]["regions"]["plantar"]
+    assert plantar["onsets"] == 10
+    assert [e["term"] for e in plantar["effects"]] == list(A.PRIMARY_TERMS)
+    assert plantar["rate_ratio"]["ci"] is not None
+    # the achilles was never logged: ruled out in every variant for that reason
+    assert sens["one_day"]["regions"]["achilles"]["message"].startswith("insufficient data")
+    assert sens["one_day"]["regions"]["achilles"]["effects"] == []
+    assert "sensitivity" not in A.findings(runs, pain, sensitivity=False)["guards"]

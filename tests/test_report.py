@@ -417,8 +417,16 @@ def test_cli_report_no_pdf_needs_json_and_bad_input_is_one_line(tmp_path, capsys
 
 
 def _effect(term: str, estimate: float, ci: list[float], p: float, q: float, note: str | None = None) -> dict:
-    return {"term": term, "unit": "+10 km", "estimate": estimate, "ci": ci, "p": p, "q": q,
-            "primary": True, "note": note}
+    return {
+        "term": term,
+        "unit": "+10 km",
+        "estimate": estimate,
+        "ci": ci,
+        "p": p,
+        "q": q,
+        "primary": True,
+        "note": note,
+    }
 
 
 def test_region_sentences_word_the_direction_and_skip_separated_bins():
@@ -430,9 +438,52 @@ def test_region_sentences_word_the_direction_and_skip_separated_bins():
     assert "Associated with more flare-ups" in " ".join(report.region_sentences("plantar", harmful))
     # a spike bin that no onset followed has the smallest p here, but its estimate is
     # an artefact of the penalty: the km term is named as the strongest instead
-    mixed = dict(base, effects=[
-        _effect("spike_large", 3.0, [0.01, 900.0], 0.01, 0.2, "quasi-separation: 0 onsets on the 3 at-risk days"),
-        _effect("km_lag_1_3", 1.3, [0.9, 1.9], 0.2, 0.4),
-    ])
+    mixed = dict(
+        base,
+        effects=[
+            _effect(
+                "spike_large",
+                3.0,
+                [0.01, 900.0],
+                0.01,
+                0.2,
+                "quasi-separation: 0 onsets on the 3 at-risk days",
+            ),
+            _effect("km_lag_1_3", 1.3, [0.9, 1.9], 0.2, 0.4),
+        ],
+    )
     text = " ".join(report.region_sentences("plantar", mixed))
     assert "strongest: each +10 km" in text and "spike" not in text
+
+
+def test_sensitivity_table_rows_and_changed_conclusions():
+    def region(onsets, rr, ci=None):
+        effects = [] if ci is None else [_effect("km_lag_1_3", 1.5, ci, 0.01, 0.04)]
+        return {"onsets": onsets, "rate_ratio": {"estimate": rr}, "effects": effects}
+
+    findings = {
+        "regions": {"plantar": region(12, 1.8, [1.1, 2.0]), "achilles": region(3, None)},
+        "guards": {
+            "sensitivity": {
+                "plus_1_point": {
+                    "changes": {"rise_points": 3},
+                    "regions": {"plantar": region(10, 1.5, [0.9, 2.1]), "achilles": region(2, None)},
+                }
+            }
+        },
+    }
+    header, rows, notes = report.sensitivity_table(findings)
+    assert header == ["flare-up definition", REGION_LABELS["plantar"], REGION_LABELS["achilles"]]
+    assert rows == [
+        ["as used (default)", "12 (RR 1.8)", "3"],
+        ["pain thresholds 1 point higher", "10 (RR 1.5)", "2"],
+    ]
+    assert notes == [
+        f"{REGION_LABELS['plantar']}, pain thresholds 1 point higher: each +10 km in the 3 days before "
+        "no longer has a CI excluding 1."
+    ]
+    assert report.sensitivity_table({"regions": {}, "guards": {}}) == (
+        ["flare-up definition"],
+        [["as used (default)"]],
+        [],
+    )
