@@ -189,6 +189,71 @@ def gunzip_head(data: bytes, n: int = 64 * 1024) -> bytes:
         return b""
 
 
+def gunzip_if_gzip(
+    data: bytes,
+    *,
+    label: str | Path | None = None,
+    keep_partial: bool = True,
+    max_bytes: int = MAX_INFLATED_BYTES,
+    max_ratio: float = MAX_RATIO,
+    ratio_floor_bytes: int = RATIO_FLOOR_BYTES,
+) -> tuple[bytes, str | None]:
+    """A file's content as it is, or inflated within the limits when it is gzip (``.tcx.gz``).
+
+    Gzip is told by its magic bytes ``1f 8b`` (RFC 1952), never by the name.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    label : str or Path, optional
+        The file, named in error messages.
+    keep_partial : bool
+        True: a damaged or cut stream gives what precedes the damage, with
+        the note. False: any note (damage, a cut, trailing bytes) refuses the
+        file.
+    max_bytes, max_ratio, ratio_floor_bytes
+        As in :func:`gunzip_bounded`.
+
+    Returns
+    -------
+    (bytes, str or None)
+        The (inflated) content, and :func:`gunzip_bounded`'s note; None when
+        the content is not gzip or the stream is clean.
+
+    Raises
+    ------
+    ArchiveLimitError
+        When inflating passes a limit.
+    RunlogError
+        ``damaged gzip data (<note>)`` when the stream is damaged and nothing
+        precedes the damage, or there is a note and ``keep_partial`` is False.
+    """
+    if data[:2] != GZIP_MAGIC:
+        return data, None
+    inflated, note = gunzip_bounded(data, label=label, max_bytes=max_bytes, max_ratio=max_ratio,
+                                    ratio_floor_bytes=ratio_floor_bytes)
+    if note is not None and (not inflated or not keep_partial):
+        raise RunlogError(f"damaged gzip data ({note})", path=label)
+    return inflated, note
+
+
+def gunzip_head_if_gzip(head: bytes, n: int = 64 * 1024) -> bytes:
+    """A file's first bytes as they are, or the first ``n`` inflated bytes when they are gzip.
+
+    For ``sniff`` functions: never raises, and never inflates more than ``n``
+    bytes (b"" when gzip content is unreadable; see :func:`gunzip_head`).
+
+    Parameters
+    ----------
+    head : bytes
+        The start of the file, possibly cut anywhere.
+    n : int
+        Inflated bytes wanted at most.
+    """
+    return gunzip_head(head, n) if head[:2] == GZIP_MAGIC else head
+
+
 # --------------------------------------------------------------------------- zip
 
 

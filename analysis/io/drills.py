@@ -12,8 +12,9 @@ names are kept as written but normalised (lower case, single spaces, ``_`` and
 ``-`` read as spaces), and the spellings in :data:`DRILL_SYNONYMS` are mapped
 to the names of :data:`DEFAULT_DRILLS`. As with the pain diary, a bad row
 refuses the file with a :class:`~analysis.errors.RunlogError` naming the file
-and row (header = row 1); blank rows are skipped. Dates follow
-:func:`analysis.io.pain_diary.parse_date`.
+and row (header = row 1); blank rows are skipped. Reading the CSV (encoding,
+delimiter, row numbers) and dates follow :mod:`analysis.io.table`
+(:func:`~analysis.io.table.parse_date`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import RunlogError
-from analysis.io.pain_diary import map_columns, normalize_token, parse_date, raise_bad_rows, read_csv_table
+from analysis.io.table import (
+    column_key,
+    header_cells,
+    map_columns,
+    normalize_token,
+    parse_date,
+    raise_bad_rows,
+    read_csv_table,
+)
 
 #: source column name (normalised) -> canonical drills column
 VARIABLE_MAP: dict[str, str] = {
@@ -103,14 +112,7 @@ def _count(text: str) -> int | None | bool:
 
 def sniff(head: bytes, name: str) -> bool:
     """True when the first line is a drills log header (has ``date`` and ``drill``)."""
-    text = head[:4096].decode("utf-8-sig", "replace").lstrip("\r\n")
-    if not text:
-        return False
-    first = text.splitlines()[0]
-    sep = max((",", ";", "\t"), key=first.count)
-    keys = {
-        VARIABLE_MAP.get(normalize_token(c.strip().strip('"')).replace(" ", "_")) for c in first.split(sep)
-    }
+    keys = {VARIABLE_MAP.get(column_key(c)) for c in header_cells(head[:4096])}
     return {"date", "drill"} <= keys
 
 

@@ -8,12 +8,13 @@ and giving its units.
 Records are read with the standard :mod:`csv` module rather than
 ``pandas.read_csv``, because each record must be accounted for on its own: a
 record with too many fields or an unreadable value fails alone, with its row
-number, while the others go on. The delimiter (``,`` ``;`` or tab) is the one
-that splits the header line into the most fields; this is written by hand
-because :class:`csv.Sniffer` guesses from the whole sample and is thrown by
-commas inside quoted names and by decimal commas. Text is decoded as UTF-8
-(with or without BOM), else UTF-16 (with BOM), else cp1252 (what Excel writes
-on Windows), else Latin-1.
+number, while the others go on. Decoding and the delimiter are those of the
+other user-written tables (:mod:`analysis.io.table`): UTF-8 (with or without
+BOM), else UTF-16 (with BOM), else cp1252 (what Excel writes on Windows), else
+Latin-1; the delimiter (``,`` ``;`` or tab) is the one that splits the header
+line into the most fields, written by hand because :class:`csv.Sniffer`
+guesses from the whole sample and is thrown by commas inside quoted names and
+by decimal commas.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import pandas as pd
 
 from analysis.errors import RunlogError
 from analysis.io.base import ReadResult, log_row, read_source_bytes
+from analysis.io.table import decode_text, first_line, header_cells, header_delimiter
 from analysis.units import METRES_PER_MILE, local_date, localize_wall_time, parse_duration_s
 
 #: Columns read from the file (canonical names; matched case-insensitively).
@@ -107,14 +109,7 @@ def sniff(head: bytes, name: str = "") -> bool:
     bool
         True when the header holds ``distance_m`` and ``start_time`` or ``date``.
     """
-    text = _decode(head)
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return False
-    header = lines[0]
-    fields = {
-        f.strip().strip("\"'").lower() for f in next(csv.reader([header], delimiter=_delimiter(header)))
-    }
+    fields = {cell.lower() for cell in header_cells(head)}
     return "distance_m" in fields and bool(fields & {"start_time", "date"})
 
 
@@ -201,9 +196,8 @@ def read_generic_csv(
     if time_unit not in TIME_UNITS:
         raise ValueError(f"time_unit must be one of {sorted(TIME_UNITS)}, not {time_unit!r}")
     raw, label = read_source_bytes(source, name)
-    text = _decode(raw)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = _delimiter(first_line)
+    text = decode_text(raw)
+    delimiter = header_delimiter(first_line(text))
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
@@ -256,29 +250,6 @@ def read_generic_csv(
         raise RunlogError("no data rows below the header", path=label)
     frame = _place_in_time(pd.DataFrame(runs), tz) if runs else None
     return ReadResult.build(runs=frame, log_rows=log)
-
-
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (BOM or not), UTF-16 with BOM, cp1252, else Latin-1 (never fails)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _delimiter(header_line: str) -> str:
-    """The delimiter among ``,`` ``;`` tab that splits the header into the most fields."""
-    counts = {d: len(next(csv.reader([header_line], delimiter=d), [])) for d in (",", ";", "\t")}
-    return max(counts, key=lambda d: (counts[d], d == ","))
 
 
 def _resolve_columns(header: list[str], column_map: dict[str, str] | None, label: str) -> dict[int, str]:

@@ -72,7 +72,6 @@ STOPPED_SPEED_MPS = 0.5
 MAX_RUN_SPEED_MPS = 7.0
 
 SOURCE = "gpx"
-_GZIP_MAGIC = b"\x1f\x8b"
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 _EXTENSION_FIELDS = {"hr": "hr", "heartrate": "hr", "cad": "cad", "cadence": "cad", "speed": "speed"}
 
@@ -92,10 +91,7 @@ def sniff(head: bytes, name: str = "") -> bool:
     bool
         True when a ``<gpx`` root element appears in the head.
     """
-    if head.startswith(_GZIP_MAGIC):
-        head = archive.gunzip_head(head, 64 * 1024)
-        if not head:
-            return False
+    head = archive.gunzip_head_if_gzip(head, 64 * 1024)
     return re.search(rb"<(?:\w+:)?gpx[\s>]", head) is not None
 
 
@@ -178,7 +174,9 @@ def read_gpx(
     gpxpy, https://github.com/tkrajina/gpxpy
     """
     raw, label = read_source_bytes(source, name)
-    data, notes = _inflate(raw, label)
+    # bounded: a .gz may be a decompression bomb; a damaged one is refused
+    data, _ = archive.gunzip_if_gzip(raw, label=label, keep_partial=False)
+    notes: list[str] = []
     gpx = _parse(data, label)
     points = _points(gpx)
     if points.empty:
@@ -210,18 +208,6 @@ def read_gpx(
     log = [log_row(label, "imported", reason, activity_id=activity_id, source=SOURCE)]
     samples = _samples(timed, activity_id, positions)
     return ReadResult.build(runs=pd.DataFrame([run]), samples=samples, log_rows=log)
-
-
-
-
-def _inflate(raw: bytes, label: str) -> tuple[bytes, list[str]]:
-    """Gunzip when the content starts with the gzip magic."""
-    if not raw.startswith(_GZIP_MAGIC):
-        return raw, []
-    data, note = archive.gunzip_bounded(raw, label=label)  # bounded: a .gz may be a decompression bomb
-    if note is not None:
-        raise RunlogError(f"damaged gzip data ({note})", path=label)
-    return data, []
 
 
 def _decode(data: bytes) -> str:

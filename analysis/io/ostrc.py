@@ -26,7 +26,8 @@ CSV layout, one row per week and region::
   blank answer makes the row bad too (severity needs all four).
 
 A bad row refuses the file with a :class:`~analysis.errors.RunlogError`
-naming the file and row (header = row 1).
+naming the file and row (header = row 1). The CSV is read with
+:mod:`analysis.io.table`, like the pain diary.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import RunlogError
-from analysis.io.pain_diary import (
-    canonical_region,
+from analysis.io.pain_diary import canonical_region
+from analysis.io.table import (
+    column_key,
+    header_cells,
     map_columns,
     normalize_token,
     parse_date,
@@ -136,14 +139,7 @@ def _region(text: str) -> str | None:
 
 def sniff(head: bytes, name: str) -> bool:
     """True when the header has a week/date, a region and q1..q4."""
-    text = head[:4096].decode("utf-8-sig", "replace").lstrip("\r\n")
-    if not text:
-        return False
-    first = text.splitlines()[0]
-    sep = max((",", ";", "\t"), key=first.count)
-    keys = {
-        VARIABLE_MAP.get(normalize_token(c.strip().strip('"')).replace(" ", "_")) for c in first.split(sep)
-    }
+    keys = {VARIABLE_MAP.get(column_key(c)) for c in header_cells(head[:4096])}
     return {"week", "region", *QUESTIONS} <= keys
 
 

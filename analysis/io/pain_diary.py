@@ -33,25 +33,30 @@ flare-up count. The :class:`~analysis.errors.RunlogError` names the file and
 the first bad row (spreadsheet numbering: the header is row 1) and how many
 other rows are bad. Entirely blank rows (Excel leaves them) are skipped.
 
-The CSV plumbing (encoding, delimiter, row numbers) is written here by hand on
-top of :mod:`csv` rather than with :func:`pandas.read_csv` because the reader
-must know the spreadsheet row of every record, including blank ones, to name
-bad rows; :func:`read_csv_table` is shared with the drills and OSTRC readers.
+The CSV plumbing (encoding, delimiter, spreadsheet row numbers, header
+mapping, dates, bad-row reporting) is :mod:`analysis.io.table`, shared with the
+drills and OSTRC readers; this module holds what is about pain diaries only.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import schema
 from analysis.errors import RunlogError
+from analysis.io.table import (
+    CsvTable,
+    column_key,
+    header_cells,
+    map_columns,
+    normalize_token,
+    parse_date,
+    raise_bad_rows,
+    read_csv_table,
+)
 
 #: source column name (normalised: lower case, ``_`` for separators) -> canonical pain column
 VARIABLE_MAP: dict[str, str] = {
@@ -134,15 +139,6 @@ SIDE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "bilateral": ("L", "R"),
 }
 
-_SEPARATORS = re.compile(r"[\s_\-./]+")
-
-
-def normalize_token(text: str) -> str:
-    """Lower case, apostrophes dropped, any run of ``_ - . /`` or spaces made one space."""
-    text = str(text).strip().lower().replace("'", "").replace("\u2019", "")
-    return _SEPARATORS.sub(" ", text).strip()
-
-
 def canonical_region(text: str) -> str | None:
     """The schema region named by ``text`` (synonyms accepted), or None."""
     return REGION_SYNONYMS.get(normalize_token(text))
@@ -180,26 +176,6 @@ def parse_wide_column(header: str) -> tuple[str, tuple[str, ...], str] | None:
     return REGION_SYNONYMS[m.group("region")], sides, TIME_OF_DAY_SYNONYMS[time]
 
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
-_YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
-_DMY_DOT = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-
-
-def parse_date(text: str) -> pd.Timestamp | None:
-    """A diary date (``YYYY-MM-DD``, ``YYYY/MM/DD``, ``DD.MM.YYYY``) as naive midnight, or None."""
-    s = str(text).strip()
-    for pattern, order in ((_ISO_DATE, "ymd"), (_YMD_SLASH, "ymd"), (_DMY_DOT, "dmy")):
-        m = pattern.match(s)
-        if m:
-            a, b, c = (int(g) for g in m.groups()[:3])
-            y, mo, d = (a, b, c) if order == "ymd" else (c, b, a)
-            try:
-                return pd.Timestamp(datetime(y, mo, d))
-            except ValueError:
-                return None
-    return None
-
-
 def parse_pain(text: str) -> int | None:
     """A pain score: an integer 0-10 (``4``, ``4.0``, ``4,0``); None when it is not one."""
     s = str(text).strip().replace(",", ".")
@@ -210,125 +186,6 @@ def parse_pain(text: str) -> int | None:
     if not value.is_integer() or not 0 <= value <= 10:
         return None
     return int(value)
-
-
-@dataclass(frozen=True)
-class CsvTable:
-    """A small CSV file read with spreadsheet row numbers.
-
-    Attributes
-    ----------
-    label : str
-        The file as named in messages.
-    header : list of str
-        Header cells, stripped, in file order.
-    rows : list of (int, list of str)
-        Each non-blank record after the header with its spreadsheet row number
-        (header = row 1; blank lines count), cells stripped and padded to the
-        header's width.
-    """
-
-    label: str
-    header: list[str]
-    rows: list[tuple[int, list[str]]]
-
-
-def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
-
-
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def read_csv_table(source: str | Path | bytes, *, name: str | None = None) -> CsvTable:
-    """Read a small CSV (comma, semicolon or tab; UTF-8 or Windows-1252) with row numbers.
-
-    Parameters
-    ----------
-    source : str, Path or bytes
-        The file, or its content.
-    name : str, optional
-        The file name for messages when ``source`` is bytes.
-
-    Raises
-    ------
-    RunlogError
-        The file cannot be read, is empty, or a row has more cells than the header.
-    """
-    label = name or (str(source) if not isinstance(source, bytes) else "<bytes>")
-    if isinstance(source, bytes):
-        raw = source
-    else:
-        try:
-            raw = Path(source).read_bytes()
-        except OSError as exc:
-            raise RunlogError(f"cannot read file: {exc.strerror or exc}", path=label) from exc
-    text = _decode(raw)
-    stripped = text.lstrip("\r\n")
-    if not stripped.strip():
-        raise RunlogError("empty file", path=label)
-    delimiter = _delimiter(stripped.splitlines()[0])
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    for ordinal, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-        cells = [c.strip() for c in record]
-        if not any(cells):
-            continue
-        if header is None:
-            header = cells
-            while header and not header[-1]:
-                header.pop()
-            continue
-        if len(cells) > len(header):
-            if any(cells[len(header) :]):
-                raise RunlogError(
-                    f"row has {len(cells)} cells but the header has {len(header)}", path=label, row=ordinal
-                )
-            cells = cells[: len(header)]
-        rows.append((ordinal, cells + [""] * (len(header) - len(cells))))
-    if header is None:
-        raise RunlogError("empty file (no header)", path=label)
-    return CsvTable(label=label, header=header, rows=rows)
-
-
-def map_columns(table: CsvTable, variable_map: dict[str, str]) -> dict[str, int]:
-    """Canonical column -> header position; unknown columns are left out.
-
-    Raises :class:`RunlogError` (row 1) when two headers map to the same column,
-    rather than silently keeping one of them.
-    """
-    found: dict[str, int] = {}
-    for pos, cell in enumerate(table.header):
-        key = normalize_token(cell).replace(" ", "_")
-        canonical = variable_map.get(key)
-        if canonical is None:
-            continue
-        if canonical in found:
-            first = table.header[found[canonical]]
-            raise RunlogError(
-                f"columns '{first}' and '{cell}' both give '{canonical}'", path=table.label, row=1
-            )
-        found[canonical] = pos
-    return found
-
-
-def raise_bad_rows(label: str, bad: list[tuple[int, str]]) -> None:
-    """Raise one RunlogError for the first bad row, counting the others (no-op when none)."""
-    if not bad:
-        return
-    row, reason = bad[0]
-    if len(bad) > 1:
-        others = ", ".join(str(r) for r, _ in bad[1:6]) + (", ..." if len(bad) > 6 else "")
-        reason = f"{reason} ({len(bad) - 1} more bad rows: {others})"
-    raise RunlogError(reason, path=label, row=row)
 
 
 def _layout(table: CsvTable) -> tuple[str, dict[str, int], dict[int, tuple[str, tuple[str, ...], str]]]:
@@ -440,12 +297,8 @@ def _wide_rows(
 
 def sniff(head: bytes, name: str) -> bool:
     """True when the first bytes look like a pain diary (long or wide layout)."""
-    text = _decode(head[:4096]).lstrip("\r\n")
-    if not text:
-        return False
-    first = text.splitlines()[0]
-    cells = [c.strip().strip('"') for c in first.split(_delimiter(first))]
-    keys = {VARIABLE_MAP.get(normalize_token(c).replace(" ", "_")) for c in cells}
+    cells = header_cells(head[:4096])
+    keys = {VARIABLE_MAP.get(column_key(c)) for c in cells}
     if "date" not in keys:
         return False
     return {"time_of_day", "region", "pain"} <= keys or any(parse_wide_column(c) for c in cells)

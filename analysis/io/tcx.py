@@ -49,7 +49,6 @@ VARIABLE_MAP: dict[str, str] = {
 SPORT_MAP: dict[str, str] = {"Running": "running"}
 
 SOURCE = "tcx"
-_GZIP_MAGIC = b"\x1f\x8b"
 _TRACKPOINT_FIELDS = (
     "Time",
     "LatitudeDegrees",
@@ -78,7 +77,7 @@ def sniff(head: bytes, name: str = "") -> bool:
     bool
         True when the root element ``TrainingCenterDatabase`` appears in the head.
     """
-    return b"TrainingCenterDatabase" in _inflate_head(head)
+    return b"TrainingCenterDatabase" in archive.gunzip_head_if_gzip(head, 64 * 1024)
 
 
 def read_tcx(
@@ -164,7 +163,9 @@ def read_tcx(
     https://www8.garmin.com/xmlschemas/ActivityExtensionv2.xsd
     """
     raw, label = read_source_bytes(source, name)
-    xml, notes = _inflate(raw, label)
+    # bounded: a .gz may be a decompression bomb; a cut stream gives what it holds
+    xml, gzip_note = archive.gunzip_if_gzip(raw, label=label)
+    notes = [f"gzip stream ends early; read what it holds ({gzip_note})"] if gzip_note else []
     root, damage = _parse_xml(xml, label)
     if damage:
         notes.append(damage)
@@ -215,27 +216,6 @@ def read_tcx(
         )
     frame = pd.concat(samples, ignore_index=True) if samples else None
     return ReadResult.build(runs=pd.DataFrame(runs) if runs else None, samples=frame, log_rows=log)
-
-
-
-
-def _inflate(raw: bytes, label: str) -> tuple[bytes, list[str]]:
-    """Gunzip when the content starts with the gzip magic; keep what a cut stream gives."""
-    if not raw.startswith(_GZIP_MAGIC):
-        return raw, []
-    data, note = archive.gunzip_bounded(raw, label=label)  # bounded: a .gz may be a decompression bomb
-    if note is None:
-        return data, []
-    if not data:
-        raise RunlogError(f"damaged gzip data ({note})", path=label)
-    return data, [f"gzip stream ends early; read what it holds ({note})"]
-
-
-def _inflate_head(head: bytes) -> bytes:
-    """The start of a possibly gzip-compressed head, inflated as far as it goes."""
-    if not head.startswith(_GZIP_MAGIC):
-        return head
-    return archive.gunzip_head(head, 64 * 1024)
 
 
 def _parse_xml(xml: bytes, label: str) -> tuple[etree._Element, str]:

@@ -90,3 +90,12 @@ def test_default_drills_list():
 def test_sniff():
     assert sniff(LOG.encode(), "drills.csv")
     assert not sniff(b"date,time_of_day,region,side,pain\n", "pain.csv")
+    # what read_drills reads, sniff recognises: a BOM, semicolons, quotes, UTF-16
+    assert sniff(b'\xef\xbb\xbf"Date";"Exercise";Sets\n', "drills.csv")
+    assert sniff(LOG.encode("utf-16"), "drills.csv")
+
+
+def test_semicolons_and_utf16(tmp_path):
+    path = tmp_path / "drills.csv"
+    path.write_text(LOG.replace(",", ";").replace('"2;5"', "2,5"), encoding="utf-16")
+    assert read_drills(path).equals(read_drills(LOG.encode(), name="drills.csv"))

@@ -236,6 +236,15 @@ def test_whole_file_failures_raise_one_line_errors(tmp_path):
         read_gpx(tmp_path / "missing.gpx")
 
 
+def test_damaged_or_cut_gzip_is_refused_whole():
+    data = _gpx([[(0.000, 0, None, None), (0.001, 40, None, None)]], track_type="9")
+    assert len(read_gpx(gzip.compress(data), name="ok.gpx.gz").runs) == 1
+    with pytest.raises(RunlogError, match="damaged gzip data .*cut short"):
+        read_gpx(gzip.compress(data)[:-20], name="cut.gpx.gz")
+    with pytest.raises(RunlogError, match="damaged gzip data .*bytes after the gzip data"):
+        read_gpx(gzip.compress(data) + b"junk", name="tail.gpx.gz")
+
+
 def test_times_with_own_offset_set_the_local_date():
     data = _gpx([[(0.000, 0, None, None), (0.001, 40, None, None)]], track_type="9")
     # 06:00Z written as 23:00 the day before at UTC-7

@@ -78,3 +78,5 @@ def test_bad_rows(tmp_path, line, words):
 def test_sniff():
     assert sniff(TEXT.encode(), "ostrc.csv")
     assert not sniff(b"date,drill\n", "d.csv")
+    assert sniff(b"\r\nWeek;Body area;Q1;Q2;Q3;Q4\r\n", "ostrc.csv")
+    assert sniff(TEXT.encode("utf-16"), "ostrc.csv")

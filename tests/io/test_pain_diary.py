@@ -172,8 +172,23 @@ def test_header_that_fits_no_layout(tmp_path):
         read_pain_diary(write(tmp_path, ""))
 
 
+def test_utf16_diary_and_oversized_cell(tmp_path):
+    # Excel's "Unicode text" is UTF-16 with a BOM, tab separated
+    path = tmp_path / "pain.csv"
+    path.write_text(LONG.replace(",", "\t"), encoding="utf-16")
+    assert read_pain_diary(path).equals(read_pain_diary(LONG.encode(), name="pain.csv"))
+    # a cell past the csv module's field limit is one clear error, not a traceback
+    data = LONG.encode() + b'2026-03-03,after,glute,L,1,,"' + b"x" * 200_000 + b'"\n'
+    with pytest.raises(RunlogError, match="not readable as CSV") as info:
+        read_pain_diary(data, name="pain.csv")
+    assert info.value.row == 5
+
+
 def test_sniff():
     assert sniff(LONG.encode(), "pain.csv")
+    # a head cut inside a UTF-8 character after a BOM is still recognised
+    head = ("\ufeff" + LONG + "2026-03-03,morning,plantar,L,1,,müde\n").encode()
+    assert sniff(head[: head.index("ü".encode()) + 1], "pain.csv")
     assert sniff(b"date,achilles_R_morning,notes\n2026-03-02,1,\n", "x.csv")
     assert not sniff(b"Activity ID,Activity Date,Activity Name\n1,2,3\n", "activities.csv")
     assert not sniff(b"date,drill,sets\n", "drills.csv")

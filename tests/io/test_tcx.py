@@ -237,6 +237,8 @@ def test_whole_file_failures_raise_one_line_errors(tmp_path):
         read_tcx(_tcx(""), name="course.tcx")
     with pytest.raises(RunlogError, match="cannot read"):
         read_tcx(tmp_path / "missing.tcx")
+    with pytest.raises(RunlogError, match="damaged gzip data"):
+        read_tcx(b"\x1f\x8b" + b"\xff" * 64, name="x.tcx.gz")
 
 
 def test_id_with_own_offset_sets_local_date_and_untimed_trackpoints_are_counted():

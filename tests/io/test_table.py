@@ -1,0 +1,204 @@
+"""Shared CSV plumbing of the user-written tables: decoding, delimiter, rows, columns, dates, bad rows."""
+
+from __future__ import annotations
+
+import codecs
+
+import pandas as pd
+import pytest
+
+from analysis.errors import RunlogError
+from analysis.io.table import (
+    column_key,
+    decode_text,
+    first_line,
+    header_cells,
+    header_delimiter,
+    map_columns,
+    normalize_token,
+    parse_date,
+    raise_bad_rows,
+    read_csv_table,
+)
+
+# --- decoding ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "date;Fußsohle\n".encode(),
+        codecs.BOM_UTF8 + "date;Fußsohle\n".encode(),
+        "date;Fußsohle\n".encode("utf-16"),  # with BOM, native order
+        codecs.BOM_UTF16_BE + "date;Fußsohle\n".encode("utf-16-be"),
+        "date;Fußsohle\n".encode("cp1252"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16", "utf16-be", "cp1252"],
+)
+def test_decode_text_reads_what_spreadsheets_write(raw):
+    assert decode_text(raw) == "date;Fußsohle\n"
+
+
+def test_decode_text_never_fails():
+    # 0x81 is undefined in cp1252 and invalid UTF-8: Latin-1 maps every byte
+    assert decode_text(b"a\x81b") == "a\x81b"
+
+
+def test_truncated_head_keeps_utf8_when_the_cut_splits_a_character():
+    data = codecs.BOM_UTF8 + "date,drill,notes\n2026-03-02,toe yoga,müde\n".encode()
+    head = data[: data.index("ü".encode()) + 1]  # cut inside the two bytes of "ü"
+    assert decode_text(head, truncated=True).startswith("date,drill")
+    # read as a whole file, the same bytes are not UTF-8: the BOM would become text
+    assert decode_text(head).startswith("\u00ef\u00bb\u00bf")
+
+
+# --- header line and delimiter ----------------------------------------------------------------------
+
+
+def test_first_line_skips_blank_lines():
+    assert first_line("\n  \r\n date,pain\n1,2\n") == " date,pain"
+    assert first_line(" \n\t\n") == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("date,region,pain", ","),
+        ("date;region;pain", ";"),
+        ("date\tregion\tpain", "\t"),
+        # delimiters inside quotes do not count: 2 fields by ',' against 1 by ';'
+        ('"a;b;c",date', ","),
+        ('"notes, comments";date;pain', ";"),
+        ("date", ","),  # one column: the comma
+        ("date;pain,nrs", ","),  # tie: the comma
+    ],
+)
+def test_header_delimiter(line, expected):
+    assert header_delimiter(line) == expected
+
+
+def test_header_cells_for_sniffing():
+    assert header_cells(b"\n\"date\" ; 'drill' ;sets\n1;2;3\n") == ["date", "drill", "sets"]
+    assert header_cells("week,region\n".encode("utf-16")) == ["week", "region"]
+    assert header_cells(b"") == []
+    assert header_cells(b"\n \n") == []
+
+
+# --- tokens, column names, dates --------------------------------------------------------------------
+
+
+def test_normalize_token_and_column_key():
+    assert normalize_token("  Plantar-Fascia ") == "plantar fascia"
+    assert normalize_token("Runner's  knee") == "runners knee"
+    assert normalize_token("a_b.c/d") == "a b c d"
+    assert column_key("Time of Day") == "time_of_day"
+    assert column_key("time-of_day") == "time_of_day"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-02", "2026-03-02"),
+        ("2026-3-2", "2026-03-02"),
+        ("2026-03-02T07:30:00", "2026-03-02"),
+        ("2026-03-02 07:30", "2026-03-02"),
+        ("2026/03/02", "2026-03-02"),
+        ("02.03.2026", "2026-03-02"),
+        (" 2.3.2026 ", "2026-03-02"),
+    ],
+)
+def test_parse_date_forms(text, expected):
+    assert parse_date(text) == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("text", ["", "03/02/2026", "2026-02-30", "2026-13-01", "31.02.2026", "yesterday"])
+def test_parse_date_refuses_ambiguous_and_impossible_dates(text):
+    assert parse_date(text) is None
+
+
+# --- reading a table --------------------------------------------------------------------------------
+
+
+def test_rows_are_spreadsheet_rows(tmp_path):
+    text = '\ndate,pain,notes\n2026-03-02,1,\n\n2026-03-03,2,"two\nlines"\n2026-03-04,3\n,,\n'
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    table = read_csv_table(path)
+    assert table.label == str(path)
+    assert table.header == ["date", "pain", "notes"]
+    # blank line 1, header 2, row 3, blank 4, quoted line break in 5, short row 6 padded, ",," skipped
+    assert table.rows == [
+        (3, ["2026-03-02", "1", ""]),
+        (5, ["2026-03-03", "2", "two\nlines"]),
+        (6, ["2026-03-04", "3", ""]),
+    ]
+
+
+def test_cells_stripped_and_empty_trailing_cells_dropped():
+    table = read_csv_table(b" date ; pain ;;\n 2026-03-02 ; 4 ;;\n", name="t.csv")
+    assert table.label == "t.csv"
+    assert table.header == ["date", "pain"]
+    assert table.rows == [(2, ["2026-03-02", "4"])]
+
+
+def test_bytes_without_a_name_are_labelled():
+    assert read_csv_table(b"date\n2026-03-02\n").label == "<bytes>"
+
+
+def test_a_row_wider_than_the_header_is_refused_by_row():
+    with pytest.raises(RunlogError) as info:
+        read_csv_table(b"date,pain\n2026-03-02,1\n2026-03-03,2,extra\n", name="t.csv")
+    assert (info.value.path, info.value.row) == ("t.csv", 3)
+    assert "3 cells but the header has 2" in info.value.reason
+
+
+@pytest.mark.parametrize("data", [b"", b"\r\n\r\n", b"  \n"])
+def test_empty_file(data):
+    with pytest.raises(RunlogError, match="empty file"):
+        read_csv_table(data, name="t.csv")
+
+
+def test_no_header_when_every_record_is_empty():
+    with pytest.raises(RunlogError, match="no header"):
+        read_csv_table(b" , ,\n,,\n", name="t.csv")
+
+
+def test_a_field_past_the_csv_limit_is_an_error_not_a_crash():
+    data = b'date,notes\n2026-03-02,ok\n2026-03-03,"' + b"x" * 200_000 + b'"\n'
+    with pytest.raises(RunlogError, match="not readable as CSV") as info:
+        read_csv_table(data, name="t.csv")
+    assert info.value.row == 3
+
+
+def test_unreadable_file(tmp_path):
+    with pytest.raises(RunlogError, match="cannot read"):
+        read_csv_table(tmp_path / "missing.csv")
+
+
+# --- columns and bad rows ---------------------------------------------------------------------------
+
+MAP = {"date": "date", "day": "date", "pain": "pain", "nrs": "pain", "time_of_day": "time_of_day"}
+
+
+def test_map_columns_uses_synonyms_and_leaves_unknown_columns_out():
+    table = read_csv_table(b"Day,Time of Day,comment,NRS\n2026-03-02,am,x,3\n", name="t.csv")
+    assert map_columns(table, MAP) == {"date": 0, "time_of_day": 1, "pain": 3}
+
+
+def test_two_columns_for_one_name_are_refused_on_row_1():
+    table = read_csv_table(b"date,pain,nrs\n2026-03-02,3,4\n", name="t.csv")
+    with pytest.raises(RunlogError) as info:
+        map_columns(table, MAP)
+    assert info.value.row == 1
+    assert "'pain' and 'nrs' both give 'pain'" in info.value.reason
+
+
+def test_raise_bad_rows():
+    raise_bad_rows("t.csv", [])  # nothing bad: no error
+    with pytest.raises(RunlogError) as info:
+        raise_bad_rows("t.csv", [(4, "pain 'x'")])
+    assert (info.value.path, info.value.row, info.value.reason) == ("t.csv", 4, "pain 'x'")
+    with pytest.raises(RunlogError) as info:
+        raise_bad_rows("t.csv", [(r, "bad") for r in range(2, 10)])
+    assert info.value.row == 2
+    assert info.value.reason == "bad (7 more bad rows: 3, 4, 5, 6, 7, ...)"
