@@ -25,11 +25,15 @@ neighbour only and cannot express "same run" across several candidates.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.io.base import ReadResult
+
+if TYPE_CHECKING:  # analysis.io imports this module: import ReadResult where it is used
+    from analysis.io.base import ReadResult
 
 SAME_SOURCE_START_S = 60.0
 SAME_SOURCE_DISTANCE_FRAC = 0.02
@@ -53,6 +57,20 @@ DEVICE_FIELDS = (
     "avg_cadence_spm",
     "elevation_gain_m",
 )
+#: exceptions to the orders above, field by field. A GPX file has no distance of
+#: its own: its reader sums the track's great-circle segments, which runs long on
+#: a noisy track (12.6 km against the device's 12.0 km for the Strava GPX in
+#: ../shared/data), so every platform's distance ranks before it.
+FIELD_PRIORITY: dict[str, tuple[str, ...]] = {
+    "distance_m": ("fit", "tcx", "garmin_json", "garmin_csv", "strava", "csv", "gpx"),
+}
+
+
+def priority(field: str) -> tuple[str, ...]:
+    """The order of sources for one field of a run seen by several (first wins)."""
+    if field in FIELD_PRIORITY:
+        return FIELD_PRIORITY[field]
+    return PLATFORM_PRIORITY if field in PLATFORM_FIELDS else DEVICE_PRIORITY
 
 
 def _rank(source, order: tuple[str, ...]) -> int:
@@ -84,13 +102,13 @@ def _combine(group: list[pd.Series]) -> pd.Series:
     """Combine the rows of one run by the priority tables above."""
     by_platform = sorted(group, key=lambda r: _rank(r["source"], PLATFORM_PRIORITY))
     out = by_platform[0].copy()
-    for fields, order in ((PLATFORM_FIELDS, PLATFORM_PRIORITY), (DEVICE_FIELDS, DEVICE_PRIORITY)):
+    for col in PLATFORM_FIELDS + DEVICE_FIELDS:
+        order = priority(col)
         ranked = sorted(group, key=lambda r, o=order: _rank(r["source"], o))
-        for col in fields:
-            for r in ranked:
-                if not pd.isna(r[col]):
-                    out[col] = r[col]
-                    break
+        for r in ranked:
+            if not pd.isna(r[col]):
+                out[col] = r[col]
+                break
     ranked = sorted(group, key=lambda r: _rank(r["source"], DATE_PRIORITY))
     for r in ranked:
         if not pd.isna(r["date"]):
@@ -113,6 +131,8 @@ def merge_duplicates(result: ReadResult) -> ReadResult:
     ReadResult
         Each run once; the log's counts still add up to everything given.
     """
+    from analysis.io.base import ReadResult
+
     runs = result.runs
     log = result.log.copy()
     samples = result.samples

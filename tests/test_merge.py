@@ -69,3 +69,15 @@ def test_log_counts_add_up():
     assert len(out.log) == 7
     assert out.log["status"].value_counts().to_dict() == {"imported": 5, "duplicate": 2}
     assert len(out.runs) == 5
+
+
+def test_gpx_track_length_ranks_after_the_platform_distance():
+    # a GPX distance is runlog's own sum over the track, which runs long: the
+    # export's distance wins, while the GPX still gives the heart rate
+    strava = _run("strava:1", "strava", "2024-05-01T07:00:00Z", 10000.0, name="Run")
+    gpx = _run("gpx:a", "gpx", "2024-05-01T07:00:05Z", 10250.0, avg_heart_rate_bpm=148.0)
+    run = merge_duplicates(_result([strava, gpx])).runs.loc["strava:1"]
+    assert run["distance_m"] == 10000.0 and run["avg_heart_rate_bpm"] == 148.0
+    # a FIT file's distance is the device's own: it wins
+    fit = _run("fit:a", "fit", "2024-05-01T07:00:05Z", 10250.0)
+    assert merge_duplicates(_result([strava, fit])).runs.loc["strava:1", "distance_m"] == 10250.0

@@ -25,9 +25,13 @@ Notes on the format (FORMATS.md, "Strava bulk export")
 * Times are s, speeds m/s, elevation m; ``Average Cadence`` of a run is
   strides/min and becomes steps/min (x 2).
 * Each row's ``Filename`` (``activities/*.fit.gz``, ``.gpx``, ``.tcx.gz`` ...)
-  adds samples and running dynamics through the FIT/GPX/TCX readers. The run
-  keeps Strava's id, gear, name and RPE; the file fills what the CSV lacks, and
-  a FIT file's own UTC offset gives the local ``date``.
+  adds samples and running dynamics through the FIT/GPX/TCX readers, and row
+  and file are combined by the rule :mod:`analysis.merge` applies across
+  sources (:func:`join_file_run`): the run keeps Strava's id, and the export's
+  name, description, gear and RPE; the device file's measured values (start,
+  distance, moving and elapsed time, heart rate, cadence, elevation gain) win;
+  either side fills what the other lacks; a FIT file's own UTC offset gives the
+  local ``date``.
 
 Why parts of this are written by hand
 -------------------------------------
@@ -36,9 +40,12 @@ Why parts of this are written by hand
 ``dateutil`` and ``pandas.to_datetime`` know English month names only and guess
 day/month order per value; Strava's localized dates need a month table in
 two dozen languages and a day/month order decided once per file, hence
-:func:`parse_activity_date`. The locale tables are facts gathered from real
-exports (English, Dutch, Czech, German, Italian headers) and, for the other
-languages, Strava's published translations as best known.
+:func:`parse_activity_date`. The locale tables (headers, activity types, month
+names, shoes.csv headers) are data, kept in ``analysis/data/strava_locales.json``
+and read once by :func:`locale_tables`: facts gathered from real exports
+(English, Dutch, Czech, German, Italian headers) and, for the other languages,
+Strava's published translations as best known; the file notes the provenance
+of each table.
 
 References
 ----------
@@ -50,12 +57,15 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from functools import cache
+from importlib import resources
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -65,6 +75,7 @@ from analysis import schema, units
 from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
+from analysis.merge import DATE_PRIORITY, DEVICE_FIELDS, PLATFORM_FIELDS, priority
 
 SOURCE = "strava"
 TimeZone = str | tzinfo | None
@@ -89,140 +100,45 @@ VARIABLE_MAP: dict[str, str] = {
     "Gear": "gear_id",
 }
 
+#: Where the locale tables live (package data): headers, activity types, month
+#: names and shoes.csv headers in every language Strava offers, with their
+#: provenance (which names were read in real exports, which are best knowledge).
+LOCALES_RESOURCE = "data/strava_locales.json"
+
+#: The fields an activities.csv header can name: the keys of :data:`HEADER_ALIASES`.
+HEADER_FIELDS: tuple[str, ...] = (
+    "activity_id", "date", "name", "type", "description", "elapsed_time", "moving_time", "distance",
+    "max_heart_rate", "avg_heart_rate", "avg_cadence", "elevation_gain", "gear_name", "gear_id", "filename",
+    "rpe", "trainer",
+)
+
+
+@cache
+def locale_tables() -> dict:
+    """Strava's locale tables, read once from ``analysis/data/strava_locales.json``.
+
+    Returns
+    -------
+    dict
+        The parsed file: ``header_aliases`` (``fields``: field -> names),
+        ``known_unused_headers`` (``languages``: code -> names), ``run_types``
+        (``languages``: code -> {type: sport}), ``month_names`` (``months``:
+        "1".."12" -> names) and ``shoes_aliases`` (``fields``), each with an
+        ``about`` and, where known, a ``provenance`` note. The module's tables
+        below are built from it; treat it as read-only.
+    """
+    text = resources.files("analysis").joinpath(LOCALES_RESOURCE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+_LOCALES = locale_tables()
+
 #: Canonical field -> the header Strava writes for it, in every language its
 #: website offers (en, de, fr, es, es-419, it, nl, pt-BR, pt-PT, ru, ja, zh-CN,
 #: zh-TW, ko, cs, pl, sv, da, nb, fi, tr, id, vi, uk). Matching ignores case,
 #: accents, spaces and punctuation (:func:`header_key`).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "activity_id": (
-        "Activity ID", "Aktivitäts-ID", "ID de l'activité", "ID de actividad", "ID de la actividad",
-        "ID attività", "Activiteits-ID", "ID da atividade", "ID занятия", "ID тренировки",
-        "アクティビティID", "活动 ID", "活動 ID", "활동 ID", "ID aktivity", "ID aktywności",
-        "Aktivitets-ID", "Suorituksen tunnus", "Aktiviteetin tunnus", "Aktivite Kimliği", "Aktivite ID",
-        "ID Aktivitas", "ID hoạt động", "ID активності", "Ідентифікатор активності",
-    ),
-    "date": (
-        "Activity Date", "Aktivitätsdatum", "Date de l'activité", "Fecha de la actividad",
-        "Fecha de actividad", "Data dell'attività", "Data attività", "Datum van activiteit",
-        "Data da atividade", "Дата занятия", "Дата тренировки", "アクティビティの日付", "アクティビティ日",
-        "活动日期", "活動日期", "활동 날짜", "Datum aktivity", "Data aktywności", "Aktivitetsdatum",
-        "Aktivitetsdato", "Suorituksen päivämäärä", "Aktivite Tarihi", "Tanggal Aktivitas",
-        "Ngày hoạt động", "Дата активності",
-    ),
-    "name": (
-        "Activity Name", "Name der Aktivität", "Aktivitätsname", "Nom de l'activité",
-        "Nombre de la actividad", "Nome attività", "Nome dell'attività", "Naam activiteit",
-        "Nome da atividade", "Название занятия", "Название тренировки", "アクティビティ名", "活动名称",
-        "活動名稱", "활동 이름", "Název aktivity", "Nazwa aktywności", "Aktivitetsnamn", "Aktivitetsnavn",
-        "Suorituksen nimi", "Aktivite Adı", "Nama Aktivitas", "Tên hoạt động", "Назва активності",
-    ),
-    "type": (
-        "Activity Type", "Aktivitätsart", "Aktivitätstyp", "Type d'activité", "Tipo de actividad",
-        "Tipo attività", "Tipo di attività", "Activiteitstype", "Tipo de atividade", "Тип занятия",
-        "Тип тренировки", "アクティビティタイプ", "アクティビティの種類", "活动类型", "活動類型", "활동 유형",
-        "Typ aktivity", "Typ aktywności", "Rodzaj aktywności", "Aktivitetstyp", "Aktivitetstype",
-        "Suorituksen tyyppi", "Aktivite Türü", "Aktivite Tipi", "Jenis Aktivitas", "Loại hoạt động",
-        "Тип активності",
-    ),
-    "description": (
-        "Activity Description", "Aktivitätsbeschreibung", "Beschreibung der Aktivität",
-        "Description de l'activité", "Descripción de la actividad", "Descrizione dell'attività",
-        "Descrizione attività", "Beschrijving van activiteit", "Descrição da atividade",
-        "Описание занятия", "Описание тренировки", "アクティビティの説明", "活动描述", "活動描述", "活動說明",
-        "활동 설명", "Popis aktivity", "Opis aktywności", "Aktivitetsbeskrivning", "Aktivitetsbeskrivelse",
-        "Suorituksen kuvaus", "Aktivite Açıklaması", "Deskripsi Aktivitas", "Mô tả hoạt động",
-        "Опис активності",
-    ),
-    "elapsed_time": (
-        "Elapsed Time", "Verstrichene Zeit", "Gesamtzeit", "Temps écoulé", "Tiempo transcurrido",
-        "Tempo trascorso", "Verstreken tijd", "Tempo decorrido", "Общее время", "Прошедшее время",
-        "経過時間", "经过时间", "經過時間", "경과 시간", "Uplynulý čas", "Czas całkowity", "Czas, który upłynął",
-        "Förfluten tid", "Forløbet tid", "Medgått tid", "Forløpt tid", "Kulunut aika", "Geçen Süre",
-        "Waktu Berlalu", "Waktu yang Berlalu", "Thời gian đã trôi qua", "Загальний час", "Минулий час",
-    ),
-    "moving_time": (
-        "Moving Time", "Bewegungszeit", "Zeit in Bewegung", "Temps de déplacement", "Durée de déplacement",
-        "Tiempo en movimiento", "Tempo in movimento", "Beweegtijd", "Tempo em movimento",
-        "Время в движении", "移動時間", "移动时间", "이동 시간", "Aktivní čas", "Čas v pohybu", "Czas ruchu",
-        "Czas w ruchu", "Tid i rörelse", "Rörelsetid", "Tid i bevægelse", "Bevægelsestid",
-        "Tid i bevegelse", "Bevegelsestid", "Liikkumisaika", "Hareket Süresi", "Waktu Bergerak",
-        "Thời gian di chuyển", "Час руху", "Час у русі",
-    ),
-    "distance": (
-        "Distance", "Distanz", "Entfernung", "Distancia", "Distanza", "Afstand", "Distância",
-        "Расстояние", "Дистанция", "距離", "距离", "거리", "Vzdálenost", "Dystans", "Distans", "Sträcka",
-        "Distanse", "Matka", "Mesafe", "Jarak", "Quãng đường", "Khoảng cách", "Відстань", "Дистанція",
-    ),
-    "max_heart_rate": (
-        "Max Heart Rate", "Max. Herzfrequenz", "Maximale Herzfrequenz", "Fréquence cardiaque max.",
-        "Fréquence cardiaque maximale", "Frecuencia cardiaca máxima", "FC máx.",
-        "Frequenza cardiaca massima", "Max. hartslag", "Frequência cardíaca máxima", "Макс. пульс",
-        "Максимальный пульс", "最大心拍数", "最大心率", "최대 심박수", "Maximální tepová frekvence",
-        "Maks. tętno", "Maksymalne tętno", "Maxpuls", "Maks. puls", "Makspuls", "Maksimisyke",
-        "Maks. Nabız", "Maksimum Kalp Atış Hızı", "Detak Jantung Maks.", "Detak Jantung Maksimum",
-        "Nhịp tim tối đa", "Максимальний пульс",
-    ),
-    "avg_heart_rate": (
-        "Average Heart Rate", "Durchschnittliche Herzfrequenz", "Durchschnittl. Herzfrequenz",
-        "Durchschnittliche HF", "Fréquence cardiaque moyenne", "Frecuencia cardiaca media",
-        "Frecuencia cardíaca promedio", "Frequenza cardiaca media", "Gemiddelde hartslag",
-        "Frequência cardíaca média", "Средний пульс", "平均心拍数", "平均心率", "평균 심박수",
-        "Průměrná tepová frekvence", "Średnie tętno", "Snittpuls", "Genomsnittlig puls",
-        "Gennemsnitlig puls", "Gjennomsnittspuls", "Gjennomsnittlig puls", "Keskisyke", "Ortalama Nabız",
-        "Ortalama Kalp Atış Hızı", "Rata-rata Detak Jantung", "Detak Jantung Rata-rata",
-        "Nhịp tim trung bình", "Середній пульс",
-    ),
-    "avg_cadence": (
-        "Average Cadence", "Durchschnittliche Trittfrequenz", "Durchschnittliche Kadenz",
-        "Durchschnittliche Schrittfrequenz", "Cadence moyenne", "Cadencia media", "Cadencia promedio",
-        "Cadenza media", "Gemiddelde cadans", "Cadência média", "Средний каденс", "Средняя частота шагов",
-        "平均ケイデンス", "平均踏频", "平均步频", "平均踏頻", "平均步頻", "평균 케이던스", "Průměrná kadence",
-        "Średnia kadencja", "Genomsnittlig kadens", "Snittkadens", "Gennemsnitlig kadence",
-        "Gjennomsnittlig kadens", "Keskikadenssi", "Keskimääräinen kadenssi", "Ortalama Kadans",
-        "Kadensi Rata-rata", "Rata-rata Kadensi", "Nhịp độ trung bình", "Середній каденс",
-    ),
-    "elevation_gain": (
-        "Elevation Gain", "Höhenzunahme", "Höhenmeter", "Dénivelé positif", "Desnivel positivo",
-        "Ganancia de elevación", "Dislivello positivo", "Totale stijging", "Hoogteverschil",
-        "Ganho de elevação", "Ganho de altitude", "Набор высоты", "獲得標高", "爬升高度", "海拔增益", "總爬升",
-        "고도 상승", "Nastoupaná výška", "Przewyższenie", "Suma podejść", "Höjdökning", "Højdestigning",
-        "Høydestigning", "Nousu", "Kokonaisnousu", "Yükselti Kazancı", "Kenaikan Ketinggian",
-        "Độ cao tăng", "Độ cao đạt được", "Набір висоти",
-    ),
-    "gear_name": (
-        "Activity Gear", "Aktivitätsausrüstung", "Ausrüstung für Aktivität", "Ausrüstung der Aktivität",
-        "Équipement de l'activité", "Matériel de l'activité", "Matériel pour l'activité",
-        "Equipo de la actividad", "Equipamiento de la actividad", "Attrezzatura attività",
-        "Uitrusting voor activiteit", "Equipamento da atividade", "Снаряжение для занятия",
-        "Снаряжение занятия", "アクティビティのギア", "アクティビティギア", "活动装备", "活動裝備", "활동 장비",
-        "Vybavení na aktivitu", "Sprzęt aktywności", "Sprzęt użyty w aktywności", "Aktivitetsutrustning",
-        "Aktivitetsudstyr", "Aktivitetsutstyr", "Suorituksen varusteet", "Aktivite Ekipmanı",
-        "Perlengkapan Aktivitas", "Dụng cụ hoạt động", "Thiết bị hoạt động", "Спорядження для активності",
-    ),
-    "gear_id": (
-        "Gear", "Ausrüstung", "Équipement", "Matériel", "Equipo", "Equipamiento", "Attrezzatura",
-        "Uitrusting", "Equipamento", "Снаряжение", "ギア", "装备", "裝備", "장비", "Vybavení", "Sprzęt",
-        "Utrustning", "Udstyr", "Utstyr", "Varusteet", "Ekipman", "Perlengkapan", "Dụng cụ", "Thiết bị",
-        "Спорядження",
-    ),
-    "filename": (
-        "Filename", "Dateiname", "Nom du fichier", "Nombre del archivo", "Nombre de archivo",
-        "Nome del file", "Nome file", "Bestandsnaam", "Nome do arquivo", "Nome do ficheiro", "Имя файла",
-        "ファイル名", "文件名", "檔案名稱", "파일 이름", "파일명", "Název souboru", "Nazwa pliku", "Filnamn",
-        "Filnavn", "Tiedostonimi", "Dosya Adı", "Nama File", "Nama Berkas", "Tên tệp", "Ім'я файлу",
-        "Назва файлу",
-    ),
-    "rpe": (
-        "Perceived Exertion", "Wahrgenommene Anstrengung", "Empfundene Anstrengung", "Effort perçu",
-        "Esfuerzo percibido", "Sforzo percepito", "Ervaren inspanning", "Esforço percebido",
-        "Субъективная нагрузка", "Воспринимаемая нагрузка", "主観的運動強度", "自覚的運動強度", "自感用力度",
-        "主观用力程度", "自覺費力程度", "체감 운동 강도", "체감 강도", "Vnímaná námaha", "Odczuwalny wysiłek",
-        "Upplevd ansträngning", "Oplevet anstrengelse", "Opplevd anstrengelse", "Koettu rasitus",
-        "Algılanan Efor", "Algılanan Zorluk", "Upaya yang Dirasakan", "Mức độ gắng sức cảm nhận",
-        "Відчутне навантаження", "Суб'єктивне навантаження",
-    ),
-    # Strava's export has no trainer column today; if one appears, a run on it is a treadmill run.
-    "trainer": ("Trainer", "Treadmill", "Laufband", "Loopband", "Tapis de course", "Cinta de correr"),
+    key: tuple(names) for key, names in _LOCALES["header_aliases"]["fields"].items()
 }
 
 #: The pre-July-2019 layout ``id,date,name,type,description,elapsed_time,distance,
@@ -240,136 +156,22 @@ PRE2019_ALIASES: dict[str, tuple[str, ...]] = {
     "filename": ("filename",),
 }
 
-#: Columns Strava writes that runlog does not use (English, Dutch and Czech as
-#: found in real exports, plus German and Italian ones): recognised, so they are
-#: not reported as unknown.
-KNOWN_UNUSED_HEADERS: tuple[str, ...] = (
-    # English
-    "Relative Effort", "Commute", "Activity Private Note", "Athlete Weight", "Bike Weight", "Max Speed",
-    "Average Speed", "Elevation Loss", "Elevation Low", "Elevation High", "Max Grade", "Average Grade",
-    "Average Positive Grade", "Average Negative Grade", "Max Cadence", "Max Watts", "Average Watts",
-    "Calories", "Max Temperature", "Average Temperature", "Total Work", "Number of Runs", "Uphill Time",
-    "Downhill Time", "Other Time", "Type", "Start Time", "Weighted Average Power", "Power Count",
-    "Prefer Perceived Exertion", "Perceived Relative Effort", "Total Weight Lifted", "From Upload",
-    "Grade Adjusted Distance", "Weather Observation Time", "Weather Condition", "Weather Temperature",
-    "Apparent Temperature", "Dewpoint", "Humidity", "Weather Pressure", "Wind Speed", "Wind Gust",
-    "Wind Bearing", "Precipitation Intensity", "Sunrise Time", "Sunset Time", "Moon Phase", "Bike",
-    "Precipitation Probability", "Precipitation Type", "Cloud Cover", "Weather Visibility", "UV Index",
-    "Weather Ozone", "Jump Count", "Total Grit", "Average Flow", "Avg Flow", "Flagged",
-    "Average Elapsed Speed", "Avg Elapsed Speed", "Dirt Distance", "Newly Explored Distance",
-    "Newly Explored Dirt Distance", "Activity Count", "Total Steps", "Carbon Saved", "Pool Length",
-    "Training Load", "Intensity", "Average Grade Adjusted Pace", "Timer Time", "Total Cycles", "Recovery",
-    "With Pet", "Competition", "Long Run", "For a Cause", "With Kid", "Downhill Distance", "Total Sets",
-    "Total Reps", "Media", "Sport Type", "commute",
-    # Dutch
-    "Vergelijkbare poging", "Woon-werkverkeer", "Forenzenrit", "Privénotitie activiteit", "Gewicht sporter",
-    "Gewicht fiets", "Max. snelheid", "Gemiddelde snelheid", "Totale daling", "Hoogteverlies",
-    "Kleinste hoogte", "Grootste hoogte", "Max. stijgingspercentage", "Gemiddeld stijgingspercentage",
-    "Gemiddeld positief stijgingspercentage", "Gemiddeld negatief stijgingspercentage", "Max. cadans",
-    "Maximaal wattage", "Gemiddeld wattage", "Calorieën", "Maximale temperatuur", "Gemiddelde temperatuur",
-    "Totale arbeid", "Aantal hardloopsessies", "Tijd bergop", "Tijd bergaf", "Andere tijd", "Starttijd",
-    "Gewogen gemiddeld vermogen", "Aantal vermogensgegevens", "Voorkeur voor ervaren inspanning",
-    "Ervaren vergelijkbare poging", "Totaal geheven gewicht", "Van upload",
-    "Aan stijgingspercentage aangepaste afstand", "Tijd weerbeeld", "Weersomstandigheden",
-    "Buitentemperatuur", "Gevoelstemperatuur", "Dauwpunt", "Vochtigheid", "Luchtdruk", "Windsnelheid",
-    "Windstoot", "Windrichting", "Neerslagintensiteit", "Tijd zonsopgang", "Tijd zonsondergang", "Maanstand",
-    "Fiets", "Kans op neerslag", "Type neerslag", "Bewolking", "Zicht", "UV-index", "Ozonwaarde",
-    "Aantal jumps", "Totale grit", "Gemiddelde flow", "Gemeld",
-    "Gemiddelde snelheid (op basis van verstreken tijd)", "Afstand (onverharde wegen)",
-    "Afstand nieuw ontdekte wegen", "Afstand op nieuw ontdekte wegen (onverhard)", "Aantal activiteiten",
-    "Totaal aantal stappen", "CO2-besparing", "Lengte van zwembad", "Trainingsbelasting", "Intensiteit",
-    "Gemiddelde vergelijkbare tempo op vlak terrein", "Tijd op de timer", "Totaalaantal cycli", "Herstel",
-    "Met huisdier", "Wedstrijd", "Lange loop", "Voor een doel",
-    # Czech
-    "Relativní úsilí", "Dojíždění", "Soukromá poznámka k aktivitě", "Hmotnost sportovce", "Hmotnost kola",
-    "Maximální rychlost", "Průměrná rychlost", "Naklesaná výška", "Nejnižší nadmořská výška",
-    "Nejvyšší nadmořská výška", "Maximální sklon", "Průměrný sklon", "Průměrný pozitivní sklon",
-    "Průměrný záporný sklon", "Maximální kadence", "Maximální výkon ve wattech", "Průměrný výkon ve wattech",
-    "Kalorie",
-    # German
-    "Startzeit", "Höhenunterschied", "Min. Höhe", "Max. Höhe", "Durchschnittliche Geschwindigkeit",
-    "Höchstgeschw.", "Durchschnittliche Watt", "Durchschnittliche Wattzahl", "Max. Watt",
-    "Gewichtete durchschnittliche Leistung", "Max. Tritt-/Schrittfrequenz", "Kalorien",
-    "Durchschnittliche Temperatur", "Max. Temperatur", "Trainingsbelastung", "Leistungszahl",
-    "Schritte insgesamt", "Relativer Aufwand", "Pendeln", "Arbeitsweg",
-    # Italian
-    "Velocità media", "Watt medi",
+#: Columns Strava writes that runlog does not use (every language of the locale
+#: file's ``known_unused_headers``): recognised, so they are not reported as unknown.
+KNOWN_UNUSED_HEADERS: tuple[str, ...] = tuple(
+    name for names in _LOCALES["known_unused_headers"]["languages"].values() for name in names
 )
 
-#: Activity type as written in activities.csv -> canonical run sport (schema.RUN_SPORTS).
-#: Every other type is not a run. Keys match case- and accent-insensitively.
+#: Activity type as written in activities.csv -> canonical run sport (schema.RUN_SPORTS),
+#: all languages together. Every other type is not a run. Keys match case- and accent-insensitively.
 RUN_TYPES: dict[str, str] = {
-    # English (and the API's sport_type keys)
-    "Run": "running", "Trail Run": "trail_running", "Virtual Run": "virtual_running",
-    "TrailRun": "trail_running", "VirtualRun": "virtual_running",
-    # Dutch
-    "Hardloopsessie": "running", "Trailrun": "trail_running", "Virtuele hardloopsessie": "virtual_running",
-    # German
-    "Lauf": "running", "Laufen": "running", "Traillauf": "trail_running", "Virtueller Lauf": "virtual_running",
-    # French
-    "Course à pied": "running", "Course": "running", "Trail": "trail_running",
-    "Course virtuelle": "virtual_running",
-    # Spanish (es, es-419)
-    "Carrera": "running", "Carrera por montaña": "trail_running", "Carrera de montaña": "trail_running",
-    "Carrera virtual": "virtual_running",
-    # Italian
-    "Corsa": "running", "Corsa su sentiero": "trail_running", "Trail running": "trail_running",
-    "Corsa virtuale": "virtual_running",
-    # Portuguese (pt-BR, pt-PT)
-    "Corrida": "running", "Corrida em trilha": "trail_running", "Corrida de trilho": "trail_running",
-    "Corrida virtual": "virtual_running",
-    # Russian
-    "Забег": "running", "Бег": "running", "Трейлраннинг": "trail_running", "Забег по пересеченной местности":
-    "trail_running", "Виртуальный забег": "virtual_running", "Виртуальный бег": "virtual_running",
-    # Japanese
-    "ランニング": "running", "トレイルラン": "trail_running", "バーチャルラン": "virtual_running",
-    # Chinese (zh-CN, zh-TW)
-    "跑步": "running", "越野跑": "trail_running", "虚拟跑步": "virtual_running", "虛擬跑步": "virtual_running",
-    # Korean
-    "달리기": "running", "러닝": "running", "트레일 러닝": "trail_running", "가상 달리기": "virtual_running",
-    # Czech
-    "Běh": "running", "Trailový běh": "trail_running", "Běh v terénu": "trail_running",
-    "Virtuální běh": "virtual_running",
-    # Polish
-    "Bieg": "running", "Bieg terenowy": "trail_running", "Bieg po szlaku": "trail_running",
-    "Bieg wirtualny": "virtual_running",
-    # Swedish
-    "Löpning": "running", "Traillöpning": "trail_running", "Virtuell löpning": "virtual_running",
-    # Danish
-    "Løb": "running", "Trailløb": "trail_running", "Virtuelt løb": "virtual_running",
-    # Norwegian
-    "Løping": "running", "Terrengløping": "trail_running", "Stiløp": "trail_running",
-    "Virtuell løping": "virtual_running",
-    # Finnish
-    "Juoksu": "running", "Polkujuoksu": "trail_running", "Virtuaalijuoksu": "virtual_running",
-    # Turkish
-    "Koşu": "running", "Patika Koşusu": "trail_running", "Arazi Koşusu": "trail_running",
-    "Sanal Koşu": "virtual_running",
-    # Indonesian
-    "Lari": "running", "Lari Lintas Alam": "trail_running", "Lari Trail": "trail_running",
-    "Lari Virtual": "virtual_running",
-    # Vietnamese
-    "Chạy bộ": "running", "Chạy địa hình": "trail_running", "Chạy bộ ảo": "virtual_running",
-    # Ukrainian
-    "Біг": "running", "Трейл": "trail_running", "Трейловий біг": "trail_running",
-    "Віртуальний біг": "virtual_running",
+    name: sport for types in _LOCALES["run_types"]["languages"].values() for name, sport in types.items()
 }
 
 #: Month names and abbreviations (as Strava writes them in ``Activity Date``), by
 #: month number. A date word matches the longest name it starts with.
 MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("jan", "janv", "ene", "gen", "sty", "oca", "tammi", "led", "январ", "янв", "січ"),
-    2: ("feb", "fev", "févr", "lut", "şub", "helmi", "úno", "февр", "фев", "лют"),
-    3: ("mar", "mrt", "maart", "märz", "maalis", "bře", "мар", "бер"),
-    4: ("apr", "abr", "avr", "kwi", "nis", "huhti", "dub", "апр", "квіт"),
-    5: ("may", "mai", "maj", "mag", "mei", "touko", "kvě", "мая", "май", "трав"),
-    6: ("jun", "juin", "giu", "cze", "haz", "kesä", "červen", "červn", "июн", "черв"),
-    7: ("jul", "juil", "lug", "lip", "tem", "heinä", "červenec", "července", "июл", "лип"),
-    8: ("aug", "ago", "août", "agu", "agt", "sie", "ağu", "elo", "srp", "авг", "серп"),
-    9: ("sep", "sept", "set", "wrz", "eyl", "syys", "zář", "сен", "вер"),
-    10: ("oct", "okt", "ott", "out", "paź", "eki", "loka", "říj", "окт", "жовт"),
-    11: ("nov", "lis", "kas", "marras", "ноя", "лист"),
-    12: ("dec", "dez", "dic", "des", "déc", "gru", "ara", "joulu", "pro", "дек", "груд"),
+    int(month): tuple(names) for month, names in _LOCALES["month_names"]["months"].items()
 }
 
 _PM_MARKERS = ("午後", "下午", "오후")
@@ -858,12 +660,6 @@ class _RowError(Exception):
     """A row that cannot be read; the message names the column."""
 
 
-_FILL_FROM_FILE = (
-    "start_time", "distance_m", "moving_time_s", "elapsed_time_s", "avg_heart_rate_bpm",
-    "avg_cadence_spm", "elevation_gain_m",
-)
-
-
 def _number(cols: _Columns, record, name: str, decimal_comma: bool, occurrence: int | None = None) -> float:
     """The value of a numeric field: the last non-blank occurrence (or the one asked for)."""
     cells = cols.cells(record, name)
@@ -976,10 +772,11 @@ def read_strava(
         layout: km x 1000), moving/elapsed time (s), heart rate (bpm),
         avg_cadence_spm (``Average Cadence`` strides/min x 2), elevation_gain_m,
         rpe (``Perceived Exertion``, 1-10), gear_name (``Activity Gear``),
-        gear_id (``Gear``), name, description. ``samples`` from the files,
-        under the Strava id. ``log``: one row for activities.csv itself (its
-        layout and unknown headers), one per record (``row`` = spreadsheet row),
-        one per activity file.
+        gear_id (``Gear``), name, description; where the row's activity file
+        was read, the measured values are the file's (:func:`join_file_run`).
+        ``samples`` from the files, under the Strava id. ``log``: one row for
+        activities.csv itself (its layout and unknown headers), one per record
+        (``row`` = spreadsheet row), one per activity file.
 
     Raises
     ------
@@ -991,7 +788,8 @@ def read_strava(
     Notes
     -----
     A file merged into its row's run is logged ``duplicate`` (it joined
-    ``strava:<id>``; the CSV row is the import). A missing or unreadable
+    ``strava:<id>``; the CSV row is the import; the reason names the measured
+    values the file changed). A missing or unreadable
     activity file is logged ``failed`` and the run is still imported from the
     CSV. The file of a non-run row is logged ``not_a_run`` without being read.
     Files nobody references (and files of rows that failed) are read as
@@ -1157,22 +955,90 @@ def _merge_file(
             status if status != "imported" else "not_a_run",
             f"{file_reason or 'no run in the file'}; run kept from activities.csv row {row}")
     file_run = result.runs.iloc[0]
-    for col in _FILL_FROM_FILE:
-        if pd.isna(rec.get(col)) and pd.notna(file_run.get(col)):
-            rec[col] = file_run[col]
-    if rel.lower().removesuffix(".gz").endswith(".fit") and pd.notna(file_run.get("date")):
-        rec["date"] = file_run["date"]  # the FIT file's own UTC offset
-    file_sport = file_run.get("sport")
-    if rec["sport"] == "running" and isinstance(file_sport, str) and file_sport in schema.RUN_SPORTS:
-        rec["sport"] = file_sport  # e.g. a FIT treadmill sub-sport refines Strava's plain "Run"
+    joined, replaced = join_file_run(rec, file_run, _file_kind(rel))
+    rec.update(joined)
     smp = result.samples
     smp = smp[smp["activity_id"] == file_run.name].copy()
     smp["activity_id"] = aid
     note = f"merged into {aid} (activities.csv row {row}): {len(smp)} samples"
+    if replaced:
+        note += f"; measured values from the file where the CSV differs: {', '.join(replaced)}"
     if file_reason:
         note += f"; {file_reason}"
     # the file and the CSV row are one activity: the row is the import, the file joins it
     return smp, f"{len(smp)} samples from {rel}", entry("duplicate", note, aid)
+
+
+def _file_kind(rel: str) -> str:
+    """Source kind of an activity file by its name: ``fit``, ``tcx`` or ``gpx`` (the reader it gets)."""
+    return rel.lower().removesuffix(".gz").rsplit(".", 1)[-1]
+
+
+def _ranks_before_strava(kind: str, order: tuple[str, ...]) -> bool:
+    """Whether a source kind comes before Strava's export in one of merge.py's priority orders."""
+    return (order.index(kind) if kind in order else len(order)) < order.index(SOURCE)
+
+
+def _differs(ours: object, theirs: object) -> bool:
+    """Whether two non-missing values differ (numbers beyond float rounding)."""
+    if isinstance(ours, float | int) and isinstance(theirs, float | int):
+        return not np.isclose(float(ours), float(theirs), rtol=1e-9, atol=0.0)
+    return bool(ours != theirs)
+
+
+def join_file_run(rec: dict, file_run: pd.Series, kind: str) -> tuple[dict, list[str]]:
+    """Combine an activities.csv run with the run of its own activity file.
+
+    The rule is :func:`analysis.merge.merge_duplicates`' rule for one run seen
+    by two sources, read from the same tables: for each field of
+    :data:`~analysis.merge.DEVICE_FIELDS` (start time, distance, moving and
+    elapsed time, heart rate, cadence, elevation gain) the device file's value
+    wins (FIT, TCX and GPX rank before Strava in :func:`~analysis.merge.priority`,
+    except a GPX track's summed distance, which ranks after it); for each
+    field of :data:`~analysis.merge.PLATFORM_FIELDS` (name, description, gear,
+    RPE, sport) the export's value wins (``PLATFORM_PRIORITY``). Either way a
+    blank value is taken from the other side. The local ``date`` is the file's
+    (``DATE_PRIORITY``: a FIT file knows its own UTC offset).
+
+    One step goes beyond merge.py: a plain Strava ``Run`` takes the file's more
+    specific run sport (a FIT treadmill sub-sport gives ``treadmill_running``),
+    as Strava's type cannot say it.
+
+    Parameters
+    ----------
+    rec : dict
+        The run read from the CSV row (canonical runs columns).
+    file_run : Series
+        The first run of the row's activity file, as its reader returned it.
+    kind : {"fit", "tcx", "gpx"}
+        The file's source kind.
+
+    Returns
+    -------
+    joined : dict
+        ``rec`` with the file's values where the rule takes them.
+    replaced : list of str
+        The fields where the file's value replaced a different CSV value.
+    """
+    out = dict(rec)
+    replaced: list[str] = []
+    for col in PLATFORM_FIELDS + DEVICE_FIELDS:
+        theirs = file_run.get(col)
+        if pd.isna(theirs):
+            continue
+        ours = out.get(col)
+        if pd.isna(ours):
+            out[col] = theirs
+        elif _ranks_before_strava(kind, priority(col)):
+            if _differs(ours, theirs):
+                replaced.append(col)
+            out[col] = theirs
+    if _ranks_before_strava(kind, DATE_PRIORITY) and pd.notna(file_run.get("date")):
+        out["date"] = file_run["date"]
+    file_sport = file_run.get("sport")
+    if out["sport"] == "running" and isinstance(file_sport, str) and file_sport in schema.RUN_SPORTS:
+        out["sport"] = file_sport  # e.g. a FIT treadmill sub-sport refines Strava's plain "Run"
+    return out, replaced
 
 
 def _read_standalone(export: _Export, rel: str, why: str, tz: TimeZone, positions: bool) -> ReadResult:
@@ -1205,28 +1071,9 @@ def _read_standalone(export: _Export, rel: str, why: str, tz: TimeZone, position
 
 #: shoes.csv header -> canonical shoes column, for the 4-column (``Shoe Name,
 #: Shoe Brand,Shoe Model,Shoe Default Sport Types``), 3-column and pre-2019
-#: (``name,brand,model``) forms, and translated headers.
+#: (``name,brand,model``) forms, and translated headers (locale file ``shoes_aliases``).
 SHOES_ALIASES: dict[str, tuple[str, ...]] = {
-    "name": (
-        "Shoe Name", "name", "Schuhname", "Name des Schuhs", "Nom des chaussures", "Nom de la chaussure",
-        "Nombre de las zapatillas", "Nombre del calzado", "Nome delle scarpe", "Nome scarpe", "Naam schoen",
-        "Schoennaam", "Nome do tênis", "Nome do calçado", "Název bot", "Název obuvi", "Nazwa butów",
-        "Skonamn", "Skonavn", "Kenkien nimi", "Ayakkabı Adı", "Nama Sepatu", "Название обуви",
-    ),
-    "brand": (
-        "Shoe Brand", "brand", "Schuhmarke", "Marke des Schuhs", "Marque des chaussures",
-        "Marque de la chaussure", "Marca de las zapatillas", "Marca del calzado", "Marca delle scarpe",
-        "Merk schoen", "Schoenmerk", "Marca do tênis", "Marca do calçado", "Značka bot", "Značka obuvi",
-        "Marka butów", "Skomärke", "Skomerke", "Skomærke", "Kenkien merkki", "Ayakkabı Markası",
-        "Merek Sepatu", "Бренд обуви",
-    ),
-    "model": (
-        "Shoe Model", "model", "Schuhmodell", "Modell des Schuhs", "Modèle des chaussures",
-        "Modèle de la chaussure", "Modelo de las zapatillas", "Modelo del calzado", "Modello delle scarpe",
-        "Model schoen", "Schoenmodel", "Modelo do tênis", "Modelo do calçado", "Model bot", "Model obuvi",
-        "Model butów", "Skomodell", "Skomodel", "Kenkien malli", "Ayakkabı Modeli", "Model Sepatu",
-        "Модель обуви",
-    ),
+    key: tuple(names) for key, names in _LOCALES["shoes_aliases"]["fields"].items()
 }
 _SHOES_LOOKUP = _build_lookup(SHOES_ALIASES)
 

@@ -613,7 +613,80 @@ def test_folder_export_gpx_tcx_and_truncated_fit(tmp_path: Path, shared_data: Pa
     assert counts["strava:2"] > 0
     assert counts["strava:3"] > 0
     runs = result.runs
-    assert runs.loc["strava:1", "distance_m"] == 12000.0  # the CSV's value wins
+    # merge.py's rule: the device file's measured values win over the CSV's, the export keeps its names
+    # ... except distance from a GPX track, a summed great-circle length (12608.7 m, README:
+    # longer than the device's 12.0 km): the export's 12000 m stays
+    assert runs.loc["strava:1", "distance_m"] == pytest.approx(12000.0)
+    assert runs.loc["strava:1", "name"] == "G"  # not the GPX's <name>
     assert runs.loc["strava:2", "distance_m"] > 0  # blank in the CSV: filled from the TCX file
+    # the truncated FIT's session totals (written before the records) still give the run's distance
+    assert runs.loc["strava:3", "distance_m"] == pytest.approx(11274.0, abs=0.1)
     fit_entry = result.log.set_index("source_file").loc[f"{tmp_path}/activities/3.fit"]
     assert fit_entry["status"] == "duplicate" and "truncated" in fit_entry["reason"]
+
+
+# --------------------------------------------------------------------------- row + file: merge.py's rule
+
+
+def _venusq_export(tmp_path: Path, shared_data: Path, *, hr: str = "151", name: str = "Evening Run") -> Path:
+    """A folder export whose one row disagrees with its real FIT file (the Venu Sq run of a Strava export)."""
+    acts = tmp_path / "activities"
+    acts.mkdir()
+    fit_gz = (shared_data / "fit" / "strava_export_venusq_run.fit.gz").read_bytes()
+    (acts / "12866632127.fit.gz").write_bytes(fit_gz)
+    row = en_row(12866632127, "May 29, 2022, 3:53:35 PM", name, "Run", "3.40", "3400.0", gear="Kinvara 13",
+                 filename="activities/12866632127.fit.gz", cadence="80", rpe="7", gear_id="12090302", hr=hr,
+                 elevation="99.0", moving="1500.0", elapsed="1600")
+    (tmp_path / "activities.csv").write_text(EN_HEADER + "\n" + row + "\n", encoding="utf-8")
+    return tmp_path
+
+
+@needs_fit
+def test_row_and_file_device_wins_for_measured_values(tmp_path: Path, shared_data: Path):
+    export = _venusq_export(tmp_path, shared_data)
+    csv_run = read_strava(export, read_files=False).runs.iloc[0]
+    result = read_strava(export)
+    run = result.runs.loc["strava:12866632127"]
+    # the CSV says 3400 m, 1500/1600 s, 160 steps/min, 99 m; the FIT file (README): 3322.9 m, 1428 s
+    assert csv_run["distance_m"] == 3400.0 and csv_run["moving_time_s"] == 1500.0
+    assert run["distance_m"] == pytest.approx(3322.9, abs=0.1)
+    assert run["moving_time_s"] == pytest.approx(1428.0, abs=0.1)
+    assert run["elapsed_time_s"] == pytest.approx(1428.0, abs=0.1)
+    assert run["avg_cadence_spm"] == pytest.approx(140.0)
+    assert run["elevation_gain_m"] == pytest.approx(109.0)
+    # the file has no heart rate: the export's value stays; names, gear and RPE are the export's
+    assert run["avg_heart_rate_bpm"] == 151.0
+    export_fields = (run["name"], run["gear_name"], run["gear_id"], run["rpe"])
+    assert export_fields == ("Evening Run", "Kinvara 13", "12090302", 7.0)
+    assert run["source"] == "strava"
+    entry = result.log.set_index("source_file").loc[f"{export}/activities/12866632127.fit.gz"]
+    assert entry["status"] == "duplicate"
+    assert entry["reason"].endswith("measured values from the file where the CSV differs: distance_m, "
+                                    "moving_time_s, elapsed_time_s, avg_cadence_spm, elevation_gain_m")
+
+
+@needs_fit
+def test_row_and_file_fill_what_the_other_lacks(tmp_path: Path, shared_data: Path):
+    export = _venusq_export(tmp_path, shared_data, hr="", name="")
+    run = read_strava(export).runs.iloc[0]
+    assert pd.isna(run["avg_heart_rate_bpm"])  # in neither
+    assert pd.isna(run["name"])  # the FIT file has no name either
+    assert run["gear_name"] == "Kinvara 13"
+
+
+@needs_fit
+def test_row_and_file_combine_as_merge_does(tmp_path: Path, shared_data: Path):
+    """Row + file in the reader give the run merge_duplicates makes of the CSV run and FIT run read apart."""
+    from analysis.io.base import ReadResult
+    from analysis.io.fit import read_fit
+    from analysis.merge import DEVICE_FIELDS, PLATFORM_FIELDS, merge_duplicates
+
+    export = _venusq_export(tmp_path, shared_data)
+    joined = read_strava(export, tz="Europe/Copenhagen").runs.loc["strava:12866632127"]
+    csv_only = read_strava(export, tz="Europe/Copenhagen", read_files=False)
+    fit = read_fit((export / "activities" / "12866632127.fit.gz").read_bytes(), tz="Europe/Copenhagen",
+                   name="12866632127.fit.gz")
+    merged = merge_duplicates(ReadResult.concat([csv_only, fit])).runs
+    assert list(merged.index) == ["strava:12866632127"]  # merge.py joined them under the export's id
+    fields = [*DEVICE_FIELDS, *PLATFORM_FIELDS, "date"]
+    pd.testing.assert_series_equal(joined[fields], merged.loc["strava:12866632127", fields])
