@@ -88,7 +88,6 @@ activity id) can only be applied to runs read from the JSON.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import hashlib
@@ -109,6 +108,7 @@ import pandas as pd
 from analysis import schema
 from analysis.errors import RunlogError
 from analysis.io.base import ReadResult, log_row
+from analysis.io.table import decode_text, first_line, header_cells, header_delimiter
 from analysis.units import (
     METRES_PER_FOOT,
     METRES_PER_MILE,
@@ -319,23 +319,6 @@ def _read_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, st
         return Path(source).read_bytes(), label
     except OSError as exc:
         raise RunlogError(f"cannot read file: {exc.strerror or exc}", path=label) from exc
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 (Excel on Windows)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
 # ---------------------------------------------------------------------------
@@ -633,10 +616,10 @@ class _Table:
 
     @classmethod
     def read(cls, data: bytes, label: str) -> _Table:
-        text = _decode(data).lstrip("\ufeff")
+        text = decode_text(data)
         if not text.strip():
             raise RunlogError("empty file", path=label)
-        delimiter = _delimiter(re.split(r"[\r\n]", text, maxsplit=1)[0])
+        delimiter = header_delimiter(first_line(text))
         try:
             records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as exc:
@@ -872,7 +855,7 @@ def _finish_runs(frame: pd.DataFrame, source: str, label: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 def _load_json(data: bytes, label: str):
     try:
-        return json.loads(_decode(data))
+        return json.loads(decode_text(data))
     except (json.JSONDecodeError, ValueError) as exc:
         raise RunlogError(f"not valid JSON: {exc}", path=label) from exc
     except RecursionError as exc:  # hostile nesting ([[[[...) deeper than Python's stack
@@ -1206,18 +1189,8 @@ def sniff_csv(head: bytes, name: str = "") -> bool:
         header follows within two cells, or at least five header cells are
         known Garmin headers with an activity-type header among them.
     """
-    if not head:
-        return False
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = head.decode("utf-16", errors="ignore")
-    else:  # decode the first line only: the head may end inside a multi-byte character
-        text = _decode(re.split(rb"[\r\n]", head, maxsplit=1)[0])
-    first = re.split(r"[\r\n]", text.lstrip("\ufeff"), maxsplit=1)[0]  # LF, CRLF or Mac Excel's lone CR
-    if not first.strip():
-        return False
-    try:
-        cells = next(csv.reader([first], delimiter=_delimiter(first)))
-    except (csv.Error, StopIteration):
+    cells = header_cells(head)
+    if not cells:
         return False
     normed = [_norm(_UNIT_SUFFIX.sub("", c.strip())) for c in cells]
     if len(normed) < 3:

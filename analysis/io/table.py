@@ -94,9 +94,9 @@ def decode_text(raw: bytes, *, truncated: bool = False) -> str:
     Returns
     -------
     str
-        The text, BOM removed: UTF-8 (with or without BOM); else UTF-16 when
-        the content starts with a UTF-16 BOM; else Windows-1252; else Latin-1
-        (which maps every byte).
+        The text, BOM removed: UTF-16 when the content starts with a UTF-16 BOM
+        (damaged pairs replaced by U+FFFD); else UTF-8 (with or without BOM);
+        else Windows-1252; else Latin-1 (which maps every byte).
 
     References
     ----------
@@ -104,10 +104,9 @@ def decode_text(raw: bytes, *, truncated: bool = False) -> str:
     incremental decoders.
     """
     if raw.startswith(_UTF16_BOMS):
-        try:
-            return codecs.getincrementaldecoder("utf-16")().decode(raw, final=not truncated)
-        except UnicodeDecodeError:
-            pass
+        # the BOM says UTF-16: a damaged pair becomes U+FFFD rather than the whole
+        # file being read as Windows-1252 garbage
+        return codecs.getincrementaldecoder("utf-16")(errors="replace").decode(raw, final=not truncated)
     try:
         return codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=not truncated)
     except UnicodeDecodeError:

@@ -202,3 +202,12 @@ def test_raise_bad_rows():
         raise_bad_rows("t.csv", [(r, "bad") for r in range(2, 10)])
     assert info.value.row == 2
     assert info.value.reason == "bad (7 more bad rows: 3, 4, 5, 6, 7, ...)"
+
+
+def test_decode_text_damaged_utf16_keeps_its_text():
+    raw = "Date,Pain\n2026-03-02,4\n".encode("utf-16")
+    damaged = raw[:9] + raw[10:]  # one byte gone: every pair after it is shifted
+    text = decode_text(damaged)
+    assert text.startswith("Dat")  # the part before the damage reads as it was
+    assert "\ufffd" in text or len(text) < len("Date,Pain\n2026-03-02,4\n")  # then replaced, not cp1252
+    assert "\x00" not in text  # never the UTF-16 bytes read one by one
