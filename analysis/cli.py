@@ -194,7 +194,13 @@ def log_summary(log: pd.DataFrame) -> str:
 
 
 def write_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write a frame to CSV or Parquet via a temporary file and a rename."""
+    """Write a frame to CSV or Parquet via a temporary file, flushed to disk and renamed into place.
+
+    A killed run or a power cut leaves either the previous file or the new
+    one, complete (:func:`analysis.store.replace_durably`); never a part.
+    """
+    from analysis.store import replace_durably
+
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise RunlogError("output must end in .csv or .parquet", path=path)
@@ -206,7 +212,7 @@ def write_atomic(frame: pd.DataFrame, path: Path) -> None:
             frame.to_csv(tmp)
         else:
             frame.to_parquet(tmp)
-        os.replace(tmp, path)
+        replace_durably(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -7,7 +7,9 @@ Builds an archive of N FIT files (copies of the real run files in
     of every file into a pandas DataFrame;
 (b) runlog's cold import (empty cache) through ``runlog runs`` (process start
     included);
-(c) runlog's warm re-import of the unchanged archive;
+(c) runlog's warm re-import of the unchanged archive (best of 3), and the same
+    import in-process (``read_sources`` with runlog's modules loaded, best of 5)
+    against a plain pyarrow read of the cache in that process;
 (d) warm after adding one new file;
 (e) reading the bytes alone, the floor;
 and the decoder alone (runlog's FIT reader in-process, one core; and the fast
@@ -202,10 +204,56 @@ def run_cli(folder: Path, cache_dir: Path) -> dict:
             "cpu": float(self_cpu) + float(child_cpu), "runs": runs}
 
 
-def python_start() -> float:
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import analysis.cli"], check=True)
-    return time.perf_counter() - t0
+#: the modules a warm ``runlog runs`` imports beyond ``analysis.cli`` (its start-up)
+WARM_MODULES = "analysis.cli, analysis.pipeline, analysis.store, analysis.footwear, analysis.importlog"
+
+
+def python_start(modules: str = "analysis.cli", repeats: int = 3) -> float:
+    """Best of ``repeats`` starts of a new Python importing ``modules``."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"import {modules}"], check=True)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def warm_in_process(folder: Path, cache_dir: Path) -> dict:
+    """(c) without start-up: ``read_sources`` from the warm cache vs pyarrow reading it, in a new process."""
+    proc = subprocess.run([sys.executable, __file__, "--warm-child", str(folder), str(cache_dir)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.exit(f"warm in-process measurement failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def _warm_child(folder: Path, cache_dir: Path, repeats: int = 5) -> None:
+    """Run by :func:`warm_in_process`: best of ``repeats`` of each, runlog's modules and pyarrow loaded.
+
+    The import is what ``runlog runs`` does (``tz=UTC``, no samples); it must
+    decode nothing (counted), or it is not a warm import.
+    """
+    import pyarrow.parquet as pq
+
+    import analysis.io as loader
+    from analysis.store import Cache
+
+    decoded = []
+    real = loader._read_item
+    loader._read_item = lambda item, **kw: decoded.append(item.label) or real(item, **kw)
+    files = sorted(cache_dir.rglob("*.parquet"))
+    read_s, floor_s = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        res = loader.read_sources([folder], tz="UTC", cache=Cache(cache_dir), progress=False, workers=1,
+                                  samples=False)
+        read_s.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for p in files:
+            pq.read_table(p)
+        floor_s.append(time.perf_counter() - t0)
+    print(json.dumps({"read_s": min(read_s), "pyarrow_s": min(floor_s), "decoded": len(decoded),
+                      "runs": len(res.runs)}))
 
 
 def cache_read_floor(cache_dir: Path) -> float:
@@ -286,7 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=500, help="files in the 1x archive (500)")
     ap.add_argument("--sizes", default="1,4,16", help="archive multiples for the memory/exponent test")
     ap.add_argument("--quick", action="store_true", help="100 files, sizes 1,2,4")
+    ap.add_argument("--warm-child", nargs=2, metavar=("FOLDER", "CACHE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.warm_child:
+        _warm_child(*map(Path, args.warm_child))
+        return 0
     if args.quick:
         args.files, args.sizes = 100, "1,2,4"
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -300,10 +352,12 @@ def main(argv: list[str] | None = None) -> int:
         t_dec, cpu_dec, ours, used = decoder_alone(base)
         t_fast = fast_decode_only(base)
         start = python_start()
+        start_loaded = python_start(WARM_MODULES)
         cache = tmp / "cache-x1"
         cold = run_cli(tmp / "x1", cache)
-        warm = run_cli(tmp / "x1", cache)
+        warm = min((run_cli(tmp / "x1", cache) for _ in range(3)), key=lambda r: r["wall"])
         t_pa = cache_read_floor(cache)
+        inproc = warm_in_process(tmp / "x1", cache)
         (new,) = build_archive(tmp / "x1", 1, sources, first=args.files)  # a new run, not a copy of one
         add = run_cli(tmp / "x1", cache)
         new.unlink()
@@ -327,12 +381,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    warm beyond start-up {beyond:.3f} s vs pyarrow read of the cache {t_pa:.3f} s: "
               f"{beyond / t_pa:.1f}x {verdict(beyond / t_pa, TARGETS['warm_vs_pyarrow'], False)} "
               f"(python + import analysis.cli {start:.3f} s)")
+        beyond_loaded = warm["wall"] - start_loaded
+        print(f"    warm beyond start-up and imports {beyond_loaded:.3f} s vs {t_pa:.3f} s: "
+              f"{beyond_loaded / t_pa:.1f}x {verdict(beyond_loaded / t_pa, TARGETS['warm_vs_pyarrow'], False)} "
+              f"(python + import of runlog's modules {start_loaded:.3f} s)")
+        ratio = inproc["read_s"] / inproc["pyarrow_s"]
+        print(f"    in-process read_sources, warm {inproc['read_s']:.3f} s vs pyarrow read of the cache "
+              f"{inproc['pyarrow_s']:.3f} s: {ratio:.1f}x {verdict(ratio, TARGETS['warm_vs_pyarrow'], False)} "
+              f"({inproc['runs']} runs, {inproc['decoded']} files decoded)")
         print(f"(d) warm + one new file         : {add['wall']:8.3f} s  (one file's read ~ {t_dec / args.files:.3f} s)")
         print("equality check: " + check_equal(ref, ours))
         report.update(files=args.files, records=n_rec, ref_s=t_ref, ref_cpu_s=cpu_ref, decoder_s=t_dec,
                       decoder_cpu_s=cpu_dec, cold_cpu_s=cold["cpu"], warm_cpu_s=warm["cpu"], fast_decode_s=t_fast,
                       cold_s=cold["wall"], warm_s=warm["wall"], add_s=add["wall"], floor_s=floor,
-                      start_s=start, pyarrow_cache_s=t_pa)
+                      start_s=start, start_loaded_s=start_loaded, pyarrow_cache_s=t_pa,
+                      warm_inproc_s=inproc["read_s"], pyarrow_inproc_s=inproc["pyarrow_s"])
         times, rss = {}, {}
         for k in sizes:
             folder = tmp / "x1" if k == 1 else tmp / f"x{k}"

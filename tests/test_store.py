@@ -1,6 +1,12 @@
 import os
 import shutil
+import stat
+import time
+from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import analysis.io as loader
@@ -9,6 +15,7 @@ from analysis.io import read_sources
 from analysis.store import Cache
 
 RUNS = ("garmin_fenix5_run_short.fit", "garmin_fr110_run_2013.fit", "garmin_fenix2_run_dynamics.fit")
+OPTIONS = "tz=None;positions=False"
 
 
 @pytest.fixture()
@@ -97,11 +104,200 @@ def test_clear_removes_everything(archive, tmp_path):
     assert not (tmp_path / "cache").exists()
 
 
+def _entries(folder, options=OPTIONS):
+    return [(Cache.entry(p, str(p), options), p) for p in sorted(folder.iterdir())]
+
+
 def test_lookup_without_samples_gives_runs_and_log_only(archive, tmp_path):
     cache = Cache(tmp_path / "cache")
     cold = _read(archive, cache)
-    entries = [(Cache.entry(p, str(p), "tz=None;positions=False"), p) for p in sorted(archive.iterdir())]
-    hits, misses = Cache(tmp_path / "cache").lookup(entries, samples=False)
+    hits, misses = Cache(tmp_path / "cache").lookup(_entries(archive), samples=False)
     assert not misses and len(hits) == 3
-    assert all(r.samples.empty for r in hits.values())
-    assert sum(len(r.runs) for r in hits.values()) == len(cold.runs)
+    assert hits.result.samples.empty and not cold.samples.empty
+    assert len(hits.result.runs) == len(cold.runs)
+
+
+# -- the stack: every cached input in one set of frames, in the order asked for ---------------------------
+
+
+def test_lookup_stacks_inputs_in_the_order_asked_with_their_rows(archive, tmp_path):
+    _read(archive, Cache(tmp_path / "cache"))
+    entries = _entries(archive)[::-1]  # not the order they were stored in
+    hits, misses = Cache(tmp_path / "cache").lookup(entries)
+    assert not misses
+    assert hits.keys == tuple(e.key for e, _ in entries)
+    for n, (_entry, path) in enumerate(entries):
+        alone = loader._read_item(loader.Item(str(path), path=path), tz=None, positions=False)  # as stored
+        _same(hits.part(n, n + 1), alone)
+    assert hits.part(0, 3) is hits.result
+    assert len(hits.part(1, 3).log) == len(hits.result.log) - len(hits.part(0, 1).log)
+
+
+def _same(a, b):
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.samples, b.samples)
+    pd.testing.assert_frame_equal(a.log, b.log)
+
+
+def test_warm_read_equals_cold_read_exactly_with_changed_and_uncached_inputs(archive, shared_data, tmp_path,
+                                                                              counted):
+    """Cached stretches, a changed file and a zip (never cached) interleaved: the frames of a cold read."""
+    import zipfile
+
+    zipped = archive / "garmin_fenix3_members.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.write(shared_data / "fit" / "stryd_run_devfields.fit", "stryd.fit")
+    member = f"{zipped}!stryd.fit"
+    cache_dir = tmp_path / "cache"
+    _read(archive, Cache(cache_dir))
+    changed = archive / RUNS[1]
+    shutil.copy(shared_data / "fit" / "garmin_fr70_run_compressed_ts.fit", changed)
+    # in order: fenix2 (cached), the zip's member (never cached), fenix5 (cached), fr110 (changed)
+    assert [it.label for it in loader.expand_sources([archive])] == [
+        str(archive / RUNS[2]), member, str(archive / RUNS[0]), str(changed)]
+    cold = read_sources([archive], workers=1, progress=False)
+    calls = len(counted)
+    _same(_read(archive, Cache(cache_dir)), cold)
+    assert counted[calls:] == [member, str(changed)]
+    calls = len(counted)
+    _same(_read(archive, Cache(cache_dir)), cold)  # all cached now but the zip's member
+    assert counted[calls:] == [member]
+
+
+def test_file_given_twice_is_logged_twice_when_cached_too(archive, tmp_path):
+    """Found while stacking: the cache stored such a file twice and gave its rows twice (4 log rows)."""
+    one = archive / RUNS[0]
+    reads = [read_sources([one, one], cache=Cache(tmp_path / "cache"), workers=1, progress=False)
+             for _ in range(3)]
+    for res in reads:
+        assert res.log["status"].tolist() == ["imported", "duplicate"]
+        assert len(res.runs) == 1
+    _same(reads[2], reads[0])
+
+
+def test_many_small_chunks_are_folded_into_one(archive, shared_data, tmp_path):
+    cache_dir = tmp_path / "cache"
+    source = shared_data / "fit" / "garmin_fenix5_run_short.fit"
+    folder = tmp_path / "one_by_one"
+    folder.mkdir()
+    for n in range(18):  # one new file per import: a new chunk each time
+        (folder / f"run_{n:02d}.fit").write_bytes(source.read_bytes())
+        _read(folder, Cache(cache_dir))
+    root = Cache(cache_dir).root
+    chunks = {p.name.split(".")[0] for p in root.glob("chunk-*.parquet")}
+    assert len(chunks) < 18
+    _same(_read(folder, Cache(cache_dir)), read_sources([folder], workers=1, progress=False))
+
+
+def test_chunk_with_an_input_split_in_two_is_not_trusted(archive, tmp_path, counted):
+    """Rows of one input not contiguous: not what the cache writes, so it is rebuilt."""
+    cache_dir = tmp_path / "cache"
+    _read(archive, Cache(cache_dir))
+    root = Cache(cache_dir).root
+    path = sorted(root.glob("chunk-*.log.parquet"))[0]
+    table = pq.read_table(path)
+    pq.write_table(pa.concat_tables([table, table.slice(0, 1)]), path)  # the first input's row again, at the end
+    res = _read(archive, Cache(cache_dir))
+    assert len(counted) == 6 and len(res.log) == 3
+
+
+# -- durability ----------------------------------------------------------------------------------------------
+
+
+def _temp(folder, name, age_s):
+    path = folder / name
+    path.write_bytes(b"partial")
+    then = time.time() - age_s
+    os.utime(path, (then, then))
+    return path
+
+
+def test_opening_the_cache_removes_its_stale_temporary_files_only(archive, tmp_path):
+    cache = Cache(tmp_path / "cache")
+    _read(archive, cache)
+    root = cache.root
+    stale = [_temp(root, ".index.parquet.ab12cd_9.tmp", 3600),
+             _temp(root, ".chunk-0123456789ab.samples.parquet.zz99zz99.tmp", 120)]
+    fresh = _temp(root, ".chunk-0123456789ab.runs.parquet.q1w2e3r4.tmp", 1)  # a writer at work
+    others = [_temp(root, "notes.tmp", 3600), _temp(root, ".index.parquet.tmp", 3600),
+              _temp(root, ".other.parquet.ab12cd34.tmp", 3600), _temp(tmp_path / "cache", ".index.parquet.ab12cd34.tmp",
+                                                                       3600)]
+    hits, _ = Cache(tmp_path / "cache").lookup(_entries(archive))
+    assert len(hits) == 3  # the cache still works
+    assert not any(p.exists() for p in stale)
+    assert fresh.exists() and all(p.exists() for p in others)
+
+
+def test_remove_stale_temps_keeps_a_folder_named_like_a_temp(tmp_path):
+    folder = tmp_path / ".index.parquet.ab12cd34.tmp"
+    folder.mkdir()
+    then = time.time() - 3600
+    os.utime(folder, (then, then))
+    assert store.remove_stale_temps(tmp_path) == []
+    assert folder.is_dir()
+    assert store.remove_stale_temps(tmp_path / "missing") == []
+
+
+def test_atomic_write_flushes_the_data_before_the_rename_and_the_folder_after(tmp_path, monkeypatch):
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        calls.append(("fsync", stat.S_ISDIR(os.fstat(fd).st_mode), os.fstat(fd).st_size))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        calls.append(("replace", Path(src).name.endswith(".tmp"), Path(dst).name))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(store.os, "fsync", fsync)
+    monkeypatch.setattr(store.os, "replace", replace)
+    table = pa.table({"x": list(range(10_000)), "y": [f"row {i}" for i in range(10_000)]})
+    target = tmp_path / "t.parquet"
+    store._atomic_write_table(table, target)
+    assert [c[0] for c in calls] == ["fsync", "replace", "fsync"]
+    assert calls[0][1] is False and calls[0][2] == target.stat().st_size  # the file, complete, before the rename
+    assert calls[1] == ("replace", True, "t.parquet")
+    assert calls[2][1] is True  # then its folder
+    assert pq.read_table(target).equals(table)  # the data after the rename is complete
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_atomic_write_that_fails_leaves_the_previous_file_and_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "t.parquet"
+    old = pa.table({"x": [1, 2, 3]})
+    store._atomic_write_table(old, target)
+
+    def broken(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(store.os, "fsync", broken)
+    with pytest.raises(OSError):
+        store._atomic_write_table(pa.table({"x": [4]}), target)
+    assert pq.read_table(target).equals(old)
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_fsync_dir_is_skipped_where_a_folder_cannot_be_opened(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")  # what Windows says for a folder
+
+    monkeypatch.setattr(store.os, "open", refuse)
+    store.fsync_dir(tmp_path)  # no error
+
+
+def test_entry_keys_are_the_resolved_paths_whatever_the_links(archive, tmp_path, monkeypatch):
+    import hashlib
+
+    linked_folder = tmp_path / "linked"
+    linked_folder.symlink_to(archive, target_is_directory=True)
+    (archive / "link.fit").symlink_to(archive / RUNS[0])
+    monkeypatch.chdir(archive)
+    paths = [archive / RUNS[1], linked_folder / RUNS[1], archive / "link.fit", Path(RUNS[2]), archive]
+    entries = Cache.entries([(p, str(p)) for p in paths], OPTIONS)
+    for path, entry in zip(paths, entries, strict=True):
+        assert entry.key == hashlib.sha1(f"{path.resolve()}\0{OPTIONS}".encode()).hexdigest()
+        assert entry == Cache.entry(path, str(path), OPTIONS)
+    assert entries[0].key == entries[1].key and entries[2].key == Cache.entry(archive / RUNS[0], "", OPTIONS).key
+    assert entries[2].size == (archive / RUNS[0]).stat().st_size
+    assert entries[4].size == sum(p.stat().st_size for p in archive.iterdir() if p.is_file())

@@ -27,11 +27,15 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
 from analysis.merge import merge_duplicates
+
+if TYPE_CHECKING:
+    from analysis.store import Stack
 
 HEAD_BYTES = 64 * 1024
 PROGRESS_MIN_ITEMS = 20
@@ -168,11 +172,12 @@ def _aux_kind(item: Item) -> str | None:
 
 def _strava_container(path: Path) -> bool:
     """A folder (holding activities.csv itself) or zip that is a Strava bulk export."""
+    folder = path.is_dir()
+    if not ((path / "activities.csv").is_file() if folder else path.suffix.lower() == ".zip"):
+        return False  # the common case, decided without importing the Strava reader
     from analysis.io import strava
 
-    if path.is_dir():
-        return (path / "activities.csv").is_file() and strava.is_export_folder(path)
-    return path.suffix.lower() == ".zip" and strava.is_export_zip(path)
+    return strava.is_export_folder(path) if folder else strava.is_export_zip(path)
 
 
 def _link_refusal(link: Path, base: Path) -> str | None:
@@ -251,17 +256,25 @@ def _collapse_strava_folders(items: list[Item], root: Path) -> list[Item]:
     out: list[Item] = []
     seen: set[Path] = set()
     known: dict[Path, bool] = {}
+    export_of: dict[Path, Path | None] = {}  # a file's folder -> the export it is in (decided once per folder)
+
+    def export_holding(parent: Path) -> Path | None:
+        for cand in (parent, parent.parent):
+            if cand != root and root not in cand.parents:
+                return None
+            if cand not in known:
+                known[cand] = _strava_container(cand)
+            if known[cand]:
+                return cand
+        return None
+
     for it in items:
         folder = None
         if it.path is not None and not it.refused:
-            for cand in (it.path.parent, it.path.parent.parent):
-                if cand != root and root not in cand.parents:
-                    break
-                if cand not in known:
-                    known[cand] = _strava_container(cand)
-                if known[cand]:
-                    folder = cand
-                    break
+            parent = it.path.parent
+            if parent not in export_of:
+                export_of[parent] = export_holding(parent)
+            folder = export_of[parent]
         if folder is None:
             out.append(it)
         elif folder not in seen:
@@ -439,19 +452,19 @@ def read_sources(
     results: list[ReadResult | None] = [None] * len(items)
 
     entries: dict[int, tuple] = {}
+    hits: Stack | None = None
     if cache is not None:
         from analysis.store import Cache
 
-        for i, it in enumerate(items):
-            if it.path is not None and it.data is None and it.member is None and not it.refused:
-                entries[i] = (Cache.entry(it.path, it.label, options), it.path)
+        on_disk = [i for i, it in enumerate(items)
+                   if it.path is not None and it.data is None and it.member is None and not it.refused]
+        found = Cache.entries([(items[i].path, items[i].label) for i in on_disk], options)
+        entries = {i: (entry, items[i].path) for i, entry in zip(on_disk, found, strict=True)}
         hits, _ = cache.lookup(entries.values(), samples=samples)
         folders = [str(p) for p in paths if p.is_dir()]
         if folders:  # files deleted from a walked folder drop out of the cache
             cache.forget_missing([e.key for e, _ in entries.values()], scope_labels=folders)
-        for i, (entry, _path) in entries.items():
-            if entry.key in hits:
-                results[i] = hits[entry.key]
+        _place_cached(results, entries, hits)
 
     todo = [i for i, r in enumerate(results) if r is None]
     bar = None
@@ -487,7 +500,7 @@ def read_sources(
         cache.store(fresh)
     if not samples:
         results = [_keep(r, samples) for r in results]
-    merged = merge_duplicates(ReadResult.concat(results))
+    merged = merge_duplicates(_stack(results, hits))
     return _link_garmin_gear(merged, items)
 
 
@@ -499,12 +512,13 @@ def _is_garmin_gear(head: bytes, name: str) -> bool:
 
 def _link_garmin_gear(result: ReadResult, items: list[Item]) -> ReadResult:
     """Fill the runs' gear from any Garmin GDPR gear JSON among the inputs (FORMATS.md)."""
-    from analysis.io.garmin import apply_garmin_gear, read_garmin_gear
-
     runs = result.runs
     for item in items:
         if item.refused or item.kind is not None or not item.label.lower().endswith((".json", ".json.gz")):
             continue
+        # imported only with a JSON among the inputs (the Garmin reader takes ~15 ms to import)
+        from analysis.io.garmin import apply_garmin_gear, read_garmin_gear
+
         try:
             head, name = _head(item)
             if not _is_garmin_gear(head, name):
@@ -515,6 +529,57 @@ def _link_garmin_gear(result: ReadResult, items: list[Item]) -> ReadResult:
             continue  # the file's own log row already says what it is
         runs = apply_garmin_gear(runs, links)
     return ReadResult(runs, result.samples, result.log)
+
+
+def _place_cached(results: list, entries: dict[int, tuple], hits: Stack) -> None:
+    """Put the cached inputs' frames in their items' places, one slice of the stack per stretch.
+
+    ``hits`` (an :class:`analysis.store.Stack`) holds the frames of the cached
+    inputs in item order; each stretch of consecutive items found in it takes
+    one slice of it (a view), put at the stretch's first item, and the other
+    items of the stretch are marked read with an empty result. Frames are
+    never cut per input: a warm import of thousands of files stays one frame.
+    Item order is kept, so duplicates are resolved as in a cold import.
+    """
+    where = {key: n for n, key in enumerate(hits.keys)}
+    stretches: list[list[int]] = []  # [first item, first position in the stack, stop position]
+    last = -2
+    for i, (entry, _path) in entries.items():
+        n = where.get(entry.key)
+        if n is None:
+            continue
+        if stretches and last == i - 1 and stretches[-1][2] == n:
+            stretches[-1][2] = n + 1
+        else:
+            stretches.append([i, n, n + 1])
+        results[i] = _read_already()
+        last = i
+    for i, first, stop in stretches:
+        results[i] = hits.part(first, stop)
+
+
+def _stack(results: list, hits: Stack | None) -> ReadResult:
+    """All results as one; a warm import whose every input was cached is the cache's stack as is.
+
+    The stack's frames are canonical (:mod:`analysis.store` checks or coerces
+    them as it reads), so coercing them again in ``ReadResult.concat`` would
+    only copy them (0.2 s for a million samples).
+    """
+    filled = [r for r in results if r is not None and r is not _ALREADY]
+    if hits is not None and len(filled) == 1 and filled[0] is hits.result:
+        return filled[0]
+    return ReadResult.concat(filled)
+
+
+def _read_already() -> ReadResult:
+    """The empty result marking an item whose frames are in an earlier item's slice (made once)."""
+    global _ALREADY
+    if _ALREADY is None:
+        _ALREADY = ReadResult()
+    return _ALREADY
+
+
+_ALREADY = None
 
 
 def _fold(results: list, state: list) -> None:

@@ -79,3 +79,44 @@ def test_garmin_gdpr_folder_links_gear_to_runs(tmp_path):
     assert list(res.runs["gear_name"]) == ["Altra Escalante", "Xero Prio", "Altra Escalante"]
     gear_row = res.log[res.log["source_file"].str.endswith("me_gear.json")]
     assert list(gear_row["status"]) == ["not_a_run"] and "gear list" in gear_row["reason"].iloc[0]
+
+
+def _stack_of(keys: str):
+    """A cache stack (analysis.store.Stack) holding one log row per key."""
+    import numpy as np
+
+    from analysis import schema
+    from analysis.io.base import ReadResult, log_row
+    from analysis.store import Stack
+
+    log = ReadResult.build(log_rows=[log_row(k, "not_a_run", "x") for k in keys]).log
+    zeros = np.zeros(len(keys) + 1, dtype=np.int64)
+    return Stack(tuple(keys), ReadResult(schema.empty_runs(), schema.empty_samples(), log),
+                 {"runs": zeros, "samples": zeros, "log": np.arange(len(keys) + 1)})
+
+
+def test_cached_inputs_take_one_slice_per_stretch_of_consecutive_items():
+    """Items 0-1 cached, 2 not on disk, 3 cached, 4 the first file again, 5 not cached."""
+    from analysis.io import _place_cached, _stack
+    from analysis.store import Entry
+
+    def entry(key):
+        return Entry(key=key, label=key, size=1, mtime_ns=1, options=""), None
+
+    hits = _stack_of("abc")
+    results = [None] * 6
+    _place_cached(results, {0: entry("a"), 1: entry("b"), 3: entry("c"), 4: entry("a"), 5: entry("x")}, hits)
+    labels = [None if r is None else r.log["source_file"].tolist() for r in results]
+    assert labels == [["a", "b"], [], None, ["c"], ["a"], None]
+    assert results[0].log.index.tolist() == [0, 1] and results[3].log.index.tolist() == [0]
+    assert _stack(results, hits).log["source_file"].tolist() == ["a", "b", "c", "a"]
+
+
+def test_a_warm_import_of_cached_inputs_only_is_the_stack_itself():
+    from analysis.io import _place_cached, _stack
+    from analysis.store import Entry
+
+    hits = _stack_of("ab")
+    results = [None, None]
+    _place_cached(results, {i: (Entry(k, k, 1, 1, ""), None) for i, k in enumerate("ab")}, hits)
+    assert _stack(results, hits) is hits.result  # not coerced (copied) again

@@ -4,7 +4,8 @@ A child process writes a large runs frame over and over (``runlog runs -o``'s
 :func:`analysis.cli.write_atomic`), or re-imports a folder through the import
 cache (:mod:`analysis.store`); the parent kills it with SIGKILL after a random
 delay (fixed seed). The output must then parse and equal one of the complete
-versions, and the cache must give exactly what a fresh read gives.
+versions, and the cache must give exactly what a fresh read gives; the
+temporary files a kill leaves in the cache go when the cache is next opened.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import random
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -142,6 +144,7 @@ def test_import_cache_survives_sigkill(tmp_path, shared_data):
     for _ in range(KILLS):
         proc = _child(REIMPORTER, str(folder), str(cache_root), *map(str, versions))
         _kill_after(proc, rng.uniform(0.3, 3.0))
+        left = _age_temporary_files(cache_root)  # as if the next import came minutes later
         fresh = read_sources([folder], progress=False, workers=1)
         cached = read_sources([folder], cache=Cache(cache_root), progress=False, workers=1)
         pd.testing.assert_frame_equal(cached.runs.sort_index(), fresh.runs.sort_index())
@@ -150,6 +153,38 @@ def test_import_cache_survives_sigkill(tmp_path, shared_data):
         assert len(cached.samples) == len(fresh.samples)
         # whichever runs the child left in a.fit and b.fit (the same one twice if killed between the two)
         assert len(fresh.runs) in (1, 2) and len(fresh.log) == 2
+        assert not [p for p in left if p.exists()]  # what the kill left was removed on opening
+
+
+def _age_temporary_files(cache_root: Path) -> list[Path]:
+    """The cache's temporary files, their times set ten minutes back."""
+    then = time.time() - 600
+    found = list(cache_root.rglob(".*.tmp"))
+    for p in found:
+        os.utime(p, (then, then))
+    return found
+
+
+def test_write_atomic_flushes_the_file_before_renaming_it(tmp_path, monkeypatch):
+    """Without fsync a power cut after the rename can leave the new name on an empty file."""
+    import analysis.store as store
+
+    synced = []
+    real = os.fsync
+
+    def fsync(fd):
+        st = os.fstat(fd)
+        synced.append("folder" if stat.S_ISDIR(st.st_mode) else st.st_size)
+        real(fd)
+
+    monkeypatch.setattr(store.os, "fsync", fsync)
+    frame = _runs_frame(1000, 5000.0)
+    target = tmp_path / "runs.csv"
+    write_atomic(frame, target)
+    assert synced[0] == target.stat().st_size > 0  # the data, complete, before the rename
+    assert synced[1:] == ["folder"]  # then the rename
+    assert pd.read_csv(target)["distance_m"].tolist() == frame["distance_m"].tolist()
+    assert list(tmp_path.iterdir()) == [target]
 
 
 def test_cache_gives_one_result_after_one_file_of_a_chunk_changed(tmp_path, shared_data):
