@@ -401,6 +401,23 @@ def _read_one(args) -> ReadResult:
     return _read_item(item, tz=tz, positions=positions)
 
 
+def _cache_unusable(cache, exc: OSError) -> None:
+    """Say once, in one line, that the cache cannot be used; the import goes on without it."""
+    why = exc.strerror or type(exc).__name__
+    print(f"runlog: the import cache at {cache.base} cannot be used ({why}); importing without it",
+          file=sys.stderr)
+    return None
+
+
+def _store(cache, fresh: list[tuple]):
+    """Store freshly read inputs; the cache (or None once it proved unusable)."""
+    try:
+        cache.store(fresh)
+    except OSError as exc:
+        return _cache_unusable(cache, exc)
+    return cache
+
+
 def read_sources(
     paths: Iterable[str | Path],
     *,
@@ -460,11 +477,15 @@ def read_sources(
                    if it.path is not None and it.data is None and it.member is None and not it.refused]
         found = Cache.entries([(items[i].path, items[i].label) for i in on_disk], options)
         entries = {i: (entry, items[i].path) for i, entry in zip(on_disk, found, strict=True)}
-        hits, _ = cache.lookup(entries.values(), samples=samples)
-        folders = [str(p) for p in paths if p.is_dir()]
-        if folders:  # files deleted from a walked folder drop out of the cache
-            cache.forget_missing([e.key for e, _ in entries.values()], scope_labels=folders)
-        _place_cached(results, entries, hits)
+        try:
+            hits, _ = cache.lookup(entries.values(), samples=samples)
+            folders = [str(p) for p in paths if p.is_dir()]
+            if folders:  # files deleted from a walked folder drop out of the cache
+                cache.forget_missing([e.key for e, _ in entries.values()], scope_labels=folders)
+        except OSError as exc:
+            cache, entries, hits = _cache_unusable(cache, exc), {}, None
+        if hits is not None:
+            _place_cached(results, entries, hits)
 
     todo = [i for i, r in enumerate(results) if r is None]
     bar = None
@@ -490,14 +511,14 @@ def read_sources(
                 if bar is not None:
                     bar.update(1)
                 if cache is not None and len(fresh) >= 256:
-                    cache.store(fresh)
+                    cache = _store(cache, fresh)
                     fresh = []
                 _fold(results, folded)
     finally:
         if bar is not None:
             bar.close()
     if cache is not None:
-        cache.store(fresh)
+        _store(cache, fresh)
     if not samples:
         results = [_keep(r, samples) for r in results]
     merged = merge_duplicates(_stack(results, hits))

@@ -120,3 +120,17 @@ def test_a_warm_import_of_cached_inputs_only_is_the_stack_itself():
     results = [None, None]
     _place_cached(results, {i: (Entry(k, k, 1, 1, ""), None) for i, k in enumerate("ab")}, hits)
     assert _stack(results, hits) is hits.result  # not coerced (copied) again
+
+
+def test_unusable_cache_folder_warns_once_and_imports_anyway(shared_data, tmp_path, capsys):
+    from analysis.store import Cache
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    cache = Cache(blocker / "cache")  # its folder can never be made
+    with_cache = read_sources([shared_data / "fit"], cache=cache, progress=False)
+    plain = read_sources([shared_data / "fit"], progress=False)
+    assert sorted(with_cache.runs.index) == sorted(plain.runs.index) and len(with_cache.runs) == 9
+    assert len(with_cache.log) == len(plain.log)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot be used" in err[0] and "importing without it" in err[0]
