@@ -95,6 +95,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -515,6 +516,7 @@ class HazardFit:
     dropped: dict[str, str] = field(default_factory=dict)
     lr_scale: float = 1.0
     lr_scale_draws: int = 0
+    lr_scale_mc_se: float = math.nan
 
 
 def _na_row(term: str, unit: str, reason: str | None) -> dict:
@@ -694,7 +696,7 @@ def _ml_profile_interval(y, X, j: int, fit, level: float = 0.95) -> tuple[float,
 
 #: bootstrap replicates of the onset process behind the Bartlett-type factor
 #: (:func:`lr_scale_factor`); 0 switches the calibration off.
-CALIBRATION_REPLICATES = 40
+CALIBRATION_REPLICATES = 100
 
 
 def onset_blocks(frame: pd.DataFrame) -> list[tuple[int, int]]:
@@ -702,18 +704,22 @@ def onset_blocks(frame: pd.DataFrame) -> list[tuple[int, int]]:
 
     ``frame`` is a :func:`hazard_frame`; the second number counts from the onset
     day to the next at-risk day (flare plus refractory period, METHODS.md 4).
+    Blocks that the end of the series cuts short are left out unless there is
+    no other.
     """
     onset = pd.to_numeric(frame["onset"]).fillna(0).to_numpy() > 0
     at_risk = frame["at_risk"].to_numpy(dtype=bool)
     in_flare = frame["in_flare"].to_numpy(dtype=bool)
-    n, out = len(frame), []
+    n, out, censored = len(frame), [], []
     for i in np.flatnonzero(onset):
         later_risk = np.flatnonzero(at_risk[i + 1 :])
         later_calm = np.flatnonzero(~in_flare[i + 1 :])
         until = int(later_risk[0]) + 1 if len(later_risk) else n - i
         flare = int(later_calm[0]) + 1 if len(later_calm) else n - i
-        out.append((min(flare, until), until))
-    return out
+        (out if len(later_risk) else censored).append((min(flare, until), until))
+    # a block cut by the end of the series (the diary stopped mid-flare) is only a
+    # lower bound: used only when no complete block exists
+    return out or censored
 
 
 def _replicate_onsets(
@@ -756,6 +762,14 @@ def _replicate_onsets(
     return out
 
 
+class LrScale(NamedTuple):
+    """A Bartlett-type factor, how many statistics it rests on, and its Monte-Carlo SE."""
+
+    factor: float
+    statistics: int
+    mc_se: float
+
+
 def lr_scale_factor(
     frame: pd.DataFrame,
     fit: FirthResult,
@@ -767,7 +781,8 @@ def lr_scale_factor(
     replicates: int = CALIBRATION_REPLICATES,
     seed: int = 0,
     floor: float = 1.0,
-) -> tuple[float, int]:
+    min_events: int = MIN_ONSETS,
+) -> LrScale:
     """Bartlett-type factor for the penalised LR statistics of one hazard model.
 
     With ~10-20 onsets and 13 parameters the penalised likelihood-ratio statistic
@@ -781,19 +796,24 @@ def lr_scale_factor(
     the last flare recomputed day by day; with ``time_since_flare="spline"`` that
     part of the hazard is held at its mean), follows each onset with a flare and
     refractory block resampled from the runner's observed ones, rebuilds the
-    at-risk days and refits. The factor is the mean, over replicates and the
+    at-risk days and refits; replicates with fewer than ``min_events`` onsets
+    (fewer than the real analysis would model) are drawn again. The factor is the mean, over replicates and the
     continuous primary terms, of the penalised LR statistic for each term's
     generating value (Bartlett 1937; bootstrap estimate of the factor: Rocke
     1989, JASA 84:598), floored at ``floor`` (1: noise never narrows an interval).
 
     Returns
     -------
-    (factor, statistics used). (1.0, 0) when no replicate could be fitted.
+    LrScale
+        ``factor``, the number of statistics it rests on, and its Monte-Carlo
+        standard error (from the spread of the replicates' means; ~0.05-0.09
+        with 100 replicates at ~10-15 onsets). (1.0, 0, nan) when no replicate
+        could be fitted.
     """
     terms = dict(PRIMARY_TERMS if terms is None else terms)
     blocks = onset_blocks(frame)
     if replicates <= 0 or not blocks:
-        return 1.0, 0
+        return LrScale(1.0, 0, math.nan)
     data, *_ = _usable_days(frame, terms, adjust, time_since_flare)
     coef = dict(zip(names, np.asarray(fit.params, dtype=float), strict=True))
     static = np.full(len(frame), coef["const"])
@@ -808,26 +828,44 @@ def lr_scale_factor(
         x = pd.to_numeric(frame[name]).astype(float).to_numpy() / div
         mean = float(data[name].mean()) / div
         static += b * np.nan_to_num(x - mean, nan=0.0)
+    # Firth's penalty lifts every fitted probability (~14 expected onsets for 10
+    # observed with 13 parameters): the generating intercept is refitted with the
+    # slopes held, so that the expected onsets equal the observed (the FLIC
+    # intercept of Puhr et al. 2017, Stat Med 36:2302)
+    y, X, _, _ = hazard_design(frame, terms=terms, adjust=adjust, time_since_flare=time_since_flare)
+    slopes = X[:, 1:] @ np.asarray(fit.params, dtype=float)[1:]
+    if 0 < y.sum() < len(y):
+        const = optimize.brentq(lambda a: special.expit(a + slopes).sum() - y.sum(), -40.0, 40.0)
+        static += const - coef["const"]
     watched = [n for n in names if n in terms and n not in BINARY_TERMS] or [n for n in names if n in terms]
     rng = np.random.default_rng(seed)
     stats_: list[float] = []
-    for _ in range(replicates):
+    means: list[float] = []
+    kept = tries = 0
+    while kept < replicates and tries < 3 * replicates:
+        tries += 1
         rep = _replicate_onsets(frame, static, dsf_coef, dsf_mean, blocks, rng)
         ys, Xs, names_s, _ = hazard_design(rep, terms=terms, adjust=adjust, time_since_flare=time_since_flare)
-        if ys.sum() < 1 or np.linalg.matrix_rank(Xs) < Xs.shape[1]:
+        # a replicate the real analysis would not model (too few onsets) says nothing
+        if ys.sum() < min(min_events, y.sum()) or np.linalg.matrix_rank(Xs) < Xs.shape[1]:
             continue
+        kept += 1
         try:
             fit_s = firth_logit(ys, Xs, start=fit.params if list(names_s) == list(names) else None)
             if not fit_s.converged:
                 continue
-            stats_ += [
+            got = [
                 max(_firth_lr(ys, Xs, names_s.index(t), fit_s, coef[t]), 0.0) for t in watched if t in names_s
             ]
         except (np.linalg.LinAlgError, ValueError, OverflowError):
             continue
+        if got:
+            stats_ += got
+            means.append(float(np.mean(got)))
     if not stats_:
-        return 1.0, 0
-    return max(floor, float(np.mean(stats_))), len(stats_)
+        return LrScale(1.0, 0, math.nan)
+    mc_se = float(np.std(means, ddof=1) / math.sqrt(len(means))) if len(means) > 1 else math.nan
+    return LrScale(max(floor, float(np.mean(stats_))), len(stats_), mc_se)
 
 
 VARIANCES: tuple[str, ...] = ("firth-profile", "profile", "model", "hac")
@@ -923,6 +961,7 @@ def fit_hazard(
     intervals: bool | Sequence[str] = True,
     calibration_replicates: int = CALIBRATION_REPLICATES,
     seed: int = 0,
+    lr_scale: float | None = None,
 ) -> HazardFit:
     """Discrete-time hazard model of flare onset on at-risk days (primary model).
 
@@ -955,6 +994,10 @@ def fit_hazard(
         Replicates of the onset process behind the Bartlett-type factor of the
         penalised LR statistics (:func:`lr_scale_factor`; ``"firth-profile"``
         only; 0 switches it off). ``seed`` seeds them, so a report is repeatable.
+    lr_scale : float, optional
+        Use this factor instead of measuring one (the sensitivity variants reuse
+        the main model's, so that its Monte-Carlo noise does not masquerade as a
+        change of conclusion).
 
     Returns
     -------
@@ -1018,9 +1061,11 @@ def fit_hazard(
         return fail(f"model failed: {type(exc).__name__}")
     if not converged or not np.all(np.isfinite(params)):
         return fail("did not converge")
-    lr_scale, lr_draws = 1.0, 0
-    if variance == "firth-profile" and calibration_replicates > 0:
-        lr_scale, lr_draws = lr_scale_factor(
+    scale = LrScale(1.0, 0, math.nan)
+    if variance == "firth-profile" and lr_scale is not None:
+        scale = LrScale(max(float(lr_scale), 1.0), 0, math.nan)
+    elif variance == "firth-profile" and calibration_replicates > 0:
+        scale = lr_scale_factor(
             frame,
             fit,
             names,
@@ -1029,7 +1074,9 @@ def fit_hazard(
             time_since_flare=time_since_flare,
             replicates=calibration_replicates,
             seed=seed,
+            min_events=min_events,
         )
+    lr_scale = scale.factor
     rows = []
     for term, (unit, _) in terms.items():
         row = {**_na_row(term, unit, dropped.get(term)), "note": notes.get(term)}
@@ -1072,7 +1119,9 @@ def fit_hazard(
         row.update(estimate=math.exp(b), ci_low=_exp(lo), ci_high=_exp(hi), p=p)
         rows.append(row)
     effects = pd.DataFrame(rows, columns=[*_EFFECT_COLUMNS, "note"])
-    return HazardFit(effects, n_days, n_events, variance, None, adjusted, dropped, lr_scale, lr_draws)
+    return HazardFit(
+        effects, n_days, n_events, variance, None, adjusted, dropped, scale.factor, scale.statistics, scale.mc_se
+    )
 
 
 def _exp(x: float) -> float:
@@ -1530,6 +1579,7 @@ def flare_sensitivity(
     min_onsets: int = MIN_ONSETS,
     excluded: Mapping[str, str] | None = None,
     variance: str = "firth-profile",
+    lr_scales: Mapping[str, float] | None = None,
 ) -> dict:
     """The findings again under each flare-up sensitivity variant of METHODS.md 4.
 
@@ -1551,6 +1601,9 @@ def flare_sensitivity(
     excluded : mapping, optional
         region -> reason for regions the main analysis already ruled out for a
         reason other than onsets (too few days or days logged).
+    lr_scales : mapping, optional
+        region -> the main model's Bartlett-type factor, reused by the variants
+        (a region the main analysis did not model measures its own).
 
     Returns
     -------
@@ -1589,7 +1642,9 @@ def flare_sensitivity(
             elif len(onset_dates) < min_onsets:
                 entry["message"] = f"insufficient data: {len(onset_dates)} onsets (< {min_onsets})"
             else:
-                hz = fit_hazard(frame, variance=variance, min_events=min_onsets)
+                hz = fit_hazard(
+                    frame, variance=variance, min_events=min_onsets, lr_scale=(lr_scales or {}).get(region)
+                )
                 entry["effects"] = [
                     {
                         "term": r.term,
@@ -1694,6 +1749,7 @@ def findings(
     primary_rows: list[dict] = []
     exploratory_rows: list[dict] = []
     excluded: dict[str, str] = {}  # regions ruled out for a reason other than onsets
+    lr_scales: dict[str, float] = {}  # each modelled region's Bartlett-type factor
     for region in REGIONS:
         rd = rdays[rdays["region"] == region]
         frame = hazard_frame(rd, lags) if len(rd) else None
@@ -1754,6 +1810,8 @@ def findings(
         }
         if sufficient:
             hz = fit_hazard(frame, variance=variance, min_events=min_onsets)
+            if hz.lr_scale_draws:
+                lr_scales[region] = hz.lr_scale
             label = "discrete-time hazard (" + ("Firth " if variance == "firth-profile" else "") + "logistic)"
             rows = _effect_rows(hz.effects, label, True, "odds ratio")
             primary_rows += rows
@@ -1763,6 +1821,7 @@ def findings(
                 "variance": hz.variance,
                 "lr_scale": _num(hz.lr_scale, 4),
                 "lr_scale_statistics": hz.lr_scale_draws,
+                "lr_scale_mc_se": _num(hz.lr_scale_mc_se, 3),
                 "adjusted_for": hz.adjusted_for,
                 "reason": hz.reason,
             }
@@ -1892,5 +1951,6 @@ def findings(
             min_onsets=min_onsets,
             excluded=excluded,
             variance=variance,
+            lr_scales=lr_scales,
         )
     return result

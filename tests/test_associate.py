@@ -211,9 +211,11 @@ def test_onset_blocks_measure_flare_and_return_to_risk():
         },
         index=idx,
     ).astype({"in_flare": bool, "at_risk": bool})
-    # first onset: 3 flare days, at risk again 5 days later; second: 2 flare days,
-    # never at risk again before the series ends (12 - 7 = 5 days)
-    assert A.onset_blocks(frame) == [(3, 5), (2, 5)]
+    # first onset: 3 flare days, at risk again 5 days later; the second is cut by
+    # the end of the series (never at risk again): left out while a whole one exists
+    assert A.onset_blocks(frame) == [(3, 5)]
+    only_cut = frame.assign(onset=[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0])
+    assert A.onset_blocks(only_cut) == [(2, 5)]
 
 
 def test_replicated_onset_process_keeps_its_rules():
@@ -260,7 +262,8 @@ def test_lr_scale_factor_reproduces_the_small_sample_excess():
         if y.sum() < 8:
             continue
         fit = A.firth_logit(y, X)
-        mean, n = A.lr_scale_factor(frame, fit, names, replicates=20, seed=seed, floor=0.0)
+        mean, n, mc_se = A.lr_scale_factor(frame, fit, names, replicates=20, seed=seed, floor=0.0)
+        assert 0 < mc_se < mean
         means.append(mean)
         weights.append(n)
     assert sum(weights) >= 400
