@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis.errors import RunlogError
-from analysis.io import archive
+from analysis.io import archive, table
 from analysis.io.base import ReadResult, log_row
 from analysis.merge import merge_duplicates
 
@@ -145,7 +145,12 @@ def detect_kind(item: Item) -> str | None:
 
 
 def _aux_kind(item: Item) -> str | None:
-    """Names a known non-activity file (diary, catalog, ...) found in a folder."""
+    """Why a file of no activity kind is a known side file (diary, catalog, ...), or None.
+
+    The header is read by :func:`analysis.io.table.header_cells`, as the side
+    files' own readers read it: any of their encodings (UTF-16 too), a ``,``
+    ``;`` or tab delimiter, quoted cells, blank lines before it.
+    """
     head, name = _head(item)
     if _is_garmin_gear(head, name):
         return "Garmin gear list, not an activity file: its shoes are linked to the runs of the export"
@@ -153,8 +158,7 @@ def _aux_kind(item: Item) -> str | None:
     suffix = Path(low).suffix
     if suffix in _NOT_ACTIVITY_SUFFIXES:
         return f"not an activity file ({suffix[1:]})"
-    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lower()
-    cols = {c.strip().strip('"').lstrip("\ufeff") for c in first.replace(";", ",").split(",")}
+    cols = {c.lower() for c in table.header_cells(head)}
     if {"date", "region", "pain"} <= cols or any(c.endswith(("_morning", "_after", "_during")) for c in cols):
         return "a pain diary, not an activity file (give it with --pain)"
     if {"date", "drill"} <= cols:
@@ -165,8 +169,6 @@ def _aux_kind(item: Item) -> str | None:
         return "a Strava shoes list, not an activity file (give it with --shoes)"
     if low.endswith(".json") and b"summarizedActivitiesExport" not in head:
         return "JSON that is not a Garmin activities export"
-    if suffix == ".csv" and not first.strip():
-        return None
     return None
 
 
@@ -344,9 +346,9 @@ def _content(item: Item, kind: str) -> tuple[str | Path | bytes, str | None]:
         if item.member is not None:
             return _raw(item), None
         return (item.data if item.data is not None else item.path), None
-    data, note = archive.gunzip_bounded(_raw(item), label=item.label)
+    data, note = archive.gunzip_if_gzip(_raw(item), label=item.label)  # raises when nothing inflates
     if not data:
-        raise RunlogError(note or "empty gzip data", path=item.label)
+        raise RunlogError("empty gzip data", path=item.label)
     return data, note
 
 
@@ -364,11 +366,13 @@ def _read_item_unguarded(item: Item, *, tz, positions: bool) -> ReadResult:
     kwargs = {"tz": tz, "name": item.label}
     if kind in ("fit", "tcx", "gpx", "strava"):
         kwargs["positions"] = positions
+    gzip_note = None
     try:
         source, gzip_note = _content(item, kind)
         result = read(source, **kwargs)
     except RunlogError as exc:
-        return ReadResult.build(log_rows=[log_row(item.label, "failed", exc.reason, row=exc.row, source=kind)])
+        reason = f"{exc.reason}; {gzip_note}" if gzip_note else exc.reason  # a cut may be why it fails
+        return ReadResult.build(log_rows=[log_row(item.label, "failed", reason, row=exc.row, source=kind)])
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as exc:
         return ReadResult.build(log_rows=[log_row(item.label, "failed", f"cannot read file: {exc}", source=kind)])
     if gzip_note and len(result.log):

@@ -36,7 +36,6 @@ import hashlib
 import io
 import re
 import warnings
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta, timezone, tzinfo
@@ -100,7 +99,6 @@ _RUN_SUB_SPORTS: dict[str | None, str] = {
     "ultra": "ultra_running",
 }
 
-GZIP_MAGIC = b"\x1f\x8b"
 FIT_EPOCH = pd.Timestamp("1989-12-31", tz="UTC")
 #: FIT date_time values below this are seconds of relative device time, not dates.
 RELATIVE_TIME_LIMIT = 0x10000000
@@ -270,23 +268,8 @@ def sniff(head: bytes, name: str = "") -> bool:
         True when byte 0 is a FIT header size (12 or 14) and bytes 8-11 are
         ``.FIT``, directly or after gunzipping the head.
     """
-    if head[:2] == GZIP_MAGIC:
-        try:
-            head = zlib.decompressobj(wbits=31).decompress(head, 64)
-        except zlib.error:
-            return False
+    head = archive.gunzip_head_if_gzip(head, 64)  # b"" when unreadable: not FIT
     return len(head) >= 12 and head[0] in (12, 14) and head[8:12] == b".FIT"
-
-
-def _gunzip(raw: bytes, label: str) -> tuple[bytes, str | None]:
-    """Decompress gzip content (all members), keeping what precedes any damage.
-
-    Bounded (:func:`analysis.io.archive.gunzip_bounded`): a decompression bomb
-    raises :class:`~analysis.io.archive.ArchiveLimitError` instead of filling memory.
-    """
-    return archive.gunzip_bounded(raw, label=label)
-
-
 
 
 # --------------------------------------------------------------------------- time
@@ -887,7 +870,10 @@ def read_fit(
     Raises
     ------
     RunlogError
-        When the file cannot be read, is not FIT, or nothing usable decodes.
+        When the file cannot be read, is not FIT, or nothing usable decodes;
+        ``damaged gzip data (...)`` when gzip content is damaged before any
+        byte inflates (:class:`~analysis.io.archive.ArchiveLimitError` when
+        it passes a decompression limit).
 
     Notes
     -----
@@ -918,7 +904,8 @@ def read_fit(
     the reason says so.
     """
     raw, source_file = read_source_bytes(source, name)
-    data, gzip_note = _gunzip(raw, source_file) if raw[:2] == GZIP_MAGIC else (raw, None)
+    # bounded: a .fit.gz may be a decompression bomb; a cut stream gives what precedes the cut
+    data, gzip_note = archive.gunzip_if_gzip(raw, label=source_file)
     if not sniff(data[:14]):
         raise RunlogError("not a FIT file (no '.FIT' file header)", path=source_file)
     dec = _decode(data)

@@ -18,7 +18,9 @@ Three small CSV formats (DESIGN.md "shoes"; FORMATS.md "Footwear is never in FIT
   ``2024-03-01,2024-06-30,FiveFingers,,8,``.
 
 Any delimiter (``,``, ``;``, tab; ``|`` only if none of those), UTF-8 (with or
-without BOM) or cp1252. Every bad row is named with its file and spreadsheet row
+without BOM), UTF-16 (with BOM) or Windows-1252 (else Latin-1): decoding and the
+choice among ``,`` ``;`` tab are :mod:`analysis.io.table`'s, shared with the
+other small tables. Every bad row is named with its file and spreadsheet row
 number (header = row 1) in one :class:`~analysis.errors.RunlogError`.
 
 What is hand-written, and why: the files are tiny and need per-cell messages
@@ -39,6 +41,8 @@ import pandas as pd
 
 from analysis import footwear, schema
 from analysis.errors import RunlogError
+from analysis.io.base import read_source_bytes
+from analysis.io.table import decode_text, first_line, header_delimiter
 
 #: header (casefolded, spaces/dashes -> "_") -> canonical column.
 VARIABLE_MAP: dict[str, str] = {
@@ -83,34 +87,35 @@ def _header_key(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip().lstrip("\ufeff").casefold())
 
 
-def _decode(data: bytes) -> str:
-    """UTF-16 by BOM (Excel's "Unicode Text"), UTF-8 (BOM or not), else Windows-1252 (never fails)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+def _delimiter(header_line: str) -> str:
+    """The header's delimiter: :func:`analysis.io.table.header_delimiter`, else ``|``.
+
+    ``|`` is this format's own fallback, taken only when none of ``,`` ``;``
+    tab splits the header and the header holds a ``|``: a catalog kept as a
+    pipe table (``name|brand|model``). It stays out of
+    :data:`analysis.io.table.DELIMITERS`, which the diaries share and where
+    a one-column header holding a ``|`` would then be split.
+
+    Raises
+    ------
+    csv.Error
+        When the header line is longer than :func:`csv.field_size_limit`.
+    """
+    delimiter = header_delimiter(header_line)
+    if delimiter == "," and "|" in header_line and len(next(csv.reader([header_line]), [])) == 1:
+        return "|"
+    return delimiter
 
 
 def _load(source: str | Path | bytes, name: str | None) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
     """(file name for messages, header cells, [(row number, cells)]) of a small CSV."""
-    if isinstance(source, (bytes, bytearray)):
-        label, data = name or "<bytes>", bytes(source)
-    else:
-        label = name or str(source)
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise RunlogError(f"cannot read the file: {exc.strerror or exc}", path=label) from exc
-    text = _decode(data)
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    data, label = read_source_bytes(source, name)
+    text = decode_text(data)
+    first = first_line(text)
     if not first:
         raise RunlogError("the file is empty (no header row)", path=label)
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    delim = max(counts, key=counts.get) if any(counts.values()) else ("|" if "|" in first else ",")
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first)))
     except csv.Error as exc:  # a NUL byte, an unclosed quote running past the field size limit
         raise RunlogError(f"not readable as CSV ({exc})", path=label) from exc
     while records and not any(c.strip() for c in records[0]):
@@ -451,9 +456,12 @@ def read_gear_log(source: str | Path | bytes, *, name: str | None = None) -> pd.
 
 def sniff(head: bytes, name: str) -> bool:
     """True when the first bytes look like a shoes catalog or Strava's ``shoes.csv``."""
-    text = _decode(head[:65536]) if head else ""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    keys = {_header_key(c) for c in re.split(r"[,;\t|]", first)}
+    first = first_line(decode_text(head[:65536], truncated=True))
+    try:
+        cells = next(csv.reader([first], delimiter=_delimiter(first)), [])
+    except csv.Error:  # a header longer than the csv field limit: not a catalog
+        return False
+    keys = {_header_key(c) for c in cells}
     if {"shoe_name", "shoe_brand", "shoe_model"} <= keys:
         return True
     if Path(name).name.casefold().endswith("shoes.csv") and {"name", "brand", "model"} <= keys:

@@ -19,6 +19,9 @@ Notes on the format (FORMATS.md, "Strava bulk export")
   (``<span class="translation_missing" ...>Type</span>`` keeps ``Type``), the
   ``translation missing: ...horton_values.x`` placeholders, BOMs, case, accents,
   spaces and punctuation. Unknown columns are tolerated and listed in the log.
+* The CSV is decoded and its delimiter (``,``, or ``;`` / tab after a
+  spreadsheet re-save) found by :mod:`analysis.io.table`, as for the other
+  user-edited tables; its header is the file's first line.
 * ``Activity Date`` is UTC, written in the account's locale
   (``Oct 6, 2022, 11:19:20 PM``, ``23 jun. 2017 15:52:12``, ``6. 9. 2026 11:18:40``
   ...): see :func:`parse_activity_date`.
@@ -75,6 +78,7 @@ from analysis import schema, units
 from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
+from analysis.io.table import decode_text, header_delimiter
 from analysis.merge import DATE_PRIORITY, DEVICE_FIELDS, PLATFORM_FIELDS, priority
 
 SOURCE = "strava"
@@ -399,31 +403,20 @@ def _truthy(text: str) -> bool:
 # --------------------------------------------------------------------------- CSV text
 
 
-def _decode(data: bytes) -> str:
-    """Text of a CSV: UTF-16 by BOM, else UTF-8 (BOM or not), else Windows-1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def _first_line(text: str) -> str:
-    """The first line, ended by LF, CRLF or a lone CR (old Mac Excel's "CSV (Macintosh)")."""
+    """The first line, ended by LF, CRLF or a lone CR (old Mac Excel's "CSV (Macintosh)").
+
+    Unlike :func:`analysis.io.table.first_line` a blank first line is returned
+    as it is: :func:`_read_export` takes the first record as the header, so
+    :func:`sniff` must judge that same line.
+    """
     return re.split(r"[\r\n]", text.lstrip("\ufeff"), maxsplit=1)[0]
 
 
-def _delimiter(text: str) -> str:
-    """The delimiter giving the header the most fields (``,`` ``;`` or tab)."""
-    first = _first_line(text)
-    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in (",", ";", "\t")}
-    return max(counts, key=lambda d: (counts[d], d == ","))
-
-
 def _records(data: bytes) -> tuple[list[list[str]], str]:
-    text = _decode(data).lstrip("\ufeff")
-    delimiter = _delimiter(text)
+    """The CSV's records (header first) and its delimiter (:func:`analysis.io.table.header_delimiter`)."""
+    text = decode_text(data).lstrip("\ufeff")
+    delimiter = header_delimiter(_first_line(text))
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), delimiter
 
 
@@ -461,10 +454,11 @@ def map_header(header: Sequence[str]) -> _Columns:
 
 def sniff(head: bytes, name: str = "") -> bool:
     """Whether the first bytes of a file are a Strava activities.csv (any layout or language)."""
-    first = _first_line(_decode(head[:65536]))
+    # truncated: a head cut inside a multi-byte character still decodes as UTF-8
+    first = _first_line(decode_text(head[:65536], truncated=True))
     if not first.strip():
         return False
-    header = next(csv.reader([first], delimiter=_delimiter(first)), [])
+    header = next(csv.reader([first], delimiter=header_delimiter(first)), [])
     cols = map_header(header)
     if not {"activity_id", "date", "type"} <= set(cols.positions):
         return False
@@ -636,13 +630,26 @@ def _read_activity_file(data: bytes, rel: str, label: str, tz: TimeZone, positio
     reader = _file_reader(rel)
     if reader is None:
         raise RunlogError("not an activity file (expected .fit, .gpx or .tcx, optionally .gz)", path=label)
-    if rel.lower().endswith(".gz") and data[:2] == archive.GZIP_MAGIC:
-        data, note = archive.gunzip_bounded(data, label=label)  # bounded: a .gz may be a bomb
-        if not data:
-            raise RunlogError(f"cannot decompress: {note or 'empty gzip data'}", path=label)
+    # Inflated here rather than by the reader, so that the TCX/GPX text can be
+    # stripped below. Bounded: a .gz may be a bomb; gzip is told by its magic
+    # bytes, as the readers do; a damaged stream gives what precedes the damage.
+    data, gzip_note = archive.gunzip_if_gzip(data, label=label)
     if not rel.lower().removesuffix(".gz").endswith(".fit"):
         data = data.lstrip()  # Strava's TCX files start with spaces before <?xml
-    return reader(data, tz=tz, name=label, positions=positions)
+    try:
+        result = reader(data, tz=tz, name=label, positions=positions)
+    except RunlogError as exc:
+        if gzip_note:  # the cut may be why the file does not read
+            raise RunlogError(f"{exc.reason}; {gzip_note}", path=exc.path, row=exc.row) from exc
+        raise
+    return _add_note(result, gzip_note)
+
+
+def _add_note(result: ReadResult, note: str | None) -> ReadResult:
+    """``result`` with ``note`` appended to the reason of each of its log rows (in place)."""
+    if note and len(result.log):
+        result.log["reason"] = result.log["reason"].fillna("").map(lambda r: f"{r}; {note}" if r else note)
+    return result
 
 
 def _file_status(result: ReadResult) -> tuple[str, str]:
@@ -1061,7 +1068,7 @@ def _read_standalone(export: _Export, rel: str, why: str, tz: TimeZone, position
         reason = exc.reason if isinstance(exc, RunlogError) else f"{type(exc).__name__}: {exc}"
         return ReadResult.build(log_rows=[log_row(file_label, "failed", f"{reason} ({why})", source=SOURCE)])
     if len(result.log):
-        result.log["reason"] = result.log["reason"].fillna("").map(lambda r: f"{r}; {why}" if r else why)
+        _add_note(result, why)
     else:
         result.log = schema.coerce_import_log(pd.DataFrame([log_row(file_label, "imported", why, source=SOURCE)]))
     return result
@@ -1094,6 +1101,12 @@ def read_strava_shoes(source: str | Path | bytes) -> pd.DataFrame:
         per shoe in file order. Strava's shoes.csv has no gear id; an export
         without shoes.csv gives an empty frame.
 
+    Raises
+    ------
+    RunlogError
+        When the file is not readable as CSV, or its header is not a shoes
+        list's and it has fewer than three columns.
+
     Notes
     -----
     Headers are matched through :data:`SHOES_ALIASES`; a header in none of the
@@ -1104,7 +1117,10 @@ def read_strava_shoes(source: str | Path | bytes) -> pd.DataFrame:
     empty = pd.DataFrame({c: pd.Series([], dtype="string") for c in SHOES_ALIASES})
     if data is None:
         return empty
-    rows, _ = _records(data)
+    try:
+        rows, _ = _records(data)
+    except csv.Error as exc:  # a line longer than the csv field limit
+        raise RunlogError(f"cannot read as CSV: {exc}", path=label) from exc
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         return empty

@@ -289,6 +289,18 @@ def test_sniff(fit_dir):
     assert not sniff(b'<?xml version="1.0"?><TrainingCenterDatabase>', "a.tcx")
     assert not sniff(gzip.compress(b"<gpx></gpx>"), "a.gpx.gz")
     assert not sniff(b"\x0e\x10", "short.fit")
+    assert not sniff(b"\x1f\x8b" + b"\x00" * 30, "damaged.fit.gz")  # unreadable gzip: not FIT
+
+
+def test_gzip_damaged_before_anything_inflates_says_so(fit_dir):
+    """The bounded inflation's refusal, instead of "not a FIT file" (what the empty output gave before)."""
+    packed = (fit_dir / "strava_export_venusq_run.fit.gz").read_bytes()
+    with pytest.raises(RunlogError, match=r"cut.fit.gz: damaged gzip data \(gzip data cut short"):
+        read_fit(packed[:20], name="cut.fit.gz")
+    crc = bytearray(gzip.compress(_raw(fit_dir / "garmin_fenix5_run_short.fit")))
+    crc[-8] ^= 0xFF  # the CRC-32 of the trailer
+    with pytest.raises(RunlogError, match="damaged gzip data .*incorrect data check"):
+        read_fit(bytes(crc), name="crc.fit.gz")
 
 
 @pytest.mark.parametrize(

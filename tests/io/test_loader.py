@@ -134,3 +134,48 @@ def test_unusable_cache_folder_warns_once_and_imports_anyway(shared_data, tmp_pa
     assert len(with_cache.log) == len(plain.log)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot be used" in err[0] and "importing without it" in err[0]
+
+
+# --------------------------------------------------------------------------- side files and gzip
+
+
+@pytest.mark.parametrize(
+    "name, data, words",
+    [
+        ("pain.csv", b"date,region,pain\n2026-01-05,achilles,2\n", "a pain diary"),
+        # Excel's "Unicode Text": UTF-16, tab-separated (was "CSV of unknown kind")
+        ("pain.csv", "date\ttime_of_day\tregion\tside\tpain\n2026-01-05\tmorning\tachilles\tL\t2\n".encode("utf-16"),
+         "a pain diary"),
+        ("wide.csv", b"date,achilles_L_morning\n2026-01-05,2\n", "a pain diary"),
+        # a blank line before the header (was "not a known activity format")
+        ("drills.csv", b"\r\ndate,drill,sets\n2026-01-05,skips,3\n", "a drills log"),
+        ("catalog.csv", b'"name";"weight_g";"stack_mm"\nRacer;200;20\n', "a shoes catalog"),
+        ("shoes.csv", b"Shoe Name\tShoe Brand\tShoe Model\nK29\tASICS\tKayano 29\n", "a Strava shoes list"),
+    ],
+)
+def test_side_files_in_a_folder_are_named_not_failed(tmp_path, name, data, words):
+    (tmp_path / name).write_bytes(data)
+    res = read_sources([tmp_path], progress=False, workers=1)
+    assert list(res.log["status"]) == ["not_a_run"]
+    assert res.log["reason"].iloc[0].startswith(words)
+
+
+def test_gzip_damaged_before_anything_inflates_is_refused_in_the_readers_words(tmp_path, shared_data):
+    """A stream sniffed fine (its first 64 KiB inflate) but damaged within the first inflated chunk."""
+    fit = (shared_data / "fit" / "garmin_fenix2_run_dynamics.fit").read_bytes()
+    assert len(fit) > 64 * 1024
+    packed = bytearray(gzip.compress(fit))
+    packed[-8] ^= 0xFF  # the CRC-32 of the trailer
+    (tmp_path / "crc.fit.gz").write_bytes(bytes(packed))
+    res = read_sources([tmp_path], progress=False, workers=1)
+    assert list(res.log["status"]) == ["failed"]
+    assert res.log["reason"].iloc[0].startswith("damaged gzip data (gzip data damaged")
+
+
+def test_a_cut_gzip_whose_reader_fails_names_the_cut(tmp_path, shared_data):
+    packed = gzip.compress((shared_data / "gpx" / "strava_run.gpx").read_bytes())
+    (tmp_path / "run.gpx.gz").write_bytes(packed[:2000])
+    res = read_sources([tmp_path], progress=False, workers=1)
+    assert list(res.log["status"]) == ["failed"]
+    reason = res.log["reason"].iloc[0]
+    assert "not readable as GPX" in reason and reason.endswith("gzip data cut short; read up to the cut")

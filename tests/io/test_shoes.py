@@ -284,3 +284,42 @@ def test_sniff():
     assert sniff(b"name;weight_g;stack_mm\nA;1;2\n", "mine.csv")
     assert not sniff(b"Activity ID,Activity Date,Activity Name\n", "activities.csv")
     assert not sniff(b"date,time_of_day,region,side,pain\n", "pain.csv")
+
+
+# ---------------------------------------------------------------------------
+# text: analysis.io.table's decoding and delimiter, and this format's "|"
+# ---------------------------------------------------------------------------
+
+
+def test_catalog_pipe_delimited_only_when_nothing_else_splits_the_header(tmp_path):
+    shoes = read_shoes(_write(tmp_path, "pipes.csv", "name|brand|model|weight_g\nRacer|Nike|Free|200\n"))
+    assert list(shoes["name"]) == ["Racer"] and list(shoes["weight_g"]) == [200]
+    assert sniff(b"name|weight_g|stack_mm\nA|1|2\n", "pipes.csv")
+    # a comma splits this header: the "|" in the aliases cells stays inside them
+    shoes = read_shoes(_write(tmp_path, "comma.csv", "name,aliases,weight_g\nRacer,R|Fast one,200\n"))
+    assert list(shoes["aliases"]) == ["R|Fast one"]
+
+
+def test_catalog_delimiter_ignores_delimiters_inside_quotes(tmp_path):
+    """Fixed: the delimiter was the most frequent character, so commas in a quoted header cell won."""
+    shoes = read_shoes(_write(tmp_path, "q.csv", '"notes, free text, any";name;weight_g\nx;Racer;200\n'))
+    assert list(shoes["name"]) == ["Racer"] and list(shoes["weight_g"]) == [200]
+
+
+def test_catalog_utf16_tab(tmp_path):
+    shoes = read_shoes(_write(tmp_path, "u.csv", "name\tweight_g\nLéger\t200\n", "utf-16"))
+    assert list(shoes["name"]) == ["Léger"]
+
+
+def test_header_too_long_for_csv_is_a_runlog_error(tmp_path):
+    with pytest.raises(RunlogError, match="not readable as CSV"):
+        read_shoes(_write(tmp_path, "long.csv", "a" * 200_000))
+    assert not sniff(b"a" * 65536, "long.csv")
+
+
+def test_sniff_quoted_headers_and_a_cut_head():
+    """Fixed: quoted header cells (a spreadsheet's "quote all text" save) were not recognised."""
+    assert sniff(b'"Shoe Name","Shoe Brand","Shoe Model"\n"K29","ASICS","Kayano 29"\n', "x.csv")
+    head = "\nname;weight_g;stack_mm\nLéger;1;2\n".encode()[:-9]
+    assert head.endswith(b"L\xc3")  # cut inside the é
+    assert sniff(head, "mine.csv")

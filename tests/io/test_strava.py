@@ -6,6 +6,7 @@ small fixtures written here reproduce each quirk of FORMATS.md "Strava bulk expo
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import zipfile
 from pathlib import Path
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis import schema
+from analysis.errors import RunlogError
 from analysis.io.strava import (
     HEADER_ALIASES,
     header_key,
@@ -457,8 +459,6 @@ def test_treadmill_flag_column():
 
 
 def test_missing_key_column_is_a_file_error():
-    from analysis.errors import RunlogError
-
     with pytest.raises(RunlogError, match="activity_id"):
         read_strava(b"Activity Date,Activity Type\nOct 6, 2022,Run\n", name="x.csv")
 
@@ -590,8 +590,6 @@ needs_xml_readers = pytest.mark.skipif(
 
 @needs_xml_readers
 def test_folder_export_gpx_tcx_and_truncated_fit(tmp_path: Path, shared_data: Path):
-    import gzip
-
     acts = tmp_path / "activities"
     acts.mkdir()
     (acts / "1.gpx.gz").write_bytes(gzip.compress((shared_data / "gpx" / "strava_run.gpx").read_bytes()))
@@ -690,3 +688,77 @@ def test_row_and_file_combine_as_merge_does(tmp_path: Path, shared_data: Path):
     assert list(merged.index) == ["strava:12866632127"]  # merge.py joined them under the export's id
     fields = [*DEVICE_FIELDS, *PLATFORM_FIELDS, "date"]
     pd.testing.assert_series_equal(joined[fields], merged.loc["strava:12866632127", fields])
+
+
+# --------------------------------------------------------------------------- text and gzip (io/table.py, io/archive.py)
+
+JA_HEADER = "アクティビティID,アクティビティの日付,アクティビティ名,アクティビティタイプ,距離"
+
+
+def test_sniff_reads_a_head_cut_inside_a_character(tmp_path: Path):
+    """Bug fixed: a 64 KiB head cut inside a UTF-8 character was decoded as Windows-1252, so a
+    non-Latin export larger than 64 KiB was not recognised (nor its folder as an export)."""
+    body = "".join(f'{i},"2022/05/30 15:53:35",朝のランニング{i},ラン,5.0\n' for i in range(2, 3000))
+    for pad in ("", "0", "00"):  # moves byte 65536 through the three bytes of a character
+        data = (JA_HEADER + "\n" + pad + body).encode("utf-8")
+        head = data[:65536]
+        assert sniff(head, "activities.csv"), pad
+    with pytest.raises(UnicodeDecodeError):
+        data[:65536].decode("utf-8")  # the last head was indeed cut inside a character
+    (tmp_path / "activities.csv").write_bytes(data)
+    assert is_export_folder(tmp_path)
+
+
+def test_sniff_judges_the_first_line_as_the_reader_does():
+    """The reader takes the first record as the header: a blank first line is not skipped by sniff."""
+    assert not sniff(b"\n" + EN_HEADER.encode() + b"\n", "activities.csv")
+    assert sniff(EN_HEADER.encode("utf-16") + b"\n\x00", "activities.csv")  # UTF-16 by its BOM
+
+
+def test_shoes_csv_not_readable_as_csv_is_a_runlog_error():
+    """Bug fixed: a line longer than the csv field limit escaped as csv.Error."""
+    with pytest.raises(RunlogError, match="cannot read as CSV"):
+        read_strava_shoes(b"a" * 200_000)
+
+
+def _one_file_export(tmp_path: Path, rel: str, data: bytes) -> Path:
+    (tmp_path / "activities").mkdir()
+    (tmp_path / rel).write_bytes(data)
+    (tmp_path / "activities.csv").write_text(
+        "Activity ID,Activity Date,Activity Name,Activity Type,Elapsed Time,Distance,Filename\n"
+        f'1,"May 29, 2022, 3:53:35 PM",R,Run,1600,3.4,{rel}\n', encoding="utf-8")
+    return tmp_path
+
+
+def _file_entry(result, export: Path, rel: str) -> pd.Series:
+    return result.log.set_index("source_file").loc[f"{export}/{rel}"]
+
+
+@needs_fit
+def test_a_cut_gz_activity_file_says_so(tmp_path: Path, shared_data: Path):
+    """Bug fixed: the note of a cut .gz was dropped; what precedes the cut was read silently."""
+    fit_gz = (shared_data / "fit" / "strava_export_venusq_run.fit.gz").read_bytes()
+    export = _one_file_export(tmp_path, "activities/1.fit.gz", fit_gz[:-500])
+    result = read_strava(export)
+    entry = _file_entry(result, export, "activities/1.fit.gz")
+    assert "truncated after" in entry["reason"] and "gzip data cut short" in entry["reason"]
+    assert "strava:1" in result.runs.index
+
+
+@needs_xml_readers
+def test_a_cut_gz_file_that_fails_names_the_cut(tmp_path: Path, shared_data: Path):
+    gpx_gz = gzip.compress((shared_data / "gpx" / "strava_run.gpx").read_bytes())
+    export = _one_file_export(tmp_path, "activities/1.gpx.gz", gpx_gz[:2000])
+    entry = _file_entry(read_strava(export), export, "activities/1.gpx.gz")
+    assert entry["status"] == "failed"
+    assert "not readable as GPX" in entry["reason"] and "gzip data cut short" in entry["reason"]
+
+
+@needs_xml_readers
+def test_gzip_is_told_by_its_bytes_not_its_name(tmp_path: Path, shared_data: Path):
+    """A gzip-compressed TCX named .tcx is inflated before its leading spaces are stripped."""
+    tcx = b"          " + (shared_data / "tcx" / "garmin_fr620_run.tcx").read_bytes()
+    export = _one_file_export(tmp_path, "activities/1.tcx", gzip.compress(tcx))
+    entry = _file_entry(read_strava(export), export, "activities/1.tcx")
+    assert entry["status"] == "duplicate"
+    assert "damaged XML" not in entry["reason"]  # before: the spaces stayed and the XML declaration broke
