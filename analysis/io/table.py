@@ -20,6 +20,10 @@ spreadsheet or a text editor. This module holds what they share:
 :mod:`analysis.io.generic_csv` uses :func:`decode_text`,
 :func:`header_delimiter` and :func:`header_cells` too; it reads its records
 itself, because there a bad record fails alone instead of refusing the file.
+:mod:`analysis.io.garmin`, :mod:`analysis.io.strava` and
+:mod:`analysis.io.shoes` (which adds a ``|`` fallback of its own) decode and
+find their delimiter here as well, and the loader (:mod:`analysis.io`)
+recognises side files by :func:`header_cells`.
 
 Written by hand on top of :mod:`csv` rather than with
 :func:`pandas.read_csv`, because a reader must know the spreadsheet row of
@@ -111,6 +115,8 @@ def decode_text(raw: bytes, *, truncated: bool = False) -> str:
         return codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=not truncated)
     except UnicodeDecodeError:
         pass
+    if raw.startswith(codecs.BOM_UTF8):  # a UTF-8 file with one byte from elsewhere
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError:
@@ -138,7 +144,12 @@ def header_delimiter(header_line: str) -> str:
     str
         One of :data:`DELIMITERS`.
     """
-    counts = {d: len(next(csv.reader([header_line], delimiter=d), [])) for d in DELIMITERS}
+    counts = {}
+    for d in DELIMITERS:
+        try:
+            counts[d] = len(next(csv.reader([header_line], delimiter=d), []))
+        except csv.Error:  # a cell over the csv field limit: count the characters instead
+            counts[d] = header_line.count(d) + 1
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 

@@ -49,7 +49,7 @@ def test_truncated_head_keeps_utf8_when_the_cut_splits_a_character():
     head = data[: data.index("ü".encode()) + 1]  # cut inside the two bytes of "ü"
     assert decode_text(head, truncated=True).startswith("date,drill")
     # read as a whole file, the same bytes are not UTF-8: the BOM would become text
-    assert decode_text(head).startswith("\u00ef\u00bb\u00bf")
+    assert decode_text(head) == "date,drill,notes\n2026-03-02,toe yoga,m\u00c3"  # a whole file: cp1252, BOM dropped
 
 
 # --- header line and delimiter ----------------------------------------------------------------------
@@ -211,3 +211,14 @@ def test_decode_text_damaged_utf16_keeps_its_text():
     assert text.startswith("Dat")  # the part before the damage reads as it was
     assert "\ufffd" in text or len(text) < len("Date,Pain\n2026-03-02,4\n")  # then replaced, not cp1252
     assert "\x00" not in text  # never the UTF-16 bytes read one by one
+
+
+def test_decode_text_utf8_bom_with_a_stray_cp1252_byte_keeps_the_header_clean():
+    raw = codecs.BOM_UTF8 + b"Activity Type,Date\nRunning,Caf" + b"\xe9\n"
+    text = decode_text(raw)
+    assert text.startswith("Activity Type,Date") and text.endswith("Caf\u00e9\n")
+
+
+def test_header_delimiter_survives_a_cell_over_the_csv_field_limit():
+    line = "a" * 200_000 + ";b;c"
+    assert header_delimiter(line) == ";"
