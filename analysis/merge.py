@@ -57,12 +57,15 @@ DEVICE_FIELDS = (
     "avg_cadence_spm",
     "elevation_gain_m",
 )
-#: exceptions to the orders above, field by field. A GPX file has no distance of
-#: its own: its reader sums the track's great-circle segments, which runs long on
-#: a noisy track (12.6 km against the device's 12.0 km for the Strava GPX in
-#: ../shared/data), so every platform's distance ranks before it.
+#: exceptions to the orders above, field by field. A GPX file has no distance or
+#: elevation gain of its own: its reader sums the track's great-circle segments
+#: and elevation rises, which run long on a noisy track (12.6 km against the
+#: device's 12.0 km for the Strava GPX in ../shared/data), so every platform's
+#: values rank before them.
+_SUMMED_FROM_TRACK = ("fit", "tcx", "garmin_json", "garmin_csv", "strava", "csv", "gpx")
 FIELD_PRIORITY: dict[str, tuple[str, ...]] = {
-    "distance_m": ("fit", "tcx", "garmin_json", "garmin_csv", "strava", "csv", "gpx"),
+    "distance_m": _SUMMED_FROM_TRACK,
+    "elevation_gain_m": _SUMMED_FROM_TRACK,
 }
 
 

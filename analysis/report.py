@@ -350,13 +350,15 @@ def sensitivity_table(findings: Mapping) -> tuple[list[str], list[list[str]], li
         for r in regions:
             entry = variant["regions"].get(r, {})
             base = _excluding_one([e for e in main[r].get("effects", []) if e.get("primary")])
+            estimated = {e["term"] for e in entry.get("effects", []) if e.get("ci") and None not in e["ci"]}
             now = _excluding_one(entry.get("effects", []))
             for term in sorted(now - base):
                 notes.append(
                     f"{plots.REGION_LABELS.get(r, r)}, {_VARIANT_WORDS.get(name, name)}: "
                     f"{_TERM_WORDS.get(term, term)} now has a CI excluding 1."
                 )
-            for term in sorted(base - now) if entry.get("effects") else []:
+            # a term the variant could not estimate has not "lost" its finding
+            for term in sorted((base - now) & estimated):
                 notes.append(
                     f"{plots.REGION_LABELS.get(r, r)}, {_VARIANT_WORDS.get(name, name)}: "
                     f"{_TERM_WORDS.get(term, term)} no longer has a CI excluding 1."
@@ -398,8 +400,7 @@ def region_sentences(region: str, finding: Mapping) -> list[str]:
     events = (finding.get("model") or {}).get("n_events", n)
     if clear:
         for e in clear:
-            ci = e.get("ci") or [None, None]
-            more = ci[0] > 1 if ci[0] is not None else e["estimate"] > 1
+            more = e["estimate"] > 1
             out.append(
                 f"Associated with {'more' if more else 'fewer'} flare-ups: "
                 f"{_TERM_WORDS.get(e['term'], e['term'])}, odds ratio "

@@ -38,6 +38,7 @@ that no standard-library call wraps.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -274,7 +275,7 @@ class Cache:
                 raise ValueError("index columns differ, or an input is in it twice")
             self._index = idx
         except Exception:  # a corrupt cache is rebuilt, never trusted
-            self.clear()
+            self._reset()
             self._index = empty
         return self._index
 
@@ -354,10 +355,10 @@ class Cache:
             size, mtime, digest = row
             if size == entry.size and mtime == entry.mtime_ns:
                 hits.append(entry.key)
-            elif file_digest(path) == digest:
+            elif _digest_or_none(path) == digest:
                 hits.append(entry.key)
                 touched[entry.key] = (entry.size, entry.mtime_ns)
-            else:
+            else:  # changed, or unreadable now: read afresh (the reader logs why it fails)
                 misses.append(entry.key)
         if touched:
             idx2 = self._read_index().copy()
@@ -369,7 +370,7 @@ class Cache:
         try:
             stack = self._load(hits, samples=samples)
         except Exception:  # unreadable chunk: forget the cache, read everything again
-            self.clear()
+            self._reset()
             return Stack.empty(), hits + misses
         return stack, misses
 
@@ -506,7 +507,7 @@ class Cache:
             try:
                 stack = self._load(keys)
             except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
-                self.clear()
+                self._reset()
                 return
             chunk = uuid.uuid4().hex[:12]
             self._write_chunk(chunk, list(stack.keys),
@@ -519,10 +520,37 @@ class Cache:
                     (self.root / f"chunk-{c}.{f}.parquet").unlink(missing_ok=True)
 
     def clear(self) -> None:
-        """Remove the whole cache folder (every version)."""
+        """Remove every version of runlog's cache, and nothing else.
+
+        Only sub-folders named like a cache version (``v<decoder>-<schema hash>-...``)
+        are removed, then the cache folder itself if that left it empty: pointed at a
+        folder that also holds other files, ``RUNLOG_CACHE_DIR`` never costs them.
+        """
         self._index = None
-        if self.base.is_dir():
-            shutil.rmtree(self.base, ignore_errors=True)
+        if not self.base.is_dir():
+            return
+        for child in self.base.iterdir():
+            if _VERSION_FOLDER.match(child.name) and child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.base.rmdir()  # only when empty
+
+    def _reset(self) -> None:
+        """Drop this version's cache (corrupt or inconsistent): it is rebuilt from the sources."""
+        self._index = None
+        if self.root.is_dir() and not self.root.is_symlink():
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+#: names of the cache's version folders (see Cache.root), old layouts included
+_VERSION_FOLDER = re.compile(r"^v[0-9A-Za-z.]+-[0-9a-f]{6,}-")
+
+
+def _digest_or_none(path: Path) -> str | None:
+    try:
+        return file_digest(path)
+    except OSError:
+        return None
 
 
 _DTYPES = {"runs": schema.RUNS_DTYPES, "samples": schema.SAMPLES_DTYPES, "log": schema.IMPORT_LOG_DTYPES}

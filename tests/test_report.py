@@ -487,3 +487,22 @@ def test_sensitivity_table_rows_and_changed_conclusions():
         [["as used (default)"]],
         [],
     )
+
+
+def test_sensitivity_table_a_variant_that_failed_loses_nothing():
+    main = {
+        "onsets": 12,
+        "rate_ratio": {"estimate": 1.8},
+        "effects": [_effect("km_lag_1_3", 1.5, [1.1, 2.0], 0.01, 0.04)],
+    }
+    failed = {
+        "onsets": 11,
+        "rate_ratio": {"estimate": 1.7},
+        "message": "did not converge",
+        "effects": [{"term": "km_lag_1_3", "estimate": None, "ci": None, "p": None}],
+    }
+    findings = {
+        "regions": {"plantar": main},
+        "guards": {"sensitivity": {"one_day": {"changes": {}, "regions": {"plantar": failed}}}},
+    }
+    assert report.sensitivity_table(findings)[2] == []

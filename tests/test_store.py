@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import shutil
 import stat
@@ -102,6 +103,35 @@ def test_clear_removes_everything(archive, tmp_path):
     assert any(cache.root.iterdir())
     cache.clear()
     assert not (tmp_path / "cache").exists()
+
+
+def test_clear_and_corruption_never_touch_other_files(archive, tmp_path):
+    shared = tmp_path / "shared"  # RUNLOG_CACHE_DIR pointed at a folder with other things in it
+    shared.mkdir()
+    (shared / "notes.txt").write_text("mine")
+    (shared / "v1-photos").mkdir()  # looks a little like a version folder, is not one
+    old = shared / "v1-0123456789ab-0.0.9"  # an older runlog's cache version
+    old.mkdir()
+    cache = Cache(shared)
+    _read(archive, cache)
+    # a corrupt index resets this version only
+    cache.index_path.write_bytes(b"not parquet")
+    cache._index = None
+    assert len(cache._read_index()) == 0
+    assert old.is_dir() and (shared / "notes.txt").read_text() == "mine"
+    cache.clear()  # every runlog version goes, nothing else
+    assert sorted(p.name for p in shared.iterdir()) == ["notes.txt", "v1-photos"]
+
+
+def test_lookup_treats_an_unreadable_changed_input_as_a_miss(archive, tmp_path):
+    cache = Cache(tmp_path / "cache")
+    _read(archive, cache)
+    first = sorted(archive.iterdir())[0]
+    entries = _entries(archive)
+    first.unlink()  # gone between the walk and the hash: size/mtime cannot match
+    entry = next(e for e, p in entries if p == first)
+    hits, misses = cache.lookup([(dataclasses.replace(entry, size=entry.size + 1), first)])
+    assert len(hits) == 0 and misses == [entry.key]
 
 
 def _entries(folder, options=OPTIONS):
