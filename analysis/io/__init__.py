@@ -479,9 +479,9 @@ def read_sources(
 
         on_disk = [i for i, it in enumerate(items)
                    if it.path is not None and it.data is None and it.member is None and not it.refused]
-        found = Cache.entries([(items[i].path, items[i].label) for i in on_disk], options)
-        entries = {i: (entry, items[i].path) for i, entry in zip(on_disk, found, strict=True)}
         try:
+            found = Cache.entries([(items[i].path, items[i].label) for i in on_disk], options)
+            entries = {i: (entry, items[i].path) for i, entry in zip(on_disk, found, strict=True)}
             hits, _ = cache.lookup(entries.values(), samples=samples)
             folders = [str(p) for p in paths if p.is_dir()]
             if folders:  # files deleted from a walked folder drop out of the cache
