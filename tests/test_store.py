@@ -309,11 +309,16 @@ def test_atomic_write_that_fails_leaves_the_previous_file_and_no_temporary(tmp_p
 
 
 def test_fsync_dir_is_skipped_where_a_folder_cannot_be_opened(tmp_path, monkeypatch):
-    def refuse(*args, **kwargs):
+    tried, synced = [], []
+
+    def refuse(path, *args, **kwargs):
+        tried.append(Path(path))
         raise PermissionError(13, "Permission denied")  # what Windows says for a folder
 
     monkeypatch.setattr(store.os, "open", refuse)
-    store.fsync_dir(tmp_path)  # no error
+    monkeypatch.setattr(store.os, "fsync", synced.append)
+    assert store.fsync_dir(tmp_path) is None  # no error raised
+    assert tried == [tmp_path] and synced == []  # it tried the folder, then skipped the sync
 
 
 def test_entry_keys_are_the_resolved_paths_whatever_the_links(archive, tmp_path, monkeypatch):
