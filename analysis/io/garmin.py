@@ -107,7 +107,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.errors import RunlogError
-from analysis.io.base import ReadResult, log_row
+from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.io.table import decode_text, first_line, header_cells, header_delimiter
 from analysis.units import (
     METRES_PER_FOOT,
@@ -306,19 +306,6 @@ def classify_activity_type(value: object) -> tuple[str | None, str]:
     if any(s in n for s in _RUN_STEMS_N):
         return "running", "keyword"
     return None, ""
-
-
-# ---------------------------------------------------------------------------
-# Reading bytes and text
-# ---------------------------------------------------------------------------
-def _read_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source), name or "<bytes>"
-    label = name or str(source)
-    try:
-        return Path(source).read_bytes(), label
-    except OSError as exc:
-        raise RunlogError(f"cannot read file: {exc.strerror or exc}", path=label) from exc
 
 
 # ---------------------------------------------------------------------------
@@ -786,7 +773,7 @@ def read_garmin_csv(
     """
     if units is not None and units not in ("km", "mi"):
         raise RunlogError(f"units must be 'km' or 'mi', not {units!r}")
-    data, label = _read_bytes(source, name)
+    data, label = read_source_bytes(source, name)
     table = _Table.read(data, label)
     ncols = len(table.header)
 
@@ -923,7 +910,7 @@ def read_garmin_json(source: str | Path | bytes, *, tz=None, name: str | None = 
     ----------
     FORMATS.md, "Garmin Connect web CSV" (full data export); data/README-exports.md, "garmin_json/".
     """
-    data, label = _read_bytes(source, name)
+    data, label = read_source_bytes(source, name)
     entries = _summaries(_load_json(data, label), label)
 
     def entry(status: str, reason: str, k: int, aid: str | None = None) -> dict:
@@ -1027,7 +1014,7 @@ def _json_run_record(e: dict, tz) -> dict:
 # Gear
 # ---------------------------------------------------------------------------
 def _gear_doc(source: str | Path | bytes, name: str | None) -> tuple[dict, str]:
-    data, label = _read_bytes(source, name)
+    data, label = read_source_bytes(source, name)
     doc = _load_json(data, label)
     blocks = doc if isinstance(doc, list) else [doc]
     for block in blocks:
