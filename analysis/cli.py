@@ -119,8 +119,8 @@ def _tz(args) -> str:
 
 
 def _load(args, samples: bool = False):
+    from analysis.ingest.cache import Cache
     from analysis.pipeline import load_runs
-    from analysis.store import Cache
 
     inputs = _inputs(args)
     cache = None if args.no_cache else Cache()
@@ -130,7 +130,7 @@ def _load(args, samples: bool = False):
 
 
 def cmd_cache(args) -> int:
-    from analysis.store import Cache
+    from analysis.ingest.cache import Cache
 
     cache = Cache()
     if args.action == "clear":
@@ -187,8 +187,8 @@ def runs_table(runs: pd.DataFrame, units: str = "km") -> pd.DataFrame:
 
 
 def log_summary(log: pd.DataFrame) -> str:
-    """One line: how many files and rows ended as what (see analysis.importlog)."""
-    from analysis.importlog import summary_line
+    """One line: how many files and rows ended as what (see analysis.ingest.importlog)."""
+    from analysis.ingest.importlog import summary_line
 
     return summary_line(log)
 
@@ -197,9 +197,9 @@ def write_atomic(frame: pd.DataFrame, path: Path) -> None:
     """Write a frame to CSV or Parquet via a temporary file, flushed to disk and renamed into place.
 
     A killed run or a power cut leaves either the previous file or the new
-    one, complete (:func:`analysis.store.replace_durably`); never a part.
+    one, complete (:func:`analysis.ingest.cache.replace_durably`); never a part.
     """
-    from analysis.store import replace_durably
+    from analysis.ingest.cache import replace_durably
 
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import RunlogError
-from analysis.io import read_sources
+from analysis.ingest.loader import read_sources
 from analysis.io.base import ReadResult
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -289,3 +289,44 @@ def validate_import_log(log: pd.DataFrame) -> pd.DataFrame:
     if bad or log["status"].isna().any():
         raise RunlogError(f"import log: column 'status' has unknown value {sorted(bad or {'<NA>'})[0]}")
     return log
+
+
+# --------------------------------------------------------------- which source wins
+# One run seen by several sources (a Strava row and its FIT file, a Garmin CSV and a
+# watch folder) is combined field by field in this order (ingest/merge.py; the
+# Strava reader applies the same order to a row and its own file).
+
+#: who names the run (its id) and gives gear, RPE and titles
+PLATFORM_PRIORITY = ("strava", "garmin_json", "garmin_csv", "csv", "fit", "tcx", "gpx")
+#: who gives measured values (distance, times, HR, cadence, elevation)
+DEVICE_PRIORITY = ("fit", "tcx", "gpx", "garmin_json", "garmin_csv", "strava", "csv")
+#: who knows the runner's local date best
+DATE_PRIORITY = ("fit", "garmin_json", "garmin_csv", "tcx", "gpx", "strava", "csv")
+
+PLATFORM_FIELDS = ("name", "description", "gear_id", "gear_name", "rpe", "sport")
+DEVICE_FIELDS = (
+    "start_time",
+    "distance_m",
+    "moving_time_s",
+    "elapsed_time_s",
+    "avg_heart_rate_bpm",
+    "avg_cadence_spm",
+    "elevation_gain_m",
+)
+#: exceptions to the orders above, field by field. A GPX file has no distance or
+#: elevation gain of its own: its reader sums the track's great-circle segments
+#: and elevation rises, which run long on a noisy track (12.6 km against the
+#: device's 12.0 km for the Strava GPX in ../shared/data), so every platform's
+#: values rank before them.
+_SUMMED_FROM_TRACK = ("fit", "tcx", "garmin_json", "garmin_csv", "strava", "csv", "gpx")
+FIELD_PRIORITY: dict[str, tuple[str, ...]] = {
+    "distance_m": _SUMMED_FROM_TRACK,
+    "elevation_gain_m": _SUMMED_FROM_TRACK,
+}
+
+
+def priority(field: str) -> tuple[str, ...]:
+    """The order of sources for one field of a run seen by several (first wins)."""
+    if field in FIELD_PRIORITY:
+        return FIELD_PRIORITY[field]
+    return PLATFORM_PRIORITY if field in PLATFORM_FIELDS else DEVICE_PRIORITY

@@ -205,7 +205,7 @@ def run_cli(folder: Path, cache_dir: Path) -> dict:
 
 
 #: the modules a warm ``runlog runs`` imports beyond ``analysis.cli`` (its start-up)
-WARM_MODULES = "analysis.cli, analysis.pipeline, analysis.store, analysis.footwear, analysis.importlog"
+WARM_MODULES = "analysis.cli, analysis.pipeline, analysis.ingest.cache, analysis.footwear, analysis.ingest.importlog"
 
 
 def python_start(modules: str = "analysis.cli", repeats: int = 3) -> float:
@@ -235,8 +235,8 @@ def _warm_child(folder: Path, cache_dir: Path, repeats: int = 5) -> None:
     """
     import pyarrow.parquet as pq
 
-    import analysis.io as loader
-    from analysis.store import Cache
+    import analysis.ingest.loader as loader
+    from analysis.ingest.cache import Cache
 
     decoded = []
     real = loader._read_item

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.io import read_sources
+from analysis.ingest.loader import read_sources
 from analysis.pipeline import load_runs, sample_inputs
 
 

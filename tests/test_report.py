@@ -40,8 +40,8 @@ def sample_cache_dir(config, tmp_path_factory) -> Path:
 @functools.lru_cache(maxsize=1)
 def load_sample_report(cache_dir: str) -> report.ReportData:
     """The embedded sample through the whole pipeline, once per test session."""
+    from analysis.ingest.cache import Cache
     from analysis.pipeline import load_runs, sample_inputs
-    from analysis.store import Cache
 
     inputs = sample_inputs(SAMPLE)
     result, catalog = load_runs(

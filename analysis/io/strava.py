@@ -29,7 +29,7 @@ Notes on the format (FORMATS.md, "Strava bulk export")
   strides/min and becomes steps/min (x 2).
 * Each row's ``Filename`` (``activities/*.fit.gz``, ``.gpx``, ``.tcx.gz`` ...)
   adds samples and running dynamics through the FIT/GPX/TCX readers, and row
-  and file are combined by the rule :mod:`analysis.merge` applies across
+  and file are combined by the rule :mod:`analysis.ingest.merge` applies across
   sources (:func:`join_file_run`): the run keeps Strava's id, and the export's
   name, description, gear and RPE; the device file's measured values (start,
   distance, moving and elapsed time, heart rate, cadence, elevation gain) win;
@@ -79,7 +79,7 @@ from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
 from analysis.io.table import decode_text, header_delimiter
-from analysis.merge import DATE_PRIORITY, DEVICE_FIELDS, PLATFORM_FIELDS, priority
+from analysis.schema import DATE_PRIORITY, DEVICE_FIELDS, PLATFORM_FIELDS, priority
 
 SOURCE = "strava"
 TimeZone = str | tzinfo | None
@@ -996,13 +996,13 @@ def _differs(ours: object, theirs: object) -> bool:
 def join_file_run(rec: dict, file_run: pd.Series, kind: str) -> tuple[dict, list[str]]:
     """Combine an activities.csv run with the run of its own activity file.
 
-    The rule is :func:`analysis.merge.merge_duplicates`' rule for one run seen
+    The rule is :func:`analysis.ingest.merge.merge_duplicates`' rule for one run seen
     by two sources, read from the same tables: for each field of
-    :data:`~analysis.merge.DEVICE_FIELDS` (start time, distance, moving and
+    :data:`~analysis.ingest.merge.DEVICE_FIELDS` (start time, distance, moving and
     elapsed time, heart rate, cadence, elevation gain) the device file's value
-    wins (FIT, TCX and GPX rank before Strava in :func:`~analysis.merge.priority`,
+    wins (FIT, TCX and GPX rank before Strava in :func:`~analysis.ingest.merge.priority`,
     except a GPX track's summed distance, which ranks after it); for each
-    field of :data:`~analysis.merge.PLATFORM_FIELDS` (name, description, gear,
+    field of :data:`~analysis.ingest.merge.PLATFORM_FIELDS` (name, description, gear,
     RPE, sport) the export's value wins (``PLATFORM_PRIORITY``). Either way a
     blank value is taken from the other side. The local ``date`` is the file's
     (``DATE_PRIORITY``: a FIT file knows its own UTC offset).

@@ -675,9 +675,9 @@ def test_row_and_file_fill_what_the_other_lacks(tmp_path: Path, shared_data: Pat
 @needs_fit
 def test_row_and_file_combine_as_merge_does(tmp_path: Path, shared_data: Path):
     """Row + file in the reader give the run merge_duplicates makes of the CSV run and FIT run read apart."""
+    from analysis.ingest.merge import DEVICE_FIELDS, PLATFORM_FIELDS, merge_duplicates
     from analysis.io.base import ReadResult
     from analysis.io.fit import read_fit
-    from analysis.merge import DEVICE_FIELDS, PLATFORM_FIELDS, merge_duplicates
 
     export = _venusq_export(tmp_path, shared_data)
     joined = read_strava(export, tz="Europe/Copenhagen").runs.loc["strava:12866632127"]

@@ -2,7 +2,7 @@
 
 :func:`check_mutant` writes a :class:`~tests.robustness.mutate.Mutant` to a
 folder, reads it with its format's reader (bytes in) and with the loader
-(:func:`analysis.io.read_sources`, path in), each under a time limit, and
+(:func:`analysis.ingest.read_sources`, path in), each under a time limit, and
 returns the problems found:
 
 * ``traceback``: an exception other than :class:`~analysis.errors.RunlogError`
@@ -215,7 +215,7 @@ def check_mutant(mutant: Mutant, folder: Path, *, timeout_s: float = 10.0, tz: s
     tz : str
         Zone passed to the readers.
     """
-    from analysis.io import read_sources
+    from analysis.ingest.loader import read_sources
 
     out = Outcome(mutant)
     path = Path(folder) / mutant.name

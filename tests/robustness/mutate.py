@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-#: formats read by :func:`analysis.io.read_sources` (activity exports)
+#: formats read by :func:`analysis.ingest.read_sources` (activity exports)
 ACTIVITY_FORMATS = ("fit", "tcx", "gpx", "strava", "garmin_csv", "garmin_json", "csv", "strava_zip")
 #: side files read by their own readers (not activity exports)
 SIDE_FORMATS = ("strava_shoes", "shoes", "pain", "drills")

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from analysis.errors import RunlogError
-from analysis.io import archive, expand_sources, read_sources
+from analysis.ingest import expand_sources, read_sources
+from analysis.io import archive
 from analysis.io.archive import (
     ArchiveLimitError,
     gunzip_bounded,

@@ -2,7 +2,7 @@
 
 A child process writes a large runs frame over and over (``runlog runs -o``'s
 :func:`analysis.cli.write_atomic`), or re-imports a folder through the import
-cache (:mod:`analysis.store`); the parent kills it with SIGKILL after a random
+cache (:mod:`analysis.ingest.cache`); the parent kills it with SIGKILL after a random
 delay (fixed seed). The output must then parse and equal one of the complete
 versions, and the cache must give exactly what a fresh read gives; the
 temporary files a kill leaves in the cache go when the cache is next opened.
@@ -26,8 +26,8 @@ import pytest
 
 from analysis import schema
 from analysis.cli import write_atomic
-from analysis.io import read_sources
-from analysis.store import Cache
+from analysis.ingest.cache import Cache
+from analysis.ingest.loader import read_sources
 
 REPO = Path(__file__).resolve().parents[2]
 KILLS = 4
@@ -49,8 +49,8 @@ while True:
 REIMPORTER = """
 import os, shutil, sys
 from pathlib import Path
-from analysis.io import read_sources
-from analysis.store import Cache
+from analysis.ingest.loader import read_sources
+from analysis.ingest.cache import Cache
 folder, cache_root = Path(sys.argv[1]), Path(sys.argv[2])
 versions = [Path(p) for p in sys.argv[3:]]
 print("ready", flush=True)
@@ -167,7 +167,7 @@ def _age_temporary_files(cache_root: Path) -> list[Path]:
 
 def test_write_atomic_flushes_the_file_before_renaming_it(tmp_path, monkeypatch):
     """Without fsync a power cut after the rename can leave the new name on an empty file."""
-    import analysis.store as store
+    import analysis.ingest.cache as store
 
     synced = []
     real = os.fsync

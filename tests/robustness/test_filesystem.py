@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from analysis.errors import RunlogError
-from analysis.io import read_sources
+from analysis.ingest.loader import read_sources
 from analysis.io.base import ReadResult
 from tests.robustness.check import time_limit
 

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from analysis.errors import RunlogError
-from analysis.io import read_sources
+from analysis.ingest.loader import read_sources
 from analysis.io.garmin import read_garmin_csv, read_garmin_json, sniff_csv
 from analysis.io.shoes import read_shoes
 from analysis.io.strava import is_export_zip, read_strava, sniff

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.io import read_sources
+from analysis.ingest.loader import read_sources
 from analysis.pipeline import Inputs, load_runs, sample_inputs
 from tests.robustness.leaks import find_leaks, output_text, position_needles
 

@@ -1,7 +1,7 @@
 import pandas as pd
 
+from analysis.ingest.merge import merge_duplicates
 from analysis.io.base import ReadResult, log_row
-from analysis.merge import merge_duplicates
 
 
 def _result(rows, samples=None):

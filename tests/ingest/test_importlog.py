@@ -1,6 +1,6 @@
 import pandas as pd
 
-from analysis.importlog import summarize, summary_line
+from analysis.ingest.importlog import summarize, summary_line
 from analysis.io.base import ReadResult, log_row
 
 

@@ -31,50 +31,15 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
+from analysis.schema import DATE_PRIORITY, DEVICE_FIELDS, PLATFORM_FIELDS, PLATFORM_PRIORITY, priority
 
-if TYPE_CHECKING:  # analysis.io imports this module: import ReadResult where it is used
+if TYPE_CHECKING:
     from analysis.io.base import ReadResult
 
 SAME_SOURCE_START_S = 60.0
 SAME_SOURCE_DISTANCE_FRAC = 0.02
 CROSS_SOURCE_START_S = 120.0
 CROSS_SOURCE_DISTANCE_FRAC = 0.03
-
-#: who names the run (its id) and gives gear, RPE and titles
-PLATFORM_PRIORITY = ("strava", "garmin_json", "garmin_csv", "csv", "fit", "tcx", "gpx")
-#: who gives measured values (distance, times, HR, cadence, elevation)
-DEVICE_PRIORITY = ("fit", "tcx", "gpx", "garmin_json", "garmin_csv", "strava", "csv")
-#: who knows the runner's local date best
-DATE_PRIORITY = ("fit", "garmin_json", "garmin_csv", "tcx", "gpx", "strava", "csv")
-
-PLATFORM_FIELDS = ("name", "description", "gear_id", "gear_name", "rpe", "sport")
-DEVICE_FIELDS = (
-    "start_time",
-    "distance_m",
-    "moving_time_s",
-    "elapsed_time_s",
-    "avg_heart_rate_bpm",
-    "avg_cadence_spm",
-    "elevation_gain_m",
-)
-#: exceptions to the orders above, field by field. A GPX file has no distance or
-#: elevation gain of its own: its reader sums the track's great-circle segments
-#: and elevation rises, which run long on a noisy track (12.6 km against the
-#: device's 12.0 km for the Strava GPX in ../shared/data), so every platform's
-#: values rank before them.
-_SUMMED_FROM_TRACK = ("fit", "tcx", "garmin_json", "garmin_csv", "strava", "csv", "gpx")
-FIELD_PRIORITY: dict[str, tuple[str, ...]] = {
-    "distance_m": _SUMMED_FROM_TRACK,
-    "elevation_gain_m": _SUMMED_FROM_TRACK,
-}
-
-
-def priority(field: str) -> tuple[str, ...]:
-    """The order of sources for one field of a run seen by several (first wins)."""
-    if field in FIELD_PRIORITY:
-        return FIELD_PRIORITY[field]
-    return PLATFORM_PRIORITY if field in PLATFORM_FIELDS else DEVICE_PRIORITY
-
 
 def _rank(source, order: tuple[str, ...]) -> int:
     return order.index(source) if source in order else len(order)

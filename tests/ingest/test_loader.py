@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from analysis.errors import RunlogError
-from analysis.io import Item, detect_kind, expand_sources, read_sources
+from analysis.ingest.loader import Item, detect_kind, expand_sources, read_sources
 
 
 def test_fit_folder_every_file_accounted(shared_data):
@@ -82,12 +82,12 @@ def test_garmin_gdpr_folder_links_gear_to_runs(tmp_path):
 
 
 def _stack_of(keys: str):
-    """A cache stack (analysis.store.Stack) holding one log row per key."""
+    """A cache stack (analysis.ingest.cache.Stack) holding one log row per key."""
     import numpy as np
 
     from analysis import schema
+    from analysis.ingest.cache import Stack
     from analysis.io.base import ReadResult, log_row
-    from analysis.store import Stack
 
     log = ReadResult.build(log_rows=[log_row(k, "not_a_run", "x") for k in keys]).log
     zeros = np.zeros(len(keys) + 1, dtype=np.int64)
@@ -97,8 +97,8 @@ def _stack_of(keys: str):
 
 def test_cached_inputs_take_one_slice_per_stretch_of_consecutive_items():
     """Items 0-1 cached, 2 not on disk, 3 cached, 4 the first file again, 5 not cached."""
-    from analysis.io import _place_cached, _stack
-    from analysis.store import Entry
+    from analysis.ingest.cache import Entry
+    from analysis.ingest.loader import _place_cached, _stack
 
     def entry(key):
         return Entry(key=key, label=key, size=1, mtime_ns=1, options=""), None
@@ -113,8 +113,8 @@ def test_cached_inputs_take_one_slice_per_stretch_of_consecutive_items():
 
 
 def test_a_warm_import_of_cached_inputs_only_is_the_stack_itself():
-    from analysis.io import _place_cached, _stack
-    from analysis.store import Entry
+    from analysis.ingest.cache import Entry
+    from analysis.ingest.loader import _place_cached, _stack
 
     hits = _stack_of("ab")
     results = [None, None]
@@ -123,7 +123,7 @@ def test_a_warm_import_of_cached_inputs_only_is_the_stack_itself():
 
 
 def test_unusable_cache_folder_warns_once_and_imports_anyway(shared_data, tmp_path, capsys):
-    from analysis.store import Cache
+    from analysis.ingest.cache import Cache
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import analysis.io as loader
-from analysis import store
-from analysis.io import read_sources
-from analysis.store import Cache
+import analysis.ingest.loader as loader
+from analysis.ingest import cache as store
+from analysis.ingest.cache import Cache
+from analysis.ingest.loader import read_sources
 
 RUNS = ("garmin_fenix5_run_short.fit", "garmin_fr110_run_2013.fit", "garmin_fenix2_run_dynamics.fit")
 OPTIONS = "tz=None;positions=False"

@@ -1,0 +1,634 @@
+"""The loader: finds the files given, tells their kind and reads each with its reader.
+
+:func:`read_sources` takes any mix of files, folders and zips, detects each
+file's kind by its content (not by its extension alone), reads it with the
+right reader and returns one :class:`~analysis.io.base.ReadResult` in which
+every run appears once and every file and row given is accounted for in the
+import log.
+
+Hostile or damaged input never stops an import: zip members are read one at a
+time in memory (never extracted) within the limits of
+:mod:`analysis.io.archive`, gzip content is inflated within the same limits,
+folders are walked without following links out of the given tree, and a file
+whose reader fails in an unforeseen way is logged ``failed`` (set
+``RUNLOG_DEBUG=1`` to see the traceback instead).
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import os
+import sys
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from analysis.errors import RunlogError
+from analysis.ingest.merge import merge_duplicates
+from analysis.io import archive, table
+from analysis.io.base import ReadResult, log_row
+
+if TYPE_CHECKING:
+    from analysis.ingest.cache import Stack
+
+HEAD_BYTES = 64 * 1024
+PROGRESS_MIN_ITEMS = 20
+
+#: kind -> (module, sniff function, read function), in the order they are tried.
+#: Specific formats first; the generic canonical CSV last.
+KINDS: dict[str, tuple[str, str, str]] = {
+    "fit": ("analysis.io.fit", "sniff", "read_fit"),
+    "tcx": ("analysis.io.tcx", "sniff", "read_tcx"),
+    "gpx": ("analysis.io.gpx", "sniff", "read_gpx"),
+    "garmin_json": ("analysis.io.garmin", "sniff_json", "read_garmin_json"),
+    "strava": ("analysis.io.strava", "sniff", "read_strava"),
+    "garmin_csv": ("analysis.io.garmin", "sniff_csv", "read_garmin_csv"),
+    "csv": ("analysis.io.generic_csv", "sniff", "read_generic_csv"),
+}
+
+#: what a file that is not an activity export may be; logged, not failed
+_NOT_ACTIVITY_SUFFIXES = {".md", ".txt", ".png", ".jpg", ".jpeg", ".pdf", ".html", ".ipynb", ".py", ".parquet"}
+
+
+#: set this environment variable to let unexpected reader errors raise (tests, debugging)
+_DEBUG_ENV = "RUNLOG_DEBUG"
+_NOT_REGULAR = "not a regular file (a pipe, socket, device or broken link): not read"
+_LINK_OUT = "link to a place outside the folder given: not followed"
+_LINK_LOOP = "link that leads back to itself (a loop): not followed"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to read: a path on disk, bytes, or a member of the zip at ``path``.
+
+    ``member`` is the member's index in ``zipfile.ZipFile.infolist()`` (read
+    lazily, so a big archive is never held in memory at once); ``refused``
+    says why the item is not read at all (an archive limit, a link out of the
+    folder, a pipe or device, a zip whose directory is damaged): it is logged
+    ``failed`` with that reason.
+    """
+
+    label: str
+    path: Path | None = None
+    data: bytes | None = None
+    top: bool = False
+    kind: str | None = None
+    member: int | None = None
+    refused: str | None = None
+
+
+def _load(kind: str) -> tuple[Callable, Callable]:
+    mod_name, sniff_name, read_name = KINDS[kind]
+    mod = importlib.import_module(mod_name)
+    return getattr(mod, sniff_name), getattr(mod, read_name)
+
+
+def _member(item: Item) -> tuple[zipfile.ZipFile, zipfile.ZipInfo]:
+    zf = archive.open_zip(item.path)
+    infos = zf.infolist()
+    if item.member is None or not 0 <= item.member < len(infos):
+        raise RunlogError("zip member not found (was the zip changed while reading?)", path=item.label)
+    return zf, infos[item.member]
+
+
+def _raw(item: Item, limit: int | None = None) -> bytes:
+    """The item's bytes as stored (the first ``limit`` only, if given); zip members within limits."""
+    if item.data is not None:
+        return item.data[:limit] if limit is not None else item.data
+    if item.member is not None:
+        zf, info = _member(item)
+        return archive.read_member(zf, info, label=item.label, limit=limit)
+    with open(item.path, "rb") as fh:
+        return fh.read(limit) if limit is not None else fh.read()
+
+
+def _head(item: Item) -> tuple[bytes, str]:
+    """First bytes of the content (gunzipped if needed) and the name without .gz.
+
+    Raises
+    ------
+    RunlogError
+        When the content cannot be read (a damaged zip member, a file that
+        cannot be opened).
+    """
+    try:
+        raw = _raw(item, HEAD_BYTES)
+    except OSError as exc:
+        raise RunlogError(f"cannot read the file ({exc.strerror or exc})", path=item.label) from exc
+    name = item.label
+    if raw[:2] == archive.GZIP_MAGIC:
+        raw = archive.gunzip_head(raw, HEAD_BYTES)
+        if name.lower().endswith(".gz"):
+            name = name[:-3]
+    return raw, name
+
+
+def detect_kind(item: Item) -> str | None:
+    """The reader kind that recognises this content, or None."""
+    head, name = _head(item)
+    if not head:
+        return None
+    for kind in KINDS:
+        try:
+            sniff, _ = _load(kind)
+        except ImportError:
+            continue
+        if sniff(head, name):
+            return kind
+    return None
+
+
+def _aux_kind(item: Item) -> str | None:
+    """Why a file of no activity kind is a known side file (diary, catalog, ...), or None.
+
+    The header is read by :func:`analysis.io.table.header_cells`, as the side
+    files' own readers read it: any of their encodings (UTF-16 too), a ``,``
+    ``;`` or tab delimiter, quoted cells, blank lines before it.
+    """
+    head, name = _head(item)
+    if _is_garmin_gear(head, name):
+        return "Garmin gear list, not an activity file: its shoes are linked to the runs of the export"
+    low = name.lower()
+    suffix = Path(low).suffix
+    if suffix in _NOT_ACTIVITY_SUFFIXES:
+        return f"not an activity file ({suffix[1:]})"
+    cols = {c.lower() for c in table.header_cells(head)}
+    if {"date", "region", "pain"} <= cols or any(c.endswith(("_morning", "_after", "_during")) for c in cols):
+        return "a pain diary, not an activity file (give it with --pain)"
+    if {"date", "drill"} <= cols:
+        return "a drills log, not an activity file (give it with --drills)"
+    if "name" in cols and cols & {"minimalist_index", "weight_g", "shoe_class", "stack_mm", "drop_mm"}:
+        return "a shoes catalog, not an activity file (give it with --shoes)"
+    if {"shoe name", "shoe brand"} <= cols or cols == {"name", "brand", "model"}:
+        return "a Strava shoes list, not an activity file (give it with --shoes)"
+    if low.endswith(".json") and b"summarizedActivitiesExport" not in head:
+        return "JSON that is not a Garmin activities export"
+    return None
+
+
+def _strava_container(path: Path) -> bool:
+    """A folder (holding activities.csv itself) or zip that is a Strava bulk export."""
+    folder = path.is_dir()
+    if not ((path / "activities.csv").is_file() if folder else path.suffix.lower() == ".zip"):
+        return False  # the common case, decided without importing the Strava reader
+    from analysis.io import strava
+
+    return strava.is_export_folder(path) if folder else strava.is_export_zip(path)
+
+
+def _link_refusal(link: Path, base: Path) -> str | None:
+    """Why a symbolic link found in the folder ``base`` (resolved) is not followed, or None."""
+    try:
+        target = link.resolve(strict=False)
+    except (OSError, RuntimeError):  # RuntimeError: a loop (Python < 3.13)
+        return _LINK_LOOP
+    if target == base or base in target.parents:
+        return None
+    return _LINK_OUT
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """Files below a folder, sorted, each with why it is not read (or None).
+
+    Links out of the tree are not followed (``rglob`` does not descend into
+    linked folders; a linked file pointing outside is refused). Anything that
+    is not a folder is yielded, pipes and devices included, so that it is
+    logged, and never opened: reading a pipe would wait forever.
+    """
+    base = root.resolve()
+    for p in sorted(root.rglob("*")):
+        if p.name.startswith("."):
+            continue
+        why = _link_refusal(p, base) if p.is_symlink() else None
+        if why:
+            yield p, why
+        elif not p.is_dir():
+            yield p, None if p.is_file() else _NOT_REGULAR
+
+
+def expand_sources(paths: Iterable[str | Path]) -> list[Item]:
+    """Turn the given files, folders and zips into a flat list of items to read."""
+    items: list[Item] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise RunlogError("no such file or folder", path=path)
+        if not path.is_dir() and not path.is_file():
+            raise RunlogError(_NOT_REGULAR, path=path)
+        if _strava_container(path):
+            items.append(Item(str(path), path=path, top=True, kind="strava"))
+            continue
+        if path.is_dir():
+            walked = [Item(str(p), path=p, refused=why) for p, why in _walk(path)]
+            for it in _collapse_strava_folders(walked, root=path):
+                items.extend(_file_items(it.path, top=False) if it.kind is None and not it.refused else [it])
+            continue
+        items.extend(_file_items(path, top=True))
+    return items
+
+
+def _file_items(path: Path, *, top: bool) -> list[Item]:
+    """A single file: a zip is opened (a Strava export read whole), anything else kept."""
+    if not path.is_file():
+        return [Item(str(path), path=path, top=top, refused=_NOT_REGULAR)]
+    if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+        if _strava_container(path):
+            return [Item(str(path), path=path, top=top, kind="strava")]
+        try:
+            return _zip_items(path)
+        except RunlogError as exc:  # a damaged directory: refused alone, unless named directly
+            if top:
+                raise
+            return [Item(str(path), path=path, refused=exc.reason)]
+    return [Item(str(path), path=path, top=top)]
+
+
+def _collapse_strava_folders(items: list[Item], root: Path) -> list[Item]:
+    """Replace the files of a Strava export folder met while walking by the folder itself.
+
+    Only folders inside ``root`` (the folder walked) are candidates: a Strava
+    export *beside* the walked folder is never read.
+    """
+    out: list[Item] = []
+    seen: set[Path] = set()
+    known: dict[Path, bool] = {}
+    export_of: dict[Path, Path | None] = {}  # a file's folder -> the export it is in (decided once per folder)
+
+    def export_holding(parent: Path) -> Path | None:
+        for cand in (parent, parent.parent):
+            if cand != root and root not in cand.parents:
+                return None
+            if cand not in known:
+                known[cand] = _strava_container(cand)
+            if known[cand]:
+                return cand
+        return None
+
+    for it in items:
+        folder = None
+        if it.path is not None and not it.refused:
+            parent = it.path.parent
+            if parent not in export_of:
+                export_of[parent] = export_holding(parent)
+            folder = export_of[parent]
+        if folder is None:
+            out.append(it)
+        elif folder not in seen:
+            seen.add(folder)
+            out.append(Item(str(folder), path=folder, kind="strava"))
+    return out
+
+
+def _zip_items(path: Path) -> list[Item]:
+    """One item per file member of a zip, read later one at a time (never extracted).
+
+    Labels are ``<zip>!<member>`` with the member name made safe
+    (:func:`analysis.io.archive.member_label`). Members over the archive limits
+    are items that are logged ``failed`` without being read.
+    """
+    zf = archive.open_zip(path)
+    budget = archive.ZipBudget()
+    items = []
+    for index, info in enumerate(zf.infolist()):
+        if info.is_dir():
+            continue
+        refused = archive.member_refusal(info) or budget.take(info)
+        items.append(Item(f"{path}!{archive.member_label(info.filename)}", path=path, member=index,
+                          refused=refused))
+    return items
+
+
+def _read_item(item: Item, *, tz, positions: bool) -> ReadResult:
+    """Read one item; never raises but for a file named directly that is of no known kind."""
+    if item.refused:
+        return ReadResult.build(log_rows=[log_row(item.label, "failed", item.refused)])
+    try:
+        result = _read_item_unguarded(item, tz=tz, positions=positions)
+    except RunlogError as exc:
+        if item.top and exc.path == item.label:
+            raise
+        result = ReadResult.build(log_rows=[log_row(item.label, "failed", exc.reason, row=exc.row)])
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop an import of thousands
+        if os.environ.get(_DEBUG_ENV):
+            raise
+        detail = " ".join(str(exc).split())[:200]
+        reason = f"unexpected error reading this file ({type(exc).__name__}: {detail}); please report it"
+        result = ReadResult.build(log_rows=[log_row(item.label, "failed", reason)])
+    return _account_for(item, result)
+
+
+def _account_for(item: Item, result: ReadResult) -> ReadResult:
+    """Make sure the item itself appears in the import log (a reader that logged nothing)."""
+    labels = result.log["source_file"].astype(str)
+    if (labels == item.label).any() or labels.str.startswith(f"{item.label}/").any():
+        return result
+    row = log_row(item.label, "not_a_run", "no activity in the file")
+    return ReadResult(result.runs, result.samples, ReadResult.concat([result, ReadResult.build(log_rows=[row])]).log)
+
+
+def _content(item: Item, kind: str) -> tuple[str | Path | bytes, str | None]:
+    """What to hand the reader (path or bytes), and a note when gzip content was damaged.
+
+    Gzip content is inflated here, within :mod:`analysis.io.archive`'s
+    limits, whatever the reader; a Strava export folder or zip goes as a path.
+    """
+    if item.path is not None and item.member is None and (
+        item.path.is_dir() or (kind == "strava" and zipfile.is_zipfile(item.path))
+    ):
+        return item.path, None
+    if _raw(item, 2) != archive.GZIP_MAGIC:
+        if item.member is not None:
+            return _raw(item), None
+        return (item.data if item.data is not None else item.path), None
+    data, note = archive.gunzip_if_gzip(_raw(item), label=item.label)  # raises when nothing inflates
+    if not data:
+        raise RunlogError("empty gzip data", path=item.label)
+    return data, note
+
+
+def _read_item_unguarded(item: Item, *, tz, positions: bool) -> ReadResult:
+    kind = item.kind or detect_kind(item)
+    if kind is None:
+        aux = _aux_kind(item)
+        if aux is not None:
+            return ReadResult.build(log_rows=[log_row(item.label, "not_a_run", aux)])
+        reason = _closest_format_hint(item)
+        if item.top:
+            raise RunlogError(reason, path=item.label)
+        return ReadResult.build(log_rows=[log_row(item.label, "failed", reason)])
+    _, read = _load(kind)
+    kwargs = {"tz": tz, "name": item.label}
+    if kind in ("fit", "tcx", "gpx", "strava"):
+        kwargs["positions"] = positions
+    gzip_note = None
+    try:
+        source, gzip_note = _content(item, kind)
+        result = read(source, **kwargs)
+    except RunlogError as exc:
+        reason = f"{exc.reason}; {gzip_note}" if gzip_note else exc.reason  # a cut may be why it fails
+        return ReadResult.build(log_rows=[log_row(item.label, "failed", reason, row=exc.row, source=kind)])
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as exc:
+        return ReadResult.build(log_rows=[log_row(item.label, "failed", f"cannot read file: {exc}", source=kind)])
+    if gzip_note and len(result.log):
+        log = result.log.copy()
+        log["reason"] = log["reason"].fillna("").map(lambda r: f"{r}; {gzip_note}" if r else gzip_note)
+        result = ReadResult(result.runs, result.samples, log)
+    return result
+
+
+def _closest_format_hint(item: Item) -> str:
+    head, name = _head(item)
+    if not head:
+        return "empty file"
+    text = head[:400].decode("utf-8", "replace")
+    first = text.splitlines()[0] if text.splitlines() else ""
+    if "," in first or ";" in first or "\t" in first:
+        return (
+            "CSV of unknown kind: expected a Strava activities.csv (Activity ID, Activity Date, ...), "
+            "a Garmin Connect Activities.csv (Activity Type, Date, Distance, ...) or a generic CSV "
+            f"with start_time (or date) and distance_m; header was: {first[:120]}"
+        )
+    if text.lstrip().startswith("<"):
+        return "XML that is neither TCX (TrainingCenterDatabase) nor GPX (<gpx>)"
+    return "not a known activity format (FIT, TCX, GPX, Strava or Garmin export, or CSV)"
+
+
+def _read_one(args) -> ReadResult:
+    """Process-pool entry point (must be a top-level function to pickle)."""
+    item, tz, positions = args
+    return _read_item(item, tz=tz, positions=positions)
+
+
+def _cache_unusable(cache, exc: OSError) -> None:
+    """Say once, in one line, that the cache cannot be used; the import goes on without it."""
+    why = exc.strerror or type(exc).__name__
+    print(f"runlog: the import cache at {cache.base} cannot be used ({why}); importing without it",
+          file=sys.stderr)
+    return None
+
+
+def _store(cache, fresh: list[tuple]):
+    """Store freshly read inputs; the cache (or None once it proved unusable)."""
+    try:
+        cache.store(fresh)
+    except OSError as exc:
+        return _cache_unusable(cache, exc)
+    return cache
+
+
+def read_sources(
+    paths: Iterable[str | Path],
+    *,
+    tz=None,
+    positions: bool = False,
+    progress: bool | None = None,
+    cache=None,
+    workers: int | None = None,
+    samples: bool = True,
+) -> ReadResult:
+    """Read every given source into one set of canonical frames.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files, folders (walked) and zips: FIT (.fit, .fit.gz), TCX, GPX, a
+        Strava bulk export (.zip, its folder, or its activities.csv), Garmin
+        Connect CSV or GDPR JSON, or a generic CSV with canonical columns.
+    tz : str, optional
+        IANA time zone for sources that carry no UTC offset (default UTC).
+    positions : bool
+        Keep latitude/longitude in the samples (off by default: privacy).
+    progress : bool, optional
+        Show a progress bar on stderr; by default only for many files.
+    cache : analysis.ingest.cache.Cache, optional
+        Re-use decoded inputs that did not change; new ones are written to it.
+    workers : int, optional
+        Processes decoding in parallel (default: the machine's cores, at most
+        2 per the brief's machine; 1 for few files).
+    samples : bool
+        Return the per-second samples (False keeps memory flat for commands
+        that need only the runs).
+
+    Returns
+    -------
+    ReadResult
+        Runs (each once), samples and the import log.
+
+    Raises
+    ------
+    RunlogError
+        A path that does not exist, or a file named directly that is of no
+        known kind. Inside folders such files are logged ``failed`` instead.
+    """
+    paths = [Path(p) for p in paths]
+    items = expand_sources(paths)
+    show = progress if progress is not None else len(items) >= PROGRESS_MIN_ITEMS
+    options = f"tz={tz};positions={positions}"
+    results: list[ReadResult | None] = [None] * len(items)
+
+    entries: dict[int, tuple] = {}
+    hits: Stack | None = None
+    if cache is not None:
+        from analysis.ingest.cache import Cache
+
+        on_disk = [i for i, it in enumerate(items)
+                   if it.path is not None and it.data is None and it.member is None and not it.refused]
+        try:
+            found = Cache.entries([(items[i].path, items[i].label) for i in on_disk], options)
+            entries = {i: (entry, items[i].path) for i, entry in zip(on_disk, found, strict=True)}
+            hits, _ = cache.lookup(entries.values(), samples=samples)
+            folders = [str(p) for p in paths if p.is_dir()]
+            if folders:  # files deleted from a walked folder drop out of the cache
+                cache.forget_missing([e.key for e, _ in entries.values()], scope_labels=folders)
+        except OSError as exc:
+            cache, entries, hits = _cache_unusable(cache, exc), {}, None
+        if hits is not None:
+            _place_cached(results, entries, hits)
+
+    todo = [i for i, r in enumerate(results) if r is None]
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(items), initial=len(items) - len(todo), unit="file", desc="importing",
+                   file=sys.stderr, leave=False)
+    fresh: list[tuple] = []
+    folded = [0]
+    try:
+        with ExitStack() as stack:
+            n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+            if n_workers > 1 and len(todo) >= 8:
+                pool = stack.enter_context(ProcessPoolExecutor(max_workers=n_workers))
+                decoded = pool.map(_read_one, [(items[i], tz, positions) for i in todo], chunksize=4)
+            else:
+                decoded = (_read_item(items[i], tz=tz, positions=positions) for i in todo)
+            for i, res in zip(todo, decoded, strict=True):
+                results[i] = _keep(res, samples)
+                if i in entries:
+                    fresh.append((*entries[i], res))
+                if bar is not None:
+                    bar.update(1)
+                if cache is not None and len(fresh) >= 256:
+                    cache = _store(cache, fresh)
+                    fresh = []
+                _fold(results, folded)
+    finally:
+        if bar is not None:
+            bar.close()
+    if cache is not None:
+        _store(cache, fresh)
+    if not samples:
+        results = [_keep(r, samples) for r in results]
+    merged = merge_duplicates(_stack(results, hits))
+    return _link_garmin_gear(merged, items)
+
+
+def _is_garmin_gear(head: bytes, name: str) -> bool:
+    from analysis.io.garmin import sniff_gear
+
+    return name.lower().endswith(".json") and sniff_gear(head, name)
+
+
+def _link_garmin_gear(result: ReadResult, items: list[Item]) -> ReadResult:
+    """Fill the runs' gear from any Garmin GDPR gear JSON among the inputs (FORMATS.md)."""
+    runs = result.runs
+    for item in items:
+        if item.refused or item.kind is not None or not item.label.lower().endswith((".json", ".json.gz")):
+            continue
+        # imported only with a JSON among the inputs (the Garmin reader takes ~15 ms to import)
+        from analysis.io.garmin import apply_garmin_gear, read_garmin_gear
+
+        try:
+            head, name = _head(item)
+            if not _is_garmin_gear(head, name):
+                continue
+            source, _ = _content(item, "garmin_json")
+            links = read_garmin_gear(source, name=item.label)
+        except (RunlogError, OSError):
+            continue  # the file's own log row already says what it is
+        runs = apply_garmin_gear(runs, links)
+    return ReadResult(runs, result.samples, result.log)
+
+
+def _place_cached(results: list, entries: dict[int, tuple], hits: Stack) -> None:
+    """Put the cached inputs' frames in their items' places, one slice of the stack per stretch.
+
+    ``hits`` (an :class:`analysis.ingest.cache.Stack`) holds the frames of the cached
+    inputs in item order; each stretch of consecutive items found in it takes
+    one slice of it (a view), put at the stretch's first item, and the other
+    items of the stretch are marked read with an empty result. Frames are
+    never cut per input: a warm import of thousands of files stays one frame.
+    Item order is kept, so duplicates are resolved as in a cold import.
+    """
+    where = {key: n for n, key in enumerate(hits.keys)}
+    stretches: list[list[int]] = []  # [first item, first position in the stack, stop position]
+    last = -2
+    for i, (entry, _path) in entries.items():
+        n = where.get(entry.key)
+        if n is None:
+            continue
+        if stretches and last == i - 1 and stretches[-1][2] == n:
+            stretches[-1][2] = n + 1
+        else:
+            stretches.append([i, n, n + 1])
+        results[i] = _read_already()
+        last = i
+    for i, first, stop in stretches:
+        results[i] = hits.part(first, stop)
+
+
+def _stack(results: list, hits: Stack | None) -> ReadResult:
+    """All results as one; a warm import whose every input was cached is the cache's stack as is.
+
+    The stack's frames are canonical (:mod:`analysis.ingest.cache` checks or coerces
+    them as it reads), so coercing them again in ``ReadResult.concat`` would
+    only copy them (0.2 s for a million samples).
+    """
+    filled = [r for r in results if r is not None and r is not _ALREADY]
+    if hits is not None and len(filled) == 1 and filled[0] is hits.result:
+        return filled[0]
+    return ReadResult.concat(filled)
+
+
+def _read_already() -> ReadResult:
+    """The empty result marking an item whose frames are in an earlier item's slice (made once)."""
+    global _ALREADY
+    if _ALREADY is None:
+        _ALREADY = ReadResult()
+    return _ALREADY
+
+
+_ALREADY = None
+
+
+def _fold(results: list, state: list) -> None:
+    """Stack every 512 finished results into one (a frame per file costs ~50 KiB of pandas overhead)."""
+    j = k = state[0]
+    while k < len(results) and results[k] is not None:
+        k += 1
+    if k - j >= 512:
+        results[j] = ReadResult.concat(results[j:k])
+        for m in range(j + 1, k):
+            results[m] = None
+        state[0] = k
+
+
+def _keep(res: ReadResult, samples: bool) -> ReadResult:
+    """Drop the samples when the caller does not want them (memory)."""
+    if samples or res is None or res.samples.empty:
+        return res
+    from analysis import schema
+
+    global _EMPTY_SAMPLES
+    if _EMPTY_SAMPLES is None:
+        _EMPTY_SAMPLES = schema.empty_samples()
+    return ReadResult(res.runs, _EMPTY_SAMPLES.copy(), res.log)
+
+
+_EMPTY_SAMPLES = None
