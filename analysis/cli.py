@@ -333,7 +333,7 @@ def cmd_report(args) -> int:
                               sources=[Path(s).name for s in inputs.sources])
         findings = data.findings
     else:
-        from analysis.associate import findings as compute_findings
+        from analysis.findings import findings as compute_findings
         from analysis.schema import coerce_pain
 
         findings = compute_findings(result.runs, coerce_pain(pain) if pain is None else pain, drills)

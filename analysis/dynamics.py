@@ -29,20 +29,14 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
+from analysis.schema import GROUPING
+
 #: metric column of the samples frame -> unit shown in the report.
 DYNAMICS_METRICS: dict[str, str] = {
     "cadence_spm": "steps/min",
     "stance_time_ms": "ms",
     "vertical_oscillation_mm": "mm",
     "step_length_mm": "mm",
-}
-
-_DEFAULT_GROUPING: dict[str, str] = {
-    "barefoot": "barefoot-style",
-    "minimalist": "barefoot-style",
-    "partial": "traditional",
-    "traditional": "traditional",
-    "unknown": "unknown",
 }
 
 COLUMNS: tuple[str, ...] = (
@@ -64,13 +58,7 @@ COLUMNS: tuple[str, ...] = (
 
 
 def _grouping(grouping: Mapping[str, str] | None) -> dict[str, str]:
-    if grouping is not None:
-        return dict(grouping)
-    try:
-        from analysis.load import DEFAULT_GROUPING
-    except ImportError:
-        return dict(_DEFAULT_GROUPING)
-    return dict(DEFAULT_GROUPING)
+    return dict(GROUPING if grouping is None else grouping)
 
 
 def speed_binned(

@@ -67,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
+from analysis.schema import GROUPING
 
 # ---------------------------------------------------------------------------
 # 1. The rubric (METHODS.md 3)
@@ -97,14 +98,6 @@ DEFAULT_MI_THRESHOLDS: tuple[float, float] = (30.0, 70.0)
 
 #: the values of ``shoe_rule``, in the order the rules are tried.
 RULES: tuple[str, ...] = ("override", "gear_id", "gear_name", "gear_log", "keyword", "default", "unknown")
-
-#: shoe class -> group of the headline comparison (DESIGN.md, findings JSON).
-DEFAULT_GROUPING: dict[str, str] = {
-    "barefoot": "barefoot-style",
-    "minimalist": "barefoot-style",
-    "partial": "traditional",
-    "traditional": "traditional",
-}
 
 DEFAULT_RETIRE_KM = 800.0
 DEFAULT_NAME_CUTOFF = 0.85
@@ -343,7 +336,7 @@ def mi_class_range(mi_min: Any, mi_max: Any, *, thresholds: Sequence[float] = DE
     return np.where(lo == hi, lo, "unknown")
 
 
-def barefoot_style(shoe_class: Any, grouping: Mapping[str, str] = DEFAULT_GROUPING) -> Any:
+def barefoot_style(shoe_class: Any, grouping: Mapping[str, str] = GROUPING) -> Any:
     """Group shoe classes for the headline comparison (DESIGN.md, METHODS.md 3).
 
     By default ``barefoot`` and ``minimalist`` -> ``"barefoot-style"``,
@@ -351,10 +344,15 @@ def barefoot_style(shoe_class: Any, grouping: Mapping[str, str] = DEFAULT_GROUPI
     ``grouping`` (``unknown``) -> NA. Scalars and Series both work.
     """
     if isinstance(shoe_class, pd.Series):
-        return shoe_class.astype("string").map(lambda c: grouping.get(c, pd.NA) if pd.notna(c) else pd.NA).astype("string")
+        return shoe_class.astype("string").map(lambda c: _group(c, grouping) if pd.notna(c) else pd.NA).astype("string")
     if shoe_class is None or shoe_class is pd.NA or (isinstance(shoe_class, float) and np.isnan(shoe_class)):
         return pd.NA
-    return grouping.get(str(shoe_class), pd.NA)
+    return _group(str(shoe_class), grouping)
+
+
+def _group(shoe_class: str, grouping: Mapping[str, str]) -> Any:
+    group = grouping.get(shoe_class, pd.NA)
+    return pd.NA if group == "unknown" else group
 
 
 # ---------------------------------------------------------------------------
@@ -1077,7 +1075,7 @@ def shoe_summary(
 
 
 __all__ = [
-    "BAREFOOT_WORDS", "BRAND_WORDS", "COMPONENTS", "DEFAULT_GROUPING", "DEFAULT_MI_THRESHOLDS",
+    "BAREFOOT_WORDS", "BRAND_WORDS", "COMPONENTS", "DEFAULT_MI_THRESHOLDS",
     "DEFAULT_RETIRE_KM", "DROP_EDGES_MM", "MinimalistIndex", "RULES", "SPEC_COLUMNS", "STABILITY_EDGES",
     "STACK_EDGES_MM", "WEIGHT_EDGES_G", "assign_footwear", "barefoot_style", "builtin_shoes",
     "complete_catalog", "keyword_match", "match_builtin", "mi_class", "mi_class_range", "minimalist_index",

@@ -35,20 +35,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.schema import SHOE_CLASSES
-
-BAREFOOT_STYLE = "barefoot-style"
-TRADITIONAL_STYLE = "traditional"
-
-#: shoe class -> comparison group (DESIGN.md: barefoot-style = barefoot + minimalist,
-#: traditional = traditional + partial)
-DEFAULT_GROUPING: dict[str, str] = {
-    "barefoot": BAREFOOT_STYLE,
-    "minimalist": BAREFOOT_STYLE,
-    "partial": TRADITIONAL_STYLE,
-    "traditional": TRADITIONAL_STYLE,
-    "unknown": "unknown",
-}
+from analysis.schema import BAREFOOT_STYLE, GROUPING, SHOE_CLASSES, TRADITIONAL_STYLE
 
 #: single-run spike bin upper edges (ratio <= edge), Frandsen et al. 2025
 SPIKE_BINS: tuple[tuple[str, float], ...] = (("none", 1.10), ("small", 1.30), ("moderate", 2.00))
@@ -169,7 +156,7 @@ def daily_load(
     grouping : mapping, optional
         Shoe class -> group; groups ``"barefoot-style"`` and ``"traditional"``
         give ``km_barefoot_style`` and ``km_traditional_style``. Default
-        :data:`DEFAULT_GROUPING`.
+        :data:`GROUPING`.
 
     Returns
     -------
@@ -188,7 +175,7 @@ def daily_load(
     ----------
     METHODS.md 1 and 2; Foster C et al. 2001, JSCR 15:109 (session RPE).
     """
-    grouping = dict(DEFAULT_GROUPING if grouping is None else grouping)
+    grouping = dict(GROUPING if grouping is None else grouping)
     r = runs[runs["date"].notna()]
     dates = pd.to_datetime(r["date"]).dt.normalize()
     if start is None and end is None and len(r) == 0:
@@ -752,7 +739,7 @@ def transition_runs(
     window_days : int
         Look-back in days (30).
     grouping : mapping, optional
-        Shoe class -> group; default :data:`DEFAULT_GROUPING` (barefoot and
+        Shoe class -> group; default :data:`GROUPING` (barefoot and
         minimalist together).
 
     Returns
@@ -770,7 +757,7 @@ def transition_runs(
     METHODS.md 3 (transition guard-rails; Fuller 2017, AJSM 45:1162; Ridge
     2013, MSSE 45:1363); the ratio is :func:`spike_ratio` within the group.
     """
-    grouping = dict(DEFAULT_GROUPING if grouping is None else grouping)
+    grouping = dict(GROUPING if grouping is None else grouping)
     sr = spike_ratio(runs, window_days=window_days, grouping=grouping)
     group = sr["shoe_class"].map(lambda c: grouping.get(c, c))
     sr = sr[(group == BAREFOOT_STYLE).to_numpy()]
@@ -824,7 +811,7 @@ def transition_guardrails(
     start, end : date-like, optional
         Period (default first and last run date).
     grouping : mapping, optional
-        Shoe class -> group; default :data:`DEFAULT_GROUPING`.
+        Shoe class -> group; default :data:`GROUPING`.
     rule_breaches : Series, optional
         Boolean per run (index ``activity_id``): the ``breach`` column of
         :func:`analysis.flareups.twenty_four_hour_rule`. Enables
@@ -865,7 +852,7 @@ def transition_guardrails(
     2017, AJSM 45:1162; Fuller 2019, EJSS 19:402; Silbernagel 2007, AJSM
     35:897 (24-hour rule).
     """
-    grouping = dict(DEFAULT_GROUPING if grouping is None else grouping)
+    grouping = dict(GROUPING if grouping is None else grouping)
     daily = daily_load(runs, start=start, end=end, grouping=grouping)
     weekly = weekly_load(daily)
     idx = weekly.index

@@ -2,7 +2,7 @@
 
 Every number drawn here comes from a library function (:mod:`analysis.load`,
 :mod:`analysis.flareups`, :mod:`analysis.footwear`, :mod:`analysis.io.drills`,
-:mod:`analysis.dynamics`, :func:`analysis.associate.findings`, and
+:mod:`analysis.dynamics`, :func:`analysis.findings.findings`, and
 :func:`analysis.flareups.weekly_pain`): the functions below only reshape and
 draw. :func:`analysis.report.compute_report` builds all their inputs at once.
 
@@ -763,7 +763,7 @@ def plot_flare_rates(
     Parameters
     ----------
     findings : dict
-        :func:`analysis.associate.findings` (``regions.<r>.rates`` and
+        :func:`analysis.findings.findings` (``regions.<r>.rates`` and
         ``rate_ratio``).
 
     Returns
@@ -861,7 +861,7 @@ def plot_forest(
     Parameters
     ----------
     findings : dict
-        :func:`analysis.associate.findings`; ``effects`` of regions with
+        :func:`analysis.findings.findings`; ``effects`` of regions with
         ``sufficient`` true. Terms of the pre-specified primary model are
         filled squares in the region's colour; exploratory (case-crossover)
         terms are open grey circles below a dashed line.
@@ -981,7 +981,7 @@ def plot_lag_profile(
     Parameters
     ----------
     findings : dict
-        :func:`analysis.associate.findings` (``effects`` with the ``km_lag_*``
+        :func:`analysis.findings.findings` (``effects`` with the ``km_lag_*``
         terms of sufficient regions; ``exploratory.ccf_km_pain`` per region).
 
     Returns

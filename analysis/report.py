@@ -5,7 +5,7 @@ Two steps, both plain functions a notebook can call:
 1. :func:`compute_report` turns the frames (runs, pain diary, drills log,
    samples, import log, shoes catalog) into a :class:`ReportData` holding every
    derived frame the figures draw and the findings dict
-   (:func:`analysis.associate.findings`, DESIGN.md "Findings JSON"). Every
+   (:func:`analysis.findings.findings`, DESIGN.md "Findings JSON"). Every
    number comes from a library function; nothing is computed twice.
 2. :func:`build_report` draws an A4 PDF from it with
    :class:`matplotlib.backends.backend_pdf.PdfPages`: page 1 is a summary for a
@@ -40,7 +40,7 @@ from matplotlib.figure import Figure
 
 from analysis import __version__, flareups, footwear, load, plots
 from analysis.plots import fmt_ci, fmt_num
-from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
+from analysis.schema import GROUPING, REGIONS, SHOE_CLASSES, STATUSES
 
 A4 = plots.A4_PORTRAIT
 REPORT_TITLE = "runlog report: running load, footwear and pain"
@@ -126,10 +126,10 @@ def compute_report(
     catalog : DataFrame, optional
         The shoes catalog used (retire mileage per shoe).
     findings : dict, optional
-        Already computed :func:`analysis.associate.findings`; computed here
+        Already computed :func:`analysis.findings.findings`; computed here
         otherwise (with the same frames).
     grouping : mapping, optional
-        Shoe class -> group; default :data:`analysis.load.DEFAULT_GROUPING`.
+        Shoe class -> group; default :data:`analysis.schema.GROUPING`.
     retire_km : float
         Default retire mileage for shoes without one in the catalog.
     sources : sequence of paths
@@ -149,11 +149,11 @@ def compute_report(
         (:func:`~analysis.io.drills.weekly_adherence`), ``shoes`` and
         ``shoe_rules`` (:mod:`analysis.footwear`) and ``findings``.
     """
-    from analysis.associate import findings as compute_findings
+    from analysis.findings import findings as compute_findings
     from analysis.schema import coerce_pain
 
     pain = coerce_pain(pain) if pain is None else pain
-    grouping = dict(load.DEFAULT_GROUPING if grouping is None else grouping)
+    grouping = dict(GROUPING if grouping is None else grouping)
     if findings is None:
         findings = compute_findings(runs, pain, drills, samples, grouping=grouping)
     period = findings.get("period", {})

@@ -103,6 +103,18 @@ SHOES_DTYPES: dict[str, str] = {
 }
 SHOE_CLASSES: tuple[str, ...] = ("barefoot", "minimalist", "partial", "traditional", "unknown")
 
+BAREFOOT_STYLE = "barefoot-style"
+TRADITIONAL_STYLE = "traditional"
+#: shoe class -> group of the headline comparison (DESIGN.md, METHODS.md 3): barefoot-style =
+#: barefoot + minimalist, traditional = traditional + partial; a run with no known shoe stays unknown.
+GROUPING: dict[str, str] = {
+    "barefoot": BAREFOOT_STYLE,
+    "minimalist": BAREFOOT_STYLE,
+    "partial": TRADITIONAL_STYLE,
+    "traditional": TRADITIONAL_STYLE,
+    "unknown": "unknown",
+}
+
 IMPORT_LOG_DTYPES: dict[str, str] = {
     "source_file": "string",
     "row": "Int64",

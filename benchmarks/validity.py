@@ -46,7 +46,7 @@ TERMS = (
 
 def one_runner(args: tuple[int, str, int]) -> dict:
     """Simulate, write, read back with runlog, analyse; return what to score."""
-    from analysis.associate import findings
+    from analysis.findings import findings
     from analysis.flareups import daily_pain, detect_flareups
     from analysis.io.drills import read_drills
     from analysis.io.pain_diary import read_pain_diary

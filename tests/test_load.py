@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import load, schema
+from analysis.schema import GROUPING
 
 DAY0 = pd.Timestamp("2026-01-05")  # a Monday
 
@@ -73,7 +74,7 @@ def test_daily_load_rest_days_classes_and_srpe():
 
 def test_custom_grouping_moves_partial():
     runs = make_runs([(0, 5, "partial"), (0, 3, "minimalist")])
-    grouping = {**load.DEFAULT_GROUPING, "partial": load.BAREFOOT_STYLE}
+    grouping = {**GROUPING, "partial": load.BAREFOOT_STYLE}
     d = load.daily_load(runs, grouping=grouping)
     assert d.loc[day(0), "km_barefoot_style"] == 8 and d.loc[day(0), "km_traditional_style"] == 0
 

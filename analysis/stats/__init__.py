@@ -1,0 +1,1 @@
+"""Statistical methods, one per module; each takes frames and reads no files (METHODS.md 5)."""

@@ -1,0 +1,176 @@
+"""Firth-penalised logistic regression with profile penalised-likelihood intervals (METHODS.md 5).
+
+Written by hand because statsmodels has no Firth estimator (Firth 1993; Heinze & Schemper 2002) and
+no profile-likelihood interval for a GLM: about 40 lines of Fisher scoring on the modified score, and
+a profile traced by refitting with the coefficient held fixed, its crossing found by
+:func:`scipy.optimize.brentq`. The plain ML profile uses statsmodels' GLM with an offset.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import statsmodels.api as sm
+from scipy import optimize, special, stats
+
+_Z95 = stats.norm.ppf(0.975)
+
+
+_SEPARATION_ABS_COEF = 12.0
+
+
+@dataclass
+class FirthResult:
+    """Firth-penalised logistic fit: coefficients, penalised log-likelihood, covariance."""
+
+    params: np.ndarray
+    penalized_loglik: float
+    cov: np.ndarray
+    converged: bool
+
+
+def firth_logit(
+    y: np.ndarray,
+    X: np.ndarray,
+    *,
+    fixed: tuple[int, float] | None = None,
+    start: np.ndarray | None = None,
+    maxiter: int = 100,
+    tol: float = 1e-8,
+) -> FirthResult:
+    """Logistic regression by Firth's penalised likelihood (Jeffreys prior).
+
+    Maximises l(beta) + 0.5 log|X'WX| by Newton steps on the modified score
+    X'(y - p + h (1/2 - p)), h the diagonal of the weighted hat matrix, with step
+    halving. Estimates stay finite under separation and their small-sample bias
+    is removed to first order. statsmodels has no Firth estimator, hence this.
+
+    Parameters
+    ----------
+    y : array (n,)
+        0/1 outcome.
+    X : array (n, k)
+        Design matrix including the constant.
+    fixed : (j, value), optional
+        Hold coefficient j at ``value`` (for the profile penalised likelihood; the
+        penalty keeps the full design, as in Heinze & Schemper 2002).
+    start : array (k,), optional
+        Starting values.
+
+    References
+    ----------
+    Firth D (1993) Biometrika 80:27; Heinze G, Schemper M (2002) Stat Med 21:2409.
+    """
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    k = X.shape[1]
+    beta = np.zeros(k) if start is None else np.array(start, dtype=float)
+    free = np.ones(k, dtype=bool)
+    if fixed is not None:
+        beta[fixed[0]] = fixed[1]
+        free[fixed[0]] = False
+
+    def evaluate(b: np.ndarray):
+        eta = X @ b
+        p = special.expit(eta)
+        w = p * (1 - p)
+        info = X.T @ (X * w[:, None])
+        logdet = np.linalg.slogdet(info)[1]
+        return float(np.sum(y * eta - np.logaddexp(0, eta)) + 0.5 * logdet), p, w, info
+
+    current, p, w, info = evaluate(beta)
+    converged = False
+    for _ in range(maxiter):
+        inv = np.linalg.inv(info)
+        h = np.einsum("ij,jk,ik->i", X, inv, X) * w
+        score = X.T @ (y - p + h * (0.5 - p))
+        delta = np.zeros(k)
+        delta[free] = np.linalg.solve(info[np.ix_(free, free)], score[free])
+        largest = np.abs(delta).max()
+        if largest > 5:
+            delta *= 5 / largest
+        step = 1.0
+        for _ in range(40):
+            trial = beta + step * delta
+            value, p_t, w_t, info_t = evaluate(trial)
+            if value >= current - 1e-10:
+                break
+            step /= 2
+        gain = value - current
+        beta, current, p, w, info = trial, value, p_t, w_t, info_t
+        # Fisher scoring on the modified score can cycle by ~1e-4 along a direction
+        # with almost no information (e.g. a rare 0/1 term): stop once the penalised
+        # log-likelihood no longer moves and the score is ~0.
+        if np.abs(step * delta).max() < tol or (abs(gain) < 1e-9 and np.abs(score[free]).max() < 1e-3):
+            converged = True
+            break
+    return FirthResult(beta, current, np.linalg.inv(info), converged)
+
+
+def _firth_lr(y, X, j: int, fit: FirthResult, b: float) -> float:
+    """Penalised likelihood-ratio statistic for coefficient j held at ``b``."""
+    return 2 * (fit.penalized_loglik - firth_logit(y, X, fixed=(j, b), start=fit.params).penalized_loglik)
+
+
+def _profile_bounds(drop, b_hat: float, step: float, crit: float, doublings: int) -> tuple[float, float]:
+    """Where the profile statistic ``drop(b)`` reaches ``crit`` on each side of ``b_hat``.
+
+    Steps out by ``2 * step``, doubling up to ``doublings`` times, then brackets
+    the crossing with :func:`scipy.optimize.brentq`; a side that never reaches
+    ``crit`` is infinite.
+    """
+    bounds = []
+    for sign in (-1.0, 1.0):
+        inner, outer = b_hat, b_hat + sign * 2 * step
+        tries = 0
+        while drop(outer) < crit and tries < doublings:
+            inner, outer = outer, b_hat + sign * 2 * step * 2 ** (tries + 1)
+            tries += 1
+        if drop(outer) < crit:
+            bounds.append(sign * math.inf)
+            continue
+        bounds.append(
+            optimize.brentq(lambda b: drop(b) - crit, min(inner, outer), max(inner, outer), xtol=1e-4)
+        )
+    return bounds[0], bounds[1]
+
+
+def _profile_interval(
+    y, X, j: int, fit: FirthResult, level: float = 0.95, lr_scale: float = 1.0
+) -> tuple[float, float, float]:
+    """Profile penalised-likelihood CI and penalised LR p-value for coefficient j.
+
+    ``lr_scale`` (>= 1) is the Bartlett-type factor of :func:`lr_scale_factor`:
+    the statistic is divided by it before it meets chi2(1).
+    """
+
+    def drop(b: float) -> float:
+        return _firth_lr(y, X, j, fit, b)
+
+    p = float(stats.chi2.sf(max(drop(0.0), 0.0) / lr_scale, 1))
+    se = math.sqrt(max(fit.cov[j, j], 1e-12))
+    lo, hi = _profile_bounds(drop, float(fit.params[j]), se, stats.chi2.ppf(level, 1) * lr_scale, 10)
+    return lo, hi, p
+
+
+def _ml_logit(y: np.ndarray, X: np.ndarray, offset: np.ndarray | None = None, **fit_kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sm.GLM(y, X, family=sm.families.Binomial(), offset=offset).fit(maxiter=100, **fit_kwargs)
+
+
+def _ml_profile_interval(y, X, j: int, fit, level: float = 0.95) -> tuple[float, float, float]:
+    """Profile-likelihood CI and LR p-value for coefficient j of an ML logistic GLM."""
+    X_rest, xj = np.delete(X, j, axis=1), X[:, j]
+
+    def drop(b: float) -> float:
+        return _ml_logit(y, X_rest, offset=b * xj).deviance - fit.deviance
+
+    p = float(stats.chi2.sf(max(drop(0.0), 0.0), 1))
+    se = float(fit.bse[j])
+    step = max(se, 0.05) if np.isfinite(se) else 1.0
+    lo, hi = _profile_bounds(drop, float(fit.params[j]), step, stats.chi2.ppf(level, 1), 8)
+    return lo, hi, p

@@ -1,0 +1,134 @@
+"""Tests of analysis.findings: shape, guards, JSON and the flare-definition variants."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import findings as findings_mod
+from analysis.schema import coerce_pain, coerce_runs
+from analysis.simulate import hazard_days
+from analysis.stats import case_crossover, design
+
+
+def _runner(n_days: int, flare_starts: list[int], seed: int = 0):
+    """Canonical runs and pain frames: daily runs, plantar L diary every morning."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2024-01-01", periods=n_days)
+    rows = []
+    for i, d in enumerate(days):
+        if d.day_of_week == 0:
+            continue
+        km = float(rng.gamma(4, 2.0))
+        rows.append(
+            (
+                f"csv:{i:06d}",
+                d,
+                d + pd.Timedelta(hours=7),
+                km * 1000,
+                km * rng.normal(330, 20),
+                "barefoot" if d.day_of_week in (1, 3) else "traditional",
+            )
+        )
+    runs = pd.DataFrame(
+        rows, columns=["activity_id", "date", "start_time", "distance_m", "moving_time_s", "shoe_class"]
+    )
+    runs["start_time"] = pd.to_datetime(runs["start_time"]).dt.tz_localize("UTC")
+    runs["sport"] = "running"
+    pain = np.ones(n_days, dtype=int)
+    for s in flare_starts:
+        pain[s : s + 4] = 6
+    diary = pd.DataFrame(
+        {"date": days, "time_of_day": "morning", "region": "plantar", "side": "L", "pain": pain}
+    )
+    return coerce_runs(runs), coerce_pain(diary)
+
+
+def test_findings_shape_guards_and_json(tmp_path):
+    runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
+    f = findings_mod.findings(runs, pain)
+    text = json.dumps(f, allow_nan=False)  # plain floats, no NaN
+    assert json.loads(text) == f
+    assert f["period"]["start"] == "2024-01-01"
+    assert f["period"]["end"] == (pd.Timestamp("2024-01-01") + pd.Timedelta(days=419)).date().isoformat()
+    assert f["data"]["runs"] == len(runs)
+    assert f["data"]["distance_km"] == pytest.approx(float(runs["distance_m"].sum()) / 1000, rel=1e-5)
+    assert f["data"]["pain_days_logged_pct"] == pytest.approx(100.0)
+    plantar = f["regions"]["plantar"]
+    assert plantar["onsets"] == 12 and plantar["sufficient"] is True and plantar["message"] is None
+    assert sum(r["onsets"] for r in plantar["rates"]) + plantar["onsets_no_recent_run"] == 12
+    assert set(plantar["rate_ratio"]) >= {"comparison", "estimate", "ci"}
+    primary = [e for e in plantar["effects"] if e["primary"]]
+    assert [e["term"] for e in primary] == list(design.PRIMARY_TERMS)
+    for e in plantar["effects"]:
+        assert set(e) >= {"term", "unit", "estimate", "ci", "p", "q", "primary"}
+    drills = next(e for e in primary if e["term"] == "drill_days_lag_1_7")
+    assert drills["estimate"] is None and "not available" in drills["reason"]
+    km = next(e for e in primary if e["term"] == "km_lag_1_3")
+    assert km["estimate"] > 0 and km["ci"][0] < km["estimate"] < km["ci"][1] and 0 <= km["p"] <= km["q"] <= 1
+    # a region never logged: rates only, insufficient, and said plainly
+    achilles = f["regions"]["achilles"]
+    assert achilles["sufficient"] is False and achilles["effects"] == []
+    assert achilles["message"].startswith("insufficient data") and "% of days logged" in achilles["message"]
+    mc = f["guards"]["multiple_comparisons"]
+    assert mc["method"] == "Benjamini-Hochberg"
+    assert mc["primary_tests"] == sum(e["p"] is not None for e in primary)
+    assert f["guards"]["lag_min_days"] == 1 and f["guards"]["at_risk_days_only"] is True
+    assert f["dynamics"]["available"] is False
+
+
+def test_findings_insufficient_data_guard():
+    runs, pain = _runner(60, [20, 45])
+    f = findings_mod.findings(runs, pain)
+    plantar = f["regions"]["plantar"]
+    assert plantar["onsets"] == 2 and plantar["sufficient"] is False
+    assert "insufficient data" in plantar["message"]
+    assert "2 onsets (< 10)" in plantar["message"] and "60 days (< 90)" in plantar["message"]
+    assert plantar["effects"] == [] and plantar["rates"]  # rates and descriptives only
+    assert f["guards"]["multiple_comparisons"]["primary_tests"] == 0
+    json.dumps(f, allow_nan=False)
+
+
+def test_case_crossover_few_onsets_never_overflow_and_report_only_usable_intervals():
+    # few onsets: strata with nearly no information give huge standard errors
+    widest = math.exp(2 * 1.96 * case_crossover._CCO_MAX_SE)
+    for seed in range(12):
+        frame = hazard_days.simulate_hazard_days(365, {"km_lag_1_3": 1.5}, seed=seed, onsets_per_year=2)
+        cco = case_crossover.case_crossover(frame, frame[["km", "km_barefoot_style", "minutes"]], window_days=14)
+        for _, r in cco.iterrows():
+            if np.isfinite(r["estimate"]):
+                assert np.isfinite(r["ci_high"]) and r["ci_high"] / r["ci_low"] <= widest * 1.0001
+            else:
+                assert r["reason"]
+
+
+def test_findings_rerun_under_the_flare_definition_variants():
+    runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
+    # two flares reach only 3/10: onsets by default (baseline 1 + 2 points), gone
+    # when every threshold is one point higher
+    for start in (40, 70):
+        days = pd.date_range("2024-01-01", periods=420)[start : start + 4]
+        pain.loc[pd.to_datetime(pain["date"]).isin(days), "pain"] = 3
+    f = findings_mod.findings(runs, pain)
+    assert f["regions"]["plantar"]["onsets"] == 12
+    sens = f["guards"]["sensitivity"]
+    # "two_days" is the default (consecutive_days = 2), so it is not repeated
+    assert set(sens) == {"minus_1_point", "plus_1_point", "one_day"}
+    assert sens["plus_1_point"]["changes"] == {
+        "rise_points": 3,
+        "min_level": 4,
+        "high_above": 6,
+        "morning_rise_points": 3,
+    }
+    plantar = sens["plus_1_point"]["regions"]["plantar"]
+    assert plantar["onsets"] == 10
+    assert [e["term"] for e in plantar["effects"]] == list(design.PRIMARY_TERMS)
+    assert plantar["rate_ratio"]["ci"] is not None
+    # the achilles was never logged: ruled out in every variant for that reason
+    assert sens["one_day"]["regions"]["achilles"]["message"].startswith("insufficient data")
+    assert sens["one_day"]["regions"]["achilles"]["effects"] == []
+    assert "sensitivity" not in findings_mod.findings(runs, pain, sensitivity=False)["guards"]
