@@ -244,7 +244,7 @@ def findings(
     if isinstance(drills, pd.Series):
         drills_daily = drills
     elif drills is not None:
-        from analysis.io.drills import drill_days
+        from analysis.drills import drill_days
 
         drills_daily = drill_days(drills, start=start, end=end)
     lags = load.lag_features(daily, runs, drills_daily)

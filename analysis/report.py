@@ -146,7 +146,7 @@ def compute_report(
         :func:`~analysis.load.transition_runs`), ``pain_daily``, ``episodes``,
         ``rule24``, ``coverage`` (:mod:`analysis.flareups`), ``weekly_pain``
         (:func:`analysis.flareups.weekly_pain`), ``adherence``
-        (:func:`~analysis.io.drills.weekly_adherence`), ``shoes`` and
+        (:func:`~analysis.drills.weekly_adherence`), ``shoes`` and
         ``shoe_rules`` (:mod:`analysis.footwear`) and ``findings``.
     """
     from analysis.findings import findings as compute_findings
@@ -177,7 +177,7 @@ def compute_report(
         dynamics_binned = {m: speed_binned(samples, m) for m in DYNAMICS_METRICS}
     adherence = None
     if drills is not None and len(drills):
-        from analysis.io.drills import weekly_adherence
+        from analysis.drills import weekly_adherence
 
         adherence = weekly_adherence(drills, start=start, end=end)
     return ReportData(

@@ -342,3 +342,22 @@ def priority(field: str) -> tuple[str, ...]:
     if field in FIELD_PRIORITY:
         return FIELD_PRIORITY[field]
     return PLATFORM_PRIORITY if field in PLATFORM_FIELDS else DEVICE_PRIORITY
+
+
+# --------------------------------------------------------------- foot drills
+
+#: the foot-intrinsic drills runlog suggests, with what each one trains (one line each).
+#: Background: Warne & Gruber 2017, Sports Med Open 3:33; Taddei 2020, AJSM (METHODS.md 3).
+DEFAULT_DRILLS: dict[str, str] = {
+    "toe yoga": "lifting the big toe while the small toes stay down, then the reverse: "
+    "independent control of the long and short toe flexors and extensors",
+    "toe drops": "lifting all toes and lowering them one at a time: fine motor control "
+    "and eccentric strength of the toe flexors",
+    "short foot": "shortening the foot by drawing the ball toward the heel without curling the toes: "
+    "the arch-supporting intrinsic muscles (abductor hallucis, flexor digitorum brevis)",
+    "toe rainbows": "sweeping the toes side to side in an arc along the floor: "
+    "toe abductors and adductors and forefoot mobility",
+    "banded big toe with hip external rotation": "pressing the big toe down against a band while "
+    "rotating the hip outward: flexor hallucis strength linked to the hip external rotators "
+    "(foot tripod and knee alignment together)",
+}

@@ -1,4 +1,4 @@
-"""Read the foot-drills log and measure adherence (DESIGN.md, ``--drills``).
+"""Read the foot-drills log (DESIGN.md, ``--drills``); adherence is :mod:`analysis.drills`.
 
 A drills log is a small CSV, one row per drill done on a day::
 
@@ -63,21 +63,6 @@ DRILLS_DTYPES: dict[str, str] = {
     "notes": "string",
 }
 
-#: the foot-intrinsic drills runlog suggests, with what each one trains (one line each).
-#: Background: Warne & Gruber 2017, Sports Med Open 3:33; Taddei 2020, AJSM (METHODS.md 3).
-DEFAULT_DRILLS: dict[str, str] = {
-    "toe yoga": "lifting the big toe while the small toes stay down, then the reverse: "
-    "independent control of the long and short toe flexors and extensors",
-    "toe drops": "lifting all toes and lowering them one at a time: fine motor control "
-    "and eccentric strength of the toe flexors",
-    "short foot": "shortening the foot by drawing the ball toward the heel without curling the toes: "
-    "the arch-supporting intrinsic muscles (abductor hallucis, flexor digitorum brevis)",
-    "toe rainbows": "sweeping the toes side to side in an arc along the floor: "
-    "toe abductors and adductors and forefoot mobility",
-    "banded big toe with hip external rotation": "pressing the big toe down against a band while "
-    "rotating the hip outward: flexor hallucis strength linked to the hip external rotators "
-    "(foot tripod and knee alignment together)",
-}
 
 #: other spellings (normalised) -> name in DEFAULT_DRILLS
 DRILL_SYNONYMS: dict[str, str] = {
@@ -188,76 +173,3 @@ def read_drills(source: str | Path | bytes, *, name: str | None = None) -> pd.Da
     frame = pd.DataFrame.from_records(records, columns=list(DRILLS_DTYPES))
     frame = frame.astype(DRILLS_DTYPES)
     return frame.sort_values("date", kind="stable").reset_index(drop=True)
-
-
-def drill_days(drills: pd.DataFrame, *, start=None, end=None) -> pd.Series:
-    """1 on each day with at least one drill logged, 0 otherwise.
-
-    Parameters
-    ----------
-    drills : DataFrame
-        From :func:`read_drills`.
-    start, end : date-like, optional
-        The period (inclusive); default the log's first and last date.
-
-    Returns
-    -------
-    Series
-        Float64 0/1, index ``date`` (every day of the period), name
-        ``drill_day``. Feeds :func:`analysis.load.lag_features`.
-    """
-    dates = pd.to_datetime(drills["date"]).dt.normalize()
-    start = dates.min() if start is None else start
-    end = dates.max() if end is None else end
-    if pd.isna(start) or pd.isna(end):
-        return pd.Series([], dtype="Float64", name="drill_day", index=pd.DatetimeIndex([], name="date"))
-    days = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D", name="date").as_unit("ns")
-    return pd.Series(days.isin(dates).astype(float), index=days, name="drill_day").astype("Float64")
-
-
-def weekly_adherence(drills: pd.DataFrame, *, start=None, end=None) -> pd.DataFrame:
-    """Weekly adherence: share of days with drills, overall and per drill (ISO weeks).
-
-    Parameters
-    ----------
-    drills : DataFrame
-        From :func:`read_drills`.
-    start, end : date-like, optional
-        The period (inclusive); default the log's first and last date.
-
-    Returns
-    -------
-    DataFrame
-        Long, one row per ISO week (``week_start``, the Monday) and drill,
-        with drill ``"any"`` for all drills together, every drill of
-        :data:`DEFAULT_DRILLS` and any other drill in the log: ``days_done``,
-        ``days_in_week`` (7, fewer for a week cut by the period's edges) and
-        ``adherence_pct`` = 100 x days_done / days_in_week (days with the
-        drill / 7 in a full week).
-    """
-    days = drill_days(drills, start=start, end=end).index
-    columns = ["week_start", "drill", "days_done", "days_in_week", "adherence_pct"]
-    if len(days) == 0:
-        return pd.DataFrame(columns=columns)
-    week = pd.Series(days.to_period("W-SUN").start_time.as_unit("ns"), index=days)
-    n_days = week.groupby(week).size()
-    dates = pd.to_datetime(drills["date"]).dt.normalize()
-    names = ["any", *DEFAULT_DRILLS, *sorted(set(drills["drill"].dropna()) - set(DEFAULT_DRILLS))]
-    frames = []
-    for drill in names:
-        done_dates = dates if drill == "any" else dates[(drills["drill"] == drill).fillna(False)]
-        done = pd.Series(days.isin(done_dates), index=days).groupby(week).sum()
-        frames.append(
-            pd.DataFrame(
-                {
-                    "week_start": n_days.index,
-                    "drill": drill,
-                    "days_done": done.reindex(n_days.index).to_numpy(dtype="int64"),
-                    "days_in_week": n_days.to_numpy(dtype="int64"),
-                }
-            )
-        )
-    out = pd.concat(frames, ignore_index=True)
-    out["adherence_pct"] = 100.0 * out["days_done"] / out["days_in_week"]
-    out["drill"] = out["drill"].astype("string")
-    return out.sort_values("week_start", kind="stable").reset_index(drop=True)[columns]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.drills import drill_days, weekly_adherence
 from analysis.errors import RunlogError
-from analysis.io.drills import DEFAULT_DRILLS, drill_days, read_drills, sniff, weekly_adherence
+from analysis.io.drills import read_drills, sniff
+from analysis.schema import DEFAULT_DRILLS
 
 LOG = """date,drill,sets,reps,minutes,notes
 2026-03-02,Toe_Yoga,3,10,,
