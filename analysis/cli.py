@@ -142,12 +142,9 @@ def cmd_cache(args) -> int:
 
 
 def _fail_if_nothing(result) -> None:
-    """Exit 2 when nothing at all could be read and something failed."""
-    log = result.log
-    if result.runs.empty and (log["status"] == "failed").any() and not (log["status"] == "not_a_run").any():
-        first = log[log["status"] == "failed"].iloc[0]
-        where = first["source_file"] + (f", row {first['row']}" if pd.notna(first["row"]) else "")
-        raise RunlogError(f"{first['reason']}", path=where)
+    from analysis.pipeline import fail_if_nothing
+
+    fail_if_nothing(result)
 
 
 def _distance(km: float, units: str) -> float:
@@ -252,7 +249,9 @@ def cmd_check(args) -> int:
         if no_shoe:
             warnings.append(f"{no_shoe} of {len(runs)} runs have no shoe (give --shoes or name gear)")
     if inputs.pain is not None:
-        warnings.extend(_diary_warnings(inputs.pain, runs))
+        from analysis.pipeline import read_side_files
+
+        warnings.extend(_diary_warnings(read_side_files(inputs)[0], runs))
     else:
         warnings.append("no pain diary given (--pain): flare-ups cannot be analysed")
     for w in warnings:
@@ -260,12 +259,10 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _diary_warnings(pain_path: Path, runs: pd.DataFrame) -> list[str]:
+def _diary_warnings(pain: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
     """Diary coverage per region; a warning line for each region below 80 %."""
     from analysis.flareups import diary_coverage
-    from analysis.io.pain_diary import read_pain_diary
 
-    pain = read_pain_diary(pain_path)
     start = runs["date"].min() if len(runs) else pain["date"].min()
     end = runs["date"].max() if len(runs) else pain["date"].max()
     cov = diary_coverage(pain, start=start, end=end)
@@ -314,35 +311,22 @@ def _step(message: str) -> None:
 
 
 def cmd_report(args) -> int:
-    from analysis.report import build_report, compute_report, read_side_files, write_json
+    from analysis.ingest.cache import Cache
+    from analysis.pipeline import run
+    from analysis.report import build_report, write_json
 
     if args.no_pdf and not args.json:
         raise RunlogError("--no-pdf needs --json FILE: without a PDF or JSON there is nothing to write")
-    draw = not args.no_pdf
     if not args.sources:
         _step("no files given: using the embedded sample (data/sample)")
-    inputs, result, catalog = _load(args, samples=draw)
-    _fail_if_nothing(result)
-    pain, drills = read_side_files(inputs)
-    if pain is None:
-        _step("no pain diary given (--pain): flare-ups cannot be analysed")
-    _step(f"{len(result.runs)} runs read; finding flare-ups and associations")
-    if draw:
-        data = compute_report(result.runs, pain, drills, samples=result.samples, log=result.log,
-                              catalog=catalog, retire_km=args.retire_km,
-                              sources=[Path(s).name for s in inputs.sources])
-        findings = data.findings
-    else:
-        from analysis.findings import findings as compute_findings
-        from analysis.schema import coerce_pain
-
-        findings = compute_findings(result.runs, coerce_pain(pain) if pain is None else pain, drills)
+    analysis = run(_inputs(args), tz=_tz(args), cache=None if args.no_cache else Cache(),
+                   progress=False if args.no_progress else None, retire_km=args.retire_km, on_step=_step)
     if args.json:
-        path = write_json(findings, Path(args.json))
+        path = write_json(analysis.findings, Path(args.json))
         print(f"wrote {path.resolve()}")
-    if draw:
+    if not args.no_pdf:
         _step("drawing the report")
-        path = build_report(data, Path(args.output), units=args.units)
+        path = build_report(analysis, Path(args.output), units=args.units)
         print(f"wrote {path.resolve()}")
     return 0
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis.schema import GROUPING
+from analysis import flareups, load
+from analysis.drills import drill_days
+from analysis.schema import GROUPING, REGIONS
 from analysis.stats.case_crossover import case_crossover
 from analysis.stats.design import ADJUSTMENT_TERMS, MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS, hazard_frame
 from analysis.stats.hazard import VARIANCE_LABELS, fit_hazard
@@ -128,9 +131,6 @@ def flare_sensitivity(
         "rate_ratio": {"estimate", "ci"}, "effects": [{"term", "estimate", "ci",
         "p"}], "message"}}}}.
     """
-    from analysis import flareups
-    from analysis.schema import REGIONS
-
     excluded = dict(excluded or {})
     variants = flareups.sensitivity_variants(pain_daily, **dict(flare_params or {}))
     default = variants.pop("default").attrs["params"]
@@ -176,6 +176,70 @@ def flare_sensitivity(
     return out
 
 
+@dataclass
+class ModelFrames:
+    """The daily frames every finding rests on, built once (:func:`model_frames`).
+
+    ``daily`` is :func:`analysis.load.daily_load` over the period, ``lags`` its lag
+    features (days <= t-1), ``pain_daily`` :func:`analysis.flareups.daily_pain`,
+    ``episodes`` :func:`analysis.flareups.detect_flareups`, ``region_days``
+    :func:`analysis.flareups.region_days` (``date`` as datetime) and
+    ``runs_in_period`` the runs whose local date falls in the period.
+    """
+
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    daily: pd.DataFrame
+    lags: pd.DataFrame
+    pain_daily: pd.DataFrame
+    episodes: pd.DataFrame
+    region_days: pd.DataFrame
+    runs_in_period: pd.DataFrame
+
+
+def model_frames(
+    runs: pd.DataFrame,
+    pain: pd.DataFrame,
+    drills: pd.DataFrame | pd.Series | None = None,
+    *,
+    grouping: Mapping[str, str] | None = None,
+    start=None,
+    end=None,
+    flare_params: Mapping[str, float] | None = None,
+) -> ModelFrames:
+    """Period, daily load, lag features, daily pain, flare-up episodes and region-days (METHODS.md 1, 4, 5).
+
+    The period defaults to the first to the last day of runs and diary.
+    """
+    grouping = dict(grouping or GROUPING)
+    run_dates = pd.to_datetime(runs["date"]).dropna()
+    pain_dates = pd.to_datetime(pain["date"]).dropna()
+    all_dates = pd.concat([run_dates, pain_dates])
+    start = (
+        pd.Timestamp(start).normalize()
+        if start is not None
+        else (all_dates.min() if len(all_dates) else None)
+    )
+    end = pd.Timestamp(end).normalize() if end is not None else (all_dates.max() if len(all_dates) else None)
+    daily = load.daily_load(runs, start=start, end=end, grouping=grouping)
+    drills_daily = None
+    if isinstance(drills, pd.Series):
+        drills_daily = drills
+    elif drills is not None:
+        drills_daily = drill_days(drills, start=start, end=end)
+    lags = load.lag_features(daily, runs, drills_daily)
+    dp = flareups.daily_pain(pain, start=start, end=end)
+    episodes = flareups.detect_flareups(dp, **dict(flare_params or {}))
+    rdays = flareups.region_days(dp, episodes)
+    rdays = rdays.assign(date=pd.to_datetime(rdays["date"]))
+    in_period = (
+        runs[(pd.to_datetime(runs["date"]) >= start) & (pd.to_datetime(runs["date"]) <= end)]
+        if start is not None
+        else runs
+    )
+    return ModelFrames(start, end, daily, lags, dp, episodes, rdays, in_period)
+
+
 def findings(
     runs: pd.DataFrame,
     pain: pd.DataFrame,
@@ -191,6 +255,7 @@ def findings(
     min_logged_pct: float = MIN_LOGGED_PCT,
     variance: str = "firth-profile",
     sensitivity: bool = True,
+    frames: ModelFrames | None = None,
 ) -> dict:
     """All association findings as the JSON-ready dict of DESIGN.md "Findings JSON".
 
@@ -215,6 +280,8 @@ def findings(
         descriptives only, ``"sufficient": false`` and an "insufficient data" message.
     variance : str
         Variance estimator of the hazard model (see :func:`fit_hazard`).
+    frames : ModelFrames, optional
+        Already built by :func:`model_frames` from the same inputs (not built again).
     sensitivity : bool
         Also run the flare-up sensitivity variants (:func:`flare_sensitivity`,
         ``guards.sensitivity``); False skips them (validation runs).
@@ -226,40 +293,14 @@ def findings(
         onsets_no_recent_run, rate_ratio, effects, exploratory}, ``dynamics``,
         ``guards``. Floats are plain Python floats; NaN and infinity are None.
     """
-    from analysis import flareups, load
-    from analysis.schema import REGIONS
-
     grouping = dict(grouping or GROUPING)
-    run_dates = pd.to_datetime(runs["date"]).dropna()
-    pain_dates = pd.to_datetime(pain["date"]).dropna()
-    all_dates = pd.concat([run_dates, pain_dates])
-    start = (
-        pd.Timestamp(start).normalize()
-        if start is not None
-        else (all_dates.min() if len(all_dates) else None)
-    )
-    end = pd.Timestamp(end).normalize() if end is not None else (all_dates.max() if len(all_dates) else None)
-    daily = load.daily_load(runs, start=start, end=end, grouping=grouping)
-    drills_daily = None
-    if isinstance(drills, pd.Series):
-        drills_daily = drills
-    elif drills is not None:
-        from analysis.drills import drill_days
-
-        drills_daily = drill_days(drills, start=start, end=end)
-    lags = load.lag_features(daily, runs, drills_daily)
-    dp = flareups.daily_pain(pain, start=start, end=end)
-    episodes = flareups.detect_flareups(dp, **dict(flare_params or {}))
-    rdays = flareups.region_days(dp, episodes)
-    rdays = rdays.assign(date=pd.to_datetime(rdays["date"]))
+    if frames is None:
+        frames = model_frames(runs, pain, drills, grouping=grouping, start=start, end=end, flare_params=flare_params)
+    start, end, daily, lags = frames.start, frames.end, frames.daily, frames.lags
+    dp, rdays, in_period = frames.pain_daily, frames.region_days, frames.runs_in_period
     n_period_days = int(len(daily))
     any_logged = rdays.groupby("date")["logged"].any() if len(rdays) else pd.Series(dtype=bool)
     diary_pct = 100.0 * float(any_logged.sum()) / n_period_days if n_period_days else math.nan
-    in_period = (
-        runs[(pd.to_datetime(runs["date"]) >= start) & (pd.to_datetime(runs["date"]) <= end)]
-        if start is not None
-        else runs
-    )
 
     regions_out: dict[str, dict] = {}
     primary_rows: list[dict] = []

@@ -1,18 +1,31 @@
-"""The steps every command shares: find the inputs, read them, tag footwear.
+"""THE sequence every command and notebook shares: inputs -> frames -> :class:`Analysis`.
 
-The CLI and the notebooks call these functions; nothing here prints.
+:func:`resolve_inputs` names what to read (the user's files or the embedded sample),
+:func:`load_runs` reads every source and tags each run's footwear, :func:`read_side_files`
+reads the diary and drills log, and :func:`analyse` computes every frame and finding of
+the report once. :func:`run` does all of it for an :class:`Inputs`. The CLI
+(``runlog report``), :mod:`analysis.report` and the notebook call these and compute
+nothing themselves; nothing here prints.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from analysis import footwear
 from analysis.errors import RunlogError
+from analysis.footwear import assign_footwear
 from analysis.ingest.loader import read_sources
 from analysis.io.base import ReadResult
+
+if TYPE_CHECKING:
+    from analysis.findings import ModelFrames
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
@@ -97,9 +110,203 @@ def load_runs(
     result = read_sources(inputs.sources, tz=tz, positions=positions, progress=progress, cache=cache,
                           samples=samples)
     catalog = read_shoes_catalog(inputs.shoes)
-    try:
-        from analysis.footwear import assign_footwear
-    except ImportError:  # footwear module not installed in this build
-        return result, catalog
     runs = assign_footwear(result.runs, catalog, **(footwear_options or {}))
     return ReadResult(runs, result.samples, result.log), catalog
+
+
+def fail_if_nothing(result: ReadResult) -> None:
+    """Refuse (exit 2) when nothing at all could be read and something failed: name the first failure."""
+    log = result.log
+    if result.runs.empty and (log["status"] == "failed").any() and not (log["status"] == "not_a_run").any():
+        first = log[log["status"] == "failed"].iloc[0]
+        where = first["source_file"] + (f", row {first['row']}" if pd.notna(first["row"]) else "")
+        raise RunlogError(f"{first['reason']}", path=where)
+
+
+def read_side_files(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The pain diary and drills log named by ``inputs`` (None where not given)."""
+    from analysis.io.drills import read_drills
+    from analysis.io.pain_diary import read_pain_diary
+
+    pain = read_pain_diary(inputs.pain) if inputs.pain else None
+    drills = read_drills(inputs.drills) if inputs.drills else None
+    return pain, drills
+
+
+@dataclass
+class Analysis:
+    """Everything the report, the figures, the JSON and the notebook show, computed once.
+
+    Made by :func:`analyse`; each attribute is a library output (see there).
+    ``findings`` is the dict of DESIGN.md "Findings JSON"; ``frames`` the daily
+    frames the findings rest on (:class:`analysis.findings.ModelFrames`).
+    """
+
+    runs: pd.DataFrame
+    pain: pd.DataFrame
+    findings: dict
+    frames: ModelFrames
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    daily: pd.DataFrame
+    weekly: pd.DataFrame
+    acute_chronic: pd.DataFrame
+    spikes: pd.DataFrame
+    guardrails: pd.DataFrame
+    transition_runs: pd.DataFrame
+    pain_daily: pd.DataFrame
+    episodes: pd.DataFrame
+    weekly_pain: pd.DataFrame
+    rule24: pd.DataFrame
+    coverage: pd.DataFrame
+    shoes: pd.DataFrame
+    shoe_rules: pd.Series
+    drills: pd.DataFrame | None = None
+    adherence: pd.DataFrame | None = None
+    log: pd.DataFrame | None = None
+    catalog: pd.DataFrame | None = None
+    sources: list[str] = field(default_factory=list)
+    dynamics_binned: dict[str, pd.DataFrame] | None = None
+
+
+def analyse(
+    runs: pd.DataFrame,
+    pain: pd.DataFrame | None = None,
+    drills: pd.DataFrame | None = None,
+    *,
+    samples: pd.DataFrame | None = None,
+    log: pd.DataFrame | None = None,
+    catalog: pd.DataFrame | None = None,
+    grouping: Mapping[str, str] | None = None,
+    retire_km: float = footwear.DEFAULT_RETIRE_KM,
+    flare_params: Mapping[str, float] | None = None,
+    sources: Sequence[str | os.PathLike] = (),
+) -> Analysis:
+    """Compute every frame and finding of the report from the canonical frames, once.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Canonical runs frame after :func:`analysis.footwear.assign_footwear`.
+    pain : DataFrame, optional
+        Canonical pain frame (:func:`analysis.io.pain_diary.read_pain_diary`);
+        without it, flare-ups cannot be analysed and the report says so.
+    drills : DataFrame, optional
+        :func:`analysis.io.drills.read_drills`.
+    samples : DataFrame, optional
+        Canonical samples (no positions needed): enables running dynamics.
+    log : DataFrame, optional
+        Import log, for the data-quality page.
+    catalog : DataFrame, optional
+        The shoes catalog used (retire mileage per shoe).
+    grouping : mapping, optional
+        Shoe class -> group; default :data:`analysis.schema.GROUPING`.
+    retire_km : float
+        Default retire mileage (km) for shoes without one in the catalog.
+    flare_params : mapping, optional
+        Flare-up rule parameters (:func:`analysis.flareups.detect_flareups`), used by
+        the findings and the figures alike.
+    sources : sequence of paths
+        What was read (file names appear on the data-quality page).
+
+    Returns
+    -------
+    Analysis
+        ``daily`` (:func:`~analysis.load.daily_load`), ``weekly``, ``acute_chronic``,
+        ``spikes``, ``guardrails``, ``transition_runs`` (:mod:`analysis.load`),
+        ``pain_daily``, ``episodes``, ``weekly_pain``, ``rule24``, ``coverage``
+        (:mod:`analysis.flareups`), ``adherence`` (:mod:`analysis.drills`),
+        ``shoes`` and ``shoe_rules`` (:mod:`analysis.footwear`) and ``findings``
+        (:func:`analysis.findings.findings`).
+    """
+    from analysis import flareups, load
+    from analysis.findings import findings as compute_findings
+    from analysis.findings import model_frames
+    from analysis.schema import GROUPING, coerce_pain
+
+    pain = coerce_pain(pain) if pain is None else pain
+    grouping = dict(GROUPING if grouping is None else grouping)
+    frames = model_frames(runs, pain, drills, grouping=grouping, flare_params=flare_params)
+    findings = compute_findings(runs, pain, drills, samples, grouping=grouping, flare_params=flare_params,
+                                frames=frames)
+    start, end = frames.start, frames.end
+    in_period = frames.runs_in_period
+    daily = frames.daily
+    rule24 = flareups.twenty_four_hour_rule(pain, in_period)
+    dynamics_binned = None
+    if samples is not None and len(samples) and (findings.get("dynamics") or {}).get("available"):
+        from analysis.dynamics import DYNAMICS_METRICS, speed_binned
+
+        dynamics_binned = {m: speed_binned(samples, m) for m in DYNAMICS_METRICS}
+    adherence = None
+    if drills is not None and len(drills):
+        from analysis.drills import weekly_adherence
+
+        adherence = weekly_adherence(drills, start=start, end=end)
+    return Analysis(
+        runs=in_period,
+        pain=pain,
+        findings=findings,
+        frames=frames,
+        start=start,
+        end=end,
+        daily=daily,
+        weekly=load.weekly_load(daily) if len(daily) else daily,
+        acute_chronic=load.acute_chronic(daily) if len(daily) else pd.DataFrame(index=daily.index),
+        spikes=load.spike_ratio(in_period),
+        guardrails=load.transition_guardrails(
+            in_period, start=start, end=end, grouping=grouping, rule_breaches=rule24["breach"]
+        )
+        if len(in_period)
+        else pd.DataFrame(index=pd.DatetimeIndex([], name="week_start")),
+        transition_runs=load.transition_runs(in_period, grouping=grouping),
+        pain_daily=frames.pain_daily,
+        episodes=frames.episodes,
+        weekly_pain=flareups.weekly_pain(frames.pain_daily),
+        rule24=rule24,
+        coverage=flareups.diary_coverage(pain, start=start, end=end),
+        shoes=footwear.shoe_summary(in_period, catalog, retire_km=retire_km),
+        shoe_rules=footwear.rule_counts(in_period) if "shoe_rule" in in_period else pd.Series(dtype="int64"),
+        drills=drills,
+        adherence=adherence,
+        log=log,
+        catalog=catalog,
+        sources=[str(s) for s in sources],
+        dynamics_binned=dynamics_binned,
+    )
+
+
+def run(
+    inputs: Inputs,
+    *,
+    tz=None,
+    cache=None,
+    progress: bool | None = False,
+    retire_km: float = footwear.DEFAULT_RETIRE_KM,
+    on_step: Callable[[str], None] | None = None,
+) -> Analysis:
+    """Read an :class:`Inputs` (sources, diary, drills, shoes) and :func:`analyse` it.
+
+    ``on_step`` is called with a short message before each step (progress).
+    """
+
+    def step(msg: str) -> None:
+        if on_step is not None:
+            on_step(msg)
+
+    result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=True)
+    fail_if_nothing(result)
+    pain, drills = read_side_files(inputs)
+    if pain is None:
+        step("no pain diary given (--pain): flare-ups cannot be analysed")
+    step(f"{len(result.runs)} runs read; finding flare-ups and associations")
+    return analyse(
+        result.runs,
+        pain,
+        drills,
+        samples=result.samples,
+        log=result.log,
+        catalog=catalog,
+        retire_km=retire_km,
+        sources=[Path(s).name for s in inputs.sources],
+    )

@@ -4,7 +4,7 @@ Every number drawn here comes from a library function (:mod:`analysis.load`,
 :mod:`analysis.flareups`, :mod:`analysis.footwear`, :mod:`analysis.io.drills`,
 :mod:`analysis.dynamics`, :func:`analysis.findings.findings`, and
 :func:`analysis.flareups.weekly_pain`): the functions below only reshape and
-draw. :func:`analysis.report.compute_report` builds all their inputs at once.
+draw. :func:`analysis.pipeline.analyse` builds all their inputs at once.
 
 Conventions (DESIGN.md "How the code should read"; METHODS.md 2 for what not
 to draw):
@@ -1433,7 +1433,7 @@ def plot_shoes(
 
 
 #: every figure of the report, in order, with the inputs it needs from
-#: :class:`analysis.report.ReportData`
+#: :class:`analysis.pipeline.Analysis`
 FIGURES: tuple[str, ...] = (
     "plot_weekly_load_pain",
     "plot_pain_strip",

@@ -1,13 +1,8 @@
-"""The PDF report a physiotherapist reads in five minutes, and the numbers behind it.
+"""The PDF report a physiotherapist reads in five minutes: layout only.
 
-Two steps, both plain functions a notebook can call:
-
-1. :func:`compute_report` turns the frames (runs, pain diary, drills log,
-   samples, import log, shoes catalog) into a :class:`ReportData` holding every
-   derived frame the figures draw and the findings dict
-   (:func:`analysis.findings.findings`, DESIGN.md "Findings JSON"). Every
-   number comes from a library function; nothing is computed twice.
-2. :func:`build_report` draws an A4 PDF from it with
+Every number and frame comes from :func:`analysis.pipeline.analyse` (an
+:class:`~analysis.pipeline.Analysis`, computed once); this module lays it out.
+:func:`build_report` draws an A4 PDF from it with
    :class:`matplotlib.backends.backend_pdf.PdfPages`: page 1 is a summary for a
    clinician, then the figures (:mod:`analysis.plots`), then methods and
    caveats, then data quality. Text is real text (TrueType fonts, searchable);
@@ -29,7 +24,6 @@ import os
 import tempfile
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib as mpl
@@ -38,9 +32,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from analysis import __version__, flareups, footwear, load, plots
+from analysis import __version__, plots
+from analysis.pipeline import Analysis
 from analysis.plots import fmt_ci, fmt_num
-from analysis.schema import GROUPING, REGIONS, SHOE_CLASSES, STATUSES
+from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
 
 A4 = plots.A4_PORTRAIT
 REPORT_TITLE = "runlog report: running load, footwear and pain"
@@ -50,214 +45,6 @@ CAUSAL_NOTE = (
     "matched weekly distance while keeping the diary, and compare flare-ups and pain between blocks "
     "(Daza 2018, Methods Inf Med 57:e10)."
 )
-
-
-# ---------------------------------------------------------------------------
-# the numbers
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class ReportData:
-    """Everything the report, the figures and the notebook show, computed once.
-
-    Attributes hold library outputs; see :func:`compute_report` for which
-    function made each.
-    """
-
-    runs: pd.DataFrame
-    pain: pd.DataFrame
-    findings: dict
-    start: pd.Timestamp | None
-    end: pd.Timestamp | None
-    daily: pd.DataFrame
-    weekly: pd.DataFrame
-    acute_chronic: pd.DataFrame
-    spikes: pd.DataFrame
-    guardrails: pd.DataFrame
-    transition_runs: pd.DataFrame
-    pain_daily: pd.DataFrame
-    episodes: pd.DataFrame
-    weekly_pain: pd.DataFrame
-    rule24: pd.DataFrame
-    coverage: pd.DataFrame
-    shoes: pd.DataFrame
-    shoe_rules: pd.Series
-    drills: pd.DataFrame | None = None
-    adherence: pd.DataFrame | None = None
-    log: pd.DataFrame | None = None
-    catalog: pd.DataFrame | None = None
-    sources: list[str] = field(default_factory=list)
-    dynamics_binned: dict[str, pd.DataFrame] | None = None
-
-    def figures(self, *, units: str = "km") -> dict[str, Figure]:
-        """Every figure of the report, by function name (see :data:`analysis.plots.FIGURES`)."""
-        return {name: _FIGURE_CALLS[name](self, units=units) for name in plots.FIGURES}
-
-
-def compute_report(
-    runs: pd.DataFrame,
-    pain: pd.DataFrame | None = None,
-    drills: pd.DataFrame | None = None,
-    *,
-    samples: pd.DataFrame | None = None,
-    log: pd.DataFrame | None = None,
-    catalog: pd.DataFrame | None = None,
-    findings: dict | None = None,
-    grouping: Mapping[str, str] | None = None,
-    retire_km: float = footwear.DEFAULT_RETIRE_KM,
-    sources: Sequence[str | os.PathLike] = (),
-) -> ReportData:
-    """Compute every frame and the findings of the report from the canonical frames.
-
-    Parameters
-    ----------
-    runs : DataFrame
-        Canonical runs frame after :func:`analysis.footwear.assign_footwear`.
-    pain : DataFrame, optional
-        Canonical pain frame (:func:`analysis.io.pain_diary.read_pain_diary`);
-        without it, flare-ups cannot be analysed and the report says so.
-    drills : DataFrame, optional
-        :func:`analysis.io.drills.read_drills`.
-    samples : DataFrame, optional
-        Canonical samples (no positions needed): enables running dynamics.
-    log : DataFrame, optional
-        Import log, for the data-quality page.
-    catalog : DataFrame, optional
-        The shoes catalog used (retire mileage per shoe).
-    findings : dict, optional
-        Already computed :func:`analysis.findings.findings`; computed here
-        otherwise (with the same frames).
-    grouping : mapping, optional
-        Shoe class -> group; default :data:`analysis.schema.GROUPING`.
-    retire_km : float
-        Default retire mileage for shoes without one in the catalog.
-    sources : sequence of paths
-        What was read (file names appear on the data-quality page).
-
-    Returns
-    -------
-    ReportData
-        ``daily`` (:func:`~analysis.load.daily_load`), ``weekly``
-        (:func:`~analysis.load.weekly_load`), ``acute_chronic``
-        (:func:`~analysis.load.acute_chronic`), ``spikes``
-        (:func:`~analysis.load.spike_ratio`), ``guardrails`` and
-        ``transition_runs`` (:func:`~analysis.load.transition_guardrails`,
-        :func:`~analysis.load.transition_runs`), ``pain_daily``, ``episodes``,
-        ``rule24``, ``coverage`` (:mod:`analysis.flareups`), ``weekly_pain``
-        (:func:`analysis.flareups.weekly_pain`), ``adherence``
-        (:func:`~analysis.drills.weekly_adherence`), ``shoes`` and
-        ``shoe_rules`` (:mod:`analysis.footwear`) and ``findings``.
-    """
-    from analysis.findings import findings as compute_findings
-    from analysis.schema import coerce_pain
-
-    pain = coerce_pain(pain) if pain is None else pain
-    grouping = dict(GROUPING if grouping is None else grouping)
-    if findings is None:
-        findings = compute_findings(runs, pain, drills, samples, grouping=grouping)
-    period = findings.get("period", {})
-    start = pd.Timestamp(period["start"]) if period.get("start") else None
-    end = pd.Timestamp(period["end"]) if period.get("end") else None
-    in_period = runs
-    if start is not None:
-        dates = pd.to_datetime(runs["date"])
-        in_period = runs[((dates >= start) & (dates <= end)).to_numpy(bool)]
-
-    daily = load.daily_load(in_period, start=start, end=end, grouping=grouping)
-    pain_daily = (
-        flareups.daily_pain(pain, start=start, end=end) if start is not None else flareups.daily_pain(pain)
-    )
-    episodes = flareups.detect_flareups(pain_daily)
-    rule24 = flareups.twenty_four_hour_rule(pain, in_period)
-    dynamics_binned = None
-    if samples is not None and len(samples) and (findings.get("dynamics") or {}).get("available"):
-        from analysis.dynamics import DYNAMICS_METRICS, speed_binned
-
-        dynamics_binned = {m: speed_binned(samples, m) for m in DYNAMICS_METRICS}
-    adherence = None
-    if drills is not None and len(drills):
-        from analysis.drills import weekly_adherence
-
-        adherence = weekly_adherence(drills, start=start, end=end)
-    return ReportData(
-        runs=in_period,
-        pain=pain,
-        findings=findings,
-        start=start,
-        end=end,
-        daily=daily,
-        weekly=load.weekly_load(daily) if len(daily) else daily,
-        acute_chronic=load.acute_chronic(daily) if len(daily) else pd.DataFrame(index=daily.index),
-        spikes=load.spike_ratio(in_period),
-        guardrails=load.transition_guardrails(
-            in_period, start=start, end=end, grouping=grouping, rule_breaches=rule24["breach"]
-        )
-        if len(in_period)
-        else pd.DataFrame(index=pd.DatetimeIndex([], name="week_start")),
-        transition_runs=load.transition_runs(in_period, grouping=grouping),
-        pain_daily=pain_daily,
-        episodes=episodes,
-        weekly_pain=flareups.weekly_pain(pain_daily),
-        rule24=rule24,
-        coverage=flareups.diary_coverage(pain, start=start, end=end),
-        shoes=footwear.shoe_summary(in_period, catalog, retire_km=retire_km),
-        shoe_rules=footwear.rule_counts(in_period) if "shoe_rule" in in_period else pd.Series(dtype="int64"),
-        drills=drills,
-        adherence=adherence,
-        log=log,
-        catalog=catalog,
-        sources=[str(s) for s in sources],
-        dynamics_binned=dynamics_binned,
-    )
-
-
-def read_side_files(inputs) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """The pain diary and drills log named by an :class:`analysis.pipeline.Inputs` (None where not given)."""
-    from analysis.io.drills import read_drills
-    from analysis.io.pain_diary import read_pain_diary
-
-    pain = read_pain_diary(inputs.pain) if inputs.pain else None
-    drills = read_drills(inputs.drills) if inputs.drills else None
-    return pain, drills
-
-
-def report_from_inputs(
-    inputs,
-    *,
-    tz=None,
-    cache=None,
-    progress: bool | None = False,
-    samples: bool = True,
-    retire_km: float = footwear.DEFAULT_RETIRE_KM,
-    on_step: Callable[[str], None] | None = None,
-) -> ReportData:
-    """Read an :class:`analysis.pipeline.Inputs` (sources, diary, drills, shoes) and compute the report.
-
-    ``samples=False`` skips the per-second data (no running dynamics, faster).
-    ``on_step`` is called with a short message before each step (progress).
-    """
-    from analysis.pipeline import load_runs
-
-    def step(msg: str) -> None:
-        if on_step is not None:
-            on_step(msg)
-
-    step(f"reading {len(inputs.sources)} source{'s' if len(inputs.sources) != 1 else ''}")
-    result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=samples)
-    step("reading the pain diary and drills log")
-    pain, drills = read_side_files(inputs)
-    step("computing flare-ups and findings")
-    return compute_report(
-        result.runs,
-        pain,
-        drills,
-        samples=result.samples if samples else None,
-        log=result.log,
-        catalog=catalog,
-        retire_km=retire_km,
-        sources=[Path(s).name for s in inputs.sources],
-    )
 
 
 def _publish(tmp: str, path: Path) -> None:
@@ -435,7 +222,7 @@ def _count_runs_by_class(runs: pd.DataFrame, daily: pd.DataFrame) -> list[tuple[
     return out
 
 
-def flags(data: ReportData) -> list[str]:
+def flags(data: Analysis) -> list[str]:
     """The summary's flags: 24-hour-rule breaches, large spikes, guard-rail breaches, retire alerts."""
     out = []
 
@@ -656,7 +443,12 @@ _FIGURE_CALLS: dict[str, Callable[..., Figure]] = {
 }
 
 
-def _draw(data: ReportData, name: str, units: str) -> Callable:
+def figures(data: Analysis, *, units: str = "km") -> dict[str, Figure]:
+    """Every figure of the report, by function name (see :data:`analysis.plots.FIGURES`)."""
+    return {name: _FIGURE_CALLS[name](data, units=units) for name in plots.FIGURES}
+
+
+def _draw(data: Analysis, name: str, units: str) -> Callable:
     return lambda fig: _FIGURE_CALLS[name](data, units=units, fig=fig)
 
 
@@ -665,14 +457,14 @@ def _draw(data: ReportData, name: str, units: str) -> Callable:
 # ---------------------------------------------------------------------------
 
 
-def _period_text(data: ReportData) -> str:
+def _period_text(data: Analysis) -> str:
     if data.start is None:
         return "no data"
     days = (data.end - data.start).days + 1
     return f"{data.start:%d %b %Y} to {data.end:%d %b %Y} ({days} days)"
 
 
-def _summary_pages(data: ReportData, units: str) -> list[Figure]:
+def _summary_pages(data: Analysis, units: str) -> list[Figure]:
     f = data.findings
     per = 1000.0 / 1609.344 if units == "mi" else 1.0
     tp = _TextPages()
@@ -825,7 +617,7 @@ _CAPTIONS = {
 }
 
 
-def _figure_pages(data: ReportData, units: str) -> list[Figure]:
+def _figure_pages(data: Analysis, units: str) -> list[Figure]:
     regions = data.findings.get("regions", {})
     modelled = [r for r in REGIONS if regions.get(r, {}).get("sufficient")]
     forest_in = (
@@ -869,7 +661,7 @@ def _figure_pages(data: ReportData, units: str) -> list[Figure]:
     return pages
 
 
-def _methods_pages(data: ReportData) -> list[Figure]:
+def _methods_pages(data: Analysis) -> list[Figure]:
     g = data.findings.get("guards", {})
     mc = g.get("multiple_comparisons", {})
     suff = g.get("sufficiency", {})
@@ -951,7 +743,7 @@ def _methods_pages(data: ReportData) -> list[Figure]:
     return tp.pages
 
 
-def _quality_pages(data: ReportData) -> list[Figure]:
+def _quality_pages(data: Analysis) -> list[Figure]:
     tp = _TextPages()
     tp.heading("Data quality", size=14)
     if data.sources:
@@ -1030,14 +822,14 @@ def _quality_pages(data: ReportData) -> list[Figure]:
 
 
 def build_report(
-    data: ReportData, out_path: str | os.PathLike, *, units: str = "km", title: str = REPORT_TITLE
+    data: Analysis, out_path: str | os.PathLike, *, units: str = "km", title: str = REPORT_TITLE
 ) -> Path:
     """Draw the A4 PDF report: summary, figures, methods and caveats, data quality.
 
     Parameters
     ----------
-    data : ReportData
-        From :func:`compute_report` (or :func:`report_from_inputs`).
+    data : Analysis
+        From :func:`analysis.pipeline.analyse` (or :func:`analysis.pipeline.run`).
     out_path : path
         Where to write the PDF (written to a temporary file, then renamed).
     units : {"km", "mi"}
@@ -1093,14 +885,11 @@ def build_report(
 
 
 __all__ = [
-    "ReportData",
     "build_report",
-    "compute_report",
+    "figures",
     "flags",
     "fmt_ci",
     "fmt_num",
-    "read_side_files",
     "region_sentences",
-    "report_from_inputs",
     "write_json",
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.test_report import SAMPLE, sample_cache_dir
+from tests.conftest import SAMPLE, sample_cache_dir
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "explore.ipynb"
 

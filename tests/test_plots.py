@@ -16,9 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
 from analysis import plots
+from analysis.pipeline import Analysis
 from analysis.plots import fmt_num
-from analysis.report import ReportData
-from tests.test_report import sample_data, tiny_data  # noqa: F401  (session fixtures shared with the report tests)
+from analysis.report import figures
 
 DRAWN_BY = {
     "plot_weekly_load_pain": lambda d: plots.plot_weekly_load_pain(d.weekly, d.weekly_pain, d.episodes),
@@ -71,12 +71,12 @@ def test_figure_list_matches_functions():
 
 
 @pytest.mark.parametrize("name", sorted(DRAWN_BY))
-def test_every_figure_on_the_sample(sample_data: ReportData, name):  # noqa: F811
+def test_every_figure_on_the_sample(sample_data: Analysis, name):
     assert_labelled(DRAWN_BY[name](sample_data))
 
 
 @pytest.mark.parametrize("name", sorted(DRAWN_BY))
-def test_every_figure_on_tiny_frames(tiny_data: ReportData, name):  # noqa: F811
+def test_every_figure_on_tiny_frames(tiny_data: Analysis, name):
     fig = DRAWN_BY[name](tiny_data)
     if name == "plot_dynamics":  # no per-second data: a plain sentence, no empty axes
         texts = [t.get_text() for ax in fig.get_axes() for t in ax.texts]
@@ -88,7 +88,7 @@ def test_every_figure_on_tiny_frames(tiny_data: ReportData, name):  # noqa: F811
     assert_labelled(fig)
 
 
-def test_headline_bars_add_up_to_weekly_km_and_units(sample_data):  # noqa: F811
+def test_headline_bars_add_up_to_weekly_km_and_units(sample_data):
     fig = plots.plot_weekly_load_pain(sample_data.weekly, sample_data.weekly_pain, sample_data.episodes)
     top = fig.get_axes()[0]
     assert "km/week" in top.get_ylabel()
@@ -106,14 +106,14 @@ def test_headline_bars_add_up_to_weekly_km_and_units(sample_data):  # noqa: F811
     assert total_mi == pytest.approx(weekly.sum() * 1000 / 1609.344, rel=1e-9)
 
 
-def test_headline_titles_count_onsets_as_the_findings(sample_data):  # noqa: F811
+def test_headline_titles_count_onsets_as_the_findings(sample_data):
     fig = plots.plot_weekly_load_pain(sample_data.weekly, sample_data.weekly_pain, sample_data.episodes)
     for ax, region in zip(fig.get_axes()[1:5], ("plantar", "achilles", "patellar", "glute"), strict=True):
         n = sample_data.findings["regions"][region]["onsets"]
         assert ax.get_title(loc="left").startswith(f"{plots.REGION_LABELS[region]}: {n} flare-up onset")
 
 
-def test_pain_strip_leaves_missing_days_blank(sample_data):  # noqa: F811
+def test_pain_strip_leaves_missing_days_blank(sample_data):
     fig = plots.plot_pain_strip(sample_data.pain_daily, sample_data.episodes)
     images = [im for ax in fig.get_axes() for im in ax.get_images() if isinstance(im, AxesImage)]
     masked = sum(int(np.ma.getmaskarray(im.get_array()).sum()) for im in images)
@@ -123,7 +123,7 @@ def test_pain_strip_leaves_missing_days_blank(sample_data):  # noqa: F811
     assert mcolors.to_hex(images[0].get_cmap().get_bad()) == "#ffffff"  # white, while 0 pain is dark
 
 
-def test_acute_chronic_two_lines_and_no_zones(sample_data):  # noqa: F811
+def test_acute_chronic_two_lines_and_no_zones(sample_data):
     fig = plots.plot_acute_chronic(sample_data.acute_chronic, sample_data.spikes)
     top, runs_ax = data_axes(fig)
     labels = [line.get_label() for line in top.get_lines() if not line.get_label().startswith("_")]
@@ -134,7 +134,7 @@ def test_acute_chronic_two_lines_and_no_zones(sample_data):  # noqa: F811
     assert (len(big_markers[0].get_xdata()) if big_markers else 0) == large
 
 
-def test_guardrail_markers_match_the_library(sample_data):  # noqa: F811
+def test_guardrail_markers_match_the_library(sample_data):
     g = sample_data.guardrails
     fig = plots.plot_barefoot_share(g)
     share_ax = data_axes(fig)[0]
@@ -145,7 +145,7 @@ def test_guardrail_markers_match_the_library(sample_data):  # noqa: F811
     assert any("not a validated schedule" in t.get_text() for t in fig.texts)
 
 
-def test_forest_shows_q_values_and_marks_primary(sample_data):  # noqa: F811
+def test_forest_shows_q_values_and_marks_primary(sample_data):
     findings = sample_data.findings
     fig = plots.plot_forest(findings)
     labels = " ".join(
@@ -220,7 +220,7 @@ def test_forest_with_no_modelled_region_says_so():
     assert_labelled(fig)
 
 
-def test_shoes_retire_alerts(sample_data):  # noqa: F811
+def test_shoes_retire_alerts(sample_data):
     fig = plots.plot_shoes(sample_data.shoes)
     bars_ax = data_axes(fig)[0]
     alerts = int(sample_data.shoes["retire_alert"].astype(bool).sum())
@@ -228,7 +228,7 @@ def test_shoes_retire_alerts(sample_data):  # noqa: F811
     assert "km" in bars_ax.get_xlabel()
 
 
-def test_dynamics_by_class(sample_data):  # noqa: F811
+def test_dynamics_by_class(sample_data):
     fig = plots.plot_dynamics(sample_data.findings["dynamics"], sample_data.dynamics_binned, sample_data.runs)
     axes = data_axes(fig)
     n = len(sample_data.findings["dynamics"]["metrics"])
@@ -244,7 +244,7 @@ def test_palette_is_colour_blind_safe():
             assert color.lower() in allowed or (r == g == b), color  # Okabe-Ito or a grey
 
 
-def test_draws_into_a_given_subfigure(tiny_data):  # noqa: F811
+def test_draws_into_a_given_subfigure(tiny_data):
     page = Figure(figsize=plots.A4_PORTRAIT, layout="constrained")
     top, bottom = page.subfigures(2, 1)
     assert plots.plot_acute_chronic(tiny_data.acute_chronic, tiny_data.spikes, fig=top) is top
@@ -254,7 +254,7 @@ def test_draws_into_a_given_subfigure(tiny_data):  # noqa: F811
         plots.plot_shoes(tiny_data.shoes, units="furlongs")
 
 
-def test_no_pyplot_state_left_behind(tiny_data):  # noqa: F811
+def test_no_pyplot_state_left_behind(tiny_data):
     import sys
 
     DRAWN_BY["plot_weekly_load_pain"](tiny_data)
@@ -265,8 +265,8 @@ def test_no_pyplot_state_left_behind(tiny_data):  # noqa: F811
     assert pd.api.types.is_float_dtype(tiny_data.weekly["km"])
 
 
-def test_report_data_gives_every_figure(tiny_data):  # noqa: F811
-    figures = tiny_data.figures(units="mi")
-    assert list(figures) == list(plots.FIGURES)
-    assert all(isinstance(f, Figure) for f in figures.values())
-    assert "mi/week" in figures["plot_weekly_load_pain"].get_axes()[0].get_ylabel()
+def test_report_data_gives_every_figure(tiny_data):
+    drawn = figures(tiny_data, units="mi")
+    assert list(drawn) == list(plots.FIGURES)
+    assert all(isinstance(f, Figure) for f in drawn.values())
+    assert "mi/week" in drawn["plot_weekly_load_pain"].get_axes()[0].get_ylabel()

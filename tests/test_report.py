@@ -2,126 +2,26 @@
 
 from __future__ import annotations
 
-import functools
 import gzip
 import json
 import re
 import zipfile
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from pypdf import PdfReader
 
 from analysis import report, schema
 from analysis.cli import main
+from analysis.pipeline import analyse
 from analysis.plots import REGION_LABELS, fmt_ci, fmt_num
 from analysis.schema import REGIONS
+from tests.conftest import tiny_frames
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 SAMPLE_TZ = "Europe/Copenhagen"
 A4_PT = (595.3, 841.9)
-
-
-# ---------------------------------------------------------------- shared fixtures (test_plots imports these)
-
-
-def sample_cache_dir(config, tmp_path_factory) -> Path:
-    """Decoded sample kept in pytest's own cache folder (.pytest_cache), so re-runs are quick."""
-    cache = getattr(config, "cache", None)
-    return (
-        Path(cache.mkdir("runlog-sample-cache"))
-        if cache is not None
-        else tmp_path_factory.mktemp("sample-cache")
-    )
-
-
-@functools.lru_cache(maxsize=1)
-def load_sample_report(cache_dir: str) -> report.ReportData:
-    """The embedded sample through the whole pipeline, once per test session."""
-    from analysis.ingest.cache import Cache
-    from analysis.pipeline import load_runs, sample_inputs
-
-    inputs = sample_inputs(SAMPLE)
-    result, catalog = load_runs(
-        inputs, tz=SAMPLE_TZ, progress=False, cache=Cache(Path(cache_dir)), samples=True
-    )
-    pain, drills = report.read_side_files(inputs)
-    return report.compute_report(
-        result.runs,
-        pain,
-        drills,
-        samples=result.samples,
-        log=result.log,
-        catalog=catalog,
-        sources=[p.name for p in inputs.sources],
-    )
-
-
-@pytest.fixture(scope="session")
-def sample_data(request, tmp_path_factory) -> report.ReportData:
-    if not (SAMPLE / "pain.csv").is_file():
-        pytest.skip("data/sample is missing (python -m analysis.simulate --out data/sample)")
-    return load_sample_report(str(sample_cache_dir(request.config, tmp_path_factory)))
-
-
-def tiny_frames(days: int = 42) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Six weeks: runs in three shoe classes, a diary for plantar and Achilles only, a few drill days."""
-    start = pd.Timestamp("2026-03-02")  # a Monday
-    runs, pain = [], []
-    for d in range(0, days, 2):
-        day = start + pd.Timedelta(days=d)
-        cls = ("traditional", "minimalist", "barefoot")[d % 3]
-        km = 5 + (d % 7)
-        runs.append(
-            {
-                "activity_id": f"csv:{d:04d}",
-                "start_time": (day + pd.Timedelta(hours=7)).tz_localize("UTC"),
-                "date": day,
-                "sport": "running",
-                "name": "barefoot run" if cls == "barefoot" else f"run {d}",
-                "distance_m": km * 1000.0,
-                "moving_time_s": km * 330.0,
-                "shoe_class": cls,
-                "shoe_rule": "gear_name",
-                "gear_name": {"traditional": "Brooks Ghost 15", "minimalist": "Xero HFS"}.get(cls),
-                "minimalist_index": {"traditional": 20.0, "minimalist": 85.0}.get(cls),
-                "source": "csv",
-            }
-        )
-    for d in range(days):
-        day = start + pd.Timedelta(days=d)
-        for region in ("plantar", "achilles"):
-            for side in ("L", "R"):
-                level = 6 if (region == "plantar" and side == "L" and 20 <= d <= 23) else 1
-                pain.append(
-                    {"date": day, "time_of_day": "morning", "region": region, "side": side, "pain": level}
-                )
-    drills = pd.DataFrame(
-        {
-            "date": [start + pd.Timedelta(days=d) for d in (1, 2, 8, 15)],
-            "drill": "short foot",
-            "sets": 2,
-            "reps": 10,
-            "minutes": 5.0,
-            "notes": None,
-        }
-    )
-    drills = drills.astype(
-        {"drill": "string", "sets": "Int64", "reps": "Int64", "minutes": "Float64", "notes": "string"}
-    )
-    return (
-        schema.coerce_runs(pd.DataFrame(runs).set_index("activity_id")),
-        schema.coerce_pain(pd.DataFrame(pain)),
-        drills,
-    )
-
-
-@pytest.fixture(scope="session")
-def tiny_data() -> report.ReportData:
-    runs, pain, drills = tiny_frames()
-    return report.compute_report(runs, pain, drills)
 
 
 @pytest.fixture(scope="session")
@@ -289,7 +189,7 @@ def test_tiny_frames_summary_says_insufficient_everywhere(tiny_data):
 
 def test_report_without_diary():
     runs, _, _ = tiny_frames(21)
-    data = report.compute_report(runs)
+    data = analyse(runs)
     assert len(data.pain) == 0 and not data.pain_daily["logged"].any() and len(data.episodes) == 0
     assert all(not f["sufficient"] and f["onsets"] == 0 for f in data.findings["regions"].values())
     assert "no run could be checked" in report.flags(data)[0]
@@ -506,3 +406,12 @@ def test_sensitivity_table_a_variant_that_failed_loses_nothing():
         "guards": {"sensitivity": {"one_day": {"changes": {}, "regions": {"plantar": failed}}}},
     }
     assert report.sensitivity_table(findings)[2] == []
+
+
+def test_no_pdf_json_equals_the_json_of_a_full_report(sample_pdf, tmp_path, monkeypatch):
+    """`runlog report --no-pdf --json` computes through the same analyse() as the PDF run: same numbers."""
+    monkeypatch.setenv("TZ", SAMPLE_TZ)
+    out = tmp_path / "f.json"
+    assert main(["report", "--no-pdf", "--json", str(out), "--tz", SAMPLE_TZ, "--no-progress"]) == 0
+    assert json.loads(out.read_text()) == sample_pdf[2]
+    assert json.loads(out.read_text())["dynamics"]["available"] is True
