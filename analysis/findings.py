@@ -511,3 +511,68 @@ def findings(
             lr_scales=lr_scales,
         )
     return result
+
+
+def _iso(value) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def flags(
+    rule24: pd.DataFrame, spikes: pd.DataFrame, guardrails: pd.DataFrame, shoes: pd.DataFrame
+) -> dict:
+    """Page 1's flags as JSON: every 24-hour-rule breach, spike, guard-rail breach and retire alert.
+
+    Parameters
+    ----------
+    rule24 : DataFrame
+        :func:`analysis.flareups.twenty_four_hour_rule` (one row per run; ``breach`` NA
+        where the run could not be checked). METHODS.md 4 (Silbernagel 2007).
+    spikes : DataFrame
+        :func:`analysis.load.spike_ratio` (``spike_bin`` per run; Frandsen 2025).
+    guardrails : DataFrame
+        :func:`analysis.load.transition_guardrails`, one row per week (METHODS.md 3).
+    shoes : DataFrame
+        :func:`analysis.footwear.shoe_summary` (``retire_alert`` per shoe).
+
+    Returns
+    -------
+    dict
+        ``rule_24h_checked`` (runs with enough diary to check), ``rule_24h_breaches``
+        (every breach: date, activity_id, rules broken), ``spikes`` (every moderate or
+        large spike: date, activity_id, ratio, bin), ``guardrail_breaches`` (every week
+        with a breach or over 35 km with barefoot-style running ("caution"), and which), ``retire_alerts`` (shoe, km, retire km).
+    """
+    checked = int(rule24["breach"].notna().sum()) if len(rule24) else 0
+    broke = rule24[rule24["breach"].fillna(False).astype(bool)] if len(rule24) else rule24
+    breaches = [
+        {"date": _iso(r.date), "activity_id": str(aid), "rules": str(r.rules) if pd.notna(r.rules) else ""}
+        for aid, r in zip(broke.index, broke.itertuples(index=False), strict=True)
+    ]
+    big = spikes[spikes["spike_bin"].isin(["moderate", "large"]).fillna(False)] if len(spikes) else spikes
+    spike_rows = [
+        {"date": _iso(r.date), "activity_id": str(aid), "spike_ratio": _num(r.spike_ratio, 4),
+         "spike_bin": str(r.spike_bin)}
+        for aid, r in zip(big.index, big.itertuples(index=False), strict=True)
+    ]
+    rules = ("start_breach", "increase_breach", "run_breach", "increase_despite_pain", "caution")
+    weeks = []
+    if len(guardrails) and "breach" in guardrails:
+        flagged = guardrails["breach"].astype("boolean").fillna(False) | guardrails["caution"].astype(
+            "boolean"
+        ).fillna(False)
+        hit = guardrails[flagged.to_numpy(bool)]
+        for week, r in hit.iterrows():
+            weeks.append({"week_start": _iso(week),
+                          "breaches": [c for c in rules if bool(pd.array([r[c]], dtype="boolean").fillna(False)[0])]})
+    alerts = shoes[shoes["retire_alert"].astype("boolean").fillna(False).to_numpy(bool)] if len(shoes) else shoes
+    retire = [
+        {"shoe": str(r.shoe), "distance_km": _num(r.distance_km, 6), "retire_km": _num(r.retire_km, 6)}
+        for r in alerts.itertuples(index=False)
+    ]
+    return {
+        "rule_24h_checked": checked,
+        "rule_24h_breaches": breaches,
+        "spikes": spike_rows,
+        "guardrail_breaches": weeks,
+        "retire_alerts": retire,
+    }

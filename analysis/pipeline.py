@@ -221,6 +221,7 @@ def analyse(
     """
     from analysis import flareups, load
     from analysis.findings import findings as compute_findings
+    from analysis.findings import flags as flags_of
     from analysis.findings import model_frames
     from analysis.schema import GROUPING, coerce_pain
 
@@ -243,7 +244,7 @@ def analyse(
         from analysis.drills import weekly_adherence
 
         adherence = weekly_adherence(drills, start=start, end=end)
-    return Analysis(
+    analysis = Analysis(
         runs=in_period,
         pain=pain,
         findings=findings,
@@ -274,6 +275,8 @@ def analyse(
         sources=[str(s) for s in sources],
         dynamics_binned=dynamics_binned,
     )
+    findings["flags"] = flags_of(analysis.rule24, analysis.spikes, analysis.guardrails, analysis.shoes)
+    return analysis
 
 
 def run(

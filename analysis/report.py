@@ -223,56 +223,47 @@ def _count_runs_by_class(runs: pd.DataFrame, daily: pd.DataFrame) -> list[tuple[
 
 
 def flags(data: Analysis) -> list[str]:
-    """The summary's flags: 24-hour-rule breaches, large spikes, guard-rail breaches, retire alerts."""
+    """The summary's flags in words, from ``findings["flags"]`` (the JSON says the same)."""
+    f = data.findings["flags"]
     out = []
 
     def dates(values, k=4) -> str:
-        d = sorted(pd.to_datetime(pd.Series(values)).dropna().dt.strftime("%Y-%m-%d").unique())
+        d = sorted({v for v in values if v})
         if not d:
             return ""
         return " (latest: " + ", ".join(d[-k:]) + ")"
 
-    r24 = data.rule24
-    checked = int(r24["breach"].notna().sum()) if len(r24) else 0
-    broke = r24[r24["breach"].fillna(False).astype(bool)] if len(r24) else r24
-    if checked:
+    if f["rule_24h_checked"]:
         out.append(
-            f"24-hour pain rule broken after {len(broke)} of {checked} checked runs"
-            + dates(broke["date"], 3)
+            f"24-hour pain rule broken after {len(f['rule_24h_breaches'])} of {f['rule_24h_checked']} checked runs"
+            + dates([b["date"] for b in f["rule_24h_breaches"]], 3)
             + "."
         )
     else:
         out.append("24-hour pain rule: no run could be checked (no diary entries around the runs).")
-    sp = data.spikes
-    large = sp[sp["spike_bin"].eq("large").fillna(False)] if len(sp) else sp
-    moderate = int(sp["spike_bin"].eq("moderate").fillna(False).sum()) if len(sp) else 0
+    large = [s["date"] for s in f["spikes"] if s["spike_bin"] == "large"]
+    moderate = sum(s["spike_bin"] == "moderate" for s in f["spikes"])
     out.append(
         f"Single-run spikes: {len(large)} large (> 2 x the longest run of the previous 30 days)"
-        + dates(large["date"] if len(large) else [], 3)
+        + dates(large, 3)
         + f", {moderate} moderate (1.30-2.00 x)."
     )
     g = data.guardrails
     if len(g) and "breach" in g:
-        n = {
-            c: int(g[c].astype("boolean").fillna(False).sum())
-            for c in ("start_breach", "increase_breach", "run_breach", "increase_despite_pain", "caution")
-        }
-        weeks = g.index[g["breach"].to_numpy(bool)]
+        weeks = [w for w in f["guardrail_breaches"] if set(w["breaches"]) - {"caution"}]
+        n = {c: sum(c in w["breaches"] for w in f["guardrail_breaches"])
+             for c in ("start_breach", "increase_breach", "run_breach", "increase_despite_pain", "caution")}
         out.append(
             f"Barefoot-style transition guard-rails broken in {len(weeks)} weeks"
-            + dates(weeks, 2)
+            + dates([w["week_start"] for w in weeks], 2)
             + f": start > 10 % {n['start_breach']}, share up > 10 points {n['increase_breach']}, "
             f"run > 110 % of the longest {n['run_breach']}, share up after a 24-hour-rule breach "
             f"{n['increase_despite_pain']}; {n['caution']} weeks over 35 km with barefoot-style running."
         )
-    sh = data.shoes
-    alerts = sh[sh["retire_alert"].astype("boolean").fillna(False).to_numpy(bool)] if len(sh) else sh
-    if len(alerts):
+    if f["retire_alerts"]:
         out.append(
             "Shoes past their retire mileage: "
-            + ", ".join(
-                f"{s} ({km:.0f} km)" for s, km in zip(alerts["shoe"], alerts["distance_km"], strict=True)
-            )
+            + ", ".join(f"{a['shoe']} ({a['distance_km']:.0f} km)" for a in f["retire_alerts"])
             + "."
         )
     return out

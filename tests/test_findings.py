@@ -132,3 +132,31 @@ def test_findings_rerun_under_the_flare_definition_variants():
     assert sens["one_day"]["regions"]["achilles"]["message"].startswith("insufficient data")
     assert sens["one_day"]["regions"]["achilles"]["effects"] == []
     assert "sensitivity" not in findings_mod.findings(runs, pain, sensitivity=False)["guards"]
+
+
+def test_flags_list_every_breach_spike_guardrail_week_and_retire_alert():
+    idx = pd.Index(["a", "b", "c"], name="activity_id")
+    rule24 = pd.DataFrame(
+        {"date": pd.to_datetime(["2026-01-01", "2026-01-03", "2026-01-05"]),
+         "breach": pd.array([True, None, False], dtype="boolean"),
+         "rules": pd.array(["during_high", None, ""], dtype="string")}, index=idx)
+    spikes = pd.DataFrame(
+        {"date": pd.to_datetime(["2026-01-01", "2026-01-03", "2026-01-05"]),
+         "spike_ratio": [2.5, 1.5, 1.0], "spike_bin": pd.array(["large", "moderate", "none"], dtype="string")},
+        index=idx)
+    weeks = pd.DatetimeIndex(["2025-12-29", "2026-01-05", "2026-01-12"], name="week_start")
+    guard = pd.DataFrame(
+        {c: pd.array(v, dtype="boolean") for c, v in {
+            "start_breach": [True, False, False], "increase_breach": [False, False, False],
+            "run_breach": [False, False, False], "increase_despite_pain": [False, False, False],
+            "caution": [False, True, False], "breach": [True, False, False]}.items()}, index=weeks)
+    shoes = pd.DataFrame({"shoe": ["Old", "New"], "distance_km": [900.0, 10.0], "retire_km": [800.0, 800.0],
+                          "retire_alert": [True, False]})
+    f = findings_mod.flags(rule24, spikes, guard, shoes)
+    assert f["rule_24h_checked"] == 2
+    assert f["rule_24h_breaches"] == [{"date": "2026-01-01", "activity_id": "a", "rules": "during_high"}]
+    assert [(s["activity_id"], s["spike_bin"]) for s in f["spikes"]] == [("a", "large"), ("b", "moderate")]
+    assert f["guardrail_breaches"] == [{"week_start": "2025-12-29", "breaches": ["start_breach"]},
+                                       {"week_start": "2026-01-05", "breaches": ["caution"]}]
+    assert f["retire_alerts"] == [{"shoe": "Old", "distance_km": 900.0, "retire_km": 800.0}]
+    json.dumps(f)  # JSON-ready
