@@ -93,6 +93,51 @@ def _breaks(rng: np.random.Generator, days: int, p: SimParams, dates: pd.Datetim
     return kind, abroad
 
 
+def _block_target(pos: int, p: SimParams) -> tuple[str, float]:
+    """The block (base, build, taper) of week ``pos`` of a 16-week cycle and its target km."""
+    if pos < 8:
+        name, target = "base", p.km_per_week_base * (1 + 0.03 * pos)
+    elif pos < 14:
+        name = "build"
+        target = p.km_per_week_base + (p.km_per_week_build - p.km_per_week_base) * (pos - 7) / 6
+    else:
+        name, target = "taper", p.km_per_week_build * (0.70 if pos == 14 else 0.50)
+    if pos in (3, 11):
+        target *= 0.75
+    return name, target
+
+
+def _week_runs(rng: np.random.Generator, name: str, target: float, pos: int, p: SimParams) -> dict[int, str]:
+    """Weekday -> kind of run planned for one week (draws in a fixed order: the sample depends on it)."""
+    runs: dict[int, str] = {1: "easy", 3: "tempo" if name != "base" else "easy", 6: "long"}
+    if target >= 32:
+        runs[2] = "easy"
+    if rng.random() < 0.8:
+        runs[5] = "easy"
+    if pos == 15:
+        runs[6] = "race"
+    elif rng.random() < p.adventure_per_week:
+        runs[6] = "adventure"
+    return runs
+
+
+def _distance_and_start(
+    rng: np.random.Generator, kind: str, weekday: int, u_time: float, easy_km: float, long_km: float, week: int
+) -> tuple[float, float]:
+    """Distance (km) and local start (s after midnight) of one planned run."""
+    if kind in ("easy", "tempo"):
+        if weekday == 5:
+            return easy_km, 8.5 * 3600 + u_time * 1.5 * 3600
+        if u_time < 0.6:
+            return easy_km, 6 * 3600 + 600 + u_time / 0.6 * 70 * 60
+        return easy_km, 17 * 3600 + 1200 + (u_time - 0.6) / 0.4 * 110 * 60
+    if kind == "long":
+        return long_km, 8 * 3600 + u_time * 1.5 * 3600
+    if kind == "race":
+        return (21.0975 if (week // 16) % 2 == 0 else 10.0), 9 * 3600.0
+    return min(34.0, long_km * rng.uniform(1.5, 2.6)), 8 * 3600 + u_time * 1800
+
+
 def make_plan(rng: np.random.Generator, days: int, p: SimParams) -> Plan:
     """Draw the training calendar (see the module docstring)."""
     dates = pd.date_range(p.start, periods=days, freq="D")
@@ -109,28 +154,11 @@ def make_plan(rng: np.random.Generator, days: int, p: SimParams) -> Plan:
         idx = np.flatnonzero(week == w)
         pos = int(w % 16)
         years = idx[0] / 365.25
-        grow = 1.0 + p.yearly_progression * years
-        if pos < 8:
-            name, target = "base", p.km_per_week_base * (1 + 0.03 * pos)
-        elif pos < 14:
-            name = "build"
-            target = p.km_per_week_base + (p.km_per_week_build - p.km_per_week_base) * (pos - 7) / 6
-        else:
-            name, target = "taper", p.km_per_week_build * (0.70 if pos == 14 else 0.50)
-        if pos in (3, 11):
-            target *= 0.75
-        target *= grow * rng.uniform(0.92, 1.08)
+        name, target = _block_target(pos, p)
+        target *= (1.0 + p.yearly_progression * years) * rng.uniform(0.92, 1.08)
         block[idx] = name
         wd = {int(weekday[i]): int(i) for i in idx}
-        runs: dict[int, str] = {1: "easy", 3: "tempo" if name != "base" else "easy", 6: "long"}
-        if target >= 32:
-            runs[2] = "easy"
-        if rng.random() < 0.8:
-            runs[5] = "easy"
-        if pos == 15:
-            runs[6] = "race"
-        elif rng.random() < p.adventure_per_week:
-            runs[6] = "adventure"
+        runs = _week_runs(rng, name, target, pos, p)
         long_km = float(np.clip(0.36 * target, 8.0, 22.0) * rng.uniform(0.95, 1.05))
         easy_days = [d for d, k in runs.items() if k in ("easy", "tempo")]
         rest = max(target - long_km, 3.0 * len(easy_days))
@@ -143,21 +171,8 @@ def make_plan(rng: np.random.Generator, days: int, p: SimParams) -> Plan:
             i = wd[d]
             if u_keep > p.run_adherence and k not in ("race",):
                 continue
-            if k in ("easy", "tempo"):
-                dist = float(easy_km[easy_days.index(d)])
-                if d == 5:
-                    t0 = 8.5 * 3600 + u_time * 1.5 * 3600
-                elif u_time < 0.6:
-                    t0 = 6 * 3600 + 600 + u_time / 0.6 * 70 * 60
-                else:
-                    t0 = 17 * 3600 + 1200 + (u_time - 0.6) / 0.4 * 110 * 60
-            elif k == "long":
-                dist, t0 = long_km, 8 * 3600 + u_time * 1.5 * 3600
-            elif k == "race":
-                dist, t0 = (21.0975 if (w // 16) % 2 == 0 else 10.0), 9 * 3600.0
-            else:
-                dist = min(34.0, long_km * rng.uniform(1.5, 2.6))
-                t0 = 8 * 3600 + u_time * 1800
+            easy = float(easy_km[easy_days.index(d)]) if k in ("easy", "tempo") else 0.0
+            dist, t0 = _distance_and_start(rng, k, d, u_time, easy, long_km, int(w))
             kind[i], km[i], start_s[i] = k, dist, np.floor(t0) + np.floor(u_sec * 60) % 60
 
     # New Year's run just after midnight, local time
