@@ -14,8 +14,8 @@ mornings) regressed on the condition and a linear time trend (the mean day of
 the block's logged mornings), by ordinary least squares, with a t interval on
 ``blocks - 3`` degrees of freedom. A day-level model with AR(1) errors
 (GLSAR) or with Newey-West errors was tried and rejected: in
-``benchmarks/experiment.py`` their 95 % intervals covered the truth 80-88 % of
-the time when pain drifts slowly, the block-level interval 94-97 %.
+``benchmarks/experiment.py`` their 95 % intervals covered the truth 75-86 % of
+the time when pain drifts slowly, the block-level interval 95-97 %.
 
 The randomisation test enumerates every order the design allowed (AB or BA in
 each pair: ``2**pairs`` orders), recomputes the same trend-adjusted estimate
@@ -644,7 +644,8 @@ def analyse_experiment(
         co = carry_over(per_block, b) if len(per_block) else {"status": INSUFFICIENT, "reason": "no blocks"}
         rows += [_effect_row(region, "itt", itt, n_days), _effect_row(region, "per_protocol", pp,
                  int(per_block.loc[per_block["block"].isin(adhered), "n_days"].sum()) if len(per_block) else 0),
-                 _effect_row(region, "unadjusted", {**raw, "status": ESTIMATED if raw["estimate"] is not None
+                 _effect_row(region, "unadjusted", {**raw, "blocks_a": itt["blocks_a"], "blocks_b": itt["blocks_b"],
+                                                    "status": ESTIMATED if raw["estimate"] is not None
                                                     else INSUFFICIENT}, n_days)]
         entry = {
             "estimate": _round(itt["estimate"]), "ci": [_round(v) for v in itt["ci"]] if itt["ci"] else None,

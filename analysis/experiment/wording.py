@@ -194,6 +194,9 @@ def plan_summary(plan: pd.DataFrame) -> str:
     km = plan["weekly_km"].dropna()
     lines.append(f"Hold weekly distance at {float(km.iloc[0]):g} km in every block." if len(km) else
                  "Hold weekly distance the same in every block (--weekly-km sets a number).")
+    if len(blocks) == 4:
+        lines.append("With 4 blocks one degree of freedom is left for the interval: expect it to be very wide; "
+                     "6 or 8 blocks are better.")
     p = smallest_p(len(blocks) // 2)
     if p > 0.05:
         lines.append(f"With {len(blocks)} blocks the randomisation test cannot give p below {p:.3g}; the 95 % "
