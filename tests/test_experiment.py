@@ -524,3 +524,11 @@ def test_cli_analyse_on_the_embedded_sample(tmp_path, tmp_path_factory, capsys, 
     assert 100 < km < 600  # about 3.5 km/day in the sample
     assert any(not b["adhered"] for b in data["adherence"])  # nobody kept a plan they never had
     assert all(data["regions"][r]["status"] in ("estimated", "insufficient data") for r in data["regions"])
+
+
+def test_plan_with_a_condition_runlog_cannot_check_is_refused(tmp_path):
+    plan = make_plan("2026-03-02", blocks=4, block_days=7, washout_days=2, seed=1)
+    path = tmp_path / "plan.csv"
+    path.write_text(plan_to_csv(plan).replace("barefoot-style", "sandals"))
+    with pytest.raises(RunlogError, match="'sandals' is not a footwear group or class"):
+        read_plan(path)

@@ -257,6 +257,10 @@ def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) 
         raise RunlogError(
             f"the plan has one condition only ({conditions[0]}): an experiment compares two; make a "
             "new plan with 'runlog experiment plan --compare A,B'", path=path)
+    unknown = [c for c in conditions if c not in known_conditions()]
+    if unknown:
+        raise RunlogError(f"condition {unknown[0]!r} is not a footwear group or class; use "
+                          f"{', '.join(known_conditions())}", path=path)
     if len(conditions) > 2:
         raise RunlogError(f"the plan has {len(conditions)} conditions ({', '.join(conditions)}); "
                           "an experiment compares two", path=path)

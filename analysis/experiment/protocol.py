@@ -86,7 +86,7 @@ class _Pages:
     def para(self, text: str, *, size: float = 9, bullet: bool = False, color: str = "black",
              weight: str = "normal") -> None:
         indent = 0.18 if bullet else 0.0
-        width = int((A4[0] - 2 * _MARGIN - indent) * 72 / (size * 0.55))
+        width = int((A4[0] - 2 * _MARGIN - indent) * 72 / (size * (0.6 if weight == "bold" else 0.55)))
         step = size * 1.3 * _PT
         for i, line in enumerate(textwrap.wrap(text, width) or [""]):
             self._need(step)
