@@ -89,12 +89,88 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retire-km", type=float, default=800.0, help="default retire mileage in km (800)")
     p.set_defaults(func=cmd_report)
 
+    _add_experiment(sub)
+
     p = sub.add_parser("cache", help="the import cache (decoded files kept between runs)",
                        description="runlog keeps decoded files in your cache folder so that re-importing "
                        "an archive is quick. 'runlog cache clear' removes it; 'runlog cache where' prints it.")
     p.add_argument("action", choices=("clear", "where"))
     p.set_defaults(func=cmd_cache)
     return parser
+
+
+def _add_experiment(sub) -> None:
+    """``runlog experiment plan`` and ``runlog experiment analyse`` (METHODS.md 8)."""
+    ex = sub.add_parser("experiment", help="plan and analyse a randomised footwear self-experiment",
+                        description="Is it my shoes? Alternate blocks of two footwear conditions in a random, "
+                        "counterbalanced order, log morning pain, and get a causal answer in 2-3 months.")
+    exsub = ex.add_subparsers(dest="experiment_command", metavar="STEP", required=True)
+    p = exsub.add_parser("plan", help="write a randomised block schedule (CSV, calendar, protocol PDF)",
+                         description="Pairs of blocks, each pair in random order (AB or BA); the first days of "
+                         "each block are a wash-out, lived but not analysed.")
+    p.add_argument("--start", required=True, metavar="DATE", help="first day of block 1 (YYYY-MM-DD)")
+    p.add_argument("--blocks", type=int, default=6, metavar="N", help="number of blocks, even (default 6)")
+    p.add_argument("--block-days", type=int, default=14, metavar="D", help="days per block (default 14)")
+    p.add_argument("--compare", default="barefoot-style,traditional", metavar="A,B",
+                   help="the two conditions; effects are B minus A (default barefoot-style,traditional)")
+    p.add_argument("--washout-days", type=int, default=3, metavar="W",
+                   help="days at the start of each block not analysed (default 3)")
+    p.add_argument("--weekly-km", type=float, metavar="KM", help="weekly distance to hold in every block")
+    p.add_argument("--seed", type=int, metavar="S", help="seed of the random order (default: a new one, printed)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the plan CSV to write")
+    p.add_argument("--ics", metavar="FILE", help="also write the blocks as calendar events (.ics)")
+    p.add_argument("--pdf", metavar="FILE", help="also write a one-page protocol to pin up (PDF)")
+    p.set_defaults(func=cmd_experiment_plan)
+    p = exsub.add_parser("analyse", aliases=["analyze"], help="adherence and the effect per region",
+                         description="Reads the plan, your exports (for the footwear of each run) and the pain "
+                         "diary; prints adherence and one conclusion per region.")
+    _add_sources(p)
+    p.add_argument("--plan", required=True, metavar="FILE", help="the plan CSV of 'runlog experiment plan'")
+    p.add_argument("--pain", required=True, metavar="FILE", help="pain diary CSV (long or wide layout)")
+    p.add_argument("--ostrc", metavar="FILE", help="weekly OSTRC-O2 answers (a secondary outcome)")
+    p.add_argument("--adherence", type=float, default=0.8, metavar="SHARE",
+                   help="share of a block's km in the planned footwear to count as kept (default 0.8)")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the results as a PDF")
+    p.set_defaults(func=cmd_experiment_analyse)
+
+
+def cmd_experiment_plan(args) -> int:
+    from analysis.experiment.plan import make_plan, parse_compare, plan_to_csv, plan_to_ics, write_text
+
+    plan = make_plan(args.start, blocks=args.blocks, block_days=args.block_days,
+                     compare=parse_compare(args.compare), washout_days=args.washout_days,
+                     weekly_km=args.weekly_km, seed=args.seed)
+    print(f"wrote {write_text(plan_to_csv(plan), args.output).resolve()} (seed {plan.attrs['seed']})")
+    if args.ics:
+        print(f"wrote {write_text(plan_to_ics(plan), args.ics).resolve()}")
+    if args.pdf:
+        from analysis.experiment.protocol import write_protocol_pdf
+
+        print(f"wrote {write_protocol_pdf(plan, args.pdf).resolve()}")
+    from analysis.experiment.wording import plan_summary
+
+    print(plan_summary(plan))
+    return 0
+
+
+def cmd_experiment_analyse(args) -> int:
+    from analysis.experiment.files import analyse_files
+    from analysis.ingest.cache import Cache
+
+    result = analyse_files(_inputs(args), args.plan, tz=_tz(args), cache=None if args.no_cache else Cache(),
+                           progress=False if args.no_progress else None, ostrc=args.ostrc,
+                           adherence_threshold=args.adherence)
+    print(result.summary())
+    if args.json:
+        from analysis.experiment.wording import write_json
+
+        print(f"wrote {write_json(result, args.json).resolve()}")
+    if args.output:
+        from analysis.experiment.protocol import write_experiment_pdf
+
+        print(f"wrote {write_experiment_pdf(result, args.output).resolve()}")
+    return 0
 
 
 def _inputs(args):

@@ -40,10 +40,10 @@ from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
 A4 = plots.A4_PORTRAIT
 REPORT_TITLE = "runlog report: running load, footwear and pain"
 CAUSAL_NOTE = (
-    "These are associations in one runner's own data, not causes. For a causal answer, plan an ABAB "
-    "footwear-block self-experiment: alternate blocks of a few weeks in each footwear (A, B, A, B) at "
-    "matched weekly distance while keeping the diary, and compare flare-ups and pain between blocks "
-    "(Daza 2018, Methods Inf Med 57:e10)."
+    "These are associations in one runner's own data, not causes. For a causal answer, run an ABAB "
+    "footwear-block self-experiment (Daza 2018, Methods Inf Med 57:e10): 'runlog experiment plan' draws "
+    "blocks of two weeks in each footwear in a random, counterbalanced order at matched weekly distance; "
+    "log morning pain every day, and 'runlog experiment analyse' compares it between blocks."
 )
 
 
