@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sources(p)
     p.add_argument("--pain", metavar="FILE", help="pain diary (CSV or .xlsx; long or wide layout)")
     p.add_argument("--drills", metavar="FILE", help="foot-drills log CSV")
-    p.add_argument("--all", action="store_true", help="list every import-log entry and every run without a shoe")
+    p.add_argument("--all", action="store_true",
+                   help="list every import-log entry and every run without a shoe")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("shoes", help="mileage and class of every shoe",
@@ -281,7 +282,8 @@ def cmd_check(args) -> int:
         days = (c.end - c.start).days + 1
         basis = "the diary's span" if c.diary and c.diary["entries"] else "the runs' span"
         _say(f"runs: {c.runs} imported; {c.runs_in_period} in the analysis period {c.start:%Y-%m-%d} to "
-             f"{c.end:%Y-%m-%d} ({days} days, {basis}), {_distance(c.distance_km, args.units):.1f} {args.units}",
+             f"{c.end:%Y-%m-%d} ({days} days, {basis}), "
+             f"{_distance(c.distance_km, args.units):.1f} {args.units}",
              indent=2)
     else:
         _say(f"runs: {c.runs} imported", indent=2)

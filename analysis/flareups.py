@@ -233,7 +233,9 @@ def diary_summary(pain: pd.DataFrame, *, start=None, end=None) -> dict:
     first, last = (dates.min(), dates.max()) if len(dates) else (None, None)
     regions = p["region"].astype("string").value_counts()
     found = {r: int(regions[r]) for r in REGIONS if r in regions.index}
-    inside = dates.between(pd.Timestamp(start), pd.Timestamp(end)) if start is not None and end is not None else None
+    inside = None
+    if start is not None and end is not None:
+        inside = dates.between(pd.Timestamp(start), pd.Timestamp(end))
     key = ["date", "time_of_day", "region", "side"]
     repeats = read.get("repeats", int(p.duplicated(key).sum()))
     return {

@@ -1022,7 +1022,9 @@ def runs_without_shoe(runs: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "date": pd.to_datetime(r["date"]),
-            "name": r["name"].astype("string") if "name" in r else pd.Series(pd.NA, index=r.index, dtype="string"),
+            "name": r["name"].astype("string")
+            if "name" in r
+            else pd.Series(pd.NA, index=r.index, dtype="string"),
             "distance_km": pd.to_numeric(r["distance_m"]).astype("Float64") / 1000,
             "source_file": r["source_file"].astype("string")
             if "source_file" in r

@@ -72,7 +72,10 @@ def test_check_summary_first_then_details_within_100_columns(files, capsys):
     assert "2 imported; 2 in the analysis period 2015-08-13 to 2015-08-20 (8 days, the diary's span)" in text
     # the row whose file the export does not hold is imported, not failed
     assert "2 runs (1 without their activity file)" in text and "0 failed" in text
-    assert "no activity file: export/activities.csv, row 3: activity file activities/2.fit.gz not in the export" in text
+    assert (
+        "no activity file: export/activities.csv, row 3: activity file activities/2.fit.gz not in the export"
+        in text
+    )
     # the diary summary: rows, span, regions, sides, times, merged and dropped
     assert "pain.csv (long layout): 6 rows, 5 entries, 2015-08-13 to 2015-08-20 (8 days)" in text
     assert "logged on 4 days, 50.0 % of the period" in text
@@ -115,7 +118,8 @@ def test_check_says_when_it_uses_the_embedded_sample(files, monkeypatch, capsys)
     monkeypatch.setattr(pipeline, "sample_inputs", lambda: pipeline.Inputs(sources=[export], pain=diary))
     code, out = _check(capsys)
     assert code == 0
-    assert out.splitlines()[0].startswith("runlog check: using the embedded sample (data/sample): export, pain.csv")
+    first = out.splitlines()[0]
+    assert first.startswith("runlog check: using the embedded sample (data/sample): export, pain.csv")
 
 
 def test_side_files_are_read_before_any_activity_file(files, tmp_path, monkeypatch, capsys):

@@ -318,7 +318,10 @@ def _header_problem(table: CsvTable, cols: dict[str, int]) -> str:
             "(the wide layout)"
         )
     else:
-        fix = f"add the columns {LONG_HEADER} (the long layout) or date,achilles_R_morning,... (the wide layout)"
+        fix = (
+            f"add the columns {LONG_HEADER} (the long layout) or date,achilles_R_morning,... "
+            "(the wide layout)"
+        )
     return f"the header ({shown}) has no {' or '.join(repr(m) for m in missing)} column: {fix}"
 
 
@@ -510,7 +513,8 @@ def _stats(table: CsvTable, layout: str, reading: _Reading, records: list[dict])
             f"(row {row}: {text} -> {parse_pain(text)})"
         )
     if reading.date_order in ("dmy", "mdy"):
-        notes.append(f"slashed dates read as {'day/month' if reading.date_order == 'dmy' else 'month/day'}/year")
+        order = "day/month" if reading.date_order == "dmy" else "month/day"
+        notes.append(f"slashed dates read as {order}/year")
     if conflicts:
         more = f" and {len(conflicts) - 3} more" if len(conflicts) > 3 else ""
         notes.append(

@@ -427,7 +427,8 @@ def read_xlsx_table(source: str | Path | bytes, *, name: str | None = None) -> C
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any damage inside the workbook is one refusal
-        raise RunlogError(f"cannot open the workbook ({type(exc).__name__}); {SAVE_AS_CSV}", path=label) from exc
+        reason = f"cannot open the workbook ({type(exc).__name__}); {SAVE_AS_CSV}"
+        raise RunlogError(reason, path=label) from exc
     try:
         for sheet in book.worksheets:
             header: list[str] | None = None
@@ -505,7 +506,9 @@ def read_table(source: str | Path | bytes, *, name: str | None = None) -> CsvTab
         return read_xlsx_table(raw, name=label)
     if kind in ("xls", "ods"):
         what = "an old Excel .xls workbook" if kind == "xls" else "an OpenDocument spreadsheet"
-        raise RunlogError(f"this is {what}, which runlog does not read: {SAVE_AS_CSV} (or as .xlsx)", path=label)
+        raise RunlogError(
+            f"this is {what}, which runlog does not read: {SAVE_AS_CSV} (or as .xlsx)", path=label
+        )
     if kind == "zip":
         raise RunlogError(f"this is a zip archive, not a table: unpack it, or {SAVE_AS_CSV}", path=label)
     return _csv_table(raw, label)
