@@ -807,6 +807,8 @@ def _quality_pages(data: Analysis) -> list[Figure]:
             rows,
             widths_in=[1.3, 1.1, 1.2, 0.9, 2.0],
         )
+    for note in (data.pain.attrs.get("diary") or {}).get("notes", []):  # what reading the diary found
+        tp.bullet(f"Diary: {note}.", size=8.5)
     if len(data.pain) == 0:
         tp.para("No pain diary was given: flare-ups cannot be analysed (insufficient data in every region).")
     tp.heading("Footwear assignment", size=11.5)

@@ -466,3 +466,21 @@ def test_captions_and_text_stay_on_the_page(sample_data):
             box = t.get_window_extent(renderer)
             assert box.x0 >= 0 and box.x1 <= width + 0.5, (n, t.get_text()[:60], box.x1, width)
             assert box.y0 >= 0 and box.y1 <= height + 0.5, (n, t.get_text()[:60])
+
+
+def test_data_quality_page_repeats_what_reading_the_diary_found():
+    import matplotlib as mpl
+
+    from analysis import plots
+    from analysis.io.pain_diary import read_pain_diary
+    from analysis.pipeline import analyse
+    from tests.conftest import tiny_frames
+
+    runs, _, drills = tiny_frames()
+    diary = b"date;time_of_day;region;side;pain\n2026-03-02;morning;achilles;R;2,5\n2026-03-03;morning;achilles;R;\n"
+    data = analyse(runs, read_pain_diary(diary, name="pain.csv"), drills)
+    with mpl.rc_context(plots.STYLE):
+        pages = report._quality_pages(data)
+    text = [t.get_text() for page in pages for t in page.texts]
+    assert "Diary: 1 rows with an empty pain cell: not logged (no entry, never pain 0)." in text
+    assert "Diary: 1 pain values with a fraction rounded half up to whole points (row 2: 2,5 -> 3)." in text
