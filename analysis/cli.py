@@ -59,10 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("check", help="check your files and diary before an analysis",
-                       description="Per-file import status and data-quality warnings: diary coverage, "
-                       "runs with no shoe, files that failed.")
+                       description="A summary first (runs, period, import log, diary, shoes), then the "
+                       "details: diary notes and coverage, runs with no shoe, import-log entries to look at. "
+                       "At most a screenful; --all lists every import-log entry.")
     _add_sources(p)
-    p.add_argument("--pain", metavar="FILE", help="pain diary CSV (long or wide layout)")
+    p.add_argument("--pain", metavar="FILE", help="pain diary (CSV or .xlsx; long or wide layout)")
+    p.add_argument("--drills", metavar="FILE", help="foot-drills log CSV")
+    p.add_argument("--all", action="store_true",
+                   help="list every import-log entry and every run without a shoe")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("shoes", help="mileage and class of every shoe",
@@ -309,47 +313,113 @@ def cmd_runs(args) -> int:
     return 0
 
 
+_WIDTH = 100  # check prints within 100 columns
+_SHOWN = 8  # list lines per section by default (a screenful in all)
+
+
+def _say(text: str, indent: int = 0, hang: int = 2) -> None:
+    """Print a paragraph wrapped to 100 columns."""
+    import textwrap
+
+    print(textwrap.fill(text, _WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + hang),
+                        break_on_hyphens=False))
+
+
+def _short(label: str, roots: list[str]) -> str:
+    """A log label without the folder the user named (``export.zip/activities.csv``)."""
+    for root in roots:
+        if label.startswith(root + "/") or label.startswith(root + "!"):
+            return label[len(root) + 1 :]
+    return label
+
+
+def _more(shown: int, total: int, what: str) -> None:
+    if total > shown:
+        print(f"    ... and {total - shown} more {what} (--all lists them)")
+
+
 def cmd_check(args) -> int:
-    inputs, result, _ = _load(args)
-    log = result.log
-    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 90):
-        shown = log[["source_file", "row", "status", "reason"]].copy()
-        shown["row"] = shown["row"].astype("string").fillna("")
-        print(shown.to_string(index=False))
-    print()
-    print(log_summary(log))
-    warnings = []
-    runs = result.runs
-    if len(runs) and "shoe_class" in runs:
-        no_shoe = int((runs["shoe_class"].isna() | (runs["shoe_class"] == "unknown")).sum())
-        if no_shoe:
-            warnings.append(f"{no_shoe} of {len(runs)} runs have no shoe (give --shoes or name gear)")
-    if inputs.pain is not None:
-        from analysis.pipeline import read_side_files
+    from analysis.ingest.cache import Cache
+    from analysis.pipeline import check
 
-        warnings.extend(_diary_warnings(read_side_files(inputs)[0], runs))
+    inputs = _inputs(args)
+    c = check(inputs, tz=_tz(args), cache=None if args.no_cache else Cache(),
+              progress=False if args.no_progress else None)
+    roots = sorted({str(Path(s).parent) for s in c.sources}, key=len, reverse=True)
+    names = [Path(s).name for s in c.sources]
+    side = [Path(f).name for f in (inputs.pain, inputs.shoes, inputs.drills) if f]
+    if c.sample:
+        _say("runlog check: using the embedded sample (data/sample): " + ", ".join(names + side))
     else:
-        warnings.append("no pain diary given (--pain): flare-ups cannot be analysed")
-    for w in warnings:
-        print(f"warning: {w}")
+        _say("runlog check: " + ", ".join(names + side))
+    print()
+    print("Summary")
+    if c.start is not None:
+        days = (c.end - c.start).days + 1
+        basis = "the diary's span" if c.diary and c.diary["entries"] else "the runs' span"
+        _say(f"runs: {c.runs} imported; {c.runs_in_period} in the analysis period {c.start:%Y-%m-%d} to "
+             f"{c.end:%Y-%m-%d} ({days} days, {basis}), "
+             f"{_distance(c.distance_km, args.units):.1f} {args.units}",
+             indent=2)
+    else:
+        _say(f"runs: {c.runs} imported", indent=2)
+    k = c.counts
+    missing = f" ({k['file_not_in_export']} without their activity file)" if k["file_not_in_export"] else ""
+    _say(f"import: {k['files']} files, {k['entries']} entries: {k['runs']} runs{missing}, {k['merged']} merged "
+         f"into a run from another source, {k['repeated']} given twice, {k['not_a_run']} not a run, "
+         f"{k['failed']} failed", indent=2)
+    d = c.diary
+    if d is None:
+        _say("diary: none given (--pain)", indent=2)
+    else:
+        regions = ", ".join(f"{r} {n}" for r, n in d["regions"].items()) or "none"
+        pct = f", {c.pain_days_logged_pct:.1f} % of the period" if c.pain_days_logged_pct is not None else ""
+        _say(f"diary: {Path(str(d['file'])).name if d['file'] else 'pain'}"
+             + (f" ({d['layout']} layout)" if d["layout"] else "")
+             + f": {d['rows']} rows, {d['entries']} entries, {d['first_date']} to {d['last_date']} "
+             f"({d['span_days']} days), logged on {d['days_logged']} days{pct}; entries by region: {regions}; "
+             f"sides {', '.join(d['sides']) or 'none'}; times {', '.join(d['times']) or 'none'}; "
+             f"{d['repeats']} entries merged (same date, time, region and side: the higher pain counts), "
+             f"{d['not_logged']} rows dropped (empty pain: not logged)", indent=2)
+    if c.drills_days is not None:
+        _say(f"drills: {c.drills_days} days with drills", indent=2)
+    _say(f"shoes: {len(c.no_shoe)} of {c.runs_in_period} runs in the period have no shoe", indent=2)
+    if c.warnings:
+        print()
+        print("Warnings")
+        for w in c.warnings:
+            _say(f"- {w}", indent=2)
+
+    print()
+    print("Details")
+    if d is not None:
+        for note in d["notes"]:
+            _say(f"- diary: {note}", indent=2)
+        cov = d["coverage"]
+        if len(cov) and cov["days_in_period"].max():
+            _say("- diary coverage of the period: " + ", ".join(
+                f"{r.region} {r.pct_logged:.0f} %" for r in cov.itertuples(index=False)), indent=2)
+    if len(c.no_shoe):
+        print(f"  - runs without a shoe ({len(c.no_shoe)}):")
+        shown = c.no_shoe if args.all else c.no_shoe.head(_SHOWN)
+        for r in shown.itertuples():
+            km = "-" if pd.isna(r.distance_km) else f"{_distance(float(r.distance_km), args.units):.1f}"
+            name = "" if pd.isna(r.name) else str(r.name)
+            line = f"    {r.date:%Y-%m-%d}  {km:>6} {args.units}  {name[:30]:<30}  {r.Index}"
+            print(line[:_WIDTH])
+        if not args.all:
+            _more(len(shown), len(c.no_shoe), "runs")
+    log = c.log if args.all else c.attention
+    title = "every import-log entry" if args.all else "import-log entries to look at"
+    print(f"  - {title} ({len(log)} of {len(c.log)}):")
+    shown = log if args.all else log.head(_SHOWN)
+    for r in shown.itertuples(index=False):
+        status = getattr(r, "what", None) or str(r.status).replace("_", " ")
+        where = _short(str(r.source_file), roots) + ("" if pd.isna(r.row) else f", row {r.row}")
+        _say(f"{status}: {where}" + (f": {r.reason}" if r.reason else ""), indent=4, hang=4)
+    if not args.all:
+        _more(len(shown), len(log), "entries")
     return 0
-
-
-def _diary_warnings(pain: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
-    """Diary coverage per region; a warning line for each region below 80 %."""
-    from analysis.flareups import diary_coverage
-
-    start = runs["date"].min() if len(runs) else pain["date"].min()
-    end = runs["date"].max() if len(runs) else pain["date"].max()
-    cov = diary_coverage(pain, start=start, end=end)
-    out = []
-    for _, row in cov.iterrows():
-        line = f"diary coverage {row['region']}: {row['pct_logged']:.0f} % of {row['days_in_period']} days logged"
-        if row["warn"]:
-            out.append(line + " (below 80 %: too patchy for flare-up detection)")
-        else:
-            print(line)
-    return out
 
 
 def cmd_shoes(args) -> int:

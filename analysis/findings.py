@@ -87,6 +87,15 @@ def _clean_effect(r: dict) -> dict:
     }
 
 
+def _diary_span(pain: pd.DataFrame) -> dict:
+    """``diary_start`` and ``diary_end``: the diary's first and last date (None without a diary)."""
+    dates = pd.to_datetime(pain["date"]).dropna() if len(pain) else pd.Series(dtype="datetime64[ns]")
+    return {
+        "diary_start": dates.min().date().isoformat() if len(dates) else None,
+        "diary_end": dates.max().date().isoformat() if len(dates) else None,
+    }
+
+
 def flare_sensitivity(
     pain_daily: pd.DataFrame,
     lags: pd.DataFrame,
@@ -184,7 +193,8 @@ class ModelFrames:
     features (days <= t-1), ``pain_daily`` :func:`analysis.flareups.daily_pain`,
     ``episodes`` :func:`analysis.flareups.detect_flareups`, ``region_days``
     :func:`analysis.flareups.region_days` (``date`` as datetime) and
-    ``runs_in_period`` the runs whose local date falls in the period.
+    ``runs_in_period`` the runs whose local date falls in the period; ``history``
+    the daily load from the first run (or the period's start) to the period's end.
     """
 
     start: pd.Timestamp | None
@@ -195,6 +205,35 @@ class ModelFrames:
     episodes: pd.DataFrame
     region_days: pd.DataFrame
     runs_in_period: pd.DataFrame
+    history: pd.DataFrame | None = None
+
+
+def analysis_period(runs: pd.DataFrame, pain: pd.DataFrame, *, start=None, end=None):
+    """The analysis window: the diary's span, else the runs' (DESIGN.md "The command").
+
+    Parameters
+    ----------
+    runs, pain : DataFrame
+        Canonical runs and pain frames.
+    start, end : date-like, optional
+        Given bounds win over the default.
+
+    Returns
+    -------
+    (Timestamp or None, Timestamp or None)
+        First and last day (naive midnight). Without ``start``/``end``: the
+        first and last diary date when the diary has any entry (a long
+        running history with a short diary is analysed over the diary's
+        months; earlier runs still give the load history), else the first
+        and last run date; None when there is neither.
+    """
+    pain_dates = pd.to_datetime(pain["date"]).dropna() if len(pain) else pd.Series(dtype="datetime64[ns]")
+    dates = pain_dates if len(pain_dates) else pd.to_datetime(runs["date"]).dropna()
+    first = dates.min().normalize() if len(dates) else None
+    last = dates.max().normalize() if len(dates) else None
+    start = pd.Timestamp(start).normalize() if start is not None else first
+    end = pd.Timestamp(end).normalize() if end is not None else last
+    return start, end
 
 
 def model_frames(
@@ -209,25 +248,25 @@ def model_frames(
 ) -> ModelFrames:
     """Period, daily load, lag features, daily pain, flare-up episodes and region-days (METHODS.md 1, 4, 5).
 
-    The period defaults to the first to the last day of runs and diary.
+    The period is :func:`analysis_period` (the diary's span by default). Load is
+    built from the first run on (``history``), so the lag features and the
+    acute and chronic load of the period's first weeks rest on the runs before it.
     """
     grouping = dict(grouping or GROUPING)
+    start, end = analysis_period(runs, pain, start=start, end=end)
     run_dates = pd.to_datetime(runs["date"]).dropna()
-    pain_dates = pd.to_datetime(pain["date"]).dropna()
-    all_dates = pd.concat([run_dates, pain_dates])
-    start = (
-        pd.Timestamp(start).normalize()
-        if start is not None
-        else (all_dates.min() if len(all_dates) else None)
-    )
-    end = pd.Timestamp(end).normalize() if end is not None else (all_dates.max() if len(all_dates) else None)
-    daily = load.daily_load(runs, start=start, end=end, grouping=grouping)
+    history_start = min(start, run_dates.min().normalize()) if start is not None and len(run_dates) else start
+    history = load.daily_load(runs, start=history_start, end=end, grouping=grouping)
     drills_daily = None
     if isinstance(drills, pd.Series):
         drills_daily = drills
     elif drills is not None:
-        drills_daily = drill_days(drills, start=start, end=end)
-    lags = load.lag_features(daily, runs, drills_daily)
+        drills_daily = drill_days(drills, start=history_start, end=end)
+    lags = load.lag_features(history, runs, drills_daily)
+    if start is not None:
+        daily, lags = history.loc[history.index >= start], lags.loc[(lags.index >= start) & (lags.index <= end)]
+    else:
+        daily = history
     dp = flareups.daily_pain(pain, start=start, end=end)
     episodes = flareups.detect_flareups(dp, **dict(flare_params or {}))
     rdays = flareups.region_days(dp, episodes)
@@ -237,7 +276,7 @@ def model_frames(
         if start is not None
         else runs
     )
-    return ModelFrames(start, end, daily, lags, dp, episodes, rdays, in_period)
+    return ModelFrames(start, end, daily, lags, dp, episodes, rdays, in_period, history)
 
 
 def findings(
@@ -256,6 +295,7 @@ def findings(
     variance: str = "firth-profile",
     sensitivity: bool = True,
     frames: ModelFrames | None = None,
+    rule24: pd.DataFrame | None = None,
 ) -> dict:
     """All association findings as the JSON-ready dict of DESIGN.md "Findings JSON".
 
@@ -272,7 +312,7 @@ def findings(
     grouping : mapping, optional
         shoe class -> group; default :data:`analysis.schema.GROUPING`.
     start, end : date-like, optional
-        Period; default from the first to the last day of runs and diary.
+        Period; default the diary's span, else the runs' (:func:`analysis_period`).
     flare_params : mapping, optional
         Passed to :func:`analysis.flareups.detect_flareups`.
     min_onsets, min_days, min_logged_pct :
@@ -285,13 +325,17 @@ def findings(
     sensitivity : bool
         Also run the flare-up sensitivity variants (:func:`flare_sensitivity`,
         ``guards.sensitivity``); False skips them (validation runs).
+    rule24 : DataFrame, optional
+        :func:`analysis.flareups.twenty_four_hour_rule` of the period's runs,
+        when already computed (else computed here).
 
     Returns
     -------
     dict
         ``period``, ``data``, ``regions`` {region: onsets, sufficient, message, rates,
         onsets_no_recent_run, rate_ratio, effects, exploratory}, ``dynamics``,
-        ``guards``. Floats are plain Python floats; NaN and infinity are None.
+        ``guards``, ``flags`` (``rule_24h_breaches``: every run that broke the
+        24-hour rule, by date). Floats are plain Python floats; NaN and infinity are None.
     """
     grouping = dict(grouping or GROUPING)
     if frames is None:
@@ -456,6 +500,7 @@ def findings(
         "period": {
             "start": None if start is None else pd.Timestamp(start).date().isoformat(),
             "end": None if end is None else pd.Timestamp(end).date().isoformat(),
+            **_diary_span(pain),
         },
         "data": {
             "runs": int(len(in_period)),
@@ -510,7 +555,35 @@ def findings(
             variance=variance,
             lr_scales=lr_scales,
         )
+    if rule24 is None:
+        rule24 = flareups.twenty_four_hour_rule(pain, in_period)
+    result["flags"] = {"rule_24h_breaches": rule_24h_breaches(rule24)}
     return result
+
+
+def rule_24h_breaches(rule24: pd.DataFrame) -> list[dict]:
+    """Every run that broke the 24-hour rule, oldest first (``flags.rule_24h_breaches``; METHODS.md 4).
+
+    Parameters
+    ----------
+    rule24 : DataFrame
+        :func:`analysis.flareups.twenty_four_hour_rule` (index ``activity_id``;
+        ``date``, ``breach``, ``rules``).
+
+    Returns
+    -------
+    list of dict
+        ``date`` (ISO), ``activity_id`` and ``rules`` (what fired, where) of each
+        run whose ``breach`` is True; runs that could not be checked are left out.
+    """
+    if not len(rule24):
+        return []
+    broke = rule24[rule24["breach"].astype("boolean").fillna(False).to_numpy(bool)]
+    broke = broke.assign(_date=pd.to_datetime(broke["date"])).sort_values("_date", kind="stable")
+    return [
+        {"date": f"{d:%Y-%m-%d}", "activity_id": str(aid), "rules": str(rules)}
+        for aid, d, rules in zip(broke.index, broke["_date"], broke["rules"], strict=True)
+    ]
 
 
 def _iso(value) -> str | None:
@@ -538,16 +611,12 @@ def flags(
     -------
     dict
         ``rule_24h_checked`` (runs with enough diary to check), ``rule_24h_breaches``
-        (every breach: date, activity_id, rules broken), ``spikes`` (every moderate or
+        (every breach: :func:`rule_24h_breaches`), ``spikes`` (every moderate or
         large spike: date, activity_id, ratio, bin), ``guardrail_breaches`` (every week
         with a breach or over 35 km with barefoot-style running ("caution"), and which), ``retire_alerts`` (shoe, km, retire km).
     """
     checked = int(rule24["breach"].notna().sum()) if len(rule24) else 0
-    broke = rule24[rule24["breach"].fillna(False).astype(bool)] if len(rule24) else rule24
-    breaches = [
-        {"date": _iso(r.date), "activity_id": str(aid), "rules": str(r.rules) if pd.notna(r.rules) else ""}
-        for aid, r in zip(broke.index, broke.itertuples(index=False), strict=True)
-    ]
+    breaches = rule_24h_breaches(rule24)
     big = spikes[spikes["spike_bin"].isin(["moderate", "large"]).fillna(False)] if len(spikes) else spikes
     spike_rows = [
         {"date": _iso(r.date), "activity_id": str(aid), "spike_ratio": _num(r.spike_ratio, 4),

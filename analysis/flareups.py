@@ -200,6 +200,66 @@ def diary_coverage(pain: pd.DataFrame, *, start=None, end=None, warn_below_pct: 
     return pd.DataFrame(rows)
 
 
+def diary_summary(pain: pd.DataFrame, *, start=None, end=None) -> dict:
+    """What a diary holds, for ``runlog check`` and the notebook: rows, span, regions, sides, times, notes.
+
+    Parameters
+    ----------
+    pain : DataFrame
+        Canonical pain frame as read by :func:`analysis.io.pain_diary.read_pain_diary`
+        (its ``attrs["diary"]`` gives what reading found: rows, rows not
+        logged, values rounded, repeats, notes; absent for a frame built
+        otherwise).
+    start, end : date-like, optional
+        The analysis period, for coverage (default: the diary's own span).
+
+    Returns
+    -------
+    dict
+        ``file``, ``layout``, ``rows`` (data rows read), ``entries`` (entries
+        after side ``B`` became L and R), ``first_date`` and ``last_date``
+        (ISO), ``span_days``, ``days_logged`` (dates with any entry),
+        ``regions`` (entries per region, in :data:`analysis.schema.REGIONS`
+        order, only regions found), ``sides`` and ``times`` found,
+        ``not_logged`` (rows dropped: empty pain), ``rounded``, ``repeats``
+        (entries merged into another of the same date, time, region and side:
+        the higher pain counts), ``conflicts`` (repeats with another pain),
+        ``outside_period`` (entries outside ``start``-``end``),
+        ``coverage`` (:func:`diary_coverage` over the period) and ``notes``.
+    """
+    read = dict(pain.attrs.get("diary") or {})
+    p = pain[pain["date"].notna()]
+    dates = pd.to_datetime(p["date"]).dt.normalize()
+    first, last = (dates.min(), dates.max()) if len(dates) else (None, None)
+    regions = p["region"].astype("string").value_counts()
+    found = {r: int(regions[r]) for r in REGIONS if r in regions.index}
+    inside = None
+    if start is not None and end is not None:
+        inside = dates.between(pd.Timestamp(start), pd.Timestamp(end))
+    key = ["date", "time_of_day", "region", "side"]
+    repeats = read.get("repeats", int(p.duplicated(key).sum()))
+    return {
+        "file": read.get("file"),
+        "layout": read.get("layout"),
+        "rows": read.get("rows", len(pain)),
+        "entries": len(pain),
+        "first_date": None if first is None else f"{first:%Y-%m-%d}",
+        "last_date": None if last is None else f"{last:%Y-%m-%d}",
+        "span_days": 0 if first is None else int((last - first).days) + 1,
+        "days_logged": int(dates.nunique()),
+        "regions": found,
+        "sides": [s for s in SIDES if (p["side"] == s).any()],
+        "times": [t for t in TIMES_OF_DAY if (p["time_of_day"] == t).any()],
+        "not_logged": read.get("not_logged", 0),
+        "rounded": read.get("rounded", 0),
+        "repeats": repeats,
+        "conflicts": read.get("conflicts", 0),
+        "outside_period": 0 if inside is None else int((~inside).sum()),
+        "coverage": diary_coverage(pain, start=start, end=end),
+        "notes": list(read.get("notes", [])),
+    }
+
+
 # ---------------------------------------------------------------------------
 # onsets and episodes
 # ---------------------------------------------------------------------------

@@ -1003,6 +1003,38 @@ def rule_counts(runs: pd.DataFrame) -> pd.Series:
     return pd.Series([int(counts.get(r, 0)) for r in RULES], index=pd.Index(RULES, name="shoe_rule"), name="runs")
 
 
+def runs_without_shoe(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs no rule gave a shoe (class unknown), oldest first: what to name in a gear log or catalog.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Runs after :func:`assign_footwear`.
+
+    Returns
+    -------
+    DataFrame
+        Index ``activity_id``: ``date``, ``name``, ``distance_km``,
+        ``source_file`` of each run whose ``shoe_class`` is unknown or missing.
+    """
+    cls = runs["shoe_class"].astype("string").fillna("unknown") if "shoe_class" in runs else None
+    r = runs if cls is None else runs[(cls == "unknown").to_numpy(bool)]
+    out = pd.DataFrame(
+        {
+            "date": pd.to_datetime(r["date"]),
+            "name": r["name"].astype("string")
+            if "name" in r
+            else pd.Series(pd.NA, index=r.index, dtype="string"),
+            "distance_km": pd.to_numeric(r["distance_m"]).astype("Float64") / 1000,
+            "source_file": r["source_file"].astype("string")
+            if "source_file" in r
+            else pd.Series(pd.NA, index=r.index, dtype="string"),
+        },
+        index=r.index,
+    )
+    return out.sort_values("date", kind="stable")
+
+
 def shoe_summary(
     runs: pd.DataFrame,
     shoes: pd.DataFrame | None = None,

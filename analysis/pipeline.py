@@ -41,6 +41,7 @@ class Inputs:
     shoes: Path | None = None
     drills: Path | None = None
     extra: dict = field(default_factory=dict)
+    sample: bool = False  # no sources named: the embedded sample is read
 
 
 def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
@@ -71,6 +72,7 @@ def resolve_inputs(sources, pain=None, shoes=None, drills=None) -> Inputs:
             pain=Path(pain) if pain else base.pain,
             shoes=Path(shoes) if shoes else base.shoes,
             drills=Path(drills) if drills else base.drills,
+            sample=True,
         )
     return Inputs(
         sources=[Path(s) for s in sources],
@@ -101,15 +103,18 @@ def load_runs(
 ) -> tuple[ReadResult, pd.DataFrame | None]:
     """Read every source and tag each run's footwear.
 
+    The shoes catalog is read first: a bad catalog is refused before any
+    activity file is read (an import can take minutes).
+
     Returns
     -------
     (ReadResult, DataFrame or None)
         The frames (runs carry ``gear_name``, ``shoe_class``,
         ``minimalist_index``, ``shoe_rule``) and the shoes catalog used.
     """
+    catalog = read_shoes_catalog(inputs.shoes)
     result = read_sources(inputs.sources, tz=tz, positions=positions, progress=progress, cache=cache,
                           samples=samples)
-    catalog = read_shoes_catalog(inputs.shoes)
     runs = assign_footwear(result.runs, catalog, **(footwear_options or {}))
     return ReadResult(runs, result.samples, result.log), catalog
 
@@ -228,12 +233,13 @@ def analyse(
     pain = coerce_pain(pain) if pain is None else pain
     grouping = dict(GROUPING if grouping is None else grouping)
     frames = model_frames(runs, pain, drills, grouping=grouping, flare_params=flare_params)
+    rule24 = flareups.twenty_four_hour_rule(pain, frames.runs_in_period)
     findings = compute_findings(runs, pain, drills, samples, grouping=grouping, flare_params=flare_params,
-                                frames=frames)
+                                frames=frames, rule24=rule24)
     start, end = frames.start, frames.end
     in_period = frames.runs_in_period
     daily = frames.daily
-    rule24 = flareups.twenty_four_hour_rule(pain, in_period)
+    history = frames.history if frames.history is not None else daily
     dynamics_binned = None
     if samples is not None and len(samples) and (findings.get("dynamics") or {}).get("available"):
         from analysis.dynamics import DYNAMICS_METRICS, speed_binned
@@ -253,8 +259,10 @@ def analyse(
         end=end,
         daily=daily,
         weekly=load.weekly_load(daily) if len(daily) else daily,
-        acute_chronic=load.acute_chronic(daily) if len(daily) else pd.DataFrame(index=daily.index),
-        spikes=load.spike_ratio(in_period),
+        acute_chronic=(
+            load.acute_chronic(history).loc[daily.index] if len(daily) else pd.DataFrame(index=daily.index)
+        ),
+        spikes=_in_period(load.spike_ratio(runs), start, end),
         guardrails=load.transition_guardrails(
             in_period, start=start, end=end, grouping=grouping, rule_breaches=rule24["breach"]
         )
@@ -279,6 +287,14 @@ def analyse(
     return analysis
 
 
+def _in_period(frame: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Rows whose ``date`` falls in [start, end] (all rows without a period)."""
+    if start is None or not len(frame):
+        return frame
+    dates = pd.to_datetime(frame["date"])
+    return frame[(dates >= start) & (dates <= end)]
+
+
 def run(
     inputs: Inputs,
     *,
@@ -297,9 +313,9 @@ def run(
         if on_step is not None:
             on_step(msg)
 
+    pain, drills = read_side_files(inputs)  # side files first: a bad diary is refused before the import
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=True)
     fail_if_nothing(result)
-    pain, drills = read_side_files(inputs)
     if pain is None:
         step("no pain diary given (--pain): flare-ups cannot be analysed")
     step(f"{len(result.runs)} runs read; finding flare-ups and associations")
@@ -312,4 +328,124 @@ def run(
         catalog=catalog,
         retire_km=retire_km,
         sources=[Path(s).name for s in inputs.sources],
+    )
+
+
+@dataclass
+class CheckResult:
+    """What ``runlog check`` reports, computed by :func:`check` (the CLI only prints it).
+
+    Attributes
+    ----------
+    sample : bool
+        The embedded sample was read (no sources named).
+    sources : list of str
+        The sources read.
+    log : DataFrame
+        The import log.
+    counts : dict
+        :func:`analysis.ingest.importlog.summarize` of the log.
+    attention : DataFrame
+        :func:`analysis.ingest.importlog.attention`: the entries to look at.
+    runs : int
+        Runs imported (all dates).
+    start, end : Timestamp or None
+        The analysis period (:func:`analysis.findings.analysis_period`), as the
+        report and the JSON use it.
+    runs_in_period : int
+    distance_km : float
+        Runs and distance in the period (the JSON's ``data.runs`` and
+        ``data.distance_km``).
+    pain_days_logged_pct : float or None
+        Days of the period with any diary entry (the JSON's
+        ``data.pain_days_logged_pct``).
+    no_shoe : DataFrame
+        :func:`analysis.footwear.runs_without_shoe`, runs of the period.
+    diary : dict or None
+        :func:`analysis.flareups.diary_summary` (None without a diary).
+    drills_days : int or None
+        Days in the drills log (None without one).
+    warnings : list of str
+        One plain line each.
+    """
+
+    sample: bool
+    sources: list[str]
+    log: pd.DataFrame
+    counts: dict
+    attention: pd.DataFrame
+    runs: int
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    runs_in_period: int
+    distance_km: float
+    pain_days_logged_pct: float | None
+    no_shoe: pd.DataFrame
+    diary: dict | None
+    drills_days: int | None
+    warnings: list[str]
+
+
+def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False) -> CheckResult:
+    """Read everything ``runlog report`` would read and say what was found, before any analysis.
+
+    The side files (diary, drills log, shoes catalog) are read first, so a bad
+    one is refused before any activity file is read. Counts and the period are
+    those of the report and the JSON (:func:`analysis.findings.analysis_period`).
+
+    Returns
+    -------
+    CheckResult
+    """
+    from analysis.findings import analysis_period
+    from analysis.flareups import diary_summary
+    from analysis.footwear import runs_without_shoe
+    from analysis.ingest.importlog import attention, summarize
+    from analysis.schema import coerce_pain
+
+    pain, drills = read_side_files(inputs)
+    result, _ = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=False)
+    runs = result.runs
+    start, end = analysis_period(runs, pain if pain is not None else coerce_pain(None))
+    in_period = _in_period(runs, start, end)
+    diary = diary_summary(pain, start=start, end=end) if pain is not None else None
+    logged_pct = None
+    if diary is not None and start is not None:
+        cov = diary["coverage"].set_index("region")
+        logged_pct = float(cov.loc["any", "pct_logged"])
+    no_shoe = runs_without_shoe(in_period)
+    warnings = []
+    if pain is None:
+        warnings.append("no pain diary given (--pain): flare-ups cannot be analysed")
+    elif diary is not None:
+        for r in diary["coverage"].itertuples(index=False):
+            if r.region != "any" and r.warn and r.days_in_period:
+                warnings.append(
+                    f"diary coverage {r.region}: {r.pct_logged:.0f} % of {r.days_in_period} days logged "
+                    "(below 80 %: too patchy for flare-up detection)"
+                )
+    if len(no_shoe):
+        warnings.append(
+            f"{len(no_shoe)} of {len(in_period)} runs have no shoe: name their gear, or give --shoes "
+            "with a default shoe"
+        )
+    counts = summarize(result.log)
+    if counts["failed"]:
+        warnings.append(f"{counts['failed']} import-log entries failed (listed below)")
+    return CheckResult(
+        sample=inputs.sample,
+        sources=[str(s) for s in inputs.sources],
+        log=result.log,
+        counts=counts,
+        attention=attention(result.log),
+        runs=len(runs),
+        start=start,
+        end=end,
+        runs_in_period=len(in_period),
+        distance_km=float(pd.to_numeric(in_period["distance_m"]).astype(float).sum() / 1000),
+        pain_days_logged_pct=logged_pct,
+        no_shoe=no_shoe,
+        diary=diary,
+        drills_days=None if drills is None else int(pd.to_datetime(drills["date"]).dt.normalize().nunique()),
+        warnings=warnings,
     )

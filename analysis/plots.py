@@ -11,6 +11,13 @@ to draw):
 
 * Okabe-Ito colours (safe for the common colour-vision deficiencies), with
   line styles or markers as a second cue wherever two series share an axes;
+* a colour means one thing throughout the report: shoe classes (and their
+  groups) are the orange-to-blue family of :data:`CLASS_COLORS`, regions the
+  green-purple-olive set of :data:`REGION_COLORS` (Okabe-Ito's two hues not
+  taken by the classes and two of Paul Tol's muted scheme), sides are never a
+  colour (solid line and down triangle = left, dashed and up triangle =
+  right); everything else (load lines, spikes, guard-rail marks, drills,
+  estimates) is black and greys, pain a viridis scale with its colour bar;
 * units on every axis, sizes readable on an A4 page (9 pt text);
 * figures are created without pyplot (no global state; the Agg canvas works
   without a display); each function takes ``fig`` (a Figure or SubFigure to
@@ -51,6 +58,18 @@ OKABE_ITO: dict[str, str] = {
     "reddish_purple": "#CC79A7",
     "grey": "#999999",
 }
+#: Paul Tol's muted scheme (colour-blind safe; Tol 2021, "Colour schemes", SRON/EPS/TN/09-002)
+TOL_MUTED: dict[str, str] = {
+    "indigo": "#332288",
+    "cyan": "#88CCEE",
+    "teal": "#44AA99",
+    "green": "#117733",
+    "olive": "#999933",
+    "sand": "#DDCC77",
+    "rose": "#CC6677",
+    "wine": "#882255",
+    "purple": "#AA4499",
+}
 CLASS_COLORS: dict[str, str] = {
     "barefoot": OKABE_ITO["vermillion"],
     "minimalist": OKABE_ITO["orange"],
@@ -64,26 +83,31 @@ GROUP_COLORS: dict[str, str] = {
     "unknown": OKABE_ITO["grey"],
 }
 REGION_COLORS: dict[str, str] = {
-    "plantar": OKABE_ITO["blue"],
-    "achilles": OKABE_ITO["vermillion"],
-    "patellar": OKABE_ITO["bluish_green"],
+    "plantar": OKABE_ITO["bluish_green"],
+    "achilles": TOL_MUTED["wine"],
+    "patellar": TOL_MUTED["olive"],
     "glute": OKABE_ITO["reddish_purple"],
 }
+#: a second cue for regions sharing an axes
+REGION_MARKERS: dict[str, str] = {"plantar": "o", "achilles": "s", "patellar": "D", "glute": "P"}
 REGION_LABELS: dict[str, str] = {
     "plantar": "Plantar fascia",
     "achilles": "Achilles tendon",
     "patellar": "Patellar tendon",
     "glute": "Gluteal tendons",
 }
+#: sides are a line style and a marker, never a colour ("color" is the neutral grey of legend keys)
 SIDE_STYLES: dict[str, dict] = {
-    "L": {"color": OKABE_ITO["blue"], "linestyle": "-", "marker": "v", "label": "left"},
-    "R": {"color": OKABE_ITO["vermillion"], "linestyle": "--", "marker": "^", "label": "right"},
+    "L": {"color": "#444444", "linestyle": "-", "marker": "v", "label": "left"},
+    "R": {"color": "#444444", "linestyle": "--", "marker": "^", "label": "right"},
 }
+#: neutral colours for what is neither a class, a region nor pain
+INK: dict[str, str] = {"black": "#000000", "dark": "#555555", "mid": "#888888", "light": "#BBBBBB"}
 SPIKE_COLORS: dict[str, str] = {
-    "none": "#BBBBBB",
-    "small": OKABE_ITO["sky_blue"],
-    "moderate": OKABE_ITO["orange"],
-    "large": OKABE_ITO["vermillion"],
+    "none": "#CCCCCC",
+    "small": INK["mid"],
+    "moderate": INK["dark"],
+    "large": INK["black"],
 }
 SPIKE_LABELS: dict[str, str] = {
     "none": "<= 1.10 x longest run of last 30 d",
@@ -197,6 +221,24 @@ def _message(ax, text: str) -> None:
     )
 
 
+def _week_blocks(weeks: np.ndarray) -> list[tuple[np.datetime64, np.datetime64]]:
+    """Runs of consecutive ISO weeks (Monday dates) as (first Monday, Monday after the last)."""
+    weeks = np.sort(np.asarray(weeks, dtype="datetime64[ns]"))
+    blocks: list[tuple[np.datetime64, np.datetime64]] = []
+    week = np.timedelta64(7, "D")
+    for w in weeks:
+        if blocks and w == blocks[-1][1]:
+            blocks[-1] = (blocks[-1][0], w + week)
+        else:
+            blocks.append((w, w + week))
+    return blocks
+
+
+#: weeks without a weekly pain mean are hatched: fewer than 3 diary days (not a low value)
+_NO_MEAN_STYLE: dict = {"facecolor": "none", "edgecolor": "#BBBBBB", "hatch": "////", "linewidth": 0}
+_NO_MEAN_LABEL = "week with < 3 diary days: no mean"
+
+
 def _region_title(region: str) -> str:
     return REGION_LABELS.get(region, region)
 
@@ -301,6 +343,14 @@ def plot_weekly_load_pain(
     for ax, region in zip(axes[1:], REGIONS, strict=True):
         sub = weekly_pain[weekly_pain["region"] == region] if len(weekly_pain) else weekly_pain
         drawn = False
+        color = REGION_COLORS[region]
+        # weeks of the period without a weekly mean say why: too few diary days
+        means = sub.groupby("week_start")["pain_mean"].count() if len(sub) else pd.Series(dtype="int64")
+        weeks = _dates(weekly.index) if len(weekly) else _dates(sub["week_start"].unique() if len(sub) else [])
+        blank = np.array([w for w in weeks if means.get(pd.Timestamp(w), 0) == 0], dtype="datetime64[ns]")
+        if len(blank) < len(weeks):
+            for a, b in _week_blocks(blank):
+                ax.axvspan(a, b, zorder=0, **_NO_MEAN_STYLE)
         for side in SIDES:
             s = sub[sub["side"] == side] if len(sub) else sub
             style = SIDE_STYLES[side]
@@ -308,7 +358,7 @@ def plot_weekly_load_pain(
                 ax.plot(
                     _dates(s["week_start"]) + np.timedelta64(84, "h"),
                     _float(s["pain_mean"]),
-                    color=style["color"],
+                    color=color,
                     linestyle=style["linestyle"],
                     linewidth=1.3,
                     label=f"{style['label']} (weekly mean of daily max)",
@@ -320,13 +370,13 @@ def plot_weekly_load_pain(
                     on,
                     np.full(len(on), 10.6 if side == "L" else 9.6),
                     linestyle="none",
-                    marker="v",
-                    color=style["color"],
+                    marker=style["marker"],
+                    color=color,
                     markersize=6,
                     label=f"flare onset, {style['label']}",
                 )
                 for d in on:
-                    ax.axvline(d, color=style["color"], linewidth=0.6, alpha=0.5, linestyle=":")
+                    ax.axvline(d, color=color, linewidth=0.6, alpha=0.5, linestyle=":")
         ax.axhspan(5, 10, color="#000000", alpha=0.05, linewidth=0)
         ax.set_ylim(0, 11.3)
         ax.set_yticks([0, 2, 5, 10])
@@ -353,13 +403,14 @@ def plot_weekly_load_pain(
             [],
             [],
             linestyle="none",
-            marker="v",
+            marker=SIDE_STYLES[s]["marker"],
             color=SIDE_STYLES[s]["color"],
             label=f"flare onset, {SIDE_STYLES[s]['label']}",
         )
         for s in SIDES
     ]
     handles.append(Patch(color="#000000", alpha=0.08, label="pain > 5: high (24-hour rule)"))
+    handles.append(Patch(label=_NO_MEAN_LABEL, **_NO_MEAN_STYLE))
     axes[-1].legend(handles=handles, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.45), frameon=False)
     axes[-1].set_xlabel("week (ISO, Monday start)")
     _date_axis(axes[-1])
@@ -404,12 +455,15 @@ def plot_pain_strip(
     Returns
     -------
     Figure
-        One strip per calendar year when the period exceeds ~13 months.
+        The days from the diary's first to its last entry; one strip per
+        calendar year when that exceeds ~13 months.
     """
     rows = [(r, s) for r in REGIONS for s in SIDES]
-    if len(pain_daily):
-        start = pd.Timestamp(pain_daily["date"].min())
-        end = pd.Timestamp(pain_daily["date"].max())
+    logged = pain_daily.loc[pd.notna(pain_daily["pain_max"]).to_numpy(bool), "date"] if len(pain_daily) else []
+    if len(logged):
+        # the diary's span, however long the period: a long running history does not stretch the strip
+        start = pd.Timestamp(min(logged))
+        end = pd.Timestamp(max(logged))
         spans = _year_spans(start, end)
     else:
         spans = []
@@ -516,12 +570,12 @@ def plot_acute_chronic(
     acute = _float(acute_chronic.get("acute_km", pd.Series(dtype=float))) * per
     chronic = _float(acute_chronic.get("chronic_km", pd.Series(dtype=float))) * per
     if len(x) and np.isfinite(acute).any():
-        ax1.plot(x, acute, color=OKABE_ITO["vermillion"], linewidth=1.2, label="acute load (EWMA, 7 days)")
+        ax1.plot(x, acute, color=INK["black"], linewidth=1.1, label="acute load (EWMA, 7 days)")
         ax1.plot(
             x,
             chronic,
-            color=OKABE_ITO["blue"],
-            linewidth=2.0,
+            color=INK["mid"],
+            linewidth=2.2,
             linestyle="--",
             label="chronic load (EWMA, 28 days)",
         )
@@ -546,7 +600,8 @@ def plot_acute_chronic(
         )
         if name != "none":
             ax2.plot(
-                dates[mask], km[mask], linestyle="none", marker="o", markersize=3.5, color=SPIKE_COLORS[name]
+                dates[mask], km[mask], linestyle="none", marker="o", markersize=5 if name == "large" else 3.5,
+                color=SPIKE_COLORS[name]
             )
         handles.append(Line2D([], [], color=SPIKE_COLORS[name], linewidth=2, label=SPIKE_LABELS[name]))
         if name in ("moderate", "large"):
@@ -570,10 +625,10 @@ def plot_acute_chronic(
 # ---------------------------------------------------------------------------
 
 _GUARD_MARKS: tuple[tuple[str, str, str, str], ...] = (
-    ("start_breach", "s", OKABE_ITO["vermillion"], "start above 10 % of the week's distance"),
-    ("increase_breach", "^", OKABE_ITO["reddish_purple"], "share up more than 10 points in a week"),
-    ("run_breach", "X", OKABE_ITO["black"], "a run > 110 % of the longest barefoot-style run, 30 d"),
-    ("increase_despite_pain", "D", OKABE_ITO["bluish_green"], "share up after a 24-hour-rule breach"),
+    ("start_breach", "s", INK["black"], "start above 10 % of the week's distance"),
+    ("increase_breach", "^", INK["black"], "share up more than 10 points in a week"),
+    ("run_breach", "X", INK["black"], "a run > 110 % of the longest barefoot-style run, 30 d"),
+    ("increase_despite_pain", "D", INK["black"], "share up after a 24-hour-rule breach"),
 )
 
 
@@ -671,8 +726,7 @@ def plot_barefoot_share(
         x,
         km,
         width=_WEEK_BAR,
-        color=GROUP_COLORS["traditional"],
-        alpha=0.35,
+        color=INK["light"],
         linewidth=0,
         label="all running",
     )
@@ -1013,7 +1067,7 @@ def plot_lag_profile(
                 xs,
                 est_a,
                 yerr=[est_a - np.array(lo), np.array(hi) - est_a],
-                fmt="s-",
+                fmt=f"{REGION_MARKERS[region]}-",
                 color=REGION_COLORS[region],
                 capsize=3,
                 linewidth=1.2,
@@ -1104,7 +1158,7 @@ def plot_drills_onsets(
             x,
             _float(anyd["adherence_pct"]),
             width=_WEEK_BAR,
-            color=OKABE_ITO["bluish_green"],
+            color=INK["mid"],
             linewidth=0,
             label="days with any drill",
         )
@@ -1281,8 +1335,8 @@ def plot_dynamics(
         ax.axvline(0, color="black", linewidth=0.8)
         if _finite(est):
             if _finite(*ci):
-                ax.plot([ci[0], ci[1]], [0, 0], color=OKABE_ITO["orange"], linewidth=3)
-            ax.plot([est], [0], marker="s", color=OKABE_ITO["vermillion"], markersize=6)
+                ax.plot([ci[0], ci[1]], [0, 0], color=INK["mid"], linewidth=3)
+            ax.plot([est], [0], marker="s", color=INK["black"], markersize=6)
             lims = [v for v in (est, *ci) if _finite(v)]
             span = max(abs(v) for v in lims) * 1.4 or 1.0
             ax.set_xlim(-span, span)
@@ -1368,7 +1422,7 @@ def plot_shoes(
     ax.plot(retire[ok], y[ok], linestyle="none", marker="|", markersize=14, markeredgewidth=2, color="black")
     for i in np.flatnonzero(alert):
         ax.text(
-            km[i], y[i], "  retire", va="center", fontsize=8, fontweight="bold", color=OKABE_ITO["vermillion"]
+            km[i], y[i], "  retire", va="center", fontsize=8, fontweight="bold", color=INK["black"]
         )
     ax.set_yticks(y, names)
     ax.set_ylim(n - 0.5, -0.5)

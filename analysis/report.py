@@ -237,7 +237,7 @@ def flags(data: Analysis) -> list[str]:
         out.append(
             f"24-hour pain rule broken after {len(f['rule_24h_breaches'])} of {f['rule_24h_checked']} checked runs"
             + dates([b["date"] for b in f["rule_24h_breaches"]], 3)
-            + "."
+            + ("; every date is listed in the appendix." if f["rule_24h_breaches"] else ".")
         )
     else:
         out.append("24-hour pain rule: no run could be checked (no diary entries around the runs).")
@@ -297,9 +297,9 @@ class _TextPages:
         if self.y - height < _BOTTOM:
             self._new_page()
 
-    def _chars(self, size: float, indent_in: float = 0.0) -> int:
+    def _chars(self, size: float, indent_in: float = 0.0, bold: bool = False) -> int:
         width_pt = (A4[0] - 2 * _MARGIN_IN - indent_in) * 72
-        return max(20, int(width_pt / (size * 0.54)))
+        return max(20, int(width_pt / (size * (0.6 if bold else 0.54))))  # bold letters are wider
 
     def space(self, points: float = 6) -> None:
         self.y -= points * _PT
@@ -320,7 +320,7 @@ class _TextPages:
         weight: str = "normal",
         color: str = "black",
     ) -> None:
-        lines = textwrap.wrap(text, self._chars(size, indent_in + (0.18 if bullet else 0)))
+        lines = textwrap.wrap(text, self._chars(size, indent_in + (0.18 if bullet else 0), weight == "bold"))
         step = size * 1.32 * _PT
         for i, line in enumerate(lines or [""]):
             self._need(step)
@@ -375,10 +375,13 @@ class _TextPages:
 
 
 _FOOTER_IN = 0.3
+#: characters per caption line: 8.5 pt text across the page's width with room to spare, so no
+#: caption runs past the edge (tests/test_report.py measures it)
+_CAPTION_CHARS = 108
 
 
 def _head_height(caption: str) -> float:
-    return 0.62 + 0.165 * len(textwrap.wrap(caption, 118))
+    return 0.62 + 0.165 * len(textwrap.wrap(caption, _CAPTION_CHARS))
 
 
 def _figure_page(title: str, caption: str, draw: Sequence[tuple[Callable, float]]) -> Figure:
@@ -389,7 +392,7 @@ def _figure_page(title: str, caption: str, draw: Sequence[tuple[Callable, float]
     page = Figure(figsize=A4, layout="constrained")
     FigureCanvasAgg(page)
     page.get_layout_engine().set(w_pad=0.1, h_pad=0.06)
-    lines = textwrap.wrap(caption, 118)
+    lines = textwrap.wrap(caption, _CAPTION_CHARS)
     head_h = _head_height(caption)
     body_h = A4[1] - head_h - _FOOTER_IN
     wanted = sum(h for _, h in draw)
@@ -552,13 +555,15 @@ _CAPTIONS = {
         "unknown). "
         "Below, one panel per region: the weekly mean of each day's highest pain (0-10), left side solid, "
         "right "
-        "dashed; weeks with fewer than 3 diary days are left blank. Triangles and dotted lines mark flare-up "
-        "onsets. Shaded: pain above 5, 'high' in the pain-monitoring model (Silbernagel 2007).",
+        "dashed, in the region's colour; weeks with fewer than 3 diary days have no mean and are hatched. "
+        "Triangles (down = left, up = right) and dotted lines mark flare-up onsets. Shaded grey: pain "
+        "above 5, 'high' in the pain-monitoring model (Silbernagel 2007).",
     ),
     "pain_load": (
         "Daily pain, and acute and chronic load",
-        "Top: each day's highest pain per region and side; white = not logged (missing, never counted as 0); "
-        "black triangles = flare-up onsets. Bottom: acute (7-day) and chronic (28-day) exponentially "
+        "Top: each day's highest pain per region and side over the diary's span; white = not logged "
+        "(missing, never counted as 0); black triangles = flare-up onsets. Bottom: acute (7-day) and chronic "
+        "(28-day) exponentially "
         "weighted "
         "load as two separate lines (no ratio 'sweet spot': it has not held up, Impellizzeri 2020), the "
         "first 42 "
@@ -700,6 +705,12 @@ def _methods_pages(data: Analysis) -> list[Figure]:
     ]
     for item in items:
         tp.bullet(item)
+    tp.para(
+        "Every method, its defaults and its sources: docs/methods.md in the runlog repository (the section "
+        "numbers cited in this report are that file's).",
+        size=9,
+        color="#333333",
+    )
     tp.heading("Caveats", size=12)
     for item in [
         "Association, not causation. One runner's data, few events: intervals are wide, and a runner who is "
@@ -722,7 +733,8 @@ def _methods_pages(data: Analysis) -> list[Figure]:
         tp.heading("Sensitivity of the flare-up definition", size=12)
         tp.para(
             "Onsets per region (and the barefoot-style vs traditional rate ratio, RR) when the flare-up "
-            "definition moves (METHODS.md 4); where a region still has enough onsets the model is fitted "
+            "definition moves (docs/methods.md, section 4); where a region still has enough onsets the model "
+            "is fitted "
             "again. A conclusion that holds under every line is more trustworthy.",
             size=8.5,
         )
@@ -786,6 +798,8 @@ def _quality_pages(data: Analysis) -> list[Figure]:
             rows,
             widths_in=[1.3, 1.1, 1.2, 0.9, 2.0],
         )
+    for note in (data.pain.attrs.get("diary") or {}).get("notes", []):  # what reading the diary found
+        tp.bullet(f"Diary: {note}.", size=8.5)
     if len(data.pain) == 0:
         tp.para("No pain diary was given: flare-ups cannot be analysed (insufficient data in every region).")
     tp.heading("Footwear assignment", size=11.5)
@@ -809,7 +823,26 @@ def _quality_pages(data: Analysis) -> list[Figure]:
         rows = [(words.get(rule, rule), int(n)) for rule, n in data.shoe_rules.items()]
         tp.table(["rule that assigned the shoe", "runs"], rows, widths_in=[2.6, 0.8])
     tp.para("GPS positions are never read into the report.", size=8.5, color="#333333")
+    _breach_appendix(tp, data.findings.get("flags", {}).get("rule_24h_breaches", []))
     return tp.pages
+
+
+def _breach_appendix(tp: _TextPages, breaches: Sequence[Mapping]) -> None:
+    """Appendix: every run that broke the 24-hour rule (findings ``flags.rule_24h_breaches``)."""
+    tp.heading("Appendix: every 24-hour-rule breach", size=11.5)
+    if not breaches:
+        tp.para("No checked run broke the 24-hour rule.")
+        return
+    tp.para(
+        f"{len(breaches)} runs broke the rule (docs/methods.md, section 4): pain during or after the run above "
+        "5, next-morning pain 2 or more points worse, or the week's pain up by a point or more.",
+        size=8.5,
+    )
+    rows = [
+        (b["date"], b["activity_id"], textwrap.shorten(str(b["rules"]), 70, placeholder=" ..."))
+        for b in breaches
+    ]
+    tp.table(["date", "run", "what broke (region, side)"], rows, size=7.5, widths_in=[0.95, 1.75, 4.0])
 
 
 def build_report(

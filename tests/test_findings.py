@@ -160,3 +160,48 @@ def test_flags_list_every_breach_spike_guardrail_week_and_retire_alert():
                                        {"week_start": "2026-01-05", "breaches": ["caution"]}]
     assert f["retire_alerts"] == [{"shoe": "Old", "distance_km": 900.0, "retire_km": 800.0}]
     json.dumps(f)  # JSON-ready
+
+
+def test_long_history_short_diary_is_analysed_over_the_diary(monkeypatch):
+    """13 years of runs and a 3-month diary: the period is the diary's, the history feeds the load."""
+    from analysis.pipeline import analyse
+
+    runs, _ = _runner(13 * 365, [])
+    days = pd.date_range(runs["date"].max() - pd.Timedelta(days=91), runs["date"].max())
+    pain = coerce_pain(
+        pd.DataFrame({"date": days, "time_of_day": "morning", "region": "plantar", "side": "L", "pain": 1})
+    )
+    data = analyse(runs, pain)
+    f = data.findings
+    assert (f["period"]["start"], f["period"]["end"]) == (f"{days[0]:%Y-%m-%d}", f"{days[-1]:%Y-%m-%d}")
+    assert (f["period"]["diary_start"], f["period"]["diary_end"]) == (f["period"]["start"], f["period"]["end"])
+    in_diary = runs[(runs["date"] >= days[0]) & (runs["date"] <= days[-1])]
+    assert f["data"]["runs"] == len(in_diary) < len(runs) / 40
+    assert f["data"]["pain_days_logged_pct"] == pytest.approx(100.0)  # not 2 % of 13 years
+    assert "% of days logged" not in (f["regions"]["plantar"]["message"] or "")
+    # the first day of the period has its lag features and its EWMA from the runs before it
+    first = data.frames.lags.iloc[0]
+    assert data.frames.lags.index[0] == days[0] and first[["km_lag_1_3", "km_lag_15_28"]].notna().all()
+    assert data.acute_chronic.index[0] == days[0] and data.acute_chronic["chronic_km"].iloc[0] > 0
+    assert len(data.pain_daily["date"].unique()) == len(days)
+
+
+def test_flags_list_every_24h_rule_breach():
+    from analysis import flareups
+
+    runs, pain = _runner(60, [20, 40])
+    extra = pd.DataFrame(
+        {"date": runs["date"].iloc[[3, 10, 30]].to_numpy(), "time_of_day": "after", "region": "plantar",
+         "side": "L", "pain": 7}
+    )
+    pain = coerce_pain(pd.concat([pain, extra], ignore_index=True))
+    rule24 = flareups.twenty_four_hour_rule(pain, runs)
+    f = findings_mod.findings(runs, pain, sensitivity=False)
+    breaches = f["flags"]["rule_24h_breaches"]
+    broke = rule24[rule24["breach"].astype("boolean").fillna(False).to_numpy(bool)]
+    assert len(breaches) == len(broke) >= 3
+    assert [b["date"] for b in breaches] == sorted(b["date"] for b in breaches)
+    assert {b["activity_id"] for b in breaches} == set(broke.index.astype(str))
+    assert all("after>5 plantar L" in b["rules"] for b in breaches if b["activity_id"] in
+               set(runs.index[[3, 10, 30]].astype(str)))
+    assert list(f)[-1] == "flags"

@@ -237,11 +237,84 @@ def test_dynamics_by_class(sample_data):
 
 
 def test_palette_is_colour_blind_safe():
-    allowed = {c.lower() for c in plots.OKABE_ITO.values()}
+    allowed = {c.lower() for c in (*plots.OKABE_ITO.values(), *plots.TOL_MUTED.values())}
     for mapping in (plots.CLASS_COLORS, plots.GROUP_COLORS, plots.REGION_COLORS, plots.SPIKE_COLORS):
         for color in mapping.values():
             r, g, b = mcolors.to_rgb(color)
-            assert color.lower() in allowed or (r == g == b), color  # Okabe-Ito or a grey
+            assert color.lower() in allowed or (r == g == b), color  # Okabe-Ito, Tol's muted or a grey
+
+
+def _hues(colors) -> set[str]:
+    """The non-grey colours among ``colors``, as hex."""
+    out = set()
+    for c in colors:
+        r, g, b = mcolors.to_rgb(c)
+        if not r == g == b:
+            out.add(mcolors.to_hex(c))
+    return out
+
+
+def test_a_colour_means_one_thing():
+    classes = _hues([*plots.CLASS_COLORS.values(), *plots.GROUP_COLORS.values()])
+    regions = _hues(plots.REGION_COLORS.values())
+    assert len(regions) == 4  # four regions, four colours
+    assert not classes & regions
+    # sides are a line style and a marker, never a colour; load, spikes and marks are greys
+    assert not _hues(s["color"] for s in plots.SIDE_STYLES.values())
+    assert {s["linestyle"] for s in plots.SIDE_STYLES.values()} == {"-", "--"}
+    assert not _hues([*plots.SPIKE_COLORS.values(), *plots.INK.values()])
+    assert not _hues(color for _, _, color, _ in plots._GUARD_MARKS)
+
+
+def test_figures_use_region_colours_only_for_regions(sample_data):
+    """Every coloured line of the headline's region panels is that region's colour."""
+    fig = plots.plot_weekly_load_pain(sample_data.weekly, sample_data.weekly_pain, sample_data.episodes)
+    axes = data_axes(fig)
+    for ax, region in zip(axes[1:], plots.REGIONS, strict=True):
+        drawn = _hues(line.get_color() for line in ax.get_lines())
+        assert drawn == {mcolors.to_hex(plots.REGION_COLORS[region])}, region
+    bars = _hues(p.get_facecolor() for p in axes[0].patches)
+    assert bars <= _hues(plots.CLASS_COLORS.values())
+
+
+def test_weeks_without_a_pain_mean_are_hatched_and_say_why():
+    weeks = pd.date_range("2026-03-02", periods=4, freq="7D", name="week_start")
+    weekly = pd.DataFrame({"km": [10.0, 12.0, 8.0, 11.0], "km_traditional": [10.0, 12.0, 8.0, 11.0]}, index=weeks)
+    rows = []
+    for k, w in enumerate(weeks):
+        for side in ("L", "R"):
+            mean = [2.0, None, None, 3.0][k]  # weeks 2 and 3: fewer than 3 diary days
+            rows.append({"week_start": w, "region": "plantar", "side": side, "days_logged": 5 if mean else 1,
+                         "pain_mean": mean, "pain_max": mean})
+    weekly_pain = pd.DataFrame(rows).astype({"pain_mean": "Float64", "pain_max": "Float64"})
+    fig = plots.plot_weekly_load_pain(weekly, weekly_pain)
+    plantar = data_axes(fig)[1]
+    hatched = [p for p in plantar.patches if p.get_hatch()]
+    assert len(hatched) == 1  # the two weeks are one block
+    x0, x1 = hatched[0].get_x(), hatched[0].get_x() + hatched[0].get_width()
+    assert (x1 - x0) == pytest.approx(14.0)  # two weeks, in days
+    legend = fig.get_axes()[-1].get_legend()
+    assert "week with < 3 diary days: no mean" in [t.get_text() for t in legend.get_texts()]
+
+
+def test_pain_strip_shows_the_diary_span_not_the_whole_history():
+    from analysis import flareups
+    from analysis.schema import coerce_pain
+
+    days = pd.date_range("2025-10-01", "2025-12-31")
+    pain = coerce_pain(
+        pd.DataFrame({"date": days, "time_of_day": "morning", "region": "achilles", "side": "R", "pain": 2})
+    )
+    # a grid over 13 years of running history, logged only in its last 3 months
+    grid = flareups.daily_pain(pain, start="2013-01-01", end="2025-12-31")
+    fig = plots.plot_pain_strip(grid)
+    strips = [ax for ax in data_axes(fig) if ax.get_images()]
+    assert len(strips) == 1  # one strip, not 13 yearly ones
+    lo, hi = strips[0].get_xlim()
+    import matplotlib.dates as mdates
+
+    assert mdates.num2date(lo).date().isoformat() == "2025-10-01"
+    assert mdates.num2date(hi).date().isoformat() == "2026-01-01"  # the end of the last day
 
 
 def test_draws_into_a_given_subfigure(tiny_data):

@@ -415,3 +415,72 @@ def test_no_pdf_json_equals_the_json_of_a_full_report(sample_pdf, tmp_path, monk
     assert main(["report", "--no-pdf", "--json", str(out), "--tz", SAMPLE_TZ, "--no-progress"]) == 0
     assert json.loads(out.read_text()) == sample_pdf[2]
     assert json.loads(out.read_text())["dynamics"]["available"] is True
+
+
+# ---------------------------------------------------------------- period and layout (item 9)
+
+
+def test_appendix_lists_every_24h_rule_breach(sample_pdf):
+    _, pages, findings = sample_pdf
+    breaches = findings["flags"]["rule_24h_breaches"]
+    assert breaches
+    start = next(i for i, p in enumerate(pages) if "Appendix: every 24-hour-rule breach" in p)
+    appendix = " ".join(pages[start:])
+    assert f"{len(breaches)} runs broke the rule" in appendix
+    for b in breaches:
+        assert f"{b['date']} {b['activity_id']}" in appendix
+    summary = pages[0] + pages[1]
+    assert "every date is listed in the appendix" in summary
+
+
+def test_report_and_readme_point_to_methods_in_the_repository(sample_pdf):
+    _, pages, _ = sample_pdf
+    methods = (REPO / "docs" / "methods.md").read_text(encoding="utf-8")
+    assert "## 4. Pain and flare-ups" in methods and "24-hour rule" in methods
+    text = " ".join(pages)
+    assert "docs/methods.md" in text and "METHODS.md" not in text and "../shared" not in text
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "docs/methods.md" in readme and "../shared/METHODS.md" not in readme
+
+
+def test_captions_and_text_stay_on_the_page(sample_data):
+    """No caption, title or paragraph of any page runs past the page's edges."""
+    import matplotlib as mpl
+
+    from analysis import plots
+
+    with mpl.rc_context(plots.STYLE):
+        pages = [
+            *report._summary_pages(sample_data, "km"),
+            *report._figure_pages(sample_data, "km"),
+            *report._methods_pages(sample_data),
+            *report._quality_pages(sample_data),
+        ]
+    for n, page in enumerate(pages, start=1):
+        renderer = page.canvas.get_renderer()
+        width, height = page.bbox.width, page.bbox.height
+        texts = [*page.texts, *(t for sub in page.subfigs for t in sub.texts)]
+        for t in texts:
+            if not t.get_text().strip():
+                continue
+            box = t.get_window_extent(renderer)
+            assert box.x0 >= 0 and box.x1 <= width + 0.5, (n, t.get_text()[:60], box.x1, width)
+            assert box.y0 >= 0 and box.y1 <= height + 0.5, (n, t.get_text()[:60])
+
+
+def test_data_quality_page_repeats_what_reading_the_diary_found():
+    import matplotlib as mpl
+
+    from analysis import plots
+    from analysis.io.pain_diary import read_pain_diary
+    from analysis.pipeline import analyse
+    from tests.conftest import tiny_frames
+
+    runs, _, drills = tiny_frames()
+    diary = b"date;time_of_day;region;side;pain\n2026-03-02;morning;achilles;R;2,5\n2026-03-03;morning;achilles;R;\n"
+    data = analyse(runs, read_pain_diary(diary, name="pain.csv"), drills)
+    with mpl.rc_context(plots.STYLE):
+        pages = report._quality_pages(data)
+    text = [t.get_text() for page in pages for t in page.texts]
+    assert "Diary: 1 rows with an empty pain cell: not logged (no entry, never pain 0)." in text
+    assert "Diary: 1 pain values with a fraction rounded half up to whole points (row 2: 2,5 -> 3)." in text

@@ -23,15 +23,40 @@ entries only (morning pain belongs to no run).
 Values are read case-insensitively and accept common synonyms (see
 :data:`REGION_SYNONYMS`, :data:`TIME_OF_DAY_SYNONYMS`, :data:`SIDE_SYNONYMS`);
 ``_``, ``-`` and spaces are interchangeable (``Plantar-Fascia`` = ``plantar
-fascia``). Side ``B`` (both) becomes one ``L`` and one ``R`` row. Dates are
-ISO ``YYYY-MM-DD`` (a time after it is ignored), ``YYYY/MM/DD`` or the day-first
-``DD.MM.YYYY``; slashed day/month orders are refused as ambiguous.
+fascia``), accents do not matter, and headers and values may be written in
+English, German, French, Spanish, Italian, Dutch or a Scandinavian language
+(``Date;When;Where;Side;Pain (0-10)``, ``Datum;Wann;Wo;Seite;Schmerz``: a
+bracketed unit is ignored). Side ``B`` (both) becomes one ``L`` and one ``R``
+row. Dates are ISO ``YYYY-MM-DD`` (a time after it is ignored), ``YYYY/MM/DD``,
+the day-first ``DD.MM.YYYY``, or slashed ``dd/mm/yyyy`` or ``mm/dd/yyyy`` when
+the file itself settles the order (a date with a day above 12); otherwise the
+reader asks which it is rather than guess.
+
+The diary may be a CSV (comma, semicolon or tab; any common encoding) or an
+``.xlsx`` workbook (its first sheet that holds anything, read with openpyxl);
+an old ``.xls`` or an OpenDocument sheet is refused with "save it as CSV".
+
+What a spreadsheet diary holds is read as its writer meant it:
+
+* an empty pain cell (or ``-``, ``n/a``) is *not logged*: the row gives no
+  entry and is counted, never an error and never pain 0;
+* half points and decimal commas (``3.5``, ``3,5``) are rounded half up to
+  whole points (a 0-10 rating is an integer) and counted in one note;
+* the same date, time of day, region and side written twice is kept (the
+  day's series takes the higher value, :func:`analysis.flareups.daily_pain`);
+  repeats with a different pain are reported in a note naming their rows.
+
+What was read is summarised in ``frame.attrs["diary"]`` (:data:`READ_STATS`):
+the rows, the entries, the rows not logged, the values rounded, the repeats
+and conflicts, the date order, and the notes; :func:`analysis.flareups.diary_summary`
+turns it into the diary summary of ``runlog check``.
 
 Unlike the activity readers, which log a bad row and go on, a diary with a bad
 row is refused as a whole: a silently dropped pain entry would bias every
 flare-up count. The :class:`~analysis.errors.RunlogError` names the file and
-the first bad row (spreadsheet numbering: the header is row 1) and how many
-other rows are bad. Entirely blank rows (Excel leaves them) are skipped.
+the first bad row (spreadsheet numbering: the header is row 1), how many other
+rows are bad, and how to fix it. Entirely blank rows (Excel leaves them) are
+skipped.
 
 The CSV plumbing (encoding, delimiter, spreadsheet row numbers, header
 mapping, dates, bad-row reporting) is :mod:`analysis.io.table`, shared with the
@@ -40,7 +65,9 @@ drills and OSTRC readers; this module holds what is about pain diaries only.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
@@ -49,37 +76,53 @@ from analysis import schema
 from analysis.errors import RunlogError
 from analysis.io.table import (
     CsvTable,
-    column_key,
+    fold_accents,
     header_cells,
+    header_key,
     map_columns,
     normalize_token,
     parse_date,
     raise_bad_rows,
-    read_csv_table,
+    read_table,
+    slash_date_order,
 )
 
-#: source column name (normalised: lower case, ``_`` for separators) -> canonical pain column
+#: the long layout's header, for messages
+LONG_HEADER = "date,time_of_day,region,side,pain,activity_id,notes"
+
+
+def _synonyms(canonical, words: str) -> dict:
+    """``words`` (space separated) -> ``canonical``: keeps the long synonym lists readable."""
+    return dict.fromkeys(words.split(), canonical)
+
+
+#: source column name (:func:`analysis.io.table.header_key`: lower case, accents folded, bracketed
+#: units dropped, ``_`` for separators) -> canonical pain column; English first, then de, fr, es, it,
+#: nl and the Scandinavian languages
 VARIABLE_MAP: dict[str, str] = {
-    "date": "date",
-    "day": "date",
-    "time_of_day": "time_of_day",
-    "time": "time_of_day",
-    "when": "time_of_day",
-    "region": "region",
-    "site": "region",
-    "location": "region",
-    "body_part": "region",
-    "side": "side",
-    "pain": "pain",
-    "nrs": "pain",
-    "score": "pain",
-    "activity_id": "activity_id",
-    "activity": "activity_id",
-    "run_id": "activity_id",
-    "notes": "notes",
-    "note": "notes",
-    "comment": "notes",
-    "comments": "notes",
+    **_synonyms("date", "date day datum dato fecha data dia jour tag dag"),
+    **_synonyms(
+        "time_of_day",
+        "time_of_day time when timing moment tageszeit zeitpunkt zeit wann moment_de_la_journee quand "
+        "momento cuando quando tijdstip wanneer tidspunkt tid nar",
+    ),
+    **_synonyms(
+        "region",
+        "region site location body_part body_area area where wo stelle korperstelle ort bereich zone "
+        "localisation endroit ou zona lugar donde regione dove plek waar locatie omrade sted hvor plats var",
+    ),
+    **_synonyms("side", "side laterality seite cote lado lato kant zijde sida"),
+    **_synonyms(
+        "pain",
+        "pain pain_score pain_level nrs score schmerz schmerzen schmerzstarke douleur dolor dolore pijn "
+        "smerte smerter smarta",
+    ),
+    **_synonyms("activity_id", "activity_id activity run_id strava_id"),
+    **_synonyms(
+        "notes",
+        "notes note comment comments notiz notizen bemerkung bemerkungen kommentar remarque remarques "
+        "commentaire commentaires nota notas notizie opmerking opmerkingen notitie anteckning",
+    ),
 }
 
 #: synonym (normalised) -> canonical region (schema.REGIONS)
@@ -107,6 +150,24 @@ REGION_SYNONYMS: dict[str, str] = {
     "glute med": "glute",
     "hip": "glute",
     "buttock": "glute",
+    # de, fr, es, it, nl, da/no/sv
+    **_synonyms("plantar", "plantarfaszie ferse fasciite talon fascitis hiel hael"),
+    "fascia plantaire": "plantar",
+    "fascia plantar": "plantar",
+    "fascite plantare": "plantar",
+    "fasciitis plantaris": "plantar",
+    **_synonyms("achilles", "achillessehne achille aquiles achillespees akillessene akillessena halsena"),
+    "tendon d achille": "achilles",
+    "tendon dachille": "achilles",
+    "tendon de aquiles": "achilles",
+    "tendine d achille": "achilles",
+    "tendine dachille": "achilles",
+    **_synonyms("patellar", "patellasehne knie genou rodilla ginocchio kne kna"),
+    "tendon rotulien": "patellar",
+    "tendon rotuliano": "patellar",
+    "tendine rotuleo": "patellar",
+    "patellapees": "patellar",
+    **_synonyms("glute", "gesass hufte fessier fessiers hanche gluteo gluteos cadera anca bil heup hofte hoft"),
 }
 
 #: synonym (normalised) -> canonical time of day (schema.TIMES_OF_DAY)
@@ -126,6 +187,14 @@ TIME_OF_DAY_SYNONYMS: dict[str, str] = {
     "post": "after",
     "post run": "after",
     "afterwards": "after",
+    # de, fr, es, it, nl, da/no/sv
+    **_synonyms("morning", "morgen morgens fruh matin manana mattina ochtend morgon"),
+    "am morgen": "morning",
+    "le matin": "morning",
+    "por la manana": "morning",
+    **_synonyms("during", "wahrend pendant durante tijdens under"),
+    "beim laufen": "during",
+    **_synonyms("after", "nach danach nachher apres despues dopo daarna efter etter"),
 }
 
 #: synonym (normalised) -> canonical sides; B (both) expands to L and R
@@ -137,21 +206,48 @@ SIDE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "b": ("L", "R"),
     "both": ("L", "R"),
     "bilateral": ("L", "R"),
+    # de, fr, es, it, nl, da/no/sv
+    **_synonyms(("L",), "links gauche g izquierda izquierdo i sinistra sinistro venstre vanster"),
+    **_synonyms(("R",), "rechts droite droit d derecha derecho destra destro hojre hoyre hoger"),
+    **_synonyms(("L", "R"), "beide beidseitig deux ambos ambas entrambi begge bada"),
+    "les deux": ("L", "R"),
 }
+
+#: pain cells that mean "not logged" (besides an empty cell)
+NOT_LOGGED: frozenset[str] = frozenset({"-", "\u2013", "\u2014", "na", "n/a", "n.a."})
+
+#: the keys of ``frame.attrs["diary"]``, what :func:`read_pain_diary` read
+READ_STATS: tuple[str, ...] = (
+    "file",
+    "layout",
+    "rows",
+    "entries",
+    "not_logged",
+    "rounded",
+    "repeats",
+    "conflicts",
+    "date_order",
+    "notes",
+)
+
+
+def _norm(text: str) -> str:
+    """A value as looked up in the synonym tables: :func:`normalize_token` with accents folded."""
+    return normalize_token(fold_accents(text))
 
 def canonical_region(text: str) -> str | None:
     """The schema region named by ``text`` (synonyms accepted), or None."""
-    return REGION_SYNONYMS.get(normalize_token(text))
+    return REGION_SYNONYMS.get(_norm(text))
 
 
 def canonical_time_of_day(text: str) -> str | None:
     """The schema time of day named by ``text`` (synonyms accepted), or None."""
-    return TIME_OF_DAY_SYNONYMS.get(normalize_token(text))
+    return TIME_OF_DAY_SYNONYMS.get(_norm(text))
 
 
 def canonical_sides(text: str) -> tuple[str, ...] | None:
     """The sides named by ``text``: ``("L",)``, ``("R",)``, ``("L", "R")`` for both, or None."""
-    return SIDE_SYNONYMS.get(normalize_token(text))
+    return SIDE_SYNONYMS.get(_norm(text))
 
 
 def _alternatives(words) -> str:
@@ -167,7 +263,7 @@ _WIDE_COLUMN = re.compile(
 
 def parse_wide_column(header: str) -> tuple[str, tuple[str, ...], str] | None:
     """``"achilles_R_morning"`` -> ``("achilles", ("R",), "morning")``; no side = both; else None."""
-    m = _WIDE_COLUMN.match(normalize_token(header))
+    m = _WIDE_COLUMN.match(_norm(header))
     if m is None:
         return None
     side = m.group("side") or m.group("side2")
@@ -177,22 +273,64 @@ def parse_wide_column(header: str) -> tuple[str, tuple[str, ...], str] | None:
 
 
 def parse_pain(text: str) -> int | None:
-    """A pain score: an integer 0-10 (``4``, ``4.0``, ``4,0``); None when it is not one."""
+    """A pain score 0-10 as a whole number (``4``, ``4.0``, ``4,0``; ``3.5`` -> 4); None when it is not one.
+
+    A fraction is rounded half up (``2.5`` -> 3, ``2.4`` -> 2): the scale is an
+    integer 0-10 numeric rating (METHODS.md 4) and, between two points, the
+    higher is the safer reading of a pain diary.
+    """
     s = str(text).strip().replace(",", ".")
     try:
         value = float(s)
     except ValueError:
         return None
-    if not value.is_integer() or not 0 <= value <= 10:
+    if not 0 <= value <= 10:  # NaN fails too
         return None
-    return int(value)
+    return int(math.floor(value + 0.5))
+
+
+def _is_whole(text: str) -> bool:
+    try:
+        return float(str(text).strip().replace(",", ".")).is_integer()
+    except ValueError:
+        return False
+
+
+def _not_logged(text: str) -> bool:
+    return not text or text.strip().lower() in NOT_LOGGED
+
+
+_LONG_NEEDS: tuple[str, ...] = ("time_of_day", "region", "side", "pain")
+_DATE_FORMS = "YYYY-MM-DD (or DD.MM.YYYY, or dd/mm/yyyy)"
+
+
+def _header_problem(table: CsvTable, cols: dict[str, int]) -> str:
+    """Why a header fits neither layout, naming the columns not understood and the fix."""
+    shown = ";".join(table.header)
+    unknown = [c for pos, c in enumerate(table.header) if pos not in cols.values() and c]
+    missing = [c for c in ("date", *_LONG_NEEDS) if c not in cols]
+    if len(unknown) == len(missing) == 1:
+        fix = f"rename column '{unknown[0]}' to '{missing[0]}'"
+    elif unknown:
+        fix = (
+            f"columns not understood: {', '.join(repr(c) for c in unknown[:6])}; rename them to "
+            f"{LONG_HEADER} (the long layout) or to <region>_<side>_<time of day> such as achilles_R_morning "
+            "(the wide layout)"
+        )
+    else:
+        fix = (
+            f"add the columns {LONG_HEADER} (the long layout) or date,achilles_R_morning,... "
+            "(the wide layout)"
+        )
+    return f"the header ({shown}) has no {' or '.join(repr(m) for m in missing)} column: {fix}"
 
 
 def _layout(table: CsvTable) -> tuple[str, dict[str, int], dict[int, tuple[str, tuple[str, ...], str]]]:
-    cols = map_columns(table, VARIABLE_MAP)
+    cols = map_columns(table, VARIABLE_MAP, key=header_key)
     if "date" not in cols:
-        raise RunlogError("no 'date' column", path=table.label, row=1)
-    if {"time_of_day", "region", "pain"} <= cols.keys():
+        raise RunlogError(_header_problem(table, cols), path=table.label, row=1)
+    long_found = [c for c in _LONG_NEEDS if c in cols]
+    if len(long_found) == len(_LONG_NEEDS):
         return "long", cols, {}
     wide: dict[int, tuple[str, tuple[str, ...], str]] = {}
     unknown = []
@@ -204,45 +342,93 @@ def _layout(table: CsvTable) -> tuple[str, dict[str, int], dict[int, tuple[str, 
             unknown.append(cell)
         else:
             wide[pos] = parsed
-    if not wide:
-        raise RunlogError(
-            "neither the long layout (date,time_of_day,region,side,pain,...) nor the wide one "
-            "(date,achilles_R_morning,...)",
-            path=table.label,
-            row=1,
-        )
+    if not wide or (long_found and "pain" in long_found):
+        raise RunlogError(_header_problem(table, cols), path=table.label, row=1)
     if unknown:
         raise RunlogError(
-            f"column '{unknown[0]}' is not <region>_<side>_<time of day> (e.g. achilles_R_morning)",
+            f"column '{unknown[0]}' is not <region>_<side>_<time of day> (e.g. achilles_R_morning): rename it "
+            "or delete it",
             path=table.label,
             row=1,
         )
     return "wide", cols, wide
 
 
-def _long_rows(table: CsvTable, cols: dict[str, int], bad: list[tuple[int, str]]) -> list[dict]:
+class _Reading:
+    """What reading the rows found besides the entries: bad rows, rows not logged, values rounded."""
+
+    def __init__(self, table: CsvTable, date_column: int) -> None:
+        self.table = table
+        self.bad: list[tuple[int, str]] = []
+        self.not_logged = 0
+        self.rounded: list[tuple[int, str]] = []
+        dates = [cells[date_column] for _, cells in table.rows]
+        self.date_order, example = slash_date_order(dates)
+        if self.date_order == "mixed":
+            raise RunlogError(
+                f"the dates mix day/month and month/day orders ({example}): write every date as YYYY-MM-DD",
+                path=table.label,
+            )
+        if self.date_order is None and example is not None:
+            row = next(r for r, cells in table.rows if cells[date_column].strip() == example)
+            raise RunlogError(
+                f"is '{example}' day/month or month/day? No date in the file has a day above 12 to tell. "
+                "Write the dates as YYYY-MM-DD (e.g. 2026-02-03), or set the date column's format to one "
+                "with the month's name, and save again",
+                path=table.label,
+                row=row,
+            )
+
+    def date(self, row: int, text: str) -> pd.Timestamp | None:
+        date = parse_date(text, slash_order=self.date_order)
+        if date is None:
+            self.bad.append((row, f"date '{text}' is not a date: write it as {_DATE_FORMS}"))
+        return date
+
+    def pain(self, row: int, text: str, where: str = "") -> int | None:
+        pain = parse_pain(text)
+        if pain is None:
+            self.bad.append(
+                (row, f"pain '{text}'{where} is not 0-10: write a number from 0 (none) to 10 (worst), or leave "
+                 "the cell empty when not logged")
+            )
+        elif not _is_whole(text):
+            self.rounded.append((row, text))
+        return pain
+
+
+def _long_rows(table: CsvTable, cols: dict[str, int], reading: _Reading) -> list[dict]:
     out = []
 
     def cell(cells, key):
         return cells[cols[key]] if key in cols else ""
 
     for row, cells in table.rows:
-        date = parse_date(cell(cells, "date"))
+        if _not_logged(cell(cells, "pain")):
+            reading.not_logged += 1
+            continue
+        date = reading.date(row, cell(cells, "date"))
+        if date is None:
+            continue
         time = canonical_time_of_day(cell(cells, "time_of_day"))
         region = canonical_region(cell(cells, "region"))
-        sides = canonical_sides(cell(cells, "side")) if "side" in cols else None
-        pain = parse_pain(cell(cells, "pain"))
-        if date is None:
-            bad.append((row, f"date '{cell(cells, 'date')}' is not YYYY-MM-DD"))
-        elif time is None:
-            bad.append((row, f"time of day '{cell(cells, 'time_of_day')}' is not morning, during or after"))
+        sides = canonical_sides(cell(cells, "side"))
+        if time is None:
+            reading.bad.append(
+                (row, f"time of day '{cell(cells, 'time_of_day')}' is not morning, during or after: write one "
+                 "of those")
+            )
         elif region is None:
-            bad.append((row, f"region '{cell(cells, 'region')}' is not plantar, achilles, patellar or glute"))
+            reading.bad.append(
+                (row, f"region '{cell(cells, 'region')}' is not plantar, achilles, patellar or glute: write one "
+                 "of those (other body parts are not analysed: leave such rows out)")
+            )
         elif sides is None:
-            bad.append((row, f"side '{cell(cells, 'side')}' is not L, R or B"))
-        elif pain is None:
-            bad.append((row, f"pain '{cell(cells, 'pain')}' is not an integer 0-10"))
+            reading.bad.append((row, f"side '{cell(cells, 'side')}' is not L, R or B: write L, R or B (both)"))
         else:
+            pain = reading.pain(row, cell(cells, "pain"))
+            if pain is None:
+                continue
             for side in sides:
                 out.append(
                     {
@@ -253,6 +439,7 @@ def _long_rows(table: CsvTable, cols: dict[str, int], bad: list[tuple[int, str]]
                         "pain": pain,
                         "activity_id": cell(cells, "activity_id") or None,
                         "notes": cell(cells, "notes") or None,
+                        "_row": row,
                     }
                 )
     return out
@@ -262,23 +449,24 @@ def _wide_rows(
     table: CsvTable,
     cols: dict[str, int],
     wide: dict[int, tuple[str, tuple[str, ...], str]],
-    bad: list[tuple[int, str]],
+    reading: _Reading,
 ) -> list[dict]:
     out = []
     for row, cells in table.rows:
-        date = parse_date(cells[cols["date"]])
+        if all(_not_logged(cells[pos]) for pos in wide):
+            reading.not_logged += 1
+            continue
+        date = reading.date(row, cells[cols["date"]])
         if date is None:
-            bad.append((row, f"date '{cells[cols['date']]}' is not YYYY-MM-DD"))
             continue
         notes = cells[cols["notes"]] if "notes" in cols else ""
         activity = cells[cols["activity_id"]] if "activity_id" in cols else ""
         for pos, (region, sides, time) in wide.items():
             text = cells[pos]
-            if not text:
+            if _not_logged(text):
                 continue
-            pain = parse_pain(text)
+            pain = reading.pain(row, text, f" in column '{table.header[pos]}'")
             if pain is None:
-                bad.append((row, f"pain '{text}' in column '{table.header[pos]}' is not an integer 0-10"))
                 break
             for side in sides:
                 out.append(
@@ -290,27 +478,80 @@ def _wide_rows(
                         "pain": pain,
                         "activity_id": (activity or None) if time != "morning" else None,
                         "notes": notes or None,
+                        "_row": row,
                     }
                 )
     return out
 
 
+def _repeats(records: list[dict]) -> tuple[int, list[str]]:
+    """Entries repeating a date x time of day x region x side, and a line per repeat with another pain."""
+    seen: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    for r in records:
+        seen[(r["date"], r["time_of_day"], r["region"], r["side"])].append((r["_row"], r["pain"]))
+    repeats = sum(len(v) - 1 for v in seen.values())
+    conflicts = []
+    for (date, time, region, side), entries in seen.items():
+        if len({p for _, p in entries}) > 1:
+            rows = sorted({r for r, _ in entries})
+            where = f"row{'s' if len(rows) > 1 else ''} {', '.join(str(r) for r in rows)}"
+            pains = " and ".join(str(p) for p in sorted({p for _, p in entries}))
+            conflicts.append(f"{date:%Y-%m-%d} {region} {side} {time}: pain {pains} ({where})")
+    return repeats, conflicts
+
+
+def _stats(table: CsvTable, layout: str, reading: _Reading, records: list[dict]) -> dict:
+    """``frame.attrs["diary"]``: what was read (:data:`READ_STATS`), with the notes a person should see."""
+    repeats, conflicts = _repeats(records)
+    notes = []
+    if reading.not_logged:
+        notes.append(f"{reading.not_logged} rows with an empty pain cell: not logged (no entry, never pain 0)")
+    if reading.rounded:
+        row, text = reading.rounded[0]
+        notes.append(
+            f"{len(reading.rounded)} pain values with a fraction rounded half up to whole points "
+            f"(row {row}: {text} -> {parse_pain(text)})"
+        )
+    if reading.date_order in ("dmy", "mdy"):
+        order = "day/month" if reading.date_order == "dmy" else "month/day"
+        notes.append(f"slashed dates read as {order}/year")
+    if conflicts:
+        more = f" and {len(conflicts) - 3} more" if len(conflicts) > 3 else ""
+        notes.append(
+            f"{len(conflicts)} entries written twice with different pain; the higher counts: "
+            + "; ".join(conflicts[:3])
+            + more
+        )
+    return {
+        "file": table.label,
+        "layout": layout,
+        "rows": len(table.rows),
+        "entries": len(records),
+        "not_logged": reading.not_logged,
+        "rounded": len(reading.rounded),
+        "repeats": repeats,
+        "conflicts": len(conflicts),
+        "date_order": reading.date_order,
+        "notes": notes,
+    }
+
+
 def sniff(head: bytes, name: str) -> bool:
     """True when the first bytes look like a pain diary (long or wide layout)."""
     cells = header_cells(head[:4096])
-    keys = {VARIABLE_MAP.get(column_key(c)) for c in cells}
+    keys = {VARIABLE_MAP.get(header_key(c)) for c in cells}
     if "date" not in keys:
         return False
     return {"time_of_day", "region", "pain"} <= keys or any(parse_wide_column(c) for c in cells)
 
 
 def read_pain_diary(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
-    """Read a pain diary, long or wide layout, into the canonical pain frame.
+    """Read a pain diary, long or wide layout, CSV or ``.xlsx``, into the canonical pain frame.
 
     Parameters
     ----------
     source : str, Path or bytes
-        The diary CSV, or its content.
+        The diary (CSV or ``.xlsx``, told apart by content), or its content.
     name : str, optional
         The file name to use in messages when ``source`` is bytes.
 
@@ -321,31 +562,41 @@ def read_pain_diary(source: str | Path | bytes, *, name: str | None = None) -> p
         (local calendar date), ``time_of_day``, ``region``, ``side`` (L/R),
         ``pain`` (0-10 numeric rating, integer), ``activity_id`` (as written in
         the diary, e.g. a bare Strava id), ``notes``. Sorted by date, stable
-        otherwise. Only entries that were written appear: a missing entry means
-        *not logged*, never 0.
+        otherwise. Only entries that were written appear: a missing entry or an
+        empty pain cell means *not logged*, never 0. ``attrs["diary"]`` holds
+        what was read (:data:`READ_STATS`): ``rows`` (data rows),
+        ``entries``, ``not_logged`` (rows with an empty pain cell),
+        ``rounded`` (values with a fraction), ``repeats`` (entries repeating a
+        date x time of day x region x side), ``conflicts`` (such repeats with
+        another pain), ``date_order`` and ``notes`` (one line each).
 
     Raises
     ------
     RunlogError
-        Naming the file and the first bad row (header = row 1): unparseable
-        date, unknown time of day / region / side, pain not an integer 0-10;
-        or the whole file when its header fits neither layout.
+        Naming the file and the first bad row (header = row 1) and how to fix
+        it: unparseable date, unknown time of day / region / side, pain
+        outside 0-10; slashed dates whose day/month order the file does not
+        settle; a header that fits neither layout (naming the columns not
+        understood); an ``.xls`` or ``.ods`` workbook ("save it as CSV").
 
     Notes
     -----
     Duplicate entries (the same date, time of day, region and side twice, e.g.
     ``B`` and ``L`` on one day) are all kept; :func:`analysis.flareups.daily_pain`
-    takes their maximum.
+    takes their maximum. A fraction is rounded half up (:func:`parse_pain`).
 
     References
     ----------
     FORMATS.md, "Pain diary"; METHODS.md 4 (0-10 numeric rating, times of day).
     """
-    table = read_csv_table(source, name=name)
+    table = read_table(source, name=name)
     layout, cols, wide = _layout(table)
-    bad: list[tuple[int, str]] = []
-    records = _long_rows(table, cols, bad) if layout == "long" else _wide_rows(table, cols, wide, bad)
-    raise_bad_rows(table.label, bad)
+    reading = _Reading(table, cols["date"])
+    records = _long_rows(table, cols, reading) if layout == "long" else _wide_rows(table, cols, wide, reading)
+    raise_bad_rows(table.label, reading.bad)
+    stats = _stats(table, layout, reading, records)
     frame = pd.DataFrame.from_records(records, columns=list(schema.PAIN_DTYPES))
     frame = schema.coerce_pain(frame)
-    return frame.sort_values("date", kind="stable").reset_index(drop=True)
+    frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
+    frame.attrs["diary"] = stats
+    return frame

@@ -925,13 +925,18 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+#: the note on an imported activities.csv row whose activity file the export does not hold
+FILE_NOT_IN_EXPORT = "not in the export"
+
+
 def _merge_file(
     export: _Export, rel: str, rec: dict, row: int, tz: TimeZone, positions: bool
-) -> tuple[pd.DataFrame | None, str, dict]:
+) -> tuple[pd.DataFrame | None, str, dict | None]:
     """Read a run's activity file and fill ``rec`` from it.
 
     Returns the file's samples (under the Strava id), a note for the CSV row's
-    log entry and the file's own log entry.
+    log entry and the file's own log entry (None when the export does not hold
+    the file: the row's note says so, and nothing failed).
     """
     file_label = f"{export.root_label}/{rel}"
     aid = rec["activity_id"]
@@ -946,8 +951,9 @@ def _merge_file(
         return None, f"activity file {rel} unreadable", entry(
             "failed", f"unreadable ({reason}); run kept from activities.csv row {row}")
     if data is None:
-        return None, f"activity file {rel} missing", entry(
-            "failed", f"missing from the export (named in activities.csv row {row}, {aid})")
+        # the run is imported from its row; a file the export does not hold was never given, so it is
+        # no failed input: the row's own entry says the run has summary values only
+        return None, f"activity file {rel} {FILE_NOT_IN_EXPORT}: summary values from activities.csv only", None
     try:
         result = _read_activity_file(data, rel, file_label, tz, positions)
     except ImportError as exc:

@@ -12,7 +12,12 @@ spreadsheet or a text editor. This module holds what they share:
 * :func:`map_columns`: header cells to canonical column names through a
   reader's synonym map, :func:`normalize_token` making case and separators
   irrelevant;
-* :func:`parse_date`: ISO, ``YYYY/MM/DD`` and day-first dotted dates;
+* :func:`parse_date`: ISO, ``YYYY/MM/DD`` and day-first dotted dates, and
+  slashed ``dd/mm/yyyy`` or ``mm/dd/yyyy`` once :func:`slash_date_order` has
+  told the order from the whole file (a day above 12);
+* :func:`read_table`: a CSV, or the first sheet of an ``.xlsx`` workbook
+  (:func:`read_xlsx_table`, with openpyxl), as the same :class:`CsvTable`;
+  an old ``.xls`` or an OpenDocument sheet is refused with "save it as CSV";
 * :func:`raise_bad_rows`: one error naming the first bad row and counting the
   others (a diary with a bad row is refused whole);
 * :func:`header_cells`: the header of a file's first bytes, for ``sniff``.
@@ -44,8 +49,11 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +68,13 @@ _SEPARATORS = re.compile(r"[\s_\-./]+")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 _YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
 _DMY_DOT = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T].*)?$")
+#: what a spreadsheet file starts with: a zip (xlsx, ods) or an OLE2 compound file (xls)
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_UNDECOMPOSED = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
+#: how to save a sheet as CSV, for messages
+SAVE_AS_CSV = "save it as CSV (File > Save As > CSV UTF-8) and give that file"
 
 
 @dataclass(frozen=True)
@@ -197,7 +212,62 @@ def column_key(cell: str) -> str:
     return normalize_token(cell).replace(" ", "_")
 
 
-def parse_date(text: str) -> pd.Timestamp | None:
+def fold_accents(text: str) -> str:
+    """``"Körperstelle"`` -> ``"Korperstelle"``: letters without their accents (Unicode NFKD; ``ß`` -> ``ss``,
+    ``ø`` -> ``o``, ``æ`` -> ``ae``, ``œ`` -> ``oe``, which do not decompose)."""
+    text = unicodedata.normalize("NFKD", str(text).translate(_UNDECOMPOSED))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def header_key(cell: str) -> str:
+    """A header cell as a language-tolerant key: accents folded, bracketed units dropped.
+
+    ``"Pain (0-10)"`` -> ``"pain"``, ``"Côté"`` -> ``"cote"``, ``"Schmerz [NRS]"``
+    -> ``"schmerz"``; otherwise as :func:`column_key`.
+    """
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", fold_accents(cell))
+    return column_key(text)
+
+
+def slash_date_order(texts: Iterable[str]) -> tuple[str | None, str | None]:
+    """Tell ``dd/mm/yyyy`` from ``mm/dd/yyyy`` by the whole column of dates.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Every date cell of a file.
+
+    Returns
+    -------
+    (order, example)
+        ``order`` is ``"dmy"`` when some slashed date has a first number
+        above 12 (a day), ``"mdy"`` when some has a second number above 12,
+        ``"mixed"`` when both occur (the file mixes the two orders), and None
+        when no slashed date settles it (or there are none). ``example`` is a
+        slashed date that shows it (for ``"mixed"``: the two, joined by
+        ``" and "``), or the first slashed date when nothing settles it.
+    """
+    first = day_first = month_first = None
+    for text in texts:
+        m = _SLASHED.match(str(text).strip())
+        if not m:
+            continue
+        a, b = int(m.group(1)), int(m.group(2))
+        first = first or text.strip()
+        if a > 12 and day_first is None:
+            day_first = text.strip()
+        if b > 12 and month_first is None:
+            month_first = text.strip()
+    if day_first and month_first:
+        return "mixed", f"{day_first} and {month_first}"
+    if day_first:
+        return "dmy", day_first
+    if month_first:
+        return "mdy", month_first
+    return None, first
+
+
+def parse_date(text: str, *, slash_order: str | None = None) -> pd.Timestamp | None:
     """A calendar date as naive midnight, or None when it is not one.
 
     Parameters
@@ -205,7 +275,10 @@ def parse_date(text: str) -> pd.Timestamp | None:
     text : str
         ``YYYY-MM-DD`` (ISO 8601; a time after it is ignored), ``YYYY/MM/DD``
         or the day-first ``DD.MM.YYYY``. Slashed day/month orders
-        (``03/02/2026``) are refused as ambiguous.
+        (``03/02/2026``) are read only with ``slash_order``.
+    slash_order : {"dmy", "mdy"}, optional
+        The order of ``NN/NN/YYYY`` dates, as :func:`slash_date_order` found
+        it in the file; without it such dates are refused as ambiguous.
 
     Returns
     -------
@@ -213,11 +286,14 @@ def parse_date(text: str) -> pd.Timestamp | None:
         None when the text matches no form or names no real day (``2026-02-30``).
     """
     s = str(text).strip()
-    for pattern, order in ((_ISO_DATE, "ymd"), (_YMD_SLASH, "ymd"), (_DMY_DOT, "dmy")):
+    forms = [(_ISO_DATE, "ymd"), (_YMD_SLASH, "ymd"), (_DMY_DOT, "dmy")]
+    if slash_order in ("dmy", "mdy"):
+        forms.append((_SLASHED, slash_order))
+    for pattern, order in forms:
         m = pattern.match(s)
         if m:
             a, b, c = (int(g) for g in m.groups()[:3])
-            y, mo, d = (a, b, c) if order == "ymd" else (c, b, a)
+            y, mo, d = {"ymd": (a, b, c), "dmy": (c, b, a), "mdy": (c, a, b)}[order]
             try:
                 return pd.Timestamp(datetime(y, mo, d))
             except ValueError:
@@ -253,10 +329,14 @@ def read_csv_table(source: str | Path | bytes, *, name: str | None = None) -> Cs
     RFC 4180, Common Format and MIME Type for CSV Files.
     """
     raw, label = read_source_bytes(source, name)
+    return _csv_table(raw, label)
+
+
+def _csv_table(raw: bytes, label: str) -> CsvTable:
     text = decode_text(raw)
     line = first_line(text)
     if not line:
-        raise RunlogError("empty file", path=label)
+        raise RunlogError("empty file: give the file with its header row and at least one row", path=label)
     delimiter = header_delimiter(line)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
@@ -274,20 +354,169 @@ def read_csv_table(source: str | Path | bytes, *, name: str | None = None) -> Cs
             if len(cells) > len(header):
                 if any(cells[len(header) :]):
                     raise RunlogError(
-                        f"row has {len(cells)} cells but the header has {len(header)}",
+                        f"row has {len(cells)} cells but the header has {len(header)}: remove the extra "
+                        f"cells, or put text that holds a '{delimiter}' in double quotes",
                         path=label,
                         row=ordinal,
                     )
                 cells = cells[: len(header)]
             rows.append((ordinal, cells + [""] * (len(header) - len(cells))))
     except csv.Error as exc:
-        raise RunlogError(f"not readable as CSV ({exc})", path=label, row=ordinal + 1) from exc
+        raise RunlogError(
+            f"not readable as CSV ({exc}): check the quotes on this row, or save the file again as CSV",
+            path=label,
+            row=ordinal + 1,
+        ) from exc
     if header is None:
-        raise RunlogError("empty file (no header)", path=label)
+        raise RunlogError("empty file (no header): give the file with its header row", path=label)
     return CsvTable(label=label, header=header, rows=rows)
 
 
-def map_columns(table: CsvTable, variable_map: dict[str, str]) -> dict[str, int]:
+def _cell_text(value) -> str:
+    """An xlsx cell's value as the text a CSV export would hold (dates ISO, 4.0 as 4)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()
+
+
+def read_xlsx_table(source: str | Path | bytes, *, name: str | None = None) -> CsvTable:
+    """Read the first sheet of an ``.xlsx`` workbook that holds anything, as a :class:`CsvTable`.
+
+    Parameters
+    ----------
+    source : str, Path or bytes
+        The workbook, or its content.
+    name : str, optional
+        The file name for messages.
+
+    Returns
+    -------
+    CsvTable
+        As :func:`read_csv_table`: the first non-blank row is the header, row
+        numbers are the sheet's own. Cell values become text the way a CSV
+        export writes them: dates as ``YYYY-MM-DD``, whole numbers without
+        ``.0``, formulas as their last computed value.
+
+    Raises
+    ------
+    RunlogError
+        The workbook cannot be opened (damaged, password-protected), every
+        sheet is empty, or openpyxl is not installed; each message says to save
+        the sheet as CSV instead.
+
+    Notes
+    -----
+    Read with openpyxl (read-only mode, cached values of formulas): Office Open
+    XML, ECMA-376.
+    """
+    raw, label = read_source_bytes(source, name)
+    try:
+        import openpyxl
+    except ImportError as exc:  # a minimal install: the refusal says what to do
+        raise RunlogError(
+            f"reading .xlsx needs openpyxl (pip install openpyxl); or {SAVE_AS_CSV}", path=label
+        ) from exc
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any damage inside the workbook is one refusal
+        reason = f"cannot open the workbook ({type(exc).__name__}); {SAVE_AS_CSV}"
+        raise RunlogError(reason, path=label) from exc
+    try:
+        for sheet in book.worksheets:
+            header: list[str] | None = None
+            rows: list[tuple[int, list[str]]] = []
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_cell_text(v) for v in values]
+                if not any(cells):
+                    continue
+                if header is None:
+                    header = cells
+                    while header and not header[-1]:
+                        header.pop()
+                    continue
+                width = len(header)
+                if any(cells[width:]):
+                    raise RunlogError(
+                        f"sheet '{sheet.title}': row has cells right of the last header cell: give those "
+                        "cells a header or delete them",
+                        path=label,
+                        row=number,
+                    )
+                cells = cells[:width]
+                rows.append((number, cells + [""] * (width - len(cells))))
+            if header:
+                if len(book.worksheets) > 1:
+                    label = f"{label} (sheet '{sheet.title}')"
+                return CsvTable(label=label, header=header, rows=rows)
+    finally:
+        book.close()
+    raise RunlogError(f"every sheet of the workbook is empty; {SAVE_AS_CSV}", path=label)
+
+
+def spreadsheet_kind(raw: bytes) -> str | None:
+    """``"xlsx"``, ``"xls"`` or ``"ods"`` when the bytes are a spreadsheet workbook, else None (text)."""
+    if raw.startswith(_OLE_MAGIC):
+        return "xls"
+    if not raw.startswith(_ZIP_MAGIC):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "mimetype" in names and zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument"):
+                return "ods"
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return "zip"
+    return "zip"
+
+
+def read_table(source: str | Path | bytes, *, name: str | None = None) -> CsvTable:
+    """A user-written table: a CSV file or an ``.xlsx`` workbook, told apart by content.
+
+    Parameters
+    ----------
+    source : str, Path or bytes
+        The file, or its content.
+    name : str, optional
+        The file name for messages.
+
+    Returns
+    -------
+    CsvTable
+        :func:`read_xlsx_table` for a workbook, else :func:`read_csv_table`.
+
+    Raises
+    ------
+    RunlogError
+        As those functions; and for an old Excel ``.xls``, an OpenDocument
+        sheet or another zip, which are refused with how to save a CSV.
+    """
+    raw, label = read_source_bytes(source, name)
+    kind = spreadsheet_kind(raw)
+    if kind == "xlsx":
+        return read_xlsx_table(raw, name=label)
+    if kind in ("xls", "ods"):
+        what = "an old Excel .xls workbook" if kind == "xls" else "an OpenDocument spreadsheet"
+        raise RunlogError(
+            f"this is {what}, which runlog does not read: {SAVE_AS_CSV} (or as .xlsx)", path=label
+        )
+    if kind == "zip":
+        raise RunlogError(f"this is a zip archive, not a table: unpack it, or {SAVE_AS_CSV}", path=label)
+    return _csv_table(raw, label)
+
+
+def map_columns(
+    table: CsvTable, variable_map: dict[str, str], *, key: Callable[[str], str] = column_key
+) -> dict[str, int]:
     """Canonical column -> header position; columns the map does not know are left out.
 
     Parameters
@@ -295,7 +524,10 @@ def map_columns(table: CsvTable, variable_map: dict[str, str]) -> dict[str, int]
     table : CsvTable
         From :func:`read_csv_table`.
     variable_map : dict
-        :func:`column_key` of a header cell -> canonical column name.
+        ``key`` of a header cell -> canonical column name.
+    key : callable
+        How a header cell is looked up: :func:`column_key` (default) or
+        :func:`header_key` (accents and bracketed units ignored).
 
     Returns
     -------
@@ -310,7 +542,7 @@ def map_columns(table: CsvTable, variable_map: dict[str, str]) -> dict[str, int]
     """
     found: dict[str, int] = {}
     for pos, cell in enumerate(table.header):
-        canonical = variable_map.get(column_key(cell))
+        canonical = variable_map.get(key(cell))
         if canonical is None:
             continue
         if canonical in found:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -113,14 +115,14 @@ def test_semicolon_bytes_and_dotted_dates():
     ("bad_line", "words"),
     [
         ("2026-03-03,morning,plantar,L,11,,", "pain '11'"),
-        ("2026-03-03,morning,plantar,L,3.5,,", "pain '3.5'"),
+        ("2026-03-03,morning,plantar,L,10.5,,", "pain '10.5'"),
         ("2026-03-03,morning,plantar,L,-1,,", "pain '-1'"),
-        ("2026-03-03,morning,plantar,L,,,", "pain ''"),
+        ("2026-03-03,morning,plantar,L,three,,", "pain 'three'"),
         ("2026-03-03,morning,shin,L,3,,", "region 'shin'"),
         ("2026-03-03,noon,plantar,L,3,,", "time of day 'noon'"),
         ("2026-03-03,morning,plantar,X,3,,", "side 'X'"),
         ("2026-13-40,morning,plantar,L,3,,", "date '2026-13-40'"),
-        ("03/02/2026,morning,plantar,L,3,,", "date '03/02/2026'"),
+        ("03/02/2026,morning,plantar,L,3,,", "'03/02/2026' day/month or month/day"),
     ],
 )
 def test_each_bad_row_is_named_by_file_and_row(tmp_path, bad_line, words):
@@ -166,7 +168,7 @@ def test_wide_unknown_column_is_a_header_error(tmp_path):
 
 
 def test_header_that_fits_no_layout(tmp_path):
-    with pytest.raises(RunlogError, match="neither the long layout"):
+    with pytest.raises(RunlogError, match="has no .time_of_day. or .region. or .side. or .pain. column"):
         read_pain_diary(write(tmp_path, "date,distance\n2026-03-02,5\n"))
     with pytest.raises(RunlogError, match="empty file"):
         read_pain_diary(write(tmp_path, ""))
@@ -192,3 +194,182 @@ def test_sniff():
     assert sniff(b"date,achilles_R_morning,notes\n2026-03-02,1,\n", "x.csv")
     assert not sniff(b"Activity ID,Activity Date,Activity Name\n1,2,3\n", "activities.csv")
     assert not sniff(b"date,drill,sets\n", "drills.csv")
+
+
+# --- a diary as a spreadsheet keeps it (issue "Real people's files", item 6) -----------------------
+
+SPREADSHEET = (
+    "Date;When;Where;Side;Pain (0-10)\r\n"
+    "01/03/2026;morning;Achilles;right;2\r\n"
+    "01/03/2026;after;Achilles;right;3,5\r\n"
+    "02/03/2026;morning;Achilles;right;\r\n"  # not logged that morning
+    "02/03/2026;morning;heel;left;1.5\r\n"
+    "13/03/2026;morning;Achilles;right;4\r\n"  # day 13 settles day/month order
+)
+
+
+def test_spreadsheet_diary_as_people_save_it():
+    pain = read_pain_diary(SPREADSHEET.encode("cp1252"), name="diary.csv")
+    got = [(f"{r.date:%Y-%m-%d}", r.time_of_day, r.region, r.side, r.pain) for r in pain.itertuples()]
+    assert got == [
+        ("2026-03-01", "morning", "achilles", "R", 2),
+        ("2026-03-01", "after", "achilles", "R", 4),  # 3,5 rounded half up
+        ("2026-03-02", "morning", "plantar", "L", 2),  # 1.5 rounded half up
+        ("2026-03-13", "morning", "achilles", "R", 4),
+    ]
+    stats = pain.attrs["diary"]
+    assert (stats["rows"], stats["entries"], stats["not_logged"], stats["rounded"]) == (5, 4, 1, 2)
+    assert stats["date_order"] == "dmy"
+    notes = " | ".join(stats["notes"])
+    assert "1 rows with an empty pain cell: not logged" in notes
+    assert "2 pain values with a fraction rounded half up to whole points (row 3: 3,5 -> 4)" in notes
+    assert "day/month/year" in notes
+
+
+def test_month_first_dates_are_read_when_the_file_settles_it(tmp_path):
+    text = "date,time_of_day,region,side,pain\n03/02/2026,morning,plantar,L,1\n03/25/2026,morning,plantar,L,2\n"
+    pain = read_pain_diary(write(tmp_path, text))
+    assert list(pain["date"]) == [pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-25")]
+    assert pain.attrs["diary"]["date_order"] == "mdy"
+
+
+def test_slashed_dates_no_file_can_settle_get_one_question(tmp_path):
+    text = "date,time_of_day,region,side,pain\n03/02/2026,morning,plantar,L,1\n04/02/2026,morning,plantar,L,2\n"
+    path = write(tmp_path, text)
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(path)
+    assert info.value.row == 2
+    assert "is '03/02/2026' day/month or month/day?" in info.value.reason
+    assert "YYYY-MM-DD" in info.value.reason  # the fix
+
+
+def test_slashed_dates_in_both_orders_are_refused(tmp_path):
+    text = "date,time_of_day,region,side,pain\n25/02/2026,morning,plantar,L,1\n02/26/2026,morning,plantar,L,2\n"
+    with pytest.raises(RunlogError, match="mix day/month and month/day orders .25/02/2026 and 02/26/2026."):
+        read_pain_diary(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        ("Datum;Tageszeit;Körperstelle;Seite;Schmerz (NRS)", "2.3.2026;morgens;Achillessehne;links;3"),
+        ("Date;Moment;Localisation;Côté;Douleur", "02.03.2026;matin;tendon d'Achille;gauche;3"),
+        ("Fecha;Momento;Zona;Lado;Dolor", "2026-03-02;mañana;Aquiles;izquierda;3"),
+        ("Datum;Tijdstip;Plek;Kant;Pijn", "2026-03-02;ochtend;achillespees;links;3"),
+    ],
+    ids=["de", "fr", "es", "nl"],
+)
+def test_header_and_values_in_common_languages(header, row):
+    pain = read_pain_diary(f"{header}\n{row}\n".encode(), name="tagebuch.csv")
+    assert [(r.time_of_day, r.region, r.side, r.pain) for r in pain.itertuples()] == [
+        ("morning", "achilles", "L", 3)
+    ]
+    assert pain.loc[0, "date"] == pd.Timestamp("2026-03-02")
+
+
+def test_a_header_not_understood_is_named_with_the_fix():
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(b"Date;When;Body;Side;Pain\n2026-03-02;morning;knee;L;2\n", name="d.csv")
+    assert info.value.row == 1
+    assert "has no 'region' column: rename column 'Body' to 'region'" in info.value.reason
+
+
+def test_conflicting_repeats_are_reported_identical_ones_counted(tmp_path):
+    text = (
+        "date,time_of_day,region,side,pain\n"
+        "2026-03-02,morning,achilles,B,3\n"
+        "2026-03-02,morning,achilles,R,6\n"  # R conflicts with the B row; L is not repeated
+        "2026-03-03,morning,plantar,L,2\n"
+        "2026-03-03,morning,plantar,L,2\n"  # the same entry twice: a plain repeat
+    )
+    pain = read_pain_diary(write(tmp_path, text))
+    stats = pain.attrs["diary"]
+    assert (stats["entries"], stats["repeats"], stats["conflicts"]) == (5, 2, 1)
+    assert any(
+        "1 entries written twice with different pain; the higher counts: "
+        "2026-03-02 achilles R morning: pain 3 and 6 (rows 2, 3)" in n
+        for n in stats["notes"]
+    )
+
+
+def test_wide_layout_dash_and_empty_rows_are_not_logged(tmp_path):
+    text = "date,achilles_R_morning,plantar_L_morning\n2026-03-02,-,2\n2026-03-03,,\n2026-03-04,n/a,-\n"
+    pain = read_pain_diary(write(tmp_path, text))
+    assert list(pain["pain"]) == [2]
+    assert pain.attrs["diary"]["not_logged"] == 2
+
+
+def _xlsx(path, rows, *, sheets=("Diary",)):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = sheets[0]
+    for name in sheets[1:]:
+        book.create_sheet(name)
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def test_xlsx_diary_is_read(tmp_path):
+    import datetime as dt
+
+    path = _xlsx(
+        tmp_path / "pain.xlsx",
+        [
+            ["Date", "Time of day", "Region", "Side", "Pain", "Notes"],
+            [dt.datetime(2026, 3, 2), "morning", "Achilles", "R", 2, None],
+            [None, None, None, None, None, None],  # a blank row Excel keeps
+            [dt.date(2026, 3, 3), "after", "plantar", "L", 3.5, "long run"],
+            [dt.datetime(2026, 3, 4), "morning", "glute", "B", None, None],  # not logged
+        ],
+    )
+    pain = read_pain_diary(path)
+    assert [(f"{r.date:%Y-%m-%d}", r.region, r.side, r.pain) for r in pain.itertuples()] == [
+        ("2026-03-02", "achilles", "R", 2),
+        ("2026-03-03", "plantar", "L", 4),
+    ]
+    assert pain.loc[1, "notes"] == "long run"
+    assert (pain.attrs["diary"]["not_logged"], pain.attrs["diary"]["rounded"]) == (1, 1)
+
+
+def test_xlsx_bad_row_is_named_by_its_sheet_row(tmp_path):
+    path = _xlsx(
+        tmp_path / "pain.xlsx",
+        [["date", "time_of_day", "region", "side", "pain"], ["2026-03-02", "morning", "shin", "L", 2]],
+    )
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(path)
+    assert (info.value.path, info.value.row) == (str(path), 2)
+    assert "region 'shin'" in info.value.reason
+
+
+def test_old_xls_and_ods_are_refused_with_save_as_csv(tmp_path):
+    import zipfile
+
+    xls = tmp_path / "pain.xls"
+    xls.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 512)
+    with pytest.raises(RunlogError, match=r"old Excel \.xls.*save it as CSV"):
+        read_pain_diary(xls)
+    ods = tmp_path / "pain.ods"
+    with zipfile.ZipFile(ods, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<x/>")
+    with pytest.raises(RunlogError, match="OpenDocument spreadsheet.*save it as CSV"):
+        read_pain_diary(ods)
+
+
+def test_every_refusal_says_how_to_fix_it(tmp_path):
+    # each bad row's reason carries an instruction (write/rename/remove/save ...), not only what is wrong
+    bad_lines = [
+        "2026-03-03,morning,plantar,L,11",
+        "2026-03-03,morning,shin,L,3",
+        "2026-03-03,noon,plantar,L,3",
+        "2026-03-03,morning,plantar,X,3",
+        "2026-13-40,morning,plantar,L,3",
+        "2026-03-03,morning,plantar,L,3,extra",
+    ]
+    for line in bad_lines:
+        with pytest.raises(RunlogError) as info:
+            read_pain_diary(f"date,time_of_day,region,side,pain\n{line}\n".encode(), name="p.csv")
+        assert re.search(r": (write|rename|remove|leave|add|save)", info.value.reason), info.value.reason

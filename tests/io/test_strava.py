@@ -512,8 +512,10 @@ def test_zip_export_merges_fit_files(tmp_path: Path, shared_data: Path):
     assert log.loc[member + "12866632127.fit.gz", "status"] == "duplicate"  # joined the CSV row's run
     assert "merged into strava:12866632127" in log.loc[member + "12866632127.fit.gz", "reason"]
     assert log.loc[member + "12866632127.fit.gz", "activity_id"] == "strava:12866632127"
-    assert log.loc[member + "111.fit.gz", "status"] == "failed"
-    assert "missing" in log.loc[member + "111.fit.gz", "reason"]
+    # 111's file is not in the export: no failed file (it was never given), the row's entry says so
+    assert member + "111.fit.gz" not in log.index
+    row111 = result.log[(result.log["activity_id"] == "strava:111") & (result.log["status"] == "imported")]
+    assert len(row111) == 1 and "activities/111.fit.gz not in the export" in row111["reason"].iloc[0]
     assert log.loc[member + "222.gpx", "status"] == "not_a_run"
     assert log.loc[member + "333.fit.gz", "status"] == "failed"
     assert "strava:333" in runs.index  # the run survives its unreadable file

@@ -1,0 +1,141 @@
+"""`runlog check` a person can read (issue "Real people's files, as they come", items 6 and 7).
+
+A hand-made Strava export folder (one real FIT file, one row whose file the export does not hold,
+a walk) and a diary typed in a spreadsheet (semicolons, an empty pain cell, a half point, a
+conflicting repeat) stand in for what people give.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import pipeline
+from analysis.cli import main
+from analysis.errors import RunlogError
+
+CSV_HEADER = (
+    "Activity ID,Activity Date,Activity Name,Activity Type,Elapsed Time,Distance,Filename,Elapsed Time,"
+    "Moving Time,Distance\n"
+)
+
+
+def _export(tmp_path: Path, shared_data: Path) -> Path:
+    export = tmp_path / "export"
+    (export / "activities").mkdir(parents=True)
+    shutil.copy(shared_data / "fit" / "garmin_fenix2_run_dynamics.fit", export / "activities" / "1.fit")
+    (export / "activities.csv").write_text(
+        CSV_HEADER
+        + '1,"Aug 15, 2015, 2:45:08 PM",Fenix run,Run,2832,9.01,activities/1.fit,2832,2832,9008.2\n'
+        + '2,"Aug 17, 2015, 6:00:00 PM",No file run,Run,1800,5.00,activities/2.fit.gz,1800,1800,5000\n'
+        + '3,"Aug 18, 2015, 6:00:00 PM",Walk,Walk,1800,2.00,,1800,1800,2000\n',
+        encoding="utf-8",
+    )
+    return export
+
+
+DIARY = (
+    "Date;When;Where;Side;Pain (0-10)\n"
+    "13/08/2015;morning;Achilles;R;1\n"
+    "14/08/2015;morning;Achilles;R;\n"  # not logged
+    "15/08/2015;after;Achilles;R;2,5\n"  # a half point
+    "16/08/2015;morning;Achilles;R;3\n"
+    "16/08/2015;morning;Achilles;R;5\n"  # the same entry with another pain
+    "20/08/2015;morning;heel;L;0\n"
+)
+
+
+@pytest.fixture
+def files(tmp_path, shared_data):
+    diary = tmp_path / "pain.csv"
+    diary.write_text(DIARY, encoding="utf-8")
+    return _export(tmp_path, shared_data), diary
+
+
+def _check(capsys, *argv) -> tuple[int, str]:
+    code = main(["check", *argv, "--no-progress", "--no-cache", "--tz", "UTC"])
+    return code, capsys.readouterr().out
+
+
+def test_check_summary_first_then_details_within_100_columns(files, capsys):
+    export, diary = files
+    code, out = _check(capsys, str(export), "--pain", str(diary))
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert lines.index("Summary") < lines.index("Details")
+    text = " ".join(line.strip() for line in out.splitlines())
+    # the period is the diary's span; both runs fall in it
+    assert "2 imported; 2 in the analysis period 2015-08-13 to 2015-08-20 (8 days, the diary's span)" in text
+    # the row whose file the export does not hold is imported, not failed
+    assert "2 runs (1 without their activity file)" in text and "0 failed" in text
+    assert (
+        "no activity file: export/activities.csv, row 3: activity file activities/2.fit.gz not in the export"
+        in text
+    )
+    # the diary summary: rows, span, regions, sides, times, merged and dropped
+    assert "pain.csv (long layout): 6 rows, 5 entries, 2015-08-13 to 2015-08-20 (8 days)" in text
+    assert "logged on 4 days, 50.0 % of the period" in text
+    assert "entries by region: plantar 1, achilles 4; sides L, R; times morning, after" in text
+    assert "1 entries merged" in text and "1 rows dropped (empty pain: not logged)" in text
+    assert "1 pain values with a fraction rounded half up to whole points (row 4: 2,5 -> 3)" in text
+    assert "2015-08-16 achilles R morning: pain 3 and 5 (rows 5, 6)" in text
+    # the runs without a shoe, listed
+    assert "runs without a shoe (2):" in text and "strava:2" in text and "No file run" in text
+    assert "not a run: export/activities.csv, row 4: Walk (activity type) is not a run" in text
+    assert "using the embedded sample" not in text
+
+
+def test_check_lists_a_screenful_and_all_with_all(files, capsys):
+    export, diary = files
+    _, short = _check(capsys, str(export), "--pain", str(diary))
+    _, everything = _check(capsys, str(export), "--pain", str(diary), "--all")
+    assert "every import-log entry" in everything
+    assert len(everything.splitlines()) > len(short.splitlines())
+    assert max(len(line) for line in everything.splitlines()) <= 100
+
+
+def test_check_counts_and_period_are_the_json_ones(files, tmp_path, capsys):
+    export, diary = files
+    out_json = tmp_path / "f.json"
+    assert main(["report", str(export), "--pain", str(diary), "--no-pdf", "--json", str(out_json),
+                 "--no-progress", "--no-cache", "--tz", "UTC"]) == 0
+    capsys.readouterr()
+    f = json.loads(out_json.read_text())
+    c = pipeline.check(pipeline.resolve_inputs([export], pain=diary), tz="UTC")
+    assert f["period"]["start"] == f"{c.start:%Y-%m-%d}" and f["period"]["end"] == f"{c.end:%Y-%m-%d}"
+    assert (f["period"]["diary_start"], f["period"]["diary_end"]) == ("2015-08-13", "2015-08-20")
+    assert f["data"]["runs"] == c.runs_in_period == 2
+    assert f["data"]["distance_km"] == pytest.approx(c.distance_km, rel=1e-5)
+    assert f["data"]["pain_days_logged_pct"] == pytest.approx(c.pain_days_logged_pct, abs=0.01)
+
+
+def test_check_says_when_it_uses_the_embedded_sample(files, monkeypatch, capsys):
+    export, diary = files
+    monkeypatch.setattr(pipeline, "sample_inputs", lambda: pipeline.Inputs(sources=[export], pain=diary))
+    code, out = _check(capsys)
+    assert code == 0
+    first = out.splitlines()[0]
+    assert first.startswith("runlog check: using the embedded sample (data/sample): export, pain.csv")
+
+
+def test_side_files_are_read_before_any_activity_file(files, tmp_path, monkeypatch, capsys):
+    export, _ = files
+    bad = tmp_path / "bad_pain.csv"
+    bad.write_text("date,time_of_day,region,side,pain\n2015-08-13,morning,shin,L,2\n", encoding="utf-8")
+
+    def no_import(*args, **kwargs):
+        raise AssertionError("an activity file was read before the side files were checked")
+
+    monkeypatch.setattr(pipeline, "read_sources", no_import)
+    for cmd in ("check", "report"):
+        assert main([cmd, str(export), "--pain", str(bad), "--no-progress", "--tz", "UTC"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "bad_pain.csv, row 2: region 'shin'" in err
+    bad_shoes = tmp_path / "shoes.csv"
+    bad_shoes.write_text("nothing,useful\n1,2\n", encoding="utf-8")
+    with pytest.raises(RunlogError):
+        pipeline.load_runs(pipeline.resolve_inputs([export], shoes=bad_shoes), tz="UTC")
