@@ -74,8 +74,9 @@ def one_runner(args: tuple[int, str, int]) -> dict:
     found = findings(result.runs, pain, drills, sensitivity=False)
     return {"seed": seed, "scenario": scenario, "truth": {"onsets": truth["onsets"],
             "coefficients": truth["hazard"]["coefficients"]},
-            "detected": [{"region": r, "side": s, "date": str(pd.Timestamp(d).date())}
-                         for r, s, d in episodes[["region", "side", "onset_date"]].itertuples(index=False)],
+            "detected": [{"region": r, "side": side, "date": str(pd.Timestamp(d).date())}
+                         for r, s, d in episodes[["region", "side", "onset_date"]].itertuples(index=False)
+                         for side in (("L", "R") if s == "B" else (s,))],  # B: both sides
             "findings": found}
 
 
