@@ -34,13 +34,21 @@ SAMPLE_SIDE_FILES = {"pain": "pain.csv", "shoes": "shoes.csv", "drills": "drills
 
 @dataclass
 class Inputs:
-    """What the user gave (or the embedded sample)."""
+    """What the user gave (or the embedded sample).
+
+    ``gear_log`` (date ranges -> shoe), ``overrides`` (activity id or date ->
+    shoe) and ``default_shoe`` (a shoe name or class) say which shoe a run used
+    where the exports do not (:func:`analysis.footwear.assign_footwear`).
+    """
 
     sources: list[Path]
     pain: Path | None = None
     shoes: Path | None = None
     drills: Path | None = None
     extra: dict = field(default_factory=dict)
+    gear_log: Path | None = None
+    overrides: Path | None = None
+    default_shoe: str | None = None
 
 
 def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
@@ -62,8 +70,14 @@ def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
     return Inputs(sources=sources, **side)
 
 
-def resolve_inputs(sources, pain=None, shoes=None, drills=None) -> Inputs:
+def resolve_inputs(sources, pain=None, shoes=None, drills=None, *, gear_log=None, overrides=None,
+                   default_shoe=None) -> Inputs:
     """The user's inputs, or the sample's where no source is named."""
+    footwear_files = {
+        "gear_log": Path(gear_log) if gear_log else None,
+        "overrides": Path(overrides) if overrides else None,
+        "default_shoe": str(default_shoe).strip() or None if default_shoe is not None else None,
+    }
     if not sources:
         base = sample_inputs()
         return Inputs(
@@ -71,22 +85,71 @@ def resolve_inputs(sources, pain=None, shoes=None, drills=None) -> Inputs:
             pain=Path(pain) if pain else base.pain,
             shoes=Path(shoes) if shoes else base.shoes,
             drills=Path(drills) if drills else base.drills,
+            **footwear_files,
         )
     return Inputs(
         sources=[Path(s) for s in sources],
         pain=Path(pain) if pain else None,
         shoes=Path(shoes) if shoes else None,
         drills=Path(drills) if drills else None,
+        **footwear_files,
     )
 
 
-def read_shoes_catalog(path: Path | None) -> pd.DataFrame | None:
-    """The user's shoes catalog (runlog format or Strava shoes.csv), or None."""
-    if path is None:
-        return None
-    from analysis.io.shoes import read_shoes
+def read_shoes_catalog(path: Path | None, sources: Sequence[str | os.PathLike] = ()) -> pd.DataFrame | None:
+    """The shoes catalog: the user's file, then the ``shoes.csv`` of each Strava export given, completed.
 
-    return read_shoes(path)
+    Reads with :func:`analysis.io.shoes.read_shoes` (the rows as written) and
+    derives MI and class with :func:`analysis.footwear.complete_catalog`. A
+    Strava export's own ``shoes.csv`` (found by
+    :func:`analysis.io.strava.export_shoes_csv`) gives brand and model of every
+    gear name the export uses; its rows come after the user's and are left out
+    where the user's catalog already names the shoe. Column ``origin`` says
+    which: ``--shoes`` or ``export``.
+
+    Returns
+    -------
+    DataFrame or None
+        None when there is no catalog at all.
+    """
+    from analysis.io.shoes import read_shoes
+    from analysis.io.strava import export_shoes_csv
+    from analysis.schema import normalize_name
+
+    parts = []
+    known: set[str] = set()
+    if path is not None:
+        mine = read_shoes(path).assign(origin="--shoes")
+        parts.append(mine)
+        for name, aliases in zip(mine["name"], mine["aliases"], strict=True):
+            known.add(normalize_name(name))
+            known.update(normalize_name(a) for a in str(aliases).split("|") if pd.notna(aliases))
+    for src in sources:
+        data, label = export_shoes_csv(src)
+        if data is None:
+            continue
+        theirs = read_shoes(data, name=label)
+        theirs = theirs[~theirs["name"].map(normalize_name).isin(known)]
+        known.update(theirs["name"].map(normalize_name))
+        parts.append(theirs.assign(origin="export"))
+    if not parts:
+        return None
+    combined = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    try:
+        return footwear.complete_catalog(combined)
+    except ValueError as exc:  # the reader's checks should have caught it; still one clear line
+        raise RunlogError(str(exc), path=path) from exc
+
+
+def read_footwear_options(inputs: Inputs) -> dict:
+    """The gear log, overrides and default shoe of ``inputs`` as :func:`~analysis.footwear.assign_footwear` keywords."""
+    from analysis.io.shoes import read_gear_log, read_overrides
+
+    return {
+        "gear_log": read_gear_log(inputs.gear_log) if inputs.gear_log is not None else None,
+        "overrides": read_overrides(inputs.overrides) if inputs.overrides is not None else None,
+        "default_shoe": inputs.default_shoe,
+    }
 
 
 def load_runs(
@@ -101,16 +164,24 @@ def load_runs(
 ) -> tuple[ReadResult, pd.DataFrame | None]:
     """Read every source and tag each run's footwear.
 
+    The shoes catalog is :func:`read_shoes_catalog`'s (the user's and the
+    exports' own shoes.csv); ``inputs.gear_log``, ``inputs.overrides`` and
+    ``inputs.default_shoe`` are read by :func:`read_footwear_options`;
+    ``footwear_options`` (keywords of :func:`analysis.footwear.assign_footwear`)
+    override them.
+
     Returns
     -------
     (ReadResult, DataFrame or None)
         The frames (runs carry ``gear_name``, ``shoe_class``,
-        ``minimalist_index``, ``shoe_rule``) and the shoes catalog used.
+        ``minimalist_index``, ``shoe_specs``, ``shoe_rule``) and the shoes
+        catalog used.
     """
     result = read_sources(inputs.sources, tz=tz, positions=positions, progress=progress, cache=cache,
                           samples=samples)
-    catalog = read_shoes_catalog(inputs.shoes)
-    runs = assign_footwear(result.runs, catalog, **(footwear_options or {}))
+    catalog = read_shoes_catalog(inputs.shoes, inputs.sources)
+    options = {**read_footwear_options(inputs), **(footwear_options or {})}
+    runs = assign_footwear(result.runs, catalog, **options)
     return ReadResult(runs, result.samples, result.log), catalog
 
 
@@ -297,6 +368,10 @@ def run(
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=True)
     fail_if_nothing(result)
     pain, drills = read_side_files(inputs)
+    from analysis.ingest.importlog import zone_note
+
+    if zone_note(result.log):
+        step(zone_note(result.log))
     if pain is None:
         step("no pain diary given (--pain): flare-ups cannot be analysed")
     step(f"{len(result.runs)} runs read; finding flare-ups and associations")
