@@ -525,7 +525,7 @@ def read_sources(
         _store(cache, fresh)
     if not samples:
         results = [_keep(r, samples) for r in results]
-    merged = merge_duplicates(_stack(results, hits))
+    merged = merge_duplicates(_stack(results, hits), tz=tz)
     return _link_garmin_gear(merged, items)
 
 
