@@ -111,9 +111,8 @@ def test_a_run_read_in_the_wrong_zone_is_merged_and_the_zone_it_implies_is_named
 
 
 def test_winter_and_summer_give_the_same_implied_zone():
-    rows, n = [], 0
-    for day, utc_hour in (("2024-01-10", 7), ("2024-07-10", 6)):  # 08:00 wall in UTC+8 read as CET / CEST
-        n += 1
+    rows = []
+    for n, (day, utc_hour) in enumerate((("2024-01-10", 7), ("2024-07-10", 6)), start=1):  # 08:00 in UTC+8, CET/CEST
         rows += [_run(f"strava:{n}", "strava", f"{day}T00:00:00Z", 8000.0 + n, moving_time_s=2700.0),
                  _run(f"garmin:{n}", "garmin_csv", f"{day}T{utc_hour:02d}:00:00Z", 8000.0 + n, moving_time_s=2702.0)]
     out = merge_duplicates(_result(rows), tz="Europe/Berlin")
