@@ -28,7 +28,20 @@ if TYPE_CHECKING:
     from analysis.findings import ModelFrames
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+
+
+def _sample_dir() -> Path:
+    """The embedded sample: inside the installed package (any non-editable install, see setup.py),
+    else ``data/sample`` of the checkout the package runs from (an editable install, PYTHONPATH)."""
+    from importlib import resources
+
+    packaged = resources.files("analysis").joinpath("data").joinpath("sample")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return REPO_ROOT / "data" / "sample"
+
+
+SAMPLE_DIR = _sample_dir()
 SAMPLE_SIDE_FILES = {"pain": "pain.csv", "shoes": "shoes.csv", "drills": "drills.csv"}
 
 
@@ -55,8 +68,8 @@ def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
     """The embedded sample: its export plus its diary, shoes catalog and drills log."""
     if not sample_dir.is_dir():
         raise RunlogError(
-            "no sources given and the embedded sample is missing (install runlog from a checkout "
-            "with 'pip install -e .', or name your export files)",
+            "no sources given and the embedded sample is missing (reinstall runlog, e.g. 'pip install .' "
+            "in a checkout, or name your export files)",
             path=sample_dir,
         )
     side = {k: sample_dir / v for k, v in SAMPLE_SIDE_FILES.items() if (sample_dir / v).is_file()}
