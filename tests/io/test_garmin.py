@@ -678,3 +678,33 @@ def test_english_miles_file_without_stride_is_still_miles(shared_data, tmp_path)
     result = read_garmin_csv(_write(tmp_path, buf.getvalue(), "miles.csv"))
     assert result.runs["distance_m"].iloc[0] == pytest.approx(2.02 * 1609.344)
     assert "distances read as mi: in km the median run is 2.6 km at 11:1" in result.log["reason"].iloc[0]
+
+
+def test_pace_and_length_fallback_on_every_real_runner(shared_data):
+    """Without stride data: each real runner's runs as a km file and as a miles file (same runs, / 1.609)."""
+    from analysis.io.garmin import _plausible_unit
+    from analysis.io.strava import read_strava
+
+    mile = 1.609344
+    files = [(f, read_strava) for f in sorted((shared_data / "strava").glob("*activities.csv"))]
+    files += [(f, read_garmin_csv) for f in sorted((shared_data / "garmin_csv").glob("*.csv"))]
+    right = {(lang, unit): 0 for lang in (True, False) for unit in ("km", "mi")}
+    runners = 0
+    for path, reader in files:
+        runs = reader(path, tz="UTC").runs
+        runs = runs[(runs["distance_m"] > 0) & runs["moving_time_s"].notna()]
+        if len(runs) < 5:
+            continue
+        runners += 1
+        km = runs["distance_m"].astype(float) / 1000
+        t = runs["moving_time_s"].astype(float)
+        for english in (True, False):
+            for unit, per_unit in (("km", km), ("mi", km / mile)):
+                parsed = [{"distance": d, "moving_time": s} for d, s in zip(per_unit, t, strict=True)]
+                right[(english, unit)] += _plausible_unit(parsed, english)[0] == unit
+    assert runners == 20
+    # every km runner is read as km; in an English file most miles runners are read as miles too
+    assert right[(True, "km")] == right[(False, "km")] == 20
+    assert right[(True, "mi")] == 18
+    # in another language km is so much likelier that only clearly slow "miles" stay miles
+    assert right[(False, "mi")] == 6
