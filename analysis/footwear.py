@@ -777,6 +777,9 @@ def _catalog_specs_text(row: Mapping[str, Any]) -> str:
     elif pd.notna(row.get("shoe_class")) and row.get("shoe_class") != "unknown":
         text = f"class from {where}"
     else:
+        model = " ".join(str(row[c]) for c in ("brand", "model") if pd.notna(row.get(c)))
+        if pd.notna(row.get("model")):
+            return f"no specs, MI or class in {where}, and {model} is not in the built-in table"
         return f"no specs, MI or class in {where}"
     missing = row.get("mi_missing")
     if missing is not None and pd.notna(missing):
@@ -1262,9 +1265,8 @@ def shoe_warnings(runs: pd.DataFrame, catalog: pd.DataFrame | None = None, *, sh
         out.append(f"{int(id_only.sum())} of {len(runs)} runs record only a gear id: give --shoes with a gear_id "
                    "column, or --overrides FILE")
     if bare.any():
-        out.append(f"{int(bare.sum())} of {len(runs)} runs record no shoe (watch files and Garmin CSVs carry "
-                   "none): give --default-shoe NAME, --gear-log FILE (date ranges) or --overrides FILE "
-                   "(templates in data/templates)")
+        out.append(f"{int(bare.sum())} of {len(runs)} runs record no shoe: give --default-shoe NAME, --gear-log "
+                   "FILE (date ranges) or --overrides FILE (templates in data/templates)")
     return out
 
 

@@ -176,8 +176,8 @@ def test_5_a_watch_folder_by_footwear_with_a_gear_log_overrides_and_a_default_sh
     # no gear in FIT files: check says what can help, and not "give --shoes" when --shoes was given
     assert main(["check", str(watch), "--shoes", str(TEMPLATES / "shoes.csv"), "--no-progress", "--tz", "UTC"]) == 0
     out = capsys.readouterr().out
-    assert ("warning: 5 of 5 runs record no shoe (watch files and Garmin CSVs carry none): give --default-shoe "
-            "NAME, --gear-log FILE (date ranges) or --overrides FILE") in out
+    assert ("warning: 5 of 5 runs record no shoe: give --default-shoe NAME, --gear-log FILE (date ranges) or "
+            "--overrides FILE") in out
     assert "give --shoes" not in out
     gear_log = tmp_path / "gear_log.csv"
     gear_log.write_text("from,to,shoe\n2013-01-01,2015-12-31,FiveFingers\n")

@@ -729,8 +729,8 @@ def test_shoe_warnings_give_the_fix_that_can_help():
     watch = _runs([dict(activity_id=f"fit:{i}", date="2024-05-01", distance_m=5000) for i in range(3)])
     out = fw.assign_footwear(watch)
     given = fw.shoe_warnings(out, None, shoes_given=True)
-    assert given == ["3 of 3 runs record no shoe (watch files and Garmin CSVs carry none): give --default-shoe "
-                     "NAME, --gear-log FILE (date ranges) or --overrides FILE (templates in data/templates)"]
+    assert given == ["3 of 3 runs record no shoe: give --default-shoe NAME, --gear-log FILE (date ranges) or "
+                     "--overrides FILE (templates in data/templates)"]
     assert not any("--shoes" in w for w in given)
     named = fw.assign_footwear(_runs([dict(activity_id="s:1", date="2024-05-01", distance_m=5000,
                                            gear_name="Grandpa's boots")]))
@@ -738,3 +738,13 @@ def test_shoe_warnings_give_the_fix_that_can_help():
     assert "in your --shoes file" in fw.shoe_warnings(named, None, shoes_given=True)[0]
     placed = fw.assign_footwear(watch, default_shoe="minimalist")
     assert fw.shoe_warnings(placed, None, shoes_given=False) == []
+
+
+def test_a_catalog_model_runlog_does_not_know_says_so(shared_data):
+    """dennissmith0's "Highlighters" are Nike Zoom Kiger 3s: not in the built-in table, no specs given."""
+    shoes = read_shoes(shared_data / "strava" / "dennissmith0_shoes.csv")
+    runs = _runs([dict(activity_id="s:1", date="2019-05-19", distance_m=8000, gear_name="Highlighters")])
+    out = fw.assign_footwear(runs, shoes)
+    assert out.loc["s:1", "shoe_class"] == "unknown" and out.loc["s:1", "gear_name"] == "Highlighters"
+    assert out.loc["s:1", "shoe_specs"] == ("no specs, MI or class in dennissmith0_shoes.csv row 2, and "
+                                            "Nike Zoom Kiger 3 is not in the built-in table")
