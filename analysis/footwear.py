@@ -1248,8 +1248,11 @@ def shoe_warnings(runs: pd.DataFrame, catalog: pd.DataFrame | None = None, *, sh
 
             src = mine["source_file"].dropna() if "source_file" in mine else pd.Series(dtype="string")
             where = str(src.iloc[0]).replace("\\", "/").rsplit("/", 1)[-1] if len(src) else "the shoes catalog"
-            out.append(f"{len(unused)} of {len(mine)} rows of {where} match no run: {_names([label(r) for r in unused])}"
-                       " - use the gear names of your export (or list them as aliases)")
+            recorded = "shoe_rule" in runs.columns and runs["shoe_rule"].isin(["gear_id", "gear_name"]).any()
+            fix = ("use the gear names of your export (or list them as aliases)" if recorded else
+                   "your runs record no gear: name these shoes in --gear-log, --overrides or --default-shoe")
+            out.append(f"{len(unused)} of {len(mine)} rows of {where} match no run: "
+                       f"{_names([label(r) for r in unused])} - {fix}")
     if len(runs) == 0 or "shoe_class" not in runs.columns:
         return out
     unknown = runs["shoe_class"].astype("string").fillna("unknown") == "unknown"

@@ -179,6 +179,9 @@ def test_5_a_watch_folder_by_footwear_with_a_gear_log_overrides_and_a_default_sh
     assert ("warning: 5 of 5 runs record no shoe: give --default-shoe NAME, --gear-log FILE (date ranges) or "
             "--overrides FILE") in out
     assert "give --shoes" not in out
+    assert ("warning: 4 of 4 rows of shoes.csv match no run: 'Barefoot' (row 2), 'Sandals' (row 3), 'FiveFingers' "
+            "(row 4), 'Daily trainer' (row 5) - your runs record no gear: name these shoes in --gear-log, "
+            "--overrides or --default-shoe") in out
     gear_log = tmp_path / "gear_log.csv"
     gear_log.write_text("from,to,shoe\n2013-01-01,2015-12-31,FiveFingers\n")
     overrides = tmp_path / "overrides.csv"
