@@ -29,7 +29,14 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
         help="export files or folders: Strava export (.zip or folder), Garmin CSV/JSON, FIT/TCX/GPX, "
         "or a CSV with canonical columns. Default: the embedded sample (data/sample).",
     )
-    p.add_argument("--shoes", metavar="FILE", help="shoes catalog CSV (runlog format or Strava shoes.csv)")
+    p.add_argument("--shoes", metavar="FILE", help="shoes catalog CSV (runlog format or Strava shoes.csv, any "
+                   "language); a Strava export's own shoes.csv is used too")
+    p.add_argument("--gear-log", metavar="FILE", help="which shoe you wore when: CSV from,to,shoe[,min_km,max_km,"
+                   "sport] (template: data/templates/gear_log.csv)")
+    p.add_argument("--overrides", metavar="FILE", help="the shoe of single runs: CSV activity_id (or date),shoe "
+                   "(template: data/templates/overrides.csv)")
+    p.add_argument("--default-shoe", metavar="NAME", help="the shoe (or class, e.g. minimalist) of every run that "
+                   "records none and no other rule places")
     p.add_argument(
         "--tz",
         metavar="ZONE",
@@ -181,7 +188,8 @@ def _inputs(args):
     from analysis.pipeline import resolve_inputs
 
     return resolve_inputs(args.sources, pain=getattr(args, "pain", None), shoes=args.shoes,
-                          drills=getattr(args, "drills", None))
+                          drills=getattr(args, "drills", None), gear_log=getattr(args, "gear_log", None),
+                          overrides=getattr(args, "overrides", None), default_shoe=getattr(args, "default_shoe", None))
 
 
 def _tz(args) -> str:
@@ -193,9 +201,22 @@ def _tz(args) -> str:
     try:
         from tzlocal import get_localzone_name
 
-        return get_localzone_name() or "UTC"
+        zone = get_localzone_name() or "UTC"
+        how = "this computer's zone"
     except Exception:  # no zone configured on this computer
-        return "UTC"
+        zone, how = "UTC", "no zone is configured on this computer"
+    _NOTES.append(f"no --tz given: times written without a UTC offset (Garmin CSV, plain CSV) are read as "
+                  f"{zone} ({how}); give --tz with the zone the runs were recorded in if that is not it")
+    return zone
+
+
+#: notes printed (stderr) once the inputs were read: a failed read prints its one error line only
+_NOTES: list[str] = []
+
+
+def _flush_notes() -> None:
+    while _NOTES:
+        print(f"runlog: {_NOTES.pop(0)}", file=sys.stderr, flush=True)
 
 
 def _load(args, samples: bool = False):
@@ -206,6 +227,12 @@ def _load(args, samples: bool = False):
     cache = None if args.no_cache else Cache()
     result, catalog = load_runs(inputs, tz=_tz(args), progress=False if args.no_progress else None,
                                 cache=cache, samples=samples)
+    from analysis.ingest.importlog import zone_note
+
+    note = zone_note(result.log)
+    if note:
+        _NOTES.append(note)
+    _flush_notes()
     return inputs, result, catalog
 
 
@@ -399,6 +426,10 @@ def cmd_check(args) -> int:
         if len(cov) and cov["days_in_period"].max():
             _say("- diary coverage of the period: " + ", ".join(
                 f"{r.region} {r.pct_logged:.0f} %" for r in cov.itertuples(index=False)), indent=2)
+    for line in c.shoe_specs if args.all else c.shoe_specs[:_SHOWN]:
+        _say(f"- shoe specs: {line}", indent=2, hang=4)
+    if not args.all:
+        _more(min(len(c.shoe_specs), _SHOWN), len(c.shoe_specs), "shoes")
     if len(c.no_shoe):
         print(f"  - runs without a shoe ({len(c.no_shoe)}):")
         shown = c.no_shoe if args.all else c.no_shoe.head(_SHOWN)
@@ -423,13 +454,15 @@ def cmd_check(args) -> int:
 
 
 def cmd_shoes(args) -> int:
-    from analysis.footwear import shoe_summary
+    from analysis.footwear import shoe_summary, shoe_warnings
 
-    _, result, catalog = _load(args)
+    inputs, result, catalog = _load(args)
     _fail_if_nothing(result)
     table = shoe_summary(result.runs, catalog, retire_km=args.retire_km)
-    with pd.option_context("display.max_rows", None, "display.width", 200):
+    with pd.option_context("display.max_rows", None, "display.width", 250, "display.max_colwidth", 80):
         print(shoes_table(table, args.units).to_string())
+    for line in shoe_warnings(result.runs, catalog, shoes_given=inputs.shoes is not None):
+        print(f"warning: {line}")
     return 0
 
 
@@ -437,22 +470,27 @@ def shoes_table(summary: pd.DataFrame, units: str = "km") -> pd.DataFrame:
     """The printed shoes table: one row per shoe, distance in the chosen units."""
     dist = summary["distance_km"].astype("Float64").map(lambda v: _distance(v, units) if pd.notna(v) else pd.NA)
     retire = summary["retire_km"].astype("Float64").map(lambda v: _distance(v, units) if pd.notna(v) else pd.NA)
-    mi = summary["minimalist_index"].astype("Float64")
+    from analysis.footwear import format_mi
+
+    mi_max = summary["minimalist_index_max"] if "minimalist_index_max" in summary else summary["minimalist_index"]
+    specs = summary["specs_from"] if "specs_from" in summary else pd.Series(pd.NA, index=summary.index)
     return pd.DataFrame(
         {
             "class": summary["shoe_class"].fillna("-"),
-            "MI %": mi.map(lambda v: "-" if pd.isna(v) else f"{v:.0f}"),
+            "MI %": [format_mi(a, b) for a, b in zip(summary["minimalist_index"], mi_max, strict=True)],
             "runs": summary["runs"],
             units: dist.map(lambda v: "-" if pd.isna(v) else f"{v:.1f}"),
             "first": pd.to_datetime(summary["first_date"]).dt.strftime("%Y-%m-%d").fillna("-"),
             "last": pd.to_datetime(summary["last_date"]).dt.strftime("%Y-%m-%d").fillna("-"),
             f"retire at ({units})": retire.map(lambda v: "-" if pd.isna(v) else f"{v:.0f}"),
             "alert": summary["retire_alert"].fillna(False).map(lambda a: "RETIRE" if a else ""),
+            "specs from": specs.fillna("-"),
         }
     ).set_axis(pd.Index(summary["shoe"], name="shoe"))
 
 
 def _step(message: str) -> None:
+    _flush_notes()
     print(f"runlog: {message}", file=sys.stderr, flush=True)
 
 
@@ -481,12 +519,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``runlog`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _NOTES.clear()
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
     try:
         return int(args.func(args) or 0)
     except RunlogError as exc:
+        _NOTES.clear()
         print(f"runlog: {exc.one_line()}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

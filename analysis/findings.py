@@ -511,8 +511,9 @@ def findings(
     loads = load_arrays(frames.history if frames.history is not None else daily)
     pain_dates = pd.to_datetime(pain["date"]).dropna()
     n_period_days = int(len(daily))
-    any_logged = rdays.groupby("date")["logged"].any() if len(rdays) else pd.Series(dtype=bool)
-    diary_pct = 100.0 * float(any_logged.sum()) / n_period_days if n_period_days else math.nan
+    # days with any diary entry (the "any" row of flareups.diary_coverage, as `runlog check` says)
+    cov = flareups.diary_coverage(pain, start=start, end=end).set_index("region")
+    diary_pct = float(cov.loc["any", "pct_logged"]) if n_period_days and "any" in cov.index else math.nan
     # the diary's span: what the sufficiency rule counts (load before it only feeds the lags)
     in_span = pain_dates[(pain_dates >= start) & (pain_dates <= end)] if start is not None else pain_dates
     diary_days = int((in_span.max() - in_span.min()).days + 1) if len(in_span) else 0

@@ -26,9 +26,17 @@ and is recorded in ``shoe_rule``:
 2. ``gear_id`` - the run's gear id is a catalog ``gear_id``.
 3. ``gear_name`` - the run carries a gear name. It is matched to the catalog
    (name or aliases after normalising case, accents, punctuation and whitespace;
-   near matches via :func:`difflib.get_close_matches`), then to the built-in
-   table. A recorded gear name that matches nothing still wins (the run *was*
-   run in that shoe); its class is ``unknown`` until the catalog knows it.
+   then brand + model, and near matches via :func:`difflib.get_close_matches`
+   with the same version numbers), then to the built-in table (a model, or the
+   nearest version of it). A recorded gear name that matches nothing still wins
+   (the run *was* run in that shoe); its class is ``unknown`` until the catalog
+   knows it.
+
+Names are the runner's: a run shows the catalog's name only when the catalog
+lists its gear name (or id) as that shoe's; every looser match only lends class
+and MI, and says so in ``shoe_specs`` ("specs of the nearest built-in version,
+Hoka Clifton 9"). So a "Nike Pegasus 32" is never shown as a Pegasus 40, and a
+Clifton 7 never adds to a Clifton 9's mileage.
 4. ``gear_log`` - a dated gear log row covers the run (date range, optional
    distance and sport limits); the first matching row wins.
 5. ``keyword`` - the activity name or description names a minimalist brand
@@ -40,8 +48,8 @@ and is recorded in ``shoe_rule``:
 7. ``unknown`` - nothing applies.
 
 What is hand-written, and why: the rubric is a table of bin edges, scored with
-:func:`numpy.searchsorted`; names are compared with :mod:`difflib` and
-:mod:`unicodedata` from the standard library; the assignment rules are this
+:func:`numpy.searchsorted`; names are compared with :mod:`difflib` after
+:func:`analysis.schema.normalize_name` (:mod:`unicodedata`); the assignment rules are this
 project's own and no library implements them.
 
 References
@@ -55,19 +63,17 @@ from __future__ import annotations
 import difflib
 import io
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.schema import GROUPING
+from analysis.schema import GROUPING, normalize_name, normalize_sport
 
 # ---------------------------------------------------------------------------
 # 1. The rubric (METHODS.md 3)
@@ -359,19 +365,6 @@ def _group(shoe_class: str, grouping: Mapping[str, str]) -> Any:
 # 3. Names
 # ---------------------------------------------------------------------------
 
-_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "þ": "th", "ı": "i"})
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-def normalize_name(text: Any) -> str:
-    """Casefold, drop accents, turn punctuation into spaces, collapse whitespace."""
-    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
-        return ""
-    s = unicodedata.normalize("NFKD", str(text).casefold().translate(_LETTERS))
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    return " ".join(_NON_WORD.sub(" ", s).split())
-
-
 _BRANDS = {"hoka one one": "hoka", "vibram fivefingers": "vibram", "xero": "xero shoes", "nb": "new balance",
            "on running": "on", "asics": "asics", "luna": "luna sandals", "vivo barefoot": "vivobarefoot"}
 _VERSION = re.compile(r"^(v?\d+|ii|iii|iv|vi|vii|viii|ix|x)$")
@@ -534,8 +527,10 @@ def complete_catalog(
     Returns
     -------
     DataFrame
-        Canonical catalog plus ``mi_partial`` (boolean), ``mi_missing`` and
-        ``derived`` (what was derived, '; '-separated; NA when nothing was).
+        Canonical catalog plus ``mi_partial`` (boolean), ``mi_missing``,
+        ``minimalist_index_max`` (%, the top of a partial MI's range; equal to
+        ``minimalist_index`` when that is complete or given) and ``derived``
+        (what was derived, '; '-separated; NA when nothing was).
     """
     _check_thresholds(mi_thresholds)
     out = schema.coerce_shoes(shoes)
@@ -593,6 +588,7 @@ def complete_catalog(
     out.loc[given_mi, "mi_partial"] = False
     out.loc[use_specs, "mi_partial"] = mi.loc[use_specs, "mi_partial"]
     out["mi_missing"] = mi["mi_missing"].where(use_specs).astype("string")
+    out["minimalist_index_max"] = out["minimalist_index"].where(~use_specs, mi["mi_max"]).astype("Float64")
     for i in np.flatnonzero(use_specs.to_numpy()):
         missing = mi["mi_missing"].iloc[i]
         if pd.notna(missing):
@@ -727,75 +723,161 @@ def _norm_id(value: Any) -> str:
     return m.group(1) if m else s.casefold()
 
 
+_VERSION_TOKENS = re.compile(r"\d+|\b(?:ii|iii|iv|vi|vii|viii|ix|x)\b")
+
+
+def _versions(key: str) -> tuple[str, ...]:
+    """The numbers (and roman numerals) of a normalised name: "hoka clifton 7" -> ("7",)."""
+    return tuple(_VERSION_TOKENS.findall(key))
+
+
+def format_mi(mi: Any, mi_max: Any = None) -> str:
+    """An MI for people: "88", a partial MI's range "56-96", or "-" when unknown (METHODS.md 3)."""
+    if mi is None or pd.isna(mi):
+        return "-"
+    if mi_max is not None and pd.notna(mi_max) and float(mi_max) > float(mi):
+        return f"{float(mi):.0f}-{float(mi_max):.0f}"
+    return f"{float(mi):.0f}"
+
+
 @dataclass(frozen=True)
 class _Shoe:
+    """What a rule found: the name shown, the class and MI, and where they came from."""
+
     name: Any
     shoe_class: str
-    mi: Any
+    mi: Any = pd.NA
+    mi_max: Any = pd.NA
+    specs: Any = pd.NA  #: where class and MI came from, for people
+    catalog: Any = pd.NA  #: the catalog row (its name) that gave them
+
+
+_BUILTIN_NOTE = re.compile(r"(specs|minimalist_index) from built-in table \(([^;)]+)(; nearest version of [^)]*)?\)")
+
+
+def _builtin_text(label: str, nearest: bool, what: str = "specs") -> str:
+    what = "specs" if what == "specs" else "published MI"
+    return f"{what} of the nearest built-in version, {label}" if nearest else f"{what} of the built-in {label}"
+
+
+def _catalog_specs_text(row: Mapping[str, Any]) -> str:
+    """Where a completed catalog row's class and MI came from (its ``derived`` notes), for people."""
+    notes = str(row.get("derived")) if pd.notna(row.get("derived")) else ""
+    src, n = row.get("source_file"), row.get("source_row")
+    where = "the catalog"
+    if src is not None and pd.notna(src):
+        where = str(src).replace("\\", "/").rsplit("/", 1)[-1] + (f" row {int(n)}" if n is not None and pd.notna(n) else "")
+    m = _BUILTIN_NOTE.search(notes)
+    if m:
+        text = _builtin_text(m.group(2), bool(m.group(3)), m.group(1))
+    elif "minimalist_index from specs" in notes:
+        text = f"specs from {where}"
+    elif pd.notna(row.get("minimalist_index")):
+        text = f"MI from {where}"
+    elif pd.notna(row.get("shoe_class")) and row.get("shoe_class") != "unknown":
+        text = f"class from {where}"
+    else:
+        model = " ".join(str(row[c]) for c in ("brand", "model") if pd.notna(row.get(c)))
+        if pd.notna(row.get("model")):
+            return f"no specs, MI or class in {where}, and {model} is not in the built-in table"
+        return f"no specs, MI or class in {where}"
+    missing = row.get("mi_missing")
+    if missing is not None and pd.notna(missing):
+        text += f" (MI partial: {str(missing).replace('|', ', ')} unknown)"
+    return text
 
 
 class _Resolver:
-    """Name / id / class lookups over a completed catalog and the built-in table."""
+    """Name / id / class lookups over a completed catalog and the built-in table.
+
+    A catalog row *is* a run's shoe when the run's gear id, or its gear name
+    (after :func:`normalize_name`), is the row's ``gear_id``, name or an alias:
+    the runner said so, and the run shows the catalog's name. Anything looser -
+    the same brand + model, a near name with the same version numbers, a model
+    of the built-in table (or its nearest version) - only lends class and MI:
+    the run keeps the gear name it was recorded with, so two shoes are never
+    merged and none is renamed.
+    """
 
     def __init__(self, catalog: pd.DataFrame, *, builtin: bool, thresholds: tuple[float, float], cutoff: float):
         self.cutoff = cutoff
-        self._memo: dict[str, _Shoe | None] = {}
+        self._memo: dict[str, tuple[_Shoe, bool] | None] = {}
         self.builtin = _builtin_catalog(thresholds) if builtin else None
         self.entries: list[_Shoe] = []
-        self.by_key: dict[str, int] = {}
+        self.by_key: dict[str, int] = {}  # name and aliases: the runner's own words for this shoe
+        self.by_model: dict[str, int] = {}  # brand + model, model: the same model, maybe another pair
         self.by_id: dict[str, int] = {}
         self.text: list[str] = []
         self.retired: list[bool] = []
-        secondary: list[tuple[str, int]] = []  # brand + model and model: after every name and alias
-        for r in catalog.itertuples(index=False):
+        for r in catalog.to_dict("records"):
             idx = len(self.entries)
-            self.entries.append(_Shoe(r.name, r.shoe_class if pd.notna(r.shoe_class) else "unknown", r.minimalist_index))
-            for key in [r.name, *_split_aliases(r.aliases)]:
+            mi = r.get("minimalist_index", pd.NA)
+            mi_max = r.get("minimalist_index_max", mi)
+            cls = r["shoe_class"] if pd.notna(r.get("shoe_class")) else "unknown"
+            self.entries.append(_Shoe(r["name"], cls, mi, mi if pd.isna(mi_max) else mi_max,
+                                      _catalog_specs_text(r), r["name"]))
+            for key in [r["name"], *_split_aliases(r.get("aliases"))]:
                 if normalize_name(key):
                     self.by_key.setdefault(normalize_name(key), idx)
-            if pd.notna(r.model):
-                brand = f"{r.brand} " if pd.notna(r.brand) else ""
-                secondary += [(normalize_name(f"{brand}{r.model}"), idx), (normalize_name(r.model), idx)]
-            gid = _norm_id(r.gear_id)
+            if pd.notna(r.get("model")):
+                brand = f"{r['brand']} " if pd.notna(r.get("brand")) else ""
+                for key in (normalize_name(f"{brand}{r['model']}"), normalize_name(r["model"])):
+                    if key:
+                        self.by_model.setdefault(key, idx)
+            gid = _norm_id(r.get("gear_id"))
             if gid:
                 self.by_id.setdefault(gid, idx)
-            self.text.append(normalize_name(" ".join(str(x) for x in (r.brand, r.model, r.name, r.aliases) if pd.notna(x))))
-            self.retired.append(bool(r.retired) if pd.notna(r.retired) else False)
-        for k, idx in secondary:
-            if k:
-                self.by_key.setdefault(k, idx)
+            words = (r.get("brand"), r.get("model"), r["name"], r.get("aliases"))
+            self.text.append(normalize_name(" ".join(str(x) for x in words if pd.notna(x))))
+            self.retired.append(bool(r["retired"]) if pd.notna(r.get("retired")) else False)
+        self._near_keys = list(dict.fromkeys([*self.by_key, *self.by_model]))
 
     def by_gear_id(self, gear_id: Any) -> _Shoe | None:
         i = self.by_id.get(_norm_id(gear_id))
         return None if i is None else self.entries[i]
 
     def by_name(self, name: Any) -> _Shoe | None:
+        """The shoe a gear name stands for; its name is the catalog's only when the catalog lists it."""
         k = normalize_name(name)
         if not k:
             return None
         if k not in self._memo:
-            self._memo[k] = self._lookup(name, k)
-        return self._memo[k]
+            self._memo[k] = self._lookup(k)
+        found = self._memo[k]
+        if found is None:
+            return None
+        shoe, listed = found
+        return shoe if listed else replace(shoe, name=" ".join(str(name).split()))
 
-    def _lookup(self, name: Any, k: str) -> _Shoe | None:
+    def _lookup(self, k: str) -> tuple[_Shoe, bool] | None:
         if k in self.by_key:
-            return self.entries[self.by_key[k]]
-        close = difflib.get_close_matches(k, list(self.by_key), n=1, cutoff=self.cutoff)
+            return self.entries[self.by_key[k]], True
+        if k in self.by_model:
+            e = self.entries[self.by_model[k]]
+            return replace(e, specs=f"{e.specs}, as {e.name} (same model)"), False
+        close = [c for c in difflib.get_close_matches(k, self._near_keys, n=3, cutoff=self.cutoff)
+                 if _versions(c) == _versions(k)]
         if close:
-            return self.entries[self.by_key[close[0]]]
+            i = self.by_key.get(close[0], self.by_model.get(close[0]))
+            e = self.entries[i]
+            return replace(e, specs=f"{e.specs}, as {e.name} (similar name)"), False
         if self.builtin is not None:
-            m = match_builtin(name=name)
+            m = match_builtin(name=k)
             if m is not None:
                 b = self.builtin.iloc[m.row]
-                return _Shoe(b["name"], b["shoe_class"], b["minimalist_index"])
+                text = _builtin_text(m.label, bool(m.version_note))
+                if pd.notna(b["mi_missing"]):
+                    text += f" (MI partial: {str(b['mi_missing']).replace('|', ', ')} unknown)"
+                return _Shoe(b["name"], b["shoe_class"], b["minimalist_index"], b["minimalist_index_max"], text), False
         return None
 
-    def reference(self, ref: Any) -> _Shoe:
-        """A shoe name or a class name (overrides, gear log, default shoe)."""
+    def reference(self, ref: Any, where: str) -> _Shoe:
+        """A shoe name or a class name given by an override, the gear log or the default shoe."""
         k = normalize_name(ref)
         if k in schema.SHOE_CLASSES:
-            return _Shoe(pd.NA, k, pd.NA)
-        return self.by_name(ref) or _Shoe(str(ref).strip(), "unknown", pd.NA)
+            return _Shoe(pd.NA, k, specs=f"class named by {where}")
+        return self.by_name(ref) or _Shoe(" ".join(str(ref).split()), "unknown",
+                                          specs=f"named by {where}; not in the catalog or the built-in table")
 
     def brand(self, word: str) -> _Shoe:
         label, terms = BRAND_WORDS[word]
@@ -803,18 +885,25 @@ class _Resolver:
         hits.sort(key=lambda i: self.retired[i])
         if hits:
             e = self.entries[hits[0]]
-            return _Shoe(e.name, e.shoe_class if e.shoe_class != "unknown" else "minimalist", e.mi)
-        return _Shoe(label, "minimalist", pd.NA)
+            if e.shoe_class == "unknown":
+                return replace(e, shoe_class="minimalist", specs=f"brand word '{word}' in the title")
+            return e
+        return _Shoe(label, "minimalist", specs=f"brand word '{word}' in the title (no specs)")
 
 
-def _overrides_map(overrides: Any, run_ids: pd.Index) -> dict[str, Any]:
+def _overrides_map(overrides: Any, run_ids: pd.Index, run_dates: pd.Series) -> dict[str, Any]:
+    """activity_id -> shoe for every run an override names: by its id, else by its local date."""
     if overrides is None:
         return {}
     if isinstance(overrides, Mapping):
-        pairs = list(overrides.items())
+        pairs, by_date = list(overrides.items()), []
     else:
         df = overrides
-        pairs = list(zip(df["activity_id"], df["shoe"], strict=True))
+        aids = df["activity_id"] if "activity_id" in df.columns else pd.Series(pd.NA, index=df.index)
+        days = (pd.to_datetime(df["date"]).dt.normalize() if "date" in df.columns
+                else pd.Series(pd.NaT, index=df.index))
+        pairs = [(a, shoe) for a, shoe in zip(aids, df["shoe"], strict=True) if pd.notna(a)]
+        by_date = [(d, shoe) for a, d, shoe in zip(aids, days, df["shoe"], strict=True) if pd.isna(a) and pd.notna(d)]
     ids = [str(i) for i in run_ids]
     suffix: dict[str, list[str]] = {}
     for rid in ids:
@@ -827,19 +916,12 @@ def _overrides_map(overrides: Any, run_ids: pd.Index) -> dict[str, Any]:
             out[a] = shoe
         elif len(suffix.get(a, [])) == 1:
             out[suffix[a][0]] = shoe
+    if by_date:
+        days = dict(by_date)
+        for rid, day in zip(ids, pd.to_datetime(run_dates).dt.normalize(), strict=True):
+            if rid not in out and pd.notna(day) and day in days:
+                out[rid] = days[day]
     return out
-
-
-_SPORT_ALIASES = {"trail": "trail_running", "treadmill": "treadmill_running", "track": "track_running",
-                  "road": "running", "virtual": "virtual_running", "ultra": "ultra_running"}
-
-
-def normalize_sport(value: Any) -> Any:
-    """A gear-log sport as a canonical run sport; "any"/"all"/blank -> NA (no limit)."""
-    s = normalize_name(value).replace(" ", "_")
-    if s in ("", "any", "all", "run", "runs"):
-        return pd.NA
-    return _SPORT_ALIASES.get(s, s)
 
 
 def _gear_log_rows(gear_log: pd.DataFrame) -> list[tuple]:
@@ -870,21 +952,28 @@ def _log_applies(entry: tuple, date: Any, km: Any, sport: Any) -> bool:
     return not (pd.notna(log_sport) and (pd.isna(sport) or str(sport) != log_sport))
 
 
+#: columns :func:`assign_footwear` fills, after ``gear_name``, ``shoe_class`` and ``minimalist_index``
+ASSIGNED_COLUMNS: tuple[str, ...] = ("minimalist_index_max", "shoe_specs", "shoe_catalog", "shoe_rule")
+
+
 def assign_footwear(
     runs: pd.DataFrame,
-    shoes: pd.DataFrame | str | Path | None = None,
+    shoes: pd.DataFrame | None = None,
     *,
-    overrides: pd.DataFrame | Mapping | str | Path | None = None,
-    gear_log: pd.DataFrame | str | Path | None = None,
+    overrides: pd.DataFrame | Mapping | None = None,
+    gear_log: pd.DataFrame | None = None,
     default_shoe: str | None = None,
     mi_thresholds: Sequence[float] = DEFAULT_MI_THRESHOLDS,
     name_cutoff: float = DEFAULT_NAME_CUTOFF,
     builtin: bool = True,
 ) -> pd.DataFrame:
-    """Give every run a shoe, a shoe class and an MI; record which rule decided.
+    """Give every run a shoe, a shoe class and an MI; record which rule decided and where the specs came from.
 
     The rules, first that applies wins, are listed in the module notes
-    (METHODS.md 3; FORMATS.md "Footwear is never in FIT").
+    (METHODS.md 3; FORMATS.md "Footwear is never in FIT"). A recorded gear
+    name is never changed to another name unless the catalog lists it as that
+    shoe's name or alias (see :class:`_Resolver`); names differing only in case
+    or spacing are one shoe, shown as first seen.
 
     Parameters
     ----------
@@ -892,46 +981,44 @@ def assign_footwear(
         Canonical runs frame (:func:`analysis.schema.coerce_runs`), index
         ``activity_id``; uses ``gear_id``, ``gear_name``, ``name``,
         ``description``, ``date``, ``distance_m`` (m) and ``sport``.
-    shoes : DataFrame or path, optional
-        Shoes catalog (:func:`analysis.io.shoes.read_shoes`, or a frame that
-        :func:`complete_catalog` completes).
-    overrides : DataFrame, mapping or path, optional
-        activity_id -> shoe (a catalog name or a class name). An id without its
-        source prefix ("123" for "strava:123") matches when unambiguous.
-    gear_log : DataFrame or path, optional
+    shoes : DataFrame, optional
+        Shoes catalog, completed by :func:`complete_catalog` here if it is not
+        yet (:func:`analysis.io.shoes.read_shoes` returns it as written).
+    overrides : DataFrame or mapping, optional
+        activity_id -> shoe (a catalog name or a class name), or a frame with
+        ``activity_id`` and/or ``date`` (local date: every run that day) and
+        ``shoe`` (:func:`analysis.io.shoes.read_overrides`); an id wins over a
+        date. An id without its source prefix ("123" for "strava:123")
+        matches when unambiguous.
+    gear_log : DataFrame, optional
         Columns ``from``, ``to`` (local dates, inclusive; blank = open),
         ``shoe``, optional ``min_km`` (run >= min_km), ``max_km`` (run <
-        max_km) and ``sport``.
+        max_km) and ``sport`` (:func:`analysis.io.shoes.read_gear_log`).
     default_shoe : str, optional
         Shoe name or class for runs with no gear recorded.
     mi_thresholds : (float, float), default (30, 70)
         MI % lower bounds of ``partial`` and ``minimalist``.
     name_cutoff : float, default 0.85
-        :func:`difflib.get_close_matches` cutoff for near gear-name matches.
+        :func:`difflib.get_close_matches` cutoff for near gear-name matches
+        (names whose version numbers differ never match).
     builtin : bool, default True
         Also look names up in :func:`builtin_shoes`.
 
     Returns
     -------
     DataFrame
-        A copy of ``runs`` with ``gear_name`` (canonical shoe name; NA for
-        class-only rules), ``shoe_class``, ``minimalist_index`` (%) and
-        ``shoe_rule`` filled.
+        A copy of ``runs`` with ``gear_name`` (the shoe's name; NA for
+        class-only rules), ``shoe_class``, ``minimalist_index`` (%, the lower
+        end of a partial MI), ``minimalist_index_max`` (%, its upper end),
+        ``shoe_specs`` (where class and MI came from, e.g. "specs of the
+        nearest built-in version, Hoka Clifton 9"), ``shoe_catalog`` (the
+        catalog row that gave them) and ``shoe_rule`` filled.
     """
     thresholds = _check_thresholds(mi_thresholds)
-    if isinstance(shoes, (str, Path)) or isinstance(overrides, (str, Path)) or isinstance(gear_log, (str, Path)):
-        # the readers live in analysis.io, which imports this module: import them here, not at the top
-        from analysis.io import shoes as shoes_io
-
-        if isinstance(shoes, (str, Path)):
-            shoes = shoes_io.read_shoes(shoes, mi_thresholds=thresholds, builtin=builtin)
-        if isinstance(overrides, (str, Path)):
-            overrides = shoes_io.read_overrides(overrides)
-        if isinstance(gear_log, (str, Path)):
-            gear_log = shoes_io.read_gear_log(gear_log)
     if shoes is None:
-        catalog = schema.coerce_shoes(pd.DataFrame(columns=list(schema.SHOES_DTYPES)))
-    elif "derived" in shoes.columns and "mi_partial" in shoes.columns:
+        catalog = complete_catalog(pd.DataFrame(columns=list(schema.SHOES_DTYPES)), builtin=False,
+                                   mi_thresholds=thresholds)
+    elif {"derived", "mi_partial", "minimalist_index_max"} <= set(shoes.columns):
         catalog = schema.coerce_shoes(shoes)
     else:
         catalog = complete_catalog(shoes, builtin=builtin, mi_thresholds=thresholds)
@@ -947,48 +1034,60 @@ def assign_footwear(
         out["date"] = pd.Series(pd.NaT, index=out.index, dtype=schema.LOCAL_DATE)
 
     res = _Resolver(catalog, builtin=builtin, thresholds=thresholds, cutoff=name_cutoff)
-    over = _overrides_map(overrides, out.index)
+    over = _overrides_map(overrides, out.index, out["date"])
     log = _gear_log_rows(gear_log) if gear_log is not None else []
-    default = res.reference(default_shoe) if default_shoe is not None and str(default_shoe).strip() else None
+    default = None
+    if default_shoe is not None and str(default_shoe).strip():
+        default = res.reference(default_shoe, "--default-shoe")
 
+    shown: dict[str, str] = {}  # normalised gear name -> the spelling first seen
     dates = pd.to_datetime(out["date"])
     km = pd.to_numeric(out["distance_m"]).astype("float64") / 1000.0
     texts = (out["name"].astype("string").fillna("") + " " + out["description"].astype("string").fillna(""))
-    result: list[tuple[Any, str, Any, str]] = []
+    result: list[tuple[_Shoe, str]] = []
     for aid, gid, gname, text, date, dist, sport in zip(
         out.index, out["gear_id"], out["gear_name"], texts, dates, km, out["sport"], strict=True
     ):
         shoe: _Shoe | None = None
         rule = "unknown"
         if str(aid) in over:
-            shoe, rule = res.reference(over[str(aid)]), "override"
+            shoe, rule = res.reference(over[str(aid)], "the overrides"), "override"
         if shoe is None and _norm_id(gid):
             shoe = res.by_gear_id(gid)
             rule = "gear_id" if shoe else rule
         if shoe is None and normalize_name(gname):
-            shoe = res.by_name(gname) or _Shoe(" ".join(str(gname).split()), "unknown", pd.NA)
+            recorded = shown.setdefault(normalize_name(gname), " ".join(str(gname).split()))
+            shoe = res.by_name(recorded) or _Shoe(recorded, "unknown",
+                                                  specs="not in the catalog or the built-in table")
             rule = "gear_name"
         if shoe is None:
             for entry in log:
                 if _log_applies(entry, date, dist, sport):
-                    shoe, rule = res.reference(entry[2]), "gear_log"
+                    shoe, rule = res.reference(entry[2], "the gear log"), "gear_log"
                     break
         if shoe is None:
             hit = keyword_match(text)
             if hit is not None:
-                shoe = res.brand(hit[1]) if hit[0] == "brand" else _Shoe(pd.NA, "barefoot", pd.NA)
+                shoe = res.brand(hit[1]) if hit[0] == "brand" else _Shoe(
+                    pd.NA, "barefoot", specs=f"barefoot word '{hit[1]}' in the title")
                 rule = "keyword"
         if shoe is None and default is not None and not _norm_id(gid):
             shoe, rule = default, "default"
         if shoe is None:
-            shoe, rule = _Shoe(pd.NA, "unknown", pd.NA), "unknown"
-        result.append((shoe.name, shoe.shoe_class, shoe.mi, rule))
+            shoe, rule = _Shoe(pd.NA, "unknown"), "unknown"
+        result.append((shoe, rule))
 
-    cols = list(zip(*result, strict=True)) if result else [[], [], [], []]
-    out["gear_name"] = pd.Series(list(cols[0]), index=out.index, dtype="object").astype("string")
-    out["shoe_class"] = pd.Series(list(cols[1]), index=out.index, dtype="string")
-    out["minimalist_index"] = pd.to_numeric(pd.Series(list(cols[2]), index=out.index, dtype="object")).astype("Float64")
-    out["shoe_rule"] = pd.Series(list(cols[3]), index=out.index, dtype="string")
+    def column(values: list, dtype: str) -> pd.Series:
+        s = pd.Series(values, index=out.index, dtype="object")
+        return pd.to_numeric(s).astype(dtype) if dtype == "Float64" else s.astype(dtype)
+
+    out["gear_name"] = column([s.name for s, _ in result], "string")
+    out["shoe_class"] = column([s.shoe_class for s, _ in result], "string")
+    out["minimalist_index"] = column([s.mi for s, _ in result], "Float64")
+    out["minimalist_index_max"] = column([s.mi_max for s, _ in result], "Float64")
+    out["shoe_specs"] = column([s.specs for s, _ in result], "string")
+    out["shoe_catalog"] = column([s.catalog for s, _ in result], "string")
+    out["shoe_rule"] = column([r for _, r in result], "string")
     return out
 
 
@@ -1035,41 +1134,61 @@ def runs_without_shoe(runs: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("date", kind="stable")
 
 
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "shoe", "gear_name", "runs", "distance_km", "first_date", "last_date", "minimalist_index",
+    "minimalist_index_max", "shoe_class", "specs_from", "retire_km", "retired", "retire_alert",
+)
+
+
+def _column_or_na(runs: pd.DataFrame, col: str, dtype: str) -> pd.Series:
+    if col in runs.columns:
+        return runs[col].astype(dtype) if dtype == "string" else pd.to_numeric(runs[col]).astype(dtype)
+    return pd.Series(pd.NA, index=runs.index, dtype=dtype)
+
+
 def shoe_summary(
     runs: pd.DataFrame,
     shoes: pd.DataFrame | None = None,
     *,
     retire_km: float = DEFAULT_RETIRE_KM,
 ) -> pd.DataFrame:
-    """One row per shoe used: runs, km, first and last use, MI, class, retire alert.
+    """One row per shoe used: runs, km, first and last use, MI, class, where its specs came from, retire alert.
 
     Parameters
     ----------
     runs : DataFrame
         Runs after :func:`assign_footwear` (``gear_name``, ``shoe_class``,
-        ``minimalist_index``, ``distance_m`` in m, ``date``).
+        ``minimalist_index``, ``distance_m`` in m, ``date``; ``shoe_specs``,
+        ``minimalist_index_max`` and ``shoe_catalog`` when present).
     shoes : DataFrame, optional
-        The catalog; its ``retire_km`` (per shoe) and ``retired`` are used.
+        The catalog; its ``retire_km`` (per shoe) and ``retired`` are used for
+        the runs whose class came from that row (``shoe_catalog``, else the
+        same name).
     retire_km : float, default 800
         Distance in km after which a shoe is flagged, when the catalog gives none.
 
     Returns
     -------
     DataFrame
-        Columns ``shoe`` (gear name, or ``(no shoe: <class>)`` for runs without
-        one - each class on its own line), ``gear_name``, ``runs``,
-        ``distance_km``, ``first_date``, ``last_date``, ``minimalist_index``,
-        ``shoe_class``, ``retire_km``, ``retired``, ``retire_alert``
-        (``distance_km >= retire_km``; never for shoeless lines).
+        :data:`SUMMARY_COLUMNS`: ``shoe`` (gear name, or ``(no shoe: <class>)``
+        for runs without one - each class on its own line), ``gear_name``,
+        ``runs``, ``distance_km``, ``first_date``, ``last_date``,
+        ``minimalist_index`` and ``minimalist_index_max`` (%; a partial MI is
+        the range between them), ``shoe_class``, ``specs_from`` (e.g. "specs of
+        the nearest built-in version, Hoka Clifton 9"), ``retire_km``,
+        ``retired``, ``retire_alert`` (``distance_km >= retire_km``; never for
+        shoeless lines). Each recorded gear name is its own row: shoes that
+        borrow the specs of one model are never added together.
     """
     if len(runs) == 0:
-        cols = ["shoe", "gear_name", "runs", "distance_km", "first_date", "last_date", "minimalist_index",
-                "shoe_class", "retire_km", "retired", "retire_alert"]
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
     df = pd.DataFrame({
         "gear_name": runs["gear_name"].astype("string"),
         "shoe_class": runs["shoe_class"].astype("string").fillna("unknown"),
         "minimalist_index": pd.to_numeric(runs["minimalist_index"]).astype("Float64"),
+        "minimalist_index_max": _column_or_na(runs, "minimalist_index_max", "Float64"),
+        "specs_from": _column_or_na(runs, "shoe_specs", "string"),
+        "catalog": _column_or_na(runs, "shoe_catalog", "string"),
         "km": pd.to_numeric(runs["distance_m"]).astype("Float64") / 1000.0,
         "date": pd.to_datetime(runs["date"]),
     })
@@ -1082,7 +1201,10 @@ def shoe_summary(
         "first_date": g["date"].min(),
         "last_date": g["date"].max(),
         "minimalist_index": g["minimalist_index"].first(),
+        "minimalist_index_max": g["minimalist_index_max"].first(),
         "shoe_class": g["shoe_class"].first(),
+        "specs_from": g["specs_from"].first(),
+        "catalog": g["catalog"].first(),
     })
     per_shoe = pd.Series(np.nan, index=summary.index, dtype="float64")
     retired = pd.Series(pd.NA, index=summary.index, dtype="boolean")
@@ -1090,12 +1212,14 @@ def shoe_summary(
         cat = schema.coerce_shoes(shoes)
         keys = {normalize_name(n): i for i, n in enumerate(cat["name"]) if pd.notna(n)}
         for shoe in summary.index:
-            i = keys.get(normalize_name(summary.at[shoe, "gear_name"]))
+            ref = summary.at[shoe, "catalog"]
+            i = keys.get(normalize_name(ref if pd.notna(ref) else summary.at[shoe, "gear_name"]))
             if i is not None:
                 per_shoe[shoe] = cat["retire_km"].iloc[i] if pd.notna(cat["retire_km"].iloc[i]) else np.nan
                 retired[shoe] = cat["retired"].iloc[i]
                 if pd.isna(summary.at[shoe, "minimalist_index"]):
                     summary.at[shoe, "minimalist_index"] = cat["minimalist_index"].iloc[i]
+    summary["minimalist_index_max"] = summary["minimalist_index_max"].fillna(summary["minimalist_index"])
     has_shoe = summary["gear_name"].notna()
     summary["retire_km"] = per_shoe.fillna(float(retire_km)).where(has_shoe).astype("Float64")
     summary["retired"] = retired
@@ -1103,14 +1227,90 @@ def shoe_summary(
     summary = summary.reset_index()
     shoeless_last = summary["gear_name"].isna().astype(int)
     summary = summary.assign(_o=shoeless_last).sort_values(["_o", "first_date"], kind="stable").drop(columns="_o")
-    return summary.reset_index(drop=True)
+    return summary.reset_index(drop=True)[list(SUMMARY_COLUMNS)]
+
+
+def specs_provenance(runs: pd.DataFrame) -> list[str]:
+    """Where each shoe's class and MI came from, one line per shoe (``runlog check``, the report).
+
+    E.g. ``Hoka Clifton 7: partial, MI 38: specs of the nearest built-in version, Hoka Clifton 9``.
+    """
+    s = shoe_summary(runs)
+    lines = []
+    for r in s.itertuples(index=False):
+        specs = r.specs_from if pd.notna(r.specs_from) else "nothing identifies the shoe"
+        lines.append(f"{r.shoe}: {r.shoe_class}, MI {format_mi(r.minimalist_index, r.minimalist_index_max)}: {specs}")
+    return lines
+
+
+def _names(values: Sequence[str], limit: int = 4) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def shoe_warnings(runs: pd.DataFrame, catalog: pd.DataFrame | None = None, *, shoes_given: bool = False) -> list[str]:
+    """Footwear warnings for ``runlog check``: catalog rows no run uses, and runs without a shoe, with a fix.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Runs after :func:`assign_footwear`.
+    catalog : DataFrame, optional
+        The catalog used. Rows with ``origin`` "export" (a Strava export's own
+        shoes.csv, which lists every shoe ever owned) are not warned about.
+    shoes_given : bool
+        Whether the user gave a catalog (``--shoes``): the advice then points
+        elsewhere than "give --shoes" when the catalog cannot help.
+
+    Returns
+    -------
+    list of str
+        One line per warning (no "warning:" prefix).
+    """
+    out: list[str] = []
+    if catalog is not None and len(catalog) and "name" in catalog.columns:
+        mine = catalog[catalog["origin"].astype("string").fillna("") != "export"] if "origin" in catalog else catalog
+        used = {normalize_name(x) for x in _column_or_na(runs, "shoe_catalog", "string").dropna()}
+        used |= {normalize_name(x) for x in runs["gear_name"].dropna()}
+        unused = [r for r in mine.to_dict("records") if normalize_name(r["name"]) not in used]
+        if unused:
+            def label(r: Mapping) -> str:
+                row = r.get("source_row")
+                return f"'{r['name']}'" + (f" (row {int(row)})" if row is not None and pd.notna(row) else "")
+
+            src = mine["source_file"].dropna() if "source_file" in mine else pd.Series(dtype="string")
+            where = str(src.iloc[0]).replace("\\", "/").rsplit("/", 1)[-1] if len(src) else "the shoes catalog"
+            recorded = "shoe_rule" in runs.columns and runs["shoe_rule"].isin(["gear_id", "gear_name"]).any()
+            fix = ("use the gear names of your export (or list them as aliases)" if recorded else
+                   "your runs record no gear: name these shoes in --gear-log, --overrides or --default-shoe")
+            out.append(f"{len(unused)} of {len(mine)} rows of {where} match no run: "
+                       f"{_names([label(r) for r in unused])} - {fix}")
+    if len(runs) == 0 or "shoe_class" not in runs.columns:
+        return out
+    unknown = runs["shoe_class"].astype("string").fillna("unknown") == "unknown"
+    named = unknown & runs["gear_name"].notna()
+    id_only = unknown & ~named & runs["gear_id"].astype("string").str.strip().fillna("").ne("")
+    bare = unknown & ~named & ~id_only
+    if named.any():
+        names = list(dict.fromkeys(runs.loc[named, "gear_name"].astype(str)))
+        fix = ("give their brand and model, specs or class in your --shoes file" if shoes_given else
+               "give --shoes (Strava's shoes.csv, or data/templates/shoes.csv with brand and model)")
+        out.append(f"{int(named.sum())} of {len(runs)} runs are in shoes of unknown class ({_names(names)}): {fix}")
+    if id_only.any():
+        out.append(f"{int(id_only.sum())} of {len(runs)} runs record only a gear id: give --shoes with a gear_id "
+                   "column, or --overrides FILE")
+    if bare.any():
+        out.append(f"{int(bare.sum())} of {len(runs)} runs record no shoe: give --default-shoe NAME, --gear-log "
+                   "FILE (date ranges) or --overrides FILE (templates in data/templates)")
+    return out
 
 
 __all__ = [
-    "BAREFOOT_WORDS", "BRAND_WORDS", "COMPONENTS", "DEFAULT_MI_THRESHOLDS",
+    "ASSIGNED_COLUMNS", "BAREFOOT_WORDS", "BRAND_WORDS", "COMPONENTS", "DEFAULT_MI_THRESHOLDS",
     "DEFAULT_RETIRE_KM", "DROP_EDGES_MM", "MinimalistIndex", "RULES", "SPEC_COLUMNS", "STABILITY_EDGES",
-    "STACK_EDGES_MM", "WEIGHT_EDGES_G", "assign_footwear", "barefoot_style", "builtin_shoes",
-    "complete_catalog", "keyword_match", "match_builtin", "mi_class", "mi_class_range", "minimalist_index",
-    "minimalist_index_frame", "model_family", "normalize_name", "normalize_sport", "rule_counts",
-    "score_drop", "score_flexibility", "score_stability", "score_stack", "score_weight", "shoe_summary",
+    "STACK_EDGES_MM", "SUMMARY_COLUMNS", "WEIGHT_EDGES_G", "assign_footwear", "barefoot_style", "builtin_shoes",
+    "complete_catalog", "format_mi", "keyword_match", "match_builtin", "mi_class", "mi_class_range",
+    "minimalist_index", "minimalist_index_frame", "model_family", "normalize_name", "normalize_sport",
+    "rule_counts", "score_drop", "score_flexibility", "score_stability", "score_stack", "score_weight",
+    "shoe_summary", "shoe_warnings", "specs_provenance",
 ]

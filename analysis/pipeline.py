@@ -28,13 +28,31 @@ if TYPE_CHECKING:
     from analysis.findings import ModelFrames
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+
+
+def _sample_dir() -> Path:
+    """The embedded sample: inside the installed package (any non-editable install, see setup.py),
+    else ``data/sample`` of the checkout the package runs from (an editable install, PYTHONPATH)."""
+    from importlib import resources
+
+    packaged = resources.files("analysis").joinpath("data").joinpath("sample")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return REPO_ROOT / "data" / "sample"
+
+
+SAMPLE_DIR = _sample_dir()
 SAMPLE_SIDE_FILES = {"pain": "pain.csv", "shoes": "shoes.csv", "drills": "drills.csv"}
 
 
 @dataclass
 class Inputs:
-    """What the user gave (or the embedded sample)."""
+    """What the user gave (or the embedded sample).
+
+    ``gear_log`` (date ranges -> shoe), ``overrides`` (activity id or date ->
+    shoe) and ``default_shoe`` (a shoe name or class) say which shoe a run used
+    where the exports do not (:func:`analysis.footwear.assign_footwear`).
+    """
 
     sources: list[Path]
     pain: Path | None = None
@@ -42,14 +60,17 @@ class Inputs:
     drills: Path | None = None
     extra: dict = field(default_factory=dict)
     sample: bool = False  # no sources named: the embedded sample is read
+    gear_log: Path | None = None
+    overrides: Path | None = None
+    default_shoe: str | None = None
 
 
 def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
     """The embedded sample: its export plus its diary, shoes catalog and drills log."""
     if not sample_dir.is_dir():
         raise RunlogError(
-            "no sources given and the embedded sample is missing (install runlog from a checkout "
-            "with 'pip install -e .', or name your export files)",
+            "no sources given and the embedded sample is missing (reinstall runlog, e.g. 'pip install .' "
+            "in a checkout, or name your export files)",
             path=sample_dir,
         )
     side = {k: sample_dir / v for k, v in SAMPLE_SIDE_FILES.items() if (sample_dir / v).is_file()}
@@ -63,8 +84,14 @@ def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
     return Inputs(sources=sources, **side)
 
 
-def resolve_inputs(sources, pain=None, shoes=None, drills=None) -> Inputs:
+def resolve_inputs(sources, pain=None, shoes=None, drills=None, *, gear_log=None, overrides=None,
+                   default_shoe=None) -> Inputs:
     """The user's inputs, or the sample's where no source is named."""
+    footwear_files = {
+        "gear_log": Path(gear_log) if gear_log else None,
+        "overrides": Path(overrides) if overrides else None,
+        "default_shoe": str(default_shoe).strip() or None if default_shoe is not None else None,
+    }
     if not sources:
         base = sample_inputs()
         return Inputs(
@@ -73,22 +100,71 @@ def resolve_inputs(sources, pain=None, shoes=None, drills=None) -> Inputs:
             shoes=Path(shoes) if shoes else base.shoes,
             drills=Path(drills) if drills else base.drills,
             sample=True,
+            **footwear_files,
         )
     return Inputs(
         sources=[Path(s) for s in sources],
         pain=Path(pain) if pain else None,
         shoes=Path(shoes) if shoes else None,
         drills=Path(drills) if drills else None,
+        **footwear_files,
     )
 
 
-def read_shoes_catalog(path: Path | None) -> pd.DataFrame | None:
-    """The user's shoes catalog (runlog format or Strava shoes.csv), or None."""
-    if path is None:
-        return None
-    from analysis.io.shoes import read_shoes
+def read_shoes_catalog(path: Path | None, sources: Sequence[str | os.PathLike] = ()) -> pd.DataFrame | None:
+    """The shoes catalog: the user's file, then the ``shoes.csv`` of each Strava export given, completed.
 
-    return read_shoes(path)
+    Reads with :func:`analysis.io.shoes.read_shoes` (the rows as written) and
+    derives MI and class with :func:`analysis.footwear.complete_catalog`. A
+    Strava export's own ``shoes.csv`` (found by
+    :func:`analysis.io.strava.export_shoes_csv`) gives brand and model of every
+    gear name the export uses; its rows come after the user's and are left out
+    where the user's catalog already names the shoe. Column ``origin`` says
+    which: ``--shoes`` or ``export``.
+
+    Returns
+    -------
+    DataFrame or None
+        None when there is no catalog at all.
+    """
+    from analysis.io.shoes import read_shoes
+    from analysis.io.strava import export_shoes_csv
+    from analysis.schema import normalize_name
+
+    parts = []
+    known: set[str] = set()
+    if path is not None:
+        mine = read_shoes(path).assign(origin="--shoes")
+        parts.append(mine)
+        for name, aliases in zip(mine["name"], mine["aliases"], strict=True):
+            known.add(normalize_name(name))
+            known.update(normalize_name(a) for a in str(aliases).split("|") if pd.notna(aliases))
+    for src in sources:
+        data, label = export_shoes_csv(src)
+        if data is None:
+            continue
+        theirs = read_shoes(data, name=label)
+        theirs = theirs[~theirs["name"].map(normalize_name).isin(known)]
+        known.update(theirs["name"].map(normalize_name))
+        parts.append(theirs.assign(origin="export"))
+    if not parts:
+        return None
+    combined = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    try:
+        return footwear.complete_catalog(combined)
+    except ValueError as exc:  # the reader's checks should have caught it; still one clear line
+        raise RunlogError(str(exc), path=path) from exc
+
+
+def read_footwear_options(inputs: Inputs) -> dict:
+    """The gear log, overrides and default shoe of ``inputs`` as :func:`~analysis.footwear.assign_footwear` keywords."""
+    from analysis.io.shoes import read_gear_log, read_overrides
+
+    return {
+        "gear_log": read_gear_log(inputs.gear_log) if inputs.gear_log is not None else None,
+        "overrides": read_overrides(inputs.overrides) if inputs.overrides is not None else None,
+        "default_shoe": inputs.default_shoe,
+    }
 
 
 def load_runs(
@@ -103,19 +179,24 @@ def load_runs(
 ) -> tuple[ReadResult, pd.DataFrame | None]:
     """Read every source and tag each run's footwear.
 
-    The shoes catalog is read first: a bad catalog is refused before any
-    activity file is read (an import can take minutes).
+    The shoes catalog (:func:`read_shoes_catalog`: the user's and the exports' own
+    shoes.csv) and the gear log and overrides (:func:`read_footwear_options`) are read
+    first: a bad one is refused before any activity file is read (an import can take
+    minutes). ``footwear_options`` (keywords of :func:`analysis.footwear.assign_footwear`)
+    override them.
 
     Returns
     -------
     (ReadResult, DataFrame or None)
         The frames (runs carry ``gear_name``, ``shoe_class``,
-        ``minimalist_index``, ``shoe_rule``) and the shoes catalog used.
+        ``minimalist_index``, ``shoe_specs``, ``shoe_rule``) and the shoes
+        catalog used.
     """
-    catalog = read_shoes_catalog(inputs.shoes)
+    catalog = read_shoes_catalog(inputs.shoes, inputs.sources)
+    options = {**read_footwear_options(inputs), **(footwear_options or {})}
     result = read_sources(inputs.sources, tz=tz, positions=positions, progress=progress, cache=cache,
                           samples=samples)
-    runs = assign_footwear(result.runs, catalog, **(footwear_options or {}))
+    runs = assign_footwear(result.runs, catalog, **options)
     return ReadResult(runs, result.samples, result.log), catalog
 
 
@@ -316,6 +397,10 @@ def run(
     pain, drills = read_side_files(inputs)  # side files first: a bad diary is refused before the import
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=True)
     fail_if_nothing(result)
+    from analysis.ingest.importlog import zone_note
+
+    if zone_note(result.log):
+        step(zone_note(result.log))
     if pain is None:
         step("no pain diary given (--pain): flare-ups cannot be analysed")
     step(f"{len(result.runs)} runs read; finding flare-ups and associations")
@@ -363,6 +448,8 @@ class CheckResult:
         :func:`analysis.footwear.runs_without_shoe`, runs of the period.
     diary : dict or None
         :func:`analysis.flareups.diary_summary` (None without a diary).
+    shoe_specs : list of str
+        :func:`analysis.footwear.specs_provenance`: where each shoe's class and MI came from.
     drills_days : int or None
         Days in the drills log (None without one).
     warnings : list of str
@@ -384,6 +471,7 @@ class CheckResult:
     diary: dict | None
     drills_days: int | None
     warnings: list[str]
+    shoe_specs: list[str] = field(default_factory=list)
 
 
 def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False) -> CheckResult:
@@ -399,12 +487,12 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
     """
     from analysis.findings import analysis_period
     from analysis.flareups import diary_summary
-    from analysis.footwear import runs_without_shoe
+    from analysis.footwear import runs_without_shoe, shoe_warnings, specs_provenance
     from analysis.ingest.importlog import attention, summarize
     from analysis.schema import coerce_pain
 
     pain, drills = read_side_files(inputs)
-    result, _ = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=False)
+    result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=False)
     runs = result.runs
     start, end = analysis_period(runs, pain if pain is not None else coerce_pain(None))
     in_period = _in_period(runs, start, end)
@@ -424,11 +512,7 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
                     f"diary coverage {r.region}: {r.pct_logged:.0f} % of {r.days_in_period} days logged "
                     "(below 80 %: too patchy for flare-up detection)"
                 )
-    if len(no_shoe):
-        warnings.append(
-            f"{len(no_shoe)} of {len(in_period)} runs have no shoe: name their gear, or give --shoes "
-            "with a default shoe"
-        )
+    warnings.extend(shoe_warnings(in_period, catalog, shoes_given=inputs.shoes is not None))
     counts = summarize(result.log)
     if counts["failed"]:
         warnings.append(f"{counts['failed']} import-log entries failed (listed below)")
@@ -448,4 +532,5 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
         diary=diary,
         drills_days=None if drills is None else int(pd.to_datetime(drills["date"]).dt.normalize().nunique()),
         warnings=warnings,
+        shoe_specs=specs_provenance(runs) if len(runs) else [],
     )

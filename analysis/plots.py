@@ -1408,6 +1408,13 @@ def plot_dynamics(
 
 
 @_styled
+def _mi_text(mi, mi_max) -> str:
+    """An MI, or a partial MI's range ("76-96"), as :func:`analysis.footwear.format_mi` writes it."""
+    from analysis.footwear import format_mi
+
+    return format_mi(mi, mi_max)
+
+
 def plot_shoes(
     shoes: pd.DataFrame,
     *,
@@ -1476,7 +1483,7 @@ def plot_shoes(
         [
             str(r.shoe)[:30],
             str(r.shoe_class),
-            "-" if pd.isna(r.minimalist_index) else f"{float(r.minimalist_index):.0f}",
+            _mi_text(r.minimalist_index, getattr(r, "minimalist_index_max", None)),
             str(r.runs),
             "-" if pd.isna(r.distance_km) else f"{float(r.distance_km) * per:.0f}",
             "-" if pd.isna(r.retire_km) else f"{float(r.retire_km) * per:.0f}",

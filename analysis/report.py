@@ -935,6 +935,16 @@ def _quality_pages(data: Analysis) -> list[Figure]:
         }
         rows = [(words.get(rule, rule), int(n)) for rule, n in data.shoe_rules.items()]
         tp.table(["rule that assigned the shoe", "runs"], rows, widths_in=[2.6, 0.8])
+    if len(data.shoes) and "specs_from" in data.shoes:
+        from analysis.footwear import format_mi
+
+        rows = [
+            (str(r.shoe)[:28], r.shoe_class, format_mi(r.minimalist_index, r.minimalist_index_max),
+             str(r.specs_from)[:78] if pd.notna(r.specs_from) else "nothing identifies the shoe")
+            for r in data.shoes.itertuples(index=False)
+        ]
+        tp.table(["shoe (as you named it)", "class", "MI %", "where its class and MI come from"], rows,
+                 size=8.0, widths_in=[1.9, 0.85, 0.55, 3.7])
     tp.para("GPS positions are never read into the report.", size=8.5, color="#333333")
     _breach_appendix(tp, data.findings.get("flags", {}).get("rule_24h_breaches", []))
     return tp.pages

@@ -20,7 +20,10 @@ raises :class:`~analysis.errors.RunlogError` naming the offending column.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -135,6 +138,36 @@ RUN_SPORTS: tuple[str, ...] = (
     "ultra_running",
 )
 SOURCES: tuple[str, ...] = ("fit", "strava", "garmin_csv", "garmin_json", "tcx", "gpx", "csv")
+
+# --------------------------------------------------------------- name keys and sport aliases
+# Shared by the footwear files' reader (duplicate names, gear-log sports) and the footwear
+# domain (matching gear names): one definition of "the same name" for both.
+
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "þ": "th", "ı": "i"})
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalize_name(text: Any) -> str:
+    """Casefold, drop accents, turn punctuation into spaces, collapse whitespace ("" for NA)."""
+    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    s = unicodedata.normalize("NFKD", str(text).casefold().translate(_LETTERS))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", s).split())
+
+
+#: short sport words a person writes (a gear log's ``sport``) -> canonical run sport
+SPORT_ALIASES: dict[str, str] = {"trail": "trail_running", "treadmill": "treadmill_running",
+                                 "track": "track_running", "road": "running", "virtual": "virtual_running",
+                                 "ultra": "ultra_running"}
+
+
+def normalize_sport(value: Any) -> Any:
+    """A written run sport as a canonical one (:data:`SPORT_ALIASES`); "any"/"all"/blank -> NA (no limit)."""
+    s = normalize_name(value).replace(" ", "_")
+    if s in ("", "any", "all", "run", "runs"):
+        return pd.NA
+    return SPORT_ALIASES.get(s, s)
 
 
 def _coerce(

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import footwear as fw
+from analysis.io.shoes import read_shoes
 from analysis.schema import coerce_runs, validate_runs
 
 # ---------------------------------------------------------------------------
@@ -195,7 +196,6 @@ def test_builtin_match_by_brand_model_and_family():
 
 #: built-in rows whose class stays unknown: a published spec is missing and the partial MI spans two classes.
 BUILTIN_UNKNOWN = {
-    "Vibram FiveFingers V-Run": ("stack_mm", "drop_mm"),
     "Nike Free RN 5.0": ("stack_mm",),
     "Brooks Adrenaline GTS 23": ("stack_mm",),
     "ASICS Gel-Nimbus 26": ("weight_g",),
@@ -267,12 +267,69 @@ def test_runners_naming_common_shoes_get_a_class():
         dict(activity_id="c", date="2024-05-03", distance_m=5000, gear_name="Hoka Clifton 8"),
     ])
     out = fw.assign_footwear(runs)
-    # matched to the built-in table (an alias, an alias, the nearest version)
-    assert list(out["gear_name"]) == ["Nike Pegasus 40", "Vivobarefoot Primus Lite III", "Hoka Clifton 9"]
+    # classed by the built-in table (an alias, an alias, the nearest version), named as the runner named them
+    assert list(out["gear_name"]) == ["Nike Pegasus", "Vivobarefoot Primus Lite", "Hoka Clifton 8"]
     assert list(out["shoe_class"]) == ["partial", "minimalist", "partial"]
     # Pegasus 40: 266 g -> 2, 33 mm -> 0, 10 mm -> 1, 1 tech -> 4, flex 1: 8 x 4 = 32
     # Primus Lite III: 238 g -> 2, 7 mm -> 5, 0 mm -> 5, no techs -> 5, flex 5: 22 x 4 = 88
     assert list(out["minimalist_index"]) == [32.0, 88.0, 42.0]
+    assert list(out["shoe_specs"]) == ["specs of the built-in Nike Pegasus 40",
+                                       "specs of the built-in Vivobarefoot Primus Lite III",
+                                       "specs of the nearest built-in version, Hoka Clifton 9"]
+    assert out["shoe_catalog"].isna().all()
+
+
+def test_gear_is_never_renamed_or_merged():
+    """Issue [M] 4: a Pegasus 32 stays a Pegasus 32; a Clifton 7 never adds to a Clifton 9's mileage."""
+    runs = _runs([
+        dict(activity_id="a", date="2024-05-01", distance_m=10000, gear_name="Nike Pegasus 32"),
+        dict(activity_id="b", date="2024-05-02", distance_m=600000, gear_name="Hoka Clifton 7"),
+        dict(activity_id="c", date="2024-05-03", distance_m=300000, gear_name="Hoka Clifton 9"),
+        dict(activity_id="d", date="2024-05-04", distance_m=5000, gear_name="hoka  CLIFTON 7"),  # same shoe
+    ])
+    out = fw.assign_footwear(runs)
+    assert list(out["gear_name"]) == ["Nike Pegasus 32", "Hoka Clifton 7", "Hoka Clifton 9", "Hoka Clifton 7"]
+    assert out.loc["b", "shoe_specs"] == "specs of the nearest built-in version, Hoka Clifton 9"
+    assert out.loc["c", "shoe_specs"] == "specs of the built-in Hoka Clifton 9"
+    s = fw.shoe_summary(out).set_index("shoe")
+    assert list(s.index) == ["Nike Pegasus 32", "Hoka Clifton 7", "Hoka Clifton 9"]
+    assert s.loc["Hoka Clifton 9", "distance_km"] == 300.0  # not 905 km: no retire alert yet
+    assert not s.loc["Hoka Clifton 9", "retire_alert"]
+    assert s.loc["Hoka Clifton 7", "distance_km"] == 605.0 and s.loc["Hoka Clifton 7", "runs"] == 2
+    assert s.loc["Nike Pegasus 32", "specs_from"] == "specs of the nearest built-in version, Nike Pegasus 40"
+
+
+def test_catalog_names_a_shoe_only_when_it_lists_the_gear_name():
+    catalog = pd.DataFrame({"name": ["Clifton", "Hoka Clifton 9"], "aliases": ["my hokas", None],
+                            "brand": ["Hoka", "Hoka"], "model": ["Clifton 9", "Clifton 9"],
+                            "shoe_class": ["partial", "traditional"], "retire_km": [500, 700]})
+    runs = _runs([
+        dict(activity_id="a", date="2024-05-01", distance_m=5000, gear_name="My Hokas"),  # an alias: that shoe
+        dict(activity_id="b", date="2024-05-02", distance_m=5000, gear_name="Hoka Clifton 7"),  # another version
+        dict(activity_id="c", date="2024-05-03", distance_m=5000, gear_name="Hoka Clifon 9"),  # a typo: lends
+    ])
+    out = fw.assign_footwear(runs, catalog, builtin=False)
+    assert list(out["gear_name"]) == ["Clifton", "Hoka Clifton 7", "Hoka Clifon 9"]
+    assert list(out["shoe_class"]) == ["partial", "unknown", "traditional"]  # 7 != 9: no near match
+    assert out.loc["c", "shoe_specs"] == "class from the catalog, as Hoka Clifton 9 (similar name)"
+    s = fw.shoe_summary(out, catalog).set_index("shoe")
+    assert list(s["retire_km"]) == [500, 800, 700]  # the lending row's retire mileage, else the default
+
+
+def test_fivefingers_v_run_is_minimalist_with_a_partial_mi_range():
+    """Issue [M] 4: the V-Run's heel stack is unpublished; its MI range 76-96 % is minimalist either way."""
+    runs = _runs([dict(activity_id="a", date="2024-05-01", distance_m=5000, gear_name="Vibram V-Run")])
+    out = fw.assign_footwear(runs)
+    # 136 g -> 4, drop 0 -> 5, no techs -> 5, flex 5: 19 x 4 = 76; the unknown stack adds 0-20 points
+    assert (out.loc["a", "minimalist_index"], out.loc["a", "minimalist_index_max"]) == (76.0, 96.0)
+    assert out.loc["a", "shoe_class"] == "minimalist"
+    assert "MI partial: stack_mm unknown" in out.loc["a", "shoe_specs"]
+    s = fw.shoe_summary(out)
+    assert fw.format_mi(s.loc[0, "minimalist_index"], s.loc[0, "minimalist_index_max"]) == "76-96"
+    assert fw.format_mi(88.0, 88.0) == "88" and fw.format_mi(pd.NA) == "-"
+    assert fw.specs_provenance(out) == [
+        "Vibram V-Run: minimalist, MI 76-96: specs of the built-in Vibram FiveFingers V-Run "
+        "(MI partial: stack_mm unknown)"]
 
 
 # ---------------------------------------------------------------------------
@@ -312,8 +369,11 @@ def test_each_rule_in_turn():
                              default_shoe="Brooks Ghost 15")
     validate_runs(out)
     assert list(out["shoe_rule"]) == ["override", "unknown", "gear_id", "gear_name", "gear_log", "keyword", "default"]
-    assert list(out["gear_name"].fillna("-")) == ["-", "-", "Altra Escalante 3", "Brooks Ghost 15", "Xero HFS",
+    # run 4's " ghost 15 " is the catalog's Brooks Ghost 15 model, not one of its names: it keeps its own name
+    assert list(out["gear_name"].fillna("-")) == ["-", "-", "Altra Escalante 3", "ghost 15", "Xero HFS",
                                                   "Vibram V-Run", "Brooks Ghost 15"]
+    assert out.loc["strava:4", "shoe_specs"] == "specs from the catalog, as Brooks Ghost 15 (same model)"
+    assert out.loc["strava:1", "shoe_specs"] == "class named by the overrides"
     assert list(out["shoe_class"]) == ["barefoot", "unknown", "partial", "traditional", "minimalist", "minimalist",
                                        "traditional"]
     assert list(out["minimalist_index"].fillna(-1)) == [-1, -1, 60.0, 24.0, 88.0, 96.0, 24.0]
@@ -400,9 +460,13 @@ def test_near_match_gear_names():
         dict(activity_id="e", date="2024-05-01", distance_m=5000, gear_name="Grandpa's boots"),  # nothing near
     ])
     out = fw.assign_footwear(runs, CATALOG, builtin=False)
-    assert list(out["gear_name"]) == ["Altra Escalante 3", "Altra Escalante 3", "Brooks Ghost 15", "Vibram V-Run",
+    # a listed name or alias shows the catalog's name; a near name lends its class and keeps its own
+    assert list(out["gear_name"]) == ["Altra Escalante 3", "Altra Escalnte 3", "Brooks Ghost 15s", "Vibram V-Run",
                                       "Grandpa's boots"]
     assert list(out["shoe_class"]) == ["partial", "partial", "traditional", "minimalist", "unknown"]
+    assert list(out["shoe_catalog"].fillna("-")) == ["Altra Escalante 3", "Altra Escalante 3", "Brooks Ghost 15",
+                                                     "Vibram V-Run", "-"]
+    assert out.loc["b", "shoe_specs"].endswith("as Altra Escalante 3 (similar name)")
     assert (out["shoe_rule"] == "gear_name").all()
     strict = fw.assign_footwear(runs, CATALOG, builtin=False, name_cutoff=0.99)
     assert strict.loc["b", "shoe_class"] == "unknown"
@@ -506,3 +570,181 @@ def test_compound_barefoot_words_classify(title):
 @pytest.mark.parametrize("title", ["Neue Barfußschuhe getestet", "Barfodssko til hverdag", "Barfotaskor"])
 def test_compound_shoe_words_are_not_bare_feet(title):
     assert fw.keyword_match(title) is None or fw.keyword_match(title)[0] != "barefoot"
+
+
+# ---------------------------------------------------------------------------
+# Catalogs as read by analysis.io.shoes, completed here (the reader only reads)
+# ---------------------------------------------------------------------------
+
+
+def _catalog_file(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_real_strava_shoes_csv_completed_from_the_builtin_table(shared_data):
+    shoes = fw.complete_catalog(read_shoes(shared_data / "strava" / "azaidrahman_shoes.csv"))
+    # Kayano 29: specs from the built-in Gel-Kayano 31 (305 g -> 1, 40 mm -> 0, 10 mm -> 1, 3 techs -> 2,
+    # flex 0.5) = 4.5 x 4 = 18 %, complete
+    k29 = shoes.iloc[0]
+    assert (k29["weight_g"], k29["stack_mm"], k29["drop_mm"]) == (305, 40, 10)
+    assert (k29["stability_features"], k29["flex_score"]) == (3, 0.5)
+    assert k29["minimalist_index"] == 18.0 and bool(k29["mi_partial"]) is False
+    assert k29["minimalist_index_max"] == 18.0
+    assert pd.isna(k29["mi_missing"])
+    assert "specs from built-in table (ASICS Gel-Kayano 31; nearest version of Kayano 29)" in k29["derived"]
+    assert k29["shoe_class"] == "traditional"
+    assert shoes.loc[1, "shoe_class"] == "unknown"
+    assert shoes.loc[1, "derived"].startswith("name from brand + model")  # the reader's note is kept
+    # Pegasus 36/37 of the 3-column file: the Pegasus 40's specs, 266 g -> 2, 33 mm -> 0, 10 mm -> 1,
+    # 1 tech -> 4, flex 1: 8 x 4 = 32
+    dan = fw.complete_catalog(read_shoes(shared_data / "strava" / "danchurchill_shoes.csv")).set_index("name")
+    assert dan.loc["White", "minimalist_index"] == 32.0
+    dennis = fw.complete_catalog(read_shoes(shared_data / "strava" / "dennissmith0_shoes.csv")).set_index("name")
+    assert dennis.loc["HOKA ONE ONE Speedgoat 2", "weight_g"] == 291
+
+
+def test_real_runs_get_their_strava_gear(shared_data):
+    """Strava activities.csv gear names resolve to the shoes.csv catalog of the same export."""
+    acts = pd.read_csv(shared_data / "strava" / "danchurchill_84col_activities.csv")
+    acts = acts[acts["Activity Type"] == "Run"]
+    runs = coerce_runs(pd.DataFrame({
+        "activity_id": "strava:" + acts["Activity ID"].astype(str),
+        "date": pd.to_datetime(acts["Activity Date"], format="%b %d, %Y, %I:%M:%S %p").dt.normalize(),
+        "distance_m": acts["Distance.1"],  # the second Distance column is metres
+        "gear_name": acts["Activity Gear"],
+        "name": acts["Activity Name"],
+    }))
+    assert len(runs) == 56  # README: 56 runs
+    shoes = read_shoes(shared_data / "strava" / "danchurchill_shoes.csv")
+    out = fw.assign_footwear(runs, shoes)  # completed on the way in
+    with_gear = runs["gear_name"].notna()
+    assert with_gear.sum() == 35  # README: 35 runs with gear
+    assert (out.loc[with_gear, "shoe_rule"] == "gear_name").all()
+    assert set(out.loc[with_gear, "gear_name"]) <= set(shoes["name"])
+    assert (out.loc[with_gear, "gear_name"] == runs.loc[with_gear, "gear_name"].str.strip()).all()
+    assert out.loc[out["gear_name"] == "White", "shoe_specs"].iloc[0] == (
+        "specs of the nearest built-in version, Nike Pegasus 40")
+    summary = fw.shoe_summary(out, shoes)
+    assert summary["runs"].sum() == 56
+    assert summary["distance_km"].sum() == pytest.approx(runs["distance_m"].sum() / 1000)
+    white = summary.set_index("shoe").loc["White"]
+    assert white["runs"] == 12
+    # 28 rows, 5 of them worn in these runs: the other 23 are named, a few at a time
+    warn = fw.shoe_warnings(out, shoes, shoes_given=True)
+    assert warn[0].startswith("23 of 28 rows of danchurchill_shoes.csv match no run: 'Nike vapor fly 4%' (row 2)")
+
+
+def test_catalog_specs_in_decimal_commas_and_units_give_mi(tmp_path):
+    text = (
+        "name;aliases;brand;model;weight_g;stack_mm;drop_mm;stability_features;flex_score;retired;retire_km\r\n"
+        "Pieds légers;VFF|toe shoes;Vibram;V-Run;136;4,5 mm;0;0;5;nein;\r\n"
+        "Café trainer;;Brooks;Ghost 15;278 g;35;12;2;1;ja;600\r\n"
+    )
+    shoes = fw.complete_catalog(read_shoes(_catalog_file(tmp_path, "meine_schuhe.csv", text, "cp1252")))
+    # 4+5+5+5+5 = 24 -> 96; 1+0+1+3+1 = 6 -> 24
+    assert list(shoes["minimalist_index"]) == [96.0, 24.0]
+    assert list(shoes["shoe_class"]) == ["minimalist", "traditional"]
+    assert list(shoes["mi_partial"]) == [False, False]
+    assert shoes.loc[0, "derived"] == "minimalist_index from specs; shoe_class from minimalist_index"
+
+
+def test_catalog_flex_parts_add_up(tmp_path):
+    text = "Name\tWeight_g\tStack_mm\tDrop_mm\tStability_features\tflex_longitudinal\tflex_torsional\n"
+    text += "Home made huaraches\t110\t6\t0\t0\t2.5\t2\n"
+    s = fw.complete_catalog(read_shoes(_catalog_file(tmp_path, "shoes.tsv", text))).iloc[0]
+    assert s["flex_score"] == 4.5
+    assert s["minimalist_index"] == 98.0  # 5+5+5+5+4.5 = 24.5 -> 98
+    assert s["derived"].startswith("flex_score from longitudinal + torsional")
+
+
+def test_catalog_gives_mi_or_class_only(tmp_path):
+    text = "name,minimalist_index,shoe_class,gear_id\nRacer,64,,g1\nBare,,Barefoot,\nOld,12,partial,\n"
+    shoes = fw.complete_catalog(read_shoes(_catalog_file(tmp_path, "shoes.csv", text)))
+    assert list(shoes["shoe_class"]) == ["partial", "barefoot", "partial"]  # a given class is kept
+    assert shoes.loc[0, "derived"] == "shoe_class from minimalist_index"
+    assert pd.isna(shoes.loc[2, "derived"])
+    thresholds = fw.complete_catalog(read_shoes(_catalog_file(tmp_path, "s.csv", "name,minimalist_index\nRacer,64\n")),
+                                     mi_thresholds=(30, 60))
+    assert thresholds.loc[0, "shoe_class"] == "minimalist"
+
+
+def test_catalog_brand_and_model_only_take_builtin_specs():
+    shoes = read_shoes(b"Shoe Name,Shoe Brand,Shoe Model\n,Xero Shoes,Genesis\n", name="export.zip/shoes.csv")
+    done = fw.complete_catalog(shoes)
+    assert done.loc[0, "shoe_class"] == "minimalist"  # 96 % from the built-in specs
+    assert "specs from built-in table (Xero Shoes Genesis)" in done.loc[0, "derived"]
+    assert fw.complete_catalog(shoes, builtin=False).loc[0, "shoe_class"] == "unknown"
+
+
+# ---------------------------------------------------------------------------
+# The files that say which shoe a run used: read by the pipeline, applied here
+# ---------------------------------------------------------------------------
+
+
+def test_pipeline_reads_catalog_overrides_and_gear_log_then_assigns(tmp_path):
+    from analysis.pipeline import Inputs, read_footwear_options, read_shoes_catalog
+
+    shoes = _catalog_file(tmp_path, "shoes.csv", "name,weight_g,stack_mm,drop_mm,stability_features,flex_score,"
+                          "gear_id\nRacer,200,18,4,1,3,g7\n")
+    overrides = _catalog_file(tmp_path, "ov.csv", "activity_id,shoe\nb,barefoot\n")
+    log = _catalog_file(tmp_path, "gear_log.csv", "from,to,shoe,min_km,max_km,sport\n"
+                        "2024-03-01,2024-06-30,FiveFingers,,8,\n01.07.2024,,minimalist,,,trail\n")
+    inputs = Inputs(sources=[], shoes=shoes, overrides=overrides, gear_log=log)
+    catalog = read_shoes_catalog(inputs.shoes)
+    assert catalog.loc[0, "minimalist_index"] == 64.0  # 3+3+3+4+3 = 16 -> 64 %, derived after reading
+    assert list(catalog["origin"]) == ["--shoes"]
+    runs = _runs([dict(activity_id="a", gear_id="7"), dict(activity_id="b", gear_id="7"),
+                  dict(activity_id="c", date="2024-04-01", distance_m=5000, sport="running"),
+                  dict(activity_id="d", date="2024-08-01", distance_m=5000, sport="trail_running"),
+                  dict(activity_id="e", date="2024-08-01", distance_m=5000, sport="running")])
+    out = fw.assign_footwear(runs, catalog, **read_footwear_options(inputs))
+    assert list(out["shoe_rule"]) == ["gear_id", "override", "gear_log", "gear_log", "unknown"]
+    assert list(out["shoe_class"]) == ["partial", "barefoot", "unknown", "minimalist", "unknown"]
+    assert out.loc["a", "minimalist_index"] == 64.0
+    assert out.loc["c", "gear_name"] == "FiveFingers"  # not in any catalog: named as given
+    assert out.loc["d", "shoe_specs"] == "class named by the gear log"
+
+
+def test_overrides_by_date_and_a_default_shoe_for_runs_without_gear():
+    """Issue [M] 5: watch files carry no gear; a date override and a default shoe place them."""
+    runs = _runs([
+        dict(activity_id="fit:aaa", date="2024-05-01", distance_m=5000),
+        dict(activity_id="fit:bbb", date="2024-05-02", distance_m=6000),
+        dict(activity_id="fit:ccc", date="2024-05-02", distance_m=3000),
+        dict(activity_id="strava:1", date="2024-05-02", distance_m=3000, gear_name="Hoka Clifton 9"),
+    ])
+    overrides = pd.DataFrame({"activity_id": [pd.NA, "ccc"], "date": pd.to_datetime(["2024-05-02", pd.NaT]),
+                              "shoe": ["Vibram V-Run", "barefoot"]})
+    out = fw.assign_footwear(runs, overrides=overrides, default_shoe="Hoka Clifton 9")
+    assert list(out["shoe_rule"]) == ["default", "override", "override", "override"]
+    # the id row wins over the date row; a date row covers every run of that day, recorded gear or not
+    assert list(out["shoe_class"]) == ["partial", "minimalist", "barefoot", "minimalist"]
+    assert list(out["gear_name"].fillna("-")) == ["Hoka Clifton 9", "Vibram V-Run", "-", "Vibram V-Run"]
+    assert out.loc["fit:aaa", "shoe_specs"] == "specs of the built-in Hoka Clifton 9"
+
+
+def test_shoe_warnings_give_the_fix_that_can_help():
+    watch = _runs([dict(activity_id=f"fit:{i}", date="2024-05-01", distance_m=5000) for i in range(3)])
+    out = fw.assign_footwear(watch)
+    given = fw.shoe_warnings(out, None, shoes_given=True)
+    assert given == ["3 of 3 runs record no shoe: give --default-shoe NAME, --gear-log FILE (date ranges) or "
+                     "--overrides FILE (templates in data/templates)"]
+    assert not any("--shoes" in w for w in given)
+    named = fw.assign_footwear(_runs([dict(activity_id="s:1", date="2024-05-01", distance_m=5000,
+                                           gear_name="Grandpa's boots")]))
+    assert "give --shoes" in fw.shoe_warnings(named, None, shoes_given=False)[0]
+    assert "in your --shoes file" in fw.shoe_warnings(named, None, shoes_given=True)[0]
+    placed = fw.assign_footwear(watch, default_shoe="minimalist")
+    assert fw.shoe_warnings(placed, None, shoes_given=False) == []
+
+
+def test_a_catalog_model_runlog_does_not_know_says_so(shared_data):
+    """dennissmith0's "Highlighters" are Nike Zoom Kiger 3s: not in the built-in table, no specs given."""
+    shoes = read_shoes(shared_data / "strava" / "dennissmith0_shoes.csv")
+    runs = _runs([dict(activity_id="s:1", date="2019-05-19", distance_m=8000, gear_name="Highlighters")])
+    out = fw.assign_footwear(runs, shoes)
+    assert out.loc["s:1", "shoe_class"] == "unknown" and out.loc["s:1", "gear_name"] == "Highlighters"
+    assert out.loc["s:1", "shoe_specs"] == ("no specs, MI or class in dennissmith0_shoes.csv row 2, and "
+                                            "Nike Zoom Kiger 3 is not in the built-in table")

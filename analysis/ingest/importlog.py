@@ -7,6 +7,8 @@ notebook, so that all three say the same thing.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from analysis.schema import STATUSES
@@ -91,3 +93,59 @@ def attention(log: pd.DataFrame) -> pd.DataFrame:
     order = {"failed": 0, "given twice": 1, "no activity file": 2, "not a run": 3}
     out = log.assign(what=what)[what.notna()]
     return out.iloc[out["what"].map(order).argsort(kind="stable")]
+
+
+_ZONE_SHIFT = re.compile(
+    r"the wall times of (.+?) imply (UTC[+-]\d\d:\d\d), not the (\S+) \((UTC[+-]\d\d:\d\d)\) assumed"
+)
+#: where example zones are taken from, in this order (one per region)
+_CITY_PREFIXES = ("Europe/", "America/", "Asia/", "Australia/", "Africa/", "Pacific/", "Atlantic/", "Indian/")
+
+
+def example_zones(offset: str, when: pd.Timestamp | None = None, n: int = 2) -> list[str]:
+    """Up to ``n`` IANA city zones at UTC offset ``offset`` ("UTC+08:00") at ``when`` (default now).
+
+    One per region (Europe, America, Asia, Australia, ...), the first in
+    alphabetical order: examples for a message, not a guess of the runner's zone.
+    """
+    from zoneinfo import ZoneInfo, available_timezones
+
+    m = re.fullmatch(r"UTC([+-])(\d\d):(\d\d)", offset)
+    if not m:
+        return []
+    seconds = (1 if m.group(1) == "+" else -1) * (int(m.group(2)) * 3600 + int(m.group(3)) * 60)
+    at = (when if when is not None else pd.Timestamp.now(tz="UTC")).to_pydatetime()
+    names = sorted(available_timezones())
+    out = []
+    for prefix in _CITY_PREFIXES:
+        for name in names:
+            if name.startswith(prefix):
+                off = at.astimezone(ZoneInfo(name)).utcoffset()
+                if off is not None and off.total_seconds() == seconds:
+                    out.append(name)
+                    break
+        if len(out) == n:
+            break
+    return out
+
+
+def zone_note(log: pd.DataFrame) -> str | None:
+    """One line when runs were merged because their wall times were read in the wrong zone, else None.
+
+    Reads the reasons :func:`analysis.ingest.merge.merge_duplicates` writes for
+    such runs: how many, which source's wall times, the UTC offset they imply
+    and the zone that was assumed, with the fix (``--tz``).
+    """
+    reasons = log.loc[log["status"] == "duplicate", "reason"].astype("string").dropna()
+    found = [m.groups() for m in (_ZONE_SHIFT.search(r) for r in reasons) if m]
+    if not found:
+        return None
+    counts = pd.Series([f"{src}|{implied}|{zone}" for src, implied, zone, _ in found]).value_counts()
+    src, implied, zone = str(counts.index[0]).split("|")
+    others = len(found) - int(counts.iloc[0])
+    examples = example_zones(implied)
+    eg = f" (e.g. {' or '.join(examples)})" if examples else ""
+    more = f"; {others} more imply other offsets" if others else ""
+    return (f"{len(found)} runs were read twice, a whole number of hours apart: the wall times of {src} imply "
+            f"{implied}, not {zone} as assumed{more}. Each is counted once; give --tz with the zone the runs "
+            f"were recorded in{eg} so that every run gets its right local date")

@@ -167,6 +167,10 @@ def _aux_kind(item: Item) -> str | None:
         return "a shoes catalog, not an activity file (give it with --shoes)"
     if {"shoe name", "shoe brand"} <= cols or cols == {"name", "brand", "model"}:
         return "a Strava shoes list, not an activity file (give it with --shoes)"
+    if {"from", "to", "shoe"} <= cols:
+        return "a gear log, not an activity file (give it with --gear-log)"
+    if "shoe" in cols and cols & {"activity_id", "date"} and len(cols) <= 4:
+        return "footwear overrides, not an activity file (give them with --overrides)"
     if low.endswith(".json") and b"summarizedActivitiesExport" not in head:
         return "JSON that is not a Garmin activities export"
     return None
@@ -525,7 +529,7 @@ def read_sources(
         _store(cache, fresh)
     if not samples:
         results = [_keep(r, samples) for r in results]
-    merged = merge_duplicates(_stack(results, hits))
+    merged = merge_duplicates(_stack(results, hits), tz=tz)
     return _link_garmin_gear(merged, items)
 
 

@@ -11,6 +11,16 @@ Rules (issue [A] item 7 and issue [C] item 5):
   they become one run whose fields are combined, and the other is logged
   ``duplicate`` with the id of the run it joined.
 
+* Two runs of **different sources**, one of them read from local wall time
+  (a Garmin CSV or a plain CSV: put into UTC in the zone assumed), whose start
+  times are a whole or half number of hours apart (up to 14 h, within 2 min)
+  and whose distance (within 1 %) and duration (within 2 %, or 60 s) agree,
+  are the same run read in the wrong zone: they are merged, the start time
+  comes from the source that knows UTC, and the log says which UTC offset the
+  wall times imply (:func:`analysis.ingest.importlog.zone_note` sums it up).
+  A run cannot move by whole hours between two files of the same kind, so
+  same-source pairs are never merged this way.
+
 Which value wins where both sources have one: identity, gear, RPE, name and
 description come from the platform export (Strava, then Garmin); times,
 distance, heart rate, cadence and elevation from the device file (FIT, then
@@ -40,6 +50,15 @@ SAME_SOURCE_START_S = 60.0
 SAME_SOURCE_DISTANCE_FRAC = 0.02
 CROSS_SOURCE_START_S = 120.0
 CROSS_SOURCE_DISTANCE_FRAC = 0.03
+#: sources whose start times are local wall time put into UTC in the zone assumed (tz)
+WALL_TIME_SOURCES = ("garmin_csv", "csv")
+_WALL_LABELS = {"garmin_csv": "the Garmin CSV", "csv": "the CSV"}
+ZONE_STEP_S = 1800.0  # zone offsets are whole or half hours (a few quarter hours are not matched)
+ZONE_MAX_S = 14 * 3600.0
+ZONE_START_S = 120.0
+ZONE_DISTANCE_FRAC = 0.01
+ZONE_DURATION_FRAC = 0.02
+ZONE_DURATION_S = 60.0
 
 def _rank(source, order: tuple[str, ...]) -> int:
     return order.index(source) if source in order else len(order)
@@ -85,7 +104,7 @@ def _combine(group: list[pd.Series]) -> pd.Series:
     return out
 
 
-def merge_duplicates(result: ReadResult) -> ReadResult:
+def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:
     """Collapse repeated runs; mark the extra ones ``duplicate`` in the log.
 
     Parameters
@@ -93,6 +112,9 @@ def merge_duplicates(result: ReadResult) -> ReadResult:
     result : ReadResult
         Runs, samples and log as read, possibly with repeated ``activity_id``
         values (the same file given twice) and the same run from several sources.
+    tz : str, optional
+        The zone wall times were read in (the ``tz`` given to the readers;
+        default UTC): named in the log when a zone-shifted pair is merged.
 
     Returns
     -------
@@ -154,11 +176,27 @@ def merge_duplicates(result: ReadResult) -> ReadResult:
     kept = []
     rename: dict[str, str] = {}
     joined: dict[str, str] = {}
+    shifted = _zone_shifted_pairs(pd.concat([alone, pd.DataFrame([g[0] for g in groups if len(g) == 1])])
+                                  if groups else alone, tz)
+    if shifted:
+        partner = {}
+        for a, b, why in shifted:
+            partner[a], partner[b] = (b, why), (a, why)
+        singles = [g[0] for g in groups if len(g) == 1]
+        by_id = {str(r.name): r for r in singles}
+        by_id.update({str(aid): alone.loc[aid] for aid in alone.index if str(aid) in partner})
+        alone = alone[~alone.index.astype(str).isin(list(partner))]
+        groups = [g for g in groups if len(g) > 1 or str(g[0].name) not in partner]
+        for a, b, why in shifted:
+            groups.append([by_id[a], by_id[b]])
+            reasons[a] = reasons[b] = (a, why)
     for g in groups:
         if len(g) == 1:
             kept.append(g[0])
             continue
         combined = _combine(g)
+        if {r["source"] in WALL_TIME_SOURCES for r in g} == {True, False}:  # UTC from the source that knows it
+            combined["start_time"] = next(r["start_time"] for r in g if r["source"] not in WALL_TIME_SOURCES)
         survivor = str(combined.name)
         kept.append(combined)
         with_samples = [str(r.name) for r in g if len(samples) and (samples["activity_id"] == r.name).any()]
@@ -190,6 +228,74 @@ def merge_duplicates(result: ReadResult) -> ReadResult:
             samples["activity_id"] = samples["activity_id"].replace(moves)
         samples = samples.reset_index(drop=True)
     return ReadResult(merged, samples, schema.coerce_import_log(log))
+
+
+def _utc_offset_text(seconds: float) -> str:
+    sign = "+" if seconds >= 0 else "-"
+    minutes = int(round(abs(seconds) / 60))
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _zone_shifted_pairs(runs: pd.DataFrame, tz) -> list[tuple[str, str, str]]:
+    """Pairs (id, id, reason) of one run read twice, once from wall time in the wrong zone.
+
+    Candidates: a run of a wall-time source and a run of a source that knows
+    UTC, starting a multiple of :data:`ZONE_STEP_S` apart (1 step to 14 h, within
+    :data:`ZONE_START_S`), distance within :data:`ZONE_DISTANCE_FRAC` and moving
+    (or elapsed) time within :data:`ZONE_DURATION_FRAC` or :data:`ZONE_DURATION_S`.
+    Each run joins at most one pair; closest distances pair first.
+    """
+    from analysis.units import get_zone
+
+    if runs.empty or not runs["source"].isin(WALL_TIME_SOURCES).any():
+        return []
+    df = runs[runs["start_time"].notna() & runs["distance_m"].notna()]
+    start = pd.to_datetime(df["start_time"], utc=True)
+    df = df.assign(start_time=start).sort_values("start_time", kind="stable")
+    t = df["start_time"].dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
+    dist = pd.to_numeric(df["distance_m"]).astype("float64").to_numpy()
+    moving = pd.to_numeric(df["moving_time_s"]).astype("float64").to_numpy()
+    elapsed = pd.to_numeric(df["elapsed_time_s"]).astype("float64").to_numpy()
+    wall = df["source"].isin(WALL_TIME_SOURCES).to_numpy()
+    src = df["source"].astype(str).to_numpy()
+    ids = df.index.astype(str).to_numpy()
+
+    def close(x: float, y: float) -> bool:
+        return bool(np.isfinite(x) and np.isfinite(y) and abs(x - y) <= max(ZONE_DURATION_S, ZONE_DURATION_FRAC * max(x, y)))
+
+    candidates = []
+    hi = np.searchsorted(t, t + ZONE_MAX_S + ZONE_START_S, side="right")
+    for i in range(len(df)):
+        for j in range(i + 1, hi[i]):
+            if wall[i] == wall[j] or src[i] == src[j]:
+                continue
+            dt = t[j] - t[i]
+            steps = round(dt / ZONE_STEP_S)
+            if steps < 1 or abs(dt - steps * ZONE_STEP_S) > ZONE_START_S:
+                continue
+            top = max(dist[i], dist[j])
+            frac = 0.0 if top == 0 else abs(dist[i] - dist[j]) / top
+            if frac > ZONE_DISTANCE_FRAC or not (close(moving[i], moving[j]) or close(elapsed[i], elapsed[j])):
+                continue
+            candidates.append((frac, i, j))
+    used: set[int] = set()
+    zone = get_zone(tz)
+    zone_name = str(tz) if tz else "UTC"
+    out = []
+    for frac, i, j in sorted(candidates):
+        if i in used or j in used:
+            continue
+        used.update((i, j))
+        w, u = (i, j) if wall[i] else (j, i)
+        shift = t[w] - t[u]  # wall-source start minus the true UTC start
+        assumed = pd.Timestamp(t[w], unit="s", tz="UTC").tz_convert(zone).utcoffset().total_seconds()
+        implied = assumed + shift
+        why = (f"start {abs(shift) / 3600:g} h apart: the wall times of {_WALL_LABELS.get(src[w], src[w])} imply "
+               f"{_utc_offset_text(implied)}, not the {zone_name} ({_utc_offset_text(assumed)}) assumed; "
+               f"distance {100 * frac:.1f} % apart")
+        u_id, w_id = ids[u], ids[w]
+        out.append((u_id, w_id, why))
+    return out
 
 
 def _mark_repeats(log: pd.DataFrame) -> None:

@@ -56,17 +56,25 @@ Units
 Values follow the account's settings (km or miles, m or ft) and the file does
 not say which. Stride length is always in metres. The distance unit is, in
 this order: the ``units`` argument; a unit written in the header
-(``Distance (mi)``); inferred from the runs themselves: Garmin computes the
-average stride length as distance / steps, so ``steps x stride_m /
-distance`` (or ``stride_m x cadence x moving_min / distance`` without a steps
-column) is ~1000 when distances are in km and ~1609 in miles. Without stride
-data, a median run pace slower than 9:00 per unit is taken as min/mi (9:00
-min/km is a walking pace for most runners, 9:00 min/mi a common easy pace);
-otherwise km. Elevation is in feet when distances are in miles (Garmin's
-"Statute" setting), and vertical oscillation is taken in inches then (cm
-otherwise; no statute export with running dynamics was at hand to confirm
-this). The log says when miles were inferred, so a wrong guess can be
-overridden with ``units``.
+(``Distance (mi)``); else it is decided from the file itself, and every
+imported row's log reason says which unit and why:
+
+1. Garmin computes the average stride length as distance / steps, so ``steps x
+   stride_m / distance`` (or ``stride_m x cadence x moving_min / distance``) is
+   ~1000 when distances are in km and ~1609 in miles. Stride, cadence and steps
+   are found by their headers, or - in a language without a table - among the
+   unrecognised columns by their values (stride 0.3-2.5, cadence 100-240,
+   steps 300 and up), counted only when the ratio is tight across the runs.
+2. Without them, how much the runs look like running in each unit: every run's
+   pace and length scored against typical recreational running (about 6:00
+   min/km, 3-16 km; log-normal) as km and as miles. Miles must fit better by
+   a margin, a larger one when the header is not English or numbers have
+   decimal commas (km is the setting of every locale but the US and UK), so
+   a slow runner's 9:30 min/km is not taken for 5:54 min/km.
+
+Elevation is in feet when distances are in miles (Garmin's "Statute" setting),
+and vertical oscillation is taken in inches then (cm otherwise; no statute
+export with running dynamics was at hand to confirm this).
 
 Times
 -----
@@ -528,44 +536,139 @@ def _positive(x: float | None) -> float | None:
     return x if x is not None and not math.isnan(x) and x > 0 else None
 
 
-def _infer_distance_unit(parsed: list[dict]) -> tuple[str, str]:
-    """'km' or 'mi' from the stride length (or else the pace) of the runs, and how it was decided.
+#: Typical recreational running, for weighing km against miles when nothing else in the file
+#: tells (runlog's working assumption, not a published norm): a runner's median pace about
+#: 6:00 min/km and median run about 6 km, each log-normal with these spreads. Checked on the 20
+#: real runners of ../shared/data with 5 runs or more (median paces 4:42-7:44 min/km, runs 3.1-9.8 km): each
+#: read right as km, and 18 of 20 right as miles had they used miles, in an English file (tests/io).
+TYPICAL_PACE_S_PER_KM = 360.0
+PACE_LOG_SD = 0.25
+TYPICAL_RUN_KM = 6.0
+RUN_KM_LOG_SD = 0.6
+#: How much better (log-likelihood of the median run) miles must fit than km to be chosen. km is the
+#: setting of every locale but the US and UK; a file in English leaves it open, a header in
+#: another language (or decimal commas) makes miles unlikely, so it must fit far better.
+MILES_MARGIN_ENGLISH = 0.5
+MILES_MARGIN_OTHER = 2.0
+#: metres per distance unit from the stride: the windows that settle km and miles
+_KM_WINDOW = (800.0, 1250.0)
+_MI_WINDOW = (1350.0, 2000.0)
+_MAX_SPREAD = 0.08  # interquartile range / median of the ratio, for columns found by their values
 
-    Garmin's average stride length is distance / steps in metres whatever the
-    unit setting, so ``steps x stride / distance`` (or ``stride x cadence x
-    minutes / distance``) is the number of metres in one distance unit.
+
+def _metres_per_unit(parsed: list[dict], extra: dict[str, list[float]]) -> tuple[str, str] | None:
+    """km or mi from the stride length, which Garmin writes in metres whatever the unit setting.
+
+    ``steps x stride / distance`` (or ``stride x cadence x minutes / distance``) is the number of
+    metres in one distance unit: ~1000 for km, ~1609 for miles. Stride, cadence and steps come
+    from their headers, or else from columns nobody recognised (``extra``: name -> value per run)
+    whose values look like them; those count only when the ratio is tight across runs.
     """
-    ratios = []
+    n = len(parsed)
+
+    def known(key: str) -> list[float]:
+        return [p.get(key, math.nan) for p in parsed]
+
+    def looks(values: list[float], lo: float, hi: float) -> bool:
+        ok = [v for v in values if _positive(v) is not None]
+        return len(ok) >= max(3, n // 2) and lo <= statistics.median(ok) <= hi
+
+    strides = [("Avg Stride Length", known("avg_stride_length"), False)]
+    cadences = [("Avg Run Cadence", known("avg_cadence"), False)]
+    steps = [("Steps", known("steps"), False)]
+    for name, values in extra.items():
+        if looks(values, 0.3, 2.5):
+            strides.append((name, values, True))
+        elif looks(values, 100.0, 240.0):
+            cadences.append((name, values, True))
+        elif looks(values, 300.0, 200000.0):
+            steps.append((name, values, True))
+    minutes = [(_positive(p.get("moving_time")) or _positive(p.get("time")) or math.nan) / 60.0 for p in parsed]
+    distance = known("distance")
+    best: tuple[float, float, str] | None = None  # (spread, median, why)
+    for s_name, s_vals, s_found in strides:
+        for kind, others in (("steps", steps), ("cadence", cadences)):
+            for o_name, o_vals, o_found in others:
+                ratios = []
+                for k in range(n):
+                    d, s, o = _positive(distance[k]), _positive(s_vals[k]), _positive(o_vals[k])
+                    if d is None or s is None or o is None:
+                        continue
+                    if kind == "steps":
+                        ratios.append(s * o / d)
+                    elif _positive(minutes[k]) is not None:
+                        ratios.append(s * o * minutes[k] / d)
+                found = s_found or o_found
+                if not ratios or (found and len(ratios) < 3):
+                    continue
+                med = statistics.median(ratios)
+                q = statistics.quantiles(ratios, n=4) if len(ratios) >= 2 else [med, med, med]
+                spread = (q[2] - q[0]) / med
+                if found and spread > _MAX_SPREAD:
+                    continue
+                formula = "steps x stride length" if kind == "steps" else "stride length x cadence x time"
+                cols = f" (columns '{s_name}' and '{o_name}', found by their values)" if found else ""
+                why = f"{formula} / distance = {med:.0f} m per unit, 1000 for km and 1609 for miles{cols}"
+                if best is None or spread < best[0]:
+                    best = (spread, med, why)
+    if best is None:
+        return None
+    _, med, why = best
+    if _KM_WINDOW[0] <= med <= _KM_WINDOW[1]:
+        return "km", why
+    if _MI_WINDOW[0] <= med <= _MI_WINDOW[1]:
+        return "mi", why
+    return None
+
+
+def _mmss(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def _plausible_unit(parsed: list[dict], english: bool) -> tuple[str, str]:
+    """km or mi by which makes the runs look like running: pace and run length (module notes).
+
+    Under each unit the runner's median pace (s/km) and median run length (km)
+    are scored against :data:`TYPICAL_PACE_S_PER_KM` and :data:`TYPICAL_RUN_KM`
+    (log-normal; medians, so warm-ups and races do not decide); miles win only
+    by the margin for the file's language.
+    """
+    paces, lengths = [], []
     for p in parsed:
-        d, stride = _positive(p.get("distance")), _positive(p.get("avg_stride_length"))
-        if d is None or stride is None:
-            continue
-        steps = _positive(p.get("steps"))
-        minutes = (_positive(p.get("moving_time")) or _positive(p.get("time")) or 0.0) / 60.0
-        cadence = _positive(p.get("avg_cadence"))
-        if steps is not None:
-            ratios.append(steps * stride / d)
-        elif minutes and cadence is not None:
-            ratios.append(stride * cadence * minutes / d)
-    if ratios:
-        med = statistics.median(ratios)
-        if 800 <= med <= 1250:
-            return "km", "stride length"
-        if 1350 <= med <= 2000:
-            return "mi", f"stride length: {med:.0f} m per distance unit"
-    paces = []
-    for p in parsed:
-        pace = _positive(p.get("avg_pace"))
-        d, t = _positive(p.get("distance")), _positive(p.get("moving_time")) or _positive(p.get("time"))
-        if pace is None and d is not None and t is not None:
-            pace = t / d
-        if pace is not None:
+        d = _positive(p.get("distance"))
+        t = _positive(p.get("moving_time")) or _positive(p.get("time"))
+        pace = _positive(p.get("avg_pace")) or (t / d if d is not None and t is not None else None)
+        if d is not None and pace is not None:
             paces.append(pace)
-    if paces:
-        med = statistics.median(paces)
-        if med >= 540:
-            return "mi", f"median run pace {int(med // 60)}:{int(med % 60):02d} per unit"
-    return "km", "default"
+            lengths.append(d)
+    if not paces:
+        return "km", "nothing in the file tells km from miles; km is the default"
+    med_pace, med_len = statistics.median(paces), statistics.median(lengths)
+
+    def loglik(metres_per_unit: float) -> float:
+        f = metres_per_unit / 1000.0
+        z_pace = (math.log(med_pace / f) - math.log(TYPICAL_PACE_S_PER_KM)) / PACE_LOG_SD
+        z_len = (math.log(med_len * f) - math.log(TYPICAL_RUN_KM)) / RUN_KM_LOG_SD
+        return -0.5 * (z_pace**2 + z_len**2)
+
+    margin = MILES_MARGIN_ENGLISH if english else MILES_MARGIN_OTHER
+    unit = "mi" if loglik(METRES_PER_MILE) - loglik(1000.0) > margin else "km"
+    f = METRES_PER_MILE / 1000.0
+    why = (f"in km the median run is {med_len:.1f} km at {_mmss(med_pace)}/km, in miles it would be "
+           f"{med_len * f:.1f} km at {_mmss(med_pace / f)}/km; runs are typically 3-16 km at 4:30-8:00/km"
+           + ("" if english else " and a header in another language than English means km unless miles fit "
+              "far better"))
+    return unit, why
+
+
+def _infer_distance_unit(parsed: list[dict], extra: dict[str, list[float]] | None = None,
+                         english: bool = True) -> tuple[str, str]:
+    """'km' or 'mi' decided from the file itself, and why (module docstring, "Units").
+
+    In order: the stride-length arithmetic (:func:`_metres_per_unit`), then how
+    plausible the runs' paces and lengths are in each unit (:func:`_plausible_unit`).
+    """
+    return _metres_per_unit(parsed, extra or {}) or _plausible_unit(parsed, english)
 
 
 def _nan_to_na(x: float | None, zero_is_missing: bool = False):
@@ -673,7 +776,34 @@ class _Table:
         return out
 
 
-def _units_and_notes(table: _Table, parsed: list[dict], units: str | None) -> tuple[str, str, list[str]]:
+def _unrecognised_values(table: _Table, records: list[list[str]]) -> dict[str, list[float]]:
+    """Numbers of the columns nobody recognised, per run row (NaN where missing or not a number)."""
+    used = {j for cols in table.layout.columns.values() for j in cols}
+    unknown = set(table.layout.unknown)
+    out: dict[str, list[float]] = {}
+    for j, name in enumerate(table.header):
+        if j in used or str(name).strip() not in unknown:
+            continue
+        values = []
+        for rec in records:
+            try:
+                comma = j in table.comma_cols
+                values.append(parse_number(rec[j], comma, table.file_comma or comma) if j < len(rec) else math.nan)
+            except ValueError:
+                values.append(math.nan)
+        out[str(name).strip()] = values
+    return out
+
+
+def _english_header(header: list[str]) -> bool:
+    """Whether the header is Garmin's English one (the only language whose users set miles often)."""
+    english = {_norm(h) for h in _LOCALES["known_header_rows"]["languages"].get("en", [])}
+    cells = [_norm(h) for h in header if _norm(h)]
+    return bool(cells) and sum(c in english for c in cells) >= 0.5 * len(cells)
+
+
+def _units_and_notes(table: _Table, parsed: list[dict], units: str | None,
+                     records: list[list[str]] | None = None) -> tuple[str, str, list[str]]:
     """Distance unit, elevation unit, and the notes every imported row's log reason carries."""
     lay = table.layout
     notes = list(lay.notes)
@@ -682,9 +812,11 @@ def _units_and_notes(table: _Table, parsed: list[dict], units: str | None) -> tu
     elif lay.header_units.get("distance") in ("km", "mi"):
         dist_unit = lay.header_units["distance"]
     else:
-        dist_unit, how = _infer_distance_unit(parsed)
-        if dist_unit == "mi" or (how == "default" and parsed and "distance" in lay.columns):
-            notes.append(f"distances read as {dist_unit} ({how}; pass units= to override)")
+        english = _english_header(table.header) and not table.file_comma
+        dist_unit, how = _infer_distance_unit(parsed, _unrecognised_values(table, records or []), english)
+        if parsed and "distance" in lay.columns:
+            notes.append(f"distances read as {dist_unit}: {how} (a unit in the header, e.g. 'Distance (km)', "
+                         "or units= overrides)")
     elev_unit = lay.header_units.get("total_ascent") or ("ft" if dist_unit == "mi" else "m")
     if lay.unknown:
         shown = ", ".join(f"'{h}'" for h in lay.unknown[:6])
@@ -805,7 +937,7 @@ def read_garmin_csv(
         log.append({})  # filled once the units are known
         runs.append((len(log) - 1, rowno, sport, how, rec, values))
 
-    dist_unit, elev_unit, notes = _units_and_notes(table, [v for *_, v in runs], units)
+    dist_unit, elev_unit, notes = _units_and_notes(table, [v for *_, v in runs], units, [r[4] for r in runs])
     records: list[dict] = []
     first_row: dict[str, int] = {}
     for slot, rowno, sport, how, rec, values in runs:

@@ -7,12 +7,14 @@ Three small CSV formats (DESIGN.md "shoes"; FORMATS.md "Footwear is never in FIT
   ``stack_mm`` (heel), ``drop_mm``, ``stability_features`` (count),
   ``flex_score`` (0-5) or ``flex_longitudinal`` + ``flex_torsional`` (0-2.5
   each), ``minimalist_index`` (%), ``shoe_class``, ``retired``, ``retire_km``).
-  A catalog gives specs, or an MI, or a class; :func:`read_shoes` derives the
-  rest with :func:`analysis.footwear.complete_catalog` and says what it derived
-  in ``derived``. Strava's ``shoes.csv`` (``Shoe Name, Shoe Brand, Shoe Model
-  [, Shoe Default Sport Types]``, and the pre-2019 ``name,brand,model``) reads
-  the same way; its specs come from the built-in table by brand + model.
-* **overrides** - ``activity_id, shoe`` (a catalog name or a class name).
+  A catalog gives specs, or an MI, or a class; :func:`read_shoes` returns it as
+  written (canonical columns, nothing computed): deriving the rest is the
+  footwear domain's job (:func:`analysis.footwear.complete_catalog`, called by
+  :mod:`analysis.pipeline`). Strava's ``shoes.csv`` (``Shoe Name, Shoe Brand,
+  Shoe Model [, Shoe Default Sport Types]``, the pre-2019 ``name,brand,model``,
+  and its translated headers, e.g. ``Schuhname, Schuhmarke, Schuhmodell``)
+  reads the same way.
+* **overrides** - ``activity_id`` or ``date``, and ``shoe`` (a catalog name or a class name).
 * **gear log** - ``from, to, shoe`` and optional ``min_km``, ``max_km``,
   ``sport``: "from 2024-03-01 to 2024-06-30, runs under 8 km: FiveFingers" is
   ``2024-03-01,2024-06-30,FiveFingers,,8,``.
@@ -39,10 +41,13 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import footwear, schema
+from analysis import schema
 from analysis.errors import RunlogError
 from analysis.io.base import read_source_bytes
+from analysis.io.strava import SHOES_ALIASES
+from analysis.io.strava import header_key as strava_header_key
 from analysis.io.table import decode_text, first_line, header_delimiter
+from analysis.schema import normalize_name, normalize_sport
 
 #: header (casefolded, spaces/dashes -> "_") -> canonical column.
 VARIABLE_MAP: dict[str, str] = {
@@ -68,9 +73,15 @@ VARIABLE_MAP: dict[str, str] = {
     "class": "shoe_class",
 }
 CATALOG_COLUMNS: tuple[str, ...] = (*schema.SHOES_DTYPES, "flex_longitudinal", "flex_torsional", "sport_types")
+#: Strava's shoes.csv headers in every language of its locale table (``Schuhname`` -> name), compared
+#: with the Strava reader's header key; tried after :data:`VARIABLE_MAP`.
+STRAVA_SHOES_MAP: dict[str, str] = {
+    strava_header_key(alias): col for col, aliases in SHOES_ALIASES.items() for alias in aliases
+}
 
 OVERRIDES_MAP: dict[str, str] = {
     "activity_id": "activity_id", "activity": "activity_id", "id": "activity_id", "activity_id_": "activity_id",
+    "date": "date", "day": "date", "run_date": "date",
     "shoe": "shoe", "gear": "shoe", "gear_name": "shoe", "shoe_name": "shoe", "shoe_class": "shoe", "class": "shoe",
 }
 GEAR_LOG_MAP: dict[str, str] = {
@@ -134,6 +145,8 @@ def _columns(header: Sequence[str], mapping: dict[str, str], known: Sequence[str
     for cell in header:
         key = _header_key(cell)
         col = mapping.get(key, key if key in known else None)
+        if col is None and mapping is VARIABLE_MAP:
+            col = STRAVA_SHOES_MAP.get(strava_header_key(cell))
         if col is not None:
             if col in seen:
                 raise RunlogError(f"columns '{seen[col]}' and '{cell}' both give {col}", path=label)
@@ -252,14 +265,8 @@ def _text(text: str) -> str | None:
     return s or None
 
 
-def read_shoes(
-    source: str | Path | bytes,
-    *,
-    name: str | None = None,
-    builtin: bool = True,
-    mi_thresholds: Sequence[float] = footwear.DEFAULT_MI_THRESHOLDS,
-) -> pd.DataFrame:
-    """Read a shoes catalog (runlog's columns or Strava's ``shoes.csv``) and complete it.
+def read_shoes(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+    """Read a shoes catalog (runlog's columns or Strava's ``shoes.csv``) as written.
 
     Parameters
     ----------
@@ -267,17 +274,16 @@ def read_shoes(
         The CSV file, or its bytes (e.g. ``shoes.csv`` inside a Strava zip).
     name : str, optional
         File name for messages when ``source`` is bytes.
-    builtin : bool, default True
-        Fill missing specs from the built-in table by brand + model.
-    mi_thresholds : (float, float), default (30, 70)
-        MI % lower bounds of ``partial`` and ``minimalist`` (METHODS.md 3).
 
     Returns
     -------
     DataFrame
-        Canonical shoes catalog (:data:`analysis.schema.SHOES_DTYPES`) plus
-        ``mi_partial``, ``mi_missing``, ``derived`` (what runlog derived and
-        from what) and ``source_row``; extra columns of the file are kept.
+        Canonical shoes catalog (:data:`analysis.schema.SHOES_DTYPES`; units
+        as in the column names) plus ``derived`` (what the reader made up:
+        a name, a unique name), ``source_file`` and ``source_row``; extra
+        columns of the file (``flex_longitudinal``, ``sport_types``, ...) are
+        kept. Nothing is computed: the Minimalist Index and class of a row that
+        gives specs only are :func:`analysis.footwear.complete_catalog`'s.
         A row without a name gets "brand model" (Strava leaves unnamed shoes
         blank); repeated names get " (2)", " (3)", ...
 
@@ -326,53 +332,87 @@ def read_shoes(
 
     seen: dict[str, int] = {}
     for rec in records:
-        key = footwear.normalize_name(rec["name"])
+        key = normalize_name(rec["name"])
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             rec["name"] = f"{rec['name']} ({seen[key]})"
             rec["derived"] = "; ".join(x for x in (rec["derived"], "name made unique") if x)
 
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["name", "source_row", "derived"])
-    frame["source_row"] = frame["source_row"].astype("Int64")
-    try:
-        out = footwear.complete_catalog(frame, builtin=builtin, mi_thresholds=mi_thresholds)
-    except ValueError as exc:  # a check above should have caught it; still, one clear line
-        raise RunlogError(str(exc), path=label) from exc
+    out = schema.coerce_shoes(frame)
+    out["derived"] = out["derived"].astype("string")
+    out["source_file"] = pd.Series(label, index=out.index, dtype="string")
+    out["source_row"] = out["source_row"].astype("Int64")
     return out
 
 
 def read_overrides(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
-    """Read per-activity footwear overrides: ``activity_id, shoe``.
+    """Read per-run footwear overrides: ``activity_id`` or ``date``, and ``shoe``.
 
-    ``shoe`` is a catalog shoe name or a class (barefoot, minimalist, partial,
-    traditional, unknown). Returns columns ``activity_id``, ``shoe`` (string)
-    and ``source_row``. A row without an id or shoe, or an id given twice with
-    different shoes, is an error naming the file and row.
+    A row names one run by its activity id (as ``runlog runs -o`` writes it,
+    with or without the source prefix: ``strava:123`` or ``123``) or every run
+    of one local date (``date``, YYYY-MM-DD, YYYY/MM/DD or DD.MM.YYYY; a date
+    written in the ``activity_id`` column counts as a date too). ``shoe`` is a
+    catalog shoe name or a class (barefoot, minimalist, partial, traditional,
+    unknown).
+
+    Returns
+    -------
+    DataFrame
+        ``activity_id`` (string, NA for date rows), ``date`` (datetime64,
+        naive, NA for id rows), ``shoe`` (string) and ``source_row``.
+
+    Raises
+    ------
+    RunlogError
+        A row without an id (or date) or shoe, a bad date, or an id or date
+        given twice with different shoes, naming the file and row.
     """
     label, header, rows = _load(source, name)
-    cols = _columns(header, OVERRIDES_MAP, ("activity_id", "shoe"), label)
-    if not {"activity_id", "shoe"} <= set(cols):
-        raise RunlogError("expected the columns activity_id and shoe", path=label)
-    ia, ish = cols.index("activity_id"), cols.index("shoe")
+    cols = _columns(header, OVERRIDES_MAP, ("activity_id", "date", "shoe"), label)
+    if "shoe" not in cols or not {"activity_id", "date"} & set(cols):
+        raise RunlogError("expected the columns activity_id (or date) and shoe", path=label)
+    where = {c: cols.index(c) for c in ("activity_id", "date", "shoe") if c in cols}
     errors = _RowErrors(label)
-    out: dict[str, tuple[str, int]] = {}
+    out: dict[tuple[str, str], tuple[str, int]] = {}
+
+    def cell(cells: list[str], col: str) -> str | None:
+        i = where.get(col)
+        return _text(cells[i]) if i is not None and i < len(cells) else None
+
     for row, cells in rows:
         if not any(c.strip() for c in cells):
             continue
-        aid = _text(cells[ia]) if ia < len(cells) else None
-        shoe = _text(cells[ish]) if ish < len(cells) else None
-        if aid is None or shoe is None:
-            errors.add(row, "activity_id and shoe must both be given")
-        elif aid in out and footwear.normalize_name(out[aid][0]) != footwear.normalize_name(shoe):
-            errors.add(row, f"activity_id '{aid}' already has shoe '{out[aid][0]}' (row {out[aid][1]})")
+        aid, day, shoe = cell(cells, "activity_id"), cell(cells, "date"), cell(cells, "shoe")
+        try:
+            if aid is not None and day is None and _looks_like_date(aid):
+                aid, day = None, aid
+            when = _date("date", day) if day is not None else None
+        except ValueError as exc:
+            errors.add(row, str(exc))
+            continue
+        if (aid is None and when is None) or shoe is None:
+            errors.add(row, "activity_id (or date) and shoe must both be given")
+            continue
+        key = ("id", aid) if aid is not None else ("date", str(when.date()))
+        if key in out and normalize_name(out[key][0]) != normalize_name(shoe):
+            what = f"activity_id '{aid}'" if aid is not None else f"date {when.date()}"
+            errors.add(row, f"{what} already has shoe '{out[key][0]}' (row {out[key][1]})")
         else:
-            out.setdefault(aid, (shoe, row))
+            out.setdefault(key, (shoe, row))
     errors.raise_if_any()
+    keys = list(out)
     return pd.DataFrame({
-        "activity_id": pd.Series(list(out), dtype="string"),
+        "activity_id": pd.Series([k[1] if k[0] == "id" else None for k in keys], dtype="string"),
+        "date": pd.to_datetime(pd.Series([k[1] if k[0] == "date" else None for k in keys], dtype="object"))
+        .astype(schema.LOCAL_DATE),
         "shoe": pd.Series([v[0] for v in out.values()], dtype="string"),
         "source_row": pd.Series([v[1] for v in out.values()], dtype="Int64"),
     })
+
+
+def _looks_like_date(text: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4}", text.strip()))
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y")
@@ -426,7 +466,7 @@ def read_gear_log(source: str | Path | bytes, *, name: str | None = None) -> pd.
                         _check_non_negative(col, x)
                     rec[col] = x
                 elif col == "sport":
-                    sport = footwear.normalize_sport(value)
+                    sport = normalize_sport(value)
                     if pd.notna(sport) and sport not in schema.RUN_SPORTS:
                         raise ValueError(f"sport '{value.strip()}' is not a run sport ({', '.join(schema.RUN_SPORTS)})")
                     rec[col] = None if pd.isna(sport) else sport
@@ -464,6 +504,9 @@ def sniff(head: bytes, name: str) -> bool:
     keys = {_header_key(c) for c in cells}
     if {"shoe_name", "shoe_brand", "shoe_model"} <= keys:
         return True
+    translated = {STRAVA_SHOES_MAP.get(strava_header_key(c)) for c in cells}
+    if {"name", "brand", "model"} <= translated and not {"name", "brand", "model"} <= keys:
+        return True  # Strava's shoes.csv in another language (Schuhname, Schuhmarke, Schuhmodell)
     if Path(name).name.casefold().endswith("shoes.csv") and {"name", "brand", "model"} <= keys:
         return True
     spec = {"weight_g", "stack_mm", "drop_mm", "minimalist_index", "shoe_class", "flex_score"}

@@ -1144,6 +1144,48 @@ def read_strava_shoes(source: str | Path | bytes) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def export_shoes_csv(source: str | Path) -> tuple[bytes | None, str]:
+    """The ``shoes.csv`` of a Strava export given as a source, if it has one.
+
+    Parameters
+    ----------
+    source : str or Path
+        A Strava export: its zip, its folder (or the folder holding it), or its
+        ``activities.csv`` (the ``shoes.csv`` beside it is taken).
+
+    Returns
+    -------
+    (bytes or None, str)
+        The file's bytes (None when ``source`` is not a Strava export with a
+        ``shoes.csv``, or cannot be opened: the loader reports that) and a
+        label for messages, ``shoes.csv in <export>``.
+    """
+    path = Path(source)
+    label = f"shoes.csv in {path.name}"
+    try:
+        if path.is_dir():
+            root = _export_root(path)
+            found = root / "shoes.csv" if root is not None else None
+            return (found.read_bytes() if found is not None and found.is_file() else None), label
+        if path.is_file() and path.name.lower() == "activities.csv":
+            found = path.with_name("shoes.csv")
+            return (found.read_bytes() if found.is_file() else None), f"shoes.csv beside {path}"
+        if path.is_file() and zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+                acts = _zip_csv_member(names)
+                if acts is None:
+                    return None, label
+                prefix = acts[: -len(PurePosixPath(acts).name)]
+                member = next((n for n in names if n.lower() == (prefix + "shoes.csv").lower()), None)
+                if member is None:
+                    return None, label
+                return archive.read_member(zf, zf.getinfo(member), label=f"{path}/{member}"), label
+    except (OSError, zipfile.BadZipFile, RunlogError):
+        return None, label
+    return None, label
+
+
 def _shoes_bytes(source: str | Path | bytes) -> tuple[bytes | None, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)

@@ -151,6 +151,10 @@ def test_unusable_cache_folder_warns_once_and_imports_anyway(shared_data, tmp_pa
         ("drills.csv", b"\r\ndate,drill,sets\n2026-01-05,skips,3\n", "a drills log"),
         ("catalog.csv", b'"name";"weight_g";"stack_mm"\nRacer;200;20\n', "a shoes catalog"),
         ("shoes.csv", b"Shoe Name\tShoe Brand\tShoe Model\nK29\tASICS\tKayano 29\n", "a Strava shoes list"),
+        # the footwear files of issue [M] 5, dropped into the watch folder
+        ("gear_log.csv", b"from,to,shoe\n2025-01-01,,Hoka Clifton 9\n", "a gear log, not an activity file (give it "
+         "with --gear-log)"),
+        ("overrides.csv", b"activity_id,date,shoe\n,2025-05-17,barefoot\n", "footwear overrides"),
     ],
 )
 def test_side_files_in_a_folder_are_named_not_failed(tmp_path, name, data, words):

@@ -1,5 +1,6 @@
 import pandas as pd
 
+from analysis.ingest.importlog import summarize, zone_note
 from analysis.ingest.merge import merge_duplicates
 from analysis.io.base import ReadResult, log_row
 
@@ -81,3 +82,60 @@ def test_gpx_track_length_ranks_after_the_platform_distance():
     # a FIT file's distance is the device's own: it wins
     fit = _run("fit:a", "fit", "2024-05-01T07:00:05Z", 10250.0)
     assert merge_duplicates(_result([strava, fit])).runs.loc["strava:1", "distance_m"] == 10250.0
+
+
+# --------------------------------------------------------------------------- issue [M] 2: wall times, wrong zone
+
+
+def test_a_run_read_in_the_wrong_zone_is_merged_and_the_zone_it_implies_is_named():
+    # 07:00 in UTC+8 is 23:00Z the day before; its Garmin wall time read as Berlin summer time (UTC+2) is 05:00Z
+    strava = _run("strava:1", "strava", "2024-06-30T23:00:00Z", 10000.0, moving_time_s=3000.0, date="2024-07-01",
+                  gear_name="Hoka Clifton 9")
+    garmin = _run("garmin:a", "garmin_csv", "2024-07-01T05:00:00Z", 10000.0, moving_time_s=3000.0,
+                  date="2024-07-01", avg_heart_rate_bpm=151.0)
+    out = merge_duplicates(_result([strava, garmin]), tz="Europe/Berlin")
+    assert list(out.runs.index) == ["strava:1"]
+    run = out.runs.loc["strava:1"]
+    assert run["start_time"] == pd.Timestamp("2024-06-30T23:00:00Z")  # UTC from the source that knows it
+    assert run["date"] == pd.Timestamp("2024-07-01")  # the wall date is the runner's date
+    assert run["avg_heart_rate_bpm"] == 151.0 and run["gear_name"] == "Hoka Clifton 9"
+    dup = out.log[out.log["status"] == "duplicate"]
+    assert list(dup["activity_id"]) == ["garmin:a"]
+    assert ("start 6 h apart: the wall times of the Garmin CSV imply UTC+08:00, not the Europe/Berlin "
+            "(UTC+02:00) assumed") in dup["reason"].iloc[0]
+    assert summarize(out.log)["merged"] == 1
+    note = zone_note(out.log)
+    assert note.startswith("1 runs were read twice, a whole number of hours apart: the wall times of the Garmin "
+                           "CSV imply UTC+08:00, not Europe/Berlin as assumed")
+    assert "Australia/Perth" in note
+
+
+def test_winter_and_summer_give_the_same_implied_zone():
+    rows = []
+    for n, (day, utc_hour) in enumerate((("2024-01-10", 7), ("2024-07-10", 6)), start=1):  # 08:00 in UTC+8, CET/CEST
+        rows += [_run(f"strava:{n}", "strava", f"{day}T00:00:00Z", 8000.0 + n, moving_time_s=2700.0),
+                 _run(f"garmin:{n}", "garmin_csv", f"{day}T{utc_hour:02d}:00:00Z", 8000.0 + n, moving_time_s=2702.0)]
+    out = merge_duplicates(_result(rows), tz="Europe/Berlin")
+    assert sorted(out.runs.index) == ["strava:1", "strava:2"]
+    reasons = out.log.loc[out.log["status"] == "duplicate", "reason"]
+    assert reasons.str.contains("imply UTC+08:00", regex=False).all()
+    assert reasons.str.contains(r"7 h apart.*UTC\+01:00|6 h apart.*UTC\+02:00").all()
+
+
+def test_what_is_not_the_same_run_hours_apart_stays_apart():
+    base = _run("strava:1", "strava", "2024-05-01T00:00:00Z", 10000.0, moving_time_s=3000.0)
+
+    def n_runs(*others, tz="UTC"):
+        return len(merge_duplicates(_result([base, *others]), tz=tz).runs)
+
+    same = {"moving_time_s": 3000.0}
+    assert n_runs(_run("garmin:a", "garmin_csv", "2024-05-01T08:00:00Z", 10000.0, **same)) == 1
+    assert n_runs(_run("garmin:b", "garmin_csv", "2024-05-01T08:17:00Z", 10000.0, **same)) == 2  # not whole hours
+    assert n_runs(_run("garmin:c", "garmin_csv", "2024-05-01T15:00:00Z", 10000.0, **same)) == 2  # over 14 h
+    assert n_runs(_run("garmin:d", "garmin_csv", "2024-05-01T08:00:00Z", 10200.0, **same)) == 2  # 2 % longer
+    assert n_runs(_run("garmin:e", "garmin_csv", "2024-05-01T08:00:00Z", 10000.0, moving_time_s=3300.0)) == 2
+    # the same 10 km loop twice a day in one app, and a watch file (which knows UTC) hours apart: two runs
+    assert n_runs(_run("strava:2", "strava", "2024-05-01T08:00:00Z", 10000.0, **same)) == 2
+    assert n_runs(_run("fit:f", "fit", "2024-05-01T08:00:00Z", 10000.0, **same)) == 2
+    # a half-hour zone (India, UTC+05:30, read as UTC) is matched too
+    assert n_runs(_run("garmin:g", "garmin_csv", "2024-05-01T05:30:00Z", 10000.0, **same)) == 1

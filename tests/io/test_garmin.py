@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pandas as pd
@@ -221,7 +223,9 @@ def test_swedish_italian_polish_headers(tmp_path):
     assert run["avg_heart_rate_bpm"] == 148.0
     assert run["avg_cadence_spm"] == 174.0  # the bike-cadence column holds the run cadence on run rows
     assert run["elevation_gain_m"] == 61.0
-    assert sv_res.log["reason"].iloc[0] == ""  # every header known
+    # every header known; the unit is the file's own (Garmin's stride is distance / steps, in m)
+    assert sv_res.log["reason"].iloc[0].startswith("distances read as km: stride length x cadence x time / distance")
+    assert "unrecognised" not in sv_res.log["reason"].iloc[0]
 
     run = read_garmin_csv(it).runs.iloc[0]
     assert (run["sport"], run["avg_heart_rate_bpm"]) == ("running", 151.0)
@@ -282,7 +286,9 @@ def test_key_layout_2017_with_duplicated_cadence(tmp_path):
     assert list(runs["moving_time_s"]) == [55 * 60 + 53, 3600 + 8 * 60 + 38]
     assert list(runs["avg_cadence_spm"]) == [177.0, 182.0]
     assert list(runs["distance_m"]) == [12210.0, 15750.0]
-    assert result.log["reason"].iloc[0] == ""  # "[]" is a known quirk of this layout, not reported
+    reason = result.log["reason"].iloc[0]
+    assert "unrecognised" not in reason  # "[]" is a known quirk of this layout, not reported
+    assert reason.startswith("distances read as km: stride length x cadence x time / distance = ")
 
 
 # ---------------------------------------------------------------------------
@@ -600,3 +606,105 @@ def test_gear_json(tmp_path):
     assert apply_garmin_gear(runs, links).loc["garmin:18420000001", "gear_name"] == "Hand-entered"
     with pytest.raises(RunlogError, match="gearDTOS"):
         read_garmin_gear(json.dumps({"summarizedActivitiesExport": []}).encode())
+
+
+# ---------------------------------------------------------------------------
+# issue [M] 3: the distance unit from the file itself, said in the log
+# ---------------------------------------------------------------------------
+#: Garmin's column order in a language runlog has no table for (Indonesian wording as a stand-in):
+#: only the activity type ("Lari", a running stem), date, title, distance and time are found, by values.
+UNKNOWN_LANGUAGE_HEADER = (
+    "Jenis Aktivitas,Tanggal,Favorit,Judul,Jarak,Kalori,Waktu,Rata-rata DJ,DJ Maks,Rata-rata Irama Lari,"
+    "Rata-rata Langkah,Rata-rata Panjang Langkah,Waktu Bergerak"
+)
+
+
+def _slow_runner_rows(stride: bool = True) -> list[str]:
+    """15 run-walks of 4-9 km at 9:05-9:57 min/km (a runner moving to barefoot shoes, in the heat)."""
+    rows = []
+    for k in range(15):
+        km = 4.0 + (k * 7 % 11) * 0.5
+        pace_min = 9.1 + (k % 5) * 0.2  # min/km
+        cadence = 152 + (k % 6) * 2  # steps/min
+        minutes = km * pace_min
+        stride_m = 1000.0 / (cadence * pace_min)  # Garmin's stride: distance / steps
+        secs = round(minutes * 60)
+        hms = f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+        cells = [f"Lari|2025-0{1 + k // 5}-{10 + k:02d} 06:1{k % 10}:00|false|Lari pagi|{km:.2f}|{int(km * 62)}|{hms}",
+                 f"141|163|{cadence}|{int(pace_min)}:{round(pace_min % 1 * 60):02d}",
+                 f"{stride_m:.2f}" if stride else "--", hms]
+        rows.append(_row(*cells))
+    return rows
+
+
+def test_unknown_language_slow_runner_distances_are_km(tmp_path):
+    """Issue [M] 3: a km file in a language without a table was read as miles (1.6 x the distance)."""
+    path = _write(tmp_path, UNKNOWN_LANGUAGE_HEADER + "\n" + "".join(_slow_runner_rows()), "Aktivitas.csv")
+    result = read_garmin_csv(path)
+    runs = result.runs
+    assert len(runs) == 15
+    km = sum(4.0 + (k * 7 % 11) * 0.5 for k in range(15))
+    assert runs["distance_m"].sum() == pytest.approx(km * 1000, abs=1)  # not km x 1.609
+    reason = result.log["reason"].iloc[0]
+    assert "distances read as km: stride length x cadence x time / distance = " in reason
+    assert "(columns 'Rata-rata Panjang Langkah' and 'Rata-rata Irama Lari', found by their values)" in reason
+    # without stride or cadence columns: the paces and lengths decide, and a non-English header needs
+    # miles to fit far better than km
+    bare = read_garmin_csv(_write(tmp_path, UNKNOWN_LANGUAGE_HEADER + "\n" + "".join(_slow_runner_rows(False)),
+                                  "Aktivitas2.csv"))
+    assert bare.runs["distance_m"].sum() == pytest.approx(km * 1000, abs=1)
+    why = bare.log["reason"].iloc[0]
+    assert "distances read as km: in km the median run is 6.5 km at 9:" in why
+    assert "a header in another language than English means km unless miles fit far better" in why
+
+
+def test_unit_decision_is_logged_and_physics_wins_over_pace(shared_data):
+    """Every file whose unit the header does not give says which unit was chosen and why."""
+    for name, unit, metres in (("hlasse_da_Activities.csv", "km", 998), ("jeremyiwk_en_miles_Activities.csv", "mi",
+                                                                         1602)):
+        log = read_garmin_csv(shared_data / "garmin_csv" / name).log
+        imported = log.loc[log["status"] == "imported", "reason"]
+        assert imported.str.contains(f"distances read as {unit}: stride length x cadence x time / distance = "
+                                     f"{metres} m per unit", regex=False).all()
+
+
+def test_english_miles_file_without_stride_is_still_miles(shared_data, tmp_path):
+    """The pace fallback on a real statute file: 11:17/km over 2.6 km fits far worse than 7:01/km over 4.2 km."""
+    text = (shared_data / "garmin_csv" / "jeremyiwk_en_miles_Activities.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    drop = {rows[0].index(h) for h in ("Avg Stride Length", "Avg Run Cadence", "Max Run Cadence")}
+    buf = io.StringIO()
+    csv.writer(buf, quoting=csv.QUOTE_ALL).writerows([[c for j, c in enumerate(r) if j not in drop] for r in rows])
+    result = read_garmin_csv(_write(tmp_path, buf.getvalue(), "miles.csv"))
+    assert result.runs["distance_m"].iloc[0] == pytest.approx(2.02 * 1609.344)
+    assert "distances read as mi: in km the median run is 2.6 km at 11:1" in result.log["reason"].iloc[0]
+
+
+def test_pace_and_length_fallback_on_every_real_runner(shared_data):
+    """Without stride data: each real runner's runs as a km file and as a miles file (same runs, / 1.609)."""
+    from analysis.io.garmin import _plausible_unit
+    from analysis.io.strava import read_strava
+
+    mile = 1.609344
+    files = [(f, read_strava) for f in sorted((shared_data / "strava").glob("*activities.csv"))]
+    files += [(f, read_garmin_csv) for f in sorted((shared_data / "garmin_csv").glob("*.csv"))]
+    right = {(lang, unit): 0 for lang in (True, False) for unit in ("km", "mi")}
+    runners = 0
+    for path, reader in files:
+        runs = reader(path, tz="UTC").runs
+        runs = runs[(runs["distance_m"] > 0) & runs["moving_time_s"].notna()]
+        if len(runs) < 5:
+            continue
+        runners += 1
+        km = runs["distance_m"].astype(float) / 1000
+        t = runs["moving_time_s"].astype(float)
+        for english in (True, False):
+            for unit, per_unit in (("km", km), ("mi", km / mile)):
+                parsed = [{"distance": d, "moving_time": s} for d, s in zip(per_unit, t, strict=True)]
+                right[(english, unit)] += _plausible_unit(parsed, english)[0] == unit
+    assert runners == 20
+    # every km runner is read as km; in an English file most miles runners are read as miles too
+    assert right[(True, "km")] == right[(False, "km")] == 20
+    assert right[(True, "mi")] == 18
+    # in another language km is so much likelier that only clearly slow "miles" stay miles
+    assert right[(False, "mi")] == 6

@@ -129,7 +129,7 @@ def test_shoes_catalog_odd_files_are_one_line(data, message):
 def test_shoes_catalog_undecodable_bytes_and_utf16_are_read():
     """0x81 is undefined in cp1252: UnicodeDecodeError escaped; UTF-16 (Excel 'Unicode Text') was unread."""
     text = "name,brand,model,shoe_class\nDaily\x81,Brooks,Ghost 15,traditional\n"
-    cat = read_shoes(text.encode("latin-1"), name="shoes.csv", builtin=False)
+    cat = read_shoes(text.encode("latin-1"), name="shoes.csv")
     assert list(cat["shoe_class"]) == ["traditional"]
-    utf16 = read_shoes(text.replace("\x81", "").replace(",", "\t").encode("utf-16"), name="s.txt", builtin=False)
+    utf16 = read_shoes(text.replace("\x81", "").replace(",", "\t").encode("utf-16"), name="s.txt")
     assert list(utf16["name"]) == ["Daily"] and list(utf16["shoe_class"]) == ["traditional"]
