@@ -1,69 +1,39 @@
-"""Daily pain series, flare-up onsets and episodes, and the 24-hour rule (METHODS.md 4).
+"""Daily pain series, coverage and the 24-hour rule; flare-up onsets re-exported (METHODS.md 4).
 
-The unit of analysis is the flare-up **onset** per region and side, not the
-flare day. Everything here works on the daily pain grid of :func:`daily_pain`:
-one row per date x region x side, NA where the diary has no entry (never 0).
+Everything here works on the daily pain grid of :func:`daily_pain`: one row per
+date x region x side, NA where the diary has no entry (never 0).
 
-Decisions the methods leave open, taken here (the thresholds are parameters):
-
-* **Consecutive means consecutive logged calendar days.** A day without an
-  entry breaks a run, both for the 2-day onset rule and for the 3 settled days
-  that end an episode; missing days never bridge a run. Likewise the morning
-  rise compares with the morning of the day before (``morning_gap_days=1``).
-* **Baseline** B = median of the daily maximum pain on the last 14 logged
-  days that were not inside an episode (no calendar limit). With fewer than
-  ``min_baseline_days`` (3) such days, B = ``default_baseline`` (0): the
-  2-day rule then needs pain >= 3 on both days.
-* **Onset date** is the first day of the qualifying run (for the 2-day rule,
-  the first of the two days; B is taken as of that day). When several rules
-  fire, the earliest onset wins; on a tie ``high`` > ``sustained`` >
-  ``morning_rise``.
-* **Episode end** is the last of the ``end_days`` consecutive logged days with
-  daily maximum below B + ``end_margin``; the episode covers onset..end.
-  An episode still open at the end of the diary has ``end_date`` NA.
-* **Refractory period**: a new onset needs ``refractory_days`` (7) flare-free
-  days after the end (onset > end + 7). A rule that fires sooner re-opens
-  the previous episode (counted in ``reopened``), so it is never a new onset
-  and never lies inside an episode.
+The flare-up onset rule (morning pain against a personal baseline, sides
+merged, episodes, refractory and at-risk days, red flags, sensitivity
+variants) lives in :mod:`analysis.onsets`; its public names are re-exported
+here (``detect_flareups``, ``region_days``, ``sensitivity_variants``, ...), so
+``from analysis import flareups; flareups.detect_flareups(...)`` keeps working.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from analysis.schema import REGIONS, SIDES, TIMES_OF_DAY
-
-#: METHODS.md 4 defaults; every one can be passed to :func:`detect_flareups`
-FLARE_DEFAULTS: dict[str, float] = {
-    "baseline_days": 14,
-    "rise_points": 2,
-    "min_level": 3,
-    "consecutive_days": 2,
-    "high_above": 5,
-    "morning_rise_points": 2,
-    "end_days": 3,
-    "end_margin": 1,
-    "refractory_days": 7,
-    "min_baseline_days": 3,
-    "default_baseline": 0.0,
-    "morning_gap_days": 1,
-}
-
-CRITERIA: tuple[str, ...] = ("high", "sustained", "morning_rise")
-EPISODE_COLUMNS = (
-    "region",
-    "side",
-    "onset_date",
-    "end_date",
-    "criterion",
-    "baseline",
-    "peak_pain",
-    "reopened",
+from analysis.onsets import (  # noqa: F401  (re-exported: the flare-up onset rule)
+    EPISODE_COLUMNS,
+    FLARE_DEFAULTS,
+    ONSET_RULES,
+    RED_FLAG_COLUMNS,
+    REGION_DAY_COLUMNS,
+    FlareRule,
+    describe_rule,
+    detect_flareups,
+    flare_rule,
+    onsets_by_rule,
+    red_flags,
+    region_days,
+    sensitivity_summary,
+    sensitivity_variants,
 )
+from analysis.schema import REGIONS, SIDES, TIMES_OF_DAY
 
 #: display bands of the pain-monitoring model (Silbernagel 2007): upper edge -> band
 PAIN_BANDS: tuple[tuple[float, str], ...] = ((2, "safe"), (5, "acceptable"), (10, "high"))
@@ -198,288 +168,6 @@ def diary_coverage(pain: pd.DataFrame, *, start=None, end=None, warn_below_pct: 
             }
         )
     return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------
-# onsets and episodes
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Episode:
-    onset: int
-    criterion: str
-    baseline: float
-    peak: float
-    end: int | None = None
-    reopened: int = 0
-
-
-@dataclass
-class _Series:
-    """One region x side on consecutive days; NaN = not logged."""
-
-    pmax: np.ndarray
-    morning: np.ndarray
-    history: list[tuple[int, float]] = field(default_factory=list)
-
-
-def _params(params: dict) -> dict:
-    unknown = set(params) - set(FLARE_DEFAULTS)
-    if unknown:
-        raise TypeError(f"unknown flare-up parameter {sorted(unknown)[0]!r}; known: {sorted(FLARE_DEFAULTS)}")
-    return {**FLARE_DEFAULTS, **params}
-
-
-def _baseline(series: _Series, before: int, p: dict) -> float:
-    values = [v for pos, v in series.history if pos < before][-int(p["baseline_days"]) :]
-    if len(values) < p["min_baseline_days"]:
-        return float(p["default_baseline"])
-    return float(np.median(values))
-
-
-def _candidates(s: _Series, t: int, p: dict) -> list[tuple[int, str, float]]:
-    """Onset candidates fired on day t: (onset position, criterion, baseline)."""
-    out = []
-    base_t = _baseline(s, t, p)
-    if s.pmax[t] > p["high_above"]:
-        out.append((t, "high", base_t))
-    c = int(p["consecutive_days"])
-    first = t - c + 1
-    if first >= 0 and not np.isnan(s.pmax[first : t + 1]).any():
-        base = _baseline(s, first, p)
-        level = max(base + p["rise_points"], p["min_level"])
-        if (s.pmax[first : t + 1] >= level).all():
-            out.append((first, "sustained", base))
-    if not np.isnan(s.morning[t]):
-        for gap in range(1, int(p["morning_gap_days"]) + 1):
-            if t - gap >= 0 and not np.isnan(s.morning[t - gap]):
-                if s.morning[t] >= s.morning[t - gap] + p["morning_rise_points"]:
-                    out.append((t, "morning_rise", base_t))
-                break
-    return sorted(out, key=lambda x: (x[0], CRITERIA.index(x[1])))
-
-
-def _episodes_of(s: _Series, p: dict) -> list[_Episode]:
-    episodes: list[_Episode] = []
-    active: _Episode | None = None
-    settled = 0
-    for t in range(len(s.pmax)):
-        value = s.pmax[t]
-        logged = not np.isnan(value)
-        if active is not None:
-            if not logged:
-                settled = 0
-                continue
-            active.peak = max(active.peak, value)
-            settled = settled + 1 if value < active.baseline + p["end_margin"] else 0
-            if settled >= p["end_days"]:
-                active.end, active, settled = t, None, 0
-            continue
-        if not logged:
-            continue
-        found = _candidates(s, t, p)
-        if not found:
-            s.history.append((t, float(value)))
-            continue
-        onset, criterion, base = found[0]
-        last = episodes[-1] if episodes else None
-        if last is not None and last.end is not None and onset - last.end <= p["refractory_days"]:
-            s.history = [(pos, v) for pos, v in s.history if pos <= last.end]
-            last.end, last.reopened = None, last.reopened + 1
-            last.peak = max(last.peak, float(np.nanmax(s.pmax[onset : t + 1])))
-            active = last
-        else:
-            s.history = [(pos, v) for pos, v in s.history if pos < onset]
-            active = _Episode(onset, criterion, base, float(np.nanmax(s.pmax[onset : t + 1])))
-            episodes.append(active)
-        settled = 0
-    return episodes
-
-
-def _series_arrays(daily: pd.DataFrame, region: str, side: str, days: pd.DatetimeIndex) -> _Series:
-    sub = daily[(daily["region"] == region) & (daily["side"] == side)].set_index("date")
-    sub = sub.reindex(days)
-
-    def arr(col):
-        return sub[col].to_numpy(dtype="float64", na_value=np.nan)
-
-    return _Series(pmax=arr("pain_max"), morning=arr("morning"))
-
-
-def _day_range(daily: pd.DataFrame) -> pd.DatetimeIndex:
-    if len(daily) == 0:
-        return pd.DatetimeIndex([], dtype="datetime64[ns]", name="date")
-    return _days(daily["date"].min(), daily["date"].max())
-
-
-def detect_flareups(daily: pd.DataFrame, **params) -> pd.DataFrame:
-    """Flare-up episodes per region and side from the daily pain grid.
-
-    Onset on a day outside an episode when any of:
-
-    * ``sustained``: daily max >= B + ``rise_points`` (2) and >= ``min_level``
-      (3) on ``consecutive_days`` (2) consecutive logged days;
-    * ``high``: any item (morning, during, after) > ``high_above`` (5);
-    * ``morning_rise``: morning pain >= ``morning_rise_points`` (2) above the
-      morning of the day before (within ``morning_gap_days``).
-
-    B is the median daily max of the previous ``baseline_days`` (14)
-    non-flare logged days. An episode ends after ``end_days`` (3) consecutive
-    logged days below B + ``end_margin`` (1); a new onset needs more than
-    ``refractory_days`` (7) flare-free days after it (see the module notes
-    for gaps, the early baseline and re-opened episodes).
-
-    Parameters
-    ----------
-    daily : DataFrame
-        From :func:`daily_pain`.
-    **params
-        Any of :data:`FLARE_DEFAULTS`.
-
-    Returns
-    -------
-    DataFrame
-        One row per episode: ``region``, ``side``, ``onset_date``,
-        ``end_date`` (NA while ongoing), ``criterion`` (high, sustained,
-        morning_rise), ``baseline`` (B at onset), ``peak_pain``,
-        ``reopened`` (rules that fired inside the refractory period and
-        extended this episode). ``attrs["params"]`` holds the parameters.
-
-    References
-    ----------
-    METHODS.md 4; Farrar 2001, Pain 94:149 (2 points clinically important).
-    """
-    p = _params(params)
-    days = _day_range(daily)
-    rows = []
-    for region in REGIONS:
-        for side in SIDES:
-            if len(days) == 0:
-                continue
-            for ep in _episodes_of(_series_arrays(daily, region, side, days), p):
-                rows.append(
-                    {
-                        "region": region,
-                        "side": side,
-                        "onset_date": days[ep.onset],
-                        "end_date": days[ep.end] if ep.end is not None else pd.NaT,
-                        "criterion": ep.criterion,
-                        "baseline": ep.baseline,
-                        "peak_pain": ep.peak,
-                        "reopened": ep.reopened,
-                    }
-                )
-    out = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
-    out = out.astype(
-        {
-            "region": "string",
-            "side": "string",
-            "onset_date": "datetime64[ns]",
-            "end_date": "datetime64[ns]",
-            "criterion": "string",
-            "baseline": "Float64",
-            "peak_pain": "Float64",
-            "reopened": "Int64",
-        }
-    )
-    out = out.sort_values(["onset_date", "region", "side"], kind="stable").reset_index(drop=True)
-    out.attrs["params"] = p
-    return out
-
-
-def sensitivity_variants(daily: pd.DataFrame, **params) -> dict[str, pd.DataFrame]:
-    """Episodes under the sensitivity variants of METHODS.md 4.
-
-    Returns
-    -------
-    dict
-        ``"default"``; ``"minus_1_point"`` and ``"plus_1_point"`` (every pain
-        threshold, i.e. ``rise_points``, ``min_level``, ``high_above`` and
-        ``morning_rise_points``, moved by one point); ``"one_day"`` and
-        ``"two_days"`` (``consecutive_days`` = 1 or 2). Each value is a
-        :func:`detect_flareups` result; ``params`` set the common base.
-    """
-    base = _params(params)
-    points = ("rise_points", "min_level", "high_above", "morning_rise_points")
-    variants = {
-        "default": base,
-        "minus_1_point": {**base, **{k: base[k] - 1 for k in points}},
-        "plus_1_point": {**base, **{k: base[k] + 1 for k in points}},
-        "one_day": {**base, "consecutive_days": 1},
-        "two_days": {**base, "consecutive_days": 2},
-    }
-    return {name: detect_flareups(daily, **v) for name, v in variants.items()}
-
-
-def region_days(
-    daily: pd.DataFrame, episodes: pd.DataFrame, *, refractory_days: int | None = None
-) -> pd.DataFrame:
-    """One row per date x region (sides collapsed): onset, flare and at-risk flags.
-
-    Parameters
-    ----------
-    daily : DataFrame
-        From :func:`daily_pain`.
-    episodes : DataFrame
-        From :func:`detect_flareups` on the same grid.
-    refractory_days : int, optional
-        Default: the value the episodes were detected with (7).
-
-    Returns
-    -------
-    DataFrame
-        ``date``, ``region``, ``onset`` (Int64 0/1: an onset on either side),
-        ``in_flare`` (either side inside an episode, onset..end inclusive; an
-        open episode runs to the last day), ``at_risk`` (no episode of the
-        region active on day t-1, and t not within ``refractory_days`` after
-        an episode's end: the days on which a new onset could be counted),
-        ``logged`` (either side logged), ``pain_max`` (max over sides).
-
-    References
-    ----------
-    METHODS.md 5 (one row per region per day, at-risk days only).
-    """
-    if refractory_days is None:
-        refractory_days = int(episodes.attrs.get("params", FLARE_DEFAULTS)["refractory_days"])
-    days = _day_range(daily)
-    n = len(days)
-    frames = []
-    for region in REGIONS:
-        sub = daily[daily["region"] == region]
-        by_day = sub.groupby("date")
-        logged = by_day["logged"].any().reindex(days, fill_value=False).to_numpy(dtype=bool)
-        pmax = by_day["pain_max"].max().reindex(days).astype("Float64")
-        onset = np.zeros(n, dtype=int)
-        flare = np.zeros(n, dtype=bool)
-        refractory = np.zeros(n, dtype=bool)
-        for ep in episodes[episodes["region"] == region].itertuples(index=False):
-            first = int(days.searchsorted(ep.onset_date))
-            last = n - 1 if pd.isna(ep.end_date) else int(days.searchsorted(ep.end_date))
-            if first < n and days[first] == ep.onset_date:
-                onset[first] = 1
-            flare[first : min(last, n - 1) + 1] = True
-            if not pd.isna(ep.end_date):
-                refractory[last + 1 : last + 1 + refractory_days] = True
-        active_before = np.r_[False, flare[:-1]] if n else flare
-        frames.append(
-            pd.DataFrame(
-                {
-                    "date": days,
-                    "region": region,
-                    "onset": pd.array(onset, dtype="Int64"),
-                    "in_flare": flare,
-                    "at_risk": ~active_before & ~refractory,
-                    "logged": logged,
-                    "pain_max": pmax.to_numpy(),
-                }
-            )
-        )
-    if not frames or n == 0:
-        return pd.DataFrame(columns=["date", "region", "onset", "in_flare", "at_risk", "logged", "pain_max"])
-    out = pd.concat(frames, ignore_index=True)
-    out["region"] = out["region"].astype("string")
-    return out.sort_values(["date", "region"], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def _onsets(episodes: pd.DataFrame | None, region: str, side: str | None = None)
         return np.array([], dtype="datetime64[ns]")
     mask = episodes["region"] == region
     if side is not None:
-        mask &= episodes["side"] == side
+        mask &= episodes["side"].isin([side, "B"])  # B: both sides met the onset rule
     return _dates(episodes.loc[mask.fillna(False).to_numpy(bool), "onset_date"])
 
 

@@ -701,7 +701,8 @@ def _summary_pages(data: ReportData, units: str) -> list[Figure]:
     for region in REGIONS:
         rf = f.get("regions", {}).get(region, {})
         sides = {
-            s: int(((ep["region"] == region) & (ep["side"] == s)).sum()) if len(ep) else 0 for s in ("L", "R")
+            s: int(((ep["region"] == region) & ep["side"].isin([s, "B"])).sum()) if len(ep) else 0
+            for s in ("L", "R")
         }
         cov = data.coverage.set_index("region")["pct_logged"].get(region, float("nan"))
         rows.append(
@@ -885,12 +886,7 @@ def _methods_pages(data: ReportData) -> list[Figure]:
         "%); "
         "partial (30-69 %); traditional (< 30 %). 'Barefoot-style' = barefoot + minimalist; 'traditional' = "
         "traditional + partial.",
-        "Flare-up onset (per region and side): pain at least 2 points above the personal baseline (median of"
-        " the "
-        "previous 14 flare-free logged days) and at least 3 on 2 consecutive logged days, or any pain above "
-        "5, or "
-        "morning pain 2 points above the previous morning. An episode ends after 3 settled days; a new onset "
-        "needs 7 flare-free days. Onsets are analysed, not flare days.",
+        flareups.describe_rule(),
         "24-hour rule (Silbernagel 2007): pain during a run up to 5/10, after the run up to 5 and settled by"
         " the "
         "next morning, no rise in next-morning pain, no rise week to week.",

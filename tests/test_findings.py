@@ -116,14 +116,10 @@ def test_findings_rerun_under_the_flare_definition_variants():
     f = findings_mod.findings(runs, pain)
     assert f["regions"]["plantar"]["onsets"] == 12
     sens = f["guards"]["sensitivity"]
-    # "two_days" is the default (consecutive_days = 2), so it is not repeated
+    # "two_days" is the default (2 of 3 mornings), so it is not repeated
     assert set(sens) == {"minus_1_point", "plus_1_point", "one_day"}
-    assert sens["plus_1_point"]["changes"] == {
-        "rise_points": 3,
-        "min_level": 4,
-        "high_above": 6,
-        "morning_rise_points": 3,
-    }
+    assert sens["plus_1_point"]["changes"] == {"threshold_shift_points": 1}
+    assert sens["one_day"]["changes"] == {"days_needed": 1}
     plantar = sens["plus_1_point"]["regions"]["plantar"]
     assert plantar["onsets"] == 10
     assert [e["term"] for e in plantar["effects"]] == list(design.PRIMARY_TERMS)

@@ -1,11 +1,9 @@
-"""Flare-ups: daily grid, onsets across gaps, episodes, refractory period, 24-hour rule."""
+"""Flare-ups: daily grid, coverage, 24-hour rule, weekly pain (onsets: tests/test_onsets.py)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from analysis import flareups as fl
 from analysis import schema
@@ -27,12 +25,6 @@ def diary(values, *, time="after", region="achilles", side="L", mornings=None) -
         if v is not None:
             rows.append({"date": day(i), "time_of_day": "morning", "region": region, "side": side, "pain": v})
     return schema.coerce_pain(pd.DataFrame(rows, columns=["date", "time_of_day", "region", "side", "pain"]))
-
-
-def episodes_of(values, **kw):
-    params = kw.pop("params", {})
-    daily = fl.daily_pain(diary(values, **kw))
-    return fl.detect_flareups(daily, **params)
 
 
 # ---------------------------------------------------------------- daily grid
@@ -75,117 +67,7 @@ def test_diary_coverage_warns_below_80_pct():
 
 
 # ---------------------------------------------------------------- onsets
-
-
-def test_sustained_onset_needs_two_consecutive_logged_days():
-    ep = episodes_of([1, 1, 1, 4, 4, 0, 0, 0])
-    assert len(ep) == 1
-    first = ep.iloc[0]
-    # onset = first day of the run; baseline = median(1, 1, 1) = 1
-    assert first["onset_date"] == day(3) and first["criterion"] == "sustained"
-    assert first["baseline"] == 1 and first["peak_pain"] == 4
-    # ends on the third consecutive logged day below B + 1 = 2
-    assert first["end_date"] == day(7)
-
-
-def test_no_onset_across_a_missing_day():
-    # 4, gap, 4: the two high days are not consecutive logged days
-    assert len(episodes_of([1, 1, 1, 4, None, 4, 1, 1])) == 0
-    # morning 1, gap, morning 4: no "previous morning" to rise from
-    ep = episodes_of([None] * 4, mornings=[1, 1, None, 4])
-    assert len(ep) == 0
-    # the same without the gap fires the morning rule
-    ep = episodes_of([None] * 4, mornings=[1, 1, 1, 4])
-    assert list(ep["criterion"]) == ["morning_rise"] and ep.iloc[0]["onset_date"] == day(3)
-
-
-def test_thresholds_baseline_and_early_default():
-    # early: fewer than 3 baseline days -> B = 0, so 3 and 3 fire
-    assert list(episodes_of([3, 3])["criterion"]) == ["sustained"]
-    # 2 and 2 do not (below min_level 3)
-    assert len(episodes_of([2, 2])) == 0
-    # baseline 2 (median of 2s): needs >= 4 on two days; 3 and 3 do not fire
-    assert len(episodes_of([2, 2, 2, 3, 3])) == 0
-    assert len(episodes_of([2, 2, 2, 4, 4])) == 1
-    # high: any item > 5 fires on one day; 5 does not
-    ep = episodes_of([1, 1, 1, 6])
-    assert list(ep["criterion"]) == ["high"] and ep.iloc[0]["onset_date"] == day(3)
-    assert len(episodes_of([1, 1, 1, 5, 1])) == 0
-    # the baseline uses only non-flare logged days: the episode's own days (6s and the
-    # settling 0s) are left out, so B stays 1 (with them the last 5 would be 0,0,0,1,1 -> 0)
-    values = [1] * 5 + [6] * 4 + [0] * 3 + [1, 1] + [4, 4]
-    ep = episodes_of(values, params={"baseline_days": 5, "refractory_days": 1})
-    assert ep["onset_date"].tolist() == [day(5), day(14)]
-    assert ep["baseline"].tolist() == [1, 1]
-
-
-def test_episode_end_needs_consecutive_logged_quiet_days():
-    ep = episodes_of([0, 0, 0, 6, 0, 0, None, 0, 0, 0])
-    # 0, 0, gap, 0, 0, 0: the gap restarts the count -> ends on day 9
-    assert ep.iloc[0]["end_date"] == day(9)
-    open_ep = episodes_of([0, 0, 0, 6, 0, 0])
-    assert pd.isna(open_ep.iloc[0]["end_date"])  # still ongoing at the end of the diary
-
-
-def test_second_onset_within_refractory_period_is_not_counted():
-    # episode 1: onset day 3, ends day 6; pain again on days 9-10 (3 days after the end)
-    values = [1, 1, 1, 6, 0, 0, 0, 1, 1, 4, 4, 0, 0, 0]
-    ep = episodes_of(values)
-    assert len(ep) == 1
-    assert ep.iloc[0]["onset_date"] == day(3) and ep.iloc[0]["reopened"] == 1
-    assert ep.iloc[0]["end_date"] == day(13)
-    # the same rise after 7 flare-free days (days 7-13) is a new onset on day 14
-    values = [1, 1, 1, 6, 0, 0, 0] + [1] * 7 + [4, 4, 0, 0, 0]
-    ep = episodes_of(values)
-    assert list(ep["onset_date"]) == [day(3), day(14)]
-    assert ep["reopened"].tolist() == [0, 0]
-
-
-def test_sensitivity_variants():
-    pain = diary([1, 1, 1, 3, 1, 1, 1, 1, 2, 2])
-    v = fl.sensitivity_variants(fl.daily_pain(pain))
-    assert set(v) == {"default", "minus_1_point", "plus_1_point", "one_day", "two_days"}
-    assert len(v["default"]) == 0 and len(v["two_days"]) == 0
-    assert len(v["one_day"]) == 1 and v["one_day"].iloc[0]["onset_date"] == day(3)
-    # minus one point: rise 1 and level 2 on two days -> days 8-9 fire
-    assert v["minus_1_point"]["onset_date"].tolist() == [day(8)]
-    v = fl.sensitivity_variants(fl.daily_pain(diary([1, 1, 1, 3, 3])))
-    assert len(v["default"]) == 1 and len(v["plus_1_point"]) == 0  # level 3 vs 4
-
-
-def test_region_days_flags():
-    values = [1, 1, 1, 6, 0, 0, 0] + [1] * 7 + [4, 4, 0, 0, 0]
-    daily = fl.daily_pain(diary(values))
-    rd = fl.region_days(daily, fl.detect_flareups(daily))
-    a = rd[rd["region"] == "achilles"].set_index("date")
-    assert a.loc[day(3), "onset"] == 1 and a.loc[day(3), "at_risk"] and a.loc[day(3), "in_flare"]
-    assert not a.loc[day(4), "at_risk"] and a.loc[day(6), "in_flare"] and not a.loc[day(7), "in_flare"]
-    # refractory: days 7..13 after the end on day 6 are not at risk; day 14 is
-    assert not a.loc[day(7) : day(13), "at_risk"].any()
-    assert a.loc[day(14), "at_risk"] and a.loc[day(14), "onset"] == 1
-    assert a["onset"].sum() == 2
-    other = rd[rd["region"] == "plantar"]
-    assert other["at_risk"].all() and not other["logged"].any() and other["pain_max"].isna().all()
-
-
-values_strategy = st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=1, max_size=60)
-
-
-@settings(max_examples=60, deadline=None)
-@given(values=values_strategy, mornings=values_strategy)
-def test_onsets_never_fall_inside_an_episode(values, mornings):
-    daily = fl.daily_pain(diary(values, mornings=mornings))
-    ep = fl.detect_flareups(daily)
-    last_day = daily["date"].max()
-    spans = [(r.onset_date, r.end_date if pd.notna(r.end_date) else last_day) for r in ep.itertuples()]
-    for i, (onset, _) in enumerate(spans):
-        for j, (start, end) in enumerate(spans):
-            if i != j:
-                assert not (start <= onset <= end)
-    for (_, end), (next_onset, _) in zip(spans, spans[1:], strict=False):
-        assert next_onset > end + pd.Timedelta(days=7)  # refractory period respected
-    rd = fl.region_days(daily, ep)
-    assert rd.loc[rd["onset"] == 1, "at_risk"].all()
+# The onset rule, episodes, region days and sensitivity variants: tests/test_onsets.py.
 
 
 # ---------------------------------------------------------------- 24-hour rule

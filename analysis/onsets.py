@@ -1,0 +1,821 @@
+"""Flare-up onsets and episodes from morning pain, and the at-risk days (METHODS.md 4 and 5).
+
+The rule (defaults of :class:`FlareRule`; every number is a parameter):
+
+* **Outcome item**: morning (first-steps) pain, the item logged the same way on
+  every day. During/after pain exists only on run days, so a rule on it (or on
+  the daily maximum) would find more flares on run days: detection would
+  depend on exposure. A region without any morning entry falls back to the
+  item logged on at least ``fallback_min_share`` (90 %) of its logged days,
+  never to the maximum over run-day items, and says so (``attrs["notes"]``).
+  "Logged every day" is measured on the days the diary has any entry.
+* **Sides merge** first: the region's series is the worse side each day (the
+  side that is logged when only one is). The side that met the rule on the
+  onset day is kept as an attribute (``L``, ``R`` or ``B`` for both).
+* **Baseline** B = median and S = robust SD (MAD x 1.4826, at least 0.5) of
+  the previous 28 logged mornings outside any episode (at least 10 of them;
+  with fewer, no onset can be detected and the day is not at risk).
+* **Onset** on day t (outside an episode) when morning pain >= L = max(B + 2,
+  B + 2 S, 3) on t and on at least 2 of the 3 consecutive logged mornings
+  starting at t (rule ``sustained``), or when the morning of t is > 5 and the
+  next logged morning is >= B + 2 (rule ``red flag confirmed``). The onset is
+  dated to t. When both fire, ``sustained`` is named.
+* **Episode end**: the third of 3 consecutive logged mornings <= B + 1 (B as
+  of the onset). An episode still open at the end of the diary has no end.
+* **Refractory days**: a new onset needs >= 7 flare-free days after the end
+  (onset > end + 7). A rule that fires sooner re-opens the previous episode
+  (counted in ``reopened``): it is never a new onset. Refractory days are not
+  at risk.
+
+Decisions METHODS.md leaves open, taken here:
+
+* **"Consecutive logged" days skip days without an entry**: the 3 mornings of
+  the onset window are the next 3 *logged* mornings, and a missing day
+  neither breaks nor counts toward the 3 settled mornings that end an
+  episode (people in pain log less; a gap is not evidence either way). The
+  onset window (and the red flag's "next logged morning") must fall within
+  ``window_span_days`` (7) calendar days of t: a high morning followed by a
+  week of silence does not start an episode.
+* **Day t itself must be above L** (the onset is the first day of the run).
+* **At risk** (METHODS.md 5): the outcome item is logged that day, a baseline
+  exists (>= 10 earlier logged non-flare mornings), and the day is neither
+  after the onset inside an episode nor a refractory day. The onset day is at
+  risk.
+
+The detector walks each region's days in order: whether a morning belongs to
+the baseline depends on the episodes found before it, so the walk is an
+explicit loop (hand-written for that reason); a baseline median is computed
+only on days whose value could start an onset.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import pandas as pd
+from scipy.stats import median_abs_deviation
+
+from analysis.schema import REGIONS, SIDES, TIMES_OF_DAY
+
+
+@dataclass(frozen=True)
+class FlareRule:
+    """Parameters of the flare-up onset rule (METHODS.md 4 defaults; pain in 0-10 points).
+
+    Attributes
+    ----------
+    baseline_days : int
+        Logged non-flare mornings the baseline is taken over (28).
+    min_baseline_days : int
+        Fewer than this (10): no baseline, no onset, not at risk.
+    rise_points : float
+        L >= B + rise_points (2; Farrar 2001 clinically important change).
+    spread_multiplier : float
+        L >= B + spread_multiplier x S (2).
+    min_spread : float
+        S is at least this (0.5 points).
+    mad_scale : float
+        S = mad_scale x MAD (1.4826: the normal-consistent robust SD).
+    min_level : float
+        L >= min_level (3).
+    window_days, days_needed : int
+        ``days_needed`` (2) of ``window_days`` (3) consecutive logged mornings
+        starting at t are >= L.
+    window_span_days : int
+        The onset window's logged mornings lie within this many calendar days
+        of t (7).
+    red_flag_above : float
+        A value above this (5) is a red flag ("high" in the pain-monitoring
+        model, Silbernagel 2007).
+    confirm_points : float
+        A red-flag morning is an onset when the next logged morning is
+        >= B + confirm_points (2).
+    end_days, end_margin : int, float
+        An episode ends after ``end_days`` (3) consecutive logged mornings
+        <= B + ``end_margin`` (1).
+    refractory_days : int
+        Flare-free days needed after an end before a new onset (7).
+    threshold_shift_points : float
+        Added to every onset threshold (L, the red flag and its confirmation):
+        the +-1 point sensitivity variants (0).
+    fallback_min_share : float
+        Without morning entries, the fallback item must be logged on this
+        share of the region's logged days (0.9).
+    """
+
+    baseline_days: int = 28
+    min_baseline_days: int = 10
+    rise_points: float = 2.0
+    spread_multiplier: float = 2.0
+    min_spread: float = 0.5
+    mad_scale: float = 1.4826
+    min_level: float = 3.0
+    window_days: int = 3
+    days_needed: int = 2
+    window_span_days: int = 7
+    red_flag_above: float = 5.0
+    confirm_points: float = 2.0
+    end_days: int = 3
+    end_margin: float = 1.0
+    refractory_days: int = 7
+    threshold_shift_points: float = 0.0
+    fallback_min_share: float = 0.9
+
+    def onset_level(self, baseline: float, spread: float) -> float:
+        """L = max(B + 2, B + 2 S, 3) + shift (points)."""
+        return (
+            max(baseline + self.rise_points, baseline + self.spread_multiplier * spread, self.min_level)
+            + self.threshold_shift_points
+        )
+
+    @property
+    def red_flag_level(self) -> float:
+        """Values strictly above this are red flags (5 + shift)."""
+        return self.red_flag_above + self.threshold_shift_points
+
+
+#: METHODS.md 4 defaults as a plain dict (what ``attrs["params"]`` holds)
+FLARE_DEFAULTS: dict[str, float] = asdict(FlareRule())
+
+#: the onset rules, in the order they are named when both fire on a day
+ONSET_RULES: tuple[str, ...] = ("sustained", "red flag confirmed")
+
+EPISODE_COLUMNS: tuple[str, ...] = (
+    "region",
+    "side",
+    "onset_date",
+    "end_date",
+    "rule",
+    "peak",
+    "baseline",
+    "spread",
+    "onset_level",
+    "item",
+    "reopened",
+)
+
+RED_FLAG_COLUMNS: tuple[str, ...] = (
+    "date",
+    "region",
+    "side",
+    "item",
+    "pain",
+    "next_morning",
+    "confirmed",
+    "in_episode",
+    "onset",
+    "outcome_item",
+)
+
+REGION_DAY_COLUMNS: tuple[str, ...] = (
+    "date",
+    "region",
+    "onset",
+    "in_flare",
+    "refractory",
+    "at_risk",
+    "logged",
+    "outcome_item",
+    "outcome_pain",
+    "morning_pain",
+    "pain_max",
+    "baseline",
+    "onset_level",
+)
+
+
+def flare_rule(params: dict | None = None, **more) -> FlareRule:
+    """A :class:`FlareRule` from keyword parameters; an unknown name is a TypeError."""
+    merged = {**(params or {}), **more}
+    known = {f.name for f in fields(FlareRule)}
+    unknown = set(merged) - known
+    if unknown:
+        raise TypeError(f"unknown flare-up parameter {sorted(unknown)[0]!r}; known: {sorted(known)}")
+    return FlareRule(**merged)
+
+
+def describe_rule(rule: FlareRule | None = None) -> str:
+    """The onset rule in one paragraph, for the report's methods page."""
+    r = rule or FlareRule()
+    shift = f" (thresholds moved by {r.threshold_shift_points:+g} points)" if r.threshold_shift_points else ""
+    return (
+        f"Flare-up onset (per region; left and right merged, worse side each day): morning (first-steps) "
+        f"pain at least max(B + {r.rise_points:g}, B + {r.spread_multiplier:g} S, {r.min_level:g}) on "
+        f"{r.days_needed} of {r.window_days} consecutive logged mornings starting that day, where B is the "
+        f"median and S a robust SD (MAD x {r.mad_scale:g}, at least {r.min_spread:g}) of the previous "
+        f"{r.baseline_days} logged flare-free mornings (at least {r.min_baseline_days}); a morning above "
+        f"{r.red_flag_above:g} is a red flag and an onset when the next logged morning is at least "
+        f"B + {r.confirm_points:g}{shift}. An episode ends after {r.end_days} logged mornings at most "
+        f"B + {r.end_margin:g}; a new onset needs {r.refractory_days} flare-free days. During/after pain "
+        "(logged only on run days) feeds the 24-hour rule, not onsets. Onsets are analysed, not flare days."
+    )
+
+
+# ---------------------------------------------------------------------------
+# the outcome series of a region
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """A region's series on consecutive days (NaN = not logged).
+
+    ``values`` is the outcome item, worse side; ``sides`` the same per side
+    (n x 2, columns L, R); ``item`` the item used (None: not assessed);
+    ``note`` says why when it is not morning pain.
+    """
+
+    region: str
+    item: str | None
+    values: np.ndarray
+    sides: np.ndarray
+    morning: np.ndarray
+    pain_max: np.ndarray
+    note: str | None = None
+
+
+def _day_range(daily: pd.DataFrame) -> pd.DatetimeIndex:
+    if len(daily) == 0:
+        return pd.DatetimeIndex([], dtype="datetime64[ns]", name="date")
+    return pd.date_range(daily["date"].min(), daily["date"].max(), freq="D", name="date").as_unit("ns")
+
+
+def _wide(sub: pd.DataFrame, col: str, days: pd.DatetimeIndex) -> np.ndarray:
+    """Column ``col`` of one region as a (days x 2) float array, NaN = not logged."""
+    if len(sub) == 0:
+        return np.full((len(days), 2), np.nan)
+    s = sub.set_index(["date", "side"])[col].astype("float64")
+    s = s[~s.index.duplicated()]
+    return s.unstack("side").reindex(index=days, columns=list(SIDES)).to_numpy(dtype="float64")
+
+
+def _worse(sides: np.ndarray) -> np.ndarray:
+    out = np.full(sides.shape[0], np.nan)
+    any_logged = ~np.isnan(sides).all(axis=1)
+    out[any_logged] = np.nanmax(sides[any_logged], axis=1)
+    return out
+
+
+def outcome(daily: pd.DataFrame, region: str, days: pd.DatetimeIndex, rule: FlareRule) -> Outcome:
+    """The series the onset rule runs on for one region (see the module notes).
+
+    Parameters
+    ----------
+    daily : DataFrame
+        :func:`analysis.flareups.daily_pain`.
+    region : str
+    days : DatetimeIndex
+        Consecutive days the arrays are aligned to.
+    rule : FlareRule
+    """
+    sub = daily[daily["region"] == region]
+    items = {item: _wide(sub, item, days) for item in TIMES_OF_DAY}
+    pain_max = _worse(_wide(sub, "pain_max", days))
+    morning = _worse(items["morning"])
+    if not np.isnan(morning).all():
+        return Outcome(region, "morning", morning, items["morning"], morning, pain_max)
+    if np.isnan(pain_max).all():
+        return Outcome(region, None, morning, items["morning"], morning, pain_max)
+    # "logged every day": on the days the diary has any entry at all (a region logged
+    # only after runs would otherwise look complete against its own days)
+    diary_days = daily.groupby("date")["pain_max"].count().reindex(days, fill_value=0).to_numpy() > 0
+    shares = {
+        item: float((~np.isnan(items[item]).all(axis=1))[diary_days].mean()) for item in ("after", "during")
+    }
+    best = max(shares, key=lambda k: shares[k])
+    if shares[best] >= rule.fallback_min_share:
+        note = (
+            f"{region}: no morning entries; onsets use '{best}' pain, logged on {100 * shares[best]:.0f} % "
+            "of the diary's days"
+        )
+        values = _worse(items[best])
+        return Outcome(region, best, values, items[best], morning, pain_max, note)
+    note = (
+        f"{region}: no morning entries and no item logged on at least "
+        f"{100 * rule.fallback_min_share:.0f} % of the diary's days (best: '{best}', "
+        f"{100 * shares[best]:.0f} %): onsets not assessed (the maximum over run-day items would make "
+        "detection depend on running)"
+    )
+    empty = np.full(len(days), np.nan)
+    return Outcome(region, None, empty, np.full((len(days), 2), np.nan), morning, pain_max, note)
+
+
+# ---------------------------------------------------------------------------
+# the walk
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Episode:
+    onset: int
+    rule: str
+    side: str
+    baseline: float
+    spread: float
+    level: float
+    peak: float
+    end: int | None = None
+    reopened: int = 0
+
+
+def baseline_of(values: np.ndarray | list[float], rule: FlareRule) -> tuple[float, float]:
+    """(B, S): median and robust SD (MAD x ``mad_scale``, at least ``min_spread``) of the values."""
+    v = np.asarray(values, dtype=float)
+    b = float(np.median(v))
+    s = float(median_abs_deviation(v, scale=1.0 / rule.mad_scale))
+    return b, max(s, rule.min_spread)
+
+
+def _fires(x: np.ndarray, logged: np.ndarray, j: int, b: float, s: float, rule: FlareRule) -> str | None:
+    """The rule that fires at the j-th logged day, or None."""
+    t = logged[j]
+    window = logged[j : j + rule.window_days]
+    window = window[window < t + rule.window_span_days]
+    level = rule.onset_level(b, s)
+    if x[t] >= level and int(np.count_nonzero(x[window] >= level)) >= rule.days_needed:
+        return "sustained"
+    confirm = b + rule.confirm_points + rule.threshold_shift_points
+    if x[t] > rule.red_flag_level and len(window) > 1 and x[window[1]] >= confirm:
+        return "red flag confirmed"
+    return None
+
+
+def _side(day_sides: np.ndarray, threshold: float, strict: bool) -> str:
+    hit = day_sides > threshold if strict else day_sides >= threshold
+    hit = np.where(np.isnan(day_sides), False, hit)
+    if hit.all() or not hit.any():
+        return "B"
+    return SIDES[int(np.flatnonzero(hit)[0])]
+
+
+def walk(x: np.ndarray, sides: np.ndarray, rule: FlareRule) -> list[_Episode]:
+    """Episodes of one region's outcome series ``x`` (NaN = not logged); see the module notes."""
+    logged = np.flatnonzero(~np.isnan(x))
+    hist_pos: list[int] = []
+    hist_val: list[float] = []
+    episodes: list[_Episode] = []
+    active: _Episode | None = None
+    settled = 0
+    lowest_trigger = min(rule.min_level + rule.threshold_shift_points, rule.red_flag_level + 1e-9)
+    for j, t in enumerate(logged):
+        v = float(x[t])
+        if active is not None:
+            active.peak = max(active.peak, v)
+            settled = settled + 1 if v <= active.baseline + rule.end_margin else 0
+            if settled >= rule.end_days:
+                active.end, active, settled = int(t), None, 0
+            continue
+        fired = None
+        if len(hist_val) >= rule.min_baseline_days and v >= lowest_trigger:
+            b, s = baseline_of(hist_val[-rule.baseline_days :], rule)
+            fired = _fires(x, logged, j, b, s, rule)
+        if fired is None:
+            hist_pos.append(int(t))
+            hist_val.append(v)
+            continue
+        last = episodes[-1] if episodes else None
+        if last is not None and last.end is not None and t - last.end <= rule.refractory_days:
+            keep = bisect_right(hist_pos, last.end)
+            del hist_pos[keep:], hist_val[keep:]
+            last.end, last.peak = None, max(last.peak, v)
+            last.reopened += 1
+            active = last
+        else:
+            level = rule.onset_level(b, s)
+            side = (
+                _side(sides[t], level, strict=False)
+                if fired == "sustained"
+                else _side(sides[t], rule.red_flag_level, strict=True)
+            )
+            active = _Episode(int(t), fired, side, b, s, level, v)
+            episodes.append(active)
+        settled = 0
+    return episodes
+
+
+# ---------------------------------------------------------------------------
+# public frames
+# ---------------------------------------------------------------------------
+
+
+def _episodes_frame(rows: list[dict]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
+    out = out.astype(
+        {
+            "region": "string",
+            "side": "string",
+            "onset_date": "datetime64[ns]",
+            "end_date": "datetime64[ns]",
+            "rule": "string",
+            "peak": "Float64",
+            "baseline": "Float64",
+            "spread": "Float64",
+            "onset_level": "Float64",
+            "item": "string",
+            "reopened": "Int64",
+        }
+    )
+    return out.sort_values(["onset_date", "region"], kind="stable").reset_index(drop=True)
+
+
+def detect_flareups(daily: pd.DataFrame, **params) -> pd.DataFrame:
+    """Flare-up episodes per region from the daily pain grid (METHODS.md 4).
+
+    Parameters
+    ----------
+    daily : DataFrame
+        :func:`analysis.flareups.daily_pain` (date x region x side).
+    **params
+        Any field of :class:`FlareRule` (defaults: :data:`FLARE_DEFAULTS`).
+
+    Returns
+    -------
+    DataFrame
+        One row per episode: ``region``, ``side`` (the side that met the
+        rule on the onset day: L, R or B = both), ``onset_date``,
+        ``end_date`` (NaT while still open), ``rule`` (``sustained`` or
+        ``red flag confirmed``), ``peak`` (highest outcome value in the
+        episode, 0-10), ``baseline`` (B), ``spread`` (S), ``onset_level``
+        (L), ``item`` (the outcome item, normally ``morning``),
+        ``reopened`` (rules that fired inside the refractory days and
+        extended the episode). ``attrs``: ``params`` (dict of the rule),
+        ``outcome_items`` {region: item or None}, ``notes`` (why a region
+        does not use morning pain), ``onsets_by_rule`` {region: {rule: n}}.
+
+    References
+    ----------
+    METHODS.md 4; Farrar 2001, Pain 94:149 (2 points clinically important);
+    Silbernagel 2007, AJSM 35:897 (next-morning pain; > 5 high).
+    """
+    rule = flare_rule(params)
+    days = _day_range(daily)
+    rows, items, notes = [], {}, []
+    for region in REGIONS:
+        o = outcome(daily, region, days, rule)
+        items[region] = o.item
+        if o.note:
+            notes.append(o.note)
+        for ep in walk(o.values, o.sides, rule):
+            rows.append(
+                {
+                    "region": region,
+                    "side": ep.side,
+                    "onset_date": days[ep.onset],
+                    "end_date": days[ep.end] if ep.end is not None else pd.NaT,
+                    "rule": ep.rule,
+                    "peak": ep.peak,
+                    "baseline": ep.baseline,
+                    "spread": ep.spread,
+                    "onset_level": ep.level,
+                    "item": o.item,
+                    "reopened": ep.reopened,
+                }
+            )
+    out = _episodes_frame(rows)
+    out.attrs["params"] = asdict(rule)
+    out.attrs["outcome_items"] = items
+    out.attrs["notes"] = notes
+    out.attrs["onsets_by_rule"] = onsets_by_rule(out)
+    return out
+
+
+def onsets_by_rule(episodes: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """{region: {rule: number of onsets}} for every region and rule (zeros included)."""
+    return {
+        region: {
+            r: int(((episodes["region"] == region) & (episodes["rule"] == r)).sum()) if len(episodes) else 0
+            for r in ONSET_RULES
+        }
+        for region in REGIONS
+    }
+
+
+def _rule_of(episodes: pd.DataFrame, **params) -> FlareRule:
+    base = dict(episodes.attrs.get("params") or {})
+    return flare_rule({**base, **params})
+
+
+def _spans(episodes: pd.DataFrame, region: str, days: pd.DatetimeIndex) -> list[tuple[int, int | None]]:
+    """(onset, end) positions of the region's episodes on ``days`` (end None = open)."""
+    out = []
+    if len(episodes) == 0:
+        return out
+    for ep in episodes[episodes["region"] == region].itertuples(index=False):
+        first = int(days.searchsorted(pd.Timestamp(ep.onset_date)))
+        end = None if pd.isna(ep.end_date) else int(days.searchsorted(pd.Timestamp(ep.end_date)))
+        out.append((first, end))
+    return out
+
+
+def baselines(x: np.ndarray, in_flare: np.ndarray, rule: FlareRule) -> tuple[np.ndarray, np.ndarray]:
+    """(B, S) on every day from the earlier logged non-flare days; NaN without enough of them."""
+    n = len(x)
+    pos = np.flatnonzero(~np.isnan(x) & ~in_flare)
+    vals = x[pos]
+    k = np.searchsorted(pos, np.arange(n))  # logged non-flare days before each day
+    # B and S after the first kk non-flare days, kk = 0..len(vals); full windows at once
+    by_k = np.full((len(vals) + 1, 2), np.nan)
+    w = int(rule.baseline_days)
+    for kk in range(int(rule.min_baseline_days), min(w, len(vals) + 1)):
+        by_k[kk] = baseline_of(vals[:kk], rule)
+    if len(vals) >= w:
+        windows = np.lib.stride_tricks.sliding_window_view(vals, w)  # row i = vals[i : i + w]
+        med = np.median(windows, axis=1)
+        mad = np.median(np.abs(windows - med[:, None]), axis=1)
+        by_k[w:, 0] = med
+        by_k[w:, 1] = np.maximum(rule.mad_scale * mad, rule.min_spread)
+    return by_k[k, 0], by_k[k, 1]
+
+
+def region_days(
+    daily: pd.DataFrame, episodes: pd.DataFrame, *, refractory_days: int | None = None
+) -> pd.DataFrame:
+    """One row per date x region: onset, flare, refractory and at-risk flags (METHODS.md 5).
+
+    Parameters
+    ----------
+    daily : DataFrame
+        :func:`analysis.flareups.daily_pain`.
+    episodes : DataFrame
+        :func:`detect_flareups` on the same grid (its ``attrs["params"]`` set the
+        rule; defaults without them).
+    refractory_days : int, optional
+        Overrides the rule's refractory days (7).
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``region``, ``onset`` (Int64 0/1), ``in_flare`` (inside an
+        episode, onset..end inclusive; an open episode runs to the last day),
+        ``refractory`` (one of the days after an end before a new onset may
+        count), ``at_risk`` (the outcome item is logged, a baseline exists, and
+        the day is neither after the onset inside an episode nor refractory;
+        the onset day is at risk), ``logged`` (the outcome item is logged on
+        either side: count exposure on these days only), ``outcome_item``,
+        ``outcome_pain`` (the series the rule ran on, worse side),
+        ``morning_pain`` (worse side), ``pain_max`` (max over sides and items),
+        ``baseline`` (B) and ``onset_level`` (L) as of that day, Float64.
+        Sorted by date, region.
+
+    References
+    ----------
+    METHODS.md 4 (onset rule) and 5 (one row per region per day, at-risk days).
+    """
+    rule = _rule_of(episodes)
+    refractory = rule.refractory_days if refractory_days is None else int(refractory_days)
+    days = _day_range(daily)
+    n = len(days)
+    if n == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in REGION_DAY_COLUMNS})
+    frames = []
+    for region in REGIONS:
+        o = outcome(daily, region, days, rule)
+        onset = np.zeros(n, dtype=int)
+        flare = np.zeros(n, dtype=bool)
+        refr = np.zeros(n, dtype=bool)
+        for first, end in _spans(episodes, region, days):
+            if first >= n:
+                continue
+            onset[first] = 1
+            last = n - 1 if end is None else min(end, n - 1)
+            flare[first : last + 1] = True
+            if end is not None:
+                refr[end + 1 : end + 1 + refractory] = True
+        refr &= ~flare
+        logged = ~np.isnan(o.values)
+        b, s = baselines(o.values, flare, rule)
+        level = np.array([rule.onset_level(bb, ss) for bb, ss in zip(b, s, strict=True)])
+        after_onset = flare & (onset == 0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": days,
+                    "region": region,
+                    "onset": pd.array(onset, dtype="Int64"),
+                    "in_flare": flare,
+                    "refractory": refr,
+                    "at_risk": logged & ~np.isnan(b) & ~after_onset & ~refr,
+                    "logged": logged,
+                    "outcome_item": o.item,
+                    "outcome_pain": pd.array(o.values, dtype="Float64"),
+                    "morning_pain": pd.array(o.morning, dtype="Float64"),
+                    "pain_max": pd.array(o.pain_max, dtype="Float64"),
+                    "baseline": pd.array(b, dtype="Float64"),
+                    "onset_level": pd.array(level, dtype="Float64"),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["region"] = out["region"].astype("string")
+    out["outcome_item"] = out["outcome_item"].astype("string")
+    out["outcome_pain"] = out["outcome_pain"].astype("Float64")
+    out["morning_pain"] = out["morning_pain"].astype("Float64")
+    out["pain_max"] = out["pain_max"].astype("Float64")
+    return out.sort_values(["date", "region"], kind="stable").reset_index(drop=True)[list(REGION_DAY_COLUMNS)]
+
+
+def red_flags(daily: pd.DataFrame, episodes: pd.DataFrame | None = None, **params) -> pd.DataFrame:
+    """Every pain value above the red-flag level (5), any item and side, for the report.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        :func:`analysis.flareups.daily_pain`.
+    episodes : DataFrame, optional
+        :func:`detect_flareups` on the same grid (its rule is used; its
+        episodes fill ``in_episode`` and ``onset``).
+    **params
+        Rule parameters (over the episodes' own).
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``region``, ``side``, ``item`` (morning/during/after),
+        ``pain``, ``next_morning`` (the region's next logged outcome value
+        after that day, within ``window_span_days``; NA otherwise),
+        ``confirmed`` (boolean: ``next_morning`` >= B + 2; NA without a
+        baseline or a next morning), ``in_episode`` (the day lies in an
+        episode of the region), ``onset`` (an episode of the region starts
+        that day), ``outcome_item`` (the value is of the item onsets use:
+        only those can start an onset). Sorted by date, region, side, item.
+
+    References
+    ----------
+    METHODS.md 4; Silbernagel 2007 (> 5 "high").
+    """
+    episodes = episodes if episodes is not None else detect_flareups(daily, **params)
+    rule = _rule_of(episodes, **params)
+    days = _day_range(daily)
+    n = len(days)
+    rows = []
+    for region in REGIONS:
+        o = outcome(daily, region, days, rule)
+        flare = np.zeros(n, dtype=bool)
+        starts = set()
+        for first, end in _spans(episodes, region, days):
+            flare[first : (n - 1 if end is None else end) + 1] = True
+            starts.add(first)
+        b, _ = baselines(o.values, flare, rule)
+        logged = np.flatnonzero(~np.isnan(o.values))
+        sub = daily[daily["region"] == region]
+        for item in TIMES_OF_DAY:
+            wide = _wide(sub, item, days)
+            for t, s in zip(*np.nonzero(np.nan_to_num(wide, nan=-1.0) > rule.red_flag_level), strict=True):
+                k = int(np.searchsorted(logged, t, side="right"))
+                nxt = logged[k] if k < len(logged) and logged[k] < t + rule.window_span_days else None
+                next_value = float(o.values[nxt]) if nxt is not None else np.nan
+                confirmed = (
+                    pd.NA
+                    if nxt is None or np.isnan(b[t])
+                    else bool(next_value >= b[t] + rule.confirm_points + rule.threshold_shift_points)
+                )
+                rows.append(
+                    {
+                        "date": days[t],
+                        "region": region,
+                        "side": SIDES[s],
+                        "item": item,
+                        "pain": float(wide[t, s]),
+                        "next_morning": next_value,
+                        "confirmed": confirmed,
+                        "in_episode": bool(flare[t]),
+                        "onset": t in starts,
+                        "outcome_item": item == o.item,
+                    }
+                )
+    out = pd.DataFrame(rows, columns=list(RED_FLAG_COLUMNS)).astype(
+        {
+            "date": "datetime64[ns]",
+            "region": "string",
+            "side": "string",
+            "item": "string",
+            "pain": "Float64",
+            "next_morning": "Float64",
+            "confirmed": "boolean",
+            "in_episode": "bool",
+            "onset": "bool",
+            "outcome_item": "bool",
+        }
+    )
+    order = {item: i for i, item in enumerate(TIMES_OF_DAY)}
+    out = out.assign(_o=out["item"].map(order)).sort_values(["date", "region", "side", "_o"], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# sensitivity of the definition
+# ---------------------------------------------------------------------------
+
+
+def _variant_params(base: FlareRule) -> dict[str, FlareRule]:
+    from dataclasses import replace
+
+    return {
+        "default": base,
+        "minus_1_point": replace(base, threshold_shift_points=base.threshold_shift_points - 1),
+        "plus_1_point": replace(base, threshold_shift_points=base.threshold_shift_points + 1),
+        "one_day": replace(base, days_needed=1),
+        "two_days": replace(base, days_needed=2),
+    }
+
+
+def _looser(variant: FlareRule, base: FlareRule) -> bool:
+    return (
+        variant.threshold_shift_points < base.threshold_shift_points or variant.days_needed < base.days_needed
+    ) and not (
+        variant.threshold_shift_points > base.threshold_shift_points or variant.days_needed > base.days_needed
+    )
+
+
+def _merge_explanation(default: pd.DataFrame, variant: pd.DataFrame, region: str, rule: FlareRule) -> str:
+    """Why a looser rule finds fewer onsets in a region: default onsets absorbed by longer episodes."""
+    d = default[default["region"] == region]
+    v = variant[variant["region"] == region].sort_values("onset_date")
+    absorbed = 0
+    for onset in d["onset_date"]:
+        for ep in v.itertuples(index=False):
+            open_ = pd.isna(ep.end_date)
+            stop = pd.Timestamp.max if open_ else ep.end_date + pd.Timedelta(days=rule.refractory_days)
+            if ep.onset_date < onset <= stop:
+                absorbed += 1
+                break
+    return (
+        f"{len(v)} onsets vs {len(d)} by default: {absorbed} default onset(s) fall inside a longer episode "
+        f"(or its {rule.refractory_days} refractory days) under this rule - a lower bar starts episodes "
+        "earlier and keeps them open, so episodes merge"
+    )
+
+
+def sensitivity_variants(daily: pd.DataFrame, **params) -> dict[str, pd.DataFrame]:
+    """Episodes under the sensitivity variants of METHODS.md 4.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        :func:`analysis.flareups.daily_pain`.
+    **params
+        The common base rule (defaults: :data:`FLARE_DEFAULTS`).
+
+    Returns
+    -------
+    dict
+        ``"default"``; ``"minus_1_point"`` and ``"plus_1_point"`` (every onset
+        threshold - L, the red flag and its confirmation - moved by one point);
+        ``"one_day"`` (1 of 3 logged mornings) and ``"two_days"`` (2 of 3).
+        Each value is a :func:`detect_flareups` result whose ``attrs`` also
+        hold ``onsets_by_rule`` and ``explanations`` ({region: text} where a
+        looser variant than the base finds fewer onsets: episodes merge).
+    """
+    base = flare_rule(params)
+    out = {name: detect_flareups(daily, **asdict(rule)) for name, rule in _variant_params(base).items()}
+    default = out["default"]
+    for episodes in out.values():
+        rule = flare_rule(episodes.attrs["params"])
+        notes = {}
+        if _looser(rule, base):
+            for region in REGIONS:
+                n_var = int((episodes["region"] == region).sum()) if len(episodes) else 0
+                n_def = int((default["region"] == region).sum()) if len(default) else 0
+                if n_var < n_def:
+                    notes[region] = _merge_explanation(default, episodes, region, rule)
+        episodes.attrs["explanations"] = notes
+    return out
+
+
+def sensitivity_summary(variants: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per variant x region: onsets, onsets per rule, re-openings and the explanation.
+
+    Parameters
+    ----------
+    variants : dict
+        :func:`sensitivity_variants`.
+
+    Returns
+    -------
+    DataFrame
+        ``variant``, ``region``, ``onsets``, ``sustained``, ``red_flag_confirmed``
+        (onsets per rule), ``reopened``, ``explanation`` (string, NA unless a
+        looser rule finds fewer onsets than the default).
+    """
+    rows = []
+    for name, episodes in variants.items():
+        by_rule = episodes.attrs.get("onsets_by_rule") or onsets_by_rule(episodes)
+        explanations = episodes.attrs.get("explanations") or {}
+        for region in REGIONS:
+            mine = episodes[episodes["region"] == region] if len(episodes) else episodes
+            rows.append(
+                {
+                    "variant": name,
+                    "region": region,
+                    "onsets": len(mine),
+                    "sustained": by_rule[region]["sustained"],
+                    "red_flag_confirmed": by_rule[region]["red flag confirmed"],
+                    "reopened": int(mine["reopened"].sum()) if len(mine) else 0,
+                    "explanation": explanations.get(region, pd.NA),
+                }
+            )
+    out = pd.DataFrame(rows)
+    out["explanation"] = out["explanation"].astype("string")
+    return out
