@@ -182,14 +182,15 @@ def attribute_onsets(
     start = pd.to_datetime(r["start_time"], utc=True) if "start_time" in r else pd.NaT
     r["_start"] = start
     r["_km"] = pd.to_numeric(r.get("distance_m"), errors="coerce").astype(float) / 1000.0
-    r = r.sort_values(["_date", "_start", "_km"], na_position="first")
-    out = []
-    for d in dates:
-        window = r[
-            (r["_date"] >= d - pd.Timedelta(days=lag_days[1]))
-            & (r["_date"] <= d - pd.Timedelta(days=lag_days[0]))
-        ]
-        out.append(NO_RECENT_RUN if window.empty else str(window["_group"].iloc[-1]))
+    r = r[r["_date"].notna()].sort_values(["_date", "_start", "_km"], na_position="first")
+    # the last run (in that order) dated on or before t - lag_days[0], if it is within the window
+    run_days = r["_date"].to_numpy(dtype="datetime64[ns]")
+    groups = r["_group"].astype(str).to_numpy()
+    onset_days = dates.to_numpy(dtype="datetime64[ns]")
+    latest = np.searchsorted(run_days, onset_days - np.timedelta64(lag_days[0], "D"), side="right") - 1
+    found = latest >= 0
+    found[found] &= run_days[latest[found]] >= onset_days[found] - np.timedelta64(lag_days[1], "D")
+    out = np.where(found, groups[np.clip(latest, 0, None)] if len(groups) else NO_RECENT_RUN, NO_RECENT_RUN)
     return pd.Series(out, index=pd.DatetimeIndex(dates, name="date"), name="shoe_group", dtype="string")
 
 

@@ -1,0 +1,367 @@
+"""The pre-specified primary model of flare-up onsets: two estimands per region (METHODS.md 5).
+
+Estimands, fixed before seeing any data:
+
+* ``barefoot_share_7d``: odds ratio of an onset per +10 percentage points of barefoot-style share of
+  the km run over days t-7..t-1;
+* ``km_7d``: odds ratio per +10 km over days t-7..t-1 (spread evenly over those days).
+
+Both come from ONE discrete-time hazard model (logistic, on at-risk logged days) adjusted for total
+km as a distributed lag over days 1-28, flare history and season (:mod:`analysis.stats.primary_design`
+builds the columns; its ladder fixes which adjustments a region's onsets can carry: at most one
+parameter per 5 onsets, 10 onsets for the smallest model). No load categories, no spike bins.
+
+Estimator: Firth-penalised logistic regression (Firth 1993; Heinze & Schemper 2002), with profile
+penalised-likelihood intervals and the penalised likelihood-ratio p-value: one convention for both,
+so p < 0.05 exactly when the 95 % interval excludes 1. The alternative the methods allow, weakly
+informative normal priors centred on no effect (``estimator="prior"``, sd 0.5 on each log odds ratio
+per unit), was measured against it on simulated runners (``benchmarks/primary_estimator.py``, seeds
+not used in the tests) and Firth was kept; the numbers and the reason are in
+benchmarks/README.md ("primary estimator"). Without the old 14-term model the Bartlett-type
+bootstrap correction (:mod:`analysis.stats.calibration`) is not needed: the measured coverage of the
+plain profile interval is in that section too.
+
+Also reported per estimand: the smallest odds ratio the data could detect with 80 % power at a
+two-sided 5 % level, exp((z_0.975 + z_0.80) SE_0), SE_0 the estimand's standard error at the null
+fit (coefficient held at 0); and a status: ``estimated``, ``too imprecise`` (upper / lower > 10:
+kept, not headlined) or ``insufficient data``.
+
+The profile search (:func:`profile_interval`) is written here rather than reused from
+:mod:`analysis.stats.firth` because it serves both penalties and warm-starts every constrained fit
+from its neighbour, which keeps all regions and sensitivity variants well under a second.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from analysis.stats.firth import firth_logit
+from analysis.stats.primary_design import (
+    ADJUSTMENT_LADDER,
+    ESTIMANDS,
+    EVENTS_PER_PARAMETER,
+    LoadArrays,
+    PrimarySpec,
+    choose_adjustments,
+    design,
+    minimum_onsets,
+    model_days,
+    spec_for,
+)
+
+Z975 = float(stats.norm.ppf(0.975))
+Z80 = float(stats.norm.ppf(0.80))
+
+#: an interval whose upper / lower ratio exceeds this is "too imprecise" (METHODS.md 5)
+MAX_CI_RATIO = 10.0
+
+#: prior sd of each log odds ratio per unit (estimator="prior")
+PRIOR_SD = 0.5
+
+#: a profile that has not reached the critical value this far from the estimate (log scale) is open
+_PROFILE_LIMIT = 12.0
+
+ESTIMATORS = ("firth", "prior")
+
+ROW_COLUMNS = ["estimand", "unit", "estimate", "ci_low", "ci_high", "p", "status", "events",
+               "min_detectable", "message"]
+
+ESTIMATOR_LABELS = {
+    "firth": "Firth-penalised logistic regression; 95 % profile penalised-likelihood intervals and "
+    "likelihood-ratio p-values",
+    "prior": "logistic regression with normal(0, 0.5) priors on each log odds ratio per unit; 95 % "
+    "profile intervals and likelihood-ratio p-values of the penalised likelihood",
+}
+
+
+@dataclass
+class Penalised:
+    """One penalised logistic fit: coefficients, penalised log-likelihood, covariance."""
+
+    params: np.ndarray
+    loglik: float
+    cov: np.ndarray
+    converged: bool
+
+
+def _prior_logit(y, X, *, fixed=None, start=None, sd: float = PRIOR_SD, maxiter: int = 50) -> Penalised:
+    """Logistic MAP fit with independent normal(0, sd) priors on every coefficient but the constant."""
+    k = X.shape[1]
+    prec = np.r_[0.0, np.full(k - 1, 1 / sd**2)]
+    beta = np.zeros(k) if start is None else np.array(start, dtype=float)
+    free = np.ones(k, bool)
+    if fixed is not None:
+        beta[fixed[0]] = fixed[1]
+        free[fixed[0]] = False
+
+    def value(b):
+        eta = X @ b
+        return float(np.sum(y * eta - np.logaddexp(0, eta)) - 0.5 * np.sum(prec * b * b))
+
+    current = value(beta)
+    converged = False
+    for _ in range(maxiter):
+        p = special.expit(X @ beta)
+        w = p * (1 - p)
+        grad = X.T @ (y - p) - prec * beta
+        hess = X.T @ (X * w[:, None]) + np.diag(prec)
+        delta = np.zeros(k)
+        delta[free] = np.linalg.solve(hess[np.ix_(free, free)], grad[free])
+        step = 1.0
+        for _ in range(30):
+            trial = beta + step * delta
+            new = value(trial)
+            if new >= current - 1e-12:
+                break
+            step /= 2
+        beta, gain, current = trial, new - current, new
+        if np.abs(step * delta).max() < 1e-8 or abs(gain) < 1e-10:
+            converged = True
+            break
+    p = special.expit(X @ beta)
+    hess = X.T @ (X * (p * (1 - p))[:, None]) + np.diag(prec)
+    return Penalised(beta, current, np.linalg.inv(hess), converged)
+
+
+def penalised_fit(y, X, estimator: str = "firth", *, fixed=None, start=None) -> Penalised:
+    """Firth (``"firth"``) or normal-prior (``"prior"``) logistic fit; ``fixed=(j, b)`` holds beta_j at b."""
+    if estimator == "firth":
+        f = firth_logit(y, X, fixed=fixed, start=start, tol=1e-7)
+        return Penalised(f.params, f.penalized_loglik, f.cov, f.converged)
+    if estimator == "prior":
+        return _prior_logit(y, X, fixed=fixed, start=start)
+    raise ValueError(f"estimator must be one of {ESTIMATORS}, not {estimator!r}")
+
+
+def profile_interval(
+    y: np.ndarray, X: np.ndarray, j: int, fit: Penalised, estimator: str = "firth", level: float = 0.95
+) -> tuple[float, float, float, float]:
+    """Profile interval, likelihood-ratio p-value and null standard error for coefficient j.
+
+    The interval is where twice the drop of the penalised log-likelihood, with
+    beta_j held fixed and the rest refitted, stays below chi2(1)'s ``level``
+    quantile; p is that statistic at beta_j = 0 against chi2(1); SE_0 is
+    sqrt of the j-th diagonal of the covariance at that null fit. A side the
+    profile never reaches within +-12 on the log scale is infinite.
+
+    Returns
+    -------
+    (lo, hi, p, se0) on the coefficient (log odds) scale.
+    """
+    crit = float(stats.chi2.ppf(level, 1))
+    b_hat = float(fit.params[j])
+    warm = {"start": fit.params}
+
+    def lr(b: float) -> float:
+        constrained = penalised_fit(y, X, estimator, fixed=(j, b), start=warm["start"])
+        warm["start"] = constrained.params
+        return 2.0 * (fit.loglik - constrained.loglik)
+
+    null = penalised_fit(y, X, estimator, fixed=(j, 0.0), start=fit.params)
+    p = float(stats.chi2.sf(max(2.0 * (fit.loglik - null.loglik), 0.0), 1))
+    se0 = math.sqrt(max(float(null.cov[j, j]), 0.0))
+    se = math.sqrt(max(float(fit.cov[j, j]), 1e-12))
+    bounds = []
+    for sign in (-1.0, 1.0):
+        warm["start"] = fit.params
+        inner, dist = b_hat, max(math.sqrt(crit) * se, 0.02)
+        outer = b_hat + sign * dist
+        value = lr(outer)
+        while value < crit and dist < _PROFILE_LIMIT:
+            inner, dist = outer, dist * 2
+            outer = b_hat + sign * dist
+            value = lr(outer)
+        if value < crit:
+            bounds.append(sign * math.inf)
+            continue
+        lo_b, hi_b = sorted((inner, outer))
+        bounds.append(optimize.brentq(lambda b: lr(b) - crit, lo_b, hi_b, xtol=1e-4))
+    return bounds[0], bounds[1], p, se0
+
+
+@dataclass
+class PrimaryFit:
+    """Result of :func:`fit_primary`: the estimand rows and the fitted model behind them.
+
+    ``rows`` is a tidy frame (one row per estimand: ``estimand``, ``unit``,
+    ``estimate``, ``ci_low``, ``ci_high``, ``p``, ``status``, ``events``,
+    ``min_detectable``, ``message``). ``spec``, ``params`` and ``cov`` are None
+    when no model could be fitted (``status`` says why in ``message``).
+    """
+
+    rows: pd.DataFrame
+    status: str
+    message: str | None
+    n_days: int
+    n_events: int
+    estimator: str
+    adjustments: tuple[str, ...] = ()
+    dropped: dict[str, str] = field(default_factory=dict)
+    spec: PrimarySpec | None = None
+    params: np.ndarray | None = None
+    cov: np.ndarray | None = None
+
+    @property
+    def estimable(self) -> bool:
+        return self.params is not None
+
+    def summary(self) -> str:
+        """The rows as plain text, for people."""
+        head = f"primary model ({self.estimator}): {self.n_events} onsets on {self.n_days} at-risk days"
+        if self.message:
+            head += f"; {self.message}"
+        return head + "\n" + self.rows.to_string(index=False)
+
+
+def insufficient_message(n_onsets: int, needed: int | None = None) -> str:
+    """The plain sentence for too few onsets: 'insufficient data: N onsets, about M needed'."""
+    needed = minimum_onsets() if needed is None else needed
+    return f"insufficient data: {n_onsets} onset{'' if n_onsets == 1 else 's'}, about {needed} needed"
+
+
+def _rows_all(status: str, message: str | None, events: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"estimand": e, "unit": u, "estimate": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+             "p": math.nan, "status": status, "events": events, "min_detectable": math.nan,
+             "message": message}
+            for e, u in ESTIMANDS.items()
+        ],
+        columns=ROW_COLUMNS,
+    )
+
+
+def fit_primary(
+    frame: pd.DataFrame,
+    loads: LoadArrays,
+    *,
+    estimator: str = "firth",
+    level: float = 0.95,
+    max_ci_ratio: float = MAX_CI_RATIO,
+    adjustments: tuple[str, ...] | None = None,
+) -> PrimaryFit:
+    """Fit the pre-specified primary model of one region and report its two estimands.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`analysis.stats.primary_design.region_day_frame` of one region.
+    loads : LoadArrays
+        :func:`analysis.stats.primary_design.load_arrays` of the daily load frame
+        (it may start before the diary: earlier km feed the lags).
+    estimator : {"firth", "prior"}
+        Penalty (see the module docstring; Firth by measurement).
+    level : float
+        Interval level (0.95).
+    max_ci_ratio : float
+        Upper / lower interval ratio above which an estimand is "too imprecise".
+    adjustments : tuple of str, optional
+        Override the size rule (tests, benchmarks): adjustments from
+        :data:`ADJUSTMENT_LADDER`. Default: the largest model the onsets allow.
+
+    Returns
+    -------
+    PrimaryFit
+        Never raises on data problems: too few onsets, no usable days or an
+        estimand without variation give rows with status ``insufficient data``
+        and a plain message (e.g. "insufficient data: 7 onsets, about 10 needed").
+
+    References
+    ----------
+    METHODS.md 5; Firth D (1993) Biometrika 80:27; Heinze G, Schemper M (2002) Stat Med 21:2409;
+    Gasparrini A, Armstrong B, Kenward MG (2010) Stat Med 29:2224.
+    """
+    days = model_days(frame, loads)
+    n_days, n_events = len(days.onset), days.n_onsets
+
+    def fail(message: str) -> PrimaryFit:
+        return PrimaryFit(_rows_all("insufficient data", message, n_events), "insufficient data", message,
+                          n_days, n_events, estimator)
+
+    if n_days == 0:
+        return fail(
+            "insufficient data: no at-risk diary day has 28 days of known running before it"
+            if days.n_at_risk_logged
+            else "insufficient data: no at-risk day with a diary entry"
+        )
+    chosen = choose_adjustments(n_events) if adjustments is None else tuple(adjustments)
+    if chosen is None:
+        return fail(insufficient_message(n_events))
+    dropped: dict[str, str] = {
+        name: f"left out: {n_events} onsets carry at most {n_events // EVENTS_PER_PARAMETER} parameters"
+        for name, _, _ in ADJUSTMENT_LADDER
+        if name not in chosen
+    }
+    spec = spec_for(chosen)
+    X = design(days, spec)
+    y = days.onset.astype(float)
+    # columns without variation on these days: an estimand cannot be estimated, an adjustment is moot
+    no_var = [c for c, s in zip(spec.columns, X[:, 1:].std(axis=0), strict=True) if not s > 1e-9]
+    estimand_msgs = {}
+    for c in no_var:
+        if c in ESTIMANDS:
+            what = "barefoot-style share" if c == "barefoot_share_7d" else "7-day km"
+            estimand_msgs[c] = f"insufficient data: the {what} never varies on the at-risk days"
+        else:
+            dropped[c] = "left out: no variation on the at-risk days"
+    keep = [0] + [i + 1 for i, c in enumerate(spec.columns) if c not in no_var]
+    names = ["const"] + [c for c in spec.columns if c not in no_var]
+    Xk = X[:, keep]
+    if np.linalg.matrix_rank(Xk) < Xk.shape[1]:
+        return fail("insufficient data: the model's columns are collinear on these days")
+    try:
+        fit = penalised_fit(y, Xk, estimator)
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
+        return fail(f"insufficient data: the model failed ({type(exc).__name__})")
+    if not fit.converged or not np.all(np.isfinite(fit.params)):
+        return fail("insufficient data: the model did not converge")
+    rows = []
+    for estimand, unit in ESTIMANDS.items():
+        row = {"estimand": estimand, "unit": unit, "estimate": math.nan, "ci_low": math.nan,
+               "ci_high": math.nan, "p": math.nan, "status": "insufficient data", "events": n_events,
+               "min_detectable": math.nan, "message": estimand_msgs.get(estimand)}
+        if estimand in names:
+            j = names.index(estimand)
+            try:
+                lo, hi, p, se0 = profile_interval(y, Xk, j, fit, estimator, level)
+            except (np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
+                row["message"] = f"insufficient data: the interval failed ({type(exc).__name__})"
+                rows.append(row)
+                continue
+            est, ci_lo, ci_hi = (_exp(v) for v in (float(fit.params[j]), lo, hi))
+            row.update(estimate=est, ci_low=ci_lo, ci_high=ci_hi, p=p,
+                       min_detectable=_exp((Z975 + Z80) * se0), status="estimated", message=None)
+            if not (ci_lo > 0 and math.isfinite(ci_hi)) or ci_hi / ci_lo > max_ci_ratio:
+                row["status"] = "too imprecise"
+                row["message"] = (
+                    f"too imprecise to estimate: the 95 % interval spans more than {max_ci_ratio:g}-fold "
+                    f"({n_events} onsets)"
+                )
+        rows.append(row)
+    full = np.full(len(spec.columns) + 1, 0.0)
+    full[keep] = fit.params
+    cov = np.zeros((len(full), len(full)))
+    cov[np.ix_(keep, keep)] = fit.cov
+    return PrimaryFit(
+        pd.DataFrame(rows, columns=ROW_COLUMNS), "estimated", None, n_days, n_events, estimator,
+        chosen, dropped, spec, full, cov,
+    )
+
+
+def _exp(x: float) -> float:
+    if math.isnan(x):
+        return math.nan
+    if math.isinf(x):
+        return math.inf if x > 0 else 0.0
+    return math.exp(min(x, 700.0))
+
+
+def adjustment_words(adjustments: tuple[str, ...]) -> list[str]:
+    """What each adjustment is, in words (from :data:`ADJUSTMENT_LADDER`)."""
+    words = {name: text for name, _, text in ADJUSTMENT_LADDER}
+    return [words[a] for a in adjustments]
