@@ -208,7 +208,8 @@ def performance(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
             b = np.asarray(boot[k], dtype=float)
             b = b[np.isfinite(b)]
             rec[k] = v
-            rec[f"{k}_se"] = float(np.std(b, ddof=1)) if len(b) > 1 else math.nan
+            enough = np.isfinite(cols[k]).sum() > 1  # one value has no sampling spread to show
+            rec[f"{k}_se"] = float(np.std(b, ddof=1)) if enough and len(b) > 1 else math.nan
         out.append(rec)
     return pd.DataFrame(out)
 

@@ -255,9 +255,9 @@ def draw_traits(rng: np.random.Generator, years: int | None = None) -> dict:
     primary = str(rng.choice(REGIONS, p=[0.35, 0.35, 0.15, 0.15]))
     others = [r for r in REGIONS if r != primary]
     watched = [primary] + ([str(rng.choice(others))] if rng.random() < 0.6 else [])
-    rates = {primary: float(rng.lognormal(np.log(4.0), 0.3))}
+    rates = {primary: float(rng.lognormal(np.log(8.0), 0.3))}
     for r in watched[1:]:
-        rates[r] = float(rng.lognormal(np.log(1.5), 0.3))
+        rates[r] = float(rng.lognormal(np.log(2.0), 0.4))
     return {
         "years": int(years if years is not None else rng.integers(2, 4)),
         "diary_start": pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 365))),
