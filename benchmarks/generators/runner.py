@@ -38,8 +38,13 @@ barefoot-style with a probability that follows the season (more in summer,
 ``Scenario.barefoot_season`` on the logit scale) and, for half the runners, a
 transition trend; barefoot-style runs are shorter and rarely the long run
 (confounding by indication, METHODS.md 5 guards). The runner watches one or
-two regions (one "problem" region with more flares): a diary of all four
-regions of a runner with few flares would not give any model its events.
+two regions: a "problem" region that flares about 8 times per at-risk year
+(lognormal across runners, SD 0.3 on the log scale; ~4 a calendar year once
+the flares' own weeks are taken out) and, for 60 % of runners, a second one
+at about 2. The rate was chosen so that the primary model (10 onsets for its
+smallest form) is estimable for about half of the problem regions over 2-3
+years; a runner with fewer flares gets "insufficient data", which the
+benchmark counts.
 
 Flares: each watched region has a daily onset hazard on its at-risk days
 (not inside a flare, not in its 7 refractory days); an onset starts a flare
