@@ -1,7 +1,11 @@
 """Frames in, findings out: every number the report prints, per region, and its JSON (DESIGN.md).
 
 The findings are assembled from the domain frames (:mod:`analysis.load`, :mod:`analysis.flareups`)
-and the methods of :mod:`analysis.stats`; nothing here reads a file.
+and the methods of :mod:`analysis.stats`; nothing here reads a file. Per region: the two
+pre-specified estimands of the primary model (:mod:`analysis.stats.primary`), the absolute risk
+under three training plans (:mod:`analysis.stats.absolute_risk`), the morning-pain trend
+(:func:`analysis.stats.pain_series.pain_trend`), the unadjusted rates, and, labelled exploratory
+with q-values, the older lag-band hazard terms, case-crossover and cross-correlation (METHODS.md 5).
 """
 
 from __future__ import annotations
@@ -13,11 +17,46 @@ import numpy as np
 import pandas as pd
 
 from analysis.schema import GROUPING
+from analysis.stats.absolute_risk import absolute_risk
 from analysis.stats.case_crossover import case_crossover
-from analysis.stats.design import ADJUSTMENT_TERMS, MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS, hazard_frame
-from analysis.stats.hazard import VARIANCE_LABELS, fit_hazard
-from analysis.stats.pain_series import pain_regression, prewhitened_ccf
+from analysis.stats.design import MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS, hazard_frame
+from analysis.stats.hazard import fit_hazard
+from analysis.stats.pain_series import pain_trend, prewhitened_ccf, prewhitening_filter
+from analysis.stats.primary import (
+    ESTIMATOR_LABELS,
+    MAX_CI_RATIO,
+    PrimaryFit,
+    _rows_all,
+    adjustment_words,
+    fit_primary,
+    insufficient_message,
+)
+from analysis.stats.primary_design import (
+    ADJUSTMENT_LADDER,
+    ESTIMANDS,
+    EVENTS_PER_PARAMETER,
+    LoadArrays,
+    ladder_sizes,
+    load_arrays,
+    minimum_onsets,
+    region_day_frame,
+)
 from analysis.stats.rates import bh_qvalues, region_rates
+
+EXPLORATORY_LABEL = (
+    "exploratory: not pre-specified; Benjamini-Hochberg q-values over all exploratory terms of all regions"
+)
+
+PAIN_TREND_MODEL = (
+    "pre-specified secondary: morning pain on the last 7 days' barefoot-style km and total km and a linear "
+    "trend, AR(1) errors over calendar days (exact likelihood)"
+)
+
+CALIBRATION_NOTE = (
+    "primary model measured on simulated runners with a planted logit-linear effect "
+    "(benchmarks/primary_estimator.py, 400 runners per scenario, seeds not used in tests): see "
+    "benchmarks/README.md; model-independent generators: benchmarks/validity.py"
+)
 
 
 def _num(x, digits: int = 6):
@@ -84,49 +123,188 @@ def _clean_effect(r: dict) -> dict:
     }
 
 
+def _effect_rows(effects: pd.DataFrame, model: str, scale: str) -> list[dict]:
+    rows = []
+    for r in effects.itertuples(index=False):
+        rows.append(
+            {
+                "term": r.term,
+                "unit": r.unit,
+                "estimate": r.estimate,
+                "ci": (r.ci_low, r.ci_high),
+                "p": r.p,
+                "q": math.nan,
+                "primary": False,
+                "model": model,
+                "scale": scale,
+                "reason": r.reason if isinstance(r.reason, str) else None,
+                "note": note if isinstance(note := getattr(r, "note", None), str) else None,
+            }
+        )
+    return rows
+
+
+def _apply_q(rows: list[dict]) -> int:
+    q = bh_qvalues([r["p"] for r in rows])
+    for r, v in zip(rows, q, strict=True):
+        r["q"] = v
+    return int(np.isfinite([r["p"] if r["p"] is not None else math.nan for r in rows]).sum())
+
+
+def _clean_effect(r: dict) -> dict:
+    return {
+        "term": r["term"],
+        "unit": r["unit"],
+        "estimate": _num(r["estimate"]),
+        "ci": _ci(*r["ci"]),
+        "p": _num(r["p"], 4),
+        "q": _num(r["q"], 4),
+        "primary": bool(r["primary"]),
+        "model": r["model"],
+        "scale": r["scale"],
+        "reason": r["reason"],
+        "note": r.get("note"),
+    }
+
+
+def _text(x) -> str | None:
+    return x if isinstance(x, str) else None
+
+
+def primary_rows(fit: PrimaryFit) -> list[dict]:
+    """The region's ``primary`` list (DESIGN.md): one JSON row per pre-specified estimand."""
+    return [
+        {
+            "estimand": r.estimand,
+            "unit": r.unit,
+            "estimate": _num(r.estimate),
+            "ci": _ci(r.ci_low, r.ci_high),
+            "p": _num(r.p, 4),
+            "status": r.status,
+            "events": int(r.events),
+            "min_detectable": _num(r.min_detectable, 4),
+            "message": _text(r.message),
+        }
+        for r in fit.rows.itertuples(index=False)
+    ]
+
+
+def _risk_rows(risk: pd.DataFrame) -> list[dict]:
+    return [
+        {
+            "scenario": r.scenario,
+            "risk_28d": _num(r.risk_28d, 4),
+            "ci": _ci(r.ci_low, r.ci_high),
+            "status": r.status,
+            "message": _text(r.message),
+        }
+        for r in risk.itertuples(index=False)
+    ]
+
+
+def _pain_trend_json(pt: pd.DataFrame) -> dict:
+    return {
+        "outcome": pt.attrs.get("outcome", "morning pain"),
+        "model": PAIN_TREND_MODEL,
+        "ar1": _num(pt.attrs.get("ar1"), 4),
+        "n_days": int(pt.attrs.get("n_days", 0)),
+        "message": pt.attrs.get("message"),
+        "terms": [
+            {
+                "term": r.term,
+                "unit": r.unit,
+                "estimate": _num(r.estimate, 4),
+                "ci": _ci(r.ci_low, r.ci_high),
+                "p": _num(r.p, 4),
+                "n_days": int(r.n_days),
+            }
+            for r in pt.itertuples(index=False)
+        ],
+    }
+
+
+def _date(x) -> str | None:
+    return None if x is None or pd.isna(x) else pd.Timestamp(x).date().isoformat()
+
+
+def episode_rows(episodes: pd.DataFrame, region: str) -> list[dict]:
+    """The region's episodes (side, onset, end, peak, rule) from :func:`analysis.flareups.detect_flareups`.
+
+    Reads either the current column names (``onset_date``, ``end_date``,
+    ``peak_pain``, ``criterion``) or the short ones (``onset``, ``end``,
+    ``peak``, ``rule``).
+    """
+    if episodes is None or len(episodes) == 0 or "region" not in episodes:
+        return []
+    ep = episodes[episodes["region"] == region]
+
+    def col(*names):
+        for n in names:
+            if n in ep:
+                return ep[n].tolist()
+        return [None] * len(ep)
+
+    return [
+        {"side": _text(side), "onset": _date(on), "end": _date(end), "peak": _num(peak, 3), "rule": _text(rule)}
+        for side, on, end, peak, rule in zip(
+            col("side"), col("onset_date", "onset"), col("end_date", "end"), col("peak_pain", "peak"),
+            col("criterion", "rule"), strict=True,
+        )
+    ]
+
+
+def _insufficient_region(fit: PrimaryFit, n_onsets: int) -> str:
+    """The region's message when the primary model is not estimable."""
+    msg = fit.message or insufficient_message(fit.n_events)
+    if fit.n_events < n_onsets and msg.startswith("insufficient data: ") and "onset" in msg:
+        lost = n_onsets - fit.n_events
+        msg += (
+            f" ({lost} of the {n_onsets} onsets fell on days without a diary entry or without "
+            "28 days of known running before them)"
+        )
+    return msg
+
+
 def flare_sensitivity(
     pain_daily: pd.DataFrame,
-    lags: pd.DataFrame,
+    loads: LoadArrays,
     daily: pd.DataFrame,
     runs: pd.DataFrame,
     *,
     grouping: Mapping[str, str],
     flare_params: Mapping[str, float] | None = None,
-    min_onsets: int = MIN_ONSETS,
     excluded: Mapping[str, str] | None = None,
-    variance: str = "firth-profile",
-    lr_scales: Mapping[str, float] | None = None,
+    estimator: str = "firth",
 ) -> dict:
-    """The findings again under each flare-up sensitivity variant of METHODS.md 4.
+    """The pre-specified estimands again under each flare-up sensitivity variant of METHODS.md 4.
 
     For every variant of :func:`analysis.flareups.sensitivity_variants` that
     differs from the parameters in use (every pain threshold -1 / +1 point; 1 or
-    2 consecutive days):
-    onsets per region, the barefoot-style vs traditional rate ratio, and, where
-    the region has enough onsets, the primary hazard model's odds ratios with
-    95 % CI and unadjusted p (no q-values: a check of robustness, not new tests).
+    2 consecutive days): onsets per region, the barefoot-style vs traditional
+    rate ratio, and the primary model's estimand rows (the same fast model and
+    size rule as the main analysis; no q-values: a check of robustness, not new
+    tests).
 
     Parameters
     ----------
     pain_daily : DataFrame
         :func:`analysis.flareups.daily_pain` on the analysis period.
-    lags, daily : DataFrame
-        :func:`analysis.load.lag_features` and :func:`analysis.load.daily_load`.
+    loads : LoadArrays
+        :func:`analysis.stats.primary_design.load_arrays` of ``daily``.
+    daily : DataFrame
+        :func:`analysis.load.daily_load` (for the rates' exposure).
     runs : DataFrame
         Canonical runs in the period (for the rates).
     excluded : mapping, optional
-        region -> reason for regions the main analysis already ruled out for a
-        reason other than onsets (too few days or days logged).
-    lr_scales : mapping, optional
-        region -> the main model's Bartlett-type factor, reused by the variants
-        (a region the main analysis did not model measures its own).
+        region -> reason for regions the main analysis ruled out for a reason
+        other than onsets (too few days or days logged).
 
     Returns
     -------
     dict
         {variant: {"changes": {parameter: value}, "regions": {region: {"onsets",
-        "rate_ratio": {"estimate", "ci"}, "effects": [{"term", "estimate", "ci",
-        "p"}], "message"}}}}.
+        "rate_ratio": {"estimate", "ci"}, "primary": [{"estimand", "estimate",
+        "ci", "p", "status", "events"}], "message"}}}}.
     """
     from analysis import flareups
     from analysis.schema import REGIONS
@@ -143,37 +321,70 @@ def flare_sensitivity(
         rdays = flareups.region_days(pain_daily, episodes)
         regions: dict[str, dict] = {}
         for region in [r for r in REGIONS if r in set(rdays["region"])]:
-            frame = hazard_frame(rdays[rdays["region"] == region], lags)
+            frame = region_day_frame(rdays, pain_daily, region)
             frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
             onset_dates = frame.index[frame["onset"] > 0]
-            rr = region_rates(onset_dates, runs, daily, frame["at_risk"], grouping=grouping)["rate_ratio"]
+            rr = region_rates(
+                onset_dates, runs, daily, frame["at_risk"] & frame["logged"], grouping=grouping
+            )["rate_ratio"]
             entry: dict = {
                 "onsets": len(onset_dates),
                 "rate_ratio": {"estimate": _num(rr["estimate"], 4), "ci": _ci(*rr["ci"])},
-                "effects": [],
+                "primary": [],
                 "message": None,
             }
             if region in excluded:
                 entry["message"] = excluded[region]
-            elif len(onset_dates) < min_onsets:
-                entry["message"] = f"insufficient data: {len(onset_dates)} onsets (< {min_onsets})"
             else:
-                hz = fit_hazard(
-                    frame, variance=variance, min_events=min_onsets, lr_scale=(lr_scales or {}).get(region)
-                )
-                entry["effects"] = [
-                    {
-                        "term": r.term,
-                        "estimate": _num(r.estimate),
-                        "ci": _ci(r.ci_low, r.ci_high),
-                        "p": _num(r.p, 4),
-                    }
-                    for r in hz.effects.itertuples(index=False)
+                fit = fit_primary(frame, loads, estimator=estimator)
+                entry["primary"] = [
+                    {k: row[k] for k in ("estimand", "estimate", "ci", "p", "status", "events")}
+                    for row in primary_rows(fit)
                 ]
-                entry["message"] = hz.reason
+                entry["message"] = None if fit.estimable else _insufficient_region(fit, len(onset_dates))
             regions[region] = entry
         out[name] = {"changes": changes, "regions": regions}
     return out
+
+
+def _exploratory(
+    rd: pd.DataFrame, lags: pd.DataFrame, daily: pd.DataFrame, model_ok: bool, km_filter: np.ndarray | None
+) -> tuple[dict, list[dict]]:
+    """The region's exploratory analyses (METHODS.md 5): old hazard terms, case-crossover, CCF."""
+    frame = hazard_frame(rd, lags)
+    frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
+    out: dict = {"label": EXPLORATORY_LABEL}
+    rows: list[dict] = []
+    if model_ok:
+        hz = fit_hazard(frame, variance="firth-profile", min_events=MIN_ONSETS, calibration_replicates=0)
+        rows += _effect_rows(hz.effects, "discrete-time hazard, lag bands and spike bins (Firth logistic)",
+                             "odds ratio")
+        out["hazard"] = {"n_days": hz.n_days, "n_events": hz.n_events, "adjusted_for": hz.adjusted_for,
+                         "reason": hz.reason}
+        for L in (7, 14):
+            cco = case_crossover(frame, daily, window_days=L)
+            rows += _effect_rows(cco, f"case-crossover 1-{L} d (conditional logit)", "odds ratio")
+            out[f"case_crossover_1_{L}"] = {
+                "n_cases": cco.attrs["n_cases"],
+                "n_referents": cco.attrs["n_referents"],
+            }
+    if "pain_max" in frame and frame["pain_max"].notna().any():
+        ccf = prewhitened_ccf(daily["km"], frame["pain_max"], phi=km_filter)
+        out["ccf_km_pain"] = {
+            "ar_order": ccf.attrs.get("ar_order"),
+            "reason": ccf.attrs.get("reason"),
+            "lags": [
+                {
+                    "lag_days": int(r.lag_days),
+                    "ccf": _num(r.ccf, 4),
+                    "band": _num(r.band, 4),
+                    "n": int(r.n),
+                    "outside": bool(r.outside),
+                }
+                for r in ccf.itertuples(index=False)
+            ],
+        }
+    return out, rows
 
 
 def findings(
@@ -186,11 +397,12 @@ def findings(
     start=None,
     end=None,
     flare_params: Mapping[str, float] | None = None,
-    min_onsets: int = MIN_ONSETS,
     min_days: int = MIN_DAYS,
     min_logged_pct: float = MIN_LOGGED_PCT,
-    variance: str = "firth-profile",
+    estimator: str = "firth",
     sensitivity: bool = True,
+    exploratory: bool = True,
+    seed: int = 0,
 ) -> dict:
     """All association findings as the JSON-ready dict of DESIGN.md "Findings JSON".
 
@@ -210,21 +422,26 @@ def findings(
         Period; default from the first to the last day of runs and diary.
     flare_params : mapping, optional
         Passed to :func:`analysis.flareups.detect_flareups`.
-    min_onsets, min_days, min_logged_pct :
-        The sufficiency rule (METHODS.md 5 guards): below it a region gets rates and
-        descriptives only, ``"sufficient": false`` and an "insufficient data" message.
-    variance : str
-        Variance estimator of the hazard model (see :func:`fit_hazard`).
+    min_days, min_logged_pct :
+        The diary sufficiency rule (METHODS.md 5 guards: >= 90 diary days with >=
+        80 % logged); below it a region gets rates and descriptives only.
+        Onsets decide the primary model's size (:mod:`analysis.stats.primary`).
+    estimator : {"firth", "prior"}
+        The primary model's penalty (:func:`analysis.stats.primary.fit_primary`).
     sensitivity : bool
-        Also run the flare-up sensitivity variants (:func:`flare_sensitivity`,
-        ``guards.sensitivity``); False skips them (validation runs).
+        Also run the flare-up sensitivity variants (``guards.sensitivity``).
+    exploratory : bool
+        Also run the exploratory analyses (old hazard terms, case-crossover, CCF).
+    seed : int
+        Seed of the absolute-risk interval draws.
 
     Returns
     -------
     dict
-        ``period``, ``data``, ``regions`` {region: onsets, sufficient, message, rates,
-        onsets_no_recent_run, rate_ratio, effects, exploratory}, ``dynamics``,
-        ``guards``. Floats are plain Python floats; NaN and infinity are None.
+        ``period``, ``data``, ``regions`` {region: onsets, sufficient, message,
+        episodes, primary, model, absolute_risk, pain_trend, rates,
+        onsets_no_recent_run, rate_ratio, exploratory}, ``dynamics``, ``guards``.
+        Floats are plain Python floats; NaN and infinity are None.
     """
     from analysis import flareups, load
     from analysis.schema import REGIONS
@@ -247,7 +464,7 @@ def findings(
         from analysis.io.drills import drill_days
 
         drills_daily = drill_days(drills, start=start, end=end)
-    lags = load.lag_features(daily, runs, drills_daily)
+    loads = load_arrays(daily)
     dp = flareups.daily_pain(pain, start=start, end=end)
     episodes = flareups.detect_flareups(dp, **dict(flare_params or {}))
     rdays = flareups.region_days(dp, episodes)
@@ -255,53 +472,71 @@ def findings(
     n_period_days = int(len(daily))
     any_logged = rdays.groupby("date")["logged"].any() if len(rdays) else pd.Series(dtype=bool)
     diary_pct = 100.0 * float(any_logged.sum()) / n_period_days if n_period_days else math.nan
+    # the diary's span: what the sufficiency rule counts (load before it only feeds the lags)
+    in_span = pain_dates[(pain_dates >= start) & (pain_dates <= end)] if start is not None else pain_dates
+    diary_days = int((in_span.max() - in_span.min()).days + 1) if len(in_span) else 0
     in_period = (
         runs[(pd.to_datetime(runs["date"]) >= start) & (pd.to_datetime(runs["date"]) <= end)]
         if start is not None
         else runs
     )
+    lags = load.lag_features(daily, runs, drills_daily) if exploratory else None
+    km_filter = prewhitening_filter(daily["km"]) if exploratory and len(daily) else None
 
     regions_out: dict[str, dict] = {}
-    primary_rows: list[dict] = []
     exploratory_rows: list[dict] = []
     excluded: dict[str, str] = {}  # regions ruled out for a reason other than onsets
-    lr_scales: dict[str, float] = {}  # each modelled region's Bartlett-type factor
+    n_primary = 0
     for region in REGIONS:
         rd = rdays[rdays["region"] == region]
-        frame = hazard_frame(rd, lags) if len(rd) else None
-        if frame is None:
+        if not len(rd) or not rd["logged"].any():
             excluded[region] = "insufficient data: region never logged"
-            regions_out[region] = {
-                "onsets": 0,
-                "sufficient": False,
-                "message": "insufficient data: region never logged",
-                "rates": [],
-                "onsets_no_recent_run": 0,
-                "rate_ratio": None,
-                "effects": [],
-                "exploratory": {},
-            }
+            regions_out[region] = _never_logged(region)
             continue
+        frame = region_day_frame(rd, dp, region)
         frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
         onset_dates = frame.index[frame["onset"] > 0]
         n_onsets = len(onset_dates)
-        logged_pct = 100.0 * float(frame["logged"].sum()) / n_period_days if n_period_days else 0.0
-        rates = region_rates(onset_dates, in_period, daily, frame["at_risk"], grouping=grouping)
+        logged_days = int(frame["logged"].sum())
+        logged_pct = 100.0 * logged_days / diary_days if diary_days else 0.0
+        rates = region_rates(onset_dates, in_period, daily, frame["at_risk"] & frame["logged"], grouping=grouping)
         problems = []
-        if n_onsets < min_onsets:
-            problems.append(f"{n_onsets} onsets (< {min_onsets})")
-        if n_period_days < min_days:
-            problems.append(f"{n_period_days} days (< {min_days})")
+        if diary_days < min_days:
+            problems.append(f"{diary_days} diary days (< {min_days})")
         if logged_pct < min_logged_pct:
-            problems.append(f"{logged_pct:.0f} % of days logged (< {min_logged_pct:.0f} %)")
-        if problems[int(n_onsets < min_onsets) :]:
-            excluded[region] = "insufficient data: " + "; ".join(problems[int(n_onsets < min_onsets) :])
-        sufficient = not problems
+            problems.append(f"{logged_pct:.0f} % of diary days logged (< {min_logged_pct:.0f} %)")
+        if problems:
+            excluded[region] = "insufficient data: " + "; ".join(problems)
+            fit = PrimaryFit(
+                _rows_all("insufficient data", excluded[region], n_onsets),
+                "insufficient data", excluded[region], 0, n_onsets, estimator,
+            )
+        else:
+            fit = fit_primary(frame, loads, estimator=estimator)
+        n_primary += int((fit.rows["status"] != "insufficient data").sum())
+        message = None if fit.estimable else (excluded.get(region) or _insufficient_region(fit, n_onsets))
+        if not fit.estimable:
+            fit.rows["message"] = message
+        risk = absolute_risk(fit, frame, loads, seed=seed) if fit.estimable else _no_risk(message)
+        pt = pain_trend(
+            frame,
+            pd.Series(loads.barefoot_km_7d, index=loads.dates),
+            pd.Series(loads.km_7d, index=loads.dates),
+        )
         out = {
             "onsets": n_onsets,
-            "sufficient": sufficient,
-            "message": None if sufficient else "insufficient data: " + "; ".join(problems),
+            "sufficient": fit.estimable,
+            "message": message,
             "logged_pct": _num(logged_pct, 4),
+            "episodes": episode_rows(episodes, region),
+            "primary": primary_rows(fit),
+            "model": _model_json(fit),
+            "absolute_risk": _risk_rows(risk),
+            "absolute_risk_plan": {
+                "km_28d": _num(risk.attrs.get("last_4_weeks_km"), 4),
+                "barefoot_share_pct": _num(risk.attrs.get("last_4_weeks_barefoot_share_pct"), 3),
+            },
+            "pain_trend": _pain_trend_json(pt),
             "rates": [
                 {
                     "shoe_class": r["shoe_class"],
@@ -320,72 +555,22 @@ def findings(
                 "ci": _ci(*rates["rate_ratio"]["ci"]),
                 "p": _num(rates["rate_ratio"]["p"], 4),
                 "reason": rates["rate_ratio"]["reason"],
+                "note": "unadjusted: onsets per km by the footwear of the last run before; "
+                "read it beside the adjusted estimand",
             },
-            "effects": [],
-            "exploratory": {},
+            "exploratory": {"label": EXPLORATORY_LABEL, "effects": []},
         }
-        if sufficient:
-            hz = fit_hazard(frame, variance=variance, min_events=min_onsets)
-            if hz.lr_scale_draws:
-                lr_scales[region] = hz.lr_scale
-            label = "discrete-time hazard (" + ("Firth " if variance == "firth-profile" else "") + "logistic)"
-            rows = _effect_rows(hz.effects, label, True, "odds ratio")
-            primary_rows += rows
-            out["model"] = {
-                "n_days": hz.n_days,
-                "n_events": hz.n_events,
-                "variance": hz.variance,
-                "lr_scale": _num(hz.lr_scale, 4),
-                "lr_scale_statistics": hz.lr_scale_draws,
-                "lr_scale_mc_se": _num(hz.lr_scale_mc_se, 3),
-                "adjusted_for": hz.adjusted_for,
-                "reason": hz.reason,
-            }
-            cco_rows = []
-            for L in (7, 14):
-                cco = case_crossover(frame, daily, window_days=L)
-                cco_rows += _effect_rows(
-                    cco, f"case-crossover 1-{L} d (conditional logit)", False, "odds ratio"
-                )
-                out["exploratory"][f"case_crossover_1_{L}"] = {
-                    "n_cases": cco.attrs["n_cases"],
-                    "n_referents": cco.attrs["n_referents"],
-                }
-            pr = pain_regression(frame)
-            pr_rows = _effect_rows(
-                pr, "pain regression (OLS, pain_t ~ pain_t-1 + lagged load)", False, "pain points"
-            )
-            exploratory_rows += cco_rows + pr_rows
-            out["effects"] = rows + cco_rows
-            out["exploratory"]["pain_regression"] = {
-                "n_days": pr.attrs["n_days"],
-                "ar1": _num(pr.attrs["ar1"]),
-                "effects": pr_rows,
-            }
-        if "pain_max" in frame and frame["pain_max"].notna().any():
-            ccf = prewhitened_ccf(daily["km"], frame["pain_max"])
-            out["exploratory"]["ccf_km_pain"] = {
-                "ar_order": ccf.attrs.get("ar_order"),
-                "reason": ccf.attrs.get("reason"),
-                "lags": [
-                    {
-                        "lag_days": int(r.lag_days),
-                        "ccf": _num(r.ccf, 4),
-                        "band": _num(r.band, 4),
-                        "n": int(r.n),
-                        "outside": bool(r.outside),
-                    }
-                    for r in ccf.itertuples(index=False)
-                ],
-            }
+        if exploratory:
+            expl, rows = _exploratory(rd, lags, daily, fit.estimable and not problems, km_filter)
+            out["exploratory"].update(expl)
+            out["exploratory"]["effects"] = rows
+            exploratory_rows += rows
         regions_out[region] = out
-    n_primary = _apply_q(primary_rows)
     n_exploratory = _apply_q(exploratory_rows)
     for out in regions_out.values():
-        out["effects"] = [_clean_effect(r) for r in out["effects"]]
-        pr = out.get("exploratory", {}).get("pain_regression")
-        if pr:
-            pr["effects"] = [_clean_effect(r) for r in pr["effects"]]
+        expl = out["exploratory"]
+        expl["effects"] = [_clean_effect(r) for r in expl.get("effects", [])]
+        expl["n_tests"] = n_exploratory
 
     dyn: dict = {"available": False, "reason": "no per-second samples given"}
     if samples is not None and len(samples):
@@ -415,6 +600,8 @@ def findings(
         "period": {
             "start": None if start is None else pd.Timestamp(start).date().isoformat(),
             "end": None if end is None else pd.Timestamp(end).date().isoformat(),
+            "diary_start": _date(in_span.min()) if len(in_span) else None,
+            "diary_end": _date(in_span.max()) if len(in_span) else None,
         },
         "data": {
             "runs": int(len(in_period)),
@@ -426,31 +613,47 @@ def findings(
         "guards": {
             "lag_min_days": 1,
             "at_risk_days_only": True,
-            "reverse_causation": "load features use days <= t-1 only; models use at-risk, logged days only",
-            "confounding_by_indication": "footwear compared per km; hazard and case-crossover models adjust "
-            "barefoot-style share for km and pace; rate ratios are per km only",
-            "adjusted_for": ["km_lag_1_3", "km_lag_4_7", "km_lag_8_14", "km_lag_15_28", *ADJUSTMENT_TERMS],
-            "variance_estimator": variance,
-            "variance_description": VARIANCE_LABELS[variance],
-            "calibration": "95 % CIs of the hazard model measured by benchmarks/validity.py, two runs "
-            "of 300 simulated runners read back from written exports (seeds 1000 and 5000): coverage of "
-            "planted effects 0.949 and 0.951 (0.950 of 3457 pooled); flat null: CI excludes OR 1 in 4.1 % "
-            "and 5.0 % of primary tests (4.6 % of 2379 pooled; q < 0.05 in 0.3 % and 0.7 %); no "
-            "footwear effect: barefoot-share term 3.7 % and 4.7 %",
+            "reverse_causation": "load features use days <= t-1 only; models use at-risk, logged days only; "
+            "flare history is in the model",
+            "confounding_by_indication": "the barefoot-style share is adjusted for total km (the 7-day km "
+            "and, with enough onsets, km of days 8-28); rate ratios are per km and unadjusted.",
+            "primary_model": {
+                "estimands": {e: u for e, u in ESTIMANDS.items()},
+                "estimator": estimator,
+                "description": ESTIMATOR_LABELS[estimator],
+                "events_per_parameter": EVENTS_PER_PARAMETER,
+                "min_onsets": minimum_onsets(),
+                "adjustment_order": [
+                    {"adjustment": name, "parameters": k, "onsets_needed": need, "what": words}
+                    for (name, k, words), need in zip(
+                        ADJUSTMENT_LADDER,
+                        [size * EVENTS_PER_PARAMETER for size, _ in ladder_sizes()[1:]],
+                        strict=True,
+                    )
+                ],
+                "too_imprecise": f"upper / lower 95 % limit > {MAX_CI_RATIO:g}",
+                "min_detectable": "smallest odds ratio detectable with 80 % power at a two-sided 5 % level: "
+                "exp((z_0.975 + z_0.80) x SE at the null)",
+            },
+            "variance_estimator": estimator,
+            "variance_description": ESTIMATOR_LABELS[estimator],
+            "calibration": CALIBRATION_NOTE,
             "exploratory_not_tested": "prewhitened cross-correlations are descriptive (no q-values)",
             "multiple_comparisons": {
                 "method": "Benjamini-Hochberg",
                 "fdr": 0.05,
                 "primary_tests": n_primary,
                 "exploratory_tests": n_exploratory,
-                "note": "q-values computed separately over primary (hazard) terms and "
-                "over exploratory terms of all regions",
+                "note": "the two pre-specified estimands per region are not adjusted (fixed before seeing "
+                "the data, nothing ranked); q-values are computed over the exploratory terms of all regions",
             },
             "sufficiency": {
-                "min_onsets": min_onsets,
+                "min_onsets": minimum_onsets(),
+                "events_per_parameter": EVENTS_PER_PARAMETER,
                 "min_days": min_days,
                 "min_logged_pct": min_logged_pct,
                 "period_days": n_period_days,
+                "diary_days": diary_days,
             },
             "wording": "associations, not causes; for a causal answer run an ABAB footwear-block "
             "self-experiment (Daza 2018)",
@@ -459,14 +662,53 @@ def findings(
     if sensitivity and len(rdays):
         result["guards"]["sensitivity"] = flare_sensitivity(
             dp,
-            lags,
+            loads,
             daily,
             in_period,
             grouping=grouping,
             flare_params=flare_params,
-            min_onsets=min_onsets,
             excluded=excluded,
-            variance=variance,
-            lr_scales=lr_scales,
+            estimator=estimator,
         )
     return result
+
+
+def _never_logged(region: str) -> dict:
+    message = "insufficient data: region never logged"
+    fit = PrimaryFit(_rows_all("insufficient data", message, 0), "insufficient data", message, 0, 0, "firth")
+    return {
+        "onsets": 0,
+        "sufficient": False,
+        "message": message,
+        "logged_pct": 0.0,
+        "episodes": [],
+        "primary": primary_rows(fit),
+        "model": _model_json(fit),
+        "absolute_risk": _risk_rows(_no_risk(message)),
+        "absolute_risk_plan": {"km_28d": None, "barefoot_share_pct": None},
+        "pain_trend": {"outcome": "morning pain", "model": PAIN_TREND_MODEL, "ar1": None, "n_days": 0,
+                       "message": message, "terms": []},
+        "rates": [],
+        "onsets_no_recent_run": 0,
+        "rate_ratio": None,
+        "exploratory": {"label": EXPLORATORY_LABEL, "effects": []},
+    }
+
+
+def _no_risk(message: str | None) -> pd.DataFrame:
+    from analysis.stats.absolute_risk import _empty
+
+    return _empty(message or "insufficient data: no primary model for this region")
+
+
+def _model_json(fit: PrimaryFit) -> dict:
+    return {
+        "n_days": fit.n_days,
+        "n_events": fit.n_events,
+        "parameters": 0 if fit.spec is None else len(fit.spec.columns),
+        "adjustments": list(fit.adjustments),
+        "adjusted_for": adjustment_words(fit.adjustments),
+        "left_out": fit.dropped,
+        "estimator": fit.estimator,
+        "reason": fit.message,
+    }

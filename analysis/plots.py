@@ -106,6 +106,8 @@ TERM_LABELS: dict[str, str] = {
     "cco_barefoot_share_lag_1_7": "case-crossover: barefoot-style share, 1-7",
     "cco_km_lag_1_14": "case-crossover: km, days 1-14",
     "cco_barefoot_share_lag_1_14": "case-crossover: barefoot-style share, 1-14",
+    "barefoot_share_7d": "barefoot-style share, days 1-7 (pre-specified)",
+    "km_7d": "km in days 1-7 before (pre-specified)",
 }
 KM_LAG_TERMS: tuple[tuple[str, str], ...] = (
     ("km_lag_1_3", "1-3"),
@@ -842,9 +844,21 @@ def plot_flare_rates(
 
 
 def _forest_rows(findings: Mapping, region: str) -> list[dict]:
-    """Primary-model effects first, then the exploratory ones."""
-    effects = list(findings.get("regions", {}).get(region, {}).get("effects", []))
-    return [e for e in effects if e.get("primary")] + [e for e in effects if not e.get("primary")]
+    """The pre-specified estimands first (as rows with ``primary`` true), then the exploratory terms."""
+    reg = findings.get("regions", {}).get(region, {})
+    primary = [
+        {**r, "term": r["estimand"], "primary": True}
+        for r in reg.get("primary", [])
+        if r.get("status") != "insufficient data"
+    ]
+    explor = [dict(e, primary=False) for e in (reg.get("exploratory") or {}).get("effects", [])]
+    return primary + explor
+
+
+def _exploratory_effects(findings: Mapping, region: str) -> dict[str, dict]:
+    """term -> exploratory effect row of a region."""
+    reg = findings.get("regions", {}).get(region, {})
+    return {e["term"]: e for e in (reg.get("exploratory") or {}).get("effects", [])}
 
 
 @_styled
@@ -856,15 +870,18 @@ def plot_forest(
     figsize: tuple[float, float] | None = None,
     x_limits: tuple[float, float] = (0.05, 20.0),
 ) -> Figure | SubFigure:
-    """Forest plot of the hazard model's effects (odds ratios, 95 % CI, q-values) per region.
+    """Forest plot per region: the pre-specified estimands, then the exploratory terms with q-values.
 
     Parameters
     ----------
     findings : dict
-        :func:`analysis.findings.findings`; ``effects`` of regions with
-        ``sufficient`` true. Terms of the pre-specified primary model are
-        filled squares in the region's colour; exploratory (case-crossover)
-        terms are open grey circles below a dashed line.
+        :func:`analysis.findings.findings`; ``primary`` and
+        ``exploratory.effects`` of regions with ``sufficient`` true. The
+        pre-specified estimands are filled squares in the region's colour
+        (right: onsets and the smallest detectable odds ratio; a "too
+        imprecise" one shows its interval only); exploratory terms (the older
+        lag-band hazard model, case-crossover) are open grey circles below a
+        dashed line, with Benjamini-Hochberg q-values.
     regions : tuple of str, optional
         Default: every region with enough data for a model.
     x_limits : (float, float)
@@ -912,6 +929,17 @@ def plot_forest(
                 )
                 continue
             _interval(ax, i, ci, x_limits, color)
+            if primary:
+                detect = f", detectable {fmt_num(e.get('min_detectable'))}" if e.get("min_detectable") else ""
+                if e.get("status") == "too imprecise":
+                    right.append(f"too imprecise: CI {fmt_num(ci[0])} to {fmt_num(ci[1])}")
+                    continue
+                right.append(
+                    f"{fmt_num(est)} ({fmt_num(ci[0])} to {fmt_num(ci[1])})  {e.get('events')} onsets{detect}"
+                )
+                ax.plot(min(max(est, x_limits[0]), x_limits[1]), i, marker="s", markersize=6, color=color,
+                        clip_on=False)
+                continue
             separated = re.match(r"quasi-separation: (\d+) onsets on the (\d+) ", str(e.get("note") or ""))
             if separated:
                 # the Firth estimate of a bin with no (or only) onsets is an artefact of
@@ -949,11 +977,11 @@ def plot_forest(
             fontsize=9,
         )
     axes[-1].set_xlabel(
-        "odds ratio per unit, 95 % CI (log scale; > 1 = more flare-ups); right: OR (CI) and "
-        "Benjamini-Hochberg q"
+        "odds ratio per unit, 95 % CI (log scale; > 1 = more flare-ups)\nright: OR (CI), then onsets and "
+        "smallest detectable OR (pre-specified) or Benjamini-Hochberg q (exploratory)"
     )
     handles = [
-        Line2D([], [], marker="s", linestyle="none", color="#444444", label="pre-specified primary model"),
+        Line2D([], [], marker="s", linestyle="none", color="#444444", label="pre-specified estimand"),
         Line2D(
             [],
             [],
@@ -961,7 +989,7 @@ def plot_forest(
             linestyle="none",
             color=OKABE_ITO["grey"],
             markerfacecolor="white",
-            label="exploratory (case-crossover)",
+            label="exploratory (lag-band hazard, case-crossover)",
         ),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=7.5)
@@ -981,8 +1009,8 @@ def plot_lag_profile(
     Parameters
     ----------
     findings : dict
-        :func:`analysis.findings.findings` (``effects`` with the ``km_lag_*``
-        terms of sufficient regions; ``exploratory.ccf_km_pain`` per region).
+        :func:`analysis.findings.findings` (``exploratory.effects`` with the
+        ``km_lag_*`` terms of sufficient regions; ``exploratory.ccf_km_pain`` per region).
 
     Returns
     -------
@@ -998,7 +1026,7 @@ def plot_lag_profile(
     modelled = [r for r in REGIONS if regions.get(r, {}).get("sufficient")]
     offsets = np.linspace(-0.15, 0.15, max(len(modelled), 1))
     for off, region in zip(offsets, modelled, strict=False):
-        eff = {e["term"]: e for e in regions[region].get("effects", [])}
+        eff = _exploratory_effects(findings, region)
         xs, est, lo, hi = [], [], [], []
         for k, (term, _) in enumerate(KM_LAG_TERMS):
             e = eff.get(term)
@@ -1027,7 +1055,7 @@ def plot_lag_profile(
     ax.set_xlim(-0.5, len(KM_LAG_TERMS) - 0.5)
     ax.set_xlabel("when the distance was run (days before the onset day)")
     ax.set_ylabel("odds ratio per +10 km\n(95 % CI, log scale)")
-    ax.set_title("Lag profile of distance in the hazard model", loc="left")
+    ax.set_title("Lag profile of distance (exploratory lag-band hazard model)", loc="left")
     if modelled:
         ax.legend(frameon=False, loc="upper right")
     else:
