@@ -104,6 +104,7 @@ def one_runner(job: tuple[str, int, int | None]) -> dict:
                     "ci_high": ci[1],
                     "p": e.get("p"),
                     "events": e.get("events"),
+                    "message": e.get("message") or block.get("message"),
                 }
             )
         episodes = block.get("episodes")
@@ -270,6 +271,17 @@ def print_table(perf: pd.DataFrame) -> None:
         print(table.to_string(index=False))
 
 
+def print_reasons(rows: pd.DataFrame) -> None:
+    """Why estimands were not estimated: the findings' messages, numbers taken out, counted."""
+    msg = rows.loc[rows["status"] != "estimated", "message"].dropna().astype(str)
+    if msg.empty:
+        return
+    kinds = msg.str.replace(r"\d+(\.\d+)?", "N", regex=True).value_counts()
+    print(f"\nwhy not `estimated` ({len(msg)} of {len(rows)} estimand rows):")
+    for text, count in kinds.head(6).items():
+        print(f"  {count:5d}  {text}")
+
+
 def print_detection(results: list[dict]) -> None:
     det = pd.DataFrame(
         [dict(d, scenario=r["scenario"]) for r in results for d in r["detection"] if "detected" in d]
@@ -368,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
             f"\nkm_7d truth under the non-linear dose: geometric mean OR {math.exp(np.log(dose['truth']).mean()):.3f}"
             f" (average over at-risk days); event-weighted {math.exp(np.log(dose['truth_event_weighted']).mean()):.3f}"
         )
+
+    print_reasons(rows)
 
     print("\npage-1 false positives in null scenarios (target <= 5 %; among `estimated`):")
     for _, r in perf[perf["truth"] == "OR 1"].iterrows():
