@@ -259,8 +259,8 @@ def _insufficient_region(fit: PrimaryFit, n_onsets: int) -> str:
     if fit.n_events < n_onsets and msg.startswith("insufficient data: ") and "onset" in msg:
         lost = n_onsets - fit.n_events
         msg += (
-            f" ({lost} of the {n_onsets} onsets fell on days without a diary entry or without "
-            "28 days of known running before them)"
+            f" ({lost} of the {n_onsets} onsets fell on days the model cannot use: not at risk, not logged, "
+            "or without 28 days of known running before them)"
         )
     return msg
 

@@ -12,7 +12,7 @@ import pytest
 from analysis import findings as findings_mod
 from analysis.schema import coerce_pain, coerce_runs
 from analysis.simulate import hazard_days
-from analysis.stats import case_crossover, design
+from analysis.stats import case_crossover
 
 
 def _runner(n_days: int, flare_starts: list[int], seed: int = 0):
@@ -62,21 +62,44 @@ def test_findings_shape_guards_and_json(tmp_path):
     assert plantar["onsets"] == 12 and plantar["sufficient"] is True and plantar["message"] is None
     assert sum(r["onsets"] for r in plantar["rates"]) + plantar["onsets_no_recent_run"] == 12
     assert set(plantar["rate_ratio"]) >= {"comparison", "estimate", "ci"}
-    primary = [e for e in plantar["effects"] if e["primary"]]
-    assert [e["term"] for e in primary] == list(design.PRIMARY_TERMS)
-    for e in plantar["effects"]:
-        assert set(e) >= {"term", "unit", "estimate", "ci", "p", "q", "primary"}
-    drills = next(e for e in primary if e["term"] == "drill_days_lag_1_7")
-    assert drills["estimate"] is None and "not available" in drills["reason"]
-    km = next(e for e in primary if e["term"] == "km_lag_1_3")
-    assert km["estimate"] > 0 and km["ci"][0] < km["estimate"] < km["ci"][1] and 0 <= km["p"] <= km["q"] <= 1
-    # a region never logged: rates only, insufficient, and said plainly
+    # the DESIGN.md contract: two pre-specified estimands, in this order, with these keys
+    primary = plantar["primary"]
+    assert [r["estimand"] for r in primary] == ["barefoot_share_7d", "km_7d"]
+    assert [r["unit"] for r in primary] == ["+10 points", "+10 km"]
+    for r in primary:
+        assert set(r) == {"estimand", "unit", "estimate", "ci", "p", "status", "events", "min_detectable",
+                          "message"}
+        assert r["status"] in ("estimated", "too imprecise") and r["events"] == 12
+        assert r["ci"][0] < r["estimate"] < r["ci"][1] and 0 <= r["p"] <= 1 and r["min_detectable"] > 1
+    # 12 onsets carry 2 parameters: the estimands only, the rest left out with the reason
+    assert plantar["model"]["parameters"] == 2 and plantar["model"]["adjustments"] == []
+    assert "12 onsets carry at most 2 parameters" in plantar["model"]["left_out"]["season"]
+    risks = plantar["absolute_risk"]
+    assert [r["scenario"] for r in risks] == ["last 4 weeks", "half the barefoot-style share", "+20 % weekly km"]
+    for r in risks:
+        assert r["status"] == "estimated" and 0 < r["ci"][0] <= r["risk_28d"] <= r["ci"][1] < 1
+    pt = plantar["pain_trend"]
+    assert pt["outcome"] == "morning pain" and [t["term"] for t in pt["terms"]] == ["barefoot_km_7d", "km_7d", "trend"]
+    assert len(plantar["episodes"]) == 12 and set(plantar["episodes"][0]) == {"side", "onset", "end", "peak", "rule"}
+    assert plantar["episodes"][0]["onset"] == "2024-02-10"
+    # the old lag-band hazard terms and case-crossover are exploratory, with q-values and the number of tests
+    expl = plantar["exploratory"]
+    assert expl["label"].startswith("exploratory") and expl["n_tests"] > 0
+    terms = {e["term"] for e in expl["effects"]}
+    assert {"km_lag_1_3", "spike_large", "cco_km_lag_1_7"} <= terms
+    assert all(not e["primary"] for e in expl["effects"])
+    km = next(e for e in expl["effects"] if e["term"] == "km_lag_1_3")
+    assert 0 <= km["p"] <= km["q"] <= 1
+    assert "ccf_km_pain" in expl and "effects" not in plantar
+    # a region never logged: rates only, insufficient, and said plainly, never a number
     achilles = f["regions"]["achilles"]
-    assert achilles["sufficient"] is False and achilles["effects"] == []
-    assert achilles["message"].startswith("insufficient data") and "% of days logged" in achilles["message"]
+    assert achilles["sufficient"] is False and achilles["message"] == "insufficient data: region never logged"
+    assert all(r["estimate"] is None and r["status"] == "insufficient data" for r in achilles["primary"])
+    assert all(r["risk_28d"] is None for r in achilles["absolute_risk"])
     mc = f["guards"]["multiple_comparisons"]
-    assert mc["method"] == "Benjamini-Hochberg"
-    assert mc["primary_tests"] == sum(e["p"] is not None for e in primary)
+    assert mc["method"] == "Benjamini-Hochberg" and mc["exploratory_tests"] == expl["n_tests"]
+    assert mc["primary_tests"] == 2
+    assert f["guards"]["primary_model"]["min_onsets"] == 10
     assert f["guards"]["lag_min_days"] == 1 and f["guards"]["at_risk_days_only"] is True
     assert f["dynamics"]["available"] is False
 
@@ -86,11 +109,27 @@ def test_findings_insufficient_data_guard():
     f = findings_mod.findings(runs, pain)
     plantar = f["regions"]["plantar"]
     assert plantar["onsets"] == 2 and plantar["sufficient"] is False
-    assert "insufficient data" in plantar["message"]
-    assert "2 onsets (< 10)" in plantar["message"] and "60 days (< 90)" in plantar["message"]
-    assert plantar["effects"] == [] and plantar["rates"]  # rates and descriptives only
+    # a diary too short: a plain sentence, never an estimate
+    assert plantar["message"] == "insufficient data: 60 diary days (< 90)"
+    assert all(r["estimate"] is None and r["message"] == plantar["message"] for r in plantar["primary"])
+    assert all(r["risk_28d"] is None for r in plantar["absolute_risk"])
+    assert plantar["rates"]  # rates and descriptives only
+    assert plantar["exploratory"]["effects"] == []
     assert f["guards"]["multiple_comparisons"]["primary_tests"] == 0
     json.dumps(f, allow_nan=False)
+
+
+def test_findings_too_few_onsets_and_too_patchy_diary():
+    runs, pain = _runner(420, [40 + 60 * k for k in range(6)])
+    plantar = findings_mod.findings(runs, pain, sensitivity=False)["regions"]["plantar"]
+    assert plantar["onsets"] == 6 and plantar["message"] == "insufficient data: 6 onsets, about 10 needed"
+    assert all(r["status"] == "insufficient data" and r["estimate"] is None for r in plantar["primary"])
+    # every other day missing: too patchy
+    runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
+    patchy = pain[pd.to_datetime(pain["date"]).dt.day % 2 == 0]
+    plantar = findings_mod.findings(runs, patchy, sensitivity=False)["regions"]["plantar"]
+    assert plantar["message"].startswith("insufficient data: ") and "% of diary days logged (< 80 %)" in plantar["message"]
+    assert all(r["estimate"] is None for r in plantar["primary"])
 
 
 def test_case_crossover_few_onsets_never_overflow_and_report_only_usable_intervals():
@@ -122,9 +161,10 @@ def test_findings_rerun_under_the_flare_definition_variants():
     assert sens["one_day"]["changes"] == {"days_needed": 1}
     plantar = sens["plus_1_point"]["regions"]["plantar"]
     assert plantar["onsets"] == 10
-    assert [e["term"] for e in plantar["effects"]] == list(design.PRIMARY_TERMS)
+    assert [e["estimand"] for e in plantar["primary"]] == ["barefoot_share_7d", "km_7d"]
+    assert all(e["status"] != "insufficient data" and e["events"] == 10 for e in plantar["primary"])
     assert plantar["rate_ratio"]["ci"] is not None
     # the achilles was never logged: ruled out in every variant for that reason
     assert sens["one_day"]["regions"]["achilles"]["message"].startswith("insufficient data")
-    assert sens["one_day"]["regions"]["achilles"]["effects"] == []
+    assert sens["one_day"]["regions"]["achilles"]["primary"] == []
     assert "sensitivity" not in findings_mod.findings(runs, pain, sensitivity=False)["guards"]

@@ -171,7 +171,7 @@ def test_summary_numbers_equal_the_json(sample_pdf):
     _, pages, findings = sample_pdf
     first = pages[0]
     for region, f in findings["regions"].items():
-        for rate in f["rates"]:
+        for rate in f["rates"] if not f["sufficient"] else []:  # a modelled region shows its rate ratio only
             if rate["shoe_class"] in ("barefoot-style", "traditional"):
                 assert fmt_ci(rate["ci"]) in first, (region, rate)
                 assert f"{fmt_num(rate['per_1000km'])} " in first
@@ -179,10 +179,17 @@ def test_summary_numbers_equal_the_json(sample_pdf):
         if rr["estimate"] is not None:
             assert f"rate ratio {fmt_num(rr['estimate'])} ({fmt_ci(rr['ci'])})" in first
         if f["sufficient"]:
-            model = [e for e in f["effects"] if e["primary"] and e["estimate"] is not None]
-            shown = [e for e in model if f"odds ratio {fmt_num(e['estimate'])} ({fmt_ci(e['ci'])})" in first]
-            assert shown, region  # the strongest (or every clear) term with its CI
-            assert f"Model ({f['model']['n_events']} onsets)" in first or "Associated with" in first
+            # both pre-specified estimands, each with its interval, onsets and smallest detectable OR
+            for e in f["primary"]:
+                if e["status"] == "estimated":
+                    assert f"odds ratio {fmt_num(e['estimate'])} ({fmt_ci(e['ci'])}), {e['events']} onsets" in first
+                else:
+                    assert f"too imprecise to estimate ({fmt_ci(e['ci'])}" in first
+                assert f"smallest detectable {fmt_num(e['min_detectable'])}" in first
+            for r in f["absolute_risk"]:
+                assert f"{100 * r['risk_28d']:.0f} % ({100 * r['ci'][0]:.0f} % to {100 * r['ci'][1]:.0f} %)" in first
+    # nothing is ranked or picked by p: no "strongest", no q-values on page 1
+    assert "strongest" not in first and "q =" not in first
     assert fmt_num(1253.48) == "1253" and fmt_num(0.00382781) == "0.00383" and fmt_num(None) == "-"
 
 
@@ -195,7 +202,9 @@ def test_figures_methods_and_data_quality_pages(sample_pdf):
     assert "guard-rails" in text and "not a validated schedule" in text
     assert "flare-up onsets per 1000 km" in text and "odds ratio" in text
     assert "Shoe mileage and retire alerts" in text
-    methods = next(p for p in pages if p.startswith("Methods and caveats"))
+    first_methods = next(i for i, p in enumerate(pages) if p.startswith("Methods and caveats"))
+    first_quality = next(i for i, p in enumerate(pages) if p.startswith("Data quality"))
+    methods = " ".join(pages[first_methods:first_quality])  # the methods may run over two pages
     assert "Association, not causation" in methods and "ABAB" in methods and "Daza 2018" in methods
     quality = next(p for p in pages if p.startswith("Data quality"))
     assert (
@@ -204,10 +213,13 @@ def test_figures_methods_and_data_quality_pages(sample_pdf):
         and "rule that assigned the shoe" in quality
     )
     sufficient = [r for r, f in findings["regions"].items() if f["sufficient"]]
-    forest = next(p for p in pages if "Effects in the hazard model" in p)
+    forest = next(p for p in pages if "Pre-specified estimands and exploratory terms" in p)
     for region in sufficient:
-        q = [e["q"] for e in findings["regions"][region]["effects"] if e["primary"] and e["q"] is not None]
-        assert all(f"q {fmt_num(v)}" in forest for v in q)
+        q = [e["q"] for e in findings["regions"][region]["exploratory"]["effects"] if e["q"] is not None]
+        assert q and all(f"q {fmt_num(v)}" in forest for v in q)
+        assert all(f"detectable {fmt_num(e['min_detectable'])}" in forest
+                   for e in findings["regions"][region]["primary"] if e["status"] == "estimated")
+    assert "Morning pain and load (pre-specified, secondary)" in methods
 
 
 def test_dynamics_reported_when_samples_exist(sample_pdf):
@@ -257,26 +269,42 @@ def test_region_sentences_plain_words():
         "(95 % CI 0.253 to 55.7; 1 onset)"
     )
     assert "Insufficient data for a model (3 onsets (< 10))" in text
-    clear = {
-        "onsets": 12,
+    modelled = {
+        "onsets": 16,
         "sufficient": True,
         "rates": [],
-        "model": {"n_events": 12},
-        "effects": [
-            {
-                "term": "km_lag_1_3",
-                "estimate": 1.42,
-                "ci": [1.1, 1.83],
-                "p": 0.001,
-                "q": 0.009,
-                "primary": True,
-            }
+        "rate_ratio": {"estimate": 2.5, "ci": [0.8, 7.9]},
+        "model": {"n_events": 15, "n_days": 300, "adjustments": ["days_since_flare"], "parameters": 3},
+        "primary": [
+            _primary("barefoot_share_7d", 1.42, [1.1, 1.83], 15, 1.3),
+            _primary("km_7d", 1.1, [0.4, 6.1], 15, 2.4, status="too imprecise"),
         ],
+        "absolute_risk": [
+            {"scenario": "last 4 weeks", "risk_28d": 0.21, "ci": [0.1, 0.38], "status": "estimated"},
+            {"scenario": "half the barefoot-style share", "risk_28d": 0.17, "ci": [0.08, 0.31],
+             "status": "estimated"},
+            {"scenario": "+20 % weekly km", "risk_28d": 0.23, "ci": [0.1, 0.41], "status": "estimated"},
+        ],
+        "absolute_risk_plan": {"km_28d": 120.4, "barefoot_share_pct": 35.2},
     }
-    text = " ".join(report.region_sentences("achilles", clear))
+    text = " ".join(report.region_sentences("achilles", modelled))
+    assert text.startswith(
+        "Achilles tendon, 16 flare-up onsets; model on 15 of them and 300 at-risk days, also adjusted for "
+        "time since the last flare-up:"
+    )
     assert (
-        "each +10 km in the 3 days before, odds ratio 1.42 (95 % CI 1.1 to 1.83), q = 0.009, 12 onsets"
-        in text
+        "Barefoot-style share, per +10 points of the last 7 days' km: odds ratio 1.42 (95 % CI 1.1 to 1.83), "
+        "15 onsets, smallest detectable 1.3; unadjusted rate ratio 2.5 (95 % CI 0.8 to 7.9)." in text
+    )
+    assert (
+        "Distance, per +10 km in the last 7 days: too imprecise to estimate (95 % CI 0.4 to 6.1, 15 onsets), "
+        "smallest detectable 2.4." in text
+    )
+    assert "odds ratio 1.1 " not in text  # a too-imprecise estimate is not headlined
+    assert (
+        "Chance of a new flare-up within 28 days (95 % CI): 21 % (10 % to 38 %) if the last 4 weeks (120 km, "
+        "35 % barefoot-style) are repeated, 17 % (8 % to 31 %) with half the barefoot-style share, 23 % "
+        "(10 % to 41 %) with 20 % more km." in text
     )
 
 
@@ -416,50 +444,45 @@ def test_cli_report_no_pdf_needs_json_and_bad_input_is_one_line(tmp_path, capsys
     assert len(err) == 1 and "missing.csv" in err[0]
 
 
-def _effect(term: str, estimate: float, ci: list[float], p: float, q: float, note: str | None = None) -> dict:
+def _primary(estimand, estimate, ci, events=12, detect=1.5, status="estimated") -> dict:
     return {
-        "term": term,
-        "unit": "+10 km",
+        "estimand": estimand,
+        "unit": "+10 km" if estimand == "km_7d" else "+10 points",
         "estimate": estimate,
         "ci": ci,
-        "p": p,
-        "q": q,
-        "primary": True,
-        "note": note,
+        "p": 0.01,
+        "status": status,
+        "events": events,
+        "min_detectable": detect,
+        "message": None,
     }
 
 
-def test_region_sentences_word_the_direction_and_skip_separated_bins():
-    base = {"onsets": 12, "sufficient": True, "rates": [], "model": {"n_events": 12}}
-    protective = dict(base, effects=[_effect("drill_days_lag_1_7", 0.6, [0.4, 0.9], 0.001, 0.01)])
-    text = " ".join(report.region_sentences("plantar", protective))
-    assert "Associated with fewer flare-ups: each extra drill day in the week before, odds ratio 0.6" in text
-    harmful = dict(base, effects=[_effect("km_lag_1_3", 1.8, [1.2, 2.7], 0.001, 0.01)])
-    assert "Associated with more flare-ups" in " ".join(report.region_sentences("plantar", harmful))
-    # a spike bin that no onset followed has the smallest p here, but its estimate is
-    # an artefact of the penalty: the km term is named as the strongest instead
-    mixed = dict(
+def test_region_sentences_show_both_estimands_in_a_fixed_order_whatever_their_p():
+    base = {"onsets": 12, "sufficient": True, "rates": [], "model": {"n_events": 12, "n_days": 250}}
+    weak_first = dict(
         base,
-        effects=[
-            _effect(
-                "spike_large",
-                3.0,
-                [0.01, 900.0],
-                0.01,
-                0.2,
-                "quasi-separation: 0 onsets on the 3 at-risk days",
-            ),
-            _effect("km_lag_1_3", 1.3, [0.9, 1.9], 0.2, 0.4),
+        primary=[
+            dict(_primary("barefoot_share_7d", 1.05, [0.8, 1.4]), p=0.7),
+            dict(_primary("km_7d", 1.8, [1.2, 2.7]), p=0.001),
         ],
     )
-    text = " ".join(report.region_sentences("plantar", mixed))
-    assert "strongest: each +10 km" in text and "spike" not in text
+    text = report.region_sentences("plantar", weak_first)
+    assert text[0].endswith("too few onsets to adjust for more:")
+    assert text[1].startswith("Barefoot-style share") and text[2].startswith("Distance")
+    joined = " ".join(text)
+    assert "strongest" not in joined and "Associated with" not in joined and "q =" not in joined
+    # no model: no estimate, no chance in 28 days
+    none = dict(base, sufficient=False, message="insufficient data: 6 onsets, about 10 needed", primary=[])
+    assert report.region_sentences("plantar", none)[-1] == (
+        "Insufficient data for a model (6 onsets, about 10 needed): rates only, no effect estimates."
+    )
 
 
 def test_sensitivity_table_rows_and_changed_conclusions():
     def region(onsets, rr, ci=None):
-        effects = [] if ci is None else [_effect("km_lag_1_3", 1.5, ci, 0.01, 0.04)]
-        return {"onsets": onsets, "rate_ratio": {"estimate": rr}, "effects": effects}
+        rows = [] if ci is None else [_primary("km_7d", 1.5, ci)]
+        return {"onsets": onsets, "rate_ratio": {"estimate": rr}, "primary": rows}
 
     findings = {
         "regions": {"plantar": region(12, 1.8, [1.1, 2.0]), "achilles": region(3, None)},
@@ -479,7 +502,7 @@ def test_sensitivity_table_rows_and_changed_conclusions():
         ["pain thresholds 1 point higher", "10 (RR 1.5)", "2"],
     ]
     assert notes == [
-        f"{REGION_LABELS['plantar']}, pain thresholds 1 point higher: each +10 km in the 3 days before "
+        f"{REGION_LABELS['plantar']}, pain thresholds 1 point higher: Distance, per +10 km in the last 7 days "
         "no longer has a CI excluding 1."
     ]
     assert report.sensitivity_table({"regions": {}, "guards": {}}) == (
@@ -490,19 +513,21 @@ def test_sensitivity_table_rows_and_changed_conclusions():
 
 
 def test_sensitivity_table_a_variant_that_failed_loses_nothing():
-    main = {
-        "onsets": 12,
-        "rate_ratio": {"estimate": 1.8},
-        "effects": [_effect("km_lag_1_3", 1.5, [1.1, 2.0], 0.01, 0.04)],
-    }
+    main = {"onsets": 12, "rate_ratio": {"estimate": 1.8}, "primary": [_primary("km_7d", 1.5, [1.1, 2.0])]}
     failed = {
         "onsets": 11,
         "rate_ratio": {"estimate": 1.7},
-        "message": "did not converge",
-        "effects": [{"term": "km_lag_1_3", "estimate": None, "ci": None, "p": None}],
+        "message": "insufficient data: the model did not converge",
+        "primary": [{"estimand": "km_7d", "estimate": None, "ci": None, "p": None, "status": "insufficient data"}],
     }
-    findings = {
-        "regions": {"plantar": main},
-        "guards": {"sensitivity": {"one_day": {"changes": {}, "regions": {"plantar": failed}}}},
+    imprecise = {
+        "onsets": 11,
+        "rate_ratio": {"estimate": 1.7},
+        "primary": [_primary("km_7d", 1.5, [1.01, 20.0], status="too imprecise")],
     }
-    assert report.sensitivity_table(findings)[2] == []
+    for variant in (failed, imprecise):
+        findings = {
+            "regions": {"plantar": main},
+            "guards": {"sensitivity": {"one_day": {"changes": {}, "regions": {"plantar": variant}}}},
+        }
+        assert report.sensitivity_table(findings)[2] == []

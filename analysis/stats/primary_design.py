@@ -186,14 +186,14 @@ def load_arrays(daily: pd.DataFrame) -> LoadArrays:
     A window reaching before the first day of ``daily`` or holding a day of
     unknown km is NaN (never a falsely low 0); the day then drops from the model.
     """
-    daily = daily.sort_index()
-    idx = pd.DatetimeIndex(daily.index).normalize()
-    full = pd.date_range(idx.min(), idx.max(), freq="D") if len(idx) else idx
-    km = pd.to_numeric(daily["km"], errors="coerce").astype(float).reindex(full, copy=False).to_numpy()
-    bs_col = daily["km_barefoot_style"] if "km_barefoot_style" in daily else pd.Series(0.0, index=idx)
-    bs = pd.to_numeric(bs_col, errors="coerce").astype(float).to_numpy()
-    bs = pd.Series(bs, index=idx).reindex(full).to_numpy()
-    return _arrays_from(full, km, bs)
+    daily = daily.set_axis(pd.DatetimeIndex(daily.index).normalize()).sort_index()
+    full = pd.date_range(daily.index.min(), daily.index.max(), freq="D") if len(daily) else daily.index
+
+    def column(name: str) -> np.ndarray:
+        values = daily[name] if name in daily else pd.Series(0.0, index=daily.index)
+        return pd.to_numeric(values, errors="coerce").astype(float).reindex(full).to_numpy()
+
+    return _arrays_from(pd.DatetimeIndex(full), column("km"), column("km_barefoot_style"))
 
 
 def _arrays_from(dates: pd.DatetimeIndex, km: np.ndarray, bs: np.ndarray) -> LoadArrays:
@@ -284,7 +284,7 @@ class PrimarySpec:
                 lo, hi = self.days_since_range
                 cols.append(np.log(np.clip(days_since_flare, lo, hi)))
             elif name == "season":
-                doy = 2 * np.pi * dates.dayofyear.to_numpy(float) / 365.25
+                doy = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
                 cols += [np.sin(doy), np.cos(doy)]
             elif name == "no_flare_yet":
                 cols.append(np.asarray(no_flare_yet, dtype=float))

@@ -1,0 +1,72 @@
+"""Absolute risk in the next 28 days (analysis.stats.absolute_risk): bounds, direction, no number without a model."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from analysis.simulate.primary_days import simulate_primary_days
+from analysis.stats import absolute_risk as ar
+from analysis.stats import primary
+from analysis.stats import primary_design as pdg
+
+
+def _risk(seed: int, **kw):
+    daily, frame = simulate_primary_days(seed=seed, **kw)
+    loads = pdg.load_arrays(daily)
+    fit = primary.fit_primary(frame, loads)
+    return fit, ar.absolute_risk(fit, frame, loads), frame, loads
+
+
+def test_risks_are_probabilities_with_intervals_around_them():
+    fit, risk, _, _ = _risk(4, n_days=900, share_or=1.3, km_or=1.4, onsets_per_year=10)
+    assert list(risk["scenario"]) == list(ar.SCENARIOS)
+    assert (risk["status"] == "estimated").all()
+    assert ((risk["ci_low"] > 0) & (risk["ci_high"] < 1)).all()
+    assert ((risk["ci_low"] <= risk["risk_28d"]) & (risk["risk_28d"] <= risk["ci_high"])).all()
+    assert risk.attrs["last_4_weeks_km"] > 0 and 0 <= risk.attrs["last_4_weeks_barefoot_share_pct"] <= 100
+
+
+@pytest.mark.parametrize("seed", [4, 6, 8])
+def test_risk_moves_the_way_the_fitted_odds_ratios_point(seed):
+    fit, risk, _, _ = _risk(seed, n_days=900, share_or=1.3, km_or=1.4, onsets_per_year=10)
+    rows = fit.rows.set_index("estimand")["estimate"]
+    r = risk.set_index("scenario")["risk_28d"]
+    # half the barefoot-style share lowers the risk exactly when the fitted share OR is above 1
+    assert (r["half the barefoot-style share"] < r["last 4 weeks"]) == (rows["barefoot_share_7d"] > 1)
+    # 20 % more km (same share): the 7-day km term moves it; with the smallest model it is the only km term
+    if fit.spec.lag_df == 1:
+        assert (r["+20 % weekly km"] > r["last 4 weeks"]) == (rows["km_7d"] > 1)
+
+
+@pytest.mark.parametrize("scenario", list(ar.SCENARIOS))
+def test_risk_by_hand_for_the_smallest_model(scenario):
+    daily, frame = simulate_primary_days(seed=4, n_days=900, share_or=1.3, km_or=1.4, onsets_per_year=10)
+    loads = pdg.load_arrays(daily)
+    fit = primary.fit_primary(frame, loads, adjustments=())  # share and 7-day km only
+    got = ar.absolute_risk(fit, frame, loads).set_index("scenario").loc[scenario, "risk_28d"]
+    f_bs, f_km = ar.SCENARIOS[scenario]
+    km = list(daily["km"]) + [k * f_km for k in daily["km"].iloc[-28:]]
+    bs = list(daily["km_barefoot_style"]) + [b * f_bs * f_km for b in daily["km_barefoot_style"].iloc[-28:]]
+    n = len(daily)
+    b0, b_share, b_km = fit.params
+    m_share, m_km = fit.spec.means
+    survive = 1.0
+    for t in range(n, n + 28):
+        km7, bs7 = sum(km[t - 7 : t]), sum(bs[t - 7 : t])
+        share = 100 * bs7 / km7 if km7 > 0 else fit.spec.share_mean_pct
+        eta = b0 + b_share * (share / 10 - m_share) + b_km * (km7 / 10 - m_km)
+        survive *= 1 - 1 / (1 + math.exp(-eta))
+    assert got == pytest.approx(1 - survive, rel=1e-9)
+
+
+def test_no_model_no_number():
+    daily, frame = simulate_primary_days(seed=0, n_days=300, onsets_per_year=6)
+    loads = pdg.load_arrays(daily)
+    fit = primary.fit_primary(frame, loads)
+    assert not fit.estimable
+    risk = ar.absolute_risk(fit, frame, loads)
+    assert risk["risk_28d"].isna().all() and risk["ci_low"].isna().all()
+    assert (risk["status"] == "insufficient data").all()
+    assert risk["message"].str.startswith("insufficient data:").all()

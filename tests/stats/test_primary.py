@@ -1,0 +1,265 @@
+"""The primary model (analysis.stats.primary, primary_design): planted effects, nulls, size rule, statuses.
+
+The independent side of the estimator test maximises Firth's penalised log-likelihood
+l(beta) + 0.5 log|X'WX| (and the normal-prior one) with scipy.optimize directly, and traces the
+profile by constrained maximisation: a different algorithm for the same definitions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import optimize, stats
+
+from analysis.simulate.primary_days import simulate_primary_days
+from analysis.stats import primary
+from analysis.stats import primary_design as pdg
+
+
+def _fit(seed: int, **kw) -> primary.PrimaryFit:
+    fit_kw = {k: kw.pop(k) for k in ("adjustments", "estimator") if k in kw}
+    daily, frame = simulate_primary_days(seed=seed, **kw)
+    return primary.fit_primary(frame, pdg.load_arrays(daily), **fit_kw)
+
+
+def _row(fit: primary.PrimaryFit, estimand: str) -> pd.Series:
+    return fit.rows.set_index("estimand").loc[estimand]
+
+
+# ---------------------------------------------------------------- design: no leakage, the lag basis
+
+
+def test_lag_features_use_days_before_t_only():
+    days = pd.date_range("2025-01-01", periods=60, name="date")
+    km = np.arange(60, dtype=float)
+    bs = np.where(np.arange(60) % 2 == 0, km, 0.0)
+    daily = pd.DataFrame({"km": km, "km_barefoot_style": bs}, index=days)
+    la = pdg.load_arrays(daily)
+    t = 40
+    assert la.km_lags[t, 0] == km[t - 1] and la.km_lags[t, 27] == km[t - 28]
+    assert la.km_7d[t] == km[t - 7 : t].sum() and la.barefoot_km_7d[t] == bs[t - 7 : t].sum()
+    assert np.isnan(la.km_7d[6]) and np.isfinite(la.km_7d[7]) and np.isnan(la.km_lags[27]).any()
+    changed = daily.copy()
+    changed.iloc[t, 0] = 500.0  # day t's own running never explains day t
+    la2 = pdg.load_arrays(changed)
+    assert np.array_equal(la2.km_lags[t], la.km_lags[t]) and la2.km_7d[t + 1] == la.km_7d[t + 1] + 500 - km[t]
+
+
+def test_lag_basis_keeps_km_7d_one_column():
+    for df in (1, 2, 3):
+        basis = pdg.lag_basis(df)
+        assert basis.shape == (28, df)
+        assert np.array_equal(basis[:, 0], (np.arange(1, 29) <= 7).astype(float))
+        assert np.all(basis[:7, 1:] == 0)  # the other columns never touch days 1-7
+    assert np.linalg.matrix_rank(pdg.lag_basis(3)) == 3
+
+
+def test_flare_history_counts_from_the_last_flare_day():
+    in_flare = np.array([0, 0, 1, 1, 0, 0, 0, 0], bool)
+    logged = np.array([0, 1, 1, 1, 1, 1, 1, 1], bool)
+    no_yet, since = pdg.flare_history(in_flare, logged)
+    assert no_yet.tolist() == [True, True, True, False, False, False, False, False]
+    # before any flare: from the first logged day (day 1); after: from the last flare day (day 3)
+    assert since.tolist() == [1.0, 1.0, 2.0, 1.0, 1.0, 2.0, 3.0, 4.0]
+
+
+# ---------------------------------------------------------------- planted effects and nulls
+
+
+def test_planted_odds_ratios_are_recovered():
+    truth = {"barefoot_share_7d": 1.3, "km_7d": 1.5}
+    fit = _fit(3, n_days=1460, share_or=truth["barefoot_share_7d"], km_or=truth["km_7d"], onsets_per_year=12)
+    assert fit.n_events >= 40 and len(fit.adjustments) == 5  # the full model
+    for estimand, true_or in truth.items():
+        row = _row(fit, estimand)
+        assert row["status"] == "estimated"
+        assert row["ci_low"] <= true_or <= row["ci_high"], estimand
+        assert row["ci_low"] > 1, estimand  # and detected
+        assert 1 < row["min_detectable"] < 2
+
+
+def test_null_runners_reject_about_five_percent():
+    rejected = covered = tests = 0
+    for seed in range(50):
+        fit = _fit(500 + seed, n_days=730, onsets_per_year=8)
+        for row in fit.rows.itertuples():
+            if row.status == "insufficient data":
+                continue
+            tests += 1
+            rejected += bool(row.ci_low > 1 or row.ci_high < 1)
+            covered += bool(row.ci_low <= 1 <= row.ci_high)
+            # one convention: the LR p-value and the profile interval agree
+            if abs(row.p - 0.05) > 0.002:
+                assert (row.p < 0.05) == bool(row.ci_low > 1 or row.ci_high < 1)
+    assert tests >= 90
+    # binomial(100, 0.05): P(X > 12) < 0.002
+    assert rejected / tests <= 0.12 and covered == tests - rejected
+
+
+# ---------------------------------------------------------------- size follows events
+
+
+def test_events_per_parameter_ladder():
+    assert pdg.minimum_onsets() == 10
+    assert pdg.choose_adjustments(9) is None
+    assert pdg.choose_adjustments(10) == pdg.choose_adjustments(14) == ()
+    assert pdg.choose_adjustments(15) == ("days_since_flare",)
+    assert pdg.choose_adjustments(24) == ("days_since_flare",)  # the season pair needs 25
+    assert pdg.choose_adjustments(25) == ("days_since_flare", "season")
+    assert pdg.choose_adjustments(40) == tuple(name for name, _, _ in pdg.ADJUSTMENT_LADDER)
+    for n in range(10, 60):
+        k = len(pdg.spec_for(pdg.choose_adjustments(n)).columns)
+        assert k * pdg.EVENTS_PER_PARAMETER <= n
+
+
+def test_model_size_follows_the_onsets_of_the_data():
+    fit = _fit(1, n_days=730, onsets_per_year=8)
+    assert len(fit.spec.columns) * 5 <= fit.n_events
+    assert set(fit.dropped) == {n for n, _, _ in pdg.ADJUSTMENT_LADDER} - set(fit.adjustments)
+
+
+def test_too_few_onsets_say_how_many_are_needed():
+    fit = _fit(0, n_days=500, onsets_per_year=8, barefoot_prob=(0.02, 0.015))
+    assert fit.n_events == 9 and not fit.estimable and fit.spec is None
+    assert fit.message == "insufficient data: 9 onsets, about 10 needed"
+    assert (fit.rows["status"] == "insufficient data").all()
+    assert fit.rows["estimate"].isna().all() and (fit.rows["message"] == fit.message).all()
+    assert primary.insufficient_message(1) == "insufficient data: 1 onset, about 10 needed"
+
+
+def test_too_imprecise_keeps_the_estimate_but_says_so():
+    # a runner who almost never runs barefoot-style: the share interval spans > 10-fold
+    fit = _fit(1, n_days=500, onsets_per_year=8, barefoot_prob=(0.02, 0.015))
+    share = _row(fit, "barefoot_share_7d")
+    assert share["status"] == "too imprecise" and share["ci_high"] / share["ci_low"] > 10
+    assert np.isfinite(share["estimate"]) and share["message"].startswith("too imprecise to estimate")
+    assert _row(fit, "km_7d")["status"] == "estimated"
+    # the rule is the interval ratio, nothing else
+    strict = primary.fit_primary(*_frames(1, n_days=500, onsets_per_year=8, barefoot_prob=(0.02, 0.015)),
+                                 max_ci_ratio=1.01)
+    assert (strict.rows["status"] == "too imprecise").all()
+
+
+def _frames(seed, **kw):
+    daily, frame = simulate_primary_days(seed=seed, **kw)
+    return frame, pdg.load_arrays(daily)
+
+
+def test_bad_input_gives_a_sentence_never_an_estimate():
+    frame, loads = _frames(2, n_days=200, onsets_per_year=8)
+    nothing_logged = frame.assign(logged=False)
+    fit = primary.fit_primary(nothing_logged, loads)
+    assert fit.message == "insufficient data: no at-risk day with a diary entry"
+    assert fit.rows["estimate"].isna().all()
+    # load that starts on the diary's first day: no day has 28 days of known running before it
+    short = pdg.load_arrays(pd.DataFrame({"km": 5.0, "km_barefoot_style": 1.0}, index=frame.index[:20]))
+    fit = primary.fit_primary(frame, short)
+    assert fit.message.startswith("insufficient data: no at-risk diary day has 28 days of known running")
+    # no barefoot-style running at all: that estimand is not estimable, the km one is
+    daily, frame = simulate_primary_days(seed=5, n_days=900, onsets_per_year=10)
+    fit = primary.fit_primary(frame, pdg.load_arrays(daily.assign(km_barefoot_style=0.0)))
+    share = _row(fit, "barefoot_share_7d")
+    assert share["status"] == "insufficient data" and "never varies" in share["message"]
+    assert math.isnan(share["estimate"]) and _row(fit, "km_7d")["status"] in ("estimated", "too imprecise")
+
+
+# ---------------------------------------------------------------- the estimator against independent code
+
+
+def _fixed_data():
+    frame, loads = _frames(11, n_days=730, onsets_per_year=10)
+    days = pdg.model_days(frame, loads)
+    spec = pdg.spec_for(("days_since_flare",))
+    return days.onset.astype(float), pdg.design(days, spec)
+
+
+def _penalised(X, y, estimator):
+    def value(beta):
+        eta = X @ beta
+        ll = float(np.sum(y * eta - np.logaddexp(0, eta)))
+        if estimator == "firth":
+            p = 1 / (1 + np.exp(-eta))
+            return ll + 0.5 * float(np.linalg.slogdet(X.T @ (X * (p * (1 - p))[:, None]))[1])
+        return ll - 0.5 * float(np.sum((beta[1:] / primary.PRIOR_SD) ** 2))
+
+    return value
+
+
+def _max_with(X, y, estimator, j=None, b=0.0):
+    value = _penalised(X, y, estimator)
+    free = [k for k in range(X.shape[1]) if k != j]
+
+    def neg(bf):
+        beta = np.zeros(X.shape[1])
+        beta[free] = bf
+        if j is not None:
+            beta[j] = b
+        return -value(beta)
+
+    res = optimize.minimize(neg, np.zeros(len(free)), method="BFGS", options={"gtol": 1e-8})
+    return res.x, -res.fun
+
+
+@pytest.mark.parametrize("estimator", ["firth", "prior"])
+def test_estimator_matches_direct_optimisation(estimator):
+    y, X = _fixed_data()
+    fit = primary.penalised_fit(y, X, estimator)
+    beta, top = _max_with(X, y, estimator)
+    np.testing.assert_allclose(fit.params, beta, atol=2e-4)
+    assert fit.loglik == pytest.approx(top, abs=1e-6)
+    lo, hi, p, _ = primary.profile_interval(y, X, 1, fit, estimator)
+    crit = stats.chi2.ppf(0.95, 1)
+    for bound in (lo, hi):
+        assert 2 * (top - _max_with(X, y, estimator, 1, bound)[1]) == pytest.approx(crit, abs=2e-3)
+    assert p == pytest.approx(stats.chi2.sf(2 * (top - _max_with(X, y, estimator, 1, 0.0)[1]), 1), abs=1e-4)
+
+
+def test_firth_is_close_to_unpenalised_logit_and_numbers_are_frozen():
+    y, X = _fixed_data()
+    ml = sm.Logit(y, X).fit(disp=0)
+    fit = primary.penalised_fit(y, X, "firth")
+    # Firth shrinks by O(1/n): close to ML with 19 onsets, and towards 0
+    np.testing.assert_allclose(fit.params[1:], ml.params[1:], atol=0.15)
+    # frozen on this fixed simulated runner (seed 11): OR per +10 points and per +10 km, profile CI, p
+    lo, hi, p, se0 = primary.profile_interval(y, X, 1, fit)
+    assert int(y.sum()) == 19 and X.shape == (411, 4)
+    assert math.exp(fit.params[1]) == pytest.approx(1.04997, abs=2e-4)
+    assert (math.exp(lo), math.exp(hi), p) == pytest.approx((0.90098, 1.21906, 0.52464), abs=2e-4)
+    assert math.exp(fit.params[2]) == pytest.approx(1.14041, abs=2e-4)
+    assert math.exp((primary.Z975 + primary.Z80) * se0) == pytest.approx(1.23834, abs=2e-3)
+
+
+def test_summary_reads_like_a_results_object():
+    fit = _fit(1, n_days=730, onsets_per_year=8)
+    text = fit.summary()
+    assert text.startswith(f"primary model (firth): {fit.n_events} onsets on {fit.n_days} at-risk days")
+    assert "barefoot_share_7d" in text and "km_7d" in text
+
+
+def test_region_day_frame_reads_region_days_with_or_without_logged():
+    from analysis import flareups
+    from analysis.schema import coerce_pain
+
+    days = pd.date_range("2025-03-01", periods=40)
+    rows = [(d, "morning", "plantar", side, 6 if 10 <= i <= 13 and side == "L" else 1)
+            for i, d in enumerate(days) if i % 5 != 4 for side in ("L", "R")]
+    rows += [(d, "during", "achilles", "R", 2) for d in days[::2]]  # no morning entries at all
+    pain = coerce_pain(pd.DataFrame(rows, columns=["date", "time_of_day", "region", "side", "pain"]))
+    dp = flareups.daily_pain(pain)
+    rd = flareups.region_days(dp, flareups.detect_flareups(dp))
+    frame = pdg.region_day_frame(rd, dp, "plantar")
+    assert frame["logged"].sum() == 32 and frame.attrs["pain_item"] == "morning"
+    assert frame.loc["2025-03-11", "morning_pain"] == 6  # the worse side
+    assert np.isnan(frame.loc["2025-03-05", "morning_pain"])  # not logged: missing, never 0
+    without = pdg.region_day_frame(rd.drop(columns="logged"), dp, "plantar")
+    assert without["logged"].equals(frame["logged"])
+    assert frame["onset"].sum() == 1 and frame.loc["2025-03-11", "onset"] == 1
+    # history known on day t: the onset day itself still has no flare before it
+    assert frame.loc["2025-03-11", "no_flare_yet"] and not frame.loc["2025-03-12", "no_flare_yet"]
+    assert frame.loc["2025-03-12", "days_since_flare"] == 1
+    achilles = pdg.region_day_frame(rd, dp, "achilles")
+    assert achilles.attrs["pain_item"] == "daily highest" and achilles["morning_pain"].max() == 2
