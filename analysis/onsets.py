@@ -102,7 +102,7 @@ class FlareRule:
         the +-1 point sensitivity variants (0).
     fallback_min_share : float
         Without morning entries, the fallback item must be logged on this
-        share of the region's logged days (0.9).
+        share of the diary's days (0.9).
     """
 
     baseline_days: int = 28

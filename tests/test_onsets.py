@@ -179,6 +179,17 @@ def test_onset_window_must_fall_within_a_week():
     assert onset_days(episodes(rows([*CALM, 5] + [None] * 5 + [5, 1, 1, 1]))) == [12]
 
 
+def test_defaults_are_those_of_methods_md_section_4():
+    d = fl.FLARE_DEFAULTS
+    assert (d["baseline_days"], d["min_baseline_days"], d["mad_scale"], d["min_spread"]) == (28, 10, 1.4826, 0.5)
+    assert (d["rise_points"], d["spread_multiplier"], d["min_level"]) == (2, 2, 3)
+    assert (d["days_needed"], d["window_days"], d["red_flag_above"], d["confirm_points"]) == (2, 3, 5, 2)
+    assert (d["end_days"], d["end_margin"], d["refractory_days"], d["threshold_shift_points"]) == (3, 1, 7, 0)
+    text = fl.describe_rule()
+    assert "max(B + 2, B + 2 S, 3) on 2 of 3 consecutive logged mornings" in text
+    assert "B + 3" in fl.describe_rule(fl.flare_rule(rise_points=3))
+
+
 def test_unknown_parameter_is_refused():
     with pytest.raises(TypeError, match="unknown flare-up parameter 'consecutive_days'"):
         episodes(rows(CALM), consecutive_days=2)
