@@ -1,36 +1,51 @@
-"""Does runlog find what was planted, and nothing when nothing was? (issues [B], [F])
+"""Does runlog's primary model find what was planted, and nothing when nothing was? (issue [J] 7)
 
-Simulates K runners with planted effects and K under each of two nulls, writes
-each one in real formats (Strava export, pain diary, drills log, shoes catalog),
-runs runlog's own pipeline on the written files (readers, footwear, flare-up
-detection, findings), and prints:
+A simulation study in the ADEMP frame (Morris, White & Crowther 2019, Stat Med
+38:2074), METHODS.md 5 "Validation":
 
-* onset detection precision and recall against ``truth.json`` (within +-1 day,
-  per region and side);
-* coverage of the 95 % CIs of every planted hazard effect (runners whose region
-  had enough onsets to be modelled);
-* the false-positive rate under two nulls: (1) a flat daily hazard (no effect
-  at all: ``--null``), per test before and after Benjamini-Hochberg FDR; (2) no
-  footwear effect (the barefoot-share coefficient 0, load effects kept): how
-  often the barefoot-share term's CI excludes 1, and how often the per-km rate
-  ratio's CI does (the rate ratio is not adjusted for distance: barefoot runs
-  are shorter, so some excess there is confounding, which is why the adjusted
-  hazard term is the primary one).
+* **Aims**: bias, coverage, power and interval width of the two page-1
+  estimands, and the false-positive rate of page-1 claims, when the data come
+  from a process runlog did not write.
+* **Data-generating mechanisms**: :mod:`benchmarks.generators.runner` (training,
+  footwear, flare-ups; numpy/pandas only, no ``analysis`` import, none of the
+  model's functional forms) and :mod:`benchmarks.generators.diary` (the diary
+  a person writes). Scenarios: :data:`benchmarks.generators.runner.SCENARIOS`.
+* **Estimands**: per watched region, the OR of an onset per +10 points of
+  7-day barefoot-style share and per +10 km over t-7..t-1 (their true values:
+  the runner module's notes, "Truth").
+* **Methods**: runlog's public contract only,
+  ``analysis.findings.findings(runs, pain, sensitivity=False)``, reading
+  ``regions[region]["primary"]``.
+* **Performance measures**, per scenario x estimand x true value, each with its
+  Monte-Carlo SE (bootstrap over runners, as a runner's two regions share one
+  training history): share ``estimated``; bias of the log OR; coverage of the
+  95 % CI; the share of CIs that exclude 1 on the side of the truth (power;
+  where the truth is OR 1, the share excluding 1 on either side: the false-
+  positive rate); page-1 claims among all analysed estimands (a claim is an
+  ``estimated`` estimand whose CI excludes 1); the median CI width (upper /
+  lower). On null scenarios also the flare-up detector's false onsets per
+  region-year, if the findings carry ``episodes``.
 
-Targets (issue [F]): coverage >= 0.93, false positives <= 5 %.
+Targets: coverage 0.93-0.97; page-1 false positives <= 5 % in every null
+scenario. The seeds used while developing the generators and this script are
+:data:`TUNING_SEEDS`; results are to be read from seeds outside that range
+(the default start, :data:`RESULT_SEED`, is).
 
-Usage: ``python benchmarks/validity.py [--k 100] [--days 730] [--workers 2]``
+Usage::
+
+    python benchmarks/validity.py --quick                 # development: 6 runners per scenario
+    python benchmarks/validity.py --runners 50            # the result run
+    python benchmarks/validity.py --runners 50 --seeds 200000 --json raw.json
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
-import tempfile
 import time
+import warnings
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -38,173 +53,369 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TERMS = (
-    "km_lag_1_3", "km_lag_4_7", "km_lag_8_14", "km_lag_15_28", "barefoot_share_lag_1_7",
-    "spike_small", "spike_moderate", "spike_large", "drill_days_lag_1_7",
-)
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python benchmarks/validity.py` from the checkout
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.generators.runner import ESTIMANDS, SCENARIOS, simulate_runner  # noqa: E402
+
+#: seeds used while developing the generators and this harness (never for results)
+TUNING_SEEDS = (0, 9999)
+#: the first seed of a result run by default
+RESULT_SEED = 100_000
+#: days either side for a detected onset to match a planted one
+MATCH_DAYS = 2
+BOOTSTRAP = 400
+NOT_AVAILABLE = "primary estimands not available in this build"
 
 
-def one_runner(args: tuple[int, str, int]) -> dict:
-    """Simulate, write, read back with runlog, analyse; return what to score."""
+def one_runner(job: tuple[str, int, int | None]) -> dict:
+    """Simulate one runner, run runlog's findings on it, return what to score."""
     from analysis.findings import findings
-    from analysis.flareups import daily_pain, detect_flareups
-    from analysis.io.drills import read_drills
-    from analysis.io.pain_diary import read_pain_diary
-    from analysis.pipeline import Inputs, load_runs
-    from analysis.simulate import simulate_runner, write_runner
 
-    seed, scenario, days = args
-    overrides = {}
-    if scenario == "no_footwear_effect":
-        from analysis.simulate.params import make_params
-
-        coefs = {r: dict(c, barefoot_share_lag_1_7=0.0) for r, c in make_params().coefficients.items()}
-        overrides["coefficients"] = coefs
-    runner = simulate_runner(seed, days=days, null=(scenario == "flat_null"), samples=False, **overrides)
-    truth = runner.truth
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        write_runner(runner, out, write_files=False)
-        inputs = Inputs(sources=[out / "export.zip"], pain=out / "pain.csv", shoes=out / "shoes.csv",
-                        drills=out / "drills.csv")
-        result, _ = load_runs(inputs, tz=truth["tz"], progress=False, samples=False)
-        pain = read_pain_diary(inputs.pain)
-        drills = read_drills(inputs.drills)
-    episodes = detect_flareups(daily_pain(pain))
-    found = findings(result.runs, pain, drills, sensitivity=False)
-    return {"seed": seed, "scenario": scenario, "truth": {"onsets": truth["onsets"],
-            "coefficients": truth["hazard"]["coefficients"]},
-            "detected": [{"region": r, "side": side, "date": str(pd.Timestamp(d).date())}
-                         for r, s, d in episodes[["region", "side", "onset_date"]].itertuples(index=False)
-                         for side in (("L", "R") if s == "B" else (s,))],  # B: both sides
-            "findings": found}
-
-
-def detection_scores(res: list[dict]) -> tuple[float, float, int, int]:
-    """Precision and recall of detected onsets (region, side, date +-1 day)."""
-    tp = n_true = n_found = 0
-    for r in res:
-        true = [(reg, side, pd.Timestamp(o["date"])) for reg, lst in r["truth"]["onsets"].items()
-                for o in lst for side in o["sides"]]
-        found = [(d["region"], d["side"], pd.Timestamp(d["date"])) for d in r["detected"]]
-        n_true += len(true)
-        n_found += len(found)
-        unmatched = list(true)
-        for reg, side, day in found:
-            hit = next((t for t in unmatched if t[0] == reg and t[1] == side and abs((t[2] - day).days) <= 1), None)
-            if hit is not None:
-                unmatched.remove(hit)
-                tp += 1
-    precision = tp / n_found if n_found else math.nan
-    recall = tp / n_true if n_true else math.nan
-    return precision, recall, n_found, n_true
-
-
-def primary_effects(r: dict):
-    for region, block in r["findings"]["regions"].items():
-        for e in block.get("effects", []):
-            if e.get("primary") and e.get("estimate") is not None and e.get("ci"):
-                yield region, e
-
-
-def coverage(res: list[dict]) -> pd.DataFrame:
-    rows = []
-    for r in res:
-        coefs = r["truth"]["coefficients"]
-        for region, e in primary_effects(r):
-            if e["term"] not in coefs.get(region, {}):
-                continue
-            true_or = math.exp(coefs[region][e["term"]])
-            lo, hi = e["ci"]
-            rows.append({"region": region, "term": e["term"], "covered": lo <= true_or <= hi})
-    return pd.DataFrame(rows)
-
-
-def null_tests(res: list[dict], terms=TERMS) -> pd.DataFrame:
-    """One row per primary test under a null: term, CI excludes OR 1, q < 0.05."""
-    rows = []
-    for r in res:
-        for region, e in primary_effects(r):
-            if e["term"] in terms:
-                lo, hi = e["ci"]
-                rows.append({"region": region, "term": e["term"], "ci_excludes_1": not (lo <= 1.0 <= hi),
-                             "q_below_0.05": e.get("q") is not None and e["q"] < 0.05})
-    return pd.DataFrame(rows, columns=["region", "term", "ci_excludes_1", "q_below_0.05"])
-
-
-def false_positives(res: list[dict], terms=TERMS) -> dict:
-    tests = null_tests(res, terms)
-    n = len(tests)
-    return {"tests": n, "ci_excludes_1": tests["ci_excludes_1"].mean() if n else math.nan,
-            "q_below_0.05": tests["q_below_0.05"].mean() if n else math.nan}
-
-
-def rate_ratio_fp(res: list[dict]) -> tuple[float, int]:
-    n = excl = 0
-    for r in res:
-        for block in r["findings"]["regions"].values():
-            rr = block.get("rate_ratio") or {}
-            ci = rr.get("ci")
-            if ci and ci[0] is not None and ci[1] is not None:
-                n += 1
-                excl += not (ci[0] <= 1.0 <= ci[1])
-    return (excl / n if n else math.nan), n
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--k", type=int, default=100, help="runners per scenario (100)")
-    ap.add_argument("--days", type=int, default=730, help="days per runner (730)")
-    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    ap.add_argument("--seed", type=int, default=1000, help="first seed")
-    ap.add_argument("--json", metavar="FILE", help="also write the raw per-runner results")
-    args = ap.parse_args(argv)
-    scenarios = ("planted", "flat_null", "no_footwear_effect")
-    jobs = [(args.seed + i, s, args.days) for s in scenarios for i in range(args.k)]
+    scenario, seed, years = job
     t0 = time.perf_counter()
-    results: dict[str, list[dict]] = defaultdict(list)
-    failures = 0
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        for job, res in zip(jobs, pool.map(_safe, jobs, chunksize=1), strict=True):
-            if res is None:
-                failures += 1
-                print(f"runner {job} failed", file=sys.stderr)
-            else:
-                results[job[1]].append(res)
-    print(f"{len(jobs)} simulated runners ({args.k} per scenario, {args.days} days each) "
-          f"in {time.perf_counter() - t0:.0f} s; {failures} failed")
+    sim = simulate_runner(seed, scenario, years=years)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = findings(sim.runs, sim.pain, sensitivity=False)
+    regions = out.get("regions", {})
+    available = any("primary" in block for block in regions.values())
+    rows = []
+    detection = []
+    for region in sim.params["watched"]:
+        block = regions.get(region, {})
+        truth = sim.truth[region]
+        by_name = {e.get("estimand"): e for e in block.get("primary", []) or []}
+        for estimand in ESTIMANDS:
+            e = by_name.get(estimand, {})
+            ci = e.get("ci") or [None, None]
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "seed": seed,
+                    "region": region,
+                    "estimand": estimand,
+                    "truth": truth[estimand],
+                    "truth_event_weighted": truth.get(f"{estimand}_event_weighted", truth[estimand]),
+                    "status": e.get("status", "missing"),
+                    "estimate": e.get("estimate"),
+                    "ci_low": ci[0],
+                    "ci_high": ci[1],
+                    "p": e.get("p"),
+                    "events": e.get("events"),
+                    "message": e.get("message") or block.get("message"),
+                }
+            )
+        episodes = block.get("episodes")
+        planted = sim.flares[sim.flares["region"] == region]["onset"]
+        detection.append(
+            {
+                "region": region,
+                "region_years": sim.params["diary_days"] / 365.25,
+                "planted": int(len(planted)),
+                **(_match(planted, episodes) if episodes is not None else {}),
+            }
+        )
+    return {
+        "scenario": scenario,
+        "seed": seed,
+        "available": available,
+        "rows": rows,
+        "detection": detection,
+        "planted_onsets": int(len(sim.flares)),
+        "seconds": time.perf_counter() - t0,
+    }
 
-    p, r, nf, nt = detection_scores(results["planted"] + results["flat_null"])
-    print(f"onset detection: precision {p:.3f}, recall {r:.3f} ({nf} detected, {nt} true; +-1 day)")
 
-    cov = coverage(results["planted"])
-    if len(cov):
-        print(f"coverage of 95 % CIs, planted effects: {cov['covered'].mean():.3f} over {len(cov)} CIs "
-              "(target >= 0.93)")
-        table = cov.groupby("term")["covered"].agg(["mean", "size"]).rename(columns={"mean": "coverage", "size": "n"})
-        print(table.round(3).to_string())
-    fp = false_positives(results["flat_null"])
-    print(f"null 1, flat daily hazard: {fp['tests']} primary tests; CI excludes OR 1 in "
-          f"{100 * fp['ci_excludes_1']:.1f} %, q < 0.05 after FDR in {100 * fp['q_below_0.05']:.1f} % (target <= 5 %)")
-    tests = null_tests(results["flat_null"])
-    if len(tests):
-        by_term = tests.groupby("term")["ci_excludes_1"].agg(["mean", "size"])
-        print(by_term.rename(columns={"mean": "ci_excludes_1", "size": "n"}).round(3).to_string())
-    fp2 = false_positives(results["no_footwear_effect"], terms=("barefoot_share_lag_1_7",))
-    rr, nrr = rate_ratio_fp(results["no_footwear_effect"])
-    print(f"null 2, no footwear effect: barefoot-share term CI excludes 1 in {100 * fp2['ci_excludes_1']:.1f} % "
-          f"of {fp2['tests']}; per-km rate ratio CI excludes 1 in {100 * rr:.1f} % of {nrr} (unadjusted)")
-    if args.json:
-        Path(args.json).write_text(json.dumps({k: v for k, v in results.items()}, default=str))
-    return 0
+def _match(planted: pd.Series, episodes: list[dict]) -> dict:
+    """Detected onsets matched one-to-one to planted ones within +-MATCH_DAYS (sides merged)."""
+    found = sorted(pd.Timestamp(ep["onset"]) for ep in episodes if ep.get("onset"))
+    todo = sorted(pd.Timestamp(d) for d in planted)
+    hits = 0
+    for d in found:
+        near = [p for p in todo if abs((p - d).days) <= MATCH_DAYS]
+        if near:
+            todo.remove(min(near, key=lambda p: abs((p - d).days)))
+            hits += 1
+    return {"detected": len(found), "matched": hits, "false": len(found) - hits}
 
 
 def _safe(job):
     try:
         return one_runner(job)
     except Exception as exc:  # a benchmark reports failures, it does not stop on them
-        print(f"runner {job}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return None
+        return {"scenario": job[0], "seed": job[1], "error": f"{type(exc).__name__}: {exc}"}
+
+
+# --- performance measures ---------------------------------------------------------------------------------
+
+
+def _columns(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per runner-region arrays the measures are means or medians of (NaN where not `estimated`)."""
+    lo, hi, e, t = (df[c].to_numpy(dtype=float) for c in ("ci_low", "ci_high", "estimate", "truth"))
+    est = (df["status"] == "estimated").to_numpy() & np.isfinite(lo) & np.isfinite(hi) & np.isfinite(e)
+    null = np.isclose(t, 1.0)
+    excl = (lo > 1) | (hi < 1)
+    reject = np.where(null, excl, np.where(t > 1, lo > 1, hi < 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "estimated": est.astype(float),
+            "claims_all": (est & excl).astype(float),
+            "bias": np.where(est, np.log(e) - np.log(t), np.nan),
+            "coverage": np.where(est, (lo <= t) & (t <= hi), np.nan),
+            "reject": np.where(est, reject, np.nan),
+            "width": np.where(est, hi / lo, np.nan),
+        }
+
+
+def _summarise(cols: dict[str, np.ndarray], idx: np.ndarray | slice = slice(None)) -> dict[str, float]:
+    out = {}
+    for k, v in cols.items():
+        x = v[idx]
+        x = x[np.isfinite(x)]
+        out[k] = (float(np.median(x)) if k == "width" else float(np.mean(x))) if len(x) else math.nan
+    return out
+
+
+def performance(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Performance per scenario x estimand x truth group, with bootstrap MC SEs over runners.
+
+    The bootstrap resamples runners (with all their regions), as a runner's
+    regions share one training history; for a proportion over independent
+    runners it agrees with the binomial SE of Morris et al. (2019, table 6).
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for (scenario, estimand, group), df in rows.groupby(["scenario", "estimand", "truth_group"], sort=False):
+        cols = _columns(df)
+        point = _summarise(cols)
+        seeds = df["seed"].to_numpy()
+        runners = np.unique(seeds)
+        members = [np.flatnonzero(seeds == s) for s in runners]
+        boot = defaultdict(list)
+        for _ in range(BOOTSTRAP):
+            pick = rng.integers(0, len(runners), len(runners))
+            for k, v in _summarise(cols, np.concatenate([members[i] for i in pick])).items():
+                boot[k].append(v)
+        rec = {
+            "scenario": scenario,
+            "estimand": estimand,
+            "truth": group,
+            "runners": len(runners),
+            "n": len(df),
+        }
+        for k, v in point.items():
+            b = np.asarray(boot[k], dtype=float)
+            b = b[np.isfinite(b)]
+            rec[k] = v
+            enough = np.isfinite(cols[k]).sum() > 1  # one value has no sampling spread to show
+            rec[f"{k}_se"] = float(np.std(b, ddof=1)) if enough and len(b) > 1 else math.nan
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def any_claim(df: pd.DataFrame, seed: int = 0) -> tuple[float, float, int]:
+    """Share of runner-regions with a page-1 claim on either estimand, its MC SE (bootstrap over runners), n."""
+    claim = (df["status"] == "estimated") & (
+        (df["ci_low"].astype(float) > 1) | (df["ci_high"].astype(float) < 1)
+    )
+    per = claim.groupby([df["seed"], df["region"]]).any()
+    by_runner = per.groupby(level=0).agg(["sum", "size"])
+    if by_runner.empty:
+        return math.nan, math.nan, 0
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(by_runner), size=(BOOTSTRAP, len(by_runner)))
+    s, n = by_runner["sum"].to_numpy()[pick].sum(axis=1), by_runner["size"].to_numpy()[pick].sum(axis=1)
+    return float(per.mean()), float(np.std(s / n, ddof=1)), int(len(per))
+
+
+def _truth_group(rows: pd.DataFrame) -> pd.Series:
+    """Label of the true value: 'OR 1', 'OR 1.40', or 'varies (mean 1.23)' for the non-linear dose."""
+    labels = pd.Series("", index=rows.index, dtype=object)
+    for (_scenario, _estimand), df in rows.groupby(["scenario", "estimand"]):
+        t = df["truth"].astype(float)
+        null = np.isclose(t, 1.0)
+        labels[df.index[null]] = "OR 1"
+        rest = t[~null]
+        if len(rest):
+            if np.allclose(rest, rest.iloc[0]):
+                labels[rest.index] = f"OR {rest.iloc[0]:.2f}"
+            else:
+                labels[rest.index] = f"varies, gm {math.exp(np.log(rest).mean()):.2f}"
+    return labels
+
+
+def _fmt(v, se, pct=False, digits=3):
+    if v is None or not np.isfinite(v):
+        return "-"
+    if pct:
+        return f"{100 * v:.1f} ({100 * se:.1f})" if np.isfinite(se) else f"{100 * v:.1f}"
+    return f"{v:.{digits}f} ({se:.{digits}f})" if np.isfinite(se) else f"{v:.{digits}f}"
+
+
+def print_table(perf: pd.DataFrame) -> None:
+    """The result table: value (Monte-Carlo SE)."""
+    cols = {
+        "estimated %": ("estimated", {"pct": True}),
+        "bias logOR": ("bias", {}),
+        "coverage": ("coverage", {}),
+        "power/FP %": ("reject", {"pct": True}),
+        "claims/all %": ("claims_all", {"pct": True}),
+        "CI width": ("width", {"digits": 2}),
+    }
+    table = perf[["scenario", "estimand", "truth", "runners", "n"]].copy()
+    for label, (key, kw) in cols.items():
+        table[label] = [_fmt(v, s, **kw) for v, s in zip(perf[key], perf[f"{key}_se"], strict=True)]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False))
+
+
+def print_reasons(rows: pd.DataFrame) -> None:
+    """Why estimands were not estimated: the findings' messages, numbers taken out, counted."""
+    msg = rows.loc[rows["status"] != "estimated", "message"].dropna().astype(str)
+    if msg.empty:
+        return
+    kinds = msg.str.replace(r"\d+(\.\d+)?", "N", regex=True).value_counts()
+    print(f"\nwhy not `estimated` ({len(msg)} of {len(rows)} estimand rows):")
+    for text, count in kinds.head(6).items():
+        print(f"  {count:5d}  {text}")
+
+
+def print_detection(results: list[dict]) -> None:
+    det = pd.DataFrame(
+        [dict(d, scenario=r["scenario"]) for r in results for d in r["detection"] if "detected" in d]
+    )
+    if det.empty:
+        print("flare-up detector: the findings carry no `episodes`; false onsets not measured")
+        return
+    print(f"flare-up detector (planted vs detected onsets per region, +-{MATCH_DAYS} days, sides merged):")
+    for scenario, df in det.groupby("scenario", sort=False):
+        ry = df["region_years"].sum()
+        fp = df["false"].sum() / ry
+        se = math.sqrt(df["false"].sum()) / ry  # Poisson MC SE
+        recall = df["matched"].sum() / max(df["planted"].sum(), 1)
+        precision = df["matched"].sum() / max(df["detected"].sum(), 1)
+        null = "null" if SCENARIOS[scenario].null else "    "
+        print(
+            f"  {scenario:16s} {null} false onsets {fp:.2f} ({se:.2f}) per region-year over {ry:.0f} region-years; "
+            f"recall {recall:.3f}, precision {precision:.3f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runners", type=int, default=None, help="runners per scenario (50; --quick: 6)")
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        metavar="START",
+        help=f"first seed (default {RESULT_SEED}; --quick: {TUNING_SEEDS[0]})",
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="development run: 6 runners per scenario, 2 years each"
+    )
+    ap.add_argument("--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS))
+    ap.add_argument(
+        "--years",
+        type=int,
+        choices=(1, 2, 3),
+        default=None,
+        help="diary years per runner (default: 2 or 3, drawn per runner)",
+    )
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--json", metavar="FILE", help="also write the per-runner rows")
+    args = ap.parse_args(argv)
+    if args.runners is None:
+        args.runners = 6 if args.quick else 50
+    if args.quick:
+        args.years = args.years or 2
+    start = args.seeds if args.seeds is not None else (TUNING_SEEDS[0] if args.quick else RESULT_SEED)
+    seeds = range(start, start + args.runners)
+    overlap = not (seeds[-1] < TUNING_SEEDS[0] or seeds[0] > TUNING_SEEDS[1])
+    print(
+        f"seeds used while developing (tuning): {TUNING_SEEDS[0]}-{TUNING_SEEDS[1]}; "
+        f"this run: {seeds[0]}-{seeds[-1]}"
+        + ("  ** inside the tuning range: not a result **" if overlap else "")
+    )
+
+    # probe one runner in-process: is there a primary model to measure?
+    probe = _safe((args.scenarios[0], seeds[0], args.years))
+    if "error" in probe:
+        print(f"runner {args.scenarios[0]}/{seeds[0]} failed: {probe['error']}", file=sys.stderr)
+        return 1
+    if not probe["available"]:
+        print(NOT_AVAILABLE)
+        return 1
+
+    jobs = [(s, seed, args.years) for s in args.scenarios for seed in seeds][1:]
+    t0 = time.perf_counter()
+    results, failures = [probe], []
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        for res in pool.map(_safe, jobs, chunksize=1):
+            (failures if "error" in res else results).append(res)
+    for f in failures:
+        print(f"runner {f['scenario']}/{f['seed']} failed: {f['error']}", file=sys.stderr)
+    secs = [r["seconds"] for r in results]
+    print(
+        f"{len(jobs) + 1} runners ({args.runners} per scenario x {len(args.scenarios)} scenarios, "
+        f"{f'{args.years} years' if args.years else '2-3 years'} each) in {time.perf_counter() - t0:.0f} s "
+        f"on {args.workers} workers (median {np.median(secs):.1f} s a runner); {len(failures)} failed"
+    )
+
+    rows = pd.DataFrame([row for r in results for row in r["rows"]])
+    rows["truth_group"] = _truth_group(rows)
+    perf = performance(rows)
+    print("\nper scenario x estimand x true value; value (Monte-Carlo SE, bootstrap over runners)")
+    print(
+        "n = watched runner-regions; bias and coverage over `estimated` ones; power/FP % = CI excludes 1 "
+        "(on the truth's side), among `estimated`;\nclaims/all % = page-1 claims among all n; CI width = "
+        "median upper/lower\n"
+    )
+    print_table(perf)
+    dose = rows[(rows["estimand"] == "km_7d") & ~np.isclose(rows["truth"].astype(float), 1.0)]
+    if len(dose):
+        print(
+            f"\nkm_7d truth under the non-linear dose: geometric mean OR {math.exp(np.log(dose['truth']).mean()):.3f}"
+            f" (average over at-risk days); event-weighted {math.exp(np.log(dose['truth_event_weighted']).mean()):.3f}"
+        )
+
+    print_reasons(rows)
+
+    print("\npage-1 false positives in null scenarios (target <= 5 %; among `estimated`):")
+    for _, r in perf[perf["truth"] == "OR 1"].iterrows():
+        if not SCENARIOS[r["scenario"]].null:
+            continue
+        miss = np.isfinite(r["reject"]) and r["reject"] > 0.05
+        print(
+            f"  {r['scenario']:16s} {r['estimand']:18s} {_fmt(r['reject'], r['reject_se'], pct=True):>12s} %"
+            + ("  MISS" if miss else "")
+        )
+    for scenario, df in rows.groupby("scenario", sort=False):
+        if SCENARIOS[scenario].null:
+            rate, se, n = any_claim(df)
+            print(
+                f"  {scenario:16s} {'either estimand':18s} {_fmt(rate, se, pct=True):>12s} % of {n} runner-regions "
+                "(any page-1 claim)"
+            )
+    cov = perf[np.isfinite(perf["coverage"])]
+    print(
+        "coverage outside 0.93-0.97: "
+        + (
+            ", ".join(
+                f"{r.scenario}/{r.estimand}/{r.truth} {r.coverage:.3f}"
+                for r in cov.itertuples()
+                if not 0.93 <= r.coverage <= 0.97
+            )
+            or "none"
+        )
+    )
+    print()
+    print_detection(results)
+    if args.json:
+        Path(args.json).write_text(rows.to_json(orient="records", indent=1))
+    return 0
 
 
 if __name__ == "__main__":

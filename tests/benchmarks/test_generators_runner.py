@@ -1,0 +1,141 @@
+"""The validity benchmark's runner generator (benchmarks/generators/runner.py): properties of what it plants."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import schema
+from benchmarks.generators import runner as gen
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def flat_runners():
+    return [gen.simulate_runner(seed, "null_flat", years=3) for seed in range(12)]
+
+
+def test_imports_nothing_from_analysis():
+    code = (
+        "import sys; import benchmarks.generators.runner as r; r.simulate_runner(0, 'load_effect', years=1); "
+        "print(sorted(m for m in sys.modules if m == 'analysis' or m.startswith('analysis.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO), "PATH": ""},
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_seeded_reproducible_and_scenarios_share_the_runner():
+    a = gen.simulate_runner(5, "null_reverse", years=2)
+    b = gen.simulate_runner(5, "null_reverse", years=2)
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.pain, b.pain)
+    pd.testing.assert_frame_equal(a.flares, b.flares)
+    c = gen.simulate_runner(6, "null_reverse", years=2)
+    assert not a.runs["distance_m"].equals(c.runs["distance_m"])
+    # the same seed is the same person in another scenario (traits), with its own draws
+    d = gen.simulate_runner(5, "null_flat", years=2)
+    assert d.params["watched"] == a.params["watched"] and d.params["weekly_km"] == a.params["weekly_km"]
+
+
+def test_frames_are_canonical():
+    sim = gen.simulate_runner(1, "footwear_effect", years=2)
+    runs = sim.runs
+    assert schema.validate_runs(runs) is runs
+    assert runs.index.name == "activity_id" and runs.index.is_unique
+    assert str(runs["start_time"].dt.tz) == "UTC"
+    assert set(runs["shoe_class"]) <= {"barefoot", "minimalist", "partial", "traditional"}
+    local = runs["start_time"].dt.tz_convert(gen.TZ).dt.tz_localize(None).dt.normalize()
+    assert (local == runs["date"]).all()
+    assert schema.validate_pain(sim.pain) is sim.pain
+    assert set(sim.pain["region"]) == set(sim.params["watched"])
+    # 10-30 % of diary days without any entry
+    logged = sim.pain["date"].nunique() / sim.params["diary_days"]
+    assert 0.6 < logged < 0.95
+
+
+def test_summer_barefoot_share_above_winter():
+    months = []
+    for seed in range(8):
+        d = gen.simulate_runner(seed, "null_seasonal", years=2).daily
+        months.append(d[["km", "km_barefoot_style"]].groupby(d.index.month).sum())
+    m = sum(months)
+    share = m["km_barefoot_style"] / m["km"]
+    summer, winter = share[[6, 7, 8]].mean(), share[[12, 1, 2]].mean()
+    assert summer > 2 * winter
+
+
+def test_load_drops_after_onsets_only_with_reverse_causation():
+    def ratio(scenario):
+        after, before = [], []
+        for seed in range(15):
+            sim = gen.simulate_runner(seed, scenario, years=3)
+            km = sim.daily["km"]
+            for onset in sim.flares["onset"]:
+                t = km.index.get_loc(onset)
+                if t >= 14 and t + 14 <= len(km):
+                    before.append(km.iloc[t - 14 : t].sum())
+                    after.append(km.iloc[t : t + 14].sum())
+        return np.sum(after) / np.sum(before)
+
+    assert ratio("null_reverse") < 0.75
+    assert 0.85 < ratio("null_flat") < 1.15
+
+
+def test_planted_onsets_match_the_asked_rate(flat_runners):
+    observed = expected = 0.0
+    for sim in flat_runners:
+        for region in sim.params["watched"]:
+            h = sim.daily[f"hazard_{region}"]
+            h = h[h.index >= pd.Timestamp(sim.params["diary_start"])].dropna()
+            at_risk_years = len(h) / 365.25
+            expected += sim.params["onsets_per_at_risk_year"][region] * at_risk_years
+            observed += int((sim.flares["region"] == region).sum())
+    # Poisson: 4 SD of the expected count (~130 onsets)
+    assert abs(observed - expected) < 4 * np.sqrt(expected), (observed, expected)
+
+
+def test_flares_have_the_asked_shape(flat_runners):
+    f = pd.concat([s.flares for s in flat_runners])
+    assert f["peak"].between(4, 8).all() and f["duration_days"].between(7, 28).all()
+    assert set(f["side"]) <= {"L", "R", "B"}
+    # no onset inside a flare or its 7 refractory days, per region
+    for sim in flat_runners:
+        for _, g in sim.flares.groupby("region"):
+            gap = (g["onset"].iloc[1:].to_numpy() - g["end"].iloc[:-1].to_numpy()) / pd.Timedelta(days=1)
+            assert (gap > 7).all()
+
+
+def test_truths():
+    null = gen.simulate_runner(3, "null_latent", years=2)
+    assert all(
+        v == {"barefoot_share_7d": 1.0, "km_7d": 1.0, "km_7d_event_weighted": 1.0}
+        for v in null.truth.values()
+    )
+    fw = gen.simulate_runner(3, "footwear_effect", years=2)
+    for region, t in fw.truth.items():
+        want = gen.FOOTWEAR_OR if region in ("achilles", "plantar") else 1.0
+        assert t["barefoot_share_7d"] == pytest.approx(want) and t["km_7d"] == 1.0
+    load = gen.simulate_runner(3, "load_effect", years=2)
+    assert all(t["km_7d"] > 1.05 and t["barefoot_share_7d"] == 1.0 for t in load.truth.values())
+
+
+def test_dose_is_a_hockey_stick_not_linear():
+    x = np.array([0.0, 10.0, 20.0, 40.0, 50.0, 60.0])
+    y = gen.log_dose(x, threshold_km=30.0, slope=np.log(4.0))
+    assert y[0] < 0.01 and y[1] < 0.01  # flat well below the threshold
+    assert np.diff(y[3:]) == pytest.approx([np.log(4.0)] * 2, rel=0.02)  # slope per +10 km above it
+    k = gen.lag_kernel()
+    assert k.sum() == pytest.approx(1.0) and 3 <= int(np.argmax(k)) + 1 <= 8 and k[28:].sum() > 0.005

@@ -1,0 +1,77 @@
+"""benchmarks/validity.py: the performance measures (hand-computed) and the degrade path."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import analysis.findings
+from benchmarks import validity as V
+
+
+def _rows():
+    # runner 1: two regions; runner 2: one region (not estimated)
+    rows = pd.DataFrame(
+        [
+            # truth OR 2: covered, CI above 1 (a hit), log error log(1.5/2)
+            {
+                "seed": 1,
+                "region": "achilles",
+                "truth": 2.0,
+                "status": "estimated",
+                "estimate": 1.5,
+                "ci_low": 1.1,
+                "ci_high": 2.2,
+            },
+            # truth OR 2: not covered, CI includes 1, log error log(0.8/2)
+            {
+                "seed": 1,
+                "region": "plantar",
+                "truth": 2.0,
+                "status": "estimated",
+                "estimate": 0.8,
+                "ci_low": 0.5,
+                "ci_high": 1.3,
+            },
+            {
+                "seed": 2,
+                "region": "achilles",
+                "truth": 2.0,
+                "status": "insufficient data",
+                "estimate": None,
+                "ci_low": None,
+                "ci_high": None,
+            },
+        ]
+    )
+    return rows.assign(scenario="s", estimand="km_7d", truth_group="OR 2.00")
+
+
+def test_measures_by_hand():
+    perf = V.performance(_rows()).iloc[0]
+    assert perf["n"] == 3 and perf["runners"] == 2
+    assert perf["estimated"] == pytest.approx(2 / 3)
+    assert perf["coverage"] == pytest.approx(0.5)
+    assert perf["reject"] == pytest.approx(0.5)  # power: CI above 1 in one of two
+    assert perf["claims_all"] == pytest.approx(1 / 3)
+    assert perf["bias"] == pytest.approx((math.log(0.75) + math.log(0.4)) / 2)
+    assert perf["width"] == pytest.approx(np.median([2.2 / 1.1, 1.3 / 0.5]))
+    assert perf["estimated_se"] > 0  # the two runners differ
+
+
+def test_false_positive_is_either_side_under_the_null():
+    rows = _rows().assign(truth=1.0, truth_group="OR 1")
+    rows.loc[1, ["ci_low", "ci_high"]] = [0.3, 0.9]  # below 1: a false claim too
+    perf = V.performance(rows).iloc[0]
+    assert perf["reject"] == pytest.approx(1.0)
+    rate, se, n = V.any_claim(rows)
+    assert (rate, n) == (pytest.approx(2 / 3), 3) and se > 0
+
+
+def test_no_primary_in_findings_exits_1(monkeypatch, capsys):
+    monkeypatch.setattr(analysis.findings, "findings", lambda runs, pain, **kw: {"regions": {}})
+    assert V.main(["--quick", "--runners", "1", "--scenarios", "null_flat", "--years", "1"]) == 1
+    assert V.NOT_AVAILABLE in capsys.readouterr().out
