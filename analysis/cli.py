@@ -318,6 +318,8 @@ def cmd_check(args) -> int:
         print(shown.to_string(index=False))
     print()
     print(log_summary(log))
+    from analysis.ingest.importlog import by_source_lines
+    print(by_source_lines(log))
     warnings = []
     runs = result.runs
     if len(runs) and "shoe_class" in runs:
