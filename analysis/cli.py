@@ -26,8 +26,9 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
         "sources",
         nargs="*",
         metavar="SOURCE",
-        help="export files or folders: Strava export (.zip or folder), Garmin CSV/JSON, FIT/TCX/GPX, "
-        "or a CSV with canonical columns. Default: the embedded sample (data/sample).",
+        help="export files or folders: Strava export (.zip or folder), Garmin CSV/JSON, Apple Health "
+        "export.zip, Polar Flow or Fitbit export, FIT/TCX/GPX, or a CSV with canonical columns. "
+        "Default: the embedded sample (data/sample).",
     )
     p.add_argument("--shoes", metavar="FILE", help="shoes catalog CSV (runlog format or Strava shoes.csv)")
     p.add_argument(

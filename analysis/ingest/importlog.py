@@ -84,7 +84,8 @@ def by_source(log: pd.DataFrame) -> pd.DataFrame:
     source = log["source"].astype("string").fillna("(none)")
     has_id = log["activity_id"].notna()
     imported = (status == "imported") & has_id
-    owner = dict(zip(log.loc[imported, "activity_id"].astype(str), source[imported], strict=True))
+    ids = log["activity_id"].astype("string")
+    owner = source[has_id].groupby(ids[has_id]).first()  # the source of each id (kept or merged since)
     joined_id = reason.str.extract(_SAME_RUN, expand=False)
     merged = (status == "duplicate") & joined_id.notna()
     other = merged & (joined_id.map(owner).fillna("(none)") != source)

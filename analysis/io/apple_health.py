@@ -402,7 +402,7 @@ def scan_workouts(
         if end == -1:
             if len(buf) - i > max_element_bytes:
                 stats.workouts += 1
-                yield stats.workouts, None, (f"workout element over {max_element_bytes >> 20} MiB "
+                yield stats.workouts, None, (f"workout element over {max_element_bytes / 2**20:g} MiB "
                                              "(a route of millions of points?): not read")
                 skipping, pos = True, i + len(_OPEN)
                 continue

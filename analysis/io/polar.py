@@ -100,11 +100,13 @@ SPORT_NAMES: dict[str, str] = {
     "(off-road_duathlon)_trail_running": "trail_running",
 }
 
+#: sample streams sparser than this (ms) are not read; way points later than this (ms) are dropped
+MAX_INTERVAL_MS = 60_000.0
+MAX_ELAPSED_MS = 7 * 86_400_000.0
 #: below this median, a running cadence is strides/min (one foot) rather than steps/min
 STRIDES_BELOW_SPM = 110.0
 _KMH = 1 / 3.6
 _ISO_DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?T?(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$")
-_SESSION_NAME = re.compile(r"training-session[^/]*\.json$", re.IGNORECASE)
 _SAMPLE_KEYS = {"heartRate", "speed", "cadence", "altitude", "distance"}
 
 
@@ -128,11 +130,6 @@ def sniff(head: bytes, name: str = "") -> bool:
     return re.search(rb'"durationMillis"\s*:', text) is not None and re.search(rb'"sport"\s*:', text) is not None
 
 
-def is_session_name(name: str) -> bool:
-    """Whether a file name is a Polar training session's (``training-session-*.json``)."""
-    return _SESSION_NAME.search(name.replace("\\", "/")) is not None
-
-
 def read_polar(
     source: str | Path | bytes,
     *,
@@ -147,8 +144,8 @@ def read_polar(
     source : str, Path or bytes
         A ``training-session-*.json`` file (path or content), or a Polar Flow
         export folder or zip (path or content): every training session in it
-        is read; other files of the export (daily activity, profile) are not
-        workouts and are skipped.
+        is read (told by its JSON keys); other files of the export (daily
+        activity, profile) are not workouts and are skipped.
     tz : str, optional
         IANA zone for a session that carries no UTC offset (default UTC).
     name : str, optional
@@ -215,35 +212,43 @@ def read_polar(
 
 
 def _read_folder(folder: Path, label: str, tz, positions: bool) -> ReadResult:
+    """Every training session below a folder, told by its content (other JSON files are no workouts)."""
     base = folder.resolve()
     results = []
     for p in sorted(folder.rglob("*.json")):
-        if not is_session_name(p.name) or not p.is_file() or base not in p.resolve().parents:
+        if not p.is_file() or base not in p.resolve().parents:
             continue
+        with open(p, "rb") as fh:
+            if not sniff(fh.read(65536)):
+                continue
         where = f"{label}/{p.relative_to(folder).as_posix()}"
         results.append(_guarded(lambda p=p, where=where: _read_session(p.read_bytes(), where, tz, positions), where))
     if not results:
-        raise RunlogError("no training-session-*.json in this folder (is it a Polar Flow export?)", path=label)
+        raise RunlogError("no Polar training session in this folder (is it a Polar Flow export?)", path=label)
     return ReadResult.concat(results)
 
 
 def _read_zip(zf: zipfile.ZipFile, label: str, tz, positions: bool) -> ReadResult:
+    """Every training session of a zip, told by its content, each member read within the archive limits."""
     budget = archive.ZipBudget()
     results = []
     for info in zf.infolist():
-        if info.is_dir() or not is_session_name(info.filename):
+        if info.is_dir() or not info.filename.lower().endswith(".json"):
             continue
         where = f"{label}/{archive.member_label(info.filename)}"
 
         def read(info=info, where=where):
+            if not sniff(archive.read_member(zf, info, label=where, limit=65536)):
+                return None
             refused = budget.take(info)
             if refused:
                 raise archive.ArchiveLimitError(refused, path=where)
             return _read_session(archive.read_member(zf, info, label=where), where, tz, positions)
 
         results.append(_guarded(read, where))
+    results = [r for r in results if r is not None]
     if not results:
-        raise RunlogError("no training-session-*.json in this zip (is it a Polar Flow export?)", path=label)
+        raise RunlogError("no Polar training session in this zip (is it a Polar Flow export?)", path=label)
     return ReadResult.concat(results)
 
 
@@ -540,6 +545,9 @@ def _current_samples(streams: list, start: pd.Timestamp, notes: list[str]) -> pd
             continue
         step = _num(stream.get("intervalMillis"))
         step = step if step > 0 else 1000.0
+        if step > MAX_INTERVAL_MS:
+            notes.append(f"{stream.get('type')} samples every {step:g} ms (over a minute): left out")
+            continue
         if interval_ms is None:
             interval_ms = step
         elif step != interval_ms:
@@ -598,14 +606,15 @@ def _route(exercise: dict, block, wall: pd.Timestamp, offset: float, tz) -> pd.D
                 rows.append((_num(p.get("elapsedMillis")), _num(p.get("latitude")), _num(p.get("longitude")),
                              _num(p.get("altitude"))))
         frame = pd.DataFrame(rows, columns=["elapsed_ms", "latitude_deg", "longitude_deg", "altitude_m"])
-        return frame.dropna(subset=["elapsed_ms"])
+        return frame[frame["elapsed_ms"].between(0, MAX_ELAPSED_MS)]
     recorded = block.get("recordedRoute") if isinstance(block, dict) else None
     if isinstance(recorded, list):
         for p in recorded:
             if isinstance(p, dict) and (t := _wall(p.get("dateTime"))) is not None:
                 rows.append(((t - wall).total_seconds() * 1000, _num(p.get("latitude")), _num(p.get("longitude")),
                              _num(p.get("altitude"))))
-        return pd.DataFrame(rows, columns=["elapsed_ms", "latitude_deg", "longitude_deg", "altitude_m"])
+        frame = pd.DataFrame(rows, columns=["elapsed_ms", "latitude_deg", "longitude_deg", "altitude_m"])
+        return frame[frame["elapsed_ms"].between(0, MAX_ELAPSED_MS)]
     return None
 
 
