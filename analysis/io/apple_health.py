@@ -85,7 +85,7 @@ from analysis import schema
 from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
-from analysis.units import METRES_PER_FOOT, METRES_PER_MILE, get_zone, local_date
+from analysis.units import METRES_PER_FOOT, METRES_PER_MILE, get_zone
 
 SOURCE = "apple_health"
 
@@ -471,7 +471,7 @@ class _Workout:
     zone: str | None
     indoor: bool
     route_files: list[str] = field(default_factory=list)
-    inline_route: pd.DataFrame | None = None
+    inline_route: dict | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -568,54 +568,108 @@ def _values(el: etree._Element, meta: dict, w: _Workout) -> dict:
 # --------------------------------------------------------------------------- routes
 
 
-def _inline_route(locations: list, before: pd.DataFrame | None) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "time": pd.to_datetime([loc.get("date") for loc in locations], format="%Y-%m-%d %H:%M:%S %z",
-                               utc=True, errors="coerce"),
-        "latitude_deg": [_float(loc.get("latitude")) for loc in locations],
-        "longitude_deg": [_float(loc.get("longitude")) for loc in locations],
-        "altitude_m": [_float(loc.get("altitude")) for loc in locations],
-        "speed_mps": [_float(loc.get("speed")) for loc in locations],
-    })
-    return frame if before is None else pd.concat([before, frame], ignore_index=True)
+_POINT_COLUMNS = ("latitude_deg", "longitude_deg", "altitude_m", "speed_mps")
 
 
-def _local(tag) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+def _points(times_ns: np.ndarray, lat, lon, alt, speed) -> dict[str, np.ndarray]:
+    """Route points as numpy columns: ``time_ns`` (UTC, int64; NaT as the minimum) and the float columns."""
+    cols = [np.asarray(c, dtype="float64") for c in (lat, lon, alt, speed)]
+    return {"time_ns": np.asarray(times_ns, dtype="int64"), **dict(zip(_POINT_COLUMNS, cols, strict=True))}
 
 
-def read_route_gpx(data: bytes) -> pd.DataFrame:
+def _ns(times) -> np.ndarray:
+    """Parsed UTC times (Series or DatetimeIndex, any unit) as int64 nanoseconds; NaT as the int64 minimum."""
+    return pd.DatetimeIndex(times).tz_convert("UTC").tz_localize(None).as_unit("ns").asi8
+
+
+def _inline_route(locations: list, before: dict | None) -> dict:
+    """Points of inline ``<Location>`` elements (old layout), added to ``before``."""
+    times = pd.to_datetime([loc.get("date") for loc in locations], format="%Y-%m-%d %H:%M:%S %z", utc=True,
+                           errors="coerce")
+    pts = _points(_ns(times),
+                  *([_float(loc.get(k)) for loc in locations] for k in ("latitude", "longitude", "altitude", "speed")))
+    if before is None:
+        return pts
+    return {k: np.concatenate([before[k], pts[k]]) for k in pts}
+
+
+def _texts(points: list, root: etree._Element, path: str, ns: dict) -> list | None:
+    """``text()`` of ``path`` below every point, when every point has exactly one (else None)."""
+    found = root.xpath(f"//g:trkpt/{path}/text()" if ns else f"//trkpt/{path.replace('g:', '')}/text()",
+                       namespaces=ns or None)
+    return found if len(found) == len(points) else None
+
+
+#: the point layout the Health app writes, in either attribute order (the fast path of route_points)
+_APPLE_POINT = re.compile(
+    rb'<trkpt\s+(?:lon="([^"<]*)"\s+lat="([^"<]*)"|lat="([^"<]*)"\s+lon="([^"<]*)")\s*>\s*'
+    rb"<ele>([^<]*)</ele>\s*<time>([^<]*)</time>\s*<extensions>\s*<speed>([^<]*)</speed>"
+)
+
+
+def route_points(data: bytes) -> dict[str, np.ndarray]:
     """The points of one of the export's route files (GPX 1.1, ``creator="Apple Health Export"``).
+
+    The Health app writes every point in one layout (``<trkpt lon lat><ele>
+    <time><extensions><speed>...``). When every ``<trkpt`` of the file is in
+    that layout, the columns are taken with one regular expression over the
+    bytes (written by hand: parsing a 3,600-point file into an element tree
+    and querying it costs about ten times as long, and an export holds one or
+    more such files per run). Any other file is parsed with lxml (safe
+    parser) and queried with XPath; a column some point lacks is read point
+    by point.
 
     Returns
     -------
-    DataFrame
-        ``time`` (UTC), ``latitude_deg``, ``longitude_deg``, ``altitude_m``,
-        ``speed_mps`` (the ``<speed>`` extension, m/s).
+    dict of ndarray
+        ``time_ns`` (UTC nanoseconds, int64), ``latitude_deg``,
+        ``longitude_deg``, ``altitude_m``, ``speed_mps`` (m/s).
 
     Raises
     ------
-    ValueError
+    lxml.etree.XMLSyntaxError
         When the file is not well-formed XML.
     """
+    fast = _APPLE_POINT.findall(data)
+    if fast and len(fast) == data.count(b"<trkpt"):
+        lon1, lat1, lat2, lon2, ele, when, speed = zip(*fast, strict=True)
+        times = pd.to_datetime(pd.Series([t.decode("ascii", "replace") for t in when], dtype="object"),
+                               utc=True, errors="coerce", format="ISO8601")
+        lat = [a or b for a, b in zip(lat1, lat2, strict=True)]
+        lon = [a or b for a, b in zip(lon1, lon2, strict=True)]
+        return _points(_ns(times), _floats(lat), _floats(lon), _floats(ele), _floats(speed))
     root = etree.fromstring(data, _PARSER)
-    rows = []
-    for pt in root.iter("{*}trkpt"):
-        values = {"time": None, "ele": math.nan, "speed": math.nan}
-        for child in pt.iter():
-            name = _local(child.tag)
-            if name == "time":
-                values["time"] = (child.text or "").strip()
-            elif name in ("ele", "speed"):
-                values[name] = _float(child.text)
-        rows.append((values["time"], _float(pt.get("lat")), _float(pt.get("lon")), values["ele"], values["speed"]))
-    frame = pd.DataFrame(rows, columns=["time", "latitude_deg", "longitude_deg", "altitude_m", "speed_mps"])
-    frame["time"] = pd.to_datetime(frame["time"], utc=True, errors="coerce", format="ISO8601")
-    return frame
+    default = root.nsmap.get(None) if hasattr(root, "nsmap") else None
+    ns = {"g": default} if default else {}
+    points = root.xpath("//g:trkpt", namespaces=ns) if ns else root.xpath("//trkpt")
+    cols = {}
+    for key, path in (("time", "g:time"), ("ele", "g:ele"), ("speed", "g:extensions/g:speed")):
+        found = _texts(points, root, path, ns)
+        if found is None:  # some point lacks it: one by one
+            name = path.rpartition(":")[2]
+            found = [next((c.text for c in p.iter() if isinstance(c.tag, str) and c.tag.endswith(name)), None)
+                     for p in points]
+        cols[key] = found
+    times = pd.to_datetime(pd.Series(cols["time"], dtype="object"), utc=True, errors="coerce", format="ISO8601")
+    lat = root.xpath("//g:trkpt/@lat", namespaces=ns) if ns else root.xpath("//trkpt/@lat")
+    lon = root.xpath("//g:trkpt/@lon", namespaces=ns) if ns else root.xpath("//trkpt/@lon")
+    if len(lat) != len(points) or len(lon) != len(points):
+        lat, lon = [p.get("lat") for p in points], [p.get("lon") for p in points]
+    return _points(_ns(times), _floats(lat), _floats(lon), _floats(cols["ele"]), _floats(cols["speed"]))
 
 
-def _route_samples(w: _Workout, fetch, positions: bool) -> tuple[pd.DataFrame | None, list[str]]:
-    """A run's samples from its route (inline or files) and notes for the log."""
+def _floats(values: list) -> np.ndarray:
+    """Numbers written as text, in C where every one reads; else one by one (NaN for what does not)."""
+    try:
+        out = np.asarray(values, dtype="float64")
+    except (TypeError, ValueError):
+        out = np.array([_float(v) for v in values], dtype="float64")
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _route_samples(w: _Workout, fetch, positions: bool) -> tuple[dict | None, list[str]]:
+    """A run's samples from its route (inline or files), as numpy columns, and notes for the log."""
     parts, notes = [], []
     if w.inline_route is not None:
         parts.append(w.inline_route)
@@ -630,40 +684,50 @@ def _route_samples(w: _Workout, fetch, positions: bool) -> tuple[pd.DataFrame | 
             notes.append(f"route file {name} not found beside export.xml: no route samples from it")
             continue
         try:
-            points = read_route_gpx(data)
+            points = route_points(data)
         except (etree.XMLSyntaxError, ValueError) as exc:
             notes.append(f"route {name} not readable ({' '.join(str(exc).split())[:100]})")
             continue
-        notes.append(f"route {name}: {len(points)} points")
+        notes.append(f"route {name}: {len(points['time_ns'])} points")
         parts.append(points)
     if not parts:
         return None, notes
-    route = pd.concat(parts, ignore_index=True)
-    route = route[route["time"].notna()].sort_values("time", kind="stable").drop_duplicates("time")
-    lo = w.start - pd.Timedelta(seconds=ROUTE_MARGIN_S)
-    hi = (w.end if w.end is not None else w.start) + pd.Timedelta(seconds=ROUTE_MARGIN_S)
-    inside = route[(route["time"] >= lo) & (route["time"] <= hi)]
-    if inside.empty:
+    route = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    t = route["time_ns"]
+    lo = w.start.value - int(ROUTE_MARGIN_S * 1e9)
+    hi = (w.end if w.end is not None else w.start).value + int(ROUTE_MARGIN_S * 1e9)
+    keep = np.flatnonzero((t >= lo) & (t <= hi))  # NaT (int64 minimum) falls outside
+    if not len(keep):
         notes.append("no route point falls within the workout's times: route not used as samples")
         return None, notes
-    lat = np.radians(inside["latitude_deg"].to_numpy(dtype="float64"))
-    lon = np.radians(inside["longitude_deg"].to_numpy(dtype="float64"))
+    keep = keep[np.argsort(t[keep], kind="stable")]
+    keep = keep[np.r_[True, np.diff(t[keep]) != 0]]  # one point per instant: the first
+    lat, lon = np.radians(route["latitude_deg"][keep]), np.radians(route["longitude_deg"][keep])
     a = (np.sin(np.diff(lat) / 2) ** 2
          + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2)
     step = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-    speed = inside["speed_mps"].to_numpy(dtype="float64")
-    frame = pd.DataFrame({
-        "time": inside["time"].to_numpy(),
-        "elapsed_s": (inside["time"] - w.start).dt.total_seconds().to_numpy(),
+    speed = route["speed_mps"][keep]
+    out = {
+        "time_ns": t[keep],
+        "elapsed_s": (t[keep] - w.start.value) / 1e9,
         "distance_m": np.r_[0.0, np.nancumsum(step)],
         "speed_mps": np.where(speed >= 0, speed, np.nan),
-        "altitude_m": inside["altitude_m"].to_numpy(dtype="float64"),
-    })
-    frame["time"] = pd.to_datetime(frame["time"], utc=True)
+        "altitude_m": route["altitude_m"][keep],
+    }
     if positions:
-        frame["latitude_deg"] = inside["latitude_deg"].to_numpy()
-        frame["longitude_deg"] = inside["longitude_deg"].to_numpy()
-    return frame, notes
+        out["latitude_deg"] = route["latitude_deg"][keep]
+        out["longitude_deg"] = route["longitude_deg"][keep]
+    return out, notes
+
+
+def _samples_frame(parts: list[tuple[str, dict]]) -> pd.DataFrame | None:
+    """One samples frame from every run's numpy columns (built once: a frame per run costs more)."""
+    if not parts:
+        return None
+    cols = {k: np.concatenate([p[k] for _, p in parts]) for k in parts[0][1]}
+    ids = np.repeat(np.array([aid for aid, _ in parts], dtype=object), [len(p["time_ns"]) for _, p in parts])
+    frame = pd.DataFrame({"activity_id": ids, "time": pd.to_datetime(cols.pop("time_ns"), utc=True), **cols})
+    return frame
 
 
 # --------------------------------------------------------------------------- the same run, several apps
@@ -799,14 +863,13 @@ def read_apple_health(
     for group in _copies(runs):
         kept = group[0]
         aid = _activity_id(kept)
-        frame, notes = _route_samples(kept, export.fetch, positions)
+        points, notes = _route_samples(kept, export.fetch, positions)
         record = {"activity_id": aid, "start_time": kept.start, "sport": _sport(kept), "name": pd.NA,
                   **kept.values, "source": SOURCE, "source_file": label}
         record["date"], zone_note = _date(kept, tz)
         records.append(record)
-        if frame is not None:
-            frame.insert(0, "activity_id", aid)
-            samples.append(frame)
+        if points is not None:
+            samples.append((aid, points))
         said = [f"recorded by {_who(kept)}", zone_note, *notes]
         if len(group) > 1:
             said.insert(1, "kept this copy of " + str(len(group)) + " (also written by "
@@ -825,7 +888,7 @@ def read_apple_health(
         log[0]["reason"] = f"{log[0]['reason']}; {note}" if log[0]["reason"] else note
     return ReadResult.build(
         runs=_with_dynamics(pd.DataFrame(records)) if records else None,
-        samples=pd.concat(samples, ignore_index=True) if samples else None,
+        samples=_samples_frame(samples),
         log_rows=log,
     )
 
@@ -855,7 +918,12 @@ def _date(w: _Workout, tz) -> tuple[pd.Timestamp, str]:
     """The run's local date from HKTimeZone, else in ``tz``; and a note when ``tz`` was used."""
     if w.zone:
         try:
-            return local_date(pd.Series([w.start]), get_zone(w.zone)).iloc[0], ""
+            return _day(w.start, get_zone(w.zone)), ""
         except RunlogError:
             pass
-    return local_date(pd.Series([w.start]), tz).iloc[0], f"no HKTimeZone: local date in {tz or 'UTC'}"
+    return _day(w.start, get_zone(tz)), f"no HKTimeZone: local date in {tz or 'UTC'}"
+
+
+def _day(t: pd.Timestamp, zone) -> pd.Timestamp:
+    """The local calendar date (naive midnight) of the instant ``t`` in ``zone``."""
+    return pd.Timestamp(t.to_pydatetime().astimezone(zone).date())

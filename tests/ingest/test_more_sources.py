@@ -89,3 +89,21 @@ def test_default_shoe_and_gear_log_apply_to_runs_without_gear(tmp_path):
     assert read["gear_name"].isna().all()  # no Apple Health workout names a shoe
     tagged = assign_footwear(read, None, default_shoe="Vivobarefoot Primus")
     assert (tagged["gear_name"] == "Vivobarefoot Primus").all() and (tagged["shoe_rule"] == "default").all()
+
+
+def test_an_apple_health_export_is_cached_like_every_other_input(tmp_path, monkeypatch):
+    import analysis.ingest.loader as loader
+    from analysis.ingest.cache import Cache
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "export.zip").write_bytes(ae.zip_bytes(ae.three_runs_a_walk_and_a_ride()))
+    decoded = []
+    real = loader._read_item
+    monkeypatch.setattr(loader, "_read_item", lambda item, **kw: decoded.append(item.label) or real(item, **kw))
+    cache = Cache(tmp_path / "cache")
+    cold = read_sources([tmp_path / "in"], tz="UTC", cache=cache)
+    warm = read_sources([tmp_path / "in"], tz="UTC", cache=Cache(tmp_path / "cache"))
+    assert decoded == [str(tmp_path / "in" / "export.zip")]  # read once, then from the cache
+    assert list(warm.runs.index) == list(cold.runs.index) and len(warm.runs) == 3
+    assert warm.log["status"].tolist() == cold.log["status"].tolist()
+    assert len(warm.samples) == len(cold.samples) > 0
