@@ -34,11 +34,12 @@ elements among them (the real watchOS 3.1 workout of
 ../shared/data/apple_health moved day by day, iOS 16+ runs with route files,
 walks, rides and other apps' copies), is imported in this one run by (a) a
 plain ``xml.etree.ElementTree.iterparse`` loop keeping the workouts (what the
-common Apple Health parsers do) and (b) runlog (cold ``runlog runs`` in a new
-process with its peak memory, the reader in-process, and a warm re-import from
-the cache); ``--apple-zip`` also times the same export as ``export.zip``. It
-prints MB/s, the ratio (a)/(b) against the target (10x), peak memory against
-300 MB, and checks that both found the same running workouts.
+common Apple Health parsers do), in this process, and (b) runlog's import in
+this process (``read_sources``, no cache); then (c) a cold ``runlog runs`` in a
+new process (start-up included) with its peak memory and (d) a warm re-import
+from the cache; ``--apple-zip`` also times the same export as ``export.zip``. It
+prints MB/s and CPU seconds, the ratio (a)/(b) against the target (10x), peak
+memory against 300 MB, and checks that both found the same running workouts.
 
 Usage: ``python benchmarks/import_speed.py --apple-mb 200 [--apple-zip]``
 """
@@ -402,16 +403,17 @@ def iterparse_reference(path: Path) -> tuple[float, float, int]:
     return time.perf_counter() - t0, time.process_time() - c0, running
 
 
-def apple_in_process(source: Path) -> tuple[float, int]:
-    """runlog's Apple Health reader alone, in this process: seconds, and running workouts logged."""
-    from analysis.io.apple_health import read_apple_health
+def apple_in_process(folder: Path) -> tuple[float, float, int]:
+    """runlog's import in this process (``read_sources``: find, detect, read, merge; no cache), as the
+    reference runs in this process: wall and CPU seconds, and the running workouts in the import log."""
+    from analysis.ingest import read_sources
 
-    t0 = time.perf_counter()
-    res = read_apple_health(source, tz="UTC")
-    elapsed = time.perf_counter() - t0
+    c0, t0 = time.process_time(), time.perf_counter()
+    res = read_sources([folder], tz="UTC", progress=False)
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     log = res.log
     running = int(((log["status"].isin(["imported", "duplicate"])) & log["row"].notna()).sum())
-    return elapsed, running
+    return elapsed, cpu, running
 
 
 def apple_main(megabytes: float, with_zip: bool) -> int:
@@ -424,21 +426,24 @@ def apple_main(megabytes: float, with_zip: bool) -> int:
               f"app's copy), built in {time.perf_counter() - t0:.0f} s; machine: {os.cpu_count()} cores")
         t_floor = bytes_floor([xml])
         t_ref, cpu_ref, ref_runs = iterparse_reference(xml)
-        t_in, our_runs = apple_in_process(xml.parent)
         folder = xml.parent.parent
+        t_in, cpu_in, our_runs = apple_in_process(folder)
         cold = run_cli(folder, tmp / "cache")
         warm = min((run_cli(folder, tmp / "cache") for _ in range(2)), key=lambda r: r["wall"])
         print(f"(e) bytes alone                     : {t_floor:8.2f} s  {mb / t_floor:8.0f} MB/s")
         print(f"(a) ElementTree.iterparse loop (ref): {t_ref:8.2f} s  {mb / t_ref:8.1f} MB/s; CPU {cpu_ref:.1f} s")
-        print(f"    runlog reader in-process        : {t_in:8.2f} s  {mb / t_in:8.1f} MB/s  ratio a/reader "
-              f"{t_ref / t_in:6.1f}x {verdict(t_ref / t_in, APPLE_TARGETS['ratio'])}")
-        print(f"(b) runlog runs, cold (new process) : {cold['wall']:8.2f} s  {mb / cold['wall']:8.1f} MB/s  "
-              f"ratio a/b {t_ref / cold['wall']:6.1f}x {verdict(t_ref / cold['wall'], APPLE_TARGETS['ratio'])}; "
-              f"peak RSS {cold['rss']:.0f} MiB {verdict(cold['rss'], APPLE_TARGETS['rss_mib'], False)}; "
-              f"{cold['runs']}")
-        print(f"(c) runlog runs, warm (cache)       : {warm['wall']:8.2f} s; peak RSS {warm['rss']:.0f} MiB")
-        report = {"mb": mb, "ref_s": t_ref, "reader_s": t_in, "cold_s": cold["wall"], "warm_s": warm["wall"],
-                  "rss_cold_mib": cold["rss"], "ratio_cold": t_ref / cold["wall"], "ratio_reader": t_ref / t_in}
+        print(f"(b) runlog import, in-process      : {t_in:8.2f} s  {mb / t_in:8.1f} MB/s  ratio a/b "
+              f"{t_ref / t_in:6.1f}x {verdict(t_ref / t_in, APPLE_TARGETS['ratio'])}; CPU {cpu_in:.2f} s, "
+              f"CPU ratio {cpu_ref / cpu_in:.1f}x")
+        print(f"(c) runlog runs, cold (new process) : {cold['wall']:8.2f} s  {mb / cold['wall']:8.1f} MB/s  "
+              f"ratio a/c {t_ref / cold['wall']:6.1f}x (Python and pandas start-up included); CPU "
+              f"{cold['cpu']:.2f} s; peak RSS {cold['rss']:.0f} MiB "
+              f"{verdict(cold['rss'], APPLE_TARGETS['rss_mib'], False)}; {cold['runs']}")
+        print(f"(d) runlog runs, warm (cache)       : {warm['wall']:8.2f} s; CPU {warm['cpu']:.2f} s; "
+              f"peak RSS {warm['rss']:.0f} MiB")
+        report = {"mb": mb, "ref_s": t_ref, "ref_cpu_s": cpu_ref, "import_s": t_in, "import_cpu_s": cpu_in,
+                  "cold_s": cold["wall"], "cold_cpu_s": cold["cpu"], "warm_s": warm["wall"],
+                  "rss_cold_mib": cold["rss"], "ratio": t_ref / t_in, "ratio_cold_cli": t_ref / cold["wall"]}
         if with_zip:
             import zipfile
 
@@ -452,9 +457,9 @@ def apple_main(megabytes: float, with_zip: bool) -> int:
             zmb = z.stat().st_size / 1e6
             print(f"    export.zip: {zmb:,.0f} MB compressed, written in {time.perf_counter() - t0:.0f} s")
             zcold = run_cli(z, tmp / "cache-zip")
-            print(f"(b') runlog runs, cold, export.zip  : {zcold['wall']:8.2f} s  {mb / zcold['wall']:8.1f} MB/s of "
-                  f"XML  ratio a/b' {t_ref / zcold['wall']:6.1f}x; peak RSS {zcold['rss']:.0f} MiB "
-                  f"{verdict(zcold['rss'], APPLE_TARGETS['rss_mib'], False)}")
+            print(f"(c') runlog runs, cold, export.zip  : {zcold['wall']:8.2f} s  {mb / zcold['wall']:8.1f} MB/s of "
+                  f"XML  ratio a/c' {t_ref / zcold['wall']:6.1f}x; CPU {zcold['cpu']:.2f} s; peak RSS "
+                  f"{zcold['rss']:.0f} MiB {verdict(zcold['rss'], APPLE_TARGETS['rss_mib'], False)}")
             report.update(zip_cold_s=zcold["wall"], rss_zip_mib=zcold["rss"])
         same = ref_runs == our_runs == expected
         print(f"equality check: {'EQUAL' if same else 'DIFFERENT'}: running workouts iterparse {ref_runs} / "

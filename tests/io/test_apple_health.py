@@ -144,7 +144,7 @@ def test_scan_finds_exactly_the_workout_elements_whatever_the_chunk_size(chunk):
                         b'duration="5" durationUnit="min" startDate="2025-01-01 10:00:00 +0100"/>\n</HealthData>')
     expected = re.findall(rb"<Workout .*?</Workout>|<Workout [^<]*/>", data, re.S)
     stats = ScanStats()
-    found = [el for _, el, _ in scan_workouts(io.BytesIO(data).read, stats, chunk_bytes=chunk)]
+    found = [el for _, el, _ in scan_workouts(io.BytesIO(data), stats, chunk_bytes=chunk)]
     assert found == expected and len(found) == 7
     assert stats.bytes_read == len(data) and stats.closed
 
@@ -152,7 +152,7 @@ def test_scan_finds_exactly_the_workout_elements_whatever_the_chunk_size(chunk):
 def test_scan_never_parses_records_but_counts_only_workouts():
     data = ae.export_xml([], n_records=500)
     stats = ScanStats()
-    assert list(scan_workouts(io.BytesIO(data).read, stats)) == [] and stats.workouts == 0
+    assert list(scan_workouts(io.BytesIO(data), stats)) == [] and stats.workouts == 0
     result = read_apple_health(data, name="export.xml")
     assert result.runs.empty and result.log["status"].tolist() == ["not_a_run"]
     assert "no workouts" in result.log["reason"].iloc[0]
@@ -201,8 +201,8 @@ def test_an_oversized_workout_is_skipped_and_logged(monkeypatch):
     small = ae.Run(pd.Timestamp("2020-03-02T07:00:00Z"), 30.0, 5.0, layout="old")
     data = ae.export_xml([big, small], n_records=3)
 
-    def scan(read, stats, **kw):
-        return scan_workouts(read, stats, chunk_bytes=1024, max_element_bytes=4096)
+    def scan(fh, stats, **kw):
+        return scan_workouts(fh, stats, chunk_bytes=1024, max_element_bytes=4096)
 
     monkeypatch.setattr(apple_health, "scan_workouts", scan)
     result = read_apple_health(data, name="export.xml")
