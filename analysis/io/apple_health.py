@@ -155,12 +155,20 @@ def sniff(head: bytes, name: str = "") -> bool:
 
 @dataclass
 class _Export:
-    """An export.xml to stream and a way to fetch the route files it references."""
+    """An export.xml to stream, a way to fetch the route files it references, and the export's other files.
+
+    ``container`` is the zip or folder given (None for a bare export.xml); ``others`` the names of
+    its files besides export.xml, and ``fetched`` those read as routes: the rest are logged once
+    as no workouts, so that every file given is accounted for.
+    """
 
     label: str
     open_xml: Callable[[], io.RawIOBase | io.BufferedIOBase]
     fetch: Callable[[str], bytes | None] | None = None
     where: str = ""
+    container: str | None = None
+    others: list[str] = field(default_factory=list)
+    fetched: set[str] = field(default_factory=set)
 
 
 def _zip_export_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
@@ -236,21 +244,31 @@ def _from_zip(zf: zipfile.ZipFile, label: str) -> _Export:
     budget = archive.ZipBudget()
 
     def open_xml():
-        return zf.open(info)  # zipfile stops at the declared size, which member_refusal bounded
+        try:
+            return zf.open(info)  # zipfile stops at the declared size, which member_refusal bounded
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError,
+                EOFError, OSError, zlib.error) as exc:
+            raise RunlogError(f"cannot read this zip member: {' '.join(str(exc).split()) or type(exc).__name__}",
+                              path=where) from exc
 
     def fetch(rel: str) -> bytes | None:
         member = names.get(prefix + rel.lstrip("/"))
         if member is None:
             return None
+        export.fetched.add(member.filename)
         refused = budget.take(member)
         if refused:
             raise archive.ArchiveLimitError(refused, path=f"{label}/{member.filename}")
         return archive.read_member(zf, member, label=f"{label}/{archive.member_label(member.filename)}")
 
-    return _Export(where, open_xml, fetch, where)
+    others = [i.filename for i in zf.infolist() if not i.is_dir() and i is not info]
+    export = _Export(where, open_xml, fetch, where, container=label, others=others)
+    return export
 
 
-def _from_file(xml: Path, label: str, root: Path | None) -> _Export:
+def _from_file(xml: Path, label: str, root: Path | None, container: str | None = None) -> _Export:
+    """export.xml on disk; routes from ``root`` (its folder); ``container``: the folder given, if any."""
+
     def fetch(rel: str) -> bytes | None:
         if root is None:
             return None
@@ -260,9 +278,17 @@ def _from_file(xml: Path, label: str, root: Path | None) -> _Export:
             inside = base in path.resolve().parents
         except (OSError, RuntimeError):
             return None
-        return path.read_bytes() if inside and path.is_file() else None
+        if not (inside and path.is_file()):
+            return None
+        export.fetched.add(path.relative_to(root).as_posix())
+        return path.read_bytes()
 
-    return _Export(label, lambda: open(xml, "rb", buffering=0), fetch, label)
+    others = []
+    if container is not None and root is not None:
+        others = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                        if p.is_file() and not p.name.startswith(".") and p != xml)
+    export = _Export(label, lambda: xml.open("rb", buffering=0), fetch, label, container=container, others=others)
+    return export
 
 
 def _open_source(source: str | Path | bytes, name: str | None) -> _Export:
@@ -282,7 +308,7 @@ def _open_source(source: str | Path | bytes, name: str | None) -> _Export:
         xml = _folder_export(path)
         if xml is None:
             raise RunlogError("no export.xml in this folder (is it an Apple Health export?)", path=label)
-        return _from_file(xml, f"{label}/{xml.relative_to(path).as_posix()}", xml.parent)
+        return _from_file(xml, f"{label}/{xml.relative_to(path).as_posix()}", xml.parent, container=label)
     if not path.is_file():
         raise RunlogError("no such file", path=label)
     if zipfile.is_zipfile(path):
@@ -889,7 +915,7 @@ def read_apple_health(
                                        f"({w.start:%Y-%m-%d %H:%M} UTC, {_who(w)})", row=number, source=SOURCE))
                     continue
                 runs.append(w)
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, ValueError, RuntimeError, NotImplementedError) as exc:
         log.append(log_row(label, "failed", f"export.xml not readable past {stats.bytes_read} bytes: "
                            f"{' '.join(str(exc).split())[:120]}", source=SOURCE))
     if stats.workouts == 0 and not log:
@@ -924,6 +950,12 @@ def read_apple_health(
                 f"kept the copy by {_who(kept)}: {_why_kept(kept, other)}",
                 row=other.number, activity_id=_activity_id(other), source=SOURCE))
     log.sort(key=lambda r: (r["row"] is None, r["row"] or 0))
+    unread = [n for n in export.others
+              if n not in export.fetched and not n.rsplit("/", 1)[-1].startswith(".")]
+    if unread:
+        shown = ", ".join(archive.member_label(n) for n in unread[:3]) + (", ..." if len(unread) > 3 else "")
+        log.append(log_row(export.container, "not_a_run", f"{len(unread)} other file(s) of the export hold no "
+                           f"workouts, not read: {shown}", source=SOURCE))
     if stats.declares_entities and log:
         note = "the DOCTYPE declares entities: never expanded"
         log[0]["reason"] = f"{log[0]['reason']}; {note}" if log[0]["reason"] else note

@@ -77,7 +77,7 @@ def test_strava_apple_and_fit_each_run_once(shared_data, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "per source:" in out
     line = next(ln for ln in out.splitlines() if ln.startswith("apple_health"))
-    assert line.split()[1:] == ["2", "0", "2", "1", "0", "0"]
+    assert line.split()[1:] == ["2", "0", "2", "1", "1", "0"]  # not a run: the export's export_cda.xml
 
 
 def test_default_shoe_and_gear_log_apply_to_runs_without_gear(tmp_path):
