@@ -11,16 +11,16 @@ Streaming (why this is written by hand)
 ``xml.etree.ElementTree.iterparse`` (what the common Apple Health parsers use)
 builds every one of the millions of ``<Record>`` elements before it can be
 thrown away: tens of MB/s at best. Here the file is read in chunks of
-:data:`CHUNK_BYTES` and searched for the bytes ``<Workout`` with
-:meth:`bytes.find`; only each ``<Workout ...>...</Workout>`` element is handed
-to lxml, alone. The search is for ``workoutActivityType``, the attribute every
-workout has (``#REQUIRED`` in the DTD Apple writes at the top of every export),
-and the tag holding it is the nearest ``<`` before it. This is sound because
-``<`` cannot occur unescaped inside an XML attribute value or in character data
-(XML 1.0, section 2.4 and production [10] AttValue), so the nearest ``<`` is
-the start of the tag, and Workout elements do not nest. Memory stays at one chunk plus one element,
-whatever the file's size (an element over :data:`MAX_ELEMENT_BYTES` is logged
-and skipped). Nothing before, between or after the workouts is parsed: the
+:data:`CHUNK_BYTES` into one reused buffer and searched with
+:meth:`bytearray.find` for ``workoutActivityType``, the attribute every workout
+has (``#REQUIRED`` in the DTD Apple writes at the top of every export); the
+tag holding it starts at the nearest ``<`` before it, and only each
+``<Workout ...>...</Workout>`` element is handed to lxml, alone. This is sound
+because ``<`` cannot occur unescaped inside an XML attribute value or in
+character data (XML 1.0, section 2.4 and production [10] AttValue), so the
+nearest ``<`` is the start of the tag, and Workout elements do not nest. Memory
+stays at one chunk plus one element, whatever the file's size (an element over
+:data:`MAX_ELEMENT_BYTES` is logged and skipped). Nothing before, between or after the workouts is parsed: the
 internal DTD at the top of every export is never read, so an entity declared
 there is never expanded (each element is parsed by lxml with
 ``resolve_entities=False``, ``no_network=True``; an entity used inside a
@@ -539,7 +539,6 @@ class _Workout:
     indoor: bool
     route_files: list[str] = field(default_factory=list)
     inline_route: dict | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float:
