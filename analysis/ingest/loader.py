@@ -17,6 +17,7 @@ whose reader fails in an unforeseen way is logged ``failed`` (set
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib
 import os
 import sys
@@ -54,6 +55,10 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "garmin_csv": ("analysis.io.garmin", "sniff_csv", "read_garmin_csv"),
     "csv": ("analysis.io.generic_csv", "sniff", "read_generic_csv"),
 }
+
+#: part of every input's cache key: a file read (or logged "not an activity file") while fewer kinds of
+#: export were known is read again once a reader for its kind is added
+KINDS_SIGNATURE = hashlib.sha1(repr(sorted(KINDS.items())).encode()).hexdigest()[:8]
 
 #: kinds whose reader takes a whole export (a folder or zip) as one input
 CONTAINER_KINDS = ("strava", "apple_health")
@@ -530,7 +535,7 @@ def read_sources(
     paths = [Path(p) for p in paths]
     items = expand_sources(paths)
     show = progress if progress is not None else len(items) >= PROGRESS_MIN_ITEMS
-    options = f"tz={tz};positions={positions}"
+    options = f"tz={tz};positions={positions};kinds={KINDS_SIGNATURE}"
     results: list[ReadResult | None] = [None] * len(items)
 
     entries: dict[int, tuple] = {}

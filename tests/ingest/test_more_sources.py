@@ -107,3 +107,21 @@ def test_an_apple_health_export_is_cached_like_every_other_input(tmp_path, monke
     assert list(warm.runs.index) == list(cold.runs.index) and len(warm.runs) == 3
     assert warm.log["status"].tolist() == cold.log["status"].tolist()
     assert len(warm.samples) == len(cold.samples) > 0
+
+
+def test_files_cached_before_a_reader_for_their_kind_existed_are_read_again(tmp_path, monkeypatch):
+    import analysis.ingest.loader as loader
+    from analysis.ingest.cache import Cache
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "exercise-0.json").write_text(
+        '[{"logId": 1, "activityName": "Run", "duration": 1800000, "activeDuration": 1800000, '
+        '"startTime": "03/28/20 23:17:51", "distance": 5.0, "distanceUnit": "Kilometer"}]')
+    real = dict(loader.KINDS)
+    monkeypatch.setattr(loader, "KINDS", {k: v for k, v in real.items() if k != "fitbit"})
+    monkeypatch.setattr(loader, "KINDS_SIGNATURE", "before")
+    before = read_sources([tmp_path / "in"], tz="UTC", cache=Cache(tmp_path / "cache"))
+    assert before.runs.empty  # then: JSON of no known kind, cached as such
+    monkeypatch.undo()
+    after = read_sources([tmp_path / "in"], tz="UTC", cache=Cache(tmp_path / "cache"))
+    assert list(after.runs.index) == ["fitbit:1"]
