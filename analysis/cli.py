@@ -26,8 +26,9 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
         "sources",
         nargs="*",
         metavar="SOURCE",
-        help="export files or folders: Strava export (.zip or folder), Garmin CSV/JSON, FIT/TCX/GPX, "
-        "or a CSV with canonical columns. Default: the embedded sample (data/sample).",
+        help="export files or folders: Strava export (.zip or folder), Garmin CSV/JSON, Apple Health "
+        "export.zip, Polar Flow or Fitbit export, FIT/TCX/GPX, or a CSV with canonical columns. "
+        "Default: the embedded sample (data/sample).",
     )
     p.add_argument("--shoes", metavar="FILE", help="shoes catalog CSV (runlog format or Strava shoes.csv, any "
                    "language); a Strava export's own shoes.csv is used too")
@@ -408,6 +409,11 @@ def cmd_check(args) -> int:
              f"sides {', '.join(d['sides']) or 'none'}; times {', '.join(d['times']) or 'none'}; "
              f"{d['repeats']} entries merged (same date, time, region and side: the higher pain counts), "
              f"{d['not_logged']} rows dropped (empty pain: not logged)", indent=2)
+    if c.per_source is not None and len(c.per_source) > 1:
+        _say("sources: " + "; ".join(
+            f"{src}: {r.runs} runs, {r.kept} kept, {r.duplicate_of_other_source} the same run as another "
+            f"source, {r.duplicate_within_source} repeated, {r.not_a_run} not a run, {r.failed} failed"
+            for src, r in c.per_source.iterrows()), indent=2)
     if c.drills_days is not None:
         _say(f"drills: {c.drills_days} days with drills", indent=2)
     _say(f"shoes: {len(c.no_shoe)} of {c.runs_in_period} runs in the period have no shoe", indent=2)

@@ -450,6 +450,8 @@ class CheckResult:
         :func:`analysis.flareups.diary_summary` (None without a diary).
     shoe_specs : list of str
         :func:`analysis.footwear.specs_provenance`: where each shoe's class and MI came from.
+    per_source : DataFrame
+        :func:`analysis.ingest.importlog.by_source`: runs each source gave and what became of them.
     drills_days : int or None
         Days in the drills log (None without one).
     warnings : list of str
@@ -472,6 +474,7 @@ class CheckResult:
     drills_days: int | None
     warnings: list[str]
     shoe_specs: list[str] = field(default_factory=list)
+    per_source: pd.DataFrame | None = None
 
 
 def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False) -> CheckResult:
@@ -488,7 +491,7 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
     from analysis.findings import analysis_period
     from analysis.flareups import diary_summary
     from analysis.footwear import runs_without_shoe, shoe_warnings, specs_provenance
-    from analysis.ingest.importlog import attention, summarize
+    from analysis.ingest.importlog import attention, by_source, summarize
     from analysis.schema import coerce_pain
 
     pain, drills = read_side_files(inputs)
@@ -533,4 +536,5 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
         drills_days=None if drills is None else int(pd.to_datetime(drills["date"]).dt.normalize().nunique()),
         warnings=warnings,
         shoe_specs=specs_provenance(runs) if len(runs) else [],
+        per_source=by_source(result.log),
     )

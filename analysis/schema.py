@@ -137,7 +137,19 @@ RUN_SPORTS: tuple[str, ...] = (
     "virtual_running",
     "ultra_running",
 )
-SOURCES: tuple[str, ...] = ("fit", "strava", "garmin_csv", "garmin_json", "tcx", "gpx", "csv")
+SOURCES: tuple[str, ...] = (
+    "fit", "strava", "garmin_csv", "garmin_json", "tcx", "gpx", "csv", "apple_health", "fitbit", "polar",
+)
+
+#: optional runs columns a reader may add where its source has them (running dynamics averaged over
+#: the run; Garmin's JSON export and Apple Health have them): canonical units in the names
+RUN_DYNAMICS_DTYPES: dict[str, str] = {
+    "avg_step_length_mm": "Float64",
+    "avg_stance_time_ms": "Float64",
+    "avg_vertical_oscillation_mm": "Float64",
+    "avg_vertical_ratio_pct": "Float64",
+    "avg_power_w": "Float64",
+}
 
 # --------------------------------------------------------------- name keys and sport aliases
 # Shared by the footwear files' reader (duplicate names, gear-log sports) and the footwear
@@ -342,11 +354,17 @@ def validate_import_log(log: pd.DataFrame) -> pd.DataFrame:
 # Strava reader applies the same order to a row and its own file).
 
 #: who names the run (its id) and gives gear, RPE and titles
-PLATFORM_PRIORITY = ("strava", "garmin_json", "garmin_csv", "csv", "fit", "tcx", "gpx")
-#: who gives measured values (distance, times, HR, cadence, elevation)
-DEVICE_PRIORITY = ("fit", "tcx", "gpx", "garmin_json", "garmin_csv", "strava", "csv")
-#: who knows the runner's local date best
-DATE_PRIORITY = ("fit", "garmin_json", "garmin_csv", "tcx", "gpx", "strava", "csv")
+PLATFORM_PRIORITY = ("strava", "garmin_json", "garmin_csv", "csv", "polar", "apple_health", "fitbit", "fit", "tcx",
+                     "gpx")
+#: who gives measured values (distance, times, HR, cadence, elevation). Polar's session JSON and an
+#: Apple Health workout are the device's own figures; Fitbit's are a tracker's estimates, often from
+#: steps, so they rank after the platforms that copied a watch's figures.
+DEVICE_PRIORITY = ("fit", "tcx", "polar", "apple_health", "gpx", "garmin_json", "garmin_csv", "strava", "fitbit",
+                   "csv")
+#: who knows the runner's local date best (Polar writes each session's UTC offset, Apple Health the
+#: zone of watch workouts; Fitbit's times carry no zone: a configured one is assumed)
+DATE_PRIORITY = ("fit", "garmin_json", "polar", "apple_health", "garmin_csv", "tcx", "gpx", "strava", "fitbit",
+                 "csv")
 
 PLATFORM_FIELDS = ("name", "description", "gear_id", "gear_name", "rpe", "sport")
 DEVICE_FIELDS = (
@@ -363,7 +381,8 @@ DEVICE_FIELDS = (
 #: and elevation rises, which run long on a noisy track (12.6 km against the
 #: device's 12.0 km for the Strava GPX in ../shared/data), so every platform's
 #: values rank before them.
-_SUMMED_FROM_TRACK = ("fit", "tcx", "garmin_json", "garmin_csv", "strava", "csv", "gpx")
+_SUMMED_FROM_TRACK = ("fit", "tcx", "polar", "apple_health", "garmin_json", "garmin_csv", "strava", "fitbit", "csv",
+                      "gpx")
 FIELD_PRIORITY: dict[str, tuple[str, ...]] = {
     "distance_m": _SUMMED_FROM_TRACK,
     "elevation_gain_m": _SUMMED_FROM_TRACK,

@@ -16,7 +16,14 @@ Input ``i`` is made from ``random.Random(f"{seed}:{i}")`` alone, so a run is
 reproducible and ``--only`` rebuilds the same mutant. Each input picks a format
 first (all equally often), then one of its seed files.
 
-Usage: ``python benchmarks/fuzz.py [--n 10000] [--seed 0] [--workers 2] [--timeout 10] [--only I]``
+The Apple Health, Polar Flow and Fitbit readers take part like the others: the real
+Apple Health excerpts (export.xml, and zipped as export.zip) and a synthetic iOS 16+
+export.zip, the real Polar sessions and a Fitbit exercise file written from FORMATS.md's
+facts, mutated into cut XML, DOCTYPE entity bombs, dropped closing tags, zip bombs (a member
+inflating ~1000-fold), hostile member names, bare ``NaN`` and wrong JSON types.
+
+Usage: ``python benchmarks/fuzz.py [--n 10000] [--seed 0] [--workers 2] [--timeout 10] [--only I]
+[--formats apple_health,apple_zip,polar,fitbit]``
 """
 
 from __future__ import annotations
@@ -92,10 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="time limit per read, s (default 10)")
     parser.add_argument("--only", type=int, help="rebuild and read input I alone, printing everything")
     parser.add_argument("--show", type=int, default=25, help="distinct problems to list (default 25)")
+    parser.add_argument("--formats", help="only these seed formats, comma-separated (default: all)")
     args = parser.parse_args(argv)
 
     seed_dir = Path(tempfile.mkdtemp(prefix="runlog-fuzz-seeds-"))
     seeds = corpus(SHARED, REPO / "data" / "sample", REPO / "data" / "templates", generic_seed_dir=seed_dir)
+    if args.formats:
+        wanted = set(args.formats.split(","))
+        seeds = [s for s in seeds if s.fmt in wanted]
     if not seeds:
         sys.exit("no seed files found (../shared/data, data/sample, data/templates)")
     by_fmt = Counter(s.fmt for s in seeds)

@@ -27,6 +27,21 @@ have their own ids and start times and are not merged as duplicates. Whole
 days keep the low 5 bits of every time, so compressed timestamps stay valid.
 
 Usage: ``python benchmarks/import_speed.py [--files N] [--sizes 1,4,16] [--quick]``
+
+Apple Health (``--apple-mb MB``, instead of the FIT archive): a synthetic
+``export.xml`` of MB megabytes, generated ``<Record>`` rows with workout
+elements among them (the real watchOS 3.1 workout of
+../shared/data/apple_health moved day by day, iOS 16+ runs with route files,
+walks, rides and other apps' copies), is imported in this one run by (a) a
+plain ``xml.etree.ElementTree.iterparse`` loop keeping the workouts (what the
+common Apple Health parsers do), in this process, and (b) runlog's import in
+this process (``read_sources``, no cache); then (c) a cold ``runlog runs`` in a
+new process (start-up included) with its peak memory and (d) a warm re-import
+from the cache; ``--apple-zip`` also times the same export as ``export.zip``. It
+prints MB/s and CPU seconds, the ratio (a)/(b) against the target (10x), peak
+memory against 300 MB, and checks that both found the same running workouts.
+
+Usage: ``python benchmarks/import_speed.py --apple-mb 200 [--apple-zip]``
 """
 
 from __future__ import annotations
@@ -329,16 +344,147 @@ def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
     return f"(target {'>=' if higher_is_better else '<='} {target:g}: {'met' if met else 'NOT met'})"
 
 
+# --------------------------------------------------------------------------- Apple Health
+
+APPLE_TARGETS = {"ratio": 10.0, "rss_mib": 300.0}
+
+
+def build_apple_export(folder: Path, megabytes: float, seed: int = 0) -> tuple[Path, int]:
+    """A synthetic Apple Health export folder of about ``megabytes`` MB; (its export.xml, running workouts)."""
+    sys.path.insert(0, str(REPO))
+    from tests.io import apple_export as ae
+
+    root = folder / "apple_health_export"
+    (root / "workout-routes").mkdir(parents=True, exist_ok=True)
+    pool = ae.records(20_000, seed=seed).encode()
+    target = int(megabytes * 1e6)
+    n_blocks = max(1, round(target / len(pool)))
+    day0 = pd.Timestamp("2019-01-05T06:30:00Z")
+    shared = REPO.parent / "shared" / "data"
+    runs = 0
+    with open(root / "export.xml", "wb") as out:
+        out.write(ae.DTD.encode())
+        for k in range(n_blocks):
+            out.write(pool)
+            day = day0 + pd.Timedelta(days=3 * k)
+            if (shared / "apple_health" / "export.xml").is_file():  # the real fragment, moved
+                out.write(ae.real_workout(shared, day_shift=(day - pd.Timestamp("2016-11-14", tz="UTC")).days)
+                          .encode())
+                runs += 1
+            run = ae.Run(day + pd.Timedelta(days=1), 45.0, 9.2, routes=[f"route_{k}_a.gpx", f"route_{k}_b.gpx"])
+            copy = ae.Run(run.start, 45.0, 9.4, source="Strava", watch=False, zone=None, offset_s=3)
+            walk = ae.Run(day + pd.Timedelta(days=2), 30.0, 2.5, kind="Walking")
+            for w in (run, copy, walk):
+                out.write(ae.workout_xml(w).encode())
+            runs += 2
+            for rel, data in ae.route_files([run]).items():
+                (root / rel).write_bytes(data)
+        out.write(ae.TAIL.encode())
+    return root / "export.xml", runs
+
+
+def iterparse_reference(path: Path) -> tuple[float, float, int]:
+    """(a): ``ElementTree.iterparse`` over the whole file, keeping the workouts' attributes and statistics.
+
+    Returns wall and CPU seconds and the number of running workouts found.
+    """
+    from xml.etree import ElementTree as ET
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    workouts = []
+    for _, elem in ET.iterparse(path, events=("end",)):
+        if elem.tag == "Workout":
+            stats = {s.get("type"): dict(s.attrib) for s in elem.iter("WorkoutStatistics")}
+            workouts.append((dict(elem.attrib), stats))
+            elem.clear()
+        elif elem.tag in ("Record", "ActivitySummary", "Correlation"):
+            elem.clear()
+    running = sum(a.get("workoutActivityType") == "HKWorkoutActivityTypeRunning" for a, _ in workouts)
+    return time.perf_counter() - t0, time.process_time() - c0, running
+
+
+def apple_in_process(folder: Path) -> tuple[float, float, int]:
+    """runlog's import in this process (``read_sources``: find, detect, read, merge; no cache), as the
+    reference runs in this process: wall and CPU seconds, and the running workouts in the import log."""
+    from analysis.ingest import read_sources
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    res = read_sources([folder], tz="UTC", progress=False)
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    log = res.log
+    running = int(((log["status"].isin(["imported", "duplicate"])) & log["row"].notna()).sum())
+    return elapsed, cpu, running
+
+
+def apple_main(megabytes: float, with_zip: bool) -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="runlog-bench-apple-"))
+    try:
+        t0 = time.perf_counter()
+        xml, expected = build_apple_export(tmp / "in", megabytes)
+        mb = xml.stat().st_size / 1e6
+        print(f"synthetic export: {mb:,.0f} MB export.xml, {expected} running workouts (half of them another "
+              f"app's copy), built in {time.perf_counter() - t0:.0f} s; machine: {os.cpu_count()} cores")
+        t_floor = bytes_floor([xml])
+        t_ref, cpu_ref, ref_runs = iterparse_reference(xml)
+        folder = xml.parent.parent
+        t_in, cpu_in, our_runs = apple_in_process(folder)
+        cold = run_cli(folder, tmp / "cache")
+        warm = min((run_cli(folder, tmp / "cache") for _ in range(2)), key=lambda r: r["wall"])
+        print(f"(e) bytes alone                     : {t_floor:8.2f} s  {mb / t_floor:8.0f} MB/s")
+        print(f"(a) ElementTree.iterparse loop (ref): {t_ref:8.2f} s  {mb / t_ref:8.1f} MB/s; CPU {cpu_ref:.1f} s")
+        print(f"(b) runlog import, in-process      : {t_in:8.2f} s  {mb / t_in:8.1f} MB/s  ratio a/b "
+              f"{t_ref / t_in:6.1f}x {verdict(t_ref / t_in, APPLE_TARGETS['ratio'])}; CPU {cpu_in:.2f} s, "
+              f"CPU ratio {cpu_ref / cpu_in:.1f}x")
+        print(f"(c) runlog runs, cold (new process) : {cold['wall']:8.2f} s  {mb / cold['wall']:8.1f} MB/s  "
+              f"ratio a/c {t_ref / cold['wall']:6.1f}x (Python and pandas start-up included); CPU "
+              f"{cold['cpu']:.2f} s; peak RSS {cold['rss']:.0f} MiB "
+              f"{verdict(cold['rss'], APPLE_TARGETS['rss_mib'], False)}; {cold['runs']}")
+        print(f"(d) runlog runs, warm (cache)       : {warm['wall']:8.2f} s; CPU {warm['cpu']:.2f} s; "
+              f"peak RSS {warm['rss']:.0f} MiB")
+        report = {"mb": mb, "ref_s": t_ref, "ref_cpu_s": cpu_ref, "import_s": t_in, "import_cpu_s": cpu_in,
+                  "cold_s": cold["wall"], "cold_cpu_s": cold["cpu"], "warm_s": warm["wall"],
+                  "rss_cold_mib": cold["rss"], "ratio": t_ref / t_in, "ratio_cold_cli": t_ref / cold["wall"]}
+        if with_zip:
+            import zipfile
+
+            z = tmp / "zip" / "export.zip"
+            z.parent.mkdir()
+            t0 = time.perf_counter()
+            with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for p in sorted(xml.parent.rglob("*")):
+                    if p.is_file():
+                        zf.write(p, p.relative_to(folder).as_posix())
+            zmb = z.stat().st_size / 1e6
+            print(f"    export.zip: {zmb:,.0f} MB compressed, written in {time.perf_counter() - t0:.0f} s")
+            zcold = run_cli(z, tmp / "cache-zip")
+            print(f"(c') runlog runs, cold, export.zip  : {zcold['wall']:8.2f} s  {mb / zcold['wall']:8.1f} MB/s of "
+                  f"XML  ratio a/c' {t_ref / zcold['wall']:6.1f}x; CPU {zcold['cpu']:.2f} s; peak RSS "
+                  f"{zcold['rss']:.0f} MiB {verdict(zcold['rss'], APPLE_TARGETS['rss_mib'], False)}")
+            report.update(zip_cold_s=zcold["wall"], rss_zip_mib=zcold["rss"])
+        same = ref_runs == our_runs == expected
+        print(f"equality check: {'EQUAL' if same else 'DIFFERENT'}: running workouts iterparse {ref_runs} / "
+              f"runlog {our_runs} / built {expected}")
+        print("json: " + json.dumps(_rounded(report)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=500, help="files in the 1x archive (500)")
     ap.add_argument("--sizes", default="1,4,16", help="archive multiples for the memory/exponent test")
     ap.add_argument("--quick", action="store_true", help="100 files, sizes 1,2,4")
     ap.add_argument("--warm-child", nargs=2, metavar=("FOLDER", "CACHE"), help=argparse.SUPPRESS)
+    ap.add_argument("--apple-mb", type=float, default=0.0,
+                    help="measure an Apple Health export.xml of this many MB instead of the FIT archive")
+    ap.add_argument("--apple-zip", action="store_true", help="with --apple-mb: also import it as export.zip")
     args = ap.parse_args(argv)
     if args.warm_child:
         _warm_child(*map(Path, args.warm_child))
         return 0
+    if args.apple_mb:
+        return apple_main(args.apple_mb, args.apple_zip)
     if args.quick:
         args.files, args.sizes = 100, "1,2,4"
     sizes = [int(s) for s in args.sizes.split(",")]

@@ -17,6 +17,7 @@ whose reader fails in an unforeseen way is logged ``failed`` (set
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib
 import os
 import sys
@@ -44,13 +45,25 @@ PROGRESS_MIN_ITEMS = 20
 #: Specific formats first; the generic canonical CSV last.
 KINDS: dict[str, tuple[str, str, str]] = {
     "fit": ("analysis.io.fit", "sniff", "read_fit"),
+    "apple_health": ("analysis.io.apple_health", "sniff", "read_apple_health"),
     "tcx": ("analysis.io.tcx", "sniff", "read_tcx"),
     "gpx": ("analysis.io.gpx", "sniff", "read_gpx"),
     "garmin_json": ("analysis.io.garmin", "sniff_json", "read_garmin_json"),
+    "polar": ("analysis.io.polar", "sniff", "read_polar"),
+    "fitbit": ("analysis.io.fitbit", "sniff", "read_fitbit"),
     "strava": ("analysis.io.strava", "sniff", "read_strava"),
     "garmin_csv": ("analysis.io.garmin", "sniff_csv", "read_garmin_csv"),
     "csv": ("analysis.io.generic_csv", "sniff", "read_generic_csv"),
 }
+
+#: part of every input's cache key: a file read (or logged "not an activity file") while fewer kinds of
+#: export were known is read again once a reader for its kind is added
+KINDS_SIGNATURE = hashlib.sha1(repr(sorted(KINDS.items())).encode()).hexdigest()[:8]
+
+#: kinds whose reader takes a whole export (a folder or zip) as one input
+CONTAINER_KINDS = ("strava", "apple_health")
+#: kinds whose reader keeps positions on request
+_POSITION_KINDS = ("fit", "tcx", "gpx", "strava", "apple_health", "polar")
 
 #: what a file that is not an activity export may be; logged, not failed
 _NOT_ACTIVITY_SUFFIXES = {".md", ".txt", ".png", ".jpg", ".jpeg", ".pdf", ".html", ".ipynb", ".py", ".parquet"}
@@ -172,7 +185,8 @@ def _aux_kind(item: Item) -> str | None:
     if "shoe" in cols and cols & {"activity_id", "date"} and len(cols) <= 4:
         return "footwear overrides, not an activity file (give them with --overrides)"
     if low.endswith(".json") and b"summarizedActivitiesExport" not in head:
-        return "JSON that is not a Garmin activities export"
+        return ("JSON that is not an activity export runlog reads (a Garmin summarizedActivities, a Polar "
+                "training session or a Fitbit exercise file)")
     return None
 
 
@@ -184,6 +198,23 @@ def _strava_container(path: Path) -> bool:
     from analysis.io import strava
 
     return strava.is_export_folder(path) if folder else strava.is_export_zip(path)
+
+
+def _apple_container(path: Path) -> bool:
+    """A folder (holding export.xml itself) or zip that is an Apple Health export."""
+    folder = path.is_dir()
+    if not ((path / "export.xml").is_file() if folder else path.suffix.lower() == ".zip"):
+        return False
+    from analysis.io import apple_health
+
+    return apple_health.is_export_folder(path) if folder else apple_health.is_export_zip(path)
+
+
+def _zip_container(path: Path) -> str | None:
+    """The kind of an export zip read whole (a Strava or Apple Health export), or None."""
+    if _strava_container(path):
+        return "strava"
+    return "apple_health" if _apple_container(path) else None
 
 
 def _link_refusal(link: Path, base: Path) -> str | None:
@@ -230,6 +261,7 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Item]:
             continue
         if path.is_dir():
             walked = [Item(str(p), path=p, refused=why) for p, why in _walk(path)]
+            walked = _collapse_apple_folders(walked, root=path)
             for it in _collapse_strava_folders(walked, root=path):
                 items.extend(_file_items(it.path, top=False) if it.kind is None and not it.refused else [it])
             continue
@@ -242,8 +274,9 @@ def _file_items(path: Path, *, top: bool) -> list[Item]:
     if not path.is_file():
         return [Item(str(path), path=path, top=top, refused=_NOT_REGULAR)]
     if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
-        if _strava_container(path):
-            return [Item(str(path), path=path, top=top, kind="strava")]
+        container = _zip_container(path)
+        if container is not None:
+            return [Item(str(path), path=path, top=top, kind=container)]
         try:
             return _zip_items(path)
         except RunlogError as exc:  # a damaged directory: refused alone, unless named directly
@@ -286,6 +319,36 @@ def _collapse_strava_folders(items: list[Item], root: Path) -> list[Item]:
         elif folder not in seen:
             seen.add(folder)
             out.append(Item(str(folder), path=folder, kind="strava"))
+    return out
+
+
+def _collapse_apple_folders(items: list[Item], root: Path) -> list[Item]:
+    """Replace the files of an Apple Health export folder met while walking by the folder itself.
+
+    Only the export's own files (export.xml, export_cda.xml, the route and ECG
+    folders: :func:`analysis.io.apple_health.export_folder_of`) are taken: its
+    route GPX files are then never read as activities of their own, and any
+    other file beside export.xml is still read alone. Only folders inside
+    ``root`` (or ``root`` itself) are candidates.
+    """
+    known: dict[Path, bool] = {}
+    out: list[Item] = []
+    seen: set[Path] = set()
+    for it in items:
+        folder = None
+        if it.path is not None and not it.refused and it.kind is None:
+            from analysis.io.apple_health import export_folder_of
+
+            cand = export_folder_of(it.path)
+            if cand is not None and (cand == root or root in cand.parents):
+                if cand not in known:
+                    known[cand] = _apple_container(cand)
+                folder = cand if known[cand] else None
+        if folder is None:
+            out.append(it)
+        elif folder not in seen:
+            seen.add(folder)
+            out.append(Item(str(folder), path=folder, kind="apple_health"))
     return out
 
 
@@ -343,7 +406,7 @@ def _content(item: Item, kind: str) -> tuple[str | Path | bytes, str | None]:
     limits, whatever the reader; a Strava export folder or zip goes as a path.
     """
     if item.path is not None and item.member is None and (
-        item.path.is_dir() or (kind == "strava" and zipfile.is_zipfile(item.path))
+        item.path.is_dir() or (kind in CONTAINER_KINDS and zipfile.is_zipfile(item.path))
     ):
         return item.path, None
     if _raw(item, 2) != archive.GZIP_MAGIC:
@@ -368,7 +431,7 @@ def _read_item_unguarded(item: Item, *, tz, positions: bool) -> ReadResult:
         return ReadResult.build(log_rows=[log_row(item.label, "failed", reason)])
     _, read = _load(kind)
     kwargs = {"tz": tz, "name": item.label}
-    if kind in ("fit", "tcx", "gpx", "strava"):
+    if kind in _POSITION_KINDS:
         kwargs["positions"] = positions
     gzip_note = None
     try:
@@ -399,8 +462,9 @@ def _closest_format_hint(item: Item) -> str:
             f"with start_time (or date) and distance_m; header was: {first[:120]}"
         )
     if text.lstrip().startswith("<"):
-        return "XML that is neither TCX (TrainingCenterDatabase) nor GPX (<gpx>)"
-    return "not a known activity format (FIT, TCX, GPX, Strava or Garmin export, or CSV)"
+        return "XML that is neither TCX (TrainingCenterDatabase), GPX (<gpx>) nor an Apple Health export.xml"
+    return ("not a known activity format (FIT, TCX, GPX, a Strava, Garmin, Apple Health, Polar Flow or Fitbit "
+            "export, or CSV)")
 
 
 def _read_one(args) -> ReadResult:
@@ -443,7 +507,9 @@ def read_sources(
     paths : iterable of str or Path
         Files, folders (walked) and zips: FIT (.fit, .fit.gz), TCX, GPX, a
         Strava bulk export (.zip, its folder, or its activities.csv), Garmin
-        Connect CSV or GDPR JSON, or a generic CSV with canonical columns.
+        Connect CSV or GDPR JSON, an Apple Health export (export.zip, its
+        folder, or export.xml), Polar Flow training sessions, Fitbit
+        exercise files, or a generic CSV with canonical columns.
     tz : str, optional
         IANA time zone for sources that carry no UTC offset (default UTC).
     positions : bool
@@ -473,7 +539,7 @@ def read_sources(
     paths = [Path(p) for p in paths]
     items = expand_sources(paths)
     show = progress if progress is not None else len(items) >= PROGRESS_MIN_ITEMS
-    options = f"tz={tz};positions={positions}"
+    options = f"tz={tz};positions={positions};kinds={KINDS_SIGNATURE}"
     results: list[ReadResult | None] = [None] * len(items)
 
     entries: dict[int, tuple] = {}

@@ -10,6 +10,11 @@ Rules (issue [A] item 7 and issue [C] item 5):
   3 % are the same run seen twice (a Strava export and the watch's FIT file):
   they become one run whose fields are combined, and the other is logged
   ``duplicate`` with the id of the run it joined.
+* Two runs of **different sources** whose times (start to start + elapsed, or
+  moving, time) overlap by at least 80 % of the shorter one are the same run
+  too, whatever their distances: one runner cannot run twice at once, and an
+  app that copied a watch's run (Apple Health, Strava) may measure the route
+  again, or not at all (a Fitbit record without distance).
 
 * Two runs of **different sources**, one of them read from local wall time
   (a Garmin CSV or a plain CSV: put into UTC in the zone assumed), whose start
@@ -41,7 +46,14 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.schema import DATE_PRIORITY, DEVICE_FIELDS, PLATFORM_FIELDS, PLATFORM_PRIORITY, priority
+from analysis.schema import (
+    DATE_PRIORITY,
+    DEVICE_FIELDS,
+    PLATFORM_FIELDS,
+    PLATFORM_PRIORITY,
+    RUN_DYNAMICS_DTYPES,
+    priority,
+)
 
 if TYPE_CHECKING:
     from analysis.io.base import ReadResult
@@ -50,6 +62,8 @@ SAME_SOURCE_START_S = 60.0
 SAME_SOURCE_DISTANCE_FRAC = 0.02
 CROSS_SOURCE_START_S = 120.0
 CROSS_SOURCE_DISTANCE_FRAC = 0.03
+#: runs of different sources whose times overlap by this share of the shorter one are one run
+CROSS_SOURCE_OVERLAP = 0.8
 #: sources whose start times are local wall time put into UTC in the zone assumed (tz)
 WALL_TIME_SOURCES = ("garmin_csv", "csv")
 _WALL_LABELS = {"garmin_csv": "the Garmin CSV", "csv": "the CSV"}
@@ -64,10 +78,39 @@ def _rank(source, order: tuple[str, ...]) -> int:
     return order.index(source) if source in order else len(order)
 
 
+def _span_s(r: pd.Series) -> float:
+    """A run's duration, s: elapsed time, else moving time; NaN when neither is known."""
+    for col in ("elapsed_time_s", "moving_time_s"):
+        v = r.get(col)
+        if v is not None and not pd.isna(v) and float(v) > 0:
+            return float(v)
+    return float("nan")
+
+
+def _overlap_share(a: pd.Series, b: pd.Series) -> float | None:
+    """Share (0-1) of the shorter run's time that both runs cover; None when a duration is unknown."""
+    da, db = _span_s(a), _span_s(b)
+    if not (da > 0 and db > 0):
+        return None
+    both = min(da, (b["start_time"] - a["start_time"]).total_seconds() + db) - max(
+        0.0, (b["start_time"] - a["start_time"]).total_seconds())
+    return max(both, 0.0) / min(da, db)
+
+
+def _open_for_s(first: pd.Series) -> float:
+    """How long after a group's first run (s) a run may still join it: 2 min, or the first run's duration."""
+    span = _span_s(first)
+    return max(CROSS_SOURCE_START_S, span) if span > 0 else CROSS_SOURCE_START_S
+
+
 def _same_run(a: pd.Series, b: pd.Series) -> str | None:
     """Why two runs are one run (a reason string), or None."""
     if pd.isna(a["start_time"]) or pd.isna(b["start_time"]):
         return None
+    if a["source"] != b["source"]:
+        share = _overlap_share(a, b)
+        if share is not None and share >= CROSS_SOURCE_OVERLAP:
+            return f"times overlap {100 * share:.0f} %"
     dt = abs((a["start_time"] - b["start_time"]).total_seconds())
     da, db = a["distance_m"], b["distance_m"]
     if pd.isna(da) or pd.isna(db):
@@ -89,7 +132,8 @@ def _combine(group: list[pd.Series]) -> pd.Series:
     """Combine the rows of one run by the priority tables above."""
     by_platform = sorted(group, key=lambda r: _rank(r["source"], PLATFORM_PRIORITY))
     out = by_platform[0].copy()
-    for col in PLATFORM_FIELDS + DEVICE_FIELDS:
+    extra = tuple(c for c in RUN_DYNAMICS_DTYPES if c in out.index)
+    for col in PLATFORM_FIELDS + DEVICE_FIELDS + extra:
         order = priority(col)
         ranked = sorted(group, key=lambda r, o=order: _rank(r["source"], o))
         for r in ranked:
@@ -144,7 +188,10 @@ def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:
     order = runs.sort_values("start_time", kind="stable")
     start_s = order["start_time"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
     start_s[order["start_time"].isna().to_numpy()] = np.nan
-    near = np.diff(start_s) <= CROSS_SOURCE_START_S
+    elapsed = order["elapsed_time_s"].astype("float64").to_numpy()
+    span_s = np.where(elapsed > 0, elapsed, order["moving_time_s"].astype("float64").to_numpy())
+    reach = np.fmax.accumulate(start_s + span_s)  # the latest end so far (NaN ends ignored)
+    near = (np.diff(start_s) <= CROSS_SOURCE_START_S) | (start_s[1:] < reach[:-1])  # close starts, or overlap
     in_cluster = np.r_[near, False] | np.r_[False, near]
     alone = order[~in_cluster]
     order = order[in_cluster]
@@ -158,7 +205,7 @@ def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:
             open_groups = [
                 g
                 for g in open_groups
-                if (row["start_time"] - g[0]["start_time"]).total_seconds() <= CROSS_SOURCE_START_S
+                if (row["start_time"] - g[0]["start_time"]).total_seconds() <= _open_for_s(g[0])
             ]
             for g in open_groups:
                 why = _same_run(g[0], row)

@@ -16,7 +16,7 @@ from analysis.ingest.cache import Cache
 from analysis.ingest.loader import read_sources
 
 RUNS = ("garmin_fenix5_run_short.fit", "garmin_fr110_run_2013.fit", "garmin_fenix2_run_dynamics.fit")
-OPTIONS = "tz=None;positions=False"
+OPTIONS = f"tz=None;positions=False;kinds={loader.KINDS_SIGNATURE}"  # as read_sources keys its inputs
 
 
 @pytest.fixture()

@@ -27,3 +27,31 @@ def test_empty_log():
     log = ReadResult().log
     assert summarize(log)["entries"] == 0
     assert isinstance(summary_line(pd.DataFrame(log)), str)
+
+
+def test_by_source_counts_runs_and_duplicates_of_another_source():
+    from analysis.ingest.importlog import by_source
+
+    rows = [
+        log_row("s/activities.csv", "imported", row=2, activity_id="strava:1", source="strava"),
+        log_row("s/activities/1.fit.gz", "duplicate", "merged into strava:1 (row 2)", source="strava"),
+        log_row("w/a.fit", "duplicate", "same run as strava:1 (start 1 s apart, distance 0.2 % apart); fields merged",
+                activity_id="fit:a", source="fit"),
+        log_row("w/b.fit", "imported", activity_id="fit:b", source="fit"),
+        log_row("e.zip/export.xml", "duplicate", "same run as fit:b (times overlap 99 %); fields merged into it",
+                row=1, activity_id="apple_health:x", source="apple_health"),
+        # Strava's copy inside Health, of the watch's copy that then joined the FIT run: within Apple Health
+        log_row("e.zip/export.xml", "duplicate", "same run as apple_health:x, written by Strava (times overlap "
+                "100 %)", row=2, activity_id="apple_health:y", source="apple_health"),
+        log_row("e.zip/export.xml", "not_a_run", "Walking workout is not a run", row=3, source="apple_health"),
+        log_row("junk.bin", "failed", "not a known activity format"),
+    ]
+    table = by_source(ReadResult.build(log_rows=rows).log)
+    assert table.loc["strava"].to_dict() == {"runs": 1, "kept": 1, "duplicate_of_other_source": 0,
+                                             "duplicate_within_source": 1, "not_a_run": 0, "failed": 0}
+    assert table.loc["fit", ["runs", "kept", "duplicate_of_other_source"]].tolist() == [2, 1, 1]
+    assert table.loc["apple_health", ["runs", "kept", "duplicate_of_other_source", "duplicate_within_source",
+                                      "not_a_run"]].tolist() == [1, 0, 1, 1, 1]
+    assert table.loc["(none)", "failed"] == 1
+    # every row in exactly one of kept, duplicate of another source, repeated within, not a run, failed
+    assert table.to_numpy().sum() - table["runs"].sum() == len(rows)

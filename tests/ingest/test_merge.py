@@ -139,3 +139,25 @@ def test_what_is_not_the_same_run_hours_apart_stays_apart():
     assert n_runs(_run("fit:f", "fit", "2024-05-01T08:00:00Z", 10000.0, **same)) == 2
     # a half-hour zone (India, UTC+05:30, read as UTC) is matched too
     assert n_runs(_run("garmin:g", "garmin_csv", "2024-05-01T05:30:00Z", 10000.0, **same)) == 1
+
+
+def test_cross_source_runs_overlapping_in_time_are_one_run_whatever_their_distances():
+    # Strava measured the watch's route again: 90 s later and 8 % longer, but the same 50 minutes
+    watch = _run("apple_health:a", "apple_health", "2024-05-01T07:00:00Z", 10000.0, elapsed_time_s=3000.0)
+    strava = _run("strava:1", "strava", "2024-05-01T07:01:30Z", 10800.0, elapsed_time_s=2900.0, name="Run")
+    out = merge_duplicates(_result([watch, strava]))
+    assert list(out.runs.index) == ["strava:1"] and out.runs.loc["strava:1", "distance_m"] == 10000.0
+    assert "times overlap 100 %" in out.log.loc[out.log["status"] == "duplicate", "reason"].iloc[0]
+    # a copy starting 5 min late (a phone app started late) lies wholly within the watch run: one run
+    late = _run("fitbit:9", "fitbit", "2024-05-01T07:05:00Z", pd.NA, elapsed_time_s=2700.0)
+    assert len(merge_duplicates(_result([watch, late])).runs) == 1
+
+
+def test_overlap_rule_needs_two_sources_and_most_of_the_shorter_run():
+    a = _run("fit:a", "fit", "2024-05-01T07:00:00Z", 10000.0, elapsed_time_s=3000.0)
+    b = _run("fit:b", "fit", "2024-05-01T07:01:30Z", 10800.0, elapsed_time_s=3000.0)
+    assert len(merge_duplicates(_result([a, b])).runs) == 2  # same source: the 60 s / 2 % rule alone
+    half = _run("polar:c", "polar", "2024-05-01T07:25:00Z", 5000.0, elapsed_time_s=3000.0)  # 50 % overlap
+    assert len(merge_duplicates(_result([a, half])).runs) == 2
+    no_time = _run("csv:d", "csv", "2024-05-01T07:01:30Z", 10800.0)  # no duration: no interval to compare
+    assert len(merge_duplicates(_result([a, no_time])).runs) == 2

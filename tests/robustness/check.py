@@ -45,6 +45,10 @@ READERS: dict[str, tuple[str, str, bool]] = {
     "garmin_csv": ("analysis.io.garmin", "read_garmin_csv", False),
     "garmin_json": ("analysis.io.garmin", "read_garmin_json", False),
     "csv": ("analysis.io.generic_csv", "read_generic_csv", False),
+    "apple_health": ("analysis.io.apple_health", "read_apple_health", True),
+    "apple_zip": ("analysis.io.apple_health", "read_apple_health", True),
+    "polar": ("analysis.io.polar", "read_polar", True),
+    "fitbit": ("analysis.io.fitbit", "read_fitbit", False),
     "strava_shoes": ("analysis.io.strava", "read_strava_shoes", False),
     "shoes": ("analysis.io.shoes", "read_shoes", False),
     "pain": ("analysis.io.pain_diary", "read_pain_diary", False),
@@ -226,7 +230,7 @@ def check_mutant(mutant: Mutant, folder: Path, *, timeout_s: float = 10.0, tz: s
     kwargs = {"name": mutant.name}
     if full:
         kwargs.update(tz=tz, positions=True)
-    elif mutant.fmt in ("garmin_csv", "garmin_json", "csv"):
+    elif mutant.fmt in ("garmin_csv", "garmin_json", "csv", "fitbit"):
         kwargs["tz"] = tz
     if mutant.fmt == "strava_shoes":
         kwargs = {}

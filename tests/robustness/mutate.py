@@ -36,13 +36,18 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 #: formats read by :func:`analysis.ingest.read_sources` (activity exports)
-ACTIVITY_FORMATS = ("fit", "tcx", "gpx", "strava", "garmin_csv", "garmin_json", "csv", "strava_zip")
+ACTIVITY_FORMATS = ("fit", "tcx", "gpx", "strava", "garmin_csv", "garmin_json", "csv", "strava_zip",
+                    "apple_health", "apple_zip", "polar", "fitbit")
+#: exports read whole from a zip: their members are mutated, the zip is not wrapped again
+CONTAINER_FORMATS = ("strava_zip", "apple_zip")
+#: JSON activity formats: values replaced by odd ones (bare NaN, wrong types), nesting made deep
+JSON_FORMATS = ("garmin_json", "polar", "fitbit")
 #: side files read by their own readers (not activity exports)
 SIDE_FORMATS = ("strava_shoes", "shoes", "pain", "drills")
 #: tabular activity formats: one import-log row per data record
 CSV_FORMATS = ("strava", "garmin_csv", "csv")
 TEXT_FORMATS = (*CSV_FORMATS, "strava_shoes", "shoes", "pain", "drills")
-XML_FORMATS = ("tcx", "gpx")
+XML_FORMATS = ("tcx", "gpx", "apple_health")
 
 #: a generic canonical CSV (FORMATS.md "generic CSV"), with the quirks readers meet
 GENERIC_CSV_SEED = (
@@ -54,6 +59,28 @@ GENERIC_CSV_SEED = (
     "2025-03-05T07:00:00Z,21097.5,6500,6600,cycling,Ride,,,\n"
     "2025-03-06T07:00:00Z,abc,1000,,running,bad distance,,,\n"
 )
+
+#: a Fitbit exercise-0.json (FORMATS.md "Fitbit": no real one may be redistributed), with the quirks of
+#: real archives: both time layouts, ms, Mile/Kilometer, no distance, a 3-second "run", an hours-long one
+FITBIT_SEED = json.dumps([
+    {"logId": 30155383633, "activityName": "Run", "activityTypeId": 90009, "averageHeartRate": 152,
+     "calories": 512, "duration": 2405000, "activeDuration": 2400000, "steps": 6800, "logType": "mobile_run",
+     "startTime": "03/28/20 23:17:51", "distance": 4.2, "distanceUnit": "Mile", "hasGps": True,
+     "tcxLink": "https://www.fitbit.com/activities/exercise/30155383633?export=tcx"},
+    {"logId": 30155383634, "activityName": "Run", "activityTypeId": 90009, "duration": 3000,
+     "activeDuration": 3000, "logType": "auto_detected", "startTime": "03/29/20 08:00:00", "distance": 0.0,
+     "distanceUnit": "Mile"},
+    {"logId": 30155383635, "activityName": "Walk", "activityTypeId": 90013, "duration": 1536000,
+     "activeDuration": 1536000, "steps": 2197, "logType": "auto_detected", "startTime": "03/29/20 09:00:00"},
+    {"logId": 30155383636, "activityName": "Run", "activityTypeId": 90009, "duration": 1800000,
+     "activeDuration": 1800000, "logType": "auto_detected", "startTime": "2019-11-01 14:56:32"},
+    {"logId": 30155383637, "activityName": "Run", "activityTypeId": 90009, "duration": 7380000,
+     "activeDuration": 7380000, "logType": "auto_detected", "startTime": "2019-11-02 14:56:32",
+     "distance": 0.4, "distanceUnit": "Mile"},
+    {"logId": 30155383638, "activityName": "Treadmill", "activityTypeId": 90019, "duration": 1800000,
+     "activeDuration": 1790000, "logType": "tracker", "startTime": "2019-11-03 06:00:00", "distance": 6.1,
+     "distanceUnit": "Kilometer", "averageHeartRate": 141},
+], indent=2)
 
 #: member names a hostile zip may carry (zip slip, absolute, drive, control characters)
 HOSTILE_MEMBER_NAMES = (
@@ -165,12 +192,16 @@ def _format_of(path: Path) -> str | None:
     """The format of a file of ../shared/data, data/sample or data/templates, by place and name."""
     low = path.name.lower()
     folder = path.parent.name.lower()
+    if folder == "polar_flow" and low.endswith(".json"):
+        return "polar"
+    if low == "export.xml" and folder in ("apple_health", "apple_health_export"):
+        return "apple_health"
     if low.endswith((".md", ".json")) and folder != "garmin_json":
         return None
     if folder in ("fit", "tcx", "gpx", "garmin_csv", "garmin_json"):
         return folder
     if low.endswith(".zip"):
-        return "strava_zip" if _is_strava_zip(path) else None
+        return "strava_zip" if _is_strava_zip(path) else ("apple_zip" if _is_apple_zip(path) else None)
     if low.endswith((".fit", ".fit.gz")):
         return "fit"
     if low.endswith((".tcx", ".tcx.gz")):
@@ -188,6 +219,23 @@ def _format_of(path: Path) -> str | None:
     if low.endswith(".csv"):
         return "csv"
     return None
+
+
+def _is_apple_zip(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "apple_health_export/export.xml" in zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def apple_zip(folder: Path, out: Path) -> Path:
+    """An export.zip of an unzipped Apple Health export (``folder`` holds ``apple_health_export/``)."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted((folder / "apple_health_export").rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(folder).as_posix())
+    return out
 
 
 def _is_strava_zip(path: Path) -> bool:
@@ -255,7 +303,27 @@ def corpus(*folders: Path | None, generic_seed_dir: Path | None = None, zip_memb
         p = Path(generic_seed_dir) / "generic_runs.csv"
         p.write_text(GENERIC_CSV_SEED, encoding="utf-8")
         seeds.append(Seed(p, "csv"))
+        p = Path(generic_seed_dir) / "exercise-0.json"
+        p.write_text(FITBIT_SEED, encoding="utf-8")
+        seeds.append(Seed(p, "fitbit"))
+        seeds += _apple_seeds(folders, Path(generic_seed_dir))
     return seeds
+
+
+def _apple_seeds(folders, seed_dir: Path) -> list[Seed]:
+    """The real Apple Health excerpt zipped as export.zip, and a synthetic iOS 16+ export.zip (routes as files,
+    a WorkoutActivity, running dynamics, another app's copy, a walk)."""
+    out = []
+    for folder in folders:
+        real = Path(folder) / "apple_health" / "zip_contents" if folder is not None else None
+        if real is not None and (real / "apple_health_export" / "export.xml").is_file():
+            out.append(Seed(apple_zip(real, seed_dir / "export.zip"), "apple_zip"))
+    from tests.io import apple_export as ae
+
+    runs = ae.three_runs_a_walk_and_a_ride()
+    (seed_dir / "synthetic.zip").write_bytes(ae.zip_bytes(runs, n_records=40))
+    out.append(Seed(seed_dir / "synthetic.zip", "apple_zip"))
+    return out
 
 
 # --------------------------------------------------------------------------- CSV records
@@ -514,7 +582,8 @@ def _xml_drop_closing(data: bytes, ch: Chooser) -> tuple[bytes, str]:
     return (text[:i] + text[j + 1 :]).encode("utf-8"), f"xml drop closing tag at {i}"
 
 
-_JSON_ODD_VALUES = (1e400, -1e400, float("nan"), 1e30, -5, 0, 2**70, "x", "", None, True, [], {}, [1, 2], "1e3")
+_JSON_ODD_VALUES = (1e400, -1e400, float("nan"), 1e30, -5, 0, 2**70, "x", "", "NaN", None, True, [], {}, [1, 2],
+                    "1e3")
 
 
 def _json_value(data: bytes, ch: Chooser) -> tuple[bytes, str]:
@@ -622,7 +691,7 @@ def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | Non
     ops: list[str] = []
 
     csv_member = csv_bytes = None
-    if fmt == "strava_zip":
+    if fmt in CONTAINER_FORMATS:
         if ch.integer(0, 4):
             data, what, csv_member, csv_bytes = _mutate_zip_member(data, ch, max_ops)
             ops.append(what)
@@ -637,8 +706,8 @@ def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | Non
         op = ch.choice((_xml_hostile, _xml_drop_closing))
         data, what = op(data, ch)
         ops.append(what)
-    elif fmt == "garmin_json" and ch.integer(0, 1) == 0:
-        if ch.integer(0, 1):  # the real export holds no run: make its activities runs first
+    elif fmt in JSON_FORMATS and ch.integer(0, 1) == 0:
+        if fmt == "garmin_json" and ch.integer(0, 1):  # the real export holds no run: make its activities runs
             data = re.sub(rb'"activityType":\s*"[^"]*"', b'"activityType":"running"', data)
             ops.append("activity types set to running")
         for _ in range(ch.integer(1, max_ops)):
@@ -655,7 +724,7 @@ def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | Non
         data, what = _BYTE_OPS[name](data, ch)
         ops.append(what)
 
-    name, renamed = _rename(seed.name, fmt, ch) if wrap and fmt != "strava_zip" else (seed.name, None)
+    name, renamed = _rename(seed.name, fmt, ch) if wrap and fmt not in CONTAINER_FORMATS else (seed.name, None)
     if renamed:
         ops.append(renamed)
     inner = data
@@ -675,7 +744,7 @@ def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | Non
         mutant.name = name + ".gz"
         mutant.exact = False
         ops.append(f"gzip, cut at {at}/{len(packed)}")
-    elif how == 2 and fmt != "strava_zip":
+    elif how == 2 and fmt not in CONTAINER_FORMATS:
         member = ch.choice(HOSTILE_MEMBER_NAMES).format(name=name)
         mutant.data, extras = _zip(data, member, ch)
         mutant.name = Path(name).stem + ".zip"
@@ -684,8 +753,12 @@ def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | Non
     return mutant
 
 
+#: inflated size of a bomb member: past the 16 MiB below which archive.py checks no ratio
+BOMB_BYTES = 24 << 20
+
+
 def _mutate_zip_member(data: bytes, ch: Chooser, max_ops: int) -> tuple[bytes, str, str | None, bytes | None]:
-    """Mutate one member of a Strava export zip (or drop it) and zip it again.
+    """Mutate one member of an export zip (or drop it, or make it a zip bomb) and zip it again.
 
     Returns the new zip, what was done, and the activities.csv member name and
     bytes when that is the member changed (for the row oracle).
@@ -695,9 +768,14 @@ def _mutate_zip_member(data: bytes, ch: Chooser, max_ops: int) -> tuple[bytes, s
     k = ch.integer(0, len(members) - 1)
     name, content = members[k]
     fmt = "strava" if name.endswith("activities.csv") else (_format_of(Path(name)) or "fit")
-    if ch.integer(0, 5) == 0:
+    roll = ch.integer(0, 7)
+    if roll == 0:
         del members[k]
         what = f"member {name} dropped"
+        csv_member = csv_bytes = None
+    elif roll == 1:  # a decompression bomb: ~1000-fold, far past the ratio limit
+        members[k] = (name, content[:4096] + b" " * BOMB_BYTES)
+        what = f"member {name} made a zip bomb ({BOMB_BYTES >> 20} MiB of spaces)"
         csv_member = csv_bytes = None
     else:
         inner = mutate(Seed(Path(name), fmt), ch, max_ops=max_ops, seed_bytes=content, wrap=False)

@@ -83,7 +83,7 @@ def test_side_file_mutants(seeds, data):
 def test_corpus_covers_every_format(seeds):
     """The mutants start from every kind of real file there is."""
     for fmt in ("fit", "tcx", "gpx", "strava", "garmin_csv", "garmin_json", "csv", "strava_shoes", "shoes",
-                "pain", "drills", "strava_zip"):
+                "pain", "drills", "strava_zip", "apple_health", "apple_zip", "polar", "fitbit"):
         assert seeds.get(fmt), f"no seed of format {fmt}"
     real_fit = [s for s, _ in seeds["fit"] if s.member is None]
     assert len(real_fit) == 13 and len(seeds["strava"]) >= 14  # ../shared/data: 13 FIT, 14 Strava CSVs
@@ -99,4 +99,20 @@ def test_no_zip_member_was_written_outside():
 @given(data=st.data())
 def test_strava_export_zip_mutants(seeds, data):
     outcome = _run(seeds, ("strava_zip",), data)
+    assert outcome.ok, outcome.report()
+
+
+@_settings(60)
+@given(data=st.data())
+def test_apple_health_mutants(seeds, data):
+    """Cut, flipped, DOCTYPE entity bombs, dropped closing tags, zip bombs and hostile member names."""
+    outcome = _run(seeds, ("apple_health", "apple_zip"), data)
+    assert outcome.ok, outcome.report()
+
+
+@_settings(80)
+@given(data=st.data())
+def test_polar_and_fitbit_mutants(seeds, data):
+    """Bare NaN, wrong types, deep nesting, truncation, gzip and zip wraps."""
+    outcome = _run(seeds, ("polar", "fitbit"), data)
     assert outcome.ok, outcome.report()
