@@ -8,9 +8,7 @@ status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -194,28 +192,13 @@ def log_summary(log: pd.DataFrame) -> str:
 
 
 def write_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write a frame to CSV or Parquet via a temporary file, flushed to disk and renamed into place.
-
-    A killed run or a power cut leaves either the previous file or the new
-    one, complete (:func:`analysis.ingest.cache.replace_durably`); never a part.
-    """
-    from analysis.ingest.cache import replace_durably
+    """Write a frame to CSV or Parquet whole or not at all (:func:`analysis.outputs.atomic_write`)."""
+    from analysis.outputs import atomic_write
 
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise RunlogError("output must end in .csv or .parquet", path=path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            frame.to_csv(tmp)
-        else:
-            frame.to_parquet(tmp)
-        replace_durably(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, frame.to_csv if suffix == ".csv" else frame.to_parquet)
 
 
 def cmd_runs(args) -> int:

@@ -103,6 +103,7 @@ def test_write_atomic_survives_sigkill(tmp_path, suffix):
         write_atomic(frame, tmp_path / f"ref_{name}{suffix}")
     refs = [(tmp_path / f"ref_{n}{suffix}").read_bytes() for n in "ab"]
     out_dir = tmp_path / "out"
+    out_dir.mkdir()
     target = out_dir / f"runs{suffix}"
     write_atomic(a, target)  # the previous output
     t0 = time.perf_counter()
