@@ -38,6 +38,9 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-cache", action="store_true",
                    help="decode every file again instead of re-using the import cache")
+    p.add_argument("--verify-cache", action="store_true",
+                   help="hash every file's content before re-using the import cache (slower; for when file "
+                   "times cannot be trusted)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,7 +124,7 @@ def _load(args, samples: bool = False):
     from analysis.pipeline import load_runs
 
     inputs = _inputs(args)
-    cache = None if args.no_cache else Cache()
+    cache = None if args.no_cache else Cache(verify=args.verify_cache)
     result, catalog = load_runs(inputs, tz=_tz(args), progress=False if args.no_progress else None,
                                 cache=cache, samples=samples)
     return inputs, result, catalog
@@ -202,6 +205,10 @@ def write_atomic(frame: pd.DataFrame, path: Path) -> None:
 
 
 def cmd_runs(args) -> int:
+    if args.output:
+        from analysis.outputs import check_output_path
+
+        check_output_path(args.output)  # told before the import, not after
     _, result, _ = _load(args)
     _fail_if_nothing(result)
     runs = result.runs
@@ -302,6 +309,10 @@ def cmd_report(args) -> int:
     if args.no_pdf and not args.json:
         raise RunlogError("--no-pdf needs --json FILE: without a PDF or JSON there is nothing to write")
     draw = not args.no_pdf
+    from analysis.outputs import check_output_path
+
+    for out in ([args.output] if draw else []) + ([args.json] if args.json else []):
+        check_output_path(out)  # a missing folder is told now, not after the report is drawn
     if not args.sources:
         _step("no files given: using the embedded sample (data/sample)")
     inputs, result, catalog = _load(args, samples=draw)
