@@ -291,6 +291,7 @@ class Cache:
         self.verify = verify
         self._index: pd.DataFrame | None = None
         self._lock = None
+        self._said: set[str] = set()
 
     # -- index -------------------------------------------------------------------------
     @property
@@ -327,7 +328,10 @@ class Cache:
             return self._index
         if not fresh:
             remove_stale_temps(self.root)  # opening the cache: what a killed run left behind goes
-        self._index = _read_index_file(self.index_path)
+        self._index, problem = _read_index_file(self.index_path)
+        if problem and problem not in self._said:  # once per process, though read again under the lock
+            self._said.add(problem)
+            _warn(problem)
         return self._index
 
     def _write_index(self, idx: pd.DataFrame) -> None:
@@ -685,10 +689,10 @@ def _row_checks(idx: pd.DataFrame) -> list[str]:
     return [xxhash.xxh3_64_hexdigest("\0".join(fields).encode()) for fields in zip(*cols, strict=True)]
 
 
-def _read_index_file(path: Path) -> pd.DataFrame:
-    """The index on disk, without the rows whose checksum fails (one warning); empty if unreadable."""
+def _read_index_file(path: Path) -> tuple[pd.DataFrame, str | None]:
+    """The index on disk without the rows whose checksum fails (empty if unreadable), and what was wrong."""
     if not path.is_file():
-        return _empty_index()
+        return _empty_index(), None
     try:
         with pq.ParquetFile(path) as pf:
             idx = pf.read().to_pandas()
@@ -696,14 +700,13 @@ def _read_index_file(path: Path) -> pd.DataFrame:
             raise ValueError("columns differ")
         idx = idx.astype({c: "int64" for c in _INT_COLUMNS} | {"verify": "bool"})
     except Exception:  # noqa: BLE001 - unreadable: everything is read again, and the index rebuilt
-        _warn(f"the import cache's index {path} cannot be read: every input is read again")
-        return _empty_index()
+        return _empty_index(), f"the import cache's index {path} cannot be read: every input is read again"
     ok = np.array(_row_checks(idx), dtype=object) == idx["check"].to_numpy(dtype=object)
     ok &= ~idx["key"].duplicated(keep=False).to_numpy()
-    if not ok.all():
-        _warn(f"{int((~ok).sum())} entries of the import cache's index are damaged: their inputs are read again")
-        idx = idx[ok].reset_index(drop=True)
-    return idx
+    if ok.all():
+        return idx, None
+    return (idx[ok].reset_index(drop=True),
+            f"{int((~ok).sum())} entries of the import cache's index are damaged: their inputs are read again")
 
 
 #: names of the cache's version folders (see Cache.root), old layouts included
