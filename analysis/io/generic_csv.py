@@ -190,12 +190,15 @@ def read_generic_csv(
       steps/min; ``elevation_gain_m`` is metres; ``rpe`` must be 1-10.
     * A row fails alone, its reason naming the column, when a number, time or
       date cannot be read, a distance, time or other number is negative, or
-      it has more fields than the header. Rows with no value at all are
+      it has more fields than the header (trailing empty fields, as
+      spreadsheets write, do not count). Rows with no value at all are
       skipped.
     * ``activity_id``: the ``activity_id`` column, prefixed ``csv:`` unless it
       already starts with a runlog source prefix (``fit:``, ``strava:``,
       ...); else ``csv:`` + the first 12 hex digits of the SHA-1 of the row's
-      fields. A repeated id within the file is logged ``duplicate``.
+      fields joined by the delimiter (the header's number of fields, a short
+      row padded with empty ones). A repeated id within the file is logged
+      ``duplicate``.
 
     References
     ----------
