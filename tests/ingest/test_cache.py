@@ -499,3 +499,19 @@ def test_bytes_decoded_are_the_bytes_hashed(archive, tmp_path, monkeypatch):
     warm = _read(archive, Cache(cache_dir))
     fresh = read_sources([archive], workers=1, progress=False)
     _equal_results(warm, fresh)  # the new content, not the frames of the old one
+
+
+@pytest.mark.parametrize("command", ["runs", "check", "shoes"])
+def test_verify_cache_flag_hashes_every_input(archive, tmp_path, monkeypatch, command, capsys):
+    from analysis.cli import main
+
+    monkeypatch.setenv("RUNLOG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(store, "RACY_NS", 0)
+    hashed = []
+    real = store._digest_or_none
+    monkeypatch.setattr(store, "_digest_or_none", lambda p: hashed.append(p) or real(p))
+    assert main([command, str(archive), "--no-progress", "--tz", "UTC"]) in (0, 2)
+    assert main([command, str(archive), "--no-progress", "--tz", "UTC"]) in (0, 2)
+    assert hashed == []
+    assert main([command, str(archive), "--no-progress", "--tz", "UTC", "--verify-cache"]) in (0, 2)
+    assert len(hashed) == 3
