@@ -562,12 +562,12 @@ class Cache:
             verify = entry.racy
             if digest is None:
                 try:
-                    now = Cache.entry(path, entry.label, entry.options)
-                    if now.stamp != entry.stamp or entry.racy:
-                        continue  # changed while it was read, or may have: not cached, read again next time
                     digest = file_digest(path)
+                    now = Cache.entry(path, entry.label, entry.options)  # after the hash: it covers the hash too
                 except OSError:
                     continue
+                if now.stamp != entry.stamp or entry.racy:
+                    continue  # changed while it was read, or may have: not cached, read again next time
                 verify = False
             rows.append({"key": entry.key, "label": entry.label, "size": entry.size, "mtime_ns": entry.mtime_ns,
                          "ctime_ns": entry.ctime_ns, "inode": entry.inode, "digest": digest, "verify": verify,
