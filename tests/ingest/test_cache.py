@@ -515,3 +515,24 @@ def test_verify_cache_flag_hashes_every_input(archive, tmp_path, monkeypatch, co
     assert hashed == []
     assert main([command, str(archive), "--no-progress", "--tz", "UTC", "--verify-cache"]) in (0, 2)
     assert len(hashed) == 3
+
+
+def test_a_strava_export_folder_is_cached_only_when_its_files_did_not_move(shared_data, tmp_path, counted,
+                                                                           monkeypatch):
+    """A folder is decoded by path (not from bytes hashed once): stored only when its stamp held still."""
+    export = tmp_path / "export"
+    export.mkdir()
+    shutil.copy(shared_data / "strava" / "azaidrahman_94col_activities.csv", export / "activities.csv")
+    cache_dir = tmp_path / "cache"
+    read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    assert len(counted) == 2  # written a moment ago: its stamp may not show a change, so not stored
+    monkeypatch.setattr(store, "RACY_NS", 0)
+    first = read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    again = read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    assert len(counted) == 3
+    _equal_results(again, first)
+    text = (export / "activities.csv").read_text(encoding="utf-8")
+    (export / "activities.csv").write_text(text.replace("Morning Run", "Morning Jog", 1), encoding="utf-8")
+    changed = read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    assert len(counted) == 4 and changed.runs["name"].tolist() != first.runs["name"].tolist()
