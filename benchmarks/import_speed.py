@@ -350,8 +350,9 @@ LARGE_TARGETS = {"csv": 10.0}  # runlog / pandas.read_csv of the same generic CS
 def write_generic_csv(path: Path, rows: int) -> None:
     """A generic canonical CSV: start_time (UTC, ISO 8601), distance, time, sport, shoe, name; no ids."""
     rng = np.random.default_rng(0)
-    hours = (np.arange(rows) % 175_000) * 3600 + np.arange(rows) // 175_000  # within 20 years, each its own
-    start = pd.Timestamp("2005-01-01T06:00:00Z") + pd.to_timedelta(hours, unit="s")
+    # 2 h apart, so that no two are one run to the merge (runs minutes apart are compared pairwise, as a
+    # watch's file and its Strava row are): 2 million runs from 1700 reach 2157, within pandas' datetime range
+    start = pd.Timestamp("1700-01-01T06:00:00Z") + pd.to_timedelta(np.arange(rows) * 7200, unit="s")
     frame = pd.DataFrame({
         "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "distance_m": rng.integers(2_000, 30_000, rows),
