@@ -210,9 +210,9 @@ def read_generic_csv(
         raise ValueError(f"time_unit must be one of {sorted(TIME_UNITS)}, not {time_unit!r}")
     raw, label = read_source_bytes(source, name)
     text = decode_text(raw)
-    delimiter = header_delimiter(first_line(text))
+    delimiter = header_delimiter(_first_line(text))
     cells = _cells(text, delimiter, label)
-    filled = np.column_stack([cells[c].to_numpy(dtype=object) != "" for c in cells.columns]) \
+    filled = np.column_stack([_nonempty(cells[c]) for c in cells.columns]) \
         if cells.shape[1] else np.zeros((len(cells), 0), dtype=bool)
     # a record's fields up to its last non-empty one (trailing empty fields, as spreadsheets add, do not count)
     n_fields = np.where(filled.any(axis=1), filled.shape[1] - np.argmax(filled[:, ::-1], axis=1), 0)
@@ -275,7 +275,7 @@ def read_generic_csv(
         "source_file": label,
         "row": rows,
         "status": status,
-        "reason": [r if r == "" else " ".join(str(r).split()) for r in reason],
+        "reason": _one_line(reason, status != "imported"),
         "activity_id": ids.where(imported | dup, None).to_numpy(),
         "source": SOURCE,
     })
@@ -301,7 +301,7 @@ def _cells(text: str, delimiter: str, label: str) -> pd.DataFrame:
     pandas' C parser where it splits as :mod:`csv` would; else :mod:`csv` (see the module's docstring).
     """
     if "\0" not in text:
-        width = len(next(csv.reader([first_line(text)], delimiter=delimiter), []))
+        width = len(next(csv.reader([_first_line(text)], delimiter=delimiter), []))
         cells = _arrow_cells(text, delimiter, width)
         if cells is not None:
             return cells
@@ -331,7 +331,7 @@ def _arrow_cells(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if width < 1 or not text.startswith(first_line(text)):
+    if width < 1 or not text.startswith(_first_line(text)):
         return None
     uneven = []
     names = [str(i) for i in range(width)]
@@ -351,6 +351,33 @@ def _arrow_cells(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
     if uneven:
         return None
     return pd.DataFrame({i: pd.arrays.ArrowStringArray(table.column(i)) for i in range(width)})
+
+
+def _first_line(text: str) -> str:
+    """:func:`analysis.io.table.first_line`, looking at the first 64 KiB only when the line ends in them."""
+    head = text[: 1 << 16]
+    line = first_line(head)
+    if len(head) == len(text) or (line and text.find(line) + len(line) < len(head)):
+        return line
+    return first_line(text)
+
+
+def _nonempty(column: pd.Series) -> np.ndarray:
+    """Which cells of a text column are not ``""`` (in C for pyarrow strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        return pc.not_equal(pa.array(column), "").to_numpy(zero_copy_only=False)
+    return column.to_numpy(dtype=object) != ""
+
+
+def _one_line(reasons: pd.Series, where: np.ndarray) -> np.ndarray:
+    """The reasons, white space collapsed where ``where`` (a reason may quote a cell with line breaks)."""
+    out = reasons.to_numpy(dtype=object).copy()
+    for i in np.flatnonzero(where):
+        out[i] = " ".join(str(out[i]).split())
+    return out
 
 
 def _has_text(cells: pd.DataFrame, i: int, n: int) -> bool:
