@@ -319,7 +319,8 @@ def _cells(text: str, delimiter: str, label: str) -> pd.DataFrame:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise RunlogError(f"not readable as CSV ({exc})", path=label) from exc
-    return pd.DataFrame(records, dtype=object).fillna("")
+    width = max(map(len, records), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width), dtype=object)
 
 
 def _arrow_cells(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
