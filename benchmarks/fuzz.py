@@ -101,7 +101,7 @@ def run_faults(n: int, seed: int) -> int:
     from tests.robustness import faults
 
     plan = [
-        ("cache bit flips", lambda: faults.flips(SHARED, n, seed), ("lost", "unwarned")),
+        ("cache bit flips", lambda: faults.flips(SHARED, n, seed), ("lost", "unwarned", "crashed")),
         ("replaced, same size+mtime", lambda: faults.replaced(max(1, n // 4), seed), ("stale",)),
         ("outputs that cannot be written", lambda: faults.outputs(max(1, n // 2), seed),
          ("no error", "partial", "previous lost", "bad message")),

@@ -699,10 +699,10 @@ def _read_index_file(path: Path) -> tuple[pd.DataFrame, str | None]:
         if list(idx.columns) != list(INDEX_COLUMNS):
             raise ValueError("columns differ")
         idx = idx.astype({c: "int64" for c in _INT_COLUMNS} | {"verify": "bool"})
-    except Exception:  # noqa: BLE001 - unreadable: everything is read again, and the index rebuilt
+        ok = np.array(_row_checks(idx), dtype=object) == idx["check"].to_numpy(dtype=object)
+        ok &= ~idx["key"].duplicated(keep=False).to_numpy()
+    except Exception:  # noqa: BLE001 - unreadable (a damaged page, text that is no UTF-8): read all again
         return _empty_index(), f"the import cache's index {path} cannot be read: every input is read again"
-    ok = np.array(_row_checks(idx), dtype=object) == idx["check"].to_numpy(dtype=object)
-    ok &= ~idx["key"].duplicated(keep=False).to_numpy()
     if ok.all():
         return idx, None
     return (idx[ok].reset_index(drop=True),

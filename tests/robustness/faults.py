@@ -86,9 +86,14 @@ def flips(shared: Path, n: int, seed: int = 0) -> Counter:
             data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
             target.write_bytes(bytes(data))
             err = io.StringIO()
-            with contextlib.redirect_stderr(err):
-                got = _read(folder, damaged)
             out["tried"] += 1
+            try:
+                with contextlib.redirect_stderr(err):
+                    got = _read(folder, damaged)
+            except Exception as exc:  # noqa: BLE001 - a traceback is a problem too, counted, then shown
+                out["crashed"] += 1
+                print(f"flip {i}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                continue
             out["lost"] += not _same(got, expected)
             warned = sum(ln.startswith("runlog:") for ln in err.getvalue().splitlines())
             if target.name.startswith("chunk-"):
