@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,7 +20,7 @@ from analysis.outputs import atomic_write
 def test_a_new_file_gets_the_mode_the_umask_gives(tmp_path, umask, mode):
     old = os.umask(umask)
     try:
-        path = atomic_write(tmp_path / "out.txt", lambda tmp: open(tmp, "w").write("x"))
+        path = atomic_write(tmp_path / "out.txt", lambda tmp: Path(tmp).write_text("x"))
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == mode  # mkstemp would have made it 0600 whatever the umask
@@ -61,7 +62,7 @@ def test_a_link_is_written_where_it_points(tmp_path):
     real.write_text("old")
     link = tmp_path / "link.json"
     link.symlink_to(real)
-    atomic_write(link, lambda tmp: open(tmp, "w").write("new"))
+    atomic_write(link, lambda tmp: Path(tmp).write_text("new"))
     assert link.is_symlink() and real.read_text() == "new"
 
 
