@@ -386,6 +386,7 @@ def test_cli_report_no_pdf_json_only(tmp_path, capsys):
     assert "no pain diary given" in capsys.readouterr().err
     nodiary = json.loads((tmp_path / "nodiary.json").read_text())
     assert all(f["onsets"] == 0 and not f["sufficient"] for f in nodiary["regions"].values())
+    (tmp_path / "out").mkdir()  # an output folder must exist (analysis.outputs)
     code = main(
         [
             "report",
