@@ -8,9 +8,7 @@ status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +46,9 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-cache", action="store_true",
                    help="decode every file again instead of re-using the import cache")
+    p.add_argument("--verify-cache", action="store_true",
+                   help="hash every file's content before re-using the import cache (slower; for when file "
+                   "times cannot be trusted)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,9 +169,8 @@ def cmd_experiment_plan(args) -> int:
 
 def cmd_experiment_analyse(args) -> int:
     from analysis.experiment.files import analyse_files
-    from analysis.ingest.cache import Cache
 
-    result = analyse_files(_inputs(args), args.plan, tz=_tz(args), cache=None if args.no_cache else Cache(),
+    result = analyse_files(_inputs(args), args.plan, tz=_tz(args), cache=_cache(args),
                            progress=False if args.no_progress else None, ostrc=args.ostrc,
                            adherence_threshold=args.adherence)
     print(result.summary())
@@ -220,12 +220,18 @@ def _flush_notes() -> None:
         print(f"runlog: {_NOTES.pop(0)}", file=sys.stderr, flush=True)
 
 
-def _load(args, samples: bool = False):
+def _cache(args):
+    """The import cache the flags ask for: none with --no-cache, every input hashed with --verify-cache."""
     from analysis.ingest.cache import Cache
+
+    return None if args.no_cache else Cache(verify=getattr(args, "verify_cache", False))
+
+
+def _load(args, samples: bool = False):
     from analysis.pipeline import load_runs
 
     inputs = _inputs(args)
-    cache = None if args.no_cache else Cache()
+    cache = _cache(args)
     result, catalog = load_runs(inputs, tz=_tz(args), progress=False if args.no_progress else None,
                                 cache=cache, samples=samples)
     from analysis.ingest.importlog import zone_note
@@ -299,31 +305,20 @@ def log_summary(log: pd.DataFrame) -> str:
 
 
 def write_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write a frame to CSV or Parquet via a temporary file, flushed to disk and renamed into place.
-
-    A killed run or a power cut leaves either the previous file or the new
-    one, complete (:func:`analysis.ingest.cache.replace_durably`); never a part.
-    """
-    from analysis.ingest.cache import replace_durably
+    """Write a frame to CSV or Parquet whole or not at all (:func:`analysis.outputs.atomic_write`)."""
+    from analysis.outputs import atomic_write
 
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise RunlogError("output must end in .csv or .parquet", path=path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            frame.to_csv(tmp)
-        else:
-            frame.to_parquet(tmp)
-        replace_durably(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, frame.to_csv if suffix == ".csv" else frame.to_parquet)
 
 
 def cmd_runs(args) -> int:
+    if args.output:
+        from analysis.outputs import check_output_path
+
+        check_output_path(args.output)  # told before the import, not after
     _, result, _ = _load(args)
     _fail_if_nothing(result)
     runs = result.runs
@@ -367,11 +362,10 @@ def _more(shown: int, total: int, what: str) -> None:
 
 
 def cmd_check(args) -> int:
-    from analysis.ingest.cache import Cache
     from analysis.pipeline import check
 
     inputs = _inputs(args)
-    c = check(inputs, tz=_tz(args), cache=None if args.no_cache else Cache(),
+    c = check(inputs, tz=_tz(args), cache=_cache(args),
               progress=False if args.no_progress else None)
     roots = sorted({str(Path(s).parent) for s in c.sources}, key=len, reverse=True)
     names = [Path(s).name for s in c.sources]
@@ -501,15 +495,19 @@ def _step(message: str) -> None:
 
 
 def cmd_report(args) -> int:
-    from analysis.ingest.cache import Cache
     from analysis.pipeline import run
     from analysis.report import build_report, write_json
 
     if args.no_pdf and not args.json:
         raise RunlogError("--no-pdf needs --json FILE: without a PDF or JSON there is nothing to write")
+    draw = not args.no_pdf
+    from analysis.outputs import check_output_path
+
+    for out in ([args.output] if draw else []) + ([args.json] if args.json else []):
+        check_output_path(out)  # a missing folder is told now, not after the report is drawn
     if not args.sources:
         _step("no files given: using the embedded sample (data/sample)")
-    analysis = run(_inputs(args), tz=_tz(args), cache=None if args.no_cache else Cache(),
+    analysis = run(_inputs(args), tz=_tz(args), cache=_cache(args),
                    progress=False if args.no_progress else None, retire_km=args.retire_km, on_step=_step)
     if args.json:
         path = write_json(analysis.findings, Path(args.json))

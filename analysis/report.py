@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -33,6 +32,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from analysis import __version__, flareups, plots
+from analysis.outputs import atomic_write
 from analysis.pipeline import Analysis
 from analysis.plots import fmt_ci, fmt_num
 from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
@@ -47,28 +47,10 @@ CAUSAL_NOTE = (
 )
 
 
-def _publish(tmp: str, path: Path) -> None:
-    """Give a finished temporary file the usual permissions (mkstemp makes it private) and rename it."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, path)
-
-
 def write_json(findings: Mapping, path: str | os.PathLike) -> Path:
-    """Write the findings as JSON atomically (temporary file in the same folder, then a rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the findings as JSON whole or not at all (:func:`analysis.outputs.atomic_write`)."""
     text = json.dumps(findings, indent=2, ensure_ascii=False, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        _publish(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------------
@@ -1010,9 +992,6 @@ def build_report(
                 fontsize=7,
                 color="#777777",
             )
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".pdf", dir=out_path.parent)
-        os.close(fd)
         metadata = {
             "Title": title,
             "Author": "runlog",
@@ -1020,14 +999,13 @@ def build_report(
             "Creator": f"runlog {__version__}",
             "CreationDate": dt.datetime.now(dt.UTC),
         }
-        try:
+
+        def write_pdf(tmp: Path) -> None:
             with PdfPages(tmp, metadata=metadata) as pdf:
                 for page in pages:
                     pdf.savefig(page)
-            _publish(tmp, out_path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+
+        out_path = atomic_write(out_path, write_pdf)
     return out_path
 
 

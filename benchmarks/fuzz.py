@@ -22,8 +22,17 @@ export.zip, the real Polar sessions and a Fitbit exercise file written from FORM
 facts, mutated into cut XML, DOCTYPE entity bombs, dropped closing tags, zip bombs (a member
 inflating ~1000-fold), hostile member names, bare ``NaN`` and wrong JSON types.
 
+``--faults N`` tries instead the faults of the state runlog keeps and of its
+outputs (``tests/robustness/faults.py``): N single-bit flips in a real import
+cache, N/4 files replaced under the same size and mtime, N/2 outputs written
+where they cannot go (a missing folder, a folder, a read-only place, a full
+disk), N/20 SIGKILLs at random moments of cold imports and N/10 rounds of two
+processes importing into one cache at once; each counted with the trials that
+lost or changed data (there must be none).
+
 Usage: ``python benchmarks/fuzz.py [--n 10000] [--seed 0] [--workers 2] [--timeout 10] [--only I]
-[--formats apple_health,apple_zip,polar,fitbit]``
+[--formats apple_health,apple_zip,polar,fitbit]``,
+``python benchmarks/fuzz.py --faults 400``
 """
 
 from __future__ import annotations
@@ -91,6 +100,36 @@ def _signature(kind: str, detail: str) -> str:
     return kind + ": " + re.sub(r"\d+", "#", detail)[:160]
 
 
+def run_faults(n: int, seed: int) -> int:
+    """The faults of ``tests/robustness/faults.py``; 1 when any trial lost or changed data."""
+    import os
+
+    os.environ.setdefault("RUNLOG_CACHE_DIR", tempfile.mkdtemp(prefix="runlog-fuzz-cache-"))
+    from tests.robustness import faults
+
+    plan = [
+        ("cache bit flips", lambda: faults.flips(SHARED, n, seed), ("lost", "unwarned", "crashed")),
+        ("replaced, same size+mtime", lambda: faults.replaced(max(1, n // 4), seed), ("stale",)),
+        ("outputs that cannot be written", lambda: faults.outputs(max(1, n // 2), seed),
+         ("no error", "partial", "previous lost", "bad message")),
+        ("SIGKILL during cold imports", lambda: faults.kills(SHARED, max(1, n // 20), seed),
+         ("lost", "inconsistent")),
+        ("rounds of 2 concurrent imports", lambda: faults.concurrent(SHARED, max(1, n // 10)),
+         ("lost", "inconsistent")),
+    ]
+    bad = 0
+    print(f"{'fault':<34}{'tried':>7}  problems (each must be 0)")
+    for name, run, problems in plan:
+        t0 = time.perf_counter()
+        counts = run()
+        bad += sum(counts[p] for p in problems)
+        shown = ", ".join(f"{p} {counts[p]}" for p in problems)
+        extra = f"; {counts['chunk flips']} of them in chunks" if "chunk flips" in counts else ""
+        print(f"{name:<34}{counts['tried']:>7}  {shown}{extra}  ({time.perf_counter() - t0:.0f} s)", flush=True)
+    print("no data lost or changed" if not bad else f"{bad} trials lost or changed data")
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="inputs to try (default 10,000)")
@@ -100,7 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", type=int, help="rebuild and read input I alone, printing everything")
     parser.add_argument("--show", type=int, default=25, help="distinct problems to list (default 25)")
     parser.add_argument("--formats", help="only these seed formats, comma-separated (default: all)")
+    parser.add_argument("--faults", type=int, help="try N cache and output faults instead (see above)")
     args = parser.parse_args(argv)
+    if args.faults is not None:
+        return run_faults(args.faults, args.seed)
 
     seed_dir = Path(tempfile.mkdtemp(prefix="runlog-fuzz-seeds-"))
     seeds = corpus(SHARED, REPO / "data" / "sample", REPO / "data" / "templates", generic_seed_dir=seed_dir)

@@ -41,7 +41,20 @@ from the cache; ``--apple-zip`` also times the same export as ``export.zip``. It
 prints MB/s and CPU seconds, the ratio (a)/(b) against the target (10x), peak
 memory against 300 MB, and checks that both found the same running workouts.
 
-Usage: ``python benchmarks/import_speed.py --apple-mb 200 [--apple-zip]``
+``python benchmarks/import_speed.py --apple-mb 200 [--apple-zip]``
+
+``--large`` measures instead the inputs of a real archive or a clinic, each
+imported cold (an empty cache, as a first ``runlog runs``) in a new process
+beside its floor measured in another new process of the same run, with rows or
+files per second and the peak memory (VmHWM) of both: a generic CSV of
+``--csv-rows`` rows (2,000,000; floor: ``pandas.read_csv`` of the same file), a
+Strava ``activities.csv`` of ``--strava-rows`` activities (20,000; copies of
+the real 94-column export in ../shared/data/strava with their own ids and
+dates; floor: ``pandas.read_csv``), and a folder of ``--fit-files`` FIT files
+(5,000; floor: reading their bytes, and fitparse's records/s measured on 50 of
+them).
+
+``python benchmarks/import_speed.py --large [--csv-rows N] [--strava-rows N] [--fit-files N]``
 """
 
 from __future__ import annotations
@@ -53,6 +66,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -470,6 +484,122 @@ def apple_main(megabytes: float, with_zip: bool) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- large inputs
+
+LARGE_TARGETS = {"csv": 10.0}  # runlog / pandas.read_csv of the same generic CSV
+
+
+def write_generic_csv(path: Path, rows: int) -> None:
+    """A generic canonical CSV: start_time (UTC, ISO 8601), distance, time, sport, shoe, name; no ids."""
+    rng = np.random.default_rng(0)
+    # 2 h apart, so that no two are one run to the merge (runs minutes apart are compared pairwise, as a
+    # watch's file and its Strava row are): 2 million runs from 1700 reach 2157, within pandas' datetime range
+    start = pd.Timestamp("1700-01-01T06:00:00Z") + pd.to_timedelta(np.arange(rows) * 7200, unit="s")
+    frame = pd.DataFrame({
+        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "distance_m": rng.integers(2_000, 30_000, rows),
+        "moving_time_s": rng.integers(600, 9_000, rows),
+        "sport": rng.choice(["running", "trail_running", "treadmill"], rows),
+        "gear_name": rng.choice(["Vivobarefoot Primus", "Kinvara 14", "Merrell Vapor Glove"], rows),
+        "name": rng.choice(["Morning run", "Evening run", "Long run, easy"], rows),
+    })
+    frame.to_csv(path, index=False)
+
+
+def write_strava_csv(path: Path, rows: int) -> None:
+    """Copies of a real Strava activities.csv's rows, each with its own Activity ID and date."""
+    import csv as csv_module
+
+    from analysis.simulate.strava_csv import strava_date
+
+    real = REPO.parent / "shared" / "data" / "strava" / "azaidrahman_94col_activities.csv"
+    with open(real, newline="", encoding="utf-8") as fh:
+        header, *records = list(csv_module.reader(fh))
+    dates = pd.to_datetime([r[1] for r in records], format="%b %d, %Y, %I:%M:%S %p", utc=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv_module.writer(fh)
+        out.writerow(header)
+        for i in range(rows):
+            k = i // len(records)
+            row = list(records[i % len(records)])
+            row[0] = str(10_000_000_000 + i)
+            row[1] = strava_date(dates[i % len(records)] + pd.Timedelta(days=k))
+            out.writerow(row)
+
+
+def _large_child(kind: str, path: Path) -> None:
+    """Run by :func:`large_measure` in a new process: one import or one floor; prints a JSON line."""
+    if kind == "runlog":  # its modules loaded first, as pandas is for the floor: the import is timed
+        from analysis.ingest.cache import Cache
+        from analysis.ingest.loader import read_sources
+        from analysis.io import fit, generic_csv, strava  # noqa: F401
+    t0 = time.perf_counter()
+    if kind == "pandas":
+        n = len(pd.read_csv(path))
+    elif kind == "bytes":
+        n = 0
+        for p in sorted(path.iterdir()):
+            n += len(p.read_bytes()) > 0
+    else:
+        cache_dir = Path(tempfile.mkdtemp(prefix="runlog-bench-cache-"))
+        try:
+            res = read_sources([path], tz="UTC", cache=Cache(cache_dir), progress=False, samples=False)
+        finally:
+            shutil.rmtree(cache_dir, ignore_errors=True)
+        n = int(res.log["row"].notna().sum()) if path.is_file() else int(res.log["source_file"].nunique())
+    elapsed = time.perf_counter() - t0
+    hwm = int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1))
+    print(json.dumps({"s": elapsed, "n": n, "rss_mib": hwm / 1024}))
+
+
+def large_measure(kind: str, path: Path) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--large-child", kind, str(path)], capture_output=True,
+                          text=True, check=False, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    if proc.returncode != 0:
+        sys.exit(f"large-input measurement {kind} failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def large_inputs(csv_rows: int, strava_rows: int, fit_files: int) -> dict:
+    """The three large inputs, each against its floor; returns the figures."""
+    tmp = Path(tempfile.mkdtemp(prefix="runlog-bench-large-"))
+    out: dict = {}
+    try:
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+        for name, rows, write in (("csv", csv_rows, write_generic_csv), ("strava", strava_rows, write_strava_csv)):
+            if not rows:
+                continue
+            path = tmp / ("activities.csv" if name == "strava" else "runs.csv")
+            write(path, rows)
+            floor, ours = large_measure("pandas", path), large_measure("runlog", path)
+            ratio = ours["s"] / floor["s"]
+            target = LARGE_TARGETS.get(name)
+            print(f"{name:>6}: {rows:,} rows, {path.stat().st_size / 2**20:.1f} MiB: runlog {ours['s']:.2f} s "
+                  f"({rows / ours['s']:,.0f} rows/s, peak RSS {ours['rss_mib']:.0f} MiB, {ours['n']:,} rows logged); "
+                  f"pandas.read_csv {floor['s']:.2f} s ({rows / floor['s']:,.0f} rows/s, peak RSS "
+                  f"{floor['rss_mib']:.0f} MiB); ratio {ratio:.1f}x"
+                  + (f" {verdict(ratio, target, False)}" if target else ""))
+            out[name] = {"rows": rows, "runlog_s": ours["s"], "pandas_s": floor["s"], "ratio": ratio,
+                         "rss_mib": ours["rss_mib"], "pandas_rss_mib": floor["rss_mib"], "logged": ours["n"]}
+            path.unlink()
+        if fit_files:
+            folder = tmp / "fit"
+            build_archive(folder, fit_files, load_sources(source_files()))
+            floor, ours = large_measure("bytes", folder), large_measure("runlog", folder)
+            t_ref, _, ref = fitparse_reference(sorted(folder.iterdir())[:50])
+            print(f"   fit: {fit_files:,} files, {sum(p.stat().st_size for p in folder.iterdir()) / 2**20:.0f} MiB: "
+                  f"runlog {ours['s']:.2f} s ({fit_files / ours['s']:,.0f} files/s, peak RSS {ours['rss_mib']:.0f} MiB, "
+                  f"{ours['n']:,} files logged); reading the bytes {floor['s']:.2f} s "
+                  f"({fit_files / floor['s']:,.0f} files/s); fitparse {50 / t_ref:.1f} files/s on 50 of them "
+                  f"({len(ref) / t_ref:,.0f} records/s)")
+            out["fit"] = {"files": fit_files, "runlog_s": ours["s"], "bytes_s": floor["s"],
+                          "rss_mib": ours["rss_mib"], "fitparse_files_per_s": 50 / t_ref}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("json: " + json.dumps(_rounded(out)))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=500, help="files in the 1x archive (500)")
@@ -479,12 +609,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--apple-mb", type=float, default=0.0,
                     help="measure an Apple Health export.xml of this many MB instead of the FIT archive")
     ap.add_argument("--apple-zip", action="store_true", help="with --apple-mb: also import it as export.zip")
+    ap.add_argument("--large", action="store_true", help="the large inputs instead (see the docstring)")
+    ap.add_argument("--csv-rows", type=int, default=2_000_000, help="rows of the generic CSV (--large)")
+    ap.add_argument("--strava-rows", type=int, default=20_000, help="activities in activities.csv (--large)")
+    ap.add_argument("--fit-files", type=int, default=5_000, help="FIT files in the folder (--large)")
+    ap.add_argument("--large-child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.warm_child:
         _warm_child(*map(Path, args.warm_child))
         return 0
     if args.apple_mb:
         return apple_main(args.apple_mb, args.apple_zip)
+    if args.large_child:
+        _large_child(args.large_child[0], Path(args.large_child[1]))
+        return 0
+    if args.large:
+        large_inputs(args.csv_rows, args.strava_rows, args.fit_files)
+        return 0
     if args.quick:
         args.files, args.sizes = 100, "1,2,4"
     sizes = [int(s) for s in args.sizes.split(",")]

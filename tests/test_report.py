@@ -224,6 +224,7 @@ def test_report_without_diary():
 
 
 def test_write_json_is_atomic_and_round_trips(tmp_path):
+    (tmp_path / "sub").mkdir()  # an output folder must exist (analysis.outputs)
     path = report.write_json({"a": [1.5, None], "b": "x"}, tmp_path / "sub" / "f.json")
     assert json.loads(path.read_text()) == {"a": [1.5, None], "b": "x"}
     assert [p.name for p in path.parent.iterdir()] == ["f.json"]  # no temporary file left behind
@@ -313,6 +314,7 @@ def test_cli_report_no_pdf_json_only(tmp_path, capsys):
     assert "no pain diary given" in capsys.readouterr().err
     nodiary = json.loads((tmp_path / "nodiary.json").read_text())
     assert all(f["onsets"] == 0 and not f["sufficient"] for f in nodiary["regions"].values())
+    (tmp_path / "out").mkdir()  # an output folder must exist (analysis.outputs)
     code = main(
         [
             "report",

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -39,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import RunlogError
+from analysis.outputs import atomic_write
 from analysis.schema import GROUPING, SHOE_CLASSES
 
 PLAN_COLUMNS: tuple[str, ...] = ("date", "block", "pair", "condition", "arm", "washout", "weekly_km")
@@ -428,15 +428,10 @@ def plan_to_ics(plan: pd.DataFrame, *, stamp: dt.datetime | None = None) -> str:
 
 
 def write_text(text: str, path: str | os.PathLike, *, newline: str = "") -> Path:
-    """Write text via a temporary file renamed into place (a killed run never leaves half a file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+    """Write text whole or not at all (:func:`analysis.outputs.atomic_write`)."""
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+
+    return atomic_write(path, write)

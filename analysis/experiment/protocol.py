@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from analysis import __version__
+from analysis.outputs import atomic_write
 from analysis.schema import REGIONS
 
 from .plan import order_text, plan_blocks, smallest_p
@@ -121,25 +121,19 @@ class _Pages:
 
 
 def _save(pages: list[Figure], out_path: str | os.PathLike, title: str, footer: str) -> Path:
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     n = len(pages)
     for i, page in enumerate(pages, start=1):
         page.text(0.5, 0.015, f"page {i} of {n}", ha="center", va="bottom", fontsize=8, color="#555555")
         page.text(0.95, 0.015, footer, ha="right", va="bottom", fontsize=7, color="#777777")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".pdf", dir=out_path.parent)
-    os.close(fd)
     meta = {"Title": title, "Author": "runlog", "Creator": f"runlog {__version__}",
             "CreationDate": dt.datetime.now(dt.UTC)}
-    try:
+
+    def write_pdf(tmp: Path) -> None:
         with PdfPages(tmp, metadata=meta) as pdf:
             for page in pages:
                 pdf.savefig(page)
-        os.replace(tmp, out_path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return out_path
+
+    return atomic_write(out_path, write_pdf)
 
 
 # ---------------------------------------------------------------------------

@@ -2,38 +2,58 @@
 
 A runner re-imports the same 500-3,000 files every time one run is added. The
 cache keeps each input's decoded runs, samples and import-log rows as Parquet,
-keyed by the input's path, size and modification time, with a content hash to
-tell a touched-but-unchanged file from a changed one, and stamped with the
-decoder, schema and layout versions: a changed file, or a new runlog,
-re-imports just what changed.
+stamped with the decoder, schema and layout versions: a changed file, or a new
+runlog, re-imports just what changed. Its rule: a fault costs time, never a
+wrong answer.
+
+**When a file counts as unchanged.** As git's index does: the quick check
+compares what a copy cannot fake, size, mtime, ctime and inode (``cp -p``,
+``rsync -t``, unzip and restores set mtime, never ctime; a replaced file gets a
+new inode). When any differs, the content hash (XXH3-128 of the bytes) decides;
+``verify=True`` (``--verify-cache``) hashes every input. The hash stored is the
+hash of the very bytes that were decoded (the loader reads a file once, hashes
+and decodes those bytes), so a file written while it was imported can never
+pair new content with old frames. A file whose mtime or ctime is within
+:data:`RACY_NS` of the moment it was looked at could still change within the
+same clock tick without its stamp changing ("racy git"): it is stored marked
+``verify`` and hashed on the next import. Inputs decoded by path (Strava export
+folders and zips) are stored only when their stamp (for a folder: the totals
+over its files) is the same after the decode as before and not racy.
+
+**Checksums.** Every chunk file's bytes carry an XXH3-64 checksum kept in the
+index, checked on every read: a chunk that fails it (a flipped bit, a
+truncation, a chunk another process removed) is dropped with one warning line
+and its inputs are decoded again, so the answer is that of an empty cache. Each
+index row carries a checksum of its own fields; a damaged row is dropped the
+same way, and an index that cannot be read at all counts as empty.
+
+**Concurrent runs.** Every change of the cache (writing chunks, merging the
+index, compacting) happens under one advisory lock file (``filelock``; released
+by the system when its process dies) held at most :data:`LOCK_TIMEOUT_S`; the
+index is read again under the lock and merged, never overwritten with what was
+read at the start. A process that cannot get the lock in time says so in one
+line and imports without storing. Readers take no lock: the index is replaced by
+a rename, and a chunk removed under a reader is a chunk that fails its check.
 
 Layout (in the user's cache folder from ``platformdirs``, never beside the data
-unless asked): ``index.parquet`` (one row per cached input) and chunk files
-``chunk-<id>.<frame>.parquet`` each holding the frames of *many* inputs, tagged
-by a dictionary-encoded ``_key`` column; the rows of one input are contiguous
-and every input is in a chunk once. One Parquet file per input would make
-per-file overhead dominate at these speeds, so new inputs are written as one
-chunk per import and chunks are compacted when too much of them is stale.
+unless asked): ``index.parquet`` (one row per cached input), ``index.lock``, and
+chunk files ``chunk-<id>.<frame>.parquet`` each holding the frames of *many*
+inputs, tagged by a dictionary-encoded ``_key`` column; the rows of one input
+are contiguous and every input is in a chunk once. New inputs are written as one
+chunk per store; chunks are compacted when too much of them is stale.
 
 A warm import reads each chunk as a whole table and hands the loader one
-:class:`Stack` of frames for all the inputs found, in the order asked for: a
-chunk is cut only where it holds inputs that changed or were not asked for, and
-no frame is ever built per input (per-input frames cost 0.1-0.2 ms each to cut
-and as much to concatenate again, more than reading the chunk).
+:class:`Stack` of frames for all the inputs found, in the order asked for.
 
-Durability: every file is written to a temporary file beside it
-(``.<name>.<random>.tmp``), flushed to disk (``fsync``), renamed into place,
-and the folder's entry flushed where the system allows it (POSIX; not
-Windows), so a killed run or a power cut leaves the previous file intact. A
-temporary file left by a killed run is removed when the cache is next opened,
-once it is older than :data:`STALE_TEMP_AGE_S` (a live write touches its file
-continuously, so a concurrent writer's file is never taken). A cache that
-cannot be read is rebuilt, never trusted.
+Durability: every file is written by :func:`analysis.outputs.atomic_write`
+(temporary file, ``fsync``, rename, folder ``fsync``), so a killed run or a
+power cut leaves the previous file intact; chunks are written before the index
+that names them. Temporary and unreferenced files a killed run left are removed
+under the lock (only the lock holder writes, so they cannot be a live write).
 
 Written by hand: no library offers a content-addressed, versioned cache of
-DataFrames keyed by file identity; the storage itself is pyarrow's Parquet.
-The fsync-then-rename sequence is the POSIX recipe (``rename(2)``, ``fsync(2)``)
-that no standard-library call wraps.
+DataFrames keyed by file identity; the storage is pyarrow's Parquet, the hash
+``xxhash``, the lock ``filelock``.
 """
 
 from __future__ import annotations
@@ -44,36 +64,49 @@ import os
 import re
 import shutil
 import stat
-import tempfile
+import sys
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import xxhash
 
 from analysis import __version__, schema
 from analysis.io.base import ReadResult
+from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F401 - re-exported
 
-#: bump when a reader's output changes for the same bytes
-DECODER_VERSION = "2"
+#: bump when a reader's output changes for the same bytes; 3: the generic CSV reader vectorised (a short record's id)
+DECODER_VERSION = "3"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()
 ).hexdigest()[:12]
-#: bump when the files' layout changes; 2: every input once per chunk, all chunk keys in the dictionary
-LAYOUT_VERSION = "2"
+#: bump when the files' layout changes; 2: every input once per chunk, all chunk keys in the dictionary;
+#: 3: ctime, inode, checksums of chunks and index rows, digest of the decoded bytes
+LAYOUT_VERSION = "3"
 FRAMES = ("runs", "samples", "log")
 STALE_FRACTION_TO_COMPACT = 0.5
-INDEX_COLUMNS = ("key", "label", "size", "mtime_ns", "digest", "chunk", "options")
+INDEX_COLUMNS = ("key", "label", "size", "mtime_ns", "ctime_ns", "inode", "digest", "verify", "chunk", "sums",
+                 "options", "check")
+_INT_COLUMNS = ("size", "mtime_ns", "ctime_ns", "inode")
 #: a temporary file of the cache untouched for this long was left by a process that died
 STALE_TEMP_AGE_S = 60.0
-#: the names :func:`_atomic_write_table` gives its temporary files in the cache (``tempfile.mkstemp``)
+#: a file changed this close to the moment it was looked at may change again unseen (same clock tick)
+RACY_NS = 2_000_000_000
+#: the longest a process waits for another's lock on the cache
+LOCK_TIMEOUT_S = 60.0
+#: the names :func:`analysis.outputs.temp_name` gives the cache's temporary files
 _CACHE_TEMP = re.compile(r"\.(?:index|chunk-[0-9a-f]{12}\.(?:runs|samples|log))\.parquet\.[a-z0-9_]{8}\.tmp")
+
+
+class CacheBusy(OSError):
+    """Another process held the cache's lock longer than :data:`LOCK_TIMEOUT_S`."""
 
 
 def default_cache_dir() -> Path:
@@ -83,14 +116,20 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("RUNLOG_CACHE_DIR") or user_cache_dir("runlog", appauthor=False))
 
 
+def bytes_digest(data: bytes | memoryview) -> str:
+    """XXH3-128 of some bytes, hex: the content hash of an input decoded from these bytes."""
+    return xxhash.xxh3_128_hexdigest(data)
+
+
 def file_digest(path: Path) -> str:
-    """BLAKE2b digest (16 bytes, hex) of a file's bytes, or of a folder's listing."""
-    h = hashlib.blake2b(digest_size=16)
+    """XXH3-128 (hex) of a file's bytes, or of a folder's listing (name, size, mtime, ctime, inode of each file)."""
+    h = xxhash.xxh3_128()
     if path.is_dir():
         for p in sorted(path.rglob("*")):
             if p.is_file():
                 st = p.stat()
-                h.update(f"{p.relative_to(path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                h.update(f"{p.relative_to(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
+                         f"{st.st_ino}\n".encode())
         return h.hexdigest()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -98,75 +137,37 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _stat(path: Path, st: os.stat_result) -> tuple[int, int]:
-    """Size and mtime from ``st`` (the path's own ``stat``); for a folder, the totals over its files."""
+def _stamp(path: Path, st: os.stat_result) -> tuple[int, int, int, int]:
+    """Size, mtime, ctime, inode from ``st``; for a folder the total size, the latest times, the file count."""
     if not stat.S_ISDIR(st.st_mode):
-        return st.st_size, st.st_mtime_ns
-    size, mtime = 0, 0
+        return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+    size = mtime = ctime = count = 0
     for p in path.rglob("*"):
         if p.is_file():
             st = p.stat()
             size += st.st_size
-            mtime = max(mtime, st.st_mtime_ns)
-    return size, mtime
+            mtime, ctime, count = max(mtime, st.st_mtime_ns), max(ctime, st.st_ctime_ns), count + 1
+    return size, mtime, ctime, count
 
 
-# -- durable writes ----------------------------------------------------------------------
+def _write_table(table: pa.Table, path: Path) -> str:
+    """Write a table durably (:func:`atomic_write`); the XXH3-64 (hex) of the bytes written."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="lz4")
+    data = sink.getvalue()
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), user_output=False)
+    return xxhash.xxh3_64_hexdigest(data)
 
 
-def replace_durably(tmp: str | Path, path: Path) -> None:
-    """Flush the written file ``tmp`` to disk, rename it to ``path``, flush the folder's entry.
-
-    Without the first ``fsync`` a power cut after the rename can leave ``path``
-    empty or partly written (the rename reaches the disk before the data on
-    file systems such as ext4 with delayed allocation); without the second the
-    rename itself may be lost. See POSIX ``fsync(2)`` and ``rename(2)``.
-    """
-    fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))  # Windows flushes only writable handles
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(Path(path).parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Flush a folder's entries (a rename in it) to disk, where the system allows it.
-
-    Windows cannot open a folder as a file, and some file systems refuse to
-    flush one (``EINVAL``): the rename is then as durable as the system makes it.
-    """
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _atomic_write_table(table: pa.Table, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp, compression="lz4")
-        replace_durably(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+_atomic_write_table = _write_table  # the name the tests of the previous layout use
 
 
 def remove_stale_temps(folder: Path, max_age_s: float = STALE_TEMP_AGE_S) -> list[Path]:
     """Remove the cache's own temporary files in ``folder`` older than ``max_age_s``; returns them.
 
-    Only names :func:`_atomic_write_table` gives (``.index.parquet.<8>.tmp``,
-    ``.chunk-<id>.<frame>.parquet.<8>.tmp``), only plain files, only old ones:
-    a temporary file of a writer still running is recent, anything else in the
-    folder is not the cache's to remove.
+    Only names the cache gives (``.index.parquet.<8>.tmp``,
+    ``.chunk-<id>.<frame>.parquet.<8>.tmp``), only plain files, only old ones
+    (under the lock, any age: only the lock holder writes).
     """
     removed: list[Path] = []
     now = time.time()
@@ -188,18 +189,40 @@ def remove_stale_temps(folder: Path, max_age_s: float = STALE_TEMP_AGE_S) -> lis
     return removed
 
 
+def _warn(message: str) -> None:
+    print(f"runlog: {message}", file=sys.stderr, flush=True)
+
+
 # -- what the cache gives ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Entry:
-    """What identifies one cached input."""
+    """What identifies one cached input, and its stamp when it was looked at.
+
+    ``size``, ``mtime_ns``, ``ctime_ns`` and ``inode`` are the file's (for a
+    folder: total size, latest mtime and ctime, number of files); ``seen_ns``
+    the time just before they were read (to tell a racy stamp).
+    """
 
     key: str
     label: str
     size: int
     mtime_ns: int
     options: str
+    ctime_ns: int = 0
+    inode: int = 0
+    seen_ns: int = field(default=0, compare=False)
+    folder: bool = False
+
+    @property
+    def stamp(self) -> tuple[int, int, int, int]:
+        return self.size, self.mtime_ns, self.ctime_ns, self.inode
+
+    @property
+    def racy(self) -> bool:
+        """Changed so recently that a change in the same clock tick would not show in the stamp."""
+        return max(self.mtime_ns, self.ctime_ns) >= self.seen_ns - RACY_NS
 
 
 @dataclass(frozen=True)
@@ -240,6 +263,14 @@ class Stack:
         return cls((), ReadResult(*(_empty(f) for f in FRAMES)), {f: np.zeros(1, np.int64) for f in FRAMES})
 
 
+class _BadChunk(Exception):
+    """A chunk file missing, not as written (checksum), or not holding what the index says."""
+
+    def __init__(self, chunk: str, why: str):
+        super().__init__(why)
+        self.chunk, self.why = chunk, why
+
+
 class Cache:
     """Decoded-input cache in one folder.
 
@@ -248,48 +279,74 @@ class Cache:
     root : Path, optional
         Folder of the cache; default :func:`default_cache_dir`. A sub-folder
         per decoder/schema/layout version keeps versions apart.
+    verify : bool
+        Hash every input instead of trusting an unchanged stamp
+        (``--verify-cache``).
     """
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, *, verify: bool = False):
         base = Path(root) if root is not None else default_cache_dir()
         self.base = base
         self.root = base / f"v{DECODER_VERSION}-{SCHEMA_VERSION}-l{LAYOUT_VERSION}-{__version__}"
+        self.verify = verify
         self._index: pd.DataFrame | None = None
+        self._lock = None
+        self._said: set[str] = set()
 
     # -- index -------------------------------------------------------------------------
     @property
     def index_path(self) -> Path:
         return self.root / "index.parquet"
 
-    def _read_index(self) -> pd.DataFrame:
-        if self._index is not None:
-            return self._index
-        remove_stale_temps(self.root)  # opening the cache: what a killed run left behind goes
-        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in INDEX_COLUMNS})
-        if not self.index_path.is_file():
-            self._index = empty
-            return self._index
+    @property
+    def lock_path(self) -> Path:
+        return self.root / "index.lock"
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the cache's lock (re-entrant); :class:`CacheBusy` after :data:`LOCK_TIMEOUT_S`."""
+        import filelock
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._lock is None:
+            self._lock = filelock.FileLock(self.lock_path, timeout=LOCK_TIMEOUT_S)
         try:
-            idx = _read_parquet(self.index_path).to_pandas()
-            if list(idx.columns) != list(INDEX_COLUMNS) or idx["key"].duplicated().any():
-                raise ValueError("index columns differ, or an input is in it twice")
-            self._index = idx
-        except Exception:  # a corrupt cache is rebuilt, never trusted
-            self._reset()
-            self._index = empty
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise CacheBusy(0, f"another runlog has been writing it for over {LOCK_TIMEOUT_S:.0f} s "
+                               f"(lock {self.lock_path})") from None
+        try:
+            if self._lock.lock_counter == 1:  # first hold: what a killed writer left goes (only holders write)
+                remove_stale_temps(self.root, max_age_s=0)
+            yield
+        finally:
+            self._lock.release()
+
+    def _read_index(self, fresh: bool = False) -> pd.DataFrame:
+        """The index; ``fresh`` reads it from disk again (under the lock, before a change)."""
+        if self._index is not None and not fresh:
+            return self._index
+        if not fresh:
+            remove_stale_temps(self.root)  # opening the cache: what a killed run left behind goes
+        self._index, problem = _read_index_file(self.index_path)
+        if problem and problem not in self._said:  # once per process, though read again under the lock
+            self._said.add(problem)
+            _warn(problem)
         return self._index
 
     def _write_index(self, idx: pd.DataFrame) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        idx = idx.reset_index(drop=True)
-        _atomic_write_table(pa.Table.from_pandas(idx.astype({"size": "int64", "mtime_ns": "int64"}),
-                                                 preserve_index=False), self.index_path)
+        """Write the index (caller holds the lock); rows get their checksums."""
+        idx = idx.drop_duplicates("key", keep="last").reset_index(drop=True)
+        idx = idx.astype({c: "int64" for c in _INT_COLUMNS} | {"verify": "bool"})
+        idx["check"] = _row_checks(idx)
+        table = pa.Table.from_pandas(idx[list(INDEX_COLUMNS)], preserve_index=False)
+        _write_table(table, self.index_path)
         self._index = idx
 
     # -- public ------------------------------------------------------------------------
     @staticmethod
     def entry(path: Path, label: str, options: str = "") -> Entry:
-        """The identity of an input on disk (path, size, mtime, read options)."""
+        """The identity of an input on disk (path, stamp, read options)."""
         return Cache.entries([(path, label)], options)[0]
 
     @staticmethod
@@ -303,6 +360,7 @@ class Cache:
         """
         folders: dict[str, str] = {}
         out = []
+        seen = time.time_ns()
         for path, label in inputs:
             path_s = os.fspath(path)
             st = os.lstat(path_s)
@@ -316,19 +374,22 @@ class Cache:
                     if head not in folders:
                         folders[head] = os.path.realpath(head or os.curdir)
                     real = os.path.join(folders[head], name)
-            size, mtime = _stat(Path(path_s), st)
+            size, mtime, ctime, inode = _stamp(Path(path_s), st)
             key = hashlib.sha1(f"{real}\0{options}".encode()).hexdigest()
-            out.append(Entry(key=key, label=label, size=size, mtime_ns=mtime, options=options))
+            out.append(Entry(key=key, label=label, size=size, mtime_ns=mtime, options=options, ctime_ns=ctime,
+                             inode=inode, seen_ns=seen, folder=stat.S_ISDIR(st.st_mode)))
         return out
 
     def lookup(self, entries: Iterable[tuple[Entry, Path]], samples: bool = True) -> tuple[Stack, list[str]]:
         """Cached frames of the inputs that did not change, and the keys that must be read.
 
-        An input whose size or mtime changed is hashed; when its content hash
-        is the one stored, its cached result is still used (and its stamp
-        refreshed). With ``samples=False`` the samples are not read at all
-        (the stack holds empty samples): most of the cache is samples, and
-        listing runs does not need them.
+        An input whose stamp (size, mtime, ctime, inode) differs from the one
+        stored, or that is marked ``verify``, or every input with
+        ``verify=True``, is hashed: when its content hash is the one stored,
+        its cached result is still used (and its stamp refreshed). A chunk
+        that fails its checksum is dropped (one warning line) and its inputs
+        are read again. With ``samples=False`` the samples are not read at all
+        (the stack holds empty samples).
 
         Returns
         -------
@@ -336,77 +397,97 @@ class Cache:
             The frames of every unchanged input, stacked in the order of
             ``entries`` (an input given twice is in it once).
         list of str
-            The keys of the inputs to read again (new or changed).
+            The keys of the inputs to read again (new, changed or damaged).
         """
         idx = self._read_index()
         # plain dicts: one lookup per input, thousands of inputs
         known = {
-            k: (int(size), int(mtime), digest)
-            for k, size, mtime, digest in zip(idx["key"], idx["size"], idx["mtime_ns"], idx["digest"], strict=True)
+            k: ((int(a), int(b), int(c), int(d)), digest, bool(v))
+            for k, a, b, c, d, digest, v in zip(idx["key"], idx["size"], idx["mtime_ns"], idx["ctime_ns"],
+                                                idx["inode"], idx["digest"], idx["verify"], strict=True)
         }
         hits: list[str] = []
         misses: list[str] = []
-        touched: dict[str, tuple[int, int]] = {}
+        touched: dict[str, tuple[Entry, str]] = {}
         for entry, path in entries:
             row = known.get(entry.key)
             if row is None:
                 misses.append(entry.key)
                 continue
-            size, mtime, digest = row
-            if size == entry.size and mtime == entry.mtime_ns:
+            stamp, digest, verify = row
+            if stamp == entry.stamp and not verify and not self.verify:
                 hits.append(entry.key)
             elif _digest_or_none(path) == digest:
                 hits.append(entry.key)
-                touched[entry.key] = (entry.size, entry.mtime_ns)
+                if stamp != entry.stamp or verify != entry.racy:
+                    touched[entry.key] = (entry, digest)
             else:  # changed, or unreadable now: read afresh (the reader logs why it fails)
                 misses.append(entry.key)
         if touched:
-            idx2 = self._read_index().copy()
-            for k, (size, mtime) in touched.items():
-                sel = idx2["key"] == k
-                idx2.loc[sel, "size"] = size
-                idx2.loc[sel, "mtime_ns"] = mtime
-            self._write_index(idx2)
-        try:
-            stack = self._load(hits, samples=samples)
-        except Exception:  # unreadable chunk: forget the cache, read everything again
-            self._reset()
-            return Stack.empty(), hits + misses
+            with self.locked():
+                idx2 = self._read_index(fresh=True).copy()
+                pos = {k: n for n, k in enumerate(idx2["key"])}
+                for k, (entry, digest) in touched.items():
+                    n = pos.get(k)
+                    if n is None or idx2.at[n, "digest"] != digest:
+                        continue  # changed by another process meanwhile: its row stands
+                    for col, value in zip(_INT_COLUMNS, entry.stamp, strict=True):
+                        idx2.at[n, col] = value
+                    idx2.at[n, "verify"] = entry.racy
+                self._write_index(idx2)
+        stack, bad = self._load(hits, samples=samples)
+        if bad:
+            misses = [k for k in hits if k in bad] + misses
         return stack, misses
 
-    def _load(self, keys: list[str], samples: bool = True) -> Stack:
-        """The cached frames of these inputs, stacked in the order of ``keys``.
+    def _load(self, keys: list[str], samples: bool = True) -> tuple[Stack, set[str]]:
+        """The cached frames of these inputs, stacked in the order of ``keys``; the keys found damaged.
 
-        Each chunk's frame is read as one Arrow table; the runs of rows of the
-        inputs wanted (each input's rows are contiguous, as :meth:`store`
-        writes them) are put in the order asked for and merged where adjacent,
-        so a chunk whose inputs are all wanted, in order, is taken whole. A
-        chunk may still hold rows of an input that changed since and now lives
-        in a newer chunk: only the chunk the index names for an input counts.
-
-        Raises
-        ------
-        ValueError, OSError, pyarrow.ArrowException
-            A chunk that is missing, unreadable or not as written (the caller
-            rebuilds the cache).
+        Each chunk's frame is read as one Arrow table after its checksum is
+        verified; the rows of the inputs wanted (contiguous in their chunk)
+        are put in the order asked for and merged where adjacent, so a chunk
+        whose inputs are all wanted, in order, is taken whole. A chunk may
+        still hold rows of an input that changed since and now lives in a
+        newer chunk: only the chunk the index names for an input counts. A
+        chunk that fails (checksum, missing, not holding its inputs) is
+        dropped and its inputs are returned as damaged.
         """
-        order = {k: n for n, k in enumerate(dict.fromkeys(keys))}
-        if not order:
-            return Stack.empty()
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return Stack.empty(), set()
         idx = self._read_index()
         chunk_of = dict(zip(idx["key"], idx["chunk"], strict=True))
-        chunks = list(dict.fromkeys(chunk_of[k] for k in order))
+        sums_of = dict(zip(idx["chunk"], idx["sums"], strict=False))
         frames = FRAMES if samples else tuple(f for f in FRAMES if f != "samples")
+        tables: dict[tuple[str, str], tuple[pa.Table, list[str], np.ndarray, np.ndarray]] = {}
+        bad: dict[str, str] = {}
+        for chunk in dict.fromkeys(chunk_of[k] for k in keys):
+            wanted = {k for k in keys if chunk_of[k] == chunk}
+            try:
+                for f in frames:
+                    table = self._read_chunk(chunk, f, sums_of[chunk])
+                    names, starts, lengths = _segments(table.column("_key"), chunk)
+                    if f == "log" and not wanted <= set(names):  # every input has a log row
+                        raise _BadChunk(chunk, "it does not hold the inputs the index names")
+                    tables[(chunk, f)] = (table, names, starts, lengths)
+            except _BadChunk as exc:
+                bad[chunk] = exc.why
+        if bad:
+            self._drop_chunks(bad)
+        dropped = {k for k in keys if chunk_of[k] in bad}
+        order = {k: n for n, k in enumerate(k for k in keys if k not in dropped)}
+        if not order:
+            return Stack.empty(), dropped
         loaded: dict[str, pd.DataFrame] = {}
         bounds: dict[str, np.ndarray] = {}
+        chunks = list(dict.fromkeys(chunk_of[k] for k in order))
         for f in FRAMES:
             if f not in frames:
                 loaded[f], bounds[f] = _empty(f), np.zeros(len(order) + 1, np.int64)
                 continue
             pieces = []  # (stack position, table, first row, rows)
             for chunk in chunks:
-                table = _read_parquet(self.root / f"chunk-{chunk}.{f}.parquet")
-                names, starts, lengths = _segments(table.column("_key"))
+                table, names, starts, lengths = tables[(chunk, f)]
                 for name, start, length in zip(names, starts, lengths, strict=True):
                     if name in order and chunk_of[name] == chunk:
                         pieces.append((order[name], table, int(start), int(length)))
@@ -427,47 +508,100 @@ class Cache:
             table = parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="default")
             frame = table.drop_columns(["_key"]).to_pandas(split_blocks=True, self_destruct=True)
             loaded[f] = _canonical(frame, f)
-            if len(loaded[f]) != bounds[f][-1]:
-                raise ValueError(f"the {f} rows of the chunks do not add up")
-        return Stack(tuple(order), ReadResult(*(loaded[f] for f in FRAMES)), bounds)
+        return Stack(tuple(order), ReadResult(*(loaded[f] for f in FRAMES)), bounds), dropped
 
-    def store(self, items: list[tuple[Entry, Path, ReadResult]]) -> None:
-        """Write the results of freshly read inputs as one new chunk (an input given twice once)."""
-        unique: dict[str, tuple[Entry, Path, ReadResult]] = {}
-        for entry, path, res in items:
-            unique.setdefault(entry.key, (entry, path, res))  # the first of an input given twice
-        items = list(unique.values())
-        if not items:
+    def _read_chunk(self, chunk: str, frame: str, sums: str) -> pa.Table:
+        """One frame of a chunk, its bytes checked against the checksum the index holds."""
+        path = self.root / f"chunk-{chunk}.{frame}.parquet"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise _BadChunk(chunk, "it is missing (removed by another runlog?)") from None
+        except OSError as exc:
+            raise _BadChunk(chunk, f"it cannot be read ({exc.strerror or exc})") from None
+        expected = dict(part.split("=", 1) for part in str(sums).split(",") if "=" in part).get(frame)
+        if xxhash.xxh3_64_hexdigest(data) != expected:
+            raise _BadChunk(chunk, "its checksum does not match (the file was damaged)")
+        try:
+            with pq.ParquetFile(pa.BufferReader(data)) as pf:
+                return pf.read()
+        except (pa.ArrowException, OSError, ValueError) as exc:  # as written, yet unreadable: a bug, not a fault
+            raise _BadChunk(chunk, f"it cannot be decoded ({exc})") from None
+
+    def _drop_chunks(self, bad: dict[str, str]) -> None:
+        """Forget damaged chunks (one warning line each): their inputs are read again and stored anew."""
+        idx = self._read_index()
+        for chunk, why in bad.items():
+            n = int((idx["chunk"] == chunk).sum())
+            _warn(f"the import cache's chunk {chunk} is dropped: {why}; its {n} input"
+                  f"{'s are' if n != 1 else ' is'} read again")
+        try:
+            with self.locked():
+                idx = self._read_index(fresh=True)
+                self._write_index(idx[~idx["chunk"].isin(bad)])
+                for chunk in bad:
+                    for f in FRAMES:
+                        (self.root / f"chunk-{chunk}.{f}.parquet").unlink(missing_ok=True)
+        except OSError:  # the inputs are read again all the same; the next run retries
+            self._index = idx[~idx["chunk"].isin(bad)]
+
+    def store(self, items: list[tuple]) -> None:
+        """Write freshly read inputs as one new chunk and merge them into the index.
+
+        ``items`` are ``(entry, path, result)`` or ``(entry, path, result,
+        digest)``, ``digest`` the :func:`bytes_digest` of the bytes the
+        result was decoded from. Without one (an input decoded by path), the
+        input is stored only when its stamp did not change while it was read
+        and is not racy. An input given twice is stored once.
+        """
+        unique: dict[str, tuple[Entry, Path, ReadResult, str | None]] = {}
+        for entry, path, res, *rest in items:
+            unique.setdefault(entry.key, (entry, path, res, rest[0] if rest else None))
+        rows, keep = [], []
+        for entry, path, res, digest in unique.values():
+            verify = entry.racy
+            if digest is None:
+                try:
+                    digest = file_digest(path)
+                    now = Cache.entry(path, entry.label, entry.options)  # after the hash: it covers the hash too
+                except OSError:
+                    continue
+                if now.stamp != entry.stamp or entry.racy:
+                    continue  # changed while it was read, or may have: not cached, read again next time
+                verify = False
+            rows.append({"key": entry.key, "label": entry.label, "size": entry.size, "mtime_ns": entry.mtime_ns,
+                         "ctime_ns": entry.ctime_ns, "inode": entry.inode, "digest": digest, "verify": verify,
+                         "options": entry.options})
+            keep.append((entry, res))
+        if not rows:
             return
-        self.root.mkdir(parents=True, exist_ok=True)
-        chunk = uuid.uuid4().hex[:12]
-        rows = [
-            {"key": entry.key, "label": entry.label, "size": entry.size, "mtime_ns": entry.mtime_ns,
-             "digest": file_digest(path), "chunk": chunk, "options": entry.options}
-            for entry, path, _ in items
-        ]
         parts = {}
         for f in FRAMES:
-            frames = [getattr(res, f) for _, _, res in items]
+            frames = [getattr(res, f) for _, res in keep]
             filled = [df for df in frames if len(df)]
             frame = pd.concat(filled, ignore_index=f != "runs") if filled else _empty(f)
             parts[f] = (frame, [len(df) for df in frames])
-        self._write_chunk(chunk, [entry.key for entry, _, _ in items], parts)
-        idx = self._read_index()
-        idx = pd.concat([idx[~idx["key"].isin(unique)], pd.DataFrame(rows)], ignore_index=True)
-        self._write_index(idx)
-        self._maybe_compact()
+        with self.locked():
+            chunk = uuid.uuid4().hex[:12]
+            sums = self._write_chunk(chunk, [entry.key for entry, _ in keep], parts)
+            for row in rows:
+                row.update(chunk=chunk, sums=sums)
+            idx = self._read_index(fresh=True)
+            idx = pd.concat([idx[~idx["key"].isin(unique)], pd.DataFrame(rows)], ignore_index=True)
+            self._write_index(idx)
+            self._maybe_compact()
 
-    def _write_chunk(self, chunk: str, keys: list[str], parts: dict[str, tuple[pd.DataFrame, list[int]]]) -> None:
-        """One Parquet file per frame holding the frames of many inputs, tagged by ``_key``.
+    def _write_chunk(self, chunk: str, keys: list[str], parts: dict[str, tuple[pd.DataFrame, list[int]]]) -> str:
+        """One Parquet file per frame holding the frames of many inputs, tagged by ``_key``; their checksums.
 
         ``parts[f]`` is the frame ``f`` of all the inputs stacked in the order
         of ``keys`` and each input's number of rows in it. ``_key`` is
         dictionary-encoded over all of ``keys`` (one string per input, an
         integer per row): a string per sample row would cost more than the
-        samples.
+        samples. Returns ``runs=<xxh3-64>,samples=...,log=...``.
         """
         dictionary = pa.array(keys, pa.string())
+        sums = []
         for f in FRAMES:
             frame, lengths = parts[f]
             if f == "runs":
@@ -475,24 +609,32 @@ class Cache:
             codes = np.repeat(np.arange(len(keys), dtype=np.int32), np.asarray(lengths, dtype=np.int64))
             table = pa.Table.from_pandas(frame, preserve_index=False)
             table = table.append_column("_key", pa.DictionaryArray.from_arrays(codes, dictionary))
-            _atomic_write_table(table, self.root / f"chunk-{chunk}.{f}.parquet")
+            sums.append(f"{f}={_write_table(table, self.root / f'chunk-{chunk}.{f}.parquet')}")
+        return ",".join(sums)
 
     def forget_missing(self, present_keys: Iterable[str], scope_labels: Iterable[str] | None = None) -> None:
         """Drop index rows of inputs that no longer exist (deleted files)."""
-        idx = self._read_index()
-        keep = idx["key"].isin(set(present_keys))
-        if scope_labels is not None:
-            prefixes = tuple(scope_labels)
-            keep |= ~idx["label"].astype(str).str.startswith(prefixes)
-        if not keep.all():
-            self._write_index(idx[keep])
+        present = set(present_keys)
+        prefixes = tuple(scope_labels) if scope_labels is not None else None
+
+        def gone(idx: pd.DataFrame) -> pd.Series:
+            keep = idx["key"].isin(present)
+            if prefixes is not None:
+                keep |= ~idx["label"].astype(str).str.startswith(prefixes)
+            return ~keep
+
+        if not gone(self._read_index()).any():
+            return
+        with self.locked():
+            idx = self._read_index(fresh=True)
+            self._write_index(idx[~gone(idx)])
             self._maybe_compact()
 
     def _maybe_compact(self) -> None:
-        """Remove chunks nobody points at; fold many small chunks into one.
+        """Remove chunks nobody points at; fold many small chunks into one (caller holds the lock).
 
-        A chunk that cannot be read while folding means the cache is damaged:
-        it is cleared (the next import reads everything again).
+        Under the lock every chunk file is complete and any chunk the index
+        does not name is garbage (left by a killed run, or superseded).
         """
         idx = self._read_index()
         live = set(idx["chunk"])
@@ -504,16 +646,16 @@ class Cache:
         if len(counts) > 16 and small:
             # many small chunks (one new file per import): fold them into one
             keys = list(idx.loc[idx["chunk"].isin(small), "key"])
-            try:
-                stack = self._load(keys)
-            except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
-                self._reset()
+            stack, bad = self._load(keys)
+            if not len(stack):
                 return
             chunk = uuid.uuid4().hex[:12]
-            self._write_chunk(chunk, list(stack.keys),
-                              {f: (getattr(stack.result, f), np.diff(stack.bounds[f])) for f in FRAMES})
-            idx = idx.copy()
-            idx.loc[idx["key"].isin(keys), "chunk"] = chunk
+            sums = self._write_chunk(chunk, list(stack.keys),
+                                     {f: (getattr(stack.result, f), np.diff(stack.bounds[f])) for f in FRAMES})
+            idx = self._read_index().copy()
+            moved = idx["key"].isin(stack.keys)
+            idx.loc[moved, "chunk"] = chunk
+            idx.loc[moved, "sums"] = sums
             self._write_index(idx)
             for c in small:
                 for f in FRAMES:
@@ -535,11 +677,36 @@ class Cache:
         with contextlib.suppress(OSError):
             self.base.rmdir()  # only when empty
 
-    def _reset(self) -> None:
-        """Drop this version's cache (corrupt or inconsistent): it is rebuilt from the sources."""
-        self._index = None
-        if self.root.is_dir() and not self.root.is_symlink():
-            shutil.rmtree(self.root, ignore_errors=True)
+
+def _empty_index() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in INDEX_COLUMNS})
+    return frame.astype({c: "int64" for c in _INT_COLUMNS} | {"verify": "bool"})
+
+
+def _row_checks(idx: pd.DataFrame) -> list[str]:
+    """XXH3-64 (hex) of each index row's fields but ``check``."""
+    cols = [idx[c].astype(str).tolist() for c in INDEX_COLUMNS if c != "check"]
+    return [xxhash.xxh3_64_hexdigest("\0".join(fields).encode()) for fields in zip(*cols, strict=True)]
+
+
+def _read_index_file(path: Path) -> tuple[pd.DataFrame, str | None]:
+    """The index on disk without the rows whose checksum fails (empty if unreadable), and what was wrong."""
+    if not path.is_file():
+        return _empty_index(), None
+    try:
+        with pq.ParquetFile(path) as pf:
+            idx = pf.read().to_pandas()
+        if list(idx.columns) != list(INDEX_COLUMNS):
+            raise ValueError("columns differ")
+        idx = idx.astype({c: "int64" for c in _INT_COLUMNS} | {"verify": "bool"})
+        ok = np.array(_row_checks(idx), dtype=object) == idx["check"].to_numpy(dtype=object)
+        ok &= ~idx["key"].duplicated(keep=False).to_numpy()
+    except Exception:  # noqa: BLE001 - unreadable (a damaged page, text that is no UTF-8): read all again
+        return _empty_index(), f"the import cache's index {path} cannot be read: every input is read again"
+    if ok.all():
+        return idx, None
+    return (idx[ok].reset_index(drop=True),
+            f"{int((~ok).sum())} entries of the import cache's index are damaged: their inputs are read again")
 
 
 #: names of the cache's version folders (see Cache.root), old layouts included
@@ -574,19 +741,19 @@ def _canonical(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     return _COERCE[kind](frame)
 
 
-def _segments(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _segments(column: pa.ChunkedArray, chunk: str = "") -> tuple[list[str], np.ndarray, np.ndarray]:
     """The inputs of a chunk's ``_key`` column with the first row and number of rows of each.
 
     Raises
     ------
-    ValueError
+    _BadChunk
         When an input's rows are not contiguous or a key is missing: the chunk
         was not written by :meth:`Cache.store`.
     """
     if len(column) == 0:
         return [], np.zeros(0, np.int64), np.zeros(0, np.int64)
     if column.null_count:
-        raise ValueError("a cached row has no input key")
+        raise _BadChunk(chunk, "a row has no input key")
     if not pa.types.is_dictionary(column.type):
         column = column.dictionary_encode()
     column = column.unify_dictionaries()
@@ -596,14 +763,8 @@ def _segments(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray, np.ndarra
     lengths = np.diff(np.r_[starts, len(codes)])
     firsts = codes[starts]
     if len(np.unique(firsts)) != len(firsts):
-        raise ValueError("the rows of a cached input are not contiguous")
+        raise _BadChunk(chunk, "the rows of an input are not contiguous")
     return [names[c] for c in firsts], starts, lengths
-
-
-def _read_parquet(path: Path) -> pa.Table:
-    """One Parquet file as a table (``ParquetFile``: ``read_table`` would load ``pyarrow.dataset``)."""
-    with pq.ParquetFile(path) as pf:
-        return pf.read()
 
 
 #: empty canonical frames, made on first use

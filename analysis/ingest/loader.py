@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -473,6 +473,39 @@ def _read_one(args) -> ReadResult:
     return _read_item(item, tz=tz, positions=positions)
 
 
+def _read_hashed(item: Item, *, tz, positions: bool) -> tuple[ReadResult, str | None]:
+    """Read a file to be cached from its bytes, read once; the result and the hash of those bytes.
+
+    The cache stores the hash of the very bytes decoded, so that a file
+    written while it is imported never pairs new content with old frames
+    (:mod:`analysis.ingest.cache`). A folder, a Strava or Apple Health export (read by
+    path with the files inside it) or a file that cannot be read goes by path, with
+    no hash.
+    """
+    from analysis.ingest.cache import bytes_digest
+
+    by_path = item.path is None or item.data is not None or item.member is not None or item.refused
+    if by_path or item.kind in CONTAINER_KINDS:  # an export read by path with the files inside it
+        return _read_item(item, tz=tz, positions=positions), None
+    try:
+        if not item.path.is_file():
+            return _read_item(item, tz=tz, positions=positions), None
+        data = item.path.read_bytes()
+        in_memory = replace(item, data=data)
+        kind = detect_kind(in_memory)
+    except (OSError, RunlogError):
+        return _read_item(item, tz=tz, positions=positions), None
+    if kind is None or kind in CONTAINER_KINDS:
+        return _read_item(item, tz=tz, positions=positions), None
+    return _read_item(replace(in_memory, kind=kind), tz=tz, positions=positions), bytes_digest(data)
+
+
+def _read_one_hashed(args) -> tuple[ReadResult, str | None]:
+    """Process-pool entry point of :func:`_read_hashed`."""
+    item, tz, positions = args
+    return _read_hashed(item, tz=tz, positions=positions)
+
+
 def _cache_unusable(cache, exc: OSError) -> None:
     """Say once, in one line, that the cache cannot be used; the import goes on without it."""
     why = exc.strerror or type(exc).__name__
@@ -573,15 +606,20 @@ def read_sources(
     try:
         with ExitStack() as stack:
             n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+            hashing = cache is not None  # inputs to cache are read from their bytes, hashed
             if n_workers > 1 and len(todo) >= 8:
                 pool = stack.enter_context(ProcessPoolExecutor(max_workers=n_workers))
-                decoded = pool.map(_read_one, [(items[i], tz, positions) for i in todo], chunksize=4)
+                decoded = pool.map(_read_one_hashed if hashing else _read_one,
+                                   [(items[i], tz, positions) for i in todo], chunksize=4)
+            elif hashing:
+                decoded = (_read_hashed(items[i], tz=tz, positions=positions) for i in todo)
             else:
                 decoded = (_read_item(items[i], tz=tz, positions=positions) for i in todo)
-            for i, res in zip(todo, decoded, strict=True):
+            for i, out in zip(todo, decoded, strict=True):
+                res, digest = out if hashing else (out, None)
                 results[i] = _keep(res, samples)
                 if i in entries:
-                    fresh.append((*entries[i], res))
+                    fresh.append((*entries[i], res, digest))
                 if bar is not None:
                     bar.update(1)
                 if cache is not None and len(fresh) >= 256:

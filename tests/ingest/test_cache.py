@@ -336,3 +336,203 @@ def test_entry_keys_are_the_resolved_paths_whatever_the_links(archive, tmp_path,
     assert entries[0].key == entries[1].key and entries[2].key == Cache.entry(archive / RUNS[0], "", OPTIONS).key
     assert entries[2].size == (archive / RUNS[0]).stat().st_size
     assert entries[4].size == sum(p.stat().st_size for p in archive.iterdir() if p.is_file())
+
+
+# -- faults: damaged chunks, files replaced under the same stamp, --verify-cache ----------------------------
+
+QUICK_RUNS = ("garmin_fenix2_run_dynamics.fit", "garmin_fenix5_run_short.fit", "garmin_fr110_run_2013.fit",
+              "garmin_fr70_run_compressed_ts.fit", "stryd_run_devfields.fit", "strava_export_venusq_run.fit.gz")
+
+
+def _chunked_cache(shared_data, tmp_path):
+    """A folder of real runs and a cache holding them in one chunk per file (imported one by one)."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    cache_dir = tmp_path / "clean-cache"
+    for name in QUICK_RUNS:
+        shutil.copy(shared_data / "fit" / name, folder / name)
+        _read(folder, Cache(cache_dir))
+    return folder, cache_dir
+
+
+def _equal_results(a, b):
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.samples, b.samples)
+    pd.testing.assert_frame_equal(a.log, b.log)
+
+
+def test_a_flipped_bit_anywhere_in_the_cache_never_changes_the_answer(shared_data, tmp_path, capsys):
+    """24 single-bit flips at random offsets of the chunks and the index: the frames of a clean read.
+
+    The issue's finding: 4 of 40 flips changed the runs table silently (once a run missing), exit 0.
+    ``benchmarks/fuzz.py --cache-flips N`` tries many more.
+    """
+    import random
+
+    folder, clean = _chunked_cache(shared_data, tmp_path)
+    expected = read_sources([folder], workers=1, progress=False)
+    files = sorted(p.relative_to(clean) for p in clean.rglob("*.parquet"))
+    assert len([p for p in files if p.name.startswith("chunk-")]) == 3 * len(QUICK_RUNS)
+    capsys.readouterr()
+    rng = random.Random(20260301)
+    warned_chunks = 0
+    for n in range(24):
+        damaged = tmp_path / f"damaged-{n}"
+        shutil.copytree(clean, damaged)
+        target = damaged / rng.choice(files)
+        data = bytearray(target.read_bytes())
+        at = rng.randrange(len(data))
+        data[at] ^= 1 << rng.randrange(8)
+        target.write_bytes(bytes(data))
+        got = _read(folder, Cache(damaged))
+        _equal_results(got, expected)
+        warnings = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("runlog:")]
+        if target.name.startswith("chunk-"):
+            assert len(warnings) == 1 and "is dropped" in warnings[0], (target.name, at, warnings)
+            warned_chunks += 1
+        else:
+            assert len(warnings) <= 1  # the index: a damaged row or an unreadable file, or an unused byte
+        if n % 4 == 0:
+            again = _read(folder, Cache(damaged))  # repaired: the next run is quiet and the same
+            _equal_results(again, expected)
+            assert capsys.readouterr().err == ""
+        shutil.rmtree(damaged)
+    assert warned_chunks >= 12
+
+
+def test_a_removed_chunk_costs_a_decode_not_a_wrong_answer(archive, tmp_path, counted, capsys):
+    cache_dir = tmp_path / "cache"
+    cold = _read(archive, Cache(cache_dir))
+    for p in Cache(cache_dir).root.glob("chunk-*.runs.parquet"):
+        p.unlink()  # as a concurrent compaction could
+    _equal_results(_read(archive, Cache(cache_dir)), cold)
+    assert len(counted) == 6
+    assert "is missing" in capsys.readouterr().err
+
+
+def _same_size_other_runs(path: Path, first_km: float) -> None:
+    """A generic CSV of two runs; the same length for any ``first_km`` of the same number of digits."""
+    path.write_text("start_time,distance_m,moving_time_s\n"
+                    f"2025-03-01T07:00:00Z,{first_km * 1000:.0f},1800\n"
+                    f"2025-03-02T07:00:00Z,{first_km * 1000 + 1000:.0f},2000\n")
+
+
+@pytest.mark.parametrize("racy_ns", [0, store.RACY_NS])
+def test_a_file_replaced_with_the_same_size_and_mtime_is_read_again(tmp_path, counted, monkeypatch, racy_ns):
+    """``cp -p``, ``rsync -t``, unzip keep size and mtime: ctime and inode tell, then the hash decides.
+
+    ``racy_ns=0`` makes the stamps trusted however recent (in a test every file is
+    seconds old, so with the real margin the stamp is always hashed again).
+    """
+    monkeypatch.setattr(store, "RACY_NS", racy_ns)
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    target = folder / "runs.csv"
+    _same_size_other_runs(target, 5.0)
+    cache_dir = tmp_path / "cache"
+    first = _read(folder, Cache(cache_dir))
+    assert first.runs["distance_m"].tolist() == [5000.0, 6000.0]
+    st = target.stat()
+    replacement = tmp_path / "other.csv"
+    _same_size_other_runs(replacement, 7.0)
+    assert replacement.stat().st_size == st.st_size
+    os.utime(replacement, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(replacement, target)  # a new inode, same size and mtime (what a restore does)
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    second = _read(folder, Cache(cache_dir))
+    assert second.runs["distance_m"].tolist() == [7000.0, 8000.0]
+    # rewritten in place (same inode), size and mtime put back: ctime tells
+    _same_size_other_runs(target, 9.0)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    third = _read(folder, Cache(cache_dir))
+    assert third.runs["distance_m"].tolist() == [9000.0, 10000.0]
+    assert len(counted) == 3
+
+
+def test_a_touched_file_is_hashed_not_decoded_and_an_unchanged_one_not_even_hashed(archive, tmp_path, counted,
+                                                                                   monkeypatch):
+    monkeypatch.setattr(store, "RACY_NS", 0)  # trust stamps however recent (see above)
+    hashed = []
+    real = store._digest_or_none
+    monkeypatch.setattr(store, "_digest_or_none", lambda p: hashed.append(p) or real(p))
+    cache_dir = tmp_path / "cache"
+    _read(archive, Cache(cache_dir))
+    _read(archive, Cache(cache_dir))
+    assert len(counted) == 3 and hashed == []  # unchanged stamps: neither decoded nor hashed
+    target = archive / RUNS[0]
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns - 5_000_000_000))
+    _read(archive, Cache(cache_dir))
+    assert len(counted) == 3 and hashed == [target]  # touched: hashed, same bytes, not decoded
+    _read(archive, Cache(cache_dir))
+    assert hashed == [target]  # its new stamp was stored
+    _read(archive, Cache(cache_dir, verify=True))  # --verify-cache: every input hashed
+    assert len(hashed) == 4 and len(counted) == 3
+
+
+def test_a_recent_file_is_stored_marked_for_hashing(archive, tmp_path, counted, monkeypatch):
+    """Racy git: a file changed within the same clock tick as it was looked at keeps its stamp."""
+    hashed = []
+    real = store._digest_or_none
+    monkeypatch.setattr(store, "_digest_or_none", lambda p: hashed.append(p) or real(p))
+    cache = Cache(tmp_path / "cache")
+    _read(archive, cache)
+    assert cache._read_index()["verify"].all()  # the files were copied a moment ago
+    _read(archive, Cache(tmp_path / "cache"))
+    assert len(hashed) == 3 and len(counted) == 3
+
+
+def test_bytes_decoded_are_the_bytes_hashed(archive, tmp_path, monkeypatch):
+    """A file rewritten between its decode and its storing is not stored with the new file's hash."""
+    target = archive / RUNS[0]
+    real = loader._read_item
+
+    def rewrite_after_decoding(item, **kw):
+        out = real(item, **kw)
+        if item.label == str(target):
+            shutil.copy(archive / RUNS[1], target)  # written while the import goes on
+        return out
+
+    monkeypatch.setattr(loader, "_read_item", rewrite_after_decoding)
+    cache_dir = tmp_path / "cache"
+    _read(archive, Cache(cache_dir))
+    monkeypatch.setattr(loader, "_read_item", real)
+    warm = _read(archive, Cache(cache_dir))
+    fresh = read_sources([archive], workers=1, progress=False)
+    _equal_results(warm, fresh)  # the new content, not the frames of the old one
+
+
+@pytest.mark.parametrize("command", ["runs", "check", "shoes"])
+def test_verify_cache_flag_hashes_every_input(archive, tmp_path, monkeypatch, command, capsys):
+    from analysis.cli import main
+
+    monkeypatch.setenv("RUNLOG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(store, "RACY_NS", 0)
+    hashed = []
+    real = store._digest_or_none
+    monkeypatch.setattr(store, "_digest_or_none", lambda p: hashed.append(p) or real(p))
+    assert main([command, str(archive), "--no-progress", "--tz", "UTC"]) in (0, 2)
+    assert main([command, str(archive), "--no-progress", "--tz", "UTC"]) in (0, 2)
+    assert hashed == []
+    assert main([command, str(archive), "--no-progress", "--tz", "UTC", "--verify-cache"]) in (0, 2)
+    assert len(hashed) == 3
+
+
+def test_a_strava_export_folder_is_cached_only_when_its_files_did_not_move(shared_data, tmp_path, counted,
+                                                                           monkeypatch):
+    """A folder is decoded by path (not from bytes hashed once): stored only when its stamp held still."""
+    export = tmp_path / "export"
+    export.mkdir()
+    shutil.copy(shared_data / "strava" / "azaidrahman_94col_activities.csv", export / "activities.csv")
+    cache_dir = tmp_path / "cache"
+    read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    assert len(counted) == 2  # written a moment ago: its stamp may not show a change, so not stored
+    monkeypatch.setattr(store, "RACY_NS", 0)
+    first = read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    again = read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    assert len(counted) == 3
+    _equal_results(again, first)
+    text = (export / "activities.csv").read_text(encoding="utf-8")
+    (export / "activities.csv").write_text(text.replace("Morning Run", "Morning Jog", 1), encoding="utf-8")
+    changed = read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
+    assert len(counted) == 4 and changed.runs["name"].tolist() != first.runs["name"].tolist()

@@ -223,3 +223,64 @@ def test_sniff():
     assert sniff(b"\xef\xbb\xbfdate;Distance_m;name\n2025-01-01;5;x\n", "x.csv")
     assert not sniff(b"Activity ID,Activity Date,Distance\n1,x,2\n", "activities.csv")
     assert not sniff(b"start_time,km\n", "x.csv")
+
+
+def _records(text: str) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=","))
+
+
+def _trimmed(record) -> list[str]:
+    out = [str(c) for c in record]
+    while out and out[-1] == "":
+        out.pop()
+    return out
+
+
+def test_records_are_split_as_the_csv_module_splits_them_whichever_parser_splits():
+    """pyarrow, pandas' C parser or csv: the same records on random texts (trailing empty fields aside)."""
+    import csv
+    import random
+
+    from analysis.io import generic_csv
+
+    rng = random.Random(3)
+    tokens = ['a', 'b c', '1.5', '', ' ', '"q"', '"a,b"', '"x\ny"', '"x""y"', '"a"b', 'a"b', '"\r\n"', 'é', '"',
+              "'x'", '""', ' "a"', '"a" ', '\r', '\n', ',']
+    paths = {"arrow": 0, "other": 0}
+    real = generic_csv._arrow_cells
+
+    def spy(*args):
+        out = real(*args)
+        paths["arrow" if out is not None else "other"] += 1
+        return out
+
+    generic_csv._arrow_cells = spy
+    try:
+        for _ in range(600):
+            eol = rng.choice(["\n", "\r\n", "\r"])
+            lines = ["start_time,distance_m,x"] + [",".join(rng.choice(tokens) for _ in range(3))
+                                                   for _ in range(rng.randrange(1, 6))]
+            text = eol.join(lines) + (eol if rng.random() < 0.5 else "")
+            try:
+                expected = _records(text)
+            except csv.Error:
+                continue
+            cells = generic_csv._cells(text, ",", "x.csv")
+            got = [_trimmed(row) for row in cells.itertuples(index=False)]
+            assert got == [_trimmed(r) for r in expected], repr(text)
+    finally:
+        generic_csv._arrow_cells = real
+    assert paths["arrow"] > 100 and paths["other"] > 100  # both ways were tried
+
+
+def test_a_trailing_delimiter_is_no_extra_field_and_a_short_row_is_padded(tmp_path):
+    text = "start_time,distance_m,name\n2025-03-01T07:00:00Z,5000,a,\n2025-03-02T07:00:00Z,6000\n"
+    result = read_generic_csv(_write(tmp_path, text))
+    assert result.log["status"].tolist() == ["imported", "imported"]
+    import hashlib
+
+    padded = hashlib.sha1(b"2025-03-02T07:00:00Z,6000,").hexdigest()[:12]
+    assert result.runs.index[1] == f"csv:{padded}"

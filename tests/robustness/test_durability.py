@@ -27,7 +27,7 @@ import pytest
 from analysis import schema
 from analysis.cli import write_atomic
 from analysis.ingest.cache import Cache
-from analysis.ingest.loader import read_sources
+from analysis.ingest.loader import KINDS_SIGNATURE, read_sources
 
 REPO = Path(__file__).resolve().parents[2]
 KILLS = 4
@@ -103,6 +103,7 @@ def test_write_atomic_survives_sigkill(tmp_path, suffix):
         write_atomic(frame, tmp_path / f"ref_{name}{suffix}")
     refs = [(tmp_path / f"ref_{n}{suffix}").read_bytes() for n in "ab"]
     out_dir = tmp_path / "out"
+    out_dir.mkdir()
     target = out_dir / f"runs{suffix}"
     write_atomic(a, target)  # the previous output
     t0 = time.perf_counter()
@@ -201,3 +202,122 @@ def test_cache_gives_one_result_after_one_file_of_a_chunk_changed(tmp_path, shar
     cached = read_sources([folder], cache=Cache(root), progress=False, workers=1)
     assert len(read_sources([folder], progress=False, workers=1).runs) == 2
     assert len(cached.runs) == 2  # fails: 3, the old changing.fit run is back from the first chunk
+
+
+# -- concurrent runs and kills during a cold import ------------------------------------------------------------
+
+
+def assert_index_matches_chunks(cache_root: Path) -> set[str]:
+    """Every input the index names is in its chunk, whose files pass their checksums; the keys named."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import xxhash
+
+    from analysis.ingest import cache as store
+
+    root = Cache(cache_root).root
+    idx, problem = store._read_index_file(root / "index.parquet")
+    assert problem is None, problem
+    for chunk, rows in idx.groupby("chunk"):
+        sums = dict(part.split("=") for part in rows["sums"].iloc[0].split(","))
+        for frame in store.FRAMES:
+            data = (root / f"chunk-{chunk}.{frame}.parquet").read_bytes()
+            assert xxhash.xxh3_64_hexdigest(data) == sums[frame], (chunk, frame)
+        log = pq.ParquetFile(pa.BufferReader(data)).read()
+        names, _, _ = store._segments(log.column("_key"), chunk)
+        assert set(rows["key"]) <= set(names), chunk
+    return set(idx["key"])
+
+
+def _concurrent_worker(folder: Path, cache_root: Path, versions: list[Path], rounds: int, barrier, k: int):
+    for r in range(rounds):
+        barrier.wait(timeout=120)
+        shutil.copy(versions[(r + k) % len(versions)], folder / "changing.fit")  # something to store each round
+        read_sources([folder], cache=Cache(cache_root), progress=False, workers=1)
+        barrier.wait(timeout=120)
+
+
+def test_two_processes_importing_into_one_cache_lose_nothing(tmp_path, shared_data):
+    """Two runlog processes import their own folders into one cache at once, 20 rounds.
+
+    Before the lock and the merge, the last writer's index dropped the other's
+    entries and a compaction could remove a chunk the other was about to read.
+    """
+    import multiprocessing as mp
+
+    versions = _versions(shared_data)
+    folders = []
+    for k in range(2):
+        folder = tmp_path / f"runner{k}"
+        folder.mkdir()
+        for name in ("garmin_fenix2_run_dynamics.fit", "stryd_run_devfields.fit"):
+            shutil.copy(shared_data / "fit" / name, folder / f"{k}_{name}")
+        folders.append(folder)
+    cache_root = tmp_path / "cache"
+    rounds = 20
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(3)
+    procs = [ctx.Process(target=_concurrent_worker, args=(folders[k], cache_root, versions, rounds, barrier, k))
+             for k in range(2)]
+    for p in procs:
+        p.start()
+    try:
+        for _ in range(rounds):
+            barrier.wait(timeout=120)
+            barrier.wait(timeout=120)
+            keys = assert_index_matches_chunks(cache_root)
+            wanted = {e.key for e in Cache.entries([(p, str(p)) for f in folders for p in f.iterdir()],
+                                                   f"tz=None;positions=False;kinds={KINDS_SIGNATURE}")}
+            assert wanted <= keys  # both processes' inputs are in the index
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.kill()
+    assert [p.exitcode for p in procs] == [0, 0]
+    for folder in folders:
+        cached = read_sources([folder], cache=Cache(cache_root), progress=False, workers=1)
+        fresh = read_sources([folder], progress=False, workers=1)
+        pd.testing.assert_frame_equal(cached.runs, fresh.runs)
+        pd.testing.assert_frame_equal(cached.log, fresh.log)
+
+
+COLD_IMPORTER = """
+import sys
+from pathlib import Path
+from analysis.ingest.loader import read_sources
+from analysis.ingest.cache import Cache
+folder, cache_root = Path(sys.argv[1]), Path(sys.argv[2])
+print("ready", flush=True)
+while True:
+    Cache(cache_root).clear()  # cold every time
+    read_sources([folder], cache=Cache(cache_root), progress=False, workers=1)
+"""
+
+
+def test_kill_at_any_moment_of_a_cold_import_leaves_a_cache_that_gives_a_clean_answer(tmp_path, shared_data):
+    """SIGKILL at random points of cold imports (clearing, decoding, writing chunks and the index)."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    names = ("garmin_fenix2_run_dynamics.fit", "garmin_fenix5_run_short.fit", "garmin_fr110_run_2013.fit",
+             "garmin_fr70_run_compressed_ts.fit", "stryd_run_devfields.fit", "garmin_fr620_run.tcx")
+    for name in names:
+        shutil.copy(shared_data / ("tcx" if name.endswith(".tcx") else "fit") / name, folder / name)
+    fresh = read_sources([folder], progress=False, workers=1)
+    t0 = time.perf_counter()
+    read_sources([folder], cache=Cache(tmp_path / "timing"), progress=False, workers=1)
+    one_import_s = time.perf_counter() - t0
+    cache_root = tmp_path / "cache"
+    rng = random.Random(11)
+    for _ in range(KILLS_COLD):
+        proc = _child(COLD_IMPORTER, str(folder), str(cache_root))
+        _kill_after(proc, rng.uniform(0.05, 3 * one_import_s))
+        cached = read_sources([folder], cache=Cache(cache_root), progress=False, workers=1)
+        pd.testing.assert_frame_equal(cached.runs, fresh.runs)
+        pd.testing.assert_frame_equal(cached.log, fresh.log)
+        pd.testing.assert_frame_equal(cached.samples, fresh.samples)
+        assert_index_matches_chunks(cache_root)
+        assert not list(Cache(cache_root).root.glob(".*.tmp"))  # what the kill left went under the lock
+
+
+KILLS_COLD = 8
