@@ -140,3 +140,20 @@ def test_cli_report_tables_dir(tmp_path, capsys, monkeypatch, sample_data):
 def test_tables_library_call_returns_frames(sample_data):
     named = tables(sample_data)
     assert named["runs"]["activity_id"].is_unique and len(named["runs"]) == sample_data.findings["data"]["runs"]
+
+
+def test_the_readmes_five_lines_refit_the_estimate(written, sample_data, monkeypatch, capsys):
+    import re
+    from pathlib import Path
+
+    folder, _ = written
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "model_achilles" in b)
+    assert len(snippet.strip().splitlines()) == 5
+    monkeypatch.chdir(folder.parent)
+    if not (folder.parent / "tables").exists():  # the snippet reads tables/ from the current folder
+        (folder.parent / "tables").symlink_to(folder)
+    exec(compile(snippet, "README.md", "exec"), {})
+    printed = float(capsys.readouterr().out.split()[-1])
+    j = next(p for p in sample_data.findings["regions"]["achilles"]["primary"] if p["estimand"] == "barefoot_share_7d")
+    assert printed == pytest.approx(j["estimate"], rel=1e-4)
