@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true",
                    help="with --json: compute the findings only, draw nothing")
     p.add_argument("--retire-km", type=float, default=800.0, help="default retire mileage in km (800)")
+    p.add_argument("--tables", metavar="DIR",
+                   help="also write analysis-ready tables (Parquet and CSV) and their data dictionary to DIR")
+    p.add_argument("--timestamp", action="store_true",
+                   help="put the time of the run in the JSON (by default left out: reruns give identical bytes)")
     p.set_defaults(func=cmd_report)
 
     _add_experiment(sub)
@@ -498,8 +502,8 @@ def cmd_report(args) -> int:
     from analysis.pipeline import run
     from analysis.report import build_report, write_json
 
-    if args.no_pdf and not args.json:
-        raise RunlogError("--no-pdf needs --json FILE: without a PDF or JSON there is nothing to write")
+    if args.no_pdf and not (args.json or args.tables):
+        raise RunlogError("--no-pdf needs --json FILE or --tables DIR: otherwise there is nothing to write")
     draw = not args.no_pdf
     from analysis.outputs import check_output_path
 
@@ -508,10 +512,17 @@ def cmd_report(args) -> int:
     if not args.sources:
         _step("no files given: using the embedded sample (data/sample)")
     analysis = run(_inputs(args), tz=_tz(args), cache=_cache(args),
-                   progress=False if args.no_progress else None, retire_km=args.retire_km, on_step=_step)
+                   progress=False if args.no_progress else None, retire_km=args.retire_km, on_step=_step,
+                   timestamp=args.timestamp)
     if args.json:
         path = write_json(analysis.findings, Path(args.json))
         print(f"wrote {path.resolve()}")
+    if args.tables:
+        from analysis.tables import write_tables
+
+        folder = Path(args.tables)
+        write_tables(analysis, folder)
+        print(f"wrote {folder.resolve()}")
     if not args.no_pdf:
         _step("drawing the report")
         path = build_report(analysis, Path(args.output), units=args.units)

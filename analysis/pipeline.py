@@ -267,6 +267,10 @@ def analyse(
     retire_km: float = footwear.DEFAULT_RETIRE_KM,
     flare_params: Mapping[str, float] | None = None,
     sources: Sequence[str | os.PathLike] = (),
+    input_records: Sequence[Mapping] = (),
+    tz: str | None = None,
+    default_shoe: str | None = None,
+    timestamp: str | None = None,
 ) -> Analysis:
     """Compute every frame and finding of the report from the canonical frames, once.
 
@@ -294,6 +298,14 @@ def analyse(
         the findings and the figures alike.
     sources : sequence of paths
         What was read (file names appear on the data-quality page).
+    input_records : sequence of dict, optional
+        :func:`analysis.provenance.input_records` of what was read: the JSON's
+        ``inputs`` (empty when the frames were not read by :func:`run`).
+    tz, default_shoe : str, optional
+        The zone and default shoe the runs were read with (the JSON's ``parameters``).
+    timestamp : str, optional
+        Time of the run for the JSON (``--timestamp``); left out by default so
+        that reruns give identical bytes.
 
     Returns
     -------
@@ -309,6 +321,7 @@ def analyse(
     from analysis.findings import findings as compute_findings
     from analysis.findings import flags as flags_of
     from analysis.findings import model_frames
+    from analysis.provenance import parameters, with_provenance
     from analysis.schema import GROUPING, coerce_pain
 
     pain = coerce_pain(pain) if pain is None else pain
@@ -365,6 +378,9 @@ def analyse(
         dynamics_binned=dynamics_binned,
     )
     findings["flags"] = flags_of(analysis.rule24, analysis.spikes, analysis.guardrails, analysis.shoes)
+    params = parameters(tz=None if tz is None else str(tz), retire_km=retire_km, default_shoe=default_shoe,
+                        grouping=grouping, flare_params=flare_params)
+    analysis.findings = with_provenance(findings, list(input_records), params, timestamp)
     return analysis
 
 
@@ -384,10 +400,14 @@ def run(
     progress: bool | None = False,
     retire_km: float = footwear.DEFAULT_RETIRE_KM,
     on_step: Callable[[str], None] | None = None,
+    timestamp: bool = False,
 ) -> Analysis:
     """Read an :class:`Inputs` (sources, diary, drills, shoes) and :func:`analyse` it.
 
     ``on_step`` is called with a short message before each step (progress).
+    The findings carry the inputs' sizes and SHA-256 (:func:`analysis.provenance.input_records`;
+    with a cache, unchanged files are not read again for it) and, with
+    ``timestamp``, the time of the run.
     """
 
     def step(msg: str) -> None:
@@ -404,6 +424,9 @@ def run(
     if pain is None:
         step("no pain diary given (--pain): flare-ups cannot be analysed")
     step(f"{len(result.runs)} runs read; finding flare-ups and associations")
+    from analysis.provenance import input_records, now_utc
+
+    records = input_records(inputs, cache_folder=getattr(cache, "base", None))
     return analyse(
         result.runs,
         pain,
@@ -413,6 +436,10 @@ def run(
         catalog=catalog,
         retire_km=retire_km,
         sources=[Path(s).name for s in inputs.sources],
+        input_records=records,
+        tz=tz,
+        default_shoe=inputs.default_shoe,
+        timestamp=now_utc() if timestamp else None,
     )
 
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
@@ -35,6 +36,7 @@ from analysis import __version__, flareups, plots
 from analysis.outputs import atomic_write
 from analysis.pipeline import Analysis
 from analysis.plots import fmt_ci, fmt_num
+from analysis.provenance import SCHEMA_VERSION, inputs_digest, source_date
 from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
 
 A4 = plots.A4_PORTRAIT
@@ -531,13 +533,27 @@ def _period_text(data: Analysis) -> str:
     return f"{data.start:%d %b %Y} to {data.end:%d %b %Y} ({days} days)"
 
 
+def _made_date() -> dt.date:
+    """The report's date: ``SOURCE_DATE_EPOCH`` when set (reproducible reruns), else today."""
+    fixed = source_date()
+    return fixed.date() if fixed is not None else dt.date.today()
+
+
+def provenance_line(findings: Mapping) -> str:
+    """Page 1's footer: runlog version, schema version and the inputs' digest (12 hex digits)."""
+    return (
+        f"runlog {findings.get('runlog_version', __version__)} - findings schema "
+        f"{findings.get('schema_version', SCHEMA_VERSION)} - inputs {inputs_digest(findings)}"
+    )
+
+
 def _summary_pages(data: Analysis, units: str) -> list[Figure]:
     f = data.findings
     per = 1000.0 / 1609.344 if units == "mi" else 1.0
     tp = _TextPages()
     tp.heading(REPORT_TITLE, size=15)
     tp.para(
-        f"Period: {_period_text(data)}. Made {dt.date.today():%d %b %Y} by runlog {__version__}. "
+        f"Period: {_period_text(data)}. Made {_made_date():%d %b %Y} by runlog {__version__}. "
         "Figures, methods and data quality follow this summary.",
         size=9,
         color="#333333",
@@ -950,10 +966,41 @@ def _breach_appendix(tp: _TextPages, breaches: Sequence[Mapping]) -> None:
     tp.table(["date", "run", "what broke (region, side)"], rows, size=7.5, widths_in=[0.95, 1.75, 4.0])
 
 
+def _freeze_layout(fig: Figure, digits: int = 6) -> None:
+    """Lay the page out once, then fix every position rounded to ``digits`` decimals of the figure.
+
+    Constrained layout visits artists in an order that depends on their memory addresses, so
+    positions differ in the last bits from run to run (1e-10 of the page, a "-0" for a "0");
+    rounded and frozen (no layout engine at save time), two runs write identical PDFs. Done only
+    with ``SOURCE_DATE_EPOCH`` set (about 15 % more drawing time; a PDF without it carries the time
+    of the run anyway).
+    """
+
+    def rounded(values) -> np.ndarray:
+        return np.round(np.asarray(values, dtype=float), digits) + 0.0  # + 0.0: no negative zero
+
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    stack = [fig]
+    while stack:
+        f = stack.pop()
+        stack.extend(f.subfigs)
+        if f is not fig:
+            f.bbox_relative.set_points(rounded(f.bbox_relative.get_points()))
+        for text in f.texts:
+            text.set_position(tuple(rounded(text.get_position())))
+        for ax in f.axes:
+            ax.set_position(rounded(ax.get_position(original=False).bounds), which="both")
+
+
 def build_report(
     data: Analysis, out_path: str | os.PathLike, *, units: str = "km", title: str = REPORT_TITLE
 ) -> Path:
     """Draw the A4 PDF report: summary, figures, methods and caveats, data quality.
+
+    Page 1's footer names runlog version, findings schema version and the inputs' digest
+    (:func:`provenance_line`). With ``SOURCE_DATE_EPOCH`` set, the PDF's dates come from it and
+    two runs on the same inputs write identical bytes (:func:`_freeze_layout`).
 
     Parameters
     ----------
@@ -983,6 +1030,9 @@ def build_report(
         n = len(pages)
         for i, page in enumerate(pages, start=1):
             page.text(0.5, 0.012, f"page {i} of {n}", ha="center", va="bottom", fontsize=8, color="#555555")
+            if i == 1:
+                page.text(0.05, 0.012, provenance_line(data.findings), ha="left", va="bottom", fontsize=6.5,
+                          color="#777777")
             page.text(
                 0.95,
                 0.012,
@@ -992,13 +1042,20 @@ def build_report(
                 fontsize=7,
                 color="#777777",
             )
+        if source_date() is not None:  # a reproducible PDF was asked for: one more layout pass per page
+            for page in pages:
+                _freeze_layout(page)
         metadata = {
             "Title": title,
             "Author": "runlog",
             "Subject": f"period {_period_text(data)}",
             "Creator": f"runlog {__version__}",
-            "CreationDate": dt.datetime.now(dt.UTC),
         }
+        # matplotlib takes CreationDate from SOURCE_DATE_EPOCH when it is set (and the time of the run
+        # otherwise); naming it here would override that, so it is named only when the variable is set
+        fixed = source_date()
+        if fixed is not None:
+            metadata["CreationDate"] = fixed
 
         def write_pdf(tmp: Path) -> None:
             with PdfPages(tmp, metadata=metadata) as pdf:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -32,6 +33,9 @@ def test_notebook_executes_top_to_bottom(request, tmp_path_factory, monkeypatch)
     # the kernel inherits the environment: the sample decoded by the other tests is re-used
     monkeypatch.setenv("RUNLOG_CACHE_DIR", str(sample_cache_dir(request.config, tmp_path_factory)))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # the kernel imports runlog from this checkout (not whatever is installed), from the notebook's folder
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(NOTEBOOK.parents[1]),
+                                                                   os.environ.get("PYTHONPATH")])))
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}

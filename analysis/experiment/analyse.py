@@ -546,6 +546,7 @@ def _round(v, nd: int = 3):
 def experiment_flareups(pain: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """Flare-up onsets (METHODS.md 4, on the whole diary) that fall inside the plan, with block and condition."""
     episodes = detect_flareups(daily_pain(pain))
+    episodes = episodes.rename(columns={"peak": "peak_pain"})  # the detector names it "peak" (analysis.onsets)
     inside = episodes.merge(plan[["date", "block", "condition", "washout"]], left_on="onset_date",
                             right_on="date", how="inner")
     return inside[["region", "side", "onset_date", "peak_pain", "block", "condition", "washout"]].reset_index(drop=True)

@@ -180,7 +180,7 @@ def profile_interval(
             bounds.append(sign * math.inf)
             continue
         lo_b, hi_b = sorted((inner, outer))
-        bounds.append(optimize.brentq(lambda b: lr(b) - crit, lo_b, hi_b, xtol=1e-4))
+        bounds.append(optimize.brentq(lambda b: lr(b) - crit, lo_b, hi_b, xtol=1e-8))
     return bounds[0], bounds[1], p, se0
 
 
