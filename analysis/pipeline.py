@@ -63,6 +63,7 @@ class Inputs:
     gear_log: Path | None = None
     overrides: Path | None = None
     default_shoe: str | None = None
+    questionnaires: Path | None = None  # questionnaires.csv (FORMATS.md), METHODS.md 10
 
 
 def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
@@ -85,9 +86,10 @@ def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
 
 
 def resolve_inputs(sources, pain=None, shoes=None, drills=None, *, gear_log=None, overrides=None,
-                   default_shoe=None) -> Inputs:
+                   default_shoe=None, questionnaires=None) -> Inputs:
     """The user's inputs, or the sample's where no source is named."""
     footwear_files = {
+        "questionnaires": Path(questionnaires) if questionnaires else None,
         "gear_log": Path(gear_log) if gear_log else None,
         "overrides": Path(overrides) if overrides else None,
         "default_shoe": str(default_shoe).strip() or None if default_shoe is not None else None,
@@ -253,6 +255,18 @@ class Analysis:
     catalog: pd.DataFrame | None = None
     sources: list[str] = field(default_factory=list)
     dynamics_binned: dict[str, pd.DataFrame] | None = None
+    week_decisions: pd.DataFrame | None = None  # analysis.week.weekly_decisions (METHODS.md 9)
+    questionnaires: pd.DataFrame | None = None  # analysis.questionnaires.score_all (METHODS.md 10)
+
+
+def week_step(runs: pd.DataFrame, pain_daily: pd.DataFrame, episodes: pd.DataFrame | None, *, as_of=None,
+              grouping: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, dict, list[dict]]:
+    """This week's decisions (METHODS.md 9): every week's frame, and the JSON ``this_week`` and ``weekly_decisions``."""
+    from analysis import week as wk
+
+    decisions = wk.weekly_decisions(pain_daily, runs, episodes, as_of=as_of, grouping=grouping)
+    this_json, weekly = wk.to_json(wk.this_week(decisions), decisions, as_of=as_of)
+    return decisions, this_json, weekly
 
 
 def analyse(
@@ -267,6 +281,7 @@ def analyse(
     retire_km: float = footwear.DEFAULT_RETIRE_KM,
     flare_params: Mapping[str, float] | None = None,
     sources: Sequence[str | os.PathLike] = (),
+    questionnaires: pd.DataFrame | None = None,
 ) -> Analysis:
     """Compute every frame and finding of the report from the canonical frames, once.
 
@@ -294,6 +309,8 @@ def analyse(
         the findings and the figures alike.
     sources : sequence of paths
         What was read (file names appear on the data-quality page).
+    questionnaires : DataFrame, optional
+        Scored questionnaires (:func:`analysis.questionnaires.score_all`).
 
     Returns
     -------
@@ -365,6 +382,13 @@ def analyse(
         dynamics_binned=dynamics_binned,
     )
     findings["flags"] = flags_of(analysis.rule24, analysis.spikes, analysis.guardrails, analysis.shoes)
+    analysis.week_decisions, findings["this_week"], findings["weekly_decisions"] = week_step(
+        runs, frames.pain_daily, frames.episodes, grouping=grouping)
+    if questionnaires is not None:
+        from analysis.questionnaires import to_json as questionnaires_json
+
+        analysis.questionnaires = questionnaires
+        findings["questionnaires"] = questionnaires_json(questionnaires)
     return analysis
 
 
@@ -395,6 +419,7 @@ def run(
             on_step(msg)
 
     pain, drills = read_side_files(inputs)  # side files first: a bad diary is refused before the import
+    questionnaires = read_questionnaires(inputs)
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=True)
     fail_if_nothing(result)
     from analysis.ingest.importlog import zone_note
@@ -413,7 +438,71 @@ def run(
         catalog=catalog,
         retire_km=retire_km,
         sources=[Path(s).name for s in inputs.sources],
+        questionnaires=questionnaires,
     )
+
+
+def read_questionnaires(inputs: Inputs) -> pd.DataFrame | None:
+    """The questionnaires file of ``inputs`` scored (METHODS.md 10), or None where not given."""
+    if inputs.questionnaires is None:
+        return None
+    from analysis.io.questionnaires import read_questionnaires as read
+    from analysis.questionnaires import score_all
+
+    return score_all(read(inputs.questionnaires))
+
+
+@dataclass
+class WeekResult:
+    """What ``runlog week`` prints and writes (METHODS.md 9): no model is fitted.
+
+    ``decisions`` is :func:`analysis.week.weekly_decisions`, ``this_week`` its last
+    week, ``lines`` the printed lines, ``findings`` the JSON keys ``this_week``,
+    ``weekly_decisions`` (and ``questionnaires`` when given).
+    """
+
+    decisions: pd.DataFrame
+    this_week: pd.DataFrame
+    lines: list[str]
+    findings: dict
+    questionnaires: pd.DataFrame | None = None
+
+
+def week(inputs: Inputs, *, as_of=None, tz=None, cache=None, progress: bool | None = False,
+         grouping: Mapping[str, str] | None = None,
+         flare_params: Mapping[str, float] | None = None) -> WeekResult:
+    """This week's decision and next week's allowance per region, without any model fit (METHODS.md 9).
+
+    Reads the diary (required), the questionnaires and the runs (no samples), makes the daily pain grid
+    and the flare-up episodes (:func:`analysis.flareups.detect_flareups`) and decides every week.
+    """
+    from analysis import flareups
+    from analysis import week as wk
+    from analysis.io.pain_diary import read_pain_diary
+
+    if inputs.pain is None:
+        raise RunlogError("runlog week needs a pain diary: give --pain FILE (template: data/templates/pain_diary.csv)")
+    pain = read_pain_diary(inputs.pain)
+    questionnaires = read_questionnaires(inputs)
+    result, _ = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=False)
+    fail_if_nothing(result)
+    daily = flareups.daily_pain(pain)
+    if as_of is not None:
+        as_of = pd.Timestamp(as_of).normalize()
+        daily = daily[daily["date"] <= as_of]
+    episodes = flareups.detect_flareups(daily, **dict(flare_params or {}))
+    decisions, this_json, weekly = week_step(result.runs, daily, episodes, as_of=as_of, grouping=grouping)
+    this = wk.this_week(decisions)
+    findings = {"this_week": this_json, "weekly_decisions": weekly}
+    lines = wk.lines(this)
+    if questionnaires is not None:
+        from analysis.questionnaires import latest_by_region
+        from analysis.questionnaires import to_json as questionnaires_json
+
+        findings["questionnaires"] = questionnaires_json(questionnaires)
+        lines = wk.with_questionnaires(lines, this, latest_by_region(questionnaires, as_of=as_of))
+    return WeekResult(decisions=decisions, this_week=this, lines=lines, findings=findings,
+                      questionnaires=questionnaires)
 
 
 @dataclass
