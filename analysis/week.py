@@ -35,6 +35,7 @@ regions (a few hundred at most), so plain Python is clearer than vectorising.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -77,14 +78,17 @@ def worse_side(pain_daily: pd.DataFrame, region: str) -> pd.DataFrame:
         = not logged) and ``<item>_side`` (L, R, or B when both sides are equal).
     """
     p = pain_daily[pain_daily["region"] == region]
-    out = pd.DataFrame(index=pd.DatetimeIndex(sorted(p["date"].unique()), name="date"))
-    for item in ("morning", "during", "after"):
-        wide = p.pivot_table(index="date", columns="side", values=item, aggfunc="max", dropna=False)
-        wide = wide.reindex(index=out.index, columns=["L", "R"]).astype(float)
-        out[item] = wide.max(axis=1, skipna=True)
-        side = np.where(wide["L"].fillna(-1) > wide["R"].fillna(-1), "L",
-                        np.where(wide["R"].fillna(-1) > wide["L"].fillna(-1), "R", "B"))
-        out[f"{item}_side"] = np.where(out[item].notna(), side, None)
+    items = ["morning", "during", "after"]
+    index = pd.DatetimeIndex(sorted(p["date"].unique()), name="date")
+    by_side = {side: p[p["side"] == side].groupby("date")[items].max().reindex(index).astype(float)
+               for side in ("L", "R")}
+    out = pd.DataFrame(index=index)
+    for item in items:
+        left, right = by_side["L"][item].to_numpy(), by_side["R"][item].to_numpy()
+        out[item] = np.fmax(left, right)
+        lf, rf = np.nan_to_num(left, nan=-1.0), np.nan_to_num(right, nan=-1.0)
+        side = np.where(lf > rf, "L", np.where(rf > lf, "R", "B"))
+        out[f"{item}_side"] = np.where(np.isnan(out[item].to_numpy()), None, side)
     return out
 
 
@@ -95,7 +99,39 @@ def run_days(runs: pd.DataFrame) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(runs["date"]).dt.normalize().dropna().unique()).sort_values()
 
 
-def week_km(runs: pd.DataFrame, start, end, grouping: Mapping[str, str] | None = None) -> dict:
+@dataclass(frozen=True)
+class RunArrays:
+    """The runs as sorted arrays (local day, km, barefoot-style or not), made once for all weeks."""
+
+    day: np.ndarray  # datetime64[D], sorted
+    km: np.ndarray
+    barefoot: np.ndarray  # bool
+
+    @classmethod
+    def of(cls, runs: pd.DataFrame | RunArrays | None, grouping: Mapping[str, str] | None = None) -> RunArrays:
+        if isinstance(runs, RunArrays):
+            return runs
+        grouping = dict(GROUPING if grouping is None else grouping)
+        if runs is None or not len(runs):
+            return cls(np.array([], dtype="datetime64[D]"), np.array([]), np.array([], dtype=bool))
+        day = pd.to_datetime(runs["date"]).to_numpy(dtype="datetime64[D]")
+        km = runs["distance_m"].astype(float).fillna(0).to_numpy() / 1000.0
+        if "shoe_class" in runs:
+            classes = runs["shoe_class"].astype("string").fillna("")
+            bf = np.array([grouping.get(c) == BAREFOOT_STYLE for c in classes], dtype=bool)
+        else:
+            bf = np.zeros(len(runs), dtype=bool)
+        ok = ~np.isnat(day)
+        order = np.argsort(day[ok], kind="stable")
+        return cls(day[ok][order], km[ok][order], bf[ok][order])
+
+    def between(self, start, end) -> slice:
+        lo = np.searchsorted(self.day, np.datetime64(pd.Timestamp(start).date(), "D"), side="left")
+        hi = np.searchsorted(self.day, np.datetime64(pd.Timestamp(end).date(), "D"), side="right")
+        return slice(lo, hi)
+
+
+def week_km(runs: pd.DataFrame | RunArrays, start, end, grouping: Mapping[str, str] | None = None) -> dict:
     """Total and barefoot-style km of the runs dated ``start``..``end`` (inclusive), and the share.
 
     Returns
@@ -103,51 +139,76 @@ def week_km(runs: pd.DataFrame, start, end, grouping: Mapping[str, str] | None =
     dict
         ``km``, ``barefoot_style_km`` and ``share`` (barefoot-style / total, 0-1; 0 without runs).
     """
-    grouping = dict(GROUPING if grouping is None else grouping)
-    if runs is None or not len(runs):
-        return {"km": 0.0, "barefoot_style_km": 0.0, "share": 0.0}
-    dates = pd.to_datetime(runs["date"]).dt.normalize()
-    sel = runs[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
-    km = float(sel["distance_m"].astype(float).fillna(0).sum()) / 1000.0
-    bf = _barefoot(sel, grouping)
-    bf_km = float(sel.loc[bf, "distance_m"].astype(float).fillna(0).sum()) / 1000.0
+    r = RunArrays.of(runs, grouping)
+    w = r.between(start, end)
+    km = float(r.km[w].sum())
+    bf_km = float(r.km[w][r.barefoot[w]].sum())
     return {"km": km, "barefoot_style_km": bf_km, "share": bf_km / km if km > 0 else 0.0}
 
 
-def _barefoot(runs: pd.DataFrame, grouping: Mapping[str, str]) -> pd.Series:
-    if "shoe_class" not in runs:
-        return pd.Series(False, index=runs.index)
-    return runs["shoe_class"].astype("string").map(lambda c: grouping.get(c) == BAREFOOT_STYLE).fillna(False)
-
-
-def longest_barefoot_run(runs: pd.DataFrame, end, grouping: Mapping[str, str] | None = None,
+def longest_barefoot_run(runs: pd.DataFrame | RunArrays, end, grouping: Mapping[str, str] | None = None,
                          days: int = LONGEST_RUN_DAYS) -> tuple[float, pd.Timestamp] | None:
     """The longest barefoot-style run (km, date) of the ``days`` days ending at ``end``; None if none."""
-    grouping = dict(GROUPING if grouping is None else grouping)
-    if runs is None or not len(runs):
+    r = RunArrays.of(runs, grouping)
+    end = pd.Timestamp(end).normalize()
+    w = r.between(end - pd.Timedelta(days=days - 1), end)
+    km, bf, day = r.km[w], r.barefoot[w], r.day[w]
+    if not bf.any():
         return None
-    dates = pd.to_datetime(runs["date"]).dt.normalize()
-    end = pd.Timestamp(end)
-    sel = runs[(dates > end - pd.Timedelta(days=days)) & (dates <= end)]
-    sel = sel[_barefoot(sel, grouping).to_numpy(dtype=bool)]
-    dist = sel["distance_m"].astype(float)
-    if not len(sel) or dist.isna().all():
-        return None
-    i = dist.idxmax()
-    return float(dist.loc[i]) / 1000.0, pd.Timestamp(pd.to_datetime(sel.loc[i, "date"])).normalize()
+    i = int(np.argmax(np.where(bf, km, -1.0)))
+    return float(km[i]), pd.Timestamp(day[i])
 
 
-def _open_episode(episodes: pd.DataFrame | None, region: str, end: pd.Timestamp):
+def _episode_list(episodes: pd.DataFrame | list | None, region: str) -> list[tuple]:
+    """(onset, end or None, side) of the region's flare-up episodes, sorted by onset."""
+    if isinstance(episodes, list):
+        return episodes
     if episodes is None or not len(episodes):
-        return None
-    e = episodes[(episodes["region"] == region) & (pd.to_datetime(episodes["onset_date"]) <= end)]
-    ends = pd.to_datetime(e["end_date"])
-    e = e[ends.isna() | (ends > end)]
-    return None if not len(e) else e.sort_values("onset_date").iloc[-1]
+        return []
+    e = episodes[episodes["region"] == region]
+    return sorted((pd.Timestamp(o), None if pd.isna(x) else pd.Timestamp(x), str(sd))
+                  for o, x, sd in zip(e["onset_date"], e["end_date"], e["side"], strict=True))
 
 
-def decide(days: pd.DataFrame, ran: pd.DatetimeIndex, end, *, region: str = "",
-           episodes: pd.DataFrame | None = None) -> dict:
+def _open_episode(episodes: list[tuple], end: pd.Timestamp) -> tuple | None:
+    """The latest episode open on ``end``: onset on or before it and no end on or before it."""
+    found = [ep for ep in episodes if ep[0] <= end and (ep[1] is None or ep[1] > end)]
+    return found[-1] if found else None
+
+
+@dataclass(frozen=True)
+class _Series:
+    """:func:`worse_side` as arrays: one entry per calendar day (NaN = not logged)."""
+
+    first: pd.Timestamp
+    values: dict  # item -> float array
+    sides: dict  # item -> object array
+
+    @classmethod
+    def of(cls, days: pd.DataFrame) -> _Series:
+        if not len(days):
+            empty = {k: np.array([]) for k in ("morning", "during", "after")}
+            return cls(pd.Timestamp("1970-01-01"), empty, empty)
+        full = pd.date_range(days.index.min(), days.index.max(), freq="D")
+        d = days.reindex(full)
+        return cls(full[0], {k: d[k].to_numpy(dtype=float) for k in ("morning", "during", "after")},
+                   {k: d[f"{k}_side"].to_numpy(dtype=object) for k in ("morning", "during", "after")})
+
+    def index(self, day) -> int:
+        return int((pd.Timestamp(day) - self.first).days)
+
+    def day(self, i: int) -> pd.Timestamp:
+        return self.first + pd.Timedelta(days=int(i))
+
+    def window(self, item: str, start, end) -> tuple[np.ndarray, int]:
+        """Values of ``item`` from ``start`` to ``end`` (clipped to the series) and the index of the first."""
+        n = len(self.values[item])
+        lo, hi = max(self.index(start), 0), min(self.index(end) + 1, n)
+        return (self.values[item][lo:hi] if hi > lo else np.array([])), lo
+
+
+def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: str = "",
+           episodes: pd.DataFrame | list | None = None) -> dict:
     """The decision of METHODS.md 9 for the 7 days ending at ``end`` (one region).
 
     Parameters
@@ -171,76 +232,81 @@ def decide(days: pd.DataFrame, ran: pd.DatetimeIndex, end, *, region: str = "",
         None), ``value``, ``side`` (the worse side the value came from: L, R or B),
         ``mornings`` (logged mornings in the 7 days), ``week_start``, ``week_end``.
     """
+    s = days if isinstance(days, _Series) else _Series.of(days)
     end = pd.Timestamp(end).normalize()
     start = end - pd.Timedelta(days=6)
-    week = days.loc[(days.index >= start) & (days.index <= end)]
-    mornings = week["morning"].dropna()
-    out = {"week_start": start, "week_end": end, "mornings": int(len(mornings)), "region": region}
+    morning, m0 = s.window("morning", start, end)
+    logged_idx = [m0 + k for k in np.flatnonzero(~np.isnan(morning))]
+    n_mornings = len(logged_idx)
+    out = {"week_start": start, "week_end": end, "mornings": n_mornings, "region": region}
 
     def result(decision, rule, rule_id, date=None, value=None, side=None):
         return {**out, "decision": decision, "rule": rule, "rule_id": rule_id, "date": date,
                 "value": value, "side": side}
 
-    if len(mornings) < MIN_MORNINGS:
+    if n_mornings < MIN_MORNINGS:
         return result("not enough diary",
-                      f"{len(mornings)} mornings logged {_fmt_day(start)}..{_fmt_day(end)} "
+                      f"{n_mornings} mornings logged {_fmt_day(start)}..{_fmt_day(end)} "
                       f"(need {MIN_MORNINGS})",
                       "mornings")
-    run_pain = week[["during", "after"]].stack().dropna() if len(week) else pd.Series(dtype=float)
+    run_pain = []  # (value, day index, item): during/after entries of the 7 days
+    for item in ("during", "after"):
+        vals, lo = s.window(item, start, end)
+        run_pain += [(float(vals[k]), lo + int(k), item) for k in np.flatnonzero(~np.isnan(vals))]
+
+    def highest(entries):
+        value, i, item = max(entries, key=lambda e: (e[0], -e[1], e[2] == "during"))
+        return value, i, item
+
     # 1. during/after > 5: the highest, earliest at ties
-    high = run_pain[run_pain > HIGH_PAIN]
-    if len(high):
-        (day, item), value = _highest(high)
-        return result("reduce", f"{_ITEM_LABEL[item]} {_fmt_pain(value)}/10 on {_fmt_day(day)} (> {HIGH_PAIN})",
-                      f"{item}_high", day, value, week.loc[day, f"{item}_side"])
-    # 2. morning after a run not settled
-    logged = days["morning"].dropna()
-    for day, value in mornings.items():
-        run_day = day - pd.Timedelta(days=1)
+    high = [e for e in run_pain if e[0] > HIGH_PAIN]
+    if high:
+        value, i, item = highest(high)
+        return result("reduce", f"{_ITEM_LABEL[item]} {_fmt_pain(value)}/10 on {_fmt_day(s.day(i))} (> {HIGH_PAIN})",
+                      f"{item}_high", s.day(i), value, s.sides[item][i])
+    # 2. a morning after a run that did not settle: compare with the last logged morning on or before the run day
+    all_m = s.values["morning"]
+    for i in logged_idx:
+        run_day = s.day(i - 1)
         if run_day not in ran:
             continue
-        before = logged[logged.index <= run_day]
+        before = np.flatnonzero(~np.isnan(all_m[: i]))
         if not len(before):
             continue
-        ref_day, ref = before.index[-1], float(before.iloc[-1])
+        j = int(before[-1])
+        value, ref = float(all_m[i]), float(all_m[j])
         if value - ref >= NOT_SETTLED_POINTS:
-            return result("reduce", f"morning {_fmt_pain(value)}/10 on {_fmt_day(day)} after run, "
-                          f"{_fmt_pain(ref)}/10 on {_fmt_day(ref_day)}",
-                          "not_settled", day, float(value), week.loc[day, "morning_side"])
-    # 3. mean morning rising week to week
+            return result("reduce", f"morning {_fmt_pain(value)}/10 on {_fmt_day(s.day(i))} after run, "
+                          f"{_fmt_pain(ref)}/10 on {_fmt_day(s.day(j))}",
+                          "not_settled", s.day(i), value, s.sides["morning"][i])
+    # 3. mean morning rising week to week (>= 4 logged mornings in each week)
     prev_end = start - pd.Timedelta(days=1)
-    prev = days.loc[(days.index >= prev_end - pd.Timedelta(days=6)) & (days.index <= prev_end), "morning"].dropna()
+    prev, _ = s.window("morning", prev_end - pd.Timedelta(days=6), prev_end)
+    prev = prev[~np.isnan(prev)]
     if len(prev) >= MIN_MORNINGS:
-        now_mean, prev_mean = float(mornings.mean()), float(prev.mean())
+        now_mean, prev_mean = float(np.nanmean(morning)), float(prev.mean())
         if now_mean - prev_mean >= RISING_MEAN_POINTS - 1e-9:
             return result("reduce", f"mean morning {now_mean:.1f} to {_fmt_day(end)} vs {prev_mean:.1f} "
                           f"to {_fmt_day(prev_end)} (+{now_mean - prev_mean:.1f})",
                           "rising", end, round(now_mean - prev_mean, 2), None)
-    # 4. an open flare-up episode
-    ep = _open_episode(episodes, region, end)
+    # 4. an open flare-up episode (METHODS.md 4)
+    ep = _open_episode(_episode_list(episodes, region), end)
     if ep is not None:
-        onset = pd.Timestamp(ep["onset_date"])
-        return result("reduce", f"flare-up episode open since {_fmt_day(onset)} (METHODS.md 4)",
-                      "flare_open", onset, None, str(ep["side"]))
-    acceptable = run_pain[(run_pain >= ACCEPTABLE_LOW) & (run_pain <= HIGH_PAIN)]
-    if len(acceptable):
-        (day, item), value = _highest(acceptable)
-        return result("hold", f"{_ITEM_LABEL[item]} {_fmt_pain(value)}/10 on {_fmt_day(day)} (3-5)",
-                      f"{item}_acceptable", day, value, week.loc[day, f"{item}_side"])
-    if len(run_pain):
-        (day, item), value = _highest(run_pain)
-        return result("progress", f"{_ITEM_LABEL[item]} max {_fmt_pain(value)}/10 on {_fmt_day(day)} (<= 2)",
-                      "all_low", day, value, week.loc[day, f"{item}_side"])
-    day = mornings.idxmax()
-    return result("progress", f"no run pain logged; morning max {_fmt_pain(mornings.max())}/10 on "
-                  f"{_fmt_day(day)}", "all_low", day, float(mornings.max()), week.loc[day, "morning_side"])
-
-
-def _highest(values: pd.Series):
-    """(key, value) of the highest value, earliest date at ties (``values`` indexed by (date, item))."""
-    top = values.max()
-    key = sorted(k for k, v in values.items() if v == top)[0]
-    return key, float(top)
+        return result("reduce", f"flare-up episode open since {_fmt_day(ep[0])} (METHODS.md 4)",
+                      "flare_open", ep[0], None, ep[2])
+    acceptable = [e for e in run_pain if ACCEPTABLE_LOW <= e[0] <= HIGH_PAIN]
+    if acceptable:
+        value, i, item = highest(acceptable)
+        return result("hold", f"{_ITEM_LABEL[item]} {_fmt_pain(value)}/10 on {_fmt_day(s.day(i))} (3-5)",
+                      f"{item}_acceptable", s.day(i), value, s.sides[item][i])
+    if run_pain:
+        value, i, item = highest(run_pain)
+        return result("progress", f"{_ITEM_LABEL[item]} max {_fmt_pain(value)}/10 on {_fmt_day(s.day(i))} (<= 2)",
+                      "all_low", s.day(i), value, s.sides[item][i])
+    k = int(np.nanargmax(morning))
+    i = m0 + k
+    return result("progress", f"no run pain logged; morning max {_fmt_pain(morning[k])}/10 on "
+                  f"{_fmt_day(s.day(i))}", "all_low", s.day(i), float(morning[k]), s.sides["morning"][i])
 
 
 def allowance(decision: str, this_week: dict, earlier: list[tuple[str, dict, pd.Timestamp]],
@@ -347,26 +413,28 @@ def weekly_decisions(pain_daily: pd.DataFrame, runs: pd.DataFrame, episodes: pd.
     if as_of is not None:
         pain_daily = pain_daily[pd.to_datetime(pain_daily["date"]) <= pd.Timestamp(as_of)]
     ran = run_days(runs)
-    kms = {e: week_km(runs, e - pd.Timedelta(days=6), e, grouping) for e in ends}
+    arrays = RunArrays.of(runs, grouping)
+    kms = {e: week_km(arrays, e - pd.Timedelta(days=6), e) for e in ends}
     last_day = pd.to_datetime(pain_daily["date"]).max() if len(pain_daily) else None
     rows = []
     for region in regions:
         sub = pain_daily[pain_daily["region"] == region]
         if not len(sub) or not sub[["morning", "during", "after"]].notna().any().any():
             continue
-        days = worse_side(pain_daily, region)
+        days = _Series.of(worse_side(pain_daily, region))
+        region_episodes = _episode_list(episodes, region)
         history: list[tuple[str, dict, pd.Timestamp]] = []
         for end in ends:
-            d = decide(days, ran, end, region=region, episodes=episodes)
+            d = decide(days, ran, end, region=region, episodes=region_episodes)
             a = allowance(d["decision"], kms[end], history[::-1],
-                          longest_barefoot_run(runs, end, grouping) if d["decision"] == "progress" else None)
+                          longest_barefoot_run(arrays, end) if d["decision"] == "progress" else None)
             history.append((d["decision"], kms[end], end))
             row = {**d, **a, "km": round(kms[end]["km"], 1),
                    "barefoot_style_km": round(kms[end]["barefoot_style_km"], 1)}
             nxt_end = end + pd.Timedelta(days=7)
             within = pd.NA
             if a["next_week_km_max"] is not None and last_day is not None and nxt_end <= last_day:
-                nxt = week_km(runs, end + pd.Timedelta(days=1), nxt_end, grouping)
+                nxt = week_km(arrays, end + pd.Timedelta(days=1), nxt_end)
                 row["next_km"], row["next_barefoot_style_km"] = round(nxt["km"], 1), round(nxt["barefoot_style_km"], 1)
                 within = bool(nxt["km"] <= a["next_week_km_max"] + 0.05 + _EPS_KM
                               and nxt["barefoot_style_km"] <= a["next_week_barefoot_style_km_max"] + 0.05 + _EPS_KM)
