@@ -200,3 +200,63 @@ def test_lines_fit_100_columns_in_the_worst_case():
     nd = {"region": "patellar", "decision": "not enough diary",
           "rule": "3 mornings logged 2026-03-02..2026-03-08 (need 4)"}
     assert len(wk.line(nd)) <= 100
+
+
+# --- the command ---------------------------------------------------------------------------------------
+
+
+def _cli(argv, tmp_path, monkeypatch, capsys):
+    from analysis.cli import main
+
+    monkeypatch.setenv("RUNLOG_CACHE_DIR", str(tmp_path / "cache"))
+    code = main(["week", *argv, "--tz", "UTC", "--no-progress"])
+    return code, capsys.readouterr()
+
+
+def _files(tmp_path, morning_days):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("start_time,distance_m,moving_time_s,name,sport\n"
+                    "2026-03-04T07:00:00Z,10000,3000,easy,running\n")
+    pain = tmp_path / "pain.csv"
+    rows = [f"{day(i):%Y-%m-%d},morning,achilles,R,1,," for i in morning_days]
+    rows.append("2026-03-04,during,achilles,R,4,,")
+    pain.write_text("date,time_of_day,region,side,pain,activity_id,notes\n" + "\n".join(rows) + "\n")
+    return runs, pain
+
+
+def test_cli_sample_lines_and_json(tmp_path, monkeypatch, capsys):
+    import json
+
+    out_json = tmp_path / "week.json"
+    code, out = _cli(["--json", str(out_json)], tmp_path, monkeypatch, capsys)
+    assert code == 0
+    lines = out.out.splitlines()
+    assert all(len(x) <= 100 for x in lines)
+    assert lines[0].startswith("week ") and lines[1].startswith("region   decision")
+    assert {x.split()[0] for x in lines[2:6]} == {"plantar", "achilles", "patellar", "glute"}
+    data = json.loads(out_json.read_text())
+    regions = data["this_week"]["regions"]
+    assert set(regions) == {"plantar", "achilles", "patellar", "glute"}
+    for r in regions.values():
+        assert r["decision"] in wk.DECISIONS and r["rule"] in out.out
+    assert {w["decision"] for w in data["weekly_decisions"]} <= set(wk.DECISIONS)
+
+
+def test_cli_three_mornings_not_enough_diary_four_decide(tmp_path, monkeypatch, capsys):
+    runs, pain = _files(tmp_path, [7, 9, 11])
+    code, out = _cli([str(runs), "--pain", str(pain), "--as-of", "2026-03-08"], tmp_path, monkeypatch, capsys)
+    assert code == 0
+    assert "achilles not enough diary: 3 mornings logged 2026-03-02..2026-03-08 (need 4)" in out.out
+    runs, pain = _files(tmp_path, [7, 9, 11, 13])
+    code, out = _cli([str(runs), "--pain", str(pain), "--as-of", "2026-03-08"], tmp_path, monkeypatch, capsys)
+    assert "achilles hold     <= 10.0 (0.0) km   during-run pain 4/10 on 2026-03-04 (3-5)" in out.out
+
+
+def test_cli_bad_questionnaire_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    runs, pain = _files(tmp_path, [7, 8, 9, 10])
+    q = tmp_path / "q.csv"
+    q.write_text("date,instrument,item,answer\n2026-03-02,VISA-A,q1,3\n")
+    code, out = _cli([str(runs), "--pain", str(pain), "--questionnaires", str(q)], tmp_path, monkeypatch, capsys)
+    assert code == 2
+    err = out.err.strip().splitlines()
+    assert len(err) == 1 and "q.csv, row 2: VISA-A questionnaire starting here misses item q2" in err[0]
