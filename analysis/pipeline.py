@@ -257,6 +257,8 @@ class Analysis:
     dynamics_binned: dict[str, pd.DataFrame] | None = None
     week_decisions: pd.DataFrame | None = None  # analysis.week.weekly_decisions (METHODS.md 9)
     questionnaires: pd.DataFrame | None = None  # analysis.questionnaires.score_all (METHODS.md 10)
+    loading_tests: pd.DataFrame | None = None  # analysis.io.pain_diary.loading_tests (METHODS.md 10)
+    loading_notes: list[str] = field(default_factory=list)  # where a loading test stands in for mornings
 
 
 def week_step(runs: pd.DataFrame, pain_daily: pd.DataFrame, episodes: pd.DataFrame | None, *, as_of=None,
@@ -419,6 +421,7 @@ def run(
             on_step(msg)
 
     pain, drills = read_side_files(inputs)  # side files first: a bad diary is refused before the import
+    pain, tests, test_notes = with_loading_tests(pain)
     questionnaires = read_questionnaires(inputs)
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=True)
     fail_if_nothing(result)
@@ -429,7 +432,9 @@ def run(
     if pain is None:
         step("no pain diary given (--pain): flare-ups cannot be analysed")
     step(f"{len(result.runs)} runs read; finding flare-ups and associations")
-    return analyse(
+    for note in test_notes:
+        step(note)
+    out = analyse(
         result.runs,
         pain,
         drills,
@@ -440,6 +445,26 @@ def run(
         sources=[Path(s).name for s in inputs.sources],
         questionnaires=questionnaires,
     )
+    if tests is not None and len(tests):
+        from analysis.loading_tests import to_json as tests_json
+
+        out.loading_tests, out.loading_notes = tests, test_notes
+        out.findings["loading_tests"] = tests_json(tests, test_notes)
+    return out
+
+
+def with_loading_tests(pain: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+    """The diary's loading tests, and the diary with a test standing in for rare mornings (METHODS.md 10)."""
+    if pain is None:
+        return None, None, []
+    from analysis.io.pain_diary import loading_tests
+    from analysis.loading_tests import stand_in
+
+    tests = loading_tests(pain)
+    if not len(tests):
+        return pain, tests, []
+    pain, notes = stand_in(pain, tests)
+    return pain, tests, notes
 
 
 def read_questionnaires(inputs: Inputs) -> pd.DataFrame | None:
@@ -482,7 +507,7 @@ def week(inputs: Inputs, *, as_of=None, tz=None, cache=None, progress: bool | No
 
     if inputs.pain is None:
         raise RunlogError("runlog week needs a pain diary: give --pain FILE (template: data/templates/pain_diary.csv)")
-    pain = read_pain_diary(inputs.pain)
+    pain, tests, test_notes = with_loading_tests(read_pain_diary(inputs.pain))
     questionnaires = read_questionnaires(inputs)
     result, _ = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=False)
     fail_if_nothing(result)
@@ -494,7 +519,13 @@ def week(inputs: Inputs, *, as_of=None, tz=None, cache=None, progress: bool | No
     decisions, this_json, weekly = week_step(result.runs, daily, episodes, as_of=as_of, grouping=grouping)
     this = wk.this_week(decisions)
     findings = {"this_week": this_json, "weekly_decisions": weekly}
-    lines = wk.lines(this)
+    import textwrap
+
+    lines = wk.lines(this) + [w for n in test_notes for w in textwrap.wrap(f"note: {n}", 100, subsequent_indent="  ")]
+    if tests is not None and len(tests):
+        from analysis.loading_tests import to_json as tests_json
+
+        findings["loading_tests"] = tests_json(tests, test_notes)
     if questionnaires is not None:
         from analysis.questionnaires import latest_by_region
         from analysis.questionnaires import to_json as questionnaires_json
