@@ -1631,6 +1631,52 @@ def plot_questionnaires(
     return fig
 
 
+@_styled
+def plot_loading_tests(
+    tests: pd.DataFrame | None,
+    *,
+    fig: Figure | SubFigure | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure | SubFigure:
+    """Loading-test pain (and repetitions) over time, one panel per region and test (METHODS.md 10).
+
+    Parameters
+    ----------
+    tests : DataFrame
+        :func:`analysis.io.pain_diary.loading_tests` (``date``, ``test``, ``region``, ``side``, ``pain``,
+        ``reps``).
+
+    Returns
+    -------
+    Figure
+        Pain 0-10 during the test (worse side of the day) as a line in the region's colour; repetitions,
+        where logged, as grey crosses on a right-hand axis.
+    """
+    keys = [] if tests is None or not len(tests) else sorted({(r, t) for r, t in zip(tests["region"], tests["test"],
+                                                                                     strict=True)})
+    fig = _figure(fig, figsize, (WIDTH_IN, 1.0 + 1.3 * max(len(keys), 1)))
+    if not keys:
+        ax = fig.subplots()
+        _message(ax, "no loading tests in the diary (time_of_day test:<name>)")
+        ax.set_xlabel("date")
+        ax.set_ylabel("pain (0-10)")
+        return fig
+    axes = np.atleast_1d(fig.subplots(len(keys), 1, sharex=True))
+    for ax, (region, test) in zip(axes, keys, strict=True):
+        g = tests[(tests["region"] == region) & (tests["test"] == test)]
+        day = g.groupby("date").agg(pain=("pain", "max"), reps=("reps", "max"))
+        ax.plot(day.index, day["pain"], marker="o", markersize=3, color=REGION_COLORS.get(region, INK["dark"]))
+        ax.set_ylim(0, 10)
+        ax.set_ylabel("pain")
+        ax.set_title(f"{REGION_LABELS.get(region, region)}: {test.replace('_', ' ')}", fontsize=7.5, loc="left")
+        if day["reps"].notna().any():
+            twin = ax.twinx()
+            twin.plot(day.index, day["reps"], linestyle="none", marker="x", markersize=3, color=INK["mid"])
+            twin.set_ylabel("reps")
+    axes[-1].set_xlabel("date")
+    return fig
+
+
 #: every figure of the report, in order, with the inputs it needs from
 #: :class:`analysis.pipeline.Analysis`
 FIGURES: tuple[str, ...] = (
@@ -1646,6 +1692,7 @@ FIGURES: tuple[str, ...] = (
     "plot_shoes",
     "plot_week_decisions",
     "plot_questionnaires",
+    "plot_loading_tests",
 )
 
 __all__ = [
@@ -1665,5 +1712,6 @@ __all__ = [
     "plot_shoes",
     "plot_week_decisions",
     "plot_questionnaires",
+    "plot_loading_tests",
     "plot_weekly_load_pain",
 ]

@@ -536,6 +536,7 @@ _FIGURE_CALLS: dict[str, Callable[..., Figure]] = {
     "plot_shoes": lambda d, units="km", fig=None: plots.plot_shoes(d.shoes, units=units, fig=fig),
     "plot_week_decisions": lambda d, units="km", fig=None: plots.plot_week_decisions(d.week_decisions, fig=fig),
     "plot_questionnaires": lambda d, units="km", fig=None: plots.plot_questionnaires(d.questionnaires, fig=fig),
+    "plot_loading_tests": lambda d, units="km", fig=None: plots.plot_loading_tests(d.loading_tests, fig=fig),
 }
 
 
@@ -573,6 +574,8 @@ def _week_section(tp: _TextPages, data: Analysis) -> None:
         as_of = this["week_end"].iloc[0] if len(this) else None  # no score dated after the week
         lines = wk.with_questionnaires(lines, this, latest_by_region(data.questionnaires, as_of=as_of))
     tp.mono(lines)
+    for note in data.loading_notes:
+        tp.para(f"Loading test as onset item: {note}.", size=8, color="#333333")
     adh = (data.findings.get("this_week") or {}).get("adherence", {}).get("all", {})
     if adh.get("weeks"):
         tp.para(f"Over the diary, the week after a decision stayed within its allowance (total and "
@@ -740,6 +743,14 @@ _CAPTIONS = {
         "(Robinson 2001), VISA-P (Visentini 1998), VISA-G (Fearon 2015), FAAM ADL and Sport (Martin 2005), "
         "with the minimal important change around the first score where one is cited.",
     ),
+    "loading_tests": (
+        "Loading tests",
+        "Pain during each loading test (0-10, the worse side of the day) and, where logged, the repetitions "
+        "(crosses, right axis): single-leg heel raise or hop (Achilles, plantar fascia), decline squat "
+        "(patellar tendon), single-leg stance 30 s (glutes) (METHODS.md 10). Their pain does not depend on "
+        "whether you ran that day. Where a test is logged on most days and mornings rarely, the test stands "
+        "in as the onset item of the flare-up rule; page 1 says where.",
+    ),
     "dynamics": (
         "Running dynamics: differences between barefoot-style and traditional footwear at matched speed "
         "(per-second "
@@ -789,6 +800,9 @@ def _figure_pages(data: Analysis, units: str) -> list[Figure]:
         ]
     n_q = 0 if data.questionnaires is None else data.questionnaires["instrument"].nunique()
     spec.append(("week", [("plot_week_decisions", 2.8), ("plot_questionnaires", 1.4 + 1.6 * max(n_q, 1))]))
+    if data.loading_tests is not None and len(data.loading_tests):
+        n_t = len(data.loading_tests.groupby(["region", "test"]))
+        spec.append(("loading_tests", [("plot_loading_tests", 1.2 + 1.4 * n_t)]))
     pages = []
     for key, figs in spec:
         title, caption = _CAPTIONS[key]

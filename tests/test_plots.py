@@ -37,6 +37,7 @@ DRAWN_BY = {
     "plot_shoes": lambda d: plots.plot_shoes(d.shoes),
     "plot_week_decisions": lambda d: plots.plot_week_decisions(d.week_decisions),
     "plot_questionnaires": lambda d: plots.plot_questionnaires(d.questionnaires),
+    "plot_loading_tests": lambda d: plots.plot_loading_tests(d.loading_tests),
 }
 
 

@@ -260,3 +260,12 @@ def test_cli_bad_questionnaire_one_line_exit_2(tmp_path, monkeypatch, capsys):
     assert code == 2
     err = out.err.strip().splitlines()
     assert len(err) == 1 and "q.csv, row 2: VISA-A questionnaire starting here misses item q2" in err[0]
+
+
+def test_analysis_findings_carry_this_week_and_weekly_decisions(tiny_data):
+    f = tiny_data.findings
+    assert set(f["this_week"]["regions"]) == set(tiny_data.week_decisions["region"])
+    assert len(f["weekly_decisions"]) == len(tiny_data.week_decisions)
+    last = f["this_week"]["as_of"]
+    assert all(w["week_end"] <= last for w in f["weekly_decisions"])
+    assert {r["decision"] for r in f["this_week"]["regions"].values()} <= set(wk.DECISIONS)
