@@ -80,12 +80,12 @@ def stand_in(pain: pd.DataFrame, tests: pd.DataFrame) -> tuple[pd.DataFrame, lis
             added = pd.DataFrame({"date": per_side["date"], "time_of_day": "morning", "region": region,
                                   "side": per_side["side"], "pain": per_side["pain"].round().astype(int),
                                   "activity_id": None,
-                                  "notes": "loading test standing in for morning pain (METHODS.md 10)"})
+                                  "notes": "loading test standing in for morning pain (docs/methods.md 10)"})
             keep = out[~((out["region"] == region) & (out["time_of_day"] == "morning"))]
             out = pd.concat([keep, coerce_pain(added)], ignore_index=True)
             names = ", ".join(sorted(g["test"].unique()))
             notes.append(f"{region}: loading test ({names}) logged on {test_days} of {days} days and mornings on "
-                         f"{mornings}: the test pain stands in as the onset item (METHODS.md 10)")
+                         f"{mornings}: the test pain stands in as the onset item (docs/methods.md 10)")
     if notes:
         attrs = dict(pain.attrs)
         out = coerce_pain(out).sort_values("date", kind="stable").reset_index(drop=True)

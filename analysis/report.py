@@ -565,7 +565,7 @@ def _week_section(tp: _TextPages, data: Analysis) -> None:
     """Page 1 opens with ``runlog week``'s lines (METHODS.md 9), the latest questionnaire scores, adherence."""
     from analysis import week as wk
 
-    tp.heading("This week: progress, hold or reduce (pain-monitoring model)", size=11.5)
+    tp.heading("This week: progress, hold or reduce (pain-monitoring model)", size=10.5)
     this = wk.this_week(data.week_decisions)
     lines = wk.lines(this)
     if data.questionnaires is not None and len(data.questionnaires):
@@ -573,14 +573,14 @@ def _week_section(tp: _TextPages, data: Analysis) -> None:
 
         as_of = this["week_end"].iloc[0] if len(this) else None  # no score dated after the week
         lines = wk.with_questionnaires(lines, this, latest_by_region(data.questionnaires, as_of=as_of))
-    tp.mono(lines)
+    tp.mono(lines, size=6.8)
     for note in data.loading_notes:
-        tp.para(f"Loading test as onset item: {note}.", size=8, color="#333333")
+        tp.para(f"Loading test as onset item: {note}.", size=7.5, color="#333333")
     adh = (data.findings.get("this_week") or {}).get("adherence", {}).get("all", {})
     if adh.get("weeks"):
         tp.para(f"Over the diary, the week after a decision stayed within its allowance (total and "
                 f"barefoot-style km) in {adh['within']} of {adh['weeks']} weeks. Descriptive only: it does not "
-                "say whether keeping to the allowance prevents flare-ups.", size=8, color="#333333")
+                "say whether keeping to the allowance prevents flare-ups.", size=7.5, color="#333333")
 
 
 def _summary_pages(data: Analysis, units: str) -> list[Figure]:
@@ -734,7 +734,7 @@ _CAPTIONS = {
     ),
     "week": (
         "Every week's decision, and questionnaires",
-        "Top: the pain-monitoring model (Silbernagel 2007, METHODS.md 9) applied to every 7-day block of the "
+        "Top: the pain-monitoring model (Silbernagel 2007, docs/methods.md 9) applied to every 7-day block of the "
         "diary, counted back from its last day, per region: progress (run pain <= 2, mornings settled and "
         "not rising), hold (run pain 3-5), reduce (run pain > 5, a morning after a run 2 or more points up, "
         "mean morning 1 point or more above the week before, or an open flare-up), not enough diary (fewer "
@@ -747,7 +747,7 @@ _CAPTIONS = {
         "Loading tests",
         "Pain during each loading test (0-10, the worse side of the day) and, where logged, the repetitions "
         "(crosses, right axis): single-leg heel raise or hop (Achilles, plantar fascia), decline squat "
-        "(patellar tendon), single-leg stance 30 s (glutes) (METHODS.md 10). Their pain does not depend on "
+        "(patellar tendon), single-leg stance 30 s (glutes) (docs/methods.md 10). Their pain does not depend on "
         "whether you ran that day. Where a test is logged on most days and mornings rarely, the test stands "
         "in as the onset item of the flare-up rule; page 1 says where.",
     ),

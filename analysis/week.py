@@ -292,7 +292,7 @@ def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: 
     # 4. an open flare-up episode (METHODS.md 4)
     ep = _open_episode(_episode_list(episodes, region), end)
     if ep is not None:
-        return result("reduce", f"flare-up episode open since {_fmt_day(ep[0])} (METHODS.md 4)",
+        return result("reduce", f"flare-up episode open since {_fmt_day(ep[0])} (methods 4)",
                       "flare_open", ep[0], None, ep[2])
     acceptable = [e for e in run_pain if ACCEPTABLE_LOW <= e[0] <= HIGH_PAIN]
     if acceptable:
@@ -492,7 +492,7 @@ def lines(this: pd.DataFrame) -> list[str]:
         return ["this week: no pain diary entries, so no decision (give --pain)"]
     first = this.iloc[0]
     out = [f"week {_fmt_day(first['week_start'])}..{_fmt_day(first['week_end'])}: {first['km']:.1f} km run, "
-           f"{first['barefoot_style_km']:.1f} km barefoot-style (METHODS.md 9)",
+           f"{first['barefoot_style_km']:.1f} km barefoot-style (docs/methods.md 9)",
            "region   decision next week km (barefoot-style) rule that decided: its day and value"]
     out += [line(r) for _, r in this.iterrows()]
     guards = {r["basis"].split("; ", 1)[1] for _, r in this.iterrows()

@@ -105,7 +105,7 @@ def test_open_flare_up_episode_reduces_closed_does_not():
     ep = pd.DataFrame({"region": ["achilles"], "side": ["R"], "onset_date": [day(3)], "end_date": [pd.NaT],
                        "onset_level": [4.0]})
     out = decide(rows, episodes=ep)
-    assert out["decision"] == "reduce" and out["rule"] == "flare-up episode open since 2026-02-26 (METHODS.md 4)"
+    assert out["decision"] == "reduce" and out["rule"] == "flare-up episode open since 2026-02-26 (methods 4)"
     closed = ep.assign(end_date=[day(10)])
     assert decide(rows, episodes=closed)["decision"] == "progress"
     other = ep.assign(region=["plantar"])
