@@ -178,21 +178,23 @@ def _open_episode(episodes: list[tuple], end: pd.Timestamp) -> tuple | None:
 
 @dataclass(frozen=True)
 class _Series:
-    """:func:`worse_side` as arrays: one entry per calendar day (NaN = not logged)."""
+    """:func:`worse_side` as arrays: one entry per calendar day (NaN = not logged), and the run days."""
 
     first: pd.Timestamp
     values: dict  # item -> float array
     sides: dict  # item -> object array
+    ran: np.ndarray  # bool: a run on that day
 
     @classmethod
-    def of(cls, days: pd.DataFrame) -> _Series:
+    def of(cls, days: pd.DataFrame, ran: pd.DatetimeIndex) -> _Series:
         if not len(days):
             empty = {k: np.array([]) for k in ("morning", "during", "after")}
-            return cls(pd.Timestamp("1970-01-01"), empty, empty)
+            return cls(pd.Timestamp("1970-01-01"), empty, empty, np.array([], dtype=bool))
         full = pd.date_range(days.index.min(), days.index.max(), freq="D")
         d = days.reindex(full)
         return cls(full[0], {k: d[k].to_numpy(dtype=float) for k in ("morning", "during", "after")},
-                   {k: d[f"{k}_side"].to_numpy(dtype=object) for k in ("morning", "during", "after")})
+                   {k: d[f"{k}_side"].to_numpy(dtype=object) for k in ("morning", "during", "after")},
+                   full.isin(pd.DatetimeIndex(ran)))
 
     def index(self, day) -> int:
         return int((pd.Timestamp(day) - self.first).days)
@@ -232,7 +234,7 @@ def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: 
         None), ``value``, ``side`` (the worse side the value came from: L, R or B),
         ``mornings`` (logged mornings in the 7 days), ``week_start``, ``week_end``.
     """
-    s = days if isinstance(days, _Series) else _Series.of(days)
+    s = days if isinstance(days, _Series) else _Series.of(days, ran)
     end = pd.Timestamp(end).normalize()
     start = end - pd.Timedelta(days=6)
     morning, m0 = s.window("morning", start, end)
@@ -267,8 +269,7 @@ def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: 
     # 2. a morning after a run that did not settle: compare with the last logged morning on or before the run day
     all_m = s.values["morning"]
     for i in logged_idx:
-        run_day = s.day(i - 1)
-        if run_day not in ran:
+        if i < 1 or not s.ran[i - 1]:
             continue
         before = np.flatnonzero(~np.isnan(all_m[: i]))
         if not len(before):
@@ -421,7 +422,7 @@ def weekly_decisions(pain_daily: pd.DataFrame, runs: pd.DataFrame, episodes: pd.
         sub = pain_daily[pain_daily["region"] == region]
         if not len(sub) or not sub[["morning", "during", "after"]].notna().any().any():
             continue
-        days = _Series.of(worse_side(pain_daily, region))
+        days = _Series.of(worse_side(pain_daily, region), ran)
         region_episodes = _episode_list(episodes, region)
         history: list[tuple[str, dict, pd.Timestamp]] = []
         for end in ends:
@@ -489,7 +490,8 @@ def line(row: Mapping) -> str:
 def lines(this: pd.DataFrame) -> list[str]:
     """The week's lines: the 7 days, a header, one line per region, then the shared guard-rail."""
     if this is None or not len(this):
-        return ["this week: no pain diary entries, so no decision (give --pain)"]
+        return ["this week: no decision: the diary has no 7 days ending at the as-of date "
+                "(give --pain, or a later --as-of)"]
     first = this.iloc[0]
     out = [f"week {_fmt_day(first['week_start'])}..{_fmt_day(first['week_end'])}: {first['km']:.1f} km run, "
            f"{first['barefoot_style_km']:.1f} km barefoot-style (docs/methods.md 9)",
