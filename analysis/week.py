@@ -209,6 +209,12 @@ class _Series:
         return (self.values[item][lo:hi] if hi > lo else np.array([])), lo
 
 
+def _side(s: _Series, item: str, i: int) -> str:
+    """``(L) ``, ``(R) `` or ``(B) `` (both sides equal): the worse side a printed value came from."""
+    side = s.sides[item][i]
+    return f"({side}) " if side in ("L", "R", "B") else ""
+
+
 def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: str = "",
            episodes: pd.DataFrame | list | None = None) -> dict:
     """The decision of METHODS.md 9 for the 7 days ending at ``end`` (one region).
@@ -264,7 +270,8 @@ def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: 
     high = [e for e in run_pain if e[0] > HIGH_PAIN]
     if high:
         value, i, item = highest(high)
-        return result("reduce", f"{_ITEM_LABEL[item]} {_fmt_pain(value)}/10 on {_fmt_day(s.day(i))} (> {HIGH_PAIN})",
+        return result("reduce", f"{_ITEM_LABEL[item]} {_fmt_pain(value)}/10 {_side(s, item, i)}on {_fmt_day(s.day(i))} "
+                      f"(> {HIGH_PAIN})",
                       f"{item}_high", s.day(i), value, s.sides[item][i])
     # 2. a morning after a run that did not settle: compare with the last logged morning on or before the run day
     all_m = s.values["morning"]
@@ -277,7 +284,7 @@ def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: 
         j = int(before[-1])
         value, ref = float(all_m[i]), float(all_m[j])
         if value - ref >= NOT_SETTLED_POINTS:
-            return result("reduce", f"morning {_fmt_pain(value)}/10 on {_fmt_day(s.day(i))} after run, "
+            return result("reduce", f"morning {_fmt_pain(value)}/10 {_side(s, 'morning', i)}on {_fmt_day(s.day(i))} after run, "
                           f"{_fmt_pain(ref)}/10 on {_fmt_day(s.day(j))}",
                           "not_settled", s.day(i), value, s.sides["morning"][i])
     # 3. mean morning rising week to week (>= 4 logged mornings in each week)
@@ -298,11 +305,12 @@ def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: 
     acceptable = [e for e in run_pain if ACCEPTABLE_LOW <= e[0] <= HIGH_PAIN]
     if acceptable:
         value, i, item = highest(acceptable)
-        return result("hold", f"{_ITEM_LABEL[item]} {_fmt_pain(value)}/10 on {_fmt_day(s.day(i))} (3-5)",
+        return result("hold", f"{_ITEM_LABEL[item]} {_fmt_pain(value)}/10 {_side(s, item, i)}on {_fmt_day(s.day(i))} (3-5)",
                       f"{item}_acceptable", s.day(i), value, s.sides[item][i])
     if run_pain:
         value, i, item = highest(run_pain)
-        return result("progress", f"{_ITEM_LABEL[item]} max {_fmt_pain(value)}/10 on {_fmt_day(s.day(i))} (<= 2)",
+        return result("progress", f"{_ITEM_LABEL[item]} max {_fmt_pain(value)}/10 {_side(s, item, i)}on {_fmt_day(s.day(i))} "
+                      "(<= 2)",
                       "all_low", s.day(i), value, s.sides[item][i])
     k = int(np.nanargmax(morning))
     i = m0 + k
@@ -495,7 +503,7 @@ def lines(this: pd.DataFrame) -> list[str]:
     first = this.iloc[0]
     out = [f"week {_fmt_day(first['week_start'])}..{_fmt_day(first['week_end'])}: {first['km']:.1f} km run, "
            f"{first['barefoot_style_km']:.1f} km barefoot-style (docs/methods.md 9)",
-           "region   decision next week km (barefoot-style) rule that decided: its day and value"]
+           "region   decision next week km (barefoot-style) rule that decided: value (worse side), day"]
     out += [line(r) for _, r in this.iterrows()]
     guards = {r["basis"].split("; ", 1)[1] for _, r in this.iterrows()
               if r["decision"] == "progress" and isinstance(r.get("basis"), str) and "; " in r["basis"]}

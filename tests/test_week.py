@@ -57,12 +57,12 @@ def test_during_5_is_acceptable_6_is_not():
     base = mornings([1] * 7)
     five = decide([*base, (10, "during", 5)], runs([(10, 8)]))
     assert five["decision"] == "hold"
-    assert five["rule"] == "during-run pain 5/10 on 2026-03-05 (3-5)"
+    assert five["rule"] == "during-run pain 5/10 (R) on 2026-03-05 (3-5)"
     six = decide([*base, (10, "during", 6)], runs([(10, 8)]))
     assert six["decision"] == "reduce" and six["rule_id"] == "during_high"
-    assert six["rule"] == "during-run pain 6/10 on 2026-03-05 (> 5)" and six["side"] == "R"
+    assert six["rule"] == "during-run pain 6/10 (R) on 2026-03-05 (> 5)" and six["side"] == "R"
     after = decide([*base, (9, "after", 7), (11, "during", 7)], runs([(9, 8), (11, 8)]))
-    assert after["rule"] == "after-run pain 7/10 on 2026-03-04 (> 5)"  # highest, earliest at ties
+    assert after["rule"] == "after-run pain 7/10 (R) on 2026-03-04 (> 5)"  # highest, earliest at ties
 
 
 def test_during_2_progresses_3_holds():
@@ -77,7 +77,7 @@ def test_morning_one_point_up_is_settled_two_is_not():
     assert settled["decision"] == "progress"  # morning of day 10 is 1 above day 9's
     not_settled = decide(mornings([1, 1, 1, 3, 1, 1, 1]) + [(9, "during", 1)], ran)
     assert not_settled["decision"] == "reduce" and not_settled["rule_id"] == "not_settled"
-    assert not_settled["rule"] == "morning 3/10 on 2026-03-05 after run, 1/10 on 2026-03-04"
+    assert not_settled["rule"] == "morning 3/10 (R) on 2026-03-05 after run, 1/10 on 2026-03-04"
     no_run = decide(mornings([1, 1, 1, 3, 1, 1, 1]))  # the same jump without a run the day before
     assert no_run["decision"] == "progress"
 
@@ -126,7 +126,7 @@ def test_worse_side_is_used_and_named():
            {"date": day(10), "time_of_day": "during", "region": "plantar", "side": "R", "pain": 2}])
     daily = flareups.daily_pain(schema.coerce_pain(frame))
     out = wk.decide(wk.worse_side(daily, "plantar"), wk.run_days(runs([(10, 5)])), END, region="plantar")
-    assert out["decision"] == "reduce" and out["side"] == "L" and "6/10" in out["rule"]
+    assert out["decision"] == "reduce" and out["side"] == "L" and "6/10 (L) on 2026-03-05" in out["rule"]
 
 
 def test_week_km_by_class():
@@ -176,7 +176,7 @@ def test_weekly_decisions_every_week_and_adherence():
     this = wk.this_week(dec)
     text = wk.lines(this)
     assert text[0].startswith("week 2026-03-02..2026-03-08: 52.0 km run")
-    assert text[2] == "achilles hold     <= 52.0 (0.0) km   during-run pain 4/10 on 2026-03-05 (3-5)"
+    assert text[2] == "achilles hold     <= 52.0 (0.0) km   during-run pain 4/10 (R) on 2026-03-05 (3-5)"
     this_json, weekly = wk.to_json(this, dec)
     assert this_json["as_of"] == "2026-03-08"
     assert this_json["regions"]["achilles"]["next_week_km_max"] == 52.0
@@ -193,7 +193,7 @@ def test_as_of_counts_weeks_back_from_it():
 def test_lines_fit_100_columns_in_the_worst_case():
     row = {"region": "achilles", "decision": "progress", "next_week_km_max": 999.9,
            "next_week_barefoot_style_km_max": 999.9,
-           "rule": "morning 10/10 on 2026-03-05 after run, 8/10 on 2026-03-04"}
+           "rule": "morning 10/10 (B) on 2026-03-05 after run, 8/10 on 2026-03-04"}
     assert len(wk.line(row)) <= 100
     row["rule"] = "mean morning 10.0 to 2026-03-08 vs 9.0 to 2026-03-01 (+1.0)"
     assert len(wk.line(row)) <= 100
@@ -249,7 +249,7 @@ def test_cli_three_mornings_not_enough_diary_four_decide(tmp_path, monkeypatch, 
     assert "achilles not enough diary: 3 mornings logged 2026-03-02..2026-03-08 (need 4)" in out.out
     runs, pain = _files(tmp_path, [7, 9, 11, 13])
     code, out = _cli([str(runs), "--pain", str(pain), "--as-of", "2026-03-08"], tmp_path, monkeypatch, capsys)
-    assert "achilles hold     <= 10.0 (0.0) km   during-run pain 4/10 on 2026-03-04 (3-5)" in out.out
+    assert "achilles hold     <= 10.0 (0.0) km   during-run pain 4/10 (R) on 2026-03-04 (3-5)" in out.out
 
 
 def test_cli_bad_questionnaire_one_line_exit_2(tmp_path, monkeypatch, capsys):
