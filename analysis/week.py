@@ -505,6 +505,9 @@ def lines(this: pd.DataFrame) -> list[str]:
            f"{first['barefoot_style_km']:.1f} km barefoot-style (docs/methods.md 9)",
            "region   decision next week km (barefoot-style) rule that decided: value (worse side), day"]
     out += [line(r) for _, r in this.iterrows()]
+    missing = [r for r in REGIONS if r not in set(this["region"])]
+    if missing:
+        out.append(f"no diary entries at all for: {', '.join(missing)} (no decision)")
     guards = {r["basis"].split("; ", 1)[1] for _, r in this.iterrows()
               if r["decision"] == "progress" and isinstance(r.get("basis"), str) and "; " in r["basis"]}
     out += [f"progress also: {g}" for g in sorted(guards)]

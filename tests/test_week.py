@@ -176,6 +176,7 @@ def test_weekly_decisions_every_week_and_adherence():
     this = wk.this_week(dec)
     text = wk.lines(this)
     assert text[0].startswith("week 2026-03-02..2026-03-08: 52.0 km run")
+    assert text[3] == "no diary entries at all for: plantar, patellar, glute (no decision)"
     assert text[2] == "achilles hold     <= 52.0 (0.0) km   during-run pain 4/10 (R) on 2026-03-05 (3-5)"
     this_json, weekly = wk.to_json(this, dec)
     assert this_json["as_of"] == "2026-03-08"
