@@ -51,6 +51,11 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
                    "times cannot be trusted)")
 
 
+def _add_questionnaires(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--questionnaires", metavar="FILE", help="VISA-A/P/G and FAAM answers, CSV "
+                   "date,instrument,item,answer (template: data/templates/questionnaires.csv)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="runlog",
@@ -104,7 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write analysis-ready tables (Parquet and CSV) and their data dictionary to DIR")
     p.add_argument("--timestamp", action="store_true",
                    help="put the time of the run in the JSON (by default left out: reruns give identical bytes)")
+    _add_questionnaires(p)
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("week", help="this week's answer per region: progress, hold or reduce",
+                       description="The pain-monitoring model (METHODS.md 9) on the 7 days ending at --as-of: "
+                       "one line per region with the decision, the rule that decided (its date and value) and "
+                       "next week's allowance of total and barefoot-style km. Fits no model.")
+    _add_sources(p)
+    p.add_argument("--pain", metavar="FILE", help="pain diary CSV (long or wide layout); required "
+                   "(the embedded sample's diary without SOURCES)")
+    p.add_argument("--as-of", metavar="DATE", help="the week's last day (YYYY-MM-DD); default the diary's last day")
+    p.add_argument("--json", metavar="FILE", help="also write this_week and weekly_decisions as JSON")
+    _add_questionnaires(p)
+    p.set_defaults(func=cmd_week)
 
     _add_experiment(sub)
 
@@ -194,7 +212,8 @@ def _inputs(args):
 
     return resolve_inputs(args.sources, pain=getattr(args, "pain", None), shoes=args.shoes,
                           drills=getattr(args, "drills", None), gear_log=getattr(args, "gear_log", None),
-                          overrides=getattr(args, "overrides", None), default_shoe=getattr(args, "default_shoe", None))
+                          overrides=getattr(args, "overrides", None), default_shoe=getattr(args, "default_shoe", None),
+                          questionnaires=getattr(args, "questionnaires", None))
 
 
 def _tz(args) -> str:
@@ -526,6 +545,29 @@ def cmd_report(args) -> int:
     if not args.no_pdf:
         _step("drawing the report")
         path = build_report(analysis, Path(args.output), units=args.units)
+        print(f"wrote {path.resolve()}")
+    return 0
+
+
+def cmd_week(args) -> int:
+    """``runlog week``: the week's lines (<= 100 columns) and, with --json, this_week and weekly_decisions."""
+    from analysis.ingest.cache import Cache
+    from analysis.pipeline import week
+
+    as_of = None
+    if args.as_of:
+        as_of = pd.to_datetime(args.as_of, errors="coerce", format="%Y-%m-%d")
+        if pd.isna(as_of):
+            raise RunlogError(f"--as-of '{args.as_of}' is not a date: write it as YYYY-MM-DD")
+    result = week(_inputs(args), as_of=as_of, tz=_tz(args), cache=None if args.no_cache else Cache(),
+                  progress=False if args.no_progress else None)
+    _flush_notes()
+    for text in result.lines:
+        print(text)
+    if args.json:
+        from analysis.report import write_json  # only here: the report module loads matplotlib
+
+        path = write_json(result.findings, Path(args.json))
         print(f"wrote {path.resolve()}")
     return 0
 

@@ -55,7 +55,6 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
-from scipy.stats import median_abs_deviation
 
 from analysis.schema import REGIONS, SIDES, TIMES_OF_DAY
 
@@ -324,7 +323,9 @@ def baseline_of(values: np.ndarray | list[float], rule: FlareRule) -> tuple[floa
     """(B, S): median and robust SD (MAD x ``mad_scale``, at least ``min_spread``) of the values."""
     v = np.asarray(values, dtype=float)
     b = float(np.median(v))
-    s = float(median_abs_deviation(v, scale=1.0 / rule.mad_scale))
+    # MAD about the median, as scipy.stats.median_abs_deviation; numpy here because importing
+    # scipy.stats costs ~2 s at start-up, which `runlog week` (no model fits) must not pay
+    s = float(np.median(np.abs(v - b)) * rule.mad_scale)
     return b, max(s, rule.min_spread)
 
 

@@ -63,6 +63,7 @@ class Inputs:
     gear_log: Path | None = None
     overrides: Path | None = None
     default_shoe: str | None = None
+    questionnaires: Path | None = None  # questionnaires.csv (FORMATS.md), METHODS.md 10
 
 
 def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
@@ -85,9 +86,10 @@ def sample_inputs(sample_dir: Path = SAMPLE_DIR) -> Inputs:
 
 
 def resolve_inputs(sources, pain=None, shoes=None, drills=None, *, gear_log=None, overrides=None,
-                   default_shoe=None) -> Inputs:
+                   default_shoe=None, questionnaires=None) -> Inputs:
     """The user's inputs, or the sample's where no source is named."""
     footwear_files = {
+        "questionnaires": Path(questionnaires) if questionnaires else None,
         "gear_log": Path(gear_log) if gear_log else None,
         "overrides": Path(overrides) if overrides else None,
         "default_shoe": str(default_shoe).strip() or None if default_shoe is not None else None,
@@ -253,6 +255,20 @@ class Analysis:
     catalog: pd.DataFrame | None = None
     sources: list[str] = field(default_factory=list)
     dynamics_binned: dict[str, pd.DataFrame] | None = None
+    week_decisions: pd.DataFrame | None = None  # analysis.week.weekly_decisions (METHODS.md 9)
+    questionnaires: pd.DataFrame | None = None  # analysis.questionnaires.score_all (METHODS.md 10)
+    loading_tests: pd.DataFrame | None = None  # analysis.io.pain_diary.loading_tests (METHODS.md 10)
+    loading_notes: list[str] = field(default_factory=list)  # where a loading test stands in for mornings
+
+
+def week_step(runs: pd.DataFrame, pain_daily: pd.DataFrame, episodes: pd.DataFrame | None, *, as_of=None,
+              grouping: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, dict, list[dict]]:
+    """This week's decisions (METHODS.md 9): every week's frame, and the JSON ``this_week`` and ``weekly_decisions``."""
+    from analysis import week as wk
+
+    decisions = wk.weekly_decisions(pain_daily, runs, episodes, as_of=as_of, grouping=grouping)
+    this_json, weekly = wk.to_json(wk.this_week(decisions), decisions, as_of=as_of)
+    return decisions, this_json, weekly
 
 
 def analyse(
@@ -271,6 +287,7 @@ def analyse(
     tz: str | None = None,
     default_shoe: str | None = None,
     timestamp: str | None = None,
+    questionnaires: pd.DataFrame | None = None,
 ) -> Analysis:
     """Compute every frame and finding of the report from the canonical frames, once.
 
@@ -306,6 +323,8 @@ def analyse(
     timestamp : str, optional
         Time of the run for the JSON (``--timestamp``); left out by default so
         that reruns give identical bytes.
+    questionnaires : DataFrame, optional
+        Scored questionnaires (:func:`analysis.questionnaires.score_all`).
 
     Returns
     -------
@@ -378,6 +397,13 @@ def analyse(
         dynamics_binned=dynamics_binned,
     )
     findings["flags"] = flags_of(analysis.rule24, analysis.spikes, analysis.guardrails, analysis.shoes)
+    analysis.week_decisions, findings["this_week"], findings["weekly_decisions"] = week_step(
+        runs, frames.pain_daily, frames.episodes, grouping=grouping)
+    if questionnaires is not None:
+        from analysis.questionnaires import to_json as questionnaires_json
+
+        analysis.questionnaires = questionnaires
+        findings["questionnaires"] = questionnaires_json(questionnaires)
     params = parameters(tz=None if tz is None else str(tz), retire_km=retire_km, default_shoe=default_shoe,
                         grouping=grouping, flare_params=flare_params)
     analysis.findings = with_provenance(findings, list(input_records), params, timestamp)
@@ -415,6 +441,8 @@ def run(
             on_step(msg)
 
     pain, drills = read_side_files(inputs)  # side files first: a bad diary is refused before the import
+    pain, tests, test_notes = with_loading_tests(pain)
+    questionnaires = read_questionnaires(inputs)
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=True)
     fail_if_nothing(result)
     from analysis.ingest.importlog import zone_note
@@ -426,8 +454,10 @@ def run(
     step(f"{len(result.runs)} runs read; finding flare-ups and associations")
     from analysis.provenance import input_records, now_utc
 
-    records = input_records(inputs, cache_folder=getattr(cache, "base", None))
-    return analyse(
+    records = input_records(inputs, cache_folder=getattr(cache, "base", None), sample_dir=SAMPLE_DIR)
+    for note in test_notes:
+        step(note)
+    out = analyse(
         result.runs,
         pain,
         drills,
@@ -440,7 +470,97 @@ def run(
         tz=tz,
         default_shoe=inputs.default_shoe,
         timestamp=now_utc() if timestamp else None,
+        questionnaires=questionnaires,
     )
+    if tests is not None and len(tests):
+        from analysis.loading_tests import to_json as tests_json
+
+        out.loading_tests, out.loading_notes = tests, test_notes
+        out.findings["loading_tests"] = tests_json(tests, test_notes)
+    return out
+
+
+def with_loading_tests(pain: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+    """The diary's loading tests, and the diary with a test standing in for rare mornings (METHODS.md 10)."""
+    if pain is None:
+        return None, None, []
+    from analysis.io.pain_diary import loading_tests
+    from analysis.loading_tests import stand_in
+
+    tests = loading_tests(pain)
+    if not len(tests):
+        return pain, tests, []
+    pain, notes = stand_in(pain, tests)
+    return pain, tests, notes
+
+
+def read_questionnaires(inputs: Inputs) -> pd.DataFrame | None:
+    """The questionnaires file of ``inputs`` scored (METHODS.md 10), or None where not given."""
+    if inputs.questionnaires is None:
+        return None
+    from analysis.io.questionnaires import read_questionnaires as read
+    from analysis.questionnaires import score_all
+
+    return score_all(read(inputs.questionnaires))
+
+
+@dataclass
+class WeekResult:
+    """What ``runlog week`` prints and writes (METHODS.md 9): no model is fitted.
+
+    ``decisions`` is :func:`analysis.week.weekly_decisions`, ``this_week`` its last
+    week, ``lines`` the printed lines, ``findings`` the JSON keys ``this_week``,
+    ``weekly_decisions`` (and ``questionnaires`` when given).
+    """
+
+    decisions: pd.DataFrame
+    this_week: pd.DataFrame
+    lines: list[str]
+    findings: dict
+    questionnaires: pd.DataFrame | None = None
+
+
+def week(inputs: Inputs, *, as_of=None, tz=None, cache=None, progress: bool | None = False,
+         grouping: Mapping[str, str] | None = None,
+         flare_params: Mapping[str, float] | None = None) -> WeekResult:
+    """This week's decision and next week's allowance per region, without any model fit (METHODS.md 9).
+
+    Reads the diary (required), the questionnaires and the runs (no samples), makes the daily pain grid
+    and the flare-up episodes (:func:`analysis.flareups.detect_flareups`) and decides every week.
+    """
+    from analysis import flareups
+    from analysis import week as wk
+    from analysis.io.pain_diary import read_pain_diary
+
+    if inputs.pain is None:
+        raise RunlogError("runlog week needs a pain diary: give --pain FILE (template: data/templates/pain_diary.csv)")
+    pain, tests, test_notes = with_loading_tests(read_pain_diary(inputs.pain))
+    questionnaires = read_questionnaires(inputs)
+    result, _ = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=False)
+    fail_if_nothing(result)
+    daily = flareups.daily_pain(pain)
+    if as_of is not None:
+        as_of = pd.Timestamp(as_of).normalize()
+        daily = daily[daily["date"] <= as_of]
+    episodes = flareups.detect_flareups(daily, **dict(flare_params or {}))
+    decisions, this_json, weekly = week_step(result.runs, daily, episodes, as_of=as_of, grouping=grouping)
+    this = wk.this_week(decisions)
+    findings = {"this_week": this_json, "weekly_decisions": weekly}
+    import textwrap
+
+    lines = wk.lines(this) + [w for n in test_notes for w in textwrap.wrap(f"note: {n}", 100, subsequent_indent="  ")]
+    if tests is not None and len(tests):
+        from analysis.loading_tests import to_json as tests_json
+
+        findings["loading_tests"] = tests_json(tests, test_notes)
+    if questionnaires is not None:
+        from analysis.questionnaires import latest_by_region
+        from analysis.questionnaires import to_json as questionnaires_json
+
+        findings["questionnaires"] = questionnaires_json(questionnaires)
+        lines = wk.with_questionnaires(lines, this, latest_by_region(questionnaires, as_of=as_of))
+    return WeekResult(decisions=decisions, this_week=this, lines=lines, findings=findings,
+                      questionnaires=questionnaires)
 
 
 @dataclass

@@ -1521,6 +1521,162 @@ def plot_shoes(
     return fig
 
 
+#: colours of the weekly decisions (METHODS.md 9): Okabe-Ito, colour-blind safe
+DECISION_COLORS: dict[str, str] = {
+    "progress": OKABE_ITO["bluish_green"],
+    "hold": OKABE_ITO["orange"],
+    "reduce": OKABE_ITO["vermillion"],
+    "not enough diary": "#E5E5E5",
+}
+
+
+@_styled
+def plot_week_decisions(
+    decisions: pd.DataFrame | None,
+    *,
+    fig: Figure | SubFigure | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure | SubFigure:
+    """A strip per region: the decision of every 7-day block of the diary (METHODS.md 9).
+
+    Parameters
+    ----------
+    decisions : DataFrame
+        :func:`analysis.week.weekly_decisions` (``region``, ``week_start``, ``week_end``, ``decision``,
+        ``within_allowance``).
+
+    Returns
+    -------
+    Figure
+        One row per region, one cell per week coloured progress / hold / reduce / not enough diary;
+        a dot marks a following week that went over the allowance.
+    """
+    fig = _figure(fig, figsize, (WIDTH_IN, 2.6))
+    ax = fig.subplots()
+    if decisions is None or not len(decisions):
+        _message(ax, "no pain diary: no weekly decisions")
+        ax.set_xlabel("week")
+        ax.set_ylabel("region")
+        return fig
+    regions = [r for r in REGION_LABELS if r in set(decisions["region"])]
+    for y, region in enumerate(regions):
+        g = decisions[decisions["region"] == region]
+        starts = mdates.date2num(pd.to_datetime(g["week_start"]))
+        colors = [DECISION_COLORS.get(d, "#E5E5E5") for d in g["decision"]]
+        ax.barh(np.full(len(g), y), np.full(len(g), 7.0), left=starts, height=0.7, color=colors,
+                edgecolor="white", linewidth=0.3)
+        over = g["within_allowance"].astype("boolean").eq(False).fillna(False).to_numpy(bool)
+        ax.plot(starts[over] + 3.5, np.full(int(over.sum()), y), linestyle="none", marker=".", color="black",
+                markersize=3)
+    ax.set_yticks(range(len(regions)), [REGION_LABELS[r] for r in regions])
+    ax.set_ylim(len(regions) - 0.5, -0.5)
+    ax.xaxis_date()
+    ax.set_xlabel("week (7 days counted back from the diary's last day)")
+    ax.set_ylabel("region")
+    handles = [Patch(color=c, label=k) for k, c in DECISION_COLORS.items()]
+    handles.append(Line2D([], [], linestyle="none", marker=".", color="black",
+                          label="next week over the allowance"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=5, fontsize=7,
+              frameon=False)
+    return fig
+
+
+@_styled
+def plot_questionnaires(
+    scores: pd.DataFrame | None,
+    *,
+    fig: Figure | SubFigure | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure | SubFigure:
+    """Questionnaire scores over time, with each instrument's minimal important change (METHODS.md 10).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        :func:`analysis.questionnaires.score_all` (``date``, ``instrument``, ``region``, ``score``,
+        ``min_important_change``, ``mic_source``).
+
+    Returns
+    -------
+    Figure
+        One panel per instrument: score 0-100 (100 = no symptoms) by date, and a band of +- the minimal
+        important change around the first score, its value and source in the panel title.
+    """
+    insts = [] if scores is None or not len(scores) else list(dict.fromkeys(scores["instrument"]))
+    fig = _figure(fig, figsize, (WIDTH_IN, 1.2 + 1.6 * max(len(insts), 1)))
+    if not insts:
+        ax = fig.subplots()
+        _message(ax, "no questionnaires given (--questionnaires FILE)")
+        ax.set_xlabel("date")
+        ax.set_ylabel("score (0-100)")
+        return fig
+    axes = np.atleast_1d(fig.subplots(len(insts), 1, sharex=True))
+    for ax, inst in zip(axes, insts, strict=True):
+        g = scores[scores["instrument"] == inst].sort_values("date")
+        region = str(g["region"].iloc[0])
+        ax.plot(pd.to_datetime(g["date"]), g["score"].astype(float), marker="o",
+                color=REGION_COLORS.get(region, INK["dark"]))
+        mic = g["min_important_change"].iloc[0]
+        title = f"{inst} ({REGION_LABELS.get(region, region)})"
+        if pd.notna(mic):
+            first = float(g["score"].iloc[0])
+            ax.axhspan(first - mic, first + mic, color=INK["light"], alpha=0.35, linewidth=0)
+            title += f": grey band = first score +- minimal important change {mic:g} ({g['mic_source'].iloc[0]})"
+        else:
+            title += ": no minimal important change cited, none drawn"
+        ax.set_title(title, fontsize=7.5, loc="left")
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("score")
+    axes[-1].set_xlabel("date")
+    return fig
+
+
+@_styled
+def plot_loading_tests(
+    tests: pd.DataFrame | None,
+    *,
+    fig: Figure | SubFigure | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure | SubFigure:
+    """Loading-test pain (and repetitions) over time, one panel per region and test (METHODS.md 10).
+
+    Parameters
+    ----------
+    tests : DataFrame
+        :func:`analysis.io.pain_diary.loading_tests` (``date``, ``test``, ``region``, ``side``, ``pain``,
+        ``reps``).
+
+    Returns
+    -------
+    Figure
+        Pain 0-10 during the test (worse side of the day) as a line in the region's colour; repetitions,
+        where logged, as grey crosses on a right-hand axis.
+    """
+    keys = [] if tests is None or not len(tests) else sorted({(r, t) for r, t in zip(tests["region"], tests["test"],
+                                                                                     strict=True)})
+    fig = _figure(fig, figsize, (WIDTH_IN, 1.0 + 1.3 * max(len(keys), 1)))
+    if not keys:
+        ax = fig.subplots()
+        _message(ax, "no loading tests in the diary (time_of_day test:<name>)")
+        ax.set_xlabel("date")
+        ax.set_ylabel("pain (0-10)")
+        return fig
+    axes = np.atleast_1d(fig.subplots(len(keys), 1, sharex=True))
+    for ax, (region, test) in zip(axes, keys, strict=True):
+        g = tests[(tests["region"] == region) & (tests["test"] == test)]
+        day = g.groupby("date").agg(pain=("pain", "max"), reps=("reps", "max"))
+        ax.plot(day.index, day["pain"], marker="o", markersize=3, color=REGION_COLORS.get(region, INK["dark"]))
+        ax.set_ylim(0, 10)
+        ax.set_ylabel("pain")
+        ax.set_title(f"{REGION_LABELS.get(region, region)}: {test.replace('_', ' ')}", fontsize=7.5, loc="left")
+        if day["reps"].notna().any():
+            twin = ax.twinx()
+            twin.plot(day.index, day["reps"], linestyle="none", marker="x", markersize=3, color=INK["mid"])
+            twin.set_ylabel("reps")
+    axes[-1].set_xlabel("date")
+    return fig
+
+
 #: every figure of the report, in order, with the inputs it needs from
 #: :class:`analysis.pipeline.Analysis`
 FIGURES: tuple[str, ...] = (
@@ -1534,6 +1690,9 @@ FIGURES: tuple[str, ...] = (
     "plot_drills_onsets",
     "plot_dynamics",
     "plot_shoes",
+    "plot_week_decisions",
+    "plot_questionnaires",
+    "plot_loading_tests",
 )
 
 __all__ = [
@@ -1551,5 +1710,8 @@ __all__ = [
     "plot_lag_profile",
     "plot_pain_strip",
     "plot_shoes",
+    "plot_week_decisions",
+    "plot_questionnaires",
+    "plot_loading_tests",
     "plot_weekly_load_pain",
 ]

@@ -29,12 +29,9 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from analysis import __version__
-
-if TYPE_CHECKING:
-    from analysis.pipeline import Inputs
 
 #: version of the findings JSON's contract (semantic versioning; bump with CHANGELOG.md)
 SCHEMA_VERSION = "1.0.0"
@@ -124,13 +121,15 @@ def _record(role: str, path: Path, shown: str, sample: bool, store: HashStore) -
     return rec
 
 
-def input_records(inputs: Inputs, cache_folder: Path | None = None) -> list[dict]:
+def input_records(inputs: Any, cache_folder: Path | None = None, *, sample_dir: Path | None = None) -> list[dict]:
     """The ``inputs`` of the findings JSON: role, path as given, bytes, SHA-256 (and ``sample``).
 
     Parameters
     ----------
-    inputs : Inputs
+    inputs : analysis.pipeline.Inputs
         :func:`analysis.pipeline.resolve_inputs`.
+    sample_dir : Path, optional
+        The embedded sample's folder: its files are named as the sample's.
     cache_folder : Path, optional
         The import cache's folder: hashes of unchanged files are taken from its
         side table instead of reading the files again.
@@ -142,14 +141,12 @@ def input_records(inputs: Inputs, cache_folder: Path | None = None) -> list[dict
         embedded sample is shown by its name in the sample (``sample: true``),
         so the record is the same on every computer.
     """
-    from analysis.pipeline import SAMPLE_DIR
-
     store = HashStore(cache_folder)
-    sample_root = Path(os.path.realpath(SAMPLE_DIR))
+    sample_root = Path(os.path.realpath(sample_dir)) if sample_dir is not None else None
 
     def shown(p: Path) -> tuple[str, bool]:
         real = Path(os.path.realpath(p))
-        if real == sample_root or sample_root in real.parents:
+        if sample_root is not None and (real == sample_root or sample_root in real.parents):
             return "sample:" + real.relative_to(sample_root).as_posix(), True
         return str(p), False
 
@@ -157,7 +154,8 @@ def input_records(inputs: Inputs, cache_folder: Path | None = None) -> list[dict
     for src in inputs.sources:
         records.append(_record("activities", Path(src), *shown(Path(src)), store=store))
     for role, attr in (("pain_diary", "pain"), ("shoes", "shoes"), ("drills", "drills"),
-                       ("gear_log", "gear_log"), ("overrides", "overrides")):
+                       ("gear_log", "gear_log"), ("overrides", "overrides"),
+                       ("questionnaires", "questionnaires")):
         p = getattr(inputs, attr)
         if p is not None:
             records.append(_record(role, Path(p), *shown(Path(p)), store=store))

@@ -417,6 +417,15 @@ class _TextPages:
     def bullet(self, text: str, **kw) -> None:
         self.para(text, bullet="-", **kw)
 
+    def mono(self, lines: Sequence[str], *, size: float = 7.2) -> None:
+        """Lines as printed by the CLI (fixed columns, <= 100 characters), in a monospace font, unwrapped."""
+        step = size * 1.3 * _PT
+        for text in lines:
+            self._need(step)
+            self.fig.text(_MARGIN_IN / A4[0], self.y, text, fontsize=size, va="top", family="monospace")
+            self.y -= step
+        self.space(size * 0.5)
+
     def table(
         self,
         header: Sequence[str],
@@ -509,6 +518,9 @@ _FIGURE_CALLS: dict[str, Callable[..., Figure]] = {
         d.findings.get("dynamics"), d.dynamics_binned, d.runs if d.dynamics_binned else None, fig=fig
     ),
     "plot_shoes": lambda d, units="km", fig=None: plots.plot_shoes(d.shoes, units=units, fig=fig),
+    "plot_week_decisions": lambda d, units="km", fig=None: plots.plot_week_decisions(d.week_decisions, fig=fig),
+    "plot_questionnaires": lambda d, units="km", fig=None: plots.plot_questionnaires(d.questionnaires, fig=fig),
+    "plot_loading_tests": lambda d, units="km", fig=None: plots.plot_loading_tests(d.loading_tests, fig=fig),
 }
 
 
@@ -547,6 +559,28 @@ def provenance_line(findings: Mapping) -> str:
     )
 
 
+def _week_section(tp: _TextPages, data: Analysis) -> None:
+    """Page 1 opens with ``runlog week``'s lines (METHODS.md 9), the latest questionnaire scores, adherence."""
+    from analysis import week as wk
+
+    tp.heading("This week: progress, hold or reduce (pain-monitoring model)", size=10.5)
+    this = wk.this_week(data.week_decisions)
+    lines = wk.lines(this)
+    if data.questionnaires is not None and len(data.questionnaires):
+        from analysis.questionnaires import latest_by_region
+
+        as_of = this["week_end"].iloc[0] if len(this) else None  # no score dated after the week
+        lines = wk.with_questionnaires(lines, this, latest_by_region(data.questionnaires, as_of=as_of))
+    tp.mono(lines, size=6.8)
+    for note in data.loading_notes:
+        tp.para(f"Loading test as onset item: {note}.", size=7.5, color="#333333")
+    adh = (data.findings.get("this_week") or {}).get("adherence", {}).get("all", {})
+    if adh.get("weeks"):
+        tp.para(f"Over the diary, the week after a decision stayed within its allowance (total and "
+                f"barefoot-style km) in {adh['within']} of {adh['weeks']} weeks. Descriptive only: it does not "
+                "say whether keeping to the allowance prevents flare-ups.", size=7.5, color="#333333")
+
+
 def _summary_pages(data: Analysis, units: str) -> list[Figure]:
     f = data.findings
     per = 1000.0 / 1609.344 if units == "mi" else 1.0
@@ -558,6 +592,7 @@ def _summary_pages(data: Analysis, units: str) -> list[Figure]:
         size=9,
         color="#333333",
     )
+    _week_section(tp, data)
     d = f.get("data", {})
     km = (d.get("distance_km") or 0.0) * per
     tp.heading("Running", size=11.5)
@@ -695,6 +730,25 @@ _CAPTIONS = {
         "Distance per shoe against its retire mileage (the catalog's value, or 800 km); runs without a shoe "
         "are listed by class.",
     ),
+    "week": (
+        "Every week's decision, and questionnaires",
+        "Top: the pain-monitoring model (Silbernagel 2007, docs/methods.md 9) applied to every 7-day block of the "
+        "diary, counted back from its last day, per region: progress (run pain <= 2, mornings settled and "
+        "not rising), hold (run pain 3-5), reduce (run pain > 5, a morning after a run 2 or more points up, "
+        "mean morning 1 point or more above the week before, or an open flare-up), not enough diary (fewer "
+        "than 4 logged mornings). A dot: the following week went over the allowance set (descriptive; it "
+        "says nothing about cause). Bottom: questionnaire scores (0-100, 100 = no symptoms), VISA-A "
+        "(Robinson 2001), VISA-P (Visentini 1998), VISA-G (Fearon 2015), FAAM ADL and Sport (Martin 2005), "
+        "with the minimal important change around the first score where one is cited.",
+    ),
+    "loading_tests": (
+        "Loading tests",
+        "Pain during each loading test (0-10, the worse side of the day) and, where logged, the repetitions "
+        "(crosses, right axis): single-leg heel raise or hop (Achilles, plantar fascia), decline squat "
+        "(patellar tendon), single-leg stance 30 s (glutes) (docs/methods.md 10). Their pain does not depend on "
+        "whether you ran that day. Where a test is logged on most days and mornings rarely, the test stands "
+        "in as the onset item of the flare-up rule; page 1 says where.",
+    ),
     "dynamics": (
         "Running dynamics: differences between barefoot-style and traditional footwear at matched speed "
         "(per-second "
@@ -742,6 +796,11 @@ def _figure_pages(data: Analysis, units: str) -> list[Figure]:
             ("forest", [("plot_forest", forest_in)]),
             ("shoes", [("plot_dynamics", dynamics_in), ("plot_shoes", shoes_in)]),
         ]
+    n_q = 0 if data.questionnaires is None else data.questionnaires["instrument"].nunique()
+    spec.append(("week", [("plot_week_decisions", 2.8), ("plot_questionnaires", 1.4 + 1.6 * max(n_q, 1))]))
+    if data.loading_tests is not None and len(data.loading_tests):
+        n_t = len(data.loading_tests.groupby(["region", "test"]))
+        spec.append(("loading_tests", [("plot_loading_tests", 1.2 + 1.4 * n_t)]))
     pages = []
     for key, figs in spec:
         title, caption = _CAPTIONS[key]

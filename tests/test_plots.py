@@ -35,6 +35,9 @@ DRAWN_BY = {
         d.findings["dynamics"], d.dynamics_binned, d.runs if d.dynamics_binned else None
     ),
     "plot_shoes": lambda d: plots.plot_shoes(d.shoes),
+    "plot_week_decisions": lambda d: plots.plot_week_decisions(d.week_decisions),
+    "plot_questionnaires": lambda d: plots.plot_questionnaires(d.questionnaires),
+    "plot_loading_tests": lambda d: plots.plot_loading_tests(d.loading_tests),
 }
 
 

@@ -64,7 +64,13 @@ def test_summary_page_names_regions_and_says_insufficient_data(sample_pdf):
         assert f"{REGION_LABELS[region]}, {onsets} flare-up onset" in first
     assert first.count("Insufficient data for a model") == len(starved)
     assert "insufficient data" in first.lower()
-    assert "24-hour pain rule" in first and "Single-run spikes" in first and "guard-rails" in first
+    # page 1 opens with this week's lines (METHODS.md 9), so the flags may flow onto page 2
+    assert "This week: progress, hold or reduce" in first
+    assert first.index("This week") < first.index("Flare-ups (onsets per region)")
+    for region, entry in findings["this_week"]["regions"].items():
+        assert entry["rule"].split(" on ")[0] in first, region
+    summary = pages[0] + pages[1]
+    assert "24-hour pain rule" in summary and "Single-run spikes" in summary and "guard-rails" in summary
 
 
 def test_summary_numbers_equal_the_json(sample_pdf):

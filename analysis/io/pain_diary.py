@@ -118,6 +118,7 @@ VARIABLE_MAP: dict[str, str] = {
         "smerte smerter smarta",
     ),
     **_synonyms("activity_id", "activity_id activity run_id strava_id"),
+    **_synonyms("reps", "reps repetitions repeats wiederholungen repetitions_test"),
     **_synonyms(
         "notes",
         "notes note comment comments notiz notizen bemerkung bemerkungen kommentar remarque remarques "
@@ -361,6 +362,7 @@ class _Reading:
         self.table = table
         self.bad: list[tuple[int, str]] = []
         self.not_logged = 0
+        self.tests: list[dict] = []  # loading-test rows (test:<name>), METHODS.md 10
         self.rounded: list[tuple[int, str]] = []
         dates = [cells[date_column] for _, cells in table.rows]
         self.date_order, example = slash_date_order(dates)
@@ -410,6 +412,10 @@ def _long_rows(table: CsvTable, cols: dict[str, int], reading: _Reading) -> list
         date = reading.date(row, cell(cells, "date"))
         if date is None:
             continue
+        if _test_name(cell(cells, "time_of_day")) is not None:
+            _test_row(reading, row, date, cell(cells, "time_of_day"), cell(cells, "region"), cell(cells, "side"),
+                      cell(cells, "pain"), cell(cells, "reps"))
+            continue
         time = canonical_time_of_day(cell(cells, "time_of_day"))
         region = canonical_region(cell(cells, "region"))
         sides = canonical_sides(cell(cells, "side"))
@@ -443,6 +449,65 @@ def _long_rows(table: CsvTable, cols: dict[str, int], reading: _Reading) -> list
                     }
                 )
     return out
+
+
+#: loading tests named in FORMATS.md (others are kept as written and reported)
+LOADING_TESTS: tuple[str, ...] = ("single_leg_heel_raise", "hop", "decline_squat", "single_leg_stance")
+LOADING_TEST_COLUMNS = ["date", "test", "region", "side", "pain", "reps", "row"]
+
+
+def _test_name(text: str) -> str | None:
+    """``test:<name>`` -> the name (lower case, spaces and dashes as ``_``), else None."""
+    t = str(text or "").strip().lower()
+    if not t.startswith("test:"):
+        return None
+    return re.sub(r"[\s\-]+", "_", t[5:].strip()) or "unnamed"
+
+
+def _test_row(reading, row: int, date, time_text: str, region_text: str, side_text: str, pain_text: str,
+              reps_text: str) -> None:
+    """A loading-test row (FORMATS.md: ``time_of_day`` ``test:<name>``, optional ``reps``) into ``reading.tests``."""
+    region, sides = canonical_region(region_text), canonical_sides(side_text)
+    if region is None:
+        reading.bad.append((row, f"region '{region_text}' is not plantar, achilles, patellar or glute"))
+        return
+    if sides is None:
+        reading.bad.append((row, f"side '{side_text}' is not L, R or B: write L, R or B (both)"))
+        return
+    pain = reading.pain(row, pain_text)
+    if pain is None:
+        return
+    reps = None
+    if str(reps_text or "").strip():
+        try:
+            reps = float(str(reps_text).replace(",", "."))
+        except ValueError:
+            reps = -1.0
+        if not (reps >= 0 and reps == int(reps)):
+            reading.bad.append((row, f"reps '{reps_text}' is not a whole number of repetitions: write e.g. 18 "
+                                "or leave it empty"))
+            return
+    for side in sides:
+        reading.tests.append({"date": date, "test": _test_name(time_text), "region": region, "side": side,
+                              "pain": pain, "reps": reps, "row": row})
+
+
+def loading_tests(pain: pd.DataFrame) -> pd.DataFrame:
+    """The loading-test rows of a diary read by :func:`read_pain_diary` (METHODS.md 10).
+
+    Returns
+    -------
+    DataFrame
+        :data:`LOADING_TEST_COLUMNS`: ``date``, ``test`` (e.g. ``single_leg_heel_raise``; other names kept
+        as written), ``region``, ``side`` (L/R), ``pain`` (0-10 during the test), ``reps`` (float, NaN when
+        not given) and ``row`` (file row). Empty when the diary has none.
+    """
+    rows = (pain.attrs.get("diary") or {}).get("loading_tests") or []
+    frame = pd.DataFrame(rows, columns=LOADING_TEST_COLUMNS)
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["pain"] = frame["pain"].astype(float)
+    frame["reps"] = pd.to_numeric(frame["reps"], errors="coerce").astype(float)
+    return frame
 
 
 def _wide_rows(
@@ -595,6 +660,13 @@ def read_pain_diary(source: str | Path | bytes, *, name: str | None = None) -> p
     records = _long_rows(table, cols, reading) if layout == "long" else _wide_rows(table, cols, wide, reading)
     raise_bad_rows(table.label, reading.bad)
     stats = _stats(table, layout, reading, records)
+    if reading.tests:
+        names = sorted({t["test"] for t in reading.tests})
+        other = [n for n in names if n not in LOADING_TESTS]
+        stats["notes"].append(f"{len(reading.tests)} loading-test entries ({', '.join(names)}) read apart from "
+                              "the pain items" + (f"; not a named test, kept as written: {', '.join(other)}"
+                                                  if other else ""))
+    stats["loading_tests"] = reading.tests
     frame = pd.DataFrame.from_records(records, columns=list(schema.PAIN_DTYPES))
     frame = schema.coerce_pain(frame)
     frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
