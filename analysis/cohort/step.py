@@ -152,8 +152,9 @@ def _rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def _build(spec: RunnerSpec, settings: dict, since, until) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from analysis.pipeline import Inputs, fail_if_nothing, load_runs, read_side_files
+def runner_inputs(spec: RunnerSpec, settings: dict):
+    """The :class:`analysis.pipeline.Inputs` of one runner's folder (what ``runlog report`` would take)."""
+    from analysis.pipeline import Inputs
 
     side, exports = runner_files(spec.folder)
     if not exports:
@@ -161,9 +162,15 @@ def _build(spec: RunnerSpec, settings: dict, since, until) -> tuple[pd.DataFrame
     if "pain" not in side:
         raise RunlogError("no pain.csv (or pain.xlsx): the cohort model needs the runner's diary",
                           path=spec.folder)
-    inputs = Inputs(sources=exports, pain=side.get("pain"), shoes=side.get("shoes"), drills=side.get("drills"),
-                    gear_log=side.get("gear_log"), overrides=side.get("overrides"),
-                    default_shoe=settings["default_shoe"])
+    return Inputs(sources=exports, pain=side.get("pain"), shoes=side.get("shoes"), drills=side.get("drills"),
+                  gear_log=side.get("gear_log"), overrides=side.get("overrides"),
+                  default_shoe=settings["default_shoe"])
+
+
+def _build(spec: RunnerSpec, settings: dict, since, until) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from analysis.pipeline import fail_if_nothing, load_runs, read_side_files
+
+    inputs = runner_inputs(spec, settings)
     result, _ = load_runs(inputs, tz=settings["tz"], progress=False, samples=False)
     fail_if_nothing(result)
     pain, drills = read_side_files(inputs)
