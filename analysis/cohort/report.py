@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from analysis import __version__
 from analysis.plots import fmt_ci, fmt_num
@@ -50,6 +51,12 @@ def summary_pages(result: Mapping) -> list:
     rows = [[r, v["runners"], v["runners_with_onsets"], v["onsets"], f"{v['person_years']:.1f}"]
             for r, v in result["regions"].items()]
     tp.table(header, rows)
+    if result["excluded"]:
+        tp.para(f"Excluded runners ({len(result['excluded'])}):", size=9, weight="bold")
+        for ex in result["excluded"]:
+            tp.bullet(f"{ex['runner_id']}: {ex['reason']}", size=8.5)
+    else:
+        tp.para("Excluded runners: none.", size=9)
     for region, v in result["regions"].items():
         tp.heading(region.capitalize(), size=11)
         if v.get("message"):
@@ -65,12 +72,6 @@ def summary_pages(result: Mapping) -> list:
             tp.para(f"Not primary, for contrast: comparing runners with each other (no strata) gives "
                     f"{fmt_num(u['estimate'])} ({fmt_ci(u['ci'])}) for {u['estimand']}: confounded by who "
                     "chooses what.", size=8, indent_in=0.2, color="#555555")
-    tp.heading("Excluded runners", size=11)
-    if result["excluded"]:
-        for ex in result["excluded"]:
-            tp.bullet(f"{ex['runner_id']}: {ex['reason']}", size=8.5)
-    else:
-        tp.para("None.", size=9)
     return tp.pages
 
 
@@ -95,6 +96,8 @@ def _forest(fig, region: str, data: Mapping) -> None:
                 ax.plot(pooled["prediction_interval"], [0, 0], color="#1f4e79", lw=1, ls=":")
         ax.axvline(1.0, color="#999999", lw=0.8)
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(_WORDS[e].split(",")[0] + " (" + _WORDS[e].split(", ")[1] + ")", fontsize=8)
         ax.set_xlabel("rate ratio (log scale)", fontsize=8)
     axes[0].set_yticks([*list(np.arange(len(ids))[::-1] + 2), 0.5, 0], [*ids, "pooled", "prediction"],

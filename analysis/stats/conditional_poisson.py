@@ -102,7 +102,7 @@ def fit_conditional_poisson(
     beta = np.zeros(k)
     converged = False
     it = 0
-    ll, p, expected, score_i = _pieces(beta, X, y, g, n_g, n_strata)
+    ll, p, _, score_i = _pieces(beta, X, y, g, n_g, n_strata)
     for it in range(1, maxiter + 1):  # noqa: B007
         score = score_i.sum(axis=0)
         hess = _information(X, p, g, n_g, n_strata)
@@ -111,11 +111,11 @@ def fit_conditional_poisson(
         t = 1.0
         while True:
             cand = beta + t * step
-            ll_c, p_c, e_c, s_c = _pieces(cand, X, y, g, n_g, n_strata)
+            ll_c, p_c, _, s_c = _pieces(cand, X, y, g, n_g, n_strata)
             if ll_c >= ll - 1e-12 or t < 1e-6:
                 break
             t /= 2
-        beta, ll, p, expected, score_i = cand, ll_c, p_c, e_c, s_c
+        beta, ll, p, score_i = cand, ll_c, p_c, s_c
         if np.max(np.abs(t * step)) < tol:
             converged = True
             break
