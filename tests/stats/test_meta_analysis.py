@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.stats.meta_analysis import reml_tau2, random_effects
+from analysis.stats.meta_analysis import random_effects, reml_tau2
 
 
 def test_homogeneous_equal_variances_by_hand():
