@@ -106,6 +106,70 @@ def region_table(runs: pd.DataFrame, pain: pd.DataFrame, drills=None, *, since=N
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
+def report_table(runs: pd.DataFrame, injuries: pd.DataFrame, *, since=None, until=None) -> pd.DataFrame:
+    """Weekly injury reports as the outcome (METHODS.md 7, "Weekly outcomes"): one row per at-risk report.
+
+    The time unit is the report. Per region, a report is at risk when the two
+    previous reports had no problem there (sides merged; a report with a problem
+    and the two after it are not at risk); ``onset`` is a problem at an at-risk
+    report. Exposures are the km and barefoot-style share of the 7 days before the
+    report date (t-7..t-1) with the same adjustment columns as the daily table
+    (flare history counted from problem reports). ``days_at_risk`` is 7 per report.
+    """
+    from analysis import load
+    from analysis.schema import GROUPING, REGIONS
+    from analysis.stats.primary_design import ADJUSTMENT_LADDER, load_arrays, spec_for
+
+    cols = ["region", "date", "onset", *RAW_COLUMNS, "days_at_risk"]
+    reports = injuries[injuries["modelled"]] if len(injuries) else injuries
+    dates = pd.DatetimeIndex(sorted(pd.to_datetime(injuries["date"]).unique())) if len(injuries) else None
+    if dates is None or len(dates) < 3 or runs.empty:
+        return pd.DataFrame(columns=cols)
+    if since is not None:
+        dates = dates[dates >= pd.Timestamp(since)]
+    if until is not None:
+        dates = dates[dates <= pd.Timestamp(until)]
+    run_dates = pd.to_datetime(runs["date"]).dropna()
+    history = load.daily_load(runs, start=min(run_dates.min().normalize(), dates.min()), end=dates.max(),
+                              grouping=GROUPING)
+    loads = load_arrays(history)
+    spec = spec_for(tuple(name for name, _, _ in ADJUSTMENT_LADDER))
+    spec.share_mean_pct = np.nan
+    pos = loads.dates.get_indexer(dates)
+    parts = []
+    for region in REGIONS:
+        hit = set(pd.to_datetime(reports.loc[reports["problem"] & (reports["region"] == region), "date"]))
+        problem = np.array([d in hit for d in dates])
+        at_risk = np.zeros(len(dates), bool)
+        at_risk[2:] = ~problem[1:-1] & ~problem[:-2]
+        # flare history known at each report: days since the last problem report (or since the first report)
+        last = np.full(len(dates), np.nan)
+        seen = np.nan
+        for k, d in enumerate(dates):
+            last[k] = seen
+            if problem[k]:
+                seen = d.value
+        day_ns = 86_400_000_000_000
+        since_days = np.where(np.isnan(last), (dates.asi8 - dates.asi8[0]) / day_ns + 1, (dates.asi8 - last) / day_ns)
+        use = at_risk & (pos >= 0)
+        if not use.any():
+            continue
+        km_lags = loads.km_lags[pos[use]]
+        bs7 = loads.barefoot_km_7d[pos[use]]
+        known = np.isfinite(km_lags).all(axis=1) & np.isfinite(bs7)
+        if not known.any():
+            continue
+        d_use = dates[use][known]
+        raw = spec.raw(km_lags[known], bs7[known], since_days[use][known], np.isnan(last)[use][known], d_use)
+        part = pd.DataFrame(raw, columns=list(RAW_COLUMNS))
+        part.insert(0, "onset", problem[use][known].astype("int8"))
+        part.insert(0, "date", d_use.to_numpy())
+        part.insert(0, "region", region)
+        part["days_at_risk"] = 7.0
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
 def runner_step(spec: RunnerSpec, store: str | Path, *, tz_default: str | None = None, since=None,
                 until=None) -> dict:
     """Import one runner and write its partitions; never raises for a runner's bad files.
@@ -159,9 +223,9 @@ def runner_inputs(spec: RunnerSpec, settings: dict):
     side, exports = runner_files(spec.folder)
     if not exports:
         raise RunlogError("no activity export in the runner's folder", path=spec.folder)
-    if "pain" not in side:
-        raise RunlogError("no pain.csv (or pain.xlsx): the cohort model needs the runner's diary",
-                          path=spec.folder)
+    if "pain" not in side and "injuries" not in side:
+        raise RunlogError("no pain.csv (or pain.xlsx) and no injuries.csv: the cohort model needs the runner's "
+                          "diary or weekly injury reports", path=spec.folder)
     return Inputs(sources=exports, pain=side.get("pain"), shoes=side.get("shoes"), drills=side.get("drills"),
                   gear_log=side.get("gear_log"), overrides=side.get("overrides"),
                   default_shoe=settings["default_shoe"])
@@ -173,8 +237,17 @@ def _build(spec: RunnerSpec, settings: dict, since, until) -> tuple[pd.DataFrame
     inputs = runner_inputs(spec, settings)
     result, _ = load_runs(inputs, tz=settings["tz"], progress=False, samples=False)
     fail_if_nothing(result)
-    pain, drills = read_side_files(inputs)
-    table = region_table(result.runs, pain, drills, since=since, until=until)
+    if inputs.pain is not None:
+        pain, drills = read_side_files(inputs)
+        table = region_table(result.runs, pain, drills, since=since, until=until)
+        table["days_at_risk"] = 1.0
+        table["time_unit"] = "day"
+    else:  # weekly injury reports instead of a daily diary (METHODS.md 7)
+        from analysis.io.injuries import read_injuries
+
+        injuries = read_injuries(runner_files(spec.folder)[0]["injuries"], tz=settings["tz"])
+        table = report_table(result.runs, injuries, since=since, until=until)
+        table["time_unit"] = "report"
     table.insert(0, "runner_id", spec.runner_id)
     runs = result.runs.reset_index()
     keep = ["activity_id", *[c for c in RUN_COLUMNS if c in runs.columns]]
