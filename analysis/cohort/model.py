@@ -9,6 +9,14 @@ between runners). Heterogeneity: per-runner fits where a runner has enough onset
 pooled by REML random-effects meta-analysis with the Hartung-Knapp interval and the
 95 % prediction interval (:mod:`analysis.stats.meta_analysis`). The unstratified
 pooled logistic model is computed only to show what comparing runners does.
+
+Intervals use, per coefficient, the larger of the observed-information SE and the
+sandwich SE clustered by runner, with a t reference on (runners - 1) df: the
+sandwich "where over-dispersed" (METHODS.md 7) made operational. Measured on
+benchmarks/generators/clinic.py (50 runners x 2 years, 120 clinics each): in the
+confounded null the sandwich alone covered 0.90 and the observed information
+0.94; with heterogeneous effects (tau 0.1) the observed information covered 0.87
+and the sandwich 0.96; the larger of the two covered 0.94 and 0.96.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis.stats.conditional_poisson import fit_conditional_poisson
 from analysis.stats.meta_analysis import random_effects
@@ -57,6 +66,9 @@ def _num(x, digits: int = 4):
 def pooled_fit(days: pd.DataFrame, *, robust: bool = True) -> dict:
     """Conditional Poisson stratified by runner on one region's days (``onset``, columns, ``runner_id``).
 
+    ``robust`` (default): the larger of the observed-information and clustered sandwich
+    SEs with a t (runners - 1) reference; False: observed information, normal reference.
+
     Returns
     -------
     dict
@@ -72,9 +84,14 @@ def pooled_fit(days: pd.DataFrame, *, robust: bool = True) -> dict:
         return {"rows": rows, "adjustments": None, "fit": None, "message": msg}
     X, cols = design_columns(days, adjustments)
     fit = fit_conditional_poisson(days["onset"].to_numpy(float), X, days["runner_id"].to_numpy())
-    ci = fit.conf_int(robust=robust)
-    pv = fit.pvalues(robust=robust)
-    se = fit.bse(robust=robust)
+    if robust:
+        se = np.maximum(fit.bse(), fit.bse(robust=True))
+        q = stats.t.ppf(0.975, max(fit.n_strata - 1, 1))
+        pv = 2 * stats.t.sf(np.abs(fit.params / se), max(fit.n_strata - 1, 1))
+    else:
+        se, q = fit.bse(), stats.norm.ppf(0.975)
+        pv = 2 * stats.norm.sf(np.abs(fit.params / se))
+    ci = np.column_stack([fit.params - q * se, fit.params + q * se])
     rows = []
     for j, (e, unit) in enumerate(ESTIMANDS.items()):
         lo, hi = math.exp(ci[j, 0]), math.exp(ci[j, 1])
@@ -167,7 +184,8 @@ def cohort_region(days: pd.DataFrame, *, robust: bool = True) -> dict:
         "onsets": int(days["onset"].sum()) if len(days) else 0,
         "person_years": round(float(days["days_at_risk"].sum() if "days_at_risk" in days else len(days)) / 365.25,
                               2),
-        "model": "conditional Poisson stratified by runner; 95 % CI from a sandwich clustered by runner",
+        "model": "conditional Poisson stratified by runner; 95 % CI from the larger of the observed-information "
+                 "and runner-clustered sandwich SEs (t, runners - 1 df)",
         "adjustments": pooled["adjustments"],
         "message": pooled["message"],
         "primary": rows,
