@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_week)
 
     _add_experiment(sub)
+    _add_cohort(sub)
 
     p = sub.add_parser("cache", help="the import cache (decoded files kept between runs)",
                        description="runlog keeps decoded files in your cache folder so that re-importing "
@@ -132,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("clear", "where"))
     p.set_defaults(func=cmd_cache)
     return parser
+
+
+def _add_cohort(sub) -> None:
+    """``runlog cohort report`` and ``runlog cohort runs`` (METHODS.md 7): see analysis.cohort.cli."""
+    from analysis.cohort.cli import add_cohort_parser
+
+    add_cohort_parser(sub)
 
 
 def _add_experiment(sub) -> None:

@@ -1,0 +1,38 @@
+"""``runlog cohort report`` and ``runlog cohort runs`` end to end on a tiny clinic."""
+
+import json
+
+import pandas as pd
+
+from analysis.cli import main
+
+
+def test_report_json_and_pdf(clinic, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RUNLOG_CACHE_DIR", str(tmp_path / "cache"))
+    out_json, out_pdf = tmp_path / "c.json", tmp_path / "c.pdf"
+    rc = main(["cohort", "report", str(clinic), "--json", str(out_json), "-o", str(out_pdf), "--workers", "1"])
+    assert rc == 0
+    res = json.loads(out_json.read_text())
+    assert res["runners"] == 4 and res["included"] == 3
+    assert res["excluded"][0]["runner_id"] == "broken" and res["excluded"][0]["reason"]
+    assert set(res["regions"]) == {"plantar", "achilles", "patellar", "glute"}
+    region = res["regions"]["achilles"]
+    for key in ("runners_with_onsets", "onsets", "person_years", "primary", "heterogeneity", "per_runner"):
+        assert key in region
+    assert [r["estimand"] for r in region["primary"]] == ["barefoot_share_7d", "km_7d"]
+    assert out_pdf.read_bytes()[:4] == b"%PDF"
+    assert "excluded (" in capsys.readouterr().err
+
+
+def test_runs_table(clinic, tmp_path, monkeypatch):
+    monkeypatch.setenv("RUNLOG_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "runs.parquet"
+    assert main(["cohort", "runs", str(clinic), "-o", str(out), "--workers", "1"]) == 0
+    runs = pd.read_parquet(out)
+    assert set(runs["runner_id"]) == {"r1", "r2", "r3"}
+    assert runs["distance_m"].gt(0).all()
+
+
+def test_missing_clinic_exit_2(tmp_path, capsys):
+    assert main(["cohort", "report", str(tmp_path / "nope"), "--no-pdf", "--json", str(tmp_path / "x.json")]) == 2
+    assert "no such clinic folder" in capsys.readouterr().err
