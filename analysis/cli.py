@@ -392,7 +392,7 @@ def _more(shown: int, total: int, what: str) -> None:
         print(f"    ... and {total - shown} more {what} (--all lists them)")
 
 
-def cmd_check(args) -> int:
+def cmd_check(args) -> int:  # noqa: C901 (complexity debt from before C90; see the closing note)
     from analysis.pipeline import check
 
     inputs = _inputs(args)

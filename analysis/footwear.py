@@ -497,7 +497,7 @@ def match_builtin(brand: Any = None, model: Any = None, name: Any = None) -> _Ma
 # ---------------------------------------------------------------------------
 
 
-def complete_catalog(
+def complete_catalog(  # noqa: C901 (complexity debt from before C90; see the closing note)
     shoes: pd.DataFrame,
     *,
     builtin: bool = True,
@@ -956,7 +956,7 @@ def _log_applies(entry: tuple, date: Any, km: Any, sport: Any) -> bool:
 ASSIGNED_COLUMNS: tuple[str, ...] = ("minimalist_index_max", "shoe_specs", "shoe_catalog", "shoe_rule")
 
 
-def assign_footwear(
+def assign_footwear(  # noqa: C901 (complexity debt from before C90; see the closing note)
     runs: pd.DataFrame,
     shoes: pd.DataFrame | None = None,
     *,

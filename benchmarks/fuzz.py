@@ -130,7 +130,7 @@ def run_faults(n: int, seed: int) -> int:
     return 1 if bad else 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: C901 (complexity debt from before C90; see the closing note)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="inputs to try (default 10,000)")
     parser.add_argument("--seed", type=int, default=0, help="run seed (default 0)")

@@ -174,7 +174,7 @@ def _bool(text: str) -> bool | None:
     return True if t in _TRUE else False if t in _FALSE else None
 
 
-def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) -> pd.DataFrame:
+def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) -> pd.DataFrame:  # noqa: C901 (complexity debt from before C90; see the closing note)
     """Check and type a plan frame (as read from CSV or made by :func:`make_plan`).
 
     Rules: one row per date, blocks of consecutive days, one condition per

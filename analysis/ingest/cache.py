@@ -440,7 +440,7 @@ class Cache:
             misses = [k for k in hits if k in bad] + misses
         return stack, misses
 
-    def _load(self, keys: list[str], samples: bool = True) -> tuple[Stack, set[str]]:
+    def _load(self, keys: list[str], samples: bool = True) -> tuple[Stack, set[str]]:  # noqa: C901 (complexity debt from before C90; see the closing note)
         """The cached frames of these inputs, stacked in the order of ``keys``; the keys found damaged.
 
         Each chunk's frame is read as one Arrow table after its checksum is

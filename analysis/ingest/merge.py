@@ -148,7 +148,7 @@ def _combine(group: list[pd.Series]) -> pd.Series:
     return out
 
 
-def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:
+def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:  # noqa: C901 (complexity debt from before C90; see the closing note)
     """Collapse repeated runs; mark the extra ones ``duplicate`` in the log.
 
     Parameters

@@ -810,7 +810,7 @@ def read_strava(
             zf.close()
 
 
-def _read_export(export: _Export, tz: TimeZone, positions: bool, read_files: bool) -> ReadResult:
+def _read_export(export: _Export, tz: TimeZone, positions: bool, read_files: bool) -> ReadResult:  # noqa: C901 (complexity debt from before C90; see the closing note)
     label = export.csv_label
     try:
         rows, delimiter = _records(export.csv_bytes)

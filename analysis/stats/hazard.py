@@ -74,7 +74,7 @@ VARIANCE_LABELS: dict[str, str] = {
 }
 
 
-def fit_hazard(
+def fit_hazard(  # noqa: C901 (complexity debt from before C90; see the closing note)
     frame: pd.DataFrame,
     *,
     terms: Mapping[str, tuple[str, float]] | None = None,

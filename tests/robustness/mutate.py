@@ -664,7 +664,7 @@ def _rename(name: str, fmt: str, ch: Chooser) -> tuple[str, str | None]:
     return new, f"renamed to {new}"
 
 
-def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | None = None,
+def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | None = None,  # noqa: C901 (complexity debt from before C90; see the closing note)
            wrap: bool = True) -> Mutant:
     """A mutant of ``seed``: structural (CSV, XML, FIT) and byte mutations, then maybe a wrap.
 
