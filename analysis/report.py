@@ -1068,7 +1068,9 @@ def _lay_out_once(page: Figure) -> None:
         finally:
             page.dpi = dpi
             page.set_canvas(canvas)
-    page.set_layout_engine("none")
+    # None, not "none": a placeholder engine would still make savefig draw twice
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        page.set_layout_engine(None)
 
 
 def build_report(
