@@ -333,6 +333,7 @@ def _step(message: str) -> None:
 
 
 def cmd_report(args) -> int:
+    from analysis.progress import stage
     from analysis.report import build_report, compute_report, read_side_files, write_json
 
     if args.no_pdf and not args.json:
@@ -346,22 +347,24 @@ def cmd_report(args) -> int:
     if pain is None:
         _step("no pain diary given (--pain): flare-ups cannot be analysed")
     _step(f"{len(result.runs)} runs read; finding flare-ups and associations")
-    if draw:
-        data = compute_report(result.runs, pain, drills, samples=result.samples, log=result.log,
-                              catalog=catalog, retire_km=args.retire_km,
-                              sources=[Path(s).name for s in inputs.sources])
-        findings = data.findings
-    else:
-        from analysis.associate import findings as compute_findings
-        from analysis.schema import coerce_pain
+    progress = False if args.no_progress else None
+    with stage("analysing", progress=progress):
+        if draw:
+            data = compute_report(result.runs, pain, drills, samples=result.samples, log=result.log,
+                                  catalog=catalog, retire_km=args.retire_km,
+                                  sources=[Path(s).name for s in inputs.sources])
+            findings = data.findings
+        else:
+            from analysis.associate import findings as compute_findings
+            from analysis.schema import coerce_pain
 
-        findings = compute_findings(result.runs, coerce_pain(pain) if pain is None else pain, drills)
+            findings = compute_findings(result.runs, coerce_pain(pain) if pain is None else pain, drills)
     if args.json:
         path = write_json(findings, Path(args.json))
         print(f"wrote {path.resolve()}")
     if draw:
         _step("drawing the report")
-        path = build_report(data, Path(args.output), units=args.units)
+        path = build_report(data, Path(args.output), units=args.units, progress=progress)
         print(f"wrote {path.resolve()}")
     return 0
 

@@ -42,6 +42,7 @@ from matplotlib.figure import Figure
 
 from analysis import __version__, flareups, footwear, load, plots
 from analysis.plots import fmt_ci, fmt_num
+from analysis.progress import bar as progress_bar
 from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
 
 A4 = plots.A4_PORTRAIT
@@ -1074,7 +1075,12 @@ def _lay_out_once(page: Figure) -> None:
 
 
 def build_report(
-    data: ReportData, out_path: str | os.PathLike, *, units: str = "km", title: str = REPORT_TITLE
+    data: ReportData,
+    out_path: str | os.PathLike,
+    *,
+    units: str = "km",
+    title: str = REPORT_TITLE,
+    progress: bool | None = None,
 ) -> Path:
     """Draw the A4 PDF report: summary, figures, methods and caveats, data quality.
 
@@ -1089,6 +1095,9 @@ def build_report(
         effects stay per km, as computed).
     title : str
         Title (also in the PDF metadata).
+    progress : bool, optional
+        Pages drawn, on stderr (:mod:`analysis.progress`); default: only on a
+        terminal and after a second.
 
     Returns
     -------
@@ -1096,7 +1105,11 @@ def build_report(
         ``out_path``.
     """
     out_path = Path(out_path)
-    with mpl.rc_context(plots.STYLE), _gc_paused():
+    with (
+        mpl.rc_context(plots.STYLE),
+        _gc_paused(),
+        progress_bar(desc="drawing", unit="page", progress=progress) as drawn,
+    ):
         pages = [
             *_summary_pages(data, units),
             *_figure_pages(data, units),
@@ -1104,6 +1117,7 @@ def build_report(
             *_quality_pages(data),
         ]
         n = len(pages)
+        drawn.total = n
         for i, page in enumerate(pages, start=1):
             page.text(0.5, 0.012, f"page {i} of {n}", ha="center", va="bottom", fontsize=8, color="#555555")
             page.text(
@@ -1130,6 +1144,7 @@ def build_report(
                 for page in pages:
                     _lay_out_once(page)
                     pdf.savefig(page)
+                    drawn.update(1)
             _publish(tmp, out_path)
         finally:
             if os.path.exists(tmp):
