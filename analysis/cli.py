@@ -552,7 +552,8 @@ def cmd_report(args) -> int:
         print(f"wrote {folder.resolve()}")
     if not args.no_pdf:
         _step("drawing the report")
-        path = build_report(analysis, Path(args.output), units=args.units)
+        path = build_report(analysis, Path(args.output), units=args.units,
+                            progress=False if args.no_progress else None)
         print(f"wrote {path.resolve()}")
     return 0
 

@@ -27,7 +27,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 
 from analysis.schema import GROUPING
 
@@ -196,6 +195,8 @@ def compare_at_matched_speed(
         out["reason"] = f"insufficient data at matched speed: {runs_a} {a} and {runs_b} {b} runs"
         return out
     d = d.assign(is_a=(d["group"] == a).astype(float), run=d["activity_id"].astype(str))
+    import statsmodels.formula.api as smf  # here, not at the top: only the report's mixed models need it
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

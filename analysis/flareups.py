@@ -12,7 +12,7 @@ here (``detect_flareups``, ``region_days``, ``sensitivity_variants``, ...), so
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -236,12 +236,8 @@ def diary_summary(pain: pd.DataFrame, *, start=None, end=None) -> dict:
 
 RULES = ("during_high", "after_high", "morning_worse", "week_rise")
 
-
-def _links(diary_id, run_id: str) -> bool:
-    if diary_id is None or pd.isna(diary_id):
-        return False
-    d = str(diary_id).strip()
-    return d == run_id or run_id.endswith(":" + d)
+#: the order in which a run's fired rules are listed in ``rules``
+_RULE_ITEMS: tuple[tuple[str, str], ...] = (("during", "during_high"), ("after", "after_high"))
 
 
 def twenty_four_hour_rule(
@@ -274,6 +270,10 @@ def twenty_four_hour_rule(
     ``strava:12345``); entries on the run's date that name no run of that date
     belong to every run of that date.
 
+    Every check is done for all runs at once on arrays (the diary entries
+    paired with the runs of their day, and the daily grid indexed by the run
+    days); only the ``rules`` text is joined per run that broke a rule.
+
     Parameters
     ----------
     pain : DataFrame
@@ -297,103 +297,145 @@ def twenty_four_hour_rule(
     METHODS.md 4.
     """
     r = runs[runs["date"].notna()]
+    n = len(r)
     index = pd.Index(r.index.astype("string"), name="activity_id")
-    empty = len(r) == 0 or len(pain) == 0
-    result = {
-        "date": pd.to_datetime(r["date"]).dt.normalize().to_numpy(dtype="datetime64[ns]"),
-        "during_max": [np.nan] * len(r),
-        "after_max": [np.nan] * len(r),
-        **{rule: [None] * len(r) for rule in RULES},
-        "rules": [""] * len(r),
-    }
-    if not empty:
-        run_dates = pd.to_datetime(r["date"]).dt.normalize()
-        start = run_dates.min() - pd.Timedelta(days=13)
-        end = run_dates.max() + pd.Timedelta(days=1)
+    run_days = pd.to_datetime(r["date"]).dt.normalize()
+    checks: list[_Checks] = []
+    worst = {"during": np.full(n, np.nan), "after": np.full(n, np.nan)}
+    if n and len(pain):
+        limits = {"during": during_max, "after": after_max}
+        checks += _item_checks(pain, index, run_days, limits, worst)
+        start = run_days.min() - pd.Timedelta(days=13)
+        end = run_days.max() + pd.Timedelta(days=1)
         grid = daily_pain(pain, start=start, end=end).set_index(["date", "region", "side"])
-        wide_max = grid["pain_max"].astype("float64").unstack(["region", "side"])
-        this_week = wide_max.rolling(7, min_periods=min_week_days).mean()
-        prev_week = this_week.shift(7)
         morning = grid["morning"].astype("float64").unstack(["region", "side"])
-        items = pain[pain["time_of_day"].isin(("during", "after"))].copy()
-        items["date"] = pd.to_datetime(items["date"]).dt.normalize()
-        items_by_date = {d: g for d, g in items.groupby("date")}
-        no_items = items.iloc[:0]
-        ids_by_date = {d: [str(i) for i in g.index] for d, g in r.groupby(run_dates)}
-        for k, (run_id, day) in enumerate(zip(index, run_dates, strict=True)):
-            _check_run(
-                result,
-                k,
-                str(run_id),
-                day,
-                items_by_date.get(day, no_items),
-                ids_by_date[day],
-                morning,
-                this_week,
-                prev_week,
-                during_max=during_max,
-                after_max=after_max,
-                morning_rise_points=morning_rise_points,
-                week_rise_points=week_rise_points,
-            )
+        this_week = (
+            grid["pain_max"].astype("float64").unstack(["region", "side"]).rolling(7, min_periods=min_week_days).mean()
+        )
+        prev_week = this_week.shift(7)
+        at = morning.index.get_indexer(run_days)
+        at_next = morning.index.get_indexer(run_days + pd.Timedelta(days=1))
+        checks.append(
+            _grid_checks("morning_worse", "morning worse", morning.to_numpy()[at], morning.to_numpy()[at_next],
+                         morning_rise_points, list(morning.columns), order=2)
+        )
+        week_at = this_week.index.get_indexer(run_days)
+        checks.append(
+            _grid_checks("week_rise", "week rise", prev_week.to_numpy()[week_at], this_week.to_numpy()[week_at],
+                         week_rise_points, list(this_week.columns), order=3)
+        )
     out = pd.DataFrame(index=index)
-    out["date"] = result["date"]
-    out["during_max"] = pd.array(result["during_max"], dtype="Float64")
-    out["after_max"] = pd.array(result["after_max"], dtype="Float64")
+    out["date"] = run_days.to_numpy(dtype="datetime64[ns]")
+    out["during_max"] = pd.array(worst["during"], dtype="Float64")
+    out["after_max"] = pd.array(worst["after"], dtype="Float64")
     for rule in RULES:
-        out[rule] = pd.array(result[rule], dtype="boolean")
+        mine = [c for c in checks if c.rule == rule]
+        run = np.concatenate([c.run for c in mine]) if mine else np.array([], dtype=np.intp)
+        fired = np.concatenate([c.fired for c in mine]) if mine else np.array([], dtype=bool)
+        checked = np.bincount(run, minlength=n) > 0
+        broke = np.bincount(run[fired], minlength=n) > 0
+        out[rule] = pd.arrays.BooleanArray(broke, ~checked)
     checked = out[list(RULES)].notna().any(axis=1)
     fired = out[list(RULES)].fillna(False).any(axis=1)
     out["breach"] = pd.array(np.where(checked, fired, None), dtype="boolean")
-    out["rules"] = pd.array(result["rules"], dtype="string")
+    out["rules"] = pd.array(_rule_texts(checks, n), dtype="string")
     return out
 
 
-def _check_run(result, k, run_id, day, todays, same_day_ids, morning, this_week, prev_week, **limits) -> None:
-    """Fill row k of ``result`` for one run (see :func:`twenty_four_hour_rule`)."""
-    own = todays["activity_id"].map(lambda a: _links(a, run_id)).astype(bool)
-    other = todays["activity_id"].map(lambda a: any(_links(a, i) for i in same_day_ids)).astype(bool)
-    mine = todays[own | ~other]
-    fired: list[str] = []
-    state: dict[str, bool | None] = dict.fromkeys(RULES)
+@dataclass
+class _Checks:
+    """Rule checks of many runs: the run (position), whether it fired, its text, its place in the text."""
 
-    def mark(rule: str, value: bool, text: str) -> None:
-        state[rule] = bool(state[rule]) or value
-        if value:
-            fired.append(text)
+    rule: str
+    run: np.ndarray
+    fired: np.ndarray
+    text: np.ndarray
+    order: np.ndarray
 
-    for time, rule, limit, label in (
-        ("during", "during_high", limits["during_max"], "during>"),
-        ("after", "after_high", limits["after_max"], "after>"),
-    ):
-        part = mine[mine["time_of_day"] == time]
-        if len(part):
-            worst = part["pain"].astype("float64").max()
-            result[f"{time}_max"][k] = worst
-            for (region, side), g in part.groupby(["region", "side"]):
-                mark(
-                    rule, bool(g["pain"].astype("float64").max() > limit), f"{label}{limit:g} {region} {side}"
-                )
-    nxt = day + pd.Timedelta(days=1)
-    if day in morning.index and nxt in morning.index:
-        for col in morning.columns:
-            before, after = morning.at[day, col], morning.at[nxt, col]
-            if not (math.isnan(before) or math.isnan(after)):
-                rise = after - before
-                mark("morning_worse", bool(rise >= limits["morning_rise_points"]),
-                     f"morning worse {col[0]} {col[1]}")
-    if day in this_week.index:
-        for col in this_week.columns:
-            now, prev = this_week.at[day, col], prev_week.at[day, col]
-            if not (math.isnan(now) or math.isnan(prev)):
-                mark(
-                    "week_rise",
-                    bool(now - prev >= limits["week_rise_points"]),
-                    f"week rise {col[0]} {col[1]}",
-                )
-    for rule in RULES:
-        result[rule][k] = state[rule]
-    result["rules"][k] = "; ".join(fired)
+
+def _item_checks(
+    pain: pd.DataFrame, index: pd.Index, run_days: pd.Series, limits: dict, worst: dict
+) -> list[_Checks]:
+    """``during_high`` and ``after_high`` for every run; fills ``worst`` (max pain per run and item).
+
+    The diary entries are paired with every run of their day; an entry belongs
+    to a run when it names it, or when it names no run of that day.
+    """
+    items = pain[pain["time_of_day"].isin(tuple(limits))]
+    entries = pd.DataFrame(
+        {
+            "day": pd.to_datetime(items["date"]).dt.normalize().to_numpy(dtype="datetime64[ns]"),
+            "time": items["time_of_day"].astype(str).to_numpy(),
+            "region": items["region"].astype("string").to_numpy(dtype=object, na_value=None),
+            "side": items["side"].astype("string").to_numpy(dtype=object, na_value=None),
+            "pain": items["pain"].astype("float64").to_numpy(),
+            "ref": items["activity_id"].astype("string").to_numpy(dtype=object, na_value=None),
+        }
+    )
+    entries["entry"] = np.arange(len(entries))
+    runs = pd.DataFrame({"day": run_days.to_numpy(dtype="datetime64[ns]"), "run": np.arange(len(index)),
+                         "run_id": index.astype(str).to_numpy(dtype=object)})
+    pairs = entries.merge(runs, on="day", how="inner")
+    # hand-written: the id comparison differs per pair (an exact match or the id after a source prefix)
+    names = np.array(
+        [isinstance(ref, str) and (ref.strip() == rid or rid.endswith(":" + ref.strip()))
+         for ref, rid in zip(pairs["ref"], pairs["run_id"], strict=True)],
+        dtype=bool,
+    )
+    names_any = np.bincount(pairs["entry"].to_numpy()[names], minlength=len(entries)) > 0
+    pairs = pairs[names | ~names_any[pairs["entry"].to_numpy()]]
+    out = []
+    for k, (time, rule) in enumerate(_RULE_ITEMS):
+        part = pairs[pairs["time"] == time]
+        if len(part) == 0:
+            continue
+        by_run = part.groupby("run")["pain"].max()
+        worst[time][by_run.index.to_numpy()] = by_run.to_numpy()
+        g = part.dropna(subset=["region", "side"]).groupby(["run", "region", "side"])["pain"].max()
+        if len(g) == 0:
+            continue
+        keys = g.index.to_frame(index=False)
+        limit = limits[time]
+        label = f"{time}>{limit:g}"
+        place = sorted(set(zip(keys["region"], keys["side"], strict=True)))
+        rank = {key: i for i, key in enumerate(place)}
+        out.append(
+            _Checks(
+                rule=rule,
+                run=keys["run"].to_numpy(dtype=np.intp),
+                fired=(g.to_numpy() > limit),
+                text=np.array([f"{label} {a} {b}" for a, b in zip(keys["region"], keys["side"], strict=True)],
+                              dtype=object),
+                order=np.array([k * 100_000 + rank[key] for key in zip(keys["region"], keys["side"],
+                                                                        strict=True)]),
+            )
+        )
+    return out
+
+
+def _grid_checks(rule: str, label: str, before: np.ndarray, after: np.ndarray, points: float, columns: list,
+                 order: int) -> _Checks:
+    """A rise of at least ``points`` from ``before`` to ``after`` (runs x region/side), where both are logged."""
+    with np.errstate(invalid="ignore"):
+        rise = after - before
+    run, col = np.nonzero(~np.isnan(before) & ~np.isnan(after))
+    texts = np.array([f"{label} {c[0]} {c[1]}" for c in columns], dtype=object)
+    return _Checks(rule=rule, run=run, fired=rise[run, col] >= points, text=texts[col],
+                   order=order * 100_000 + col)
+
+
+def _rule_texts(checks: list[_Checks], n: int) -> list[str]:
+    """Per run: what fired, in the order during, after, morning, week (then region and side), joined by '; '."""
+    texts = [""] * n
+    if not checks:
+        return texts
+    run = np.concatenate([c.run[c.fired] for c in checks])
+    order = np.concatenate([c.order[c.fired] for c in checks])
+    text = np.concatenate([c.text[c.fired] for c in checks])
+    sort = np.lexsort((order, run))
+    for k, joined in pd.Series(text[sort]).groupby(run[sort], sort=False).agg("; ".join).items():
+        texts[int(k)] = joined
+    return texts
 
 
 def weekly_pain(pain_daily: pd.DataFrame, *, min_days: int = 3) -> pd.DataFrame:

@@ -457,21 +457,24 @@ def run(
     records = input_records(inputs, cache_folder=getattr(cache, "base", None), sample_dir=SAMPLE_DIR)
     for note in test_notes:
         step(note)
-    out = analyse(
-        result.runs,
-        pain,
-        drills,
-        samples=result.samples,
-        log=result.log,
-        catalog=catalog,
-        retire_km=retire_km,
-        sources=[Path(s).name for s in inputs.sources],
-        input_records=records,
-        tz=tz,
-        default_shoe=inputs.default_shoe,
-        timestamp=now_utc() if timestamp else None,
-        questionnaires=questionnaires,
-    )
+    from analysis.progress import stage
+
+    with stage("analysing", progress=progress):  # a ticking line on a terminal, nothing when piped
+        out = analyse(
+            result.runs,
+            pain,
+            drills,
+            samples=result.samples,
+            log=result.log,
+            catalog=catalog,
+            retire_km=retire_km,
+            sources=[Path(s).name for s in inputs.sources],
+            input_records=records,
+            tz=tz,
+            default_shoe=inputs.default_shoe,
+            timestamp=now_utc() if timestamp else None,
+            questionnaires=questionnaires,
+        )
     if tests is not None and len(tests):
         from analysis.loading_tests import to_json as tests_json
 

@@ -38,6 +38,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
@@ -200,10 +201,52 @@ def _dates(values) -> np.ndarray:
     return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]")
 
 
+class _DateLocator(mdates.AutoDateLocator):
+    """An AutoDateLocator that remembers its ticks for the view interval it last saw.
+
+    Matplotlib asks an axis for its ticks many times per page (twice per layout
+    pass, once per shared axis when placing the axis labels, once to draw), and
+    every answer runs dateutil's rrule afresh; the answer depends only on the
+    view interval (``maxticks`` is fixed, not taken from the axis length).
+    """
+
+    _memo: tuple = (None, None)
+
+    def __call__(self):
+        key = tuple(self.axis.get_view_interval())
+        if self._memo[0] != key:
+            self._memo = (key, np.asarray(super().__call__()))
+        return self._memo[1].copy()
+
+
 def _date_axis(ax) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    locator = _DateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _bars(ax, x, height, *, bottom=0.0, width=_WEEK_BAR, label: str | None = None, **kw) -> PolyCollection:
+    """Vertical bars centred on ``x`` as one artist (what ``Axes.bar`` draws, as a PolyCollection).
+
+    ``Axes.bar`` makes a Rectangle artist per bar: the weekly bars of two years
+    are over 900 artists on three pages, each laid out and drawn on its own.
+    One PolyCollection per series draws the same rectangles in one call and
+    sets the same data limits. ``x`` may be dates (``width`` then a
+    timedelta64); bars with a missing height are left out.
+    """
+    x = np.asarray(x)
+    height = np.asarray(height, dtype="float64")
+    bottom = np.broadcast_to(np.asarray(bottom, dtype="float64"), height.shape)
+    ax.xaxis.update_units(x)
+    left = np.asarray(ax.convert_xunits(x - width / 2), dtype="float64")
+    right = np.asarray(ax.convert_xunits(x + width / 2), dtype="float64")
+    keep = np.isfinite(height)
+    left, right, low, high = left[keep], right[keep], bottom[keep], (bottom + height)[keep]
+    verts = np.stack([np.c_[left, low], np.c_[left, high], np.c_[right, high], np.c_[right, low]], axis=1)
+    bars = PolyCollection(verts, label=label, **kw)
+    bars.sticky_edges.y.append(0.0)
+    ax.add_collection(bars)
+    return bars
 
 
 def _message(ax, text: str) -> None:
@@ -333,7 +376,7 @@ def plot_weekly_load_pain(
             h = np.nan_to_num(_float(weekly[col])) * per
             if not h.any():
                 continue
-            ax.bar(x, h, bottom=bottom, width=_WEEK_BAR, color=CLASS_COLORS[cls], label=cls, linewidth=0)
+            _bars(ax, x, h, bottom=bottom, facecolor=CLASS_COLORS[cls], edgecolor="none", linewidth=0, label=cls)
             bottom += h
         ax.legend(title="footwear", ncols=5, loc="upper left", frameon=False, bbox_to_anchor=(0, 1.02))
         ax.set_ylim(0, max(bottom.max() * 1.25, 1))
@@ -377,8 +420,8 @@ def plot_weekly_load_pain(
                     markersize=6,
                     label=f"flare onset, {style['label']}",
                 )
-                for d in on:
-                    ax.axvline(d, color=color, linewidth=0.6, alpha=0.5, linestyle=":")
+                ax.vlines(on, 0, 1, transform=ax.get_xaxis_transform(), color=color, linewidth=0.6,
+                          alpha=0.5, linestyle=":")  # one artist for all onsets, as axvline draws each
         ax.axhspan(5, 10, color="#000000", alpha=0.05, linewidth=0)
         ax.set_ylim(0, 11.3)
         ax.set_yticks([0, 2, 5, 10])
@@ -607,8 +650,8 @@ def plot_acute_chronic(
             )
         handles.append(Line2D([], [], color=SPIKE_COLORS[name], linewidth=2, label=SPIKE_LABELS[name]))
         if name in ("moderate", "large"):
-            for d in dates[mask]:
-                ax1.axvline(d, color=SPIKE_COLORS[name], linewidth=0.8, alpha=0.6, linestyle=":")
+            ax1.vlines(dates[mask], 0, 1, transform=ax1.get_xaxis_transform(), color=SPIKE_COLORS[name],
+                       linewidth=0.8, alpha=0.6, linestyle=":")
     if handles:
         ax2.legend(
             handles=handles, loc="upper left", frameon=False, ncols=2, title="each run, by single-run spike"
@@ -667,11 +710,12 @@ def plot_barefoot_share(
             _message(ax, "no runs")
     x = _dates(guardrails.index) + np.timedelta64(84, "h")
     share = _float(guardrails.get("barefoot_style_share_pct", pd.Series(dtype=float)))
-    ax1.bar(
+    _bars(
+        ax1,
         x,
         np.nan_to_num(share),
-        width=_WEEK_BAR,
-        color=GROUP_COLORS["barefoot-style"],
+        facecolor=GROUP_COLORS["barefoot-style"],
+        edgecolor="none",
         linewidth=0,
         label="barefoot-style share of the week's distance",
     )
@@ -724,15 +768,9 @@ def plot_barefoot_share(
 
     km = np.nan_to_num(_float(guardrails.get("km", pd.Series(dtype=float)))) * per
     bs = np.nan_to_num(_float(guardrails.get("km_barefoot_style", pd.Series(dtype=float)))) * per
-    ax2.bar(
-        x,
-        km,
-        width=_WEEK_BAR,
-        color=INK["light"],
-        linewidth=0,
-        label="all running",
-    )
-    ax2.bar(x, bs, width=_WEEK_BAR, color=GROUP_COLORS["barefoot-style"], linewidth=0, label="barefoot-style")
+    _bars(ax2, x, km, facecolor=INK["light"], edgecolor="none", linewidth=0, label="all running")
+    _bars(ax2, x, bs, facecolor=GROUP_COLORS["barefoot-style"], edgecolor="none", linewidth=0,
+          label="barefoot-style")
     caution = params.get("caution_weekly_km", 35.0) * per
     ax2.axhline(caution, color="black", linewidth=0.8, linestyle=":")
     ax2.text(
@@ -1182,11 +1220,12 @@ def plot_drills_onsets(
     if adherence is not None and len(adherence):
         anyd = adherence[adherence["drill"] == "any"]
         x = _dates(anyd["week_start"]) + np.timedelta64(84, "h")
-        ax1.bar(
+        _bars(
+            ax1,
             x,
             _float(anyd["adherence_pct"]),
-            width=_WEEK_BAR,
-            color=INK["mid"],
+            facecolor=INK["mid"],
+            edgecolor="none",
             linewidth=0,
             label="days with any drill",
         )

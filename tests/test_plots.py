@@ -91,21 +91,31 @@ def test_every_figure_on_tiny_frames(tiny_data: Analysis, name):
     assert_labelled(fig)
 
 
+def bars(ax: Axes) -> list[tuple[float, float, float]]:
+    """(left, width, height) of every bar of an axes: Rectangle patches or PolyCollection rectangles."""
+    out = [(p.get_x(), p.get_width(), p.get_height()) for p in ax.patches]
+    for coll in ax.collections:
+        for path in coll.get_paths():
+            xs, ys = path.vertices[:, 0], path.vertices[:, 1]
+            out.append((xs.min(), xs.max() - xs.min(), ys.max() - ys.min()))
+    return out
+
+
 def test_headline_bars_add_up_to_weekly_km_and_units(sample_data):
     fig = plots.plot_weekly_load_pain(sample_data.weekly, sample_data.weekly_pain, sample_data.episodes)
     top = fig.get_axes()[0]
     assert "km/week" in top.get_ylabel()
     heights: dict[float, float] = {}
-    for bar in top.patches:
-        heights[round(bar.get_x(), 3)] = heights.get(round(bar.get_x(), 3), 0.0) + bar.get_height()
-        assert bar.get_width() == pytest.approx(6.0)  # days: a week's bar, not a hairline
+    for left, width, height in bars(top):
+        heights[round(left, 3)] = heights.get(round(left, 3), 0.0) + height
+        assert width == pytest.approx(6.0)  # days: a week's bar, not a hairline
     weekly = sample_data.weekly["km"].astype(float).fillna(0).to_numpy()
     assert sorted(heights.values()) == pytest.approx(sorted(weekly), abs=1e-6)
     pain_axes = fig.get_axes()[1:5]
     assert all("(0-10)" in ax.get_ylabel() for ax in pain_axes)
     miles = plots.plot_weekly_load_pain(sample_data.weekly, sample_data.weekly_pain, units="mi")
     assert "mi/week" in miles.get_axes()[0].get_ylabel()
-    total_mi = sum(b.get_height() for b in miles.get_axes()[0].patches)
+    total_mi = sum(height for _, _, height in bars(miles.get_axes()[0]))
     assert total_mi == pytest.approx(weekly.sum() * 1000 / 1609.344, rel=1e-9)
 
 

@@ -34,6 +34,8 @@ from analysis.errors import RunlogError
 from analysis.ingest.merge import merge_duplicates
 from analysis.io import archive, table
 from analysis.io.base import ReadResult, log_row
+from analysis.progress import bar as progress_bar
+from analysis.progress import wanted
 
 if TYPE_CHECKING:
     from analysis.ingest.cache import Stack
@@ -548,7 +550,8 @@ def read_sources(
     positions : bool
         Keep latitude/longitude in the samples (off by default: privacy).
     progress : bool, optional
-        Show a progress bar on stderr; by default only for many files.
+        Show a progress bar on stderr; by default only for many files and when
+        stderr is a terminal (:mod:`analysis.progress`).
     cache : analysis.ingest.cache.Cache, optional
         Re-use decoded inputs that did not change; new ones are written to it.
     workers : int, optional
@@ -571,7 +574,7 @@ def read_sources(
     """
     paths = [Path(p) for p in paths]
     items = expand_sources(paths)
-    show = progress if progress is not None else len(items) >= PROGRESS_MIN_ITEMS
+    show = progress if progress is not None else len(items) >= PROGRESS_MIN_ITEMS and wanted()
     options = f"tz={tz};positions={positions};kinds={KINDS_SIGNATURE}"
     results: list[ReadResult | None] = [None] * len(items)
 
@@ -597,10 +600,8 @@ def read_sources(
     todo = [i for i, r in enumerate(results) if r is None]
     bar = None
     if show:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(items), initial=len(items) - len(todo), unit="file", desc="importing",
-                   file=sys.stderr, leave=False)
+        bar = progress_bar(total=len(items), initial=len(items) - len(todo), unit="file", desc="importing",
+                           progress=True)
     fresh: list[tuple] = []
     folded = [0]
     try:
