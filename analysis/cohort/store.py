@@ -65,7 +65,7 @@ def map_runners(
     if dask_address:
         try:
             from distributed import Client
-        except ImportError:
+        except ImportError:  # dask.distributed is in the optional 'cohort' extra
             raise RunlogError("--dask needs dask.distributed: pip install 'runlog[cohort]'") from None
         try:
             client = Client(dask_address, timeout="10s")
@@ -99,7 +99,7 @@ def map_runners(
 def _duckdb():
     try:
         import duckdb
-    except ImportError:
+    except ImportError:  # duckdb is in the optional 'cohort' extra
         raise RunlogError("the cohort store is read with DuckDB: pip install 'runlog[cohort]' "
                           "(or pip install duckdb)") from None
     return duckdb

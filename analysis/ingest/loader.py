@@ -150,10 +150,7 @@ def detect_kind(item: Item) -> str | None:
     if not head:
         return None
     for kind in KINDS:
-        try:
-            sniff, _ = _load(kind)
-        except ImportError:
-            continue
+        sniff, _ = _load(kind)
         if sniff(head, name):
             return kind
     return None

@@ -498,6 +498,7 @@ def test_bytes_decoded_are_the_bytes_hashed(archive, tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "_read_item", real)
     warm = _read(archive, Cache(cache_dir))
     fresh = read_sources([archive], workers=1, progress=False)
+    assert sorted(warm.runs.index) == sorted(fresh.runs.index)  # the new file's run, not the old one's
     _equal_results(warm, fresh)  # the new content, not the frames of the old one
 
 
