@@ -956,8 +956,6 @@ def _merge_file(
         return None, f"activity file {rel} {FILE_NOT_IN_EXPORT}: summary values from activities.csv only", None
     try:
         result = _read_activity_file(data, rel, file_label, tz, positions)
-    except ImportError as exc:
-        return None, f"activity file {rel} not read", entry("failed", f"no reader for this file: {exc}")
     except Exception as exc:  # noqa: BLE001 - a bad activity file must never stop the export
         reason = exc.reason if isinstance(exc, RunlogError) else f"{type(exc).__name__}: {exc}"
         return None, f"activity file {rel} unreadable", entry(

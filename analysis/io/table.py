@@ -420,7 +420,7 @@ def read_xlsx_table(source: str | Path | bytes, *, name: str | None = None) -> C
     raw, label = read_source_bytes(source, name)
     try:
         import openpyxl
-    except ImportError as exc:  # a minimal install: the refusal says what to do
+    except ImportError as exc:  # openpyxl missing (a minimal install): the refusal says what to do
         raise RunlogError(
             f"reading .xlsx needs openpyxl (pip install openpyxl); or {SAVE_AS_CSV}", path=label
         ) from exc
