@@ -81,8 +81,9 @@ PHASES: dict[str, tuple[str, ...]] = {
         "analysis.flareups:weekly_pain",
     ),
     "24-hour rule": ("analysis.flareups:twenty_four_hour_rule",),
-    "findings (models)": ("analysis.associate:findings", "analysis.findings:findings"),
-    "sensitivity": ("analysis.associate:flare_sensitivity", "analysis.findings:flare_sensitivity"),
+    "findings (models)": ("analysis.findings:findings",),
+    "sensitivity": ("analysis.findings:flare_sensitivity",),
+    "week": ("analysis.pipeline:week_step",),
     "dynamics": (
         "analysis.dynamics:dynamics_by_shoe_class",
         "analysis.dynamics:speed_binned",
@@ -99,11 +100,10 @@ PHASES: dict[str, tuple[str, ...]] = {
 REPORT_MODULES = (
     "analysis.cli",
     "analysis.pipeline",
-    "analysis.store",
+    "analysis.ingest.cache",
     "analysis.footwear",
     "analysis.flareups",
     "analysis.load",
-    "analysis.associate",
     "analysis.findings",
     "analysis.stats",
     "analysis.dynamics",
@@ -234,9 +234,9 @@ def matplotlib_floor(pages: int, *, gc_paused: bool = False) -> float:
 
 def _analyse(result, catalog, pain, drills, inputs):
     """The report's numbers from the frames: the one call to follow when the pipeline's entry point moves."""
-    from analysis import report
+    from analysis.pipeline import analyse
 
-    return report.compute_report(
+    return analyse(
         result.runs, pain, drills, samples=result.samples, log=result.log, catalog=catalog,
         sources=[Path(s).name for s in inputs.sources],
     )
@@ -251,12 +251,11 @@ def phases_child(spec: dict) -> dict:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
     timer.instrument(PHASES)
-    from analysis.store import Cache
-
     from analysis.footwear import assign_footwear
-    from analysis.io import read_sources
-    from analysis.pipeline import read_shoes_catalog, resolve_inputs
-    from analysis.report import build_report, read_side_files, write_json
+    from analysis.ingest import read_sources
+    from analysis.ingest.cache import Cache
+    from analysis.pipeline import read_shoes_catalog, read_side_files, resolve_inputs
+    from analysis.report import build_report, write_json
 
     inputs = resolve_inputs(spec["sources"], pain=spec.get("pain"), shoes=spec.get("shoes"),
                             drills=spec.get("drills"))
