@@ -10,7 +10,6 @@ Then one forest plot per region of the per-runner estimates. The text pages reus
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,8 +18,9 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from analysis import __version__
+from analysis.outputs import atomic_write
 from analysis.plots import fmt_ci, fmt_num
-from analysis.report import _figure_page, _publish, _TextPages  # noqa: PLC2701 - shared page helpers
+from analysis.report import _figure_page, _TextPages  # noqa: PLC2701 - shared page helpers
 from analysis.schema import REGIONS
 
 _WORDS = {
@@ -119,14 +119,9 @@ def build_cohort_report(result: Mapping, path: str | os.PathLike) -> Path:
                    "95 % prediction interval for a new runner (REML, Hartung-Knapp).")
         pages.append(_figure_page(f"Forest plot: {region}", caption,
                                   [(lambda f, r=region, d=data: _forest(f, r, d), 6.0)]))
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".pdf", dir=out.parent)
-    os.close(fd)
-    try:
+    def write_pdf(tmp: Path) -> None:
         with PdfPages(tmp, metadata={"Title": "runlog cohort report", "Creator": f"runlog {__version__}"}) as pdf:
             for page in pages:
                 pdf.savefig(page)
-        _publish(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return out
+
+    return atomic_write(out, write_pdf)

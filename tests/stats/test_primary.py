@@ -245,7 +245,7 @@ def test_region_day_frame_reads_region_days_with_or_without_logged():
     from analysis.schema import coerce_pain
 
     days = pd.date_range("2025-03-01", periods=40)
-    rows = [(d, "morning", "plantar", side, 6 if 10 <= i <= 13 and side == "L" else 1)
+    rows = [(d, "morning", "plantar", side, 6 if 20 <= i <= 23 and side == "L" else 1)
             for i, d in enumerate(days) if i % 5 != 4 for side in ("L", "R")]
     rows += [(d, "during", "achilles", "R", 2) for d in days[::2]]  # no morning entries at all
     pain = coerce_pain(pd.DataFrame(rows, columns=["date", "time_of_day", "region", "side", "pain"]))
@@ -253,13 +253,14 @@ def test_region_day_frame_reads_region_days_with_or_without_logged():
     rd = flareups.region_days(dp, flareups.detect_flareups(dp))
     frame = pdg.region_day_frame(rd, dp, "plantar")
     assert frame["logged"].sum() == 32 and frame.attrs["pain_item"] == "morning"
-    assert frame.loc["2025-03-11", "morning_pain"] == 6  # the worse side
+    # the flare starts after 16 logged mornings: a baseline exists (METHODS.md 4 needs 10)
+    assert frame.loc["2025-03-21", "morning_pain"] == 6  # the worse side
     assert np.isnan(frame.loc["2025-03-05", "morning_pain"])  # not logged: missing, never 0
     without = pdg.region_day_frame(rd.drop(columns="logged"), dp, "plantar")
     assert without["logged"].equals(frame["logged"])
-    assert frame["onset"].sum() == 1 and frame.loc["2025-03-11", "onset"] == 1
+    assert frame["onset"].sum() == 1 and frame.loc["2025-03-21", "onset"] == 1
     # history known on day t: the onset day itself still has no flare before it
-    assert frame.loc["2025-03-11", "no_flare_yet"] and not frame.loc["2025-03-12", "no_flare_yet"]
-    assert frame.loc["2025-03-12", "days_since_flare"] == 1
+    assert frame.loc["2025-03-21", "no_flare_yet"] and not frame.loc["2025-03-22", "no_flare_yet"]
+    assert frame.loc["2025-03-22", "days_since_flare"] == 1
     achilles = pdg.region_day_frame(rd, dp, "achilles")
     assert achilles.attrs["pain_item"] == "daily highest" and achilles["morning_pain"].max() == 2
