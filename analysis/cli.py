@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from analysis import __version__
 from analysis.errors import RunlogError
@@ -299,6 +301,7 @@ def _distance(km: float, units: str) -> float:
 
 
 def _fmt_duration(seconds) -> str:
+    import pandas as pd  # here, not at the top: runlog --help stays light
     if pd.isna(seconds):
         return "-"
     s = int(round(float(seconds)))
@@ -307,6 +310,7 @@ def _fmt_duration(seconds) -> str:
 
 def runs_table(runs: pd.DataFrame, units: str = "km") -> pd.DataFrame:
     """The printed runs table: date, sport, distance, time, pace, shoe."""
+    import pandas as pd  # here, not at the top: runlog --help stays light
     km = runs["distance_m"].astype("Float64") / 1000
     dist = km.map(lambda v: _distance(v, units) if pd.notna(v) else pd.NA)
     secs = runs["moving_time_s"].fillna(runs["elapsed_time_s"])
@@ -346,6 +350,7 @@ def write_atomic(frame: pd.DataFrame, path: Path) -> None:
 
 
 def cmd_runs(args) -> int:
+    import pandas as pd  # here, not at the top: runlog --help stays light
     if args.output:
         from analysis.outputs import check_output_path
 
@@ -393,6 +398,8 @@ def _more(shown: int, total: int, what: str) -> None:
 
 
 def cmd_check(args) -> int:  # noqa: C901 (complexity debt from before C90; see the closing note)
+    import pandas as pd  # here, not at the top: runlog --help stays light
+
     from analysis.pipeline import check
 
     inputs = _inputs(args)
@@ -485,6 +492,8 @@ def cmd_check(args) -> int:  # noqa: C901 (complexity debt from before C90; see 
 
 
 def cmd_shoes(args) -> int:
+    import pandas as pd  # here, not at the top: runlog --help stays light
+
     from analysis.footwear import shoe_summary, shoe_warnings
 
     inputs, result, catalog = _load(args)
@@ -499,6 +508,7 @@ def cmd_shoes(args) -> int:
 
 def shoes_table(summary: pd.DataFrame, units: str = "km") -> pd.DataFrame:
     """The printed shoes table: one row per shoe, distance in the chosen units."""
+    import pandas as pd  # here, not at the top: runlog --help stays light
     dist = summary["distance_km"].astype("Float64").map(lambda v: _distance(v, units) if pd.notna(v) else pd.NA)
     retire = summary["retire_km"].astype("Float64").map(lambda v: _distance(v, units) if pd.notna(v) else pd.NA)
     from analysis.footwear import format_mi
@@ -560,6 +570,8 @@ def cmd_report(args) -> int:
 
 def cmd_week(args) -> int:
     """``runlog week``: the week's lines (<= 100 columns) and, with --json, this_week and weekly_decisions."""
+    import pandas as pd  # here, not at the top: runlog --help stays light
+
     from analysis.ingest.cache import Cache
     from analysis.pipeline import week
 
