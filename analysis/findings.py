@@ -239,7 +239,7 @@ def flare_sensitivity(
 
     For every variant of :func:`analysis.flareups.sensitivity_variants` that
     differs from the parameters in use (every pain threshold -1 / +1 point; 1 or
-    2 consecutive days): onsets per region, the barefoot-style vs traditional
+    2 of 3 logged mornings): onsets per region, the barefoot-style vs traditional
     rate ratio, and the primary model's estimand rows (the same fast model and
     size rule as the main analysis; no q-values: a check of robustness, not new
     tests).
@@ -838,3 +838,38 @@ def flags(
         "guardrail_breaches": weeks,
         "retire_alerts": retire,
     }
+
+
+def red_flag_rows(red: pd.DataFrame) -> list[dict]:
+    """``flags.red_flags``: every pain value above 5 (METHODS.md 4; Silbernagel 2007), oldest first.
+
+    Parameters
+    ----------
+    red : DataFrame
+        :func:`analysis.flareups.red_flags` (date, region, side, item, pain, next_morning,
+        confirmed, onset).
+
+    Returns
+    -------
+    list of dict
+        ``date``, ``region``, ``side``, ``item``, ``pain`` (0-10), ``next_morning`` (the
+        region's next logged morning, or None), ``confirmed`` (that morning at least 2 points
+        above the baseline; None when it cannot be told), ``onset`` (an onset starts that
+        day) and ``in_episode`` (the day lies in a flare-up episode of the region).
+    """
+    rows = []
+    for r in red.itertuples(index=False):
+        confirmed = getattr(r, "confirmed", None)
+        rows.append({
+            "date": _iso(r.date),
+            "region": str(r.region),
+            "side": str(r.side),
+            "item": str(r.item),
+            "pain": _num(r.pain, 4),
+            "next_morning": _num(getattr(r, "next_morning", None), 4),
+            "confirmed": None if confirmed is None or pd.isna(confirmed) else bool(confirmed),
+            "onset": bool(getattr(r, "onset", False)) if pd.notna(getattr(r, "onset", False)) else False,
+            "in_episode": bool(getattr(r, "in_episode", False)) if pd.notna(getattr(r, "in_episode", False))
+            else False,
+        })
+    return rows

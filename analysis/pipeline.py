@@ -339,7 +339,7 @@ def analyse(
     from analysis import flareups, load
     from analysis.findings import findings as compute_findings
     from analysis.findings import flags as flags_of
-    from analysis.findings import model_frames
+    from analysis.findings import model_frames, red_flag_rows
     from analysis.provenance import parameters, with_provenance
     from analysis.schema import GROUPING, coerce_pain
 
@@ -397,6 +397,7 @@ def analyse(
         dynamics_binned=dynamics_binned,
     )
     findings["flags"] = flags_of(analysis.rule24, analysis.spikes, analysis.guardrails, analysis.shoes)
+    findings["flags"]["red_flags"] = red_flag_rows(flareups.red_flags(frames.pain_daily, frames.episodes))
     analysis.week_decisions, findings["this_week"], findings["weekly_decisions"] = week_step(
         runs, frames.pain_daily, frames.episodes, grouping=grouping)
     if questionnaires is not None:

@@ -65,8 +65,8 @@ def write_json(findings: Mapping, path: str | os.PathLike) -> Path:
 _VARIANT_WORDS = {
     "minus_1_point": "pain thresholds 1 point lower",
     "plus_1_point": "pain thresholds 1 point higher",
-    "one_day": "1 day above the thresholds",
-    "two_days": "2 consecutive days",
+    "one_day": "1 of 3 mornings above the level",
+    "two_days": "2 of 3 mornings above the level",
 }
 
 
@@ -319,6 +319,19 @@ def flags(data: Analysis) -> list[str]:
         )
     else:
         out.append("24-hour pain rule: no run could be checked (no diary entries around the runs).")
+    red = f.get("red_flags", [])
+    if red:
+        outside = [x for x in red if not x.get("in_episode")]
+        confirmed = sum(bool(x["confirmed"]) for x in outside)
+        out.append(
+            f"Red flags: {len(red)} pain values above 5/10"
+            + dates([x["date"] for x in red], 3)
+            + f"; {len(red) - len(outside)} inside a flare-up episode, {len(outside)} outside one, of which "
+            f"{confirmed} were confirmed by the next morning (2 or more points above the baseline) and so "
+            "counted as onsets (docs/methods.md 4)."
+        )
+    else:
+        out.append("Red flags: no pain value above 5/10.")
     large = [s["date"] for s in f["spikes"] if s["spike_bin"] == "large"]
     moderate = sum(s["spike_bin"] == "moderate" for s in f["spikes"])
     out.append(

@@ -241,3 +241,21 @@ def test_flags_list_every_24h_rule_breach():
     assert all("after>5 plantar L" in b["rules"] for b in breaches if b["activity_id"] in
                set(runs.index[[3, 10, 30]].astype(str)))
     assert list(f)[-1] == "flags"
+
+
+def test_red_flags_are_every_value_above_5_with_whether_the_next_morning_confirmed_it():
+    from analysis import flareups
+    from analysis.schema import coerce_pain
+
+    days = pd.date_range("2025-01-01", periods=40)
+    rows = [(d, "morning", "achilles", "R", 1) for d in days]
+    rows[20] = (days[20], "morning", "achilles", "R", 7)  # one bad morning, the next one settled
+    rows += [(days[30], "after", "achilles", "R", 6)]  # after a run: a red flag, never an onset item
+    pain = coerce_pain(pd.DataFrame(rows, columns=["date", "time_of_day", "region", "side", "pain"]))
+    dp = flareups.daily_pain(pain)
+    out = findings_mod.red_flag_rows(flareups.red_flags(dp, flareups.detect_flareups(dp)))
+    assert [(r["date"], r["item"], r["pain"]) for r in out] == [("2025-01-21", "morning", 7.0),
+                                                               ("2025-01-31", "after", 6.0)]
+    assert out[0]["next_morning"] == 1.0 and out[0]["confirmed"] is False and out[0]["onset"] is False
+    assert not out[0]["in_episode"]
+    json.dumps(out)
