@@ -291,8 +291,6 @@ def _collapse_strava_folders(items: list[Item], root: Path) -> list[Item]:
     Only folders inside ``root`` (the folder walked) are candidates: a Strava
     export *beside* the walked folder is never read.
     """
-    out: list[Item] = []
-    seen: set[Path] = set()
     known: dict[Path, bool] = {}
     export_of: dict[Path, Path | None] = {}  # a file's folder -> the export it is in (decided once per folder)
 
@@ -306,19 +304,15 @@ def _collapse_strava_folders(items: list[Item], root: Path) -> list[Item]:
                 return cand
         return None
 
-    for it in items:
-        folder = None
-        if it.path is not None and not it.refused:
-            parent = it.path.parent
-            if parent not in export_of:
-                export_of[parent] = export_holding(parent)
-            folder = export_of[parent]
-        if folder is None:
-            out.append(it)
-        elif folder not in seen:
-            seen.add(folder)
-            out.append(Item(str(folder), path=folder, kind="strava"))
-    return out
+    def folder_of(it: Item) -> Path | None:
+        if it.path is None or it.refused:
+            return None
+        parent = it.path.parent
+        if parent not in export_of:
+            export_of[parent] = export_holding(parent)
+        return export_of[parent]
+
+    return _fold_into_exports(items, folder_of, "strava")
 
 
 def _collapse_apple_folders(items: list[Item], root: Path) -> list[Item]:
@@ -330,24 +324,37 @@ def _collapse_apple_folders(items: list[Item], root: Path) -> list[Item]:
     other file beside export.xml is still read alone. Only folders inside
     ``root`` (or ``root`` itself) are candidates.
     """
+    from analysis.io.apple_health import export_folder_of
+
     known: dict[Path, bool] = {}
+
+    def folder_of(it: Item) -> Path | None:
+        if it.path is None or it.refused or it.kind is not None:
+            return None
+        cand = export_folder_of(it.path)
+        if cand is None or not (cand == root or root in cand.parents):
+            return None
+        if cand not in known:
+            known[cand] = _apple_container(cand)
+        return cand if known[cand] else None
+
+    return _fold_into_exports(items, folder_of, "apple_health")
+
+
+def _fold_into_exports(items: list[Item], folder_of: Callable[[Item], Path | None], kind: str) -> list[Item]:
+    """Replace every file that ``folder_of`` places in an export folder by one item for that folder.
+
+    The folder's item stands where its first file stood; files in no export keep their place.
+    """
     out: list[Item] = []
     seen: set[Path] = set()
     for it in items:
-        folder = None
-        if it.path is not None and not it.refused and it.kind is None:
-            from analysis.io.apple_health import export_folder_of
-
-            cand = export_folder_of(it.path)
-            if cand is not None and (cand == root or root in cand.parents):
-                if cand not in known:
-                    known[cand] = _apple_container(cand)
-                folder = cand if known[cand] else None
+        folder = folder_of(it)
         if folder is None:
             out.append(it)
         elif folder not in seen:
             seen.add(folder)
-            out.append(Item(str(folder), path=folder, kind="apple_health"))
+            out.append(Item(str(folder), path=folder, kind=kind))
     return out
 
 
