@@ -532,3 +532,16 @@ def test_plan_with_a_condition_runlog_cannot_check_is_refused(tmp_path):
     path.write_text(plan_to_csv(plan).replace("barefoot-style", "sandals"))
     with pytest.raises(RunlogError, match="'sandals' is not a footwear group or class"):
         read_plan(path)
+
+
+def test_cli_plan_ics_and_pdf_are_byte_identical_with_source_date_epoch(tmp_path, monkeypatch):
+    """[V]: with SOURCE_DATE_EPOCH set, the protocol PDF and the ICS carry no wall-clock time."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    args = ["experiment", "plan", "--start", "2026-03-02", "--seed", "42", "--weekly-km", "30"]
+    for name in ("a", "b"):
+        assert main([*args, "-o", str(tmp_path / f"{name}.csv"), "--ics", str(tmp_path / f"{name}.ics"),
+                     "--pdf", str(tmp_path / f"{name}.pdf")]) == 0
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    assert (tmp_path / "a.ics").read_bytes() == (tmp_path / "b.ics").read_bytes()
+    assert b"DTSTAMP:20260101T000000Z" in (tmp_path / "a.ics").read_bytes()
+    assert b"D:20260101000000" in (tmp_path / "a.pdf").read_bytes()

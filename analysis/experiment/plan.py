@@ -39,6 +39,7 @@ import pandas as pd
 
 from analysis.errors import RunlogError
 from analysis.outputs import atomic_write
+from analysis.provenance import source_date
 from analysis.schema import GROUPING, SHOE_CLASSES
 
 PLAN_COLUMNS: tuple[str, ...] = ("date", "block", "pair", "condition", "arm", "washout", "weekly_km")
@@ -392,7 +393,7 @@ def plan_to_ics(plan: pd.DataFrame, *, stamp: dt.datetime | None = None) -> str:
     plan : DataFrame
         From :func:`make_plan` or :func:`read_plan`.
     stamp : datetime, optional
-        ``DTSTAMP`` of the events (UTC; default now).
+        ``DTSTAMP`` of the events (UTC; default ``SOURCE_DATE_EPOCH`` when set, else now).
 
     Returns
     -------
@@ -402,7 +403,7 @@ def plan_to_ics(plan: pd.DataFrame, *, stamp: dt.datetime | None = None) -> str:
         for ``VALUE=DATE``). UIDs depend on the start date, the seed and the
         block, so importing the same plan twice updates rather than doubles.
     """
-    stamp = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    stamp = (stamp or source_date() or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     blocks = plan_blocks(plan)
     km = plan["weekly_km"].dropna()
     weekly_km = float(km.iloc[0]) if len(km) else None

@@ -16,7 +16,6 @@ Okabe & Ito 2008 (colour-blind-safe palette).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import textwrap
 from collections.abc import Sequence
@@ -125,8 +124,8 @@ def _save(pages: list[Figure], out_path: str | os.PathLike, title: str, footer: 
     for i, page in enumerate(pages, start=1):
         page.text(0.5, 0.015, f"page {i} of {n}", ha="center", va="bottom", fontsize=8, color="#555555")
         page.text(0.95, 0.015, footer, ha="right", va="bottom", fontsize=7, color="#777777")
-    meta = {"Title": title, "Author": "runlog", "Creator": f"runlog {__version__}",
-            "CreationDate": dt.datetime.now(dt.UTC)}
+    # no CreationDate here: matplotlib takes it from SOURCE_DATE_EPOCH when set (byte-identical reruns)
+    meta = {"Title": title, "Author": "runlog", "Creator": f"runlog {__version__}"}
 
     def write_pdf(tmp: Path) -> None:
         with PdfPages(tmp, metadata=meta) as pdf:
