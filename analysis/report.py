@@ -754,7 +754,8 @@ _CAPTIONS = {
         "mean morning 1 point or more above the week before, or an open flare-up), not enough diary (fewer "
         "than 4 logged mornings). A dot: the following week went over the allowance set (descriptive; it "
         "says nothing about cause). Bottom: questionnaire scores (0-100, 100 = no symptoms), VISA-A "
-        "(Robinson 2001), VISA-P (Visentini 1998), VISA-G (Fearon 2015), FAAM ADL and Sport (Martin 2005), "
+        "(Robinson 2001), VISA-P (Visentini 1998), VISA-G (Fearon 2015; its question 8 as a public scoring "
+        "implementation gives it, not verified against the VISA-G paper), FAAM ADL and Sport (Martin 2005), "
         "with the minimal important change around the first score where one is cited.",
     ),
     "loading_tests": (
