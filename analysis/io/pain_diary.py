@@ -68,6 +68,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -232,8 +233,12 @@ READ_STATS: tuple[str, ...] = (
 )
 
 
+@lru_cache(maxsize=4096)
 def _norm(text: str) -> str:
-    """A value as looked up in the synonym tables: :func:`normalize_token` with accents folded."""
+    """A value as looked up in the synonym tables: :func:`normalize_token` with accents folded.
+
+    Memoised: a diary repeats a handful of region, side and time words on every row (``runlog week``
+    reads the diary on every call, and this was a third of its reading time)."""
     return normalize_token(fold_accents(text))
 
 def canonical_region(text: str) -> str | None:
@@ -364,6 +369,7 @@ class _Reading:
         self.not_logged = 0
         self.tests: list[dict] = []  # loading-test rows (test:<name>), METHODS.md 10
         self.rounded: list[tuple[int, str]] = []
+        self._dates: dict[str, pd.Timestamp | None] = {}
         dates = [cells[date_column] for _, cells in table.rows]
         self.date_order, example = slash_date_order(dates)
         if self.date_order == "mixed":
@@ -382,7 +388,9 @@ class _Reading:
             )
 
     def date(self, row: int, text: str) -> pd.Timestamp | None:
-        date = parse_date(text, slash_order=self.date_order)
+        if text not in self._dates:  # each date is on several rows: parse it once
+            self._dates[text] = parse_date(text, slash_order=self.date_order)
+        date = self._dates[text]
         if date is None:
             self.bad.append((row, f"date '{text}' is not a date: write it as {_DATE_FORMS}"))
         return date
