@@ -607,6 +607,10 @@ class CheckResult:
         Days in the drills log (None without one).
     warnings : list of str
         One plain line each.
+    loading_tests : DataFrame or None
+        :func:`analysis.io.pain_diary.loading_tests` of the diary (None without one).
+    loading_notes : list of str
+        Where a loading test stands in for rare mornings (:func:`analysis.loading_tests.stand_in`).
     """
 
     sample: bool
@@ -626,6 +630,8 @@ class CheckResult:
     warnings: list[str]
     shoe_specs: list[str] = field(default_factory=list)
     per_source: pd.DataFrame | None = None
+    loading_tests: pd.DataFrame | None = None
+    loading_notes: list[str] = field(default_factory=list)
 
 
 def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False) -> CheckResult:
@@ -646,6 +652,7 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
     from analysis.schema import coerce_pain
 
     pain, drills = read_side_files(inputs)
+    _, tests, test_notes = with_loading_tests(pain)
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=False)
     runs = result.runs
     start, end = analysis_period(runs, pain if pain is not None else coerce_pain(None))
@@ -688,4 +695,6 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
         warnings=warnings,
         shoe_specs=specs_provenance(runs) if len(runs) else [],
         per_source=by_source(result.log),
+        loading_tests=tests,
+        loading_notes=test_notes,
     )
