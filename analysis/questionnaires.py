@@ -2,8 +2,9 @@
 
 - VISA-A: Robinson JM et al. 2001, Br J Sports Med 35:335-341 (Achilles).
 - VISA-P: Visentini PJ et al. 1998, J Sci Med Sport 1:22-28 (patellar tendon).
-- VISA-G: Fearon AM et al. 2015, Manual Therapy 20:805-813 (gluteal tendinopathy; greater
-  trochanteric pain syndrome).
+- VISA-G: Fearon AM et al. 2015, "Development and validation of a VISA tendinopathy questionnaire for
+  greater trochanteric pain syndrome, the VISA-G", Manual Therapy 20(6):805-813,
+  doi:10.1016/j.math.2015.03.009, PMID 25870117 (gluteal tendinopathy).
 - FAAM ADL and Sport: Martin RL et al. 2005, Foot Ankle Int 26:968-983 (foot and ankle).
 
 VISA-A and VISA-P (0-100, 100 = no symptoms): questions 1-6 are 0-10, question 7 is the
@@ -22,9 +23,9 @@ exercise (walking, shopping, running), B = pain that does not stop it, C = no pa
 worth A 0/2/5/7/10, B 0/5/10/15/20, C 6/12/18/24/30 points. Sources: the open-source
 scoring library awell-health/awell-score (``src/calculation_suite/calculations/visa/
 visa_g``, citing Fearon 2015) for the points and branches; the French physiotherapy
-course page physio-learning.com ("le suivi du patient") for the order of the branches.
-Neither gives the duration bands of question 8, so a VISA-G question-8 answer is the
-points of the option ticked (printed on the form), never a band: the bands were not
+course page https://physio-learning.com/unit/le-suivi-du-patient/ for the order of the
+branches. Neither gives the duration bands of question 8, so a VISA-G question-8 answer
+is written as the points of the option ticked, never as a band: the bands are not
 assumed to be VISA-P's.
 FAAM items are 4 (no difficulty) .. 0 (unable) or ``n/a``; a subscale is the sum of
 the items answered over 4 x their number, as a percentage (Martin 2005; ADL 21
