@@ -270,3 +270,31 @@ def test_analysis_findings_carry_this_week_and_weekly_decisions(tiny_data):
     last = f["this_week"]["as_of"]
     assert all(w["week_end"] <= last for w in f["weekly_decisions"])
     assert {r["decision"] for r in f["this_week"]["regions"].values()} <= set(wk.DECISIONS)
+
+
+def test_worse_side_takes_each_items_higher_side_and_the_days_maximum():
+    daily = pd.concat([diary([(7, "morning", 2), (7, "during", 4), (8, "morning", 1)], side="L"),
+                       diary([(7, "morning", 3), (8, "morning", 1), (8, "after", 5)], side="R")])
+    daily = daily[daily["region"] == "achilles"]
+    # a repeated row of a day and side counts by its maximum, NaN (not logged) never wins
+    repeat = daily[(daily["date"] == day(8)) & (daily["side"] == "R")].assign(after=pd.NA, morning=0)
+    w = wk.worse_side(pd.concat([daily, repeat]), "achilles")
+    assert list(w.index) == [day(7), day(8)]
+    assert (w.loc[day(7), "morning"], w.loc[day(7), "morning_side"]) == (3.0, "R")
+    assert (w.loc[day(7), "during"], w.loc[day(7), "during_side"]) == (4.0, "L")
+    assert (w.loc[day(8), "morning"], w.loc[day(8), "morning_side"]) == (1.0, "B")  # both sides 1
+    assert (w.loc[day(8), "after"], w.loc[day(8), "after_side"]) == (5.0, "R")
+    assert pd.isna(w.loc[day(8), "during"]) and pd.isna(w.loc[day(8), "during_side"])
+
+
+def test_runlog_week_imports_no_plotting_or_model_library():
+    import subprocess
+    import sys
+
+    code = ("import contextlib, io, sys\n"
+            "from analysis.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    assert main(['week', '--tz', 'UTC', '--no-progress', '--no-cache']) == 0\n"
+            "print(' '.join(m for m in ('matplotlib', 'statsmodels', 'scipy') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == ""
