@@ -370,6 +370,7 @@ class _Reading:
         self.tests: list[dict] = []  # loading-test rows (test:<name>), METHODS.md 10
         self.rounded: list[tuple[int, str]] = []
         self._dates: dict[str, pd.Timestamp | None] = {}
+        self._pains: dict[str, tuple[int | None, bool]] = {}
         dates = [cells[date_column] for _, cells in table.rows]
         self.date_order, example = slash_date_order(dates)
         if self.date_order == "mixed":
@@ -396,13 +397,15 @@ class _Reading:
         return date
 
     def pain(self, row: int, text: str, where: str = "") -> int | None:
-        pain = parse_pain(text)
+        if text not in self._pains:  # a diary holds a few distinct pain texts: parse each once
+            self._pains[text] = (parse_pain(text), _is_whole(text))
+        pain, whole = self._pains[text]
         if pain is None:
             self.bad.append(
                 (row, f"pain '{text}'{where} is not 0-10: write a number from 0 (none) to 10 (worst), or leave "
                  "the cell empty when not logged")
             )
-        elif not _is_whole(text):
+        elif not whole:
             self.rounded.append((row, text))
         return pain
 
@@ -464,6 +467,7 @@ LOADING_TESTS: tuple[str, ...] = ("single_leg_heel_raise", "hop", "decline_squat
 LOADING_TEST_COLUMNS = ["date", "test", "region", "side", "pain", "reps", "row"]
 
 
+@lru_cache(maxsize=1024)
 def _test_name(text: str) -> str | None:
     """``test:<name>`` -> the name (lower case, spaces and dashes as ``_``), else None."""
     t = str(text or "").strip().lower()
