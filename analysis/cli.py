@@ -647,8 +647,9 @@ def cmd_week(args) -> int:
         as_of = pd.to_datetime(args.as_of, errors="coerce", format="%Y-%m-%d")
         if pd.isna(as_of):
             raise RunlogError(f"--as-of '{args.as_of}' is not a date: write it as YYYY-MM-DD")
+    # without --json only this week's line is printed: the weeks before it that its allowance needs suffice
     result = week(_inputs(args), as_of=as_of, tz=_tz(args), cache=None if args.no_cache else Cache(),
-                  progress=False if args.no_progress else None)
+                  progress=False if args.no_progress else None, all_weeks=bool(args.json))
     _flush_notes()
     for text in result.lines:
         print(text)

@@ -404,7 +404,7 @@ def week_ends(pain_daily: pd.DataFrame, as_of=None) -> list[pd.Timestamp]:
 
 def weekly_decisions(pain_daily: pd.DataFrame, runs: pd.DataFrame, episodes: pd.DataFrame | None = None, *,
                      as_of=None, grouping: Mapping[str, str] | None = None,
-                     regions=REGIONS) -> pd.DataFrame:
+                     regions=REGIONS, last_weeks: int | None = None) -> pd.DataFrame:
     """The decision and allowance of every week of the diary, per region (METHODS.md 9).
 
     Parameters
@@ -421,6 +421,11 @@ def weekly_decisions(pain_daily: pd.DataFrame, runs: pd.DataFrame, episodes: pd.
         Shoe class -> group (:data:`analysis.schema.GROUPING`).
     regions : sequence of str
         Regions to decide; a region with no diary row at all is left out.
+    last_weeks : int, optional
+        Decide only the last ``last_weeks`` weeks (at least ``REDUCE_LOOKBACK_WEEKS + 1``; default all).
+        The last week's row is the same as with all weeks: a week's decision depends on its own days,
+        the week before and the flare-up episodes, and a reduce allowance looks back at most
+        :data:`REDUCE_LOOKBACK_WEEKS` weeks. ``runlog week`` without ``--json`` prints that row only.
 
     Returns
     -------
@@ -433,6 +438,8 @@ def weekly_decisions(pain_daily: pd.DataFrame, runs: pd.DataFrame, episodes: pd.
     """
     grouping = dict(GROUPING if grouping is None else grouping)
     ends = week_ends(pain_daily, as_of)
+    if last_weeks is not None:
+        ends = ends[-max(int(last_weeks), REDUCE_LOOKBACK_WEEKS + 1):]
     if as_of is not None:
         pain_daily = pain_daily[pd.to_datetime(pain_daily["date"]) <= pd.Timestamp(as_of)]
     ran = run_days(runs)

@@ -298,3 +298,25 @@ def test_runlog_week_imports_no_plotting_or_model_library():
             "print(' '.join(m for m in ('matplotlib', 'statsmodels', 'scipy') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_last_weeks_alone_give_this_weeks_row_as_every_week_does():
+    import numpy as np
+
+    rng = np.random.default_rng(26)
+    n = 16 * 7
+    rows = [(i, "morning", int(rng.integers(0, 5))) for i in range(n) if rng.random() < 0.8]
+    ran = [i for i in range(n) if rng.random() < 0.5]
+    rows += [(i, "during", int(rng.integers(0, 8))) for i in ran]
+    daily = pd.concat([diary(rows), diary(mornings([int(v) for v in rng.integers(0, 3, n)], start=0), "plantar")])
+    r = runs([(i, float(rng.integers(3, 15)), "minimalist" if i % 3 else "traditional") for i in ran])
+    episodes = flareups.detect_flareups(daily)
+    decided = set()
+    for as_of in (day(n - 1), day(n - 3), day(n - 20)):
+        full = wk.this_week(wk.weekly_decisions(daily, r, episodes, as_of=as_of))
+        last = wk.this_week(wk.weekly_decisions(daily, r, episodes, as_of=as_of, last_weeks=1))  # 5 at least
+        pd.testing.assert_frame_equal(full, last)
+        decided |= set(full["decision"])
+    every = wk.weekly_decisions(daily, r, episodes)
+    assert {"reduce", "hold"} <= set(every["decision"]) and len(every) == 2 * 16  # the rules that look back ran
+    assert len(wk.weekly_decisions(daily, r, episodes, last_weeks=1)) == 2 * (wk.REDUCE_LOOKBACK_WEEKS + 1)
