@@ -654,7 +654,7 @@ def cmd_week(args) -> int:
     for text in result.lines:
         print(text)
     if args.json:
-        from analysis.report import write_json  # only here: the report module loads matplotlib
+        from analysis.outputs import write_json  # not analysis.report's: that module loads matplotlib
 
         path = write_json(result.findings, Path(args.json))
         print(f"wrote {path.resolve()}")

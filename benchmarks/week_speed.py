@@ -5,10 +5,11 @@
 Both commands run as the user runs them (a fresh interpreter each time, ``python -m analysis``), after
 one warm-up run of each that fills the run cache and the bytecode cache. An installed package has its
 bytecode compiled, so the children run with a private ``PYTHONPYCACHEPREFIX`` (a temporary folder, the
-worktree stays clean) even where ``PYTHONDONTWRITEBYTECODE`` is set. The two commands are timed
-alternately (runs, week, runs, week, ...), so that a burst of load on the shared machine falls on both;
-the ratio printed is the median of the per-pair ratios week / runs, beside the best wall time of each.
-The target is <= 2.0 (``runlog week`` fits no model). A second line times the in-process steps of
+worktree stays clean) even where ``PYTHONDONTWRITEBYTECODE`` is set. The commands are timed
+in turn (runs, week, week --json, runs, ...), so that a burst of load on the shared machine falls on all;
+the ratio printed is the median of the per-round ratios week / runs, beside the best wall time of each.
+The target is <= 2.0 (``runlog week`` fits no model). ``runlog week --json`` is timed too: it decides every
+week of the diary (``weekly_decisions``), where the printed lines need only the last 5. A second line times the in-process steps of
 ``runlog week`` (reading, the daily grid, flare-ups, the decisions) to show where time goes, and a third
 checks that ``runlog week`` imports none of matplotlib, statsmodels, scipy.
 """
@@ -35,21 +36,28 @@ def _env(pycache: str) -> dict[str, str]:
     return env
 
 
-def _once(command: str, env: dict[str, str]) -> float:
+def _once(command: list[str], env: dict[str, str]) -> float:
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "analysis", command, *_ARGS], check=True, capture_output=True, env=env)
+    subprocess.run([sys.executable, "-m", "analysis", *command, *_ARGS], check=True, capture_output=True, env=env)
     return time.perf_counter() - t
 
 
-def _pairs(repeat: int, env: dict[str, str]) -> tuple[list[float], list[float]]:
-    """Wall times of ``runs`` and ``week``, measured alternately after one warm-up run of each."""
-    _once("runs", env)
-    _once("week", env)
-    runs, week = [], []
+def _rounds(commands: dict[str, list[str]], repeat: int, env: dict[str, str]) -> dict[str, list[float]]:
+    """Wall times of each command, measured in turn (one round = each once) after one warm-up run of each."""
+    for command in commands.values():
+        _once(command, env)
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeat):
-        runs.append(_once("runs", env))
-        week.append(_once("week", env))
-    return runs, week
+        for name, command in commands.items():
+            times[name].append(_once(command, env))
+    return times
+
+
+def _ratio_text(name: str, times: dict[str, list[float]], repeat: int) -> str:
+    ratios = [w / r for r, w in zip(times["runs"], times[name], strict=True)]
+    ratio = statistics.median(ratios)
+    return (f"{name} {min(times[name]):.2f} s; ratio {name} / runs {ratio:.2f} (median of {repeat} rounds; "
+            f"{min(ratios):.2f}-{max(ratios):.2f}) {'OK' if ratio <= TARGET else 'SLOWER THAN TARGET'}")
 
 
 def _steps() -> dict[str, float]:
@@ -90,20 +98,19 @@ def _heavy_imports(env: dict[str, str]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=5, help="pairs timed (default 5)")
-    ap.add_argument("--quick", action="store_true", help="2 pairs, for development")
+    ap.add_argument("--repeat", type=int, default=5, help="rounds timed (default 5)")
+    ap.add_argument("--quick", action="store_true", help="2 rounds, for development")
     args = ap.parse_args()
     repeat = 2 if args.quick else args.repeat
     with tempfile.TemporaryDirectory(prefix="runlog-pyc-") as pycache:
         env = _env(pycache)
-        runs, week = _pairs(repeat, env)
+        commands = {"runs": ["runs"], "week": ["week"],
+                    "week --json": ["week", "--json", os.path.join(pycache, "week.json")]}
+        times = _rounds(commands, repeat, env)
         heavy = _heavy_imports(env)
-    ratio = statistics.median(w / r for r, w in zip(runs, week, strict=True))
-    print(f"runlog runs {min(runs):.2f} s, runlog week {min(week):.2f} s (best of {repeat}, warm cache); "
-          f"ratio week / runs {ratio:.2f} (median of {repeat} alternating pairs; "
-          f"{min(w / r for r, w in zip(runs, week, strict=True)):.2f}-"
-          f"{max(w / r for r, w in zip(runs, week, strict=True)):.2f}) "
-          f"(target <= {TARGET}) {'OK' if ratio <= TARGET else 'SLOWER THAN TARGET'}")
+    print(f"runlog runs {min(times['runs']):.2f} s (best of {repeat}, warm cache); target <= {TARGET} x runs")
+    print("runlog " + _ratio_text("week", times, repeat))
+    print("runlog " + _ratio_text("week --json", times, repeat) + " (every week decided, for the JSON)")
     print("in-process steps of runlog week: "
           + ", ".join(f"{k} {v:.2f} s" for k, v in _steps().items()))
     found = ", ".join(heavy) if heavy else "none of " + ", ".join(HEAVY)

@@ -287,17 +287,19 @@ def test_worse_side_takes_each_items_higher_side_and_the_days_maximum():
     assert pd.isna(w.loc[day(8), "during"]) and pd.isna(w.loc[day(8), "during_side"])
 
 
-def test_runlog_week_imports_no_plotting_or_model_library():
+def test_runlog_week_imports_no_plotting_or_model_library(tmp_path):
     import subprocess
     import sys
 
-    code = ("import contextlib, io, sys\n"
-            "from analysis.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    assert main(['week', '--tz', 'UTC', '--no-progress', '--no-cache']) == 0\n"
-            "print(' '.join(m for m in ('matplotlib', 'statsmodels', 'scipy') if m in sys.modules))\n")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert out.stdout.strip() == ""
+    for extra in ([], ["--json", str(tmp_path / "week.json")]):
+        code = ("import contextlib, io, sys\n"
+                "from analysis.cli import main\n"
+                "with contextlib.redirect_stdout(io.StringIO()):\n"
+                f"    assert main(['week', '--tz', 'UTC', '--no-progress', '--no-cache', *{extra!r}]) == 0\n"
+                "print(' '.join(m for m in ('matplotlib', 'statsmodels', 'scipy') if m in sys.modules))\n")
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        assert out.stdout.strip() == "", extra
+    assert (tmp_path / "week.json").read_text().startswith("{")
 
 
 def test_the_last_weeks_alone_give_this_weeks_row_as_every_week_does():
