@@ -397,29 +397,23 @@ def _more(shown: int, total: int, what: str) -> None:
         print(f"    ... and {total - shown} more {what} (--all lists them)")
 
 
-def cmd_check(args) -> int:  # noqa: C901 (complexity debt from before C90; see the closing note)
-    import pandas as pd  # here, not at the top: runlog --help stays light
-
-    from analysis.pipeline import check
-
-    inputs = _inputs(args)
-    c = check(inputs, tz=_tz(args), cache=_cache(args),
-              progress=False if args.no_progress else None)
-    roots = sorted({str(Path(s).parent) for s in c.sources}, key=len, reverse=True)
+def _check_header(c, inputs) -> None:
+    """The first line of ``runlog check``: what was read."""
     names = [Path(s).name for s in c.sources]
     side = [Path(f).name for f in (inputs.pain, inputs.shoes, inputs.drills) if f]
     if c.sample:
         _say("runlog check: using the embedded sample (data/sample): " + ", ".join(names + side))
     else:
         _say("runlog check: " + ", ".join(names + side))
-    print()
-    print("Summary")
+
+
+def _runs_lines(c, units: str) -> None:
+    """Summary: the runs in the analysis period, and what the import found."""
     if c.start is not None:
         days = (c.end - c.start).days + 1
         basis = "the diary's span" if c.diary and c.diary["entries"] else "the runs' span"
         _say(f"runs: {c.runs} imported; {c.runs_in_period} in the analysis period {c.start:%Y-%m-%d} to "
-             f"{c.end:%Y-%m-%d} ({days} days, {basis}), "
-             f"{_distance(c.distance_km, args.units):.1f} {args.units}",
+             f"{c.end:%Y-%m-%d} ({days} days, {basis}), {_distance(c.distance_km, units):.1f} {units}",
              indent=2)
     else:
         _say(f"runs: {c.runs} imported", indent=2)
@@ -428,19 +422,56 @@ def cmd_check(args) -> int:  # noqa: C901 (complexity debt from before C90; see 
     _say(f"import: {k['files']} files, {k['entries']} entries: {k['runs']} runs{missing}, {k['merged']} merged "
          f"into a run from another source, {k['repeated']} given twice, {k['not_a_run']} not a run, "
          f"{k['failed']} failed", indent=2)
+
+
+def _diary_line(c) -> None:
+    """Summary: what the pain diary holds."""
     d = c.diary
     if d is None:
         _say("diary: none given (--pain)", indent=2)
-    else:
-        regions = ", ".join(f"{r} {n}" for r, n in d["regions"].items()) or "none"
-        pct = f", {c.pain_days_logged_pct:.1f} % of the period" if c.pain_days_logged_pct is not None else ""
-        _say(f"diary: {Path(str(d['file'])).name if d['file'] else 'pain'}"
-             + (f" ({d['layout']} layout)" if d["layout"] else "")
-             + f": {d['rows']} rows, {d['entries']} entries, {d['first_date']} to {d['last_date']} "
-             f"({d['span_days']} days), logged on {d['days_logged']} days{pct}; entries by region: {regions}; "
-             f"sides {', '.join(d['sides']) or 'none'}; times {', '.join(d['times']) or 'none'}; "
-             f"{d['repeats']} entries merged (same date, time, region and side: the higher pain counts), "
-             f"{d['not_logged']} rows dropped (empty pain: not logged)", indent=2)
+        return
+    regions = ", ".join(f"{r} {n}" for r, n in d["regions"].items()) or "none"
+    pct = f", {c.pain_days_logged_pct:.1f} % of the period" if c.pain_days_logged_pct is not None else ""
+    _say(f"diary: {Path(str(d['file'])).name if d['file'] else 'pain'}"
+         + (f" ({d['layout']} layout)" if d["layout"] else "")
+         + f": {d['rows']} rows, {d['entries']} entries, {d['first_date']} to {d['last_date']} "
+         f"({d['span_days']} days), logged on {d['days_logged']} days{pct}; entries by region: {regions}; "
+         f"sides {', '.join(d['sides']) or 'none'}; times {', '.join(d['times']) or 'none'}; "
+         f"{d['repeats']} entries merged (same date, time, region and side: the higher pain counts), "
+         f"{d['not_logged']} rows dropped (empty pain: not logged)", indent=2)
+
+
+def loading_tests_summary(tests: pd.DataFrame | None) -> str | None:
+    """One line on the diary's loading tests (``time_of_day`` ``test:<name>``, METHODS.md 10), or None.
+
+    e.g. ``loading tests: 5 diary rows, 6 entries on 3 days, 2026-03-02 to 2026-03-04; achilles:
+    single_leg_heel_raise 3 days (L 2, R 3); patellar: decline_squat 1 day (L 1)``: rows as written,
+    entries after side B became L and R, and per region each test's days and entries per side.
+    """
+    if tests is None or not len(tests):
+        return None
+    import pandas as pd  # here, not at the top: runlog --help stays light
+
+    dates = pd.to_datetime(tests["date"])
+    parts = []
+    for region, g in tests.groupby("region", sort=False):
+        named = []
+        for test, t in g.groupby("test", sort=True):
+            days = t["date"].nunique()
+            sides = ", ".join(f"{side} {n}" for side, n in t["side"].value_counts().sort_index().items())
+            named.append(f"{test} {days} day{'s' if days != 1 else ''} ({sides})")
+        parts.append(f"{region}: " + ", ".join(named))
+    return (f"loading tests: {tests['row'].nunique()} diary rows, {len(tests)} entries on {dates.nunique()} "
+            f"days, {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}; " + "; ".join(parts))
+
+
+def _side_lines(c) -> None:
+    """Summary: loading tests, the sources, drills, shoes."""
+    tests = loading_tests_summary(c.loading_tests)
+    if tests is not None:
+        _say(tests, indent=2)
+    elif c.diary is not None:
+        _say("loading tests: none in the diary (rows with time_of_day test:<name>)", indent=2)
     if c.per_source is not None and len(c.per_source) > 1:
         _say("sources: " + "; ".join(
             f"{src}: {r.runs} runs, {r.kept} kept, {r.duplicate_of_other_source} the same run as another "
@@ -449,35 +480,46 @@ def cmd_check(args) -> int:  # noqa: C901 (complexity debt from before C90; see 
     if c.drills_days is not None:
         _say(f"drills: {c.drills_days} days with drills", indent=2)
     _say(f"shoes: {len(c.no_shoe)} of {c.runs_in_period} runs in the period have no shoe", indent=2)
-    if c.warnings:
-        print()
-        print("Warnings")
-        for w in c.warnings:
-            _say(f"- {w}", indent=2)
 
-    print()
-    print("Details")
-    if d is not None:
-        for note in d["notes"]:
-            _say(f"- diary: {note}", indent=2)
-        cov = d["coverage"]
-        if len(cov) and cov["days_in_period"].max():
-            _say("- diary coverage of the period: " + ", ".join(
-                f"{r.region} {r.pct_logged:.0f} %" for r in cov.itertuples(index=False)), indent=2)
+
+def _diary_details(c) -> None:
+    d = c.diary
+    if d is None:
+        return
+    for note in d["notes"]:
+        _say(f"- diary: {note}", indent=2)
+    for note in c.loading_notes:
+        _say(f"- loading tests: {note}", indent=2)
+    cov = d["coverage"]
+    if len(cov) and cov["days_in_period"].max():
+        _say("- diary coverage of the period: " + ", ".join(
+            f"{r.region} {r.pct_logged:.0f} %" for r in cov.itertuples(index=False)), indent=2)
+
+
+def _shoe_details(c, args) -> None:
+    import pandas as pd  # here, not at the top: runlog --help stays light
+
     for line in c.shoe_specs if args.all else c.shoe_specs[:_SHOWN]:
         _say(f"- shoe specs: {line}", indent=2, hang=4)
     if not args.all:
         _more(min(len(c.shoe_specs), _SHOWN), len(c.shoe_specs), "shoes")
-    if len(c.no_shoe):
-        print(f"  - runs without a shoe ({len(c.no_shoe)}):")
-        shown = c.no_shoe if args.all else c.no_shoe.head(_SHOWN)
-        for r in shown.itertuples():
-            km = "-" if pd.isna(r.distance_km) else f"{_distance(float(r.distance_km), args.units):.1f}"
-            name = "" if pd.isna(r.name) else str(r.name)
-            line = f"    {r.date:%Y-%m-%d}  {km:>6} {args.units}  {name[:30]:<30}  {r.Index}"
-            print(line[:_WIDTH])
-        if not args.all:
-            _more(len(shown), len(c.no_shoe), "runs")
+    if not len(c.no_shoe):
+        return
+    print(f"  - runs without a shoe ({len(c.no_shoe)}):")
+    shown = c.no_shoe if args.all else c.no_shoe.head(_SHOWN)
+    for r in shown.itertuples():
+        km = "-" if pd.isna(r.distance_km) else f"{_distance(float(r.distance_km), args.units):.1f}"
+        name = "" if pd.isna(r.name) else str(r.name)
+        line = f"    {r.date:%Y-%m-%d}  {km:>6} {args.units}  {name[:30]:<30}  {r.Index}"
+        print(line[:_WIDTH])
+    if not args.all:
+        _more(len(shown), len(c.no_shoe), "runs")
+
+
+def _log_details(c, args) -> None:
+    import pandas as pd  # here, not at the top: runlog --help stays light
+
+    roots = sorted({str(Path(s).parent) for s in c.sources}, key=len, reverse=True)
     log = c.log if args.all else c.attention
     title = "every import-log entry" if args.all else "import-log entries to look at"
     print(f"  - {title} ({len(log)} of {len(c.log)}):")
@@ -488,6 +530,31 @@ def cmd_check(args) -> int:  # noqa: C901 (complexity debt from before C90; see 
         _say(f"{status}: {where}" + (f": {r.reason}" if r.reason else ""), indent=4, hang=4)
     if not args.all:
         _more(len(shown), len(log), "entries")
+
+
+def cmd_check(args) -> int:
+    """``runlog check``: what was read, as a Summary (one line per source), Warnings and Details."""
+    from analysis.pipeline import check
+
+    inputs = _inputs(args)
+    c = check(inputs, tz=_tz(args), cache=_cache(args),
+              progress=False if args.no_progress else None)
+    _check_header(c, inputs)
+    print()
+    print("Summary")
+    _runs_lines(c, args.units)
+    _diary_line(c)
+    _side_lines(c)
+    if c.warnings:
+        print()
+        print("Warnings")
+        for w in c.warnings:
+            _say(f"- {w}", indent=2)
+    print()
+    print("Details")
+    _diary_details(c)
+    _shoe_details(c, args)
+    _log_details(c, args)
     return 0
 
 
@@ -580,13 +647,14 @@ def cmd_week(args) -> int:
         as_of = pd.to_datetime(args.as_of, errors="coerce", format="%Y-%m-%d")
         if pd.isna(as_of):
             raise RunlogError(f"--as-of '{args.as_of}' is not a date: write it as YYYY-MM-DD")
+    # without --json only this week's line is printed: the weeks before it that its allowance needs suffice
     result = week(_inputs(args), as_of=as_of, tz=_tz(args), cache=None if args.no_cache else Cache(),
-                  progress=False if args.no_progress else None)
+                  progress=False if args.no_progress else None, all_weeks=bool(args.json))
     _flush_notes()
     for text in result.lines:
         print(text)
     if args.json:
-        from analysis.report import write_json  # only here: the report module loads matplotlib
+        from analysis.outputs import write_json  # not analysis.report's: that module loads matplotlib
 
         path = write_json(result.findings, Path(args.json))
         print(f"wrote {path.resolve()}")

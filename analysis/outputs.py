@@ -27,9 +27,10 @@ folder or honour the umask.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from analysis.errors import RunlogError
@@ -155,6 +156,15 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], object], *, us
         if os.path.lexists(tmp):
             os.remove(tmp)
     return target
+
+
+def write_json(findings: Mapping, path: str | os.PathLike) -> Path:
+    """Write the findings as JSON whole or not at all (:func:`atomic_write`): indented, UTF-8, no NaN.
+
+    Here, not in :mod:`analysis.report`, so that ``runlog week --json`` does not load matplotlib.
+    """
+    text = json.dumps(findings, indent=2, ensure_ascii=False, allow_nan=False)
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
 
 
 def _why(exc: OSError) -> str:

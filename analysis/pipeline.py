@@ -262,11 +262,16 @@ class Analysis:
 
 
 def week_step(runs: pd.DataFrame, pain_daily: pd.DataFrame, episodes: pd.DataFrame | None, *, as_of=None,
-              grouping: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, dict, list[dict]]:
-    """This week's decisions (METHODS.md 9): every week's frame, and the JSON ``this_week`` and ``weekly_decisions``."""
+              grouping: Mapping[str, str] | None = None,
+              last_weeks: int | None = None) -> tuple[pd.DataFrame, dict, list[dict]]:
+    """This week's decisions (METHODS.md 9): every week's frame, and the JSON ``this_week`` and ``weekly_decisions``.
+
+    ``last_weeks``: decide only the last weeks (:func:`analysis.week.weekly_decisions`); default all.
+    """
     from analysis import week as wk
 
-    decisions = wk.weekly_decisions(pain_daily, runs, episodes, as_of=as_of, grouping=grouping)
+    decisions = wk.weekly_decisions(pain_daily, runs, episodes, as_of=as_of, grouping=grouping,
+                                    last_weeks=last_weeks)
     this_json, weekly = wk.to_json(wk.this_week(decisions), decisions, as_of=as_of)
     return decisions, this_json, weekly
 
@@ -526,11 +531,14 @@ class WeekResult:
 
 def week(inputs: Inputs, *, as_of=None, tz=None, cache=None, progress: bool | None = False,
          grouping: Mapping[str, str] | None = None,
-         flare_params: Mapping[str, float] | None = None) -> WeekResult:
+         flare_params: Mapping[str, float] | None = None, all_weeks: bool = True) -> WeekResult:
     """This week's decision and next week's allowance per region, without any model fit (METHODS.md 9).
 
     Reads the diary (required), the questionnaires and the runs (no samples), makes the daily pain grid
-    and the flare-up episodes (:func:`analysis.flareups.detect_flareups`) and decides every week.
+    and the flare-up episodes (:func:`analysis.flareups.detect_flareups`) and decides every week. With
+    ``all_weeks`` False (``runlog week`` without ``--json``) only the last weeks this week's line needs
+    are decided: the lines and ``this_week`` are the same, ``decisions`` and the JSON's
+    ``weekly_decisions`` and adherence then cover those weeks only.
     """
     from analysis import flareups
     from analysis import week as wk
@@ -547,7 +555,8 @@ def week(inputs: Inputs, *, as_of=None, tz=None, cache=None, progress: bool | No
         as_of = pd.Timestamp(as_of).normalize()
         daily = daily[daily["date"] <= as_of]
     episodes = flareups.detect_flareups(daily, **dict(flare_params or {}))
-    decisions, this_json, weekly = week_step(result.runs, daily, episodes, as_of=as_of, grouping=grouping)
+    decisions, this_json, weekly = week_step(result.runs, daily, episodes, as_of=as_of, grouping=grouping,
+                                             last_weeks=None if all_weeks else wk.REDUCE_LOOKBACK_WEEKS + 1)
     this = wk.this_week(decisions)
     findings = {"this_week": this_json, "weekly_decisions": weekly}
     import textwrap
@@ -607,6 +616,10 @@ class CheckResult:
         Days in the drills log (None without one).
     warnings : list of str
         One plain line each.
+    loading_tests : DataFrame or None
+        :func:`analysis.io.pain_diary.loading_tests` of the diary (None without one).
+    loading_notes : list of str
+        Where a loading test stands in for rare mornings (:func:`analysis.loading_tests.stand_in`).
     """
 
     sample: bool
@@ -626,6 +639,8 @@ class CheckResult:
     warnings: list[str]
     shoe_specs: list[str] = field(default_factory=list)
     per_source: pd.DataFrame | None = None
+    loading_tests: pd.DataFrame | None = None
+    loading_notes: list[str] = field(default_factory=list)
 
 
 def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False) -> CheckResult:
@@ -646,6 +661,7 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
     from analysis.schema import coerce_pain
 
     pain, drills = read_side_files(inputs)
+    _, tests, test_notes = with_loading_tests(pain)
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=False)
     runs = result.runs
     start, end = analysis_period(runs, pain if pain is not None else coerce_pain(None))
@@ -688,4 +704,6 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
         warnings=warnings,
         shoe_specs=specs_provenance(runs) if len(runs) else [],
         per_source=by_source(result.log),
+        loading_tests=tests,
+        loading_notes=test_notes,
     )

@@ -2,18 +2,34 @@
 
 - VISA-A: Robinson JM et al. 2001, Br J Sports Med 35:335-341 (Achilles).
 - VISA-P: Visentini PJ et al. 1998, J Sci Med Sport 1:22-28 (patellar tendon).
-- VISA-G: Fearon AM et al. 2015, Manual Therapy 20:805-813 (gluteal tendinopathy).
+- VISA-G: Fearon AM et al. 2015, "Development and validation of a VISA tendinopathy questionnaire for
+  greater trochanteric pain syndrome, the VISA-G", Manual Therapy 20(6):805-813,
+  doi:10.1016/j.math.2015.03.009, PMID 25870117 (gluteal tendinopathy).
 - FAAM ADL and Sport: Martin RL et al. 2005, Foot Ankle Int 26:968-983 (foot and ankle).
 
-VISA forms (0-100, 100 = no symptoms): questions 1-6 are 0-10, question 7 is the
+VISA-A and VISA-P (0-100, 100 = no symptoms): questions 1-6 are 0-10, question 7 is the
 points of the option ticked (0, 4, 7 or 10), question 8 is answered in exactly one
 branch, A (no pain while loading), B (pain, but can complete) or C (pain stops the
 activity), by a duration band worth A 0/7/14/21/30, B 0/4/10/14/20, C 0/2/5/7/10
 points. VISA-A bands are 0, 1-10, 11-20, 21-30, > 30 minutes (Robinson 2001);
-VISA-P bands are 0, 1-5, 6-10, 11-15, > 15 minutes (Visentini 1998); VISA-G follows
-the VISA-P layout (Fearon 2015). FAAM items are 4 (no difficulty) .. 0 (unable) or
-``n/a``; a subscale is the sum of the items answered over 4 x their number, as a
-percentage (Martin 2005; ADL 21 items, Sport 8 items).
+VISA-P bands are 0, 1-5, 6-10, 11-15, > 15 minutes (Visentini 1998).
+
+VISA-G is laid out differently, and it is NOT verified against the VISA-G paper
+(Fearon 2015 was not readable here). What two public descriptions give, and what is
+implemented: question 1 is 0-10; questions 2-6 are the points of the option ticked
+(0, 2, 5, 7 or 10); question 7 as above (0, 4, 7 or 10); question 8's branches are in
+the reverse order of VISA-A/P, A = hip pain so severe it stops weight-bearing
+exercise (walking, shopping, running), B = pain that does not stop it, C = no pain,
+worth A 0/2/5/7/10, B 0/5/10/15/20, C 6/12/18/24/30 points. Sources: the open-source
+scoring library awell-health/awell-score (``src/calculation_suite/calculations/visa/
+visa_g``, citing Fearon 2015) for the points and branches; the French physiotherapy
+course page https://physio-learning.com/unit/le-suivi-du-patient/ for the order of the
+branches. Neither gives the duration bands of question 8, so a VISA-G question-8 answer
+is written as the points of the option ticked, never as a band: the bands are not
+assumed to be VISA-P's.
+FAAM items are 4 (no difficulty) .. 0 (unable) or ``n/a``; a subscale is the sum of
+the items answered over 4 x their number, as a percentage (Martin 2005; ADL 21
+items, Sport 8 items).
 
 Minimal important change (drawn on the score figure): VISA-A 6.5 points (McCormack
 et al. 2015, Int J Sports Phys Ther 10:639); VISA-P 13 points (Hernandez-Sanchez et
@@ -49,14 +65,20 @@ SOURCE: dict[str, str] = {
     "FAAM-Sport": "Martin et al. 2005, Foot Ankle Int 26:968",
 }
 Q7_POINTS = (0, 4, 7, 10)
-#: question 8 points per branch, in the order of the duration bands
+#: question 8 points per branch, in the order of the duration bands (VISA-A and VISA-P)
 Q8_POINTS: dict[str, tuple[int, ...]] = {"a": (0, 7, 14, 21, 30), "b": (0, 4, 10, 14, 20), "c": (0, 2, 5, 7, 10)}
-#: question 8 duration bands (minutes) as printed on each form
+#: question 8 duration bands (minutes) as printed on each form (none verified for VISA-G: see the module note)
 Q8_BANDS: dict[str, tuple[str, ...]] = {
     "VISA-A": ("0", "1-10", "11-20", "21-30", ">30"),
     "VISA-P": ("0", "1-5", "6-10", "11-15", ">15"),
-    "VISA-G": ("0", "1-5", "6-10", "11-15", ">15"),
 }
+#: VISA-G (module note; not verified against Fearon 2015): points of the options of questions 2-6 and of
+#: each question-8 branch (a: pain stops weight-bearing exercise, b: pain that does not, c: no pain)
+VISA_G_Q2_6_POINTS = (0, 2, 5, 7, 10)
+VISA_G_Q8_POINTS: dict[str, tuple[int, ...]] = {"a": (0, 2, 5, 7, 10), "b": (0, 5, 10, 15, 20),
+                                               "c": (6, 12, 18, 24, 30)}
+VISA_G_NOTE = ("VISA-G as a public scoring implementation gives it (questions 2-6 the points ticked; "
+               "question 8: A pain stops the activity, B pain, C no pain), not verified against the VISA-G paper")
 FAAM_ITEMS: dict[str, int] = {"FAAM-ADL": 21, "FAAM-Sport": 8}
 SCORE_COLUMNS = ["date", "instrument", "region", "score", "max", "min_important_change", "mic_source",
                  "source", "q8_branch", "items_answered"]
@@ -75,7 +97,9 @@ def score_visa(instrument: str, answers: Mapping[str, tuple[str, int]], *, path=
     instrument : str
         ``VISA-A``, ``VISA-P`` or ``VISA-G``.
     answers : mapping
-        item (``q1``..``q7``, one of ``q8a``/``q8b``/``q8c``) -> (answer text, file row).
+        item (``q1``..``q7``, one of ``q8a``/``q8b``/``q8c``) -> (answer text, file row). Question 8
+        is a duration band (VISA-A, VISA-P) or, for VISA-G, the points of the option ticked (module
+        note: the VISA-G layout is not verified against its paper).
     path : str, optional
         The file, for the error line.
 
@@ -101,9 +125,14 @@ def score_visa(instrument: str, answers: Mapping[str, tuple[str, int]], *, path=
             value = float(text)
         except ValueError:
             value = float("nan")
-        ok = value in Q7_POINTS if i == 7 else (value == int(value) and 0 <= value <= 10) if value == value else False
+        options = Q7_POINTS if i == 7 else VISA_G_Q2_6_POINTS if instrument == "VISA-G" and i >= 2 else None
+        if options is not None:
+            ok = value in options
+            scale = f"{', '.join(map(str, options[:-1]))} or {options[-1]} (points of the option ticked)"
+        else:
+            ok = value == value and value == int(value) and 0 <= value <= 10
+            scale = "a whole number 0-10"
         if not ok:
-            scale = "0, 4, 7 or 10 (points of the option ticked)" if i == 7 else "a whole number 0-10"
             raise RunlogError(f"{instrument} {key} answer '{text}' is off the scale: write {scale}",
                               path=path, row=row)
         total += value
@@ -116,6 +145,8 @@ def score_visa(instrument: str, answers: Mapping[str, tuple[str, int]], *, path=
                           "person answered", path=path, row=answers[branches[1]][1])
     branch = branches[0][-1]
     text, row = answers[branches[0]]
+    if instrument == "VISA-G":
+        return total + _visa_g_q8(branches[0], text, row, path), branch
     bands = Q8_BANDS[instrument]
     band = _band(text)
     if band not in bands:
@@ -123,6 +154,21 @@ def score_visa(instrument: str, answers: Mapping[str, tuple[str, int]], *, path=
                           f"{', '.join(bands)} (minutes)", path=path, row=row)
     total += Q8_POINTS[branch][bands.index(band)]
     return total, branch
+
+
+def _visa_g_q8(item: str, text: str, row: int, path) -> float:
+    """VISA-G question 8: the points of the option ticked in branch ``item`` (module note: not verified)."""
+    options = VISA_G_Q8_POINTS[item[-1]]
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if value not in options:
+        meaning = {"a": "pain stops the activity", "b": "pain, but it does not stop it", "c": "no pain"}[item[-1]]
+        raise RunlogError(f"VISA-G {item} ({meaning}) answer '{text}' is off the scale: write the points of "
+                          f"the option ticked, {', '.join(map(str, options[:-1]))} or {options[-1]}",
+                          path=path, row=row)
+    return value
 
 
 def score_faam(instrument: str, answers: Mapping[str, tuple[str, int]], *, path=None) -> tuple[float, int]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import json
 import os
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -35,7 +34,7 @@ from matplotlib.backends.backend_pdf import FigureCanvasPdf, PdfPages
 from matplotlib.figure import Figure
 
 from analysis import __version__, flareups, plots
-from analysis.outputs import atomic_write
+from analysis.outputs import atomic_write, write_json
 from analysis.pipeline import Analysis
 from analysis.plots import fmt_ci, fmt_num
 from analysis.progress import bar as progress_bar
@@ -50,12 +49,6 @@ CAUSAL_NOTE = (
     "blocks of two weeks in each footwear in a random, counterbalanced order at matched weekly distance; "
     "log morning pain every day, and 'runlog experiment analyse' compares it between blocks."
 )
-
-
-def write_json(findings: Mapping, path: str | os.PathLike) -> Path:
-    """Write the findings as JSON whole or not at all (:func:`analysis.outputs.atomic_write`)."""
-    text = json.dumps(findings, indent=2, ensure_ascii=False, allow_nan=False)
-    return atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------------
@@ -747,14 +740,19 @@ _CAPTIONS = {
         "are listed by class.",
     ),
     "week": (
-        "Every week's decision, and questionnaires",
-        "Top: the pain-monitoring model (Silbernagel 2007, docs/methods.md 9) applied to every 7-day block of the "
+        "Every week's decision",
+        "The pain-monitoring model (Silbernagel 2007, docs/methods.md 9) applied to every 7-day block of the "
         "diary, counted back from its last day, per region: progress (run pain <= 2, mornings settled and "
         "not rising), hold (run pain 3-5), reduce (run pain > 5, a morning after a run 2 or more points up, "
         "mean morning 1 point or more above the week before, or an open flare-up), not enough diary (fewer "
         "than 4 logged mornings). A dot: the following week went over the allowance set (descriptive; it "
-        "says nothing about cause). Bottom: questionnaire scores (0-100, 100 = no symptoms), VISA-A "
-        "(Robinson 2001), VISA-P (Visentini 1998), VISA-G (Fearon 2015), FAAM ADL and Sport (Martin 2005), "
+        "says nothing about cause).",
+    ),
+    "questionnaires": (
+        "questionnaires",
+        "Below: questionnaire scores (0-100, 100 = no symptoms), VISA-A "
+        "(Robinson 2001), VISA-P (Visentini 1998), VISA-G (Fearon 2015; scored as a public scoring "
+        "implementation gives it, not verified against the VISA-G paper), FAAM ADL and Sport (Martin 2005), "
         "with the minimal important change around the first score where one is cited.",
     ),
     "loading_tests": (
@@ -813,7 +811,9 @@ def _figure_pages(data: Analysis, units: str) -> list[Figure]:
             ("shoes", [("plot_dynamics", dynamics_in), ("plot_shoes", shoes_in)]),
         ]
     n_q = 0 if data.questionnaires is None else data.questionnaires["instrument"].nunique()
-    spec.append(("week", [("plot_week_decisions", 2.8), ("plot_questionnaires", 1.4 + 1.6 * max(n_q, 1))]))
+    # the questionnaire panel only when questionnaires were given: no empty panel, no page space for it
+    spec.append(("week", [("plot_week_decisions", 2.8)]
+                 + ([("plot_questionnaires", 1.4 + 1.6 * n_q)] if n_q else [])))
     if data.loading_tests is not None and len(data.loading_tests):
         n_t = len(data.loading_tests.groupby(["region", "test"]))
         spec.append(("loading_tests", [("plot_loading_tests", 1.2 + 1.4 * n_t)]))
@@ -824,6 +824,9 @@ def _figure_pages(data: Analysis, units: str) -> list[Figure]:
             title, caption = title + ", and running dynamics", caption + " " + _CAPTIONS["dynamics"]
         elif key == "shoes" and len(figs) > 1:
             title, caption = "Running dynamics and shoes", _CAPTIONS["dynamics"] + " " + caption
+        elif key == "week" and len(figs) > 1:
+            title, caption = title + ", and " + _CAPTIONS["questionnaires"][0], caption + " " + _CAPTIONS[
+                "questionnaires"][1]
         pages.append(_figure_page(title, caption, [(_draw(data, name, units), h) for name, h in figs]))
     return pages
 

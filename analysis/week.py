@@ -61,7 +61,7 @@ _ITEM_LABEL = {"during": "during-run pain", "after": "after-run pain"}
 
 
 def _fmt_day(day) -> str:
-    return pd.Timestamp(day).strftime("%Y-%m-%d")
+    return (day if isinstance(day, pd.Timestamp) else pd.Timestamp(day)).strftime("%Y-%m-%d")
 
 
 def _fmt_pain(value: float) -> str:
@@ -79,12 +79,18 @@ def worse_side(pain_daily: pd.DataFrame, region: str) -> pd.DataFrame:
     """
     p = pain_daily[pain_daily["region"] == region]
     items = ["morning", "during", "after"]
-    index = pd.DatetimeIndex(sorted(p["date"].unique()), name="date")
-    by_side = {side: p[p["side"] == side].groupby("date")[items].max().reindex(index).astype(float)
-               for side in ("L", "R")}
+    dates = pd.to_datetime(p["date"]).to_numpy(dtype="datetime64[ns]")
+    index = pd.DatetimeIndex(np.unique(dates), name="date")
+    pos = np.searchsorted(index.to_numpy(), dates)
+    side_of = p["side"].astype(str).to_numpy()
     out = pd.DataFrame(index=index)
     for item in items:
-        left, right = by_side["L"][item].to_numpy(), by_side["R"][item].to_numpy()
+        # the day's maximum per side (np.fmax.at: NaN = not logged, repeated rows allowed)
+        values = p[item].to_numpy(dtype=float, na_value=np.nan)
+        left, right = np.full(len(index), np.nan), np.full(len(index), np.nan)
+        for side, target in (("L", left), ("R", right)):
+            rows = side_of == side
+            np.fmax.at(target, pos[rows], values[rows])
         out[item] = np.fmax(left, right)
         lf, rf = np.nan_to_num(left, nan=-1.0), np.nan_to_num(right, nan=-1.0)
         side = np.where(lf > rf, "L", np.where(rf > lf, "R", "B"))
@@ -184,28 +190,35 @@ class _Series:
     values: dict  # item -> float array
     sides: dict  # item -> object array
     ran: np.ndarray  # bool: a run on that day
+    dates: pd.DatetimeIndex | None = None  # the calendar days of the arrays
 
     @classmethod
     def of(cls, days: pd.DataFrame, ran: pd.DatetimeIndex) -> _Series:
         if not len(days):
             empty = {k: np.array([]) for k in ("morning", "during", "after")}
-            return cls(pd.Timestamp("1970-01-01"), empty, empty, np.array([], dtype=bool))
+            return cls(pd.Timestamp("1970-01-01"), empty, empty, np.array([], dtype=bool), pd.DatetimeIndex([]))
         full = pd.date_range(days.index.min(), days.index.max(), freq="D")
         d = days.reindex(full)
         return cls(full[0], {k: d[k].to_numpy(dtype=float) for k in ("morning", "during", "after")},
                    {k: d[f"{k}_side"].to_numpy(dtype=object) for k in ("morning", "during", "after")},
-                   full.isin(pd.DatetimeIndex(ran)))
+                   full.isin(pd.DatetimeIndex(ran)), full)
 
     def index(self, day) -> int:
         return int((pd.Timestamp(day) - self.first).days)
 
     def day(self, i: int) -> pd.Timestamp:
+        if self.dates is not None and 0 <= i < len(self.dates):
+            return self.dates[int(i)]
         return self.first + pd.Timedelta(days=int(i))
 
     def window(self, item: str, start, end) -> tuple[np.ndarray, int]:
         """Values of ``item`` from ``start`` to ``end`` (clipped to the series) and the index of the first."""
+        return self.iwindow(item, self.index(start), self.index(end))
+
+    def iwindow(self, item: str, first: int, last: int) -> tuple[np.ndarray, int]:
+        """:meth:`window` by day indices (``first``..``last`` inclusive): no date arithmetic in the weekly loop."""
         n = len(self.values[item])
-        lo, hi = max(self.index(start), 0), min(self.index(end) + 1, n)
+        lo, hi = max(first, 0), min(last + 1, n)
         return (self.values[item][lo:hi] if hi > lo else np.array([])), lo
 
 
@@ -243,7 +256,8 @@ def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: 
     s = days if isinstance(days, _Series) else _Series.of(days, ran)
     end = pd.Timestamp(end).normalize()
     start = end - pd.Timedelta(days=6)
-    morning, m0 = s.window("morning", start, end)
+    end_i = s.index(end)
+    morning, m0 = s.iwindow("morning", end_i - 6, end_i)
     logged_idx = [m0 + k for k in np.flatnonzero(~np.isnan(morning))]
     n_mornings = len(logged_idx)
     out = {"week_start": start, "week_end": end, "mornings": n_mornings, "region": region}
@@ -259,7 +273,7 @@ def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: 
                       "mornings")
     run_pain = []  # (value, day index, item): during/after entries of the 7 days
     for item in ("during", "after"):
-        vals, lo = s.window(item, start, end)
+        vals, lo = s.iwindow(item, end_i - 6, end_i)
         run_pain += [(float(vals[k]), lo + int(k), item) for k in np.flatnonzero(~np.isnan(vals))]
 
     def highest(entries):
@@ -288,10 +302,10 @@ def decide(days: pd.DataFrame | _Series, ran: pd.DatetimeIndex, end, *, region: 
                           f"{_fmt_pain(ref)}/10 on {_fmt_day(s.day(j))}",
                           "not_settled", s.day(i), value, s.sides["morning"][i])
     # 3. mean morning rising week to week (>= 4 logged mornings in each week)
-    prev_end = start - pd.Timedelta(days=1)
-    prev, _ = s.window("morning", prev_end - pd.Timedelta(days=6), prev_end)
+    prev, _ = s.iwindow("morning", end_i - 13, end_i - 7)
     prev = prev[~np.isnan(prev)]
     if len(prev) >= MIN_MORNINGS:
+        prev_end = start - pd.Timedelta(days=1)
         now_mean, prev_mean = float(np.nanmean(morning)), float(prev.mean())
         if now_mean - prev_mean >= RISING_MEAN_POINTS - 1e-9:
             return result("reduce", f"mean morning {now_mean:.1f} to {_fmt_day(end)} vs {prev_mean:.1f} "
@@ -390,7 +404,7 @@ def week_ends(pain_daily: pd.DataFrame, as_of=None) -> list[pd.Timestamp]:
 
 def weekly_decisions(pain_daily: pd.DataFrame, runs: pd.DataFrame, episodes: pd.DataFrame | None = None, *,
                      as_of=None, grouping: Mapping[str, str] | None = None,
-                     regions=REGIONS) -> pd.DataFrame:
+                     regions=REGIONS, last_weeks: int | None = None) -> pd.DataFrame:
     """The decision and allowance of every week of the diary, per region (METHODS.md 9).
 
     Parameters
@@ -407,6 +421,11 @@ def weekly_decisions(pain_daily: pd.DataFrame, runs: pd.DataFrame, episodes: pd.
         Shoe class -> group (:data:`analysis.schema.GROUPING`).
     regions : sequence of str
         Regions to decide; a region with no diary row at all is left out.
+    last_weeks : int, optional
+        Decide only the last ``last_weeks`` weeks (at least ``REDUCE_LOOKBACK_WEEKS + 1``; default all).
+        The last week's row is the same as with all weeks: a week's decision depends on its own days,
+        the week before and the flare-up episodes, and a reduce allowance looks back at most
+        :data:`REDUCE_LOOKBACK_WEEKS` weeks. ``runlog week`` without ``--json`` prints that row only.
 
     Returns
     -------
@@ -419,6 +438,8 @@ def weekly_decisions(pain_daily: pd.DataFrame, runs: pd.DataFrame, episodes: pd.
     """
     grouping = dict(GROUPING if grouping is None else grouping)
     ends = week_ends(pain_daily, as_of)
+    if last_weeks is not None:
+        ends = ends[-max(int(last_weeks), REDUCE_LOOKBACK_WEEKS + 1):]
     if as_of is not None:
         pain_daily = pain_daily[pd.to_datetime(pain_daily["date"]) <= pd.Timestamp(as_of)]
     ran = run_days(runs)
@@ -539,9 +560,11 @@ def to_json(this: pd.DataFrame, decisions: pd.DataFrame, as_of=None) -> tuple[di
     this_json = {"as_of": None if end is None else _fmt_day(end), "regions": regions,
                  "adherence": adherence(decisions)}
     weekly = [] if decisions is None or not len(decisions) else [
-        {"week_end": _fmt_day(r["week_end"]), "region": str(r["region"]), "decision": r["decision"],
-         "within_allowance": None if pd.isna(r["within_allowance"]) else bool(r["within_allowance"])}
-        for _, r in decisions.iterrows()]
+        {"week_end": day, "region": str(region), "decision": decision,
+         "within_allowance": None if pd.isna(within) else bool(within)}
+        for day, region, decision, within in zip(
+            pd.to_datetime(decisions["week_end"]).dt.strftime("%Y-%m-%d"), decisions["region"],
+            decisions["decision"], decisions["within_allowance"], strict=True)]
     return this_json, weekly
 
 

@@ -139,3 +139,29 @@ def test_side_files_are_read_before_any_activity_file(files, tmp_path, monkeypat
     bad_shoes.write_text("nothing,useful\n1,2\n", encoding="utf-8")
     with pytest.raises(RunlogError):
         pipeline.load_runs(pipeline.resolve_inputs([export], shoes=bad_shoes), tz="UTC")
+
+
+def test_check_says_which_loading_tests_the_diary_holds_per_region(files, tmp_path, capsys):
+    export, _ = files
+    diary = tmp_path / "tests.csv"
+    diary.write_text(
+        "date,time_of_day,region,side,pain,reps\n"
+        "2015-08-13,morning,achilles,R,1,\n"
+        "2015-08-13,test:single_leg_heel_raise,achilles,R,3,18\n"
+        "2015-08-14,test:single leg heel raise,achilles,B,2,\n"  # B: one row, two entries (L and R)
+        "2015-08-15,test:decline_squat,patellar,L,4,10\n"
+        "2015-08-15,test:hop,achilles,L,1,\n",
+        encoding="utf-8",
+    )
+    code, out = _check(capsys, str(export), "--pain", str(diary))
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 100
+    text = " ".join(line.strip() for line in out.splitlines())
+    summary = text[text.index("Summary"):text.index("Details")]
+    # 4 test rows as written, 5 entries (the B row is L and R) on 3 days; per region each test's days and sides
+    assert ("loading tests: 4 diary rows, 5 entries on 3 days, 2015-08-13 to 2015-08-15; achilles: hop 1 day "
+            "(L 1), single_leg_heel_raise 2 days (L 1, R 2); patellar: decline_squat 1 day (L 1)") in summary
+    # the diary line counts the pain items apart: 5 rows read, 1 entry (the morning)
+    assert "tests.csv (long layout): 5 rows, 1 entries" in summary
+    # a diary without tests says so
+    _, plain = _check(capsys, str(export), "--pain", str(files[1]))
+    assert "loading tests: none in the diary" in " ".join(line.strip() for line in plain.splitlines())

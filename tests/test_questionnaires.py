@@ -16,7 +16,7 @@ def visa(q1_6, q7, branch, band):
     return items
 
 
-@pytest.mark.parametrize("inst,longest", [("VISA-A", ">30"), ("VISA-P", ">15"), ("VISA-G", ">15")])
+@pytest.mark.parametrize("inst,longest", [("VISA-A", ">30"), ("VISA-P", ">15")])
 def test_visa_all_best_100_all_worst_0(inst, longest):
     assert score_visa(inst, visa([10] * 6, 10, "a", longest)) == (100.0, "a")
     for branch in "abc":
@@ -31,10 +31,29 @@ EXAMPLES = [
     ("VISA-P", [10, 9, 8, 7, 6, 5], 7, "a", "6-10", 45 + 7 + 14),
     ("VISA-P", [10, 9, 8, 7, 6, 5], 7, "b", "1-5", 45 + 7 + 4),
     ("VISA-P", [10, 9, 8, 7, 6, 5], 7, "c", ">15", 45 + 7 + 10),
-    ("VISA-G", [2, 3, 4, 5, 6, 7], 0, "a", ">15", 27 + 0 + 30),
-    ("VISA-G", [2, 3, 4, 5, 6, 7], 0, "b", "6-10", 27 + 0 + 10),
-    ("VISA-G", [2, 3, 4, 5, 6, 7], 0, "c", "11-15", 27 + 0 + 7),
+    # VISA-G: q1 0-10, q2-q6 the points ticked (0/2/5/7/10), q8 the points ticked: a = pain stops the
+    # activity (0/2/5/7/10), b = pain (0/5/10/15/20), c = no pain (6/12/18/24/30) (module note)
+    ("VISA-G", [3, 2, 5, 7, 10, 0], 4, "a", "5", 27 + 4 + 5),
+    ("VISA-G", [3, 2, 5, 7, 10, 0], 4, "b", "15", 27 + 4 + 15),
+    ("VISA-G", [3, 2, 5, 7, 10, 0], 4, "c", "6", 27 + 4 + 6),
 ]
+
+
+def test_visa_g_all_best_100_all_worst_0():
+    assert score_visa("VISA-G", visa([10] * 6, 10, "c", "30")) == (100.0, "c")
+    assert score_visa("VISA-G", visa([0] * 6, 0, "a", "0")) == (0.0, "a")
+    # the least a person without pain (branch c) can score is 6, with pain that does not stop them 0
+    assert score_visa("VISA-G", visa([0] * 6, 0, "c", "6"))[0] == 6.0
+    assert score_visa("VISA-G", visa([0] * 6, 0, "b", "0"))[0] == 0.0
+
+
+def test_visa_g_off_scale_answers_name_the_row():
+    with pytest.raises(RunlogError, match=r"row 3: VISA-G q2 answer '3' is off the scale: write 0, 2, 5, 7 or 10"):
+        score_visa("VISA-G", visa([5, 3, 5, 5, 5, 5], 4, "a", "0"), path="f.csv")
+    with pytest.raises(RunlogError, match=r"row 9: VISA-G q8c \(no pain\) answer '0' is off the scale"):
+        score_visa("VISA-G", visa([5] * 6, 4, "c", "0"), path="f.csv")
+    with pytest.raises(RunlogError, match=r"row 9: VISA-G q8a .* answer '1-5'"):  # a band: not verified for VISA-G
+        score_visa("VISA-G", visa([5] * 6, 4, "a", "1-5"), path="f.csv")
 
 
 @pytest.mark.parametrize("inst,q,q7,branch,band,expected", EXAMPLES)

@@ -519,3 +519,30 @@ def test_data_quality_page_repeats_what_reading_the_diary_found():
     assert "Diary: 1 pain values with a fraction rounded half up to whole points (row 2: 2,5 -> 3)." in text
 
 
+
+
+def test_week_page_has_a_questionnaire_panel_only_when_questionnaires_are_given(sample_data, sample_pdf,
+                                                                                 monkeypatch):
+    import dataclasses
+
+    import pandas as pd
+
+    _, pages, _ = sample_pdf
+    text = " ".join(pages)
+    assert sample_data.questionnaires is None
+    assert "Every week's decision" in text
+    assert "and questionnaires" not in text and "no questionnaires given" not in text
+
+    drawn = []  # (title, caption, [(figure, height in)]) of every figure page
+    monkeypatch.setattr(report, "_draw", lambda data, name, units: name)
+    monkeypatch.setattr(report, "_figure_page", lambda title, caption, draw: drawn.append((title, caption, draw)))
+    scores = pd.DataFrame({"date": pd.to_datetime(["2024-10-01", "2024-12-01", "2024-12-01"]),
+                           "instrument": ["VISA-A", "VISA-A", "FAAM-Sport"], "score": [50.0, 60.0, 70.0]})
+    for questionnaires, figures in ((None, ["plot_week_decisions"]),
+                                    (scores, ["plot_week_decisions", "plot_questionnaires"])):
+        drawn.clear()
+        report._figure_pages(dataclasses.replace(sample_data, questionnaires=questionnaires), "km")
+        title, caption, draw = next(d for d in drawn if d[0].startswith("Every week's decision"))
+        assert [name for name, _ in draw] == figures
+        assert ("questionnaire" in title + caption) == (questionnaires is not None)
+    assert dict(draw)["plot_questionnaires"] == pytest.approx(1.4 + 1.6 * 2)  # two instruments' panels

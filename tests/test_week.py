@@ -270,3 +270,55 @@ def test_analysis_findings_carry_this_week_and_weekly_decisions(tiny_data):
     last = f["this_week"]["as_of"]
     assert all(w["week_end"] <= last for w in f["weekly_decisions"])
     assert {r["decision"] for r in f["this_week"]["regions"].values()} <= set(wk.DECISIONS)
+
+
+def test_worse_side_takes_each_items_higher_side_and_the_days_maximum():
+    daily = pd.concat([diary([(7, "morning", 2), (7, "during", 4), (8, "morning", 1)], side="L"),
+                       diary([(7, "morning", 3), (8, "morning", 1), (8, "after", 5)], side="R")])
+    daily = daily[daily["region"] == "achilles"]
+    # a repeated row of a day and side counts by its maximum, NaN (not logged) never wins
+    repeat = daily[(daily["date"] == day(8)) & (daily["side"] == "R")].assign(after=pd.NA, morning=0)
+    w = wk.worse_side(pd.concat([daily, repeat]), "achilles")
+    assert list(w.index) == [day(7), day(8)]
+    assert (w.loc[day(7), "morning"], w.loc[day(7), "morning_side"]) == (3.0, "R")
+    assert (w.loc[day(7), "during"], w.loc[day(7), "during_side"]) == (4.0, "L")
+    assert (w.loc[day(8), "morning"], w.loc[day(8), "morning_side"]) == (1.0, "B")  # both sides 1
+    assert (w.loc[day(8), "after"], w.loc[day(8), "after_side"]) == (5.0, "R")
+    assert pd.isna(w.loc[day(8), "during"]) and pd.isna(w.loc[day(8), "during_side"])
+
+
+def test_runlog_week_imports_no_plotting_or_model_library(tmp_path):
+    import subprocess
+    import sys
+
+    for extra in ([], ["--json", str(tmp_path / "week.json")]):
+        code = ("import contextlib, io, sys\n"
+                "from analysis.cli import main\n"
+                "with contextlib.redirect_stdout(io.StringIO()):\n"
+                f"    assert main(['week', '--tz', 'UTC', '--no-progress', '--no-cache', *{extra!r}]) == 0\n"
+                "print(' '.join(m for m in ('matplotlib', 'statsmodels', 'scipy') if m in sys.modules))\n")
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        assert out.stdout.strip() == "", extra
+    assert (tmp_path / "week.json").read_text().startswith("{")
+
+
+def test_the_last_weeks_alone_give_this_weeks_row_as_every_week_does():
+    import numpy as np
+
+    rng = np.random.default_rng(26)
+    n = 16 * 7
+    rows = [(i, "morning", int(rng.integers(0, 5))) for i in range(n) if rng.random() < 0.8]
+    ran = [i for i in range(n) if rng.random() < 0.5]
+    rows += [(i, "during", int(rng.integers(0, 8))) for i in ran]
+    daily = pd.concat([diary(rows), diary(mornings([int(v) for v in rng.integers(0, 3, n)], start=0), "plantar")])
+    r = runs([(i, float(rng.integers(3, 15)), "minimalist" if i % 3 else "traditional") for i in ran])
+    episodes = flareups.detect_flareups(daily)
+    decided = set()
+    for as_of in (day(n - 1), day(n - 3), day(n - 20)):
+        full = wk.this_week(wk.weekly_decisions(daily, r, episodes, as_of=as_of))
+        last = wk.this_week(wk.weekly_decisions(daily, r, episodes, as_of=as_of, last_weeks=1))  # 5 at least
+        pd.testing.assert_frame_equal(full, last)
+        decided |= set(full["decision"])
+    every = wk.weekly_decisions(daily, r, episodes)
+    assert {"reduce", "hold"} <= set(every["decision"]) and len(every) == 2 * 16  # the rules that look back ran
+    assert len(wk.weekly_decisions(daily, r, episodes, last_weeks=1)) == 2 * (wk.REDUCE_LOOKBACK_WEEKS + 1)

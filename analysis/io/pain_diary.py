@@ -68,6 +68,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -232,8 +233,12 @@ READ_STATS: tuple[str, ...] = (
 )
 
 
+@lru_cache(maxsize=4096)
 def _norm(text: str) -> str:
-    """A value as looked up in the synonym tables: :func:`normalize_token` with accents folded."""
+    """A value as looked up in the synonym tables: :func:`normalize_token` with accents folded.
+
+    Memoised: a diary repeats a handful of region, side and time words on every row (``runlog week``
+    reads the diary on every call, and this was a third of its reading time)."""
     return normalize_token(fold_accents(text))
 
 def canonical_region(text: str) -> str | None:
@@ -364,6 +369,8 @@ class _Reading:
         self.not_logged = 0
         self.tests: list[dict] = []  # loading-test rows (test:<name>), METHODS.md 10
         self.rounded: list[tuple[int, str]] = []
+        self._dates: dict[str, pd.Timestamp | None] = {}
+        self._pains: dict[str, tuple[int | None, bool]] = {}
         dates = [cells[date_column] for _, cells in table.rows]
         self.date_order, example = slash_date_order(dates)
         if self.date_order == "mixed":
@@ -382,19 +389,23 @@ class _Reading:
             )
 
     def date(self, row: int, text: str) -> pd.Timestamp | None:
-        date = parse_date(text, slash_order=self.date_order)
+        if text not in self._dates:  # each date is on several rows: parse it once
+            self._dates[text] = parse_date(text, slash_order=self.date_order)
+        date = self._dates[text]
         if date is None:
             self.bad.append((row, f"date '{text}' is not a date: write it as {_DATE_FORMS}"))
         return date
 
     def pain(self, row: int, text: str, where: str = "") -> int | None:
-        pain = parse_pain(text)
+        if text not in self._pains:  # a diary holds a few distinct pain texts: parse each once
+            self._pains[text] = (parse_pain(text), _is_whole(text))
+        pain, whole = self._pains[text]
         if pain is None:
             self.bad.append(
                 (row, f"pain '{text}'{where} is not 0-10: write a number from 0 (none) to 10 (worst), or leave "
                  "the cell empty when not logged")
             )
-        elif not _is_whole(text):
+        elif not whole:
             self.rounded.append((row, text))
         return pain
 
@@ -456,6 +467,7 @@ LOADING_TESTS: tuple[str, ...] = ("single_leg_heel_raise", "hop", "decline_squat
 LOADING_TEST_COLUMNS = ["date", "test", "region", "side", "pain", "reps", "row"]
 
 
+@lru_cache(maxsize=1024)
 def _test_name(text: str) -> str | None:
     """``test:<name>`` -> the name (lower case, spaces and dashes as ``_``), else None."""
     t = str(text or "").strip().lower()
