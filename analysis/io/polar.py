@@ -53,7 +53,7 @@ import pandas as pd
 from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
-from analysis.io.table import decode_text
+from analysis.io.table import column_key, decode_text
 from analysis.units import localize_wall_time
 
 SOURCE = "polar"
@@ -96,8 +96,8 @@ SPORT_NAMES: dict[str, str] = {
     "track&field_running": "track_running",
     "(triathlon)_running": "running",
     "(duathlon)_running": "running",
-    "(off-road_triathlon)_trail_running": "trail_running",
-    "(off-road_duathlon)_trail_running": "trail_running",
+    "(off_road_triathlon)_trail_running": "trail_running",
+    "(off_road_duathlon)_trail_running": "trail_running",
 }
 
 #: sample streams sparser than this (ms) are not read; way points later than this (ms) are dropped
@@ -393,7 +393,8 @@ def _sport_of(exercise: dict, session: dict, single: bool) -> tuple[str | None, 
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "_", text.strip().lower())
+    """A sport string as looked up in :data:`SPORT_NAMES`: :func:`analysis.io.table.column_key`."""
+    return column_key(text)
 
 
 def _offset_min(exercise: dict, session: dict) -> float:

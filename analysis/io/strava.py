@@ -221,6 +221,8 @@ _PRE2019_LOOKUP = _build_lookup(PRE2019_ALIASES)
 _KNOWN_KEYS = frozenset(header_key(h) for h in KNOWN_UNUSED_HEADERS) | frozenset(_ALIAS_LOOKUP)
 _RUN_TYPE_LOOKUP = {header_key(k): v for k, v in RUN_TYPES.items()}
 _MONTH_LOOKUP = {_fold(name): month for month, names in MONTH_NAMES.items() for name in names}
+#: header field (:data:`HEADER_ALIASES` key) -> canonical runs column, by :data:`VARIABLE_MAP`'s English headers
+_FIELD_COLUMNS = {_ALIAS_LOOKUP[header_key(header)]: column for header, column in VARIABLE_MAP.items()}
 
 
 # --------------------------------------------------------------------------- values
@@ -509,22 +511,21 @@ def _row_record(cols: _Columns, record, decimal_comma: bool, date_order: str, la
     name = one("name").replace("\r\n", "\n").strip()
     desc = one("description").replace("\r\n", "\n").strip()
     gear = re.sub(r"\s+", " ", one("gear_name")).strip()
-    return {
-        "start_time": start,
+    values = {  # by header field, in canonical units
+        "date": start,
         "name": name or None,
         "description": desc or None,
-        "distance_m": _positive(_distance_m(cols, record, decimal_comma)),
-        "moving_time_s": _positive(_number(cols, record, "moving_time", decimal_comma)),
-        "elapsed_time_s": _positive(_number(cols, record, "elapsed_time", decimal_comma)),
-        "avg_heart_rate_bpm": _positive(_number(cols, record, "avg_heart_rate", decimal_comma)),
-        "avg_cadence_spm": units.strides_to_steps(cadence),
-        "elevation_gain_m": _number(cols, record, "elevation_gain", decimal_comma),
+        "distance": _positive(_distance_m(cols, record, decimal_comma)),
+        "moving_time": _positive(_number(cols, record, "moving_time", decimal_comma)),
+        "elapsed_time": _positive(_number(cols, record, "elapsed_time", decimal_comma)),
+        "avg_heart_rate": _positive(_number(cols, record, "avg_heart_rate", decimal_comma)),
+        "avg_cadence": units.strides_to_steps(cadence),
+        "elevation_gain": _number(cols, record, "elevation_gain", decimal_comma),
         "rpe": rpe if 1 <= rpe <= 10 else float("nan"),
         "gear_id": _gear_id(one("gear_id")),
         "gear_name": gear or None,
-        "source": SOURCE,
-        "source_file": label,
     }
+    return {**{_FIELD_COLUMNS[f]: v for f, v in values.items()}, "source": SOURCE, "source_file": label}
 
 
 def _decimal_comma(cols: _Columns, rows: list[list[str]], delimiter: str) -> bool:
