@@ -273,6 +273,8 @@ _KNOWN_HEADERS = frozenset(_norm(h) for row in KNOWN_HEADER_ROWS for h in row.sp
 _RUN_STEMS_N = tuple(_norm(s) for s in _RUN_STEMS)
 _NOT_RUN_STEMS_N = tuple(_norm(s) for s in _NOT_RUN_STEMS)
 _TYPE_HEADERS = frozenset(_norm(h) for h in HEADER_ALIASES["activity_type"])
+#: header field (:data:`HEADER_ALIASES` key) -> canonical runs column, by :data:`VARIABLE_MAP`'s English headers
+_FIELD_COLUMNS = {_HEADER_LOOKUP[_norm(header)]: column for header, column in VARIABLE_MAP.items()}
 _DATE_HEADERS = frozenset(_norm(h) for h in HEADER_ALIASES["date"])
 
 #: canonical sport of each GDPR type key handled by the JSON reader
@@ -868,25 +870,29 @@ def _scaled(value: float | None, factor: float, zero_is_missing: bool = False):
 
 
 def _csv_run_record(p: dict, dist_unit: str, elev_unit: str) -> dict:
-    """Canonical runs columns of a parsed row (file units -> canonical units)."""
+    """Canonical runs columns of a parsed row: fields named by :data:`VARIABLE_MAP`, file units -> canonical.
+
+    ``Moving Time`` is read as ``Time`` where missing or zero; ``Avg Run Cadence`` as ``Avg Cadence``
+    where missing (:meth:`_Table.parse_run`).
+    """
     moving = p.get("moving_time")
     if moving is None or math.isnan(moving) or moving <= 0:
         moving = p.get("time")
-    return {
-        "wall": p["wall"],
-        "name": p["title"] or pd.NA,
-        "distance_m": _scaled(p.get("distance"), 1000.0 if dist_unit == "km" else METRES_PER_MILE),
-        "moving_time_s": _nan_to_na(moving, zero_is_missing=True),
-        "elapsed_time_s": _nan_to_na(p.get("elapsed_time"), zero_is_missing=True),
-        "avg_heart_rate_bpm": _nan_to_na(p.get("avg_hr"), zero_is_missing=True),
-        "avg_cadence_spm": _nan_to_na(p.get("avg_cadence"), zero_is_missing=True),
-        "elevation_gain_m": _scaled(p.get("total_ascent"), 1.0 if elev_unit == "m" else METRES_PER_FOOT),
-        "avg_step_length_mm": _scaled(p.get("avg_stride_length"), 1000.0, True),
-        "avg_vertical_oscillation_mm": _scaled(
+    values = {  # by header field, in canonical units
+        "title": p["title"] or pd.NA,
+        "distance": _scaled(p.get("distance"), 1000.0 if dist_unit == "km" else METRES_PER_MILE),
+        "moving_time": _nan_to_na(moving, zero_is_missing=True),
+        "elapsed_time": _nan_to_na(p.get("elapsed_time"), zero_is_missing=True),
+        "avg_hr": _nan_to_na(p.get("avg_hr"), zero_is_missing=True),
+        "avg_run_cadence": _nan_to_na(p.get("avg_cadence"), zero_is_missing=True),
+        "total_ascent": _scaled(p.get("total_ascent"), 1.0 if elev_unit == "m" else METRES_PER_FOOT),
+        "avg_stride_length": _scaled(p.get("avg_stride_length"), 1000.0, True),
+        "avg_vertical_oscillation": _scaled(
             p.get("avg_vertical_oscillation"), 25.4 if dist_unit == "mi" else 10.0, True
         ),
-        "avg_vertical_ratio_pct": _nan_to_na(p.get("avg_vertical_ratio"), True),
+        "avg_vertical_ratio": _nan_to_na(p.get("avg_vertical_ratio"), True),
     }
+    return {"wall": p["wall"], **{_FIELD_COLUMNS[f]: v for f, v in values.items()}}
 
 
 def read_garmin_csv(
