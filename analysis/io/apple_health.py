@@ -617,18 +617,23 @@ def _values(el: etree._Element, meta: dict, w: _Workout) -> dict:
     ascent, ascent_unit = _quantity(meta.get("HKElevationAscended"))
     elapsed = w.duration_s
     moving = duration if duration > 0 else elapsed
-    return {
-        "distance_m": distance if distance >= 0 else math.nan,
-        "moving_time_s": moving if moving > 0 else math.nan,
-        "elapsed_time_s": elapsed if elapsed > 0 else math.nan,
-        "avg_heart_rate_bpm": hr if hr > 0 else math.nan,
-        "avg_cadence_spm": steps / (moving / 60) if steps > 0 and moving > 0 else math.nan,
-        "elevation_gain_m": _length_m(ascent, ascent_unit),
-        "avg_step_length_mm": _length_m(stride, stride_unit) * 1000 if stride > 0 else math.nan,
-        "avg_stance_time_ms": contact * _TIME_MS.get(contact_unit, math.nan) if contact > 0 else math.nan,
-        "avg_vertical_oscillation_mm": _length_m(osc, osc_unit) * 1000 if osc > 0 else math.nan,
-        "avg_power_w": power if power > 0 and power_unit in ("W", "") else math.nan,
+    values = {  # by Apple's name, in canonical units
+        "totalDistance": distance if distance >= 0 else math.nan,
+        "duration": moving if moving > 0 else math.nan,
+        "HKQuantityTypeIdentifierHeartRate": hr if hr > 0 else math.nan,
+        "HKQuantityTypeIdentifierStepCount": steps / (moving / 60) if steps > 0 and moving > 0 else math.nan,
+        "HKElevationAscended": _length_m(ascent, ascent_unit),
+        "HKQuantityTypeIdentifierRunningStrideLength":
+            _length_m(stride, stride_unit) * 1000 if stride > 0 else math.nan,
+        "HKQuantityTypeIdentifierRunningGroundContactTime":
+            contact * _TIME_MS.get(contact_unit, math.nan) if contact > 0 else math.nan,
+        "HKQuantityTypeIdentifierRunningVerticalOscillation":
+            _length_m(osc, osc_unit) * 1000 if osc > 0 else math.nan,
+        "HKQuantityTypeIdentifierRunningPower": power if power > 0 and power_unit in ("W", "") else math.nan,
     }
+    out = {VARIABLE_MAP[name]: value for name, value in values.items()}
+    out["elapsed_time_s"] = elapsed if elapsed > 0 else math.nan  # the workout's start to end
+    return out
 
 
 # --------------------------------------------------------------------------- routes
