@@ -168,10 +168,7 @@ def _open_source(source: str | Path | bytes, name: str | None) -> tuple[_Export,
         data = bytes(source)
         label = name or "activities.csv"
         if data[:4] == b"PK\x03\x04":
-            try:
-                zf = zipfile.ZipFile(io.BytesIO(data))
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise RunlogError(f"cannot open the zip: {exc}", path=name or "strava_export.zip") from exc
+            zf = archive.zip_of_bytes(data, name or "strava_export.zip")
             return _open_zip(zf, name or "strava_export.zip"), zf
         return _Export(data, label, str(PurePosixPath(label).parent)), None
     path = Path(source)
@@ -278,16 +275,11 @@ def read_strava_export(
     Returns
     -------
     ReadResult
-        ``runs`` (index ``strava:<Activity ID>``): start_time (UTC, from
-        ``Activity Date``), distance_m (the second ``Distance``, m; 11-column
-        layout: km x 1000), moving/elapsed time (s), heart rate (bpm),
-        avg_cadence_spm (``Average Cadence`` strides/min x 2), elevation_gain_m,
-        rpe (``Perceived Exertion``, 1-10), gear_name (``Activity Gear``),
-        gear_id (``Gear``), name, description; where the row's activity file
-        was read, the measured values are the file's (:func:`join_file_run`).
-        ``samples`` from the files, under the Strava id. ``log``: one row for
-        activities.csv itself (its layout and unknown headers), one per record
-        (``row`` = spreadsheet row), one per activity file.
+        ``runs`` as :func:`analysis.io.strava.read_strava` reads them from
+        activities.csv; where the row's activity file was read, the measured
+        values are the file's (:func:`join_file_run`). ``samples`` from the
+        files, under the Strava id. ``log``: as ``read_strava``'s, plus one
+        row per activity file.
 
     Raises
     ------

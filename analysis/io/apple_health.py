@@ -296,11 +296,7 @@ def _open_source(source: str | Path | bytes, name: str | None) -> _Export:
         data = bytes(source)
         label = name or "export.xml"
         if data[:4] == b"PK\x03\x04":
-            try:
-                zf = zipfile.ZipFile(io.BytesIO(data))
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise RunlogError(f"cannot open the zip: {exc}", path=label) from exc
-            return _from_zip(zf, label)
+            return _from_zip(archive.zip_of_bytes(data, label), label)
         return _Export(label, lambda: io.BytesIO(data), None, label)
     path = Path(source)
     label = name or str(path)

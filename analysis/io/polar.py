@@ -40,7 +40,6 @@ English sport labels).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import re
@@ -192,11 +191,7 @@ def read_polar(
         data = bytes(source)
         label = name or "training-session.json"
         if data[:4] == b"PK\x03\x04":
-            try:
-                zf = zipfile.ZipFile(io.BytesIO(data))
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise RunlogError(f"cannot open the zip: {exc}", path=label) from exc
-            return _read_zip(zf, label, tz, positions)
+            return _read_zip(archive.zip_of_bytes(data, label), label, tz, positions)
         return _read_session(data, label, tz, positions)
     path = Path(source)
     label = name or str(path)
