@@ -64,7 +64,7 @@ import difflib
 import io
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -497,7 +497,7 @@ def match_builtin(brand: Any = None, model: Any = None, name: Any = None) -> _Ma
 # ---------------------------------------------------------------------------
 
 
-def complete_catalog(  # noqa: C901 (complexity debt from before C90; see the closing note)
+def complete_catalog(
     shoes: pd.DataFrame,
     *,
     builtin: bool = True,
@@ -534,51 +534,73 @@ def complete_catalog(  # noqa: C901 (complexity debt from before C90; see the cl
     """
     _check_thresholds(mi_thresholds)
     out = schema.coerce_shoes(shoes)
-    n = len(out)
-    notes: list[list[str]] = [[] for _ in range(n)]
-    if "derived" in out.columns:  # completing a completed catalog: redo the derivations, keep the rest
-        for i, v in enumerate(out["derived"]):
-            kept = []
-            for note in str(v).split("; ") if pd.notna(v) else []:
-                if note.startswith("minimalist_index from specs"):
-                    out.iloc[i, out.columns.get_loc("minimalist_index")] = pd.NA
-                elif note.startswith("shoe_class"):
-                    out.iloc[i, out.columns.get_loc("shoe_class")] = pd.NA
-                elif note:
-                    kept.append(note)
-            notes[i] = kept
-
-    if {"flex_longitudinal", "flex_torsional"} <= set(out.columns):
-        lon = pd.to_numeric(out["flex_longitudinal"], errors="coerce")
-        tor = pd.to_numeric(out["flex_torsional"], errors="coerce")
-        fill = out["flex_score"].isna() & lon.notna() & tor.notna()
-        out.loc[fill, "flex_score"] = (lon + tor)[fill]
-        for i in np.flatnonzero(fill.to_numpy()):
-            notes[i].append("flex_score from longitudinal + torsional")
-
+    notes = _undo_derivations(out)
+    _fill_flex_score(out, notes)
     if builtin:
-        raw = _builtin_raw()
-        for i in range(n):
-            row = out.iloc[i]
-            if pd.notna(row["minimalist_index"]) or pd.notna(row["shoe_class"]):
-                continue
-            if all(pd.notna(row[c]) for c in SPEC_COLUMNS):
-                continue
-            m = match_builtin(row["brand"], row["model"], row["name"])
-            if m is None:
-                continue
-            b = raw.iloc[m.row]
-            filled = [c for c in SPEC_COLUMNS if pd.isna(row[c]) and pd.notna(b[c])]
-            for c in filled:
-                out.iloc[i, out.columns.get_loc(c)] = b[c]
-            published = b["minimalist_index_published"]
-            if pd.notna(published):
-                out.iloc[i, out.columns.get_loc("minimalist_index")] = published
-            if filled or pd.notna(published):
-                what = "specs" if filled else "minimalist_index"
-                extra = f"; {m.version_note}" if m.version_note else ""
-                notes[i].append(f"{what} from built-in table ({m.label}{extra})")
+        _fill_from_builtin(out, notes)
+    mi, use_specs = _fill_mi_from_specs(out, notes)
+    _fill_class(out, mi, use_specs, notes, mi_thresholds)
+    out["derived"] = pd.Series(["; ".join(x) if x else pd.NA for x in notes], index=out.index, dtype="string")
+    return out
 
+
+def _undo_derivations(out: pd.DataFrame) -> list[list[str]]:
+    """Each row's notes so far; a completed catalog's derived MI and class cleared (in place) to be redone."""
+    notes: list[list[str]] = [[] for _ in range(len(out))]
+    if "derived" not in out.columns:
+        return notes
+    for i, v in enumerate(out["derived"]):
+        kept = []
+        for note in str(v).split("; ") if pd.notna(v) else []:
+            if note.startswith("minimalist_index from specs"):
+                out.iloc[i, out.columns.get_loc("minimalist_index")] = pd.NA
+            elif note.startswith("shoe_class"):
+                out.iloc[i, out.columns.get_loc("shoe_class")] = pd.NA
+            elif note:
+                kept.append(note)
+        notes[i] = kept
+    return notes
+
+
+def _fill_flex_score(out: pd.DataFrame, notes: list[list[str]]) -> None:
+    """``flex_score`` = longitudinal + torsional flexibility where both are given and it is not (in place)."""
+    if not {"flex_longitudinal", "flex_torsional"} <= set(out.columns):
+        return
+    lon = pd.to_numeric(out["flex_longitudinal"], errors="coerce")
+    tor = pd.to_numeric(out["flex_torsional"], errors="coerce")
+    fill = out["flex_score"].isna() & lon.notna() & tor.notna()
+    out.loc[fill, "flex_score"] = (lon + tor)[fill]
+    for i in np.flatnonzero(fill.to_numpy()):
+        notes[i].append("flex_score from longitudinal + torsional")
+
+
+def _fill_from_builtin(out: pd.DataFrame, notes: list[list[str]]) -> None:
+    """Missing specs (and a published MI) of rows with no MI, class or full specs, from the built-in table."""
+    raw = _builtin_raw()
+    for i in range(len(out)):
+        row = out.iloc[i]
+        if pd.notna(row["minimalist_index"]) or pd.notna(row["shoe_class"]):
+            continue
+        if all(pd.notna(row[c]) for c in SPEC_COLUMNS):
+            continue
+        m = match_builtin(row["brand"], row["model"], row["name"])
+        if m is None:
+            continue
+        b = raw.iloc[m.row]
+        filled = [c for c in SPEC_COLUMNS if pd.isna(row[c]) and pd.notna(b[c])]
+        for c in filled:
+            out.iloc[i, out.columns.get_loc(c)] = b[c]
+        published = b["minimalist_index_published"]
+        if pd.notna(published):
+            out.iloc[i, out.columns.get_loc("minimalist_index")] = published
+        if filled or pd.notna(published):
+            what = "specs" if filled else "minimalist_index"
+            extra = f"; {m.version_note}" if m.version_note else ""
+            notes[i].append(f"{what} from built-in table ({m.label}{extra})")
+
+
+def _fill_mi_from_specs(out: pd.DataFrame, notes: list[list[str]]) -> tuple[pd.DataFrame, pd.Series]:
+    """The MI of rows that give none, from their specs (in place); the specs' MI frame and which rows used it."""
     mi = minimalist_index_frame(out)
     given_mi = out["minimalist_index"].notna()
     has_specs = mi["minimalist_index"].notna()
@@ -595,7 +617,12 @@ def complete_catalog(  # noqa: C901 (complexity debt from before C90; see the cl
             notes[i].append(f"minimalist_index from specs (partial: missing {missing.replace('|', ', ')})")
         else:
             notes[i].append("minimalist_index from specs")
+    return mi, use_specs
 
+
+def _fill_class(out: pd.DataFrame, mi: pd.DataFrame, use_specs: pd.Series, notes: list[list[str]],
+                mi_thresholds: Sequence[float]) -> None:
+    """``shoe_class`` of rows that give none, from the MI (a partial MI by its range), in place."""
     lo = mi_class(out["minimalist_index"], thresholds=mi_thresholds)
     hi = mi_class((mi["mi_max"]).where(use_specs, out["minimalist_index"]), thresholds=mi_thresholds)
     derived_class = lo.where(lo == hi, "unknown")
@@ -613,8 +640,6 @@ def complete_catalog(  # noqa: C901 (complexity debt from before C90; see the cl
         else:
             notes[i].append("shoe_class unknown: no specs, minimalist_index or class")
     out["shoe_class"] = out["shoe_class"].where(given_class, derived_class).astype("string")
-    out["derived"] = pd.Series(["; ".join(x) if x else pd.NA for x in notes], index=out.index, dtype="string")
-    return out
 
 
 def _fmt(x: Any) -> str:
@@ -956,7 +981,7 @@ def _log_applies(entry: tuple, date: Any, km: Any, sport: Any) -> bool:
 ASSIGNED_COLUMNS: tuple[str, ...] = ("minimalist_index_max", "shoe_specs", "shoe_catalog", "shoe_rule")
 
 
-def assign_footwear(  # noqa: C901 (complexity debt from before C90; see the closing note)
+def assign_footwear(
     runs: pd.DataFrame,
     shoes: pd.DataFrame | None = None,
     *,
@@ -1015,14 +1040,35 @@ def assign_footwear(  # noqa: C901 (complexity debt from before C90; see the clo
         catalog row that gave them) and ``shoe_rule`` filled.
     """
     thresholds = _check_thresholds(mi_thresholds)
-    if shoes is None:
-        catalog = complete_catalog(pd.DataFrame(columns=list(schema.SHOES_DTYPES)), builtin=False,
-                                   mi_thresholds=thresholds)
-    elif {"derived", "mi_partial", "minimalist_index_max"} <= set(shoes.columns):
-        catalog = schema.coerce_shoes(shoes)
-    else:
-        catalog = complete_catalog(shoes, builtin=builtin, mi_thresholds=thresholds)
+    catalog = _completed(shoes, builtin=builtin, thresholds=thresholds)
+    out = _with_footwear_columns(runs)
+    res = _Resolver(catalog, builtin=builtin, thresholds=thresholds, cutoff=name_cutoff)
+    over = _overrides_map(overrides, out.index, out["date"])
+    log = _gear_log_rows(gear_log) if gear_log is not None else []
+    default = None
+    if default_shoe is not None and str(default_shoe).strip():
+        default = res.reference(default_shoe, "--default-shoe")
+    rules = _Rules(res, over, log, default)
+    km = pd.to_numeric(out["distance_m"]).astype("float64") / 1000.0
+    texts = (out["name"].astype("string").fillna("") + " " + out["description"].astype("string").fillna(""))
+    result = [rules.decide(*run) for run in zip(
+        out.index, out["gear_id"], out["gear_name"], texts, pd.to_datetime(out["date"]), km, out["sport"],
+        strict=True)]
+    return _write_shoes(out, result)
 
+
+def _completed(shoes: pd.DataFrame | None, *, builtin: bool, thresholds: tuple[float, float]) -> pd.DataFrame:
+    """The catalog completed by :func:`complete_catalog` (as it is when it already was)."""
+    if shoes is None:
+        return complete_catalog(pd.DataFrame(columns=list(schema.SHOES_DTYPES)), builtin=False,
+                                mi_thresholds=thresholds)
+    if {"derived", "mi_partial", "minimalist_index_max"} <= set(shoes.columns):
+        return schema.coerce_shoes(shoes)
+    return complete_catalog(shoes, builtin=builtin, mi_thresholds=thresholds)
+
+
+def _with_footwear_columns(runs: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``runs`` with every column the rules read or write (blank where missing)."""
     out = runs.copy()
     for c in ("gear_id", "gear_name", "name", "description", "sport", "shoe_class", "shoe_rule"):
         if c not in out.columns:
@@ -1032,50 +1078,58 @@ def assign_footwear(  # noqa: C901 (complexity debt from before C90; see the clo
             out[c] = pd.Series(pd.NA, index=out.index, dtype="Float64")
     if "date" not in out.columns:
         out["date"] = pd.Series(pd.NaT, index=out.index, dtype=schema.LOCAL_DATE)
+    return out
 
-    res = _Resolver(catalog, builtin=builtin, thresholds=thresholds, cutoff=name_cutoff)
-    over = _overrides_map(overrides, out.index, out["date"])
-    log = _gear_log_rows(gear_log) if gear_log is not None else []
-    default = None
-    if default_shoe is not None and str(default_shoe).strip():
-        default = res.reference(default_shoe, "--default-shoe")
 
-    shown: dict[str, str] = {}  # normalised gear name -> the spelling first seen
-    dates = pd.to_datetime(out["date"])
-    km = pd.to_numeric(out["distance_m"]).astype("float64") / 1000.0
-    texts = (out["name"].astype("string").fillna("") + " " + out["description"].astype("string").fillna(""))
-    result: list[tuple[_Shoe, str]] = []
-    for aid, gid, gname, text, date, dist, sport in zip(
-        out.index, out["gear_id"], out["gear_name"], texts, dates, km, out["sport"], strict=True
-    ):
-        shoe: _Shoe | None = None
-        rule = "unknown"
-        if str(aid) in over:
-            shoe, rule = res.reference(over[str(aid)], "the overrides"), "override"
-        if shoe is None and _norm_id(gid):
-            shoe = res.by_gear_id(gid)
-            rule = "gear_id" if shoe else rule
-        if shoe is None and normalize_name(gname):
-            recorded = shown.setdefault(normalize_name(gname), " ".join(str(gname).split()))
-            shoe = res.by_name(recorded) or _Shoe(recorded, "unknown",
-                                                  specs="not in the catalog or the built-in table")
-            rule = "gear_name"
-        if shoe is None:
-            for entry in log:
-                if _log_applies(entry, date, dist, sport):
-                    shoe, rule = res.reference(entry[2], "the gear log"), "gear_log"
-                    break
-        if shoe is None:
-            hit = keyword_match(text)
-            if hit is not None:
-                shoe = res.brand(hit[1]) if hit[0] == "brand" else _Shoe(
-                    pd.NA, "barefoot", specs=f"barefoot word '{hit[1]}' in the title")
-                rule = "keyword"
-        if shoe is None and default is not None and not _norm_id(gid):
-            shoe, rule = default, "default"
-        if shoe is None:
-            shoe, rule = _Shoe(pd.NA, "unknown"), "unknown"
-        result.append((shoe, rule))
+@dataclass
+class _Rules:
+    """The assignment rules in order (module notes); :meth:`decide` gives a run's shoe and rule."""
+
+    res: _Resolver
+    over: dict[str, Any]
+    log: list
+    default: _Shoe | None
+    shown: dict[str, str] = field(default_factory=dict)  # normalised gear name -> the spelling first seen
+
+    def decide(self, aid, gid, gname, text, date, dist, sport) -> tuple[_Shoe, str]:
+        """The first rule that finds a shoe, and that shoe; else an unknown shoe by rule ``unknown``."""
+        for rule, find in (
+            ("override", lambda: self._override(aid)),
+            ("gear_id", lambda: self.res.by_gear_id(gid) if _norm_id(gid) else None),
+            ("gear_name", lambda: self._by_name(gname)),
+            ("gear_log", lambda: self._by_log(date, dist, sport)),
+            ("keyword", lambda: self._by_keyword(text)),
+            ("default", lambda: None if _norm_id(gid) else self.default),
+        ):
+            shoe = find()
+            if shoe is not None:
+                return shoe, rule
+        return _Shoe(pd.NA, "unknown"), "unknown"
+
+    def _override(self, aid) -> _Shoe | None:
+        return self.res.reference(self.over[str(aid)], "the overrides") if str(aid) in self.over else None
+
+    def _by_name(self, gname) -> _Shoe | None:
+        if not normalize_name(gname):
+            return None
+        recorded = self.shown.setdefault(normalize_name(gname), " ".join(str(gname).split()))
+        return self.res.by_name(recorded) or _Shoe(recorded, "unknown", specs="not in the catalog or the built-in table")
+
+    def _by_log(self, date, dist, sport) -> _Shoe | None:
+        entry = next((e for e in self.log if _log_applies(e, date, dist, sport)), None)
+        return None if entry is None else self.res.reference(entry[2], "the gear log")
+
+    def _by_keyword(self, text) -> _Shoe | None:
+        hit = keyword_match(text)
+        if hit is None:
+            return None
+        if hit[0] == "brand":
+            return self.res.brand(hit[1])
+        return _Shoe(pd.NA, "barefoot", specs=f"barefoot word '{hit[1]}' in the title")
+
+
+def _write_shoes(out: pd.DataFrame, result: list[tuple[_Shoe, str]]) -> pd.DataFrame:
+    """``out`` with each run's shoe (name, class, MI, specs, catalog row) and rule written in."""
 
     def column(values: list, dtype: str) -> pd.Series:
         s = pd.Series(values, index=out.index, dtype="object")

@@ -119,7 +119,7 @@ def read_shoes_catalog(path: Path | None, sources: Sequence[str | os.PathLike] =
     Reads with :func:`analysis.io.shoes.read_shoes` (the rows as written) and
     derives MI and class with :func:`analysis.footwear.complete_catalog`. A
     Strava export's own ``shoes.csv`` (found by
-    :func:`analysis.io.strava.export_shoes_csv`) gives brand and model of every
+    :func:`analysis.ingest.strava_export.export_shoes_csv`) gives brand and model of every
     gear name the export uses; its rows come after the user's and are left out
     where the user's catalog already names the shoe. Column ``origin`` says
     which: ``--shoes`` or ``export``.
@@ -129,8 +129,8 @@ def read_shoes_catalog(path: Path | None, sources: Sequence[str | os.PathLike] =
     DataFrame or None
         None when there is no catalog at all.
     """
+    from analysis.ingest.strava_export import export_shoes_csv
     from analysis.io.shoes import read_shoes
-    from analysis.io.strava import export_shoes_csv
     from analysis.schema import normalize_name
 
     parts = []

@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,7 +131,7 @@ def run_faults(n: int, seed: int) -> int:
     return 1 if bad else 0
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: C901 (complexity debt from before C90; see the closing note)
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="inputs to try (default 10,000)")
     parser.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
@@ -140,34 +141,59 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (complexity debt f
     parser.add_argument("--show", type=int, default=25, help="distinct problems to list (default 25)")
     parser.add_argument("--formats", help="only these seed formats, comma-separated (default: all)")
     parser.add_argument("--faults", type=int, help="try N cache and output faults instead (see above)")
-    args = parser.parse_args(argv)
-    if args.faults is not None:
-        return run_faults(args.faults, args.seed)
+    return parser.parse_args(argv)
 
+
+def _seeds(formats: str | None) -> list[Seed]:
+    """The seed files (of these formats only, when given); printed by format."""
     seed_dir = Path(tempfile.mkdtemp(prefix="runlog-fuzz-seeds-"))
     seeds = corpus(SHARED, REPO / "data" / "sample", REPO / "data" / "templates", generic_seed_dir=seed_dir)
-    if args.formats:
-        wanted = set(args.formats.split(","))
+    if formats:
+        wanted = set(formats.split(","))
         seeds = [s for s in seeds if s.fmt in wanted]
     if not seeds:
         sys.exit("no seed files found (../shared/data, data/sample, data/templates)")
     by_fmt = Counter(s.fmt for s in seeds)
     print(f"corpus: {len(seeds)} seed files: " + ", ".join(f"{k} {v}" for k, v in sorted(by_fmt.items())))
+    return seeds
 
-    if args.only is not None:
-        _init(seeds, args.timeout)
-        i, fmt, problems, desc = run_one((args.only, args.seed))
-        print(f"input {i} ({fmt}): {desc}")
+
+def _run_only(seeds: list[Seed], args: argparse.Namespace) -> int:
+    """Rebuild and read input ``--only`` alone, printing everything."""
+    _init(seeds, args.timeout)
+    i, fmt, problems, desc = run_one((args.only, args.seed))
+    print(f"input {i} ({fmt}): {desc}")
+    for kind, detail in problems:
+        print(f"  {kind}: {detail}")
+    print("ok" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+@dataclass
+class _Tally:
+    """Inputs tried and problems found, by format; the first input of each distinct problem."""
+
+    tried: Counter = field(default_factory=Counter)
+    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    first: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    stuck: list[int] = field(default_factory=list)
+
+    def add(self, i: int, fmt: str, problems: list[tuple[str, str]], desc: str) -> None:
+        self.tried[fmt] += 1
+        for kind in {k for k, _ in problems}:
+            self.counts[fmt][kind] += 1
         for kind, detail in problems:
-            print(f"  {kind}: {detail}")
-        print("ok" if not problems else f"{len(problems)} problem(s)")
-        return 1 if problems else 0
+            self.first.setdefault(_signature(kind, detail), (i, desc, detail))
 
-    tried: Counter = Counter()
-    counts: dict[str, Counter] = defaultdict(Counter)
-    first: dict[str, tuple[int, str, str]] = {}
-    stuck: list[int] = []
-    t0 = time.perf_counter()
+    def add_stuck(self, i: int) -> None:
+        self.stuck.append(i)  # stuck where SIGALRM cannot reach (inside C code)
+        self.tried["?"] += 1
+        self.counts["?"]["hang"] += 1
+
+
+def _run_pool(seeds: list[Seed], args: argparse.Namespace, t0: float) -> _Tally:
+    """Read inputs 0..n-1 in a process pool, at most 4 per worker pending at once."""
+    tally = _Tally()
     ctx = mp.get_context("fork")
     pool = ctx.Pool(args.workers, initializer=_init, initargs=(seeds, args.timeout), maxtasksperchild=500)
     try:
@@ -177,63 +203,82 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (complexity debt f
         exhausted = False
         while pending or not exhausted:
             while not exhausted and len(pending) < 4 * args.workers:
-                try:
-                    i = next(todo)
-                except StopIteration:
+                i = next(todo, None)
+                if i is None:
                     exhausted = True
                     break
                 pending[i] = (pool.apply_async(run_one, ((i, args.seed),)), time.perf_counter())
-            for i, (res, started) in list(pending.items()):
-                if res.ready():
-                    del pending[i]
-                    _, fmt, problems, desc = res.get()
-                    tried[fmt] += 1
-                    for kind in {k for k, _ in problems}:
-                        counts[fmt][kind] += 1
-                    for kind, detail in problems:
-                        sig = _signature(kind, detail)
-                        first.setdefault(sig, (i, desc, detail))
-                    done += 1
-                    if done % 500 == 0:
-                        rate = done / (time.perf_counter() - t0)
-                        print(f"  {done}/{args.n} inputs, {rate:.1f}/s", file=sys.stderr, flush=True)
-                elif time.perf_counter() - started > 6 * args.timeout + 30:
-                    del pending[i]  # stuck where SIGALRM cannot reach (inside C code)
-                    stuck.append(i)
-                    tried["?"] += 1
-                    counts["?"]["hang"] += 1
+            done += _collect(pending, tally, args, done, t0)
             time.sleep(0.005)
     finally:
         pool.terminate()
         pool.join()
+    return tally
 
-    elapsed = time.perf_counter() - t0
-    print(f"\n{args.n} inputs in {elapsed:.0f} s ({args.n / elapsed:.1f}/s), seed {args.seed}, "
-          f"{args.workers} workers, {args.timeout:g} s per read\n")
+
+def _collect(pending: dict[int, tuple[object, float]], tally: _Tally, args: argparse.Namespace, done: int,
+             t0: float) -> int:
+    """Count the finished inputs (and those stuck past the limit); how many finished."""
+    finished = 0
+    for i, (res, started) in list(pending.items()):
+        if res.ready():
+            del pending[i]
+            _, fmt, problems, desc = res.get()
+            tally.add(i, fmt, problems, desc)
+            finished += 1
+            if (done + finished) % 500 == 0:
+                rate = (done + finished) / (time.perf_counter() - t0)
+                print(f"  {done + finished}/{args.n} inputs, {rate:.1f}/s", file=sys.stderr, flush=True)
+        elif time.perf_counter() - started > 6 * args.timeout + 30:
+            del pending[i]
+            tally.add_stuck(i)
+    return finished
+
+
+def _print_table(tally: _Tally) -> None:
     header = f"{'format':<14}{'tried':>8}" + "".join(f"{k:>13}" for k in KINDS)
     print(header)
     print("-" * len(header))
     total = Counter()
-    for fmt in sorted(tried):
-        line = f"{fmt:<14}{tried[fmt]:>8}" + "".join(f"{counts[fmt][k]:>13}" for k in KINDS)
+    for fmt in sorted(tally.tried):
+        line = f"{fmt:<14}{tally.tried[fmt]:>8}" + "".join(f"{tally.counts[fmt][k]:>13}" for k in KINDS)
         print(line)
-        total["tried"] += tried[fmt]
+        total["tried"] += tally.tried[fmt]
         for k in KINDS:
-            total[k] += counts[fmt][k]
+            total[k] += tally.counts[fmt][k]
     print("-" * len(header))
     print(f"{'all':<14}{total['tried']:>8}" + "".join(f"{total[k]:>13}" for k in KINDS))
-    harness = sum(c["harness"] for c in counts.values())
+
+
+def _print_problems(tally: _Tally, show: int) -> None:
+    harness = sum(c["harness"] for c in tally.counts.values())
     if harness:
         print(f"harness errors (bugs of the fuzzer itself): {harness}")
-    if stuck:
-        print(f"inputs stuck beyond the time limit (in C code): {stuck[:20]}")
-    if first:
-        print(f"\n{len(first)} distinct problems (first input of each; rerun with --only I):")
-        for i, desc, detail in list(first.values())[: args.show]:
+    if tally.stuck:
+        print(f"inputs stuck beyond the time limit (in C code): {tally.stuck[:20]}")
+    if tally.first:
+        print(f"\n{len(tally.first)} distinct problems (first input of each; rerun with --only I):")
+        for i, desc, detail in list(tally.first.values())[:show]:
             print(f"  [{i}] {detail}\n        {desc[:300]}")
     else:
         print("\nno problems found")
-    return 1 if first or stuck else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    if args.faults is not None:
+        return run_faults(args.faults, args.seed)
+    seeds = _seeds(args.formats)
+    if args.only is not None:
+        return _run_only(seeds, args)
+    t0 = time.perf_counter()
+    tally = _run_pool(seeds, args, t0)
+    elapsed = time.perf_counter() - t0
+    print(f"\n{args.n} inputs in {elapsed:.0f} s ({args.n / elapsed:.1f}/s), seed {args.seed}, "
+          f"{args.workers} workers, {args.timeout:g} s per read\n")
+    _print_table(tally)
+    _print_problems(tally, args.show)
+    return 1 if tally.first or tally.stuck else 0
 
 
 if __name__ == "__main__":

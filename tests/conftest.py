@@ -17,6 +17,14 @@ SAMPLE = REPO / "data" / "sample"
 SAMPLE_TZ = "Europe/Copenhagen"
 SHARED_DATA = Path(os.environ.get("RUNLOG_SHARED_DATA", REPO.parent / "shared" / "data")).resolve()
 
+#: a small drills log (tests/io/test_drills.py reads it, tests/test_drills.py computes its adherence)
+DRILLS_LOG = """date,drill,sets,reps,minutes,notes
+2026-03-02,Toe_Yoga,3,10,,
+2026-03-02,short foot,2,,"2,5",standing
+2026-03-04,Toe drop,2,8,,
+2026-03-10,calf raises,3,15,,
+"""
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
@@ -30,6 +38,14 @@ def shared_data() -> Path:
 def sample_dir() -> Path:
     """The embedded sample, data/sample."""
     return REPO / "data" / "sample"
+
+
+@pytest.fixture
+def drills_log(tmp_path) -> Path:
+    """:data:`DRILLS_LOG` written to a file."""
+    path = tmp_path / "drills.csv"
+    path.write_text(DRILLS_LOG, encoding="utf-8")
+    return path
 
 
 @pytest.fixture(autouse=True)

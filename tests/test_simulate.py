@@ -322,11 +322,12 @@ def test_sample_story(sample_dir):
 
 
 def test_sample_reads_with_strava_reader(sample_dir):
-    strava = pytest.importorskip("analysis.io.strava")
+    from analysis.ingest.strava_export import read_strava_export
+
     if not (sample_dir / "export.zip").is_file():
         pytest.skip("data/sample not generated")
     truth = pd.DataFrame(json.loads((sample_dir / "truth.json").read_text())["runs"])
-    result = strava.read_strava(sample_dir / "export.zip", tz="Europe/Copenhagen", read_files=False)
+    result = read_strava_export(sample_dir / "export.zip", tz="Europe/Copenhagen", read_files=False)
     runs = result.runs
     assert runs.index.is_unique and len(runs) == len(truth)
     got = runs["distance_m"].reindex("strava:" + truth["strava_id"]).to_numpy(dtype=float)

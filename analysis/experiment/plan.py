@@ -175,7 +175,7 @@ def _bool(text: str) -> bool | None:
     return True if t in _TRUE else False if t in _FALSE else None
 
 
-def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) -> pd.DataFrame:  # noqa: C901 (complexity debt from before C90; see the closing note)
+def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) -> pd.DataFrame:
     """Check and type a plan frame (as read from CSV or made by :func:`make_plan`).
 
     Rules: one row per date, blocks of consecutive days, one condition per
@@ -204,6 +204,19 @@ def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) 
         Naming the file and (spreadsheet) row of the first problem and how to fix it.
     """
     frame = plan.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
+    out, rows = _typed_days(frame, path)
+    conditions = _conditions(frame, out, rows, path)
+    _check_blocks(out, path)
+    _check_pairs(out, conditions, path)
+    out["arm"] = pd.array(np.where(out["condition"] == conditions[0], "A", "B"), dtype="string")
+    out = out.drop(columns="_row")[list(PLAN_COLUMNS)]
+    out["condition"] = out["condition"].astype("string")
+    out.attrs.update(conditions=tuple(conditions), seed=plan.attrs.get("seed"))
+    return out
+
+
+def _typed_days(frame: pd.DataFrame, path) -> tuple[pd.DataFrame, pd.RangeIndex]:
+    """The plan's days typed and sorted by date (``_row``: spreadsheet row), and the rows in file order."""
     missing = [c for c in ("date", "block", "condition", "washout") if c not in frame]
     if missing:
         raise RunlogError(
@@ -221,14 +234,12 @@ def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) 
         (block.isna() | (block < 1) | (block % 1 != 0), "block is not a whole number from 1"),
         (condition.isna() | (condition == ""), "condition is empty"),
         (washout.isna(), "washout is not true or false"),
+        (dates.duplicated(), "this date appears twice in the plan; one row per day"),
     )
     for bad, what in checks:
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise RunlogError(f"{what}", path=path, row=int(rows[i]))
-    if dates.duplicated().any():
-        i = int(np.flatnonzero(dates.duplicated().to_numpy())[0])
-        raise RunlogError("this date appears twice in the plan; one row per day", path=path, row=int(rows[i]))
     out = pd.DataFrame(
         {
             "date": dates.to_numpy(dtype="datetime64[ns]"),
@@ -244,7 +255,11 @@ def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) 
         pd.array(pd.to_numeric(frame["pair"], errors="coerce").to_numpy(), dtype="Int64")
         if "pair" in frame else (out["block"] + 1) // 2
     )
-    out = out.sort_values("date", kind="stable").reset_index(drop=True)
+    return out.sort_values("date", kind="stable").reset_index(drop=True), rows
+
+
+def _conditions(frame: pd.DataFrame, out: pd.DataFrame, rows: pd.RangeIndex, path) -> list[str]:
+    """The plan's two conditions as (A, B): by its ``arm`` column, else A is the first day's."""
     conditions = list(dict.fromkeys(out["condition"]))
     if "arm" in frame:
         arm = pd.Series(frame["arm"].astype("string").str.strip().str.upper().to_numpy(),
@@ -264,6 +279,11 @@ def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) 
     if len(conditions) > 2:
         raise RunlogError(f"the plan has {len(conditions)} conditions ({', '.join(conditions)}); "
                           "an experiment compares two", path=path)
+    return conditions
+
+
+def _check_blocks(out: pd.DataFrame, path) -> None:
+    """Each block: consecutive days, one condition, one pair number."""
     for b, days in out.groupby("block", sort=True):
         span = (days["date"].max() - days["date"].min()).days + 1
         if span != len(days):
@@ -275,6 +295,10 @@ def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) 
                               path=path, row=int(odd["_row"].iloc[0]))
         if days["pair"].isna().any() or days["pair"].nunique() > 1:
             raise RunlogError(f"block {b} has no single pair number", path=path, row=int(days["_row"].iloc[0]))
+
+
+def _check_pairs(out: pd.DataFrame, conditions: list[str], path) -> None:
+    """An even number of blocks, each pair holding one block of each condition (AB or BA)."""
     blocks = out.groupby("block")[["pair", "condition"]].first()
     if len(blocks) % 2:
         raise RunlogError(f"the plan has {len(blocks)} blocks; the design needs an even number", path=path)
@@ -283,11 +307,6 @@ def validate_plan(plan: pd.DataFrame, *, path: str | os.PathLike | None = None) 
             raise RunlogError(
                 f"pair {p} (blocks {', '.join(map(str, pair.index))}) does not hold one block of each "
                 f"condition; each pair is AB or BA (make the plan with 'runlog experiment plan')", path=path)
-    out["arm"] = pd.array(np.where(out["condition"] == conditions[0], "A", "B"), dtype="string")
-    out = out.drop(columns="_row")[list(PLAN_COLUMNS)]
-    out["condition"] = out["condition"].astype("string")
-    out.attrs.update(conditions=tuple(conditions), seed=plan.attrs.get("seed"))
-    return out
 
 
 def plan_blocks(plan: pd.DataFrame) -> pd.DataFrame:

@@ -440,7 +440,7 @@ class Cache:
             misses = [k for k in hits if k in bad] + misses
         return stack, misses
 
-    def _load(self, keys: list[str], samples: bool = True) -> tuple[Stack, set[str]]:  # noqa: C901 (complexity debt from before C90; see the closing note)
+    def _load(self, keys: list[str], samples: bool = True) -> tuple[Stack, set[str]]:
         """The cached frames of these inputs, stacked in the order of ``keys``; the keys found damaged.
 
         Each chunk's frame is read as one Arrow table after its checksum is
@@ -459,19 +459,7 @@ class Cache:
         chunk_of = dict(zip(idx["key"], idx["chunk"], strict=True))
         sums_of = dict(zip(idx["chunk"], idx["sums"], strict=False))
         frames = FRAMES if samples else tuple(f for f in FRAMES if f != "samples")
-        tables: dict[tuple[str, str], tuple[pa.Table, list[str], np.ndarray, np.ndarray]] = {}
-        bad: dict[str, str] = {}
-        for chunk in dict.fromkeys(chunk_of[k] for k in keys):
-            wanted = {k for k in keys if chunk_of[k] == chunk}
-            try:
-                for f in frames:
-                    table = self._read_chunk(chunk, f, sums_of[chunk])
-                    names, starts, lengths = _segments(table.column("_key"), chunk)
-                    if f == "log" and not wanted <= set(names):  # every input has a log row
-                        raise _BadChunk(chunk, "it does not hold the inputs the index names")
-                    tables[(chunk, f)] = (table, names, starts, lengths)
-            except _BadChunk as exc:
-                bad[chunk] = exc.why
+        tables, bad = self._read_tables(keys, chunk_of, sums_of, frames)
         if bad:
             self._drop_chunks(bad)
         dropped = {k for k in keys if chunk_of[k] in bad}
@@ -485,30 +473,32 @@ class Cache:
             if f not in frames:
                 loaded[f], bounds[f] = _empty(f), np.zeros(len(order) + 1, np.int64)
                 continue
-            pieces = []  # (stack position, table, first row, rows)
-            for chunk in chunks:
-                table, names, starts, lengths = tables[(chunk, f)]
-                for name, start, length in zip(names, starts, lengths, strict=True):
-                    if name in order and chunk_of[name] == chunk:
-                        pieces.append((order[name], table, int(start), int(length)))
-            pieces.sort(key=lambda p: p[0])
-            counts = np.zeros(len(order), np.int64)
-            slices: list[list] = []  # [table, first row, rows], adjacent pieces merged
-            for pos, table, start, length in pieces:
-                counts[pos] = length
-                if slices and slices[-1][0] is table and slices[-1][1] + slices[-1][2] == start:
-                    slices[-1][2] += length
-                elif length:
-                    slices.append([table, start, length])
-            bounds[f] = np.r_[0, np.cumsum(counts)]
-            if not slices:
-                loaded[f] = _empty(f)
-                continue
-            parts = [t if (a == 0 and n == t.num_rows) else t.slice(a, n) for t, a, n in slices]
-            table = parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="default")
-            frame = table.drop_columns(["_key"]).to_pandas(split_blocks=True, self_destruct=True)
-            loaded[f] = _canonical(frame, f)
+            loaded[f], bounds[f] = _stacked_frame(f, chunks, tables, order, chunk_of)
         return Stack(tuple(order), ReadResult(*(loaded[f] for f in FRAMES)), bounds), dropped
+
+    def _read_tables(self, keys: list[str], chunk_of: dict[str, str], sums_of: dict[str, str],
+                     frames: tuple[str, ...]) -> tuple[dict[tuple[str, str], tuple], dict[str, str]]:
+        """The frames of each chunk holding these inputs, with their inputs' row segments; chunks that fail.
+
+        Returns
+        -------
+        tables : (chunk, frame) -> (Arrow table, input keys, first rows, row counts)
+        bad : chunk -> why it cannot be used
+        """
+        tables: dict[tuple[str, str], tuple[pa.Table, list[str], np.ndarray, np.ndarray]] = {}
+        bad: dict[str, str] = {}
+        for chunk in dict.fromkeys(chunk_of[k] for k in keys):
+            wanted = {k for k in keys if chunk_of[k] == chunk}
+            try:
+                for f in frames:
+                    table = self._read_chunk(chunk, f, sums_of[chunk])
+                    names, starts, lengths = _segments(table.column("_key"), chunk)
+                    if f == "log" and not wanted <= set(names):  # every input has a log row
+                        raise _BadChunk(chunk, "it does not hold the inputs the index names")
+                    tables[(chunk, f)] = (table, names, starts, lengths)
+            except _BadChunk as exc:
+                bad[chunk] = exc.why
+        return tables, bad
 
     def _read_chunk(self, chunk: str, frame: str, sums: str) -> pa.Table:
         """One frame of a chunk, its bytes checked against the checksum the index holds."""
@@ -739,6 +729,38 @@ def _canonical(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
             frame = frame[canonical + extra]
         return frame
     return _COERCE[kind](frame)
+
+
+def _stacked_frame(f: str, chunks: list[str], tables: dict[tuple[str, str], tuple], order: dict[str, int],
+                   chunk_of: dict[str, str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """One frame of the inputs in ``order``, stacked in that order, and each input's row bounds in it.
+
+    Only the chunk the index names for an input counts; adjacent row ranges of
+    one table are merged, so a chunk whose inputs are all wanted, in order, is
+    taken whole.
+    """
+    pieces = []  # (stack position, table, first row, rows)
+    for chunk in chunks:
+        table, names, starts, lengths = tables[(chunk, f)]
+        for name, start, length in zip(names, starts, lengths, strict=True):
+            if name in order and chunk_of[name] == chunk:
+                pieces.append((order[name], table, int(start), int(length)))
+    pieces.sort(key=lambda p: p[0])
+    counts = np.zeros(len(order), np.int64)
+    slices: list[list] = []  # [table, first row, rows], adjacent pieces merged
+    for pos, table, start, length in pieces:
+        counts[pos] = length
+        if slices and slices[-1][0] is table and slices[-1][1] + slices[-1][2] == start:
+            slices[-1][2] += length
+        elif length:
+            slices.append([table, start, length])
+    bounds = np.r_[0, np.cumsum(counts)]
+    if not slices:
+        return _empty(f), bounds
+    parts = [t if (a == 0 and n == t.num_rows) else t.slice(a, n) for t, a, n in slices]
+    table = parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="default")
+    frame = table.drop_columns(["_key"]).to_pandas(split_blocks=True, self_destruct=True)
+    return _canonical(frame, f), bounds
 
 
 def _segments(column: pa.ChunkedArray, chunk: str = "") -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from analysis.schema import STATUSES
 #: reasons of ``duplicate`` rows that mean "a second source of a run, merged into it"
 _MERGED_PREFIXES = ("merged into", "same run as")
 #: in the reason of an imported export row whose activity file the export does not hold
-#: (:data:`analysis.io.strava.FILE_NOT_IN_EXPORT`)
+#: (:data:`analysis.ingest.strava_export.FILE_NOT_IN_EXPORT`)
 _FILE_NOT_IN_EXPORT = "not in the export"
 
 

@@ -53,7 +53,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "garmin_json": ("analysis.io.garmin", "sniff_json", "read_garmin_json"),
     "polar": ("analysis.io.polar", "sniff", "read_polar"),
     "fitbit": ("analysis.io.fitbit", "sniff", "read_fitbit"),
-    "strava": ("analysis.io.strava", "sniff", "read_strava"),
+    "strava": ("analysis.ingest.strava_export", "sniff", "read_strava_export"),
     "garmin_csv": ("analysis.io.garmin", "sniff_csv", "read_garmin_csv"),
     "csv": ("analysis.io.generic_csv", "sniff", "read_generic_csv"),
 }
@@ -194,9 +194,9 @@ def _strava_container(path: Path) -> bool:
     folder = path.is_dir()
     if not ((path / "activities.csv").is_file() if folder else path.suffix.lower() == ".zip"):
         return False  # the common case, decided without importing the Strava reader
-    from analysis.io import strava
+    from analysis.ingest import strava_export
 
-    return strava.is_export_folder(path) if folder else strava.is_export_zip(path)
+    return strava_export.is_export_folder(path) if folder else strava_export.is_export_zip(path)
 
 
 def _apple_container(path: Path) -> bool:

@@ -148,7 +148,7 @@ def _combine(group: list[pd.Series]) -> pd.Series:
     return out
 
 
-def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:  # noqa: C901 (complexity debt from before C90; see the closing note)
+def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:
     """Collapse repeated runs; mark the extra ones ``duplicate`` in the log.
 
     Parameters
@@ -174,91 +174,16 @@ def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:  # noqa: C901 (
         return ReadResult(runs, samples, log)
 
     # 1. the same id twice: the same file (or export row) given twice
-    ids = runs.index.to_series()
-    repeated = ids.duplicated(keep="first").to_numpy()
-    runs = runs[~repeated]
+    runs = runs[~runs.index.to_series().duplicated(keep="first").to_numpy()]
     _mark_repeats(log)
     if len(samples):
         samples = samples.drop_duplicates(subset=["activity_id", "time"], keep="first")
 
-    # 2. the same run seen twice, by start time and distance. Only runs starting
-    # within CROSS_SOURCE_START_S of the run before them can join a group, so
-    # the rows are compared in Python only inside such clusters; every other
-    # run stays as it is (an archive of thousands of runs has few clusters).
-    order = runs.sort_values("start_time", kind="stable")
-    start_s = order["start_time"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
-    start_s[order["start_time"].isna().to_numpy()] = np.nan
-    elapsed = order["elapsed_time_s"].astype("float64").to_numpy()
-    span_s = np.where(elapsed > 0, elapsed, order["moving_time_s"].astype("float64").to_numpy())
-    reach = np.fmax.accumulate(start_s + span_s)  # the latest end so far (NaN ends ignored)
-    near = (np.diff(start_s) <= CROSS_SOURCE_START_S) | (start_s[1:] < reach[:-1])  # close starts, or overlap
-    in_cluster = np.r_[near, False] | np.r_[False, near]
-    alone = order[~in_cluster]
-    order = order[in_cluster]
-    rows = [order.iloc[i] for i in range(len(order))]
-    groups: list[list[pd.Series]] = []
-    reasons: dict[str, tuple[str, str]] = {}
-    open_groups: list[list[pd.Series]] = []
-    for row in rows:
-        placed = False
-        if not pd.isna(row["start_time"]):
-            open_groups = [
-                g
-                for g in open_groups
-                if (row["start_time"] - g[0]["start_time"]).total_seconds() <= _open_for_s(g[0])
-            ]
-            for g in open_groups:
-                why = _same_run(g[0], row)
-                if why:
-                    g.append(row)
-                    reasons[str(row.name)] = (str(g[0].name), why)
-                    placed = True
-                    break
-        if not placed:
-            g = [row]
-            groups.append(g)
-            if not pd.isna(row["start_time"]):
-                open_groups.append(g)
-
-    kept = []
-    rename: dict[str, str] = {}
-    joined: dict[str, str] = {}
-    shifted = _zone_shifted_pairs(pd.concat([alone, pd.DataFrame([g[0] for g in groups if len(g) == 1])])
-                                  if groups else alone, tz)
-    if shifted:
-        partner = {}
-        for a, b, why in shifted:
-            partner[a], partner[b] = (b, why), (a, why)
-        singles = [g[0] for g in groups if len(g) == 1]
-        by_id = {str(r.name): r for r in singles}
-        by_id.update({str(aid): alone.loc[aid] for aid in alone.index if str(aid) in partner})
-        alone = alone[~alone.index.astype(str).isin(list(partner))]
-        groups = [g for g in groups if len(g) > 1 or str(g[0].name) not in partner]
-        for a, b, why in shifted:
-            groups.append([by_id[a], by_id[b]])
-            reasons[a] = reasons[b] = (a, why)
-    for g in groups:
-        if len(g) == 1:
-            kept.append(g[0])
-            continue
-        combined = _combine(g)
-        if {r["source"] in WALL_TIME_SOURCES for r in g} == {True, False}:  # UTC from the source that knows it
-            combined["start_time"] = next(r["start_time"] for r in g if r["source"] not in WALL_TIME_SOURCES)
-        survivor = str(combined.name)
-        kept.append(combined)
-        with_samples = [str(r.name) for r in g if len(samples) and (samples["activity_id"] == r.name).any()]
-        keep_samples_of = survivor if survivor in with_samples else (with_samples[0] if with_samples else None)
-        for r in g:
-            rid = str(r.name)
-            if rid == survivor:
-                continue
-            _first, why = reasons.get(rid, reasons.get(survivor, (survivor, "same run")))
-            joined[rid] = f"same run as {survivor} ({why}); fields merged into it"
-        if keep_samples_of is not None:
-            rename[keep_samples_of] = survivor
-            for rid in with_samples:
-                if rid != keep_samples_of:
-                    rename[rid] = None  # drop
+    # 2. the same run seen twice, by start time and distance (within clusters), or a zone apart
+    alone, clustered = _clusters(runs)
+    groups, reasons = _group([clustered.iloc[i] for i in range(len(clustered))])
+    groups, alone = _pair_zone_shifted(groups, alone, reasons, tz)
+    kept, rename, joined = _join_groups(groups, reasons, samples)
     merged = pd.concat([alone, pd.DataFrame(kept)]) if kept else alone
     merged.index.name = "activity_id"
     merged = schema.coerce_runs(merged).sort_values("start_time", kind="stable")
@@ -268,13 +193,125 @@ def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:  # noqa: C901 (
         log.loc[mask, "status"] = "duplicate"
         log.loc[mask, "reason"] = log.loc[mask, "activity_id"].map(joined)
     if rename and len(samples):
-        drop = [k for k, v in rename.items() if v is None]
-        samples = samples[~samples["activity_id"].isin(drop)].copy()
-        moves = {k: v for k, v in rename.items() if v is not None and k != v}
-        if moves:
-            samples["activity_id"] = samples["activity_id"].replace(moves)
-        samples = samples.reset_index(drop=True)
+        samples = _move_samples(samples, rename)
     return ReadResult(merged, samples, schema.coerce_import_log(log))
+
+
+def _clusters(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Runs that may repeat one another and runs that cannot, by start time.
+
+    Only runs starting within CROSS_SOURCE_START_S of the run before them (or
+    inside its span) can join a group, so the rows are compared in Python only
+    inside such clusters; every other run stays as it is (an archive of
+    thousands of runs has few clusters).
+
+    Returns
+    -------
+    (alone, clustered) : the runs in no cluster, the runs in one (by start time)
+    """
+    order = runs.sort_values("start_time", kind="stable")
+    start_s = order["start_time"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
+    start_s[order["start_time"].isna().to_numpy()] = np.nan
+    elapsed = order["elapsed_time_s"].astype("float64").to_numpy()
+    span_s = np.where(elapsed > 0, elapsed, order["moving_time_s"].astype("float64").to_numpy())
+    reach = np.fmax.accumulate(start_s + span_s)  # the latest end so far (NaN ends ignored)
+    near = (np.diff(start_s) <= CROSS_SOURCE_START_S) | (start_s[1:] < reach[:-1])  # close starts, or overlap
+    in_cluster = np.r_[near, False] | np.r_[False, near]
+    return order[~in_cluster], order[in_cluster]
+
+
+def _group(rows: list[pd.Series]) -> tuple[list[list[pd.Series]], dict[str, tuple[str, str]]]:
+    """Rows (by start time) in groups of one run; why each joined (id -> (first id, reason))."""
+    groups: list[list[pd.Series]] = []
+    reasons: dict[str, tuple[str, str]] = {}
+    open_groups: list[list[pd.Series]] = []
+    for row in rows:
+        if pd.isna(row["start_time"]):
+            groups.append([row])
+            continue
+        open_groups = [
+            g for g in open_groups if (row["start_time"] - g[0]["start_time"]).total_seconds() <= _open_for_s(g[0])
+        ]
+        home = next(((g, why) for g in open_groups if (why := _same_run(g[0], row))), None)
+        if home is not None:
+            home[0].append(row)
+            reasons[str(row.name)] = (str(home[0][0].name), home[1])
+            continue
+        groups.append([row])
+        open_groups.append(groups[-1])
+    return groups, reasons
+
+
+def _pair_zone_shifted(groups: list[list[pd.Series]], alone: pd.DataFrame, reasons: dict[str, tuple[str, str]],
+                       tz) -> tuple[list[list[pd.Series]], pd.DataFrame]:
+    """Groups and lone runs with each zone-shifted pair (:func:`_zone_shifted_pairs`) made one group."""
+    singles = [g[0] for g in groups if len(g) == 1]
+    shifted = _zone_shifted_pairs(pd.concat([alone, pd.DataFrame(singles)]) if groups else alone, tz)
+    if not shifted:
+        return groups, alone
+    partner = {}
+    for a, b, why in shifted:
+        partner[a], partner[b] = (b, why), (a, why)
+    by_id = {str(r.name): r for r in singles}
+    by_id.update({str(aid): alone.loc[aid] for aid in alone.index if str(aid) in partner})
+    alone = alone[~alone.index.astype(str).isin(list(partner))]
+    groups = [g for g in groups if len(g) > 1 or str(g[0].name) not in partner]
+    for a, b, why in shifted:
+        groups.append([by_id[a], by_id[b]])
+        reasons[a] = reasons[b] = (a, why)
+    return groups, alone
+
+
+def _join_groups(groups: list[list[pd.Series]], reasons: dict[str, tuple[str, str]], samples: pd.DataFrame
+                 ) -> tuple[list[pd.Series], dict[str, str | None], dict[str, str]]:
+    """Each group as one run (:func:`_combine`).
+
+    Returns
+    -------
+    kept : the runs, one per group
+    rename : whose samples go to which survivor (None: dropped, another run's samples are kept)
+    joined : id of each run merged into another -> its log reason
+    """
+    kept = []
+    rename: dict[str, str | None] = {}
+    joined: dict[str, str] = {}
+    for g in groups:
+        if len(g) == 1:
+            kept.append(g[0])
+            continue
+        combined = _combine(g)
+        if {r["source"] in WALL_TIME_SOURCES for r in g} == {True, False}:  # UTC from the source that knows it
+            combined["start_time"] = next(r["start_time"] for r in g if r["source"] not in WALL_TIME_SOURCES)
+        survivor = str(combined.name)
+        kept.append(combined)
+        for r in g:
+            rid = str(r.name)
+            if rid != survivor:
+                _first, why = reasons.get(rid, reasons.get(survivor, (survivor, "same run")))
+                joined[rid] = f"same run as {survivor} ({why}); fields merged into it"
+        rename.update(_samples_kept(g, survivor, samples))
+    return kept, rename, joined
+
+
+def _samples_kept(group: list[pd.Series], survivor: str, samples: pd.DataFrame) -> dict[str, str | None]:
+    """One run's samples go to the survivor (its own, else the first run's with any); the others' are dropped."""
+    with_samples = [str(r.name) for r in group if len(samples) and (samples["activity_id"] == r.name).any()]
+    keep_samples_of = survivor if survivor in with_samples else (with_samples[0] if with_samples else None)
+    if keep_samples_of is None:
+        return {}
+    rename: dict[str, str | None] = {keep_samples_of: survivor}
+    rename.update({rid: None for rid in with_samples if rid != keep_samples_of})  # drop
+    return rename
+
+
+def _move_samples(samples: pd.DataFrame, rename: dict[str, str | None]) -> pd.DataFrame:
+    """Samples with dropped runs' removed and kept ones under their survivor's id."""
+    drop = [k for k, v in rename.items() if v is None]
+    samples = samples[~samples["activity_id"].isin(drop)].copy()
+    moves = {k: v for k, v in rename.items() if v is not None and k != v}
+    if moves:
+        samples["activity_id"] = samples["activity_id"].replace(moves)
+    return samples.reset_index(drop=True)
 
 
 def _utc_offset_text(seconds: float) -> str:

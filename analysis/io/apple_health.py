@@ -296,11 +296,7 @@ def _open_source(source: str | Path | bytes, name: str | None) -> _Export:
         data = bytes(source)
         label = name or "export.xml"
         if data[:4] == b"PK\x03\x04":
-            try:
-                zf = zipfile.ZipFile(io.BytesIO(data))
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise RunlogError(f"cannot open the zip: {exc}", path=label) from exc
-            return _from_zip(zf, label)
+            return _from_zip(archive.zip_of_bytes(data, label), label)
         return _Export(label, lambda: io.BytesIO(data), None, label)
     path = Path(source)
     label = name or str(path)
@@ -617,18 +613,23 @@ def _values(el: etree._Element, meta: dict, w: _Workout) -> dict:
     ascent, ascent_unit = _quantity(meta.get("HKElevationAscended"))
     elapsed = w.duration_s
     moving = duration if duration > 0 else elapsed
-    return {
-        "distance_m": distance if distance >= 0 else math.nan,
-        "moving_time_s": moving if moving > 0 else math.nan,
-        "elapsed_time_s": elapsed if elapsed > 0 else math.nan,
-        "avg_heart_rate_bpm": hr if hr > 0 else math.nan,
-        "avg_cadence_spm": steps / (moving / 60) if steps > 0 and moving > 0 else math.nan,
-        "elevation_gain_m": _length_m(ascent, ascent_unit),
-        "avg_step_length_mm": _length_m(stride, stride_unit) * 1000 if stride > 0 else math.nan,
-        "avg_stance_time_ms": contact * _TIME_MS.get(contact_unit, math.nan) if contact > 0 else math.nan,
-        "avg_vertical_oscillation_mm": _length_m(osc, osc_unit) * 1000 if osc > 0 else math.nan,
-        "avg_power_w": power if power > 0 and power_unit in ("W", "") else math.nan,
+    values = {  # by Apple's name, in canonical units
+        "totalDistance": distance if distance >= 0 else math.nan,
+        "duration": moving if moving > 0 else math.nan,
+        "HKQuantityTypeIdentifierHeartRate": hr if hr > 0 else math.nan,
+        "HKQuantityTypeIdentifierStepCount": steps / (moving / 60) if steps > 0 and moving > 0 else math.nan,
+        "HKElevationAscended": _length_m(ascent, ascent_unit),
+        "HKQuantityTypeIdentifierRunningStrideLength":
+            _length_m(stride, stride_unit) * 1000 if stride > 0 else math.nan,
+        "HKQuantityTypeIdentifierRunningGroundContactTime":
+            contact * _TIME_MS.get(contact_unit, math.nan) if contact > 0 else math.nan,
+        "HKQuantityTypeIdentifierRunningVerticalOscillation":
+            _length_m(osc, osc_unit) * 1000 if osc > 0 else math.nan,
+        "HKQuantityTypeIdentifierRunningPower": power if power > 0 and power_unit in ("W", "") else math.nan,
     }
+    out = {VARIABLE_MAP[name]: value for name, value in values.items()}
+    out["elapsed_time_s"] = elapsed if elapsed > 0 else math.nan  # the workout's start to end
+    return out
 
 
 # --------------------------------------------------------------------------- routes

@@ -36,6 +36,7 @@ USENIX WOOT 2019 (overlapping members).
 
 from __future__ import annotations
 
+import io
 import re
 import stat
 import zipfile
@@ -375,6 +376,20 @@ def read_member(
 @lru_cache(maxsize=4)
 def _open_zip_cached(path: str, size: int, mtime_ns: int) -> zipfile.ZipFile:
     return zipfile.ZipFile(path)
+
+
+def zip_of_bytes(data: bytes, label: str) -> zipfile.ZipFile:
+    """A zip given as bytes (a member of another zip, an upload), opened in memory.
+
+    Raises
+    ------
+    RunlogError
+        Naming ``label``, when the bytes are not a readable zip.
+    """
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise RunlogError(f"cannot open the zip: {exc}", path=label) from exc
 
 
 def open_zip(path: str | Path) -> zipfile.ZipFile:

@@ -57,8 +57,7 @@ SOURCE = "fit"
 #: fields to runs. Where two FIT fields map to one column, the first listed is
 #: preferred (``enhanced_*`` carries the same quantity with a wider range).
 #: ``cadence`` (+ ``fractional_cadence``) is strides/min and becomes steps/min.
-VARIABLE_MAP: dict[str, str] = {
-    # record -> samples
+RECORD_VARIABLE_MAP: dict[str, str] = {
     "timestamp": "time",
     "distance": "distance_m",
     "enhanced_speed": "speed_mps",
@@ -73,7 +72,8 @@ VARIABLE_MAP: dict[str, str] = {
     "altitude": "altitude_m",
     "position_lat": "latitude_deg",
     "position_long": "longitude_deg",
-    # session -> runs
+}
+SESSION_VARIABLE_MAP: dict[str, str] = {
     "start_time": "start_time",
     "total_distance": "distance_m",
     "total_timer_time": "moving_time_s",
@@ -82,6 +82,13 @@ VARIABLE_MAP: dict[str, str] = {
     "avg_running_cadence": "avg_cadence_spm",
     "total_ascent": "elevation_gain_m",
 }
+#: record -> samples, then session -> runs
+VARIABLE_MAP: dict[str, str] = {**RECORD_VARIABLE_MAP, **SESSION_VARIABLE_MAP}
+
+#: sample columns where 0 means "no sensor reading" (a real stance time or oscillation is never 0)
+_ZERO_IS_MISSING: tuple[str, ...] = (
+    "heart_rate_bpm", "stance_time_ms", "vertical_oscillation_mm", "step_length_mm", "vertical_ratio_pct",
+)
 
 #: record fields the decoder keeps (everything else is skipped).
 _RECORD_FIELDS: frozenset[str] = frozenset(
@@ -417,22 +424,20 @@ def _records(dec: _Decoded, clock: _Clock, positions: bool) -> _Records:
     Zero heart rate and zero running dynamics mean "no sensor reading" and
     become NaN (a real stance time or oscillation is never 0).
     """
-    cadence = _column(dec, "cadence") + np.nan_to_num(_column(dec, "fractional_cadence"))
-    cols: dict[str, np.ndarray] = {
-        "time": clock.to_utc_ns(_column(dec, "timestamp")),
-        "distance_m": _column(dec, "distance"),
-        "speed_mps": _prefer(_column(dec, "enhanced_speed"), _column(dec, "speed")),
-        "heart_rate_bpm": _zero_to_nan(_column(dec, "heart_rate")),
-        "cadence_spm": units.strides_to_steps(cadence),
-        "stance_time_ms": _zero_to_nan(_column(dec, "stance_time")),
-        "vertical_oscillation_mm": _zero_to_nan(_column(dec, "vertical_oscillation")),
-        "step_length_mm": _zero_to_nan(_column(dec, "step_length")),
-        "vertical_ratio_pct": _zero_to_nan(_column(dec, "vertical_ratio")),
-        "altitude_m": _prefer(_column(dec, "enhanced_altitude"), _column(dec, "altitude")),
-    }
+    cols: dict[str, np.ndarray] = {}
+    for field, column in RECORD_VARIABLE_MAP.items():  # renamed; the first field listed wins
+        if column in schema.POSITION_COLUMNS and not positions:
+            continue
+        values = _column(dec, field)
+        cols[column] = _prefer(cols[column], values) if column in cols else values
+    cols["time"] = clock.to_utc_ns(cols["time"])
+    fraction = np.nan_to_num(_column(dec, "fractional_cadence"))
+    cols["cadence_spm"] = units.strides_to_steps(cols["cadence_spm"] + fraction)
+    for column in _ZERO_IS_MISSING:
+        cols[column] = _zero_to_nan(cols[column])
     if positions:
-        cols["latitude_deg"] = units.semicircles_to_deg(_column(dec, "position_lat"))
-        cols["longitude_deg"] = units.semicircles_to_deg(_column(dec, "position_long"))
+        cols["latitude_deg"] = units.semicircles_to_deg(cols["latitude_deg"])
+        cols["longitude_deg"] = units.semicircles_to_deg(cols["longitude_deg"])
     cols.update(_dev_columns(dec))
     if "activity_type" in dec.records:
         cols["_activity_type"] = np.asarray(dec.records["activity_type"], dtype=object)
@@ -652,23 +657,18 @@ def _mean(values: np.ndarray, positive: bool = False) -> float:
 
 def _session_values(session: dict, clock: _Clock, records: _Records) -> dict:
     """Runs-row values of a session message; average HR and cadence from its records when absent."""
-    start = clock.utc(_num(session.get("start_time")))
-    if pd.isna(start) and len(records):
-        start = records.utc(0)
+    values = {column: _num(session.get(field)) for field, column in SESSION_VARIABLE_MAP.items()}
+    values["start_time"] = clock.utc(values["start_time"])
+    if pd.isna(values["start_time"]) and len(records):
+        values["start_time"] = records.utc(0)
     strides = _num(session.get("avg_running_cadence", session.get("avg_cadence")))
     fraction = session.get("avg_fractional_cadence")
     strides += fraction if isinstance(fraction, (int, float)) else 0.0
-    heart_rate = _num(session.get("avg_heart_rate"))
     cadence = float(units.strides_to_steps(strides))
-    return {
-        "start_time": start,
-        "distance_m": _num(session.get("total_distance")),
-        "moving_time_s": _num(session.get("total_timer_time")),
-        "elapsed_time_s": _num(session.get("total_elapsed_time")),
-        "avg_heart_rate_bpm": heart_rate if not np.isnan(heart_rate) else _mean(records["heart_rate_bpm"]),
-        "avg_cadence_spm": cadence if not np.isnan(cadence) else _mean(records["cadence_spm"], True),
-        "elevation_gain_m": _num(session.get("total_ascent")),
-    }
+    values["avg_cadence_spm"] = cadence if not np.isnan(cadence) else _mean(records["cadence_spm"], True)
+    if np.isnan(values["avg_heart_rate_bpm"]):
+        values["avg_heart_rate_bpm"] = _mean(records["heart_rate_bpm"])
+    return values
 
 
 def _local_date(start: pd.Timestamp, zone: tzinfo) -> pd.Timestamp:

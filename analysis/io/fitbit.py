@@ -271,20 +271,21 @@ def _distance_m(rec: dict) -> tuple[float, str]:
 
 
 def _record(rec: dict) -> tuple[dict, str, str]:
-    """One record: (runs row, status, reason)."""
-    activity = rec.get("activityName")
+    """One record: (runs row, status, reason). Its keys are renamed by :data:`VARIABLE_MAP`, then units."""
+    src = {column: rec.get(key) for key, column in VARIABLE_MAP.items()}
+    activity = src["sport"]
     activity = activity.strip() if isinstance(activity, str) and activity.strip() else "?"
-    start = parse_start(rec.get("startTime"))
+    start = parse_start(src["start_time"])
     sport = _sport(rec)
     if sport is None:
         return {}, "not_a_run", f"activity '{activity[:40]}' is not a run ({start:%Y-%m-%d %H:%M})"
-    log_id = rec.get("logId")
+    log_id = src["activity_id"]
     if isinstance(log_id, float) and log_id.is_integer():
         log_id = int(log_id)
     if not isinstance(log_id, (int, str)) or isinstance(log_id, bool) or not str(log_id).strip():
         raise _RecordError("no logId")
-    elapsed = _num(rec.get("duration")) / 1000
-    moving = _num(rec.get("activeDuration")) / 1000
+    elapsed = _num(src["elapsed_time_s"]) / 1000  # ms
+    moving = _num(src["moving_time_s"]) / 1000
     moving = moving if moving > 0 else elapsed
     if math.isnan(moving) and math.isnan(elapsed):
         raise _RecordError("no duration or activeDuration")
@@ -303,8 +304,8 @@ def _record(rec: dict) -> tuple[dict, str, str]:
     if distance > 0 and distance / run_s < MIN_RUN_SPEED_MPS:
         speed = distance / run_s
         return {}, "not_a_run", f"not a run: too slow ({values}, {speed:.2f} m/s; {activity}, {when})"
-    steps = _num(rec.get("steps"))
-    hr = _num(rec.get("averageHeartRate"))
+    steps = _num(src["avg_cadence_spm"])  # the run's step count: per moving minute below
+    hr = _num(src["avg_heart_rate_bpm"])
     notes = [unit_note]
     if zero_on_treadmill:
         notes.append("0 m on a treadmill (no foot pod): distance unknown")

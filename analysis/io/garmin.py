@@ -105,7 +105,7 @@ import math
 import re
 import statistics
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -273,6 +273,8 @@ _KNOWN_HEADERS = frozenset(_norm(h) for row in KNOWN_HEADER_ROWS for h in row.sp
 _RUN_STEMS_N = tuple(_norm(s) for s in _RUN_STEMS)
 _NOT_RUN_STEMS_N = tuple(_norm(s) for s in _NOT_RUN_STEMS)
 _TYPE_HEADERS = frozenset(_norm(h) for h in HEADER_ALIASES["activity_type"])
+#: header field (:data:`HEADER_ALIASES` key) -> canonical runs column, by :data:`VARIABLE_MAP`'s English headers
+_FIELD_COLUMNS = {_HEADER_LOOKUP[_norm(header)]: column for header, column in VARIABLE_MAP.items()}
 _DATE_HEADERS = frozenset(_norm(h) for h in HEADER_ALIASES["date"])
 
 #: canonical sport of each GDPR type key handled by the JSON reader
@@ -471,62 +473,78 @@ def _column(rows: list[list[str]], j: int) -> list[str]:
     return [r[j] if j < len(r) else "" for r in rows]
 
 
-def _guess_columns(header: list[str], rows: list[list[str]], lay: _Layout) -> None:  # noqa: C901 (complexity debt from before C90; see the closing note)
+def _guess_columns(header: list[str], rows: list[list[str]], lay: _Layout) -> None:
     """Identify needed columns with unknown headers by their values (notes in ``lay``)."""
     used = {j for cols in lay.columns.values() for j in cols}
     unknown = [j for j, h in enumerate(header) if j not in used and str(h).strip() in set(lay.unknown)]
     if not rows:
         return
-
-    def values(j: int) -> list[str]:
-        return [c for c in (_clean(x) for x in _column(rows, j)) if not _is_missing(c)]
-
-    def numeric(vals: list[str]) -> list[float]:
-        out = []
-        for v in vals:
-            with contextlib.suppress(ValueError):
-                out.append(parse_number(v))
-        return out
-
-    def take(key: str, j: int, how: str) -> None:
-        name = str(header[j]).strip()
-        lay.columns[key] = [j]
-        unknown.remove(j)
-        if name in lay.unknown:
-            lay.unknown.remove(name)
-        lay.notes.append(f"column '{name}' read as {how} by its values")
-
+    guess = _Guess(header, rows, lay, unknown)
     if "activity_type" not in lay.columns and 0 in unknown:
-        vals = values(0)
-        if vals and len(numeric(vals)) < 0.2 * len(vals):
-            take("activity_type", 0, "activity type")
+        guess.first("activity_type", [0], _looks_text, "activity type")
     if "date" not in lay.columns:
-        for j in list(unknown):
-            vals = values(j)
-            if vals and parse_wall_times(vals).notna().mean() >= 0.8:
-                take("date", j, "start date")
-                break
+        guess.first("date", list(unknown), _looks_date, "start date")
     if "title" not in lay.columns:
-        for j in [j for j in unknown if j < 6]:
-            vals = values(j)
-            low = {v.casefold() for v in vals}
-            if vals and len(numeric(vals)) < 0.2 * len(vals) and not low <= {"true", "false", "0", "1"}:
-                take("title", j, "title")
-                break
+        guess.first("title", [j for j in unknown if j < 6], _looks_title, "title")
     if "distance" not in lay.columns:
-        for j in list(unknown):
-            vals = values(j)
-            nums = [x for x in numeric(vals) if x > 0]
-            two_dec = sum(bool(_DEC_POINT.match(v) or _DEC_COMMA.match(v)) for v in vals)
-            if nums and two_dec >= 0.8 * len(vals) and 1.5 < statistics.median(nums) < 100:
-                take("distance", j, "distance")
-                break
+        guess.first("distance", list(unknown), _looks_distance, "distance")
     if "time" not in lay.columns and "moving_time" not in lay.columns:
-        for j in list(unknown):
-            vals = values(j)
-            if vals and sum(bool(_HMS.match(v)) for v in vals) >= 0.8 * len(vals):
-                take("time", j, "duration")
-                break
+        guess.first("time", list(unknown), _looks_duration, "duration")
+
+
+@dataclass
+class _Guess:
+    """Columns with unknown headers, taken for a field by their values (:func:`_guess_columns`)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    lay: _Layout
+    unknown: list[int]
+
+    def first(self, key: str, candidates: list[int], looks: Callable[[list[str]], bool], how: str) -> None:
+        """Take the first candidate column whose non-missing values ``looks`` like the field."""
+        for j in candidates:
+            if looks([c for c in (_clean(x) for x in _column(self.rows, j)) if not _is_missing(c)]):
+                self.take(key, j, how)
+                return
+
+    def take(self, key: str, j: int, how: str) -> None:
+        name = str(self.header[j]).strip()
+        self.lay.columns[key] = [j]
+        self.unknown.remove(j)
+        if name in self.lay.unknown:
+            self.lay.unknown.remove(name)
+        self.lay.notes.append(f"column '{name}' read as {how} by its values")
+
+
+def _numbers(vals: list[str]) -> list[float]:
+    out = []
+    for v in vals:
+        with contextlib.suppress(ValueError):
+            out.append(parse_number(v))
+    return out
+
+
+def _looks_text(vals: list[str]) -> bool:
+    return bool(vals) and len(_numbers(vals)) < 0.2 * len(vals)
+
+
+def _looks_date(vals: list[str]) -> bool:
+    return bool(vals) and parse_wall_times(vals).notna().mean() >= 0.8
+
+
+def _looks_title(vals: list[str]) -> bool:
+    return _looks_text(vals) and not {v.casefold() for v in vals} <= {"true", "false", "0", "1"}
+
+
+def _looks_distance(vals: list[str]) -> bool:
+    nums = [x for x in _numbers(vals) if x > 0]
+    two_dec = sum(bool(_DEC_POINT.match(v) or _DEC_COMMA.match(v)) for v in vals)
+    return bool(nums) and two_dec >= 0.8 * len(vals) and 1.5 < statistics.median(nums) < 100
+
+
+def _looks_duration(vals: list[str]) -> bool:
+    return bool(vals) and sum(bool(_HMS.match(v)) for v in vals) >= 0.8 * len(vals)
 
 
 # ---------------------------------------------------------------------------
@@ -556,7 +574,7 @@ _MI_WINDOW = (1350.0, 2000.0)
 _MAX_SPREAD = 0.08  # interquartile range / median of the ratio, for columns found by their values
 
 
-def _metres_per_unit(parsed: list[dict], extra: dict[str, list[float]]) -> tuple[str, str] | None:  # noqa: C901 (complexity debt from before C90; see the closing note)
+def _metres_per_unit(parsed: list[dict], extra: dict[str, list[float]]) -> tuple[str, str] | None:
     """km or mi from the stride length, which Garmin writes in metres whatever the unit setting.
 
     ``steps x stride / distance`` (or ``stride x cadence x minutes / distance``) is the number of
@@ -564,6 +582,32 @@ def _metres_per_unit(parsed: list[dict], extra: dict[str, list[float]]) -> tuple
     from their headers, or else from columns nobody recognised (``extra``: name -> value per run)
     whose values look like them; those count only when the ratio is tight across runs.
     """
+    strides, cadences, steps = _stride_columns(parsed, extra)
+    minutes = [(_positive(p.get("moving_time")) or _positive(p.get("time")) or math.nan) / 60.0 for p in parsed]
+    distance = [p.get("distance", math.nan) for p in parsed]
+    best: tuple[float, float, str] | None = None  # (spread, median, why)
+    for stride in strides:
+        for kind, others in (("steps", steps), ("cadence", cadences)):
+            for other in others:
+                found = _unit_ratio(stride, other, kind, distance, minutes)
+                if found is not None and (best is None or found[0] < best[0]):
+                    best = found
+    if best is None:
+        return None
+    _, med, why = best
+    if _KM_WINDOW[0] <= med <= _KM_WINDOW[1]:
+        return "km", why
+    if _MI_WINDOW[0] <= med <= _MI_WINDOW[1]:
+        return "mi", why
+    return None
+
+
+_Candidate = tuple[str, list[float], bool]  # (column name, value per run, found by its values)
+
+
+def _stride_columns(parsed: list[dict], extra: dict[str, list[float]]
+                    ) -> tuple[list[_Candidate], list[_Candidate], list[_Candidate]]:
+    """Stride length, cadence and step columns: by their headers, then unknown ones whose values look like them."""
     n = len(parsed)
 
     def known(key: str) -> list[float]:
@@ -583,42 +627,34 @@ def _metres_per_unit(parsed: list[dict], extra: dict[str, list[float]]) -> tuple
             cadences.append((name, values, True))
         elif looks(values, 300.0, 200000.0):
             steps.append((name, values, True))
-    minutes = [(_positive(p.get("moving_time")) or _positive(p.get("time")) or math.nan) / 60.0 for p in parsed]
-    distance = known("distance")
-    best: tuple[float, float, str] | None = None  # (spread, median, why)
-    for s_name, s_vals, s_found in strides:
-        for kind, others in (("steps", steps), ("cadence", cadences)):
-            for o_name, o_vals, o_found in others:
-                ratios = []
-                for k in range(n):
-                    d, s, o = _positive(distance[k]), _positive(s_vals[k]), _positive(o_vals[k])
-                    if d is None or s is None or o is None:
-                        continue
-                    if kind == "steps":
-                        ratios.append(s * o / d)
-                    elif _positive(minutes[k]) is not None:
-                        ratios.append(s * o * minutes[k] / d)
-                found = s_found or o_found
-                if not ratios or (found and len(ratios) < 3):
-                    continue
-                med = statistics.median(ratios)
-                q = statistics.quantiles(ratios, n=4) if len(ratios) >= 2 else [med, med, med]
-                spread = (q[2] - q[0]) / med
-                if found and spread > _MAX_SPREAD:
-                    continue
-                formula = "steps x stride length" if kind == "steps" else "stride length x cadence x time"
-                cols = f" (columns '{s_name}' and '{o_name}', found by their values)" if found else ""
-                why = f"{formula} / distance = {med:.0f} m per unit, 1000 for km and 1609 for miles{cols}"
-                if best is None or spread < best[0]:
-                    best = (spread, med, why)
-    if best is None:
+    return strides, cadences, steps
+
+
+def _unit_ratio(stride: _Candidate, other: _Candidate, kind: str, distance: list[float],
+                minutes: list[float]) -> tuple[float, float, str] | None:
+    """(spread, median, why) of the metres per distance unit one stride and one steps/cadence column give."""
+    s_name, s_vals, s_found = stride
+    o_name, o_vals, o_found = other
+    ratios = []
+    for k in range(len(distance)):
+        d, s, o = _positive(distance[k]), _positive(s_vals[k]), _positive(o_vals[k])
+        if d is None or s is None or o is None:
+            continue
+        if kind == "steps":
+            ratios.append(s * o / d)
+        elif _positive(minutes[k]) is not None:
+            ratios.append(s * o * minutes[k] / d)
+    found = s_found or o_found
+    if not ratios or (found and len(ratios) < 3):
         return None
-    _, med, why = best
-    if _KM_WINDOW[0] <= med <= _KM_WINDOW[1]:
-        return "km", why
-    if _MI_WINDOW[0] <= med <= _MI_WINDOW[1]:
-        return "mi", why
-    return None
+    med = statistics.median(ratios)
+    q = statistics.quantiles(ratios, n=4) if len(ratios) >= 2 else [med, med, med]
+    spread = (q[2] - q[0]) / med
+    if found and spread > _MAX_SPREAD:
+        return None
+    formula = "steps x stride length" if kind == "steps" else "stride length x cadence x time"
+    cols = f" (columns '{s_name}' and '{o_name}', found by their values)" if found else ""
+    return spread, med, f"{formula} / distance = {med:.0f} m per unit, 1000 for km and 1609 for miles{cols}"
 
 
 def _mmss(seconds: float) -> str:
@@ -834,25 +870,29 @@ def _scaled(value: float | None, factor: float, zero_is_missing: bool = False):
 
 
 def _csv_run_record(p: dict, dist_unit: str, elev_unit: str) -> dict:
-    """Canonical runs columns of a parsed row (file units -> canonical units)."""
+    """Canonical runs columns of a parsed row: fields named by :data:`VARIABLE_MAP`, file units -> canonical.
+
+    ``Moving Time`` is read as ``Time`` where missing or zero; ``Avg Run Cadence`` as ``Avg Cadence``
+    where missing (:meth:`_Table.parse_run`).
+    """
     moving = p.get("moving_time")
     if moving is None or math.isnan(moving) or moving <= 0:
         moving = p.get("time")
-    return {
-        "wall": p["wall"],
-        "name": p["title"] or pd.NA,
-        "distance_m": _scaled(p.get("distance"), 1000.0 if dist_unit == "km" else METRES_PER_MILE),
-        "moving_time_s": _nan_to_na(moving, zero_is_missing=True),
-        "elapsed_time_s": _nan_to_na(p.get("elapsed_time"), zero_is_missing=True),
-        "avg_heart_rate_bpm": _nan_to_na(p.get("avg_hr"), zero_is_missing=True),
-        "avg_cadence_spm": _nan_to_na(p.get("avg_cadence"), zero_is_missing=True),
-        "elevation_gain_m": _scaled(p.get("total_ascent"), 1.0 if elev_unit == "m" else METRES_PER_FOOT),
-        "avg_step_length_mm": _scaled(p.get("avg_stride_length"), 1000.0, True),
-        "avg_vertical_oscillation_mm": _scaled(
+    values = {  # by header field, in canonical units
+        "title": p["title"] or pd.NA,
+        "distance": _scaled(p.get("distance"), 1000.0 if dist_unit == "km" else METRES_PER_MILE),
+        "moving_time": _nan_to_na(moving, zero_is_missing=True),
+        "elapsed_time": _nan_to_na(p.get("elapsed_time"), zero_is_missing=True),
+        "avg_hr": _nan_to_na(p.get("avg_hr"), zero_is_missing=True),
+        "avg_run_cadence": _nan_to_na(p.get("avg_cadence"), zero_is_missing=True),
+        "total_ascent": _scaled(p.get("total_ascent"), 1.0 if elev_unit == "m" else METRES_PER_FOOT),
+        "avg_stride_length": _scaled(p.get("avg_stride_length"), 1000.0, True),
+        "avg_vertical_oscillation": _scaled(
             p.get("avg_vertical_oscillation"), 25.4 if dist_unit == "mi" else 10.0, True
         ),
-        "avg_vertical_ratio_pct": _nan_to_na(p.get("avg_vertical_ratio"), True),
+        "avg_vertical_ratio": _nan_to_na(p.get("avg_vertical_ratio"), True),
     }
+    return {"wall": p["wall"], **{_FIELD_COLUMNS[f]: v for f, v in values.items()}}
 
 
 def read_garmin_csv(

@@ -29,6 +29,7 @@ import pandas as pd
 from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row, read_source_bytes
+from analysis.io.table import column_key
 from analysis.units import local_date, strides_to_steps
 
 #: GPX element / extension (local name) -> canonical samples column.
@@ -327,9 +328,8 @@ def _track_type(gpx: gpxpy.gpx.GPX) -> str | None:
 
 
 def _normalise(text: str) -> str:
-    """``TrailRun`` / ``Trail Run`` / ``trail-run`` -> ``trail_run``."""
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", text.strip())
-    return re.sub(r"[\s\-]+", "_", words).lower()
+    """``TrailRun`` / ``Trail Run`` / ``trail-run`` -> ``trail_run`` (CamelCase split, then :func:`column_key`)."""
+    return column_key(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text.strip()))
 
 
 def _sport(track_type: str | None, run: dict) -> tuple[str | None, str]:
@@ -360,20 +360,21 @@ def _date(start: pd.Timestamp, offset, tz: str | None) -> pd.Timestamp:
 
 
 def _samples(timed: pd.DataFrame, activity_id: str, positions: bool) -> pd.DataFrame:
-    """Canonical samples of the timed points."""
+    """Canonical samples of the timed points: renamed by :data:`VARIABLE_MAP`, then units."""
+    points = timed.rename(columns=VARIABLE_MAP)
     frame = pd.DataFrame(
         {
             "activity_id": activity_id,
-            "time": timed["time"],
-            "elapsed_s": (timed["time"] - timed["time"].iloc[0]).dt.total_seconds(),
-            "distance_m": timed["distance_m"],
-            "speed_mps": timed["speed"].fillna(timed["derived_speed"]),
-            "heart_rate_bpm": timed["hr"],
-            "cadence_spm": strides_to_steps(timed["cad"]),
-            "altitude_m": timed["ele"],
+            "time": points["time"],
+            "elapsed_s": (points["time"] - points["time"].iloc[0]).dt.total_seconds(),
+            "distance_m": points["distance_m"],
+            "speed_mps": points["speed_mps"].fillna(points["derived_speed"]),
+            "heart_rate_bpm": points["heart_rate_bpm"],
+            "cadence_spm": strides_to_steps(points["cadence_spm"]),  # the file's cad is strides/min
+            "altitude_m": points["altitude_m"],
         }
     )
     if positions:
-        frame["latitude_deg"] = timed["lat"]
-        frame["longitude_deg"] = timed["lon"]
+        frame["latitude_deg"] = points["latitude_deg"]
+        frame["longitude_deg"] = points["longitude_deg"]
     return frame

@@ -40,7 +40,6 @@ English sport labels).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import re
@@ -53,7 +52,7 @@ import pandas as pd
 from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
-from analysis.io.table import decode_text
+from analysis.io.table import column_key, decode_text
 from analysis.units import localize_wall_time
 
 SOURCE = "polar"
@@ -96,8 +95,8 @@ SPORT_NAMES: dict[str, str] = {
     "track&field_running": "track_running",
     "(triathlon)_running": "running",
     "(duathlon)_running": "running",
-    "(off-road_triathlon)_trail_running": "trail_running",
-    "(off-road_duathlon)_trail_running": "trail_running",
+    "(off_road_triathlon)_trail_running": "trail_running",
+    "(off_road_duathlon)_trail_running": "trail_running",
 }
 
 #: sample streams sparser than this (ms) are not read; way points later than this (ms) are dropped
@@ -192,11 +191,7 @@ def read_polar(
         data = bytes(source)
         label = name or "training-session.json"
         if data[:4] == b"PK\x03\x04":
-            try:
-                zf = zipfile.ZipFile(io.BytesIO(data))
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise RunlogError(f"cannot open the zip: {exc}", path=label) from exc
-            return _read_zip(zf, label, tz, positions)
+            return _read_zip(archive.zip_of_bytes(data, label), label, tz, positions)
         return _read_session(data, label, tz, positions)
     path = Path(source)
     label = name or str(path)
@@ -393,7 +388,8 @@ def _sport_of(exercise: dict, session: dict, single: bool) -> tuple[str | None, 
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "_", text.strip().lower())
+    """A sport string as looked up in :data:`SPORT_NAMES`: :func:`analysis.io.table.column_key`."""
+    return column_key(text)
 
 
 def _offset_min(exercise: dict, session: dict) -> float:

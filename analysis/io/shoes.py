@@ -46,10 +46,10 @@ from analysis.errors import RunlogError
 from analysis.io.base import read_source_bytes
 from analysis.io.strava import SHOES_ALIASES
 from analysis.io.strava import header_key as strava_header_key
-from analysis.io.table import decode_text, first_line, header_delimiter
+from analysis.io.table import column_key, decode_text, first_line, header_delimiter
 from analysis.schema import normalize_name, normalize_sport
 
-#: header (casefolded, spaces/dashes -> "_") -> canonical column.
+#: header (:func:`analysis.io.table.column_key`: lower case, separators -> "_") -> canonical column.
 VARIABLE_MAP: dict[str, str] = {
     # Strava bulk export shoes.csv
     "shoe_name": "name",
@@ -95,7 +95,8 @@ GEAR_LOG_MAP: dict[str, str] = {
 
 
 def _header_key(text: str) -> str:
-    return re.sub(r"[\s\-]+", "_", text.strip().lstrip("\ufeff").casefold())
+    """A header cell as looked up in the maps above: :func:`analysis.io.table.column_key`, BOM dropped."""
+    return column_key(text.strip().lstrip("\ufeff"))
 
 
 def _delimiter(header_line: str) -> str:

@@ -1,11 +1,12 @@
-"""Strava bulk export ("Download your data" archive): ``activities.csv``, its files, ``shoes.csv``.
+"""Strava bulk export ("Download your data" archive): its ``activities.csv`` and ``shoes.csv``.
 
-The reader takes the export as Strava delivers it (a ``.zip``, read in place with
-:mod:`zipfile` and never unpacked to disk), its unpacked folder, or the
-``activities.csv`` alone (a path, or bytes). Every layout Strava has written is
-read: the pre-2019 short one (``id,date,...``, distance in metres), the
-early-2019 11-column one (a single ``Distance`` in km), and the 72- to
-103-column ones, in any of the languages Strava's website offers.
+:func:`read_strava` reads ``activities.csv`` (a path, or bytes) into canonical
+runs; :func:`read_strava_shoes` reads ``shoes.csv``. Every layout Strava has
+written is read: the pre-2019 short one (``id,date,...``, distance in metres),
+the early-2019 11-column one (a single ``Distance`` in km), and the 72- to
+103-column ones, in any of the languages Strava's website offers. The export
+as a whole (zip or folder, each row joined with the activity file it names) is
+read by :mod:`analysis.ingest.strava_export`.
 
 Notes on the format (FORMATS.md, "Strava bulk export")
 -----------------------------------------------------
@@ -27,14 +28,8 @@ Notes on the format (FORMATS.md, "Strava bulk export")
   ...): see :func:`parse_activity_date`.
 * Times are s, speeds m/s, elevation m; ``Average Cadence`` of a run is
   strides/min and becomes steps/min (x 2).
-* Each row's ``Filename`` (``activities/*.fit.gz``, ``.gpx``, ``.tcx.gz`` ...)
-  adds samples and running dynamics through the FIT/GPX/TCX readers, and row
-  and file are combined by the rule :mod:`analysis.ingest.merge` applies across
-  sources (:func:`join_file_run`): the run keeps Strava's id, and the export's
-  name, description, gear and RPE; the device file's measured values (start,
-  distance, moving and elapsed time, heart rate, cadence, elevation gain) win;
-  either side fills what the other lacks; a FIT file's own UTC offset gives the
-  local ``date``.
+* Each row's ``Filename`` (``activities/*.fit.gz``, ``.gpx``, ``.tcx.gz`` ...) names
+  its activity file: :class:`ActivityRow` keeps it for the export's reader.
 
 Why parts of this are written by hand
 -------------------------------------
@@ -63,23 +58,20 @@ import io
 import json
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from importlib import resources
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis import schema, units
+from analysis import units
 from analysis.errors import RunlogError
-from analysis.io import archive
-from analysis.io.base import ReadResult, log_row
+from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.io.table import decode_text, header_delimiter
-from analysis.schema import DATE_PRIORITY, DEVICE_FIELDS, PLATFORM_FIELDS, priority
 
 SOURCE = "strava"
 TimeZone = str | tzinfo | None
@@ -229,6 +221,8 @@ _PRE2019_LOOKUP = _build_lookup(PRE2019_ALIASES)
 _KNOWN_KEYS = frozenset(header_key(h) for h in KNOWN_UNUSED_HEADERS) | frozenset(_ALIAS_LOOKUP)
 _RUN_TYPE_LOOKUP = {header_key(k): v for k, v in RUN_TYPES.items()}
 _MONTH_LOOKUP = {_fold(name): month for month, names in MONTH_NAMES.items() for name in names}
+#: header field (:data:`HEADER_ALIASES` key) -> canonical runs column, by :data:`VARIABLE_MAP`'s English headers
+_FIELD_COLUMNS = {_ALIAS_LOOKUP[header_key(header)]: column for header, column in VARIABLE_MAP.items()}
 
 
 # --------------------------------------------------------------------------- values
@@ -407,7 +401,7 @@ def _first_line(text: str) -> str:
     """The first line, ended by LF, CRLF or a lone CR (old Mac Excel's "CSV (Macintosh)").
 
     Unlike :func:`analysis.io.table.first_line` a blank first line is returned
-    as it is: :func:`_read_export` takes the first record as the header, so
+    as it is: :func:`parse_activities_csv` takes the first record as the header, so
     :func:`sniff` must judge that same line.
     """
     return re.split(r"[\r\n]", text.lstrip("\ufeff"), maxsplit=1)[0]
@@ -465,201 +459,6 @@ def sniff(head: bytes, name: str = "") -> bool:
     return not cols.pre2019 or bool({"elapsed_time", "filename", "distance"} & set(cols.positions))
 
 
-# --------------------------------------------------------------------------- export access
-
-
-@dataclass
-class _Export:
-    """An export's activities.csv and a way to fetch the files it names."""
-
-    csv_bytes: bytes
-    csv_label: str
-    root_label: str
-    fetch: Callable[[str], bytes | None] | None = None
-    activity_files: list[str] = field(default_factory=list)
-
-
-def _zip_csv_member(names: Iterable[str], wanted: str = "activities.csv") -> str | None:
-    found = [n for n in names if PurePosixPath(n).name.lower() == wanted and n.count("/") <= 2]
-    return min(found, key=lambda n: (n.count("/"), n)) if found else None
-
-
-def _open_zip(zf: zipfile.ZipFile, label: str) -> _Export:
-    member = _zip_csv_member(zf.namelist())
-    if member is None:
-        raise RunlogError("no activities.csv in this zip (is it a Strava export?)", path=label)
-    prefix = member[: -len(PurePosixPath(member).name)]
-    names = set(zf.namelist())
-    lower = {n.lower(): n for n in names}
-    budget = archive.ZipBudget()
-    inner = archive.member_label(prefix)
-    root = label if inner == archive.UNNAMED_MEMBER else f"{label}/{inner}"
-
-    def fetch(rel: str) -> bytes | None:
-        target = prefix + rel.lstrip("/")
-        real = target if target in names else lower.get(target.lower())
-        if not real:
-            return None
-        info = zf.getinfo(real)
-        where = f"{root}/{rel}"
-        refused = budget.take(info)
-        if refused:
-            raise archive.ArchiveLimitError(refused, path=where)
-        return archive.read_member(zf, info, label=where)  # bounded, in memory; never extracted
-
-    files = sorted(
-        n[len(prefix) :] for n in names if n.startswith(prefix + "activities/") and not n.endswith("/")
-    )
-    csv_label = f"{label}/{archive.member_label(member)}"
-    return _Export(archive.read_member(zf, zf.getinfo(member), label=csv_label), csv_label, root, fetch, files)
-
-
-def _export_root(folder: Path) -> Path | None:
-    """The folder holding activities.csv: the folder itself or one subfolder."""
-    if (folder / "activities.csv").is_file():
-        return folder
-    subs = [p for p in sorted(folder.iterdir()) if p.is_dir() and (p / "activities.csv").is_file()]
-    return subs[0] if len(subs) == 1 else None
-
-
-def _within(path: Path, base: Path) -> bool:
-    """Whether ``path``, links resolved, lies inside the resolved folder ``base``."""
-    try:
-        target = path.resolve()
-    except (OSError, RuntimeError):  # a link loop
-        return False
-    return base in target.parents
-
-
-def _open_folder(root: Path, csv_path: Path) -> _Export:
-    base = root.resolve()
-
-    def fetch(rel: str) -> bytes | None:
-        # a Filename such as ../../x.fit, an absolute path or a link out of the export is never read
-        path = root / rel
-        return path.read_bytes() if _within(path, base) and path.is_file() else None
-
-    act = root / "activities"
-    files = (
-        sorted(p.relative_to(root).as_posix() for p in act.rglob("*") if p.is_file() and _within(p, base))
-        if act.is_dir() else []
-    )
-    has_files = act.is_dir()
-    return _Export(csv_path.read_bytes(), str(csv_path), str(root), fetch if has_files else None, files)
-
-
-def is_export_folder(path: str | Path) -> bool:
-    """Whether a folder is an unpacked Strava export (holds a Strava activities.csv)."""
-    p = Path(path)
-    if not p.is_dir():
-        return False
-    root = _export_root(p)
-    return root is not None and _sniff_file(root / "activities.csv")
-
-
-def is_export_zip(path: str | Path) -> bool:
-    """Whether a file is a Strava export zip (holds a Strava activities.csv)."""
-    p = Path(path)
-    if not p.is_file() or not zipfile.is_zipfile(p):
-        return False
-    try:
-        with zipfile.ZipFile(p) as zf:
-            member = _zip_csv_member(zf.namelist())
-            if member is None:
-                return False
-            return sniff(archive.read_member(zf, zf.getinfo(member), label=p, limit=65536), member)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RunlogError):  # damaged: not read as an export
-        return False
-
-
-def _sniff_file(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return sniff(fh.read(65536), path.name)
-
-
-def _open_source(source: str | Path | bytes, name: str | None) -> tuple[_Export, zipfile.ZipFile | None]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        label = name or "activities.csv"
-        if data[:4] == b"PK\x03\x04":
-            try:
-                zf = zipfile.ZipFile(io.BytesIO(data))
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise RunlogError(f"cannot open the zip: {exc}", path=name or "strava_export.zip") from exc
-            return _open_zip(zf, name or "strava_export.zip"), zf
-        return _Export(data, label, str(PurePosixPath(label).parent)), None
-    path = Path(source)
-    if path.is_dir():
-        root = _export_root(path)
-        if root is None:
-            raise RunlogError("no activities.csv in this folder (is it a Strava export?)", path=path)
-        return _open_folder(root, root / "activities.csv"), None
-    if not path.is_file():
-        raise RunlogError("file not found", path=path)
-    if zipfile.is_zipfile(path):
-        try:
-            zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise RunlogError(f"cannot open the zip: {exc}", path=path) from exc
-        return _open_zip(zf, name or str(path)), zf
-    return _open_folder(path.parent, path), None
-
-
-# --------------------------------------------------------------------------- activity files
-
-
-def _file_reader(rel: str) -> Callable[..., ReadResult] | None:
-    low = rel.lower().removesuffix(".gz")
-    if low.endswith(".fit"):
-        from analysis.io.fit import read_fit
-
-        return read_fit
-    if low.endswith(".gpx"):
-        from analysis.io.gpx import read_gpx
-
-        return read_gpx
-    if low.endswith(".tcx"):
-        from analysis.io.tcx import read_tcx
-
-        return read_tcx
-    return None
-
-
-def _read_activity_file(data: bytes, rel: str, label: str, tz: TimeZone, positions: bool) -> ReadResult:
-    """Read one file of the export's activities/ folder with the reader its extension names."""
-    reader = _file_reader(rel)
-    if reader is None:
-        raise RunlogError("not an activity file (expected .fit, .gpx or .tcx, optionally .gz)", path=label)
-    # Inflated here rather than by the reader, so that the TCX/GPX text can be
-    # stripped below. Bounded: a .gz may be a bomb; gzip is told by its magic
-    # bytes, as the readers do; a damaged stream gives what precedes the damage.
-    data, gzip_note = archive.gunzip_if_gzip(data, label=label)
-    if not rel.lower().removesuffix(".gz").endswith(".fit"):
-        data = data.lstrip()  # Strava's TCX files start with spaces before <?xml
-    try:
-        result = reader(data, tz=tz, name=label, positions=positions)
-    except RunlogError as exc:
-        if gzip_note:  # the cut may be why the file does not read
-            raise RunlogError(f"{exc.reason}; {gzip_note}", path=exc.path, row=exc.row) from exc
-        raise
-    return _add_note(result, gzip_note)
-
-
-def _add_note(result: ReadResult, note: str | None) -> ReadResult:
-    """``result`` with ``note`` appended to the reason of each of its log rows (in place)."""
-    if note and len(result.log):
-        result.log["reason"] = result.log["reason"].fillna("").map(lambda r: f"{r}; {note}" if r else note)
-    return result
-
-
-def _file_status(result: ReadResult) -> tuple[str, str]:
-    """Status and reason a file reader gave its file (its first log row)."""
-    if len(result.log) == 0:
-        return ("imported" if len(result.runs) else "not_a_run"), ""
-    first = result.log.iloc[0]
-    return str(first["status"]), "" if pd.isna(first["reason"]) else str(first["reason"])
-
-
 # --------------------------------------------------------------------------- rows
 
 
@@ -712,22 +511,21 @@ def _row_record(cols: _Columns, record, decimal_comma: bool, date_order: str, la
     name = one("name").replace("\r\n", "\n").strip()
     desc = one("description").replace("\r\n", "\n").strip()
     gear = re.sub(r"\s+", " ", one("gear_name")).strip()
-    return {
-        "start_time": start,
+    values = {  # by header field, in canonical units
+        "date": start,
         "name": name or None,
         "description": desc or None,
-        "distance_m": _positive(_distance_m(cols, record, decimal_comma)),
-        "moving_time_s": _positive(_number(cols, record, "moving_time", decimal_comma)),
-        "elapsed_time_s": _positive(_number(cols, record, "elapsed_time", decimal_comma)),
-        "avg_heart_rate_bpm": _positive(_number(cols, record, "avg_heart_rate", decimal_comma)),
-        "avg_cadence_spm": units.strides_to_steps(cadence),
-        "elevation_gain_m": _number(cols, record, "elevation_gain", decimal_comma),
+        "distance": _positive(_distance_m(cols, record, decimal_comma)),
+        "moving_time": _positive(_number(cols, record, "moving_time", decimal_comma)),
+        "elapsed_time": _positive(_number(cols, record, "elapsed_time", decimal_comma)),
+        "avg_heart_rate": _positive(_number(cols, record, "avg_heart_rate", decimal_comma)),
+        "avg_cadence": units.strides_to_steps(cadence),
+        "elevation_gain": _number(cols, record, "elevation_gain", decimal_comma),
         "rpe": rpe if 1 <= rpe <= 10 else float("nan"),
         "gear_id": _gear_id(one("gear_id")),
         "gear_name": gear or None,
-        "source": SOURCE,
-        "source_file": label,
     }
+    return {**{_FIELD_COLUMNS[f]: v for f, v in values.items()}, "source": SOURCE, "source_file": label}
 
 
 def _decimal_comma(cols: _Columns, rows: list[list[str]], delimiter: str) -> bool:
@@ -745,31 +543,183 @@ def _decimal_comma(cols: _Columns, rows: list[list[str]], delimiter: str) -> boo
 # --------------------------------------------------------------------------- reader
 
 
-def read_strava(
-    source: str | Path | bytes,
-    *,
-    tz: TimeZone = None,
-    name: str | None = None,
-    positions: bool = False,
-    read_files: bool = True,
-) -> ReadResult:
-    """Read a Strava bulk export: its activities.csv and the activity files it names.
+@dataclass
+class ActivityRow:
+    """One activities.csv record as read: what became of it, its run and the file it names.
+
+    Attributes
+    ----------
+    row : int
+        Spreadsheet row number (header = 1).
+    status : {"imported", "failed", "duplicate", "not_a_run"}
+        The record's import status.
+    reason : str
+        Why, for every status but ``imported``.
+    activity_id : str or None
+        ``strava:<Activity ID>`` where the log names it (imported and duplicate records).
+    run : dict or None
+        The canonical run fields of an imported record (``date`` NaT: see :func:`runs_frame`).
+    filename : str
+        The record's ``Filename`` cell, ``/``-separated and relative ("" when blank).
+    activity_type : str
+        The ``Activity Type`` as written (it names a non-run in the log).
+    file_alone : bool
+        Whether the record failed after naming a file that may still be read as
+        an activity of its own (an unreadable id or value; not a blank type).
+    """
+
+    row: int
+    status: str
+    reason: str = ""
+    activity_id: str | None = None
+    run: dict | None = None
+    filename: str = ""
+    activity_type: str = ""
+    file_alone: bool = False
+
+    def log_entry(self, label: str, reason: str | None = None) -> dict:
+        """The record's import-log entry (``reason`` replaces its own, e.g. for a merged file's note)."""
+        return log_row(label, self.status, self.reason if reason is None else reason, row=self.row,
+                       activity_id=self.activity_id, source=SOURCE)
+
+
+@dataclass
+class ActivitiesCsv:
+    """An activities.csv read record by record (:func:`parse_activities_csv`)."""
+
+    label: str
+    columns: _Columns
+    rows: list[ActivityRow]
+
+    def summary(self) -> str:
+        """The file's own import-log reason: its layout, records, runs and unknown headers."""
+        cols = self.columns
+        layout = "pre-2019 layout" if cols.pre2019 else f"{len(cols.header)} columns"
+        n_runs = sum(r.status == "imported" for r in self.rows)
+        text = f"Strava activities.csv ({layout}): {len(self.rows)} records, {n_runs} runs"
+        if cols.unknown:
+            more = f" and {len(cols.unknown) - 20} more" if len(cols.unknown) > 20 else ""
+            text += f"; {len(cols.unknown)} unknown headers: {', '.join(cols.unknown[:20])}{more}"
+        return text
+
+
+def _csv_records(data: bytes, label: str) -> tuple[list[list[str]], str]:
+    try:
+        rows, delimiter = _records(data)
+    except csv.Error as exc:
+        raise RunlogError(f"cannot read as CSV: {exc}", path=label) from exc
+    if not rows:
+        raise RunlogError("empty file", path=label)
+    return rows, delimiter
+
+
+def _key_columns(header: list[str], label: str) -> _Columns:
+    cols = map_header(header)
+    missing = [f for f in ("activity_id", "date", "type") if f not in cols.positions]
+    if missing:
+        raise RunlogError(
+            f"not a Strava activities.csv: no {', '.join(missing)} column (header: {', '.join(header[:6])})",
+            path=label,
+        )
+    return cols
+
+
+@dataclass
+class _Reading:
+    """What reading one activities.csv's records needs to know."""
+
+    cols: _Columns
+    decimal_comma: bool
+    date_order: str
+    label: str
+    seen_ids: dict[str, int] = field(default_factory=dict)
+
+
+def _read_record(how: _Reading, record: Sequence[str], row: int) -> ActivityRow:
+    """One non-blank record as an :class:`ActivityRow` (the ids seen so far in ``how``)."""
+    cols = how.cols
+    rel = (cols.cells(record, "filename") or [""])[0].replace("\\", "/").lstrip("/")
+    try:
+        aid = _strava_id((cols.cells(record, "activity_id") or [""])[0])
+    except ValueError as exc:
+        return ActivityRow(row, "failed", f"column '{cols.label('activity_id')}': {exc}", filename=rel, file_alone=True)
+    activity_id = f"strava:{aid}"
+    if aid in how.seen_ids:
+        return ActivityRow(row, "duplicate", f"Activity ID {aid} repeats row {how.seen_ids[aid]}", activity_id,
+                           filename=rel)
+    how.seen_ids[aid] = row
+    raw_type = _clean_header((cols.cells(record, "type") or [""])[0])
+    if not raw_type:
+        return ActivityRow(row, "failed", f"column '{cols.label('type')}' is blank", filename=rel)
+    sport = _RUN_TYPE_LOOKUP.get(header_key(raw_type))
+    if sport is None:
+        return ActivityRow(row, "not_a_run", f"{raw_type} (activity type) is not a run", filename=rel,
+                           activity_type=raw_type)
+    try:
+        rec = _row_record(cols, record, how.decimal_comma, how.date_order, how.label)
+    except _RowError as exc:
+        return ActivityRow(row, "failed", str(exc), filename=rel, file_alone=True)
+    if sport == "running" and any(_truthy(c) for c in cols.cells(record, "trainer")):
+        sport = "treadmill_running"
+    rec.update(activity_id=activity_id, sport=sport, date=pd.NaT)
+    return ActivityRow(row, "imported", activity_id=activity_id, run=rec, filename=rel)
+
+
+def parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
+    """Read an activities.csv record by record, in any layout and language.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    label : str
+        The file's name in the import log and in errors.
+
+    Returns
+    -------
+    ActivitiesCsv
+        One :class:`ActivityRow` per non-blank record, in file order.
+
+    Raises
+    ------
+    RunlogError
+        When the file is empty, not CSV, or lacks an ``Activity ID``,
+        ``Activity Date`` or ``Activity Type`` column.
+    """
+    rows, delimiter = _csv_records(data, label)
+    cols = _key_columns(rows[0], label)
+    records = rows[1:]
+    at = cols.positions["date"][0]
+    how = _Reading(cols, _decimal_comma(cols, records, delimiter),
+                   numeric_date_order(r[at] for r in records if len(r) > at), label)
+    read = [_read_record(how, record, ordinal + 1)
+            for ordinal, record in enumerate(records, start=1) if any(c.strip() for c in record)]
+    return ActivitiesCsv(label, cols, read)
+
+
+def runs_frame(runs: list[dict], tz: TimeZone) -> pd.DataFrame | None:
+    """The imported runs as a frame, each ``date`` not set yet taken as the local date in ``tz``."""
+    frame = pd.DataFrame(runs)
+    if not len(frame):
+        return None
+    missing_date = frame["date"].isna()
+    if missing_date.any():
+        frame.loc[missing_date, "date"] = units.local_date(frame.loc[missing_date, "start_time"], tz)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def read_strava(source: str | Path | bytes, *, tz: TimeZone = None, name: str | None = None) -> ReadResult:
+    """Read a Strava export's activities.csv (the CSV alone; its activity files are not read).
 
     Parameters
     ----------
     source : str, Path or bytes
-        The export ``.zip`` (read in place), its unpacked folder, or its
-        ``activities.csv`` (a path, or bytes of the CSV or of the zip).
+        The ``activities.csv`` (a path, or bytes).
     tz : str or tzinfo, optional
-        The runner's time zone (IANA name), for the local ``date`` of runs
-        without a FIT file giving its own UTC offset. Default UTC.
+        The runner's time zone (IANA name), for the local ``date``. Default UTC.
     name : str, optional
         File name to write in the import log when ``source`` is bytes.
-    positions : bool, default False
-        Keep latitude/longitude in the samples (privacy: off by default).
-    read_files : bool, default True
-        Read each row's activity file (``activities/*.fit.gz`` ...) for samples
-        and running dynamics. False reads the CSV only.
 
     Returns
     -------
@@ -779,303 +729,30 @@ def read_strava(
         layout: km x 1000), moving/elapsed time (s), heart rate (bpm),
         avg_cadence_spm (``Average Cadence`` strides/min x 2), elevation_gain_m,
         rpe (``Perceived Exertion``, 1-10), gear_name (``Activity Gear``),
-        gear_id (``Gear``), name, description; where the row's activity file
-        was read, the measured values are the file's (:func:`join_file_run`).
-        ``samples`` from the files, under the Strava id. ``log``: one row for
-        activities.csv itself (its layout and unknown headers), one per record
-        (``row`` = spreadsheet row), one per activity file.
+        gear_id (``Gear``), name, description. ``samples`` empty. ``log``: one
+        row for activities.csv itself (its layout and unknown headers), one
+        per record (``row`` = spreadsheet row).
 
     Raises
     ------
     RunlogError
-        When the export or its activities.csv cannot be read at all (no
-        activities.csv, no ``Activity ID``/``Activity Date``/``Activity Type``
-        column).
+        When activities.csv cannot be read at all (no ``Activity ID``,
+        ``Activity Date`` or ``Activity Type`` column).
 
     Notes
     -----
-    A file merged into its row's run is logged ``duplicate`` (it joined
-    ``strava:<id>``; the CSV row is the import; the reason names the measured
-    values the file changed). A missing or unreadable
-    activity file is logged ``failed`` and the run is still imported from the
-    CSV. The file of a non-run row is logged ``not_a_run`` without being read.
-    Files nobody references (and files of rows that failed) are read as
-    standalone activities with their own reader's ids.
+    The whole export (zip or folder, each row joined with its activity file)
+    is read by :func:`analysis.ingest.strava_export.read_strava_export`.
     """
-    export, zf = _open_source(source, name)
-    try:
-        return _read_export(export, tz, positions, read_files)
-    finally:
-        if zf is not None:
-            zf.close()
-
-
-def _read_export(export: _Export, tz: TimeZone, positions: bool, read_files: bool) -> ReadResult:  # noqa: C901 (complexity debt from before C90; see the closing note)
-    label = export.csv_label
-    try:
-        rows, delimiter = _records(export.csv_bytes)
-    except csv.Error as exc:
-        raise RunlogError(f"cannot read as CSV: {exc}", path=label) from exc
-    if not rows:
-        raise RunlogError("empty file", path=label)
-    cols = map_header(rows[0])
-    missing = [f for f in ("activity_id", "date", "type") if f not in cols.positions]
-    if missing:
-        raise RunlogError(
-            f"not a Strava activities.csv: no {', '.join(missing)} column (header: {', '.join(rows[0][:6])})",
-            path=label,
-        )
-    data = rows[1:]
-    decimal_comma = _decimal_comma(cols, data, delimiter)
-    date_order = numeric_date_order(r[cols.positions["date"][0]] for r in data if len(r) > cols.positions["date"][0])
-
-    log: list[dict] = []
-    runs: list[dict] = []
-    samples: list[pd.DataFrame] = []
-    standalone: list[tuple[str, str]] = []  # (rel path, why it is read alone)
-    seen_ids: dict[str, int] = {}
-    handled_files: set[str] = set()
-    n_runs = 0
-    can_fetch = read_files and export.fetch is not None
-
-    file_log_at = len(log)
-    log.append({})  # placeholder for the file-level row, filled below
-    for ordinal, record in enumerate(data, start=1):
-        row = ordinal + 1
-        if not any(c.strip() for c in record):
-            continue
-        filename = (cols.cells(record, "filename") or [""])[0]
-        rel = filename.replace("\\", "/").lstrip("/")
-        try:
-            aid = _strava_id((cols.cells(record, "activity_id") or [""])[0])
-        except ValueError as exc:
-            log.append(log_row(label, "failed", f"column '{cols.label('activity_id')}': {exc}", row=row, source=SOURCE))
-            if rel and can_fetch:
-                standalone.append((rel, f"activities.csv row {row} failed"))
-            continue
-        activity_id = f"strava:{aid}"
-        if aid in seen_ids:
-            log.append(log_row(label, "duplicate", f"Activity ID {aid} repeats row {seen_ids[aid]}", row=row,
-                               activity_id=activity_id, source=SOURCE))
-            continue
-        seen_ids[aid] = row
-        raw_type = _clean_header((cols.cells(record, "type") or [""])[0])
-        if not raw_type:
-            log.append(log_row(label, "failed", f"column '{cols.label('type')}' is blank", row=row, source=SOURCE))
-            continue
-        sport = _RUN_TYPE_LOOKUP.get(header_key(raw_type))
-        if sport is None:
-            log.append(log_row(label, "not_a_run", f"{raw_type} (activity type) is not a run", row=row, source=SOURCE))
-            if rel and can_fetch:
-                log.append(log_row(f"{export.root_label}/{rel}", "not_a_run",
-                                   f"{raw_type}: file of activities.csv row {row}, not read", source=SOURCE))
-                handled_files.add(rel)
-            continue
-        try:
-            rec = _row_record(cols, record, decimal_comma, date_order, label)
-        except _RowError as exc:
-            log.append(log_row(label, "failed", str(exc), row=row, source=SOURCE))
-            if rel and can_fetch:
-                standalone.append((rel, f"activities.csv row {row} failed"))
-            continue
-        if sport == "running" and any(_truthy(c) for c in cols.cells(record, "trainer")):
-            sport = "treadmill_running"
-        rec.update(activity_id=activity_id, sport=sport, date=pd.NaT)
-        reason, file_entry = "", None
-        if rel and can_fetch:
-            handled_files.add(rel)
-            file_samples, reason, file_entry = _merge_file(export, rel, rec, row, tz, positions)
-            if file_samples is not None:
-                samples.append(file_samples)
-        runs.append(rec)
-        n_runs += 1
-        log.append(log_row(label, "imported", reason, row=row, activity_id=activity_id, source=SOURCE))
-        if file_entry is not None:
-            log.append(file_entry)
-
-    if can_fetch:
-        referenced = {rel for rel, _ in standalone}
-        for rel in export.activity_files:
-            if rel not in handled_files and rel not in referenced:
-                standalone.append((rel, "not named in activities.csv"))
-    extra = [_read_standalone(export, rel, why, tz, positions) for rel, why in standalone]
-
-    records = len([r for r in data if any(c.strip() for c in r)])
-    layout = "pre-2019 layout" if cols.pre2019 else f"{len(cols.header)} columns"
-    summary = f"Strava activities.csv ({layout}): {records} records, {n_runs} runs"
-    if cols.unknown:
-        shown = ", ".join(cols.unknown[:20]) + (f" and {len(cols.unknown) - 20} more" if len(cols.unknown) > 20 else "")
-        summary += f"; {len(cols.unknown)} unknown headers: {shown}"
-    if read_files and export.fetch is None:
-        summary += "; activity files not available (CSV only)"
-    log[file_log_at] = log_row(label, "imported", summary, source=SOURCE)
-
-    runs_df = pd.DataFrame(runs)
-    if len(runs_df):
-        missing_date = runs_df["date"].isna()
-        if missing_date.any():
-            runs_df.loc[missing_date, "date"] = units.local_date(runs_df.loc[missing_date, "start_time"], tz)
-        runs_df["date"] = pd.to_datetime(runs_df["date"])
-    result = ReadResult.build(runs=runs_df if len(runs_df) else None, samples=_concat(samples), log_rows=log)
-    return ReadResult.concat([result, *extra])
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else None
-
-
-#: the note on an imported activities.csv row whose activity file the export does not hold
-FILE_NOT_IN_EXPORT = "not in the export"
-
-
-def _merge_file(
-    export: _Export, rel: str, rec: dict, row: int, tz: TimeZone, positions: bool
-) -> tuple[pd.DataFrame | None, str, dict | None]:
-    """Read a run's activity file and fill ``rec`` from it.
-
-    Returns the file's samples (under the Strava id), a note for the CSV row's
-    log entry and the file's own log entry (None when the export does not hold
-    the file: the row's note says so, and nothing failed).
-    """
-    file_label = f"{export.root_label}/{rel}"
-    aid = rec["activity_id"]
-
-    def entry(status: str, reason: str, activity_id: str | None = None) -> dict:
-        return log_row(file_label, status, reason, activity_id=activity_id, source=SOURCE)
-
-    try:
-        data = export.fetch(rel) if export.fetch else None
-    except (RunlogError, OSError) as exc:  # a damaged or refused zip member, an unreadable file
-        reason = exc.reason if isinstance(exc, RunlogError) else str(exc)
-        return None, f"activity file {rel} unreadable", entry(
-            "failed", f"unreadable ({reason}); run kept from activities.csv row {row}")
-    if data is None:
-        # the run is imported from its row; a file the export does not hold was never given, so it is
-        # no failed input: the row's own entry says the run has summary values only
-        return None, f"activity file {rel} {FILE_NOT_IN_EXPORT}: summary values from activities.csv only", None
-    try:
-        result = _read_activity_file(data, rel, file_label, tz, positions)
-    except Exception as exc:  # noqa: BLE001 - a bad activity file must never stop the export
-        reason = exc.reason if isinstance(exc, RunlogError) else f"{type(exc).__name__}: {exc}"
-        return None, f"activity file {rel} unreadable", entry(
-            "failed", f"unreadable ({reason}); run kept from activities.csv row {row}")
-    status, file_reason = _file_status(result)
-    if len(result.runs) == 0:
-        return None, f"activity file {rel} holds no run", entry(
-            status if status != "imported" else "not_a_run",
-            f"{file_reason or 'no run in the file'}; run kept from activities.csv row {row}")
-    file_run = result.runs.iloc[0]
-    joined, replaced = join_file_run(rec, file_run, _file_kind(rel))
-    rec.update(joined)
-    smp = result.samples
-    smp = smp[smp["activity_id"] == file_run.name].copy()
-    smp["activity_id"] = aid
-    note = f"merged into {aid} (activities.csv row {row}): {len(smp)} samples"
-    if replaced:
-        note += f"; measured values from the file where the CSV differs: {', '.join(replaced)}"
-    if file_reason:
-        note += f"; {file_reason}"
-    # the file and the CSV row are one activity: the row is the import, the file joins it
-    return smp, f"{len(smp)} samples from {rel}", entry("duplicate", note, aid)
-
-
-def _file_kind(rel: str) -> str:
-    """Source kind of an activity file by its name: ``fit``, ``tcx`` or ``gpx`` (the reader it gets)."""
-    return rel.lower().removesuffix(".gz").rsplit(".", 1)[-1]
-
-
-def _ranks_before_strava(kind: str, order: tuple[str, ...]) -> bool:
-    """Whether a source kind comes before Strava's export in one of merge.py's priority orders."""
-    return (order.index(kind) if kind in order else len(order)) < order.index(SOURCE)
-
-
-def _differs(ours: object, theirs: object) -> bool:
-    """Whether two non-missing values differ (numbers beyond float rounding)."""
-    if isinstance(ours, float | int) and isinstance(theirs, float | int):
-        return not np.isclose(float(ours), float(theirs), rtol=1e-9, atol=0.0)
-    return bool(ours != theirs)
-
-
-def join_file_run(rec: dict, file_run: pd.Series, kind: str) -> tuple[dict, list[str]]:
-    """Combine an activities.csv run with the run of its own activity file.
-
-    The rule is :func:`analysis.ingest.merge.merge_duplicates`' rule for one run seen
-    by two sources, read from the same tables: for each field of
-    :data:`~analysis.ingest.merge.DEVICE_FIELDS` (start time, distance, moving and
-    elapsed time, heart rate, cadence, elevation gain) the device file's value
-    wins (FIT, TCX and GPX rank before Strava in :func:`~analysis.ingest.merge.priority`,
-    except a GPX track's summed distance, which ranks after it); for each
-    field of :data:`~analysis.ingest.merge.PLATFORM_FIELDS` (name, description, gear,
-    RPE, sport) the export's value wins (``PLATFORM_PRIORITY``). Either way a
-    blank value is taken from the other side. The local ``date`` is the file's
-    (``DATE_PRIORITY``: a FIT file knows its own UTC offset).
-
-    One step goes beyond merge.py: a plain Strava ``Run`` takes the file's more
-    specific run sport (a FIT treadmill sub-sport gives ``treadmill_running``),
-    as Strava's type cannot say it.
-
-    Parameters
-    ----------
-    rec : dict
-        The run read from the CSV row (canonical runs columns).
-    file_run : Series
-        The first run of the row's activity file, as its reader returned it.
-    kind : {"fit", "tcx", "gpx"}
-        The file's source kind.
-
-    Returns
-    -------
-    joined : dict
-        ``rec`` with the file's values where the rule takes them.
-    replaced : list of str
-        The fields where the file's value replaced a different CSV value.
-    """
-    out = dict(rec)
-    replaced: list[str] = []
-    for col in PLATFORM_FIELDS + DEVICE_FIELDS:
-        theirs = file_run.get(col)
-        if pd.isna(theirs):
-            continue
-        ours = out.get(col)
-        if pd.isna(ours):
-            out[col] = theirs
-        elif _ranks_before_strava(kind, priority(col)):
-            if _differs(ours, theirs):
-                replaced.append(col)
-            out[col] = theirs
-    if _ranks_before_strava(kind, DATE_PRIORITY) and pd.notna(file_run.get("date")):
-        out["date"] = file_run["date"]
-    file_sport = file_run.get("sport")
-    if out["sport"] == "running" and isinstance(file_sport, str) and file_sport in schema.RUN_SPORTS:
-        out["sport"] = file_sport  # e.g. a FIT treadmill sub-sport refines Strava's plain "Run"
-    return out, replaced
-
-
-def _read_standalone(export: _Export, rel: str, why: str, tz: TimeZone, positions: bool) -> ReadResult:
-    """Read a file no imported row took, as its own activity (its reader's ids and log)."""
-    file_label = f"{export.root_label}/{rel}"
-    try:
-        data = export.fetch(rel) if export.fetch else None
-    except (RunlogError, OSError) as exc:  # a damaged or refused zip member, an unreadable file
-        reason = exc.reason if isinstance(exc, RunlogError) else str(exc)
-        return ReadResult.build(log_rows=[log_row(file_label, "failed", f"{reason} ({why})", source=SOURCE)])
-    if data is None:
-        return ReadResult.build(log_rows=[log_row(file_label, "failed", f"missing from the export ({why})",
-                                                  source=SOURCE)])
-    if not _ACTIVITY_FILE.search(rel):
-        return ReadResult.build(log_rows=[log_row(file_label, "failed", f"not an activity file ({why})",
-                                                  source=SOURCE)])
-    try:
-        result = _read_activity_file(data, rel, file_label, tz, positions)
-    except Exception as exc:  # noqa: BLE001 - a bad activity file must never stop the export
-        reason = exc.reason if isinstance(exc, RunlogError) else f"{type(exc).__name__}: {exc}"
-        return ReadResult.build(log_rows=[log_row(file_label, "failed", f"{reason} ({why})", source=SOURCE)])
-    if len(result.log):
-        _add_note(result, why)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data, label = bytes(source), name or "activities.csv"
     else:
-        result.log = schema.coerce_import_log(pd.DataFrame([log_row(file_label, "imported", why, source=SOURCE)]))
-    return result
+        data, label = read_source_bytes(source, name)
+    table = parse_activities_csv(data, label)
+    log = [log_row(label, "imported", table.summary(), source=SOURCE)]
+    log += [r.log_entry(label) for r in table.rows]
+    runs = runs_frame([r.run for r in table.rows if r.run is not None], tz)
+    return ReadResult.build(runs=runs, log_rows=log)
 
 
 # --------------------------------------------------------------------------- shoes
@@ -1089,14 +766,16 @@ SHOES_ALIASES: dict[str, tuple[str, ...]] = {
 _SHOES_LOOKUP = _build_lookup(SHOES_ALIASES)
 
 
-def read_strava_shoes(source: str | Path | bytes) -> pd.DataFrame:
+def read_strava_shoes(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
     """Read a Strava export's ``shoes.csv``.
 
     Parameters
     ----------
     source : str, Path or bytes
-        ``shoes.csv`` itself (path or bytes), or the export (zip or folder)
-        holding it.
+        ``shoes.csv`` (a path, or bytes; the export holding it is read by
+        :func:`analysis.ingest.strava_export.read_export_shoes`).
+    name : str, optional
+        File name for messages when ``source`` is bytes (default ``shoes.csv``).
 
     Returns
     -------
@@ -1117,7 +796,16 @@ def read_strava_shoes(source: str | Path | bytes) -> pd.DataFrame:
     known languages is read by position (name, brand, model), the order every
     Strava version writes.
     """
-    data, label = _shoes_bytes(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return parse_strava_shoes(bytes(source), name or "shoes.csv")
+    return parse_strava_shoes(*read_source_bytes(source, name))
+
+
+def parse_strava_shoes(data: bytes | None, label: str) -> pd.DataFrame:
+    """The shoes of a ``shoes.csv``'s content (None: an export without one, an empty frame).
+
+    See :func:`read_strava_shoes`; ``label`` names the file in errors.
+    """
     empty = pd.DataFrame({c: pd.Series([], dtype="string") for c in SHOES_ALIASES})
     if data is None:
         return empty
@@ -1140,67 +828,3 @@ def read_strava_shoes(source: str | Path | bytes) -> pd.DataFrame:
         values = [(r[i].strip() if i is not None and i < len(r) else "") or None for r in rows[1:]]
         out[col] = pd.Series(values, dtype="string")
     return pd.DataFrame(out)
-
-
-def export_shoes_csv(source: str | Path) -> tuple[bytes | None, str]:
-    """The ``shoes.csv`` of a Strava export given as a source, if it has one.
-
-    Parameters
-    ----------
-    source : str or Path
-        A Strava export: its zip, its folder (or the folder holding it), or its
-        ``activities.csv`` (the ``shoes.csv`` beside it is taken).
-
-    Returns
-    -------
-    (bytes or None, str)
-        The file's bytes (None when ``source`` is not a Strava export with a
-        ``shoes.csv``, or cannot be opened: the loader reports that) and a
-        label for messages, ``shoes.csv in <export>``.
-    """
-    path = Path(source)
-    label = f"shoes.csv in {path.name}"
-    try:
-        if path.is_dir():
-            root = _export_root(path)
-            found = root / "shoes.csv" if root is not None else None
-            return (found.read_bytes() if found is not None and found.is_file() else None), label
-        if path.is_file() and path.name.lower() == "activities.csv":
-            found = path.with_name("shoes.csv")
-            return (found.read_bytes() if found.is_file() else None), f"shoes.csv beside {path}"
-        if path.is_file() and zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                names = zf.namelist()
-                acts = _zip_csv_member(names)
-                if acts is None:
-                    return None, label
-                prefix = acts[: -len(PurePosixPath(acts).name)]
-                member = next((n for n in names if n.lower() == (prefix + "shoes.csv").lower()), None)
-                if member is None:
-                    return None, label
-                return archive.read_member(zf, zf.getinfo(member), label=f"{path}/{member}"), label
-    except (OSError, zipfile.BadZipFile, RunlogError):
-        return None, label
-    return None, label
-
-
-def _shoes_bytes(source: str | Path | bytes) -> tuple[bytes | None, str]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        if data[:4] == b"PK\x03\x04":
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                member = _zip_csv_member(zf.namelist(), "shoes.csv")
-                return (archive.read_member(zf, zf.getinfo(member), label="shoes.csv") if member else None), "shoes.csv"
-        return data, "shoes.csv"
-    path = Path(source)
-    if path.is_dir():
-        root = _export_root(path) or path
-        return ((root / "shoes.csv").read_bytes() if (root / "shoes.csv").is_file() else None), str(root)
-    if not path.is_file():
-        raise RunlogError("file not found", path=path)
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            member = _zip_csv_member(zf.namelist(), "shoes.csv")
-            return (archive.read_member(zf, zf.getinfo(member), label=path) if member else None), str(path)
-    return path.read_bytes(), str(path)
-

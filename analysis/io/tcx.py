@@ -380,23 +380,27 @@ def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity) -> dict:
 
 
 def _samples(points: pd.DataFrame, activity_id: str, positions: bool) -> pd.DataFrame:
-    """Canonical samples of one activity's trackpoints."""
-    elapsed = (points["time"] - points["time"].iloc[0]).dt.total_seconds() if len(points) else pd.Series([])
+    """Canonical samples of one activity's trackpoints: renamed by :data:`VARIABLE_MAP`, then units.
+
+    The two cadence elements are one column before the rename (``RunCadence``, else ``Cadence``).
+    """
+    src = points.assign(Cadence=_cadence_strides(points)).drop(columns="RunCadence").rename(columns=VARIABLE_MAP)
+    elapsed = (src["time"] - src["time"].iloc[0]).dt.total_seconds() if len(src) else pd.Series([])
     step_s = elapsed.diff()
-    derived = points["DistanceMeters"].diff() / step_s.where(step_s > 0)
+    derived = src["distance_m"].diff() / step_s.where(step_s > 0)
     frame = pd.DataFrame(
         {
             "activity_id": activity_id,
-            "time": points["time"],
+            "time": src["time"],
             "elapsed_s": elapsed,
-            "distance_m": points["DistanceMeters"],
-            "speed_mps": points["Speed"].fillna(derived),
-            "heart_rate_bpm": points["HeartRateBpm"],
-            "cadence_spm": strides_to_steps(_cadence_strides(points)),
-            "altitude_m": points["AltitudeMeters"],
+            "distance_m": src["distance_m"],
+            "speed_mps": src["speed_mps"].fillna(derived),
+            "heart_rate_bpm": src["heart_rate_bpm"],
+            "cadence_spm": strides_to_steps(src["cadence_spm"]),  # the file's cadence is strides/min
+            "altitude_m": src["altitude_m"],
         }
     )
     if positions:
-        frame["latitude_deg"] = points["LatitudeDegrees"]
-        frame["longitude_deg"] = points["LongitudeDegrees"]
+        frame["latitude_deg"] = src["latitude_deg"]
+        frame["longitude_deg"] = src["longitude_deg"]
     return frame

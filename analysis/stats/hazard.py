@@ -74,7 +74,7 @@ VARIANCE_LABELS: dict[str, str] = {
 }
 
 
-def fit_hazard(  # noqa: C901 (complexity debt from before C90; see the closing note)
+def fit_hazard(
     frame: pd.DataFrame,
     *,
     terms: Mapping[str, tuple[str, float]] | None = None,
@@ -152,36 +152,13 @@ def fit_hazard(  # noqa: C901 (complexity debt from before C90; see the closing 
         reasons = {t: dropped.get(t, reason) for t in terms}
         return HazardFit(_na_effects(terms, reasons), n_days, n_events, variance, reason, adjusted, dropped)
 
-    notes: dict[str, str] = {}
-
     if n_events < min_events:
         return fail(f"insufficient data: {n_events} onsets (< {min_events}) on usable at-risk days")
     if np.linalg.matrix_rank(X) < X.shape[1]:
         return fail("collinear terms: the model matrix is rank deficient")
-    for t in names:
-        if t in BINARY_TERMS:
-            x = X[:, names.index(t)] > X[:, names.index(t)].min()
-            if y[x].sum() in (0, x.sum()):
-                counts = f"{int(y[x].sum())} onsets on the {int(x.sum())} at-risk days with this term"
-                if variance == "firth-profile":
-                    # the penalised estimate stays finite; its CI is wide, honestly
-                    notes[t] = (
-                        f"quasi-separation: {counts}; the Firth estimate is pulled towards even "
-                        "odds on those days: read the CI, not the estimate"
-                    )
-                else:
-                    # ML: the odds ratio is infinite, not reported
-                    dropped.setdefault(t, f"quasi-separation: {counts}; odds ratio not estimable")
+    notes = _separation_notes(y, X, names, variance, dropped)
     try:
-        if variance == "firth-profile":
-            fit = firth_logit(y, X)
-            params, se_all, converged = fit.params, np.sqrt(np.diag(fit.cov)), fit.converged
-        else:
-            fit = _ml_logit(y, X)
-            params, converged = np.asarray(fit.params), bool(getattr(fit, "converged", True))
-            se_all = np.asarray(fit.bse)
-            if variance == "hac":
-                se_all = np.asarray(_ml_logit(y, X, cov_type="HAC", cov_kwds={"maxlags": hac_lags}).bse)
+        fit, params, se_all, converged = _fit_logit(y, X, variance, hac_lags)
     except (np.linalg.LinAlgError, ValueError, OverflowError) as exc:
         return fail(f"model failed: {type(exc).__name__}")
     if not converged or not np.all(np.isfinite(params)):
@@ -201,48 +178,12 @@ def fit_hazard(  # noqa: C901 (complexity debt from before C90; see the closing 
             seed=seed,
             min_events=min_events,
         )
-    lr_scale = scale.factor
+    model = _Model(y, X, names, fit, params, se_all, variance, scale.factor)
     rows = []
     for term, (unit, _) in terms.items():
         row = {**_na_row(term, unit, dropped.get(term)), "note": notes.get(term)}
-        if term not in names:
-            row["reason"] = dropped.get(term, "not estimated")
-            rows.append(row)
-            continue
-        j = names.index(term)
-        b, se = float(params[j]), float(se_all[j])
-        if term in dropped or (
-            variance != "firth-profile" and (abs(b) > _SEPARATION_ABS_COEF or not se < 50)
-        ):
-            row["reason"] = dropped.get(term, "separation: coefficient diverges; estimate infinite")
-            rows.append(row)
-            continue
-        lo = hi = math.nan
         want_ci = intervals if isinstance(intervals, bool) else term in intervals
-        try:
-            if variance == "firth-profile":
-                if want_ci:
-                    lo, hi, p = _profile_interval(y, X, j, fit, lr_scale=lr_scale)
-                else:
-                    p = float(stats.chi2.sf(max(_firth_lr(y, X, j, fit, 0.0), 0.0) / lr_scale, 1))
-            elif variance == "profile":
-                if want_ci:
-                    lo, hi, p = _ml_profile_interval(y, X, j, fit)
-                else:
-                    p = float(
-                        stats.chi2.sf(
-                            max(_ml_logit(y, np.delete(X, j, axis=1)).deviance - fit.deviance, 0.0), 1
-                        )
-                    )
-            else:
-                lo, hi = b - _Z95 * se, b + _Z95 * se
-                p = float(2 * stats.norm.sf(abs(b / se)))
-        except (np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
-            row["reason"] = f"interval failed: {type(exc).__name__}"
-            rows.append(row)
-            continue
-        row.update(estimate=math.exp(b), ci_low=_exp(lo), ci_high=_exp(hi), p=p)
-        rows.append(row)
+        rows.append(model.term_row(term, row, dropped, want_ci))
     effects = pd.DataFrame(rows, columns=[*_EFFECT_COLUMNS, "note"])
     return HazardFit(
         effects,
@@ -256,3 +197,93 @@ def fit_hazard(  # noqa: C901 (complexity debt from before C90; see the closing 
         scale.statistics,
         scale.mc_se,
     )
+
+
+def _separation_notes(y: np.ndarray, X: np.ndarray, names: list[str], variance: str,
+                      dropped: dict[str, str]) -> dict[str, str]:
+    """Notes on binary terms whose days hold no onset, or only onsets (quasi-separation).
+
+    Under Firth the estimate stays finite and is kept with a note; under ML the
+    term is added to ``dropped`` (in place), its odds ratio being infinite.
+    """
+    notes: dict[str, str] = {}
+    for t in names:
+        if t not in BINARY_TERMS:
+            continue
+        x = X[:, names.index(t)] > X[:, names.index(t)].min()
+        if y[x].sum() not in (0, x.sum()):
+            continue
+        counts = f"{int(y[x].sum())} onsets on the {int(x.sum())} at-risk days with this term"
+        if variance == "firth-profile":
+            # the penalised estimate stays finite; its CI is wide, honestly
+            notes[t] = (
+                f"quasi-separation: {counts}; the Firth estimate is pulled towards even "
+                "odds on those days: read the CI, not the estimate"
+            )
+        else:
+            # ML: the odds ratio is infinite, not reported
+            dropped.setdefault(t, f"quasi-separation: {counts}; odds ratio not estimable")
+    return notes
+
+
+def _fit_logit(y: np.ndarray, X: np.ndarray, variance: str, hac_lags: int):
+    """The fit (Firth or ML), its coefficients, their standard errors (HAC when asked) and convergence."""
+    if variance == "firth-profile":
+        fit = firth_logit(y, X)
+        return fit, fit.params, np.sqrt(np.diag(fit.cov)), fit.converged
+    fit = _ml_logit(y, X)
+    params, converged = np.asarray(fit.params), bool(getattr(fit, "converged", True))
+    se_all = np.asarray(fit.bse)
+    if variance == "hac":
+        se_all = np.asarray(_ml_logit(y, X, cov_type="HAC", cov_kwds={"maxlags": hac_lags}).bse)
+    return fit, params, se_all, converged
+
+
+@dataclass
+class _Model:
+    """A converged hazard fit and what its per-term odds ratios, CIs and p-values need."""
+
+    y: np.ndarray
+    X: np.ndarray
+    names: list[str]
+    fit: object
+    params: np.ndarray
+    se_all: np.ndarray
+    variance: str
+    lr_scale: float
+
+    def term_row(self, term: str, row: dict, dropped: dict[str, str], want_ci: bool) -> dict:
+        """``row`` (the term's NA row) with its odds ratio, CI and p, or the reason it has none."""
+        if term not in self.names:
+            row["reason"] = dropped.get(term, "not estimated")
+            return row
+        j = self.names.index(term)
+        b, se = float(self.params[j]), float(self.se_all[j])
+        if term in dropped or (
+            self.variance != "firth-profile" and (abs(b) > _SEPARATION_ABS_COEF or not se < 50)
+        ):
+            row["reason"] = dropped.get(term, "separation: coefficient diverges; estimate infinite")
+            return row
+        try:
+            lo, hi, p = self._interval(j, b, se, want_ci)
+        except (np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
+            row["reason"] = f"interval failed: {type(exc).__name__}"
+            return row
+        row.update(estimate=math.exp(b), ci_low=_exp(lo), ci_high=_exp(hi), p=p)
+        return row
+
+    def _interval(self, j: int, b: float, se: float, want_ci: bool) -> tuple[float, float, float]:
+        """CI bounds of coefficient ``j`` (log-odds; NaN when not wanted) and its p-value."""
+        y, X, fit = self.y, self.X, self.fit
+        lo = hi = math.nan
+        if self.variance == "firth-profile":
+            if want_ci:
+                return _profile_interval(y, X, j, fit, lr_scale=self.lr_scale)
+            return lo, hi, float(stats.chi2.sf(max(_firth_lr(y, X, j, fit, 0.0), 0.0) / self.lr_scale, 1))
+        if self.variance == "profile":
+            if want_ci:
+                return _ml_profile_interval(y, X, j, fit)
+            return lo, hi, float(
+                stats.chi2.sf(max(_ml_logit(y, np.delete(X, j, axis=1)).deviance - fit.deviance, 0.0), 1)
+            )
+        return b - _Z95 * se, b + _Z95 * se, float(2 * stats.norm.sf(abs(b / se)))

@@ -1,32 +1,20 @@
-"""Drills log: reading, bad rows, drill days and weekly adherence."""
+"""Drills log reader: reading, bad rows, sniffing (adherence: tests/test_drills.py)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis.drills import drill_days, weekly_adherence
 from analysis.errors import RunlogError
 from analysis.io.drills import read_drills, sniff
 from analysis.schema import DEFAULT_DRILLS
+from tests.conftest import DRILLS_LOG
 
-LOG = """date,drill,sets,reps,minutes,notes
-2026-03-02,Toe_Yoga,3,10,,
-2026-03-02,short foot,2,,"2,5",standing
-2026-03-04,Toe drop,2,8,,
-2026-03-10,calf raises,3,15,,
-"""
+LOG = DRILLS_LOG
 
 
-@pytest.fixture
-def log(tmp_path):
-    path = tmp_path / "drills.csv"
-    path.write_text(LOG, encoding="utf-8")
-    return path
-
-
-def test_read_drills(log):
-    d = read_drills(log)
+def test_read_drills(drills_log):
+    d = read_drills(drills_log)
     assert list(d["drill"]) == ["toe yoga", "short foot", "toe drops", "calf raises"]
     assert str(d["sets"].dtype) == "Int64" and str(d["minutes"].dtype) == "Float64"
     assert d.loc[0, "sets"] == 3 and d.loc[0, "reps"] == 10 and pd.isna(d.loc[0, "minutes"])
@@ -52,30 +40,6 @@ def test_bad_rows_named_by_file_and_row(tmp_path, line, words):
         read_drills(path)
     assert (info.value.path, info.value.row) == (str(path), 6)
     assert words in info.value.reason
-
-
-def test_drill_days_and_weekly_adherence(log):
-    d = read_drills(log)
-    days = drill_days(d, start="2026-03-02", end="2026-03-15")
-    assert len(days) == 14 and days.sum() == 3
-    assert days.loc["2026-03-02"] == 1 and days.loc["2026-03-03"] == 0
-    adh = weekly_adherence(d, start="2026-03-02", end="2026-03-15")
-    row = adh[(adh["week_start"] == "2026-03-02") & (adh["drill"] == "any")].iloc[0]
-    # days with drills: 2 and 4 March -> 2 of 7 days
-    assert row["days_done"] == 2 and row["days_in_week"] == 7
-    assert row["adherence_pct"] == pytest.approx(100 * 2 / 7)
-    toe = adh[(adh["week_start"] == "2026-03-09") & (adh["drill"] == "toe yoga")].iloc[0]
-    assert toe["days_done"] == 0
-    calf = adh[(adh["week_start"] == "2026-03-09") & (adh["drill"] == "calf raises")].iloc[0]
-    assert calf["adherence_pct"] == pytest.approx(100 / 7)
-    # every default drill appears every week, even when not done
-    assert set(DEFAULT_DRILLS) <= set(adh["drill"])
-
-
-def test_partial_week_uses_days_in_period(log):
-    adh = weekly_adherence(read_drills(log))  # 2 to 10 March: the second week has 2 days
-    row = adh[(adh["week_start"] == "2026-03-09") & (adh["drill"] == "any")].iloc[0]
-    assert row["days_in_week"] == 2 and row["adherence_pct"] == pytest.approx(50.0)
 
 
 def test_default_drills_list():

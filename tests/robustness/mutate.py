@@ -664,7 +664,7 @@ def _rename(name: str, fmt: str, ch: Chooser) -> tuple[str, str | None]:
     return new, f"renamed to {new}"
 
 
-def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | None = None,  # noqa: C901 (complexity debt from before C90; see the closing note)
+def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | None = None,
            wrap: bool = True) -> Mutant:
     """A mutant of ``seed``: structural (CSV, XML, FIT) and byte mutations, then maybe a wrap.
 
@@ -699,23 +699,9 @@ def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | Non
                 return Mutant(fmt=fmt, name=seed.name, data=data, inner=data, ops=ops, csv_member=csv_member,
                               csv_bytes=csv_bytes)
             csv_member = csv_bytes = None  # the zip's own bytes are damaged below
-    elif fmt in TEXT_FORMATS:
-        data, text_ops = _mutate_csv(data, ch, max_ops)
-        ops += text_ops
-    elif fmt in XML_FORMATS and ch.integer(0, 3) == 0:
-        op = ch.choice((_xml_hostile, _xml_drop_closing))
-        data, what = op(data, ch)
-        ops.append(what)
-    elif fmt in JSON_FORMATS and ch.integer(0, 1) == 0:
-        if fmt == "garmin_json" and ch.integer(0, 1):  # the real export holds no run: make its activities runs
-            data = re.sub(rb'"activityType":\s*"[^"]*"', b'"activityType":"running"', data)
-            ops.append("activity types set to running")
-        for _ in range(ch.integer(1, max_ops)):
-            data, what = (_json_deep if ch.integer(0, 7) == 0 else _json_value)(data, ch)
-            ops.append(what)
-    elif fmt == "fit" and ch.integer(0, 3) == 0:
-        data, what = _fit_header(data, ch)
-        ops.append(what)
+    else:
+        data, structural = _mutate_structure(data, fmt, ch, max_ops)
+        ops += structural
 
     # after a structural mutation, half the mutants keep their structure readable (no byte damage)
     n_byte_ops = 0 if ops and data != original and ch.integer(0, 1) else ch.integer(1, max_ops)
@@ -730,8 +716,36 @@ def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | Non
     inner = data
     mutant = Mutant(fmt=fmt, name=name, data=data, inner=inner, ops=ops, csv_member=csv_member,
                     csv_bytes=csv_bytes)
-    if not wrap:
-        return mutant
+    if wrap:
+        _wrap(mutant, ch)
+    return mutant
+
+
+def _mutate_structure(data: bytes, fmt: str, ch: Chooser, max_ops: int) -> tuple[bytes, list[str]]:
+    """A structural mutation of a file that is not a container: CSV text, XML, JSON or a FIT header."""
+    ops: list[str] = []
+    if fmt in TEXT_FORMATS:
+        data, ops = _mutate_csv(data, ch, max_ops)
+    elif fmt in XML_FORMATS and ch.integer(0, 3) == 0:
+        op = ch.choice((_xml_hostile, _xml_drop_closing))
+        data, what = op(data, ch)
+        ops.append(what)
+    elif fmt in JSON_FORMATS and ch.integer(0, 1) == 0:
+        if fmt == "garmin_json" and ch.integer(0, 1):  # the real export holds no run: make its activities runs
+            data = re.sub(rb'"activityType":\s*"[^"]*"', b'"activityType":"running"', data)
+            ops.append("activity types set to running")
+        for _ in range(ch.integer(1, max_ops)):
+            data, what = (_json_deep if ch.integer(0, 7) == 0 else _json_value)(data, ch)
+            ops.append(what)
+    elif fmt == "fit" and ch.integer(0, 3) == 0:
+        data, what = _fit_header(data, ch)
+        ops.append(what)
+    return data, ops
+
+
+def _wrap(mutant: Mutant, ch: Chooser) -> None:
+    """Maybe wrap the mutant (in place): gzip, gzip cut short, or a zip under a hostile member name."""
+    data, name, ops = mutant.data, mutant.name, mutant.ops
     how = ch.integer(0, 9)
     if how == 0:
         mutant.data = _gzip(data)
@@ -744,13 +758,12 @@ def mutate(seed: Seed, ch: Chooser, *, max_ops: int = 3, seed_bytes: bytes | Non
         mutant.name = name + ".gz"
         mutant.exact = False
         ops.append(f"gzip, cut at {at}/{len(packed)}")
-    elif how == 2 and fmt not in CONTAINER_FORMATS:
+    elif how == 2 and mutant.fmt not in CONTAINER_FORMATS:
         member = ch.choice(HOSTILE_MEMBER_NAMES).format(name=name)
         mutant.data, extras = _zip(data, member, ch)
         mutant.name = Path(name).stem + ".zip"
         mutant.member = member
         ops.append(f"zip as {member!r}" + "".join(f", {e}" for e in extras))
-    return mutant
 
 
 #: inflated size of a bomb member: past the 16 MiB below which archive.py checks no ratio

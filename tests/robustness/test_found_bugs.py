@@ -14,9 +14,10 @@ import pytest
 
 from analysis.errors import RunlogError
 from analysis.ingest.loader import read_sources
+from analysis.ingest.strava_export import is_export_zip, read_strava_export
 from analysis.io.garmin import read_garmin_csv, read_garmin_json, sniff_csv
 from analysis.io.shoes import read_shoes
-from analysis.io.strava import is_export_zip, read_strava, sniff
+from analysis.io.strava import read_strava, sniff
 
 
 def _cr_only(data: bytes) -> bytes:
@@ -77,7 +78,7 @@ def test_strava_bytes_of_a_cut_zip_are_one_line():
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("activities.csv", "Activity ID,Activity Date,Activity Type\n1,x,Run\n")
     with pytest.raises(RunlogError, match="export.zip: cannot open the zip"):
-        read_strava(buf.getvalue()[:60], name="export.zip")
+        read_strava_export(buf.getvalue()[:60], name="export.zip")
 
 
 # --------------------------------------------------------------------------- Garmin
