@@ -26,6 +26,7 @@ by decimal commas.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -212,7 +213,9 @@ def read_generic_csv(
     raw, label = read_source_bytes(source, name)
     text = decode_text(raw)
     delimiter = header_delimiter(_first_line(text))
-    cells = _columns(text, delimiter, label)
+    body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+    cells = _columns(text, delimiter, label, encoded=body if body.isascii() else None)
+    del raw, body
     del text
     filled = np.column_stack([_nonempty(c) for c in cells]) if cells else np.zeros((0, 0), dtype=bool)
     # a record's fields up to its last non-empty one (trailing empty fields, as spreadsheets add, do not count)
@@ -308,19 +311,23 @@ def _text(array) -> pd.arrays.ArrowStringArray:
 
 def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: str | None) -> pd.DataFrame:
     """The canonical runs of the imported records, columns already in their canonical dtypes."""
-    mask = pa.array(imported)
     k = int(imported.sum())
+    mask = pa.array(imported) if k < len(imported) else None
+
+    def chosen(array):
+        return array if mask is None else array.filter(mask)
+
     frame = {}
     for column in ("distance_m", "moving_time_s", "elapsed_time_s") + _NUMBER_COLUMNS:
         v = parsed[column][imported]
         frame[column] = pd.arrays.FloatingArray(np.nan_to_num(v, nan=0.0, posinf=np.inf, neginf=-np.inf),
                                                 np.isnan(v))
     for column in _TEXT_COLUMNS:
-        frame[column] = _text(parsed[column].filter(mask))
-    frame["sport"] = _text(sport.filter(mask))
+        frame[column] = _text(chosen(parsed[column]))
+    frame["sport"] = _text(chosen(sport))
     frame["source"] = _text(pa.repeat(pa.scalar(SOURCE, pa.large_string()), k))
     frame["source_file"] = _text(pa.repeat(pa.scalar(label, pa.large_string()), k))
-    runs = pd.DataFrame(frame, index=pd.Index(_text(ids.filter(mask)), name="activity_id"))
+    runs = pd.DataFrame(frame, index=pd.Index(_text(chosen(ids)), name="activity_id"))
     start_time, day = _place_in_time(parsed["_wall"][imported], parsed["_offset_s"][imported],
                                      parsed["_day"][imported], tz)
     runs.insert(0, "start_time", start_time.array)
@@ -332,14 +339,15 @@ def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: 
 _EXTRA_FIELDS = 16
 
 
-def _columns(text: str, delimiter: str, label: str) -> list:
+def _columns(text: str, delimiter: str, label: str, encoded: bytes | None = None) -> list:
     """Every record's cells, one Arrow string column per field (blank records too, ``""`` where short).
 
-    As :func:`_cells`, but kept as Arrow arrays when pyarrow's parser splits the file.
+    As :func:`_cells`, but kept as Arrow arrays when pyarrow's parser splits the file;
+    ``encoded`` is ``text`` in UTF-8 when the caller has it (an ASCII file's own bytes).
     """
     if "\0" not in text:
         width = len(next(csv.reader([_first_line(text)], delimiter=delimiter), []))
-        arrays = _arrow_arrays(text, delimiter, width)
+        arrays = _arrow_arrays(text, delimiter, width, encoded)
         if arrays is not None:
             return arrays
     frame = _other_cells(text, delimiter, label)
@@ -389,7 +397,7 @@ def _arrow_cells(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
     return pd.DataFrame({i: _text(a) for i, a in enumerate(arrays)})
 
 
-def _arrow_arrays(text: str, delimiter: str, width: int) -> list | None:
+def _arrow_arrays(text: str, delimiter: str, width: int, encoded: bytes | None = None) -> list | None:
     """The cells by pyarrow's CSV parser (threaded C++), for a file whose every record has ``width`` fields.
 
     None when any record has another number of fields (a blank line, a short or
@@ -403,7 +411,7 @@ def _arrow_arrays(text: str, delimiter: str, width: int) -> list | None:
     names = [str(i) for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
+            pa.py_buffer(text.encode("utf-8") if encoded is None else encoded),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
                                              escape_char=False, newlines_in_values=True,
@@ -662,7 +670,7 @@ def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str)
     need = ok & ~_nonempty(ids)
     if need.any():
         mask = pa.array(need)
-        joined = _join([c.filter(mask) for c in data[:width]], delimiter)
+        joined = _join([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
         hashed = _row_hashes(joined)
         ids = pc.replace_with_mask(ids, mask, hashed)
     return ids
