@@ -507,7 +507,12 @@ def write_generic_csv(path: Path, rows: int) -> None:
 
 
 def write_strava_csv(path: Path, rows: int) -> None:
-    """Copies of a real Strava activities.csv's rows, each with its own Activity ID and date."""
+    """Copies of a real Strava activities.csv's rows, each with its own Activity ID and start time.
+
+    The copies start 6 h apart from the file's first date on (its longest activity lasts 2.1 h), so that
+    no two overlap in time: overlapping runs are compared pairwise by the merge, as a watch's file and its
+    Strava row are (copies shifted by whole days overlapped some 2 in 3 times, and that was measured).
+    """
     import csv as csv_module
 
     from analysis.simulate.strava_csv import strava_date
@@ -515,15 +520,14 @@ def write_strava_csv(path: Path, rows: int) -> None:
     real = REPO.parent / "shared" / "data" / "strava" / "azaidrahman_94col_activities.csv"
     with open(real, newline="", encoding="utf-8") as fh:
         header, *records = list(csv_module.reader(fh))
-    dates = pd.to_datetime([r[1] for r in records], format="%b %d, %Y, %I:%M:%S %p", utc=True)
+    first = pd.to_datetime([r[1] for r in records], format="%b %d, %Y, %I:%M:%S %p", utc=True).min()
     with open(path, "w", newline="", encoding="utf-8") as fh:
         out = csv_module.writer(fh)
         out.writerow(header)
         for i in range(rows):
-            k = i // len(records)
             row = list(records[i % len(records)])
             row[0] = str(10_000_000_000 + i)
-            row[1] = strava_date(dates[i % len(records)] + pd.Timedelta(days=k))
+            row[1] = strava_date(first + pd.Timedelta(hours=6 * i))
             out.writerow(row)
 
 
