@@ -5,18 +5,22 @@ A file with the canonical runs columns (DESIGN.md, "Canonical frames"; e.g.
 is. Any other tracker's CSV is read by naming its columns in ``column_map``
 and giving its units.
 
-Records are split by pandas' C parser (``pandas.read_csv``, every cell read
-as text) and each column is then checked and converted at once, so that a file
-of millions of rows reads in time close to ``pandas.read_csv`` alone; yet each
-record is accounted for on its own: a record with too many fields or an
-unreadable value fails alone, with its row number and a reason naming the
-column, while the others go on. Where pandas' parser would not split records as
-the standard :mod:`csv` module does (a NUL byte, an unterminated quote, a
-record far wider than the header), the records are split by :mod:`csv`
-instead, and the same column checks follow. Values are converted with the
-same functions either way (``float``, ``datetime.fromisoformat``), so the
-numbers do not depend on the path. Decoding and the delimiter are those of the
-other user-written tables (:mod:`analysis.io.table`): UTF-8 (with or without
+Records are split by pyarrow's CSV parser when every record has the header's
+number of fields (nearly every file), else by pandas' C parser, else by the
+standard :mod:`csv` module (a NUL byte, an unterminated quote, a record far
+wider than the header); the three give the same records. The cells stay Arrow
+string columns from there on: each column is checked and converted at once by
+Arrow's compute kernels (dates, durations; numbers by
+:func:`analysis.io.numbers.parse_numbers`), and only the cells those kernels do
+not settle (an odd spelling, a bad value) go one by one through the same
+functions as ever (``float``, ``datetime.fromisoformat``), so the values and
+messages do not depend on the path. Each record is still accounted for on its
+own: a record with too many fields or an unreadable value fails alone, with
+its row number and a reason naming the column, while the others go on. Written
+on Arrow rather than on pandas' string methods because the round trips
+between Python strings and pandas' columns cost more than the parsing.
+
+Decoding and the delimiter are those of the other user-written tables (:mod:`analysis.io.table`): UTF-8 (with or without
 BOM), else UTF-16 (with BOM), else cp1252 (what Excel writes on Windows), else
 Latin-1; the delimiter (``,`` ``;`` or tab) is the one that splits the header
 line into the most fields, written by hand because :class:`csv.Sniffer`
