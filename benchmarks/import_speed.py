@@ -47,7 +47,8 @@ memory against 300 MB, and checks that both found the same running workouts.
 imported cold (an empty cache, as a first ``runlog runs``) in a new process
 beside its floor measured in another new process of the same run, with rows or
 files per second and the peak memory (VmHWM) of both: a generic CSV of
-``--csv-rows`` rows (2,000,000; floor: ``pandas.read_csv`` of the same file), a
+``--csv-rows`` rows (2,000,000; floor: ``pandas.read_csv`` of the same file; the
+reader alone, ``read_generic_csv`` without the loader, is timed too), a
 Strava ``activities.csv`` of ``--strava-rows`` activities (20,000; copies of
 the real 94-column export in ../shared/data/strava with their own ids and
 dates; floor: ``pandas.read_csv``), and a folder of ``--fit-files`` FIT files
@@ -533,13 +534,15 @@ def write_strava_csv(path: Path, rows: int) -> None:
 
 def _large_child(kind: str, path: Path) -> None:
     """Run by :func:`large_measure` in a new process: one import or one floor; prints a JSON line."""
-    if kind == "runlog":  # its modules loaded first, as pandas is for the floor: the import is timed
+    if kind in ("runlog", "reader"):  # its modules loaded first, as pandas is for the floor: the import is timed
         from analysis.ingest.cache import Cache
         from analysis.ingest.loader import read_sources
         from analysis.io import fit, generic_csv, strava  # noqa: F401
     t0 = time.perf_counter()
     if kind == "pandas":
         n = len(pd.read_csv(path))
+    elif kind == "reader":  # the generic CSV reader alone, without the loader (cache, merge, log)
+        n = len(generic_csv.read_generic_csv(path, tz="UTC").log)
     elif kind == "bytes":
         n = 0
         for p in sorted(path.iterdir()):
@@ -576,6 +579,7 @@ def large_inputs(csv_rows: int, strava_rows: int, fit_files: int) -> dict:
             path = tmp / ("activities.csv" if name == "strava" else "runs.csv")
             write(path, rows)
             floor, ours = large_measure("pandas", path), large_measure("runlog", path)
+            reader = large_measure("reader", path) if name == "csv" else None
             ratio = ours["s"] / floor["s"]
             target = LARGE_TARGETS.get(name)
             print(f"{name:>6}: {rows:,} rows, {path.stat().st_size / 2**20:.1f} MiB: runlog {ours['s']:.2f} s "
@@ -585,6 +589,10 @@ def large_inputs(csv_rows: int, strava_rows: int, fit_files: int) -> dict:
                   + (f" {verdict(ratio, target, False)}" if target else ""))
             out[name] = {"rows": rows, "runlog_s": ours["s"], "pandas_s": floor["s"], "ratio": ratio,
                          "rss_mib": ours["rss_mib"], "pandas_rss_mib": floor["rss_mib"], "logged": ours["n"]}
+            if reader is not None:
+                print(f"        the reader alone (read_generic_csv, no cache, merge or log): {reader['s']:.2f} s, "
+                      f"{reader['s'] / floor['s']:.1f}x pandas.read_csv; the loader's share {ours['s'] - reader['s']:.2f} s")
+                out[name].update(reader_s=reader["s"], reader_ratio=reader["s"] / floor["s"])
             path.unlink()
         if fit_files:
             folder = tmp / "fit"
