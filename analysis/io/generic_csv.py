@@ -296,8 +296,8 @@ def read_generic_csv(
     runs = None
     if imported.any():
         runs = _runs_frame(parsed, imported, ids, sport, label, tz)
-    result = ReadResult.build(runs=runs)
-    return ReadResult(result.runs, result.samples, schema.coerce_import_log(log))
+    return ReadResult(schema.empty_runs() if runs is None else runs, schema.empty_samples(),
+                      schema.coerce_import_log(log))
 
 
 #: status codes while reading (:data:`STATUSES` are their names in the log)
@@ -314,7 +314,12 @@ def _text(array) -> pd.arrays.ArrowStringArray:
 
 
 def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: str | None) -> pd.DataFrame:
-    """The canonical runs of the imported records, columns already in their canonical dtypes."""
+    """The canonical runs frame of the imported records (as :func:`analysis.schema.coerce_runs` gives it).
+
+    Built column by column in the canonical dtypes, so that no column is
+    converted or copied again; a time outside pandas' nanosecond range goes
+    through ``coerce_runs``, which refuses it as it does for every reader.
+    """
     k = int(imported.sum())
     mask = pa.array(imported) if k < len(imported) else None
 
@@ -331,12 +336,24 @@ def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: 
     frame["sport"] = _text(chosen(sport))
     frame["source"] = _text(pa.repeat(pa.scalar(SOURCE, pa.large_string()), k))
     frame["source_file"] = _text(pa.repeat(pa.scalar(label, pa.large_string()), k))
-    runs = pd.DataFrame(frame, index=pd.Index(_text(chosen(ids)), name="activity_id"))
+    index = pd.Index(_text(chosen(ids)), name="activity_id")
     start_time, day = _place_in_time(parsed["_wall"][imported], parsed["_offset_s"][imported],
                                      parsed["_day"][imported], tz)
-    runs.insert(0, "start_time", start_time.array)
-    runs.insert(1, "date", day.array)
-    return runs
+    try:
+        frame["start_time"] = start_time.dt.as_unit("ns").array
+        frame["date"] = day.dt.as_unit("ns").array
+    except (OverflowError, ValueError):  # out of the ns range: coerce_runs says which column, as for any reader
+        frame["start_time"], frame["date"] = start_time.array, day.array
+        return schema.coerce_runs(pd.DataFrame(frame, index=index))
+    columns = {}
+    for column, dtype in schema.RUNS_DTYPES.items():
+        if column in frame:
+            columns[column] = frame[column]
+        elif dtype == "string":
+            columns[column] = _text(pa.nulls(k, pa.large_string()))
+        else:
+            columns[column] = pd.array(np.full(k, np.nan), dtype=dtype)
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 #: a record this much wider than the header goes to the :mod:`csv` path (pandas needs a width up front)

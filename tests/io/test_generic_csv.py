@@ -292,3 +292,11 @@ def test_a_year_zero_start_time_fails_its_row_alone(tmp_path):
     assert result.log["status"].tolist() == ["failed", "imported"]
     assert "'start_time'" in result.log["reason"].iloc[0]
     assert result.runs["distance_m"].tolist() == [6000]
+
+
+def test_runs_are_in_canonical_form_as_built(tmp_path):
+    """The reader builds the runs frame in its canonical dtypes itself: coerce_runs would change nothing."""
+    runs = read_generic_csv(_write(tmp_path, CANONICAL), tz="Europe/Copenhagen").runs
+    pd.testing.assert_frame_equal(schema.coerce_runs(runs), runs)
+    schema.validate_runs(runs)
+    assert list(runs.columns) == list(schema.RUNS_DTYPES)
