@@ -559,7 +559,7 @@ def _start_times(column, n: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]
     common = parts.is_valid().to_numpy(zero_copy_only=False) & todo
     if common.any():
         at = np.flatnonzero(common)
-        chosen = parts.filter(pa.array(common))
+        chosen = parts if common.all() else parts.filter(pa.array(common))
         stamps = _wall_stamps(pc.struct_field(chosen, "d"), pc.struct_field(chosen, "t"))
         good = ~np.isnat(stamps)  # an impossible date (2025-02-30) goes the slow way, to be told
         wall[at[good]] = stamps[good]
@@ -597,7 +597,7 @@ def _days(column, n: int) -> tuple[np.ndarray, dict[int, str]]:
     common = pc.match_substring_regex(text, _DATE_COMMON).to_numpy(zero_copy_only=False) & todo
     if common.any():
         at = np.flatnonzero(common)
-        stamps = _wall_stamps(text.filter(pa.array(common)))
+        stamps = _wall_stamps(text if common.all() else text.filter(pa.array(common)))
         good = ~np.isnat(stamps)
         days[at[good]] = stamps[good]
         todo[at[good]] = False

@@ -4,7 +4,10 @@ One set of rules, given twice: :func:`parse_number` reads one cell and
 :func:`parse_numbers` a whole column at once, giving the same value for every
 cell. The column version parses the plain decimals that nearly every cell
 holds with pyarrow's compute kernels (in C, over the whole column) and hands
-any other cell to :func:`parse_number`, so the two can never disagree; it is
+any other cell to :func:`parse_number`, so the two can never disagree (a column
+that Arrow's float parser reads whole, with no blank, no separator and no space,
+is taken as it reads it: that parser accepts only spellings Python's ``float``
+reads the same, correctly rounded); it is
 written on top of pyarrow rather than with :func:`pandas.to_numeric` because
 the separators are decided per cell (a decimal comma only where the cell has
 a comma) and the cells that are no number must be told apart from the blanks.
@@ -112,6 +115,13 @@ def parse_numbers(cells, *, decimal_comma: bool = False) -> tuple[np.ndarray, np
     bad = np.zeros(n, dtype=bool)
     if n == 0:
         return values, bad
+    if arrow.null_count == 0:
+        try:  # a column of plain numbers only, as a program writes it: Arrow's parser alone
+            values = pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False).copy()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            return values, bad
     arrow = pc.fill_null(arrow, "")
     stripped = pc.utf8_trim_whitespace(arrow)
     missing = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(sorted(MISSING), arrow.type))

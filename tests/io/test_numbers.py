@@ -65,3 +65,14 @@ def test_a_column_reads_as_its_cells_do():
                 continue
             assert not refused, text
             assert (math.isnan(expected) and math.isnan(value)) or value == expected, text
+
+
+def test_a_column_arrow_reads_whole_is_read_as_python_reads_each_cell():
+    """The fast path (a column Arrow's parser takes whole) gives float() of each cell, exactly."""
+    rng = np.random.default_rng(3)
+    cells = [repr(float(x)) for x in rng.normal(0, 1e4, 2000)] + ["1e5", "+.5", "5.", "-0", "00012", "inf",
+                                                                    "-inf", "nan", "1E+05", "0.1", "1e-320"]
+    values, bad = parse_numbers(cells)
+    assert not bad.any()
+    expected = [float(c) for c in cells]
+    assert all((math.isnan(e) and math.isnan(v)) or v == e for v, e in zip(values, expected, strict=True))
