@@ -47,7 +47,8 @@ memory against 300 MB, and checks that both found the same running workouts.
 imported cold (an empty cache, as a first ``runlog runs``) in a new process
 beside its floor measured in another new process of the same run, with rows or
 files per second and the peak memory (VmHWM) of both: a generic CSV of
-``--csv-rows`` rows (2,000,000; floor: ``pandas.read_csv`` of the same file), a
+``--csv-rows`` rows (2,000,000; floor: ``pandas.read_csv`` of the same file; the
+reader alone, ``read_generic_csv`` without the loader, is timed too), a
 Strava ``activities.csv`` of ``--strava-rows`` activities (20,000; copies of
 the real 94-column export in ../shared/data/strava with their own ids and
 dates; floor: ``pandas.read_csv``), and a folder of ``--fit-files`` FIT files
@@ -498,7 +499,7 @@ def write_generic_csv(path: Path, rows: int) -> None:
     frame = pd.DataFrame({
         "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "distance_m": rng.integers(2_000, 30_000, rows),
-        "moving_time_s": rng.integers(600, 9_000, rows),
+        "moving_time_s": rng.integers(600, 7_000, rows),  # each run over before the next starts
         "sport": rng.choice(["running", "trail_running", "treadmill"], rows),
         "gear_name": rng.choice(["Vivobarefoot Primus", "Kinvara 14", "Merrell Vapor Glove"], rows),
         "name": rng.choice(["Morning run", "Evening run", "Long run, easy"], rows),
@@ -507,7 +508,12 @@ def write_generic_csv(path: Path, rows: int) -> None:
 
 
 def write_strava_csv(path: Path, rows: int) -> None:
-    """Copies of a real Strava activities.csv's rows, each with its own Activity ID and date."""
+    """Copies of a real Strava activities.csv's rows, each with its own Activity ID and start time.
+
+    The copies start 6 h apart from the file's first date on (its longest activity lasts 2.1 h), so that
+    no two overlap in time: overlapping runs are compared pairwise by the merge, as a watch's file and its
+    Strava row are (copies shifted by whole days overlapped some 2 in 3 times, and that was measured).
+    """
     import csv as csv_module
 
     from analysis.simulate.strava_csv import strava_date
@@ -515,27 +521,28 @@ def write_strava_csv(path: Path, rows: int) -> None:
     real = REPO.parent / "shared" / "data" / "strava" / "azaidrahman_94col_activities.csv"
     with open(real, newline="", encoding="utf-8") as fh:
         header, *records = list(csv_module.reader(fh))
-    dates = pd.to_datetime([r[1] for r in records], format="%b %d, %Y, %I:%M:%S %p", utc=True)
+    first = pd.to_datetime([r[1] for r in records], format="%b %d, %Y, %I:%M:%S %p", utc=True).min()
     with open(path, "w", newline="", encoding="utf-8") as fh:
         out = csv_module.writer(fh)
         out.writerow(header)
         for i in range(rows):
-            k = i // len(records)
             row = list(records[i % len(records)])
             row[0] = str(10_000_000_000 + i)
-            row[1] = strava_date(dates[i % len(records)] + pd.Timedelta(days=k))
+            row[1] = strava_date(first + pd.Timedelta(hours=6 * i))
             out.writerow(row)
 
 
 def _large_child(kind: str, path: Path) -> None:
     """Run by :func:`large_measure` in a new process: one import or one floor; prints a JSON line."""
-    if kind == "runlog":  # its modules loaded first, as pandas is for the floor: the import is timed
+    if kind in ("runlog", "reader"):  # its modules loaded first, as pandas is for the floor: the import is timed
         from analysis.ingest.cache import Cache
         from analysis.ingest.loader import read_sources
         from analysis.io import fit, generic_csv, strava  # noqa: F401
     t0 = time.perf_counter()
     if kind == "pandas":
         n = len(pd.read_csv(path))
+    elif kind == "reader":  # the generic CSV reader alone, without the loader (cache, merge, log)
+        n = len(generic_csv.read_generic_csv(path, tz="UTC").log)
     elif kind == "bytes":
         n = 0
         for p in sorted(path.iterdir()):
@@ -572,6 +579,7 @@ def large_inputs(csv_rows: int, strava_rows: int, fit_files: int) -> dict:
             path = tmp / ("activities.csv" if name == "strava" else "runs.csv")
             write(path, rows)
             floor, ours = large_measure("pandas", path), large_measure("runlog", path)
+            reader = large_measure("reader", path) if name == "csv" else None
             ratio = ours["s"] / floor["s"]
             target = LARGE_TARGETS.get(name)
             print(f"{name:>6}: {rows:,} rows, {path.stat().st_size / 2**20:.1f} MiB: runlog {ours['s']:.2f} s "
@@ -581,6 +589,10 @@ def large_inputs(csv_rows: int, strava_rows: int, fit_files: int) -> dict:
                   + (f" {verdict(ratio, target, False)}" if target else ""))
             out[name] = {"rows": rows, "runlog_s": ours["s"], "pandas_s": floor["s"], "ratio": ratio,
                          "rss_mib": ours["rss_mib"], "pandas_rss_mib": floor["rss_mib"], "logged": ours["n"]}
+            if reader is not None:
+                print(f"        the reader alone (read_generic_csv, no cache, merge or log): {reader['s']:.2f} s, "
+                      f"{reader['s'] / floor['s']:.1f}x pandas.read_csv; the loader's share {ours['s'] - reader['s']:.2f} s")
+                out[name].update(reader_s=reader["s"], reader_ratio=reader["s"] / floor["s"])
             path.unlink()
         if fit_files:
             folder = tmp / "fit"

@@ -331,8 +331,8 @@ def _zone_shifted_pairs(runs: pd.DataFrame, tz) -> list[tuple[str, str, str]]:
     """
     from analysis.units import get_zone
 
-    if runs.empty or not runs["source"].isin(WALL_TIME_SOURCES).any():
-        return []
+    if runs.empty or not runs["source"].isin(WALL_TIME_SOURCES).any() or runs["source"].isin(WALL_TIME_SOURCES).all():
+        return []  # a pair needs a run of each kind
     df = runs[runs["start_time"].notna() & runs["distance_m"].notna()]
     start = pd.to_datetime(df["start_time"], utc=True)
     df = df.assign(start_time=start).sort_values("start_time", kind="stable")

@@ -5,18 +5,22 @@ A file with the canonical runs columns (DESIGN.md, "Canonical frames"; e.g.
 is. Any other tracker's CSV is read by naming its columns in ``column_map``
 and giving its units.
 
-Records are split by pandas' C parser (``pandas.read_csv``, every cell read
-as text) and each column is then checked and converted at once, so that a file
-of millions of rows reads in time close to ``pandas.read_csv`` alone; yet each
-record is accounted for on its own: a record with too many fields or an
-unreadable value fails alone, with its row number and a reason naming the
-column, while the others go on. Where pandas' parser would not split records as
-the standard :mod:`csv` module does (a NUL byte, an unterminated quote, a
-record far wider than the header), the records are split by :mod:`csv`
-instead, and the same column checks follow. Values are converted with the
-same functions either way (``float``, ``datetime.fromisoformat``), so the
-numbers do not depend on the path. Decoding and the delimiter are those of the
-other user-written tables (:mod:`analysis.io.table`): UTF-8 (with or without
+Records are split by pyarrow's CSV parser when every record has the header's
+number of fields (nearly every file), else by pandas' C parser, else by the
+standard :mod:`csv` module (a NUL byte, an unterminated quote, a record far
+wider than the header); the three give the same records. The cells stay Arrow
+string columns from there on: each column is checked and converted at once by
+Arrow's compute kernels (dates, durations; numbers by
+:func:`analysis.io.numbers.parse_numbers`), and only the cells those kernels do
+not settle (an odd spelling, a bad value) go one by one through the same
+functions as ever (``float``, ``datetime.fromisoformat``), so the values and
+messages do not depend on the path. Each record is still accounted for on its
+own: a record with too many fields or an unreadable value fails alone, with
+its row number and a reason naming the column, while the others go on. Written
+on Arrow rather than on pandas' string methods because the round trips
+between Python strings and pandas' columns cost more than the parsing.
+
+Decoding and the delimiter are those of the other user-written tables (:mod:`analysis.io.table`): UTF-8 (with or without
 BOM), else UTF-16 (with BOM), else cp1252 (what Excel writes on Windows), else
 Latin-1; the delimiter (``,`` ``;`` or tab) is the one that splits the header
 line into the most fields, written by hand because :class:`csv.Sniffer`
@@ -26,6 +30,7 @@ by decimal commas.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -37,10 +42,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis import schema
 from analysis.errors import RunlogError
 from analysis.io.base import ReadResult, read_source_bytes
+from analysis.io.numbers import MISSING, is_missing, parse_number, parse_numbers
 from analysis.io.table import decode_text, first_line, header_cells, header_delimiter
 from analysis.units import METRES_PER_MILE, local_date, localize_wall_time, parse_duration_s
 
@@ -94,8 +102,6 @@ TIME_UNITS: dict[str, float] = {"s": 1.0, "min": 60.0, "hms": 1.0}
 
 SOURCE = "csv"
 _ID_PREFIX = re.compile(r"^(?:fit|strava|garmin|tcx|gpx|csv):")
-_MISSING = {"", "-", "--", "na", "n/a", "nan", "null", "none"}
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _NUMBER_COLUMNS = ("avg_heart_rate_bpm", "avg_cadence_spm", "elevation_gain_m", "rpe")
 _TEXT_COLUMNS = ("name", "description", "gear_id", "gear_name")
 
@@ -211,101 +217,182 @@ def read_generic_csv(
     raw, label = read_source_bytes(source, name)
     text = decode_text(raw)
     delimiter = header_delimiter(_first_line(text))
-    cells = _cells(text, delimiter, label)
-    filled = np.column_stack([_nonempty(cells[c]) for c in cells.columns]) \
-        if cells.shape[1] else np.zeros((len(cells), 0), dtype=bool)
+    body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+    cells = _columns(text, delimiter, label, encoded=body if body.isascii() else None)
+    del raw, body
+    del text
+    filled = np.column_stack([_nonempty(c) for c in cells]) if cells else np.zeros((0, 0), dtype=bool)
     # a record's fields up to its last non-empty one (trailing empty fields, as spreadsheets add, do not count)
     n_fields = np.where(filled.any(axis=1), filled.shape[1] - np.argmax(filled[:, ::-1], axis=1), 0)
+    del filled
     header_at = next((int(i) for i in np.flatnonzero(n_fields) if _has_text(cells, i, n_fields[i])), None)
     if header_at is None:
         raise RunlogError("empty file", path=label)
-    header = [str(c) for c in cells.iloc[header_at, : n_fields[header_at]]]
+    header = [str(c[header_at].as_py()) for c in cells[: n_fields[header_at]]]
     columns = _resolve_columns(header, column_map, label)
     width = len(header)
-    data = cells.iloc[header_at + 1 :]
+    data = [c.slice(header_at + 1) for c in cells]
     n_fields = n_fields[header_at + 1 :]
-    rows = np.arange(header_at + 2, header_at + 2 + len(data))  # spreadsheet rows: record ordinal + 1
-    values = {target: data[pos].astype("string[pyarrow]").reset_index(drop=True) for pos, target in columns.items()}
-    maybe_blank = np.ones(len(data), dtype=bool)
+    rows = np.arange(header_at + 2, header_at + 2 + len(n_fields))  # spreadsheet rows: record ordinal + 1
+    values = {target: data[pos] for pos, target in columns.items()}
+    maybe_blank = np.ones(len(rows), dtype=bool)
     for v in values.values():  # the mapped columns first: few records are left to look at whole
-        maybe_blank &= (v.str.strip() == "").to_numpy(dtype=bool)
-    keep = np.ones(len(data), dtype=bool)
+        maybe_blank &= ~_nonempty(pc.utf8_trim_whitespace(v))
+    keep = np.ones(len(rows), dtype=bool)
     for i in np.flatnonzero(maybe_blank):  # rows with no value at all are skipped, not logged
         keep[i] = _has_text(data, i, n_fields[i])
     if not keep.any():
         raise RunlogError("no data rows below the header", path=label)
     if not keep.all():
-        data, n_fields, rows = data[keep], n_fields[keep], rows[keep]
-        values = {k: v[keep].reset_index(drop=True) for k, v in values.items()}
+        mask = pa.array(keep)
+        data, n_fields, rows = [c.filter(mask) for c in data], n_fields[keep], rows[keep]
+        values = {k: v.filter(mask) for k, v in values.items()}
     n = len(rows)
-    empty = pd.Series([""] * n, dtype="string[pyarrow]")
-    get = lambda column: values.get(column, empty)  # noqa: E731 - a missing column reads as blanks
 
-    status = np.full(n, "imported", dtype=object)
-    reason = pd.Series([None] * n, dtype=object)
+    status = np.full(n, IMPORTED, dtype=np.int8)
+    reason: dict[int, str] = {}  # row position -> why it is not imported
     too_wide = n_fields > width
-    reason[too_wide] = [f"row has {k} fields, the header has {width}" for k in n_fields[too_wide]]
-    status[too_wide] = "failed"
+    for i in np.flatnonzero(too_wide):
+        reason[int(i)] = f"row has {n_fields[i]} fields, the header has {width}"
+    status[too_wide] = FAILED
 
-    sport = _sports(get("sport"))
-    not_run = sport.isna().to_numpy() & ~too_wide
-    reason[not_run] = [f"sport {t.strip()} is not a run" for t in get("sport")[not_run]]
-    status[not_run] = "not_a_run"
+    sport, not_run = _sports(values.get("sport"), n)
+    not_run &= ~too_wide
+    if not_run.any():
+        words = values["sport"].filter(pa.array(not_run)).to_pylist()
+        reason.update({int(i): f"sport {t.strip()} is not a run" for i, t in zip(np.flatnonzero(not_run), words,
+                                                                                 strict=True)})
+        status[not_run] = NOT_A_RUN
 
     parsed, bad = _parse_columns(values, n, distance_factor=DISTANCE_UNITS[distance_unit],
                                  time_factor=TIME_UNITS[time_unit], decimal_comma=delimiter != ",")
-    failed = bad.notna().to_numpy() & (status == "imported")
-    reason[failed] = bad[failed]
-    status[failed] = "failed"
+    for i, why in bad.items():
+        if status[i] == IMPORTED:
+            reason[i] = why
+            status[i] = FAILED
 
-    ok = status == "imported"
-    ids = _activity_ids(get("activity_id"), data, width, ok, delimiter)
-    ok_ids = pd.Series(ids[ok].to_numpy())
-    repeated = ok_ids.duplicated(keep="first").to_numpy()
-    dup = np.zeros(n, dtype=bool)
-    if repeated.any():
-        first_row = dict(zip(ok_ids[~repeated], rows[ok][~repeated], strict=True))
-        dup[np.flatnonzero(ok)[repeated]] = True
-        reason[dup] = [f"same activity_id as row {first_row[i]}" for i in ok_ids[repeated]]
-        status[dup] = "duplicate"
-    imported = status == "imported"
-    reason[imported] = np.where(parsed["_note"].to_numpy()[imported], "no start time; date only", "")
+    ok = status == IMPORTED
+    ids = _activity_ids(values.get("activity_id"), data, width, ok, delimiter)
+    dup = _repeated(ids, ok, rows, reason)
+    status[dup] = DUPLICATE
+    imported = status == IMPORTED
+    note = parsed["_note"]
 
+    log_reason = pa.array(["", _DATE_ONLY], pa.large_string()).take(pa.array(note.astype(np.int8)))
+    if reason:
+        at = np.array(sorted(reason), dtype=np.int64)
+        told = pa.array([" ".join(reason[i].split()) for i in at.tolist()], pa.large_string())  # one line each
+        where = np.zeros(n, dtype=bool)
+        where[at] = True
+        log_reason = pc.replace_with_mask(log_reason, pa.array(where), told)
     log = pd.DataFrame({
-        "source_file": label,
-        "row": rows,
-        "status": status,
-        "reason": _one_line(reason, status != "imported"),
-        "activity_id": ids.where(imported | dup, None).to_numpy(),
-        "source": SOURCE,
+        "source_file": _text(pa.repeat(pa.scalar(label, pa.large_string()), n)),
+        "row": pd.array(rows, dtype="Int64"),
+        "status": _text(pa.array(list(STATUSES), pa.large_string()).take(pa.array(status))),
+        "reason": _text(log_reason),
+        "activity_id": _text(pc.if_else(pa.array(imported | dup), ids, pa.scalar(None, pa.large_string()))),
+        "source": _text(pa.repeat(pa.scalar(SOURCE, pa.large_string()), n)),
     })
     runs = None
     if imported.any():
-        frame = parsed[imported].drop(columns="_note").reset_index(drop=True)
-        frame["activity_id"] = ids[imported].to_numpy()
-        frame["sport"] = sport[imported].to_numpy()
-        frame["source"] = SOURCE
-        frame["source_file"] = label
-        runs = _place_in_time(frame, tz)
-    result = ReadResult.build(runs=runs)
-    return ReadResult(result.runs, result.samples, schema.coerce_import_log(log))
+        runs = _runs_frame(parsed, imported, ids, sport, label, tz)
+    return ReadResult(schema.empty_runs() if runs is None else runs, schema.empty_samples(),
+                      schema.coerce_import_log(log))
+
+
+#: status codes while reading (:data:`STATUSES` are their names in the log)
+IMPORTED, DUPLICATE, NOT_A_RUN, FAILED = 0, 1, 2, 3
+STATUSES = ("imported", "duplicate", "not_a_run", "failed")
+_DATE_ONLY = "no start time; date only"
+
+
+def _text(array) -> pd.arrays.ArrowStringArray:
+    """An Arrow string array as pandas' ``string`` array, without copying."""
+    if isinstance(array, pa.ChunkedArray):
+        return pd.arrays.ArrowStringArray(array)
+    return pd.arrays.ArrowStringArray(pa.chunked_array([array]))
+
+
+def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: str | None) -> pd.DataFrame:
+    """The canonical runs frame of the imported records (as :func:`analysis.schema.coerce_runs` gives it).
+
+    Built column by column in the canonical dtypes, so that no column is
+    converted or copied again; a time outside pandas' nanosecond range goes
+    through ``coerce_runs``, which refuses it as it does for every reader.
+    """
+    k = int(imported.sum())
+    mask = pa.array(imported) if k < len(imported) else None
+
+    def chosen(array):
+        return array if mask is None else array.filter(mask)
+
+    frame = {}
+    for column in ("distance_m", "moving_time_s", "elapsed_time_s") + _NUMBER_COLUMNS:
+        v = parsed[column][imported]
+        frame[column] = pd.arrays.FloatingArray(np.nan_to_num(v, nan=0.0, posinf=np.inf, neginf=-np.inf),
+                                                np.isnan(v))
+    for column in _TEXT_COLUMNS:
+        frame[column] = _text(chosen(parsed[column]))
+    frame["sport"] = _text(chosen(sport))
+    frame["source"] = _text(pa.repeat(pa.scalar(SOURCE, pa.large_string()), k))
+    frame["source_file"] = _text(pa.repeat(pa.scalar(label, pa.large_string()), k))
+    index = pd.Index(_text(chosen(ids)), name="activity_id")
+    start_time, day = _place_in_time(parsed["_wall"][imported], parsed["_offset_s"][imported],
+                                     parsed["_day"][imported], tz)
+    try:
+        frame["start_time"] = start_time.dt.as_unit("ns").array
+        frame["date"] = day.dt.as_unit("ns").array
+    except (OverflowError, ValueError):  # out of the ns range: coerce_runs says which column, as for any reader
+        frame["start_time"], frame["date"] = start_time.array, day.array
+        return schema.coerce_runs(pd.DataFrame(frame, index=index))
+    columns = {}
+    for column, dtype in schema.RUNS_DTYPES.items():
+        if column in frame:
+            columns[column] = frame[column]
+        elif dtype == "string":
+            columns[column] = _text(pa.nulls(k, pa.large_string()))
+        else:
+            columns[column] = pd.array(np.full(k, np.nan), dtype=dtype)
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 #: a record this much wider than the header goes to the :mod:`csv` path (pandas needs a width up front)
 _EXTRA_FIELDS = 16
 
 
+def _columns(text: str, delimiter: str, label: str, encoded: bytes | None = None) -> list:
+    """Every record's cells, one Arrow string column per field (blank records too, ``""`` where short).
+
+    As :func:`_cells`, but kept as Arrow arrays when pyarrow's parser splits the file;
+    ``encoded`` is ``text`` in UTF-8 when the caller has it (an ASCII file's own bytes).
+    """
+    if "\0" not in text:
+        width = len(next(csv.reader([_first_line(text)], delimiter=delimiter), []))
+        arrays = _arrow_arrays(text, delimiter, width, encoded)
+        if arrays is not None:
+            return arrays
+    frame = _other_cells(text, delimiter, label)
+    return [pa.array(frame[c].to_numpy(dtype=object), pa.large_string()) for c in frame.columns]
+
+
 def _cells(text: str, delimiter: str, label: str) -> pd.DataFrame:
     """Every record's cells as text, one row per record (blank lines too), ``""`` where a record is shorter.
 
-    pandas' C parser where it splits as :mod:`csv` would; else :mod:`csv` (see the module's docstring).
+    pyarrow's parser when every record has the header's width, else pandas' C
+    parser where it splits as :mod:`csv` would; else :mod:`csv` (see the module's docstring).
     """
     if "\0" not in text:
         width = len(next(csv.reader([_first_line(text)], delimiter=delimiter), []))
         cells = _arrow_cells(text, delimiter, width)
         if cells is not None:
             return cells
-        width += _EXTRA_FIELDS
+    return _other_cells(text, delimiter, label)
+
+
+def _other_cells(text: str, delimiter: str, label: str) -> pd.DataFrame:
+    """The cells by pandas' C parser, or by :mod:`csv` where pandas would split otherwise."""
+    if "\0" not in text:
+        width = len(next(csv.reader([_first_line(text)], delimiter=delimiter), [])) + _EXTRA_FIELDS
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -324,12 +411,19 @@ def _cells(text: str, delimiter: str, label: str) -> pd.DataFrame:
 
 
 def _arrow_cells(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
+    """:func:`_arrow_arrays` as a frame of pandas' Arrow-backed strings (no copy)."""
+    arrays = _arrow_arrays(text, delimiter, width)
+    if arrays is None:
+        return None
+    return pd.DataFrame({i: _text(a) for i, a in enumerate(arrays)})
+
+
+def _arrow_arrays(text: str, delimiter: str, width: int, encoded: bytes | None = None) -> list | None:
     """The cells by pyarrow's CSV parser (threaded C++), for a file whose every record has ``width`` fields.
 
     None when any record has another number of fields (a blank line, a short or
     long record): such a file is split by pandas or :mod:`csv`, which keep them.
     """
-    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     if width < 1 or not text.startswith(_first_line(text)):
@@ -338,7 +432,7 @@ def _arrow_cells(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
     names = [str(i) for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
+            pa.py_buffer(text.encode("utf-8") if encoded is None else encoded),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
                                              escape_char=False, newlines_in_values=True,
@@ -351,7 +445,7 @@ def _arrow_cells(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
         return None
     if uneven:
         return None
-    return pd.DataFrame({i: pd.arrays.ArrowStringArray(table.column(i)) for i in range(width)})
+    return [table.column(i).combine_chunks() for i in range(width)]
 
 
 def _first_line(text: str) -> str:
@@ -363,58 +457,46 @@ def _first_line(text: str) -> str:
     return first_line(text)
 
 
-def _nonempty(column: pd.Series) -> np.ndarray:
-    """Which cells of a text column are not ``""`` (in C for pyarrow strings)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-        return pc.not_equal(pa.array(column), "").to_numpy(zero_copy_only=False)
-    return column.to_numpy(dtype=object) != ""
+def _nonempty(column) -> np.ndarray:
+    """Which cells of an Arrow string column are not ``""``."""
+    return pc.not_equal(column, "").to_numpy(zero_copy_only=False)
 
 
-def _one_line(reasons: pd.Series, where: np.ndarray) -> np.ndarray:
-    """The reasons, white space collapsed where ``where`` (a reason may quote a cell with line breaks)."""
-    out = reasons.to_numpy(dtype=object).copy()
-    for i in np.flatnonzero(where):
-        out[i] = " ".join(str(out[i]).split())
-    return out
-
-
-def _has_text(cells: pd.DataFrame, i: int, n: int) -> bool:
+def _has_text(cells: list, i: int, n: int) -> bool:
     """Whether record ``i`` (of ``n`` fields) has a cell that is not empty or spaces."""
-    return any(str(c).strip() for c in cells.iloc[i, :n])
+    return any(str(c[i].as_py()).strip() for c in cells[:n])
 
 
-def _sports(column: pd.Series) -> pd.Series:
-    """Canonical run sport per record (blank means running), None when not a run."""
-    uniques = pd.unique(column)
-    return column.map({u: _sport(u) for u in uniques})
+def _sports(column, n: int):
+    """Canonical run sport per record (blank means running; null when not a run), and where not a run."""
+    if column is None:
+        return pa.repeat(pa.scalar("running", pa.large_string()), n), np.zeros(n, dtype=bool)
+    codes = pc.dictionary_encode(column)
+    sports = pa.array([_sport(u) for u in codes.dictionary.to_pylist()], pa.large_string()).take(codes.indices)
+    return sports, sports.is_null().to_numpy(zero_copy_only=False)
 
 
-def _parse_columns(values: dict[str, pd.Series], n: int, *, distance_factor: float, time_factor: float,
-                   decimal_comma: bool) -> tuple[pd.DataFrame, pd.Series]:
-    """All records' runs fields at once, and per record the first problem (None when fine).
+def _parse_columns(values: dict, n: int, *, distance_factor: float, time_factor: float,
+                   decimal_comma: bool) -> tuple[dict, dict[int, str]]:
+    """All records' runs fields at once, and the first problem of each record that has one.
 
     Problems are looked for in the order a person reads the row: start_time,
     date, both empty, distance, moving and elapsed time, the other numbers,
     the RPE range.
     """
-    bad = pd.Series([None] * n, dtype=object)
+    bad: dict[int, str] = {}
 
-    def get(column):
-        return values.get(column)
+    def first(problems: dict[int, str]) -> None:
+        for i, why in problems.items():
+            bad.setdefault(i, why)
 
-    def first(problems: pd.Series) -> None:
-        nonlocal bad
-        bad = bad.where(bad.notna(), problems)
-
+    get = values.get
     wall, offset_s, problems = _start_times(get("start_time"), n)
     first(problems)
     day, problems = _days(get("date"), n)
     first(problems)
     neither = np.isnat(wall) & np.isnat(day)
-    first(pd.Series(np.where(neither, "columns 'start_time' and 'date': both empty", None), dtype=object))
+    first(dict.fromkeys(np.flatnonzero(neither).tolist(), "columns 'start_time' and 'date': both empty"))
     note = np.isnat(wall) & ~neither
     wall[note] = day[note]  # local midnight of the date
     out = {"_wall": wall, "_offset_s": offset_s, "_day": day, "_note": note}
@@ -428,62 +510,75 @@ def _parse_columns(values: dict[str, pd.Series], n: int, *, distance_factor: flo
         out[column], problems = _numbers(get(column), column, decimal_comma, n)
         first(problems)
     rpe = out["rpe"]
-    outside = rpe.notna() & ~rpe.between(1, 10)
-    if outside.any():
-        first(pd.Series(np.where(outside, "column 'rpe': " + get("rpe").astype(object).str.strip()
-                                 + " is outside 1-10", None), dtype=object))
+    outside = np.flatnonzero(~np.isnan(rpe) & ~((rpe >= 1) & (rpe <= 10)))
+    if len(outside):
+        texts = get("rpe").take(pa.array(outside)).to_pylist()
+        first({int(i): f"column 'rpe': {t.strip()} is outside 1-10" for i, t in zip(outside, texts, strict=True)})
     for column in _TEXT_COLUMNS:
         if get(column) is None:
-            out[column] = pd.Series([None] * n, dtype=object)
+            out[column] = pa.nulls(n, pa.large_string())
             continue
-        text = get(column).str.strip().astype(object)
-        out[column] = text.where(text != "", None)
-    return pd.DataFrame(out), bad
+        text = pc.utf8_trim_whitespace(get(column))
+        out[column] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+    return out, bad
 
 
-#: the ISO 8601 date-times almost every file has, parsed by pandas at once; any other goes to
-#: ``datetime.fromisoformat`` one by one (its results are the same for these: the fields are range-checked here)
+#: the ISO 8601 date-times almost every file has, parsed by Arrow at once; any other goes to
+#: ``datetime.fromisoformat`` one by one (its results are the same for these: the fields are range-checked
+#: here, and Arrow refuses a day its month does not have)
 _ISO_COMMON = (r"^(?P<d>\d{4}-\d{2}-\d{2})[T ](?P<t>(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?)"
                r"(?P<z>Z|[+-](?:[01]\d|2[0-3]):[0-5]\d|)$")
-_DATE_COMMON = r"^(\d{4}-\d{2}-\d{2})$"
+_DATE_COMMON = r"^(?P<d>\d{4}-\d{2}-\d{2})$"
 
 
-def _start_times(column: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+def _wall_stamps(dates, times=None) -> np.ndarray:
+    """``YYYY-MM-DD`` (and ``hh:mm[:ss[.f]]``) texts as datetime64[us]; NaT where the day does not exist.
+
+    Year 0000, which :mod:`datetime` refuses, is NaT too.
+    """
+    joined = dates if times is None else _join([dates, times], "T")
+    try:
+        stamps = np.array(pc.cast(joined, pa.timestamp("us")).to_numpy(zero_copy_only=False), dtype="datetime64[us]")
+    except pa.ArrowInvalid:  # some day does not exist (2025-02-30): pandas tells which
+        stamps = np.array(pd.to_datetime(joined.to_pandas(), format="ISO8601", errors="coerce"),
+                          dtype="datetime64[us]")
+    stamps[pc.starts_with(dates, "0000").to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
+    return stamps
+
+
+def _start_times(column, n: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
     """Wall-clock start times (NaT where blank or bad), their UTC offsets in s (NaN: none given), problems."""
     wall = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     offset_s = np.full(n, np.nan)
-    problems = pd.Series([None] * n, dtype=object)
+    problems: dict[int, str] = {}
     if column is None:
         return wall, offset_s, problems
-    text = column.str.strip()
+    text = pc.utf8_trim_whitespace(column)
     todo = ~_missing(column)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    parts = pc.extract_regex(pa.array(text.astype("string[pyarrow]")), _ISO_COMMON)  # RE2, in C
+    parts = pc.extract_regex(text, _ISO_COMMON)  # RE2, in C
     common = parts.is_valid().to_numpy(zero_copy_only=False) & todo
     if common.any():
         at = np.flatnonzero(common)
-        chosen = parts.filter(pa.array(common))
-        stamps = pd.to_datetime(_join([pc.struct_field(chosen, "d"), pc.struct_field(chosen, "t")], "T").to_pandas(),
-                                format="ISO8601", errors="coerce").to_numpy(dtype="datetime64[us]")
+        chosen = parts if common.all() else parts.filter(pa.array(common))
+        stamps = _wall_stamps(pc.struct_field(chosen, "d"), pc.struct_field(chosen, "t"))
         good = ~np.isnat(stamps)  # an impossible date (2025-02-30) goes the slow way, to be told
         wall[at[good]] = stamps[good]
-        zone = pc.struct_field(chosen, "z").to_numpy(zero_copy_only=False)[good]
-        off = np.full(len(zone), np.nan)
-        off[zone == "Z"] = 0.0
-        signed = (zone != "Z") & (zone != "")
+        zone = pc.struct_field(chosen, "z")
+        off = np.where(pc.equal(zone, "Z").to_numpy(zero_copy_only=False), 0.0, np.nan)
+        signed = pc.equal(pc.utf8_length(zone), 6).to_numpy(zero_copy_only=False)
         if signed.any():
-            z = pd.Series(zone[signed]).astype(str)
-            sign = np.where(z.str[0] == "-", -1.0, 1.0)
-            off[signed] = sign * (z.str[1:3].astype(float) * 3600 + z.str[4:6].astype(float) * 60).to_numpy()
-        offset_s[at[good]] = off
+            z = zone.filter(pa.array(signed))
+            hours = pc.cast(pc.utf8_slice_codeunits(z, 1, 3), pa.float64()).to_numpy(zero_copy_only=False)
+            minutes = pc.cast(pc.utf8_slice_codeunits(z, 4, 6), pa.float64()).to_numpy(zero_copy_only=False)
+            sign = np.where(pc.starts_with(z, "-").to_numpy(zero_copy_only=False), -1.0, 1.0)
+            off[signed] = sign * (hours * 3600 + minutes * 60)
+        offset_s[at[good]] = off[good]
         todo[at[good]] = False
     for i in np.flatnonzero(todo):
         try:
-            t = _start(text.iat[i])
+            t = _start(text[int(i)].as_py())
         except _RowError as exc:
-            problems.iat[i] = str(exc)
+            problems[int(i)] = str(exc)
             continue
         wall[i] = np.datetime64(t.replace(tzinfo=None), "us")
         offset = t.utcoffset()
@@ -491,144 +586,154 @@ def _start_times(column: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarr
     return wall, offset_s, problems
 
 
-def _days(column: pd.Series | None, n: int) -> tuple[np.ndarray, pd.Series]:
+def _days(column, n: int) -> tuple[np.ndarray, dict[int, str]]:
     """Dates (midnight; NaT where blank or bad) and the problems."""
     days = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-    problems = pd.Series([None] * n, dtype=object)
+    problems: dict[int, str] = {}
     if column is None:
         return days, problems
-    text = column.str.strip()
+    text = pc.utf8_trim_whitespace(column)
     todo = ~_missing(column)
-    common = text.str.match(_DATE_COMMON).to_numpy(dtype=bool) & todo
+    common = pc.match_substring_regex(text, _DATE_COMMON).to_numpy(zero_copy_only=False) & todo
     if common.any():
         at = np.flatnonzero(common)
-        stamps = pd.to_datetime(text[common].astype(object), format="%Y-%m-%d", errors="coerce")
-        stamps = stamps.to_numpy(dtype="datetime64[us]")
+        stamps = _wall_stamps(text if common.all() else text.filter(pa.array(common)))
         good = ~np.isnat(stamps)
         days[at[good]] = stamps[good]
         todo[at[good]] = False
     for i in np.flatnonzero(todo):
         try:
-            d = _day(text.iat[i])
+            d = _day(text[int(i)].as_py())
         except _RowError as exc:
-            problems.iat[i] = str(exc)
+            problems[int(i)] = str(exc)
             continue
         days[i] = np.datetime64(d, "us")
     return days, problems
 
 
-def _missing(column: pd.Series) -> np.ndarray:
-    return column.str.strip().str.lower().isin(_MISSING).to_numpy()
+def _missing(column) -> np.ndarray:
+    """Which cells are blank or a placeholder (:data:`analysis.io.numbers.MISSING`)."""
+    lower = pc.utf8_lower(pc.utf8_trim_whitespace(column))
+    return pc.is_in(lower, value_set=pa.array(sorted(MISSING), pa.large_string())).to_numpy(zero_copy_only=False)
 
 
-def _numbers(column: pd.Series | None, name: str, decimal_comma: bool, n: int = 0) -> tuple[pd.Series, pd.Series]:
-    """Non-negative numbers (NaN when blank) and the problems, as :func:`_number` of each cell."""
+def _numbers(column, name: str, decimal_comma: bool, n: int) -> tuple[np.ndarray, dict[int, str]]:
+    """Non-negative numbers (NaN when blank) and the problems, by :func:`analysis.io.numbers.parse_numbers`."""
     if column is None:
-        return pd.Series(np.full(n, np.nan)), pd.Series([None] * n, dtype=object)
-    missing = _missing(column)
-    s = column.str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-    if decimal_comma:
-        comma = s.str.contains(",", regex=False)
-        s = s.where(~comma, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    else:
-        grouped = s.str.match(_THOUSANDS.pattern)
-        s = s.where(~grouped, s.str.replace(",", "", regex=False))
-    values = np.full(len(column), np.nan)
-    problems = pd.Series([None] * len(column), dtype=object)
-    todo = np.flatnonzero(~missing)
-    try:
-        values[todo] = _floats(s.iloc[todo])
-    except (ValueError, TypeError):  # some cell is no number: each cell on its own
-        for i in todo:
-            try:
-                value = _number(column.iat[i], name, decimal_comma)
-            except _RowError as exc:
-                problems.iat[i] = str(exc)
-                continue
-            values[i] = np.nan if value is None else value
+        return np.full(n, np.nan), {}
+    values, bad = parse_numbers(column, decimal_comma=decimal_comma)
     negative = values < 0
-    if negative.any():
-        problems[negative] = [f"column '{name}': {t.strip()} is negative" for t in column[negative]]
-        values[negative] = np.nan
-    return pd.Series(values), problems
+    problems: dict[int, str] = {}
+    for flags, message in ((bad, "column '{}': '{}' is not a number"), (negative, "column '{}': {} is negative")):
+        at = np.flatnonzero(flags)
+        if len(at):
+            texts = column.take(pa.array(at)).to_pylist()
+            problems.update({int(i): message.format(name, t.strip()) for i, t in zip(at, texts, strict=True)})
+    values[negative] = np.nan
+    return values, problems
 
 
-#: plain decimal numbers, for which pyarrow's correctly rounded parser gives Python's float() exactly
-_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
-
-
-def _floats(text: pd.Series) -> np.ndarray:
-    """``float()`` of each cell; ValueError when one is no number.
-
-    Plain decimals (nearly always all of them) are parsed by pyarrow in C;
-    anything else (``inf``, ``1_000``) by Python's ``float`` itself.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arrow = pa.array(text.astype("string[pyarrow]"))
-    if pc.all(pc.match_substring_regex(arrow, _PLAIN_NUMBER)).as_py() is not False:
-        return pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False)
-    return text.to_numpy(dtype=object).astype(float)  # numpy calls Python's float() on each string
-
-
-def _durations(column: pd.Series | None, name: str, factor: float, decimal_comma: bool,
-               n: int = 0) -> tuple[pd.Series, pd.Series]:
+def _durations(column, name: str, factor: float, decimal_comma: bool, n: int) -> tuple[np.ndarray, dict[int, str]]:
     """Durations in s (``h:mm:ss`` / ``mm:ss``, or numbers in the file's unit) and the problems."""
     if column is None:
         return _numbers(None, name, decimal_comma, n)
-    clock = column.str.contains(":", regex=False).to_numpy() & ~_missing(column)
-    values, problems = _numbers(column.where(~clock, ""), name, decimal_comma)
+    clock = pc.match_substring(column, ":").to_numpy(zero_copy_only=False) & ~_missing(column)
+    if not clock.any():
+        values, problems = _numbers(column, name, decimal_comma, n)
+        return values * factor, problems
+    values, problems = _numbers(pc.if_else(pa.array(clock), "", column), name, decimal_comma, n)
     values = values * factor
-    if clock.any():
-        parts = column[clock].str.extract(_DURATION_PARTS)
-        matched = parts[1].notna().to_numpy()
-        seconds = (parts[0].fillna("0").astype(float) * 3600 + parts[1].astype(float) * 60
-                   + parts[2].str.replace(",", ".", regex=False).astype(float)).to_numpy()
-        where = np.flatnonzero(clock)
-        values.iloc[where[matched]] = seconds[matched]
-        for i in where[~matched]:  # placeholders (--:--) and anything else: as parse_duration_s says
-            try:
-                value = _duration_s(column.iat[i], name, factor, decimal_comma)
-            except _RowError as exc:
-                problems.iat[i] = str(exc)
-                continue
-            values.iat[i] = np.nan if value is None else value
+    where = np.flatnonzero(clock)
+    parts = pc.extract_regex(column.filter(pa.array(clock)), _DURATION_PARTS)
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
+    if matched.any():
+        parts = parts.filter(pa.array(matched))
+        hours = pc.cast(pc.if_else(pc.equal(pc.struct_field(parts, "h"), ""), "0", pc.struct_field(parts, "h")),
+                        pa.float64()).to_numpy(zero_copy_only=False)
+        minutes = pc.cast(pc.struct_field(parts, "m"), pa.float64()).to_numpy(zero_copy_only=False)
+        seconds = pc.cast(pc.replace_substring(pc.struct_field(parts, "s"), ",", "."), pa.float64()).to_numpy(
+            zero_copy_only=False)
+        values[where[matched]] = hours * 3600 + minutes * 60 + seconds
+    for i in where[~matched]:  # placeholders (--:--) and anything else: as parse_duration_s says
+        try:
+            value = _duration_s(column[int(i)].as_py(), name, factor, decimal_comma)
+        except _RowError as exc:
+            problems[int(i)] = str(exc)
+            continue
+        values[i] = np.nan if value is None else value
     return values, problems
 
 
 #: ``h:mm:ss`` / ``mm:ss``, the pattern of :func:`analysis.units.parse_duration_s`, in three groups
-_DURATION_PARTS = r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:[.,]\d+)?)\s*$"
+_DURATION_PARTS = r"^\s*(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:[.,]\d+)?)\s*$"
 
 
 def _join(arrays: list, separator: str):
     """Arrow string arrays joined element-wise with ``separator`` (one C call)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     arrays = [a.cast(pa.large_string()) for a in arrays]
     return pc.binary_join_element_wise(*arrays, pa.scalar(separator, pa.large_string()))
 
 
-def _activity_ids(given: pd.Series, data: pd.DataFrame, width: int, ok: np.ndarray, delimiter: str) -> pd.Series:
-    """Each record's id (see :func:`_activity_id`), the hash computed for the records that need one.
+def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str):
+    """Each record's id (see Notes of :func:`read_generic_csv`; ``""`` where a record has none), hashed for
+    the records that need one.
 
     The hash is over the record's first ``width`` fields (the header's), a
     shorter record padded with empty fields.
     """
-    ids = given.str.strip()
-    prefixed = ids.str.match(_ID_PREFIX.pattern).to_numpy(dtype=bool)
-    blank = (ids == "").to_numpy(dtype=bool)
-    ids = ids.where(prefixed | blank, SOURCE + ":" + ids).astype(object)
-    need = np.flatnonzero(ok & blank)
-    if len(need):
-        import pyarrow as pa
-
-        rows = data.iloc[need, :width]
-        joined = _join([pa.array(rows.iloc[:, c].astype("string[pyarrow]")) for c in range(width)], delimiter)
-        sha1 = hashlib.sha1
-        ids.iloc[need] = [f"{SOURCE}:{sha1(b).hexdigest()[:12]}" for b in joined.cast(pa.large_binary()).to_pylist()]
+    n = len(ok)
+    if given is None:
+        ids = pa.repeat(pa.scalar("", pa.large_string()), n)
+    else:
+        ids = pc.utf8_trim_whitespace(given)
+        own = pc.and_(pc.not_equal(ids, ""), pc.invert(pc.match_substring_regex(ids, _ID_PREFIX.pattern)))
+        ids = pc.if_else(own, _join([pa.repeat(pa.scalar(SOURCE, pa.large_string()), n), ids], ":"), ids)
+    need = ok & ~_nonempty(ids)
+    if need.any():
+        mask = pa.array(need)
+        joined = _join([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
+        hashed = _row_hashes(joined)
+        ids = pc.replace_with_mask(ids, mask, hashed)
     return ids
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _row_hashes(joined) -> pa.Array:
+    """``csv:`` + the first 12 hex digits of the SHA-1 of each text (UTF-8).
+
+    The digests are taken one by one (:mod:`hashlib` has no batch call) and
+    written as hex by numpy, all at once.
+    """
+    sha1 = hashlib.sha1
+    k = len(joined)
+    digests = np.frombuffer(b"".join([sha1(b).digest() for b in joined.cast(pa.large_binary()).to_pylist()]),
+                            dtype=np.uint8).reshape(k, 20)[:, :6]
+    out = np.empty((k, 4 + 12), dtype=np.uint8)
+    out[:, :4] = np.frombuffer(f"{SOURCE}:".encode(), dtype=np.uint8)
+    out[:, 4::2] = _HEX[digests >> 4]
+    out[:, 5::2] = _HEX[digests & 15]
+    offsets = np.arange(0, 16 * (k + 1), 16, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(k, pa.py_buffer(offsets), pa.py_buffer(out))
+
+
+def _repeated(ids, ok: np.ndarray, rows: np.ndarray, reason: dict[int, str]) -> np.ndarray:
+    """Records whose id an earlier imported record has (their reasons added to ``reason``)."""
+    dup = np.zeros(len(ok), dtype=bool)
+    at = np.flatnonzero(ok)
+    if len(at) < 2:
+        return dup
+    codes = pc.dictionary_encode(ids.filter(pa.array(ok))).indices.to_numpy(zero_copy_only=False)
+    if np.bincount(codes).max() < 2:
+        return dup
+    _, first = np.unique(codes, return_index=True)
+    first_of = first[codes]  # position (among ok records) of the first record with each one's id
+    later = np.flatnonzero(first_of != np.arange(len(codes)))
+    dup[at[later]] = True
+    for j in later:
+        reason[int(at[j])] = f"same activity_id as row {rows[at[first_of[j]]]}"
+    return dup
 
 
 def _resolve_columns(header: list[str], column_map: dict[str, str] | None, label: str) -> dict[int, str]:
@@ -674,24 +779,13 @@ def _sport(text: str) -> str | None:
     return SPORT_MAP.get(_normalise(text))
 
 
-def _is_missing(text: str) -> bool:
-    return text.strip().lower() in _MISSING
-
-
 def _number(text: str, column: str, decimal_comma: bool) -> float | None:
-    """A non-negative number, or None when blank."""
-    if _is_missing(text):
-        return None
-    s = text.strip().replace("\u00a0", "").replace(" ", "")
-    if decimal_comma and "," in s:
-        s = s.replace(".", "").replace(",", ".")
-    elif _THOUSANDS.match(s):
-        s = s.replace(",", "")
+    """A non-negative number (:func:`analysis.io.numbers.parse_number`), or None when blank."""
     try:
-        value = float(s)
+        value = parse_number(text, decimal_comma=decimal_comma)
     except ValueError:
         raise _RowError(f"column '{column}': '{text.strip()}' is not a number") from None
-    if value != value:  # NaN spelled some other way
+    if value != value:  # blank, or NaN spelled some other way
         return None
     if value < 0:
         raise _RowError(f"column '{column}': {text.strip()} is negative")
@@ -700,7 +794,7 @@ def _number(text: str, column: str, decimal_comma: bool) -> float | None:
 
 def _duration_s(text: str, column: str, factor: float, decimal_comma: bool) -> float | None:
     """A duration in s from ``h:mm:ss`` / ``mm:ss`` or a number in the file's unit."""
-    if _is_missing(text):
+    if is_missing(text):
         return None
     if ":" in text:
         try:
@@ -712,7 +806,7 @@ def _duration_s(text: str, column: str, factor: float, decimal_comma: bool) -> f
 
 
 def _start(text: str) -> datetime | None:
-    if _is_missing(text):
+    if is_missing(text):
         return None
     try:
         return datetime.fromisoformat(text.strip())
@@ -723,7 +817,7 @@ def _start(text: str) -> datetime | None:
 
 
 def _day(text: str) -> Date | None:
-    if _is_missing(text):
+    if is_missing(text):
         return None
     try:
         return Date.fromisoformat(text.strip())
@@ -731,12 +825,12 @@ def _day(text: str) -> Date | None:
         raise _RowError(f"column 'date': '{text.strip()}' is not a date (YYYY-MM-DD)") from None
 
 
-def _place_in_time(runs: pd.DataFrame, tz: str | None) -> pd.DataFrame:
-    """Resolve the wall time and offset to UTC ``start_time`` and the local ``date`` (see Notes of
-    :func:`read_generic_csv`)."""
-    wall = pd.Series(runs.pop("_wall").to_numpy(dtype="datetime64[us]"), index=runs.index)
-    offset_s = runs.pop("_offset_s").to_numpy(dtype=float)
-    day = pd.Series(runs.pop("_day").to_numpy(dtype="datetime64[us]"), index=runs.index)
+def _place_in_time(wall: np.ndarray, offset_s: np.ndarray, day: np.ndarray,
+                   tz: str | None) -> tuple[pd.Series, pd.Series]:
+    """The UTC ``start_time`` and the local ``date`` of wall times, their offsets (s; NaN: none) and
+    dates (see Notes of :func:`read_generic_csv`)."""
+    wall = pd.Series(wall.astype("datetime64[us]"))
+    day = pd.Series(day.astype("datetime64[us]"))
     naive = np.isnan(offset_s)
     parts = []
     if naive.any():
@@ -749,6 +843,4 @@ def _place_in_time(runs: pd.DataFrame, tz: str | None) -> pd.DataFrame:
     local = local_date(start_time, tz)
     own_offset = ~naive & (offset_s != 0)
     local = local.where(~(naive | own_offset), wall.dt.normalize().astype(local.dtype))
-    runs["start_time"] = start_time
-    runs["date"] = day.astype(local.dtype).fillna(local)
-    return runs
+    return start_time, day.astype(local.dtype).fillna(local)

@@ -29,6 +29,9 @@ itself, because there a bad record fails alone instead of refusing the file.
 :mod:`analysis.io.shoes` (which adds a ``|`` fallback of its own) decode and
 find their delimiter here as well, and the loader (:mod:`analysis.io`)
 recognises side files by :func:`header_cells`.
+Numbers as people write them (decimal commas, thousands separators,
+placeholders) are read by :mod:`analysis.io.numbers`, one cell or a whole
+column at a time.
 
 Written by hand on top of :mod:`csv` rather than with
 :func:`pandas.read_csv`, because a reader must know the spreadsheet row of

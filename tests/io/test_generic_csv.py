@@ -284,3 +284,19 @@ def test_a_trailing_delimiter_is_no_extra_field_and_a_short_row_is_padded(tmp_pa
 
     padded = hashlib.sha1(b"2025-03-02T07:00:00Z,6000,").hexdigest()[:12]
     assert result.runs.index[1] == f"csv:{padded}"
+
+
+def test_a_year_zero_start_time_fails_its_row_alone(tmp_path):
+    text = "start_time,distance_m\n0000-01-01T07:00:00Z,5000\n2025-03-01T07:00:00Z,6000\n"
+    result = read_generic_csv(_write(tmp_path, text))
+    assert result.log["status"].tolist() == ["failed", "imported"]
+    assert "'start_time'" in result.log["reason"].iloc[0]
+    assert result.runs["distance_m"].tolist() == [6000]
+
+
+def test_runs_are_in_canonical_form_as_built(tmp_path):
+    """The reader builds the runs frame in its canonical dtypes itself: coerce_runs would change nothing."""
+    runs = read_generic_csv(_write(tmp_path, CANONICAL), tz="Europe/Copenhagen").runs
+    pd.testing.assert_frame_equal(schema.coerce_runs(runs), runs)
+    schema.validate_runs(runs)
+    assert list(runs.columns) == list(schema.RUNS_DTYPES)
