@@ -131,8 +131,15 @@ def per_runner(days: pd.DataFrame) -> list[dict]:
     return out
 
 
-def heterogeneity(rows: list[dict]) -> dict:
-    """Random-effects summary per estimand over the runners with an estimate (none with fewer than 2)."""
+def heterogeneity(rows: list[dict]) -> dict[str, dict]:
+    """One heterogeneity block per estimand (DESIGN.md "Cohort JSON": ``tau``, ``i2``,
+    ``prediction_interval``, ``same_direction_share``), over the runners with their own estimate.
+
+    Each block also gives ``runners`` (how many were pooled) and the random-effects
+    mean with its Hartung-Knapp interval (``estimate``, ``ci``; rate-ratio scale);
+    ``tau`` is on the log scale. With fewer than 2 runners every value is None; the
+    prediction interval needs 3 (t with k - 2 df).
+    """
     out = {}
     for e in ESTIMANDS:
         est = [r for r in rows if r["estimand"] == e and r["log_se"] is not None and r["status"] != "not estimable"]
@@ -175,8 +182,9 @@ def cohort_region(days: pd.DataFrame, *, robust: bool = True) -> dict:
     pr = per_runner(days) if len(days) else []
     het = heterogeneity(pr)
     rows = pooled["rows"]
-    for r in rows:
+    for r in rows:  # each estimand carries its own heterogeneity block (and its prediction interval beside)
         r["prediction_interval"] = het[r["estimand"]]["prediction_interval"]
+        r["heterogeneity"] = het[r["estimand"]]
     on = days.groupby("runner_id")["onset"].sum() if len(days) else pd.Series(dtype=float)
     return {
         "runners": int(days["runner_id"].nunique()) if len(days) else 0,
@@ -189,7 +197,6 @@ def cohort_region(days: pd.DataFrame, *, robust: bool = True) -> dict:
         "adjustments": pooled["adjustments"],
         "message": pooled["message"],
         "primary": rows,
-        "heterogeneity": het,
         "per_runner": [{k: v for k, v in r.items() if not k.startswith("log_")} for r in pr],
         "unstratified": unstratified_logistic(days, None if pooled["adjustments"] is None
                                               else tuple(pooled["adjustments"])),
