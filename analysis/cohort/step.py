@@ -174,13 +174,18 @@ def runner_step(spec: RunnerSpec, store: str | Path, *, tz_default: str | None =
                 until=None) -> dict:
     """Import one runner and write its partitions; never raises for a runner's bad files.
 
+    ``store`` is a folder or an fsspec URL (:mod:`analysis.cohort.storefs`); each
+    partition is written to a temporary name and moved into place, so a reader never
+    sees half a file.
+
     Returns
     -------
     dict
         ``runner_id``, ``status`` (``built``, ``cached`` or ``failed``), ``reason``,
         ``key``, ``rows`` (region-days written), ``runs``.
     """
-    store = Path(store)
+    from analysis.cohort.storefs import open_store
+
     out = {"runner_id": spec.runner_id, "status": "failed", "reason": None, "key": None, "rows": 0, "runs": 0}
     try:
         if not spec.folder.is_dir():
@@ -188,20 +193,22 @@ def runner_step(spec: RunnerSpec, store: str | Path, *, tz_default: str | None =
         settings = runner_settings(spec, tz_default)
         key = partition_key(spec, settings, since, until)
         out["key"] = key
-        days_dir = store / "days" / f"runner_id={spec.runner_id}"
-        runs_dir = store / "runs" / f"runner_id={spec.runner_id}"
-        days_file, runs_file = days_dir / f"{key}.parquet", runs_dir / f"{key}.parquet"
-        if days_file.is_file() and runs_file.is_file():
-            out.update(status="cached", rows=_rows(days_file), runs=_rows(runs_file))
+        fs, root = open_store(store)
+        days_dir = f"{root}/days/runner_id={spec.runner_id}"
+        runs_dir = f"{root}/runs/runner_id={spec.runner_id}"
+        days_file, runs_file = f"{days_dir}/{key}.parquet", f"{runs_dir}/{key}.parquet"
+        if fs.isfile(days_file) and fs.isfile(runs_file):
+            out.update(status="cached", rows=_rows(fs, days_file), runs=_rows(fs, runs_file))
             return out
         table, runs = _build(spec, settings, since, until)
         for folder, file, frame in ((days_dir, days_file, table), (runs_dir, runs_file, runs)):
-            folder.mkdir(parents=True, exist_ok=True)
-            for old in folder.glob("*.parquet"):
-                old.unlink()
-            tmp = file.with_suffix(".tmp")
-            frame.to_parquet(tmp, index=False)
-            tmp.replace(file)
+            fs.makedirs(folder, exist_ok=True)
+            for old in fs.glob(f"{folder}/*.parquet"):
+                fs.rm(old)
+            tmp = file[: -len(".parquet")] + ".tmp"
+            with fs.open(tmp, "wb") as f:
+                frame.to_parquet(f, index=False)
+            fs.mv(tmp, file)
         out.update(status="built", rows=len(table), runs=len(runs))
     except RunlogError as exc:
         out["reason"] = exc.one_line()
@@ -210,10 +217,11 @@ def runner_step(spec: RunnerSpec, store: str | Path, *, tz_default: str | None =
     return out
 
 
-def _rows(path: Path) -> int:
+def _rows(fs, path: str) -> int:
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).metadata.num_rows
+    with fs.open(path, "rb") as f:
+        return pq.ParquetFile(f).metadata.num_rows
 
 
 def runner_inputs(spec: RunnerSpec, settings: dict):
