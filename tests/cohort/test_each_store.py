@@ -116,3 +116,24 @@ def test_no_usable_runner_is_one_error(clinic_master, tmp_path):
     shutil.copytree(clinic_master / "broken", clinic / "broken")
     with pytest.raises(RunlogError, match="no usable runner: all 1 failed"):
         run_cohort(clinic, store=tmp_path / "store", workers=1)
+
+
+def test_embedded_clinic_each_and_url_store(tmp_path, monkeypatch):
+    """Two of the embedded clinic's runners (a runners.csv manifest), --each and a file:// store together."""
+    from analysis.cohort.sample import SAMPLE_RUNNERS, sample_clinic
+
+    monkeypatch.setenv("RUNLOG_CACHE_DIR", str(tmp_path / "cache"))
+    sample = sample_clinic(tmp_path / "sample")
+    assert len(find_runners(sample)) == SAMPLE_RUNNERS
+    clinic = tmp_path / "two"
+    clinic.mkdir()
+    (clinic / "runners.csv").write_text(f"runner_id,path\nP1,{sample / 'r01'}\nP4,{sample / 'r04'}\n")
+    store, each, out = (tmp_path / "store").as_uri(), tmp_path / "each", tmp_path / "c.json"
+    assert main(["cohort", "report", str(clinic), "--no-pdf", "--json", str(out), "--each", str(each),
+                 "--store", store, "--workers", "2"]) == 0
+    res = json.loads(out.read_text())
+    assert res["included"] == 2 and res["excluded"] == []
+    assert sorted(p.name for p in each.iterdir()) == ["P1.json", "P4.json"]
+    ids = {r["runner_id"] for v in res["regions"].values() for r in v["per_runner"]}
+    assert ids == {"P1", "P4"}  # the manifest's ids, never the folder names
+    assert sorted(p.name for p in (tmp_path / "store" / "days").iterdir()) == ["runner_id=P1", "runner_id=P4"]
