@@ -91,3 +91,18 @@ def test_each_estimand_carries_its_own_heterogeneity_block():
         side = np.sign(np.log(h["estimate"]))
         by_hand = np.mean([np.sign(np.log(r["estimate"])) == side for r in rows])
         assert h["same_direction_share"] == pytest.approx(by_hand, abs=1e-4)
+
+
+def test_design_columns_fill_undefined_share_with_the_runners_mean():
+    from analysis.cohort.model import design_columns
+
+    days = _days(16, n_runners=3, n_days=4)
+    days.loc[[0, 5], "barefoot_share_7d"] = np.nan  # r000 day 0, r001 day 1
+    days.loc[days["runner_id"] == "r002", "barefoot_share_7d"] = np.nan  # a runner with no share at all
+    X, cols = design_columns(days, ("days_since_flare",))
+    assert cols == ["barefoot_share_7d", "km_7d", "days_since_flare"]
+    share = X[:, 0]
+    assert share[0] == pytest.approx(days.loc[1:3, "barefoot_share_7d"].mean())
+    assert share[5] == pytest.approx(days.loc[[4, 6, 7], "barefoot_share_7d"].mean())
+    assert (share[8:] == 0).all()
+    np.testing.assert_array_equal(X[:, 1], days["km_7d"].to_numpy())
