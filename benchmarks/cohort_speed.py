@@ -105,17 +105,18 @@ def per_runner_cost(folders: list[Path], store: Path) -> dict:
     specs = [RunnerSpec(f.name, f) for f in folders]
     runner_step(specs[0], store / "warm")  # imports and first-call costs, not timed
     run(runner_inputs(specs[0], runner_settings(specs[0], None)), tz="UTC", progress=False)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for s in specs:
         res = runner_step(s, store / "timed")
         assert res["status"] == "built", res
-    step_s = (time.perf_counter() - t0) / len(specs)
-    t0 = time.perf_counter()
+    step_s, step_cpu = (time.perf_counter() - t0) / len(specs), (time.process_time() - c0) / len(specs)
+    t0, c0 = time.perf_counter(), time.process_time()
     for s in specs:
         analysis = run(runner_inputs(s, runner_settings(s, None)), tz="UTC", progress=False)
         write_json(analysis.findings, store / f"{s.runner_id}.json")
-    report_s = (time.perf_counter() - t0) / len(specs)
-    return {"step_s": step_s, "report_s": report_s, "runners": len(specs)}
+    report_s, report_cpu = (time.perf_counter() - t0) / len(specs), (time.process_time() - c0) / len(specs)
+    return {"step_s": step_s, "report_s": report_s, "step_cpu": step_cpu, "report_cpu": report_cpu,
+            "runners": len(specs)}
 
 
 # --- 2. total time against runners (child process per size) ----------------------------------------
@@ -127,8 +128,10 @@ def total_child(clinic: str, store: str, workers: int) -> dict:
     res = run_cohort(clinic, store=store, workers=workers)
     wall = time.perf_counter() - t0
     own, kids = _maxrss_mb()
+    me, ch = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + ch.ru_utime + ch.ru_stime
     onsets = sum(v["onsets"] for v in res.json["regions"].values())
-    return {"wall_s": wall, "rss_mb": own, "worker_rss_mb": kids, "included": res.json["included"],
+    return {"wall_s": wall, "cpu_s": cpu, "rss_mb": own, "worker_rss_mb": kids, "included": res.json["included"],
             "onsets": onsets, "rows": len(res.days)}
 
 
@@ -188,15 +191,17 @@ def pooled_child(store: str, status_file: str, whole: bool) -> dict:
     from analysis.cohort.store import read_table
 
     status = pd.read_parquet(status_file)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     days = read_table(store, status, "days")
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
+    rss_read = _maxrss_mb()[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = pooled_fit(days)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     out = {"rows": len(days), "onsets": int(days["onset"].sum()), "read_s": t1 - t0, "fit_s": t2 - t1,
-           "estimate": fit["rows"][0]["estimate"], "adjustments": fit["adjustments"]}
+           "read_cpu_s": c1 - c0, "fit_cpu_s": c2 - c1, "iterations": fit["fit"].iterations,
+           "estimate": fit["rows"][0]["estimate"], "adjustments": fit["adjustments"], "rss_read_mb": rss_read}
     out["rss_fit_mb"] = _maxrss_mb()[0]
     if whole:
         t3 = time.perf_counter()
@@ -266,8 +271,9 @@ def main(argv=None) -> int:
 
     print("\n1. per-runner cost, warm, one process", flush=True)
     c = per_runner_cost(folders[: args.cost_runners], Path(tempfile.mkdtemp(dir=work)))
-    print(f"  cohort step {c['step_s']:.2f} s/runner; one runner's report --no-pdf --json (in process) "
-          f"{c['report_s']:.2f} s/runner; ratio {c['step_s'] / c['report_s']:.2f} (target <= 1) "
+    print(f"  cohort step {c['step_s']:.2f} s/runner ({c['step_cpu']:.2f} s CPU); one runner's report --no-pdf "
+          f"--json (in process) {c['report_s']:.2f} s/runner ({c['report_cpu']:.2f} s CPU); ratio "
+          f"{c['step_s'] / c['report_s']:.2f} (target <= 1) "
           f"over {c['runners']} runners; {_load()}", flush=True)
 
     print(f"\n2. total time (run_cohort, --workers {args.workers}, fresh store, child process per size)", flush=True)
@@ -276,7 +282,8 @@ def main(argv=None) -> int:
         clinic = clinic_of(work, folders[:n])
         r = _child(["--total-child", str(clinic), tempfile.mkdtemp(dir=work), str(args.workers)])
         walls.append(r["wall_s"])
-        print(f"  {n:>5} runners: {r['wall_s']:7.1f} s ({r['wall_s'] / n:.2f} s/runner), {r['rows']} region-days, "
+        print(f"  {n:>5} runners: {r['wall_s']:7.1f} s wall ({r['wall_s'] / n:.2f} s/runner; CPU of all processes "
+              f"{r['cpu_s']:.0f} s), {r['rows']} region-days, "
               f"{r['onsets']} onsets; peak RSS {r['rss_mb']:.0f} MB (largest worker {r['worker_rss_mb']:.0f} MB); "
               f"{_load()}", flush=True)
     if len(sizes) >= 2:
@@ -289,9 +296,11 @@ def main(argv=None) -> int:
     p = _child(["--pooled-child", str(store), str(status_file), "0" if args.no_whole else "1"])
     total = p["read_s"] + p["fit_s"]
     ok = "ok" if total < TARGET_POOLED_S and p["rss_fit_mb"] < TARGET_POOLED_GB * 1024 else "MISSED"
-    print(f"  {p['rows']} at-risk days, {p['onsets']} onsets, adjustments {p['adjustments']}: DuckDB read "
-          f"{p['read_s']:.1f} s + conditional Poisson fit {p['fit_s']:.1f} s = {total:.1f} s, peak RSS "
-          f"{p['rss_fit_mb']:.0f} MB (target < {TARGET_POOLED_S:.0f} s and {TARGET_POOLED_GB:.0f} GB) {ok}; {_load()}")
+    print(f"  {p['rows']} at-risk days, {p['onsets']} onsets, adjustments {p['adjustments']}:\n"
+          f"  DuckDB read {p['read_s']:.1f} s wall ({p['read_cpu_s']:.1f} s CPU), peak RSS {p['rss_read_mb']:.0f} MB;"
+          f" conditional Poisson fit {p['fit_s']:.1f} s wall ({p['fit_cpu_s']:.1f} s CPU, {p['iterations']} Newton "
+          f"steps); together {total:.1f} s, peak RSS {p['rss_fit_mb']:.0f} MB (target < {TARGET_POOLED_S:.0f} s and "
+          f"{TARGET_POOLED_GB:.0f} GB) {ok}; {_load()}")
     if "region_s" in p:
         print(f"  the whole region (pooled fit, {p['per_runner_estimated']} per-runner fits, meta-analysis, "
               f"unstratified contrast): {p['region_s']:.1f} s, peak RSS {p['rss_mb']:.0f} MB")
