@@ -132,13 +132,8 @@ def read_table(store: str | Path, status: pd.DataFrame, table: str = "days") -> 
     """The rows of every included runner's partition, read with DuckDB.
 
     A local store is read by path; any other fsspec filesystem is registered with
-    DuckDB (``register_filesystem``) and read by URL. The rows come as Arrow record
-    batches turned into the DataFrame column by column (``self_destruct``): DuckDB's
-    ``.df()`` held the whole result twice, 1.95 GB against 1.55 GB peak for 10,000
-    runners x 2 years (benchmarks/cohort_speed.py).
+    DuckDB (``register_filesystem``) and read by URL.
     """
-    import pyarrow as pa
-
     from analysis.cohort.storefs import is_local, open_store
 
     files = partition_files(store, status, table)
@@ -150,9 +145,7 @@ def read_table(store: str | Path, status: pd.DataFrame, table: str = "days") -> 
         if not is_local(fs):
             con.register_filesystem(fs)
             files = [fs.unstrip_protocol(f) for f in files]
-        reader = con.sql("SELECT * FROM read_parquet($files, union_by_name = true, hive_partitioning = false)",
-                         params={"files": files}).to_arrow_reader(1 << 20)
-        arrow = pa.Table.from_batches(list(reader), schema=reader.schema)
-        return arrow.to_pandas(split_blocks=True, self_destruct=True)
+        return con.execute("SELECT * FROM read_parquet(?, union_by_name = true, hive_partitioning = false)",
+                           [files]).df()
     finally:
         con.close()
