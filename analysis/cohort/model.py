@@ -127,7 +127,7 @@ def pooled_fit(days: pd.DataFrame, *, robust: bool = True) -> dict:
 def per_runner(days: pd.DataFrame) -> list[dict]:
     """Each runner's own estimates where the runner has enough onsets (section 5's rule), else the reason."""
     out = []
-    for rid, d in days.groupby("runner_id", sort=True):
+    for rid, d in days.groupby("runner_id", sort=True, observed=True):
         n = int(d["onset"].sum())
         adjustments = choose_adjustments(n)
         if adjustments is None:
@@ -208,7 +208,7 @@ def cohort_region(days: pd.DataFrame, *, robust: bool = True) -> dict:
     for r in rows:  # each estimand carries its own heterogeneity block (and its prediction interval beside)
         r["prediction_interval"] = het[r["estimand"]]["prediction_interval"]
         r["heterogeneity"] = het[r["estimand"]]
-    on = days.groupby("runner_id")["onset"].sum() if len(days) else pd.Series(dtype=float)
+    on = days.groupby("runner_id", observed=True)["onset"].sum() if len(days) else pd.Series(dtype=float)
     return {
         "runners": int(days["runner_id"].nunique()) if len(days) else 0,
         "runners_with_onsets": int((on > 0).sum()),

@@ -132,20 +132,34 @@ def read_table(store: str | Path, status: pd.DataFrame, table: str = "days") -> 
     """The rows of every included runner's partition, read with DuckDB.
 
     A local store is read by path; any other fsspec filesystem is registered with
-    DuckDB (``register_filesystem``) and read by URL.
+    DuckDB (``register_filesystem``) and read by URL. ``runner_id`` (and in the days
+    table ``region`` and ``time_unit``) come as pandas categoricals, cast to DuckDB
+    ENUMs while reading: for 10,000 runners x 2 years that cut the read's peak memory
+    from 1.95 to 1.34 GB and its CPU by a quarter (benchmarks/cohort_speed.py).
     """
     from analysis.cohort.storefs import is_local, open_store
+    from analysis.schema import REGIONS
 
     files = partition_files(store, status, table)
     if not files:
         return pd.DataFrame()
     fs, _ = open_store(store)
+    ids = status.loc[status["status"] != "failed", ["runner_id"]].astype(str).reset_index(drop=True)
     con = _duckdb().connect()
     try:
         if not is_local(fs):
             con.register_filesystem(fs)
             files = [fs.unstrip_protocol(f) for f in files]
-        return con.execute("SELECT * FROM read_parquet(?, union_by_name = true, hive_partitioning = false)",
-                           [files]).df()
+        con.register("included_runners", ids)
+        con.execute("CREATE TYPE runner_t AS ENUM (SELECT runner_id FROM included_runners)")
+        casts = ["CAST(runner_id AS runner_t) AS runner_id"]
+        if table == "days":
+            con.execute("CREATE TYPE region_t AS ENUM ("
+                        + ", ".join(f"'{r}'" for r in REGIONS) + ")")  # fixed names, no user text
+            con.execute("CREATE TYPE unit_t AS ENUM ('day', 'report')")
+            casts += ["CAST(region AS region_t) AS region", "CAST(time_unit AS unit_t) AS time_unit"]
+        query = (f"SELECT * REPLACE ({', '.join(casts)}) "
+                 "FROM read_parquet(?, union_by_name = true, hive_partitioning = false)")
+        return con.execute(query, [files]).df()
     finally:
         con.close()
