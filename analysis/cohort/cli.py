@@ -44,7 +44,8 @@ def _common(p) -> None:
     p.add_argument("--tz", metavar="ZONE", help="time zone of runners without one in runner.toml")
     p.add_argument("--workers", type=int, metavar="N", help="local processes (default: the number of cores)")
     p.add_argument("--dask", metavar="ADDRESS", help="run the per-runner step on a dask.distributed scheduler")
-    p.add_argument("--store", metavar="DIR", help="the cohort store folder (default: in the runlog cache)")
+    p.add_argument("--store", metavar="DIR|URL", help="the cohort store: a folder or an fsspec URL every worker "
+                   "can reach, e.g. file:///data/store or s3://bucket/store (default: in the runlog cache)")
 
 
 def _tz(value):
@@ -96,22 +97,30 @@ def cmd_cohort_report(args) -> int:
 
 
 def _each(result, out_dir: Path, args) -> None:
-    """Each included runner's own report, by the one-runner pipeline."""
+    """Each included runner's own report (DIR/ID.json, and DIR/ID.pdf unless --no-pdf), by the one-runner
+    pipeline; a runner whose own report fails is said by id and the others go on."""
     from analysis.cohort.discover import find_runners
     from analysis.cohort.step import runner_inputs, runner_settings
     from analysis.pipeline import run
-    from analysis.report import build_report, write_json
+    from analysis.report import REPORT_TITLE, build_report, write_json
 
     out_dir.mkdir(parents=True, exist_ok=True)
     failed = set(result.status.loc[result.status["status"] == "failed", "runner_id"])
-    for spec in find_runners(result.clinic):
-        if spec.runner_id in failed:
-            continue
-        settings = runner_settings(spec, args.tz)
-        analysis = run(runner_inputs(spec, settings), tz=settings["tz"], progress=False)
-        write_json(analysis.findings, out_dir / f"{spec.runner_id}.json")
-        build_report(analysis, out_dir / f"{spec.runner_id}.pdf", units=settings["units"])
-    print(f"wrote each runner's report to {out_dir.resolve()}")
+    specs = [s for s in find_runners(result.clinic) if s.runner_id not in failed]
+    written = 0
+    for k, spec in enumerate(specs, start=1):
+        _say(f"runner {spec.runner_id} ({k}/{len(specs)}): its own report")
+        try:
+            settings = runner_settings(spec, args.tz)
+            analysis = run(runner_inputs(spec, settings), tz=settings["tz"], progress=False)
+            write_json(analysis.findings, out_dir / f"{spec.runner_id}.json")
+            if not args.no_pdf:
+                build_report(analysis, out_dir / f"{spec.runner_id}.pdf", units=settings["units"],
+                             title=f"{REPORT_TITLE} (runner {spec.runner_id})", progress=False)
+            written += 1
+        except RunlogError as exc:
+            _say(f"runner {spec.runner_id}: no own report ({exc.one_line()})")
+    print(f"wrote {written} of {len(specs)} runners' own reports to {out_dir.resolve()}")
 
 
 def cmd_cohort_runs(args) -> int:

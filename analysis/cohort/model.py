@@ -45,14 +45,36 @@ IMPRECISE_RATIO = 10.0
 Z_POWER = 1.959964 + 0.841621
 
 
-def design_columns(days: pd.DataFrame, adjustments: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
-    """The model matrix (no constant) for ``adjustments``; an undefined share gets the runner's mean share."""
-    cols = spec_for(adjustments).columns
-    share = days["barefoot_share_7d"].astype(float)
-    runner_mean = share.groupby(days["runner_id"]).transform("mean").fillna(0.0)
-    X = days[cols].astype(float).copy()
-    X["barefoot_share_7d"] = share.fillna(runner_mean)
-    return X.to_numpy(float), list(cols)
+def runner_codes(days: pd.DataFrame) -> np.ndarray:
+    """Integer code per row for ``runner_id`` (the strata), computed once per fit."""
+    return pd.factorize(days["runner_id"])[0]
+
+
+def design_columns(days: pd.DataFrame, adjustments: tuple[str, ...],
+                   codes: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+    """The model matrix (no constant) for ``adjustments``; an undefined share gets the runner's mean share
+    (0 for a runner with none).
+
+    Built column by column into one array, the runner means by ``np.bincount`` on ``codes``
+    (:func:`runner_codes`): for 10,000 runners a DataFrame copy and a groupby on the ids cost
+    as much as the fit itself (benchmarks/cohort_speed.py).
+    """
+    cols = list(spec_for(adjustments).columns)
+    if codes is None:
+        codes = runner_codes(days)
+    X = np.empty((len(days), len(cols)))
+    for j, c in enumerate(cols):
+        X[:, j] = days[c].to_numpy(float, na_value=np.nan)
+    share = X[:, cols.index("barefoot_share_7d")]
+    missing = np.isnan(share)
+    if missing.any():
+        m = int(codes.max()) + 1
+        known = ~missing
+        total = np.bincount(codes[known], weights=share[known], minlength=m)
+        count = np.bincount(codes[known], minlength=m)
+        mean = np.divide(total, count, out=np.zeros(m), where=count > 0)
+        share[missing] = mean[codes[missing]]
+    return X, cols
 
 
 def _status(lo: float, hi: float) -> str:
@@ -82,8 +104,9 @@ def pooled_fit(days: pd.DataFrame, *, robust: bool = True) -> dict:
         rows = [{"estimand": e, "unit": u, "estimate": None, "ci": None, "p": None, "status": "insufficient data",
                  "events": n_events, "min_detectable": None} for e, u in ESTIMANDS.items()]
         return {"rows": rows, "adjustments": None, "fit": None, "message": msg}
-    X, cols = design_columns(days, adjustments)
-    fit = fit_conditional_poisson(days["onset"].to_numpy(float), X, days["runner_id"].to_numpy())
+    codes = runner_codes(days)
+    X, cols = design_columns(days, adjustments, codes)
+    fit = fit_conditional_poisson(days["onset"].to_numpy(float), X, codes)
     if robust:
         se = np.maximum(fit.bse(), fit.bse(robust=True))
         q = stats.t.ppf(0.975, max(fit.n_strata - 1, 1))
@@ -104,7 +127,7 @@ def pooled_fit(days: pd.DataFrame, *, robust: bool = True) -> dict:
 def per_runner(days: pd.DataFrame) -> list[dict]:
     """Each runner's own estimates where the runner has enough onsets (section 5's rule), else the reason."""
     out = []
-    for rid, d in days.groupby("runner_id", sort=True):
+    for rid, d in days.groupby("runner_id", sort=True, observed=True):
         n = int(d["onset"].sum())
         adjustments = choose_adjustments(n)
         if adjustments is None:
@@ -131,8 +154,15 @@ def per_runner(days: pd.DataFrame) -> list[dict]:
     return out
 
 
-def heterogeneity(rows: list[dict]) -> dict:
-    """Random-effects summary per estimand over the runners with an estimate (none with fewer than 2)."""
+def heterogeneity(rows: list[dict]) -> dict[str, dict]:
+    """One heterogeneity block per estimand (DESIGN.md "Cohort JSON": ``tau``, ``i2``,
+    ``prediction_interval``, ``same_direction_share``), over the runners with their own estimate.
+
+    Each block also gives ``runners`` (how many were pooled) and the random-effects
+    mean with its Hartung-Knapp interval (``estimate``, ``ci``; rate-ratio scale);
+    ``tau`` is on the log scale. With fewer than 2 runners every value is None; the
+    prediction interval needs 3 (t with k - 2 df).
+    """
     out = {}
     for e in ESTIMANDS:
         est = [r for r in rows if r["estimand"] == e and r["log_se"] is not None and r["status"] != "not estimable"]
@@ -175,9 +205,10 @@ def cohort_region(days: pd.DataFrame, *, robust: bool = True) -> dict:
     pr = per_runner(days) if len(days) else []
     het = heterogeneity(pr)
     rows = pooled["rows"]
-    for r in rows:
+    for r in rows:  # each estimand carries its own heterogeneity block (and its prediction interval beside)
         r["prediction_interval"] = het[r["estimand"]]["prediction_interval"]
-    on = days.groupby("runner_id")["onset"].sum() if len(days) else pd.Series(dtype=float)
+        r["heterogeneity"] = het[r["estimand"]]
+    on = days.groupby("runner_id", observed=True)["onset"].sum() if len(days) else pd.Series(dtype=float)
     return {
         "runners": int(days["runner_id"].nunique()) if len(days) else 0,
         "runners_with_onsets": int((on > 0).sum()),
@@ -189,7 +220,6 @@ def cohort_region(days: pd.DataFrame, *, robust: bool = True) -> dict:
         "adjustments": pooled["adjustments"],
         "message": pooled["message"],
         "primary": rows,
-        "heterogeneity": het,
         "per_runner": [{k: v for k, v in r.items() if not k.startswith("log_")} for r in pr],
         "unstratified": unstratified_logistic(days, None if pooled["adjustments"] is None
                                               else tuple(pooled["adjustments"])),

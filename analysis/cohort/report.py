@@ -63,7 +63,8 @@ def summary_pages(result: Mapping) -> list:
             tp.para(v["message"], size=9)
         for row in v["primary"]:
             tp.bullet(_estimand_line(row), size=9)
-        for e, h in v["heterogeneity"].items():
+        for row in v["primary"]:
+            e, h = row["estimand"], row.get("heterogeneity") or {}
             if h.get("runners", 0) >= 2 and h.get("same_direction_share") is not None:
                 tp.para(f"{_WORDS[e].split(',')[0]}: {h['runners']} runners with their own estimate, "
                         f"{100 * h['same_direction_share']:.0f} % point the same way as the pooled one; "

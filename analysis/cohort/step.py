@@ -4,7 +4,8 @@ The same functions as one runner's report: :func:`analysis.pipeline.load_runs` a
 :func:`analysis.pipeline.read_side_files` import, :func:`analysis.findings.model_frames`
 builds daily load, flare-ups and region-days, and
 :mod:`analysis.stats.primary_design` gives each at-risk logged day its estimand and
-adjustment columns (days <= t-1). The step is a pure map over runners: it takes a
+adjustment columns (days <= t-1). A runner with weekly injury reports or OSTRC-O2
+answers instead of a diary gets the report-unit table of :mod:`analysis.cohort.weekly`. The step is a pure map over runners: it takes a
 :class:`~analysis.cohort.discover.RunnerSpec` and the store folder, writes one Parquet
 partition (``runner_id=ID/KEY.parquet``; KEY hashes the inputs and settings) and
 returns a small dict. A runner whose files fail returns ``status="failed"`` with the
@@ -25,7 +26,7 @@ from analysis.cohort.discover import RunnerSpec, input_paths, runner_files
 from analysis.errors import RunlogError
 
 #: bump when the table's content changes: every partition is then rebuilt
-STEP_VERSION = "1"
+STEP_VERSION = "2"
 
 #: every adjustment of the ladder (the pooled model picks among them by events)
 RAW_COLUMNS = ("barefoot_share_7d", "km_7d", "days_since_flare", "season_sin", "season_cos",
@@ -37,7 +38,11 @@ RUN_COLUMNS = ("start_time", "date", "sport", "distance_m", "moving_time_s", "ge
 
 
 def runner_settings(spec: RunnerSpec, tz_default: str | None) -> dict:
-    """tz, default_shoe and units: the manifest, then ``runner.toml``, then ``tz_default``."""
+    """tz, default_shoe, units and ostrc_outcome: the manifest, then ``runner.toml``, then ``tz_default``.
+
+    ``ostrc_outcome`` (``substantial``, the default, or ``any``) is what counts as a
+    problem in a runner's weekly OSTRC-O2 answers (:func:`analysis.cohort.weekly.ostrc_reports`).
+    """
     side, _ = runner_files(spec.folder)
     settings: dict = {}
     if "settings" in side:
@@ -46,10 +51,16 @@ def runner_settings(spec: RunnerSpec, tz_default: str | None) -> dict:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise RunlogError(f"not valid TOML ({exc}): write e.g. tz = \"Europe/Berlin\"",
                               path=side["settings"]) from None
+    from analysis.cohort.weekly import OSTRC_OUTCOMES
+
+    if settings.get("ostrc_outcome", "substantial") not in OSTRC_OUTCOMES:
+        raise RunlogError(f"ostrc_outcome {settings['ostrc_outcome']!r} is not one of {', '.join(OSTRC_OUTCOMES)}: "
+                          'write ostrc_outcome = "substantial" or "any"', path=side["settings"])
     return {
         "tz": spec.tz or settings.get("tz") or tz_default,
         "default_shoe": spec.default_shoe or settings.get("default_shoe"),
         "units": settings.get("units", "km"),
+        "ostrc_outcome": settings.get("ostrc_outcome", "substantial"),
     }
 
 
@@ -106,73 +117,13 @@ def region_table(runs: pd.DataFrame, pain: pd.DataFrame, drills=None, *, since=N
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
-def report_table(runs: pd.DataFrame, injuries: pd.DataFrame, *, since=None, until=None) -> pd.DataFrame:
-    """Weekly injury reports as the outcome (METHODS.md 7, "Weekly outcomes"): one row per at-risk report.
-
-    The time unit is the report. Per region, a report is at risk when the two
-    previous reports had no problem there (sides merged; a report with a problem
-    and the two after it are not at risk); ``onset`` is a problem at an at-risk
-    report. Exposures are the km and barefoot-style share of the 7 days before the
-    report date (t-7..t-1) with the same adjustment columns as the daily table
-    (flare history counted from problem reports). ``days_at_risk`` is 7 per report.
-    """
-    from analysis import load
-    from analysis.schema import GROUPING, REGIONS
-    from analysis.stats.primary_design import ADJUSTMENT_LADDER, load_arrays, spec_for
-
-    cols = ["region", "date", "onset", *RAW_COLUMNS, "days_at_risk"]
-    reports = injuries[injuries["modelled"]] if len(injuries) else injuries
-    dates = pd.DatetimeIndex(sorted(pd.to_datetime(injuries["date"]).unique())) if len(injuries) else None
-    if dates is None or len(dates) < 3 or runs.empty:
-        return pd.DataFrame(columns=cols)
-    if since is not None:
-        dates = dates[dates >= pd.Timestamp(since)]
-    if until is not None:
-        dates = dates[dates <= pd.Timestamp(until)]
-    run_dates = pd.to_datetime(runs["date"]).dropna()
-    history = load.daily_load(runs, start=min(run_dates.min().normalize(), dates.min()), end=dates.max(),
-                              grouping=GROUPING)
-    loads = load_arrays(history)
-    spec = spec_for(tuple(name for name, _, _ in ADJUSTMENT_LADDER))
-    spec.share_mean_pct = np.nan
-    pos = loads.dates.get_indexer(dates)
-    parts = []
-    for region in REGIONS:
-        hit = set(pd.to_datetime(reports.loc[reports["problem"] & (reports["region"] == region), "date"]))
-        problem = np.array([d in hit for d in dates])
-        at_risk = np.zeros(len(dates), bool)
-        at_risk[2:] = ~problem[1:-1] & ~problem[:-2]
-        # flare history known at each report: days since the last problem report (or since the first report)
-        last = np.full(len(dates), np.nan)
-        seen = np.nan
-        for k, d in enumerate(dates):
-            last[k] = seen
-            if problem[k]:
-                seen = d.value
-        day_ns = 86_400_000_000_000
-        since_days = np.where(np.isnan(last), (dates.asi8 - dates.asi8[0]) / day_ns + 1, (dates.asi8 - last) / day_ns)
-        use = at_risk & (pos >= 0)
-        if not use.any():
-            continue
-        km_lags = loads.km_lags[pos[use]]
-        bs7 = loads.barefoot_km_7d[pos[use]]
-        known = np.isfinite(km_lags).all(axis=1) & np.isfinite(bs7)
-        if not known.any():
-            continue
-        d_use = dates[use][known]
-        raw = spec.raw(km_lags[known], bs7[known], since_days[use][known], np.isnan(last)[use][known], d_use)
-        part = pd.DataFrame(raw, columns=list(RAW_COLUMNS))
-        part.insert(0, "onset", problem[use][known].astype("int8"))
-        part.insert(0, "date", d_use.to_numpy())
-        part.insert(0, "region", region)
-        part["days_at_risk"] = 7.0
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
-
-
 def runner_step(spec: RunnerSpec, store: str | Path, *, tz_default: str | None = None, since=None,
                 until=None) -> dict:
     """Import one runner and write its partitions; never raises for a runner's bad files.
+
+    ``store`` is a folder or an fsspec URL (:mod:`analysis.cohort.storefs`); each
+    partition is written to a temporary name and moved into place, so a reader never
+    sees half a file.
 
     Returns
     -------
@@ -180,7 +131,8 @@ def runner_step(spec: RunnerSpec, store: str | Path, *, tz_default: str | None =
         ``runner_id``, ``status`` (``built``, ``cached`` or ``failed``), ``reason``,
         ``key``, ``rows`` (region-days written), ``runs``.
     """
-    store = Path(store)
+    from analysis.cohort.storefs import open_store
+
     out = {"runner_id": spec.runner_id, "status": "failed", "reason": None, "key": None, "rows": 0, "runs": 0}
     try:
         if not spec.folder.is_dir():
@@ -188,20 +140,22 @@ def runner_step(spec: RunnerSpec, store: str | Path, *, tz_default: str | None =
         settings = runner_settings(spec, tz_default)
         key = partition_key(spec, settings, since, until)
         out["key"] = key
-        days_dir = store / "days" / f"runner_id={spec.runner_id}"
-        runs_dir = store / "runs" / f"runner_id={spec.runner_id}"
-        days_file, runs_file = days_dir / f"{key}.parquet", runs_dir / f"{key}.parquet"
-        if days_file.is_file() and runs_file.is_file():
-            out.update(status="cached", rows=_rows(days_file), runs=_rows(runs_file))
+        fs, root = open_store(store)
+        days_dir = f"{root}/days/runner_id={spec.runner_id}"
+        runs_dir = f"{root}/runs/runner_id={spec.runner_id}"
+        days_file, runs_file = f"{days_dir}/{key}.parquet", f"{runs_dir}/{key}.parquet"
+        if fs.isfile(days_file) and fs.isfile(runs_file):
+            out.update(status="cached", rows=_rows(fs, days_file), runs=_rows(fs, runs_file))
             return out
         table, runs = _build(spec, settings, since, until)
         for folder, file, frame in ((days_dir, days_file, table), (runs_dir, runs_file, runs)):
-            folder.mkdir(parents=True, exist_ok=True)
-            for old in folder.glob("*.parquet"):
-                old.unlink()
-            tmp = file.with_suffix(".tmp")
-            frame.to_parquet(tmp, index=False)
-            tmp.replace(file)
+            fs.makedirs(folder, exist_ok=True)
+            for old in fs.glob(f"{folder}/*.parquet"):
+                fs.rm(old)
+            tmp = file[: -len(".parquet")] + ".tmp"
+            with fs.open(tmp, "wb") as f:
+                frame.to_parquet(f, index=False)
+            fs.mv(tmp, file)
         out.update(status="built", rows=len(table), runs=len(runs))
     except RunlogError as exc:
         out["reason"] = exc.one_line()
@@ -210,10 +164,11 @@ def runner_step(spec: RunnerSpec, store: str | Path, *, tz_default: str | None =
     return out
 
 
-def _rows(path: Path) -> int:
+def _rows(fs, path: str) -> int:
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).metadata.num_rows
+    with fs.open(path, "rb") as f:
+        return pq.ParquetFile(f).metadata.num_rows
 
 
 def runner_inputs(spec: RunnerSpec, settings: dict):
@@ -223,30 +178,45 @@ def runner_inputs(spec: RunnerSpec, settings: dict):
     side, exports = runner_files(spec.folder)
     if not exports:
         raise RunlogError("no activity export in the runner's folder", path=spec.folder)
-    if "pain" not in side and "injuries" not in side:
-        raise RunlogError("no pain.csv (or pain.xlsx) and no injuries.csv: the cohort model needs the runner's "
-                          "diary or weekly injury reports", path=spec.folder)
+    if not {"pain", "injuries", "ostrc"} & set(side):
+        raise RunlogError("no pain.csv (or pain.xlsx), injuries.csv or ostrc.csv: the cohort model needs the "
+                          "runner's diary, weekly injury reports or weekly OSTRC-O2 answers", path=spec.folder)
     return Inputs(sources=exports, pain=side.get("pain"), shoes=side.get("shoes"), drills=side.get("drills"),
                   gear_log=side.get("gear_log"), overrides=side.get("overrides"),
                   default_shoe=settings["default_shoe"])
 
 
+def weekly_reports(spec: RunnerSpec, settings: dict) -> tuple[pd.DataFrame, bool]:
+    """A weekly runner's reports for :func:`analysis.cohort.weekly.report_table` and its ``per_region``:
+    ``injuries.csv`` (False), else ``ostrc.csv`` (True; its substantial problems, or any problem with
+    ``ostrc_outcome = "any"`` in ``runner.toml``)."""
+    from analysis.cohort.weekly import ostrc_reports
+
+    side, _ = runner_files(spec.folder)
+    if "injuries" in side:
+        from analysis.io.injuries import read_injuries
+
+        return read_injuries(side["injuries"], tz=settings["tz"]), False
+    from analysis.io.ostrc import read_ostrc
+
+    return ostrc_reports(read_ostrc(side["ostrc"]), outcome=settings.get("ostrc_outcome", "substantial")), True
+
+
 def _build(spec: RunnerSpec, settings: dict, since, until) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from analysis.cohort.weekly import report_table
     from analysis.pipeline import fail_if_nothing, load_runs, read_side_files
 
     inputs = runner_inputs(spec, settings)
     result, _ = load_runs(inputs, tz=settings["tz"], progress=False, samples=False)
     fail_if_nothing(result)
-    if inputs.pain is not None:
+    if inputs.pain is not None:  # a daily diary first: the finest time unit
         pain, drills = read_side_files(inputs)
         table = region_table(result.runs, pain, drills, since=since, until=until)
         table["days_at_risk"] = 1.0
         table["time_unit"] = "day"
-    else:  # weekly injury reports instead of a daily diary (METHODS.md 7)
-        from analysis.io.injuries import read_injuries
-
-        injuries = read_injuries(runner_files(spec.folder)[0]["injuries"], tz=settings["tz"])
-        table = report_table(result.runs, injuries, since=since, until=until)
+    else:  # weekly injury reports, else weekly OSTRC-O2 answers (METHODS.md 7, "Weekly outcomes")
+        reports, per_region = weekly_reports(spec, settings)
+        table = report_table(result.runs, reports, since=since, until=until, per_region=per_region)
         table["time_unit"] = "report"
     table.insert(0, "runner_id", spec.runner_id)
     runs = result.runs.reset_index()

@@ -17,9 +17,11 @@ def test_report_json_and_pdf(clinic, tmp_path, monkeypatch, capsys):
     assert res["excluded"][0]["runner_id"] == "broken" and res["excluded"][0]["reason"]
     assert set(res["regions"]) == {"plantar", "achilles", "patellar", "glute"}
     region = res["regions"]["achilles"]
-    for key in ("runners_with_onsets", "onsets", "person_years", "primary", "heterogeneity", "per_runner"):
+    for key in ("runners_with_onsets", "onsets", "person_years", "primary", "per_runner"):
         assert key in region
     assert [r["estimand"] for r in region["primary"]] == ["barefoot_share_7d", "km_7d"]
+    for row in region["primary"]:  # each estimand its own heterogeneity block (DESIGN.md fields)
+        assert {"tau", "i2", "prediction_interval", "same_direction_share"} <= set(row["heterogeneity"])
     assert out_pdf.read_bytes()[:4] == b"%PDF"
     assert "excluded (" in capsys.readouterr().err
 

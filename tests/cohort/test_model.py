@@ -50,10 +50,12 @@ def test_planted_effect_recovered():
 def test_heterogeneity_and_per_runner_rows():
     days = _days(13, n_runners=40, n_days=900, log_rr_share=0.2, tau=0.25)
     region = cohort_region(days)
-    het = region["heterogeneity"]["barefoot_share_7d"]
+    share, km = region["primary"]
+    het = share["heterogeneity"]
     assert het["runners"] >= 10
     lo, hi = het["prediction_interval"]
-    assert hi - lo > region["heterogeneity"]["barefoot_share_7d"]["ci"][1] - het["ci"][0]
+    assert hi - lo > het["ci"][1] - het["ci"][0]
+    assert share["prediction_interval"] == het["prediction_interval"]
     statuses = {r["status"] for r in region["per_runner"]}
     assert statuses <= {"estimated", "too imprecise", "insufficient data", "not estimable"}
     assert region["onsets"] == int(days["onset"].sum())
@@ -67,3 +69,40 @@ def test_too_few_onsets_says_insufficient():
     region = cohort_region(days)
     assert region["primary"][0]["status"] == "insufficient data"
     assert region["message"].startswith("insufficient data: 4 onsets")
+
+
+def test_each_estimand_carries_its_own_heterogeneity_block():
+    """The share slope differs between runners (tau 0.4), the km slope does not: the blocks must say so."""
+    days = _days(15, n_runners=40, n_days=900, log_rr_share=0.2, tau=0.4, confounding=0.0)
+    region = cohort_region(days)
+    assert "heterogeneity" not in region  # per estimand, not one block for two estimands
+    blocks = {r["estimand"]: r["heterogeneity"] for r in region["primary"]}
+    assert set(blocks) == {"barefoot_share_7d", "km_7d"}
+    for h in blocks.values():  # DESIGN.md "Cohort JSON" fields
+        assert {"tau", "i2", "prediction_interval", "same_direction_share"} <= set(h)
+    share, km = blocks["barefoot_share_7d"], blocks["km_7d"]
+    assert share["tau"] > 0.2 and share["tau"] > 2 * km["tau"]
+    assert share["i2"] > km["i2"]
+    # same direction: the share of per-runner estimates on the pooled side of 1, counted here by hand
+    for e, h in blocks.items():
+        rows = [r for r in region["per_runner"] if r["estimand"] == e and r["status"] != "not estimable"
+                and r["estimate"] is not None]
+        assert h["runners"] == len(rows)
+        side = np.sign(np.log(h["estimate"]))
+        by_hand = np.mean([np.sign(np.log(r["estimate"])) == side for r in rows])
+        assert h["same_direction_share"] == pytest.approx(by_hand, abs=1e-4)
+
+
+def test_design_columns_fill_undefined_share_with_the_runners_mean():
+    from analysis.cohort.model import design_columns
+
+    days = _days(16, n_runners=3, n_days=4)
+    days.loc[[0, 5], "barefoot_share_7d"] = np.nan  # r000 day 0, r001 day 1
+    days.loc[days["runner_id"] == "r002", "barefoot_share_7d"] = np.nan  # a runner with no share at all
+    X, cols = design_columns(days, ("days_since_flare",))
+    assert cols == ["barefoot_share_7d", "km_7d", "days_since_flare"]
+    share = X[:, 0]
+    assert share[0] == pytest.approx(days.loc[1:3, "barefoot_share_7d"].mean())
+    assert share[5] == pytest.approx(days.loc[[4, 6, 7], "barefoot_share_7d"].mean())
+    assert (share[8:] == 0).all()
+    np.testing.assert_array_equal(X[:, 1], days["km_7d"].to_numpy())

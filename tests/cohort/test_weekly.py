@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis.cohort.discover import find_runners
-from analysis.cohort.step import report_table
 from analysis.cohort.store import map_runners, read_table
+from analysis.cohort.weekly import report_table
 from analysis.errors import RunlogError
 from analysis.io.injuries import read_injuries
 
@@ -75,3 +75,108 @@ def test_weekly_runner_in_cohort(clinic_master, tmp_path):
     units = days.groupby("runner_id")["time_unit"].first().to_dict()
     assert units == {"d1": "day", "w2": "report"}
     assert days.loc[days["runner_id"] == "w2", "onset"].sum() > 0
+
+
+#: ten OSTRC weeks (2026-W06 .. W15, Mondays 2026-02-02 .. 04-06). Knee: substantial problems in weeks
+#: 3, 4 and 8 (Q1 = 25; Q3 = 17; Q2 = 17), a minor one (not substantial) in week 6. Achilles, as two
+#: areas (ankle and lower leg, raw answers 0-3): substantial in week 5 only (lower leg Q2 = 2 -> 17).
+#: Glute and plantar are never asked.
+_KNEE = {3: "25,0,0,8", 4: "8,8,17,17", 6: "8,0,8,8", 8: "0,17,0,8"}
+
+
+def _ostrc_csv() -> str:
+    lines = ["week,region,q1,q2,q3,q4"]
+    for k in range(10):
+        lines.append(f"2026-W{6 + k:02d},knee,{_KNEE.get(k, '0,0,0,0')}")
+        lines.append(f"2026-W{6 + k:02d},ankle,0,0,0,0")
+        lines.append(f"2026-W{6 + k:02d},lower leg,{'0,2,1,1' if k == 5 else '0,0,0,0'}")
+    return "\n".join(lines) + "\n"
+
+
+def test_ostrc_weekly_onsets_by_hand(tmp_path):
+    from analysis.cohort.weekly import ostrc_reports
+    from analysis.io.ostrc import read_ostrc
+
+    f = tmp_path / "ostrc.csv"
+    f.write_text(_ostrc_csv())
+    mondays = pd.date_range("2026-02-02", periods=10, freq="7D")
+    table = report_table(_runs(), ostrc_reports(read_ostrc(f)), per_region=True)
+    assert set(table["region"]) == {"patellar", "achilles"}  # regions never asked have no reports
+    knee = table[table["region"] == "patellar"].set_index("date")
+    # substantial at 3, 4, 8: at risk 2, 3 (onset), 7, 8 (onset); week 6's minor problem does not block 7, 8
+    assert list(knee.index) == [mondays[k] for k in (2, 3, 7, 8)]
+    assert list(knee["onset"]) == [0, 1, 0, 1]
+    assert (knee["km_7d"] == 5.6).all()  # the 7 days before each Monday: 7 x 8 km, per +10 km
+    ach = table[table["region"] == "achilles"].set_index("date")
+    # ankle and lower leg merge; substantial at 5: at risk 2-5 (onset at 5), then 8, 9
+    assert list(ach.index) == [mondays[k] for k in (2, 3, 4, 5, 8, 9)]
+    assert list(ach["onset"]) == [0, 0, 0, 1, 0, 0]
+    # any problem as the outcome: knee problems at 3, 4, 6, 8 -> at risk 2, 3 only
+    anyp = report_table(_runs(), ostrc_reports(read_ostrc(f), outcome="any"), per_region=True)
+    knee_any = anyp[anyp["region"] == "patellar"]
+    assert list(knee_any["date"]) == [mondays[2], mondays[3]] and list(knee_any["onset"]) == [0, 1]
+
+
+def test_weekly_window_keeps_the_previous_reports(tmp_path):
+    """--since drops earlier rows, but reports before it still count as the two previous ones."""
+    from analysis.cohort.weekly import ostrc_reports
+    from analysis.io.ostrc import read_ostrc
+
+    f = tmp_path / "ostrc.csv"
+    f.write_text(_ostrc_csv())
+    mondays = pd.date_range("2026-02-02", periods=10, freq="7D")
+    table = report_table(_runs(), ostrc_reports(read_ostrc(f)), per_region=True, since=mondays[3])
+    knee = table[table["region"] == "patellar"]
+    assert list(knee["date"]) == [mondays[k] for k in (3, 7, 8)] and list(knee["onset"]) == [1, 0, 1]
+
+
+def test_ostrc_runner_same_table_as_injury_reports(clinic_master, tmp_path):
+    """One runner's weekly problems written as injuries.csv and as ostrc.csv: the same at-risk table."""
+    pain = pd.read_csv(clinic_master / "r2" / "pain.csv")
+    pain["date"] = pd.to_datetime(pain["date"])
+    mondays = pd.date_range(pain["date"].min() + pd.Timedelta(days=7), pain["date"].max(), freq="W-MON")
+    areas = {"plantar": "foot", "achilles": "lower leg", "patellar": "knee", "glute": "hip"}
+    inj, ost = ["date,region,side,severity"], ["week,region,q1,q2,q3,q4"]
+    for m in mondays:  # the week the questionnaire covers starts on Monday m
+        week = pain[(pain["date"] >= m) & (pain["date"] < m + pd.Timedelta(days=7)) & (pain["pain"] >= 4)]
+        hit = set(week["region"])
+        inj += [f"{m.date()},{areas[r]},,major" for r in sorted(hit)] or [f"{m.date()},,,none"]
+        ost += [f"{m.date()},{areas[r]},{'0,17,8,8' if r in hit else '0,0,0,0'}" for r in areas]
+    clinic = tmp_path / "clinic"
+    for rid, name, text in (("inj", "injuries.csv", inj), ("ost", "ostrc.csv", ost)):
+        shutil.copytree(clinic_master / "r2", clinic / rid)
+        (clinic / rid / "pain.csv").unlink()
+        (clinic / rid / name).write_text("\n".join(text) + "\n")
+    status = map_runners(find_runners(clinic), tmp_path / "store", workers=1)
+    assert list(status["status"]) == ["built", "built"], status["reason"].tolist()
+    days = read_table(tmp_path / "store", status)
+    assert set(days["time_unit"]) == {"report"}
+    a, b = (days[days["runner_id"] == rid].drop(columns="runner_id").sort_values(["region", "date"])
+            .reset_index(drop=True) for rid in ("inj", "ost"))
+    assert a["onset"].sum() >= 3
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_runner_with_only_ostrc_bad_outcome_setting(clinic_master, tmp_path):
+    clinic = tmp_path / "clinic"
+    shutil.copytree(clinic_master / "r1", clinic / "o1")
+    (clinic / "o1" / "pain.csv").unlink()
+    (clinic / "o1" / "ostrc.csv").write_text(_ostrc_csv())
+    (clinic / "o1" / "runner.toml").write_text('tz = "Europe/Berlin"\nostrc_outcome = "severe"\n')
+    status = map_runners(find_runners(clinic), tmp_path / "store", workers=1)
+    assert status.loc[0, "status"] == "failed"
+    assert "ostrc_outcome 'severe'" in status.loc[0, "reason"] and "runner.toml" in status.loc[0, "reason"]
+
+
+def test_injury_file_flare_history_in_days(tmp_path):
+    """Through the reader (whose dates need not be nanoseconds): days since the last problem report, by hand."""
+    dates = pd.date_range("2026-02-05", periods=10, freq="7D")
+    f = tmp_path / "injuries.csv"
+    f.write_text("date,region,side,severity\n" + "\n".join(
+        f"{d.date()},knee,L,minor" if k in (3, 4, 8) else f"{d.date()},,,none" for k, d in enumerate(dates)) + "\n")
+    knee = report_table(_runs(), read_injuries(f))
+    knee = knee[knee["region"] == "patellar"]
+    assert list(knee["onset"]) == [0, 1, 0, 1]
+    # reports 2, 3: no problem yet, days since the first report + 1 (15, 22); 7, 8: since report 4 (21, 28)
+    np.testing.assert_allclose(knee["days_since_flare"], np.log([15, 22, 21, 28]))
+    assert list(knee["no_flare_yet"]) == [1, 1, 0, 0]
