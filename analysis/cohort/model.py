@@ -220,6 +220,9 @@ def cohort_region(days: pd.DataFrame, *, robust: bool = True) -> dict:
         "adjustments": pooled["adjustments"],
         "message": pooled["message"],
         "primary": rows,
+        # DESIGN.md's region-level block (one set of fields): the footwear estimand's, named; each
+        # primary row carries its own estimand's block too
+        "heterogeneity": {**het[next(iter(ESTIMANDS))], "estimand": next(iter(ESTIMANDS))},
         "per_runner": [{k: v for k, v in r.items() if not k.startswith("log_")} for r in pr],
         "unstratified": unstratified_logistic(days, None if pooled["adjustments"] is None
                                               else tuple(pooled["adjustments"])),

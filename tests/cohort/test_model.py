@@ -75,8 +75,10 @@ def test_each_estimand_carries_its_own_heterogeneity_block():
     """The share slope differs between runners (tau 0.4), the km slope does not: the blocks must say so."""
     days = _days(15, n_runners=40, n_days=900, log_rr_share=0.2, tau=0.4, confounding=0.0)
     region = cohort_region(days)
-    assert "heterogeneity" not in region  # per estimand, not one block for two estimands
     blocks = {r["estimand"]: r["heterogeneity"] for r in region["primary"]}
+    # DESIGN.md's region-level block is the footwear estimand's, and says so
+    assert region["heterogeneity"]["estimand"] == "barefoot_share_7d"
+    assert region["heterogeneity"]["tau"] == blocks["barefoot_share_7d"]["tau"]
     assert set(blocks) == {"barefoot_share_7d", "km_7d"}
     for h in blocks.values():  # DESIGN.md "Cohort JSON" fields
         assert {"tau", "i2", "prediction_interval", "same_direction_share"} <= set(h)
