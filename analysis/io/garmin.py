@@ -104,7 +104,6 @@ import json
 import math
 import re
 import statistics
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -116,7 +115,7 @@ import pandas as pd
 from analysis import schema
 from analysis.errors import RunlogError
 from analysis.io.base import ReadResult, log_row, read_source_bytes
-from analysis.io.table import decode_text, first_line, header_cells, header_delimiter
+from analysis.io.table import alnum_key, decode_text, first_line, header_cells, header_delimiter
 from analysis.units import (
     METRES_PER_FOOT,
     METRES_PER_MILE,
@@ -237,7 +236,6 @@ _NOT_RUN_STEMS: tuple[str, ...] = tuple(_LOCALES["run_stems"]["not_run"])
 # ---------------------------------------------------------------------------
 # Normalisation and lookup tables
 # ---------------------------------------------------------------------------
-_FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 _UNIT_SUFFIX = re.compile(
     r"\s*[(\[]\s*(km|kilometers?|kilometres?|mi|miles?|m|meters?|metres?|ft|feet)\s*[)\]]\s*$", re.IGNORECASE
 )
@@ -249,10 +247,8 @@ _UNIT_WORDS = {
 
 
 def _norm(text: object) -> str:
-    """Case-, accent- and punctuation-free form of a header or activity type."""
-    s = unicodedata.normalize("NFKD", str(text).casefold())
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).translate(_FOLD)
-    return "".join(ch for ch in s if ch.isalnum())
+    """Case-, accent- and punctuation-free form of a header or activity type (:func:`table.alnum_key`)."""
+    return alnum_key(text)
 
 
 def _build_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:

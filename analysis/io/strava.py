@@ -71,7 +71,7 @@ import pandas as pd
 from analysis import units
 from analysis.errors import RunlogError
 from analysis.io.base import ReadResult, log_row, read_source_bytes
-from analysis.io.table import decode_text, header_delimiter
+from analysis.io.table import alnum_key, decode_text, header_delimiter
 
 SOURCE = "strava"
 TimeZone = str | tzinfo | None
@@ -202,7 +202,7 @@ def _clean_header(cell: str) -> str:
 
 def header_key(cell: str) -> str:
     """Comparison key of a header: HTML, BOM, case, accents, spaces and punctuation removed."""
-    return re.sub(r"[\W_]+", "", _fold(_clean_header(cell)))
+    return alnum_key(_clean_header(cell))
 
 
 def _build_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:

@@ -75,7 +75,9 @@ _SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T].*)?$")
 #: what a spreadsheet file starts with: a zip (xlsx, ods) or an OLE2 compound file (xls)
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-_UNDECOMPOSED = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
+_UNDECOMPOSED = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                               "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH",
+                               "ı": "i"})
 #: how to save a sheet as CSV, for messages
 SAVE_AS_CSV = "save it as CSV (File > Save As > CSV UTF-8) and give that file"
 
@@ -220,6 +222,16 @@ def fold_accents(text: str) -> str:
     ``ø`` -> ``o``, ``æ`` -> ``ae``, ``œ`` -> ``oe``, which do not decompose)."""
     text = unicodedata.normalize("NFKD", str(text).translate(_UNDECOMPOSED))
     return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def alnum_key(text: object) -> str:
+    """Letters and digits only, casefolded, accents folded: ``"Distância (km)"`` -> ``"distanciakm"``.
+
+    The key of the platform readers' alias tables (Garmin, Strava), whose headers
+    and activity types come translated, with units, punctuation and spacing that
+    vary between exporter versions.
+    """
+    return "".join(c for c in fold_accents(str(text).casefold()) if c.isalnum())
 
 
 def header_key(cell: str) -> str:

@@ -222,3 +222,12 @@ def test_decode_text_utf8_bom_with_a_stray_cp1252_byte_keeps_the_header_clean():
 def test_header_delimiter_survives_a_cell_over_the_csv_field_limit():
     line = "a" * 200_000 + ";b;c"
     assert header_delimiter(line) == ";"
+
+
+def test_alnum_key_folds_case_accents_letters_that_do_not_decompose_and_punctuation():
+    from analysis.io.table import alnum_key
+
+    assert alnum_key("Distância (km)") == "distanciakm"
+    assert alnum_key("Łódź / Ørsted-Þór") == "lodzorstedthor"
+    assert alnum_key("Straße_Zeit 2") == "strassezeit2"
+    assert alnum_key(12.5) == "125"
