@@ -104,10 +104,14 @@ def fit_conditional_poisson(
     g = pd.factorize(np.asarray(groups))[0]
     n_all = np.bincount(g, weights=y)
     keep = n_all[g] > 0
-    y, X = y[keep], X[keep]
-    g = pd.factorize(g[keep], sort=True)[0]
-    order = np.argsort(g, kind="stable")
-    y, X, g = y[order], np.asfortranarray(X[order]), g[order]
+    if not keep.all():  # copies only when some stratum has no events
+        y, X = y[keep], X[keep]
+        g = g[keep]
+    g = pd.factorize(g, sort=True)[0]
+    if len(g) and np.any(g[1:] < g[:-1]):  # rows grouped by stratum (reduceat needs it); usually they are
+        order = np.argsort(g, kind="stable")
+        y, X, g = y[order], X[order], g[order]
+    X = np.ascontiguousarray(X)
     n_strata = int(g.max() + 1) if len(g) else 0
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, int)
     n_g = np.bincount(g, weights=y, minlength=n_strata)
@@ -118,7 +122,7 @@ def fit_conditional_poisson(
     ll, p, resid = _pieces(beta, X, y, g, n_g, n_strata, starts)
     for it in range(1, maxiter + 1):  # noqa: B007
         score = X.T @ resid
-        hess = _information(X, p, g, n_g, n_strata)
+        hess = _information(X, p, g, n_g, starts)
         step = np.linalg.solve(hess, score)
         # step halving keeps every iteration an ascent
         t = 1.0
@@ -132,21 +136,24 @@ def fit_conditional_poisson(
         if np.max(np.abs(t * step)) < tol:
             converged = True
             break
-    info = _information(X, p, g, n_g, n_strata)
+    info = _information(X, p, g, n_g, starts)
     cov = np.linalg.inv(info)
     # sandwich clustered by stratum: meat from the per-stratum score sums
-    score_i = X * resid[:, None]
-    U = np.column_stack([np.bincount(g, weights=score_i[:, j], minlength=n_strata) for j in range(k)])
+    U = np.add.reduceat(X * resid[:, None], starts, axis=0) if len(g) else np.zeros((0, k))
     m = n_strata
     meat = U.T @ U * (m / (m - 1) if m > 1 else 1.0)
     cov_r = cov @ meat @ cov
     return ConditionalPoissonFit(beta, cov, cov_r, ll, len(y), n_strata, int(y.sum()), converged, it)
 
 
-def _information(X, p, g, n_g, n_strata) -> np.ndarray:
-    """Observed information: sum_s n_s * (weighted covariance of X within s under p)."""
-    k = X.shape[1]
-    Xp = X * p[:, None]
-    xbar = np.column_stack([np.bincount(g, weights=Xp[:, j], minlength=n_strata) for j in range(k)])
-    # sum_i n_s p_i x_i x_i' - sum_s n_s xbar_s xbar_s'
-    return (Xp * n_g[g][:, None]).T @ X - (xbar * n_g[:, None]).T @ xbar
+def _information(X, p, g, n_g, starts) -> np.ndarray:
+    """Observed information: sum_s n_s * (weighted covariance of X within s under p).
+
+    With w_i = n_s p_i: sum_i w_i x_i x_i' - sum_s (sum_{i in s} w_i x_i)(...)' / n_s, one
+    n x k temporary (rows are grouped by stratum, so the stratum sums are one ``reduceat``).
+    """
+    if not len(g):
+        return np.zeros((X.shape[1], X.shape[1]))
+    Xw = X * (n_g[g] * p)[:, None]
+    sums = np.add.reduceat(Xw, starts, axis=0)  # n_s * xbar_s
+    return Xw.T @ X - (sums / n_g[:, None]).T @ sums
