@@ -195,12 +195,14 @@ def compare_at_matched_speed(
         out["reason"] = f"insufficient data at matched speed: {runs_a} {a} and {runs_b} {b} runs"
         return out
     d = d.assign(is_a=(d["group"] == a).astype(float), run=d["activity_id"].astype(str))
-    import statsmodels.formula.api as smf  # here, not at the top: only the report's mixed models need it
+    # here, not at the top: only the report's mixed models need it; the model's module, not
+    # statsmodels.formula.api (which loads every model); MixedLM.from_formula is what smf.mixedlm is
+    from statsmodels.regression.mixed_linear_model import MixedLM
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = smf.mixedlm("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True)
+            res = MixedLM.from_formula("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True)
     except (np.linalg.LinAlgError, ValueError) as exc:
         out["reason"] = f"mixed model failed: {type(exc).__name__}"
         return out

@@ -211,6 +211,19 @@ def fail_if_nothing(result: ReadResult) -> None:
         raise RunlogError(f"{first['reason']}", path=where)
 
 
+def write_json(findings: Mapping, path: str | os.PathLike) -> Path:
+    """Write the findings as JSON whole or not at all (:func:`analysis.outputs.atomic_write`).
+
+    Here, not in :mod:`analysis.report`, so that ``runlog report --no-pdf --json`` never imports matplotlib.
+    """
+    import json
+
+    from analysis.outputs import atomic_write
+
+    text = json.dumps(findings, indent=2, ensure_ascii=False, allow_nan=False)
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
+
+
 def read_side_files(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The pain diary and drills log named by ``inputs`` (None where not given)."""
     from analysis.io.drills import read_drills

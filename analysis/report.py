@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import json
 import os
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -36,7 +35,7 @@ from matplotlib.figure import Figure
 
 from analysis import __version__, flareups, plots
 from analysis.outputs import atomic_write
-from analysis.pipeline import Analysis
+from analysis.pipeline import Analysis, write_json  # write_json re-exported: the public name stays
 from analysis.plots import fmt_ci, fmt_num
 from analysis.progress import bar as progress_bar
 from analysis.provenance import SCHEMA_VERSION, inputs_digest, source_date
@@ -50,12 +49,6 @@ CAUSAL_NOTE = (
     "blocks of two weeks in each footwear in a random, counterbalanced order at matched weekly distance; "
     "log morning pain every day, and 'runlog experiment analyse' compares it between blocks."
 )
-
-
-def write_json(findings: Mapping, path: str | os.PathLike) -> Path:
-    """Write the findings as JSON whole or not at all (:func:`analysis.outputs.atomic_write`)."""
-    text = json.dumps(findings, indent=2, ensure_ascii=False, allow_nan=False)
-    return atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------------
