@@ -455,6 +455,7 @@ def findings(
     seed: int = 0,
     frames: ModelFrames | None = None,
     rule24: pd.DataFrame | None = None,
+    dynamics_binned: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict:
     """All association findings as the JSON-ready dict of DESIGN.md "Findings JSON".
 
@@ -491,6 +492,13 @@ def findings(
         Also run the exploratory analyses (old hazard terms, case-crossover, CCF).
     seed : int
         Seed of the absolute-risk interval draws.
+    dynamics_binned : mapping, optional
+        :func:`analysis.dynamics.speed_binned_all` of ``samples``, when already
+        made (for the report's figure): the samples are not binned again.
+
+    The running-dynamics mixed models need nothing else computed here: they run
+    in a second process meanwhile (:func:`analysis.background.start`; at once,
+    here, where that is not possible), with the same result.
 
     Returns
     -------
@@ -502,6 +510,12 @@ def findings(
         date). Floats are plain Python floats; NaN and infinity are None.
     """
     grouping = dict(grouping or GROUPING)
+    dynamics = None
+    if samples is not None and len(samples):
+        from analysis import background
+        from analysis.dynamics import dynamics_by_shoe_class
+
+        dynamics = background.start(dynamics_by_shoe_class, samples, runs, grouping=grouping, binned=dynamics_binned)
     if frames is None:
         frames = model_frames(runs, pain, drills, grouping=grouping, start=start, end=end, flare_params=flare_params)
     start, end, daily = frames.start, frames.end, frames.daily
@@ -610,10 +624,8 @@ def findings(
         expl["n_tests"] = n_exploratory
 
     dyn: dict = {"available": False, "reason": "no per-second samples given"}
-    if samples is not None and len(samples):
-        from analysis.dynamics import dynamics_by_shoe_class
-
-        table = dynamics_by_shoe_class(samples, runs, grouping=grouping)
+    if dynamics is not None:
+        table = dynamics.result()
         dyn = {
             "available": True,
             "comparison": table.attrs.get("comparison"),
