@@ -510,12 +510,6 @@ def findings(
         date). Floats are plain Python floats; NaN and infinity are None.
     """
     grouping = dict(grouping or GROUPING)
-    dynamics = None
-    if samples is not None and len(samples):
-        from analysis import background
-        from analysis.dynamics import dynamics_by_shoe_class
-
-        dynamics = background.start(dynamics_by_shoe_class, samples, runs, grouping=grouping, binned=dynamics_binned)
     if frames is None:
         frames = model_frames(runs, pain, drills, grouping=grouping, start=start, end=end, flare_params=flare_params)
     start, end, daily = frames.start, frames.end, frames.daily
@@ -534,30 +528,32 @@ def findings(
     lags = frames.lags if exploratory else None
     km_filter = prewhitening_filter(daily["km"]) if exploratory and len(daily) else None
 
+    region_frames, excluded = _region_frames(rdays, dp, daily, diary_days, min_days, min_logged_pct)
+    # the running dynamics and the sensitivity variants need nothing the region models give: a second
+    # process computes them meanwhile (analysis.background; here, at once, where it cannot)
+    sensitivity_args = None
+    if sensitivity and len(rdays):
+        sensitivity_args = {"pain_daily": dp, "loads": loads, "daily": daily, "runs": in_period,
+                            "grouping": grouping, "flare_params": flare_params, "excluded": dict(excluded),
+                            "estimator": estimator}
+    side = None
+    if sensitivity_args is not None or (samples is not None and len(samples)):
+        from analysis import background
+
+        side = background.start(_side_analyses, samples, runs, grouping, dynamics_binned, sensitivity_args)
+
     regions_out: dict[str, dict] = {}
     exploratory_rows: list[dict] = []
-    excluded: dict[str, str] = {}  # regions ruled out for a reason other than onsets
     n_primary = 0
     for region in REGIONS:
-        rd = rdays[rdays["region"] == region]
-        if not len(rd) or not rd["logged"].any():
-            excluded[region] = "insufficient data: region never logged"
+        if region not in region_frames:
             regions_out[region] = _never_logged(region)
             continue
-        frame = region_day_frame(rd, dp, region)
-        frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
+        rd, frame, logged_pct, problems = region_frames[region]
         onset_dates = frame.index[frame["onset"] > 0]
         n_onsets = len(onset_dates)
-        logged_days = int(frame["logged"].sum())
-        logged_pct = 100.0 * logged_days / diary_days if diary_days else 0.0
         rates = region_rates(onset_dates, in_period, daily, frame["at_risk"] & frame["logged"], grouping=grouping)
-        problems = []
-        if diary_days < min_days:
-            problems.append(f"{diary_days} diary days (< {min_days})")
-        if logged_pct < min_logged_pct:
-            problems.append(f"{logged_pct:.0f} % of diary days logged (< {min_logged_pct:.0f} %)")
         if problems:
-            excluded[region] = "insufficient data: " + "; ".join(problems)
             fit = PrimaryFit(
                 _rows_all("insufficient data", excluded[region], n_onsets),
                 "insufficient data", excluded[region], 0, n_onsets, estimator,
@@ -623,9 +619,9 @@ def findings(
         expl["effects"] = [_clean_effect(r) for r in expl.get("effects", [])]
         expl["n_tests"] = n_exploratory
 
+    table, sensitivity_out = side.result() if side is not None else (None, None)
     dyn: dict = {"available": False, "reason": "no per-second samples given"}
-    if dynamics is not None:
-        table = dynamics.result()
+    if table is not None:
         dyn = {
             "available": True,
             "comparison": table.attrs.get("comparison"),
@@ -708,21 +704,59 @@ def findings(
             "self-experiment (Daza 2018)",
         },
     }
-    if sensitivity and len(rdays):
-        result["guards"]["sensitivity"] = flare_sensitivity(
-            dp,
-            loads,
-            daily,
-            in_period,
-            grouping=grouping,
-            flare_params=flare_params,
-            excluded=excluded,
-            estimator=estimator,
-        )
+    if sensitivity_args is not None:
+        result["guards"]["sensitivity"] = sensitivity_out
     if rule24 is None:
         rule24 = flareups.twenty_four_hour_rule(pain, in_period)
     result["flags"] = {"rule_24h_breaches": rule_24h_breaches(rule24)}
     return result
+
+
+def _region_frames(
+    rdays: pd.DataFrame, dp: pd.DataFrame, daily: pd.DataFrame, diary_days: int, min_days: int,
+    min_logged_pct: float,
+) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame, float, list[str]]], dict[str, str]]:
+    """Each logged region's (region-days, model frame over the period, % of diary days logged, problems
+    of the sufficiency rule), and region -> reason for the regions ruled out for a reason other than
+    onsets (never logged, or the sufficiency rule), before any model is fitted."""
+    excluded: dict[str, str] = {}
+    frames: dict[str, tuple[pd.DataFrame, pd.DataFrame, float, list[str]]] = {}
+    for region in REGIONS:
+        rd = rdays[rdays["region"] == region]
+        if not len(rd) or not rd["logged"].any():
+            excluded[region] = "insufficient data: region never logged"
+            continue
+        frame = region_day_frame(rd, dp, region)
+        frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
+        logged_pct = 100.0 * int(frame["logged"].sum()) / diary_days if diary_days else 0.0
+        problems = []
+        if diary_days < min_days:
+            problems.append(f"{diary_days} diary days (< {min_days})")
+        if logged_pct < min_logged_pct:
+            problems.append(f"{logged_pct:.0f} % of diary days logged (< {min_logged_pct:.0f} %)")
+        if problems:
+            excluded[region] = "insufficient data: " + "; ".join(problems)
+        frames[region] = (rd, frame, logged_pct, problems)
+    return frames, excluded
+
+
+def _side_analyses(
+    samples: pd.DataFrame | None,
+    runs: pd.DataFrame,
+    grouping: Mapping[str, str],
+    binned: Mapping[str, pd.DataFrame] | None,
+    sensitivity_args: Mapping | None,
+) -> tuple[pd.DataFrame | None, dict | None]:
+    """What :func:`findings` runs in a second process: the running-dynamics table
+    (:func:`analysis.dynamics.dynamics_by_shoe_class`; None without samples) and
+    :func:`flare_sensitivity` (None when ``sensitivity_args`` is None)."""
+    table = None
+    if samples is not None and len(samples):
+        from analysis.dynamics import dynamics_by_shoe_class
+
+        table = dynamics_by_shoe_class(samples, runs, grouping=grouping, binned=binned)
+    sens = flare_sensitivity(**sensitivity_args) if sensitivity_args is not None else None
+    return table, sens
 
 
 def _never_logged(region: str) -> dict:
