@@ -456,6 +456,7 @@ def findings(
     frames: ModelFrames | None = None,
     rule24: pd.DataFrame | None = None,
     dynamics_binned: Mapping[str, pd.DataFrame] | None = None,
+    dynamics_table=None,
 ) -> dict:
     """All association findings as the JSON-ready dict of DESIGN.md "Findings JSON".
 
@@ -495,10 +496,15 @@ def findings(
     dynamics_binned : mapping, optional
         :func:`analysis.dynamics.speed_binned_all` of ``samples``, when already
         made (for the report's figure): the samples are not binned again.
+    dynamics_table : DataFrame or :class:`analysis.background.Pending`, optional
+        :func:`analysis.dynamics.dynamics_by_shoe_class` of ``samples`` and
+        ``runs``, or that call already started by the caller
+        (:func:`analysis.pipeline.analyse` starts it before the frames are built).
 
-    The running-dynamics mixed models need nothing else computed here: they run
-    in a second process meanwhile (:func:`analysis.background.start`; at once,
-    here, where that is not possible), with the same result.
+    The running-dynamics mixed models and the sensitivity variants need nothing
+    the region models give: each runs in a second process meanwhile
+    (:func:`analysis.background.start`; at once, here, where that is not
+    possible), with the same result.
 
     Returns
     -------
@@ -529,18 +535,21 @@ def findings(
     km_filter = prewhitening_filter(daily["km"]) if exploratory and len(daily) else None
 
     region_frames, excluded = _region_frames(rdays, dp, daily, diary_days, min_days, min_logged_pct)
-    # the running dynamics and the sensitivity variants need nothing the region models give: a second
-    # process computes them meanwhile (analysis.background; here, at once, where it cannot)
-    sensitivity_args = None
-    if sensitivity and len(rdays):
-        sensitivity_args = {"pain_daily": dp, "loads": loads, "daily": daily, "runs": in_period,
-                            "grouping": grouping, "flare_params": flare_params, "excluded": dict(excluded),
-                            "estimator": estimator}
-    side = None
-    if sensitivity_args is not None or (samples is not None and len(samples)):
-        from analysis import background
+    # the running dynamics and the sensitivity variants need nothing the region models give: second
+    # processes compute them meanwhile (analysis.background; here, at once, where they cannot)
+    from analysis import background
 
-        side = background.start(_side_analyses, samples, runs, grouping, dynamics_binned, sensitivity_args)
+    if dynamics_table is None and samples is not None and len(samples):
+        from analysis.dynamics import dynamics_by_shoe_class
+
+        dynamics_table = background.start(dynamics_by_shoe_class, samples, runs, grouping=grouping,
+                                          binned=dynamics_binned)
+    sensitivity_out = None
+    if sensitivity and len(rdays):
+        sensitivity_out = background.start(
+            flare_sensitivity, dp, loads, daily, in_period, grouping=grouping, flare_params=flare_params,
+            excluded=dict(excluded), estimator=estimator,
+        )
 
     regions_out: dict[str, dict] = {}
     exploratory_rows: list[dict] = []
@@ -619,7 +628,7 @@ def findings(
         expl["effects"] = [_clean_effect(r) for r in expl.get("effects", [])]
         expl["n_tests"] = n_exploratory
 
-    table, sensitivity_out = side.result() if side is not None else (None, None)
+    table = dynamics_table.result() if isinstance(dynamics_table, background.Pending) else dynamics_table
     dyn: dict = {"available": False, "reason": "no per-second samples given"}
     if table is not None:
         dyn = {
@@ -704,8 +713,8 @@ def findings(
             "self-experiment (Daza 2018)",
         },
     }
-    if sensitivity_args is not None:
-        result["guards"]["sensitivity"] = sensitivity_out
+    if sensitivity_out is not None:
+        result["guards"]["sensitivity"] = sensitivity_out.result()
     if rule24 is None:
         rule24 = flareups.twenty_four_hour_rule(pain, in_period)
     result["flags"] = {"rule_24h_breaches": rule_24h_breaches(rule24)}
@@ -738,25 +747,6 @@ def _region_frames(
             excluded[region] = "insufficient data: " + "; ".join(problems)
         frames[region] = (rd, frame, logged_pct, problems)
     return frames, excluded
-
-
-def _side_analyses(
-    samples: pd.DataFrame | None,
-    runs: pd.DataFrame,
-    grouping: Mapping[str, str],
-    binned: Mapping[str, pd.DataFrame] | None,
-    sensitivity_args: Mapping | None,
-) -> tuple[pd.DataFrame | None, dict | None]:
-    """What :func:`findings` runs in a second process: the running-dynamics table
-    (:func:`analysis.dynamics.dynamics_by_shoe_class`; None without samples) and
-    :func:`flare_sensitivity` (None when ``sensitivity_args`` is None)."""
-    table = None
-    if samples is not None and len(samples):
-        from analysis.dynamics import dynamics_by_shoe_class
-
-        table = dynamics_by_shoe_class(samples, runs, grouping=grouping, binned=binned)
-    sens = flare_sensitivity(**sensitivity_args) if sensitivity_args is not None else None
-    return table, sens
 
 
 def _never_logged(region: str) -> dict:
