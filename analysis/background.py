@@ -27,6 +27,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -78,10 +79,18 @@ class Pending:
                 send.send((True, value))
             send.close()
 
-        self._proc = ctx.Process(target=child, daemon=True, name="runlog-background")
-        self._proc.start()
+        proc = ctx.Process(target=child, daemon=True, name="runlog-background")
+        try:
+            with warnings.catch_warnings():  # Python >= 3.12 warns about fork() in a process with threads
+                warnings.simplefilter("ignore", DeprecationWarning)
+                proc.start()
+        except Exception:  # noqa: BLE001 - no second process (e.g. out of resources): run it here
+            recv.close()
+            send.close()
+            self._value, self._done = func(*args, **kwargs), True
+            return
         send.close()
-        self._conn = recv
+        self._proc, self._conn = proc, recv
 
     def result(self) -> Any:
         """The function's return value: waits for the child; runs it here if the child failed."""
