@@ -229,14 +229,10 @@ def compare_at_matched_speed(
         out["reason"] = f"insufficient data at matched speed: {runs_a} {a} and {runs_b} {b} runs"
         return out
     d = d.assign(is_a=(d["group"] == a).astype(float), run=d["activity_id"].astype(str))
-    # here, not at the top: only the report's mixed models need it; the model's module, not
-    # statsmodels.formula.api (which loads every model); MixedLM.from_formula is what smf.mixedlm is
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = MixedLM.from_formula("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True)
+            res = _mixed_lm().from_formula("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True)
     except (np.linalg.LinAlgError, ValueError) as exc:
         out["reason"] = f"mixed model failed: {type(exc).__name__}"
         return out
@@ -249,6 +245,38 @@ def compare_at_matched_speed(
         difference=est, ci_low=float(ci.iloc[0]), ci_high=float(ci.iloc[1]), p=float(res.pvalues["is_a"])
     )
     return out
+
+
+def _mixed_lm():
+    """statsmodels' ``MixedLM`` that remembers its last GLS fixed-effects solve.
+
+    The optimizer asks for the REML log-likelihood and then its gradient at the
+    same point, and statsmodels solves the same GLS problem for the fixed effects
+    in both (``get_fe_params``, a loop over the runs: ~15 % of a fit). The
+    subclass returns the previous solve when the covariance parameters are the
+    same bytes; the estimates and every number of the fit are identical
+    (``tests/test_dynamics.py`` compares them with the plain class).
+    Imported here, not at the top: only the report's mixed models need it; the
+    model's module, not ``statsmodels.formula.api`` (which loads every model);
+    ``from_formula`` is what ``smf.mixedlm`` is.
+    """
+    global _MIXED_LM
+    if _MIXED_LM is None:
+        from statsmodels.regression.mixed_linear_model import MixedLM
+
+        class _MixedLM(MixedLM):
+            def get_fe_params(self, cov_re, vcomp, tol=1e-10):
+                key = (np.asarray(cov_re).tobytes(), np.asarray(vcomp).tobytes(), tol)
+                if getattr(self, "_fe_key", None) != key:
+                    self._fe_key, self._fe_last = key, super().get_fe_params(cov_re, vcomp, tol)
+                fe_params, singular = self._fe_last
+                return fe_params.copy(), singular
+
+        _MIXED_LM = _MixedLM
+    return _MIXED_LM
+
+
+_MIXED_LM = None
 
 
 def dynamics_by_shoe_class(

@@ -138,3 +138,30 @@ def test_given_binned_frames_give_the_same_table_and_are_not_modified():
     pd.testing.assert_frame_equal(shared, dynamics_by_shoe_class(samples, runs))
     for m, f in binned.items():
         pd.testing.assert_frame_equal(f, before[m])
+
+
+def test_mixed_model_that_remembers_its_fixed_effects_solve_gives_statsmodels_numbers_exactly():
+    """dynamics._mixed_lm() only skips repeated GLS solves: every number equals plain MixedLM's, bit for bit."""
+    import warnings
+
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    from analysis.dynamics import _mixed_lm
+
+    samples, runs = _simulate(seed=7)
+    d = speed_binned(samples, "cadence_spm")
+    cls = runs["shoe_class"].astype(str)
+    cls.index = cls.index.astype(str)
+    d = d.assign(is_a=d["activity_id"].astype(str).map(cls).isin(["barefoot", "minimalist"]).astype(float),
+                 run=d["activity_id"].astype(str))
+    fits = []
+    for model in (MixedLM, _mixed_lm()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fits.append(model.from_formula("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True))
+    plain, memo = fits
+    np.testing.assert_array_equal(memo.params.to_numpy(), plain.params.to_numpy())
+    np.testing.assert_array_equal(memo.bse.to_numpy(), plain.bse.to_numpy())
+    np.testing.assert_array_equal(memo.conf_int().to_numpy(), plain.conf_int().to_numpy())
+    assert memo.llf == plain.llf and memo.scale == plain.scale
+    assert memo.params["is_a"] == pytest.approx(7.0, abs=2.0)  # the planted +7 spm
