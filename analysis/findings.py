@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import flareups, load
+from analysis import background, flareups, load
 from analysis.drills import drill_days
 from analysis.schema import GROUPING, REGIONS
 from analysis.stats.absolute_risk import absolute_risk
@@ -456,7 +456,7 @@ def findings(
     frames: ModelFrames | None = None,
     rule24: pd.DataFrame | None = None,
     dynamics_binned: Mapping[str, pd.DataFrame] | None = None,
-    dynamics_table=None,
+    dynamics_table: pd.DataFrame | background.Pending | None = None,
 ) -> dict:
     """All association findings as the JSON-ready dict of DESIGN.md "Findings JSON".
 
@@ -537,8 +537,6 @@ def findings(
     region_frames, excluded = _region_frames(rdays, dp, daily, diary_days, min_days, min_logged_pct)
     # the running dynamics and the sensitivity variants need nothing the region models give: second
     # processes compute them meanwhile (analysis.background; here, at once, where they cannot)
-    from analysis import background
-
     if dynamics_table is None and samples is not None and len(samples):
         from analysis.dynamics import dynamics_by_shoe_class
 
