@@ -603,8 +603,8 @@ def _step(message: str) -> None:
 
 
 def cmd_report(args) -> int:
+    from analysis.outputs import write_json  # not analysis.report's: --no-pdf never loads matplotlib
     from analysis.pipeline import run
-    from analysis.report import build_report, write_json
 
     if args.no_pdf and not (args.json or args.tables):
         raise RunlogError("--no-pdf needs --json FILE or --tables DIR: otherwise there is nothing to write")
@@ -628,6 +628,8 @@ def cmd_report(args) -> int:
         write_tables(analysis, folder)
         print(f"wrote {folder.resolve()}")
     if not args.no_pdf:
+        from analysis.report import build_report
+
         _step("drawing the report")
         path = build_report(analysis, Path(args.output), units=args.units,
                             progress=False if args.no_progress else None)

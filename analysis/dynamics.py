@@ -91,30 +91,64 @@ def speed_binned(
     DataFrame
         ``activity_id``, ``speed_mps`` (bin mean), ``value`` (bin mean of the
         metric), ``n`` (samples). Zero or negative metric values (stopped watch)
-        are treated as missing.
+        are treated as missing. Rows in the order of each (run, bin)'s first sample.
     """
-    cols = ["activity_id", "elapsed_s", "speed_mps", metric]
-    if any(c not in samples for c in cols):
-        return pd.DataFrame(columns=["activity_id", "speed_mps", "value", "n"])
-    s = samples[cols]
-    speed = pd.to_numeric(s["speed_mps"], errors="coerce").astype(float)
-    value = pd.to_numeric(s[metric], errors="coerce").astype(float)
-    elapsed = pd.to_numeric(s["elapsed_s"], errors="coerce").astype(float)
-    keep = (elapsed >= warmup_s) & speed.between(*speed_range_mps) & (value > 0)
-    s = pd.DataFrame(
-        {
-            "activity_id": s["activity_id"].astype("string")[keep].to_numpy(),
-            "speed_mps": speed[keep].to_numpy(),
-            "value": value[keep].to_numpy(),
-        }
-    )
-    s["bin"] = np.floor(s["speed_mps"] / bin_width_mps).astype(int)
-    out = (
-        s.groupby(["activity_id", "bin"], sort=False)
-        .agg(speed_mps=("speed_mps", "mean"), value=("value", "mean"), n=("value", "size"))
-        .reset_index()
-    )
-    return out[out["n"] >= min_bin_samples].drop(columns="bin").reset_index(drop=True)
+    return speed_binned_all(
+        samples, [metric], warmup_s=warmup_s, speed_range_mps=speed_range_mps, bin_width_mps=bin_width_mps,
+        min_bin_samples=min_bin_samples,
+    )[metric]
+
+
+def speed_binned_all(
+    samples: pd.DataFrame,
+    metrics: Sequence[str] = tuple(DYNAMICS_METRICS),
+    *,
+    warmup_s: float = 600.0,
+    speed_range_mps: tuple[float, float] = (1.5, 7.0),
+    bin_width_mps: float = 0.25,
+    min_bin_samples: int = 30,
+) -> dict[str, pd.DataFrame]:
+    """:func:`speed_binned` of several metrics (default :data:`DYNAMICS_METRICS`), metric -> frame.
+
+    The run ids are factorised and the warm-up and speed filters applied once for
+    all metrics (the runs are grouped by an integer code, not by their id
+    strings); the bins and means are those of :func:`speed_binned`, metric by
+    metric. :func:`dynamics_by_shoe_class` and the report's figure share one
+    result (``binned=``), so the samples are binned once per report.
+    """
+    base = ["activity_id", "elapsed_s", "speed_mps"]
+    empty = pd.DataFrame(columns=["activity_id", "speed_mps", "value", "n"])
+    if any(c not in samples for c in base):
+        return {m: empty.copy() for m in metrics}
+    codes, ids = pd.factorize(samples["activity_id"].astype("string"))
+    speed = pd.to_numeric(samples["speed_mps"], errors="coerce").astype(float)
+    elapsed = pd.to_numeric(samples["elapsed_s"], errors="coerce").astype(float)
+    shared = ((elapsed >= warmup_s) & speed.between(*speed_range_mps)).to_numpy() & (codes >= 0)
+    speed_np = speed.to_numpy()
+    out: dict[str, pd.DataFrame] = {}
+    for metric in metrics:
+        if metric not in samples:
+            out[metric] = empty.copy()
+            continue
+        value = pd.to_numeric(samples[metric], errors="coerce").astype(float).to_numpy()
+        keep = shared & (value > 0)
+        s = pd.DataFrame({"run": codes[keep], "speed_mps": speed_np[keep], "value": value[keep]})
+        s["bin"] = np.floor(s["speed_mps"] / bin_width_mps).astype(int)
+        agg = (
+            s.groupby(["run", "bin"], sort=False)
+            .agg(speed_mps=("speed_mps", "mean"), value=("value", "mean"), n=("value", "size"))
+            .reset_index()
+        )
+        agg = agg[agg["n"] >= min_bin_samples]
+        out[metric] = pd.DataFrame(
+            {
+                "activity_id": np.asarray(ids, dtype=object)[agg["run"].to_numpy()],
+                "speed_mps": agg["speed_mps"].to_numpy(),
+                "value": agg["value"].to_numpy(),
+                "n": agg["n"].to_numpy(),
+            }
+        )
+    return out
 
 
 def compare_at_matched_speed(
@@ -195,12 +229,10 @@ def compare_at_matched_speed(
         out["reason"] = f"insufficient data at matched speed: {runs_a} {a} and {runs_b} {b} runs"
         return out
     d = d.assign(is_a=(d["group"] == a).astype(float), run=d["activity_id"].astype(str))
-    import statsmodels.formula.api as smf  # here, not at the top: only the report's mixed models need it
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = smf.mixedlm("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True)
+            res = _mixed_lm().from_formula("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True)
     except (np.linalg.LinAlgError, ValueError) as exc:
         out["reason"] = f"mixed model failed: {type(exc).__name__}"
         return out
@@ -215,6 +247,38 @@ def compare_at_matched_speed(
     return out
 
 
+def _mixed_lm():
+    """statsmodels' ``MixedLM`` that remembers its last GLS fixed-effects solve.
+
+    The optimizer asks for the REML log-likelihood and then its gradient at the
+    same point, and statsmodels solves the same GLS problem for the fixed effects
+    in both (``get_fe_params``, a loop over the runs: ~15 % of a fit). The
+    subclass returns the previous solve when the covariance parameters are the
+    same bytes; the estimates and every number of the fit are identical
+    (``tests/test_dynamics.py`` compares them with the plain class).
+    Imported here, not at the top: only the report's mixed models need it; the
+    model's module, not ``statsmodels.formula.api`` (which loads every model);
+    ``from_formula`` is what ``smf.mixedlm`` is.
+    """
+    global _MIXED_LM
+    if _MIXED_LM is None:
+        from statsmodels.regression.mixed_linear_model import MixedLM
+
+        class _MixedLM(MixedLM):
+            def get_fe_params(self, cov_re, vcomp, tol=1e-10):
+                key = (np.asarray(cov_re).tobytes(), np.asarray(vcomp).tobytes(), tol)
+                if getattr(self, "_fe_key", None) != key:
+                    self._fe_key, self._fe_last = key, super().get_fe_params(cov_re, vcomp, tol)
+                fe_params, singular = self._fe_last
+                return fe_params.copy(), singular
+
+        _MIXED_LM = _MixedLM
+    return _MIXED_LM
+
+
+_MIXED_LM = None
+
+
 def dynamics_by_shoe_class(
     samples: pd.DataFrame,
     runs: pd.DataFrame,
@@ -225,6 +289,7 @@ def dynamics_by_shoe_class(
     speed_range_mps: tuple[float, float] = (1.5, 7.0),
     bin_width_mps: float = 0.25,
     min_runs_per_group: int = 3,
+    binned: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Cadence, contact time, vertical oscillation, step length: barefoot-style vs traditional.
 
@@ -241,6 +306,10 @@ def dynamics_by_shoe_class(
         Metric columns (default :data:`DYNAMICS_METRICS`).
     warmup_s, speed_range_mps, bin_width_mps, min_runs_per_group :
         See :func:`speed_binned` and :func:`compare_at_matched_speed`.
+    binned : mapping, optional
+        Metric -> :func:`speed_binned` frame already made with these settings
+        (:func:`speed_binned_all`), so that the samples are not binned again;
+        metrics missing from it are binned here. Not modified.
 
     Returns
     -------
@@ -267,13 +336,17 @@ def dynamics_by_shoe_class(
         cls.map(lambda c: grouping.get(c, "unknown")).to_numpy(),
         index=r["activity_id"].astype(str).to_numpy(),
     )
+    given = dict(binned or {})
+    todo = [m for m in metrics if m not in given]
+    if todo:
+        given.update(speed_binned_all(
+            samples, todo, warmup_s=warmup_s, speed_range_mps=speed_range_mps, bin_width_mps=bin_width_mps
+        ))
     rows = []
     for metric, unit in metrics.items():
-        binned = speed_binned(
-            samples, metric, warmup_s=warmup_s, speed_range_mps=speed_range_mps, bin_width_mps=bin_width_mps
-        )
-        binned["activity_id"] = binned["activity_id"].astype(str)
-        res = compare_at_matched_speed(binned, group, a=a, b=b, min_runs_per_group=min_runs_per_group)
+        frame = given[metric]
+        frame = frame.assign(activity_id=frame["activity_id"].astype(str))
+        res = compare_at_matched_speed(frame, group, a=a, b=b, min_runs_per_group=min_runs_per_group)
         rows.append({"metric": metric, "unit": unit, **res})
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out.attrs["comparison"] = f"{a} vs {b} at matched speed"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import flareups, load
+from analysis import background, flareups, load
 from analysis.drills import drill_days
 from analysis.schema import GROUPING, REGIONS
 from analysis.stats.absolute_risk import absolute_risk
@@ -455,6 +455,8 @@ def findings(
     seed: int = 0,
     frames: ModelFrames | None = None,
     rule24: pd.DataFrame | None = None,
+    dynamics_binned: Mapping[str, pd.DataFrame] | None = None,
+    dynamics_table: pd.DataFrame | background.Pending | None = None,
 ) -> dict:
     """All association findings as the JSON-ready dict of DESIGN.md "Findings JSON".
 
@@ -491,6 +493,18 @@ def findings(
         Also run the exploratory analyses (old hazard terms, case-crossover, CCF).
     seed : int
         Seed of the absolute-risk interval draws.
+    dynamics_binned : mapping, optional
+        :func:`analysis.dynamics.speed_binned_all` of ``samples``, when already
+        made (for the report's figure): the samples are not binned again.
+    dynamics_table : DataFrame or :class:`analysis.background.Pending`, optional
+        :func:`analysis.dynamics.dynamics_by_shoe_class` of ``samples`` and
+        ``runs``, or that call already started by the caller
+        (:func:`analysis.pipeline.analyse` starts it before the frames are built).
+
+    The running-dynamics mixed models and the sensitivity variants need nothing
+    the region models give: each runs in a second process meanwhile
+    (:func:`analysis.background.start`; at once, here, where that is not
+    possible), with the same result.
 
     Returns
     -------
@@ -520,30 +534,33 @@ def findings(
     lags = frames.lags if exploratory else None
     km_filter = prewhitening_filter(daily["km"]) if exploratory and len(daily) else None
 
+    region_frames, excluded = _region_frames(rdays, dp, daily, diary_days, min_days, min_logged_pct)
+    # the running dynamics and the sensitivity variants need nothing the region models give: second
+    # processes compute them meanwhile (analysis.background; here, at once, where they cannot)
+    if dynamics_table is None and samples is not None and len(samples):
+        from analysis.dynamics import dynamics_by_shoe_class
+
+        dynamics_table = background.start(dynamics_by_shoe_class, samples, runs, grouping=grouping,
+                                          binned=dynamics_binned)
+    sensitivity_out = None
+    if sensitivity and len(rdays):
+        sensitivity_out = background.start(
+            flare_sensitivity, dp, loads, daily, in_period, grouping=grouping, flare_params=flare_params,
+            excluded=dict(excluded), estimator=estimator,
+        )
+
     regions_out: dict[str, dict] = {}
     exploratory_rows: list[dict] = []
-    excluded: dict[str, str] = {}  # regions ruled out for a reason other than onsets
     n_primary = 0
     for region in REGIONS:
-        rd = rdays[rdays["region"] == region]
-        if not len(rd) or not rd["logged"].any():
-            excluded[region] = "insufficient data: region never logged"
+        if region not in region_frames:
             regions_out[region] = _never_logged(region)
             continue
-        frame = region_day_frame(rd, dp, region)
-        frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
+        rd, frame, logged_pct, problems = region_frames[region]
         onset_dates = frame.index[frame["onset"] > 0]
         n_onsets = len(onset_dates)
-        logged_days = int(frame["logged"].sum())
-        logged_pct = 100.0 * logged_days / diary_days if diary_days else 0.0
         rates = region_rates(onset_dates, in_period, daily, frame["at_risk"] & frame["logged"], grouping=grouping)
-        problems = []
-        if diary_days < min_days:
-            problems.append(f"{diary_days} diary days (< {min_days})")
-        if logged_pct < min_logged_pct:
-            problems.append(f"{logged_pct:.0f} % of diary days logged (< {min_logged_pct:.0f} %)")
         if problems:
-            excluded[region] = "insufficient data: " + "; ".join(problems)
             fit = PrimaryFit(
                 _rows_all("insufficient data", excluded[region], n_onsets),
                 "insufficient data", excluded[region], 0, n_onsets, estimator,
@@ -609,11 +626,9 @@ def findings(
         expl["effects"] = [_clean_effect(r) for r in expl.get("effects", [])]
         expl["n_tests"] = n_exploratory
 
+    table = dynamics_table.result() if isinstance(dynamics_table, background.Pending) else dynamics_table
     dyn: dict = {"available": False, "reason": "no per-second samples given"}
-    if samples is not None and len(samples):
-        from analysis.dynamics import dynamics_by_shoe_class
-
-        table = dynamics_by_shoe_class(samples, runs, grouping=grouping)
+    if table is not None:
         dyn = {
             "available": True,
             "comparison": table.attrs.get("comparison"),
@@ -696,21 +711,40 @@ def findings(
             "self-experiment (Daza 2018)",
         },
     }
-    if sensitivity and len(rdays):
-        result["guards"]["sensitivity"] = flare_sensitivity(
-            dp,
-            loads,
-            daily,
-            in_period,
-            grouping=grouping,
-            flare_params=flare_params,
-            excluded=excluded,
-            estimator=estimator,
-        )
+    if sensitivity_out is not None:
+        result["guards"]["sensitivity"] = sensitivity_out.result()
     if rule24 is None:
         rule24 = flareups.twenty_four_hour_rule(pain, in_period)
     result["flags"] = {"rule_24h_breaches": rule_24h_breaches(rule24)}
     return result
+
+
+def _region_frames(
+    rdays: pd.DataFrame, dp: pd.DataFrame, daily: pd.DataFrame, diary_days: int, min_days: int,
+    min_logged_pct: float,
+) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame, float, list[str]]], dict[str, str]]:
+    """Each logged region's (region-days, model frame over the period, % of diary days logged, problems
+    of the sufficiency rule), and region -> reason for the regions ruled out for a reason other than
+    onsets (never logged, or the sufficiency rule), before any model is fitted."""
+    excluded: dict[str, str] = {}
+    frames: dict[str, tuple[pd.DataFrame, pd.DataFrame, float, list[str]]] = {}
+    for region in REGIONS:
+        rd = rdays[rdays["region"] == region]
+        if not len(rd) or not rd["logged"].any():
+            excluded[region] = "insufficient data: region never logged"
+            continue
+        frame = region_day_frame(rd, dp, region)
+        frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
+        logged_pct = 100.0 * int(frame["logged"].sum()) / diary_days if diary_days else 0.0
+        problems = []
+        if diary_days < min_days:
+            problems.append(f"{diary_days} diary days (< {min_days})")
+        if logged_pct < min_logged_pct:
+            problems.append(f"{logged_pct:.0f} % of diary days logged (< {min_logged_pct:.0f} %)")
+        if problems:
+            excluded[region] = "insufficient data: " + "; ".join(problems)
+        frames[region] = (rd, frame, logged_pct, problems)
+    return frames, excluded
 
 
 def _never_logged(region: str) -> dict:

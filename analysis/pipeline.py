@@ -350,19 +350,26 @@ def analyse(
 
     pain = coerce_pain(pain) if pain is None else pain
     grouping = dict(GROUPING if grouping is None else grouping)
+    dynamics_binned = dynamics_table = None
+    if samples is not None and len(samples):
+        from analysis import background
+        from analysis.dynamics import dynamics_by_shoe_class, speed_binned_all
+
+        dynamics_binned = speed_binned_all(samples)  # binned once: the models and the figure share it
+        # the running-dynamics models need only the samples: started first, in a second process
+        dynamics_table = background.start(dynamics_by_shoe_class, samples, runs, grouping=grouping,
+                                          binned=dynamics_binned)
     frames = model_frames(runs, pain, drills, grouping=grouping, flare_params=flare_params)
     rule24 = flareups.twenty_four_hour_rule(pain, frames.runs_in_period)
     findings = compute_findings(runs, pain, drills, samples, grouping=grouping, flare_params=flare_params,
-                                frames=frames, rule24=rule24)
+                                frames=frames, rule24=rule24, dynamics_binned=dynamics_binned,
+                                dynamics_table=dynamics_table)
     start, end = frames.start, frames.end
     in_period = frames.runs_in_period
     daily = frames.daily
     history = frames.history if frames.history is not None else daily
-    dynamics_binned = None
-    if samples is not None and len(samples) and (findings.get("dynamics") or {}).get("available"):
-        from analysis.dynamics import DYNAMICS_METRICS, speed_binned
-
-        dynamics_binned = {m: speed_binned(samples, m) for m in DYNAMICS_METRICS}
+    if not (findings.get("dynamics") or {}).get("available"):
+        dynamics_binned = None
     adherence = None
     if drills is not None and len(drills):
         from analysis.drills import weekly_adherence

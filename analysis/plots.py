@@ -507,8 +507,8 @@ def plot_pain_strip(
     logged = pain_daily.loc[pd.notna(pain_daily["pain_max"]).to_numpy(bool), "date"] if len(pain_daily) else []
     if len(logged):
         # the diary's span, however long the period: a long running history does not stretch the strip
-        start = pd.Timestamp(min(logged))
-        end = pd.Timestamp(max(logged))
+        start = pd.Timestamp(logged.min())  # not min(logged): that makes a Timestamp of every day
+        end = pd.Timestamp(logged.max())
         spans = _year_spans(start, end)
     else:
         spans = []

@@ -34,7 +34,7 @@ from matplotlib.backends.backend_pdf import FigureCanvasPdf, PdfPages
 from matplotlib.figure import Figure
 
 from analysis import __version__, flareups, plots
-from analysis.outputs import atomic_write, write_json
+from analysis.outputs import atomic_write, write_json  # write_json re-exported: the public name stays
 from analysis.pipeline import Analysis
 from analysis.plots import fmt_ci, fmt_num
 from analysis.progress import bar as progress_bar

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dynamics import DYNAMICS_METRICS, dynamics_by_shoe_class, speed_binned
+from analysis.dynamics import DYNAMICS_METRICS, dynamics_by_shoe_class, speed_binned, speed_binned_all
 from analysis.schema import coerce_runs, coerce_samples
 
 
@@ -101,3 +101,67 @@ def test_no_overlapping_speed_range_gives_na_with_reason():
     row = dynamics_by_shoe_class(samples, runs, metrics=["cadence_spm"]).iloc[0]
     assert math.isnan(row["difference"])
     assert row["reason"] == "no overlapping speed range between the groups"
+
+
+def test_binning_all_metrics_at_once_matches_a_plain_groupby_by_run_id():
+    """speed_binned_all groups by integer run codes: same bins, means, counts and row order as by the id strings."""
+    samples, _ = _simulate(n_runs_per_class=4, seed=3)
+    # a run whose samples come in two separated stretches, and a missing id: grouped as one run / left out
+    samples = pd.concat([samples, samples.iloc[:900].assign(elapsed_s=lambda f: f["elapsed_s"] + 3000)],
+                        ignore_index=True)
+    samples.loc[5000:5100, "activity_id"] = pd.NA
+    got = speed_binned_all(samples, ["cadence_spm", "stance_time_ms", "no_such_metric"])
+    for metric in ("cadence_spm", "stance_time_ms"):
+        s = samples[samples["activity_id"].notna() & (samples["elapsed_s"] >= 600)
+                    & samples["speed_mps"].between(1.5, 7.0) & (samples[metric] > 0)]
+        ref = (
+            s.assign(bin=np.floor(s["speed_mps"] / 0.25).astype(int), value=s[metric])
+            .groupby(["activity_id", "bin"], sort=False)
+            .agg(speed_mps=("speed_mps", "mean"), value=("value", "mean"), n=("value", "size"))
+            .reset_index()
+        )
+        ref = ref[ref["n"] >= 30].drop(columns="bin").reset_index(drop=True)
+        frame = got[metric]
+        assert list(frame.columns) == ["activity_id", "speed_mps", "value", "n"]
+        assert frame["activity_id"].tolist() == ref["activity_id"].astype(str).tolist()
+        np.testing.assert_array_equal(frame[["speed_mps", "value"]].to_numpy(), ref[["speed_mps", "value"]].to_numpy())
+        np.testing.assert_array_equal(frame["n"].to_numpy(), ref["n"].to_numpy())
+        pd.testing.assert_frame_equal(frame, speed_binned(samples, metric))
+    assert got["no_such_metric"].empty
+
+
+def test_given_binned_frames_give_the_same_table_and_are_not_modified():
+    samples, runs = _simulate(seed=5)
+    binned = speed_binned_all(samples)
+    before = {m: f.copy() for m, f in binned.items()}
+    shared = dynamics_by_shoe_class(samples, runs, binned=binned)
+    pd.testing.assert_frame_equal(shared, dynamics_by_shoe_class(samples, runs))
+    for m, f in binned.items():
+        pd.testing.assert_frame_equal(f, before[m])
+
+
+def test_mixed_model_that_remembers_its_fixed_effects_solve_gives_statsmodels_numbers_exactly():
+    """dynamics._mixed_lm() only skips repeated GLS solves: every number equals plain MixedLM's, bit for bit."""
+    import warnings
+
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    from analysis.dynamics import _mixed_lm
+
+    samples, runs = _simulate(seed=7)
+    d = speed_binned(samples, "cadence_spm")
+    cls = runs["shoe_class"].astype(str)
+    cls.index = cls.index.astype(str)
+    d = d.assign(is_a=d["activity_id"].astype(str).map(cls).isin(["barefoot", "minimalist"]).astype(float),
+                 run=d["activity_id"].astype(str))
+    fits = []
+    for model in (MixedLM, _mixed_lm()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fits.append(model.from_formula("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True))
+    plain, memo = fits
+    np.testing.assert_array_equal(memo.params.to_numpy(), plain.params.to_numpy())
+    np.testing.assert_array_equal(memo.bse.to_numpy(), plain.bse.to_numpy())
+    np.testing.assert_array_equal(memo.conf_int().to_numpy(), plain.conf_int().to_numpy())
+    assert memo.llf == plain.llf and memo.scale == plain.scale
+    assert memo.params["is_a"] == pytest.approx(7.0, abs=2.0)  # the planted +7 spm

@@ -75,7 +75,7 @@ def _progress(res: dict) -> None:
 def cmd_cohort_report(args) -> int:
     from analysis.cohort.report import build_cohort_report
     from analysis.cohort.run import run_cohort
-    from analysis.report import write_json
+    from analysis.outputs import write_json
 
     if args.no_pdf and not args.json:
         raise RunlogError("--no-pdf needs --json FILE: without a PDF or JSON there is nothing to write")

@@ -13,8 +13,11 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import optimize, special, stats
+
+# the GLM's own modules, not statsmodels.api (which loads every model and its plotting)
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 
 _Z95 = stats.norm.ppf(0.975)
 
@@ -159,7 +162,7 @@ def _profile_interval(
 def _ml_logit(y: np.ndarray, X: np.ndarray, offset: np.ndarray | None = None, **fit_kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return sm.GLM(y, X, family=sm.families.Binomial(), offset=offset).fit(maxiter=100, **fit_kwargs)
+        return GLM(y, X, family=families.Binomial(), offset=offset).fit(maxiter=100, **fit_kwargs)
 
 
 def _ml_profile_interval(y, X, j: int, fit, level: float = 0.95) -> tuple[float, float, float]:

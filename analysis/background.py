@@ -1,0 +1,128 @@
+"""Run one function in a second process while the caller goes on (the report's running dynamics).
+
+:func:`start` forks the process (``multiprocessing``'s fork context: the child
+inherits the caller's frames, nothing is pickled on the way in) and runs the
+function there; :meth:`Pending.result` waits for it and unpickles the returned
+value (a small table). The report uses it for the running-dynamics mixed models
+(:mod:`analysis.dynamics`, about a second of CPU on two years of samples),
+which need nothing the rest of the analysis computes, so on a machine with two
+cores they cost no wall time.
+
+The result is the function's own return value, so it does not depend on where
+it ran. Where forking is not possible or not worth it (no ``fork`` start method,
+as on Windows; one usable CPU; inside a worker process; ``RUNLOG_SERIAL=1`` in
+the environment) the function runs at once, in this process. If the child
+fails in any way (an exception, killed, a result that cannot be pickled),
+:meth:`Pending.result` runs the function again here, so an error is raised
+where it would have been without the second process.
+
+Written by hand, not with :class:`concurrent.futures.ProcessPoolExecutor`,
+because an executor pickles the arguments (here 270k samples) to send them to
+its worker; a forked child already has them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Pending", "start"]
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """True when :func:`start` would run its function in a second process."""
+    return (
+        "fork" in mp.get_all_start_methods()
+        and _usable_cpus() > 1
+        and mp.parent_process() is None  # a worker (e.g. the cohort's pool) already shares the CPUs
+        and os.environ.get("RUNLOG_SERIAL", "") in ("", "0")
+    )
+
+
+class Pending:
+    """A function running in a forked child (or already run here); :meth:`result` returns its value."""
+
+    def __init__(self, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        self._call = (func, args, kwargs)
+        self._proc = None
+        self._conn = None
+        self._done = False
+        self._value: Any = None
+        if not can_fork():
+            self._value, self._done = func(*args, **kwargs), True
+            return
+        ctx = mp.get_context("fork")
+        for stream in (sys.stdout, sys.stderr):  # else the child would write the buffered text a second time
+            with contextlib.suppress(Exception):
+                stream.flush()
+        recv, send = ctx.Pipe(duplex=False)
+
+        def child() -> None:
+            recv.close()
+            try:
+                value = func(*args, **kwargs)
+            except BaseException:  # noqa: BLE001 - the parent runs it again and raises there
+                send.send((False, None))
+            else:
+                send.send((True, value))
+            send.close()
+
+        proc = ctx.Process(target=child, daemon=True, name="runlog-background")
+        try:
+            with warnings.catch_warnings():  # Python >= 3.12 warns about fork() in a process with threads
+                warnings.simplefilter("ignore", DeprecationWarning)
+                proc.start()
+        except Exception:  # noqa: BLE001 - no second process (e.g. out of resources): run it here
+            recv.close()
+            send.close()
+            self._value, self._done = func(*args, **kwargs), True
+            return
+        send.close()
+        self._proc, self._conn = proc, recv
+
+    def result(self) -> Any:
+        """The function's return value: waits for the child; runs it here if the child failed."""
+        if self._done:
+            return self._value
+        ok, value = False, None
+        try:
+            ok, value = self._conn.recv()
+        except Exception:  # noqa: BLE001 - a dead child (EOFError) or a result that cannot be unpickled
+            ok = False
+        finally:
+            self._conn.close()
+            self._proc.join()
+        if not ok:
+            func, args, kwargs = self._call
+            value = func(*args, **kwargs)
+        self._value, self._done, self._call = value, True, None
+        return value
+
+    def __del__(self) -> None:  # dropped without a result (the caller failed): do not leave the child
+        with contextlib.suppress(Exception):
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the child (the caller failed and will not ask for the result)."""
+        if not self._done and self._proc is not None:
+            self._proc.terminate()
+            self._proc.join()
+            self._conn.close()
+        self._done, self._call = True, None
+
+
+def start(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Pending:
+    """Start ``func(*args, **kwargs)`` in a forked process; ``.result()`` returns its value (see module doc)."""
+    return Pending(func, args, kwargs)

@@ -1,0 +1,65 @@
+"""Tests of analysis.background: a function run in a forked process gives its own result, or runs here."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from analysis import background
+
+
+def _table(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"i": range(n), "pid": os.getpid()})
+
+
+def test_result_is_the_functions_value_and_comes_from_a_second_process_where_forking_is_possible():
+    pending = background.start(_table, 5)
+    out = pending.result()
+    assert out["i"].tolist() == [0, 1, 2, 3, 4]
+    if background.can_fork():
+        assert out["pid"].iloc[0] != os.getpid()
+    assert pending.result() is out  # asked twice: the same object, not run again
+
+
+def test_serial_when_asked(monkeypatch):
+    monkeypatch.setenv("RUNLOG_SERIAL", "1")
+    assert not background.can_fork()
+    assert background.start(_table, 2).result()["pid"].iloc[0] == os.getpid()
+
+
+def _fails(msg: str):
+    raise ValueError(msg)
+
+
+def _dies():
+    os._exit(3)  # in the child: no result sent; here (the rerun): never reached in the test
+    return "unreachable"
+
+
+def test_an_error_in_the_child_is_raised_here():
+    pending = background.start(_fails, "bad input")
+    with pytest.raises(ValueError, match="bad input"):
+        pending.result()
+
+
+def test_a_child_that_dies_is_replaced_by_running_the_function_here(monkeypatch):
+    if not background.can_fork():
+        pytest.skip("no fork here")
+    calls = []
+    pending = background.start(_dies)
+    monkeypatch.setattr(pending, "_call", (lambda: calls.append(1) or "ran here", (), {}))
+    assert pending.result() == "ran here" and calls == [1]
+
+
+def test_cancel_stops_the_child():
+    if not background.can_fork():
+        pytest.skip("no fork here")
+    import time
+
+    pending = background.start(time.sleep, 30)
+    t0 = time.perf_counter()
+    pending.cancel()
+    assert time.perf_counter() - t0 < 10
+    assert not pending._proc.is_alive()
