@@ -20,8 +20,7 @@ from analysis import flareups
 
 def _sample():
     from analysis.ingest.cache import Cache
-    from analysis.pipeline import load_runs, sample_inputs
-    from analysis.report import read_side_files
+    from analysis.pipeline import load_runs, read_side_files, sample_inputs
 
     inputs = sample_inputs()
     result, _ = load_runs(inputs, tz="Europe/Copenhagen", progress=False, cache=Cache(), samples=False)
