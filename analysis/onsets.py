@@ -205,7 +205,7 @@ class FlareRule:
 
 
 #: the rules by name: the fields where ``methods`` (METHODS.md 4's defaults) differs from ``adaptive``
-RULES: dict[str, dict] = {
+RULE_PRESETS: dict[str, dict] = {
     "adaptive": {},
     "methods": {
         "baseline_days": 28,
@@ -216,7 +216,7 @@ RULES: dict[str, dict] = {
         "backdate_mornings": 0,
     },
 }
-METHODS_RULE: dict = {**asdict(FlareRule()), "rule": "methods", **RULES["methods"]}
+METHODS_RULE: dict = {**asdict(FlareRule()), "rule": "methods", **RULE_PRESETS["methods"]}
 
 #: the default rule (adaptive) as a plain dict (what ``attrs["params"]`` holds)
 FLARE_DEFAULTS: dict = asdict(FlareRule())
@@ -280,11 +280,11 @@ def flare_rule(params: dict | None = None, **more) -> FlareRule:
     if unknown:
         raise TypeError(f"unknown flare-up parameter {sorted(unknown)[0]!r}; known: {sorted(known)}")
     name = merged.get("rule", "adaptive")
-    if name not in RULES:
-        raise TypeError(f"unknown flare-up rule {name!r}; known: {sorted(RULES)}")
+    if name not in RULE_PRESETS:
+        raise TypeError(f"unknown flare-up rule {name!r}; known: {sorted(RULE_PRESETS)}")
     if merged.get("spread", "sd") not in ("sd", "mad"):
         raise TypeError(f"unknown spread {merged['spread']!r}; known: 'sd', 'mad'")
-    return FlareRule(**{**RULES[name], **merged})
+    return FlareRule(**{**RULE_PRESETS[name], **merged})
 
 
 def describe_rule(rule: FlareRule | None = None) -> str:
