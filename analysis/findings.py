@@ -239,7 +239,7 @@ def flare_sensitivity(
 
     For every variant of :func:`analysis.flareups.sensitivity_variants` that
     differs from the parameters in use (every pain threshold -1 / +1 point; 1 or
-    2 of 3 logged mornings): onsets per region, the barefoot-style vs traditional
+    3 of 3 logged mornings): onsets per region, the barefoot-style vs traditional
     rate ratio, and the primary model's estimand rows (the same fast model and
     size rule as the main analysis; no q-values: a check of robustness, not new
     tests).

@@ -20,6 +20,7 @@ import pandas as pd
 from analysis.onsets import (  # noqa: F401  (re-exported: the flare-up onset rule)
     EPISODE_COLUMNS,
     FLARE_DEFAULTS,
+    METHODS_RULE,
     ONSET_RULES,
     RED_FLAG_COLUMNS,
     REGION_DAY_COLUMNS,

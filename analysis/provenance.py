@@ -195,14 +195,16 @@ def parameters(
     (METHODS.md 5: estimator, interval, events per parameter, sufficiency
     rule) and the seed of the absolute-risk draws.
     """
+    from dataclasses import asdict
+
     from analysis import footwear
     from analysis.findings import MIN_DAYS, MIN_LOGGED_PCT
-    from analysis.onsets import FLARE_DEFAULTS
+    from analysis.onsets import flare_rule
     from analysis.schema import GROUPING
     from analysis.stats.primary import MAX_CI_RATIO
     from analysis.stats.primary_design import EVENTS_PER_PARAMETER
 
-    rule = {**FLARE_DEFAULTS, **dict(flare_params or {})}
+    rule = asdict(flare_rule(dict(flare_params or {})))  # a named rule's own defaults (rule="methods")
     return {
         "tz": tz,
         "window": {"period": "diary span (runs' span without a diary)", "lag_min_days": 1,

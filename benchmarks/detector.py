@@ -4,7 +4,8 @@ Diaries come from :mod:`benchmarks.generators.diary`, which shares no code with
 runlog: ordinal 0-10 morning pain (during/after on run days), AR(1) noise,
 optional zero inflation, spells of missing days with more missing in pain.
 Each diary is passed through runlog's own ``daily_pain`` and
-``detect_flareups`` with the default rule (or ``--param name=value``).
+``detect_flareups`` with the default (adaptive) rule, ``--methods`` (METHODS.md
+4's rule), ``--proposal`` or ``--param name=value``.
 
 Per scenario (noise SD 0.5 / 0.75 / 1 point x 10 / 30 % missing days x
 zero inflation 0 / 0.3; resting pain 1) it prints
@@ -29,6 +30,7 @@ looked at during development. Usage::
 
     python benchmarks/detector.py --quick            # 20 diaries a scenario, development seeds
     python benchmarks/detector.py --k 100            # final figures (about 8 min on one core)
+    python benchmarks/detector.py --k 100 --methods  # the same for METHODS.md 4's rule
     python benchmarks/detector.py --k 100 --proposal # the same for the proposed stricter rule
 """
 
@@ -49,9 +51,11 @@ from analysis.flareups import daily_pain, detect_flareups  # noqa: E402
 from benchmarks.generators.diary import plant_flares, render_diary  # noqa: E402
 
 REGIONS = ("plantar", "achilles", "patellar", "glute")
-#: a stricter rule, proposed (not adopted) because the METHODS.md 4 default misses
-#: the false-onset target at noise SD >= 0.75 (see benchmarks/README.md)
-PROPOSAL = {"rise_points": 3, "min_level": 4, "baseline_days": 56, "window_days": 4, "days_needed": 3}
+#: METHODS.md 4's own rule (runlog's default is the adaptive rule; see benchmarks/README.md)
+METHODS = {"rule": "methods"}
+#: a stricter variant of the METHODS.md rule, proposed in session 3 (not adopted)
+PROPOSAL = {"rule": "methods", "rise_points": 3, "min_level": 4, "baseline_days": 56, "window_days": 4,
+            "days_needed": 3}
 DEV_SEEDS = (0, 200)
 FINAL_SEED_START = 100_000
 TOLERANCE_DAYS = 2
@@ -148,7 +152,10 @@ def parse_params(items: list[str]) -> dict:
     out = {}
     for item in items:
         name, _, value = item.partition("=")
-        out[name] = int(value) if value.lstrip("-").isdigit() else float(value)
+        try:
+            out[name] = int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            out[name] = value  # e.g. rule=methods
     return out
 
 
@@ -160,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rest", type=float, default=1.0, help="resting pain level of the diaries (default 1)")
     ap.add_argument("--param", action="append", default=[], help="a rule parameter, name=value (repeatable)")
     ap.add_argument("--proposal", action="store_true", help=f"the proposed stricter rule {PROPOSAL}")
+    ap.add_argument("--methods", action="store_true", help="METHODS.md 4's own rule (rule=methods)")
     args = ap.parse_args(argv)
     k = 20 if args.quick else args.k
     if args.seeds:
@@ -169,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         lo, hi = FINAL_SEED_START, FINAL_SEED_START + k
     seeds = range(lo, hi)
-    params = {**(PROPOSAL if args.proposal else {}), **parse_params(args.param)}
+    preset = PROPOSAL if args.proposal else METHODS if args.methods else {}
+    params = {**preset, **parse_params(args.param)}
     print(f"flare-up detector benchmark: {len(seeds)} diaries of {YEARS} years x {len(REGIONS)} regions "
           f"per scenario and arm; seeds {lo}-{hi - 1} (development used {DEV_SEEDS[0]}-{DEV_SEEDS[1] - 1}); "
           f"rule parameters {params or 'default'}; resting pain {args.rest:g}")

@@ -155,10 +155,11 @@ def test_findings_rerun_under_the_flare_definition_variants():
     f = findings_mod.findings(runs, pain)
     assert f["regions"]["plantar"]["onsets"] == 12
     sens = f["guards"]["sensitivity"]
-    # "two_days" is the default (2 of 3 mornings), so it is not repeated
-    assert set(sens) == {"minus_1_point", "plus_1_point", "one_day"}
+    # looser (1 of 3) and stricter (3 of 3 mornings) persistence around the default 2 of 3
+    assert set(sens) == {"minus_1_point", "plus_1_point", "one_day", "three_days"}
     assert sens["plus_1_point"]["changes"] == {"threshold_shift_points": 1}
     assert sens["one_day"]["changes"] == {"days_needed": 1}
+    assert sens["three_days"]["changes"] == {"days_needed": 3}
     plantar = sens["plus_1_point"]["regions"]["plantar"]
     assert plantar["onsets"] == 10
     assert [e["estimand"] for e in plantar["primary"]] == ["barefoot_share_7d", "km_7d"]

@@ -54,7 +54,10 @@ def test_findings_start_with_versions_inputs_and_parameters(sample_data):
         assert rec["sha256"] == _sha(SAMPLE / name)  # hashed here independently
     p = f["parameters"]
     assert p["tz"] == "Europe/Copenhagen" and p["seed"] == 0 and p["model"]["estimator"] == "firth"
-    assert p["flare_rule"]["baseline_days"] == 28 and p["flare_rule"]["rise_points"] == 2.0  # METHODS.md 4
+    # runlog's default onset rule (adaptive: METHODS.md 4's rule measured too many false onsets in noisy
+    # diaries, benchmarks/README.md), recorded with every parameter
+    assert p["flare_rule"]["rule"] == "adaptive" and p["flare_rule"]["baseline_days"] == 112
+    assert p["flare_rule"]["rise_points"] == 2.0 and p["flare_rule"]["spread"] == "sd"
     assert p["retire_km"] == 800.0
 
 
