@@ -23,14 +23,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.cohort.discover import RunnerSpec, input_paths, runner_files
+from analysis.cohort.weekly import RAW_COLUMNS  # noqa: F401 - every adjustment of the ladder; re-exported
 from analysis.errors import RunlogError
 
 #: bump when the table's content changes: every partition is then rebuilt
 STEP_VERSION = "2"
-
-#: every adjustment of the ladder (the pooled model picks among them by events)
-RAW_COLUMNS = ("barefoot_share_7d", "km_7d", "days_since_flare", "season_sin", "season_cos",
-               "km_lag_shape_1", "no_flare_yet", "km_lag_shape_2")
 
 #: runs columns kept for ``runlog cohort runs``
 RUN_COLUMNS = ("start_time", "date", "sport", "distance_m", "moving_time_s", "gear_name", "shoe_class",

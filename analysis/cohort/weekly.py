@@ -25,6 +25,11 @@ import pandas as pd
 
 from analysis.errors import RunlogError
 
+#: the per-day model columns of a runner's table (the primary design's, METHODS.md 5), shared with
+#: :mod:`analysis.cohort.step`
+RAW_COLUMNS = ("barefoot_share_7d", "km_7d", "days_since_flare", "season_sin", "season_cos",
+               "km_lag_shape_1", "no_flare_yet", "km_lag_shape_2")
+
 #: OSTRC outcomes: what counts as a problem in a region's week
 OSTRC_OUTCOMES = ("substantial", "any")
 
@@ -91,7 +96,6 @@ def report_table(runs: pd.DataFrame, injuries: pd.DataFrame, *, since=None, unti
         answered has no rows.
     """
     from analysis import load
-    from analysis.cohort.step import RAW_COLUMNS
     from analysis.schema import GROUPING, REGIONS
     from analysis.stats.primary_design import ADJUSTMENT_LADDER, load_arrays, spec_for
 
