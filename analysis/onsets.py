@@ -314,12 +314,13 @@ def describe_rule(rule: FlareRule | None = None) -> str:
         if r.backdate_mornings
         else ""
     )
+    # the report is read without the design notes: cite docs/methods.md, not METHODS.md
     origin = (
-        "METHODS.md 4 rule"
+        "the rule of docs/methods.md section 4 as first specified"
         if r.rule == "methods"
-        else "adaptive rule, a measured deviation from METHODS.md 4: its level of max(B + 2, B + 2 S, 3) "
-        "with a MAD spread, which is 0 on most integer diaries, gave 0.3-2 false onsets per region-year at "
-        "noise SD 0.75-1 point (benchmarks/detector.py)"
+        else "adaptive rule, a measured deviation from the first specification in docs/methods.md section 4: "
+        "its level of max(B + 2, B + 2 S, 3) with a MAD spread, which is 0 on most integer diaries, gave "
+        "0.4-2 false onsets per region-year at noise SD 0.75-1 point (benchmarks/README.md)"
     )
     return (
         f"Flare-up onset ({origin}; per region; left and right merged, worse side each day): {level}"

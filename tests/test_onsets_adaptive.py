@@ -45,7 +45,8 @@ def test_the_default_is_the_adaptive_rule():
     text = fl.describe_rule()
     assert "max(B + 2, B + 4 S, 3) on 2 of 3 consecutive logged mornings" in text
     assert "averaging at least max(B + 2, B + 3.25 S, 3)" in text and "dated back" in text
-    assert "deviation from METHODS.md 4" in text
+    assert "deviation from the first specification in docs/methods.md section 4" in text
+    assert "METHODS.md" not in text.replace("docs/methods.md", "")  # the report cites docs/methods.md only
 
 
 def test_baseline_needs_ten_mornings_and_spread_is_floored():
