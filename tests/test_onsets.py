@@ -193,7 +193,7 @@ def test_defaults_are_those_of_methods_md_section_4():
     assert (d.mean_spread_multiplier, d.backdate_mornings, d.window_span_days) == (0, 0, 7)  # no mean, no backdating
     assert fl.flare_rule(rule="methods", baseline_days=56).baseline_days == 56  # parameters override the preset
     text = fl.describe_rule(d)
-    assert "max(B + 2, B + 2 S, 3) on 2 of 3 consecutive logged mornings" in text and "METHODS.md 4 rule" in text
+    assert "max(B + 2, B + 2 S, 3) on 2 of 3 consecutive logged mornings" in text and "as first specified" in text
     assert "dated back" not in text and "averaging" not in text
     assert "B + 3" in fl.describe_rule(fl.flare_rule(rule="methods", rise_points=3))
 

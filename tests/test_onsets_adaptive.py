@@ -3,7 +3,8 @@
 Every expected value is worked out by hand in the comments: the baseline (median
 and SD of the previous logged flare-free mornings, at least 10, SD at least
 0.5), the level L = max(B + 2, B + 4 S, 3) on 2 of 3 logged mornings, the mean
-criterion M = max(B + 2, B + 3.25 S, 3) over 3 logged mornings within 10 days,
+criterion (2 of 3 logged mornings >= max(B + 2, 3), all 3 averaging >= M =
+max(B + 2, B + 3.25 S, 3), within 10 days),
 backdating to the start of the rise, the episode end, refractory days, the red
 flag and missing mornings.
 """
@@ -44,7 +45,8 @@ def test_the_default_is_the_adaptive_rule():
     text = fl.describe_rule()
     assert "max(B + 2, B + 4 S, 3) on 2 of 3 consecutive logged mornings" in text
     assert "averaging at least max(B + 2, B + 3.25 S, 3)" in text and "dated back" in text
-    assert "deviation from METHODS.md 4" in text
+    assert "deviation from the first specification in docs/methods.md section 4" in text
+    assert "METHODS.md" not in text.replace("docs/methods.md", "")  # the report cites docs/methods.md only
 
 
 def test_baseline_needs_ten_mornings_and_spread_is_floored():
@@ -72,20 +74,26 @@ def test_two_of_three_mornings_at_the_level():
     assert len(episodes(rows([*CALM, 3, 1, 1, 1, 1]))) == 0  # 1 of 3; mean 5/3 < M = 3
 
 
-def test_mean_of_three_mornings_confirms_a_persistent_rise():
-    # 5, 2, 2: only one morning >= L = 3, but the mean 9/3 = 3 >= M = 3 and the first 5 >= max(B + 2, 3)
-    ep = episodes(rows([*CALM, 5, 2, 2, 1, 1, 1]))
-    assert onset_days(ep) == [12] and ep.loc[0, "rule"] == "sustained"
-    assert len(episodes(rows([*CALM, 4, 2, 2, 1, 1, 1]))) == 0  # mean 8/3 = 2.67 < 3
-    assert len(episodes(rows([*CALM, 5, 2, 2, 1, 1, 1]), mean_spread_multiplier=0)) == 0  # criterion off
-    # the first morning must reach max(B + 2, 3) = 3: 2, 4, 4 starts on the 4 (2 of 3 from day 13)
-    assert onset_days(episodes(rows([*CALM, 2, 4, 4, 1, 1, 1]))) == [13]
-
-
 # BASE: 0 x 4, 1 x 8, 2 x 4 -> B = 1, SD = sqrt(8/15) = 0.730: L = 3.921, M = 1 + 3.25 x 0.730 = 3.373.
 # With one 3 more (17 mornings): B = 1, sum of squares 33 - 19^2/17 = 11.765, SD = sqrt(11.765/16) = 0.857:
 # L = 4.430, M = 3.787. Backdating takes mornings >= B + 2 = 3.
 BASE = [0, 1, 2, 1] * 4
+
+
+def test_mean_of_three_mornings_confirms_a_persistent_rise():
+    # BASE: 3, 3, 5 -> only the 5 >= L = 3.921, but all 3 are >= max(B + 2, 3) = 3 (2 needed) and the
+    # mean 11/3 = 3.67 >= M = 3.373: an onset on day 16 (day 15 is 1: nothing to date back)
+    ep = episodes(rows([*BASE, 3, 3, 5, 1, 1, 1]))
+    assert onset_days(ep) == [16] and ep.loc[0, "rule"] == "sustained"
+    assert len(episodes(rows([*BASE, 3, 3, 5, 1, 1, 1]), mean_spread_multiplier=0)) == 0  # criterion off
+    assert len(episodes(rows([*BASE, 3, 3, 4, 1, 1, 1]))) == 0  # mean 10/3 = 3.33 < M
+    # one bad morning does not carry the mean: 8, 2, 1 averages 3.67 >= M but only the 8 is >= 3
+    # (and as a red flag the next morning 2 < B + 2 = 3 does not confirm it)
+    assert len(episodes(rows([*BASE, 8, 2, 1, 1, 1, 1]))) == 0
+    # CALM (L = M = 3): a lone 7 then 1, 1 averages 3 but is one morning: a red flag, not an onset
+    assert len(episodes(rows([*CALM, 7, 1, 1, 1, 1]))) == 0
+    # the first morning must reach max(B + 2, 3) = 3: 2, 4, 4 starts on the 4 (2 of 3 from day 13)
+    assert onset_days(episodes(rows([*CALM, 2, 4, 4, 1, 1, 1]))) == [13]
 
 
 def test_onset_is_dated_back_to_the_start_of_the_rise():
@@ -133,9 +141,12 @@ def test_red_flag_confirmed_by_the_next_morning():
 
 
 def test_missing_mornings_in_the_mean_window():
-    # 5, then 2, 2 after a gap: the 3 mornings must lie within 10 calendar days of the first
-    assert onset_days(episodes(rows([*CALM, 5] + [None] * 7 + [2, 2, 1, 1, 1]))) == [12]  # days 12, 20, 21
-    assert len(episodes(rows([*CALM, 5] + [None] * 8 + [2, 2, 1, 1, 1]))) == 0  # day 22 is 10 days on
+    # BASE, then 3 on day 16 and 3, 5 after a gap: the 3 mornings must lie within 10 calendar days of
+    # the first. Days 16, 24, 25: (3, 3, 5) mean 3.67 >= M = 3.373, all >= 3: an onset on day 16
+    assert onset_days(episodes(rows([*BASE, 3] + [None] * 7 + [3, 5, 1, 1, 1]))) == [16]
+    # days 16, 25, 26: day 26 is 10 days on, so day 16 has only 2 mornings in its window (no mean, and
+    # 3, 3 < L); later windows (3, 5, 1) and (5, 1, 1) fall short: no onset
+    assert len(episodes(rows([*BASE, 3] + [None] * 8 + [3, 5, 1, 1, 1]))) == 0
 
 
 def test_sensitivity_variants_of_the_adaptive_rule():
