@@ -59,7 +59,6 @@ _VARIANT_WORDS = {
     "minus_1_point": "pain thresholds 1 point lower",
     "plus_1_point": "pain thresholds 1 point higher",
     "one_day": "1 of 3 mornings above the level",
-    "two_days": "2 of 3 mornings above the level",
     "three_days": "3 of 3 mornings above the level",
 }
 
