@@ -27,6 +27,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -52,7 +53,15 @@ def can_fork() -> bool:
 
 
 class Pending:
-    """A function running in a forked child (or already run here); :meth:`result` returns its value."""
+    """A function running in a forked child (or already run here); :meth:`result` returns its value.
+
+    A child that has not answered after :attr:`timeout_s` seconds is stopped and the function is run
+    here instead: a fork can inherit a lock that another thread held, and a hung child must cost
+    time, never the answer.
+    """
+
+    #: seconds to wait for the child before running the function here (the report's are ~1 s)
+    timeout_s: float = 300.0
 
     def __init__(self, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
         self._call = (func, args, kwargs)
@@ -98,17 +107,30 @@ class Pending:
             return self._value
         ok, value = False, None
         try:
-            ok, value = self._conn.recv()
+            if self._wait():
+                ok, value = self._conn.recv()
         except Exception:  # noqa: BLE001 - a dead child (EOFError) or a result that cannot be unpickled
             ok = False
         finally:
             self._conn.close()
+            if self._proc.is_alive():  # silent past the time limit (e.g. a lock inherited held): stop it
+                self._proc.terminate()
             self._proc.join()
         if not ok:
             func, args, kwargs = self._call
             value = func(*args, **kwargs)
         self._value, self._done, self._call = value, True, None
         return value
+
+    def _wait(self) -> bool:
+        """True once the child has sent its answer; False if it died first or stayed silent too long."""
+        deadline = time.monotonic() + self.timeout_s
+        while not self._conn.poll(0.5):
+            if not self._proc.is_alive() and not self._conn.poll(0):
+                return False
+            if time.monotonic() > deadline:
+                return False
+        return True
 
     def __del__(self) -> None:  # dropped without a result (the caller failed): do not leave the child
         with contextlib.suppress(Exception):

@@ -63,3 +63,24 @@ def test_cancel_stops_the_child():
     pending.cancel()
     assert time.perf_counter() - t0 < 10
     assert not pending._proc.is_alive()
+
+
+def _hangs_in_the_child(parent_pid: int):
+    import time
+
+    if os.getpid() != parent_pid:  # the forked child: stays silent, as one holding an inherited lock would
+        time.sleep(60)
+    return "ran here"
+
+
+def test_a_silent_child_is_stopped_after_the_time_limit_and_the_function_runs_here(monkeypatch):
+    if not background.can_fork():
+        pytest.skip("no fork here")
+    import time
+
+    monkeypatch.setattr(background.Pending, "timeout_s", 1.0)
+    pending = background.start(_hangs_in_the_child, os.getpid())
+    t0 = time.perf_counter()
+    assert pending.result() == "ran here"
+    assert time.perf_counter() - t0 < 15
+    assert not pending._proc.is_alive()
