@@ -4,17 +4,19 @@ Pain (0-10, integers) per region and side is a latent level plus report noise:
 
 * **Baseline**: each region/side has a resting level b of 0 (70 %) or 1. On
   5 % of days a region/side reads b + 1 (a "blip"), on every item of that
-  day. Values stay in {b, b + 1}, so background noise can never meet the
-  onset rule of METHODS.md 4: no value reaches 3, none exceeds 5, and two
-  mornings never differ by 2.
+  day. Values stay in {b, b + 1}, so background noise can never meet either
+  onset rule of docs/methods.md 4 (the adaptive default or ``rule="methods"``):
+  no value reaches 3, the floor of both rules' levels, and none exceeds 5. Its
+  SD stays below 0.5, so both rules' spread S sits at its floor of 0.5 and
+  their level at max(B + 2, 3).
 * **Flares**: from the onset day the level jumps to at least 4 (the peak 4-7,
   or one below it on day 0), holds the peak for about a third of the flare,
   then falls linearly to b + 1 on its last day; the next day it is back at b.
   Morning pain is the level; pain during a run is one lower (warming up,
   never below b); pain after a run is the level +-1 (never below b + 1). The
-  onset therefore meets all three onset criteria on its own day: a morning
-  >= 2 above the previous one, >= B + 2 and >= 3 on it and the next logged
-  day, and (peaks 6-7) an item > 5.
+  onset therefore meets both rules on its own day: >= B + 2 and >= 3 on it
+  and the next logged day (and, peaks 6-7, an item > 5); the morning before
+  is at b, so the adaptive rule dates nothing back.
 * **Settling**: the 3 days after a flare sit exactly at b with no blips, so
   METHODS.md 4's end rule (3 consecutive logged days below B + 1) closes the
   episode on the third; a new onset is possible 7 flare-free days later.
