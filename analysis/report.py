@@ -831,6 +831,12 @@ def _figure_pages(data: Analysis, units: str) -> list[Figure]:
     return pages
 
 
+def _rule_in_use(data: Analysis) -> flareups.FlareRule | None:
+    """The onset rule the findings were computed with (their ``parameters.flare_rule``; None: the default)."""
+    params = (data.findings.get("parameters") or {}).get("flare_rule")
+    return flareups.flare_rule(params) if params else None
+
+
 def _methods_pages(data: Analysis) -> list[Figure]:
     g = data.findings.get("guards", {})
     mc = g.get("multiple_comparisons", {})
@@ -848,7 +854,7 @@ def _methods_pages(data: Analysis) -> list[Figure]:
         "%); "
         "partial (30-69 %); traditional (< 30 %). 'Barefoot-style' = barefoot + minimalist; 'traditional' = "
         "traditional + partial.",
-        flareups.describe_rule(),
+        flareups.describe_rule(_rule_in_use(data)),
         "24-hour rule (Silbernagel 2007): pain during a run up to 5/10, after the run up to 5 and settled by"
         " the "
         "next morning, no rise in next-morning pain, no rise week to week.",

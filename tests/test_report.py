@@ -546,3 +546,16 @@ def test_week_page_has_a_questionnaire_panel_only_when_questionnaires_are_given(
         assert [name for name, _ in draw] == figures
         assert ("questionnaire" in title + caption) == (questionnaires is not None)
     assert dict(draw)["plot_questionnaires"] == pytest.approx(1.4 + 1.6 * 2)  # two instruments' panels
+
+
+def test_methods_page_describes_the_onset_rule_the_findings_used():
+    """The methods text follows parameters.flare_rule, not the default (rule='methods' reads as such)."""
+    from types import SimpleNamespace
+
+    from analysis import flareups
+
+    used = SimpleNamespace(findings={"parameters": {"flare_rule": dict(flareups.METHODS_RULE)}})
+    text = flareups.describe_rule(report._rule_in_use(used))
+    assert "as first specified" in text and "previous 28 logged" in text
+    default = flareups.describe_rule(report._rule_in_use(SimpleNamespace(findings={})))
+    assert "adaptive rule" in default and "previous 112 logged" in default
