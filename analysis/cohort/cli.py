@@ -85,6 +85,9 @@ def cmd_cohort_report(args) -> int:
                         until=_date(args.until, "--until"), workers=args.workers, dask_address=args.dask,
                         on_result=_progress)
     counts = result.status["status"].value_counts().to_dict()
+    if "note" in result.status:
+        for r in result.status[result.status["note"].notna()].itertuples(index=False):
+            _say(f"runner {r.runner_id}: {r.note}")
     _say(f"{len(result.status)} runners: {counts.get('built', 0)} imported, {counts.get('cached', 0)} unchanged "
          f"(from the store), {counts.get('failed', 0)} excluded")
     if args.json:

@@ -34,6 +34,22 @@ RUN_COLUMNS = ("start_time", "date", "sport", "distance_m", "moving_time_s", "ge
                "minimalist_index", "source")
 
 
+#: a runner's outcome files in the order the table takes them (METHODS.md 7): the finest time unit first
+OUTCOME_FILES: tuple[str, ...] = ("pain", "injuries", "ostrc")
+
+
+def outcome_note(side: dict) -> str | None:
+    """Which outcome file a runner's table uses, when the folder holds more than one (else None).
+
+    Nothing is dropped silently: the files not used are named.
+    """
+    present = [k for k in OUTCOME_FILES if k in side]
+    if len(present) < 2:
+        return None
+    names = [Path(side[k]).name for k in present]
+    return f"outcome from {names[0]}; {', '.join(names[1:])} not used (one outcome per runner)"
+
+
 def runner_settings(spec: RunnerSpec, tz_default: str | None) -> dict:
     """tz, default_shoe, units and ostrc_outcome: the manifest, then ``runner.toml``, then ``tz_default``.
 
@@ -126,14 +142,16 @@ def runner_step(spec: RunnerSpec, store: str | Path, *, tz_default: str | None =
     -------
     dict
         ``runner_id``, ``status`` (``built``, ``cached`` or ``failed``), ``reason``,
-        ``key``, ``rows`` (region-days written), ``runs``.
+        ``key``, ``rows`` (region-days written), ``runs``, ``note`` (:func:`outcome_note`).
     """
     from analysis.cohort.storefs import open_store
 
-    out = {"runner_id": spec.runner_id, "status": "failed", "reason": None, "key": None, "rows": 0, "runs": 0}
+    out = {"runner_id": spec.runner_id, "status": "failed", "reason": None, "key": None, "rows": 0, "runs": 0,
+           "note": None}
     try:
         if not spec.folder.is_dir():
             raise RunlogError("runner folder not found", path=spec.folder)
+        out["note"] = outcome_note(runner_files(spec.folder)[0])
         settings = runner_settings(spec, tz_default)
         key = partition_key(spec, settings, since, until)
         out["key"] = key

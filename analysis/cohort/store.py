@@ -69,7 +69,7 @@ def map_runners(
     -------
     DataFrame
         ``runner_id``, ``status`` (built, cached, failed), ``reason``, ``key``,
-        ``rows``, ``runs``, in the runners' order.
+        ``rows``, ``runs``, ``note`` (a second outcome file not used), in the runners' order.
     """
     step = partial(runner_step, store=resolve_store(store, "."), tz_default=tz_default, since=since, until=until)
     results: list[dict] = []
@@ -104,7 +104,7 @@ def map_runners(
                     results.append(res)
                     if on_result:
                         on_result(res)
-    return pd.DataFrame(results, columns=["runner_id", "status", "reason", "key", "rows", "runs"])
+    return pd.DataFrame(results, columns=["runner_id", "status", "reason", "key", "rows", "runs", "note"])
 
 
 def _duckdb():

@@ -56,3 +56,12 @@ def test_manifest(clinic, tmp_path):
     runners = find_runners(clinic)
     assert [(r.runner_id, r.folder.name, r.tz) for r in runners] == [("A7", "r1", "Europe/Berlin"),
                                                                      ("B9", "r3", None)]
+
+
+def test_a_second_outcome_file_is_named_as_not_used(clinic, tmp_path):
+    """A folder with a diary and OSTRC answers uses the diary and says the OSTRC file was not used."""
+    (clinic / "r1" / "ostrc.csv").write_text("date,region,q1,q2,q3,q4\n2024-01-08,knee,0,0,0,0\n", encoding="utf-8")
+    status = map_runners(find_runners(clinic), tmp_path / "store", workers=1).set_index("runner_id")
+    assert status.loc["r1", "status"] == "built"
+    assert status.loc["r1", "note"] == "outcome from pain.csv; ostrc.csv not used (one outcome per runner)"
+    assert status.loc[["r2", "r3"], "note"].isna().all()
