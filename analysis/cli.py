@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true",
                    help="with --json: compute the findings only, draw nothing")
     p.add_argument("--retire-km", type=float, default=800.0, help="default retire mileage in km (800)")
+    p.add_argument("--since", metavar="DATE",
+                   help="first day analysed (YYYY-MM-DD; default the diary's first day; runs before it "
+                   "still feed the load history)")
+    p.add_argument("--until", metavar="DATE", help="last day analysed (YYYY-MM-DD; default the diary's last day)")
     p.add_argument("--tables", metavar="DIR",
                    help="also write analysis-ready tables (Parquet and CSV) and their data dictionary to DIR")
     p.add_argument("--timestamp", action="store_true",
@@ -602,6 +606,21 @@ def _step(message: str) -> None:
     print(f"runlog: {message}", file=sys.stderr, flush=True)
 
 
+def _window(args):
+    """``--since``/``--until`` as days (None where not given); one line and exit 2 when unusable."""
+    import pandas as pd
+
+    days = []
+    for flag, value in (("--since", args.since), ("--until", args.until)):
+        try:
+            days.append(None if value is None else pd.Timestamp(value).normalize())
+        except ValueError:
+            raise RunlogError(f"{flag} {value!r} is not a date: write YYYY-MM-DD") from None
+    if days[0] is not None and days[1] is not None and days[0] > days[1]:
+        raise RunlogError(f"--since {args.since} is after --until {args.until}: the window would be empty")
+    return days[0], days[1]
+
+
 def cmd_report(args) -> int:
     from analysis.outputs import write_json  # not analysis.report's: --no-pdf never loads matplotlib
     from analysis.pipeline import run
@@ -613,11 +632,12 @@ def cmd_report(args) -> int:
 
     for out in ([args.output] if draw else []) + ([args.json] if args.json else []):
         check_output_path(out)  # a missing folder is told now, not after the report is drawn
+    since, until = _window(args)
     if not args.sources:
         _step("no files given: using the embedded sample (data/sample)")
     analysis = run(_inputs(args), tz=_tz(args), cache=_cache(args),
                    progress=False if args.no_progress else None, retire_km=args.retire_km, on_step=_step,
-                   timestamp=args.timestamp)
+                   timestamp=args.timestamp, since=since, until=until)
     if args.json:
         path = write_json(analysis.findings, Path(args.json))
         print(f"wrote {path.resolve()}")

@@ -293,6 +293,8 @@ def analyse(
     default_shoe: str | None = None,
     timestamp: str | None = None,
     questionnaires: pd.DataFrame | None = None,
+    since=None,
+    until=None,
 ) -> Analysis:
     """Compute every frame and finding of the report from the canonical frames, once.
 
@@ -328,6 +330,9 @@ def analyse(
     timestamp : str, optional
         Time of the run for the JSON (``--timestamp``); left out by default so
         that reruns give identical bytes.
+    since, until : date-like, optional
+        The analysis window (``--since``/``--until``; METHODS.md 5): default the
+        diary's span. Runs before it still feed the load history and the lags.
     questionnaires : DataFrame, optional
         Scored questionnaires (:func:`analysis.questionnaires.score_all`).
 
@@ -359,10 +364,11 @@ def analyse(
         # the running-dynamics models need only the samples: started first, in a second process
         dynamics_table = background.start(dynamics_by_shoe_class, samples, runs, grouping=grouping,
                                           binned=dynamics_binned)
-    frames = model_frames(runs, pain, drills, grouping=grouping, flare_params=flare_params)
+    frames = model_frames(runs, pain, drills, grouping=grouping, flare_params=flare_params, start=since,
+                          end=until)
     rule24 = flareups.twenty_four_hour_rule(pain, frames.runs_in_period)
     findings = compute_findings(runs, pain, drills, samples, grouping=grouping, flare_params=flare_params,
-                                frames=frames, rule24=rule24, dynamics_binned=dynamics_binned,
+                                start=since, end=until, frames=frames, rule24=rule24, dynamics_binned=dynamics_binned,
                                 dynamics_table=dynamics_table)
     start, end = frames.start, frames.end
     in_period = frames.runs_in_period
@@ -418,7 +424,7 @@ def analyse(
         analysis.questionnaires = questionnaires
         findings["questionnaires"] = questionnaires_json(questionnaires)
     params = parameters(tz=None if tz is None else str(tz), retire_km=retire_km, default_shoe=default_shoe,
-                        grouping=grouping, flare_params=flare_params)
+                        grouping=grouping, flare_params=flare_params, since=since, until=until)
     analysis.findings = with_provenance(findings, list(input_records), params, timestamp)
     return analysis
 
@@ -440,8 +446,12 @@ def run(
     retire_km: float = footwear.DEFAULT_RETIRE_KM,
     on_step: Callable[[str], None] | None = None,
     timestamp: bool = False,
+    since=None,
+    until=None,
 ) -> Analysis:
     """Read an :class:`Inputs` (sources, diary, drills, shoes) and :func:`analyse` it.
+
+    ``since``/``until``: the analysis window (:func:`analyse`).
 
     ``on_step`` is called with a short message before each step (progress).
     The findings carry the inputs' sizes and SHA-256 (:func:`analysis.provenance.input_records`;
@@ -487,6 +497,8 @@ def run(
             default_shoe=inputs.default_shoe,
             timestamp=now_utc() if timestamp else None,
             questionnaires=questionnaires,
+            since=since,
+            until=until,
         )
     if tests is not None and len(tests):
         from analysis.loading_tests import to_json as tests_json

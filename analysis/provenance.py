@@ -185,6 +185,8 @@ def parameters(
     flare_params: Mapping[str, float] | None = None,
     estimator: str = "firth",
     seed: int = 0,
+    since=None,
+    until=None,
     min_days: int | None = None,
     min_logged_pct: float | None = None,
 ) -> dict:
@@ -207,8 +209,10 @@ def parameters(
     rule = asdict(flare_rule(dict(flare_params or {})))  # a named rule's own defaults (rule="methods")
     return {
         "tz": tz,
-        "window": {"period": "diary span (runs' span without a diary)", "lag_min_days": 1,
-                   "load_windows_days": [7, 28]},
+        "window": {"period": ("diary span (runs' span without a diary)" if since is None and until is None
+                              else "--since/--until (the diary's span where one is not given)"),
+                   "lag_min_days": 1, "load_windows_days": [7, 28],
+                   "since": _day(since), "until": _day(until)},
         "retire_km": float(footwear.DEFAULT_RETIRE_KM if retire_km is None else retire_km),
         "default_shoe": default_shoe,
         "grouping": dict(sorted(dict(GROUPING if grouping is None else grouping).items())),
@@ -224,6 +228,13 @@ def parameters(
         },
         "seed": int(seed),
     }
+
+
+def _day(value) -> str | None:
+    """A date-like as YYYY-MM-DD (None stays None)."""
+    import pandas as pd
+
+    return None if value is None else f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
 def with_provenance(findings: Mapping, records: list[dict], params: Mapping,

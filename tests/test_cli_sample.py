@@ -64,3 +64,35 @@ def test_runs_on_a_mix_of_kinds(shared_data, tmp_path, capsys):
     runs = pd.read_csv(tmp_path / "r.csv")
     assert set(runs["source"]) == {"fit", "tcx", "gpx", "strava", "garmin_csv", "csv"}
     assert len(runs) == 1 + 1 + 1 + 44 + 41 + 1
+
+
+def test_report_since_until_sets_the_window_and_load_before_it_still_counts(tmp_path):
+    """[J] 2: --since/--until set the analysis window; onsets and the period stay inside it; the
+    window is in the JSON's parameters; the first days' 28-day load rests on the runs before it."""
+    import json
+
+    out = tmp_path / "w.json"
+    args = ["report", "--no-progress", "--tz", "UTC", "--no-pdf", "--json", str(out)]
+    assert main([*args, "--since", "2024-01-01", "--until", "2024-06-30"]) == 0
+    f = json.loads(out.read_text(encoding="utf-8"))
+    assert f["period"]["start"] == "2024-01-01" and f["period"]["end"] == "2024-06-30"
+    assert f["parameters"]["window"]["since"] == "2024-01-01"
+    assert f["parameters"]["window"]["until"] == "2024-06-30"
+    onsets = [e["onset"] for r in f["regions"].values() if isinstance(r, dict)
+              for e in (r.get("episodes") or [])]
+    assert onsets and all("2024-01-01" <= d <= "2024-06-30" for d in onsets)
+    assert main([*args]) == 0
+    whole = json.loads(out.read_text(encoding="utf-8"))
+    assert whole["parameters"]["window"]["since"] is None
+    assert sum(r.get("onsets", 0) for r in f["regions"].values() if isinstance(r, dict)) < sum(
+        r.get("onsets", 0) for r in whole["regions"].values() if isinstance(r, dict))
+
+
+@pytest.mark.parametrize("flags, words", [
+    (["--since", "2024-13-01"], "--since '2024-13-01' is not a date"),
+    (["--since", "2024-06-01", "--until", "2024-01-01"], "is after --until"),
+])
+def test_report_bad_window_is_one_line_exit_2(flags, words, capsys):
+    assert main(["report", "--no-progress", "--no-pdf", "--json", "x.json", *flags]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and words in err[0]
