@@ -613,9 +613,12 @@ def _window(args):
     days = []
     for flag, value in (("--since", args.since), ("--until", args.until)):
         try:
-            days.append(None if value is None else pd.Timestamp(value).normalize())
+            day = None if value is None else pd.Timestamp(value)
         except ValueError:
-            raise RunlogError(f"{flag} {value!r} is not a date: write YYYY-MM-DD") from None
+            day = pd.NaT
+        if value is not None and (pd.isna(day) or day.tzinfo is not None):
+            raise RunlogError(f"{flag} {value!r} is not a date: write YYYY-MM-DD")
+        days.append(None if day is None else day.normalize())
     if days[0] is not None and days[1] is not None and days[0] > days[1]:
         raise RunlogError(f"--since {args.since} is after --until {args.until}: the window would be empty")
     return days[0], days[1]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import background, flareups, load
 from analysis.drills import drill_days
+from analysis.errors import RunlogError
 from analysis.schema import GROUPING, REGIONS
 from analysis.stats.absolute_risk import absolute_risk
 from analysis.stats.case_crossover import case_crossover
@@ -247,7 +248,8 @@ def flare_sensitivity(
     Parameters
     ----------
     pain_daily : DataFrame
-        :func:`analysis.flareups.daily_pain` on the analysis period.
+        :func:`analysis.flareups.daily_pain` from the diary's first day to the period's end (onsets
+        are counted in the period only: ``daily``'s days).
     loads : LoadArrays
         :func:`analysis.stats.primary_design.load_arrays` of ``daily``.
     daily : DataFrame
@@ -364,6 +366,8 @@ class ModelFrames:
     region_days: pd.DataFrame
     runs_in_period: pd.DataFrame
     history: pd.DataFrame | None = None
+    #: daily pain from the diary's first day to the period's end (flare-ups are found on it)
+    pain_history: pd.DataFrame | None = None
 
 
 def analysis_period(runs: pd.DataFrame, pain: pd.DataFrame, *, start=None, end=None):
@@ -379,7 +383,9 @@ def analysis_period(runs: pd.DataFrame, pain: pd.DataFrame, *, start=None, end=N
     Returns
     -------
     (Timestamp or None, Timestamp or None)
-        First and last day (naive midnight). Without ``start``/``end``: the
+        First and last day (naive midnight); a window whose start is after its end
+        (a ``--since`` after the data, an ``--until`` before it) is a RunlogError. Without
+        ``start``/``end``: the
         first and last diary date when the diary has any entry (a long
         running history with a short diary is analysed over the diary's
         months; earlier runs still give the load history), else the first
@@ -391,6 +397,11 @@ def analysis_period(runs: pd.DataFrame, pain: pd.DataFrame, *, start=None, end=N
     last = dates.max().normalize() if len(dates) else None
     start = pd.Timestamp(start).normalize() if start is not None else first
     end = pd.Timestamp(end).normalize() if end is not None else last
+    if start is not None and end is not None and start > end:
+        held = "the diary covers" if len(pain_dates) else "the runs cover"
+        span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if first is not None else "no dates"
+        raise RunlogError(f"the analysis window {start:%Y-%m-%d} to {end:%Y-%m-%d} is empty: {held} "
+                          f"{span}; choose --since/--until inside it")
     return start, end
 
 
@@ -425,16 +436,27 @@ def model_frames(
         daily, lags = history.loc[history.index >= start], lags.loc[(lags.index >= start) & (lags.index <= end)]
     else:
         daily = history
-    dp = flareups.daily_pain(pain, start=start, end=end)
+    # flare-ups are found on the diary from its first day (the baseline and an episode already running
+    # at --since need the mornings before it), then counted in the window
+    pain_first = pd.to_datetime(pain["date"]).dropna().min() if len(pain) else None
+    pain_start = start if start is None or pain_first is None else min(start, pain_first.normalize())
+    dp = pain_history = flareups.daily_pain(pain, start=pain_start, end=end)
     episodes = flareups.detect_flareups(dp, **dict(flare_params or {}))
     rdays = flareups.region_days(dp, episodes)
     rdays = rdays.assign(date=pd.to_datetime(rdays["date"]))
+    if start is not None and pain_start is not None and pain_start < start:
+        params = episodes.attrs.get("params")
+        dp = dp[pd.to_datetime(dp["date"]) >= start].reset_index(drop=True)
+        rdays = rdays[rdays["date"] >= start].reset_index(drop=True)
+        episodes = episodes[pd.to_datetime(episodes["onset_date"]) >= start].reset_index(drop=True)
+        if params is not None:
+            episodes.attrs["params"] = params
     in_period = (
         runs[(pd.to_datetime(runs["date"]) >= start) & (pd.to_datetime(runs["date"]) <= end)]
         if start is not None
         else runs
     )
-    return ModelFrames(start, end, daily, lags, dp, episodes, rdays, in_period, history)
+    return ModelFrames(start, end, daily, lags, dp, episodes, rdays, in_period, history, pain_history)
 
 
 def findings(
@@ -540,12 +562,13 @@ def findings(
     if dynamics_table is None and samples is not None and len(samples):
         from analysis.dynamics import dynamics_by_shoe_class
 
-        dynamics_table = background.start(dynamics_by_shoe_class, samples, runs, grouping=grouping,
+        dynamics_table = background.start(dynamics_by_shoe_class, samples, in_period, grouping=grouping,
                                           binned=dynamics_binned)
     sensitivity_out = None
     if sensitivity and len(rdays):
         sensitivity_out = background.start(
-            flare_sensitivity, dp, loads, daily, in_period, grouping=grouping, flare_params=flare_params,
+            flare_sensitivity, frames.pain_history if frames.pain_history is not None else dp, loads, daily,
+            in_period, grouping=grouping, flare_params=flare_params,
             excluded=dict(excluded), estimator=estimator,
         )
 

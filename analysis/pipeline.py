@@ -359,11 +359,13 @@ def analyse(
     if samples is not None and len(samples):
         from analysis import background
         from analysis.dynamics import dynamics_by_shoe_class, speed_binned_all
+        from analysis.findings import analysis_period
 
         dynamics_binned = speed_binned_all(samples)  # binned once: the models and the figure share it
-        # the running-dynamics models need only the samples: started first, in a second process
-        dynamics_table = background.start(dynamics_by_shoe_class, samples, runs, grouping=grouping,
-                                          binned=dynamics_binned)
+        # the running dynamics need only the samples and the period's runs: started first, in a second process
+        first, last = analysis_period(runs, pain, start=since, end=until)
+        dynamics_table = background.start(dynamics_by_shoe_class, samples, _in_period(runs, first, last),
+                                          grouping=grouping, binned=dynamics_binned)
     frames = model_frames(runs, pain, drills, grouping=grouping, flare_params=flare_params, start=since,
                           end=until)
     rule24 = flareups.twenty_four_hour_rule(pain, frames.runs_in_period)

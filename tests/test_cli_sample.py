@@ -84,15 +84,27 @@ def test_report_since_until_sets_the_window_and_load_before_it_still_counts(tmp_
     assert main([*args]) == 0
     whole = json.loads(out.read_text(encoding="utf-8"))
     assert whole["parameters"]["window"]["since"] is None
-    assert sum(r.get("onsets", 0) for r in f["regions"].values() if isinstance(r, dict)) < sum(
-        r.get("onsets", 0) for r in whole["regions"].values() if isinstance(r, dict))
+    # flare-ups are found on the whole diary and counted in the window: the same onsets as the
+    # whole run's inside those dates (a diary cut at --since would lose its baseline)
+    for region, block in whole["regions"].items():
+        inside = [e["onset"] for e in block.get("episodes") or [] if "2024-01-01" <= e["onset"] <= "2024-06-30"]
+        assert [e["onset"] for e in f["regions"][region].get("episodes") or []] == inside
+    # the running dynamics compare the window's runs only
+    n = [d["dynamics"]["metrics"][0]["n_runs_a"] + d["dynamics"]["metrics"][0]["n_runs_b"] for d in (f, whole)]
+    assert 0 < n[0] < n[1]
 
 
 @pytest.mark.parametrize("flags, words", [
     (["--since", "2024-13-01"], "--since '2024-13-01' is not a date"),
     (["--since", "2024-06-01", "--until", "2024-01-01"], "is after --until"),
+    (["--since", ""], "--since '' is not a date"),
+    (["--since", "2024-06-01T12:00+05:00"], "is not a date"),
+    (["--since", "2030-01-01"], "the analysis window 2030-01-01 to 2024-12-31 is empty"),
+    (["--until", "2020-01-01"], "the diary covers 2023-01-02 to 2024-12-31"),
 ])
 def test_report_bad_window_is_one_line_exit_2(flags, words, capsys):
     assert main(["report", "--no-progress", "--no-pdf", "--json", "x.json", *flags]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and words in err[0]
+    # one error line, last (a window checked against the diary comes after the progress lines)
+    assert words in err[-1] and err[-1].startswith("runlog: ") and not any("Traceback" in ln for ln in err)
+    assert sum(words in ln for ln in err) == 1

@@ -27,7 +27,7 @@ from analysis.cohort.weekly import RAW_COLUMNS  # noqa: F401 - every adjustment 
 from analysis.errors import RunlogError
 
 #: bump when the table's content changes: every partition is then rebuilt
-STEP_VERSION = "2"
+STEP_VERSION = "3"
 
 #: runs columns kept for ``runlog cohort runs``
 RUN_COLUMNS = ("start_time", "date", "sport", "distance_m", "moving_time_s", "gear_name", "shoe_class",
