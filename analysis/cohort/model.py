@@ -106,7 +106,17 @@ def pooled_fit(days: pd.DataFrame, *, robust: bool = True) -> dict:
         return {"rows": rows, "adjustments": None, "fit": None, "message": msg}
     codes = runner_codes(days)
     X, cols = design_columns(days, adjustments, codes)
-    fit = fit_conditional_poisson(days["onset"].to_numpy(float), X, codes)
+    try:
+        fit = fit_conditional_poisson(days["onset"].to_numpy(float), X, codes)
+    except np.linalg.LinAlgError:  # a column that never varies within a runner: no within-runner contrast
+        fit = None
+    if fit is None or not fit.converged or not np.all(np.isfinite(fit.bse())):
+        flat = _flat_columns(X, cols, codes)
+        msg = ("not estimable: " + (", ".join(flat) + " never varies within a runner" if flat
+                                    else "the conditional Poisson fit did not converge"))
+        rows = [{"estimand": e, "unit": u, "estimate": None, "ci": None, "p": None, "status": "insufficient data",
+                 "events": n_events, "min_detectable": None} for e, u in ESTIMANDS.items()]
+        return {"rows": rows, "adjustments": list(adjustments), "fit": None, "message": msg, "columns": cols}
     if robust:
         se = np.maximum(fit.bse(), fit.bse(robust=True))
         q = stats.t.ppf(0.975, max(fit.n_strata - 1, 1))
@@ -152,6 +162,15 @@ def per_runner(days: pd.DataFrame) -> list[dict]:
                         "ci": [_num(lo), _num(hi)], "events": n, "status": _status(lo, hi),
                         "log_estimate": float(fit.params[j]), "log_se": float(se[j])})
     return out
+
+
+def _flat_columns(X: np.ndarray, cols: list[str], codes: np.ndarray) -> list[str]:
+    """Model columns with no variation within any runner (the conditional model cannot use them)."""
+    X = np.asarray(X, dtype=float)
+    n = np.bincount(codes).astype(float)
+    means = np.column_stack([np.bincount(codes, weights=X[:, j]) for j in range(X.shape[1])]) / n[:, None]
+    spread = np.abs(X - means[codes]).max(axis=0) if len(X) else np.zeros(X.shape[1])
+    return [c for c, s in zip(cols, spread, strict=True) if s < 1e-12]
 
 
 def heterogeneity(rows: list[dict]) -> dict[str, dict]:

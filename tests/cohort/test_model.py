@@ -108,3 +108,13 @@ def test_design_columns_fill_undefined_share_with_the_runners_mean():
     assert share[5] == pytest.approx(days.loc[[4, 6, 7], "barefoot_share_7d"].mean())
     assert (share[8:] == 0).all()
     np.testing.assert_array_equal(X[:, 1], days["km_7d"].to_numpy())
+
+
+def test_a_share_that_never_varies_within_runners_is_named_not_a_crash():
+    """A clinic where nobody runs barefoot-style: the pooled model has no within-runner contrast."""
+    days = _days(12, log_rr_share=0.0, confounding=0.0)
+    days["barefoot_share_7d"] = 0.0
+    region = cohort_region(days)
+    assert region["message"] == "not estimable: barefoot_share_7d never varies within a runner"
+    assert [r["status"] for r in region["primary"]] == ["insufficient data", "insufficient data"]
+    assert all(r["estimate"] is None for r in region["primary"])
