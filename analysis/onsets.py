@@ -362,13 +362,30 @@ def _day_range(daily: pd.DataFrame) -> pd.DatetimeIndex:
     return pd.date_range(daily["date"].min(), daily["date"].max(), freq="D", name="date").as_unit("ns")
 
 
-def _wide(sub: pd.DataFrame, col: str, days: pd.DatetimeIndex) -> np.ndarray:
-    """Column ``col`` of one region as a (days x 2) float array, NaN = not logged."""
+def _cells(sub: pd.DataFrame, days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(day position, side position, row) of each (date, side) of one region's rows, first row kept.
+
+    Rows on days outside ``days`` or on a side other than L/R are left out.
+    """
+    day = days.get_indexer(pd.DatetimeIndex(pd.to_datetime(sub["date"])))
+    side = pd.Index(SIDES).get_indexer(sub["side"].astype("object"))
+    rows = np.flatnonzero((day >= 0) & (side >= 0))
+    _, first = np.unique(day[rows] * len(SIDES) + side[rows], return_index=True)
+    rows = rows[first]
+    return day[rows], side[rows], rows
+
+
+def _wide(sub: pd.DataFrame, col: str, days: pd.DatetimeIndex, cells=None) -> np.ndarray:
+    """Column ``col`` of one region as a (days x 2) float array, NaN = not logged.
+
+    ``cells``: :func:`_cells` of ``sub`` when already known (one lookup for every column).
+    """
+    out = np.full((len(days), len(SIDES)), np.nan)
     if len(sub) == 0:
-        return np.full((len(days), 2), np.nan)
-    s = sub.set_index(["date", "side"])[col].astype("float64")
-    s = s[~s.index.duplicated()]
-    return s.unstack("side").reindex(index=days, columns=list(SIDES)).to_numpy(dtype="float64")
+        return out
+    day, side, rows = _cells(sub, days) if cells is None else cells
+    out[day, side] = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[rows]
+    return out
 
 
 def _worse(sides: np.ndarray) -> np.ndarray:
@@ -391,8 +408,9 @@ def outcome(daily: pd.DataFrame, region: str, days: pd.DatetimeIndex, rule: Flar
     rule : FlareRule
     """
     sub = daily[daily["region"] == region]
-    items = {item: _wide(sub, item, days) for item in TIMES_OF_DAY}
-    pain_max = _worse(_wide(sub, "pain_max", days))
+    cells = _cells(sub, days) if len(sub) else None
+    items = {item: _wide(sub, item, days, cells) for item in TIMES_OF_DAY}
+    pain_max = _worse(_wide(sub, "pain_max", days, cells))
     morning = _worse(items["morning"])
     if not np.isnan(morning).all():
         return Outcome(region, "morning", morning, items["morning"], morning, pain_max)
