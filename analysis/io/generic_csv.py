@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import xxhash
 
 from analysis import schema
 from analysis.errors import RunlogError
@@ -201,10 +202,12 @@ def read_generic_csv(
       skipped.
     * ``activity_id``: the ``activity_id`` column, prefixed ``csv:`` unless it
       already starts with a runlog source prefix (``fit:``, ``strava:``,
-      ...); else ``csv:`` + the first 12 hex digits of the SHA-1 of the row's
-      fields joined by the delimiter (the header's number of fields, a short
-      row padded with empty ones). A repeated id within the file is logged
-      ``duplicate``.
+      ...); else ``csv:`` + the first 12 hex digits of the XXH3-64 (xxHash,
+      seed 0) of the row's fields joined by the delimiter (the header's
+      number of fields, a short row padded with empty ones), in UTF-8. A
+      repeated id within the file is logged ``duplicate``. Earlier versions
+      took the SHA-1 of the same text (CHANGELOG.md); :func:`legacy_ids` maps
+      those old ids to the new ones.
 
     References
     ----------
@@ -215,25 +218,10 @@ def read_generic_csv(
     if time_unit not in TIME_UNITS:
         raise ValueError(f"time_unit must be one of {sorted(TIME_UNITS)}, not {time_unit!r}")
     raw, label = read_source_bytes(source, name)
-    text = decode_text(raw)
-    delimiter = header_delimiter(_first_line(text))
-    body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
-    cells = _columns(text, delimiter, label, encoded=body if body.isascii() else None)
-    del raw, body
-    del text
-    filled = np.column_stack([_nonempty(c) for c in cells]) if cells else np.zeros((0, 0), dtype=bool)
-    # a record's fields up to its last non-empty one (trailing empty fields, as spreadsheets add, do not count)
-    n_fields = np.where(filled.any(axis=1), filled.shape[1] - np.argmax(filled[:, ::-1], axis=1), 0)
-    del filled
-    header_at = next((int(i) for i in np.flatnonzero(n_fields) if _has_text(cells, i, n_fields[i])), None)
-    if header_at is None:
-        raise RunlogError("empty file", path=label)
-    header = [str(c[header_at].as_py()) for c in cells[: n_fields[header_at]]]
+    header, data, n_fields, rows, delimiter = _records(raw, label)
+    del raw
     columns = _resolve_columns(header, column_map, label)
     width = len(header)
-    data = [c.slice(header_at + 1) for c in cells]
-    n_fields = n_fields[header_at + 1 :]
-    rows = np.arange(header_at + 2, header_at + 2 + len(n_fields))  # spreadsheet rows: record ordinal + 1
     values = {target: data[pos] for pos, target in columns.items()}
     maybe_blank = np.ones(len(rows), dtype=bool)
     for v in values.values():  # the mapped columns first: few records are left to look at whole
@@ -272,8 +260,8 @@ def read_generic_csv(
             status[i] = FAILED
 
     ok = status == IMPORTED
-    ids = _activity_ids(values.get("activity_id"), data, width, ok, delimiter)
-    dup = _repeated(ids, ok, rows, reason)
+    ids, keys = _activity_ids(values.get("activity_id"), data, width, ok, delimiter)
+    dup = _repeated(ids, ok, rows, reason, keys)
     status[dup] = DUPLICATE
     imported = status == IMPORTED
     note = parsed["_note"]
@@ -298,6 +286,36 @@ def read_generic_csv(
         runs = _runs_frame(parsed, imported, ids, sport, label, tz)
     return ReadResult(schema.empty_runs() if runs is None else runs, schema.empty_samples(),
                       schema.coerce_import_log(log))
+
+
+def _records(raw: bytes, label: str) -> tuple[list[str], list, np.ndarray, np.ndarray, str]:
+    """The file's header and its records below it.
+
+    Returns
+    -------
+    (header, data, n_fields, rows, delimiter)
+        The header's cells; one Arrow string column per field of the records
+        below it (``""`` where a record is shorter); each record's number of
+        fields up to its last non-empty one (trailing empty fields, as
+        spreadsheets add, do not count); each record's spreadsheet row
+        (record ordinal + 1); the delimiter.
+    """
+    text = decode_text(raw)
+    delimiter = header_delimiter(_first_line(text))
+    body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+    cells = _columns(text, delimiter, label, encoded=body if body.isascii() else None)
+    del body, text
+    filled = np.column_stack([_nonempty(c) for c in cells]) if cells else np.zeros((0, 0), dtype=bool)
+    n_fields = np.where(filled.any(axis=1), filled.shape[1] - np.argmax(filled[:, ::-1], axis=1), 0)
+    del filled
+    header_at = next((int(i) for i in np.flatnonzero(n_fields) if _has_text(cells, i, n_fields[i])), None)
+    if header_at is None:
+        raise RunlogError("empty file", path=label)
+    header = [str(c[header_at].as_py()) for c in cells[: n_fields[header_at]]]
+    data = [c.slice(header_at + 1) for c in cells]
+    n_fields = n_fields[header_at + 1 :]
+    rows = np.arange(header_at + 2, header_at + 2 + len(n_fields))
+    return header, data, n_fields, rows, delimiter
 
 
 #: status codes while reading (:data:`STATUSES` are their names in the log)
@@ -680,8 +698,16 @@ def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str)
 
     The hash is over the record's first ``width`` fields (the header's), a
     shorter record padded with empty fields.
+
+    Returns
+    -------
+    (ids, keys)
+        The ids (Arrow strings), and when every ``ok`` record's id is hashed,
+        the hashes' top 48 bits in the order of those records (equal exactly
+        when the ids are: :func:`_repeated` compares integers), else None.
     """
     n = len(ok)
+    keys = None
     if given is None:
         ids = pa.repeat(pa.scalar("", pa.large_string()), n)
     else:
@@ -692,39 +718,111 @@ def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str)
     if need.any():
         mask = pa.array(need)
         joined = _join([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
-        hashed = _row_hashes(joined)
-        ids = pc.replace_with_mask(ids, mask, hashed)
-    return ids
+        values = _row_hash_values(joined)
+        ids = pc.replace_with_mask(ids, mask, _hex_ids(_top_bytes(values)))
+        if np.array_equal(need, ok):
+            keys = values >> np.uint64(64 - 4 * ID_HEX_DIGITS)
+    return ids, keys
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: hex digits of a hashed id (48 bits: a collision is as unlikely as it was with the SHA-1 ids)
+ID_HEX_DIGITS = 12
 
 
 def _row_hashes(joined) -> pa.Array:
-    """``csv:`` + the first 12 hex digits of the SHA-1 of each text (UTF-8).
+    """``csv:`` + the first 12 hex digits of the XXH3-64 of each text (UTF-8), i.e. its top 48 bits.
 
-    The digests are taken one by one (:mod:`hashlib` has no batch call) and
-    written as hex by numpy, all at once.
+    XXH3-64 (seed 0) is specified (xxHash, stable since 0.8) and gives the
+    same value on every machine and version; :mod:`xxhash` takes one text per
+    call (no batch call), ~0.1 us each, and numpy writes the hex digits of
+    all at once.
     """
-    sha1 = hashlib.sha1
-    k = len(joined)
-    digests = np.frombuffer(b"".join([sha1(b).digest() for b in joined.cast(pa.large_binary()).to_pylist()]),
-                            dtype=np.uint8).reshape(k, 20)[:, :6]
-    out = np.empty((k, 4 + 12), dtype=np.uint8)
+    return _hex_ids(_top_bytes(_row_hash_values(joined)))
+
+
+def _row_hash_values(joined) -> np.ndarray:
+    """The XXH3-64 (seed 0) of each text (UTF-8), as unsigned 64-bit integers."""
+    digest = xxhash.xxh3_64_intdigest
+    return np.fromiter(map(digest, joined.cast(pa.large_binary()).to_pylist()), dtype=np.uint64,
+                       count=len(joined))
+
+
+def _top_bytes(values: np.ndarray) -> np.ndarray:
+    """The first ``ID_HEX_DIGITS // 2`` bytes of each 64-bit value written big-endian (as its hex digest)."""
+    return values.astype(">u8").view(np.uint8).reshape(len(values), 8)[:, : ID_HEX_DIGITS // 2]
+
+
+def _hex_ids(digests: np.ndarray) -> pa.Array:
+    """``csv:`` + the hex of each row of bytes (k x 6), as an Arrow string array."""
+    k, width = digests.shape
+    size = 4 + 2 * width
+    out = np.empty((k, size), dtype=np.uint8)
     out[:, :4] = np.frombuffer(f"{SOURCE}:".encode(), dtype=np.uint8)
     out[:, 4::2] = _HEX[digests >> 4]
     out[:, 5::2] = _HEX[digests & 15]
-    offsets = np.arange(0, 16 * (k + 1), 16, dtype=np.int64)
+    offsets = np.arange(0, size * (k + 1), size, dtype=np.int64)
     return pa.LargeStringArray.from_buffers(k, pa.py_buffer(offsets), pa.py_buffer(out))
 
 
-def _repeated(ids, ok: np.ndarray, rows: np.ndarray, reason: dict[int, str]) -> np.ndarray:
-    """Records whose id an earlier imported record has (their reasons added to ``reason``)."""
+def _legacy_row_hashes(joined) -> pa.Array:
+    """The ids of earlier versions (CHANGELOG.md): ``csv:`` + the first 12 hex digits of the SHA-1 of each text."""
+    k = len(joined)
+    sha1 = hashlib.sha1
+    digests = np.frombuffer(b"".join([sha1(b).digest() for b in joined.cast(pa.large_binary()).to_pylist()]),
+                            dtype=np.uint8).reshape(k, 20)[:, : ID_HEX_DIGITS // 2]
+    return _hex_ids(digests)
+
+
+def legacy_ids(source: str | Path | bytes, *, name: str | None = None) -> dict[str, str]:
+    """The ids the records of a generic CSV had before the hashed ids changed (legacy id -> id now).
+
+    Until this change a record without ``activity_id`` was ``csv:`` + the
+    first 12 hex digits of the SHA-1 of its fields joined by the delimiter;
+    now it is the XXH3-64 of the same text (:func:`read_generic_csv`, Notes).
+    Overrides written against the old ids are matched through this map
+    (:func:`analysis.footwear.assign_footwear`). Every record below the
+    header is in it, whether it was imported or not: an old id names one
+    record's text, so an entry that names no run now does no harm. Costs a
+    second split of the file and a SHA-1 per record: called only when an
+    override names no run.
+
+    Parameters
+    ----------
+    source : str, Path or bytes
+        The CSV as it was imported.
+    name : str, optional
+        File name for messages when ``source`` is bytes.
+
+    Returns
+    -------
+    dict
+        ``{"csv:<sha1-12>": "csv:<xxh3-12>"}``.
+    """
+    raw, label = read_source_bytes(source, name)
+    header, data, _n_fields, _rows, delimiter = _records(raw, label)
+    del raw
+    if not len(data) or not len(data[0]):
+        return {}
+    joined = _join(data[: len(header)], delimiter)
+    return dict(zip(_legacy_row_hashes(joined).to_pylist(), _row_hashes(joined).to_pylist(), strict=True))
+
+
+def _repeated(ids, ok: np.ndarray, rows: np.ndarray, reason: dict[int, str], keys: np.ndarray | None = None
+              ) -> np.ndarray:
+    """Records whose id an earlier imported record has (their reasons added to ``reason``).
+
+    ``keys``: integers equal exactly where the ``ok`` records' ids are (see
+    :func:`_activity_ids`); factorising them is ~10x faster than the strings.
+    """
     dup = np.zeros(len(ok), dtype=bool)
     at = np.flatnonzero(ok)
     if len(at) < 2:
         return dup
-    codes = pc.dictionary_encode(ids.filter(pa.array(ok))).indices.to_numpy(zero_copy_only=False)
+    if keys is not None:
+        codes = pd.factorize(keys)[0]
+    else:
+        codes = pc.dictionary_encode(ids.filter(pa.array(ok))).indices.to_numpy(zero_copy_only=False)
     if np.bincount(codes).max() < 2:
         return dup
     _, first = np.unique(codes, return_index=True)

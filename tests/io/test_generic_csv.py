@@ -280,9 +280,9 @@ def test_a_trailing_delimiter_is_no_extra_field_and_a_short_row_is_padded(tmp_pa
     text = "start_time,distance_m,name\n2025-03-01T07:00:00Z,5000,a,\n2025-03-02T07:00:00Z,6000\n"
     result = read_generic_csv(_write(tmp_path, text))
     assert result.log["status"].tolist() == ["imported", "imported"]
-    import hashlib
+    import xxhash
 
-    padded = hashlib.sha1(b"2025-03-02T07:00:00Z,6000,").hexdigest()[:12]
+    padded = xxhash.xxh3_64_hexdigest(b"2025-03-02T07:00:00Z,6000,")[:12]
     assert result.runs.index[1] == f"csv:{padded}"
 
 
@@ -300,3 +300,45 @@ def test_runs_are_in_canonical_form_as_built(tmp_path):
     pd.testing.assert_frame_equal(schema.coerce_runs(runs), runs)
     schema.validate_runs(runs)
     assert list(runs.columns) == list(schema.RUNS_DTYPES)
+
+
+def test_a_hashed_id_is_the_xxh3_of_the_row_text_and_does_not_change():
+    """The id rule of the Notes: frozen values (the XXH3-64 test is xxHash's own; these pin the text hashed)."""
+    text = "start_time,distance_m,name\n2025-03-01T07:00:00Z,5000,a\n2025-03-02T07:00:00Z,6000,\"b, c\"\n"
+    runs = read_generic_csv(text.encode(), name="x.csv").runs
+    # the fields as read (quotes removed), joined by the delimiter; frozen: an id must not move between versions
+    assert runs.index.tolist() == ["csv:77d7d9c0531f", "csv:" + _xxh3_12(b"2025-03-02T07:00:00Z,6000,b, c")]
+
+
+def _xxh3_12(data: bytes) -> str:
+    import xxhash
+
+    return xxhash.xxh3_64_hexdigest(data)[:12]
+
+
+def test_repeated_rows_without_ids_are_duplicates_and_a_given_id_equal_to_a_hash_too():
+    row = "2025-03-01T07:00:00Z,5000"
+    same = read_generic_csv(f"start_time,distance_m\n{row}\n{row}\n2025-03-02T07:00:00Z,5000\n{row}\n".encode(),
+                            name="x.csv")
+    assert same.log["status"].tolist() == ["imported", "duplicate", "imported", "duplicate"]
+    assert same.log["reason"].tolist()[1] == same.log["reason"].tolist()[3] == "same activity_id as row 2"
+    hashed = "csv:" + _xxh3_12(f",{row}".encode())  # the hashed row's text has the empty activity_id first
+    mixed = read_generic_csv(f"activity_id,start_time,distance_m\n,{row}\n{hashed},{row}\n".encode(), name="x.csv")
+    assert mixed.log["activity_id"].tolist() == [hashed, hashed]
+    assert mixed.log["status"].tolist() == ["imported", "duplicate"]
+
+
+def test_legacy_ids_map_the_old_sha1_ids_to_the_new_ones():
+    import hashlib
+
+    from analysis.io.generic_csv import legacy_ids
+
+    text = ("start_time;distance_m;name\n2025-03-01T07:00:00Z;5000;a\n\n"
+            "2025-03-02T07:00:00Z;6000\nbad;x;y\n")
+    runs = read_generic_csv(text.encode(), name="x.csv").runs
+    old = {f"csv:{hashlib.sha1(t).hexdigest()[:12]}": f"csv:{_xxh3_12(t)}"
+           for t in (b"2025-03-01T07:00:00Z;5000;a", b"2025-03-02T07:00:00Z;6000;")}
+    mapping = legacy_ids(text.encode(), name="x.csv")
+    assert {k: mapping[k] for k in old} == old
+    assert set(old.values()) == set(runs.index)
+    assert legacy_ids(b"start_time,distance_m\n", name="x.csv") == {}
