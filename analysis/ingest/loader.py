@@ -762,7 +762,20 @@ def _stack(results: list, hits: Stack | None) -> ReadResult:
     filled = [r for r in results if r is not None and r is not _ALREADY]
     if hits is not None and len(filled) == 1 and filled[0] is hits.result:
         return filled[0]
+    if len(filled) == 1 and _canonical(filled[0]):  # one input's frames, as its reader built them
+        return filled[0]
     return ReadResult.concat(filled)
+
+
+def _canonical(result: ReadResult) -> bool:
+    """Whether ``ReadResult.concat([result])`` would give the same frames (then it need not copy them)."""
+    from analysis import schema
+    from analysis.ingest.merge import is_canonical
+
+    # an empty frame becomes the bare canonical one (no extra columns)
+    return (is_canonical(result.runs, schema.RUNS_DTYPES, extra=len(result.runs) > 0)
+            and is_canonical(result.samples, schema.SAMPLES_DTYPES, extra=len(result.samples) > 0, range_index=True)
+            and is_canonical(result.log, schema.IMPORT_LOG_DTYPES, extra=False, range_index=True))
 
 
 def _read_already() -> ReadResult:
