@@ -153,9 +153,14 @@ def _stamp(path: Path, st: os.stat_result) -> tuple[int, int, int, int]:
 
 
 def _write_table(table: pa.Table, path: Path) -> str:
-    """Write a table durably (:func:`atomic_write`); the XXH3-64 (hex) of the bytes written."""
+    """Write a table durably (:func:`atomic_write`); the XXH3-64 (hex) of the bytes written.
+
+    Without column statistics: the cache reads whole files and never filters
+    by them, and the min/max of every page of every string column cost ~30 %
+    of the write (2 million runs: 0.7 -> 0.5 s).
+    """
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="lz4")
+    pq.write_table(table, sink, compression="lz4", write_statistics=False)
     data = sink.getvalue()
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), user_output=False)
     return xxhash.xxh3_64_hexdigest(data)
