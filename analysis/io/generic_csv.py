@@ -346,9 +346,9 @@ def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: 
 
     frame = {}
     for column in ("distance_m", "moving_time_s", "elapsed_time_s") + _NUMBER_COLUMNS:
-        v = parsed[column][imported]
-        frame[column] = pd.arrays.FloatingArray(np.nan_to_num(v, nan=0.0, posinf=np.inf, neginf=-np.inf),
-                                                np.isnan(v))
+        v = parsed[column] if mask is None else parsed[column][imported]  # a copy only when rows drop out
+        missing = np.isnan(v)
+        frame[column] = pd.arrays.FloatingArray(np.where(missing, 0.0, v), missing)
     for column in _TEXT_COLUMNS:
         frame[column] = _text(chosen(parsed[column]))
     frame["sport"] = _text(chosen(sport))
@@ -719,7 +719,8 @@ def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str)
         mask = pa.array(need)
         joined = _join([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
         values = _row_hash_values(joined)
-        ids = pc.replace_with_mask(ids, mask, _hex_ids(_top_bytes(values)))
+        hashed = _hex_ids(_top_bytes(values))
+        ids = hashed if need.all() else pc.replace_with_mask(ids, mask, hashed)
         if np.array_equal(need, ok):
             keys = values >> np.uint64(64 - 4 * ID_HEX_DIGITS)
     return ids, keys
