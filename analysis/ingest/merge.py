@@ -239,9 +239,9 @@ def first_seen_twice(values: pd.Index | pd.Series) -> np.ndarray:
 def _string_keys(arrow: pa.Array) -> np.ndarray | None:
     """A 64-bit key per string, equal for equal strings (unequal ones may share one); None if not strings.
 
-    Mixed from each string's length and its first and last 8 bytes (read as
-    little-endian words from Arrow's data buffer, bytes outside the string
-    masked). Sorting these keys finds "no repeat" in ~0.05 s per million
+    Mixed (MurmurHash3's finalizer, Appleby 2011) from each string's first
+    and last 8 bytes (little-endian words read from Arrow's data buffer,
+    bytes outside the string masked) and its length. Sorting these keys finds "no repeat" in ~0.05 s per million
     ids, where Arrow's hash table takes ~0.2 s; any equal pair sends the
     caller to the exact check. Written by hand: neither numpy nor Arrow
     hashes variable-length strings column-wise.
@@ -259,9 +259,22 @@ def _string_keys(arrow: pa.Array) -> np.ndarray | None:
     mask = np.where(short == 8, np.uint64(2**64 - 1), (np.uint64(1) << (short * np.uint64(8))) - np.uint64(1))
     first = words[start] & mask
     last = words[np.maximum(start + length - 8, start)] & mask
+    key = _mix64(first)
+    key ^= last
+    key = _mix64(key)
+    key ^= length.astype(np.uint64)
+    return _mix64(key)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer (a bijection whose every output bit depends on every input bit), in place."""
     with np.errstate(over="ignore"):
-        return ((first * np.uint64(0x9E3779B97F4A7C15)) ^ (last * np.uint64(0xC2B2AE3D27D4EB4F))
-                ^ (length.astype(np.uint64) * np.uint64(0x165667B19E3779F9)))
+        x ^= x >> np.uint64(33)
+        x *= np.uint64(0xFF51AFD7ED558CCD)
+        x ^= x >> np.uint64(33)
+        x *= np.uint64(0xC4CEB93FE1A85EC3)
+        x ^= x >> np.uint64(33)
+    return x
 
 
 def is_canonical(frame: pd.DataFrame, dtypes: dict[str, str], *, extra: bool = True,

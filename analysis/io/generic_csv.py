@@ -274,12 +274,12 @@ def read_generic_csv(
         where[at] = True
         log_reason = pc.replace_with_mask(log_reason, pa.array(where), told)
     log = pd.DataFrame({
-        "source_file": _text(pa.repeat(pa.scalar(label, pa.large_string()), n)),
+        "source_file": _text(_repeated_text(label, n)),
         "row": pd.array(rows, dtype="Int64"),
         "status": _text(pa.array(list(STATUSES), pa.large_string()).take(pa.array(status))),
         "reason": _text(log_reason),
         "activity_id": _text(pc.if_else(pa.array(imported | dup), ids, pa.scalar(None, pa.large_string()))),
-        "source": _text(pa.repeat(pa.scalar(SOURCE, pa.large_string()), n)),
+        "source": _text(_repeated_text(SOURCE, n)),
     })
     runs = None
     if imported.any():
@@ -331,6 +331,15 @@ def _text(array) -> pd.arrays.ArrowStringArray:
     return pd.arrays.ArrowStringArray(pa.chunked_array([array]))
 
 
+def _repeated_text(text: str, n: int) -> pa.LargeStringArray:
+    """``text`` ``n`` times, as an Arrow string array built from its buffers (``pa.repeat`` of a string
+    scalar appends one by one: 0.1 s per 2 million)."""
+    data = text.encode("utf-8")
+    size = len(data)
+    offsets = np.arange(0, size * (n + 1), size, dtype=np.int64) if size else np.zeros(n + 1, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+
+
 def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: str | None) -> pd.DataFrame:
     """The canonical runs frame of the imported records (as :func:`analysis.schema.coerce_runs` gives it).
 
@@ -352,8 +361,8 @@ def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: 
     for column in _TEXT_COLUMNS:
         frame[column] = _text(chosen(parsed[column]))
     frame["sport"] = _text(chosen(sport))
-    frame["source"] = _text(pa.repeat(pa.scalar(SOURCE, pa.large_string()), k))
-    frame["source_file"] = _text(pa.repeat(pa.scalar(label, pa.large_string()), k))
+    frame["source"] = _text(_repeated_text(SOURCE, k))
+    frame["source_file"] = _text(_repeated_text(label, k))
     index = pd.Index(_text(chosen(ids)), name="activity_id")
     start_time, day = _place_in_time(parsed["_wall"][imported], parsed["_offset_s"][imported],
                                      parsed["_day"][imported], tz)
@@ -488,7 +497,7 @@ def _has_text(cells: list, i: int, n: int) -> bool:
 def _sports(column, n: int):
     """Canonical run sport per record (blank means running; null when not a run), and where not a run."""
     if column is None:
-        return pa.repeat(pa.scalar("running", pa.large_string()), n), np.zeros(n, dtype=bool)
+        return _repeated_text("running", n), np.zeros(n, dtype=bool)
     codes = pc.dictionary_encode(column)
     sports = pa.array([_sport(u) for u in codes.dictionary.to_pylist()], pa.large_string()).take(codes.indices)
     return sports, sports.is_null().to_numpy(zero_copy_only=False)
@@ -709,11 +718,11 @@ def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str)
     n = len(ok)
     keys = None
     if given is None:
-        ids = pa.repeat(pa.scalar("", pa.large_string()), n)
+        ids = _repeated_text("", n)
     else:
         ids = pc.utf8_trim_whitespace(given)
         own = pc.and_(pc.not_equal(ids, ""), pc.invert(pc.match_substring_regex(ids, _ID_PREFIX.pattern)))
-        ids = pc.if_else(own, _join([pa.repeat(pa.scalar(SOURCE, pa.large_string()), n), ids], ":"), ids)
+        ids = pc.if_else(own, _join([_repeated_text(SOURCE, n), ids], ":"), ids)
     need = ok & ~_nonempty(ids)
     if need.any():
         mask = pa.array(need)
