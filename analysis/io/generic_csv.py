@@ -736,6 +736,8 @@ def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str)
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: each byte's two hex digits (a byte -> 2 digits in one look-up)
+_HEX_PAIRS = np.stack([_HEX[np.arange(256) >> 4], _HEX[np.arange(256) & 15]], axis=1)
 #: hex digits of a hashed id (48 bits: a collision is as unlikely as it was with the SHA-1 ids)
 ID_HEX_DIGITS = 12
 
@@ -769,8 +771,7 @@ def _hex_ids(digests: np.ndarray) -> pa.Array:
     size = 4 + 2 * width
     out = np.empty((k, size), dtype=np.uint8)
     out[:, :4] = np.frombuffer(f"{SOURCE}:".encode(), dtype=np.uint8)
-    out[:, 4::2] = _HEX[digests >> 4]
-    out[:, 5::2] = _HEX[digests & 15]
+    out[:, 4:] = _HEX_PAIRS[digests].reshape(k, 2 * width)
     offsets = np.arange(0, size * (k + 1), size, dtype=np.int64)
     return pa.LargeStringArray.from_buffers(k, pa.py_buffer(offsets), pa.py_buffer(out))
 
@@ -947,11 +948,17 @@ def _place_in_time(wall: np.ndarray, offset_s: np.ndarray, day: np.ndarray,
     if naive.any():
         parts.append(localize_wall_time(wall[naive], tz))
     if (~naive).any():
-        aware = wall[~naive] - pd.to_timedelta(offset_s[~naive], unit="s")
+        aware = wall if not naive.any() else wall[~naive]
+        shift = offset_s[~naive]
+        if shift.any():  # all "Z" (nearly every file that gives offsets): nothing to subtract
+            aware = aware - pd.to_timedelta(shift, unit="s")
         parts.append(aware.dt.tz_localize("UTC"))
     start_time = pd.concat(parts).sort_index() if len(parts) > 1 else parts[0]
 
     local = local_date(start_time, tz)
     own_offset = ~naive & (offset_s != 0)
-    local = local.where(~(naive | own_offset), wall.dt.normalize().astype(local.dtype))
+    if (naive | own_offset).any():
+        local = local.where(~(naive | own_offset), wall.dt.normalize().astype(local.dtype))
+    if np.isnat(day.to_numpy()).all():  # no date column: the dates are the start times' (a copy saved)
+        return start_time, local
     return start_time, day.astype(local.dtype).fillna(local)
