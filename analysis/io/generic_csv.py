@@ -556,6 +556,8 @@ def _parse_columns(values: dict, n: int, *, distance_factor: float, time_factor:
 _ISO_COMMON = (r"^(?P<d>\d{4}-\d{2}-\d{2})[T ](?P<t>(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?)"
                r"(?P<z>Z|[+-](?:[01]\d|2[0-3]):[0-5]\d|)$")
 _DATE_COMMON = r"^(?P<d>\d{4}-\d{2}-\d{2})$"
+#: the commonest of those: UTC, to the second (a subset of :data:`_ISO_COMMON`, read the same)
+_ISO_UTC = r"^\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$"
 
 
 def _wall_stamps(dates, times=None) -> np.ndarray:
@@ -582,10 +584,22 @@ def _start_times(column, n: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]
         return wall, offset_s, problems
     text = pc.utf8_trim_whitespace(column)
     todo = ~_missing(column)
-    parts = pc.extract_regex(text, _ISO_COMMON)  # RE2, in C
-    common = parts.is_valid().to_numpy(zero_copy_only=False) & todo
+    # 2025-03-01T07:30:00Z, what most exports write: its wall time is its first 19 characters, its offset 0
+    utc = pc.match_substring_regex(text, _ISO_UTC).to_numpy(zero_copy_only=False) & todo
+    if utc.any():
+        at = np.flatnonzero(utc)
+        stamps = _wall_stamps(pc.utf8_slice_codeunits(text if utc.all() else text.filter(pa.array(utc)), 0, 19))
+        good = ~np.isnat(stamps)  # an impossible date goes on, to be told
+        wall[at[good]] = stamps[good]
+        offset_s[at[good]] = 0.0
+        todo[at[good]] = False
+    if not todo.any():
+        return wall, offset_s, problems
+    rest = np.flatnonzero(todo)
+    parts = pc.extract_regex(text if len(rest) == n else text.filter(pa.array(todo)), _ISO_COMMON)  # RE2, in C
+    common = parts.is_valid().to_numpy(zero_copy_only=False)
     if common.any():
-        at = np.flatnonzero(common)
+        at = rest[common]
         chosen = parts if common.all() else parts.filter(pa.array(common))
         stamps = _wall_stamps(pc.struct_field(chosen, "d"), pc.struct_field(chosen, "t"))
         good = ~np.isnat(stamps)  # an impossible date (2025-02-30) goes the slow way, to be told

@@ -342,3 +342,51 @@ def test_legacy_ids_map_the_old_sha1_ids_to_the_new_ones():
     assert {k: mapping[k] for k in old} == old
     assert set(old.values()) == set(runs.index)
     assert legacy_ids(b"start_time,distance_m\n", name="x.csv") == {}
+
+
+def test_start_times_read_column_wise_agree_with_fromisoformat_cell_by_cell():
+    """The Arrow paths (UTC to the second; the common ISO forms) give what the per-cell reader gives."""
+    import numpy as np
+    import pyarrow as pa
+
+    from analysis.io import generic_csv as g
+
+    rng = np.random.default_rng(7)
+
+    def cell() -> str:
+        y = rng.choice(["2025", "1999", "0000", "2024"])
+        m, d = rng.choice(["01", "02", "12", "13", "1"]), rng.choice(["01", "29", "30", "31", "00"])
+        hh, mm, ss = rng.choice(["00", "07", "23", "24", "7"]), rng.choice(["00", "59", "60"]), rng.choice(["00", "59", "60", "5"])
+        sep = rng.choice(["T", " ", "t"])
+        frac = rng.choice(["", ".5", ".123456", ".1234567"])
+        zone = rng.choice(["Z", "", "+01:00", "-05:30", "+24:00", "z", "+0100"])
+        form = int(rng.integers(0, 7))
+        if form == 5:  # a valid one
+            return f"{rng.integers(1900, 2100)}-{m if m not in ('13', '1') else '03'}-15T{rng.integers(0, 24):02d}:05:09Z"
+        if form == 0:
+            return f"{y}-{m}-{d}T{hh}:{mm}:{ss}Z"
+        if form == 1:
+            return f"{y}-{m}-{d}{sep}{hh}:{mm}:{ss}{frac}{zone}"
+        if form == 2:
+            return f"{y}-{m}-{d}{sep}{hh}:{mm}{zone}"
+        if form == 3:
+            return f" {y}-{m}-{d}T{hh}:{mm}:{ss}Z "
+        return str(rng.choice(["", "--", "NA", "soon", f"{y}-{m}-{d}", f"{y}{m}{d}T{hh}{mm}{ss}Z"]))
+
+    cells = [cell() for _ in range(3000)]
+    wall, offset_s, problems = g._start_times(pa.array(cells, pa.large_string()), len(cells))
+    for i, text in enumerate(cells):
+        try:
+            t = g._start(text)
+        except g._RowError as exc:
+            assert problems.get(i) == str(exc), text
+            continue
+        assert i not in problems, text
+        if t is None:
+            assert np.isnat(wall[i]) and np.isnan(offset_s[i]), text
+            continue
+        assert wall[i] == np.datetime64(t.replace(tzinfo=None), "us"), text
+        expected = t.utcoffset()
+        assert (np.isnan(offset_s[i]) if expected is None else offset_s[i] == expected.total_seconds()), text
+    utc = [i for i, c in enumerate(cells) if len(c) == 20 and c.endswith("Z") and not np.isnat(wall[i])]
+    assert len(utc) > 200 and len(problems) > 500  # both paths and the per-cell one were taken
