@@ -751,7 +751,7 @@ def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str)
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 #: each byte's two hex digits (a byte -> 2 digits in one look-up)
-_HEX_PAIRS = np.stack([_HEX[np.arange(256) >> 4], _HEX[np.arange(256) & 15]], axis=1)
+_HEX_PAIRS_U16 = np.stack([_HEX[np.arange(256) >> 4], _HEX[np.arange(256) & 15]], axis=1).copy().view(np.uint16)[:, 0]
 #: hex digits of a hashed id (48 bits: a collision is as unlikely as it was with the SHA-1 ids)
 ID_HEX_DIGITS = 12
 
@@ -785,7 +785,7 @@ def _hex_ids(digests: np.ndarray) -> pa.Array:
     size = 4 + 2 * width
     out = np.empty((k, size), dtype=np.uint8)
     out[:, :4] = np.frombuffer(f"{SOURCE}:".encode(), dtype=np.uint8)
-    out[:, 4:] = _HEX_PAIRS[digests].reshape(k, 2 * width)
+    out[:, 4:] = _HEX_PAIRS_U16[digests].view(np.uint8)
     offsets = np.arange(0, size * (k + 1), size, dtype=np.int64)
     return pa.LargeStringArray.from_buffers(k, pa.py_buffer(offsets), pa.py_buffer(out))
 
