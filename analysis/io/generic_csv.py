@@ -740,8 +740,7 @@ def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str)
     need = ok & ~_nonempty(ids)
     if need.any():
         mask = pa.array(need)
-        joined = _join([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
-        values = _row_hash_values(joined)
+        values = _row_hash_values([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
         hashed = _hex_ids(_top_bytes(values))
         ids = hashed if need.all() else pc.replace_with_mask(ids, mask, hashed)
         if np.array_equal(need, ok):
@@ -764,14 +763,23 @@ def _row_hashes(joined) -> pa.Array:
     call (no batch call), ~0.1 us each, and numpy writes the hex digits of
     all at once.
     """
-    return _hex_ids(_top_bytes(_row_hash_values(joined)))
+    return _hex_ids(_top_bytes(_xxh3_values(joined)))
 
 
-def _row_hash_values(joined) -> np.ndarray:
+def _row_hash_values(columns: list, delimiter: str, batch: int = 1 << 16) -> np.ndarray:
+    """The XXH3-64 of each record's fields joined by ``delimiter``, joined and hashed ``batch`` records at a
+    time (the joined texts and their Python copies are then never all held at once)."""
+    n = len(columns[0])
+    out = np.empty(n, dtype=np.uint64)
+    for start in range(0, n, batch):
+        out[start: start + batch] = _xxh3_values(_join([c.slice(start, batch) for c in columns], delimiter))
+    return out
+
+
+def _xxh3_values(texts) -> np.ndarray:
     """The XXH3-64 (seed 0) of each text (UTF-8), as unsigned 64-bit integers."""
     digest = xxhash.xxh3_64_intdigest
-    return np.fromiter(map(digest, joined.cast(pa.large_binary()).to_pylist()), dtype=np.uint64,
-                       count=len(joined))
+    return np.fromiter(map(digest, texts.cast(pa.large_binary()).to_pylist()), dtype=np.uint64, count=len(texts))
 
 
 def _top_bytes(values: np.ndarray) -> np.ndarray:
