@@ -273,17 +273,20 @@ def read_generic_csv(
         where = np.zeros(n, dtype=bool)
         where[at] = True
         log_reason = pc.replace_with_mask(log_reason, pa.array(where), told)
+    named = imported | dup
+    repeated = {"source_file": _repeated_text(label, n), "source": _repeated_text(SOURCE, n)}  # shared by both frames
     log = pd.DataFrame({
-        "source_file": _text(_repeated_text(label, n)),
+        "source_file": _text(repeated["source_file"]),
         "row": pd.array(rows, dtype="Int64"),
         "status": _text(pa.array(list(STATUSES), pa.large_string()).take(pa.array(status))),
         "reason": _text(log_reason),
-        "activity_id": _text(pc.if_else(pa.array(imported | dup), ids, pa.scalar(None, pa.large_string()))),
-        "source": _text(_repeated_text(SOURCE, n)),
+        "activity_id": _text(ids if named.all() else pc.if_else(pa.array(named), ids,
+                                                                  pa.scalar(None, pa.large_string()))),
+        "source": _text(repeated["source"]),
     })
     runs = None
     if imported.any():
-        runs = _runs_frame(parsed, imported, ids, sport, label, tz)
+        runs = _runs_frame(parsed, imported, ids, sport, repeated, tz)
     return ReadResult(schema.empty_runs() if runs is None else runs, schema.empty_samples(),
                       schema.coerce_import_log(log))
 
@@ -340,11 +343,14 @@ def _repeated_text(text: str, n: int) -> pa.LargeStringArray:
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
 
 
-def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: str | None) -> pd.DataFrame:
+def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, repeated: dict, tz: str | None) -> pd.DataFrame:
     """The canonical runs frame of the imported records (as :func:`analysis.schema.coerce_runs` gives it).
 
     Built column by column in the canonical dtypes, so that no column is
-    converted or copied again; a time outside pandas' nanosecond range goes
+    converted or copied again (the number arrays of ``parsed`` are taken
+    over, their blanks zeroed in place; ``repeated``'s ``source`` and
+    ``source_file`` columns of every record are shared with the log when
+    every record is imported); a time outside pandas' nanosecond range goes
     through ``coerce_runs``, which refuses it as it does for every reader.
     """
     k = int(imported.sum())
@@ -357,12 +363,13 @@ def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, label: str, tz: 
     for column in ("distance_m", "moving_time_s", "elapsed_time_s") + _NUMBER_COLUMNS:
         v = parsed[column] if mask is None else parsed[column][imported]  # a copy only when rows drop out
         missing = np.isnan(v)
-        frame[column] = pd.arrays.FloatingArray(np.where(missing, 0.0, v), missing)
+        v[missing] = 0.0  # taken over: parsed is not read again
+        frame[column] = pd.arrays.FloatingArray(v, missing)
     for column in _TEXT_COLUMNS:
         frame[column] = _text(chosen(parsed[column]))
     frame["sport"] = _text(chosen(sport))
-    frame["source"] = _text(_repeated_text(SOURCE, k))
-    frame["source_file"] = _text(_repeated_text(label, k))
+    frame["source"] = _text(chosen(repeated["source"]))
+    frame["source_file"] = _text(chosen(repeated["source_file"]))
     index = pd.Index(_text(chosen(ids)), name="activity_id")
     start_time, day = _place_in_time(parsed["_wall"][imported], parsed["_offset_s"][imported],
                                      parsed["_day"][imported], tz)
