@@ -303,11 +303,17 @@ def _records(raw: bytes, label: str) -> tuple[list[str], list, np.ndarray, np.nd
         spreadsheets add, do not count); each record's spreadsheet row
         (record ordinal + 1); the delimiter.
     """
-    text = decode_text(raw)
-    delimiter = header_delimiter(_first_line(text))
     body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
-    cells = _columns(text, delimiter, label, encoded=body if body.isascii() else None)
-    del body, text
+    ascii_file = body.isascii()
+    split = _ascii_columns(body) if ascii_file else None
+    if split is not None:
+        cells, delimiter = split
+    else:
+        text = decode_text(raw)
+        delimiter = header_delimiter(_first_line(text))
+        cells = _columns(text, delimiter, label, encoded=body if ascii_file else None)
+        del text
+    del body
     filled = np.column_stack([_nonempty(c) for c in cells]) if cells else np.zeros((0, 0), dtype=bool)
     n_fields = np.where(filled.any(axis=1), filled.shape[1] - np.argmax(filled[:, ::-1], axis=1), 0)
     del filled
@@ -409,6 +415,27 @@ def _columns(text: str, delimiter: str, label: str, encoded: bytes | None = None
     return [pa.array(frame[c].to_numpy(dtype=object), pa.large_string()) for c in frame.columns]
 
 
+def _ascii_columns(body: bytes) -> tuple[list, str] | None:
+    """:func:`_columns` and the delimiter of an ASCII file split by pyarrow, its text never decoded whole.
+
+    The same cells and delimiter as decoding the file and calling
+    :func:`_columns` (the header line and the checks are taken from the first
+    64 KiB, as :func:`_first_line` takes them); None when the file is not for
+    pyarrow's path (a NUL byte, a first line running past 64 KiB, uneven
+    records), and the caller decodes it.
+    """
+    if b"\0" in body:
+        return None
+    head = body[: 1 << 16].decode("ascii")
+    line = first_line(head)
+    if len(head) < len(body) and not (line and head.find(line) + len(line) < len(head)):
+        return None
+    delimiter = header_delimiter(line)
+    width = len(next(csv.reader([line], delimiter=delimiter), []))
+    arrays = _arrow_arrays(head, delimiter, width, body)
+    return None if arrays is None else (arrays, delimiter)
+
+
 def _cells(text: str, delimiter: str, label: str) -> pd.DataFrame:
     """Every record's cells as text, one row per record (blank lines too), ``""`` where a record is shorter.
 
@@ -460,7 +487,7 @@ def _arrow_arrays(text: str, delimiter: str, width: int, encoded: bytes | None =
     """
     import pyarrow.csv as pacsv
 
-    if width < 1 or not text.startswith(_first_line(text)):
+    if width < 1 or not text.startswith(_first_line(text)):  # (``text`` may be the head of ``encoded``)
         return None
     uneven = []
     names = [str(i) for i in range(width)]
@@ -479,7 +506,13 @@ def _arrow_arrays(text: str, delimiter: str, width: int, encoded: bytes | None =
         return None
     if uneven:
         return None
-    return [table.column(i).combine_chunks() for i in range(width)]
+    columns = table.columns
+    del table
+    out = []
+    for i in range(width):  # each column's chunks freed once combined: one column's copy held at a time
+        out.append(columns[i].combine_chunks())
+        columns[i] = None
+    return out
 
 
 def _first_line(text: str) -> str:

@@ -390,3 +390,39 @@ def test_start_times_read_column_wise_agree_with_fromisoformat_cell_by_cell():
         assert (np.isnan(offset_s[i]) if expected is None else offset_s[i] == expected.total_seconds()), text
     utc = [i for i, c in enumerate(cells) if len(c) == 20 and c.endswith("Z") and not np.isnat(wall[i])]
     assert len(utc) > 200 and len(problems) > 500  # both paths and the per-cell one were taken
+
+
+def test_an_ascii_file_split_without_decoding_it_gives_the_decoded_files_cells():
+    """_ascii_columns (bytes, the first 64 KiB decoded) and _columns (the whole text) agree on random files."""
+    import random
+
+    import pyarrow as pa
+
+    from analysis.io import generic_csv as g
+    from analysis.io.table import decode_text, header_delimiter
+
+    rng = random.Random(5)
+    tokens = ["a", "b c", "1.5", "", " ", '"q"', '"a,b"', '"x\ny"', '"x""y"', "a;b", "\t", '"', "\x0b", "\0"]
+    taken = 0
+    for trial in range(800):
+        sep = rng.choice([",", ";", "\t"])
+        eol = rng.choice(["\n", "\r\n", "\r"])
+        width = rng.randrange(1, 4)
+        header = sep.join(["start_time", "distance_m", "x"][:width])
+        lines = ([""] * rng.randrange(0, 2)) + [header] + [
+            sep.join(rng.choice(tokens) for _ in range(rng.choice([width] * 6 + [width + 1])))
+            for _ in range(rng.randrange(1, 6))]
+        if trial % 50 == 0:  # a first line past 64 KiB: the whole text decides
+            lines[0] = "x" * 70_000
+        raw = ((b"\xef\xbb\xbf" if trial % 7 == 0 else b"") + eol.join(lines).encode("ascii"))
+        body = raw[3:] if trial % 7 == 0 else raw
+        fast = g._ascii_columns(body)
+        if fast is None:
+            continue
+        taken += 1
+        text = decode_text(raw)
+        delimiter = header_delimiter(g._first_line(text))
+        slow = g._columns(text, delimiter, "x.csv", encoded=body)
+        assert fast[1] == delimiter, repr(raw)
+        assert [pa.array(c).to_pylist() for c in fast[0]] == [pa.array(c).to_pylist() for c in slow], repr(raw)
+    assert taken > 100
