@@ -623,9 +623,9 @@ def _start_times(column, n: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]
     if column is None:
         return wall, offset_s, problems
     text = pc.utf8_trim_whitespace(column)
-    todo = ~_missing(column)
+    todo = np.ones(n, dtype=bool)
     # 2025-03-01T07:30:00Z, what most exports write: its wall time is its first 19 characters, its offset 0
-    utc = pc.match_substring_regex(text, _ISO_UTC).to_numpy(zero_copy_only=False) & todo
+    utc = pc.match_substring_regex(text, _ISO_UTC).to_numpy(zero_copy_only=False)
     if utc.any():
         at = np.flatnonzero(utc)
         stamps = _wall_stamps(pc.utf8_slice_codeunits(text if utc.all() else text.filter(pa.array(utc)), 0, 19))
@@ -633,6 +633,9 @@ def _start_times(column, n: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]
         wall[at[good]] = stamps[good]
         offset_s[at[good]] = 0.0
         todo[at[good]] = False
+    rest = np.flatnonzero(todo)
+    if len(rest):  # blanks and placeholders (none of them matched above) stay NaT, and are no problem
+        todo[rest[_missing(column if len(rest) == n else column.filter(pa.array(todo)))]] = False
     if not todo.any():
         return wall, offset_s, problems
     rest = np.flatnonzero(todo)
