@@ -951,6 +951,9 @@ def _overrides_map(overrides: Any, run_ids: pd.Index, run_dates: pd.Series,
             out[a] = shoe
         elif len(suffix.get(a, [])) == 1:
             out[suffix[a][0]] = shoe
+        elif len(suffix.get(a, [])) > 1:
+            _tell(f"{_label_of(overrides)}: activity_id '{a}' ({shoe}) is the end of several runs' ids "
+                  f"({', '.join(suffix[a][:3])}): not applied; write the whole id")
         else:
             unmatched.append((a, shoe))
     if unmatched:

@@ -114,3 +114,14 @@ def test_legacy_ids_of_a_file_gone_are_none(tmp_path):
     source.unlink()
     assert legacy_csv_ids(runs) == {}
     assert legacy_csv_ids(runs.iloc[:0]) == {}
+
+
+def test_an_id_that_ends_several_runs_ids_is_told_not_guessed(capsys):
+    from analysis.schema import coerce_runs
+
+    runs = coerce_runs(pd.DataFrame({"date": pd.to_datetime(["2024-05-01", "2024-05-02"]), "distance_m": [5e3, 6e3]},
+                                    index=pd.Index(["strava:7", "garmin:7"], name="activity_id")))
+    out = fw.assign_footwear(runs, overrides={"7": "barefoot"})
+    assert out["shoe_rule"].tolist() == ["unknown", "unknown"]
+    err = capsys.readouterr().err
+    assert "'7' (barefoot) is the end of several runs' ids (strava:7, garmin:7)" in err

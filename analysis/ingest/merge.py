@@ -190,7 +190,7 @@ def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:
     kept, rename, joined = _join_groups(groups, reasons, samples)
     merged = pd.concat([alone, pd.DataFrame(kept)]) if kept else alone
     if merged.index.name != "activity_id":
-        merged.index.name = "activity_id"
+        merged = merged.rename_axis("activity_id")  # a new frame: ``alone`` may be the caller's runs
     if not (is_canonical(merged, schema.RUNS_DTYPES) and _in_start_order(merged)):
         merged = schema.coerce_runs(merged).sort_values("start_time", kind="stable")
 
