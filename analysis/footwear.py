@@ -63,7 +63,8 @@ from __future__ import annotations
 import difflib
 import io
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -916,8 +917,15 @@ class _Resolver:
         return _Shoe(label, "minimalist", specs=f"brand word '{word}' in the title (no specs)")
 
 
-def _overrides_map(overrides: Any, run_ids: pd.Index, run_dates: pd.Series) -> dict[str, Any]:
-    """activity_id -> shoe for every run an override names: by its id, else by its local date."""
+def _overrides_map(overrides: Any, run_ids: pd.Index, run_dates: pd.Series,
+                   legacy: Callable[[], Mapping[str, str]] | None = None) -> dict[str, Any]:
+    """activity_id -> shoe for every run an override names: by its id, else by its local date.
+
+    An id that names no run is looked up among the runs' ids of earlier
+    versions (``legacy()``: old id -> id now, asked only then, as it reads
+    files again); one that still names none is reported on stderr with the
+    overrides file's name (:func:`_tell_unmatched`), never dropped unsaid.
+    """
     if overrides is None:
         return {}
     if isinstance(overrides, Mapping):
@@ -930,23 +938,83 @@ def _overrides_map(overrides: Any, run_ids: pd.Index, run_dates: pd.Series) -> d
         pairs = [(a, shoe) for a, shoe in zip(aids, df["shoe"], strict=True) if pd.notna(a)]
         by_date = [(d, shoe) for a, d, shoe in zip(aids, days, df["shoe"], strict=True) if pd.isna(a) and pd.notna(d)]
     ids = [str(i) for i in run_ids]
+    known = set(ids)
     suffix: dict[str, list[str]] = {}
     for rid in ids:
         if ":" in rid:
             suffix.setdefault(rid.split(":", 1)[1], []).append(rid)
     out: dict[str, Any] = {}
+    unmatched: list[tuple[str, Any]] = []
     for aid, shoe in pairs:
         a = str(aid).strip()
-        if a in out or a in ids:
+        if a in out or a in known:
             out[a] = shoe
         elif len(suffix.get(a, [])) == 1:
             out[suffix[a][0]] = shoe
+        elif len(suffix.get(a, [])) > 1:
+            _tell(f"{_label_of(overrides)}: activity_id '{a}' ({shoe}) is the end of several runs' ids "
+                  f"({', '.join(suffix[a][:3])}): not applied; write the whole id")
+        else:
+            unmatched.append((a, shoe))
+    if unmatched:
+        unmatched = _match_legacy(unmatched, legacy, known, out, _label_of(overrides))
+    if unmatched:
+        _tell_unmatched(unmatched, _label_of(overrides))
     if by_date:
         days = dict(by_date)
         for rid, day in zip(ids, pd.to_datetime(run_dates).dt.normalize(), strict=True):
             if rid not in out and pd.notna(day) and day in days:
                 out[rid] = days[day]
     return out
+
+
+def _label_of(overrides: Any) -> str:
+    """The overrides file's name (:func:`analysis.io.shoes.read_overrides` keeps it), else ``the overrides``."""
+    attrs = getattr(overrides, "attrs", None) or {}
+    return str(attrs.get("source_file") or "the overrides")
+
+
+def _match_legacy(unmatched: list[tuple[str, Any]], legacy: Callable[[], Mapping[str, str]] | None,
+                  known: set[str], out: dict[str, Any], label: str) -> list[tuple[str, Any]]:
+    """Fill ``out`` from the overrides whose id is a run's id of an earlier version; the rest.
+
+    A run named by its id now keeps that override (an old id does not
+    replace it). One stderr line says how many old ids were matched.
+    """
+    if legacy is None:
+        return unmatched
+    mapping = legacy()
+    if not mapping:
+        return unmatched
+    rest, moved = [], []
+    for a, shoe in unmatched:
+        new = mapping.get(a) or mapping.get(f"csv:{a}")
+        if new is None or new not in known:
+            rest.append((a, shoe))
+            continue
+        moved.append((a, new))
+        if new not in out:
+            out[new] = shoe
+    if moved:
+        a, new = moved[0]
+        _tell(f"{label}: {len(moved)} activity_id{'s' if len(moved) > 1 else ''} of CSV runs written before "
+              f"runlog changed how it names rows without an id (e.g. '{a}', now '{new}') matched to their runs; "
+              "'runlog runs -o runs.csv' lists the ids to write from now on")
+    return rest
+
+
+def _tell_unmatched(unmatched: list[tuple[str, Any]], label: str, show: int = 10) -> None:
+    """One stderr line naming the overrides whose id names no run (the first ``show`` of them)."""
+    names = ", ".join(f"'{a}' ({shoe})" for a, shoe in unmatched[:show])
+    more = f" and {len(unmatched) - show} more" if len(unmatched) > show else ""
+    s = "s" if len(unmatched) > 1 else ""
+    _tell(f"{label}: activity_id{s} {names}{more} name{'' if s else 's'} no run given: "
+          f"not applied (check the id{s} against 'runlog runs -o runs.csv')")
+
+
+def _tell(message: str) -> None:
+    """A warning line on stderr, as the loader and the cache print theirs."""
+    print(f"runlog: {message}", file=sys.stderr, flush=True)
 
 
 def _gear_log_rows(gear_log: pd.DataFrame) -> list[tuple]:
@@ -991,6 +1059,7 @@ def assign_footwear(
     mi_thresholds: Sequence[float] = DEFAULT_MI_THRESHOLDS,
     name_cutoff: float = DEFAULT_NAME_CUTOFF,
     builtin: bool = True,
+    legacy_ids: Callable[[pd.DataFrame], Mapping[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Give every run a shoe, a shoe class and an MI; record which rule decided and where the specs came from.
 
@@ -1014,7 +1083,10 @@ def assign_footwear(
         ``activity_id`` and/or ``date`` (local date: every run that day) and
         ``shoe`` (:func:`analysis.io.shoes.read_overrides`); an id wins over a
         date. An id without its source prefix ("123" for "strava:123")
-        matches when unambiguous.
+        matches when unambiguous. An id that matches no run is looked up
+        through ``legacy_ids``; one that still matches none is told in one
+        stderr line naming the file (``overrides.attrs["source_file"]``) and
+        the ids, and not applied.
     gear_log : DataFrame, optional
         Columns ``from``, ``to`` (local dates, inclusive; blank = open),
         ``shoe``, optional ``min_km`` (run >= min_km), ``max_km`` (run <
@@ -1028,6 +1100,11 @@ def assign_footwear(
         (names whose version numbers differ never match).
     builtin : bool, default True
         Also look names up in :func:`builtin_shoes`.
+    legacy_ids : callable, optional
+        ``legacy_ids(runs)`` -> {id of an earlier runlog version: id now}
+        (:func:`analysis.ingest.loader.legacy_csv_ids`: generic-CSV rows were
+        named by SHA-1 before, XXH3 now); called only when an override's id
+        matches no run.
 
     Returns
     -------
@@ -1043,7 +1120,8 @@ def assign_footwear(
     catalog = _completed(shoes, builtin=builtin, thresholds=thresholds)
     out = _with_footwear_columns(runs)
     res = _Resolver(catalog, builtin=builtin, thresholds=thresholds, cutoff=name_cutoff)
-    over = _overrides_map(overrides, out.index, out["date"])
+    over = _overrides_map(overrides, out.index, out["date"],
+                          legacy=None if legacy_ids is None else (lambda: legacy_ids(runs)))
     log = _gear_log_rows(gear_log) if gear_log is not None else []
     default = None
     if default_shoe is not None and str(default_shoe).strip():

@@ -160,12 +160,14 @@ def read_shoes_catalog(path: Path | None, sources: Sequence[str | os.PathLike] =
 
 def read_footwear_options(inputs: Inputs) -> dict:
     """The gear log, overrides and default shoe of ``inputs`` as :func:`~analysis.footwear.assign_footwear` keywords."""
+    from analysis.ingest.loader import legacy_csv_ids
     from analysis.io.shoes import read_gear_log, read_overrides
 
     return {
         "gear_log": read_gear_log(inputs.gear_log) if inputs.gear_log is not None else None,
         "overrides": read_overrides(inputs.overrides) if inputs.overrides is not None else None,
         "default_shoe": inputs.default_shoe,
+        "legacy_ids": legacy_csv_ids,  # overrides naming generic-CSV runs by their ids of earlier versions
     }
 
 

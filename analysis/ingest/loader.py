@@ -642,6 +642,62 @@ def read_sources(
     return _link_garmin_gear(merged, items)
 
 
+def legacy_csv_ids(runs) -> dict[str, str]:
+    """The ids that generic-CSV runs had before the hashed ids changed: legacy id -> id now.
+
+    Reads again the generic CSV files the runs came from (their
+    ``source_file``: a file, a zip member ``<zip>!<member>``, gzip content
+    inflated) and maps each record's old id to its id now
+    (:func:`analysis.io.generic_csv.legacy_ids`). A file that is gone or no
+    longer readable adds nothing. Called only when an overrides file names
+    an id that matches no run (:func:`analysis.footwear.assign_footwear`).
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Canonical runs frame with ``source`` and ``source_file``.
+
+    Returns
+    -------
+    dict
+        ``{"csv:<sha1-12>": "csv:<xxh3-12>"}`` over the CSV runs' files.
+    """
+    from analysis.io.generic_csv import legacy_ids
+
+    if runs.empty or "source_file" not in runs.columns:
+        return {}
+    labels = runs.loc[(runs["source"] == "csv").fillna(False).to_numpy(dtype=bool), "source_file"].dropna()
+    out: dict[str, str] = {}
+    for label in dict.fromkeys(str(x) for x in labels):
+        item = _item_of_label(label)
+        if item is None:
+            continue
+        try:
+            content, _ = _content(item, "csv")
+            out.update(legacy_ids(content, name=label))
+        except (RunlogError, OSError, EOFError, zlib.error, zipfile.BadZipFile, ValueError):
+            continue  # gone or changed: its old ids cannot be told, and the override is reported unmatched
+    return out
+
+
+def _item_of_label(label: str) -> Item | None:
+    """The item an import-log label names: a file on disk or a member ``<zip>!<member>``; None if gone."""
+    path = Path(label)
+    if path.is_file():
+        return Item(label, path=path)
+    at = label.find("!")
+    while at != -1:
+        zip_path = Path(label[:at])
+        if zip_path.is_file() and zipfile.is_zipfile(zip_path):
+            try:
+                members = _zip_items(zip_path)
+            except RunlogError:
+                return None
+            return next((it for it in members if it.label == label and not it.refused), None)
+        at = label.find("!", at + 1)
+    return None
+
+
 def _is_garmin_gear(head: bytes, name: str) -> bool:
     from analysis.io.garmin import sniff_gear
 
@@ -706,7 +762,20 @@ def _stack(results: list, hits: Stack | None) -> ReadResult:
     filled = [r for r in results if r is not None and r is not _ALREADY]
     if hits is not None and len(filled) == 1 and filled[0] is hits.result:
         return filled[0]
+    if len(filled) == 1 and _canonical(filled[0]):  # one input's frames, as its reader built them
+        return filled[0]
     return ReadResult.concat(filled)
+
+
+def _canonical(result: ReadResult) -> bool:
+    """Whether ``ReadResult.concat([result])`` would give the same frames (then it need not copy them)."""
+    from analysis import schema
+    from analysis.ingest.merge import is_canonical
+
+    # an empty frame becomes the bare canonical one (no extra columns)
+    return (is_canonical(result.runs, schema.RUNS_DTYPES, extra=len(result.runs) > 0)
+            and is_canonical(result.samples, schema.SAMPLES_DTYPES, extra=len(result.samples) > 0, range_index=True)
+            and is_canonical(result.log, schema.IMPORT_LOG_DTYPES, extra=False, range_index=True))
 
 
 def _read_already() -> ReadResult:

@@ -361,7 +361,8 @@ def read_overrides(source: str | Path | bytes, *, name: str | None = None) -> pd
     -------
     DataFrame
         ``activity_id`` (string, NA for date rows), ``date`` (datetime64,
-        naive, NA for id rows), ``shoe`` (string) and ``source_row``.
+        naive, NA for id rows), ``shoe`` (string) and ``source_row``;
+        ``attrs["source_file"]`` is the file's name.
 
     Raises
     ------
@@ -403,13 +404,15 @@ def read_overrides(source: str | Path | bytes, *, name: str | None = None) -> pd
             out.setdefault(key, (shoe, row))
     errors.raise_if_any()
     keys = list(out)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "activity_id": pd.Series([k[1] if k[0] == "id" else None for k in keys], dtype="string"),
         "date": pd.to_datetime(pd.Series([k[1] if k[0] == "date" else None for k in keys], dtype="object"))
         .astype(schema.LOCAL_DATE),
         "shoe": pd.Series([v[0] for v in out.values()], dtype="string"),
         "source_row": pd.Series([v[1] for v in out.values()], dtype="Int64"),
     })
+    frame.attrs["source_file"] = label  # named when an id matches no run (analysis.footwear)
+    return frame
 
 
 def _looks_like_date(text: str) -> bool:

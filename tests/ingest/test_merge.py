@@ -1,5 +1,6 @@
 import pandas as pd
 
+from analysis import schema
 from analysis.ingest.importlog import summarize, zone_note
 from analysis.ingest.merge import merge_duplicates
 from analysis.io.base import ReadResult, log_row
@@ -161,3 +162,26 @@ def test_overlap_rule_needs_two_sources_and_most_of_the_shorter_run():
     assert len(merge_duplicates(_result([a, half])).runs) == 2
     no_time = _run("csv:d", "csv", "2024-05-01T07:01:30Z", 10800.0)  # no duration: no interval to compare
     assert len(merge_duplicates(_result([a, no_time])).runs) == 2
+
+
+def test_first_seen_twice_is_pandas_duplicated_on_random_ids():
+    """The quick key check never misses a repeat: compared with pandas on ids of every length, with repeats."""
+    import numpy as np
+
+    from analysis.ingest.merge import first_seen_twice, is_canonical
+
+    rng = np.random.default_rng(3)
+    alphabet = np.array(list("ab:0é"))
+    for trial in range(60):
+        n = int(rng.integers(0, 60))
+        pool = ["".join(rng.choice(alphabet, int(rng.integers(0, 20)))) for _ in range(max(n // 2, 1))]
+        ids = [pool[i] for i in rng.integers(0, len(pool), n)] if trial % 3 else list(dict.fromkeys(pool))
+        for index in (pd.Index(ids, dtype="string"), pd.Index(ids, dtype=object)):
+            expected = pd.Series(ids, dtype=object).duplicated(keep="first").to_numpy()
+            assert first_seen_twice(index).tolist() == expected.tolist(), ids
+    sliced = pd.Index([f"csv:{i:012x}" for i in range(10)] + ["csv:000000000003"], dtype="string")[1:]
+    assert first_seen_twice(sliced).tolist() == [False] * 9 + [True]  # an Arrow slice (offset) too
+    runs = schema.coerce_runs(pd.DataFrame({"activity_id": ["a"], "date": pd.to_datetime(["2024-05-01 12:00"])}))
+    assert is_canonical(runs, schema.RUNS_DTYPES)
+    runs["date"] = pd.to_datetime(["2024-05-01 12:00"])  # not at midnight: coerce_runs would change it
+    assert not is_canonical(runs, schema.RUNS_DTYPES)

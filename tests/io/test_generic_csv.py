@@ -280,9 +280,9 @@ def test_a_trailing_delimiter_is_no_extra_field_and_a_short_row_is_padded(tmp_pa
     text = "start_time,distance_m,name\n2025-03-01T07:00:00Z,5000,a,\n2025-03-02T07:00:00Z,6000\n"
     result = read_generic_csv(_write(tmp_path, text))
     assert result.log["status"].tolist() == ["imported", "imported"]
-    import hashlib
+    import xxhash
 
-    padded = hashlib.sha1(b"2025-03-02T07:00:00Z,6000,").hexdigest()[:12]
+    padded = xxhash.xxh3_64_hexdigest(b"2025-03-02T07:00:00Z,6000,")[:12]
     assert result.runs.index[1] == f"csv:{padded}"
 
 
@@ -300,3 +300,129 @@ def test_runs_are_in_canonical_form_as_built(tmp_path):
     pd.testing.assert_frame_equal(schema.coerce_runs(runs), runs)
     schema.validate_runs(runs)
     assert list(runs.columns) == list(schema.RUNS_DTYPES)
+
+
+def test_a_hashed_id_is_the_xxh3_of_the_row_text_and_does_not_change():
+    """The id rule of the Notes: frozen values (the XXH3-64 test is xxHash's own; these pin the text hashed)."""
+    text = "start_time,distance_m,name\n2025-03-01T07:00:00Z,5000,a\n2025-03-02T07:00:00Z,6000,\"b, c\"\n"
+    runs = read_generic_csv(text.encode(), name="x.csv").runs
+    # the fields as read (quotes removed), joined by the delimiter; frozen: an id must not move between versions
+    assert runs.index.tolist() == ["csv:77d7d9c0531f", "csv:" + _xxh3_12(b"2025-03-02T07:00:00Z,6000,b, c")]
+
+
+def _xxh3_12(data: bytes) -> str:
+    import xxhash
+
+    return xxhash.xxh3_64_hexdigest(data)[:12]
+
+
+def test_repeated_rows_without_ids_are_duplicates_and_a_given_id_equal_to_a_hash_too():
+    row = "2025-03-01T07:00:00Z,5000"
+    same = read_generic_csv(f"start_time,distance_m\n{row}\n{row}\n2025-03-02T07:00:00Z,5000\n{row}\n".encode(),
+                            name="x.csv")
+    assert same.log["status"].tolist() == ["imported", "duplicate", "imported", "duplicate"]
+    assert same.log["reason"].tolist()[1] == same.log["reason"].tolist()[3] == "same activity_id as row 2"
+    hashed = "csv:" + _xxh3_12(f",{row}".encode())  # the hashed row's text has the empty activity_id first
+    mixed = read_generic_csv(f"activity_id,start_time,distance_m\n,{row}\n{hashed},{row}\n".encode(), name="x.csv")
+    assert mixed.log["activity_id"].tolist() == [hashed, hashed]
+    assert mixed.log["status"].tolist() == ["imported", "duplicate"]
+
+
+def test_legacy_ids_map_the_old_sha1_ids_to_the_new_ones():
+    import hashlib
+
+    from analysis.io.generic_csv import legacy_ids
+
+    text = ("start_time;distance_m;name\n2025-03-01T07:00:00Z;5000;a\n\n"
+            "2025-03-02T07:00:00Z;6000\nbad;x;y\n")
+    runs = read_generic_csv(text.encode(), name="x.csv").runs
+    old = {f"csv:{hashlib.sha1(t).hexdigest()[:12]}": f"csv:{_xxh3_12(t)}"
+           for t in (b"2025-03-01T07:00:00Z;5000;a", b"2025-03-02T07:00:00Z;6000;")}
+    mapping = legacy_ids(text.encode(), name="x.csv")
+    assert {k: mapping[k] for k in old} == old
+    assert set(old.values()) == set(runs.index)
+    assert legacy_ids(b"start_time,distance_m\n", name="x.csv") == {}
+
+
+def test_start_times_read_column_wise_agree_with_fromisoformat_cell_by_cell():
+    """The Arrow paths (UTC to the second; the common ISO forms) give what the per-cell reader gives."""
+    import numpy as np
+    import pyarrow as pa
+
+    from analysis.io import generic_csv as g
+
+    rng = np.random.default_rng(7)
+
+    def cell() -> str:
+        y = rng.choice(["2025", "1999", "0000", "2024"])
+        m, d = rng.choice(["01", "02", "12", "13", "1"]), rng.choice(["01", "29", "30", "31", "00"])
+        hh, mm, ss = rng.choice(["00", "07", "23", "24", "7"]), rng.choice(["00", "59", "60"]), rng.choice(["00", "59", "60", "5"])
+        sep = rng.choice(["T", " ", "t"])
+        frac = rng.choice(["", ".5", ".123456", ".1234567"])
+        zone = rng.choice(["Z", "", "+01:00", "-05:30", "+24:00", "z", "+0100"])
+        form = int(rng.integers(0, 7))
+        if form == 5:  # a valid one
+            return f"{rng.integers(1900, 2100)}-{m if m not in ('13', '1') else '03'}-15T{rng.integers(0, 24):02d}:05:09Z"
+        if form == 0:
+            return f"{y}-{m}-{d}T{hh}:{mm}:{ss}Z"
+        if form == 1:
+            return f"{y}-{m}-{d}{sep}{hh}:{mm}:{ss}{frac}{zone}"
+        if form == 2:
+            return f"{y}-{m}-{d}{sep}{hh}:{mm}{zone}"
+        if form == 3:
+            return f" {y}-{m}-{d}T{hh}:{mm}:{ss}Z "
+        return str(rng.choice(["", "--", "NA", "soon", f"{y}-{m}-{d}", f"{y}{m}{d}T{hh}{mm}{ss}Z"]))
+
+    cells = [cell() for _ in range(3000)]
+    wall, offset_s, problems = g._start_times(pa.array(cells, pa.large_string()), len(cells))
+    for i, text in enumerate(cells):
+        try:
+            t = g._start(text)
+        except g._RowError as exc:
+            assert problems.get(i) == str(exc), text
+            continue
+        assert i not in problems, text
+        if t is None:
+            assert np.isnat(wall[i]) and np.isnan(offset_s[i]), text
+            continue
+        assert wall[i] == np.datetime64(t.replace(tzinfo=None), "us"), text
+        expected = t.utcoffset()
+        assert (np.isnan(offset_s[i]) if expected is None else offset_s[i] == expected.total_seconds()), text
+    utc = [i for i, c in enumerate(cells) if len(c) == 20 and c.endswith("Z") and not np.isnat(wall[i])]
+    assert len(utc) > 200 and len(problems) > 500  # both paths and the per-cell one were taken
+
+
+def test_an_ascii_file_split_without_decoding_it_gives_the_decoded_files_cells():
+    """_ascii_columns (bytes, the first 64 KiB decoded) and _columns (the whole text) agree on random files."""
+    import random
+
+    import pyarrow as pa
+
+    from analysis.io import generic_csv as g
+    from analysis.io.table import decode_text, header_delimiter
+
+    rng = random.Random(5)
+    tokens = ["a", "b c", "1.5", "", " ", '"q"', '"a,b"', '"x\ny"', '"x""y"', "a;b", "\t", '"', "\x0b", "\0"]
+    taken = 0
+    for trial in range(800):
+        sep = rng.choice([",", ";", "\t"])
+        eol = rng.choice(["\n", "\r\n", "\r"])
+        width = rng.randrange(1, 4)
+        header = sep.join(["start_time", "distance_m", "x"][:width])
+        lines = ([""] * rng.randrange(0, 2)) + [header] + [
+            sep.join(rng.choice(tokens) for _ in range(rng.choice([width] * 6 + [width + 1])))
+            for _ in range(rng.randrange(1, 6))]
+        if trial % 50 == 0:  # a first line past 64 KiB: the whole text decides
+            lines[0] = "x" * 70_000
+        raw = ((b"\xef\xbb\xbf" if trial % 7 == 0 else b"") + eol.join(lines).encode("ascii"))
+        body = raw[3:] if trial % 7 == 0 else raw
+        fast = g._ascii_columns(body)
+        if fast is None:
+            continue
+        taken += 1
+        text = decode_text(raw)
+        delimiter = header_delimiter(g._first_line(text))
+        slow = g._columns(text, delimiter, "x.csv", encoded=body)
+        assert fast[1] == delimiter, repr(raw)
+        assert [pa.array(c).to_pylist() for c in fast[0]] == [pa.array(c).to_pylist() for c in slow], repr(raw)
+    assert taken > 100

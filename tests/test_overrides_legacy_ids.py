@@ -1,0 +1,127 @@
+"""Overrides written against the generic CSV's old run ids (SHA-1) still reach their runs; a bogus id is told.
+
+Until the ids changed, a CSV row without ``activity_id`` was ``csv:`` + the first
+12 hex digits of the SHA-1 of its fields joined by the delimiter (the header's
+width, a short row padded with empty fields). The old ids below are computed by
+that rule here, by hand, from the rows' text.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zipfile
+
+import pandas as pd
+import pytest
+
+from analysis import footwear as fw
+from analysis.ingest.loader import legacy_csv_ids, read_sources
+from analysis.pipeline import Inputs, load_runs
+
+ROWS = ("2025-03-01T07:00:00Z,5000,Morning run", "2025-03-02T07:00:00Z,6000,Evening run",
+        "2025-03-03T07:00:00Z,7000,")
+CSV = "start_time,distance_m,name\n" + "\n".join(ROWS) + "\n"
+
+
+def _old_id(row: str) -> str:
+    return "csv:" + hashlib.sha1(row.encode("utf-8")).hexdigest()[:12]
+
+
+def _write(path, text: str):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_old_ids_with_and_without_prefix_are_matched_and_a_bogus_one_is_told(tmp_path, capsys):
+    runs_csv = _write(tmp_path / "runs.csv", CSV)
+    overrides = _write(tmp_path / "ov.csv", "activity_id,shoe\n"
+                       f"{_old_id(ROWS[0])},barefoot\n"
+                       f"{_old_id(ROWS[1])[4:]},minimalist\n"  # without the csv: prefix
+                       "csv:0123456789ab,traditional\n")
+    result, _ = load_runs(Inputs(sources=[runs_csv], overrides=overrides), tz="UTC")
+    runs = result.runs.sort_values("start_time")
+    assert runs["shoe_rule"].tolist() == ["override", "override", "unknown"]
+    assert runs["shoe_class"].tolist() == ["barefoot", "minimalist", "unknown"]
+    assert not runs.index.isin([_old_id(r) for r in ROWS]).any()  # the runs carry the new ids
+    err = capsys.readouterr().err.splitlines()
+    told = [line for line in err if "0123456789ab" in line]
+    assert len(told) == 1 and "ov.csv" in told[0] and "no run" in told[0] and "traditional" in told[0]
+    matched = [line for line in err if "2 activity_ids of CSV runs" in line]
+    assert len(matched) == 1 and "ov.csv" in matched[0] and runs.index[0] in matched[0]
+
+
+def test_a_run_named_by_its_new_id_keeps_that_override_over_its_old_id(tmp_path, capsys):
+    runs_csv = _write(tmp_path / "runs.csv", CSV)
+    runs = read_sources([runs_csv], tz="UTC").runs.sort_values("start_time")
+    new = runs.index[0]
+    overrides = pd.DataFrame({"activity_id": [_old_id(ROWS[0]), new], "shoe": ["barefoot", "traditional"]})
+    out = fw.assign_footwear(runs, overrides=overrides, legacy_ids=legacy_csv_ids)
+    assert out.loc[new, "shoe_class"] == "traditional"
+    assert "1 activity_id of CSV runs" in capsys.readouterr().err
+
+
+def test_the_old_ids_are_not_computed_when_every_override_matches(tmp_path, capsys):
+    runs = read_sources([_write(tmp_path / "runs.csv", CSV)], tz="UTC").runs.sort_values("start_time")
+
+    def never(_runs):
+        raise AssertionError("legacy ids computed although every override matched")
+
+    overrides = pd.DataFrame({"activity_id": [runs.index[0], runs.index[1][4:]], "shoe": ["barefoot", "minimalist"]})
+    out = fw.assign_footwear(runs, overrides=overrides, legacy_ids=never)
+    assert out["shoe_rule"].tolist() == ["override", "override", "unknown"]
+    assert capsys.readouterr().err == ""
+
+
+def test_without_legacy_ids_an_unmatched_override_is_still_told(capsys):
+    runs = fw.assign_footwear(_one_run(), overrides={"strava:999": "barefoot"})
+    assert runs["shoe_rule"].tolist() == ["unknown"]
+    err = capsys.readouterr().err
+    assert "the overrides: activity_id 'strava:999' (barefoot) names no run given" in err
+
+
+def _one_run() -> pd.DataFrame:
+    from analysis.schema import coerce_runs
+
+    return coerce_runs(pd.DataFrame({"date": pd.to_datetime(["2024-05-01"]), "distance_m": [5000.0]},
+                                    index=pd.Index(["strava:1"], name="activity_id")))
+
+
+@pytest.mark.parametrize("packing", ["zip", "gzip", "semicolons"])
+def test_legacy_ids_are_found_in_zips_gzip_and_other_delimiters(tmp_path, packing):
+    text = CSV
+    if packing == "semicolons":
+        text = CSV.replace(",", ";")
+        source = _write(tmp_path / "runs.csv", text)
+    elif packing == "gzip":
+        source = tmp_path / "runs.csv.gz"
+        source.write_bytes(gzip.compress(text.encode()))
+    else:
+        source = tmp_path / "export.zip"
+        with zipfile.ZipFile(source, "w") as zf:
+            zf.writestr("inner/runs.csv", text)
+    runs = read_sources([source], tz="UTC").runs.sort_values("start_time")
+    assert len(runs) == 3
+    mapping = legacy_csv_ids(runs)
+    delimiter = ";" if packing == "semicolons" else ","
+    old = [_old_id(r.replace(",", delimiter)) for r in ROWS]
+    assert [mapping[o] for o in old] == runs.index.tolist()
+
+
+def test_legacy_ids_of_a_file_gone_are_none(tmp_path):
+    source = _write(tmp_path / "runs.csv", CSV)
+    runs = read_sources([source], tz="UTC").runs
+    source.unlink()
+    assert legacy_csv_ids(runs) == {}
+    assert legacy_csv_ids(runs.iloc[:0]) == {}
+
+
+def test_an_id_that_ends_several_runs_ids_is_told_not_guessed(capsys):
+    from analysis.schema import coerce_runs
+
+    runs = coerce_runs(pd.DataFrame({"date": pd.to_datetime(["2024-05-01", "2024-05-02"]), "distance_m": [5e3, 6e3]},
+                                    index=pd.Index(["strava:7", "garmin:7"], name="activity_id")))
+    out = fw.assign_footwear(runs, overrides={"7": "barefoot"})
+    assert out["shoe_rule"].tolist() == ["unknown", "unknown"]
+    err = capsys.readouterr().err
+    assert "'7' (barefoot) is the end of several runs' ids (strava:7, garmin:7)" in err
