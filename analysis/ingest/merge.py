@@ -244,7 +244,9 @@ def _string_keys(arrow: pa.Array) -> np.ndarray | None:
     bytes outside the string masked) and its length. Sorting these keys finds "no repeat" in ~0.05 s per million
     ids, where Arrow's hash table takes ~0.2 s; any equal pair sends the
     caller to the exact check. Written by hand: neither numpy nor Arrow
-    hashes variable-length strings column-wise.
+    hashes variable-length strings column-wise, and pandas'
+    ``hash_pandas_object`` (SipHash through Python objects) takes ~0.9 s per
+    2 million ids, more than ``duplicated`` itself.
     """
     if arrow.null_count or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         return None
