@@ -39,6 +39,7 @@ from analysis.stats.primary_design import (
     ADJUSTMENT_LADDER,
     ESTIMANDS,
     EVENTS_PER_PARAMETER,
+    FOOTWEAR_CONTRAST,
     LoadArrays,
     ladder_sizes,
     load_arrays,
@@ -708,6 +709,7 @@ def findings(
                         strict=True,
                     )
                 ],
+                "footwear_contrast": FOOTWEAR_CONTRAST,
                 "too_imprecise": f"upper / lower 95 % limit > {MAX_CI_RATIO:g}",
                 "min_detectable": "smallest odds ratio detectable with 80 % power at a two-sided 5 % level: "
                 "exp((z_0.975 + z_0.80) x SE at the null)",
@@ -728,6 +730,7 @@ def findings(
                 "min_onsets": minimum_onsets(),
                 "events_per_parameter": EVENTS_PER_PARAMETER,
                 "min_days": min_days,
+                "min_logged_days": min_days,
                 "min_logged_pct": min_logged_pct,
                 "period_days": n_period_days,
                 "diary_days": diary_days,

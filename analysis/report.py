@@ -872,6 +872,8 @@ def _methods_pages(data: Analysis) -> list[Figure]:
         + "; ".join(
             f"{a['what']} (from {a['onsets_needed']} onsets)" for a in pm.get("adjustment_order", [])
         )
+        + ". Footwear contrast: "
+        + pm.get("footwear_contrast", "the 7-day barefoot-style share as it is")
         + ". Total km enters as a distributed lag over 28 days (Gasparrini 2010). No load categories or "
         f"spike bins. Intervals and p-values: {g.get('variance_description', 'profile likelihood')}. The "
         "smallest detectable odds ratio is exp((1.96 + 0.84) x its standard error at no effect).",
