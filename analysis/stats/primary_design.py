@@ -313,8 +313,11 @@ class PrimarySpec:
 
     ``columns`` names the model's columns after the constant; ``means`` are the
     centring constants (the model days' means), ``share_mean_pct`` the mean
-    barefoot-style share of those days that ran (days with no km in t-7..t-1
-    get it: their share is undefined, and the km terms carry their risk).
+    footwear value of those days that ran (days with no km in t-7..t-1 get it:
+    their share is undefined, and the km terms carry their risk). The footwear
+    value is the 7-day share minus the runner's usual share (:func:`slow_share`)
+    when :meth:`raw` is given ``share_slow_pct`` (the primary model, tables),
+    else the 7-day share itself (the cohort's pooled columns).
     """
 
     adjustments: tuple[str, ...]
