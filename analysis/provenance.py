@@ -34,7 +34,7 @@ from typing import Any
 from analysis import __version__
 
 #: version of the findings JSON's contract (semantic versioning; bump with CHANGELOG.md)
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "2.1.0"
 SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "findings.schema.json"
 #: roles of the inputs, in the order the JSON lists them
 ROLES = ("activities", "pain_diary", "shoes", "drills", "gear_log", "overrides")
@@ -204,7 +204,7 @@ def parameters(
     from analysis.onsets import flare_rule
     from analysis.schema import GROUPING
     from analysis.stats.primary import MAX_CI_RATIO
-    from analysis.stats.primary_design import EVENTS_PER_PARAMETER
+    from analysis.stats.primary_design import EVENTS_PER_PARAMETER, FOOTWEAR_CONTRAST
 
     rule = asdict(flare_rule(dict(flare_params or {})))  # a named rule's own defaults (rule="methods")
     return {
@@ -225,6 +225,8 @@ def parameters(
             "max_ci_ratio": MAX_CI_RATIO,
             "min_days": MIN_DAYS if min_days is None else min_days,
             "min_logged_pct": MIN_LOGGED_PCT if min_logged_pct is None else min_logged_pct,
+            "min_logged_days": MIN_DAYS if min_days is None else min_days,
+            "footwear_contrast": FOOTWEAR_CONTRAST,
         },
         "seed": int(seed),
     }

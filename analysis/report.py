@@ -872,6 +872,8 @@ def _methods_pages(data: Analysis) -> list[Figure]:
         + "; ".join(
             f"{a['what']} (from {a['onsets_needed']} onsets)" for a in pm.get("adjustment_order", [])
         )
+        + ". Footwear contrast: "
+        + pm.get("footwear_contrast", "the 7-day barefoot-style share as it is")
         + ". Total km enters as a distributed lag over 28 days (Gasparrini 2010). No load categories or "
         f"spike bins. Intervals and p-values: {g.get('variance_description', 'profile likelihood')}. The "
         "smallest detectable odds ratio is exp((1.96 + 0.84) x its standard error at no effect).",
@@ -882,8 +884,10 @@ def _methods_pages(data: Analysis) -> list[Figure]:
         f"ranked by p; {mc.get('method', 'Benjamini-Hochberg')} q-values at FDR "
         f"{100 * mc.get('fdr', 0.05):.0f} % over the {mc.get('exploratory_tests', 0)} exploratory tests.",
         f"Sufficiency: a model only with at least {suff.get('min_onsets', 10)} onsets in a region, "
-        f"{suff.get('min_days', 90)} diary days and {fmt_num(suff.get('min_logged_pct', 80))} % of them "
-        "logged; otherwise 'insufficient data' - rates and descriptions only.",
+        f"{suff.get('min_days', 90)} diary days, at least {suff.get('min_days', 90)} of them logged for the "
+        f"region and {suff.get('min_logged_pct', 80):.0f} % of them logged (the validation's diaries miss "
+        "10-30 % of days; the model counts logged days only); otherwise 'insufficient data' - rates and "
+        "descriptions only.",
     ]
     for item in items:
         tp.bullet(item)

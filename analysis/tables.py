@@ -82,7 +82,8 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "reopened": ("0/1", "episode reopened within the refractory days", "4"),
     "onset": ("0/1", "flare-up onset on this day (the outcome)", "5"),
     "const": ("1", "model constant (intercept column)", "5"),
-    "barefoot_share_7d": ("10 points", "barefoot-style share of km on days t-7..t-1, per 10 percentage points, "
+    "barefoot_share_7d": ("10 points", "barefoot-style share of km on days t-7..t-1 minus the runner's usual "
+                          "share at that time (docs/methods.md 5, footwear contrast), per 10 percentage points, "
                           "centred on the model days' mean", "5"),
     "km_7d": ("10 km", "km on days t-7..t-1 per 10 km, centred on the model days' mean", "5"),
     "days_since_flare": ("log days", "log days since the last episode ended, centred", "5"),

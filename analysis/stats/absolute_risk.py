@@ -117,7 +117,9 @@ def absolute_risk(
         bs_all = np.r_[bs_hist, bs_future]
         k = lagged(km_all)[-horizon_days:]
         b7 = lagged(bs_all, WINDOW_DAYS)[-horizon_days:].sum(axis=1)
-        X = spec.matrix(spec.raw(k, b7, since, no_yet, future))
+        slow = None if loads.barefoot_share_slow_pct is None else np.full(
+            horizon_days, np.nan_to_num(loads.barefoot_share_slow_pct[-1], nan=spec.share_mean_pct))
+        X = spec.matrix(spec.raw(k, b7, since, no_yet, future, slow))
         risk = 1 - np.prod(1 - special.expit(X @ fit.params))
         sims = 1 - np.prod(1 - special.expit(X @ beta_draws.T), axis=0)
         message = None

@@ -3,7 +3,9 @@
 Estimands, fixed before seeing any data:
 
 * ``barefoot_share_7d``: odds ratio of an onset per +10 percentage points of barefoot-style share of
-  the km run over days t-7..t-1;
+  the km run over days t-7..t-1, above the runner's usual share at that time of year
+  (:func:`analysis.stats.primary_design.slow_share`: the model's column is the 7-day share minus it,
+  so seasonal barefoot-style running cannot carry the season's other risks; docs/methods.md 5);
 * ``km_7d``: odds ratio per +10 km over days t-7..t-1 (spread evenly over those days).
 
 Both come from ONE discrete-time hazard model (logistic, on at-risk logged days) adjusted for total

@@ -170,6 +170,7 @@ class LoadArrays:
     km_lags: np.ndarray  # (n, MAX_LAG_DAYS): km on day t-l in column l-1; NaN where unknown
     km_7d: np.ndarray  # km over t-7..t-1
     barefoot_km_7d: np.ndarray  # barefoot-style km over t-7..t-1
+    barefoot_share_slow_pct: np.ndarray | None = None  # the runner's usual share at that time (slow_share)
 
 
 def lagged(values: np.ndarray, max_lag: int = MAX_LAG_DAYS) -> np.ndarray:
@@ -199,7 +200,68 @@ def load_arrays(daily: pd.DataFrame) -> LoadArrays:
 def _arrays_from(dates: pd.DatetimeIndex, km: np.ndarray, bs: np.ndarray) -> LoadArrays:
     k = lagged(km)
     b = lagged(bs, WINDOW_DAYS)
-    return LoadArrays(dates, km, bs, k, k[:, :WINDOW_DAYS].sum(axis=1), b.sum(axis=1))
+    km7, bs7 = k[:, :WINDOW_DAYS].sum(axis=1), b.sum(axis=1)
+    return LoadArrays(dates, km, bs, k, km7, bs7, slow_share(dates, km7, bs7))
+
+
+#: the footwear term in words (findings ``guards.primary_model.footwear_contrast``; docs/methods.md 5)
+FOOTWEAR_CONTRAST = (
+    "the 7-day barefoot-style share minus the runner's usual share at that time (a linear trend and two "
+    "sine/cosine pairs of the day of the year fitted to the runner's own 7-day shares; the trend only "
+    "with less than a year of running), so that barefoot-style running that follows the season or a "
+    "transition is not read as an effect of footwear"
+)
+
+#: harmonics of the day of the year in the runner's usual barefoot-style share (:func:`slow_share`)
+SLOW_SHARE_HARMONICS = 2
+
+#: running history (days) needed before the usual share may follow the season, not only a trend
+SLOW_SHARE_MIN_SPAN_DAYS = 365
+
+
+def slow_share(
+    dates: pd.DatetimeIndex, km_7d: np.ndarray, barefoot_km_7d: np.ndarray,
+    harmonics: int = SLOW_SHARE_HARMONICS,
+) -> np.ndarray | None:
+    """The runner's usual barefoot-style share (%) at each date: the seasonal and slow part of the exposure.
+
+    Least squares of the 7-day barefoot-style share (%, on days with km in
+    t-7..t-1) over the whole running history on a linear trend and, when the
+    history spans a year or more, ``harmonics`` sine/cosine pairs of the day of
+    the year (else the trend only). The primary model's footwear term is the
+    7-day share *minus* this fitted value (docs/methods.md 5, "Footwear
+    contrast"): barefoot-style running that follows the season or a
+    transition cannot then stand in for anything else that follows the season,
+    whatever its shape, and the estimand is carried by the week-to-week
+    variation around the runner's usual share at that time of year. Adjusting
+    for (or centring on) the exposure's expected value given the confounder
+    removes confounding by it in a linear predictor whatever the confounder's
+    own effect (Robins, Mark & Newey 1992, Biometrics 48:479); in a
+    logistic model with rare onsets this holds approximately, and the benchmark
+    measured it (benchmarks/README.md, validity.py, session 5). No outcome
+    parameter is spent: the fit uses exposure days only, never onsets.
+
+    Returns
+    -------
+    ndarray (one value per date) or None when no day has km in its window.
+    """
+    n = len(dates)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = 100.0 * np.asarray(barefoot_km_7d, float) / np.asarray(km_7d, float)
+    ok = np.isfinite(share) & (np.nan_to_num(km_7d) > 0)
+    if n == 0 or not ok.any():
+        return None
+    days = (dates - dates[0]).days.to_numpy(float)
+    cols = [np.ones(n), days / 365.25]
+    if days[ok].max() - days[ok].min() >= SLOW_SHARE_MIN_SPAN_DAYS:
+        angle = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
+        for h in range(1, harmonics + 1):
+            cols += [np.sin(h * angle), np.cos(h * angle)]
+    Z = np.column_stack(cols)
+    if ok.sum() < 4 * Z.shape[1]:
+        return np.full(n, float(np.mean(share[ok])))
+    coef, *_ = np.linalg.lstsq(Z[ok], share[ok], rcond=None)
+    return Z @ coef
 
 
 def lag_basis(df: int, max_lag: int = MAX_LAG_DAYS, window_days: int = WINDOW_DAYS) -> np.ndarray:
@@ -251,8 +313,11 @@ class PrimarySpec:
 
     ``columns`` names the model's columns after the constant; ``means`` are the
     centring constants (the model days' means), ``share_mean_pct`` the mean
-    barefoot-style share of those days that ran (days with no km in t-7..t-1
-    get it: their share is undefined, and the km terms carry their risk).
+    footwear value of those days that ran (days with no km in t-7..t-1 get it:
+    their share is undefined, and the km terms carry their risk). The footwear
+    value is the 7-day share minus the runner's usual share (:func:`slow_share`)
+    when :meth:`raw` is given ``share_slow_pct`` (the primary model, tables),
+    else the 7-day share itself (the cohort's pooled columns).
     """
 
     adjustments: tuple[str, ...]
@@ -270,11 +335,15 @@ class PrimarySpec:
         days_since_flare: np.ndarray,
         no_flare_yet: np.ndarray,
         dates: pd.DatetimeIndex,
+        share_slow_pct: np.ndarray | None = None,
     ) -> np.ndarray:
         """Uncentred model columns (without the constant) for the given days."""
         km7 = km_lags[:, :WINDOW_DAYS].sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(km7 > 0, 100.0 * barefoot_km_7d / km7, self.share_mean_pct)
+            share = 100.0 * barefoot_km_7d / km7
+            if share_slow_pct is not None:
+                share = share - share_slow_pct
+            share = np.where(km7 > 0, share, self.share_mean_pct)
         cols = [share / 10.0]
         dl = km_lags @ self.basis
         cols.append(dl[:, 0] / 10.0)  # km over t-7..t-1 per +10 km: see lag_basis
@@ -317,6 +386,7 @@ class ModelDays:
     days_since_flare: np.ndarray
     no_flare_yet: np.ndarray
     n_at_risk_logged: int  # before dropping days without 28 days of known km
+    share_slow_pct: np.ndarray | None = None
 
     @property
     def n_onsets(self) -> int:
@@ -343,6 +413,8 @@ def model_days(frame: pd.DataFrame, loads: LoadArrays) -> ModelDays:
         days_since_flare=frame["days_since_flare"].to_numpy(float)[take],
         no_flare_yet=frame["no_flare_yet"].to_numpy(bool)[take],
         n_at_risk_logged=n_risk,
+        share_slow_pct=None if loads.barefoot_share_slow_pct is None
+        else loads.barefoot_share_slow_pct[rows][known],
     )
 
 
@@ -350,8 +422,12 @@ def design(days: ModelDays, spec: PrimarySpec) -> np.ndarray:
     """Fix the spec's centring on these days and return the design matrix (constant first)."""
     km7 = days.km_lags[:, :WINDOW_DAYS].sum(axis=1)
     ran = km7 > 0
-    spec.share_mean_pct = float(np.mean(100.0 * days.barefoot_km_7d[ran] / km7[ran])) if ran.any() else 0.0
+    share = 100.0 * days.barefoot_km_7d[ran] / km7[ran]
+    if days.share_slow_pct is not None:
+        share = share - days.share_slow_pct[ran]
+    spec.share_mean_pct = float(np.mean(share)) if ran.any() else 0.0
     spec.days_since_range = (float(days.days_since_flare.min()), float(days.days_since_flare.max()))
-    raw = spec.raw(days.km_lags, days.barefoot_km_7d, days.days_since_flare, days.no_flare_yet, days.dates)
+    raw = spec.raw(days.km_lags, days.barefoot_km_7d, days.days_since_flare, days.no_flare_yet, days.dates,
+                   days.share_slow_pct)
     spec.means = raw.mean(axis=0)
     return spec.matrix(raw)

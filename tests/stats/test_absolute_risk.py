@@ -55,7 +55,8 @@ def test_risk_by_hand_for_the_smallest_model(scenario):
     survive = 1.0
     for t in range(n, n + 28):
         km7, bs7 = sum(km[t - 7 : t]), sum(bs[t - 7 : t])
-        share = 100 * bs7 / km7 if km7 > 0 else fit.spec.share_mean_pct
+        # the footwear term is the 7-day share minus the runner's usual share, held at the last day's
+        share = 100 * bs7 / km7 - loads.barefoot_share_slow_pct[-1] if km7 > 0 else fit.spec.share_mean_pct
         eta = b0 + b_share * (share / 10 - m_share) + b_km * (km7 / 10 - m_km)
         survive *= 1 - 1 / (1 + math.exp(-eta))
     assert got == pytest.approx(1 - survive, rel=1e-9)
