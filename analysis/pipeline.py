@@ -678,7 +678,7 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
     CheckResult
     """
     from analysis.findings import analysis_period
-    from analysis.flareups import diary_summary
+    from analysis.flareups import MIN_LOGGED_PCT, diary_summary
     from analysis.footwear import runs_without_shoe, shoe_warnings, specs_provenance
     from analysis.ingest.importlog import attention, by_source, summarize
     from analysis.schema import coerce_pain
@@ -703,7 +703,7 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
             if r.region != "any" and r.warn and r.days_in_period:
                 warnings.append(
                     f"diary coverage {r.region}: {r.pct_logged:.0f} % of {r.days_in_period} days logged "
-                    "(below 80 %: too patchy for flare-up detection)"
+                    f"(below {MIN_LOGGED_PCT:.0f} %: too patchy for flare-up detection and models)"
                 )
     warnings.extend(shoe_warnings(in_period, catalog, shoes_given=inputs.shoes is not None))
     counts = summarize(result.log)

@@ -40,6 +40,7 @@ from analysis.plots import fmt_ci, fmt_num
 from analysis.progress import bar as progress_bar
 from analysis.provenance import SCHEMA_VERSION, inputs_digest, source_date
 from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
+from analysis.stats.design import MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS
 
 A4 = plots.A4_PORTRAIT
 REPORT_TITLE = "runlog report: running load, footwear and pain"
@@ -732,7 +733,8 @@ _CAPTIONS = {
         "model and case-crossover analyses - with Benjamini-Hochberg q-values over all exploratory terms. "
         "The line at 1 = no association; intervals crossing it are compatible with no effect. A spike bin "
         'that no onset followed shows its interval only ("0 onsets on n days"). Only regions with at least '
-        "10 onsets, 90 diary days and 80 % of them logged are modelled.",
+        f"{MIN_ONSETS} onsets, {MIN_DAYS} diary days, {MIN_DAYS} of them logged and {MIN_LOGGED_PCT:.0f} % "
+        "of diary days logged are modelled.",
     ),
     "shoes": (
         "Shoes",
@@ -988,7 +990,7 @@ def _quality_pages(data: Analysis) -> list[Figure]:
                 r.days_logged,
                 r.days_in_period,
                 f"{r.pct_logged:.0f} %" if pd.notna(r.pct_logged) else "-",
-                "below 80 %: too patchy" if r.warn else "ok",
+                f"below {MIN_LOGGED_PCT:.0f} %: too patchy" if r.warn else "ok",
             )
             for r in cov.itertuples(index=False)
         ]

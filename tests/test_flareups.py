@@ -55,15 +55,19 @@ def test_daily_pain_na_never_zero_and_side_rows():
     assert zero["pain_max"] == 0 and zero["logged"]  # a logged 0 is a real 0
 
 
-def test_diary_coverage_warns_below_80_pct():
-    pain = diary([1, 1, None, 1, 1, 1, 1, 1, 1, None])
+def test_diary_coverage_warns_below_two_thirds():
+    # the warning sits at the model's own sufficiency floor (2/3 of diary days, docs/methods.md 5)
+    assert fl.MIN_LOGGED_PCT == pytest.approx(200 / 3)
+    pain = diary([1, 1, None, 1, 1, 1, None, 1, 1, None])
     cov = fl.diary_coverage(pain, start=day(0), end=day(9)).set_index("region")
-    assert cov.loc["achilles", "days_logged"] == 8 and cov.loc["achilles", "days_in_period"] == 10
-    assert cov.loc["achilles", "pct_logged"] == pytest.approx(80.0) and not cov.loc["achilles", "warn"]
+    assert cov.loc["achilles", "days_logged"] == 7 and cov.loc["achilles", "days_in_period"] == 10
+    assert cov.loc["achilles", "pct_logged"] == pytest.approx(70.0) and not cov.loc["achilles", "warn"]
     assert cov.loc["plantar", "pct_logged"] == 0 and cov.loc["plantar", "warn"]
-    assert cov.loc["any", "days_logged"] == 8
+    assert cov.loc["any", "days_logged"] == 7
     cov = fl.diary_coverage(pain, start=day(0), end=day(10)).set_index("region")
-    assert cov.loc["achilles", "warn"]  # 8 of 11 days
+    assert cov.loc["achilles", "warn"]  # 7 of 11 days = 64 %
+    cov = fl.diary_coverage(pain, start=day(0), end=day(9), warn_below_pct=80).set_index("region")
+    assert cov.loc["achilles", "warn"]  # a stricter floor can still be asked for
 
 
 # ---------------------------------------------------------------- onsets

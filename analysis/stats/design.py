@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.flareups import MIN_LOGGED_PCT as _DIARY_MIN_LOGGED_PCT
+
 #: effect terms of the primary hazard model (DESIGN.md "Findings JSON"), with the
 #: unit each odds ratio refers to and the divisor that puts the column in that unit.
 PRIMARY_TERMS: dict[str, tuple[str, float]] = {
@@ -45,8 +47,9 @@ MIN_DAYS = 90
 
 
 #: % of diary days a region must have logged: 2/3, not METHODS.md 5's 80 %, by measurement
-#: (docs/methods.md 5 "Sufficiency"; benchmarks/README.md, validity.py, session 5)
-MIN_LOGGED_PCT = 200.0 / 3.0
+#: (docs/methods.md 5 "Sufficiency"; benchmarks/README.md, validity.py, session 5); one constant
+#: with ``runlog check``'s coverage warning (:data:`analysis.flareups.MIN_LOGGED_PCT`)
+MIN_LOGGED_PCT = _DIARY_MIN_LOGGED_PCT
 
 
 def days_since_flare(in_flare: pd.Series) -> pd.Series:
