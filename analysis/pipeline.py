@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from analysis import footwear
@@ -221,6 +222,52 @@ def read_side_files(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame |
     pain = read_pain_diary(inputs.pain) if inputs.pain else None
     drills = read_drills(inputs.drills) if inputs.drills else None
     return pain, drills
+
+
+def pain_with_current_ids(pain: pd.DataFrame | None, runs: pd.DataFrame) -> tuple[pd.DataFrame | None, int]:
+    """The diary with ``activity_id`` values that name generic-CSV runs by their old ids renamed; how many.
+
+    Until the XXH3 ids (CHANGELOG.md, "Run ids of generic CSV rows"), a generic-CSV row
+    without an id was named by a SHA-1 of its fields. A diary written then names the runs
+    of its during/after entries by those ids, and an entry naming no run counts for every
+    run of its day (METHODS.md 4, 24-hour rule): an old id would quietly spread the entry
+    over the day's other runs. Only when an entry's id names no run and has the form of a
+    CSV id are the old ids computed (:func:`analysis.ingest.loader.legacy_csv_ids` reads
+    the CSV files again).
+
+    Parameters
+    ----------
+    pain : DataFrame or None
+        Canonical pain frame.
+    runs : DataFrame
+        Canonical runs frame (index ``activity_id``; ``source``, ``source_file``).
+
+    Returns
+    -------
+    (DataFrame or None, int)
+        The diary (a copy when anything was renamed) and the number of entries renamed.
+    """
+    if pain is None or not len(pain) or "activity_id" not in pain.columns or pain["activity_id"].isna().all():
+        return pain, 0
+    refs = pain["activity_id"].astype("string").str.strip()
+    ids = pd.Index(runs.index.astype(str))
+    suffixes = pd.Index([i.split(":", 1)[1] for i in ids if ":" in i])
+    unknown = (refs.notna() & ~refs.isin(ids) & ~refs.isin(suffixes)).fillna(False)
+    looks_csv = (unknown & refs.str.fullmatch(r"(?:csv:)?[0-9a-f]{12}")).fillna(False).to_numpy(bool)
+    if not looks_csv.any():
+        return pain, 0
+    from analysis.ingest.loader import legacy_csv_ids
+
+    mapping = legacy_csv_ids(runs)
+    new = [mapping.get(a) or mapping.get(f"csv:{a}") for a in refs[looks_csv]]
+    found = np.array([n is not None and n in ids for n in new], dtype=bool)
+    if not found.any():
+        return pain, 0
+    column = pain["activity_id"].astype("string").to_numpy(dtype=object, na_value=pd.NA)
+    column[np.flatnonzero(looks_csv)[found]] = [n for n, ok in zip(new, found, strict=True) if ok]
+    out = pain.copy()
+    out["activity_id"] = pd.array(column, dtype="string")
+    return out, int(found.sum())
 
 
 @dataclass
@@ -472,6 +519,11 @@ def run(
     questionnaires = read_questionnaires(inputs)
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=True)
     fail_if_nothing(result)
+    pain, renamed = pain_with_current_ids(pain, result.runs)
+    if renamed:
+        step(f"{renamed} pain diary entr{'ies name' if renamed > 1 else 'y names'} a CSV run by its id from "
+             "before runlog changed how rows without an id are named: matched to the run ('runlog runs -o "
+             "runs.csv' lists the ids to write from now on)")
     from analysis.ingest.importlog import zone_note
 
     if zone_note(result.log):

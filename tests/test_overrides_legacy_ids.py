@@ -125,3 +125,29 @@ def test_an_id_that_ends_several_runs_ids_is_told_not_guessed(capsys):
     assert out["shoe_rule"].tolist() == ["unknown", "unknown"]
     err = capsys.readouterr().err
     assert "'7' (barefoot) is the end of several runs' ids (strava:7, garmin:7)" in err
+
+
+def test_a_diary_entry_naming_a_run_by_its_old_id_is_renamed_to_its_run(tmp_path):
+    from analysis import flareups
+    from analysis.io.pain_diary import read_pain_diary
+    from analysis.pipeline import pain_with_current_ids
+
+    rows = ("2025-03-01T07:00:00Z,5000,Morning", "2025-03-01T18:00:00Z,6000,Evening")
+    runs_csv = _write(tmp_path / "runs.csv", "start_time,distance_m,name\n" + "\n".join(rows) + "\n")
+    diary = _write(tmp_path / "pain.csv", "date,time_of_day,region,side,pain,activity_id\n"
+                   "2025-03-01,morning,achilles,L,1,\n"
+                   f"2025-03-01,after,achilles,L,7,{_old_id(rows[1])}\n")
+    result, _ = load_runs(Inputs(sources=[runs_csv]), tz="UTC")
+    runs = result.runs.sort_values("start_time")
+    pain = read_pain_diary(diary)
+    renamed, n = pain_with_current_ids(pain, runs)
+    assert n == 1 and renamed["activity_id"].iloc[1] == runs.index[1]
+    assert pain["activity_id"].iloc[1] == _old_id(rows[1])  # the caller's frame is left as it was
+    # the 24-hour rule now puts the after-run 7/10 on the evening run only, not on both of the day's runs
+    rule = flareups.twenty_four_hour_rule(renamed, runs)
+    assert rule.loc[runs.index[1], "after_max"] == 7 and pd.isna(rule.loc[runs.index[0], "after_max"])
+    before = flareups.twenty_four_hour_rule(pain, runs)
+    assert before.loc[runs.index[0], "after_max"] == 7  # what an unmatched old id did
+    assert pain_with_current_ids(renamed, runs)[1] == 0  # nothing left to rename
+    unknown = pain.assign(activity_id=pd.array([pd.NA, "csv:0123456789ab"], dtype="string"))
+    assert pain_with_current_ids(unknown, runs)[1] == 0  # an id that names no run, old or new, stays
