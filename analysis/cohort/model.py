@@ -10,6 +10,14 @@ pooled by REML random-effects meta-analysis with the Hartung-Knapp interval and 
 95 % prediction interval (:mod:`analysis.stats.meta_analysis`). The unstratified
 pooled logistic model is computed only to show what comparing runners does.
 
+The footwear column is the single-runner model's contrast (METHODS.md 5;
+:data:`analysis.stats.primary_design.FOOTWEAR_CONTRAST`): the 7-day barefoot-style
+share minus that runner's usual share at that time, made per runner by the step
+(:mod:`analysis.cohort.step`, :mod:`analysis.cohort.weekly`) from the runner's own
+shares. The pooled fit, the per-runner fits of the heterogeneity summary and the
+unstratified contrast all read that one column, so all three estimate the same
+contrast as a runner's own report.
+
 Intervals use, per coefficient, the larger of the observed-information SE and the
 sandwich SE clustered by runner, with a t reference on (runners - 1) df: the
 sandwich "where over-dispersed" (METHODS.md 7) made operational. Measured on
@@ -28,11 +36,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.cohort.weekly import RAW_SHARE_COLUMN
 from analysis.stats.conditional_poisson import fit_conditional_poisson
 from analysis.stats.meta_analysis import random_effects
 from analysis.stats.primary_design import (
     ESTIMANDS,
     EVENTS_PER_PARAMETER,
+    FOOTWEAR_CONTRAST,
     choose_adjustments,
     minimum_onsets,
     spec_for,
@@ -52,8 +62,10 @@ def runner_codes(days: pd.DataFrame) -> np.ndarray:
 
 def design_columns(days: pd.DataFrame, adjustments: tuple[str, ...],
                    codes: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
-    """The model matrix (no constant) for ``adjustments``; an undefined share gets the runner's mean share
-    (0 for a runner with none).
+    """The model matrix (no constant) for ``adjustments``; an undefined footwear value (no km in t-7..t-1)
+    gets the runner's mean footwear value (0 for a runner with none), as the single-runner model does.
+
+    The footwear column is taken as the step wrote it (the share minus the runner's usual share).
 
     Built column by column into one array, the runner means by ``np.bincount`` on ``codes``
     (:func:`runner_codes`): for 10,000 runners a DataFrame copy and a groupby on the ids cost
@@ -65,16 +77,20 @@ def design_columns(days: pd.DataFrame, adjustments: tuple[str, ...],
     X = np.empty((len(days), len(cols)))
     for j, c in enumerate(cols):
         X[:, j] = days[c].to_numpy(float, na_value=np.nan)
-    share = X[:, cols.index("barefoot_share_7d")]
-    missing = np.isnan(share)
+    _fill_by_runner(X[:, cols.index("barefoot_share_7d")], codes)
+    return X, cols
+
+
+def _fill_by_runner(values: np.ndarray, codes: np.ndarray) -> None:
+    """In place: NaN values get their runner's mean of the known values (0 for a runner with none)."""
+    missing = np.isnan(values)
     if missing.any():
         m = int(codes.max()) + 1
         known = ~missing
-        total = np.bincount(codes[known], weights=share[known], minlength=m)
+        total = np.bincount(codes[known], weights=values[known], minlength=m)
         count = np.bincount(codes[known], minlength=m)
         mean = np.divide(total, count, out=np.zeros(m), where=count > 0)
-        share[missing] = mean[codes[missing]]
-    return X, cols
+        values[missing] = mean[codes[missing]]
 
 
 def _status(lo: float, hi: float) -> str:
@@ -198,12 +214,21 @@ def heterogeneity(rows: list[dict]) -> dict[str, dict]:
 
 
 def unstratified_logistic(days: pd.DataFrame, adjustments: tuple[str, ...] | None) -> list[dict]:
-    """The pooled logistic model WITHOUT runner strata: compares runners, confounded (contrast only)."""
+    """The pooled logistic model WITHOUT runner strata: compares runners, confounded (contrast only).
+
+    Its footwear column is the uncentred 7-day share (``barefoot_share_raw_7d``, where the
+    table has it): centring on each runner's usual share would itself remove most of the
+    between-runner contrast this model is shown to expose (who chooses barefoot-style shoes).
+    """
     import statsmodels.api as sm
 
     if adjustments is None or days["onset"].sum() == 0:
         return []
-    X, _ = design_columns(days, adjustments)
+    codes = runner_codes(days)
+    X, _ = design_columns(days, adjustments, codes)
+    if RAW_SHARE_COLUMN in days:
+        X[:, 0] = days[RAW_SHARE_COLUMN].to_numpy(float, na_value=np.nan)
+        _fill_by_runner(X[:, 0], codes)
     X = np.column_stack([np.ones(len(X)), X - X.mean(axis=0)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -212,7 +237,8 @@ def unstratified_logistic(days: pd.DataFrame, adjustments: tuple[str, ...] | Non
         except Exception:  # noqa: BLE001 - a contrast only: a failed fit is simply not shown
             return []
     ci = res.conf_int()
-    return [{"estimand": e, "model": "pooled logistic, no runner strata (confounded: shown for contrast only)",
+    return [{"estimand": e, "model": "pooled logistic, no runner strata, 7-day share not centred (confounded: "
+                                      "shown for contrast only)",
              "estimate": _num(math.exp(res.params[j + 1])),
              "ci": [_num(math.exp(ci[j + 1, 0])), _num(math.exp(ci[j + 1, 1]))]}
             for j, e in enumerate(ESTIMANDS)]
@@ -262,5 +288,7 @@ def cohort_json(days: pd.DataFrame, status: pd.DataFrame, *, robust: bool = True
         "runners": int(len(status)),
         "included": int(len(status) - len(failed)),
         "excluded": [{"runner_id": r.runner_id, "reason": r.reason} for r in failed.itertuples(index=False)],
+        # what the footwear estimand's column is: the single-runner model's wording (METHODS.md 5 and 7)
+        "footwear_contrast": FOOTWEAR_CONTRAST,
         "regions": regions,
     }

@@ -47,6 +47,10 @@ def summary_pages(result: Mapping) -> list:
     tp.para("Within-runner answer: each runner is compared only with themself (conditional Poisson "
             "model stratified by runner, on at-risk logged days; METHODS.md 7). Everything constant "
             "within a runner cancels. Associations, not causes.", size=9)
+    if result.get("footwear_contrast"):
+        tp.para("Footwear estimand: rate ratio per +10 points of barefoot-style share of the last 7 days' km, "
+                f"where the share is {result['footwear_contrast']}. The same column as each runner's own "
+                "report (METHODS.md 5), also in the per-runner estimates below.", size=9)
     header = ["region", "runners", "with onsets", "onsets", "person-years"]
     rows = [[r, v["runners"], v["runners_with_onsets"], v["onsets"], f"{v['person_years']:.1f}"]
             for r, v in result["regions"].items()]

@@ -23,11 +23,15 @@ import numpy as np
 import pandas as pd
 
 from analysis.cohort.discover import RunnerSpec, input_paths, runner_files
-from analysis.cohort.weekly import RAW_COLUMNS  # noqa: F401 - every adjustment of the ladder; re-exported
+from analysis.cohort.weekly import (
+    RAW_COLUMNS,  # noqa: F401 - every adjustment of the ladder; re-exported
+    RAW_SHARE_COLUMN,
+    raw_share,
+)
 from analysis.errors import RunlogError
 
 #: bump when the table's content changes: every partition is then rebuilt
-STEP_VERSION = "3"
+STEP_VERSION = "4"  # 4: the footwear column is the share minus the runner's usual share (METHODS.md 5)
 
 #: runs columns kept for ``runlog cohort runs``
 RUN_COLUMNS = ("start_time", "date", "sport", "distance_m", "moving_time_s", "gear_name", "shoe_class",
@@ -93,8 +97,14 @@ def region_table(runs: pd.DataFrame, pain: pd.DataFrame, drills=None, *, since=N
     """At-risk logged days with 28 days of known km, one row per region-day, with all model columns.
 
     Columns: ``region``, ``date``, ``onset`` (0/1) and :data:`RAW_COLUMNS`
-    (barefoot-style share of km over t-7..t-1 per 10 points, NaN where no km;
-    km over t-7..t-1 per 10 km; the section-5 adjustments, uncentred).
+    (the footwear contrast of the single-runner model: barefoot-style share of km
+    over t-7..t-1 minus the runner's usual share at that time, per 10 points, NaN
+    where no km; km over t-7..t-1 per 10 km; the section-5 adjustments, uncentred).
+    The usual share is :func:`analysis.stats.primary_design.slow_share` of this
+    runner's own 7-day shares over the whole running history (the load arrays of
+    ``runlog report``), so a runner's column here is the one its own report models.
+    ``barefoot_share_raw_7d``, the uncentred share per 10 points, is kept beside for the
+    unstratified contrast only.
     """
     from analysis.findings import model_frames
     from analysis.schema import REGIONS
@@ -120,13 +130,15 @@ def region_table(runs: pd.DataFrame, pain: pd.DataFrame, drills=None, *, since=N
         days = model_days(frame, loads)
         if len(days.dates) == 0:
             continue
-        raw = spec.raw(days.km_lags, days.barefoot_km_7d, days.days_since_flare, days.no_flare_yet, days.dates)
+        raw = spec.raw(days.km_lags, days.barefoot_km_7d, days.days_since_flare, days.no_flare_yet, days.dates,
+                       days.share_slow_pct)
         part = pd.DataFrame(raw, columns=list(RAW_COLUMNS))
         part.insert(0, "onset", days.onset.astype("int8"))
         part.insert(0, "date", days.dates.to_numpy())
         part.insert(0, "region", region)
+        part[RAW_SHARE_COLUMN] = raw_share(days.km_lags, days.barefoot_km_7d)
         parts.append(part)
-    cols = ["region", "date", "onset", *RAW_COLUMNS]
+    cols = ["region", "date", "onset", *RAW_COLUMNS, RAW_SHARE_COLUMN]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 

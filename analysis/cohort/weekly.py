@@ -4,7 +4,11 @@ Where a runner gives weekly reports instead of a daily diary, the time unit is t
 report (METHODS.md 7, "Weekly outcomes"): per region, an onset is a report with a
 problem there when the two previous reports had none (sides merged); a report with a
 problem is not at risk; the exposures are the km and barefoot-style share of the 7
-days before the report date, from the same daily load arrays as the daily table.
+days before the report date, from the same daily load arrays as the daily table. As
+there (METHODS.md 5, "Footwear contrast"), the footwear column is that share minus the
+runner's usual share at that time (:func:`analysis.stats.primary_design.slow_share`,
+fitted to the runner's own 7-day shares over every day of its running history, not
+only the report dates).
 
 Two weekly sources feed the one rule (:func:`report_table`):
 
@@ -26,9 +30,24 @@ import pandas as pd
 from analysis.errors import RunlogError
 
 #: the per-day model columns of a runner's table (the primary design's, METHODS.md 5), shared with
-#: :mod:`analysis.cohort.step`
+#: :mod:`analysis.cohort.step`; ``barefoot_share_7d`` is the footwear contrast (the 7-day share minus
+#: the runner's usual share at that time, per 10 points), as in the single-runner model
 RAW_COLUMNS = ("barefoot_share_7d", "km_7d", "days_since_flare", "season_sin", "season_cos",
                "km_lag_shape_1", "no_flare_yet", "km_lag_shape_2")
+
+#: the uncentred 7-day share per 10 points (NaN where no km), beside the model columns: only the
+#: unstratified contrast of :func:`analysis.cohort.model.unstratified_logistic` reads it
+RAW_SHARE_COLUMN = "barefoot_share_raw_7d"
+
+
+def raw_share(km_lags: np.ndarray, barefoot_km_7d: np.ndarray) -> np.ndarray:
+    """Barefoot-style share of the km over t-7..t-1 per 10 points, not centred (NaN where no km)."""
+    from analysis.stats.primary_design import WINDOW_DAYS
+
+    km7 = km_lags[:, :WINDOW_DAYS].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(km7 > 0, 10.0 * barefoot_km_7d / km7, np.nan)
+
 
 #: OSTRC outcomes: what counts as a problem in a region's week
 OSTRC_OUTCOMES = ("substantial", "any")
@@ -78,7 +97,8 @@ def report_table(runs: pd.DataFrame, injuries: pd.DataFrame, *, since=None, unti
     previous reports had no problem there (sides merged; a report with a problem
     and the two after it are not at risk); ``onset`` is a problem at an at-risk
     report. Exposures are the km and barefoot-style share of the 7 days before the
-    report date (t-7..t-1) with the same adjustment columns as the daily table
+    report date (t-7..t-1; the share minus the runner's usual share at that time,
+    as in the daily table) with the same adjustment columns as the daily table
     (flare history counted from problem reports). ``days_at_risk`` is 7 per report.
 
     Parameters
@@ -99,7 +119,7 @@ def report_table(runs: pd.DataFrame, injuries: pd.DataFrame, *, since=None, unti
     from analysis.schema import GROUPING, REGIONS
     from analysis.stats.primary_design import ADJUSTMENT_LADDER, load_arrays, spec_for
 
-    cols = ["region", "date", "onset", *RAW_COLUMNS, "days_at_risk"]
+    cols = ["region", "date", "onset", *RAW_COLUMNS, RAW_SHARE_COLUMN, "days_at_risk"]
     if not len(injuries) or runs.empty:
         return pd.DataFrame(columns=cols)
     reports = injuries[injuries["modelled"].astype(bool)]
@@ -143,11 +163,13 @@ def report_table(runs: pd.DataFrame, injuries: pd.DataFrame, *, since=None, unti
         if not known.any():
             continue
         d_use = dates[use][known]
-        raw = spec.raw(km_lags[known], bs7[known], since_days[use][known], np.isnan(last)[use][known], d_use)
+        slow = None if loads.barefoot_share_slow_pct is None else loads.barefoot_share_slow_pct[pos[use]][known]
+        raw = spec.raw(km_lags[known], bs7[known], since_days[use][known], np.isnan(last)[use][known], d_use, slow)
         part = pd.DataFrame(raw, columns=list(RAW_COLUMNS))
         part.insert(0, "onset", problem[use][known].astype("int8"))
         part.insert(0, "date", d_use.to_numpy())
         part.insert(0, "region", region)
+        part[RAW_SHARE_COLUMN] = raw_share(km_lags[known], bs7[known])
         part["days_at_risk"] = 7.0
         parts.append(part)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)

@@ -15,9 +15,20 @@ Truth: the log rate of an onset on day t is
 
 so the within-runner estimands are exp(beta) per +10 points and exp(beta_km) per
 +10 km (the population-mean runner; on days with no km in t-7..t-1 the share term is 0).
+
+The method's footwear column: the analysis models the 7-day share minus the runner's
+usual share at that time (METHODS.md 5). That usual share is the *method's* estimate,
+so it is not made here: ``usual_share`` (a callable given by the benchmark) receives
+each runner's day numbers (days since 1 January of a year, the season's phase) and
+7-day km and barefoot-style km over every simulated day, and returns the usual share
+(%) per day; ``barefoot_share_7d`` is then the share minus it. It draws nothing from
+the random stream, so the simulated clinic is the same with or without it.
+``barefoot_share_raw_7d`` is always the uncentred share (per 10 points).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,14 +49,17 @@ def _window_sum(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
 
 
 def simulate_runner(rng: np.random.Generator, runner_id: str, *, days: int, beta_share: float, tau: float,
-                    beta_km: float, confounding: float) -> pd.DataFrame:
+                    beta_km: float, confounding: float,
+                    usual_share: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
+                    ) -> pd.DataFrame:
     """One runner's at-risk logged days (after 28 days of history) with the model's column names."""
     frailty = rng.normal(0.0, 0.5)
     slope = beta_share + rng.normal(0.0, tau)
     volume = np.exp(rng.normal(np.log(7.0), 0.3))  # km per run
     base_share = 1 / (1 + np.exp(-(-1.0 + confounding * frailty)))  # higher risk -> more barefoot-style
     t = np.arange(days)
-    season = 2 * np.pi * (t + rng.integers(0, 365)) / 365.25
+    day_number = t + rng.integers(0, 365)
+    season = 2 * np.pi * day_number / 365.25
     ran = rng.random(days) < 0.55
     km = np.where(ran, rng.gamma(3.0, volume / 3.0, days), 0.0)
     p_bare = np.clip(base_share + 0.15 * np.sin(season), 0.0, 1.0)
@@ -79,10 +93,11 @@ def simulate_runner(rng: np.random.Generator, runner_id: str, *, days: int, beta
             last_end = d + length
             blocked_until = d + length + 7  # flare plus the refractory week
     use = at_risk & logged
+    column = share_pct if usual_share is None else share_pct - usual_share(day_number, km7, bs7)
     out = pd.DataFrame({
         "runner_id": runner_id,
         "onset": onset[use],
-        "barefoot_share_7d": share_pct[use] / 10.0,
+        "barefoot_share_7d": column[use] / 10.0,
         "km_7d": km7[use] / 10.0,
         "days_since_flare": np.log(np.maximum(since[use], 1.0)),
         "season_sin": np.sin(season[use]),
@@ -90,14 +105,17 @@ def simulate_runner(rng: np.random.Generator, runner_id: str, *, days: int, beta
         "km_lag_shape_1": km828[use] / 10.0,
         "no_flare_yet": no_yet[use].astype(float),
         "km_lag_shape_2": (_window_sum(km, 8, 14) - _window_sum(km, 15, 28) / 2)[use] / 10.0,
+        "barefoot_share_raw_7d": share_pct[use] / 10.0,
     })
     return out
 
 
 def simulate_clinic(seed: int, *, runners: int = 50, days: int = 730, beta_share: float = 0.0, tau: float = 0.0,
-                    beta_km: float = 0.15, confounding: float = 1.5) -> pd.DataFrame:
-    """A clinic's pooled at-risk logged region-days (one region), columns ``runner_id``, ``onset`` and COLUMNS."""
+                    beta_km: float = 0.15, confounding: float = 1.5, usual_share=None) -> pd.DataFrame:
+    """A clinic's pooled at-risk logged region-days (one region), columns ``runner_id``, ``onset`` and COLUMNS
+    (``usual_share``: see the module docstring)."""
     rng = np.random.default_rng(seed)
     return pd.concat([simulate_runner(rng, f"s{i:03d}", days=days, beta_share=beta_share, tau=tau,
-                                      beta_km=beta_km, confounding=confounding) for i in range(runners)],
+                                      beta_km=beta_km, confounding=confounding, usual_share=usual_share)
+                      for i in range(runners)],
                      ignore_index=True)

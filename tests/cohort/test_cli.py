@@ -24,6 +24,18 @@ def test_report_json_and_pdf(clinic, tmp_path, monkeypatch, capsys):
         assert {"tau", "i2", "prediction_interval", "same_direction_share"} <= set(row["heterogeneity"])
     assert out_pdf.read_bytes()[:4] == b"%PDF"
     assert "excluded (" in capsys.readouterr().err
+    # the footwear column in words, as a runner's own findings say it (METHODS.md 5 and 7)
+    from analysis.stats.primary_design import FOOTWEAR_CONTRAST
+
+    assert res["footwear_contrast"] == FOOTWEAR_CONTRAST and "usual share" in res["footwear_contrast"]
+
+
+def test_cohort_report_methods_say_what_the_footwear_column_is():
+    from analysis.cohort.report import summary_pages
+
+    result = {"runners": 1, "included": 1, "excluded": [], "regions": {}, "footwear_contrast": "THE CONTRAST"}
+    text = " ".join(t.get_text() for page in summary_pages(result) for t in page.texts)
+    assert "where the share is THE CONTRAST" in " ".join(text.split())
 
 
 def test_runs_table(clinic, tmp_path, monkeypatch):

@@ -118,3 +118,19 @@ def test_a_share_that_never_varies_within_runners_is_named_not_a_crash():
     assert region["message"] == "not estimable: barefoot_share_7d never varies within a runner"
     assert [r["status"] for r in region["primary"]] == ["insufficient data", "insufficient data"]
     assert all(r["estimate"] is None for r in region["primary"])
+
+
+def test_unstratified_contrast_reads_the_uncentred_share():
+    """The table's footwear column is centred per runner; comparing runners needs the uncentred share
+    (``barefoot_share_raw_7d``) to show what between-runner confounding does. The stratified fit is
+    unchanged by a per-runner constant (it cancels within a runner)."""
+    days = _days(11, log_rr_share=0.0)
+    centred = days.assign(barefoot_share_raw_7d=days["barefoot_share_7d"],
+                          barefoot_share_7d=days["barefoot_share_7d"]
+                          - days.groupby("runner_id")["barefoot_share_7d"].transform("mean"))
+    a, b = cohort_region(days), cohort_region(centred)
+    assert b["primary"][0]["estimate"] == pytest.approx(a["primary"][0]["estimate"], rel=1e-6)
+    assert b["unstratified"][0]["estimate"] == pytest.approx(a["unstratified"][0]["estimate"], rel=1e-6)
+    assert b["unstratified"][0]["ci"][0] > 1.0  # still confounded: runners compared on their raw shares
+    no_raw = cohort_region(centred.drop(columns="barefoot_share_raw_7d"))
+    assert no_raw["unstratified"][0]["ci"][0] < 1.0 < no_raw["unstratified"][0]["ci"][1]

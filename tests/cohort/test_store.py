@@ -1,5 +1,6 @@
 """The per-runner map: a failing runner is excluded by id, partitions are keyed by inputs, pool and Dask agree."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,6 +18,25 @@ def test_failed_runner_reported_and_cohort_kept(clinic, tmp_path):
     assert set(days["runner_id"]) == {"r1", "r2", "r3"}
     assert set(days["onset"].unique()) <= {0, 1}
     assert days["km_7d"].ge(0).all()
+    _footwear_is_share_minus_a_seasonal_usual_share(days)
+
+
+def _footwear_is_share_minus_a_seasonal_usual_share(days: pd.DataFrame) -> None:
+    """The daily table's footwear column (METHODS.md 5 and 7): the 7-day share minus the runner's usual
+    share, one smooth function of the date per runner (a trend and two harmonics of the day of the year,
+    the same on every region's rows), not zero, and undefined exactly where the share is."""
+    assert (days["barefoot_share_7d"].isna() == days["barefoot_share_raw_7d"].isna()).all()
+    for rid, d in days.dropna(subset=["barefoot_share_7d"]).groupby("runner_id"):
+        usual = 10 * (d["barefoot_share_raw_7d"] - d["barefoot_share_7d"]).to_numpy(float)
+        date = pd.DatetimeIndex(pd.to_datetime(d["date"]))
+        per_date = pd.Series(usual).groupby(date.to_numpy()).agg(["min", "max"])
+        assert (per_date["max"] - per_date["min"]).max() < 1e-9, rid  # one usual share per runner and date
+        angle = 2 * np.pi * date.day_of_year.to_numpy(float) / 365.25
+        Z = np.column_stack([np.ones(len(d)), (date - date.min()).days.to_numpy(float), np.sin(angle),
+                             np.cos(angle), np.sin(2 * angle), np.cos(2 * angle)])
+        coef, *_ = np.linalg.lstsq(Z, usual, rcond=None)
+        assert np.abs(Z @ coef - usual).max() < 1e-6, rid
+        assert usual.std() > 0.5, rid  # the runner's share does follow the season / a trend here
 
 
 def test_rerun_redoes_only_the_changed_runner(clinic, tmp_path):

@@ -180,3 +180,103 @@ def test_injury_file_flare_history_in_days(tmp_path):
     # reports 2, 3: no problem yet, days since the first report + 1 (15, 22); 7, 8: since report 4 (21, 28)
     np.testing.assert_allclose(knee["days_since_flare"], np.log([15, 22, 21, 28]))
     assert list(knee["no_flare_yet"]) == [1, 1, 0, 0]
+
+
+# --- the footwear column: the 7-day share minus the runner's usual share (METHODS.md 5 and 7) -------------
+
+
+def _two_shoe_runs(dates: pd.DatetimeIndex, bare_pct: np.ndarray, km: np.ndarray | float = 10.0) -> pd.DataFrame:
+    """One barefoot-style and one traditional run a day, splitting the day's km by ``bare_pct``."""
+    km = np.broadcast_to(np.asarray(km, float), len(dates))
+    start = dates.tz_localize("UTC") + pd.Timedelta(hours=7)
+    bare = pd.DataFrame({"date": dates.date, "distance_m": 10.0 * km * bare_pct, "moving_time_s": 1800.0,
+                         "sport": "running", "shoe_class": "minimalist", "start_time": start})
+    trad = bare.assign(distance_m=10.0 * km * (100 - bare_pct), shoe_class="traditional",
+                       start_time=start + pd.Timedelta(hours=10))
+    runs = pd.concat([bare, trad], ignore_index=True)
+    runs.index = pd.Index([f"a{i}" for i in range(len(runs))], name="activity_id")
+    return runs[runs["distance_m"] > 0]
+
+
+def test_a_purely_seasonal_share_gives_a_footwear_column_near_zero():
+    """Three years in which the barefoot-style share only follows the season (10-70 %): the 7-day share
+    swings by 60 points, the footwear column (share minus the usual share at that time) stays near 0."""
+    dates = pd.date_range("2024-01-01", periods=3 * 365, freq="D")
+    theta = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
+    runs = _two_shoe_runs(dates, 40 - 30 * np.cos(theta))
+    mondays = dates[(dates.day_of_week == 0) & (dates > dates[0] + pd.Timedelta(days=30))]
+    reports = pd.DataFrame({"date": mondays, "region": "achilles", "problem": False, "modelled": True})
+    table = report_table(runs, reports, per_region=True)
+    assert len(table) == len(mondays) - 2  # the first two reports have no two before them
+    raw = table["barefoot_share_raw_7d"]
+    assert raw.max() - raw.min() > 5.5  # per 10 points: the uncentred share swings by > 55 points
+    assert table["barefoot_share_7d"].abs().max() < 0.1  # < 1 point from the runner's usual share
+
+
+def test_report_table_footwear_column_by_hand():
+    """Under a year of running: the usual share is a straight line fitted to every day's 7-day share
+    (not only the report days) up to the last report (the table's load history ends there), computed
+    here with pandas rolling sums and numpy least squares."""
+    runs = _runs()  # 8 km a day, minimalist on every third day
+    report_dates = pd.date_range("2026-02-05", periods=10, freq="7D")
+    reports = pd.DataFrame({"date": report_dates, "region": None, "problem": False, "modelled": True})
+    table = report_table(runs, reports)
+    knee = table[table["region"] == "patellar"].set_index("date")
+    days = pd.DatetimeIndex(pd.to_datetime(runs["date"]))
+    km = pd.Series(8.0, index=days).resample("D").sum()
+    bare = pd.Series(np.where(runs["shoe_class"] == "minimalist", 8.0, 0.0), index=days).resample("D").sum()
+    share = (100 * bare.rolling(7).sum().shift(1) / km.rolling(7).sum().shift(1)).dropna()
+    share = share[share.index <= report_dates.max()]
+    t = (share.index - km.index[0]).days.to_numpy(float) / 365.25
+    coef = np.polyfit(t, share.to_numpy(), 1)
+    usual = np.polyval(coef, (knee.index - km.index[0]).days.to_numpy(float) / 365.25)
+    expected_raw = share.reindex(knee.index).to_numpy() / 10
+    np.testing.assert_allclose(knee["barefoot_share_raw_7d"], expected_raw, atol=1e-9)
+    assert set(np.round(expected_raw * 10, 2)) <= {28.57, 42.86}  # 2 or 3 minimalist days of 7
+    np.testing.assert_allclose(knee["barefoot_share_7d"], expected_raw - usual / 10, atol=1e-9)
+
+
+def _seasonal_clinic(seed: int, log_rr_share: float, *, n_runners: int = 30, n_days: int = 3 * 365) -> pd.DataFrame:
+    """Weekly achilles reports of runners whose frailty raises both risk and barefoot-style share, whose share
+    follows the season (two harmonics) and whose risk has a summer block (a shape one sine/cosine pair of
+    the model cannot follow); truth: log rate per report = ... + log_rr_share x (7-day share) / 10 points."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2023-01-02", periods=n_days, freq="D")
+    doy = dates.day_of_year.to_numpy(float)
+    theta = 2 * np.pi * doy / 365.25
+    summer = ((doy >= 150) & (doy <= 240)).astype(float)
+    parts = []
+    for r in range(n_runners):
+        frailty = rng.normal(0, 0.5)
+        base = 100 / (1 + np.exp(1.2 - 1.5 * frailty))
+        ran = rng.random(n_days) < 0.6
+        km = np.where(ran, rng.gamma(3, 8 / 3, n_days), 0.0)
+        p_bare = np.clip(base + 20 * (-np.cos(theta) - 0.5 * np.cos(2 * theta)), 0, 100)
+        bare_pct = np.where(rng.random(n_days) * 100 < p_bare, 100.0, 0.0)
+        runs = _two_shoe_runs(dates, bare_pct, km)
+        mondays = np.flatnonzero((dates.day_of_week == 0) & (np.arange(n_days) >= 35))
+        c, cb = np.r_[0, np.cumsum(km)], np.r_[0, np.cumsum(km * bare_pct / 100)]
+        km7, bs7 = c[mondays] - c[mondays - 7], cb[mondays] - cb[mondays - 7]
+        share = 100 * bs7 / np.where(km7 > 0, km7, 1)
+        lin = -4.2 + frailty + summer[mondays] + log_rr_share * share / 10 + 0.1 * km7 / 10
+        problem = rng.random(len(mondays)) < 1 - np.exp(-np.exp(lin))
+        reports = pd.DataFrame({"date": dates[mondays], "region": "achilles", "problem": problem,
+                                "modelled": True})
+        parts.append(report_table(runs, reports, per_region=True).assign(runner_id=f"r{r:02d}"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_pooled_model_on_the_centred_column_keeps_a_planted_effect_and_a_null():
+    """Through the weekly table (the step's own columns): a planted within-runner footwear effect is
+    recovered, and with none the interval covers 1 although share and risk both follow the season."""
+    from analysis.cohort.model import cohort_region
+
+    planted = cohort_region(_seasonal_clinic(1, 0.25))
+    share = planted["primary"][0]
+    assert share["estimand"] == "barefoot_share_7d"
+    assert share["ci"][0] > 1.1 and share["ci"][0] < np.exp(0.25) < share["ci"][1] * 1.02
+    het = share["heterogeneity"]  # the per-runner fits read the same centred column
+    assert het["runners"] >= 5 and het["estimate"] > 1.1
+    null = cohort_region(_seasonal_clinic(2, 0.0))
+    lo, hi = null["primary"][0]["ci"]
+    assert lo < 1.0 < hi
