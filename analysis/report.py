@@ -18,9 +18,7 @@ GPS positions never enter the report: samples are read without them
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import io
 import os
 import textwrap
@@ -36,7 +34,7 @@ from matplotlib.figure import Figure
 
 from analysis import __version__, flareups, plots
 from analysis.outputs import atomic_write, write_json  # write_json re-exported: the public name stays
-from analysis.pipeline import Analysis
+from analysis.pipeline import Analysis, gc_paused
 from analysis.plots import fmt_ci, fmt_num
 from analysis.progress import bar as progress_bar
 from analysis.provenance import SCHEMA_VERSION, inputs_digest, source_date
@@ -1083,22 +1081,9 @@ def _freeze_layout(fig: Figure, digits: int = 6) -> None:
             ax.set_position(rounded(ax.get_position(original=False).bounds), which="both")
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """No cyclic garbage collection while the pages are drawn (restored after, as it was).
-
-    Drawing creates some hundred thousand small objects, and every full pass of
-    the collector walks all the objects alive, the loaded libraries and frames
-    included: about 15 % of the drawing time on the sample. The pages stay
-    alive until the file is written anyway; their cycles are collected after.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+# no cyclic garbage collection while the pages are drawn: drawing creates some hundred thousand small
+# objects that stay alive until the file is written (about 15 % of the drawing time on the sample)
+_gc_paused = gc_paused
 
 
 def _lay_out_once(page: Figure) -> None:
@@ -1282,6 +1267,8 @@ def build_report(
         parts = [_pdf_part(makers, mine, data, metadata, tick)]
         order = {i: (0, k) for k, i in enumerate(mine)}
         if pending is not None:
+            import pypdf  # noqa: F401 - loaded for _join_parts while the second process may still be drawing
+
             parts.append(pending.result())
             order.update({i: (1, k) for k, i in enumerate(theirs)})
         drawn.update(n - drawn.n)
