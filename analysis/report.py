@@ -7,6 +7,9 @@ Every number and frame comes from :func:`analysis.pipeline.analyse` (an
    clinician, then the figures (:mod:`analysis.plots`), then methods and
    caveats, then data quality. Text is real text (TrueType fonts, searchable);
    every page carries its number; title and date are in the PDF metadata.
+   About half the pages are drawn by a second process (:mod:`analysis.background`)
+   and the two PDFs are joined with pypdf (a PDF's fonts, images and objects are
+   its own, so the pages cannot be written into one ``PdfPages`` from two processes).
 
 The text pages are laid out by hand (a small line-flow helper over
 ``Figure.text``) because matplotlib has no paragraph layout and a second PDF
