@@ -11,8 +11,10 @@ report's pages (:func:`analysis.report.build_report`), returned as PDF bytes.
 
 The result is the function's own return value, so it does not depend on where
 it ran. Where forking is not possible or not worth it (no ``fork`` start method,
-as on Windows; one usable CPU; inside a worker process; ``RUNLOG_SERIAL=1`` in
-the environment) the function runs at once, in this process. If the child
+as on Windows; one usable CPU; inside a worker process; no idle CPU, i.e. a
+load average above the usable CPUs less one half, where a second process would
+only add its start-up cost; ``RUNLOG_SERIAL=1`` in the environment) the function
+runs at once, in this process. ``RUNLOG_SERIAL=0`` forks whatever the load. If the child
 fails in any way (an exception, killed, a result that cannot be pickled),
 :meth:`Pending.result` runs the function again here, so an error is raised
 where it would have been without the second process.
@@ -43,13 +45,23 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _idle_cpus() -> float:
+    """Usable CPUs less the 1-minute load average (runnable processes, this one included once it has run)."""
+    try:
+        return _usable_cpus() - os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here
+        return float(_usable_cpus())
+
+
 def can_fork() -> bool:
     """True when :func:`start` would run its function in a second process."""
+    serial = os.environ.get("RUNLOG_SERIAL", "")
     return (
         "fork" in mp.get_all_start_methods()
         and _usable_cpus() > 1
         and mp.parent_process() is None  # a worker (e.g. the cohort's pool) already shares the CPUs
-        and os.environ.get("RUNLOG_SERIAL", "") in ("", "0")
+        and serial in ("", "0")
+        and (serial == "0" or _idle_cpus() >= 0.5)  # every CPU busy: a second process would only cost
     )
 
 

@@ -8,9 +8,12 @@ One run prints, measured side by side on this machine:
    process with a warm cache in a temporary ``RUNLOG_CACHE_DIR``, best of N,
    and the ratios report / runs against the targets (3x; 2x for
    ``--no-pdf --json``). Also ``runlog --help``, the start-up alone. The CPU
-   seconds include the report's second process (:mod:`analysis.background`:
-   running dynamics and sensitivity variants beside the region models), so on
-   two free cores a report's wall time can be below its CPU time.
+   seconds include the report's second processes (:mod:`analysis.background`:
+   running dynamics and sensitivity variants beside the region models, half
+   the pages beside the other half), so on two free cores a report's wall time
+   can be below its CPU time. The report starts them only while a CPU is idle
+   (load average below the CPUs less one half): on a busy machine it runs
+   serially, as with ``RUNLOG_SERIAL=1``.
 2. **Phases**: CPU seconds of each phase of the report in one process
    (imports, reading, footwear and side files, flare-ups, 24-hour rule,
    findings, sensitivity, dynamics, other analysis, figures, savefig), so the
@@ -293,8 +296,8 @@ def phases_child(spec: dict) -> dict:
     best = min(drawing, key=lambda d: d["figures"] + d["savefig"])
     phases = {**analysis_cpu, **best}
     pages = _pages_in(pdf)
-    # the drawing as the CLI does it, with its second process (analysis.background), when it has one
-    del os.environ["RUNLOG_SERIAL"]
+    # the drawing with its second process (analysis.background), as the CLI draws when a CPU is idle
+    os.environ["RUNLOG_SERIAL"] = "0"
     from analysis.background import can_fork
 
     forks = can_fork()
@@ -465,7 +468,7 @@ def print_floor(res: dict) -> list[str]:
     if res.get("drawing_wall"):
         wall, here, there = res["drawing_wall"]
         how = "with its second process" if res.get("forks") else "in one process (no second process here)"
-        lines.append(f"  the report's drawing as the CLI runs it, {how}: {wall:.2f} s wall ({here:.2f} s CPU "
+        lines.append(f"  the report's drawing, {how} (RUNLOG_SERIAL=0): {wall:.2f} s wall ({here:.2f} s CPU "
                      f"here + {there:.2f} s in the second process) = {wall / paused:.2f}x the floor's CPU "
                      f"(GC paused, one process)")
     return lines
