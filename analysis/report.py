@@ -1212,9 +1212,11 @@ def build_report(
     two runs on the same inputs write identical bytes (:func:`_freeze_layout`).
 
     The first figure pages (about half the drawing, :func:`_second_share`) are drawn in a second
-    process (:mod:`analysis.background`; in this one where there is none) into a PDF of their
-    own, the other pages here, and the two are joined (:func:`_join_parts`). The share does not
-    depend on the machine, so the bytes are the same with or without the second process.
+    process (:mod:`analysis.background`) into a PDF of their own, the other pages here, and the
+    two are joined (:func:`_join_parts`). Where there is no second process (one CPU, a busy
+    machine, ``RUNLOG_SERIAL=1``) all pages go into one PDF here, except with ``SOURCE_DATE_EPOCH``
+    set: then the pages are always shared and joined the same way, so the bytes do not depend on
+    the machine (without it the PDF carries the time of the run, and no two runs are the same bytes).
 
     Parameters
     ----------
@@ -1264,7 +1266,10 @@ def build_report(
             if os.getpid() == here:
                 drawn.update(1)
 
-        theirs = _second_share(is_figure)
+        # shared the same way wherever a reproducible PDF is asked for (SOURCE_DATE_EPOCH), so its bytes do not
+        # depend on the machine; else only where a second process can take its share (joining costs ~0.3 s)
+        shared = background.can_fork() or fixed is not None
+        theirs = _second_share(is_figure) if shared else []
         mine = sorted(set(range(n)) - set(theirs))
         pending = background.start(_pdf_part, makers, theirs, data, metadata, tick) if theirs else None
         parts = [_pdf_part(makers, mine, data, metadata, tick)]

@@ -594,3 +594,10 @@ def test_pages_drawn_in_two_processes_join_in_order_with_the_same_bytes_as_in_on
     assert len(joined.pages) == len(one.pages) == len(makers)
     assert [p.extract_text() for p in joined.pages] == [p.extract_text() for p in one.pages]
     assert joined.metadata["/Producer"].startswith("Matplotlib") and "/ID" not in joined.trailer
+    # no reproducible PDF asked for and no second process: one PdfPages, nothing joined
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    joins = []
+    monkeypatch.setattr(report, "_join_parts", lambda *a: joins.append(a))
+    alone = PdfReader(report.build_report(data, tmp_path / "alone.pdf"))
+    texts = [p.extract_text() for p in alone.pages]
+    assert joins == [] and texts[1:] == [p.extract_text() for p in one.pages][1:]  # page 1 names the day made
