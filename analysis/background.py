@@ -11,10 +11,11 @@ report's pages (:func:`analysis.report.build_report`), returned as PDF bytes.
 
 The result is the function's own return value, so it does not depend on where
 it ran. Where forking is not possible or not worth it (no ``fork`` start method,
-as on Windows; one usable CPU; inside a worker process; no idle CPU, i.e. a
-load average above the usable CPUs less one half, where a second process would
-only add its start-up cost; ``RUNLOG_SERIAL=1`` in the environment) the function
-runs at once, in this process. ``RUNLOG_SERIAL=0`` forks whatever the load. If the child
+as on Windows; one usable CPU; inside a worker process; a machine already busy,
+i.e. a 1-minute load average of at least the number of usable CPUs, where a
+second process only shares the same CPUs and adds its start-up cost (0.1-0.3 s
+CPU); ``RUNLOG_SERIAL=1`` in the environment) the function runs at once, in
+this process. ``RUNLOG_SERIAL=0`` forks whatever the load. If the child
 fails in any way (an exception, killed, a result that cannot be pickled),
 :meth:`Pending.result` runs the function again here, so an error is raised
 where it would have been without the second process.
@@ -61,7 +62,7 @@ def can_fork() -> bool:
         and _usable_cpus() > 1
         and mp.parent_process() is None  # a worker (e.g. the cohort's pool) already shares the CPUs
         and serial in ("", "0")
-        and (serial == "0" or _idle_cpus() >= 0.5)  # every CPU busy: a second process would only cost
+        and (serial == "0" or _idle_cpus() > 0)  # every CPU busy: a second process would only cost
     )
 
 

@@ -11,9 +11,10 @@ One run prints, measured side by side on this machine:
    seconds include the report's second processes (:mod:`analysis.background`:
    running dynamics and sensitivity variants beside the region models, half
    the pages beside the other half), so on two free cores a report's wall time
-   can be below its CPU time. The report starts them only while a CPU is idle
-   (load average below the CPUs less one half): on a busy machine it runs
-   serially, as with ``RUNLOG_SERIAL=1``.
+   can be below its CPU time. The report starts them only while the 1-minute
+   load average is below the number of CPUs: on a busy machine it runs
+   serially, as with ``RUNLOG_SERIAL=1`` (the commands run back to back add
+   about 1 to the load average themselves).
 2. **Phases**: CPU seconds of each phase of the report in one process
    (imports, reading, footwear and side files, flare-ups, 24-hour rule,
    findings, sensitivity, dynamics, other analysis, figures, savefig), so the
