@@ -6,12 +6,16 @@ function there; :meth:`Pending.result` waits for it and unpickles the returned
 value (a small table). The report uses it for the running-dynamics mixed models
 (:mod:`analysis.dynamics`, about a second of CPU on two years of samples),
 which need nothing the rest of the analysis computes, so on a machine with two
-cores they cost no wall time.
+cores they cost no wall time; the flare-up sensitivity variants; and half the
+report's pages (:func:`analysis.report.build_report`), returned as PDF bytes.
 
 The result is the function's own return value, so it does not depend on where
 it ran. Where forking is not possible or not worth it (no ``fork`` start method,
-as on Windows; one usable CPU; inside a worker process; ``RUNLOG_SERIAL=1`` in
-the environment) the function runs at once, in this process. If the child
+as on Windows; one usable CPU; inside a worker process; a machine already busy,
+i.e. a 1-minute load average of at least the number of usable CPUs, where a
+second process only shares the same CPUs and adds its start-up cost (0.1-0.3 s
+CPU); ``RUNLOG_SERIAL=1`` in the environment) the function runs at once, in
+this process. ``RUNLOG_SERIAL=0`` forks whatever the load. If the child
 fails in any way (an exception, killed, a result that cannot be pickled),
 :meth:`Pending.result` runs the function again here, so an error is raised
 where it would have been without the second process.
@@ -42,13 +46,23 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _idle_cpus() -> float:
+    """Usable CPUs less the 1-minute load average (runnable processes, this one included once it has run)."""
+    try:
+        return _usable_cpus() - os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here
+        return float(_usable_cpus())
+
+
 def can_fork() -> bool:
     """True when :func:`start` would run its function in a second process."""
+    serial = os.environ.get("RUNLOG_SERIAL", "")
     return (
         "fork" in mp.get_all_start_methods()
         and _usable_cpus() > 1
         and mp.parent_process() is None  # a worker (e.g. the cohort's pool) already shares the CPUs
-        and os.environ.get("RUNLOG_SERIAL", "") in ("", "0")
+        and serial in ("", "0")
+        and (serial == "0" or _idle_cpus() > 0)  # every CPU busy: a second process would only cost
     )
 
 

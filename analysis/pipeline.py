@@ -10,8 +10,11 @@ nothing themselves; nothing here prints.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -395,12 +398,14 @@ def analyse(
         ``shoes`` and ``shoe_rules`` (:mod:`analysis.footwear`) and ``findings``
         (:func:`analysis.findings.findings`).
     """
-    from analysis import flareups, load
-    from analysis.findings import findings as compute_findings
-    from analysis.findings import flags as flags_of
-    from analysis.findings import model_frames, red_flag_rows
-    from analysis.provenance import parameters, with_provenance
-    from analysis.schema import GROUPING, coerce_pain
+    # scipy and statsmodels load here (about a second; once a process): no collector passes over them
+    with gc_paused(freeze="analysis.findings" not in sys.modules):
+        from analysis import flareups, load
+        from analysis.findings import findings as compute_findings
+        from analysis.findings import flags as flags_of
+        from analysis.findings import model_frames, red_flag_rows
+        from analysis.provenance import parameters, with_provenance
+        from analysis.schema import GROUPING, coerce_pain
 
     pain = coerce_pain(pain) if pain is None else pain
     grouping = dict(GROUPING if grouping is None else grouping)
@@ -478,6 +483,32 @@ def analyse(
                         grouping=grouping, flare_params=flare_params, since=since, until=until)
     analysis.findings = with_provenance(findings, list(input_records), params, timestamp)
     return analysis
+
+
+@contextlib.contextmanager
+def gc_paused(*, freeze: bool = False) -> Iterator[None]:
+    """No cyclic garbage collection while the block runs (restored after, as it was).
+
+    For blocks that make many objects that all stay alive: loading a library
+    (scipy, statsmodels, matplotlib) or drawing the report's pages. Every pass
+    of the collector walks the objects of the generations it collects, the
+    loaded libraries' included once they are old, and finds nothing to free
+    there. Reference counting still frees whatever is not in a cycle.
+
+    ``freeze``: then move every object alive to the collector's permanent
+    generation (:func:`gc.freeze`), so that no later pass walks them again:
+    for a library just loaded, whose objects live as long as the process.
+    Cycles among those objects that later become garbage are not collected.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _in_period(frame: pd.DataFrame, start, end) -> pd.DataFrame:

@@ -7,6 +7,9 @@ Every number and frame comes from :func:`analysis.pipeline.analyse` (an
    clinician, then the figures (:mod:`analysis.plots`), then methods and
    caveats, then data quality. Text is real text (TrueType fonts, searchable);
    every page carries its number; title and date are in the PDF metadata.
+   About half the pages are drawn by a second process (:mod:`analysis.background`)
+   and the two PDFs are joined with pypdf (a PDF's fonts, images and objects are
+   its own, so the pages cannot be written into one ``PdfPages`` from two processes).
 
 The text pages are laid out by hand (a small line-flow helper over
 ``Figure.text``) because matplotlib has no paragraph layout and a second PDF
@@ -18,9 +21,8 @@ GPS positions never enter the report: samples are read without them
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
+import io
 import os
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -35,7 +37,7 @@ from matplotlib.figure import Figure
 
 from analysis import __version__, flareups, plots
 from analysis.outputs import atomic_write, write_json  # write_json re-exported: the public name stays
-from analysis.pipeline import Analysis
+from analysis.pipeline import Analysis, gc_paused
 from analysis.plots import fmt_ci, fmt_num
 from analysis.progress import bar as progress_bar
 from analysis.provenance import SCHEMA_VERSION, inputs_digest, source_date
@@ -773,7 +775,8 @@ _CAPTIONS = {
 }
 
 
-def _figure_pages(data: Analysis, units: str) -> list[Figure]:
+def _figure_page_specs(data: Analysis, units: str) -> list[tuple[str, str, list[tuple[Callable, float]]]]:
+    """The figure pages to draw, in order: (title, caption, [(draw function, height in)]) each."""
     regions = data.findings.get("regions", {})
     modelled = [r for r in REGIONS if regions.get(r, {}).get("sufficient")]
     forest_in = (
@@ -829,8 +832,12 @@ def _figure_pages(data: Analysis, units: str) -> list[Figure]:
         elif key == "week" and len(figs) > 1:
             title, caption = title + ", and " + _CAPTIONS["questionnaires"][0], caption + " " + _CAPTIONS[
                 "questionnaires"][1]
-        pages.append(_figure_page(title, caption, [(_draw(data, name, units), h) for name, h in figs]))
+        pages.append((title, caption, [(_draw(data, name, units), h) for name, h in figs]))
     return pages
+
+
+def _figure_pages(data: Analysis, units: str) -> list[Figure]:
+    return [_figure_page(*spec) for spec in _figure_page_specs(data, units)]
 
 
 def _rule_in_use(data: Analysis) -> flareups.FlareRule | None:
@@ -1083,22 +1090,9 @@ def _freeze_layout(fig: Figure, digits: int = 6) -> None:
             ax.set_position(rounded(ax.get_position(original=False).bounds), which="both")
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """No cyclic garbage collection while the pages are drawn (restored after, as it was).
-
-    Drawing creates some hundred thousand small objects, and every full pass of
-    the collector walks all the objects alive, the loaded libraries and frames
-    included: about 15 % of the drawing time on the sample. The pages stay
-    alive until the file is written anyway; their cycles are collected after.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+# no cyclic garbage collection while the pages are drawn: drawing creates some hundred thousand small
+# objects that stay alive until the file is written (about 15 % of the drawing time on the sample)
+_gc_paused = gc_paused
 
 
 def _lay_out_once(page: Figure) -> None:
@@ -1125,6 +1119,90 @@ def _lay_out_once(page: Figure) -> None:
         page.set_layout_engine(None)
 
 
+#: relative drawing cost of a figure page against a text page (CPU, measured on the sample: a figure
+#: page with its layout 0.35-0.5 s, a text page 0.05-0.2 s); only used to share the pages between processes
+_FIGURE_PAGE_WEIGHT = 3.0
+
+
+def _page_makers(data: Analysis, units: str) -> tuple[list[Callable[[], Figure]], list[bool]]:
+    """Every page in report order, as a function that makes it, and whether each is a figure page.
+
+    The text pages (summary, methods, data quality) are cheap to lay out and decide how many pages
+    there are, so they are made here; a figure page is made only where it is drawn.
+    """
+    summary = _summary_pages(data, units)
+    specs = _figure_page_specs(data, units)
+    after = [*_methods_pages(data), *_quality_pages(data)]
+
+    def ready(page: Figure) -> Callable[[], Figure]:
+        return lambda: page
+
+    def later(spec) -> Callable[[], Figure]:
+        return lambda: _figure_page(*spec)
+
+    makers = [*map(ready, summary), *map(later, specs), *map(ready, after)]
+    is_figure = [False] * len(summary) + [True] * len(specs) + [False] * len(after)
+    return makers, is_figure
+
+
+def _second_share(is_figure: Sequence[bool]) -> list[int]:
+    """The pages the second process draws: the first figure pages, up to about half the drawing.
+
+    Decided from the pages alone (never from timing), so the PDF's bytes do not depend on the machine.
+    """
+    weights = [_FIGURE_PAGE_WEIGHT if f else 1.0 for f in is_figure]
+    half, taken, share = sum(weights) / 2, 0.0, []
+    for i, (figure, w) in enumerate(zip(is_figure, weights, strict=True)):
+        if figure and taken < half:
+            share.append(i)
+            taken += w
+    return share
+
+
+def _finish_page(page: Figure, number: int, n: int, data: Analysis) -> Figure:
+    """Footers on, the layout run (and frozen with ``SOURCE_DATE_EPOCH``): ready for ``savefig``."""
+    page.text(0.5, 0.012, f"page {number} of {n}", ha="center", va="bottom", fontsize=8, color="#555555")
+    if number == 1:
+        page.text(0.05, 0.012, provenance_line(data.findings), ha="left", va="bottom", fontsize=6.5,
+                  color="#777777")
+    page.text(0.95, 0.012, f"runlog - {_period_text(data)}", ha="right", va="bottom", fontsize=7,
+              color="#777777")
+    if source_date() is not None:  # a reproducible PDF was asked for: one more layout pass
+        _freeze_layout(page)
+    _lay_out_once(page)
+    return page
+
+
+def _pdf_part(makers: Sequence[Callable[[], Figure]], numbers: Sequence[int], data: Analysis,
+              metadata: Mapping, on_page: Callable[[], None] = lambda: None) -> bytes:
+    """The PDF of the pages ``numbers`` (0-based) alone, as bytes."""
+    buffer = io.BytesIO()
+    with PdfPages(buffer, metadata=dict(metadata)) as pdf:
+        for i in numbers:
+            pdf.savefig(_finish_page(makers[i](), i + 1, len(makers), data))
+            on_page()
+    return buffer.getvalue()
+
+
+def _join_parts(parts: Sequence[bytes], order: Sequence[tuple[int, int]], path: Path) -> None:
+    """Write the pages of PDF ``parts`` as one PDF, page ``order[k] = (part, page in it)`` at place k.
+
+    With pypdf: each part keeps its own fonts and images, and the document information (title,
+    dates, producer) is the first part's. pypdf writes no ``/ID`` (matplotlib writes none either),
+    so the same parts give the same bytes.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    readers = [PdfReader(io.BytesIO(b)) for b in parts]
+    writer = PdfWriter()
+    writer.pdf_header = readers[0].pdf_header
+    for part, page in order:
+        writer.add_page(readers[part].pages[page])
+    writer.add_metadata(readers[0].metadata)
+    with open(path, "wb") as f:
+        writer.write(f)
+
+
 def build_report(
     data: Analysis,
     out_path: str | os.PathLike,
@@ -1138,6 +1216,13 @@ def build_report(
     Page 1's footer names runlog version, findings schema version and the inputs' digest
     (:func:`provenance_line`). With ``SOURCE_DATE_EPOCH`` set, the PDF's dates come from it and
     two runs on the same inputs write identical bytes (:func:`_freeze_layout`).
+
+    The first figure pages (about half the drawing, :func:`_second_share`) are drawn in a second
+    process (:mod:`analysis.background`) into a PDF of their own, the other pages here, and the
+    two are joined (:func:`_join_parts`). Where there is no second process (one CPU, a busy
+    machine, ``RUNLOG_SERIAL=1``) all pages go into one PDF here, except with ``SOURCE_DATE_EPOCH``
+    set: then the pages are always shared and joined the same way, so the bytes do not depend on
+    the machine (without it the PDF carries the time of the run, and no two runs are the same bytes).
 
     Parameters
     ----------
@@ -1159,55 +1244,54 @@ def build_report(
     Path
         ``out_path``.
     """
+    from analysis import background
+
     out_path = Path(out_path)
+    metadata = {
+        "Title": title,
+        "Author": "runlog",
+        "Subject": f"period {_period_text(data)}",
+        "Creator": f"runlog {__version__}",
+    }
+    # matplotlib takes CreationDate from SOURCE_DATE_EPOCH when it is set (and the time of the run
+    # otherwise); naming it here would override that, so it is named only when the variable is set
+    fixed = source_date()
+    if fixed is not None:
+        metadata["CreationDate"] = fixed
     with (
         mpl.rc_context(plots.STYLE),
         _gc_paused(),
         progress_bar(desc="drawing", unit="page", progress=progress) as drawn,
     ):
-        pages = [
-            *_summary_pages(data, units),
-            *_figure_pages(data, units),
-            *_methods_pages(data),
-            *_quality_pages(data),
-        ]
-        n = len(pages)
+        makers, is_figure = _page_makers(data, units)
+        n = len(makers)
         drawn.total = n
-        for i, page in enumerate(pages, start=1):
-            page.text(0.5, 0.012, f"page {i} of {n}", ha="center", va="bottom", fontsize=8, color="#555555")
-            if i == 1:
-                page.text(0.05, 0.012, provenance_line(data.findings), ha="left", va="bottom", fontsize=6.5,
-                          color="#777777")
-            page.text(
-                0.95,
-                0.012,
-                f"runlog - {_period_text(data)}",
-                ha="right",
-                va="bottom",
-                fontsize=7,
-                color="#777777",
-            )
-        if source_date() is not None:  # a reproducible PDF was asked for: one more layout pass per page
-            for page in pages:
-                _freeze_layout(page)
-        metadata = {
-            "Title": title,
-            "Author": "runlog",
-            "Subject": f"period {_period_text(data)}",
-            "Creator": f"runlog {__version__}",
-        }
-        # matplotlib takes CreationDate from SOURCE_DATE_EPOCH when it is set (and the time of the run
-        # otherwise); naming it here would override that, so it is named only when the variable is set
-        fixed = source_date()
-        if fixed is not None:
-            metadata["CreationDate"] = fixed
+        here = os.getpid()
+
+        def tick() -> None:  # the bar is this process's: a second process draws silently
+            if os.getpid() == here:
+                drawn.update(1)
+
+        # shared the same way wherever a reproducible PDF is asked for (SOURCE_DATE_EPOCH), so its bytes do not
+        # depend on the machine; else only where a second process can take its share (joining costs ~0.3 s)
+        shared = background.can_fork() or fixed is not None
+        theirs = _second_share(is_figure) if shared else []
+        mine = sorted(set(range(n)) - set(theirs))
+        pending = background.start(_pdf_part, makers, theirs, data, metadata, tick) if theirs else None
+        parts = [_pdf_part(makers, mine, data, metadata, tick)]
+        order = {i: (0, k) for k, i in enumerate(mine)}
+        if pending is not None:
+            import pypdf  # noqa: F401 - loaded for _join_parts while the second process may still be drawing
+
+            parts.append(pending.result())
+            order.update({i: (1, k) for k, i in enumerate(theirs)})
+        drawn.update(n - drawn.n)
 
         def write_pdf(tmp: Path) -> None:
-            with PdfPages(tmp, metadata=metadata) as pdf:
-                for page in pages:
-                    _lay_out_once(page)
-                    pdf.savefig(page)
-                    drawn.update(1)
+            if len(parts) == 1:
+                tmp.write_bytes(parts[0])
+            else:
+                _join_parts(parts, [order[i] for i in range(n)], tmp)
 
         out_path = atomic_write(out_path, write_pdf)
     return out_path

@@ -8,9 +8,13 @@ One run prints, measured side by side on this machine:
    process with a warm cache in a temporary ``RUNLOG_CACHE_DIR``, best of N,
    and the ratios report / runs against the targets (3x; 2x for
    ``--no-pdf --json``). Also ``runlog --help``, the start-up alone. The CPU
-   seconds include the report's second process (:mod:`analysis.background`:
-   running dynamics and sensitivity variants beside the region models), so on
-   two free cores a report's wall time can be below its CPU time.
+   seconds include the report's second processes (:mod:`analysis.background`:
+   running dynamics and sensitivity variants beside the region models, half
+   the pages beside the other half), so on two free cores a report's wall time
+   can be below its CPU time. The report starts them only while the 1-minute
+   load average is below the number of CPUs: on a busy machine it runs
+   serially, as with ``RUNLOG_SERIAL=1`` (the commands run back to back add
+   about 1 to the load average themselves).
 2. **Phases**: CPU seconds of each phase of the report in one process
    (imports, reading, footwear and side files, flare-ups, 24-hour rule,
    findings, sensitivity, dynamics, other analysis, figures, savefig), so the
@@ -23,7 +27,8 @@ One run prints, measured side by side on this machine:
 3. **The matplotlib floor**: CPU seconds to draw and save a PDF with as many A4
    pages as the report, each a plain line plot and a bar chart in the report's
    style (same fonts), beside the report's drawing (figures + savefig, best of
-   N), with the ratio against the target (~1.5x).
+   N), with the ratio against the target (~1.5x); and the report's drawing as
+   the CLI runs it, its pages shared with a second process (wall seconds).
 4. ``--years 1,2,5,10``: the whole report (reading a warm cache to the PDF) on
    simulated runners of those lengths (``python -m analysis.simulate``), CPU
    seconds per phase, the growth exponent of the CPU time in the number of
@@ -34,6 +39,7 @@ Usage::
 
     python benchmarks/report_speed.py                 # sample: commands, phases, floor (about 3 min)
     python benchmarks/report_speed.py --quick         # best of 1 (about 1 min)
+    python benchmarks/report_speed.py --quick --fork  # the commands' second processes whatever the load
     python benchmarks/report_speed.py --years 1,2,5,10 --work /tmp/rs   # + simulated runners (keeps them)
 
 Wall times vary with the machine's load (other jobs); CPU seconds much less,
@@ -44,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import io
 import json
@@ -99,6 +106,7 @@ PHASES: dict[str, tuple[str, ...]] = {
     "savefig": (
         "matplotlib.backends.backend_pdf:PdfPages.savefig",
         "matplotlib.backends.backend_pdf:PdfPages.close",
+        "analysis.report:_join_parts",  # the two processes' pages joined into one PDF (pypdf)
     ),
 }
 #: what the imports phase imports (modules that do not exist are skipped)
@@ -255,9 +263,13 @@ def phases_child(spec: dict) -> dict:
     wall0, cpu0 = time.perf_counter(), cpu()
     timer = Phases()
     with timer.phase("imports"):
+        # as the CLI loads them: the cyclic GC paused, then the loaded objects frozen (analysis.pipeline.gc_paused)
+        gc.disable()
         for name in REPORT_MODULES:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
+        gc.freeze()
+        gc.enable()
     timer.instrument(PHASES)
     from analysis.footwear import assign_footwear
     from analysis.ingest import read_sources
@@ -286,6 +298,19 @@ def phases_child(spec: dict) -> dict:
     best = min(drawing, key=lambda d: d["figures"] + d["savefig"])
     phases = {**analysis_cpu, **best}
     pages = _pages_in(pdf)
+    # the drawing with its second process (analysis.background), as the CLI draws when a CPU is idle
+    os.environ["RUNLOG_SERIAL"] = "0"
+    from analysis.background import can_fork
+
+    forks = can_fork()
+    walls = []
+    for _ in range(max(2, spec.get("draw_repeat", 1))):
+        t0, c0, k0 = time.perf_counter(), cpu(), os.times()
+        build_report(data, pdf)
+        k1 = os.times()
+        walls.append((time.perf_counter() - t0, cpu() - c0,
+                      k1.children_user + k1.children_system - k0.children_user - k0.children_system))
+    os.environ["RUNLOG_SERIAL"] = "1"
     floor = None
     if spec.get("floor"):
         matplotlib_floor(pages)  # warm: fonts and subsetting loaded
@@ -300,6 +325,8 @@ def phases_child(spec: dict) -> dict:
         "missing": timer.missing,
         "pages": pages,
         "floor": floor,
+        "drawing_wall": min(walls),  # (wall, CPU here, CPU of the second process) with the second process
+        "forks": forks,
         "runs": int(len(result.runs)),
         "samples": int(len(result.samples)),
         "peak_rss_mib": peak_rss_mib(),
@@ -328,19 +355,29 @@ def _pythonpath() -> str:
     return os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 
-def run_cli(args: list[str], cache: Path, cwd: Path) -> tuple[float, float]:
-    """``python -m analysis ARGS`` in a new process: (wall seconds, CPU seconds)."""
+#: ``python -m analysis ARGS``, and the CPU seconds of that process alone (its children left out) on stderr
+_CLI = ("import sys, time\nfrom analysis.cli import main\ncode = main(sys.argv[1:])\n"
+        "sys.stderr.write(f'\\nPARENT_CPU {time.process_time()}\\n')\nraise SystemExit(code)")
+
+
+def run_cli(args: list[str], cache: Path, cwd: Path) -> tuple[float, float, float]:
+    """``python -m analysis ARGS`` in a new process: (wall s, CPU s with its children, CPU s of the process alone).
+
+    The last is the report's critical path when its second processes run beside it on free cores (they
+    start only while the load average leaves a CPU: the commands run back to back add ~1 to it).
+    """
     env = dict(os.environ, RUNLOG_CACHE_DIR=str(cache), PYTHONPATH=_pythonpath())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True, env=env,
+    proc = subprocess.run([sys.executable, "-c", _CLI, *args], capture_output=True, text=True, env=env,
                           cwd=cwd, check=False)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"runlog {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
     used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, used
+    alone = re.findall(r"PARENT_CPU (\S+)", proc.stderr)
+    return wall, used, float(alone[-1]) if alone else used
 
 
 COMMANDS: dict[str, list[str]] = {
@@ -356,11 +393,12 @@ def time_commands(repeat: int, work: Path) -> dict[str, dict[str, float]]:
     cache = work / "cache"
     for args in COMMANDS.values():  # warm: cache filled, .pyc written, fonts cached
         run_cli(args, cache, work)
-    times: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    times: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     for _ in range(repeat):  # interleaved, so a burst of load hits every command alike
         for name, args in COMMANDS.items():
             times[name].append(run_cli(args, cache, work))
-    return {name: {"wall": min(w for w, _ in t), "cpu": min(c for _, c in t)} for name, t in times.items()}
+    return {name: {"wall": min(w for w, _, _ in t), "cpu": min(c for _, c, _ in t),
+                   "alone": min(a for _, _, a in t)} for name, t in times.items()}
 
 
 # --------------------------------------------------------------------------- simulated runners
@@ -400,9 +438,10 @@ def verdict(value: float, target: float) -> str:
 
 
 def print_commands(times: dict[str, dict[str, float]], repeat: int) -> list[str]:
-    lines = [f"Commands on the embedded sample, warm cache, best of {repeat} (wall s / CPU s):"]
+    lines = [f"Commands on the embedded sample, warm cache, best of {repeat} (wall s / CPU s / CPU s of the "
+             "command's process alone, without its second processes):"]
     for name, t in times.items():
-        lines.append(f"  {name:34s} {t['wall']:7.2f} s   {t['cpu']:7.2f} s CPU")
+        lines.append(f"  {name:34s} {t['wall']:7.2f} s   {t['cpu']:7.2f} s CPU   {t.get('alone', t['cpu']):7.2f} s alone")
     runs = times["runlog runs -o runs.csv"]
     for label, key, target in (
         ("report (PDF + JSON) / runs", "runlog report --json (PDF too)", TARGETS["report"]),
@@ -410,7 +449,8 @@ def print_commands(times: dict[str, dict[str, float]], repeat: int) -> list[str]
     ):
         wall = times[key]["wall"] / runs["wall"]
         cpu_ratio = times[key]["cpu"] / runs["cpu"]
-        lines.append(f"  {label:34s} {wall:6.1f}x wall, {cpu_ratio:5.1f}x CPU "
+        alone = times[key]["alone"] / runs["alone"]
+        lines.append(f"  {label:34s} {wall:6.1f}x wall, {cpu_ratio:5.1f}x CPU, {alone:5.1f}x alone "
                      f"(target <= {target:g}x: {verdict(wall, target)})")
     return lines
 
@@ -431,7 +471,7 @@ def print_phases(res: dict, title: str) -> list[str]:
 def print_floor(res: dict) -> list[str]:
     drawing = res["phases"]["figures"] + res["phases"]["savefig"]
     plain, paused = res["floor"]["plain"], res["floor"]["gc_paused"]
-    return [
+    lines = [
         f"Drawing against the matplotlib floor ({res['pages']} A4 pages; CPU s, best of the repeats):",
         f"  report: figures {res['phases']['figures']:.2f} + savefig {res['phases']['savefig']:.2f} "
         f"= {drawing:.2f} s (cyclic GC paused while drawing)",
@@ -440,6 +480,13 @@ def print_floor(res: dict) -> list[str]:
         f"  ratio {drawing / plain:.2f}x against the plain floor, {drawing / paused:.2f}x like for like "
         f"(target <= {TARGETS['floor']:g}x: {verdict(drawing / paused, TARGETS['floor'])}, like for like)",
     ]
+    if res.get("drawing_wall"):
+        wall, here, there = res["drawing_wall"]
+        how = "with its second process" if res.get("forks") else "in one process (no second process here)"
+        lines.append(f"  the report's drawing, {how} (RUNLOG_SERIAL=0): {wall:.2f} s wall ({here:.2f} s CPU "
+                     f"here + {there:.2f} s in the second process) = {wall / paused:.2f}x the floor's CPU "
+                     f"(GC paused, one process)")
+    return lines
 
 
 def print_years(years: list[int], results: list[dict]) -> list[str]:
@@ -473,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--years", help="also simulated runners of these lengths, e.g. 1,2,5,10")
     ap.add_argument("--work", help="folder for the caches and simulated runners (kept; default: a temporary one)")
     ap.add_argument("--no-commands", action="store_true", help="skip the timed commands")
+    ap.add_argument("--fork", action="store_true",
+                    help="the commands with RUNLOG_SERIAL=0: their second processes whatever the load average")
     ap.add_argument("--phases-child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.phases_child:
@@ -485,7 +534,12 @@ def main(argv: list[str] | None = None) -> int:
     print(out[0], flush=True)
     try:
         if not args.no_commands:
+            if args.fork:
+                os.environ["RUNLOG_SERIAL"] = "0"
             block = print_commands(time_commands(repeat, work), repeat)
+            if args.fork:
+                block.insert(0, "(RUNLOG_SERIAL=0: second processes whatever the load)")
+                del os.environ["RUNLOG_SERIAL"]
             print("\n".join(block), flush=True)
             out += ["", *block]
         sample_out = work / "sample_out"

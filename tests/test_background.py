@@ -14,6 +14,12 @@ def _table(n: int) -> pd.DataFrame:
     return pd.DataFrame({"i": range(n), "pid": os.getpid()})
 
 
+@pytest.fixture(autouse=True)
+def _fork_whatever_the_load(monkeypatch):
+    """The tests of the second process fork even on a busy machine (RUNLOG_SERIAL=0), where possible."""
+    monkeypatch.setenv("RUNLOG_SERIAL", "0")
+
+
 def test_result_is_the_functions_value_and_comes_from_a_second_process_where_forking_is_possible():
     pending = background.start(_table, 5)
     out = pending.result()
@@ -84,3 +90,16 @@ def test_a_silent_child_is_stopped_after_the_time_limit_and_the_function_runs_he
     assert pending.result() == "ran here"
     assert time.perf_counter() - t0 < 15
     assert not pending._proc.is_alive()
+
+
+def test_no_second_process_when_every_cpu_is_busy_unless_asked(monkeypatch):
+    monkeypatch.setattr(background, "_usable_cpus", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.1, 1.0, 1.0))  # both CPUs busy
+    monkeypatch.delenv("RUNLOG_SERIAL")
+    assert not background.can_fork()
+    assert background.start(_table, 2).result()["pid"].iloc[0] == os.getpid()
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 1.0, 1.0))
+    assert background.can_fork() == ("fork" in __import__("multiprocessing").get_all_start_methods())
+    monkeypatch.setattr(os, "getloadavg", lambda: (7.0, 7.0, 7.0))
+    monkeypatch.setenv("RUNLOG_SERIAL", "0")  # forks whatever the load
+    assert background.can_fork() == ("fork" in __import__("multiprocessing").get_all_start_methods())

@@ -559,3 +559,45 @@ def test_methods_page_describes_the_onset_rule_the_findings_used():
     assert "as first specified" in text and "previous 28 logged" in text
     default = flareups.describe_rule(report._rule_in_use(SimpleNamespace(findings={})))
     assert "adaptive rule" in default and "previous 112 logged" in default
+
+
+def test_second_process_takes_the_first_figure_pages_up_to_half_the_weight():
+    """Text page weight 1, figure page 3: pages are taken until the share reaches half the total."""
+    sample_like = [False] * 2 + [True] * 7 + [False] * 5  # total 7 + 21 = 28: figure pages until >= 14
+    assert report._second_share(sample_like) == [2, 3, 4, 5, 6]
+    assert report._second_share([True] * 4) == [0, 1]  # 0 < 6, 3 < 6, then 6 is half: stop
+    assert report._second_share([False] * 5) == []  # nothing for a second process: one PDF, no joining
+
+
+def test_pages_drawn_in_two_processes_join_in_order_with_the_same_bytes_as_in_one(tmp_path, monkeypatch):
+    """The PDF is the same bytes with and without the second process, and holds the pages of one PdfPages."""
+    import io
+
+    import matplotlib as mpl
+
+    from analysis import background, plots
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    runs, pain, drills = tiny_frames()
+    data = analyse(runs, pain, drills)
+    monkeypatch.setenv("RUNLOG_SERIAL", "0")  # a second process even on a busy machine (where it can fork)
+    forked = report.build_report(data, tmp_path / "forked.pdf").read_bytes()
+    monkeypatch.setenv("RUNLOG_SERIAL", "1")
+    assert not background.can_fork()
+    serial = report.build_report(data, tmp_path / "serial.pdf").read_bytes()
+    assert forked == serial
+    with mpl.rc_context(plots.STYLE):
+        makers, is_figure = report._page_makers(data, "km")
+        whole = report._pdf_part(makers, range(len(makers)), data, {})
+    assert report._second_share(is_figure)  # some pages were the second process's
+    joined, one = PdfReader(io.BytesIO(forked)), PdfReader(io.BytesIO(whole))
+    assert len(joined.pages) == len(one.pages) == len(makers)
+    assert [p.extract_text() for p in joined.pages] == [p.extract_text() for p in one.pages]
+    assert joined.metadata["/Producer"].startswith("Matplotlib") and "/ID" not in joined.trailer
+    # no reproducible PDF asked for and no second process: one PdfPages, nothing joined
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    joins = []
+    monkeypatch.setattr(report, "_join_parts", lambda *a: joins.append(a))
+    alone = PdfReader(report.build_report(data, tmp_path / "alone.pdf"))
+    texts = [p.extract_text() for p in alone.pages]
+    assert joins == [] and texts[1:] == [p.extract_text() for p in one.pages][1:]  # page 1 names the day made
