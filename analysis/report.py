@@ -589,7 +589,7 @@ def _week_section(tp: _TextPages, data: Analysis) -> None:
     adh = (data.findings.get("this_week") or {}).get("adherence", {}).get("all", {})
     if adh.get("weeks"):
         tp.para(f"Over the diary, the week after a decision stayed within its allowance (total and "
-                f"barefoot-style km) after {adh['within']} of {adh['weeks']} decisions (one per region and week). Descriptive only: it does not "
+                f"barefoot-style km) for {adh['within']} of {adh['weeks']} decisions (one per region and week). Descriptive only: it does not "
                 "say whether keeping to the allowance prevents flare-ups.", size=7.5, color="#333333")
 
 
