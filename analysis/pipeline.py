@@ -227,7 +227,8 @@ def read_side_files(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame |
     return pain, drills
 
 
-def pain_with_current_ids(pain: pd.DataFrame | None, runs: pd.DataFrame) -> tuple[pd.DataFrame | None, int]:
+def pain_with_current_ids(pain: pd.DataFrame | None,
+                          runs: pd.DataFrame) -> tuple[pd.DataFrame | None, int, list[str]]:
     """The diary with ``activity_id`` values that name generic-CSV runs by their old ids renamed; how many.
 
     Until the XXH3 ids (CHANGELOG.md, "Run ids of generic CSV rows"), a generic-CSV row
@@ -247,30 +248,32 @@ def pain_with_current_ids(pain: pd.DataFrame | None, runs: pd.DataFrame) -> tupl
 
     Returns
     -------
-    (DataFrame or None, int)
-        The diary (a copy when anything was renamed) and the number of entries renamed.
+    (DataFrame or None, int, list of str)
+        The diary (a copy when anything was renamed), the number of entries renamed, and
+        the ids of the form of a CSV id that still name no run (for one line to the user).
     """
     if pain is None or not len(pain) or "activity_id" not in pain.columns or pain["activity_id"].isna().all():
-        return pain, 0
+        return pain, 0, []
     refs = pain["activity_id"].astype("string").str.strip()
     ids = pd.Index(runs.index.astype(str))
     suffixes = pd.Index([i.split(":", 1)[1] for i in ids if ":" in i])
     unknown = (refs.notna() & ~refs.isin(ids) & ~refs.isin(suffixes)).fillna(False)
     looks_csv = (unknown & refs.str.fullmatch(r"(?:csv:)?[0-9a-f]{12}")).fillna(False).to_numpy(bool)
     if not looks_csv.any():
-        return pain, 0
+        return pain, 0, []
     from analysis.ingest.loader import legacy_csv_ids
 
     mapping = legacy_csv_ids(runs)
     new = [mapping.get(a) or mapping.get(f"csv:{a}") for a in refs[looks_csv]]
     found = np.array([n is not None and n in ids for n in new], dtype=bool)
+    missing = list(dict.fromkeys(str(a) for a, ok in zip(refs[looks_csv], found, strict=True) if not ok))
     if not found.any():
-        return pain, 0
+        return pain, 0, missing
     column = pain["activity_id"].astype("string").to_numpy(dtype=object, na_value=pd.NA)
     column[np.flatnonzero(looks_csv)[found]] = [n for n, ok in zip(new, found, strict=True) if ok]
     out = pain.copy()
     out["activity_id"] = pd.array(column, dtype="string")
-    return out, int(found.sum())
+    return out, int(found.sum()), missing
 
 
 @dataclass
@@ -550,11 +553,15 @@ def run(
     questionnaires = read_questionnaires(inputs)
     result, catalog = load_runs(inputs, tz=tz, progress=progress, cache=cache, samples=True)
     fail_if_nothing(result)
-    pain, renamed = pain_with_current_ids(pain, result.runs)
+    pain, renamed, missing = pain_with_current_ids(pain, result.runs)
     if renamed:
         step(f"{renamed} pain diary entr{'ies name' if renamed > 1 else 'y names'} a CSV run by its id from "
              "before runlog changed how rows without an id are named: matched to the run ('runlog runs -o "
              "runs.csv' lists the ids to write from now on)")
+    if missing:
+        shown = ", ".join(f"'{a}'" for a in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        step(f"pain diary: activity_id {shown} names no run given: those entries count for every run of their "
+             "day (check the ids against 'runlog runs -o runs.csv')")
     from analysis.ingest.importlog import zone_note
 
     if zone_note(result.log):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -140,14 +141,39 @@ def test_a_diary_entry_naming_a_run_by_its_old_id_is_renamed_to_its_run(tmp_path
     result, _ = load_runs(Inputs(sources=[runs_csv]), tz="UTC")
     runs = result.runs.sort_values("start_time")
     pain = read_pain_diary(diary)
-    renamed, n = pain_with_current_ids(pain, runs)
-    assert n == 1 and renamed["activity_id"].iloc[1] == runs.index[1]
+    renamed, n, missing = pain_with_current_ids(pain, runs)
+    assert n == 1 and not missing and renamed["activity_id"].iloc[1] == runs.index[1]
     assert pain["activity_id"].iloc[1] == _old_id(rows[1])  # the caller's frame is left as it was
     # the 24-hour rule now puts the after-run 7/10 on the evening run only, not on both of the day's runs
     rule = flareups.twenty_four_hour_rule(renamed, runs)
     assert rule.loc[runs.index[1], "after_max"] == 7 and pd.isna(rule.loc[runs.index[0], "after_max"])
     before = flareups.twenty_four_hour_rule(pain, runs)
     assert before.loc[runs.index[0], "after_max"] == 7  # what an unmatched old id did
-    assert pain_with_current_ids(renamed, runs)[1] == 0  # nothing left to rename
+    assert pain_with_current_ids(renamed, runs)[1:] == (0, [])  # nothing left to rename
     unknown = pain.assign(activity_id=pd.array([pd.NA, "csv:0123456789ab"], dtype="string"))
-    assert pain_with_current_ids(unknown, runs)[1] == 0  # an id that names no run, old or new, stays
+    # an id that names no run, old or new, stays, and is returned to be told
+    assert pain_with_current_ids(unknown, runs)[1:] == (0, ["csv:0123456789ab"])
+
+
+def test_a_cached_file_given_by_another_path_is_named_as_given_now_and_its_old_ids_still_match(
+        tmp_path, monkeypatch, capsys):
+    # the cache holds runs.csv under the relative label typed in its folder; read again from the
+    # parent folder, the rows must name the file as given now, or the old ids cannot be recomputed
+    from analysis.ingest.cache import Cache
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    _write(folder / "runs.csv", CSV)
+    overrides = _write(tmp_path / "ov.csv", f"activity_id,shoe\n{_old_id(ROWS[0])},barefoot\n")
+    monkeypatch.chdir(folder)
+    cold, _ = load_runs(Inputs(sources=[Path("runs.csv")]), tz="UTC", cache=Cache(tmp_path / "cache"))
+    assert set(cold.log["source_file"]) == {"runs.csv"}
+    monkeypatch.chdir(tmp_path)
+    warm, _ = load_runs(Inputs(sources=[Path("data/runs.csv")], overrides=overrides), tz="UTC",
+                        cache=Cache(tmp_path / "cache"))
+    assert set(warm.runs["source_file"]) == {str(Path("data/runs.csv"))}
+    assert set(warm.log["source_file"]) == {str(Path("data/runs.csv"))}
+    assert (warm.runs["shoe_class"] == "barefoot").sum() == 1  # the old id matched its run
+    assert "name no run" not in capsys.readouterr().err
+    fresh, _ = load_runs(Inputs(sources=[Path("data/runs.csv")]), tz="UTC")
+    pd.testing.assert_series_equal(warm.runs["source_file"].sort_index(), fresh.runs["source_file"].sort_index())

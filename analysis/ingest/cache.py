@@ -245,11 +245,15 @@ class Stack:
     bounds : dict of str to ndarray
         Per frame, ``len(keys) + 1`` row offsets: the rows of ``keys[i]`` in
         frame ``f`` are ``bounds[f][i]:bounds[f][i + 1]``.
+    labels : tuple of str
+        The label each input was stored under (the path as typed then), for
+        the loader to put today's label in ``source_file`` where it differs.
     """
 
     keys: tuple[str, ...]
     result: ReadResult
     bounds: dict[str, np.ndarray]
+    labels: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -481,7 +485,9 @@ class Cache:
                 loaded[f], bounds[f] = _empty(f), np.zeros(len(order) + 1, np.int64)
                 continue
             loaded[f], bounds[f] = _stacked_frame(f, chunks, tables, order, chunk_of)
-        return Stack(tuple(order), ReadResult(*(loaded[f] for f in FRAMES)), bounds), dropped
+        label_of = dict(zip(idx["key"], idx["label"], strict=True))
+        labels = tuple(str(label_of.get(k, "")) for k in order)
+        return Stack(tuple(order), ReadResult(*(loaded[f] for f in FRAMES)), bounds, labels), dropped
 
     def _read_tables(self, keys: list[str], chunk_of: dict[str, str], sums_of: dict[str, str],
                      frames: tuple[str, ...]) -> tuple[dict[tuple[str, str], tuple], dict[str, str]]:

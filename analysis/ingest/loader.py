@@ -593,6 +593,7 @@ def read_sources(
             found = Cache.entries([(items[i].path, items[i].label) for i in on_disk], options)
             entries = {i: (entry, items[i].path) for i, entry in zip(on_disk, found, strict=True)}
             hits, _ = cache.lookup(entries.values(), samples=samples)
+            hits = _relabelled(hits, {entry.key: entry.label for entry, _ in entries.values()})
             folders = [str(p) for p in paths if p.is_dir()]
             if folders:  # files deleted from a walked folder drop out of the cache
                 cache.forget_missing([e.key for e, _ in entries.values()], scope_labels=folders)
@@ -723,6 +724,50 @@ def _link_garmin_gear(result: ReadResult, items: list[Item]) -> ReadResult:
             continue  # the file's own log row already says what it is
         runs = apply_garmin_gear(runs, links)
     return ReadResult(runs, result.samples, result.log)
+
+
+def _relabelled(hits: Stack, label_now: dict[str, str]) -> Stack:
+    """The cached frames with ``source_file`` naming each input as it was given now.
+
+    An input is cached under its resolved path, so the same file reached by
+    another path (a relative path typed from another folder, a moved
+    folder) is a hit, but its rows still carry the label of the run that
+    stored them: the import log and ``runlog runs`` would name a path that
+    is not what the user gave, and whatever reads the file again by that name
+    (:func:`legacy_csv_ids`) would miss it. Rows whose ``source_file`` is the
+    stored label, or a member of it (``<label>!<member>``), take today's label.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not hits.labels:
+        return hits
+    changed = [n for n, (key, old) in enumerate(zip(hits.keys, hits.labels, strict=True))
+               if old and label_now.get(key, old) != old]
+    if not changed:
+        return hits
+    frames = {}
+    for name in ("runs", "samples", "log"):
+        frame = getattr(hits.result, name)
+        if "source_file" not in frame.columns or frame.empty:
+            frames[name] = frame
+            continue
+        values = frame["source_file"].to_numpy(dtype=object, na_value=None).copy()
+        bounds = hits.bounds[name]
+        for n in changed:
+            old, new = hits.labels[n], label_now[hits.keys[n]]
+            segment = values[int(bounds[n]):int(bounds[n + 1])]  # a view: edited in place
+            same = segment == old
+            segment[same] = new
+            for j in np.flatnonzero(~same):
+                value = segment[j]
+                if isinstance(value, str) and value.startswith(old + "!"):
+                    segment[j] = new + value[len(old):]
+        frame = frame.copy(deep=False)
+        frame["source_file"] = pd.array(values, dtype=frame["source_file"].dtype)
+        frames[name] = frame
+    labels = tuple(label_now.get(key, old) for key, old in zip(hits.keys, hits.labels, strict=True))
+    return replace(hits, result=ReadResult(frames["runs"], frames["samples"], frames["log"]), labels=labels)
 
 
 def _place_cached(results: list, entries: dict[int, tuple], hits: Stack) -> None:
