@@ -31,7 +31,7 @@ from analysis.cohort.weekly import (
 from analysis.errors import RunlogError
 
 #: bump when the table's content changes: every partition is then rebuilt
-STEP_VERSION = "4"  # 4: the footwear column is the share minus the runner's usual share (METHODS.md 5)
+STEP_VERSION = "5"  # 4: the footwear column is the share minus the runner's usual share (METHODS.md 5); 5: weekly reports: no run after --until in that share
 
 #: runs columns kept for ``runlog cohort runs``
 RUN_COLUMNS = ("start_time", "date", "sport", "distance_m", "moving_time_s", "gear_name", "shoe_class",

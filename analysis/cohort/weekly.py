@@ -125,7 +125,10 @@ def report_table(runs: pd.DataFrame, injuries: pd.DataFrame, *, since=None, unti
     reports = injuries[injuries["modelled"].astype(bool)]
     all_dates = _report_dates(injuries["date"])
     run_dates = pd.to_datetime(runs["date"]).dropna()
-    history = load.daily_load(runs, start=min(run_dates.min().normalize(), all_dates.min()), end=all_dates.max(),
+    # the load history (and the usual barefoot-style share fitted to it) ends with the window, as the
+    # daily table's does (step.region_table via model_frames(end=until)): no run after --until enters
+    end = all_dates.max() if until is None else min(all_dates.max(), pd.Timestamp(until).normalize())
+    history = load.daily_load(runs, start=min(run_dates.min().normalize(), all_dates.min()), end=end,
                               grouping=GROUPING)
     loads = load_arrays(history)
     spec = spec_for(tuple(name for name, _, _ in ADJUSTMENT_LADDER))

@@ -280,3 +280,18 @@ def test_pooled_model_on_the_centred_column_keeps_a_planted_effect_and_a_null():
     null = cohort_region(_seasonal_clinic(2, 0.0))
     lo, hi = null["primary"][0]["ci"]
     assert lo < 1.0 < hi
+
+
+def test_until_keeps_later_runs_out_of_the_usual_share():
+    """With --until, runs after it must not shape the table: the same table as from runs and reports
+    cut at that date (the usual barefoot-style share is fitted to the history up to the window's end)."""
+    dates = pd.date_range("2024-01-01", periods=2 * 365, freq="D")
+    share = np.where(np.arange(len(dates)) < 400, 10.0, 70.0)  # a late move to barefoot-style running
+    runs = _two_shoe_runs(dates, share)
+    mondays = dates[(dates.day_of_week == 0) & (dates > dates[0] + pd.Timedelta(days=30))]
+    reports = pd.DataFrame({"date": mondays, "region": "achilles", "problem": False, "modelled": True})
+    until = pd.Timestamp("2024-12-31")
+    windowed = report_table(runs, reports, until=until.date(), per_region=True)
+    cut = report_table(runs[pd.to_datetime(runs["date"]) <= until], reports[reports["date"] <= until],
+                       per_region=True)
+    pd.testing.assert_frame_equal(windowed.reset_index(drop=True), cut.reset_index(drop=True))
