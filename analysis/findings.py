@@ -771,7 +771,8 @@ def _region_frames(
         elif logged_days < min_days:
             problems.append(f"{logged_days} logged diary days (< {min_days})")
         if logged_pct < min_logged_pct:
-            problems.append(f"{logged_pct:.0f} % of diary days logged (< {min_logged_pct:.0f} %)")
+            # one decimal: 599 of 900 days (66.6 %) must not read "67 % (< 67 %)"
+            problems.append(f"{logged_pct:.1f} % of diary days logged (< {min_logged_pct:.1f} %)")
         if problems:
             excluded[region] = "insufficient data: " + "; ".join(problems)
         frames[region] = (rd, frame, logged_pct, problems)

@@ -67,7 +67,8 @@ _VARIANT_WORDS = {
 
 
 _ESTIMAND_WORDS = {
-    "barefoot_share_7d": "Barefoot-style share, per +10 points of the last 7 days' km",
+    "barefoot_share_7d": ("Barefoot-style share of the last 7 days' km, per +10 points above the runner's usual "
+                          "share at that time"),
     "km_7d": "Distance, per +10 km in the last 7 days",
 }
 

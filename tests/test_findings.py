@@ -128,7 +128,7 @@ def test_findings_too_few_onsets_and_too_patchy_diary():
     runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
     patchy = pain[pd.to_datetime(pain["date"]).dt.day % 2 == 0]
     plantar = findings_mod.findings(runs, patchy, sensitivity=False)["regions"]["plantar"]
-    assert plantar["message"].startswith("insufficient data: ") and "% of diary days logged (< 67 %)" in plantar["message"]
+    assert plantar["message"].startswith("insufficient data: ") and "% of diary days logged (< 66.7 %)" in plantar["message"]
     assert all(r["estimate"] is None for r in plantar["primary"])
 
 

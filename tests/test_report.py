@@ -199,7 +199,8 @@ def test_region_sentences_plain_words():
         "time since the last flare-up:"
     )
     assert (
-        "Barefoot-style share, per +10 points of the last 7 days' km: odds ratio 1.42 (95 % CI 1.1 to 1.83), "
+        "Barefoot-style share of the last 7 days' km, per +10 points above the runner's usual share at that "
+        "time: odds ratio 1.42 (95 % CI 1.1 to 1.83), "
         "15 onsets, smallest detectable 1.3; unadjusted rate ratio 2.5 (95 % CI 0.8 to 7.9)." in text
     )
     assert (

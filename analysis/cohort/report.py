@@ -24,7 +24,8 @@ from analysis.report import _figure_page, _TextPages  # noqa: PLC2701 - shared p
 from analysis.schema import REGIONS
 
 _WORDS = {
-    "barefoot_share_7d": "Barefoot-style share, per +10 points of the last 7 days' km",
+    "barefoot_share_7d": ("Barefoot-style share of the last 7 days' km, per +10 points above the runner's usual "
+                          "share at that time"),
     "km_7d": "Distance, per +10 km in the last 7 days",
 }
 
