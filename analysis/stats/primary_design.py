@@ -218,32 +218,45 @@ SLOW_SHARE_HARMONICS = 2
 #: running history (days) needed before the usual share may follow the season, not only a trend
 SLOW_SHARE_MIN_SPAN_DAYS = 365
 
+#: days with km in their window, before day t, needed before the usual share may have a trend (else their mean)
+SLOW_SHARE_MIN_FIT_DAYS = 28
+
 
 def slow_share(
     dates: pd.DatetimeIndex, km_7d: np.ndarray, barefoot_km_7d: np.ndarray,
     harmonics: int = SLOW_SHARE_HARMONICS,
 ) -> np.ndarray | None:
-    """The runner's usual barefoot-style share (%) at each date: the seasonal and slow part of the exposure.
+    """The runner's usual barefoot-style share (%) at each date, from the days before it only.
 
-    Least squares of the 7-day barefoot-style share (%, on days with km in
-    t-7..t-1) over the whole running history on a linear trend and, when the
-    history spans a year or more, ``harmonics`` sine/cosine pairs of the day of
-    the year (else the trend only). The primary model's footwear term is the
-    7-day share *minus* this fitted value (docs/methods.md 5, "Footwear
-    contrast"): barefoot-style running that follows the season or a
-    transition cannot then stand in for anything else that follows the season,
-    whatever its shape, and the estimand is carried by the week-to-week
-    variation around the runner's usual share at that time of year. Adjusting
-    for (or centring on) the exposure's expected value given the confounder
-    removes confounding by it in a linear predictor whatever the confounder's
-    own effect (Robins, Mark & Newey 1992, Biometrics 48:479); in a
-    logistic model with rare onsets this holds approximately, and the benchmark
-    measured it (benchmarks/README.md, validity.py, session 5). No outcome
-    parameter is spent: the fit uses exposure days only, never onsets.
+    For each day t, least squares of the 7-day barefoot-style share (%, on days
+    with km in their window) of the days *before* t (an expanding window, refitted
+    every day) on a linear trend and, when those days span a year or more,
+    ``harmonics`` sine/cosine pairs of the day of the year (else the trend
+    only), evaluated at t. With fewer than :data:`SLOW_SHARE_MIN_FIT_DAYS` such
+    days it is their mean; on the first day with km in its window (nothing
+    before it) it is that day's own share (contrast 0). So the value at t never
+    reads exposure after t-1: footwear changes made after an onset (because of
+    pain) cannot move the contrast of the days before it, and appending data
+    does not change past contrasts. The primary model's footwear term is the
+    7-day share *minus* this value (docs/methods.md 5, "Footwear contrast"):
+    barefoot-style running that follows the season or a transition cannot then
+    stand in for anything else that follows the season, and the estimand is
+    carried by the week-to-week variation around the runner's usual share at
+    that time of year. Adjusting for (or centring on) the exposure's expected
+    value given the confounder removes confounding by it in a linear predictor
+    whatever the confounder's own effect (Robins, Mark & Newey 1992, Biometrics
+    48:479); in a logistic model with rare onsets this holds approximately, and
+    the benchmark measured it (benchmarks/README.md, validity.py, session 5).
+    No outcome parameter is spent: the fit uses exposure days only, never onsets.
+
+    Hand-written (not a library rolling regression) because the basis changes
+    with the history's span: the expanding fits come from cumulative sums of the
+    normal equations (p <= 6 columns) and one batched solve, O(n p^2).
 
     Returns
     -------
-    ndarray (one value per date) or None when no day has km in its window.
+    ndarray (one value per date; NaN before the first day with km in its
+    window) or None when no day has km in its window.
     """
     n = len(dates)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -252,16 +265,34 @@ def slow_share(
     if n == 0 or not ok.any():
         return None
     days = (dates - dates[0]).days.to_numpy(float)
+    angle = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
     cols = [np.ones(n), days / 365.25]
-    if days[ok].max() - days[ok].min() >= SLOW_SHARE_MIN_SPAN_DAYS:
-        angle = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
-        for h in range(1, harmonics + 1):
-            cols += [np.sin(h * angle), np.cos(h * angle)]
+    for h in range(1, harmonics + 1):
+        cols += [np.sin(h * angle), np.cos(h * angle)]
     Z = np.column_stack(cols)
-    if ok.sum() < 4 * Z.shape[1]:
-        return np.full(n, float(np.mean(share[ok])))
-    coef, *_ = np.linalg.lstsq(Z[ok], share[ok], rcond=None)
-    return Z @ coef
+    p = Z.shape[1]
+    y = np.where(ok, share, 0.0)
+    Zw = Z * ok[:, None]
+    # sums over the days before t: cumulative sums shifted by one day
+    gram = np.zeros((n, p, p))
+    np.cumsum(Zw[:-1, :, None] * Z[:-1, None, :], axis=0, out=gram[1:])
+    rhs = np.zeros((n, p))
+    np.cumsum(Zw[:-1] * y[:-1, None], axis=0, out=rhs[1:])
+    count = gram[:, 0, 0]
+    ok_days = np.where(ok, days, np.nan)
+    first = np.r_[np.nan, np.fmin.accumulate(ok_days)[:-1]]
+    last = np.r_[np.nan, np.fmax.accumulate(ok_days)[:-1]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = rhs[:, 0] / count  # the mean of the shares so far
+    seasonal = (count >= max(SLOW_SHARE_MIN_FIT_DAYS, 4 * p)) & (last - first >= SLOW_SHARE_MIN_SPAN_DAYS)
+    trend = (count >= SLOW_SHARE_MIN_FIT_DAYS) & ~seasonal
+    for rows, k in ((trend, 2), (seasonal, p)):
+        if rows.any():
+            coef = np.linalg.solve(gram[rows][:, :k, :k], rhs[rows][:, :k, None])[..., 0]
+            out[rows] = np.einsum("ij,ij->i", Z[rows, :k], coef)
+    t0 = int(np.argmax(ok))
+    out[t0] = share[t0]
+    return out
 
 
 def lag_basis(df: int, max_lag: int = MAX_LAG_DAYS, window_days: int = WINDOW_DAYS) -> np.ndarray:
