@@ -267,7 +267,7 @@ def test_region_day_frame_reads_region_days_with_or_without_logged():
     assert achilles.attrs["pain_item"] == "daily highest" and achilles["morning_pain"].max() == 2
 
 
-def test_slow_share_recovers_a_planted_seasonal_share_and_falls_back_to_a_trend():
+def test_slow_share_recovers_a_planted_seasonal_share_and_falls_back_to_a_trailing_mean():
     # a 7-day share that IS a trend plus two harmonics of the day of the year (% points): once the days
     # before t span a year, the expanding fit recovers it exactly at t
     dates = pd.date_range("2023-01-01", periods=800, freq="D")
@@ -278,13 +278,12 @@ def test_slow_share_recovers_a_planted_seasonal_share_and_falls_back_to_a_trend(
     km7[::9] = 0.0  # days without km in the window do not enter the fit
     slow = pdg.slow_share(dates, km7, km7 * share / 100)
     np.testing.assert_allclose(slow[368:], share[368:], atol=1e-8)  # first ok day 1, 365 days later: 366, 368
-    assert not np.allclose(slow[100:360], share[100:360], atol=1e-3)  # under a year: no season yet
-    # under a year of running before t: a straight line through the shares of the days before t, at t
+    assert not np.allclose(slow[100:360], share[100:360], atol=1e-3)  # under a year: no fitted season
+    # under a year of running before t: the mean share of days t-56..t-1 that had km in their window
     ok = km7 > 0
     for t in (40, 120, 300):
-        prior = np.flatnonzero(ok[:t])
-        line = np.polyfit(prior, share[prior], 1)
-        assert slow[t] == pytest.approx(np.polyval(line, t), abs=1e-8)
+        window = np.flatnonzero(ok[t - 56:t]) + t - 56 if t >= 56 else np.flatnonzero(ok[:t])
+        assert slow[t] == pytest.approx(share[window].mean(), abs=1e-9)
     # fewer than 28 days before t: their mean; the first day with km: its own share; before it: undefined
     assert slow[20] == pytest.approx(share[1:20][ok[1:20]].mean(), abs=1e-9)
     assert np.isnan(slow[0]) and slow[1] == pytest.approx(share[1])
