@@ -215,59 +215,35 @@ FOOTWEAR_CONTRAST = (
 #: harmonics of the day of the year in the runner's usual barefoot-style share (:func:`slow_share`)
 SLOW_SHARE_HARMONICS = 2
 
-#: running history (days) before day t needed before the usual share may follow the season
+#: running history (days) needed before the usual share may follow the season, not only a trend
 SLOW_SHARE_MIN_SPAN_DAYS = 365
-
-#: days with km in their window, before day t, needed before the usual share is more than their mean
-SLOW_SHARE_MIN_FIT_DAYS = 28
-
-#: the usual share with under a year of history: the mean share of the days t-N..t-1 (a trailing mean)
-SLOW_SHARE_TRAILING_DAYS = 56
 
 
 def slow_share(
     dates: pd.DatetimeIndex, km_7d: np.ndarray, barefoot_km_7d: np.ndarray,
     harmonics: int = SLOW_SHARE_HARMONICS,
 ) -> np.ndarray | None:
-    """The runner's usual barefoot-style share (%) at each date, from the days before it only.
+    """The runner's usual barefoot-style share (%) at each date: the seasonal and slow part of the exposure.
 
-    For each day t, from the 7-day barefoot-style shares (%, days with km in
-    their window) of the days *before* t only:
-
-    * when those days span a year or more: least squares on a linear trend and
-      ``harmonics`` sine/cosine pairs of the day of the year (an expanding
-      window, refitted every day), evaluated at t;
-    * under a year: the mean share of days t-56..t-1
-      (:data:`SLOW_SHARE_TRAILING_DAYS`; a trend through the days so far was
-      measured and not chosen: it does not follow the season, and the
-      benchmark's seasonal scenario lost coverage, 0.885 against 0.927);
-    * with fewer than :data:`SLOW_SHARE_MIN_FIT_DAYS` such days (or none in the
-      trailing window), the mean of all of them; on the first day with km in
-      its window (nothing before it), that day's own share (contrast 0).
-
-    So the value at t never reads exposure after t-1: footwear changes made
-    after an onset (because of pain) cannot move the contrast of the days
-    before it, and appending data does not change past contrasts. The primary
-    model's footwear term is the 7-day share *minus* this value
-    (docs/methods.md 5, "Footwear contrast"): barefoot-style running that
-    follows the season or a transition cannot then stand in for anything else
-    that follows the season, and the estimand is carried by the week-to-week
+    Least squares of the 7-day barefoot-style share (%, on days with km in
+    t-7..t-1) over the whole running history on a linear trend and, when the
+    history spans a year or more, ``harmonics`` sine/cosine pairs of the day of
+    the year (else the trend only). The primary model's footwear term is the
+    7-day share *minus* this fitted value (docs/methods.md 5, "Footwear
+    contrast"): barefoot-style running that follows the season or a
+    transition cannot then stand in for anything else that follows the season,
+    whatever its shape, and the estimand is carried by the week-to-week
     variation around the runner's usual share at that time of year. Adjusting
     for (or centring on) the exposure's expected value given the confounder
     removes confounding by it in a linear predictor whatever the confounder's
-    own effect (Robins, Mark & Newey 1992, Biometrics 48:479); in a logistic
-    model with rare onsets this holds approximately, and the benchmark measured
-    it (benchmarks/README.md, validity.py, session 5). No outcome parameter is
-    spent: the fit uses exposure days only, never onsets.
-
-    Hand-written (not a library rolling regression) because the rule changes
-    with the history's span: the expanding fits come from cumulative sums of the
-    normal equations (p <= 6 columns) and one batched solve, O(n p^2).
+    own effect (Robins, Mark & Newey 1992, Biometrics 48:479); in a
+    logistic model with rare onsets this holds approximately, and the benchmark
+    measured it (benchmarks/README.md, validity.py, session 5). No outcome
+    parameter is spent: the fit uses exposure days only, never onsets.
 
     Returns
     -------
-    ndarray (one value per date; NaN before the first day with km in its
-    window) or None when no day has km in its window.
+    ndarray (one value per date) or None when no day has km in its window.
     """
     n = len(dates)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -276,38 +252,16 @@ def slow_share(
     if n == 0 or not ok.any():
         return None
     days = (dates - dates[0]).days.to_numpy(float)
-    angle = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
     cols = [np.ones(n), days / 365.25]
-    for h in range(1, harmonics + 1):
-        cols += [np.sin(h * angle), np.cos(h * angle)]
+    if days[ok].max() - days[ok].min() >= SLOW_SHARE_MIN_SPAN_DAYS:
+        angle = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
+        for h in range(1, harmonics + 1):
+            cols += [np.sin(h * angle), np.cos(h * angle)]
     Z = np.column_stack(cols)
-    p = Z.shape[1]
-    y = np.where(ok, share, 0.0)
-    # sums over the days before t (t-1 and earlier): cumulative sums shifted by one day
-    Zw = Z * ok[:, None]
-    gram = np.zeros((n, p, p))
-    np.cumsum(Zw[:-1, :, None] * Z[:-1, None, :], axis=0, out=gram[1:])
-    rhs = np.zeros((n, p))
-    np.cumsum(Zw[:-1] * y[:-1, None], axis=0, out=rhs[1:])
-    count = gram[:, 0, 0]
-    ok_days = np.where(ok, days, np.nan)
-    first = np.r_[np.nan, np.fmin.accumulate(ok_days)[:-1]]
-    last = np.r_[np.nan, np.fmax.accumulate(ok_days)[:-1]]
-    # trailing window t-N..t-1 from the same cumulative sums
-    back = np.maximum(np.arange(n) - SLOW_SHARE_TRAILING_DAYS, 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = rhs[:, 0] / count  # the mean of every share so far
-        trailing = (rhs[:, 0] - rhs[back, 0]) / (count - count[back])
-    enough = count >= SLOW_SHARE_MIN_FIT_DAYS
-    seasonal = enough & (count >= 4 * p) & (last - first >= SLOW_SHARE_MIN_SPAN_DAYS)
-    recent = enough & ~seasonal & np.isfinite(trailing)
-    out[recent] = trailing[recent]
-    if seasonal.any():
-        coef = np.linalg.solve(gram[seasonal], rhs[seasonal][..., None])[..., 0]
-        out[seasonal] = np.einsum("ij,ij->i", Z[seasonal], coef)
-    t0 = int(np.argmax(ok))
-    out[t0] = share[t0]
-    return out
+    if ok.sum() < 4 * Z.shape[1]:
+        return np.full(n, float(np.mean(share[ok])))
+    coef, *_ = np.linalg.lstsq(Z[ok], share[ok], rcond=None)
+    return Z @ coef
 
 
 def lag_basis(df: int, max_lag: int = MAX_LAG_DAYS, window_days: int = WINDOW_DAYS) -> np.ndarray:
