@@ -241,6 +241,11 @@ def slow_share(
     measured it (benchmarks/README.md, validity.py, session 5). No outcome
     parameter is spent: the fit uses exposure days only, never onsets.
 
+    The value at a day is not causal: it reads the exposure of days after it,
+    including footwear changed after onsets, and changes when data are appended.
+    A fit on the days before each day only was measured and not adopted
+    (docs/methods.md 5; benchmarks/README.md, "A causal usual share").
+
     Returns
     -------
     ndarray (one value per date) or None when no day has km in its window.

@@ -285,6 +285,19 @@ def test_slow_share_recovers_a_planted_seasonal_share_and_falls_back_to_a_trend(
     assert pdg.slow_share(dates[:50], np.zeros(50), np.zeros(50)) is None  # no km: nothing to centre on
 
 
+def test_slow_share_reads_the_whole_history_days_after_t_included():
+    # stated in docs/methods.md 5: the usual share is NOT causal. A runner whose share rises after day 400
+    # gets a higher usual share at day 300 when the later days exist (whole-history fit) than without them
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2023-03-01", periods=900, freq="D")
+    share = np.where(np.arange(900) > 400, 40.0, 5.0) + rng.normal(0, 2, 900)
+    km7 = rng.uniform(10, 50, 900)
+    full = pdg.slow_share(dates, km7, km7 * share / 100)
+    cut = pdg.slow_share(dates[:301], km7[:301], km7[:301] * share[:301] / 100)
+    assert cut[300] == pytest.approx(5.0, abs=1.0)  # days <= 300 alone: the share before the rise
+    assert full[300] > cut[300] + 5.0  # the days after the rise pull the usual share at day 300 up
+
+
 def test_footwear_column_is_the_share_minus_the_usual_share():
     frame, loads = _frames(11, n_days=730, onsets_per_year=10)
     days = pdg.model_days(frame, loads)
