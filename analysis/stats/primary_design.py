@@ -207,9 +207,9 @@ def _arrays_from(dates: pd.DatetimeIndex, km: np.ndarray, bs: np.ndarray) -> Loa
 #: the footwear term in words (findings ``guards.primary_model.footwear_contrast``; docs/methods.md 5)
 FOOTWEAR_CONTRAST = (
     "the 7-day barefoot-style share minus the runner's usual share at that time (a linear trend and two "
-    "sine/cosine pairs of the day of the year fitted to the runner's own 7-day shares; the trend only "
-    "with less than a year of running), so that barefoot-style running that follows the season or a "
-    "transition is not read as an effect of footwear"
+    "sine/cosine pairs of the day of the year fitted to the runner's own 7-day shares over the whole "
+    "history, later days included; the trend only with less than a year of running), so that "
+    "barefoot-style running that follows the season or a transition is not read as an effect of footwear"
 )
 
 #: harmonics of the day of the year in the runner's usual barefoot-style share (:func:`slow_share`)
