@@ -537,3 +537,23 @@ def test_a_strava_export_folder_is_cached_only_when_its_files_did_not_move(share
     (export / "activities.csv").write_text(text.replace("Morning Run", "Morning Jog", 1), encoding="utf-8")
     changed = read_sources([export], cache=Cache(cache_dir), workers=1, progress=False)
     assert len(counted) == 4 and changed.runs["name"].tolist() != first.runs["name"].tolist()
+
+
+def test_a_sniffer_error_while_reading_for_the_cache_fails_that_file_only(archive, tmp_path, monkeypatch):
+    """A sniffer that raises on a file's bytes must not stop the import with a traceback: the file is read
+    by path instead, where the guarded reader logs it as failed, and the other files import as usual."""
+    bad = archive / "odd.csv"
+    bad.write_text("start_time,distance_m\n2025-03-01T07:00:00Z,5000\n", encoding="utf-8")
+    real = loader.detect_kind
+
+    def fragile(item):
+        if item.label.endswith("odd.csv"):
+            raise ValueError("sniffer bug")
+        return real(item)
+
+    monkeypatch.setattr(loader, "detect_kind", fragile)
+    result = _read(archive, Cache(tmp_path / "cache"))
+    log = result.log.set_index("source_file")
+    odd = [label for label in log.index if str(label).endswith("odd.csv")]
+    assert len(odd) == 1 and log.loc[odd[0], "status"] == "failed" and "sniffer bug" in log.loc[odd[0], "reason"]
+    assert len(result.runs) == len(RUNS)  # the FIT files still import
