@@ -988,7 +988,7 @@ def _match_legacy(unmatched: list[tuple[str, Any]], legacy: Callable[[], Mapping
         return unmatched
     rest, moved = [], []
     for a, shoe in unmatched:
-        new = mapping.get(a) or mapping.get(f"csv:{a}")
+        new = mapping.get(a)  # old ids with and without their "csv:" prefix
         if new is None or new not in known:
             rest.append((a, shoe))
             continue

@@ -264,7 +264,7 @@ def pain_with_current_ids(pain: pd.DataFrame | None,
     from analysis.ingest.loader import legacy_csv_ids
 
     mapping = legacy_csv_ids(runs)
-    new = [mapping.get(a) or mapping.get(f"csv:{a}") for a in refs[looks_csv]]
+    new = [mapping.get(a) for a in refs[looks_csv]]  # keyed with and without the "csv:" prefix
     found = np.array([n is not None and n in ids for n in new], dtype=bool)
     missing = list(dict.fromkeys(str(a) for a, ok in zip(refs[looks_csv], found, strict=True) if not ok))
     if not found.any():

@@ -661,7 +661,8 @@ def legacy_csv_ids(runs) -> dict[str, str]:
     Returns
     -------
     dict
-        ``{"csv:<sha1-12>": "csv:<xxh3-12>"}`` over the CSV runs' files.
+        ``{"csv:<sha1-12>": "csv:<xxh3-12>"}`` over the CSV runs' files, and the same
+        keyed by the bare ``<sha1-12>`` (an id written without its ``csv:`` prefix).
     """
     from analysis.io.generic_csv import legacy_ids
 
@@ -678,6 +679,7 @@ def legacy_csv_ids(runs) -> dict[str, str]:
             out.update(legacy_ids(content, name=label))
         except (RunlogError, OSError, EOFError, zlib.error, zipfile.BadZipFile, ValueError):
             continue  # gone or changed: its old ids cannot be told, and the override is reported unmatched
+    out.update({old.split(":", 1)[1]: new for old, new in list(out.items()) if ":" in old})
     return out
 
 
