@@ -4,7 +4,8 @@ From the primary model (:func:`analysis.stats.primary.fit_primary`) by standardi
 coming days: the runner's last 4 weeks of training are repeated for the next 28 days (as they are, with
 half the barefoot-style share, or with 20 % more km), each future day gets its predicted onset
 hazard from the same columns the model was fitted on (its lags reach back into the real last 4
-weeks; flare history and season move on with the calendar), and the risk is
+weeks; flare history, season and the runner's usual barefoot-style share move on with the
+calendar: the usual share's fit is evaluated at each coming date), and the risk is
 1 - prod(1 - h_day). The 95 % interval comes from 4000 draws of the coefficients from the normal
 approximation of the penalised fit (mean = estimate, covariance = inverse penalised information),
 each pushed through the same computation; a few matrix products, no refitting.
@@ -19,7 +20,7 @@ import pandas as pd
 from scipy import special
 
 from analysis.stats.primary import PrimaryFit
-from analysis.stats.primary_design import MAX_LAG_DAYS, WINDOW_DAYS, LoadArrays, lagged
+from analysis.stats.primary_design import MAX_LAG_DAYS, WINDOW_DAYS, LoadArrays, lagged, slow_share
 
 #: scenario -> (factor on barefoot-style km, factor on all km); the first is the reference
 SCENARIOS: dict[str, tuple[float, float]] = {
@@ -37,6 +38,21 @@ def _empty(message: str, status: str = "insufficient data") -> pd.DataFrame:
           "message": message} for s in SCENARIOS],
         columns=RISK_COLUMNS,
     )
+
+
+def usual_share_ahead(loads: LoadArrays, future: pd.DatetimeIndex) -> np.ndarray | None:
+    """The runner's usual barefoot-style share (%) on each coming date: the same fit, evaluated ahead.
+
+    :func:`analysis.stats.primary_design.slow_share` fitted to the history's
+    7-day shares (the coming days carry no km, so they do not enter the fit)
+    and evaluated at ``future``: its trend and seasonal terms move on with the
+    calendar, as the footwear contrast of those days would (docs/methods.md 5).
+    """
+    if loads.barefoot_share_slow_pct is None:
+        return None
+    blank = np.full(len(future), np.nan)
+    ahead = slow_share(loads.dates.append(future), np.r_[loads.km_7d, blank], np.r_[loads.barefoot_km_7d, blank])
+    return None if ahead is None else ahead[-len(future):]
 
 
 def absolute_risk(
@@ -109,6 +125,7 @@ def absolute_risk(
     beta_draws = np.tile(fit.params, (draws, 1))
     beta_draws[:, kept] += rng.standard_normal((draws, len(kept))) @ root.T
     alpha = (1 - level) / 2
+    slow_ahead = usual_share_ahead(loads, future)
     rows = []
     for name, (f_bs, f_km) in SCENARIOS.items():
         km_future = np.tile(last_km * f_km, reps)[:horizon_days]
@@ -117,8 +134,7 @@ def absolute_risk(
         bs_all = np.r_[bs_hist, bs_future]
         k = lagged(km_all)[-horizon_days:]
         b7 = lagged(bs_all, WINDOW_DAYS)[-horizon_days:].sum(axis=1)
-        slow = None if loads.barefoot_share_slow_pct is None else np.full(
-            horizon_days, np.nan_to_num(loads.barefoot_share_slow_pct[-1], nan=spec.share_mean_pct))
+        slow = None if slow_ahead is None else np.nan_to_num(slow_ahead, nan=spec.share_mean_pct)
         X = spec.matrix(spec.raw(k, b7, since, no_yet, future, slow))
         risk = 1 - np.prod(1 - special.expit(X @ fit.params))
         sims = 1 - np.prod(1 - special.expit(X @ beta_draws.T), axis=0)

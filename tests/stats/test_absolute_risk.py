@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.simulate.primary_days import simulate_primary_days
@@ -52,14 +54,44 @@ def test_risk_by_hand_for_the_smallest_model(scenario):
     n = len(daily)
     b0, b_share, b_km = fit.params
     m_share, m_km = fit.spec.means
+    usual = _usual_share_by_hand(daily, n + 28)
     survive = 1.0
     for t in range(n, n + 28):
         km7, bs7 = sum(km[t - 7 : t]), sum(bs[t - 7 : t])
-        # the footwear term is the 7-day share minus the runner's usual share, held at the last day's
-        share = 100 * bs7 / km7 - loads.barefoot_share_slow_pct[-1] if km7 > 0 else fit.spec.share_mean_pct
+        # the footwear term is the 7-day share minus the runner's usual share on that coming day
+        share = 100 * bs7 / km7 - usual[t] if km7 > 0 else fit.spec.share_mean_pct
         eta = b0 + b_share * (share / 10 - m_share) + b_km * (km7 / 10 - m_km)
         survive *= 1 - 1 / (1 + math.exp(-eta))
     assert got == pytest.approx(1 - survive, rel=1e-9)
+
+
+def _usual_share_by_hand(daily, n_out: int) -> np.ndarray:
+    """Least squares of the 7-day share (%) on 1, years, and two sine/cosine pairs of the day of the year."""
+    dates = pd.date_range(daily.index.min(), periods=n_out, freq="D")
+    km, bs = daily["km"].to_numpy(float), daily["km_barefoot_style"].to_numpy(float)
+    rows, target = [], []
+    for t in range(7, len(km)):
+        km7 = km[t - 7 : t].sum()
+        if km7 > 0:
+            rows.append(t)
+            target.append(100 * bs[t - 7 : t].sum() / km7)
+    angle = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
+    years = np.arange(n_out) / 365.25
+    Z = np.column_stack([np.ones(n_out), years, np.sin(angle), np.cos(angle), np.sin(2 * angle), np.cos(2 * angle)])
+    coef = np.linalg.lstsq(Z[rows], np.array(target), rcond=None)[0]
+    return Z @ coef
+
+
+def test_usual_share_moves_on_with_the_calendar():
+    daily, _ = simulate_primary_days(seed=4, n_days=900, share_or=1.3, km_or=1.4, onsets_per_year=10)
+    loads = pdg.load_arrays(daily)
+    future = pd.date_range(loads.dates[-1] + pd.Timedelta(days=1), periods=28, freq="D")
+    ahead = ar.usual_share_ahead(loads, future)
+    by_hand = _usual_share_by_hand(daily, len(loads.dates) + 28)
+    assert np.allclose(ahead, by_hand[-28:], atol=1e-9)
+    # the same fit as the history's usual share: evaluated on the history's own dates it is that share
+    assert np.allclose(by_hand[: len(loads.dates)], loads.barefoot_share_slow_pct, atol=1e-9)
+    assert np.ptp(ahead) > 0  # it moves over 28 days (trend and season), not held at the last day's value
 
 
 def test_no_model_no_number():
