@@ -34,7 +34,7 @@ from analysis.onsets import (  # noqa: F401  (re-exported: the flare-up onset ru
     sensitivity_summary,
     sensitivity_variants,
 )
-from analysis.schema import REGIONS, SIDES, TIMES_OF_DAY
+from analysis.schema import REGIONS, SIDES, TIMES_OF_DAY, names_run
 
 #: display bands of the pain-monitoring model (Silbernagel 2007): upper edge -> band
 PAIN_BANDS: tuple[tuple[float, str], ...] = ((2, "safe"), (5, "acceptable"), (10, "high"))
@@ -384,12 +384,9 @@ def _item_checks(
     runs = pd.DataFrame({"day": run_days.to_numpy(dtype="datetime64[ns]"), "run": np.arange(len(index)),
                          "run_id": index.astype(str).to_numpy(dtype=object)})
     pairs = entries.merge(runs, on="day", how="inner")
-    # hand-written: the id comparison differs per pair (an exact match or the id after a source prefix)
-    names = np.array(
-        [isinstance(ref, str) and (ref.strip() == rid or rid.endswith(":" + ref.strip()))
-         for ref, rid in zip(pairs["ref"], pairs["run_id"], strict=True)],
-        dtype=bool,
-    )
+    # per pair: an exact match or the id after a source prefix (schema.names_run)
+    names = np.array([names_run(ref, rid) for ref, rid in zip(pairs["ref"], pairs["run_id"], strict=True)],
+                     dtype=bool)
     names_any = np.bincount(pairs["entry"].to_numpy()[names], minlength=len(entries)) > 0
     pairs = pairs[names | ~names_any[pairs["entry"].to_numpy()]]
     out = []

@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.schema import GROUPING, normalize_name, normalize_sport
+from analysis.schema import GROUPING, id_suffixes, normalize_name, normalize_sport
 
 # ---------------------------------------------------------------------------
 # 1. The rubric (METHODS.md 3)
@@ -939,10 +939,7 @@ def _overrides_map(overrides: Any, run_ids: pd.Index, run_dates: pd.Series,
         by_date = [(d, shoe) for a, d, shoe in zip(aids, days, df["shoe"], strict=True) if pd.isna(a) and pd.notna(d)]
     ids = [str(i) for i in run_ids]
     known = set(ids)
-    suffix: dict[str, list[str]] = {}
-    for rid in ids:
-        if ":" in rid:
-            suffix.setdefault(rid.split(":", 1)[1], []).append(rid)
+    suffix = id_suffixes(ids)
     out: dict[str, Any] = {}
     unmatched: list[tuple[str, Any]] = []
     for aid, shoe in pairs:

@@ -27,6 +27,7 @@ from analysis.errors import RunlogError
 from analysis.footwear import assign_footwear
 from analysis.ingest.loader import read_sources
 from analysis.io.base import ReadResult
+from analysis.schema import id_suffixes
 
 if TYPE_CHECKING:
     from analysis.findings import ModelFrames
@@ -256,7 +257,7 @@ def pain_with_current_ids(pain: pd.DataFrame | None,
         return pain, 0, []
     refs = pain["activity_id"].astype("string").str.strip()
     ids = pd.Index(runs.index.astype(str))
-    suffixes = pd.Index([i.split(":", 1)[1] for i in ids if ":" in i])
+    suffixes = pd.Index(list(id_suffixes(ids)))
     unknown = (refs.notna() & ~refs.isin(ids) & ~refs.isin(suffixes)).fillna(False)
     looks_csv = (unknown & refs.str.fullmatch(r"(?:csv:)?[0-9a-f]{12}")).fillna(False).to_numpy(bool)
     if not looks_csv.any():

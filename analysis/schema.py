@@ -389,6 +389,33 @@ FIELD_PRIORITY: dict[str, tuple[str, ...]] = {
 }
 
 
+def names_run(ref: Any, run_id: str) -> bool:
+    """Whether a user's reference (diary or overrides ``activity_id``) names the run ``run_id``.
+
+    It does when it is the whole id, or the part after the id's source prefix
+    (``strava:123`` is named by ``123``): a user copies the number a site shows.
+    Surrounding blanks do not count. The one rule for the diary, the overrides
+    and the old-id migration (:func:`id_suffixes` is its look-up table).
+    """
+    if not isinstance(ref, str):
+        return False
+    ref = ref.strip()
+    return ref == run_id or run_id.endswith(":" + ref)
+
+
+def id_suffixes(run_ids: Any) -> dict[str, list[str]]:
+    """The part of each run id after its source prefix -> the ids ending in it (for :func:`names_run`).
+
+    Ids without a prefix are not keys: they name their run only whole. A
+    suffix shared by several runs (two sources' numbers) names none of them.
+    """
+    out: dict[str, list[str]] = {}
+    for rid in map(str, run_ids):
+        if ":" in rid:
+            out.setdefault(rid.split(":", 1)[1], []).append(rid)
+    return out
+
+
 def priority(field: str) -> tuple[str, ...]:
     """The order of sources for one field of a run seen by several (first wins)."""
     if field in FIELD_PRIORITY:

@@ -59,3 +59,16 @@ def test_runlog_error_one_line():
     err = RunlogError("pain 12 outside 0-10\n(second line)", path="pain.csv", row=4)
     assert err.one_line() == "pain.csv, row 4: pain 12 outside 0-10 (second line)"
     assert "\n" not in str(err)
+
+
+def test_a_reference_names_a_run_whole_or_after_its_source_prefix():
+    assert schema.names_run("strava:123", "strava:123")
+    assert schema.names_run(" 123 ", "strava:123")  # blanks around a copied number do not count
+    assert not schema.names_run("23", "strava:123")  # a tail of the number is not the number
+    assert not schema.names_run("strava", "strava:123")
+    assert not schema.names_run(None, "strava:123") and not schema.names_run(123, "strava:123")
+    table = schema.id_suffixes(["strava:123", "garmin:123", "fit:9", "plain"])
+    assert table == {"123": ["strava:123", "garmin:123"], "9": ["fit:9"]}
+    # every key of the table names exactly the runs listed under it
+    for key, runs in table.items():
+        assert [r for r in ["strava:123", "garmin:123", "fit:9", "plain"] if schema.names_run(key, r)] == runs
