@@ -655,6 +655,17 @@ def _red_flag(x: np.ndarray, logged: np.ndarray, j: int, b: float, rule: FlareRu
     return None
 
 
+def _run_side(sides: np.ndarray, days: np.ndarray, threshold: float) -> str:
+    """``rule="hmm"``: the side(s) at or above ``threshold`` on any of ``days`` (the onset's first mornings).
+
+    The onset morning itself may be the low start of the rise, so the side is
+    read over the first ``window_days`` logged mornings: ``L`` or ``R`` when
+    only one side reaches the threshold, ``B`` when both or neither do.
+    """
+    hit = np.where(np.isnan(sides[days]), False, sides[days] >= threshold).any(axis=0)
+    return SIDES[int(np.flatnonzero(hit)[0])] if hit.sum() == 1 else "B"
+
+
 def walk(x: np.ndarray, sides: np.ndarray, rule: FlareRule) -> list[_Episode]:
     """Episodes of one region's outcome series ``x`` (NaN = not logged); see the module notes."""
     logged = np.flatnonzero(~np.isnan(x))
@@ -687,11 +698,12 @@ def walk(x: np.ndarray, sides: np.ndarray, rule: FlareRule) -> list[_Episode]:
             hist_val.append(v)
             continue
         level = rule.onset_level(b, s)
-        side = (
-            _side(sides[t], level if v >= level else rule.first_level(b), strict=False)
-            if fired == "sustained"
-            else _side(sides[t], rule.red_flag_level, strict=True)
-        )
+        if starts is not None and fired == "sustained":
+            side = _run_side(sides, logged[j : j + rule.window_days], b + rule.hmm_date_points)
+        elif fired == "sustained":
+            side = _side(sides[t], level if v >= level else rule.first_level(b), strict=False)
+        else:
+            side = _side(sides[t], rule.red_flag_level, strict=True)
         back = _backdate(hist_pos, hist_val, int(t), b, rule)
         onset = int(t)
         if back:
