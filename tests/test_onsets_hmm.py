@@ -18,9 +18,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import flare_hmm
+from analysis import flare_hmm, schema
 from analysis import flareups as fl
-from analysis import schema
 
 DAY0 = pd.Timestamp("2026-01-05")
 #: a calm, noisy diary: median 1, SD about 0.9 (values 0-3), no two high mornings in a row
@@ -52,7 +51,19 @@ def test_weak_long_flare_is_found_where_no_three_morning_window_is_conclusive():
     assert len(fl.detect_flareups(frame(values))) == 0  # the adaptive rule misses it
     ep = fl.detect_flareups(frame(values), rule="hmm")
     assert onset_days(ep) == [80]  # found, and dated to its first morning
-    assert ep.loc[0, "rule"] == "sustained" and ep.loc[0, "peak"] == 4
+    assert ep.loc[0, "rule"] == "sustained" and ep.loc[0, "peak"] == 4 and ep.loc[0, "side"] == "L"
+
+
+def test_side_is_read_over_the_first_mornings_of_the_rise():
+    # right side rises (3 on day 60 is the dated onset, 5 and 6 follow); the left side stays calm: side R
+    right = [1] * 60 + [3, 5, 6, 6, 4, 2, 1, 1, 1]
+    left = [1] * len(right)
+    rows = [(DAY0 + pd.Timedelta(days=i), "morning", "plantar", side, v)
+            for side, values in (("L", left), ("R", right)) for i, v in enumerate(values)]
+    daily = fl.daily_pain(schema.coerce_pain(pd.DataFrame(rows, columns=["date", "time_of_day", "region", "side",
+                                                                          "pain"])))
+    ep = fl.detect_flareups(daily, rule="hmm")
+    assert onset_days(ep) == [60] and ep.loc[0, "side"] == "R"
 
 
 def test_lone_bad_morning_is_not_an_onset():
