@@ -18,7 +18,10 @@ zero inflation 0 / 0.3; resting pain 1) it prints
   share of matched onsets whose side agrees), false onsets per region-year
   (detections matching no planted onset), and "R max": the share of planted
   onsets with a logged morning on days onset..onset+2 (the recall the diary's
-  gaps allow any morning-based rule);
+  gaps allow a rule that never dates an onset before the flare began), and
+  "F1 oracle": 2 R / (1 + R) with R the share with a logged morning on
+  onset-2..onset+2, the F1 of an oracle that knows every planted onset but
+  must date it to a logged morning (no rule can beat it on the same diaries);
 
 each with a Monte-Carlo SE over diaries (the SD of the per-diary rates over
 sqrt(K) for rates; a bootstrap over diaries for precision, recall and F1).
@@ -32,6 +35,10 @@ looked at during development. Usage::
     python benchmarks/detector.py --k 100            # final figures (about 8 min on one core)
     python benchmarks/detector.py --k 100 --methods  # the same for METHODS.md 4's rule
     python benchmarks/detector.py --k 100 --proposal # the same for the proposed stricter rule
+    python benchmarks/detector.py --k 100 --seeds 620000:620100 --rules adaptive,hmm
+                                                     # several rules on the same diaries, one table each
+
+Seeds 620000-620099 hold the session-6 comparison of ``adaptive`` and ``hmm``.
 """
 
 from __future__ import annotations
