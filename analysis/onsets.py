@@ -11,7 +11,7 @@ Two rules, chosen by ``rule`` (every number is a parameter of :class:`FlareRule`
   (calm / flare) hidden Markov smoother on the whole morning series
   (:mod:`analysis.flare_hmm`) finds the flares; see below.
 
-Common to both:
+Common to all three:
 
 * **Outcome item**: morning (first-steps) pain, the item logged the same way on
   every day. During/after pain exists only on run days, so a rule on it (or on
@@ -581,14 +581,15 @@ def _side(day_sides: np.ndarray, threshold: float, strict: bool) -> str:
 
 
 def hmm_starts(x: np.ndarray, rule: FlareRule) -> set[int]:
-    """Day positions where ``rule="hmm"`` fires: the first logged morning of a posterior flare run.
+    """Day positions of the onsets ``rule="hmm"`` finds: one per firing posterior flare run.
 
     A run (logged mornings with P(flare) >= ``hmm_run_posterior``,
     :func:`analysis.flare_hmm.flare_runs`) fires when its highest P(flare)
     reaches ``hmm_fire_posterior`` and ``days_needed`` (2) of its mornings
     are >= max(B + 2, 3) (+ shift; B the median of the mornings more likely
     calm than not, as the other rules' median baseline): the minimum level of
-    METHODS.md 4, so that a lone bad morning is no onset.
+    METHODS.md 4, so that a lone bad morning is no onset. The onset is dated
+    by :func:`_hmm_onset`.
     """
     from analysis.flare_hmm import fit_and_smooth, flare_runs
 
