@@ -7,8 +7,11 @@ Two rules, chosen by ``rule`` (every number is a parameter of :class:`FlareRule`
   persistence on the next logged mornings, and the onset dated back to the
   start of the rise.
 * ``rule="methods"``: the METHODS.md 4 default rule, unchanged.
+* ``rule="hmm"`` (session 6, not the default): a retrospective two-state
+  (calm / flare) hidden Markov smoother on the whole morning series
+  (:mod:`analysis.flare_hmm`) finds the flares; see below.
 
-Common to both:
+Common to all three:
 
 * **Outcome item**: morning (first-steps) pain, the item logged the same way on
   every day. During/after pain exists only on run days, so a rule on it (or on
@@ -55,6 +58,21 @@ lowering it; the mean criterion (b) catches moderate flares that persist
 without two mornings at L (it needs 2 mornings >= B + 2 too, so a lone bad
 morning followed by settled ones stays a red flag, as METHODS.md 4 says); backdating recovers onsets first confirmed a
 day or two into the rise.
+
+``rule="hmm"``: per region, the posterior probability of a flare on each day
+given the whole diary (:mod:`analysis.flare_hmm`: calm Normal(mu0, sd0) with
+the person's own baseline and noise fitted by EM, flare Normal(mu0 + max(2.5,
+3.5 sd0), max(1.5, sd0)), 240-day calm and 14-day flare spells, each morning's
+log-likelihood halved for the autocorrelated noise, missing days without
+emission). A run of logged mornings with P(flare) >= 0.5 fires when its
+highest P(flare) reaches 0.9 and 2 of its mornings are >= max(B + 2, 3), B
+the median of the calm mornings. The onset is the run's first morning >=
+max(B + 2, 3) followed by another one within its next 2 logged mornings,
+dated back over the run's contiguous logged mornings >= B + 2 (each within 4
+days of the next). Red flag, episode end and refractory days as above (B, S
+of the episode from the previous 112 logged flare-free mornings). Why: it
+reads a weak flare's whole episode, where no 3-morning window is conclusive
+(benchmarks/README.md, session 6).
 
 Decisions METHODS.md leaves open, taken here:
 
@@ -154,6 +172,19 @@ class FlareRule:
     fallback_min_share : float
         Without morning entries, the fallback item must be logged on this
         share of the diary's days (0.9).
+    hmm_calm_days, hmm_flare_days : float
+        ``rule="hmm"``: mean length of calm and flare spells of the hidden
+        chain (240 and 14 days).
+    hmm_rise_points, hmm_spread_multiplier, hmm_flare_sd : float
+        The flare state's mean is mu0 + max(2.5, 3.5 x sd0) and its SD
+        max(1.5, sd0) (points).
+    hmm_temper : float
+        Each morning's log-likelihood is multiplied by this (0.5): the noise
+        is autocorrelated.
+    hmm_run_posterior, hmm_fire_posterior : float
+        A run is P(flare) >= 0.5; it fires when its highest P(flare) is >= 0.9.
+    hmm_date_points : float
+        The onset is dated back over the run's mornings >= B + this (2).
     """
 
     rule: str = "adaptive"
@@ -179,6 +210,15 @@ class FlareRule:
     refractory_days: int = 7
     threshold_shift_points: float = 0.0
     fallback_min_share: float = 0.9
+    hmm_calm_days: float = 240.0
+    hmm_flare_days: float = 14.0
+    hmm_rise_points: float = 2.5
+    hmm_spread_multiplier: float = 3.5
+    hmm_flare_sd: float = 1.5
+    hmm_temper: float = 0.5
+    hmm_run_posterior: float = 0.5
+    hmm_fire_posterior: float = 0.9
+    hmm_date_points: float = 2.0
 
     def onset_level(self, baseline: float, spread: float) -> float:
         """L = max(B + 2, B + k S, 3) + shift (points; k = 4 adaptive, 2 METHODS.md)."""
@@ -217,6 +257,7 @@ RULE_PRESETS: dict[str, dict] = {
         "window_span_days": 7,
         "backdate_mornings": 0,
     },
+    "hmm": {"backdate_mornings": 0},
 }
 METHODS_RULE: dict = {**asdict(FlareRule()), "rule": "methods", **RULE_PRESETS["methods"]}
 
@@ -314,6 +355,21 @@ def describe_rule(rule: FlareRule | None = None) -> str:
         if r.backdate_mornings
         else ""
     )
+    if r.rule == "hmm":
+        return (
+            "Flare-up onset (hidden Markov rule, an alternative to docs/methods.md section 4 measured in "
+            "benchmarks/README.md; per region; left and right merged, worse side each day): a two-state "
+            "(calm / flare) hidden Markov model on the whole morning (first-steps) pain series, with the "
+            "person's own calm level and day-to-day spread fitted per region and missing days left out, "
+            f"gives each day's probability of a flare; a run of mornings with probability at least "
+            f"{r.hmm_run_posterior:g} is an onset when it reaches {r.hmm_fire_posterior:g} and {r.days_needed} "
+            f"of its mornings are at least max(B + {r.rise_points:g}, {r.min_level:g}) (B the median calm "
+            f"morning); the onset is dated to the start of the rise. A morning above {r.red_flag_above:g} is a "
+            f"red flag and an onset when the next logged morning is at least B + {r.confirm_points:g}{shift}. "
+            f"An episode ends after {r.end_days} logged mornings at most B + {r.end_margin:g}; a new onset needs "
+            f"{r.refractory_days} flare-free days. During/after pain (logged only on run days) feeds the 24-hour "
+            "rule, not onsets. Onsets are analysed, not flare days."
+        )
     # the report is read without the design notes: cite docs/methods.md, not METHODS.md
     origin = (
         "the rule of docs/methods.md section 4 as first specified"
@@ -524,9 +580,97 @@ def _side(day_sides: np.ndarray, threshold: float, strict: bool) -> str:
     return SIDES[int(np.flatnonzero(hit)[0])]
 
 
+def hmm_starts(x: np.ndarray, rule: FlareRule) -> set[int]:
+    """Day positions of the onsets ``rule="hmm"`` finds: one per firing posterior flare run.
+
+    A run (logged mornings with P(flare) >= ``hmm_run_posterior``,
+    :func:`analysis.flare_hmm.flare_runs`) fires when its highest P(flare)
+    reaches ``hmm_fire_posterior`` and ``days_needed`` (2) of its mornings
+    are >= max(B + 2, 3) (+ shift; B the median of the mornings more likely
+    calm than not, as the other rules' median baseline): the minimum level of
+    METHODS.md 4, so that a lone bad morning is no onset. The onset is dated
+    by :func:`_hmm_onset`.
+    """
+    from analysis.flare_hmm import fit_and_smooth, flare_runs
+
+    post, mu, sd = fit_and_smooth(
+        x,
+        rise_points=rule.hmm_rise_points,
+        spread_multiplier=rule.hmm_spread_multiplier,
+        flare_sd=rule.hmm_flare_sd,
+        min_spread=rule.min_spread,
+        calm_days=rule.hmm_calm_days,
+        flare_days=rule.hmm_flare_days,
+        temper=rule.hmm_temper,
+    )
+    if np.isnan(mu):
+        return set()
+    calm = ~np.isnan(x) & (post < 0.5)
+    b = float(np.median(x[calm])) if calm.any() else mu
+    level = rule.first_level(b)
+    date_level = b + rule.hmm_date_points + rule.threshold_shift_points
+    out = set()
+    for first, last in flare_runs(post, x, rule.hmm_run_posterior):
+        seg = x[first : last + 1]
+        if (
+            float(np.max(post[first : last + 1])) >= rule.hmm_fire_posterior
+            and int(np.count_nonzero(seg >= level)) >= rule.days_needed
+        ):
+            out.add(_hmm_onset(x, first, last, level, date_level, rule))
+    return out
+
+
+def _hmm_onset(x: np.ndarray, first: int, last: int, level: float, date_level: float, rule: FlareRule) -> int:
+    """The onset day of a firing posterior run ``first..last`` (day positions of logged mornings).
+
+    The anchor is the run's first morning >= ``level`` with another one among
+    the next ``window_days - 1`` logged mornings of the run (the rise
+    persists); the onset is dated back from it over the contiguous logged
+    mornings of the run >= ``date_level``, each within ``backdate_span_days``
+    of the next (the start of the rise). Without such a pair: the first morning
+    >= ``date_level``.
+    """
+    pos = first + np.flatnonzero(~np.isnan(x[first : last + 1]))
+    vals = x[pos]
+    high = vals >= level
+    anchor = None
+    for i in np.flatnonzero(high):
+        if high[i + 1 : i + rule.window_days].any():
+            anchor = int(i)
+            break
+    if anchor is None:
+        return int(pos[np.flatnonzero(vals >= date_level)[0]])
+    i = anchor
+    while i > 0 and vals[i - 1] >= date_level and pos[i] - pos[i - 1] <= rule.backdate_span_days:
+        i -= 1
+    return int(pos[i])
+
+
+def _red_flag(x: np.ndarray, logged: np.ndarray, j: int, b: float, rule: FlareRule) -> str | None:
+    """"red flag confirmed" at the j-th logged day, or None (the red-flag part of :func:`_fires`)."""
+    t = logged[j]
+    nxt = logged[j + 1] if j + 1 < len(logged) else None
+    confirm = b + rule.confirm_points + rule.threshold_shift_points
+    if x[t] > rule.red_flag_level and nxt is not None and nxt < t + rule.window_span_days and x[nxt] >= confirm:
+        return "red flag confirmed"
+    return None
+
+
+def _run_side(sides: np.ndarray, days: np.ndarray, threshold: float) -> str:
+    """``rule="hmm"``: the side(s) at or above ``threshold`` on any of ``days`` (the onset's first mornings).
+
+    The onset morning itself may be the low start of the rise, so the side is
+    read over the first ``window_days`` logged mornings: ``L`` or ``R`` when
+    only one side reaches the threshold, ``B`` when both or neither do.
+    """
+    hit = np.where(np.isnan(sides[days]), False, sides[days] >= threshold).any(axis=0)
+    return SIDES[int(np.flatnonzero(hit)[0])] if hit.sum() == 1 else "B"
+
+
 def walk(x: np.ndarray, sides: np.ndarray, rule: FlareRule) -> list[_Episode]:
     """Episodes of one region's outcome series ``x`` (NaN = not logged); see the module notes."""
     logged = np.flatnonzero(~np.isnan(x))
+    starts = hmm_starts(x, rule) if rule.rule == "hmm" else None
     hist_pos: list[int] = []
     hist_val: list[float] = []
     episodes: list[_Episode] = []
@@ -543,7 +687,11 @@ def walk(x: np.ndarray, sides: np.ndarray, rule: FlareRule) -> list[_Episode]:
                 active.end, active, settled = int(t), None, 0
             continue
         fired = None
-        if len(hist_val) >= rule.min_baseline_days and v >= lowest_trigger:
+        if starts is not None:
+            if len(hist_val) >= rule.min_baseline_days and (int(t) in starts or v > rule.red_flag_level):
+                b, s = baseline_of(hist_val[-rule.baseline_days :], rule)
+                fired = "sustained" if int(t) in starts else _red_flag(x, logged, j, b, rule)
+        elif len(hist_val) >= rule.min_baseline_days and v >= lowest_trigger:
             b, s = baseline_of(hist_val[-rule.baseline_days :], rule)
             fired = _fires(x, logged, j, b, s, rule)
         if fired is None:
@@ -551,11 +699,12 @@ def walk(x: np.ndarray, sides: np.ndarray, rule: FlareRule) -> list[_Episode]:
             hist_val.append(v)
             continue
         level = rule.onset_level(b, s)
-        side = (
-            _side(sides[t], level if v >= level else rule.first_level(b), strict=False)
-            if fired == "sustained"
-            else _side(sides[t], rule.red_flag_level, strict=True)
-        )
+        if starts is not None and fired == "sustained":
+            side = _run_side(sides, logged[j : j + rule.window_days], b + rule.hmm_date_points)
+        elif fired == "sustained":
+            side = _side(sides[t], level if v >= level else rule.first_level(b), strict=False)
+        else:
+            side = _side(sides[t], rule.red_flag_level, strict=True)
         back = _backdate(hist_pos, hist_val, int(t), b, rule)
         onset = int(t)
         if back:
