@@ -69,16 +69,20 @@ BOOTSTRAP = 400
 NOT_AVAILABLE = "primary estimands not available in this build"
 
 
-def one_runner(job: tuple[str, int, int | None]) -> dict:
-    """Simulate one runner, run runlog's findings on it, return what to score."""
+def one_runner(job: tuple) -> dict:
+    """Simulate one runner, run runlog's findings on it, return what to score.
+
+    ``job`` is (scenario, seed, years) or (scenario, seed, years, flare rule name).
+    """
     from analysis.findings import findings
 
-    scenario, seed, years = job
+    scenario, seed, years = job[:3]
+    flare_params = {"rule": job[3]} if len(job) > 3 and job[3] else None
     t0 = time.perf_counter()
     sim = simulate_runner(seed, scenario, years=years)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = findings(sim.runs, sim.pain, sensitivity=False)
+        out = findings(sim.runs, sim.pain, sensitivity=False, flare_params=flare_params)
     regions = out.get("regions", {})
     available = any("primary" in block for block in regions.values())
     rows = []
@@ -352,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--json", metavar="FILE", help="also write the per-runner rows")
+    ap.add_argument("--flare-rule", choices=("adaptive", "methods", "hmm"), default=None,
+                    help="the flare-up onset rule (default: runlog's default rule)")
     args = ap.parse_args(argv)
     if args.runners is None:
         args.runners = 6 if args.quick else 50
@@ -367,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # probe one runner in-process: is there a primary model to measure?
-    probe = _safe((args.scenarios[0], seeds[0], args.years))
+    probe = _safe((args.scenarios[0], seeds[0], args.years, args.flare_rule))
     if "error" in probe:
         print(f"runner {args.scenarios[0]}/{seeds[0]} failed: {probe['error']}", file=sys.stderr)
         return 1
@@ -375,7 +381,9 @@ def main(argv: list[str] | None = None) -> int:
         print(NOT_AVAILABLE)
         return 1
 
-    jobs = [(s, seed, args.years) for s in args.scenarios for seed in seeds][1:]
+    jobs = [(s, seed, args.years, args.flare_rule) for s in args.scenarios for seed in seeds][1:]
+    if args.flare_rule:
+        print(f"flare-up onset rule: {args.flare_rule}")
     t0 = time.perf_counter()
     results, failures = [probe], []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
