@@ -24,7 +24,7 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -650,12 +650,17 @@ def _read_sources(paths, *, tz, positions: bool, progress: bool | None, cache, w
     finally:
         if bar is not None:
             bar.close()
-    if cache is not None:
-        _store(cache, fresh)
     if not samples:
         results = [_keep(r, samples) for r in results]
-    merged = merge_duplicates(_stack(results, hits), tz=tz)
-    return _link_garmin_gear(merged, items)
+    if cache is None or not fresh:
+        return _link_garmin_gear(merge_duplicates(_stack(results, hits), tz=tz), items)
+    # the last inputs are stored while the runs are merged: pyarrow encodes and writes without the GIL, and
+    # neither reads what the other builds; the import returns only once the cache is written (or given up)
+    with ThreadPoolExecutor(max_workers=1) as storing:
+        stored = storing.submit(_store, cache, fresh)
+        merged = _link_garmin_gear(merge_duplicates(_stack(results, hits), tz=tz), items)
+        stored.result()
+    return merged
 
 
 def legacy_csv_ids(runs) -> dict[str, str]:
