@@ -105,6 +105,8 @@ STALE_TEMP_AGE_S = 60.0
 RACY_NS = 2_000_000_000
 #: the longest a process waits for another's lock on the cache
 LOCK_TIMEOUT_S = 60.0
+#: columns of each frame holding one value per row (nearly): written without a Parquet dictionary
+_PLAIN = {"runs": ("activity_id", "start_time", "date"), "samples": ("time",), "log": ("activity_id", "row")}
 #: frames of this many rows are written in threads of their own when two or more are this large
 _PARALLEL_ROWS = 100_000
 #: the names :func:`analysis.outputs.temp_name` gives the cache's temporary files
@@ -156,7 +158,7 @@ def _stamp(path: Path, st: os.stat_result) -> tuple[int, int, int, int]:
     return size, mtime, ctime, count
 
 
-def _write_table(table: pa.Table, path: Path) -> str:
+def _write_table(table: pa.Table, path: Path, plain: Iterable[str] = ()) -> str:
     """Write a table durably (:func:`atomic_write`); the XXH3-64 (hex) of the bytes written.
 
     Without column statistics: the cache reads whole files and never filters
@@ -164,12 +166,16 @@ def _write_table(table: pa.Table, path: Path) -> str:
     of the write (2 million runs: 0.7 -> 0.5 s). Written by pyarrow straight
     into the temporary file, then hashed from it (mapped, read from the page
     cache): building the file in memory first grew a buffer by copies and held
-    a second copy of it (52 MiB for 2 million runs).
+    a second copy of it (52 MiB for 2 million runs). Columns in ``plain``
+    (one value per row: ids, times) are written without a dictionary, which
+    they would fill and give up on (10 % of a 2-million-run chunk's CPU).
     """
     sums: list[str] = []
+    plain = set(plain)
+    dictionary = [c for c in table.column_names if c not in plain] if plain else True
 
     def write(tmp: Path) -> None:
-        pq.write_table(table, os.fspath(tmp), compression="lz4", write_statistics=False)
+        pq.write_table(table, os.fspath(tmp), compression="lz4", write_statistics=False, use_dictionary=dictionary)
         sums.append(_file_sum(tmp))
 
     atomic_write(path, write, user_output=False)
@@ -631,7 +637,7 @@ class Cache:
             codes = np.repeat(np.arange(len(keys), dtype=np.int32), np.asarray(lengths, dtype=np.int64))
             table = pa.Table.from_pandas(frame, preserve_index=False)
             table = table.append_column("_key", pa.DictionaryArray.from_arrays(codes, dictionary))
-            return f"{f}={_write_table(table, self.root / f'chunk-{chunk}.{f}.parquet')}"
+            return f"{f}={_write_table(table, self.root / f'chunk-{chunk}.{f}.parquet', _PLAIN[f])}"
 
         big = [f for f in FRAMES if len(parts[f][0]) >= _PARALLEL_ROWS]
         if len(big) < 2:

@@ -577,11 +577,11 @@ def test_large_frames_written_in_threads_read_back_as_written(tmp_path, monkeypa
     threads = []
     real = store._write_table
 
-    def spy(table, target):
+    def spy(table, target, *args):
         import threading
 
         threads.append(threading.current_thread().name)
-        return real(table, target)
+        return real(table, target, *args)
 
     monkeypatch.setattr(store, "_write_table", spy)
     cold = read_sources([path], cache=Cache(tmp_path / "cache"), progress=False)
@@ -608,3 +608,19 @@ def test_chunk_checksums_are_those_of_the_files_bytes_and_the_store_is_done_on_r
             data = (cache.root / f"chunk-{chunk}.{frame}.parquet").read_bytes()
             assert xxhash.xxh3_64_hexdigest(data) == digest
     assert not list(cache.root.glob(".*.tmp"))
+
+
+def test_columns_of_one_value_per_row_are_written_without_a_dictionary(tmp_path):
+    path = tmp_path / "runs.csv"
+    _big_csv(path, 500)
+    cache = Cache(tmp_path / "cache")
+    read_sources([path], cache=cache, progress=False)
+    for frame, plain in store._PLAIN.items():
+        (chunk_file,) = cache.root.glob(f"chunk-*.{frame}.parquet")
+        meta = pq.ParquetFile(chunk_file).metadata
+        names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+        for i, name in enumerate(names):
+            if frame != "samples" or meta.num_rows:  # the CSV has no samples
+                assert meta.row_group(0).column(i).has_dictionary_page == (name not in plain), (frame, name)
+    assert read_sources([path], cache=Cache(tmp_path / "cache"), progress=False).runs.equals(
+        read_sources([path], progress=False).runs)
