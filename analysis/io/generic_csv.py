@@ -604,9 +604,30 @@ def _parse_columns(values: dict, n: int, *, distance_factor: float, time_factor:
         if get(column) is None:
             out[column] = pa.nulls(n, pa.large_string())
             continue
-        text = pc.utf8_trim_whitespace(get(column))
-        out[column] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+        out[column] = _text_cells(get(column))
     return out, bad
+
+
+def _text_cells(column):
+    """The cells trimmed of white space, null where that leaves nothing.
+
+    When no cell starts or ends with a byte that could be white space (ASCII
+    ``<= 0x20``, ``0x7f``, or any byte of a non-ASCII character) trimming
+    changes nothing: the column is taken as it is (blank cells made null), without
+    the two copies ``utf8_trim_whitespace`` and ``if_else`` make of it.
+    """
+    null = pa.scalar(None, pa.large_string())
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if len(array) and not array.null_count and pa.types.is_large_string(array.type):
+        _, offsets_buffer, data_buffer = array.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[array.offset: array.offset + len(array) + 1]
+        filled = offsets[1:] > offsets[:-1]
+        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+        first, last = data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]
+        if not ((first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F)).any():
+            return array if filled.all() else pc.if_else(pa.array(filled), array, null)
+    text = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(text, ""), null, text)
 
 
 #: the ISO 8601 date-times almost every file has, parsed by Arrow at once; any other goes to
@@ -799,7 +820,9 @@ def _durations(column, name: str, factor: float, decimal_comma: bool, n: int) ->
     """Durations in s (``h:mm:ss`` / ``mm:ss``, or numbers in the file's unit) and the problems."""
     if column is None:
         return _numbers(None, name, decimal_comma, n)
-    clock = pc.match_substring(column, ":").to_numpy(zero_copy_only=False) & ~_missing(column)
+    clock = pc.match_substring(column, ":").to_numpy(zero_copy_only=False)
+    if clock.any():  # placeholders looked for only where they could matter (three passes over the column)
+        clock &= ~_missing(column)
     if not clock.any():
         values, problems = _numbers(column, name, decimal_comma, n)
         return values * factor, problems
