@@ -14,7 +14,7 @@ Parquet pages). On Linux two allocator defaults make that memory dear:
 * numpy asks the kernel for transparent huge pages (``madvise(MADV_HUGEPAGE)``)
   for arrays of 4 MiB and more. Where huge pages are defragmented on demand
   for such regions (``/sys/kernel/mm/transparent_hugepage/defrag`` =
-  ``madvise``, the common default), a fault can stall on compaction, and an
+  ``madvise``, a common default), a fault may stall on compaction, and an
   array touched once or twice, as an import's temporaries are, gains nothing
   from them. Off during the import: 3.1 -> 2.6 s of CPU in the same runs.
 
