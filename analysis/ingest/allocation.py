@@ -43,9 +43,12 @@ def import_allocation() -> Iterator[None]:
     import pyarrow as pa
 
     try:
-        from numpy._core.multiarray import _set_madvise_hugepage
-    except ImportError:  # another numpy layout: its default stays
-        _set_madvise_hugepage = None
+        from numpy._core.multiarray import _set_madvise_hugepage  # numpy 2
+    except ImportError:
+        try:
+            from numpy.core.multiarray import _set_madvise_hugepage  # numpy 1.26
+        except ImportError:  # another layout: numpy's default stays
+            _set_madvise_hugepage = None
     pool = pa.default_memory_pool()
     hugepage = _set_madvise_hugepage(False) if _set_madvise_hugepage is not None else None
     pa.set_memory_pool(pa.system_memory_pool())
