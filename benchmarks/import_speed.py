@@ -48,12 +48,15 @@ imported cold (an empty cache, as a first ``runlog runs``) in a new process
 beside its floor measured in another new process of the same run, with rows or
 files per second and the peak memory (VmHWM) of both: a generic CSV of
 ``--csv-rows`` rows (2,000,000; floor: ``pandas.read_csv`` of the same file; the
-reader alone, ``read_generic_csv`` without the loader, is timed too), a
+reader alone, ``read_generic_csv`` without the loader under the import's
+allocation settings, :mod:`analysis.ingest.allocation`, is timed too), a
 Strava ``activities.csv`` of ``--strava-rows`` activities (20,000; copies of
 the real 94-column export in ../shared/data/strava with their own ids and
 dates; floor: ``pandas.read_csv``), and a folder of ``--fit-files`` FIT files
 (5,000; floor: reading their bytes, and fitparse's records/s measured on 50 of
-them).
+them). For the CSVs the CPU time of both sides (all threads) and the load
+average are printed too: on a shared machine the CPU ratio moves less than the
+wall-clock one.
 
 ``python benchmarks/import_speed.py --large [--csv-rows N] [--strava-rows N] [--fit-files N]``
 """
@@ -541,11 +544,14 @@ def _large_child(kind: str, path: Path) -> None:
 
         for known in KINDS:  # every reader the detection tries (was: these three only, ~0.3 s CPU timed)
             _load(known)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if kind == "pandas":
         n = len(pd.read_csv(path))
     elif kind == "reader":  # the generic CSV reader alone, without the loader (cache, merge, log)
-        n = len(generic_csv.read_generic_csv(path, tz="UTC").log)
+        from analysis.ingest.allocation import import_allocation
+
+        with import_allocation():  # as read_sources runs it, so that the difference is the loader's share
+            n = len(generic_csv.read_generic_csv(path, tz="UTC").log)
     elif kind == "bytes":
         n = 0
         for p in sorted(path.iterdir()):
@@ -557,9 +563,9 @@ def _large_child(kind: str, path: Path) -> None:
         finally:
             shutil.rmtree(cache_dir, ignore_errors=True)
         n = int(res.log["row"].notna().sum()) if path.is_file() else int(res.log["source_file"].nunique())
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     hwm = int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1))
-    print(json.dumps({"s": elapsed, "n": n, "rss_mib": hwm / 1024}))
+    print(json.dumps({"s": elapsed, "cpu_s": cpu, "n": n, "rss_mib": hwm / 1024, "load": os.getloadavg()[0]}))
 
 
 def large_measure(kind: str, path: Path) -> dict:
@@ -590,7 +596,11 @@ def large_inputs(csv_rows: int, strava_rows: int, fit_files: int) -> dict:
                   f"pandas.read_csv {floor['s']:.2f} s ({rows / floor['s']:,.0f} rows/s, peak RSS "
                   f"{floor['rss_mib']:.0f} MiB); ratio {ratio:.1f}x"
                   + (f" {verdict(ratio, target, False)}" if target else ""))
+            print(f"        CPU (all threads) runlog {ours['cpu_s']:.2f} s, pandas.read_csv {floor['cpu_s']:.2f} s: "
+                  f"{ours['cpu_s'] / floor['cpu_s']:.1f}x; load average {floor['load']:.1f} / {ours['load']:.1f} "
+                  "after the floor / the import")
             out[name] = {"rows": rows, "runlog_s": ours["s"], "pandas_s": floor["s"], "ratio": ratio,
+                         "runlog_cpu_s": ours["cpu_s"], "pandas_cpu_s": floor["cpu_s"], "load": ours["load"],
                          "rss_mib": ours["rss_mib"], "pandas_rss_mib": floor["rss_mib"], "logged": ours["n"]}
             if reader is not None:
                 print(f"        the reader alone (read_generic_csv, no cache, merge or log): {reader['s']:.2f} s, "

@@ -24,13 +24,14 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis.errors import RunlogError
+from analysis.ingest.allocation import import_allocation
 from analysis.ingest.merge import merge_duplicates
 from analysis.io import archive, table
 from analysis.io.base import ReadResult, log_row
@@ -575,7 +576,21 @@ def read_sources(
     RunlogError
         A path that does not exist, or a file named directly that is of no
         known kind. Inside folders such files are logged ``failed`` instead.
+
+    Notes
+    -----
+    Memory for the import comes from pyarrow's system pool and numpy arrays
+    without huge pages on Linux (:mod:`analysis.ingest.allocation`: a third less
+    CPU for a 2-million-row CSV); the libraries' settings are put back after.
     """
+    with import_allocation():
+        return _read_sources(paths, tz=tz, positions=positions, progress=progress, cache=cache,
+                             workers=workers, samples=samples)
+
+
+def _read_sources(paths, *, tz, positions: bool, progress: bool | None, cache, workers: int | None,
+                  samples: bool) -> ReadResult:
+    """:func:`read_sources`, under the import's allocation settings."""
     paths = [Path(p) for p in paths]
     items = expand_sources(paths)
     show = progress if progress is not None else len(items) >= PROGRESS_MIN_ITEMS and wanted()
@@ -635,12 +650,17 @@ def read_sources(
     finally:
         if bar is not None:
             bar.close()
-    if cache is not None:
-        _store(cache, fresh)
     if not samples:
         results = [_keep(r, samples) for r in results]
-    merged = merge_duplicates(_stack(results, hits), tz=tz)
-    return _link_garmin_gear(merged, items)
+    if cache is None or not fresh:
+        return _link_garmin_gear(merge_duplicates(_stack(results, hits), tz=tz), items)
+    # the last inputs are stored while the runs are merged: pyarrow encodes and writes without the GIL, and
+    # neither reads what the other builds; the import returns only once the cache is written (or given up)
+    with ThreadPoolExecutor(max_workers=1) as storing:
+        stored = storing.submit(_store, cache, fresh)
+        merged = _link_garmin_gear(merge_duplicates(_stack(results, hits), tz=tz), items)
+        stored.result()
+    return merged
 
 
 def legacy_csv_ids(runs) -> dict[str, str]:

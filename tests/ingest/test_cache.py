@@ -557,3 +557,70 @@ def test_a_sniffer_error_while_reading_for_the_cache_fails_that_file_only(archiv
     odd = [label for label in log.index if str(label).endswith("odd.csv")]
     assert len(odd) == 1 and log.loc[odd[0], "status"] == "failed" and "sniffer bug" in log.loc[odd[0], "reason"]
     assert len(result.runs) == len(RUNS)  # the FIT files still import
+
+
+def _big_csv(path: Path, rows: int) -> None:
+    """A generic CSV of ``rows`` runs 2 h apart (no ids: each row's id is hashed), some names quoted."""
+    start = pd.Timestamp("2001-01-01T06:00:00Z") + pd.to_timedelta(pd.RangeIndex(rows) * 7200, unit="s")
+    pd.DataFrame({
+        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "distance_m": [3000 + (i * 37) % 20000 for i in range(rows)],
+        "moving_time_s": [900 + (i * 13) % 5000 for i in range(rows)],
+        "name": ["Long run, easy" if i % 3 else "Tempo" for i in range(rows)],
+    }).to_csv(path, index=False)
+
+
+def test_large_frames_written_in_threads_read_back_as_written(tmp_path, monkeypatch):
+    path = tmp_path / "runs.csv"
+    _big_csv(path, 3_000)
+    monkeypatch.setattr(store, "_PARALLEL_ROWS", 1_000)  # runs and log both "large": the threaded write
+    threads = []
+    real = store._write_table
+
+    def spy(table, target, *args):
+        import threading
+
+        threads.append(threading.current_thread().name)
+        return real(table, target, *args)
+
+    monkeypatch.setattr(store, "_write_table", spy)
+    cold = read_sources([path], cache=Cache(tmp_path / "cache"), progress=False)
+    assert len(cold.runs) == 3_000
+    assert sum(name != "MainThread" for name in threads) >= 3  # runs, samples, log each in a pool thread
+    warm = read_sources([path], cache=Cache(tmp_path / "cache"), progress=False)
+    plain = read_sources([path], progress=False)
+    for frame in ("runs", "samples", "log"):
+        pd.testing.assert_frame_equal(getattr(warm, frame), getattr(plain, frame))
+        pd.testing.assert_frame_equal(getattr(cold, frame), getattr(plain, frame))
+
+
+def test_chunk_checksums_are_those_of_the_files_bytes_and_the_store_is_done_on_return(archive, tmp_path):
+    import xxhash
+
+    cache = Cache(tmp_path / "cache")
+    _read(archive, cache)  # read_sources returns once the cache is written: its files are complete now
+    idx = pq.read_table(cache.index_path).to_pandas()
+    assert len(idx) == 3
+    for sums in set(idx["sums"]):
+        for part in sums.split(","):
+            frame, digest = part.split("=")
+            (chunk,) = set(idx.loc[idx["sums"] == sums, "chunk"])
+            data = (cache.root / f"chunk-{chunk}.{frame}.parquet").read_bytes()
+            assert xxhash.xxh3_64_hexdigest(data) == digest
+    assert not list(cache.root.glob(".*.tmp"))
+
+
+def test_columns_of_one_value_per_row_are_written_without_a_dictionary(tmp_path):
+    path = tmp_path / "runs.csv"
+    _big_csv(path, 500)
+    cache = Cache(tmp_path / "cache")
+    read_sources([path], cache=cache, progress=False)
+    for frame, plain in store._PLAIN.items():
+        (chunk_file,) = cache.root.glob(f"chunk-*.{frame}.parquet")
+        meta = pq.ParquetFile(chunk_file).metadata
+        names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+        for i, name in enumerate(names):
+            if frame != "samples" or meta.num_rows:  # the CSV has no samples
+                assert meta.row_group(0).column(i).has_dictionary_page == (name not in plain), (frame, name)
+    assert read_sources([path], cache=Cache(tmp_path / "cache"), progress=False).runs.equals(
+        read_sources([path], progress=False).runs)

@@ -264,6 +264,7 @@ def _worker(folder: Path, cache_root: Path, versions: list[Path], rounds: int, b
 def concurrent(shared: Path, rounds: int) -> Counter:
     """Two processes importing into one cache for ``rounds`` rounds; counts tried / lost entries / inconsistent."""
     from analysis.ingest.cache import Cache
+    from analysis.ingest.loader import KINDS_SIGNATURE
 
     out: Counter = Counter()
     versions = [shared / "fit" / name for name in QUICK_RUNS[:3]]
@@ -288,7 +289,7 @@ def concurrent(shared: Path, rounds: int) -> Counter:
                 barrier.wait(timeout=120)
                 keys = index_matches_chunks(cache)
                 wanted = {e.key for e in Cache.entries([(p, str(p)) for f in folders for p in f.iterdir()],
-                                                       "tz=None;positions=False")}
+                                                       f"tz=None;positions=False;kinds={KINDS_SIGNATURE}")}
                 out["tried"] += 1
                 out["inconsistent"] += keys is None
                 out["lost"] += keys is not None and not wanted <= keys
