@@ -350,8 +350,10 @@ def _group(rows: list[pd.Series]) -> tuple[list[list[pd.Series]], dict[str, tupl
         if pd.isna(row["start_time"]):
             groups.append([row])
             continue
+        # datetime's subtraction: pandas' Timedelta overflows past 292 years (a run dated 1700 beside 2025)
+        start = row["start_time"].to_pydatetime()
         open_groups = [
-            g for g in open_groups if (row["start_time"] - g[0]["start_time"]).total_seconds() <= _open_for_s(g[0])
+            g for g in open_groups if (start - g[0]["start_time"].to_pydatetime()).total_seconds() <= _open_for_s(g[0])
         ]
         home = next(((g, why) for g in open_groups if (why := _same_run(g[0], row))), None)
         if home is not None:

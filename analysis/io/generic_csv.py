@@ -581,6 +581,8 @@ def _parse_columns(values: dict, n: int, *, distance_factor: float, time_factor:
     first(problems)
     day, problems = _days(get("date"), n)
     first(problems)
+    first(_implausible(wall, "start_time"))
+    first(_implausible(day, "date"))
     neither = np.isnat(wall) & np.isnat(day)
     first(dict.fromkeys(np.flatnonzero(neither).tolist(), "columns 'start_time' and 'date': both empty"))
     note = np.isnat(wall) & ~neither
@@ -606,6 +608,19 @@ def _parse_columns(values: dict, n: int, *, distance_factor: float, time_factor:
             continue
         out[column] = _text_cells(get(column))
     return out, bad
+
+
+#: the years a run may be dated in (a typo such as 1700 or 2205 is a failed row, not a run three centuries away)
+PLAUSIBLE_YEARS = (1900, 2199)
+
+
+def _implausible(stamps: np.ndarray, column: str) -> dict[int, str]:
+    """Rows whose date lies outside :data:`PLAUSIBLE_YEARS`, with the reason a person reads."""
+    lo, hi = (np.datetime64(f"{PLAUSIBLE_YEARS[0]}-01-01"), np.datetime64(f"{PLAUSIBLE_YEARS[1] + 1}-01-01"))
+    known = ~np.isnat(stamps)
+    out = np.flatnonzero(known & ((stamps < lo) | (stamps >= hi)))
+    return {int(i): f"column '{column}': {str(stamps[i])[:10]} is not a plausible run date "
+                    f"({PLAUSIBLE_YEARS[0]}-{PLAUSIBLE_YEARS[1]}); fix the year" for i in out}
 
 
 def _text_cells(column):

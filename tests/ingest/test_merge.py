@@ -185,3 +185,13 @@ def test_first_seen_twice_is_pandas_duplicated_on_random_ids():
     assert is_canonical(runs, schema.RUNS_DTYPES)
     runs["date"] = pd.to_datetime(["2024-05-01 12:00"])  # not at midnight: coerce_runs would change it
     assert not is_canonical(runs, schema.RUNS_DTYPES)
+
+
+def test_runs_three_centuries_apart_are_compared_without_overflow():
+    # a reader may let through a run dated 1700 (a typo); beside 2025's runs it is only another run, never a crash
+    # (pandas' Timedelta stops at 292 years)
+    rows = [_run("gpx:a", "gpx", "1700-05-09T07:00:00Z", 5000.0), _run("gpx:b", "gpx", "1700-05-09T07:00:20Z", 5010.0),
+            _run("fit:c", "fit", "2025-05-09T07:00:00Z", 8000.0), _run("fit:d", "fit", "2025-05-09T07:00:20Z", 8010.0)]
+    out = merge_duplicates(_result(rows))
+    assert sorted(out.runs.index) == ["fit:c", "gpx:a"]
+    assert sorted(out.log["status"]) == ["duplicate", "duplicate", "imported", "imported"]
