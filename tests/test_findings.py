@@ -104,6 +104,26 @@ def test_findings_shape_guards_and_json(tmp_path):
     assert f["dynamics"]["available"] is False
 
 
+def test_findings_are_the_same_bytes_with_the_models_in_second_processes_or_here(monkeypatch):
+    """The sensitivity variants and the exploratory models (with their q-values) run in a second process
+    (analysis.background) while the region models are fitted: the JSON, key order included, is the same
+    as when everything runs here, and the second process's parts are in it."""
+    from analysis import background
+
+    runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
+    monkeypatch.setenv("RUNLOG_SERIAL", "1")
+    assert not background.can_fork()
+    here = json.dumps(findings_mod.findings(runs, pain), allow_nan=False)
+    monkeypatch.setenv("RUNLOG_SERIAL", "0")  # a second process even on a busy machine (where it can fork)
+    pending = findings_mod.start_findings(runs, pain)
+    if background.can_fork():
+        assert isinstance(pending._checks, background.Pending) and not pending._checks._done  # still running
+    forked = pending.result()
+    assert json.dumps(forked, allow_nan=False) == here
+    assert forked["regions"]["plantar"]["exploratory"]["n_tests"] > 0 and "sensitivity" in forked["guards"]
+    assert pending.result() is forked  # once
+
+
 def test_findings_insufficient_data_guard():
     runs, pain = _runner(60, [20, 45])
     f = findings_mod.findings(runs, pain)
