@@ -350,6 +350,7 @@ def analyse(
     questionnaires: pd.DataFrame | None = None,
     since=None,
     until=None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Analysis:
     """Compute every frame and finding of the report from the canonical frames, once.
 
@@ -390,6 +391,10 @@ def analyse(
         diary's span. Runs before it still feed the load history and the lags.
     questionnaires : DataFrame, optional
         Scored questionnaires (:func:`analysis.questionnaires.score_all`).
+    meanwhile : callable, optional
+        Called once, without arguments, when this process's own share of the work is done and the
+        second processes (:func:`analysis.findings.start_findings`) may still be fitting theirs:
+        ``runlog report`` loads matplotlib there, on a CPU that would otherwise wait.
 
     Returns
     -------
@@ -432,6 +437,8 @@ def analyse(
         analysis, flag_rows, red_rows, week = _tables(runs, pain, drills, frames, rule24, grouping=grouping,
                                                        log=log, catalog=catalog, retire_km=retire_km,
                                                        sources=sources)
+        if meanwhile is not None:
+            meanwhile()
     except BaseException:
         pending.cancel()
         raise
@@ -555,10 +562,12 @@ def run(
     timestamp: bool = False,
     since=None,
     until=None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Analysis:
     """Read an :class:`Inputs` (sources, diary, drills, shoes) and :func:`analyse` it.
 
-    ``since``/``until``: the analysis window (:func:`analyse`).
+    ``since``/``until``: the analysis window; ``meanwhile``: called while the second processes
+    finish (:func:`analyse`).
 
     ``on_step`` is called with a short message before each step (progress).
     The findings carry the inputs' sizes and SHA-256 (:func:`analysis.provenance.input_records`;
@@ -615,6 +624,7 @@ def run(
             questionnaires=questionnaires,
             since=since,
             until=until,
+            meanwhile=meanwhile,
         )
     if tests is not None and len(tests):
         from analysis.loading_tests import to_json as tests_json

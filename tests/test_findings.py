@@ -280,3 +280,20 @@ def test_red_flags_are_every_value_above_5_with_whether_the_next_morning_confirm
     assert out[0]["next_morning"] == 1.0 and out[0]["confirmed"] is False and out[0]["onset"] is False
     assert not out[0]["in_episode"]
     json.dumps(out)
+
+
+def test_analyse_calls_meanwhile_once_while_the_second_processes_may_still_run(monkeypatch):
+    """``analyse(meanwhile=...)`` (the CLI loads matplotlib there) is called once, after this process's own
+    work and before the second processes' results are read; the findings do not depend on it."""
+    from analysis import background
+    from analysis.pipeline import analyse
+
+    runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
+    monkeypatch.setenv("RUNLOG_SERIAL", "0")
+    calls, read = [], []
+    original = findings_mod.PendingFindings.result
+    monkeypatch.setattr(findings_mod.PendingFindings, "result",
+                        lambda self: read.append(len(calls)) or original(self))
+    with_hook = analyse(runs, pain, meanwhile=lambda: calls.append(background.can_fork()))
+    assert len(calls) == 1 and read[0] == 1  # called once, before the results were read
+    assert json.dumps(analyse(runs, pain).findings) == json.dumps(with_hook.findings)
