@@ -606,12 +606,12 @@ def start_findings(
         dynamics_table = background.start(dynamics_by_shoe_class, samples, in_period, grouping=grouping,
                                           binned=dynamics_binned)
     checks = None
-    if (sensitivity and len(rdays)) or exploratory:
+    if (sensitivity and len(rdays)) or (exploratory and region_frames):
         checks = background.start(
             _checks, region_frames, loads, lags, daily,
             frames.pain_history if frames.pain_history is not None else dp, in_period,
             grouping=grouping, flare_params=flare_params, excluded=dict(excluded), estimator=estimator,
-            sensitivity=bool(sensitivity and len(rdays)), exploratory=exploratory,
+            sensitivity=bool(sensitivity and len(rdays)), exploratory=bool(exploratory and region_frames),
         )
 
     regions_out: dict[str, dict] = {}

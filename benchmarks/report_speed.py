@@ -92,7 +92,11 @@ PHASES: dict[str, tuple[str, ...]] = {
         "analysis.flareups:weekly_pain",
     ),
     "24-hour rule": ("analysis.flareups:twenty_four_hour_rule",),
-    "findings (models)": ("analysis.findings:findings",),
+    "findings (models)": (
+        "analysis.findings:findings",
+        "analysis.findings:start_findings",  # what analyse calls since session 6; .result() waits for it
+        "analysis.findings:PendingFindings.result",
+    ),
     "sensitivity": ("analysis.findings:flare_sensitivity",),
     "week": ("analysis.pipeline:week_step",),
     "dynamics": (
