@@ -128,6 +128,11 @@ REPORT_MODULES = (
     "analysis.report",
     "analysis.plots",
     "statsmodels.regression.mixed_linear_model",  # imported by dynamics when it fits
+    # imported by the exploratory models when they run (since session 6 inside the functions, so that
+    # the report's parent never loads statsmodels when they run in a second process)
+    "statsmodels.tsa.ar_model",
+    "statsmodels.discrete.conditional_models",
+    "statsmodels.stats.multitest",
     "matplotlib.backends.backend_pdf",
     "pyarrow.parquet",
 )
