@@ -526,10 +526,14 @@ def findings(
         ``runs``, or that call already started by the caller
         (:func:`analysis.pipeline.analyse` starts it before the frames are built).
 
-    The running-dynamics mixed models and the sensitivity variants need nothing
-    the region models give: each runs in a second process meanwhile
-    (:func:`analysis.background.start`; at once, here, where that is not
-    possible), with the same result.
+    The running-dynamics mixed models, and the sensitivity variants with the
+    exploratory models (old hazard terms, case-crossover, CCF and their
+    q-values), need nothing the region models give: each group runs in a second
+    process meanwhile (:func:`analysis.background.start`; at once, here, where
+    that is not possible), with the same result. Those are the only users of
+    statsmodels, imported inside the functions that fit with it, so a process
+    whose models ran elsewhere never loads it (~0.25 s). :func:`start_findings`
+    returns before they finish.
 
     Returns
     -------
@@ -539,6 +543,43 @@ def findings(
         onsets_no_recent_run, rate_ratio, exploratory}, ``dynamics``, ``guards``,
         ``flags`` (``rule_24h_breaches``: every run that broke the 24-hour rule, by
         date). Floats are plain Python floats; NaN and infinity are None.
+    """
+    return start_findings(
+        runs, pain, drills, samples, grouping=grouping, start=start, end=end, flare_params=flare_params,
+        min_days=min_days, min_logged_pct=min_logged_pct, estimator=estimator, sensitivity=sensitivity,
+        exploratory=exploratory, seed=seed, frames=frames, rule24=rule24, dynamics_binned=dynamics_binned,
+        dynamics_table=dynamics_table,
+    ).result()
+
+
+def start_findings(
+    runs: pd.DataFrame,
+    pain: pd.DataFrame,
+    drills: pd.DataFrame | pd.Series | None = None,
+    samples: pd.DataFrame | None = None,
+    *,
+    grouping: Mapping[str, str] | None = None,
+    start=None,
+    end=None,
+    flare_params: Mapping[str, float] | None = None,
+    min_days: int = MIN_DAYS,
+    min_logged_pct: float = MIN_LOGGED_PCT,
+    estimator: str = "firth",
+    sensitivity: bool = True,
+    exploratory: bool = True,
+    seed: int = 0,
+    frames: ModelFrames | None = None,
+    rule24: pd.DataFrame | None = None,
+    dynamics_binned: Mapping[str, pd.DataFrame] | None = None,
+    dynamics_table: pd.DataFrame | background.Pending | None = None,
+) -> PendingFindings:
+    """:func:`findings`, its second processes still running: ``.result()`` waits for them.
+
+    The parameters are :func:`findings`'. The region models are fitted here; the
+    running dynamics, the sensitivity variants and the exploratory analyses run in
+    second processes (:mod:`analysis.background`) while the caller goes on with
+    whatever does not need them (:func:`analysis.pipeline.analyse`: the week, the
+    flags, the load tables). The dict is the same bytes either way.
     """
     grouping = dict(grouping or GROUPING)
     if frames is None:
@@ -557,26 +598,27 @@ def findings(
     in_span = pain_dates[(pain_dates >= start) & (pain_dates <= end)] if start is not None else pain_dates
     diary_days = int((in_span.max() - in_span.min()).days + 1) if len(in_span) else 0
     lags = frames.lags if exploratory else None
-    km_filter = prewhitening_filter(daily["km"]) if exploratory and len(daily) else None
 
     region_frames, excluded = _region_frames(rdays, dp, daily, diary_days, min_days, min_logged_pct)
-    # the running dynamics and the sensitivity variants need nothing the region models give: second
-    # processes compute them meanwhile (analysis.background; here, at once, where they cannot)
+    # the running dynamics, the sensitivity variants and the exploratory analyses need nothing the region
+    # models give: second processes compute them meanwhile (analysis.background; here, at once, where
+    # they cannot). The exploratory ones and the dynamics are the only users of statsmodels (~0.25 s to
+    # import), so this process never loads it when they run elsewhere
     if dynamics_table is None and samples is not None and len(samples):
         from analysis.dynamics import dynamics_by_shoe_class
 
         dynamics_table = background.start(dynamics_by_shoe_class, samples, in_period, grouping=grouping,
                                           binned=dynamics_binned)
-    sensitivity_out = None
-    if sensitivity and len(rdays):
-        sensitivity_out = background.start(
-            flare_sensitivity, frames.pain_history if frames.pain_history is not None else dp, loads, daily,
-            in_period, grouping=grouping, flare_params=flare_params,
-            excluded=dict(excluded), estimator=estimator,
+    checks = None
+    if (sensitivity and len(rdays)) or (exploratory and region_frames):
+        checks = background.start(
+            _checks, region_frames, loads, lags, daily,
+            frames.pain_history if frames.pain_history is not None else dp, in_period,
+            grouping=grouping, flare_params=flare_params, excluded=dict(excluded), estimator=estimator,
+            sensitivity=bool(sensitivity and len(rdays)), exploratory=bool(exploratory and region_frames),
         )
 
     regions_out: dict[str, dict] = {}
-    exploratory_rows: list[dict] = []
     n_primary = 0
     for region in REGIONS:
         if region not in region_frames:
@@ -640,39 +682,7 @@ def findings(
             },
             "exploratory": {"label": EXPLORATORY_LABEL, "effects": []},
         }
-        if exploratory:
-            expl, rows = _exploratory(rd, lags, daily, fit.estimable and not problems, km_filter)
-            out["exploratory"].update(expl)
-            out["exploratory"]["effects"] = rows
-            exploratory_rows += rows
         regions_out[region] = out
-    n_exploratory = _apply_q(exploratory_rows)
-    for out in regions_out.values():
-        expl = out["exploratory"]
-        expl["effects"] = [_clean_effect(r) for r in expl.get("effects", [])]
-        expl["n_tests"] = n_exploratory
-
-    table = dynamics_table.result() if isinstance(dynamics_table, background.Pending) else dynamics_table
-    dyn: dict = {"available": False, "reason": "no per-second samples given"}
-    if table is not None:
-        dyn = {
-            "available": True,
-            "comparison": table.attrs.get("comparison"),
-            "metrics": [
-                {
-                    "metric": r.metric,
-                    "unit": r.unit,
-                    "difference": _num(r.difference, 4),
-                    "ci": _ci(r.ci_low, r.ci_high),
-                    "p": _num(r.p, 4),
-                    "n_runs_a": int(r.n_runs_a),
-                    "n_runs_b": int(r.n_runs_b),
-                    "speed_range_mps": _ci(r.speed_low_mps, r.speed_high_mps),
-                    "reason": r.reason if isinstance(r.reason, str) else None,
-                }
-                for r in table.itertuples(index=False)
-            ],
-        }
 
     result = {
         "period": {
@@ -687,7 +697,7 @@ def findings(
             "pain_days_logged_pct": _num(diary_pct, 4),
         },
         "regions": regions_out,
-        "dynamics": dyn,
+        "dynamics": None,  # filled by PendingFindings.result(): the models may still run elsewhere
         "guards": {
             "lag_min_days": 1,
             "at_risk_days_only": True,
@@ -722,7 +732,7 @@ def findings(
                 "method": "Benjamini-Hochberg",
                 "fdr": 0.05,
                 "primary_tests": n_primary,
-                "exploratory_tests": n_exploratory,
+                "exploratory_tests": 0,  # PendingFindings.result()
                 "note": "the two pre-specified estimands per region are not adjusted (fixed before seeing "
                 "the data, nothing ranked); q-values are computed over the exploratory terms of all regions",
             },
@@ -739,12 +749,113 @@ def findings(
             "self-experiment (Daza 2018)",
         },
     }
-    if sensitivity_out is not None:
-        result["guards"]["sensitivity"] = sensitivity_out.result()
     if rule24 is None:
         rule24 = flareups.twenty_four_hour_rule(pain, in_period)
-    result["flags"] = {"rule_24h_breaches": rule_24h_breaches(rule24)}
-    return result
+    return PendingFindings(result, checks, dynamics_table, rule_24h_breaches(rule24))
+
+
+class PendingFindings:
+    """The findings of :func:`start_findings`: :meth:`result` waits for the second processes and fills in
+    what they computed (the exploratory analyses and their q-values, the sensitivity variants, the
+    running dynamics), in the dict's own key order."""
+
+    def __init__(self, result: dict, checks, dynamics_table, breaches: list[dict]) -> None:
+        self._result, self._checks, self._dynamics, self._breaches = result, checks, dynamics_table, breaches
+        self._done = False
+
+    def result(self) -> dict:
+        """The findings dict (waits for the second processes; once)."""
+        if self._done:
+            return self._result
+        result = self._result
+        checks = self._checks.result() if self._checks is not None else {}
+        n_exploratory = checks.get("n_tests", 0)
+        for region, out in result["regions"].items():
+            expl = out["exploratory"]
+            expl.update(checks.get("exploratory", {}).get(region, {}))
+            expl["n_tests"] = n_exploratory
+        table = self._dynamics
+        table = table.result() if isinstance(table, background.Pending) else table
+        result["dynamics"] = _dynamics_json(table)
+        result["guards"]["multiple_comparisons"]["exploratory_tests"] = n_exploratory
+        if checks.get("sensitivity") is not None:
+            result["guards"]["sensitivity"] = checks["sensitivity"]
+        result["flags"] = {"rule_24h_breaches": self._breaches}
+        self._done, self._checks, self._dynamics = True, None, None
+        return result
+
+    def cancel(self) -> None:
+        """Stop the second processes (the caller failed and will not ask for the result)."""
+        for pending in (self._checks, self._dynamics):
+            if isinstance(pending, background.Pending):
+                pending.cancel()
+
+
+def _dynamics_json(table: pd.DataFrame | None) -> dict:
+    """The ``dynamics`` section from :func:`analysis.dynamics.dynamics_by_shoe_class`'s table (None: no samples)."""
+    if table is None:
+        return {"available": False, "reason": "no per-second samples given"}
+    return {
+        "available": True,
+        "comparison": table.attrs.get("comparison"),
+        "metrics": [
+            {
+                "metric": r.metric,
+                "unit": r.unit,
+                "difference": _num(r.difference, 4),
+                "ci": _ci(r.ci_low, r.ci_high),
+                "p": _num(r.p, 4),
+                "n_runs_a": int(r.n_runs_a),
+                "n_runs_b": int(r.n_runs_b),
+                "speed_range_mps": _ci(r.speed_low_mps, r.speed_high_mps),
+                "reason": r.reason if isinstance(r.reason, str) else None,
+            }
+            for r in table.itertuples(index=False)
+        ],
+    }
+
+
+def _checks(
+    region_frames: Mapping[str, tuple[pd.DataFrame, pd.DataFrame, float, list[str]]],
+    loads: LoadArrays,
+    lags: pd.DataFrame | None,
+    daily: pd.DataFrame,
+    pain_history: pd.DataFrame,
+    runs: pd.DataFrame,
+    *,
+    grouping: Mapping[str, str],
+    flare_params: Mapping[str, float] | None,
+    excluded: Mapping[str, str],
+    estimator: str,
+    sensitivity: bool,
+    exploratory: bool,
+) -> dict:
+    """The sensitivity variants and the exploratory analyses of every region: one second process's work.
+
+    Returns ``{"sensitivity": flare_sensitivity(...) or None, "exploratory": {region: {"label", hazard,
+    case-crossover and CCF entries, "effects": rows with q-values}}, "n_tests": finite p-values}``.
+    Whether a region's exploratory models run depends on its primary model being estimable, so the
+    primary model is fitted here again (the same deterministic fit as the caller's, ~5 ms a region).
+    """
+    out: dict = {"sensitivity": None, "exploratory": {}, "n_tests": 0}
+    if exploratory:
+        km_filter = prewhitening_filter(daily["km"]) if len(daily) else None
+        rows_of: dict[str, list[dict]] = {}
+        for region in REGIONS:
+            if region not in region_frames:
+                continue
+            rd, frame, _, problems = region_frames[region]
+            model_ok = not problems and fit_primary(frame, loads, estimator=estimator).estimable
+            expl, rows_of[region] = _exploratory(rd, lags, daily, model_ok, km_filter)
+            out["exploratory"][region] = expl
+        out["n_tests"] = _apply_q([r for rows in rows_of.values() for r in rows])
+        for region, rows in rows_of.items():
+            out["exploratory"][region]["effects"] = [_clean_effect(r) for r in rows]
+    if sensitivity:
+        out["sensitivity"] = flare_sensitivity(pain_history, loads, daily, runs, grouping=grouping,
+                                               flare_params=flare_params, excluded=excluded,
+                                               estimator=estimator)
+    return out
 
 
 def _region_frames(

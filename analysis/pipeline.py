@@ -351,6 +351,7 @@ def analyse(
     questionnaires: pd.DataFrame | None = None,
     since=None,
     until=None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Analysis:
     """Compute every frame and finding of the report from the canonical frames, once.
 
@@ -391,6 +392,10 @@ def analyse(
         diary's span. Runs before it still feed the load history and the lags.
     questionnaires : DataFrame, optional
         Scored questionnaires (:func:`analysis.questionnaires.score_all`).
+    meanwhile : callable, optional
+        Called once, without arguments, when this process's own share of the work is done and the
+        second processes (:func:`analysis.findings.start_findings`) may still be fitting theirs:
+        ``runlog report`` loads matplotlib there, on a CPU that would otherwise wait.
 
     Returns
     -------
@@ -402,12 +407,11 @@ def analyse(
         ``shoes`` and ``shoe_rules`` (:mod:`analysis.footwear`) and ``findings``
         (:func:`analysis.findings.findings`).
     """
-    # scipy and statsmodels load here (about a second; once a process): no collector passes over them
+    # scipy loads here (about half a second; once a process; statsmodels only where a model needs it,
+    # usually in a second process): no collector passes over them
     with gc_paused(freeze="analysis.findings" not in sys.modules):
-        from analysis import flareups, load
-        from analysis.findings import findings as compute_findings
-        from analysis.findings import flags as flags_of
-        from analysis.findings import model_frames, red_flag_rows
+        from analysis import flareups
+        from analysis.findings import model_frames, start_findings
         from analysis.provenance import parameters, with_provenance
         from analysis.schema import GROUPING, coerce_pain
 
@@ -427,15 +431,49 @@ def analyse(
     frames = model_frames(runs, pain, drills, grouping=grouping, flare_params=flare_params, start=since,
                           end=until)
     rule24 = flareups.twenty_four_hour_rule(pain, frames.runs_in_period)
-    findings = compute_findings(runs, pain, drills, samples, grouping=grouping, flare_params=flare_params,
-                                start=since, end=until, frames=frames, rule24=rule24, dynamics_binned=dynamics_binned,
-                                dynamics_table=dynamics_table)
+    pending = start_findings(runs, pain, drills, samples, grouping=grouping, flare_params=flare_params,
+                             start=since, end=until, frames=frames, rule24=rule24, dynamics_binned=dynamics_binned,
+                             dynamics_table=dynamics_table)
+    try:  # the tables below need no model: made while the second processes finish theirs
+        analysis, flag_rows, red_rows, week = _tables(runs, pain, drills, frames, rule24, grouping=grouping,
+                                                       log=log, catalog=catalog, retire_km=retire_km,
+                                                       sources=sources)
+        if meanwhile is not None:
+            meanwhile()
+    except BaseException:
+        pending.cancel()
+        raise
+    findings = analysis.findings = pending.result()
+    if (findings.get("dynamics") or {}).get("available"):
+        analysis.dynamics_binned = dynamics_binned
+    findings["flags"] = flag_rows
+    findings["flags"]["red_flags"] = red_rows
+    analysis.week_decisions, findings["this_week"], findings["weekly_decisions"] = week
+    if questionnaires is not None:
+        from analysis.questionnaires import to_json as questionnaires_json
+
+        analysis.questionnaires = questionnaires
+        findings["questionnaires"] = questionnaires_json(questionnaires)
+    params = parameters(tz=None if tz is None else str(tz), retire_km=retire_km, default_shoe=default_shoe,
+                        grouping=grouping, flare_params=flare_params, since=since, until=until)
+    analysis.findings = with_provenance(findings, list(input_records), params, timestamp)
+    return analysis
+
+
+def _tables(runs, pain, drills, frames, rule24, *, grouping, log, catalog, retire_km, sources):
+    """:func:`analyse`'s frames that need no model (load, shoes, flags, the week), its findings left empty.
+
+    Returns the :class:`Analysis` (``findings`` and ``dynamics_binned`` still None), the ``flags``
+    and ``flags.red_flags`` of the findings JSON, and :func:`week_step`'s three values.
+    """
+    from analysis import flareups, load
+    from analysis.findings import flags as flags_of
+    from analysis.findings import red_flag_rows
+
     start, end = frames.start, frames.end
     in_period = frames.runs_in_period
     daily = frames.daily
     history = frames.history if frames.history is not None else daily
-    if not (findings.get("dynamics") or {}).get("available"):
-        dynamics_binned = None
     adherence = None
     if drills is not None and len(drills):
         from analysis.drills import weekly_adherence
@@ -444,7 +482,7 @@ def analyse(
     analysis = Analysis(
         runs=in_period,
         pain=pain,
-        findings=findings,
+        findings=None,
         frames=frames,
         start=start,
         end=end,
@@ -472,21 +510,12 @@ def analyse(
         log=log,
         catalog=catalog,
         sources=[str(s) for s in sources],
-        dynamics_binned=dynamics_binned,
+        dynamics_binned=None,
     )
-    findings["flags"] = flags_of(analysis.rule24, analysis.spikes, analysis.guardrails, analysis.shoes)
-    findings["flags"]["red_flags"] = red_flag_rows(flareups.red_flags(frames.pain_daily, frames.episodes))
-    analysis.week_decisions, findings["this_week"], findings["weekly_decisions"] = week_step(
-        runs, frames.pain_daily, frames.episodes, grouping=grouping)
-    if questionnaires is not None:
-        from analysis.questionnaires import to_json as questionnaires_json
-
-        analysis.questionnaires = questionnaires
-        findings["questionnaires"] = questionnaires_json(questionnaires)
-    params = parameters(tz=None if tz is None else str(tz), retire_km=retire_km, default_shoe=default_shoe,
-                        grouping=grouping, flare_params=flare_params, since=since, until=until)
-    analysis.findings = with_provenance(findings, list(input_records), params, timestamp)
-    return analysis
+    flag_rows = flags_of(analysis.rule24, analysis.spikes, analysis.guardrails, analysis.shoes)
+    red_rows = red_flag_rows(flareups.red_flags(frames.pain_daily, frames.episodes))
+    week = week_step(runs, frames.pain_daily, frames.episodes, grouping=grouping)
+    return analysis, flag_rows, red_rows, week
 
 
 @contextlib.contextmanager
@@ -534,10 +563,12 @@ def run(
     timestamp: bool = False,
     since=None,
     until=None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Analysis:
     """Read an :class:`Inputs` (sources, diary, drills, shoes) and :func:`analyse` it.
 
-    ``since``/``until``: the analysis window (:func:`analyse`).
+    ``since``/``until``: the analysis window; ``meanwhile``: called while the second processes
+    finish (:func:`analyse`).
 
     ``on_step`` is called with a short message before each step (progress).
     The findings carry the inputs' sizes and SHA-256 (:func:`analysis.provenance.input_records`;
@@ -594,6 +625,7 @@ def run(
             questionnaires=questionnaires,
             since=since,
             until=until,
+            meanwhile=meanwhile,
         )
     if tests is not None and len(tests):
         from analysis.loading_tests import to_json as tests_json

@@ -92,7 +92,11 @@ PHASES: dict[str, tuple[str, ...]] = {
         "analysis.flareups:weekly_pain",
     ),
     "24-hour rule": ("analysis.flareups:twenty_four_hour_rule",),
-    "findings (models)": ("analysis.findings:findings",),
+    "findings (models)": (
+        "analysis.findings:findings",
+        "analysis.findings:start_findings",  # what analyse calls since session 6; .result() waits for it
+        "analysis.findings:PendingFindings.result",
+    ),
     "sensitivity": ("analysis.findings:flare_sensitivity",),
     "week": ("analysis.pipeline:week_step",),
     "dynamics": (
@@ -124,6 +128,11 @@ REPORT_MODULES = (
     "analysis.report",
     "analysis.plots",
     "statsmodels.regression.mixed_linear_model",  # imported by dynamics when it fits
+    # imported by the exploratory models when they run (since session 6 inside the functions, so that
+    # the report's parent never loads statsmodels when they run in a second process)
+    "statsmodels.tsa.ar_model",
+    "statsmodels.discrete.conditional_models",
+    "statsmodels.stats.multitest",
     "matplotlib.backends.backend_pdf",
     "pyarrow.parquet",
 )

@@ -56,8 +56,9 @@ def test_help_reads_well(capsys):
 
 def test_report_no_pdf_writes_the_same_findings_and_never_loads_matplotlib(sample_data, request,
                                                                           tmp_path_factory, tmp_path):
-    """``runlog report --no-pdf --json`` (with its second process for dynamics and sensitivity) gives the
-    findings of the in-process pipeline, without importing matplotlib (issue [P]: imports only where used)."""
+    """``runlog report --no-pdf --json`` (with its second processes for dynamics, sensitivity and the
+    exploratory models) gives the findings of the in-process pipeline, without importing matplotlib, and
+    statsmodels only in the second processes that fit its models (issue [P]: imports only where used)."""
     import json
     import os
 
@@ -68,10 +69,13 @@ def test_report_no_pdf_writes_the_same_findings_and_never_loads_matplotlib(sampl
         "import sys\nfrom analysis.cli import main\n"
         f"rc = main(['report', '--tz', {SAMPLE_TZ!r}, '--no-progress', '--no-pdf', '--json', {str(out)!r}])\n"
         "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n"
+        "print('STATSMODELS', sorted(m for m in sys.modules if m.split('.')[0] == 'statsmodels'))\n"
         "sys.exit(rc)\n"
     )
-    env = {**os.environ, "RUNLOG_CACHE_DIR": str(sample_cache_dir(request.config, tmp_path_factory))}
+    env = {**os.environ, "RUNLOG_CACHE_DIR": str(sample_cache_dir(request.config, tmp_path_factory)),
+           "RUNLOG_SERIAL": "0"}  # the second processes whatever the load
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "LOADED []" in proc.stdout
+    assert "STATSMODELS []" in proc.stdout
     assert json.loads(out.read_text()) == json.loads(json.dumps(sample_data.findings))

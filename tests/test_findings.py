@@ -104,6 +104,26 @@ def test_findings_shape_guards_and_json(tmp_path):
     assert f["dynamics"]["available"] is False
 
 
+def test_findings_are_the_same_bytes_with_the_models_in_second_processes_or_here(monkeypatch):
+    """The sensitivity variants and the exploratory models (with their q-values) run in a second process
+    (analysis.background) while the region models are fitted: the JSON, key order included, is the same
+    as when everything runs here, and the second process's parts are in it."""
+    from analysis import background
+
+    runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
+    monkeypatch.setenv("RUNLOG_SERIAL", "1")
+    assert not background.can_fork()
+    here = json.dumps(findings_mod.findings(runs, pain), allow_nan=False)
+    monkeypatch.setenv("RUNLOG_SERIAL", "0")  # a second process even on a busy machine (where it can fork)
+    pending = findings_mod.start_findings(runs, pain)
+    if background.can_fork():
+        assert isinstance(pending._checks, background.Pending) and not pending._checks._done  # still running
+    forked = pending.result()
+    assert json.dumps(forked, allow_nan=False) == here
+    assert forked["regions"]["plantar"]["exploratory"]["n_tests"] > 0 and "sensitivity" in forked["guards"]
+    assert pending.result() is forked  # once
+
+
 def test_findings_insufficient_data_guard():
     runs, pain = _runner(60, [20, 45])
     f = findings_mod.findings(runs, pain)
@@ -260,3 +280,20 @@ def test_red_flags_are_every_value_above_5_with_whether_the_next_morning_confirm
     assert out[0]["next_morning"] == 1.0 and out[0]["confirmed"] is False and out[0]["onset"] is False
     assert not out[0]["in_episode"]
     json.dumps(out)
+
+
+def test_analyse_calls_meanwhile_once_while_the_second_processes_may_still_run(monkeypatch):
+    """``analyse(meanwhile=...)`` (the CLI loads matplotlib there) is called once, after this process's own
+    work and before the second processes' results are read; the findings do not depend on it."""
+    from analysis import background
+    from analysis.pipeline import analyse
+
+    runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
+    monkeypatch.setenv("RUNLOG_SERIAL", "0")
+    calls, read = [], []
+    original = findings_mod.PendingFindings.result
+    monkeypatch.setattr(findings_mod.PendingFindings, "result",
+                        lambda self: read.append(len(calls)) or original(self))
+    with_hook = analyse(runs, pain, meanwhile=lambda: calls.append(background.can_fork()))
+    assert len(calls) == 1 and read[0] == 1  # called once, before the results were read
+    assert json.dumps(analyse(runs, pain).findings) == json.dumps(with_hook.findings)

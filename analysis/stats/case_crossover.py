@@ -11,7 +11,6 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.discrete.conditional_models import ConditionalLogit
 
 from analysis.stats.effects import _exp, _na_effects, _na_row
 from analysis.stats.firth import _SEPARATION_ABS_COEF, _Z95
@@ -100,6 +99,9 @@ def case_crossover(
     exog_cols = [c for c in ("km", "share", "no_km", "pace") if data[c].std() > 0]
     if "km" not in exog_cols:
         return done(_na_effects(terms, "no variation in km between cases and referents"))
+    # imported here: statsmodels costs ~0.25 s to import, and only the exploratory analyses use it
+    from statsmodels.discrete.conditional_models import ConditionalLogit
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

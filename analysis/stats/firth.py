@@ -15,10 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-# the GLM's own modules, not statsmodels.api (which loads every model and its plotting)
-from statsmodels.genmod import families
-from statsmodels.genmod.generalized_linear_model import GLM
-
 _Z95 = stats.norm.ppf(0.975)
 
 
@@ -160,6 +156,11 @@ def _profile_interval(
 
 
 def _ml_logit(y: np.ndarray, X: np.ndarray, offset: np.ndarray | None = None, **fit_kwargs):
+    # imported here: the GLM's own modules, not statsmodels.api (which loads every model and its
+    # plotting); only the plain-ML variance needs them, and statsmodels costs ~0.25 s to import
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return GLM(y, X, family=families.Binomial(), offset=offset).fit(maxiter=100, **fit_kwargs)

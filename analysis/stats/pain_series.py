@@ -15,7 +15,6 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
-from statsmodels.tsa.ar_model import AutoReg, ar_select_order
 
 #: pain_trend's terms: name -> unit
 PAIN_TREND_TERMS: dict[str, str] = {
@@ -158,6 +157,9 @@ def prewhitening_filter(x: pd.Series, *, max_ar: int = 14) -> np.ndarray | None:
     xs = pd.to_numeric(x).astype(float).dropna()
     if len(xs) < 3 * max_ar:
         return None
+    # imported here: statsmodels costs ~0.25 s to import, and only the exploratory CCF uses it
+    from statsmodels.tsa.ar_model import AutoReg, ar_select_order
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sel = ar_select_order(xs.to_numpy(), maxlag=max_ar, ic="aic", trend="c")
