@@ -43,7 +43,6 @@ def firth_logit(
     start: np.ndarray | None = None,
     maxiter: int = 100,
     tol: float = 1e-8,
-    prior_precision: np.ndarray | None = None,
 ) -> FirthResult:
     """Logistic regression by Firth's penalised likelihood (Jeffreys prior).
 
@@ -63,11 +62,6 @@ def firth_logit(
         penalty keeps the full design, as in Heinze & Schemper 2002).
     start : array (k,), optional
         Starting values.
-    prior_precision : array (k,), optional
-        1 / sd**2 of independent normal(0, sd) priors on the coefficients (0: no prior), added to
-        the Firth penalty: the fit maximises l(beta) + 0.5 log|X'WX| - 0.5 sum(prec * beta**2).
-        Jeffreys' term keeps the information of the likelihood alone; the covariance is
-        (X'WX + diag(prec))^-1. Used for a weakly informative adjustment (docs/methods.md 5).
 
     References
     ----------
@@ -81,8 +75,6 @@ def firth_logit(
     if fixed is not None:
         beta[fixed[0]] = fixed[1]
         free[fixed[0]] = False
-    prec = np.zeros(k) if prior_precision is None else np.asarray(prior_precision, dtype=float)
-    has_prior = bool(np.any(prec > 0))
 
     def evaluate(b: np.ndarray):
         eta = X @ b
@@ -90,10 +82,7 @@ def firth_logit(
         w = p * (1 - p)
         info = X.T @ (X * w[:, None])
         logdet = np.linalg.slogdet(info)[1]
-        value = float(np.sum(y * eta - np.logaddexp(0, eta)) + 0.5 * logdet)
-        if has_prior:
-            value -= 0.5 * float(np.sum(prec * b * b))
-        return value, p, w, info
+        return float(np.sum(y * eta - np.logaddexp(0, eta)) + 0.5 * logdet), p, w, info
 
     current, p, w, info = evaluate(beta)
     converged = False
@@ -101,12 +90,8 @@ def firth_logit(
         inv = np.linalg.inv(info)
         h = np.sum((X @ inv) * X, axis=1) * w  # hat diagonal (a BLAS product: einsum was 10x slower)
         score = X.T @ (y - p + h * (0.5 - p))
-        step_info = info
-        if has_prior:
-            score = score - prec * beta
-            step_info = info + np.diag(prec)
         delta = np.zeros(k)
-        delta[free] = np.linalg.solve(step_info[np.ix_(free, free)], score[free])
+        delta[free] = np.linalg.solve(info[np.ix_(free, free)], score[free])
         largest = np.abs(delta).max()
         if largest > 5:
             delta *= 5 / largest
@@ -125,7 +110,7 @@ def firth_logit(
         if np.abs(step * delta).max() < tol or (abs(gain) < 1e-9 and np.abs(score[free]).max() < 1e-3):
             converged = True
             break
-    return FirthResult(beta, current, np.linalg.inv(info + np.diag(prec) if has_prior else info), converged)
+    return FirthResult(beta, current, np.linalg.inv(info), converged)
 
 
 def _firth_lr(y, X, j: int, fit: FirthResult, b: float) -> float:

@@ -54,7 +54,6 @@ from analysis.stats.primary_design import (
     minimum_onsets,
     model_days,
     spec_for,
-    spec_owners,
 )
 
 Z975 = float(stats.norm.ppf(0.975))
@@ -131,14 +130,10 @@ def _prior_logit(y, X, *, fixed=None, start=None, sd: float = PRIOR_SD, maxiter:
     return Penalised(beta, current, np.linalg.inv(hess), converged)
 
 
-def penalised_fit(y, X, estimator: str = "firth", *, fixed=None, start=None, prior_precision=None) -> Penalised:
-    """Firth (``"firth"``) or normal-prior (``"prior"``) logistic fit; ``fixed=(j, b)`` holds beta_j at b.
-
-    ``prior_precision`` (Firth only): 1 / sd**2 of a normal(0, sd) prior per column (0: none), for
-    the shrunk adjustments of :func:`fit_primary` (``shrunk``).
-    """
+def penalised_fit(y, X, estimator: str = "firth", *, fixed=None, start=None) -> Penalised:
+    """Firth (``"firth"``) or normal-prior (``"prior"``) logistic fit; ``fixed=(j, b)`` holds beta_j at b."""
     if estimator == "firth":
-        f = firth_logit(y, X, fixed=fixed, start=start, tol=1e-7, prior_precision=prior_precision)
+        f = firth_logit(y, X, fixed=fixed, start=start, tol=1e-7)
         return Penalised(f.params, f.penalized_loglik, f.cov, f.converged)
     if estimator == "prior":
         return _prior_logit(y, X, fixed=fixed, start=start)
@@ -146,8 +141,7 @@ def penalised_fit(y, X, estimator: str = "firth", *, fixed=None, start=None, pri
 
 
 def profile_interval(
-    y: np.ndarray, X: np.ndarray, j: int, fit: Penalised, estimator: str = "firth", level: float = 0.95,
-    prior_precision: np.ndarray | None = None,
+    y: np.ndarray, X: np.ndarray, j: int, fit: Penalised, estimator: str = "firth", level: float = 0.95
 ) -> tuple[float, float, float, float]:
     """Profile interval, likelihood-ratio p-value and null standard error for coefficient j.
 
@@ -166,12 +160,11 @@ def profile_interval(
     warm = {"start": fit.params}
 
     def lr(b: float) -> float:
-        constrained = penalised_fit(y, X, estimator, fixed=(j, b), start=warm["start"],
-                                    prior_precision=prior_precision)
+        constrained = penalised_fit(y, X, estimator, fixed=(j, b), start=warm["start"])
         warm["start"] = constrained.params
         return 2.0 * (fit.loglik - constrained.loglik)
 
-    null = penalised_fit(y, X, estimator, fixed=(j, 0.0), start=fit.params, prior_precision=prior_precision)
+    null = penalised_fit(y, X, estimator, fixed=(j, 0.0), start=fit.params)
     p = float(stats.chi2.sf(max(2.0 * (fit.loglik - null.loglik), 0.0), 1))
     se0 = math.sqrt(max(float(null.cov[j, j]), 0.0))
     se = math.sqrt(max(float(fit.cov[j, j]), 1e-12))
@@ -253,7 +246,6 @@ def fit_primary(
     level: float = 0.95,
     max_ci_ratio: float = MAX_CI_RATIO,
     adjustments: tuple[str, ...] | None = None,
-    shrunk: dict[str, float] | None = None,
 ) -> PrimaryFit:
     """Fit the pre-specified primary model of one region and report its two estimands.
 
@@ -273,11 +265,6 @@ def fit_primary(
     adjustments : tuple of str, optional
         Override the size rule (tests, benchmarks): adjustments from
         :data:`ADJUSTMENT_LADDER`. Default: the largest model the onsets allow.
-    shrunk : dict, optional
-        Candidate measured in benchmarks/README.md (session 6, not adopted): adjustment name ->
-        prior sd; each is put in every model (outside the events rule) with a normal(0, sd) prior
-        on its coefficients, beside the Firth penalty (e.g. ``{"usual_share": 0.5}``: the runner's
-        usual barefoot-style share per +10 points). Default: none.
 
     Returns
     -------
@@ -307,10 +294,6 @@ def fit_primary(
     chosen = choose_adjustments(n_events) if adjustments is None else tuple(adjustments)
     if chosen is None:
         return fail(insufficient_message(n_events))
-    shrunk = {} if shrunk is None else dict(shrunk)
-    # a shrunk adjustment is in every model, with its prior, until the ladder gives it full parameters
-    extra = tuple(a for a in shrunk if a not in chosen)
-    chosen = (*chosen, *extra)
     dropped: dict[str, str] = {
         name: f"left out: {n_events} onsets carry at most {n_events // EVENTS_PER_PARAMETER} parameters"
         for name, _, _ in ADJUSTMENT_LADDER
@@ -331,14 +314,10 @@ def fit_primary(
     keep = [0] + [i + 1 for i, c in enumerate(spec.columns) if c not in no_var]
     names = ["const"] + [c for c in spec.columns if c not in no_var]
     Xk = X[:, keep]
-    prec = None
-    if extra:
-        owner = [None, *spec_owners(spec)]
-        prec = np.array([1.0 / shrunk[owner[i]] ** 2 if owner[i] in extra else 0.0 for i in keep])
     if np.linalg.matrix_rank(Xk) < Xk.shape[1]:
         return fail("insufficient data: the model's columns are collinear on these days")
     try:
-        fit = penalised_fit(y, Xk, estimator, prior_precision=prec)
+        fit = penalised_fit(y, Xk, estimator)
     except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
         return fail(f"insufficient data: the model failed ({type(exc).__name__})")
     if not fit.converged or not np.all(np.isfinite(fit.params)):
@@ -351,7 +330,7 @@ def fit_primary(
         if estimand in names:
             j = names.index(estimand)
             try:
-                lo, hi, p, se0 = profile_interval(y, Xk, j, fit, estimator, level, prior_precision=prec)
+                lo, hi, p, se0 = profile_interval(y, Xk, j, fit, estimator, level)
             except (np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
                 row["message"] = f"insufficient data: the interval failed ({type(exc).__name__})"
                 rows.append(row)

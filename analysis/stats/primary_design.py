@@ -360,8 +360,6 @@ class PrimarySpec:
             elif name == "season":
                 doy = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
                 cols += [np.sin(doy), np.cos(doy)]
-            elif name == "usual_share":
-                cols.append(np.asarray(share_slow_pct, dtype=float) / 10.0)
             elif name == "no_flare_yet":
                 cols.append(np.asarray(no_flare_yet, dtype=float))
             elif name.startswith("km_lag_shape_"):
@@ -380,11 +378,6 @@ def spec_for(adjustments: tuple[str, ...]) -> PrimarySpec:
     for name in adjustments:
         columns += ["season_sin", "season_cos"] if name == "season" else [name]
     return PrimarySpec(adjustments, lag_df, lag_basis(lag_df), columns)
-
-
-def spec_owners(spec: PrimarySpec) -> list[str]:
-    """For each of ``spec.columns``, the estimand or adjustment it belongs to (season: both columns)."""
-    return [c if c in ESTIMANDS else ("season" if c.startswith("season_") else c) for c in spec.columns]
 
 
 @dataclass

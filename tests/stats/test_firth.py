@@ -75,20 +75,3 @@ def test_firth_profile_interval_and_lr_p_match_constrained_maximisation():
     assert hi == pytest.approx(hi_ind, abs=1e-4)
     assert p == pytest.approx(p_ind, rel=1e-4)
     assert (round(lo, 3), round(hi, 3), round(p, 4)) == (1.181, 9.345, 0.0024)
-
-
-def test_firth_with_a_normal_prior_matches_direct_maximisation():
-    # a normal(0, 0.5) prior on X2's coefficient only: l + 0.5 log|X'WX| - 0.5 * 4 * b2**2
-    prec = np.array([0.0, 0.0, 4.0])
-    fit = firth.firth_logit(Y, X, prior_precision=prec)
-    res = optimize.minimize(lambda b: -_penalised_loglik(b) + 0.5 * float(np.sum(prec * b * b)),
-                            np.zeros(3), method="BFGS", options={"gtol": 1e-10})
-    assert fit.converged
-    np.testing.assert_allclose(fit.params, res.x, atol=1e-5)
-    assert fit.penalized_loglik == pytest.approx(-res.fun, abs=1e-7)
-    # the prior pulls X2's coefficient toward 0 (1.98 without it) and narrows its variance
-    assert 0 < fit.params[2] < 1.9825 - 0.3
-    assert fit.cov[2, 2] < firth.firth_logit(Y, X).cov[2, 2]
-    # a zero precision is no prior at all
-    np.testing.assert_allclose(firth.firth_logit(Y, X, prior_precision=np.zeros(3)).params,
-                               firth.firth_logit(Y, X).params, atol=1e-12)
