@@ -219,7 +219,7 @@ def parameters(
         "flare_rule": {k: (float(v) if isinstance(v, float) else v) for k, v in rule.items()},
         "model": {
             "estimator": estimator,
-            "interval": "profile penalised likelihood, 95 %",
+            "interval": "profile penalised likelihood, 95 %, widened by a 28-day block sandwich",
             "level": 0.95,
             "events_per_parameter": EVENTS_PER_PARAMETER,
             "max_ci_ratio": MAX_CI_RATIO,

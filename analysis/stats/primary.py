@@ -23,6 +23,11 @@ benchmarks/README.md ("primary estimator"). Without the old 14-term model the Ba
 bootstrap correction (:mod:`analysis.stats.calibration`) is not needed: the measured coverage of the
 plain profile interval is in that section too.
 
+Days are not independent (a slowly varying vulnerability, footwear habits that persist for weeks),
+so by default (``variance="block"``, session 6, measured) the profile interval and p-value are widened
+where the estimand's cluster-robust (sandwich) variance over 28-day calendar blocks exceeds the
+model-based one, never narrowed (:func:`block_variance_ratio`; docs/methods.md 5).
+
 Also reported per estimand: the smallest odds ratio the data could detect with 80 % power at a
 two-sided 5 % level, exp((z_0.975 + z_0.80) SE_0), SE_0 the estimand's standard error at the null
 fit (coefficient held at 0); and a status: ``estimated``, ``too imprecise`` (upper / lower > 10:
@@ -70,14 +75,25 @@ _PROFILE_LIMIT = 12.0
 
 ESTIMATORS = ("firth", "prior")
 
+#: interval variance: widened by a day-block sandwich, plain model-based, or block with an F reference
+VARIANCES = ("block", "model", "block_t")
+
+#: calendar-block length (days) of the sandwich's clusters
+BLOCK_DAYS = 28
+
 ROW_COLUMNS = ["estimand", "unit", "estimate", "ci_low", "ci_high", "p", "status", "events",
                "min_detectable", "message"]
 
+#: how the default interval is widened for days that are not independent (docs/methods.md 5)
+BLOCK_WORDS = (
+    "widened where a 28-day block sandwich variance exceeds the model's (days are not independent)"
+)
+
 ESTIMATOR_LABELS = {
     "firth": "Firth-penalised logistic regression; 95 % profile penalised-likelihood intervals and "
-    "likelihood-ratio p-values",
+    f"likelihood-ratio p-values, {BLOCK_WORDS}",
     "prior": "logistic regression with normal(0, 0.5) priors on each log odds ratio per unit; 95 % "
-    "profile intervals and likelihood-ratio p-values of the penalised likelihood",
+    f"profile intervals and likelihood-ratio p-values of the penalised likelihood, {BLOCK_WORDS}",
 }
 
 
@@ -141,7 +157,8 @@ def penalised_fit(y, X, estimator: str = "firth", *, fixed=None, start=None) -> 
 
 
 def profile_interval(
-    y: np.ndarray, X: np.ndarray, j: int, fit: Penalised, estimator: str = "firth", level: float = 0.95
+    y: np.ndarray, X: np.ndarray, j: int, fit: Penalised, estimator: str = "firth", level: float = 0.95,
+    inflation: float = 1.0,
 ) -> tuple[float, float, float, float]:
     """Profile interval, likelihood-ratio p-value and null standard error for coefficient j.
 
@@ -149,13 +166,15 @@ def profile_interval(
     beta_j held fixed and the rest refitted, stays below chi2(1)'s ``level``
     quantile; p is that statistic at beta_j = 0 against chi2(1); SE_0 is
     sqrt of the j-th diagonal of the covariance at that null fit. A side the
-    profile never reaches within +-12 on the log scale is infinite.
+    profile never reaches within +-12 on the log scale is infinite. ``inflation``
+    (>= 1) divides the statistic and multiplies the critical value (a variance
+    ratio, :func:`block_variance_ratio`), keeping p and interval in agreement.
 
     Returns
     -------
     (lo, hi, p, se0) on the coefficient (log odds) scale.
     """
-    crit = float(stats.chi2.ppf(level, 1))
+    crit = float(stats.chi2.ppf(level, 1)) * inflation
     b_hat = float(fit.params[j])
     warm = {"start": fit.params}
 
@@ -165,7 +184,7 @@ def profile_interval(
         return 2.0 * (fit.loglik - constrained.loglik)
 
     null = penalised_fit(y, X, estimator, fixed=(j, 0.0), start=fit.params)
-    p = float(stats.chi2.sf(max(2.0 * (fit.loglik - null.loglik), 0.0), 1))
+    p = float(stats.chi2.sf(max(2.0 * (fit.loglik - null.loglik), 0.0) / inflation, 1))
     se0 = math.sqrt(max(float(null.cov[j, j]), 0.0))
     se = math.sqrt(max(float(fit.cov[j, j]), 1e-12))
     bounds = []
@@ -184,6 +203,58 @@ def profile_interval(
         lo_b, hi_b = sorted((inner, outer))
         bounds.append(optimize.brentq(lambda b: lr(b) - crit, lo_b, hi_b, xtol=1e-8))
     return bounds[0], bounds[1], p, se0
+
+
+def block_variance_ratio(
+    y: np.ndarray, X: np.ndarray, j: int, fit: Penalised, dates: pd.DatetimeIndex, block_days: int = BLOCK_DAYS,
+    estimator: str = "firth",
+) -> tuple[float, int]:
+    """Block-sandwich over model-based variance of coefficient j, and the number of blocks.
+
+    Clusters are consecutive ``block_days``-day calendar blocks from the first model day. The meat
+    sums, per block, the Firth-modified score contributions x_i (y_i - p_i + h_i (1/2 - p_i)) at the
+    fit (they sum to zero there, as ordinary scores do at the ML fit; Firth's penalty is not a sum over
+    days, so statsmodels' cluster covariance of an unpenalised GLM does not apply), with the
+    small-sample factor G / (G - 1); the bread is the fit's model-based covariance (Liang & Zeger
+    1986). With ``estimator="prior"`` the prior's gradient is spread evenly over the days (the
+    ordinary scores, centred). Hand-written for that reason: a few array products, well under a
+    millisecond a region. Returns (ratio, G); ratio is nan with fewer than 2 blocks.
+    """
+    beta = fit.params
+    p = special.expit(X @ beta)
+    if estimator == "firth":
+        w = p * (1 - p)
+        xw = X * np.sqrt(w)[:, None]
+        h = np.einsum("ij,jk,ik->i", xw, fit.cov, xw)
+        u = X * (y - p + h * (0.5 - p))[:, None]
+    else:
+        u = X * (y - p)[:, None]
+        u -= u.mean(axis=0)
+    day = np.asarray((dates - dates[0]).days, dtype=int)
+    block = day // block_days
+    _, inv = np.unique(block, return_inverse=True)
+    g = int(inv.max()) + 1
+    if g < 2:
+        return math.nan, g
+    sums = np.zeros((g, X.shape[1]))
+    np.add.at(sums, inv, u)
+    a = sums @ fit.cov[:, j]
+    v_sand = float(a @ a) * g / (g - 1)
+    v_model = float(fit.cov[j, j])
+    return (v_sand / v_model if v_model > 0 else math.nan), g
+
+
+def _inflation(y, X, j, fit, dates, variance: str, block_days: int, estimator: str, level: float) -> float:
+    """The factor :func:`profile_interval` widens by: 1 for ``"model"``, else max(1, sandwich / model)."""
+    if variance == "model":
+        return 1.0
+    ratio, g = block_variance_ratio(y, X, j, fit, dates, block_days, estimator)
+    if not math.isfinite(ratio):
+        return 1.0
+    infl = max(1.0, ratio)
+    if variance == "block_t":
+        infl *= float(stats.f.ppf(level, 1, g - 1) / stats.chi2.ppf(level, 1))
+    return infl
 
 
 @dataclass
@@ -246,6 +317,8 @@ def fit_primary(
     level: float = 0.95,
     max_ci_ratio: float = MAX_CI_RATIO,
     adjustments: tuple[str, ...] | None = None,
+    variance: str = "block",
+    block_days: int = BLOCK_DAYS,
 ) -> PrimaryFit:
     """Fit the pre-specified primary model of one region and report its two estimands.
 
@@ -262,6 +335,15 @@ def fit_primary(
         Interval level (0.95).
     max_ci_ratio : float
         Upper / lower interval ratio above which an estimand is "too imprecise".
+    variance : {"block", "model", "block_t"}
+        ``"block"`` (default, session 6 by measurement): the profile interval and p-value are widened
+        where the estimand's block-sandwich variance over ``block_days``-day calendar blocks exceeds
+        the model-based one (:func:`block_variance_ratio`): the likelihood-ratio statistic is divided,
+        and its critical value multiplied, by max(1, V_sandwich / V_model), so p < 0.05 still exactly
+        when the interval excludes 1. ``"model"``: the plain profile interval (days independent).
+        ``"block_t"``: as ``"block"`` with an F(1, blocks - 1) reference (measured, not chosen).
+    block_days : int
+        Block length in days for the sandwich (28).
     adjustments : tuple of str, optional
         Override the size rule (tests, benchmarks): adjustments from
         :data:`ADJUSTMENT_LADDER`. Default: the largest model the onsets allow.
@@ -276,8 +358,11 @@ def fit_primary(
     References
     ----------
     METHODS.md 5; Firth D (1993) Biometrika 80:27; Heinze G, Schemper M (2002) Stat Med 21:2409;
-    Gasparrini A, Armstrong B, Kenward MG (2010) Stat Med 29:2224.
+    Gasparrini A, Armstrong B, Kenward MG (2010) Stat Med 29:2224; Liang K-Y, Zeger SL (1986)
+    Biometrika 73:13; Chandler RE, Bate S (2007) Biometrika 94:167.
     """
+    if variance not in VARIANCES:
+        raise ValueError(f"variance must be one of {VARIANCES}, not {variance!r}")
     days = model_days(frame, loads)
     n_days, n_events = len(days.onset), days.n_onsets
 
@@ -329,8 +414,9 @@ def fit_primary(
                "min_detectable": math.nan, "message": estimand_msgs.get(estimand)}
         if estimand in names:
             j = names.index(estimand)
+            infl = _inflation(y, Xk, j, fit, days.dates, variance, block_days, estimator, level)
             try:
-                lo, hi, p, se0 = profile_interval(y, Xk, j, fit, estimator, level)
+                lo, hi, p, se0 = profile_interval(y, Xk, j, fit, estimator, level, infl)
             except (np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
                 row["message"] = f"insufficient data: the interval failed ({type(exc).__name__})"
                 rows.append(row)
