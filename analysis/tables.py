@@ -176,6 +176,10 @@ def _describe(table: str, column: str) -> tuple[str, str, str]:
         unit, text, section = _COLUMNS[column]
         if table.startswith("model_") and column not in ("date", "onset", "const"):
             text = f"model column: {text}"
+        if table.startswith("model_") and column == "date":
+            text = (f"{text}; the estimands' intervals are widened where a sandwich variance over 28-day blocks "
+                    "counted from the first row's date exceeds the model's (docs/methods.md 5)")
+            section = "5"
         return unit, text, section
     for what, (unit, text, section) in {
         "morning_pain_": ("0-10", "morning pain (sides merged: the worse side)", "4"),

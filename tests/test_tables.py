@@ -38,6 +38,9 @@ def test_tables_are_written_as_parquet_and_csv_with_a_dictionary_of_every_column
         assert list(described["column"]) == list(parquet.columns)
     assert (dictionary["description"].str.len() > 3).all()
     assert dictionary["methods_section"].str.fullmatch(r"METHODS\.md \d+").all()
+    # a refit outside runlog needs the dates of the model table for the interval's 28-day blocks: the dictionary says so
+    model_dates = dictionary[dictionary["table"].str.startswith("model_") & (dictionary["column"] == "date")]
+    assert len(model_dates) and model_dates["description"].str.contains("28-day blocks").all()
 
 
 def test_daily_table_agrees_with_the_findings(written, sample_data):
