@@ -416,6 +416,30 @@ def id_suffixes(run_ids: Any) -> dict[str, list[str]]:
     return out
 
 
+#: the years a run may be dated in: a typo such as 1700 or 2205 (or a device clock never set) is a failed
+#: row, not a run centuries away. Less than pandas' 292-year span of time differences, so that no frame
+#: built from plausible runs overflows.
+PLAUSIBLE_YEARS = (1900, 2099)
+
+
+def implausible_dates(stamps: np.ndarray | pd.Series) -> np.ndarray:
+    """Where a date-time (naive wall time, or UTC) lies outside :data:`PLAUSIBLE_YEARS` (NaT is not)."""
+    if isinstance(stamps, pd.Series):  # compared as they are (no copy); NaT compares False
+        tz = stamps.dt.tz
+        lo_t, hi_t = (pd.Timestamp(f"{PLAUSIBLE_YEARS[0]}-01-01", tz=tz),
+                      pd.Timestamp(f"{PLAUSIBLE_YEARS[1] + 1}-01-01", tz=tz))
+        return ((stamps < lo_t) | (stamps >= hi_t)).to_numpy(dtype=bool)
+    years = np.asarray(stamps).astype("datetime64[Y]")  # NaT compares False
+    lo, hi = np.datetime64(str(PLAUSIBLE_YEARS[0]), "Y"), np.datetime64(str(PLAUSIBLE_YEARS[1]), "Y")
+    return (years < lo) | (years > hi)
+
+
+def implausible_reason(column: str, stamp) -> str:
+    """The import log's reason for a run dated outside :data:`PLAUSIBLE_YEARS`."""
+    return (f"column '{column}': {str(stamp)[:10]} is not a plausible run date "
+            f"({PLAUSIBLE_YEARS[0]}-{PLAUSIBLE_YEARS[1]}); fix the year")
+
+
 def priority(field: str) -> tuple[str, ...]:
     """The order of sources for one field of a run seen by several (first wins)."""
     if field in FIELD_PRIORITY:

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -72,3 +73,12 @@ def test_a_reference_names_a_run_whole_or_after_its_source_prefix():
     # every key of the table names exactly the runs listed under it
     for key, runs in table.items():
         assert [r for r in ["strava:123", "garmin:123", "fit:9", "plain"] if schema.names_run(key, r)] == runs
+
+
+def test_plausible_run_dates_are_1900_to_2099_in_every_form():
+    edges = ["1899-12-31T23:59", "1900-01-01T00:00", "2099-12-31T23:59", "2100-01-01T00:00"]
+    expected = [True, False, False, True]
+    assert schema.implausible_dates(np.array(edges, dtype="datetime64[us]")).tolist() == expected
+    assert schema.implausible_dates(pd.Series(pd.to_datetime(edges, utc=True))).tolist() == expected
+    assert schema.implausible_dates(pd.Series(pd.to_datetime(edges))).tolist() == expected  # naive local dates
+    assert not schema.implausible_dates(np.array(["NaT"], dtype="datetime64[us]")).any()

@@ -175,6 +175,11 @@ def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:
     if runs.empty:
         return ReadResult(runs, samples, log.copy())
 
+    # 0. a run dated outside the plausible years (any reader: a typo, a device clock never set) fails, saying so
+    runs, samples, log = _fail_implausible(runs, samples, log)
+    if runs.empty:
+        return ReadResult(runs, samples, log.copy() if log is result.log else log)
+
     # 1. the same id twice: the same file (or export row) given twice
     repeated = first_seen_twice(runs.index)
     log = _mark_repeats(log, runs.index, repeated)
@@ -204,6 +209,35 @@ def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:
     if not is_canonical(log, schema.IMPORT_LOG_DTYPES, extra=False, range_index=True):
         log = schema.coerce_import_log(log)
     return ReadResult(merged, samples, log)
+
+
+def _fail_implausible(runs: pd.DataFrame, samples: pd.DataFrame,
+                      log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Runs whose start (or, without one, date) lies outside :data:`analysis.schema.PLAUSIBLE_YEARS` become failed.
+
+    Each reader's own log row for such a run (``imported``) turns ``failed`` with the date and how to fix
+    it; the run and its samples leave the frames. Nothing is copied when every run is plausible.
+    """
+    start = runs["start_time"]
+    bad = schema.implausible_dates(start).copy()
+    undated = start.isna().to_numpy()
+    if undated.any() and "date" in runs.columns:
+        bad |= undated & schema.implausible_dates(runs["date"])
+    if not bad.any():
+        return runs, samples, log
+    reasons = {}
+    for aid, when, day in zip(runs.index[bad], start[bad], runs["date"][bad] if "date" in runs else start[bad],
+                              strict=True):
+        reasons[str(aid)] = (schema.implausible_reason("start_time", when) if pd.notna(when)
+                             else schema.implausible_reason("date", day))
+    log = log.copy()
+    mask = (log["activity_id"].astype("string").isin(list(reasons)).fillna(False).to_numpy(bool)
+            & (log["status"] == "imported").to_numpy(bool))
+    log.loc[mask, "status"] = "failed"
+    log.loc[mask, "reason"] = log.loc[mask, "activity_id"].astype(str).map(reasons)
+    if len(samples):
+        samples = samples[~samples["activity_id"].astype(str).isin(list(reasons))]
+    return runs[~bad], samples, log
 
 
 def first_seen_twice(values: pd.Index | pd.Series) -> np.ndarray:
@@ -350,10 +384,8 @@ def _group(rows: list[pd.Series]) -> tuple[list[list[pd.Series]], dict[str, tupl
         if pd.isna(row["start_time"]):
             groups.append([row])
             continue
-        # datetime's subtraction: pandas' Timedelta overflows past 292 years (a run dated 1700 beside 2025)
-        start = row["start_time"].to_pydatetime()
-        open_groups = [
-            g for g in open_groups if (start - g[0]["start_time"].to_pydatetime()).total_seconds() <= _open_for_s(g[0])
+        open_groups = [  # within 200 years (schema.PLAUSIBLE_YEARS): no Timedelta overflow
+            g for g in open_groups if (row["start_time"] - g[0]["start_time"]).total_seconds() <= _open_for_s(g[0])
         ]
         home = next(((g, why) for g in open_groups if (why := _same_run(g[0], row))), None)
         if home is not None:

@@ -610,17 +610,10 @@ def _parse_columns(values: dict, n: int, *, distance_factor: float, time_factor:
     return out, bad
 
 
-#: the years a run may be dated in (a typo such as 1700 or 2205 is a failed row, not a run three centuries away)
-PLAUSIBLE_YEARS = (1900, 2199)
-
-
 def _implausible(stamps: np.ndarray, column: str) -> dict[int, str]:
-    """Rows whose date lies outside :data:`PLAUSIBLE_YEARS`, with the reason a person reads."""
-    lo, hi = (np.datetime64(f"{PLAUSIBLE_YEARS[0]}-01-01"), np.datetime64(f"{PLAUSIBLE_YEARS[1] + 1}-01-01"))
-    known = ~np.isnat(stamps)
-    out = np.flatnonzero(known & ((stamps < lo) | (stamps >= hi)))
-    return {int(i): f"column '{column}': {str(stamps[i])[:10]} is not a plausible run date "
-                    f"({PLAUSIBLE_YEARS[0]}-{PLAUSIBLE_YEARS[1]}); fix the year" for i in out}
+    """Rows whose date lies outside :data:`analysis.schema.PLAUSIBLE_YEARS`, with the reason a person reads."""
+    out = np.flatnonzero(schema.implausible_dates(stamps))
+    return {int(i): schema.implausible_reason(column, stamps[i]) for i in out}
 
 
 def _text_cells(column):

@@ -187,11 +187,20 @@ def test_first_seen_twice_is_pandas_duplicated_on_random_ids():
     assert not is_canonical(runs, schema.RUNS_DTYPES)
 
 
-def test_runs_three_centuries_apart_are_compared_without_overflow():
-    # a reader may let through a run dated 1700 (a typo); beside 2025's runs it is only another run, never a crash
-    # (pandas' Timedelta stops at 292 years)
+def test_a_run_dated_centuries_away_fails_whatever_its_reader():
+    # a GPX or TCX dated 1700 (a typo, a clock never set) used to reach the analysis and overflow pandas' 292-year
+    # Timedelta there; it is a failed row saying how to fix it, its samples go with it, the rest merges as before
     rows = [_run("gpx:a", "gpx", "1700-05-09T07:00:00Z", 5000.0), _run("gpx:b", "gpx", "1700-05-09T07:00:20Z", 5010.0),
-            _run("fit:c", "fit", "2025-05-09T07:00:00Z", 8000.0), _run("fit:d", "fit", "2025-05-09T07:00:20Z", 8010.0)]
-    out = merge_duplicates(_result(rows))
-    assert sorted(out.runs.index) == ["fit:c", "gpx:a"]
-    assert sorted(out.log["status"]) == ["duplicate", "duplicate", "imported", "imported"]
+            _run("fit:c", "fit", "2025-05-09T07:00:00Z", 8000.0), _run("fit:d", "fit", "2025-05-09T07:00:20Z", 8010.0),
+            _run("tcx:e", "tcx", "2205-01-02T07:00:00Z", 8000.0)]
+    samples = pd.DataFrame({"activity_id": ["gpx:a", "fit:c"], "time": pd.to_datetime(
+        ["1700-05-09T07:00:00Z", "2025-05-09T07:00:00Z"]).as_unit("us"), "heart_rate_bpm": [120.0, 121.0]})
+    out = merge_duplicates(_result(rows, samples))
+    assert list(out.runs.index) == ["fit:c"]
+    log = out.log.set_index("activity_id")
+    assert log["status"].to_dict() == {"gpx:a": "failed", "gpx:b": "failed", "fit:c": "imported",
+                                       "fit:d": "duplicate", "tcx:e": "failed"}
+    assert log.loc["gpx:a", "reason"] == ("column 'start_time': 1700-05-09 is not a plausible run date (1900-2099); "
+                                          "fix the year")
+    assert "2205-01-02" in log.loc["tcx:e", "reason"]
+    assert set(out.samples["activity_id"]) == {"fit:c"}

@@ -506,14 +506,14 @@ def test_a_date_centuries_away_is_a_failed_row_that_says_so(tmp_path):
     text = (
         "start_time,date,distance_m,moving_time_s\n"
         "1700-05-09T21:46:55Z,,5000,1500\n"  # a typo for 2017? the row fails, it is not a run of 1700
-        ",2205-01-02,5000,1500\n"
+        ",2105-01-02,5000,1500\n"
         "1900-01-01T06:00:00Z,,5000,1500\n"  # the first plausible day
         "2025-05-08T07:00:00Z,,6000,1800\n"
     )
     result = read_generic_csv(_write(tmp_path, text))
     log = result.log.set_index("row")
     assert log["status"].to_dict() == {2: "failed", 3: "failed", 4: "imported", 5: "imported"}
-    assert log.loc[2, "reason"] == ("column 'start_time': 1700-05-09 is not a plausible run date (1900-2199); "
+    assert log.loc[2, "reason"] == ("column 'start_time': 1700-05-09 is not a plausible run date (1900-2099); "
                                     "fix the year")
-    assert "'date': 2205-01-02" in log.loc[3, "reason"]
+    assert "'date': 2105-01-02" in log.loc[3, "reason"]
     assert len(result.runs) == 2
