@@ -700,7 +700,8 @@ def walk(x: np.ndarray, sides: np.ndarray, rule: FlareRule) -> list[_Episode]:
             continue
         level = rule.onset_level(b, s)
         if starts is not None and fired == "sustained":
-            side = _run_side(sides, logged[j : j + rule.window_days], b + rule.hmm_date_points)
+            side = _run_side(sides, logged[j : j + rule.window_days],
+                             b + rule.hmm_date_points + rule.threshold_shift_points)
         elif fired == "sustained":
             side = _side(sides[t], level if v >= level else rule.first_level(b), strict=False)
         else:

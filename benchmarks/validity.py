@@ -449,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print_detection(results)
     if args.json:
+        rows["flare_rule"] = args.flare_rule or "default"
         Path(args.json).write_text(rows.to_json(orient="records", indent=1))
     return 0
 

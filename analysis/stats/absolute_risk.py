@@ -46,13 +46,15 @@ def usual_share_ahead(loads: LoadArrays, future: pd.DatetimeIndex) -> np.ndarray
     :func:`analysis.stats.primary_design.slow_share` fitted to the history's
     7-day shares (the coming days carry no km, so they do not enter the fit)
     and evaluated at ``future``: its trend and seasonal terms move on with the
-    calendar, as the footwear contrast of those days would (docs/methods.md 5).
+    calendar, as the footwear contrast of those days would (docs/methods.md 5),
+    held within 0-100 % (a steep transition's trend would run past 100 %).
     """
     if loads.barefoot_share_slow_pct is None:
         return None
     blank = np.full(len(future), np.nan)
     ahead = slow_share(loads.dates.append(future), np.r_[loads.km_7d, blank], np.r_[loads.barefoot_km_7d, blank])
-    return None if ahead is None else ahead[-len(future):]
+    # a share is 0-100 %: the trend of a runner moving to barefoot-style running must not run past 100 % ahead
+    return None if ahead is None else np.clip(ahead[-len(future):], 0.0, 100.0)
 
 
 def absolute_risk(

@@ -103,3 +103,18 @@ def test_no_model_no_number():
     assert risk["risk_28d"].isna().all() and risk["ci_low"].isna().all()
     assert (risk["status"] == "insufficient data").all()
     assert risk["message"].str.startswith("insufficient data:").all()
+
+
+def test_usual_share_ahead_stays_a_share_after_a_steep_transition():
+    # 200 days moving from all traditional to all barefoot-style: the fitted trend passes 100 % at the end
+    dates = pd.date_range("2024-01-01", periods=200, freq="D")
+    km = np.full(200, 8.0)
+    bs = km * np.linspace(0.0, 1.0, 200)
+    loads = pdg._arrays_from(dates, km, bs)
+    future = pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=28, freq="D")
+    blank = np.full(28, np.nan)
+    line = pdg.slow_share(dates.append(future), np.r_[loads.km_7d, blank], np.r_[loads.barefoot_km_7d, blank])
+    assert line[-1] > 100  # the fitted straight line runs past 100 % within the 28 days
+    ahead = ar.usual_share_ahead(loads, future)
+    assert ahead.max() == 100.0 and ahead.min() >= 0.0
+    assert np.allclose(ahead, np.clip(line[-28:], 0, 100))
