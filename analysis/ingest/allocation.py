@@ -30,8 +30,19 @@ value: they decide only where memory comes from.
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
 import sys
 from collections.abc import Iterator
+
+
+def _hugepage_switch():
+    """numpy's ``_set_madvise_hugepage`` (``numpy._core`` in numpy 2, ``numpy.core`` in 1.26), or None."""
+    for package in ("numpy._core", "numpy.core"):
+        if importlib.util.find_spec(package) is not None:
+            module = importlib.import_module(f"{package}.multiarray")
+            return getattr(module, "_set_madvise_hugepage", None)
+    return None  # another layout: numpy's default stays
 
 
 @contextlib.contextmanager
@@ -42,13 +53,7 @@ def import_allocation() -> Iterator[None]:
         return
     import pyarrow as pa
 
-    try:
-        from numpy._core.multiarray import _set_madvise_hugepage  # numpy 2
-    except ImportError:
-        try:
-            from numpy.core.multiarray import _set_madvise_hugepage  # numpy 1.26
-        except ImportError:  # another layout: numpy's default stays
-            _set_madvise_hugepage = None
+    _set_madvise_hugepage = _hugepage_switch()
     pool = pa.default_memory_pool()
     hugepage = _set_madvise_hugepage(False) if _set_madvise_hugepage is not None else None
     pa.set_memory_pool(pa.system_memory_pool())
