@@ -375,19 +375,7 @@ def test_start_times_read_column_wise_agree_with_fromisoformat_cell_by_cell():
 
     cells = [cell() for _ in range(3000)]
     wall, offset_s, problems = g._start_times(pa.array(cells, pa.large_string()), len(cells))
-    for i, text in enumerate(cells):
-        try:
-            t = g._start(text)
-        except g._RowError as exc:
-            assert problems.get(i) == str(exc), text
-            continue
-        assert i not in problems, text
-        if t is None:
-            assert np.isnat(wall[i]) and np.isnan(offset_s[i]), text
-            continue
-        assert wall[i] == np.datetime64(t.replace(tzinfo=None), "us"), text
-        expected = t.utcoffset()
-        assert (np.isnan(offset_s[i]) if expected is None else offset_s[i] == expected.total_seconds()), text
+    _agree_with_the_per_cell_reader(cells, wall, offset_s, problems)
     utc = [i for i, c in enumerate(cells) if len(c) == 20 and c.endswith("Z") and not np.isnat(wall[i])]
     assert len(utc) > 200 and len(problems) > 500  # both paths and the per-cell one were taken
 
@@ -419,16 +407,7 @@ def test_start_times_of_twenty_characters_told_from_the_bytes_agree_with_fromiso
     def agree(cells: list[str]) -> None:
         column = pa.array(cells, pa.large_string())
         assert g._utc_form(column)[0] is not None  # the byte check was used
-        wall, offset_s, problems = g._start_times(column, len(cells))
-        for i, text in enumerate(cells):
-            try:
-                t = g._start(text)
-            except g._RowError as exc:
-                assert problems.get(i) == str(exc), text
-                continue
-            assert i not in problems, text
-            assert wall[i] == np.datetime64(t.replace(tzinfo=None), "us"), text
-            assert offset_s[i] == t.utcoffset().total_seconds(), text
+        _agree_with_the_per_cell_reader(cells, *g._start_times(column, len(cells)))
 
     mixed = [stamp(rng.random() < 0.3) for _ in range(4000)]
     agree(mixed)
@@ -517,3 +496,24 @@ def test_a_date_centuries_away_is_a_failed_row_that_says_so(tmp_path):
                                     "fix the year")
     assert "'date': 2105-01-02" in log.loc[3, "reason"]
     assert len(result.runs) == 2
+
+
+def _agree_with_the_per_cell_reader(cells, wall, offset_s, problems) -> None:
+    """Each cell's wall time, offset and problem as ``generic_csv._start`` (fromisoformat) reads it alone."""
+    import numpy as np
+
+    from analysis.io import generic_csv as g
+
+    for i, text in enumerate(cells):
+        try:
+            t = g._start(text)
+        except g._RowError as exc:
+            assert problems.get(i) == str(exc), text
+            continue
+        assert i not in problems, text
+        if t is None:
+            assert np.isnat(wall[i]) and np.isnan(offset_s[i]), text
+            continue
+        assert wall[i] == np.datetime64(t.replace(tzinfo=None), "us"), text
+        expected = t.utcoffset()
+        assert (np.isnan(offset_s[i]) if expected is None else offset_s[i] == expected.total_seconds()), text
