@@ -305,7 +305,8 @@ class _Clock:
         else:
             offset_s = np.where(absolute, s, np.nan)
         missing = np.isnan(offset_s)
-        whole = np.floor(np.where(missing, 0.0, offset_s))
+        offset_s = np.where(missing, 0.0, offset_s)  # NaN never reaches the int casts (a warning per file)
+        whole = np.floor(offset_s)
         ns = whole.astype(np.int64) * 1_000_000_000 + np.round((offset_s - whole) * 1e9).astype(np.int64)
         return np.where(missing, NAT, ns + FIT_EPOCH.value)
 
