@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import RunlogError
-from analysis.io import archive
+from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.io.table import column_key
 from analysis.units import local_date, strides_to_steps
@@ -90,10 +90,12 @@ def sniff(head: bytes, name: str = "") -> bool:
     Returns
     -------
     bool
-        True when a ``<gpx`` root element appears in the head.
+        True when the root element is ``gpx``; when the head ends before the root element, a
+        ``<gpx`` tag anywhere in it.
     """
     head = archive.gunzip_head_if_gzip(head, 64 * 1024)
-    return re.search(rb"<(?:\w+:)?gpx[\s>]", head) is not None
+    root = xml_sniff.root_name(head)
+    return root == "gpx" if root is not None else re.search(rb"<(?:\w+:)?gpx[\s>]", head) is not None
 
 
 def read_gpx(

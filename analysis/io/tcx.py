@@ -27,7 +27,7 @@ from gpxpy.geo import calculate_uphill_downhill
 from lxml import etree
 
 from analysis.errors import RunlogError
-from analysis.io import archive
+from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.units import local_date, strides_to_steps
 
@@ -75,9 +75,13 @@ def sniff(head: bytes, name: str = "") -> bool:
     Returns
     -------
     bool
-        True when the root element ``TrainingCenterDatabase`` appears in the head.
+        True when the root element is ``TrainingCenterDatabase`` (a GPX converted from TCX names
+        that namespace in its ``<gpx>`` root: not TCX). When the head ends before the root element,
+        the name anywhere in it decides.
     """
-    return b"TrainingCenterDatabase" in archive.gunzip_head_if_gzip(head, 64 * 1024)
+    head = archive.gunzip_head_if_gzip(head, 64 * 1024)
+    root = xml_sniff.root_name(head)
+    return root == "TrainingCenterDatabase" if root is not None else b"TrainingCenterDatabase" in head
 
 
 def read_tcx(
