@@ -440,6 +440,38 @@ def implausible_reason(column: str, stamp) -> str:
             f"({PLAUSIBLE_YEARS[0]}-{PLAUSIBLE_YEARS[1]}); fix the year")
 
 
+#: below both, a "run" is an accidental start, a watch's test recording or a file with one track point
+#: (seen in real GPX/FIT files and Fitbit archives): logged ``not_a_run`` with its values, never counted.
+MIN_RUN_S = 30.0
+MIN_RUN_M = 100.0
+
+
+def too_short(runs: pd.DataFrame) -> np.ndarray:
+    """Runs shorter than :data:`MIN_RUN_S` whose distance is unknown or under :data:`MIN_RUN_M`.
+
+    The time is the elapsed time, else the moving time; a run without either is never too short
+    (a generic CSV may give only the distance), nor one with 100 m or more (a manual entry of 5 km
+    with a duration of 0).
+    """
+    def column(name: str) -> np.ndarray:
+        if name not in runs.columns:
+            return np.full(len(runs), np.nan)
+        return pd.to_numeric(runs[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    time_s = column("elapsed_time_s")
+    time_s = np.where(np.isnan(time_s), column("moving_time_s"), time_s)
+    distance_m = column("distance_m")
+    with np.errstate(invalid="ignore"):
+        return (time_s < MIN_RUN_S) & ~(distance_m >= MIN_RUN_M)
+
+
+def too_short_reason(time_s: float, distance_m: float) -> str:
+    """The import log's reason for a run that :func:`too_short` marks."""
+    distance = "distance unknown" if pd.isna(distance_m) else f"{float(distance_m):.0f} m"
+    return (f"too short ({float(time_s):.0f} s, {distance}; under {MIN_RUN_S:.0f} s and "
+            f"{MIN_RUN_M:.0f} m: an accidental start, a test recording or a single track point)")
+
+
 def priority(field: str) -> tuple[str, ...]:
     """The order of sources for one field of a run seen by several (first wins)."""
     if field in FIELD_PRIORITY:

@@ -177,6 +177,8 @@ def merge_duplicates(result: ReadResult, tz=None) -> ReadResult:
 
     # 0. a run dated outside the plausible years (any reader: a typo, a device clock never set) fails, saying so
     runs, samples, log = _fail_implausible(runs, samples, log)
+    # 0b. a "run" of a few seconds and metres (any reader) is not a run, with its values in the log
+    runs, samples, log = _not_a_run_too_short(runs, samples, log)
     if runs.empty:
         return ReadResult(runs, samples, log.copy() if log is result.log else log)
 
@@ -238,6 +240,29 @@ def _fail_implausible(runs: pd.DataFrame, samples: pd.DataFrame,
     if len(samples):
         samples = samples[~samples["activity_id"].astype(str).isin(list(reasons))]
     return runs[~bad], samples, log
+
+
+def _not_a_run_too_short(runs: pd.DataFrame, samples: pd.DataFrame,
+                         log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Runs :func:`analysis.schema.too_short` marks become ``not_a_run`` in the log, with their values.
+
+    The reader's own ``imported`` row of such a run changes; the run and its samples leave the frames.
+    Nothing is copied when no run is that short.
+    """
+    short = schema.too_short(runs)
+    if not short.any():
+        return runs, samples, log
+    time_s = runs["elapsed_time_s"].where(runs["elapsed_time_s"].notna(), runs["moving_time_s"])
+    reasons = {str(aid): schema.too_short_reason(t, d)
+               for aid, t, d in zip(runs.index[short], time_s[short], runs["distance_m"][short], strict=True)}
+    log = log.copy()
+    mask = (log["activity_id"].astype("string").isin(list(reasons)).fillna(False).to_numpy(bool)
+            & (log["status"] == "imported").to_numpy(bool))
+    log.loc[mask, "status"] = "not_a_run"
+    log.loc[mask, "reason"] = log.loc[mask, "activity_id"].astype(str).map(reasons)
+    if len(samples):
+        samples = samples[~samples["activity_id"].astype(str).isin(list(reasons))]
+    return runs[~short], samples, log
 
 
 def first_seen_twice(values: pd.Index | pd.Series) -> np.ndarray:

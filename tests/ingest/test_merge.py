@@ -204,3 +204,28 @@ def test_a_run_dated_centuries_away_fails_whatever_its_reader():
                                           "fix the year")
     assert "2205-01-02" in log.loc["tcx:e", "reason"]
     assert set(out.samples["activity_id"]) == {"fit:c"}
+
+
+def test_a_run_of_a_few_seconds_and_metres_is_not_a_run_whatever_its_reader():
+    # real GPX test files hold "runs" of one track point (0 s, 0 m) or 13 s and 19 m; counted as runs they add
+    # run days of zero km. Under 30 s AND under 100 m (or no distance) is not a run; either one alone is.
+    rows = [_run("gpx:one_point", "gpx", "2021-03-15T07:00:00Z", 0.0, elapsed_time_s=0.0),
+            _run("gpx:tiny", "gpx", "2021-03-16T07:00:00Z", 19.0, elapsed_time_s=13.0, moving_time_s=13.0),
+            _run("csv:no_dist", "csv", "2021-03-17T07:00:00Z", None, moving_time_s=20.0),
+            _run("fit:short_run", "fit", "2021-03-18T07:00:00Z", 157.6, elapsed_time_s=56.9),
+            _run("csv:manual", "csv", "2021-03-19T07:00:00Z", 5000.0, elapsed_time_s=0.0),
+            _run("csv:km_only", "csv", "2021-03-20T07:00:00Z", 5000.0),
+            _run("fit:fast_start", "fit", "2021-03-21T07:00:00Z", 150.0, elapsed_time_s=25.0)]
+    samples = pd.DataFrame({"activity_id": ["gpx:tiny", "fit:short_run"], "time": pd.to_datetime(
+        ["2021-03-16T07:00:00Z", "2021-03-18T07:00:00Z"]).as_unit("us"), "heart_rate_bpm": [120.0, 121.0]})
+    out = merge_duplicates(_result(rows, samples))
+    assert list(out.runs.index) == ["fit:short_run", "csv:manual", "csv:km_only", "fit:fast_start"]
+    log = out.log.set_index("activity_id")
+    assert log["status"].to_dict() == {"gpx:one_point": "not_a_run", "gpx:tiny": "not_a_run",
+                                       "csv:no_dist": "not_a_run", "fit:short_run": "imported",
+                                       "csv:manual": "imported", "csv:km_only": "imported",
+                                       "fit:fast_start": "imported"}
+    assert log.loc["gpx:tiny", "reason"].startswith("too short (13 s, 19 m; under 30 s and 100 m")
+    assert "distance unknown" in log.loc["csv:no_dist", "reason"]
+    assert set(out.samples["activity_id"]) == {"fit:short_run"}
+    assert len(out.log) == len(rows)  # every run given is still accounted for
