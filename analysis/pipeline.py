@@ -823,7 +823,9 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
         warnings.append("no pain diary given (--pain): flare-ups cannot be analysed")
     elif diary is not None:
         for r in diary["coverage"].itertuples(index=False):
-            if r.region != "any" and r.warn and r.days_in_period:
+            # a region never logged is not a patchy diary (a runner may keep only the Achilles): the details
+            # line gives its 0 %
+            if r.region != "any" and r.warn and r.days_in_period and r.pct_logged > 0:
                 warnings.append(
                     f"diary coverage {r.region}: {r.pct_logged:.0f} % of {r.days_in_period} days logged "
                     f"(below {MIN_LOGGED_PCT:.0f} %: too patchy for flare-up detection and models)"

@@ -165,3 +165,16 @@ def test_check_says_which_loading_tests_the_diary_holds_per_region(files, tmp_pa
     # a diary without tests says so
     _, plain = _check(capsys, str(export), "--pain", str(files[1]))
     assert "loading tests: none in the diary" in " ".join(line.strip() for line in plain.splitlines())
+
+
+def test_a_region_never_logged_is_no_patchy_diary_warning(files, capsys):
+    # the diary logs achilles and plantar on 3 and 1 of 8 days (both below two thirds: warned) and never the
+    # patellar tendon or the glutes: a runner who keeps only the regions that hurt is not told their diary
+    # is patchy there; the details line still gives every region's coverage
+    export, diary = files
+    _, out = _check(capsys, str(export), "--pain", str(diary))
+    text = " ".join(line.strip() for line in out.splitlines())
+    assert "diary coverage achilles: 38 % of 8 days logged" in text
+    assert "diary coverage plantar: 12 % of 8 days logged" in text
+    assert "diary coverage patellar:" not in text and "diary coverage glute:" not in text
+    assert "diary coverage of the period: plantar 12 %, achilles 38 %, patellar 0 %, glute 0 %" in text

@@ -1,6 +1,6 @@
 """Read the pain diary (FORMATS.md, "Pain diary"): runlog's own CSV format.
 
-Two layouts are accepted; the reader tells them apart by the header.
+Three layouts are accepted; the reader tells them apart by the header.
 
 **Long** (one row per date x time of day x region x side)::
 
@@ -13,12 +13,21 @@ Two layouts are accepted; the reader tells them apart by the header.
     date,achilles_R_morning,achilles_L_morning,plantar_after,notes
     2026-03-02,2,,3,long run
 
+**Per region** (one row per day x region x side, a column per time of day: how
+diaries kept by hand for a physiotherapist are often laid out)::
+
+    Date;Region;Side;Morning;During;After;Notes
+    02.03.2026;Achilles;L;2;;3;
+
 A wide column is ``<region>_<side>_<time of day>`` (the side may also come
 last); a column without a side (``plantar_after``) means *both* sides, like
 side ``B`` in the long layout. An empty wide cell means *not logged* and gives
 no row: it is never pain 0. A wide ``notes`` column is copied to every entry of
 that day, a wide ``activity_id`` column to that day's ``during`` and ``after``
 entries only (morning pain belongs to no run).
+The per-region layout reads its time-of-day columns the same way (an empty
+cell is not logged; ``notes`` to every entry of the row, ``activity_id`` to its
+``during`` and ``after`` entries).
 
 Values are read case-insensitively and accept common synonyms (see
 :data:`REGION_SYNONYMS`, :data:`TIME_OF_DAY_SYNONYMS`, :data:`SIDE_SYNONYMS`);
@@ -338,6 +347,9 @@ def _layout(table: CsvTable) -> tuple[str, dict[str, int], dict[int, tuple[str, 
     long_found = [c for c in _LONG_NEEDS if c in cols]
     if len(long_found) == len(_LONG_NEEDS):
         return "long", cols, {}
+    times = _time_columns(table, cols)
+    if times:
+        return "per region", cols, times
     wide: dict[int, tuple[str, tuple[str, ...], str]] = {}
     unknown = []
     for pos, cell in enumerate(table.header):
@@ -358,6 +370,25 @@ def _layout(table: CsvTable) -> tuple[str, dict[str, int], dict[int, tuple[str, 
             row=1,
         )
     return "wide", cols, wide
+
+
+def _time_columns(table: CsvTable, cols: dict[str, int]) -> dict[int, tuple[str, tuple[str, ...], str]]:
+    """The per-region layout's time-of-day columns (``Morning``, ``After (0-10)``), or {} when it is not that layout.
+
+    It is that layout when ``region`` and ``side`` are columns, ``time_of_day`` and ``pain`` are not, and every
+    other named column is a time of day.
+    """
+    if not {"region", "side"} <= cols.keys() or {"time_of_day", "pain"} & cols.keys():
+        return {}
+    times = {}
+    for pos, cell in enumerate(table.header):
+        if pos in cols.values() or not cell.strip():
+            continue
+        time = canonical_time_of_day(cell) or canonical_time_of_day(header_key(cell))
+        if time is None:
+            return {}
+        times[pos] = ("", (), time)
+    return times
 
 
 class _Reading:
@@ -561,6 +592,31 @@ def _wide_rows(
     return out
 
 
+def _per_region_rows(table: CsvTable, cols: dict[str, int], times: dict[int, tuple[str, tuple[str, ...], str]],
+                     reading: _Reading) -> list[dict]:
+    """The per-region layout's entries: each row's logged time-of-day cells read as long rows (same checks)."""
+    long_cols = {"date": 0, "time_of_day": 1, "region": 2, "side": 3, "pain": 4, "activity_id": 5, "notes": 6}
+    rows = []
+    for row, cells in table.rows:
+        logged = [(pos, time) for pos, (_, _, time) in times.items() if not _not_logged(cells[pos])]
+        if not logged:
+            reading.not_logged += 1
+            continue
+        activity = cells[cols["activity_id"]] if "activity_id" in cols else ""
+        notes = cells[cols["notes"]] if "notes" in cols else ""
+        for pos, time in logged:
+            rows.append((row, [cells[cols["date"]], time, cells[cols["region"]], cells[cols["side"]], cells[pos],
+                               activity if time != "morning" else "", notes]))
+    return _long_rows(_Rows(rows), long_cols, reading)
+
+
+class _Rows:
+    """Rows as :func:`_long_rows` reads them (``.rows``: spreadsheet row number, cells)."""
+
+    def __init__(self, rows: list[tuple[int, list[str]]]) -> None:
+        self.rows = rows
+
+
 def _repeats(records: list[dict]) -> tuple[int, list[str]]:
     """Entries repeating a date x time of day x region x side, and a line per repeat with another pain."""
     seen: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
@@ -614,16 +670,19 @@ def _stats(table: CsvTable, layout: str, reading: _Reading, records: list[dict])
 
 
 def sniff(head: bytes, name: str) -> bool:
-    """True when the first bytes look like a pain diary (long or wide layout)."""
+    """True when the first bytes look like a pain diary (long, wide or per-region layout)."""
     cells = header_cells(head[:4096])
     keys = {VARIABLE_MAP.get(header_key(c)) for c in cells}
     if "date" not in keys:
         return False
-    return {"time_of_day", "region", "pain"} <= keys or any(parse_wide_column(c) for c in cells)
+    if {"time_of_day", "region", "pain"} <= keys or any(parse_wide_column(c) for c in cells):
+        return True
+    return ({"region", "side"} <= keys and not keys & {"time_of_day", "pain"}
+            and any(canonical_time_of_day(header_key(c)) for c in cells))
 
 
 def read_pain_diary(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
-    """Read a pain diary, long or wide layout, CSV or ``.xlsx``, into the canonical pain frame.
+    """Read a pain diary, long, wide or per-region layout, CSV or ``.xlsx``, into the canonical pain frame.
 
     Parameters
     ----------
@@ -669,7 +728,12 @@ def read_pain_diary(source: str | Path | bytes, *, name: str | None = None) -> p
     table = read_table(source, name=name)
     layout, cols, wide = _layout(table)
     reading = _Reading(table, cols["date"])
-    records = _long_rows(table, cols, reading) if layout == "long" else _wide_rows(table, cols, wide, reading)
+    if layout == "long":
+        records = _long_rows(table, cols, reading)
+    elif layout == "per region":
+        records = _per_region_rows(table, cols, wide, reading)
+    else:
+        records = _wide_rows(table, cols, wide, reading)
     raise_bad_rows(table.label, reading.bad)
     stats = _stats(table, layout, reading, records)
     if reading.tests:

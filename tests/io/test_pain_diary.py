@@ -95,6 +95,44 @@ def test_wide_layout_and_empty_cells_are_not_logged(tmp_path):
     assert pain.loc[pain["date"] == "2026-03-04", "pain"].tolist() == [6]
 
 
+def test_per_region_layout_a_column_per_time_of_day(tmp_path):
+    # how diaries kept for a physiotherapist are often laid out: a row per day and region, a column per time
+    text = (
+        "Date;Region;Side;Morning (0-10);During;After;Activity ID;Notes\n"
+        "02.03.2026;Achilles;L;2;;3;999;long run\n"
+        "03.03.2026;Plantar fascia;B;1;;;;\n"
+        "04.03.2026;Achilles;L;;;;;\n"
+        "04.03.2026;Achilles;R;0;;;;\n"
+    )
+    pain = read_pain_diary(write(tmp_path, text))
+    got = {(str(r.date.date()), r.time_of_day, r.region, r.side): (r.pain, r.activity_id, r.notes)
+           for r in pain.itertuples()}
+    na = pd.NA
+    assert got == {
+        ("2026-03-02", "morning", "achilles", "L"): (2, na, "long run"),  # morning pain belongs to no run
+        ("2026-03-02", "after", "achilles", "L"): (3, "999", "long run"),
+        ("2026-03-03", "morning", "plantar", "L"): (1, na, na),
+        ("2026-03-03", "morning", "plantar", "R"): (1, na, na),
+        ("2026-03-04", "morning", "achilles", "R"): (0, na, na),  # a real zero; the empty row gives nothing
+    }
+    assert pain.attrs["diary"]["layout"] == "per region"
+    assert pain.attrs["diary"]["not_logged"] == 1
+    assert sniff(text.encode(), "d.csv")
+
+
+def test_per_region_layout_bad_cell_is_named_by_its_row(tmp_path):
+    text = "date,region,side,morning,after\n2026-03-02,achilles,L,2,3\n2026-03-03,elbow,L,2,\n"
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(write(tmp_path, text))
+    assert info.value.row == 3 and "region 'elbow'" in info.value.reason
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(write(tmp_path, "date,region,side,morning,after\n2026-03-02,achilles,L,2,11\n"))
+    assert info.value.row == 2 and "pain '11'" in info.value.reason
+    # a column that is no time of day: not this layout, and the header error names it
+    with pytest.raises(RunlogError, match="'Mood'"):
+        read_pain_diary(write(tmp_path, "date,region,side,morning,Mood\n2026-03-02,achilles,L,2,ok\n"))
+
+
 def test_wide_column_parsing():
     assert parse_wide_column("achilles_R_morning") == ("achilles", ("R",), "morning")
     assert parse_wide_column("achilles_morning") == ("achilles", ("L", "R"), "morning")
