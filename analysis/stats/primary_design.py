@@ -399,7 +399,7 @@ class ModelDays:
 
 
 #: days after a flare-up episode's last day that the primary model does not count as at risk (0: none
-#: beyond the detector's refractory days; :func:`after_flare_washout`)
+#: beyond the detector's refractory days; :func:`after_flare_washout`, measured and not adopted)
 WASHOUT_DAYS = 0
 
 
@@ -413,11 +413,15 @@ def after_flare_washout(frame: pd.DataFrame, washout_days: int) -> np.ndarray:
     washout of 7 or less changes nothing; a washout of W > 7 removes days
     8..W after each end, onsets on them included, from the model's days.
 
-    Why (benchmarks/README.md, "A washout after each episode"): a runner in pain
-    runs less and less barefoot-style and ramps back over the following weeks,
-    while the detected end of an episode comes, on average, before the true one;
-    the days just after a detected end then carry low exposure and little real
-    risk, which reads as "more barefoot-style running, more onsets".
+    Why it was measured (benchmarks/README.md, "Session 7 (branch rev9)"): a
+    runner in pain runs less, and less often barefoot-style, and ramps back over
+    the following weeks, while the detected end of an episode often (46 % in the
+    validity generator) comes before the true one; days 8-14 after a detected end
+    then carry low exposure and less real risk, which reads as "more km, more
+    onsets". A 14-day washout was measured once on fresh seeds against the model
+    without one and **not adopted**: it did not lower the footwear estimand's
+    false positives and cost 10-28 % of the estimated regions and a third of the
+    page-1 detections of a planted footwear effect. Hence :data:`WASHOUT_DAYS` = 0.
 
     Returns
     -------
