@@ -319,6 +319,7 @@ def fit_primary(
     adjustments: tuple[str, ...] | None = None,
     variance: str = "block",
     block_days: int = BLOCK_DAYS,
+    washout_days: int | None = None,
 ) -> PrimaryFit:
     """Fit the pre-specified primary model of one region and report its two estimands.
 
@@ -344,6 +345,10 @@ def fit_primary(
         ``"block_t"``: as ``"block"`` with an F(1, blocks - 1) reference (measured, not chosen).
     block_days : int
         Block length in days for the sandwich (28).
+    washout_days : int, optional
+        Days after each episode's last day left out of the at-risk days
+        (:func:`analysis.stats.primary_design.after_flare_washout`); default
+        :data:`analysis.stats.primary_design.WASHOUT_DAYS`.
     adjustments : tuple of str, optional
         Override the size rule (tests, benchmarks): adjustments from
         :data:`ADJUSTMENT_LADDER`. Default: the largest model the onsets allow.
@@ -363,7 +368,7 @@ def fit_primary(
     """
     if variance not in VARIANCES:
         raise ValueError(f"variance must be one of {VARIANCES}, not {variance!r}")
-    days = model_days(frame, loads)
+    days = model_days(frame, loads, washout_days)
     n_days, n_events = len(days.onset), days.n_onsets
 
     def fail(message: str) -> PrimaryFit:

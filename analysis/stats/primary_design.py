@@ -398,9 +398,51 @@ class ModelDays:
         return int(self.onset.sum())
 
 
-def model_days(frame: pd.DataFrame, loads: LoadArrays) -> ModelDays:
-    """At-risk, logged days of ``frame`` (:func:`region_day_frame`) with 28 days of known km before them."""
+#: days after a flare-up episode's last day that the primary model does not count as at risk (0: none
+#: beyond the detector's refractory days; :func:`after_flare_washout`, measured and not adopted)
+WASHOUT_DAYS = 0
+
+
+def after_flare_washout(frame: pd.DataFrame, washout_days: int) -> np.ndarray:
+    """Days of ``frame`` (:func:`region_day_frame`) that a washout after each episode leaves at risk.
+
+    A day t is washed out when an earlier episode's last flare day lies within
+    ``washout_days`` days before it (``days_since_flare <= washout_days`` with a
+    flare before t); days before the first episode are never washed out. The
+    detector's refractory days (7) are the first of these days already, so a
+    washout of 7 or less changes nothing; a washout of W > 7 removes days
+    8..W after each end, onsets on them included, from the model's days.
+
+    Why it was measured (benchmarks/README.md, "Session 7 (branch rev9)"): a
+    runner in pain runs less, and less often barefoot-style, and ramps back over
+    the following weeks, while the detected end of an episode often (46 % in the
+    validity generator) comes before the true one; days 8-14 after a detected end
+    then carry low exposure and less real risk, which reads as "more km, more
+    onsets". A 14-day washout was measured once on fresh seeds against the model
+    without one and **not adopted**: it did not lower the footwear estimand's
+    false positives and cost 10-28 % of the estimated regions and a third of the
+    page-1 detections of a planted footwear effect. Hence :data:`WASHOUT_DAYS` = 0.
+
+    Returns
+    -------
+    ndarray of bool, one per row of ``frame``: True where the day is kept.
+    """
+    if washout_days <= 0:
+        return np.ones(len(frame), dtype=bool)
+    since = frame["days_since_flare"].to_numpy(float)
+    after_episode = ~frame["no_flare_yet"].to_numpy(bool)
+    return ~(after_episode & (since <= washout_days))
+
+
+def model_days(frame: pd.DataFrame, loads: LoadArrays, washout_days: int | None = None) -> ModelDays:
+    """At-risk, logged days of ``frame`` (:func:`region_day_frame`) with 28 days of known km before them.
+
+    ``washout_days`` (default :data:`WASHOUT_DAYS`) also leaves out the days
+    that :func:`after_flare_washout` washes out.
+    """
+    washout_days = WASHOUT_DAYS if washout_days is None else int(washout_days)
     use = frame["at_risk"].to_numpy(bool) & frame["logged"].to_numpy(bool)
+    use &= after_flare_washout(frame, washout_days)
     dates = pd.DatetimeIndex(frame.index)
     pos = loads.dates.get_indexer(dates)
     n_risk = int(use.sum())

@@ -368,3 +368,40 @@ def test_block_sandwich_only_widens_and_keeps_one_convention():
             if abs(b["p"] - 0.05) > 0.002:
                 assert (b["p"] < 0.05) == bool(b["ci_low"] > 1 or b["ci_high"] < 1)
     assert widened >= 4  # 8 of 12 at these seeds: the default is not the plain interval
+
+
+
+# ---------------------------------------------------------------- the washout after an episode (option, off by default)
+
+
+def test_washout_after_an_episode_leaves_out_days_8_to_w_after_each_end():
+    # 60 days: episode A on days 20-24 (onset 20), refractory 25-31; episode B starts on day 33, 9 days
+    # after A's last day, and lasts to day 39, refractory 40-46. At risk: days 0-20, 32, 33, 47-59 (36).
+    # Days since the last flare day: day 32 -> 8, day 33 -> 9 (A), day 47 -> 8 ... day 53 -> 14 (B).
+    # A 14-day washout leaves out days 32, 33 and 47-53: 9 days, B's onset among them, by hand.
+    dates = pd.date_range("2025-03-01", periods=60, name="date")
+    in_flare = np.zeros(60, bool)
+    in_flare[20:25] = in_flare[33:40] = True
+    onset = np.zeros(60, int)
+    onset[[20, 33]] = 1
+    at_risk = ~in_flare | (onset == 1)
+    at_risk[25:32] = at_risk[40:47] = False
+    rd = pd.DataFrame({"date": dates, "region": "plantar", "onset": onset, "in_flare": in_flare,
+                       "at_risk": at_risk, "logged": True})
+    frame = pdg.region_day_frame(rd, region="plantar")
+    keep = pdg.after_flare_washout(frame, 14)
+    # before the first flare day nothing is washed out (day 20, A's onset, included); from A's second day
+    # to 14 days after B's last day (53) everything is; from day 54 on nothing
+    assert list(np.flatnonzero(~keep)) == list(range(21, 54))
+    assert list(np.flatnonzero(at_risk & ~keep)) == [32, 33, *range(47, 54)]
+    # a washout within the refractory days changes no at-risk day; 0 changes no day
+    assert pdg.after_flare_washout(frame, 7)[at_risk].all() and pdg.after_flare_washout(frame, 0).all()
+    # the model's days (40 days of known km before the frame): 36 -> 27 days, 2 -> 1 onsets
+    daily = pd.DataFrame({"km": 5.0, "km_barefoot_style": np.tile([0.0, 2.0], 50)},
+                         index=pd.date_range("2025-01-20", periods=100, name="date"))
+    loads = pdg.load_arrays(daily)
+    base, washed = pdg.model_days(frame, loads), pdg.model_days(frame, loads, washout_days=14)
+    assert (len(base.onset), base.n_onsets, len(washed.onset), washed.n_onsets) == (36, 2, 27, 1)
+    assert sorted(set(base.dates) - set(washed.dates)) == list(dates[[32, 33, *range(47, 54)]])
+    # the default follows the module's constant (0: the model as before)
+    assert pdg.WASHOUT_DAYS == 0 and len(pdg.model_days(frame, loads, washout_days=None).onset) == 36
