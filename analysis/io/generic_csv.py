@@ -956,7 +956,7 @@ def _row_hashes(joined) -> pa.Array:
     return _hex_ids(_top_bytes(_xxh3_values(joined)))
 
 
-def _row_hash_values(columns: list, delimiter: str, batch: int = 1 << 16) -> np.ndarray:
+def _row_hash_values(columns: list, delimiter: str, batch: int = 1 << 13) -> np.ndarray:
     """The XXH3-64 of each record's fields joined by ``delimiter``, joined and hashed ``batch`` records at a
     time (the joined texts and their Python copies are then never all held at once)."""
     n = len(columns[0])
