@@ -231,8 +231,7 @@ def read_generic_csv(
     hashing = ThreadPoolExecutor(max_workers=1) if len(rows) >= _THREADED_ROWS and unnamed.any() else None
     try:
         ahead = None if hashing is None else hashing.submit(
-            _row_hash_values, [c if unnamed.all() else c.filter(pa.array(unnamed)) for c in data[:width]],
-            delimiter)
+            _hashed_ids, [c if unnamed.all() else c.filter(pa.array(unnamed)) for c in data[:width]], delimiter)
         keep = _not_blank(data, values, n_fields, label)
         kept_unnamed = unnamed
         if not keep.all():  # rows with no value at all are skipped, not logged
@@ -267,8 +266,8 @@ def read_generic_csv(
         hashed = None
         if ahead is not None:
             hashed = ahead.result()
-            if len(kept_unnamed) < len(unnamed):  # blank records dropped: their hashes too
-                hashed = hashed[keep[unnamed]]
+            if len(kept_unnamed) < len(unnamed):  # blank records dropped: their ids too
+                hashed = _pick(hashed, keep[unnamed])
         ids, keys = _activity_ids(ids, kept_unnamed, ok, data, width, delimiter, hashed)
     finally:
         if hashing is not None:
@@ -910,7 +909,7 @@ def _activity_ids(ids, unnamed: np.ndarray, ok: np.ndarray, data: list, width: i
     ``ids``: :func:`_given_ids`; ``unnamed``: where those are ``""``. The
     hash is over the record's first ``width`` fields (the header's), a
     shorter record padded with empty fields. ``hashed``, when given, is
-    :func:`_row_hash_values` of every ``unnamed`` record (taken ahead, in a
+    :func:`_hashed_ids` of every ``unnamed`` record (taken ahead, in a
     thread); else the records that need one are hashed here.
 
     Returns
@@ -925,14 +924,26 @@ def _activity_ids(ids, unnamed: np.ndarray, ok: np.ndarray, data: list, width: i
     if need.any():
         mask = pa.array(need)
         if hashed is None:
-            values = _row_hash_values([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
-        else:
-            values = hashed if np.array_equal(need, unnamed) else hashed[need[unnamed]]
-        digits = _hex_ids(_top_bytes(values))
+            hashed = _hashed_ids([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
+        elif not np.array_equal(need, unnamed):
+            hashed = _pick(hashed, need[unnamed])
+        values, digits = hashed
         ids = digits if need.all() else pc.replace_with_mask(ids, mask, digits)
         if np.array_equal(need, ok):
             keys = values >> np.uint64(64 - 4 * ID_HEX_DIGITS)
     return ids, keys
+
+
+def _hashed_ids(columns: list, delimiter: str) -> tuple[np.ndarray, pa.Array]:
+    """:func:`_row_hash_values` of the records (``columns``: their first ``width`` fields) and their ids."""
+    values = _row_hash_values(columns, delimiter)
+    return values, _hex_ids(_top_bytes(values))
+
+
+def _pick(hashed: tuple[np.ndarray, pa.Array], where: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """The hashes and ids of :func:`_hashed_ids` at the records ``where`` holds."""
+    values, digits = hashed
+    return values[where], digits.filter(pa.array(where))
 
 
 #: records from which a file's row hashes are taken in a thread beside the parsing of its columns

@@ -552,14 +552,14 @@ def test_row_hashes_taken_in_a_thread_give_the_same_frames(monkeypatch, seed):
     data = _mixed_rows_file(3_000, seed)
     alone = read_generic_csv(data, name="x.csv")
     threads = []
-    hash_values = generic_csv._row_hash_values
+    hash_values = generic_csv._hashed_ids
 
     def spy(*args, **kwargs):
         threads.append(threading.current_thread() is threading.main_thread())
         return hash_values(*args, **kwargs)
 
     monkeypatch.setattr(generic_csv, "_THREADED_ROWS", 1)
-    monkeypatch.setattr(generic_csv, "_row_hash_values", spy)
+    monkeypatch.setattr(generic_csv, "_hashed_ids", spy)
     ahead = read_generic_csv(data, name="x.csv")
     assert threads == [False]  # hashed once, off the main thread
     pd.testing.assert_frame_equal(ahead.runs, alone.runs, check_exact=True)
