@@ -36,6 +36,7 @@ import hashlib
 import io
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
@@ -223,44 +224,54 @@ def read_generic_csv(
     columns = _resolve_columns(header, column_map, label)
     width = len(header)
     values = {target: data[pos] for pos, target in columns.items()}
-    maybe_blank = np.ones(len(rows), dtype=bool)
-    for v in values.values():  # the mapped columns first: few records are left to look at whole
-        maybe_blank &= _blank(v)
-    keep = np.ones(len(rows), dtype=bool)
-    for i in np.flatnonzero(maybe_blank):  # rows with no value at all are skipped, not logged
-        keep[i] = _has_text(data, i, n_fields[i])
-    if not keep.any():
-        raise RunlogError("no data rows below the header", path=label)
-    if not keep.all():
-        mask = pa.array(keep)
-        data, n_fields, rows = [c.filter(mask) for c in data], n_fields[keep], rows[keep]
-        values = {k: v.filter(mask) for k, v in values.items()}
-    n = len(rows)
+    ids = _given_ids(values.get("activity_id"), len(rows))
+    unnamed = ~_nonempty(ids)
+    # a large file's row hashes (a Python loop that holds the GIL) are taken in a thread while its columns are
+    # checked and parsed (Arrow's and numpy's kernels, which release it): on two cores the one hides the other
+    hashing = ThreadPoolExecutor(max_workers=1) if len(rows) >= _THREADED_ROWS and unnamed.any() else None
+    try:
+        ahead = None if hashing is None else hashing.submit(
+            _hashed_ids, [c if unnamed.all() else c.filter(pa.array(unnamed)) for c in data[:width]], delimiter)
+        keep = _not_blank(data, values, n_fields, label)
+        kept_unnamed = unnamed
+        if not keep.all():  # rows with no value at all are skipped, not logged
+            mask = pa.array(keep)
+            data, n_fields, rows = [c.filter(mask) for c in data], n_fields[keep], rows[keep]
+            values = {k: v.filter(mask) for k, v in values.items()}
+            ids, kept_unnamed = ids.filter(mask), unnamed[keep]
+        n = len(rows)
 
-    status = np.full(n, IMPORTED, dtype=np.int8)
-    reason: dict[int, str] = {}  # row position -> why it is not imported
-    too_wide = n_fields > width
-    for i in np.flatnonzero(too_wide):
-        reason[int(i)] = f"row has {n_fields[i]} fields, the header has {width}"
-    status[too_wide] = FAILED
+        status = np.full(n, IMPORTED, dtype=np.int8)
+        reason: dict[int, str] = {}  # row position -> why it is not imported
+        too_wide = n_fields > width
+        for i in np.flatnonzero(too_wide):
+            reason[int(i)] = f"row has {n_fields[i]} fields, the header has {width}"
+        status[too_wide] = FAILED
 
-    sport, not_run = _sports(values.get("sport"), n)
-    not_run &= ~too_wide
-    if not_run.any():
-        words = values["sport"].filter(pa.array(not_run)).to_pylist()
-        reason.update({int(i): f"sport {t.strip()} is not a run" for i, t in zip(np.flatnonzero(not_run), words,
-                                                                                 strict=True)})
-        status[not_run] = NOT_A_RUN
+        sport, not_run = _sports(values.get("sport"), n)
+        not_run &= ~too_wide
+        if not_run.any():
+            words = values["sport"].filter(pa.array(not_run)).to_pylist()
+            reason.update({int(i): f"sport {t.strip()} is not a run"
+                           for i, t in zip(np.flatnonzero(not_run), words, strict=True)})
+            status[not_run] = NOT_A_RUN
 
-    parsed, bad = _parse_columns(values, n, distance_factor=DISTANCE_UNITS[distance_unit],
-                                 time_factor=TIME_UNITS[time_unit], decimal_comma=delimiter != ",")
-    for i, why in bad.items():
-        if status[i] == IMPORTED:
-            reason[i] = why
-            status[i] = FAILED
-
-    ok = status == IMPORTED
-    ids, keys = _activity_ids(values.get("activity_id"), data, width, ok, delimiter)
+        parsed, bad = _parse_columns(values, n, distance_factor=DISTANCE_UNITS[distance_unit],
+                                     time_factor=TIME_UNITS[time_unit], decimal_comma=delimiter != ",")
+        for i, why in bad.items():
+            if status[i] == IMPORTED:
+                reason[i] = why
+                status[i] = FAILED
+        ok = status == IMPORTED
+        hashed = None
+        if ahead is not None:
+            hashed = ahead.result()
+            if len(kept_unnamed) < len(unnamed):  # blank records dropped: their ids too
+                hashed = _pick(hashed, keep[unnamed])
+        ids, keys = _activity_ids(ids, kept_unnamed, ok, data, width, delimiter, hashed)
+    finally:
+        if hashing is not None:
+            hashing.shutdown(wait=True)
     dup = _repeated(ids, ok, rows, reason, keys)
     status[dup] = DUPLICATE
     imported = status == IMPORTED
@@ -289,6 +300,19 @@ def read_generic_csv(
         runs = _runs_frame(parsed, imported, ids, sport, repeated, tz)
     return ReadResult(schema.empty_runs() if runs is None else runs, schema.empty_samples(),
                       schema.coerce_import_log(log))
+
+
+def _not_blank(data: list, values: dict, n_fields: np.ndarray, label: str) -> np.ndarray:
+    """Which records have a cell that is not empty or white space; raises when none has."""
+    maybe_blank = np.ones(len(n_fields), dtype=bool)
+    for v in values.values():  # the mapped columns first: few records are left to look at whole
+        maybe_blank &= _blank(v)
+    keep = np.ones(len(n_fields), dtype=bool)
+    for i in np.flatnonzero(maybe_blank):
+        keep[i] = _has_text(data, i, n_fields[i])
+    if not keep.any():
+        raise RunlogError("no data rows below the header", path=label)
+    return keep
 
 
 def _records(raw: bytes, label: str) -> tuple[list[str], list, np.ndarray, np.ndarray, str]:
@@ -867,12 +891,26 @@ def _join(arrays: list, separator: str):
     return pc.binary_join_element_wise(*arrays, pa.scalar(separator, pa.large_string()))
 
 
-def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str):
-    """Each record's id (see Notes of :func:`read_generic_csv`; ``""`` where a record has none), hashed for
-    the records that need one.
+def _given_ids(given, n: int):
+    """Each record's own id (``activity_id``, prefixed ``csv:`` unless it has a source prefix; ``""`` where
+    none is given), as Arrow strings."""
+    if given is None:
+        return _repeated_text("", n)
+    ids = pc.utf8_trim_whitespace(given)
+    own = pc.and_(pc.not_equal(ids, ""), pc.invert(pc.match_substring_regex(ids, _ID_PREFIX.pattern)))
+    return pc.if_else(own, _join([_repeated_text(SOURCE, n), ids], ":"), ids)
 
-    The hash is over the record's first ``width`` fields (the header's), a
-    shorter record padded with empty fields.
+
+def _activity_ids(ids, unnamed: np.ndarray, ok: np.ndarray, data: list, width: int, delimiter: str,
+                  hashed: np.ndarray | None = None):
+    """Each record's id (see Notes of :func:`read_generic_csv`; ``""`` where a record has none), hashed for
+    the ``ok`` records that have no id of their own.
+
+    ``ids``: :func:`_given_ids`; ``unnamed``: where those are ``""``. The
+    hash is over the record's first ``width`` fields (the header's), a
+    shorter record padded with empty fields. ``hashed``, when given, is
+    :func:`_hashed_ids` of every ``unnamed`` record (taken ahead, in a
+    thread); else the records that need one are hashed here.
 
     Returns
     -------
@@ -881,24 +919,35 @@ def _activity_ids(given, data: list, width: int, ok: np.ndarray, delimiter: str)
         the hashes' top 48 bits in the order of those records (equal exactly
         when the ids are: :func:`_repeated` compares integers), else None.
     """
-    n = len(ok)
     keys = None
-    if given is None:
-        ids = _repeated_text("", n)
-    else:
-        ids = pc.utf8_trim_whitespace(given)
-        own = pc.and_(pc.not_equal(ids, ""), pc.invert(pc.match_substring_regex(ids, _ID_PREFIX.pattern)))
-        ids = pc.if_else(own, _join([_repeated_text(SOURCE, n), ids], ":"), ids)
-    need = ok & ~_nonempty(ids)
+    need = ok & unnamed
     if need.any():
         mask = pa.array(need)
-        values = _row_hash_values([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
-        hashed = _hex_ids(_top_bytes(values))
-        ids = hashed if need.all() else pc.replace_with_mask(ids, mask, hashed)
+        if hashed is None:
+            hashed = _hashed_ids([c if need.all() else c.filter(mask) for c in data[:width]], delimiter)
+        elif not np.array_equal(need, unnamed):
+            hashed = _pick(hashed, need[unnamed])
+        values, digits = hashed
+        ids = digits if need.all() else pc.replace_with_mask(ids, mask, digits)
         if np.array_equal(need, ok):
             keys = values >> np.uint64(64 - 4 * ID_HEX_DIGITS)
     return ids, keys
 
+
+def _hashed_ids(columns: list, delimiter: str) -> tuple[np.ndarray, pa.Array]:
+    """:func:`_row_hash_values` of the records (``columns``: their first ``width`` fields) and their ids."""
+    values = _row_hash_values(columns, delimiter)
+    return values, _hex_ids(_top_bytes(values))
+
+
+def _pick(hashed: tuple[np.ndarray, pa.Array], where: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """The hashes and ids of :func:`_hashed_ids` at the records ``where`` holds."""
+    values, digits = hashed
+    return values[where], digits.filter(pa.array(where))
+
+
+#: records from which a file's row hashes are taken in a thread beside the parsing of its columns
+_THREADED_ROWS = 100_000
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 #: each byte's two hex digits (a byte -> 2 digits in one look-up)
@@ -918,7 +967,7 @@ def _row_hashes(joined) -> pa.Array:
     return _hex_ids(_top_bytes(_xxh3_values(joined)))
 
 
-def _row_hash_values(columns: list, delimiter: str, batch: int = 1 << 16) -> np.ndarray:
+def _row_hash_values(columns: list, delimiter: str, batch: int = 1 << 13) -> np.ndarray:
     """The XXH3-64 of each record's fields joined by ``delimiter``, joined and hashed ``batch`` records at a
     time (the joined texts and their Python copies are then never all held at once)."""
     n = len(columns[0])

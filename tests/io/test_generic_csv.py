@@ -517,3 +517,52 @@ def _agree_with_the_per_cell_reader(cells, wall, offset_s, problems) -> None:
         assert wall[i] == np.datetime64(t.replace(tzinfo=None), "us"), text
         expected = t.utcoffset()
         assert (np.isnan(offset_s[i]) if expected is None else offset_s[i] == expected.total_seconds()), text
+
+
+def _mixed_rows_file(rows: int, seed: int) -> bytes:
+    """Rows with and without ids, repeated rows, a blank and a white-space-only record, failing and
+    non-run rows, a too-wide row: every way a record's id and status can be decided."""
+    import random
+
+    rnd = random.Random(seed)
+    lines = ["activity_id,start_time,distance_m,sport,name"]
+    for i in range(rows):
+        kind = rnd.random()
+        aid = rnd.choice(["", "", "", f"a{i % 50}", "strava:7", " "])
+        when = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z"
+        if kind < 0.03:
+            lines.append(rnd.choice(["", ",,,,", " , , , , "]))
+        elif kind < 0.06 and len(lines) > 1:
+            lines.append(lines[-1])
+        else:
+            lines.append(",".join([aid, rnd.choice([when, when, "bad", ""]), rnd.choice(["5000", "-1", "x", ""]),
+                                   rnd.choice(["running", "cycling", ""]), rnd.choice(["a", '"b, c"', ""])]
+                                  + ([] if rnd.random() > 0.01 else ["extra"])))
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_row_hashes_taken_in_a_thread_give_the_same_frames(monkeypatch, seed):
+    """A large file's row hashes are taken ahead, in a thread, for every record without an id (blank and
+    failing ones too) and then picked for the records that need one: the frames equal hashing after parsing."""
+    import threading
+
+    import analysis.io.generic_csv as generic_csv
+
+    data = _mixed_rows_file(3_000, seed)
+    alone = read_generic_csv(data, name="x.csv")
+    threads = []
+    hash_values = generic_csv._hashed_ids
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return hash_values(*args, **kwargs)
+
+    monkeypatch.setattr(generic_csv, "_THREADED_ROWS", 1)
+    monkeypatch.setattr(generic_csv, "_hashed_ids", spy)
+    ahead = read_generic_csv(data, name="x.csv")
+    assert threads == [False]  # hashed once, off the main thread
+    pd.testing.assert_frame_equal(ahead.runs, alone.runs, check_exact=True)
+    pd.testing.assert_frame_equal(ahead.log, alone.log, check_exact=True)
+    statuses = set(alone.log["status"])
+    assert statuses == {"imported", "duplicate", "not_a_run", "failed"}, statuses
