@@ -347,6 +347,7 @@ def phases_child(spec: dict) -> dict:
 def run_phases(spec: dict, cache: Path) -> dict:
     """``phases_child`` in a new process with the given cache folder."""
     env = dict(os.environ, RUNLOG_CACHE_DIR=str(cache), PYTHONPATH=_pythonpath())
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as runlog's CLI sets it (analysis.cli.main) before numpy loads
     proc = subprocess.run(
         [sys.executable, __file__, "--phases-child", json.dumps(spec)],
         capture_output=True, text=True, env=env, check=False,
