@@ -11,8 +11,10 @@ minus traditional at the same speed, with a 95 % CI.
 To keep the mixed model small on archives with millions of per-second rows, each
 run's samples are first averaged within narrow speed bins (0.25 m/s by default;
 bins with fewer than 30 samples are dropped); the speed of each bin is its mean
-speed, so the adjustment for speed stays continuous. That aggregation is the only
-thing written by hand here.
+speed, so the adjustment for speed stays continuous. Written by hand here: that
+aggregation, and statsmodels' random-intercept REML formulas evaluated for all runs at
+once instead of in its Python loop over the runs (:func:`_mixed_lm`; same optimizer,
+same numbers up to rounding).
 
 Expected direction (barefoot vs shod at the same speed): cadence +3-5 %
 (about +7 spm, Warne 2018 IJSM), shorter steps and shorter contact (Lieberman 2010
