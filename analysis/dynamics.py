@@ -298,7 +298,7 @@ def _mixed_lm():
         methods = {"get_fe_params": _ri_get_fe_params, "loglike": _ri_loglike, "score_full": _ri_score_full,
                    "hessian": _ri_hessian, "get_scale": _ri_get_scale}
         _MIXED_LM = type("_RandomInterceptMixedLM", (MixedLM,),
-                         {"_base": MixedLM, "_params": MixedLMParams, **methods})
+                         {"_ri_base": MixedLM, "_ri_params": MixedLMParams, **methods})
     return _MIXED_LM
 
 
@@ -362,7 +362,7 @@ def _ri_get_fe_params(self, cov_re, vcomp, tol=1e-10):
     if getattr(self, "_fe_key", None) != key:
         t = _ri_ratio(self, cov_re, vcomp) if self.k_fe > 0 else None
         if t is None or t < tol:
-            last = self._base.get_fe_params(self, cov_re, vcomp, tol)
+            last = self._ri_base.get_fe_params(self, cov_re, vcomp, tol)
         else:
             xtxy = np.dot(self.exog.T, _ri_solve(self, t, np.column_stack((self.exog, self.endog))))
             last = (np.linalg.solve(xtxy[:, 0:-1], xtxy[:, -1]), False)
@@ -372,11 +372,11 @@ def _ri_get_fe_params(self, cov_re, vcomp, tol=1e-10):
 
 
 def _ri_loglike(self, params, profile_fe=True):
-    if type(params) is not self._params:
-        params = self._params.from_packed(params, self.k_fe, self.k_re, self.use_sqrt, has_fe=False)
+    if type(params) is not self._ri_params:
+        params = self._ri_params.from_packed(params, self.k_fe, self.k_re, self.use_sqrt, has_fe=False)
     t = _ri_ratio(self, params.cov_re, params.vcomp)
     if t is None:
-        return self._base.loglike(self, params, profile_fe=profile_fe)
+        return self._ri_base.loglike(self, params, profile_fe=profile_fe)
     fe_params = params.fe_params
     if profile_fe:
         fe_params, sing = self.get_fe_params(params.cov_re, params.vcomp)
@@ -398,7 +398,7 @@ def _ri_loglike(self, params, profile_fe=True):
 def _ri_score_full(self, params, calc_fe):
     t = _ri_ratio(self, params.cov_re, params.vcomp)
     if t is None:
-        return self._base.score_full(self, params, calc_fe)
+        return self._ri_base.score_full(self, params, calc_fe)
     size = _ri_groups(self)[2]
     _, vir, vir_sums, viexog_sums, a, xtvix, rvir = _ri_parts(self, t, params.fe_params)
     fac = self.n_totobs - self.k_fe
@@ -413,11 +413,11 @@ def _ri_score_full(self, params, calc_fe):
 
 
 def _ri_hessian(self, params):
-    if type(params) is not self._params:
-        params = self._params.from_packed(params, self.k_fe, self.k_re, use_sqrt=self.use_sqrt, has_fe=True)
+    if type(params) is not self._ri_params:
+        params = self._ri_params.from_packed(params, self.k_fe, self.k_re, use_sqrt=self.use_sqrt, has_fe=True)
     t = _ri_ratio(self, params.cov_re, params.vcomp)
     if t is None:
-        return self._base.hessian(self, params)
+        return self._ri_base.hessian(self, params)
     size = _ri_groups(self)[2]
     _, _, vir_sums, viexog_sums, a, xtvix, rvir = _ri_parts(self, t, params.fe_params)
     fac = self.n_totobs - self.exog.shape[1]
@@ -441,7 +441,7 @@ def _ri_hessian(self, params):
 def _ri_get_scale(self, fe_params, cov_re, vcomp):
     t = _ri_ratio(self, cov_re, vcomp)
     if t is None:
-        return self._base.get_scale(self, fe_params, cov_re, vcomp)
+        return self._ri_base.get_scale(self, fe_params, cov_re, vcomp)
     resid = self.endog - np.dot(self.exog, fe_params)
     qf = np.dot(resid, _ri_solve(self, t, resid))
     return qf / (self.n_totobs - self.k_fe) if self.reml else qf / self.n_totobs
