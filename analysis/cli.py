@@ -8,6 +8,7 @@ status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -706,6 +707,10 @@ def cmd_week(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``runlog`` console script."""
+    # one BLAS thread unless the user set it: runlog's matrices are a few columns wide, too small for
+    # OpenBLAS's threads to gain, and their waiting cost a ten-year report ~20 % of its CPU on a busy
+    # machine (benchmarks/README.md, report_speed); set before numpy loads (no command has loaded it yet)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
     _NOTES.clear()

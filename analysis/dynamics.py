@@ -11,8 +11,10 @@ minus traditional at the same speed, with a 95 % CI.
 To keep the mixed model small on archives with millions of per-second rows, each
 run's samples are first averaged within narrow speed bins (0.25 m/s by default;
 bins with fewer than 30 samples are dropped); the speed of each bin is its mean
-speed, so the adjustment for speed stays continuous. That aggregation is the only
-thing written by hand here.
+speed, so the adjustment for speed stays continuous. Written by hand here: that
+aggregation, and statsmodels' random-intercept REML formulas evaluated for all runs at
+once instead of in its Python loop over the runs (:func:`_mixed_lm`; same optimizer,
+same numbers up to rounding).
 
 Expected direction (barefoot vs shod at the same speed): cadence +3-5 %
 (about +7 spm, Warne 2018 IJSM), shorter steps and shorter contact (Lieberman 2010
@@ -121,34 +123,52 @@ def speed_binned_all(
     if any(c not in samples for c in base):
         return {m: empty.copy() for m in metrics}
     codes, ids = pd.factorize(samples["activity_id"].astype("string"))
-    speed = pd.to_numeric(samples["speed_mps"], errors="coerce").astype(float)
-    elapsed = pd.to_numeric(samples["elapsed_s"], errors="coerce").astype(float)
-    shared = ((elapsed >= warmup_s) & speed.between(*speed_range_mps)).to_numpy() & (codes >= 0)
-    speed_np = speed.to_numpy()
+    # float64 columns are read in place (no copy): at ten years the samples are ~1.5 million rows
+    speed = _floats(samples["speed_mps"])
+    elapsed = _floats(samples["elapsed_s"])
+    with np.errstate(invalid="ignore"):
+        shared = (elapsed >= warmup_s) & (speed >= speed_range_mps[0]) & (speed <= speed_range_mps[1]) & (codes >= 0)
+    del elapsed
+    idx = np.flatnonzero(shared)  # the rows every metric may use, in order
+    del shared
+    codes, speed = codes[idx], speed[idx]
+    bins = np.floor(speed / bin_width_mps).astype(np.int64)
+    # one integer key per (run, bin): grouped by it, the groups and their order (first appearance) are
+    # those of grouping by run and bin, with one key column instead of two
+    low = int(bins.min()) if len(bins) else 0
+    width = int(bins.max()) - low + 1 if len(bins) else 1
+    key = codes.astype(np.int64) * width + (bins - low)
+    del bins
     out: dict[str, pd.DataFrame] = {}
     for metric in metrics:
         if metric not in samples:
             out[metric] = empty.copy()
             continue
-        value = pd.to_numeric(samples[metric], errors="coerce").astype(float).to_numpy()
-        keep = shared & (value > 0)
-        s = pd.DataFrame({"run": codes[keep], "speed_mps": speed_np[keep], "value": value[keep]})
-        s["bin"] = np.floor(s["speed_mps"] / bin_width_mps).astype(int)
+        value = _floats(samples[metric])[idx]
+        with np.errstate(invalid="ignore"):
+            keep = value > 0
         agg = (
-            s.groupby(["run", "bin"], sort=False)
+            pd.DataFrame({"speed_mps": speed[keep], "value": value[keep]})
+            .groupby(key[keep], sort=False)
             .agg(speed_mps=("speed_mps", "mean"), value=("value", "mean"), n=("value", "size"))
-            .reset_index()
         )
         agg = agg[agg["n"] >= min_bin_samples]
         out[metric] = pd.DataFrame(
             {
-                "activity_id": np.asarray(ids, dtype=object)[agg["run"].to_numpy()],
+                "activity_id": np.asarray(ids, dtype=object)[agg.index.to_numpy() // width],
                 "speed_mps": agg["speed_mps"].to_numpy(),
                 "value": agg["value"].to_numpy(),
                 "n": agg["n"].to_numpy(),
             }
         )
     return out
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    """A column as float64 (unparseable values NaN), without a copy when it already is float64."""
+    if column.dtype == np.float64:
+        return column.to_numpy()
+    return pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
 
 
 def compare_at_matched_speed(
@@ -248,35 +268,183 @@ def compare_at_matched_speed(
 
 
 def _mixed_lm():
-    """statsmodels' ``MixedLM`` that remembers its last GLS fixed-effects solve.
+    """statsmodels' ``MixedLM`` whose random-intercept likelihood is computed for all runs at once.
 
-    The optimizer asks for the REML log-likelihood and then its gradient at the
-    same point, and statsmodels solves the same GLS problem for the fixed effects
-    in both (``get_fe_params``, a loop over the runs: ~15 % of a fit). The
-    subclass returns the previous solve when the covariance parameters are the
-    same bytes; the estimates and every number of the fit are identical
-    (``tests/test_dynamics.py`` compares them with the plain class).
+    statsmodels evaluates the REML log-likelihood, its score and Hessian, the GLS
+    fixed effects and the scale with a Python loop over the groups (the runs), each
+    with its own Sherman-Morrison-Woodbury solve: at 1,700 runs (ten years) the four
+    fits of a report took 3-4 s CPU. With a random intercept only (one variance ratio
+    ``t``, the scale profiled out), each group's solve is
+    ``V_g^-1 x = x - 1 * sum(x_g) / (n_g + 1/t)`` (Woodbury with a 1x1 block), so every
+    group-level sum is one ``np.bincount``/``np.add.at`` over the rows. The functions
+    ``_ri_*`` below write statsmodels' own formulas (``loglike``, ``score_full``,
+    ``hessian``, ``get_fe_params``, ``get_scale`` of statsmodels 0.14-0.15) that way,
+    term for term, so the optimizer (the same BFGS from the same start) sees the same
+    values up to rounding (sums taken in another order: relative differences of
+    ~1e-13 in the estimates; ``tests/test_dynamics.py`` compares every number with the
+    plain class). Any other case (random slopes, variance components, penalties, ML,
+    a variance ratio near 0) runs statsmodels' code. Hand-written because statsmodels
+    has no vectorised path for it. The last GLS solve is remembered: the optimizer
+    asks for the likelihood and then its gradient at the same point.
+
     Imported here, not at the top: only the report's mixed models need it; the
     model's module, not ``statsmodels.formula.api`` (which loads every model);
     ``from_formula`` is what ``smf.mixedlm`` is.
     """
     global _MIXED_LM
     if _MIXED_LM is None:
-        from statsmodels.regression.mixed_linear_model import MixedLM
+        from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
 
-        class _MixedLM(MixedLM):
-            def get_fe_params(self, cov_re, vcomp, tol=1e-10):
-                key = (np.asarray(cov_re).tobytes(), np.asarray(vcomp).tobytes(), tol)
-                if getattr(self, "_fe_key", None) != key:
-                    self._fe_key, self._fe_last = key, super().get_fe_params(cov_re, vcomp, tol)
-                fe_params, singular = self._fe_last
-                return fe_params.copy(), singular
-
-        _MIXED_LM = _MixedLM
+        methods = {"get_fe_params": _ri_get_fe_params, "loglike": _ri_loglike, "score_full": _ri_score_full,
+                   "hessian": _ri_hessian, "get_scale": _ri_get_scale}
+        _MIXED_LM = type("_RandomInterceptMixedLM", (MixedLM,),
+                         {"_ri_base": MixedLM, "_ri_params": MixedLMParams, **methods})
     return _MIXED_LM
 
 
 _MIXED_LM = None
+
+
+def _ri_groups(model):
+    """Per row its group's index; the number of groups; per group its rows and column sums of exog (cached)."""
+    g = getattr(model, "_ri", None)
+    if g is None:
+        codes = np.empty(len(model.endog), dtype=np.intp)
+        for i, label in enumerate(model.group_labels):
+            codes[model.row_indices[label]] = i
+        n_groups = len(model.group_labels)
+        size = np.bincount(codes, minlength=n_groups).astype(float)
+        g = model._ri = (codes, n_groups, size, _ri_sums(codes, n_groups, model.exog))
+    return g
+
+
+def _ri_sums(codes: np.ndarray, n_groups: int, x: np.ndarray) -> np.ndarray:
+    """Sums of ``x`` per group: (groups,) for a vector, (groups, columns) for a matrix."""
+    if x.ndim == 1:
+        return np.bincount(codes, weights=x, minlength=n_groups)
+    out = np.zeros((n_groups, x.shape[1]))
+    np.add.at(out, codes, x)
+    return out
+
+
+def _ri_ratio(model, cov_re, vcomp=()) -> float | None:
+    """The variance ratio t where the vectorised path applies (REML random intercept, t > 1e-10), else None."""
+    if (model.k_re != 1 or model.k_vc != 0 or len(vcomp) or model.cov_pen is not None
+            or model.fe_pen is not None or not getattr(model, "reml", True)
+            or not isinstance(model.exog_re, np.ndarray) or not np.all(model.exog_re == 1.0)):
+        return None
+    t = float(np.asarray(cov_re).reshape(-1)[0])
+    return t if t > 1e-10 and np.isfinite(t) else None
+
+
+def _ri_solve(model, t: float, x: np.ndarray, sums: np.ndarray | None = None) -> np.ndarray:
+    """``V_g^-1 x_g`` for every group g at once (``x``: a vector or a matrix over the rows)."""
+    codes, n_groups, size, _ = _ri_groups(model)
+    c = 1.0 / (size + 1.0 / t)
+    if sums is None:
+        sums = _ri_sums(codes, n_groups, x)
+    return x - (sums * (c if x.ndim == 1 else c[:, None]))[codes]
+
+
+def _ri_parts(model, t: float, fe_params: np.ndarray):
+    """Residuals, V^-1 resid, V^-1 exog, their group sums, a_g (V_g^-1 1 = a_g 1), X'V^-1X and r'V^-1r."""
+    codes, n_groups, size, xsums = _ri_groups(model)
+    resid = model.endog - np.dot(model.exog, fe_params)
+    vir = _ri_solve(model, t, resid)
+    viexog = _ri_solve(model, t, model.exog, xsums)
+    a = 1.0 - size / (size + 1.0 / t)
+    return (resid, vir, _ri_sums(codes, n_groups, vir), _ri_sums(codes, n_groups, viexog), a,
+            np.dot(model.exog.T, viexog), np.dot(resid, vir))
+
+
+def _ri_get_fe_params(self, cov_re, vcomp, tol=1e-10):
+    key = (np.asarray(cov_re).tobytes(), np.asarray(vcomp).tobytes(), tol)
+    if getattr(self, "_fe_key", None) != key:
+        t = _ri_ratio(self, cov_re, vcomp) if self.k_fe > 0 else None
+        if t is None or t < tol:
+            last = self._ri_base.get_fe_params(self, cov_re, vcomp, tol)
+        else:
+            xtxy = np.dot(self.exog.T, _ri_solve(self, t, np.column_stack((self.exog, self.endog))))
+            last = (np.linalg.solve(xtxy[:, 0:-1], xtxy[:, -1]), False)
+        self._fe_key, self._fe_last = key, last
+    fe_params, singular = self._fe_last
+    return fe_params.copy(), singular
+
+
+def _ri_loglike(self, params, profile_fe=True):
+    if type(params) is not self._ri_params:
+        params = self._ri_params.from_packed(params, self.k_fe, self.k_re, self.use_sqrt, has_fe=False)
+    t = _ri_ratio(self, params.cov_re, params.vcomp)
+    if t is None:
+        return self._ri_base.loglike(self, params, profile_fe=profile_fe)
+    fe_params = params.fe_params
+    if profile_fe:
+        fe_params, sing = self.get_fe_params(params.cov_re, params.vcomp)
+        self._cov_sing += int(sing)
+    size = _ri_groups(self)[2]
+    resid = self.endog - np.dot(self.exog, fe_params)
+    qf = np.dot(resid, _ri_solve(self, t, resid))
+    xvx = np.dot(self.exog.T, _ri_solve(self, t, self.exog, _ri_groups(self)[3]))
+    # log|V_g| = log|t| + log(n_g + 1/t) (the determinant lemma, s = 1)
+    likeval = -np.sum(np.log(size + 1.0 / t) + np.log(t)) / 2.0
+    dof = self.n_totobs - self.k_fe
+    likeval -= dof * np.log(qf) / 2.0
+    likeval -= np.linalg.slogdet(xvx)[1] / 2.0
+    likeval -= dof * np.log(2 * np.pi) / 2.0
+    likeval += dof * np.log(dof) / 2.0
+    return likeval - dof / 2.0
+
+
+def _ri_score_full(self, params, calc_fe):
+    t = _ri_ratio(self, params.cov_re, params.vcomp)
+    if t is None:
+        return self._ri_base.score_full(self, params, calc_fe)
+    size = _ri_groups(self)[2]
+    _, vir, vir_sums, viexog_sums, a, xtvix, rvir = _ri_parts(self, t, params.fe_params)
+    fac = self.n_totobs - self.k_fe
+    score_fe = np.zeros(self.k_fe)
+    if calc_fe:
+        score_fe += fac * np.dot(self.exog.T, vir) / rvir
+    score_re = np.array([-0.5 * np.sum(size * a)])
+    score_re += 0.5 * fac * np.sum(vir_sums**2) / rvir
+    xtax = np.dot(viexog_sums.T, viexog_sums)
+    score_re[0] += 0.5 * np.sum(np.linalg.inv(xtvix).T * xtax)
+    return score_fe, score_re, np.zeros(0)
+
+
+def _ri_hessian(self, params):
+    if type(params) is not self._ri_params:
+        params = self._ri_params.from_packed(params, self.k_fe, self.k_re, use_sqrt=self.use_sqrt, has_fe=True)
+    t = _ri_ratio(self, params.cov_re, params.vcomp)
+    if t is None:
+        return self._ri_base.hessian(self, params)
+    size = _ri_groups(self)[2]
+    _, _, vir_sums, viexog_sums, a, xtvix, rvir = _ri_parts(self, t, params.fe_params)
+    fac = self.n_totobs - self.exog.shape[1]
+    hess_fere = -fac * np.dot(vir_sums, viexog_sums)[None, :] / rvir
+    xtax = np.dot(viexog_sums.T, viexog_sums)
+    B = np.sum(vir_sums**2)
+    D = np.sum(2.0 * size * a * vir_sums**2)
+    hess_re = np.sum(size**2 * a**2) / 2.0 - 0.5 * fac * (D / rvir - B * B / rvir**2)
+    um = np.dot(size * a * viexog_sums.T, viexog_sums)
+    ql = np.linalg.solve(xtvix, xtax)
+    hess_re += 0.5 * (np.sum(ql.T * ql) - np.trace(np.linalg.solve(xtvix, um + um.T)))
+    k = self.k_fe
+    hess = np.zeros((k + 1, k + 1))
+    hess[0:k, 0:k] = -fac * xtvix / rvir
+    hess[0:k, k:] = hess_fere.T
+    hess[k:, 0:k] = hess_fere
+    hess[k, k] = hess_re
+    return hess, False
+
+
+def _ri_get_scale(self, fe_params, cov_re, vcomp):
+    t = _ri_ratio(self, cov_re, vcomp)
+    if t is None:
+        return self._ri_base.get_scale(self, fe_params, cov_re, vcomp)
+    resid = self.endog - np.dot(self.exog, fe_params)
+    qf = np.dot(resid, _ri_solve(self, t, resid))
+    return qf / (self.n_totobs - self.k_fe) if self.reml else qf / self.n_totobs
 
 
 def dynamics_by_shoe_class(

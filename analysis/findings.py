@@ -279,7 +279,8 @@ def flare_sensitivity(
             continue
         rdays = flareups.region_days(pain_daily, episodes)
         regions: dict[str, dict] = {}
-        for region in [r for r in REGIONS if r in set(rdays["region"])]:
+        present = set(rdays["region"].unique())  # once, not once per region (a pass over every region-day)
+        for region in [r for r in REGIONS if r in present]:
             frame = region_day_frame(rdays, pain_daily, region)
             frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
             onset_dates = frame.index[frame["onset"] > 0]

@@ -347,6 +347,7 @@ def phases_child(spec: dict) -> dict:
 def run_phases(spec: dict, cache: Path) -> dict:
     """``phases_child`` in a new process with the given cache folder."""
     env = dict(os.environ, RUNLOG_CACHE_DIR=str(cache), PYTHONPATH=_pythonpath())
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as runlog's CLI sets it (analysis.cli.main) before numpy loads
     proc = subprocess.run(
         [sys.executable, __file__, "--phases-child", json.dumps(spec)],
         capture_output=True, text=True, env=env, check=False,
@@ -567,6 +568,10 @@ def main(argv: list[str] | None = None) -> int:
                 folder = work / f"out_{y}y"
                 folder.mkdir(exist_ok=True)
                 ycache = work / f"cache_{y}y"
+                # a file changed within the cache's racy window (2 s) is not stored, so a runner just written
+                # would be decoded afresh by the report and its "warm" reading timed cold: wait it out
+                st = Path(spec["sources"][0]).stat()
+                time.sleep(max(0.0, 3.0 - (time.time() - max(st.st_mtime, st.st_ctime))))
                 run_cli(["runs", *spec["sources"], "--tz", TZ, "--no-progress"], ycache, work)  # fill the cache
                 res = run_phases({**spec, "out": str(folder), "draw_repeat": 2}, ycache)
                 print(f"  {y} y: {res['runs']} runs, {sum(res['phases'].values()):.1f} s CPU, "

@@ -79,3 +79,16 @@ def test_report_no_pdf_writes_the_same_findings_and_never_loads_matplotlib(sampl
     assert "LOADED []" in proc.stdout
     assert "STATSMODELS []" in proc.stdout
     assert json.loads(out.read_text()) == json.loads(json.dumps(sample_data.findings))
+
+
+def test_one_blas_thread_unless_the_user_chose_otherwise(monkeypatch, capsys):
+    """runlog's matrices are a few columns wide: the CLI asks OpenBLAS for one thread, unless set."""
+    import os
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert main([]) == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    assert main([]) == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    capsys.readouterr()

@@ -119,8 +119,17 @@ def _profile_bounds(drop, b_hat: float, step: float, crit: float, doublings: int
 
     Steps out by ``2 * step``, doubling up to ``doublings`` times, then brackets
     the crossing with :func:`scipy.optimize.brentq`; a side that never reaches
-    ``crit`` is infinite.
+    ``crit`` is infinite. ``drop`` must be a function of ``b`` alone: each value is
+    computed once (the stepping asks for the last one twice, brentq for both ends again).
     """
+    known: dict[float, float] = {}
+    plain = drop
+
+    def drop(b: float) -> float:
+        if b not in known:
+            known[b] = plain(b)
+        return known[b]
+
     bounds = []
     for sign in (-1.0, 1.0):
         inner, outer = b_hat, b_hat + sign * 2 * step
