@@ -213,9 +213,12 @@ def fail_if_nothing(result: ReadResult) -> None:
     """Refuse (exit 2) when nothing at all could be read and something failed: name the first failure."""
     log = result.log
     if result.runs.empty and (log["status"] == "failed").any() and not (log["status"] == "not_a_run").any():
-        first = log[log["status"] == "failed"].iloc[0]
+        failed = log[log["status"] == "failed"]
+        first = failed.iloc[0]
         where = first["source_file"] + (f", row {first['row']}" if pd.notna(first["row"]) else "")
-        raise RunlogError(f"{first['reason']}", path=where)
+        others = failed["source_file"].nunique() - 1
+        more = f" (and {others} other file(s) failed too: none could be read)" if others > 0 else ""
+        raise RunlogError(f"{first['reason']}{more}", path=where)
 
 
 def read_side_files(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:

@@ -29,6 +29,29 @@ def test_console_script_never_prints_traceback(tmp_path):
     assert proc.stderr.count("\n") == 1 and "bad.csv" in proc.stderr
 
 
+def test_a_folder_of_unreadable_files_names_the_first_and_counts_the_rest(tmp_path, capsys):
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    (folder / "a.gpx").write_text('<gpx version="1.1"><trk><trkseg></trkseg></trk></gpx>')
+    (folder / "b.tcx").write_text("<TrainingCenterDatabase><Activities/>")
+    (folder / "c.fit").write_bytes(b"not a fit file at all")
+    assert main(["runs", str(folder), "--no-progress", "--tz", "UTC"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "a.gpx" in err[0] and "no track points" in err[0]
+    assert "and 2 other file(s) failed too" in err[0]
+
+
+def test_a_folder_of_planned_routes_is_no_runs_not_an_error(tmp_path, capsys):
+    folder = tmp_path / "routes"
+    folder.mkdir()
+    (folder / "loop.gpx").write_text(
+        '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><rte><rtept lat="1" lon="2"/>'
+        '<rtept lat="1.01" lon="2"/></rte></gpx>')
+    assert main(["runs", str(folder), "--no-progress", "--tz", "UTC"]) == 0
+    out = capsys.readouterr().out
+    assert "no runs found" in out and "1 not a run" in out
+
+
 def test_runs_output_parquet_and_csv(shared_data, tmp_path):
     for name in ("runs.parquet", "runs.csv"):
         out = tmp_path / name

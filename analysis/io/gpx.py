@@ -124,13 +124,14 @@ def read_gpx(
     -------
     ReadResult
         At most one run; its samples (one row per timed trackpoint); one
-        import-log row (imported or not_a_run, ``row`` = NA).
+        import-log row (imported or not_a_run, ``row`` = NA). A file with no
+        track points but a route (``<rte>``) or waypoints is ``not_a_run``.
 
     Raises
     ------
     RunlogError
-        When the file cannot be read, is not GPX, has no track points or no
-        timestamps (a planned route rather than a recorded activity).
+        When the file cannot be read, is not GPX, has no track points (and no
+        route or waypoints) or no timestamps (a planned route rather than a recorded activity).
 
     Notes
     -----
@@ -183,6 +184,9 @@ def read_gpx(
     gpx = _parse(data, label)
     points = _points(gpx)
     if points.empty:
+        planned = _planned_only(gpx)
+        if planned:  # a route or a list of places made to follow: nothing was recorded
+            return ReadResult.build(log_rows=[log_row(label, "not_a_run", planned, source=SOURCE)])
         raise RunlogError("no track points in the GPX file", path=label)
     timed = points[points["time"].notna()].reset_index(drop=True)
     if timed.empty:
@@ -237,6 +241,21 @@ def _parse(data: bytes, label: str) -> gpxpy.gpx.GPX:
     except (gpxpy.gpx.GPXException, ValueError) as exc:
         reason = " ".join(str(exc).split())[:200]
         raise RunlogError(f"not readable as GPX ({reason})", path=label) from exc
+
+
+def _planned_only(gpx: gpxpy.gpx.GPX) -> str | None:
+    """Why a GPX file without track points is not a run, when it holds a route or waypoints; else None.
+
+    A ``<rte>`` is a planned course (route points, no recording) and ``<wpt>`` are
+    places; planners, route builders and a watch's course export write them.
+    """
+    route_points = sum(len(route.points) for route in gpx.routes)
+    if route_points:
+        return (f"a planned route ({len(gpx.routes)} route(s), {route_points} route points), "
+                "not a recorded activity")
+    if gpx.waypoints:
+        return f"only waypoints ({len(gpx.waypoints)}), not a recorded activity"
+    return None
 
 
 def _local(tag) -> str:

@@ -236,6 +236,28 @@ def test_whole_file_failures_raise_one_line_errors(tmp_path):
         read_gpx(tmp_path / "missing.gpx")
 
 
+_ROUTE_GPX = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<gpx version="1.1" creator="planner" xmlns="http://www.topografix.com/GPX/1/1">'
+    b'<wpt lat="52.1" lon="4.3"><name>car park</name></wpt>'
+    b'<rte><name>Sunday loop</name><rtept lat="52.1" lon="4.3"/><rtept lat="52.2" lon="4.4"/>'
+    b'<rtept lat="52.1" lon="4.5"/></rte></gpx>'
+)
+
+
+def test_a_planned_route_or_waypoints_alone_are_not_a_run():
+    result = read_gpx(_ROUTE_GPX, name="loop.gpx")
+    assert result.runs.empty and result.samples.empty
+    (row,) = result.log.to_dict("records")
+    assert row["status"] == "not_a_run" and row["source_file"] == "loop.gpx"
+    assert "planned route (1 route(s), 3 route points)" in row["reason"]
+    places = _ROUTE_GPX.split(b"<rte>")[0] + b"</gpx>"
+    (row,) = read_gpx(places, name="places.gpx").log.to_dict("records")
+    assert row["status"] == "not_a_run" and "only waypoints (1)" in row["reason"]
+    # the coordinates of a route never reach the log
+    assert "52.1" not in row["reason"] and "4.3" not in row["reason"]
+
+
 def test_damaged_or_cut_gzip_is_refused_whole():
     data = _gpx([[(0.000, 0, None, None), (0.001, 40, None, None)]], track_type="9")
     assert len(read_gpx(gzip.compress(data), name="ok.gpx.gz").runs) == 1
