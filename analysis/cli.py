@@ -498,7 +498,8 @@ def _diary_details(c) -> None:
     cov = d["coverage"]
     if len(cov) and cov["days_in_period"].max():
         _say("- diary coverage of the period: " + ", ".join(
-            f"{r.region} {r.pct_logged:.0f} %" for r in cov.itertuples(index=False)), indent=2)
+            f"{r.region} {r.pct_logged:.0f} %" if r.days_logged else f"{r.region} never logged"
+            for r in cov.itertuples(index=False)), indent=2)
 
 
 def _shoe_details(c, args) -> None:
