@@ -23,7 +23,7 @@ from analysis.errors import RunlogError
 from analysis.schema import GROUPING, REGIONS
 from analysis.stats.absolute_risk import absolute_risk
 from analysis.stats.case_crossover import case_crossover
-from analysis.stats.design import MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS, hazard_frame
+from analysis.stats.design import MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS, NEVER_LOGGED, hazard_frame
 from analysis.stats.hazard import fit_hazard
 from analysis.stats.pain_series import pain_trend, prewhitened_ccf, prewhitening_filter
 from analysis.stats.primary import (
@@ -892,7 +892,7 @@ def _region_frames(
 
 
 def _never_logged(region: str) -> dict:
-    message = "insufficient data: region never logged"
+    message = NEVER_LOGGED
     fit = PrimaryFit(_rows_all("insufficient data", message, 0), "insufficient data", message, 0, 0, "firth")
     return {
         "onsets": 0,

@@ -42,7 +42,8 @@ from analysis.plots import fmt_ci, fmt_num
 from analysis.progress import bar as progress_bar
 from analysis.provenance import SCHEMA_VERSION, inputs_digest, source_date
 from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
-from analysis.stats.design import MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS
+from analysis.stats.design import MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS, NEVER_LOGGED
+from analysis.stats.primary import MAX_CI_RATIO
 
 A4 = plots.A4_PORTRAIT
 REPORT_TITLE = "runlog report: running load, footwear and pain"
@@ -148,6 +149,20 @@ def _pct(x) -> str:
     return "-" if x is None else f"{100 * x:.0f} %"
 
 
+def _rate_ratio_words(rr: Mapping, label: str = "rate ratio") -> str:
+    """The rate ratio with its interval, or "too imprecise to estimate" by page 1's rule for every estimate.
+
+    An interval that reaches 0 or infinity, or whose upper / lower ratio exceeds
+    :data:`~analysis.stats.primary.MAX_CI_RATIO` (METHODS.md 5), is not headlined
+    as a number.
+    """
+    ci = rr.get("ci")
+    lo, hi = (ci or (None, None))[:2]
+    if lo is None or hi is None or not lo > 0 or not np.isfinite(hi) or hi / lo > MAX_CI_RATIO:
+        return f"{label} too imprecise to estimate ({fmt_ci(ci)})"
+    return f"{label} {fmt_num(rr['estimate'])} ({fmt_ci(ci)})"
+
+
 def _rates_sentence(finding: Mapping, *, intervals: bool = True) -> str:
     """Unadjusted onsets per 1000 km after barefoot-style vs traditional runs, and their rate ratio."""
     rates = {r["shoe_class"]: r for r in finding.get("rates", [])}
@@ -162,14 +177,14 @@ def _rates_sentence(finding: Mapping, *, intervals: bool = True) -> str:
             if bs and trad
             else ""
         )
-        return f"rate ratio {fmt_num(rr['estimate'])} ({fmt_ci(rr.get('ci'))}){per}"
+        return f"{_rate_ratio_words(rr)}{per}"
     parts = []
     for label, r in (("per 1000 km after barefoot-style runs", bs), ("after traditional", trad)):
         if r:
             parts.append(f"{fmt_num(r['per_1000km'])} {label} ({fmt_ci(r['ci'])}; {_n(r['onsets'], 'onset')})")
     if not parts:
         return ""
-    ratio = f"; rate ratio {fmt_num(rr['estimate'])} ({fmt_ci(rr.get('ci'))})" if rr.get("estimate") is not None else ""
+    ratio = f"; {_rate_ratio_words(rr)}" if rr.get("estimate") is not None else ""
     return " vs ".join(parts) + ratio
 
 
@@ -254,6 +269,8 @@ def region_sentences(region: str, finding: Mapping) -> list[str]:
     """
     name = plots.REGION_LABELS.get(region, region)
     n = finding.get("onsets", 0)
+    if finding.get("message") == NEVER_LOGGED:
+        return [f"{name}: not in the diary (no entry on any day), so nothing to estimate."]
     if not finding.get("sufficient"):
         rates = _rates_sentence(finding)
         out = [
@@ -276,9 +293,7 @@ def region_sentences(region: str, finding: Mapping) -> list[str]:
         sentence = estimand_sentence(rows[estimand])
         rr = finding.get("rate_ratio") or {}
         if estimand == "barefoot_share_7d" and rr.get("estimate") is not None:
-            sentence = sentence[:-1] + (
-                f"; unadjusted rate ratio {fmt_num(rr['estimate'])} ({fmt_ci(rr.get('ci'))})."
-            )
+            sentence = sentence[:-1] + f"; {_rate_ratio_words(rr, 'unadjusted rate ratio')}."
         out.append(sentence)
     risk = risk_sentence(finding)
     if risk:
@@ -633,8 +648,9 @@ def _summary_pages(data: Analysis, units: str) -> list[Figure]:
                 plots.REGION_LABELS[region],
                 rf.get("onsets", 0),
                 f"{sides['L']} / {sides['R']}",
-                "-" if pd.isna(cov) else f"{cov:.0f} %",
-                "model" if rf.get("sufficient") else "insufficient data: rates only",
+                "-" if pd.isna(cov) else "never" if rf.get("message") == NEVER_LOGGED else f"{cov:.0f} %",
+                "model" if rf.get("sufficient") else "not in the diary" if rf.get("message") == NEVER_LOGGED
+                else "insufficient data: rates only",
             )
         )
     tp.table(

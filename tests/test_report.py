@@ -16,6 +16,7 @@ from analysis.cli import main
 from analysis.pipeline import analyse
 from analysis.plots import REGION_LABELS, fmt_ci, fmt_num
 from analysis.schema import REGIONS
+from analysis.stats.design import NEVER_LOGGED
 from tests.conftest import tiny_frames
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +84,11 @@ def test_summary_numbers_equal_the_json(sample_pdf):
                 assert f"{fmt_num(rate['per_1000km'])} " in first
         rr = f["rate_ratio"]
         if rr["estimate"] is not None:
-            assert f"rate ratio {fmt_num(rr['estimate'])} ({fmt_ci(rr['ci'])})" in first
+            lo, hi = rr["ci"]
+            if lo > 0 and hi / lo <= 10:
+                assert f"rate ratio {fmt_num(rr['estimate'])} ({fmt_ci(rr['ci'])})" in first
+            else:  # page 1's rule for every estimate: a 10-fold interval is no number to act on
+                assert f"rate ratio too imprecise to estimate ({fmt_ci(rr['ci'])})" in first
         if f["sufficient"]:
             # both pre-specified estimands, each with its interval, onsets and smallest detectable OR
             for e in f["primary"]:
@@ -153,6 +158,29 @@ def test_gps_positions_never_in_outputs(sample_data, sample_pdf):
 # ---------------------------------------------------------------- small frames, by hand
 
 
+def test_a_region_never_logged_is_one_line_and_an_imprecise_rate_ratio_no_number():
+    never = {"onsets": 0, "sufficient": False, "message": "insufficient data: region never logged",
+             "rates": [], "rate_ratio": None}
+    assert report.region_sentences("glute", never) == [
+        "Gluteal tendons: not in the diary (no entry on any day), so nothing to estimate."
+    ]
+    one_onset = {
+        "onsets": 1, "sufficient": False, "message": "insufficient data: 1 onset, about 10 needed",
+        "rates": [
+            {"shoe_class": "barefoot-style", "onsets": 0, "distance_km": 30.0, "per_1000km": 0.0, "ci": [0.0, 152.0]},
+            {"shoe_class": "traditional", "onsets": 1, "distance_km": 456.0, "per_1000km": 2.19, "ci": [0.0555, 12.2]},
+        ],
+        "rate_ratio": {"estimate": 0.0, "ci": [0.0, 732.0]},
+    }
+    text = " ".join(report.region_sentences("achilles", one_onset))
+    assert "rate ratio too imprecise to estimate (95 % CI 0 to 732)" in text
+    assert "rate ratio 0 " not in text
+    # 0.8 to 7.9 spans under 10-fold: a number; 0.5 to 5.1 just over: words
+    assert report._rate_ratio_words({"estimate": 2.5, "ci": [0.8, 7.9]}) == "rate ratio 2.5 (95 % CI 0.8 to 7.9)"
+    assert "too imprecise" in report._rate_ratio_words({"estimate": 1.6, "ci": [0.5, 5.1]})
+    assert "too imprecise" in report._rate_ratio_words({"estimate": 1.6, "ci": None})
+
+
 def test_region_sentences_plain_words():
     starved = {
         "onsets": 3,
@@ -217,7 +245,10 @@ def test_region_sentences_plain_words():
 
 def test_tiny_frames_summary_says_insufficient_everywhere(tiny_data):
     sentences = [s for r in REGIONS for s in report.region_sentences(r, tiny_data.findings["regions"][r])]
-    assert sum(s.startswith("Insufficient data for a model") for s in sentences) == 4
+    never = sum(f["message"] == NEVER_LOGGED for f in tiny_data.findings["regions"].values())
+    assert never >= 1  # the tiny diary leaves regions out
+    assert sum(s.startswith("Insufficient data for a model") for s in sentences) == 4 - never
+    assert sum("not in the diary (no entry on any day)" in s for s in sentences) == never
     assert tiny_data.findings["regions"]["patellar"]["onsets"] == 0
     assert any("24-hour pain rule" in f for f in report.flags(tiny_data))
 
@@ -293,7 +324,10 @@ def test_cli_report_writes_pdf_and_json(tmp_path, monkeypatch, capsys):
         if r["shoe_class"] in ("barefoot-style", "traditional")
     ]
     assert shown and all(fmt_ci(r["ci"]) in text for r in shown)
-    assert pages[0].count("Insufficient data for a model") == 4  # six weeks are too few anywhere
+    never = sum(f["message"] == NEVER_LOGGED for f in findings["regions"].values())
+    # six weeks are too few anywhere; a region with no diary entry says so instead
+    assert pages[0].count("Insufficient data for a model") == 4 - never
+    assert pages[0].count("not in the diary (no entry on any day)") == never
     miles = findings["data"]["distance_km"] * 1000 / 1609.344
     assert f"21 runs, {miles:.0f} mi" in pages[0] and "mi/week" in text
     assert (

@@ -51,6 +51,9 @@ MIN_DAYS = 90
 #: with ``runlog check``'s coverage warning (:data:`analysis.flareups.MIN_LOGGED_PCT`)
 MIN_LOGGED_PCT = _DIARY_MIN_LOGGED_PCT
 
+#: the findings' message for a region with no diary entry at all (the report says so in one line)
+NEVER_LOGGED = "insufficient data: region never logged"
+
 
 def days_since_flare(in_flare: pd.Series) -> pd.Series:
     """Days since the last day in a flare, counted up to day t-1.
