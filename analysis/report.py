@@ -1014,7 +1014,8 @@ def _quality_pages(data: Analysis) -> list[Figure]:
                 r.days_logged,
                 r.days_in_period,
                 f"{r.pct_logged:.0f} %" if pd.notna(r.pct_logged) else "-",
-                f"below {MIN_LOGGED_PCT:.0f} %: too patchy" if r.warn else "ok",
+                "never logged: not analysed" if not r.days_logged and r.region != "any"
+                else f"below {MIN_LOGGED_PCT:.0f} %: too patchy" if r.warn else "ok",
             )
             for r in cov.itertuples(index=False)
         ]

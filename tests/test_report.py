@@ -328,6 +328,8 @@ def test_cli_report_writes_pdf_and_json(tmp_path, monkeypatch, capsys):
     # six weeks are too few anywhere; a region with no diary entry says so instead
     assert pages[0].count("Insufficient data for a model") == 4 - never
     assert pages[0].count("not in the diary (no entry on any day)") == never
+    # the data-quality page does not call a region the runner never logs "too patchy"
+    assert " ".join(pages).count("never logged: not analysed") == never
     miles = findings["data"]["distance_km"] * 1000 / 1609.344
     assert f"21 runs, {miles:.0f} mi" in pages[0] and "mi/week" in text
     assert (
