@@ -89,7 +89,9 @@ def rate_ratio(onsets_a: int, km_a: float, onsets_b: int, km_b: float, *, alpha:
     -------
     dict
         ``estimate``, ``ci`` (lower, upper; ``inf`` when unbounded), ``p`` (exact
-        two-sided test of RR = 1), ``reason`` (None, or why nothing could be said).
+        test of RR = 1, two-sided as the interval is: twice the smaller one-sided
+        tail, at most 1; ``p < alpha`` exactly when the interval excludes 1),
+        ``reason`` (None, or why nothing could be said).
 
     References
     ----------
@@ -113,8 +115,13 @@ def rate_ratio(onsets_a: int, km_a: float, onsets_b: int, km_b: float, *, alpha:
             "reason": "no onsets in either class",
         }
     ratio_km = km_b / km_a
-    test = stats.binomtest(a, n, p=km_a / (km_a + km_b))
+    share_a = km_a / (km_a + km_b)  # the expected share of onsets in class a when RR = 1
+    test = stats.binomtest(a, n, p=share_a)
     ci = test.proportion_ci(confidence_level=1 - alpha, method="exact")
+    # p by the interval's own (central) convention: twice the smaller one-sided exact tail, so that p < alpha
+    # exactly when the Clopper-Pearson interval excludes RR = 1 (METHODS.md 5: one convention for both)
+    tails = (stats.binomtest(a, n, p=share_a, alternative=side).pvalue for side in ("less", "greater"))
+    p_central = min(1.0, 2.0 * min(tails))
 
     def to_rr(pi: float) -> float:
         return math.inf if pi >= 1 else pi / (1 - pi) * ratio_km
@@ -123,7 +130,7 @@ def rate_ratio(onsets_a: int, km_a: float, onsets_b: int, km_b: float, *, alpha:
     return {
         "estimate": float(estimate),
         "ci": (to_rr(ci.low), to_rr(ci.high)),
-        "p": float(test.pvalue),
+        "p": float(p_central),
         "reason": None,
     }
 

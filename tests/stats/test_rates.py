@@ -49,8 +49,23 @@ def test_rate_ratio_matches_conditional_binomial_by_hand():
     to_rr = lambda p: p / (1 - p) * 400.0 / 200.0  # noqa: E731
     assert rr["ci"][0] == pytest.approx(to_rr(p_lo), rel=1e-6)
     assert rr["ci"][1] == pytest.approx(to_rr(p_hi), rel=1e-6)
-    # exact two-sided test of RR = 1: expected share of onsets in class a = 200/600
-    assert rr["p"] == pytest.approx(stats.binomtest(8, 12, 1 / 3).pvalue)
+    # exact test of RR = 1, central like the interval: expected share of onsets in class a = 200/600,
+    # p = 2 P(X >= 8), X ~ Binomial(12, 1/3), by hand from the binomial sum
+    upper_tail = sum(math.comb(12, k) * (1 / 3) ** k * (2 / 3) ** (12 - k) for k in range(8, 13))
+    assert rr["p"] == pytest.approx(2 * upper_tail, rel=1e-9)
+
+
+def test_rate_ratio_p_and_interval_agree():
+    # the example: 4 onsets in 300 km vs 6 in 2000 km gave p = 0.032 ("minlike") beside a 95 % CI of
+    # 0.92-18.7; with one (central) convention p < 0.05 exactly when the interval excludes 1
+    example = rates.rate_ratio(4, 300.0, 6, 2000.0)
+    assert example["ci"][0] < 1 < example["ci"][1] and example["p"] >= 0.05
+    for a, km_a, b, km_b in [(4, 300.0, 6, 2000.0), (8, 200.0, 4, 400.0), (0, 150.0, 9, 300.0), (12, 90.0, 1, 500.0),
+                             (3, 100.0, 3, 100.0), (1, 40.0, 20, 900.0), (6, 50.0, 2, 400.0), (5, 300.0, 0, 10.0)]:
+        rr = rates.rate_ratio(a, km_a, b, km_b)
+        excludes = rr["ci"][0] > 1 or rr["ci"][1] < 1
+        assert (rr["p"] < 0.05) == excludes, (a, km_a, b, km_b, rr)
+        assert 0 < rr["p"] <= 1
 
 
 def test_rate_ratio_edges():
