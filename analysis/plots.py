@@ -1620,6 +1620,128 @@ def plot_week_decisions(
     return fig
 
 
+def _clip(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"
+
+
+#: rows of :func:`plot_week_table`'s table: inches per row and for the header and the summary chart
+WEEK_TABLE_ROW_IN = 0.19
+WEEK_TABLE_CHART_IN = 0.75
+WEEK_TABLE_REGION_IN = 0.32
+
+
+def week_table_height(n_regions: int, last_weeks: int) -> float:
+    """Inches :func:`plot_week_table` needs for ``n_regions`` regions and ``last_weeks`` weeks of detail."""
+    return (WEEK_TABLE_CHART_IN + WEEK_TABLE_REGION_IN * max(n_regions, 1)
+            + WEEK_TABLE_ROW_IN * (1 + n_regions * last_weeks) + 0.45)
+
+
+@_styled
+def plot_week_table(
+    decisions: pd.DataFrame | None,
+    *,
+    last_weeks: int = 6,
+    units: str = "km",
+    fig: Figure | SubFigure | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure | SubFigure:
+    """How often each decision came, and the last weeks' decisions with the rule that made each (METHODS.md 9).
+
+    Parameters
+    ----------
+    decisions : DataFrame
+        :func:`analysis.week.weekly_decisions` (``region``, ``week_start``, ``week_end``, ``decision``,
+        ``rule``, ``km``, ``barefoot_style_km``, ``next_week_km_max``,
+        ``next_week_barefoot_style_km_max``, ``next_km``, ``next_barefoot_style_km``, ``within_allowance``).
+    last_weeks : int
+        Weeks of the table, counted back from the diary's last week.
+    units : {"km", "mi"}
+        Distance units of the table.
+
+    Returns
+    -------
+    Figure
+        Top: weeks per decision and region (stacked bars), with how many following weeks stayed within
+        the allowance set. Below: one row per region and week of the last ``last_weeks`` weeks: the
+        decision, the rule that decided it (value, side and day), the week's distance (barefoot-style),
+        the allowance it set and what the next week ran.
+    """
+    regions = [] if decisions is None or not len(decisions) else [
+        r for r in REGION_LABELS if r in set(decisions["region"])]
+    last_weeks = max(int(last_weeks), 1)
+    fig = _figure(fig, figsize, (WIDTH_IN, week_table_height(len(regions), last_weeks)))
+    if not regions:
+        ax = fig.subplots()
+        _message(ax, "no pain diary: no weekly decisions")
+        ax.set_xlabel("weeks")
+        ax.set_ylabel("region")
+        return fig
+    chart_in = WEEK_TABLE_CHART_IN + WEEK_TABLE_REGION_IN * len(regions)
+    ax, tab = fig.subplots(2, 1, height_ratios=[chart_in, week_table_height(len(regions), last_weeks) - chart_in])
+    per = _per_unit(units)
+    for y, region in enumerate(regions):
+        g = decisions[decisions["region"] == region]
+        left = 0
+        for decision, color in DECISION_COLORS.items():
+            n = int((g["decision"] == decision).sum())
+            if n:
+                ax.barh(y, n, left=left, height=0.6, color=color, edgecolor="white", linewidth=0.5)
+                if n >= 0.04 * len(g):  # a count in its bar where it fits
+                    ax.text(left + n / 2, y, str(n), ha="center", va="center", fontsize=7)
+                left += n
+        within = g["within_allowance"].astype("boolean")
+        ax.text(left + 3, y, f"next week within the allowance: {int(within.eq(True).sum())} of "
+                f"{int(within.notna().sum())}", va="center", fontsize=7)
+    ax.set_yticks(range(len(regions)), [REGION_LABELS[r] for r in regions])
+    ax.set_ylim(len(regions) - 0.5, -0.5)
+    ax.set_xlim(0, decisions.groupby("region").size().max() * 1.6)
+    ax.set_xlabel("weeks of the diary, by decision (colours as above)")
+    ax.set_ylabel("region")
+
+    def km(v) -> str:
+        return "-" if pd.isna(v) else f"{float(v) * per:.1f}"
+
+    ends = sorted(pd.to_datetime(decisions["week_end"]).unique())[-last_weeks:]
+    rows = decisions[pd.to_datetime(decisions["week_end"]).isin(ends)].copy()
+    rows["order"] = rows["region"].map({r: i for i, r in enumerate(regions)})
+    rows = rows.sort_values(["week_end", "order"], ascending=[False, True])
+    cells = [
+        [
+            f"to {pd.Timestamp(r.week_end):%d %b %Y}",
+            REGION_LABELS[r.region].split()[0],
+            str(r.decision),
+            _clip(str(r.rule), 64),
+            f"{km(r.km)} ({km(r.barefoot_style_km)})",
+            f"{km(r.next_week_km_max)} ({km(r.next_week_barefoot_style_km_max)})",
+            f"{km(r.next_km)} ({km(r.next_barefoot_style_km)})",
+        ]
+        for r in rows.itertuples(index=False)
+    ]
+    # drawn as plain text on a grid, not a matplotlib Table: its cells measure every text again for their
+    # layout (0.01 s a row), and the page has up to 26 rows
+    tab.axis("off")
+    tab.set_title(f"The last {len(ends)} weeks, newest first ({units}; barefoot-style in brackets)", loc="left",
+                  fontsize=8)
+    header = ["week", "region", "decision", "rule that decided (value, side, day)", f"run ({units})", "allowance",
+              "next week"]
+    widths = np.array([0.11, 0.07, 0.065, 0.435, 0.09, 0.095, 0.085])  # 0.95 of the axes: a margin at the edge
+    edges = 0.025 + np.r_[0.0, np.cumsum(widths)]
+    n = len(cells) + 1
+    tab.set_xlim(0, 1)
+    tab.set_ylim(n, 0)
+    for i, row in enumerate([header, *cells]):
+        if i and row[2] in ("hold", "reduce"):  # the weeks to look at, tinted in their colour
+            tab.axhspan(i, i + 1, xmin=edges[0], xmax=edges[-1], color=DECISION_COLORS[row[2]], alpha=0.2,
+                        linewidth=0)
+        for x, text in zip(edges[:-1], row, strict=True):
+            tab.text(x + 0.004, i + 0.5, text, ha="left", va="center", fontsize=6.5,
+                     fontweight="bold" if i == 0 else "normal")
+    tab.hlines(np.arange(n + 1), edges[0], edges[-1], color="#CCCCCC", linewidth=0.5)
+    tab.vlines(edges, 0, n, color="#CCCCCC", linewidth=0.5)
+    return fig
+
+
 @_styled
 def plot_questionnaires(
     scores: pd.DataFrame | None,
@@ -1730,6 +1852,7 @@ FIGURES: tuple[str, ...] = (
     "plot_dynamics",
     "plot_shoes",
     "plot_week_decisions",
+    "plot_week_table",
     "plot_questionnaires",
     "plot_loading_tests",
 )

@@ -547,9 +547,33 @@ _FIGURE_CALLS: dict[str, Callable[..., Figure]] = {
     ),
     "plot_shoes": lambda d, units="km", fig=None: plots.plot_shoes(d.shoes, units=units, fig=fig),
     "plot_week_decisions": lambda d, units="km", fig=None: plots.plot_week_decisions(d.week_decisions, fig=fig),
+    "plot_week_table": lambda d, units="km", fig=None: plots.plot_week_table(
+        d.week_decisions, last_weeks=_week_table_weeks(d), units=units, fig=fig
+    ),
     "plot_questionnaires": lambda d, units="km", fig=None: plots.plot_questionnaires(d.questionnaires, fig=fig),
     "plot_loading_tests": lambda d, units="km", fig=None: plots.plot_loading_tests(d.loading_tests, fig=fig),
 }
+
+
+#: the week page: its strip of decisions (in), and at most this many weeks and rows of the decisions table
+_WEEK_STRIP_IN = 2.8
+_WEEK_TABLE_MAX_WEEKS = 12
+_WEEK_TABLE_MAX_ROWS = 16
+
+
+def _questionnaires_in(data: Analysis) -> float:
+    n_q = 0 if data.questionnaires is None else data.questionnaires["instrument"].nunique()
+    return 1.4 + 1.6 * n_q if n_q else 0.0
+
+
+def _week_table_weeks(data: Analysis) -> int:
+    """Weeks of the decisions table that fit the week page under the strip (and the questionnaires), 0-8."""
+    d = data.week_decisions
+    n_regions = 0 if d is None or not len(d) else int(d["region"].nunique())
+    room = A4[1] - 1.3 - _FOOTER_IN - _WEEK_STRIP_IN - _questionnaires_in(data)
+    fits = [w for w in range(1, _WEEK_TABLE_MAX_WEEKS + 1)
+            if plots.week_table_height(n_regions, w) <= room and w * n_regions <= _WEEK_TABLE_MAX_ROWS]
+    return max(fits, default=0)
 
 
 def figures(data: Analysis, *, units: str = "km") -> dict[str, Figure]:
@@ -767,7 +791,9 @@ _CAPTIONS = {
         "not rising), hold (run pain 3-5), reduce (run pain > 5, a morning after a run 2 or more points up, "
         "mean morning 1 point or more above the week before, or an open flare-up), not enough diary (fewer "
         "than 4 logged mornings). A dot: the following week went over the allowance set (descriptive; it "
-        "says nothing about cause).",
+        "says nothing about cause). Below: how many weeks got each decision, and the last weeks' decisions "
+        "with the rule that made each, the distance run, the allowance it set for the next week and what "
+        "that week ran (hold and reduce weeks tinted).",
     ),
     "questionnaires": (
         "questionnaires",
@@ -832,10 +858,15 @@ def _figure_page_specs(data: Analysis, units: str) -> list[tuple[str, str, list[
             ("forest", [("plot_forest", forest_in)]),
             ("shoes", [("plot_dynamics", dynamics_in), ("plot_shoes", shoes_in)]),
         ]
-    n_q = 0 if data.questionnaires is None else data.questionnaires["instrument"].nunique()
-    # the questionnaire panel only when questionnaires were given: no empty panel, no page space for it
-    spec.append(("week", [("plot_week_decisions", 2.8)]
-                 + ([("plot_questionnaires", 1.4 + 1.6 * n_q)] if n_q else [])))
+    q_in = _questionnaires_in(data)
+    # the questionnaire panel only when questionnaires were given: no empty panel, no page space for it;
+    # the decisions table takes the room left, as many weeks as fit
+    weeks = _week_table_weeks(data)
+    d = data.week_decisions
+    n_regions = 0 if d is None or not len(d) else int(d["region"].nunique())
+    spec.append(("week", [("plot_week_decisions", _WEEK_STRIP_IN)]
+                 + ([("plot_week_table", plots.week_table_height(n_regions, weeks))] if weeks and n_regions else [])
+                 + ([("plot_questionnaires", q_in)] if q_in else [])))
     if data.loading_tests is not None and len(data.loading_tests):
         n_t = len(data.loading_tests.groupby(["region", "test"]))
         spec.append(("loading_tests", [("plot_loading_tests", 1.2 + 1.4 * n_t)]))
@@ -846,7 +877,7 @@ def _figure_page_specs(data: Analysis, units: str) -> list[tuple[str, str, list[
             title, caption = title + ", and running dynamics", caption + " " + _CAPTIONS["dynamics"]
         elif key == "shoes" and len(figs) > 1:
             title, caption = "Running dynamics and shoes", _CAPTIONS["dynamics"] + " " + caption
-        elif key == "week" and len(figs) > 1:
+        elif key == "week" and any(name == "plot_questionnaires" for name, _ in figs):
             title, caption = title + ", and " + _CAPTIONS["questionnaires"][0], caption + " " + _CAPTIONS[
                 "questionnaires"][1]
         pages.append((title, caption, [(_draw(data, name, units), h) for name, h in figs]))

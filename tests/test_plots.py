@@ -36,6 +36,7 @@ DRAWN_BY = {
     ),
     "plot_shoes": lambda d: plots.plot_shoes(d.shoes),
     "plot_week_decisions": lambda d: plots.plot_week_decisions(d.week_decisions),
+    "plot_week_table": lambda d: plots.plot_week_table(d.week_decisions),
     "plot_questionnaires": lambda d: plots.plot_questionnaires(d.questionnaires),
     "plot_loading_tests": lambda d: plots.plot_loading_tests(d.loading_tests),
 }
@@ -361,3 +362,29 @@ def test_report_data_gives_every_figure(tiny_data):
     assert list(drawn) == list(plots.FIGURES)
     assert all(isinstance(f, Figure) for f in drawn.values())
     assert "mi/week" in drawn["plot_weekly_load_pain"].get_axes()[0].get_ylabel()
+
+
+def test_week_table_shows_the_last_weeks_decisions_and_counts(sample_data: Analysis):
+    decisions = sample_data.week_decisions
+    fig = plots.plot_week_table(decisions, last_weeks=3, units="mi")
+    chart, tab = fig.get_axes()
+    texts = [t.get_text() for t in tab.texts]
+    rows = [texts[i:i + 7] for i in range(0, len(texts), 7)]
+    n_regions = decisions["region"].nunique()
+    assert len(rows) == 1 + 3 * n_regions  # header + 3 weeks x regions
+    assert rows[0][4] == "run (mi)"
+    # newest week first, regions in the figures' order; its rule and distance in miles as the frame has them
+    last_end = pd.to_datetime(decisions["week_end"]).max()
+    first_region = next(r for r in plots.REGION_LABELS if r in set(decisions["region"]))
+    row = decisions[(pd.to_datetime(decisions["week_end"]) == last_end) & (decisions["region"] == first_region)].iloc[0]
+    assert rows[1][0] == f"to {last_end:%d %b %Y}" and rows[1][2] == row["decision"]
+    assert rows[1][3][:40] == str(row["rule"])[:40]
+    assert rows[1][4].startswith(f"{row['km'] / 1.609344:.1f} (")
+    # hold and reduce rows are tinted, one band each
+    assert len(tab.patches) == sum(r[2] in ("hold", "reduce") for r in rows[1:])
+    # the bars count every week of each region once
+    counts = [int(t.get_text()) for t in chart.texts if t.get_text().isdigit()]
+    assert sum(counts) <= len(decisions) and max(counts) == decisions.groupby("region")["decision"].value_counts().max()
+    within = decisions.loc[decisions["region"] == first_region, "within_allowance"].astype("boolean")
+    assert any(t.get_text() == f"next week within the allowance: {int(within.eq(True).sum())} of "
+               f"{int(within.notna().sum())}" for t in chart.texts)

@@ -575,10 +575,13 @@ def test_week_page_has_a_questionnaire_panel_only_when_questionnaires_are_given(
     monkeypatch.setattr(report, "_figure_page", lambda title, caption, draw: drawn.append((title, caption, draw)))
     scores = pd.DataFrame({"date": pd.to_datetime(["2024-10-01", "2024-12-01", "2024-12-01"]),
                            "instrument": ["VISA-A", "VISA-A", "FAAM-Sport"], "score": [50.0, 60.0, 70.0]})
-    for questionnaires, figures in ((None, ["plot_week_decisions"]),
+    # the decisions table takes the room the questionnaires leave (none for the sample's 4 regions with 2 of them)
+    for questionnaires, figures in ((None, ["plot_week_decisions", "plot_week_table"]),
                                     (scores, ["plot_week_decisions", "plot_questionnaires"])):
         drawn.clear()
-        report._figure_pages(dataclasses.replace(sample_data, questionnaires=questionnaires), "km")
+        with_q = dataclasses.replace(sample_data, questionnaires=questionnaires)
+        assert (report._week_table_weeks(with_q) > 0) == ("plot_week_table" in figures)
+        report._figure_pages(with_q, "km")
         title, caption, draw = next(d for d in drawn if d[0].startswith("Every week's decision"))
         assert [name for name, _ in draw] == figures
         assert ("questionnaire" in title + caption) == (questionnaires is not None)
