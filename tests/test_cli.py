@@ -82,15 +82,22 @@ def test_report_no_pdf_writes_the_same_findings_and_never_loads_matplotlib(sampl
 
 
 def test_one_blas_thread_unless_the_user_chose_otherwise(monkeypatch, capsys):
-    """runlog's matrices are a few columns wide: the CLI asks OpenBLAS for one thread, unless set."""
+    """runlog's matrices are a few columns wide: the CLI asks OpenBLAS for one thread while a command runs,
+    unless set; a caller's environment is left as it was (no OPENBLAS_NUM_THREADS=1 for its later processes)."""
     import os
 
+    import analysis.cli as cli
+
+    seen = []
+    monkeypatch.setattr(cli, "cmd_runs", lambda args: seen.append(os.environ.get("OPENBLAS_NUM_THREADS")) or 0)
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert main(["runs"]) == 0
+    assert seen == ["1"] and "OPENBLAS_NUM_THREADS" not in os.environ
     assert main([]) == 0
-    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
-    assert main([]) == 0
-    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    assert main(["runs"]) == 0
+    assert seen == ["1", "4"] and os.environ["OPENBLAS_NUM_THREADS"] == "4"
     capsys.readouterr()
 
 
