@@ -630,7 +630,13 @@ def _per_region_rows(table: CsvTable, cols: dict[str, int], times: dict[int, tup
         for pos, time in logged:
             rows.append((row, [cells[cols["date"]], time, cells[cols["region"]], cells[cols["side"]], cells[pos],
                                activity if time != "morning" else "", notes]))
-    return _long_rows(_Rows(rows), long_cols, reading)
+    records = _long_rows(_Rows(rows), long_cols, reading)
+    # a row is read once per logged time of day: its bad date, region or side once, as a bad row
+    first: dict[int, str] = {}
+    for row, why in reading.bad:
+        first.setdefault(row, why)
+    reading.bad = list(first.items())
+    return records
 
 
 class _Rows:
