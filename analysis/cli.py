@@ -710,8 +710,18 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``runlog`` console script."""
     # one BLAS thread unless the user set it: runlog's matrices are a few columns wide, too small for
     # OpenBLAS's threads to gain, and their waiting cost a ten-year report ~20 % of its CPU on a busy
-    # machine (benchmarks/README.md, report_speed); set before numpy loads (no command has loaded it yet)
+    # machine (benchmarks/README.md, report_speed); set before numpy loads (no command has loaded it yet), and
+    # taken back when main returns: a caller's (a test's, a script's) later processes keep their own default
+    ours = "OPENBLAS_NUM_THREADS" not in os.environ
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    try:
+        return _main(argv)
+    finally:
+        if ours:
+            os.environ.pop("OPENBLAS_NUM_THREADS", None)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _NOTES.clear()

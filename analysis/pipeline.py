@@ -833,6 +833,11 @@ def check(inputs: Inputs, *, tz=None, cache=None, progress: bool | None = False)
                     f"diary coverage {r.region}: {r.pct_logged:.0f} % of {r.days_in_period} days logged "
                     f"(below {MIN_LOGGED_PCT:.0f} %: too patchy for flare-up detection and models)"
                 )
+        for r in diary["coverage"].itertuples(index=False):
+            # no region logged at all: not a region the runner does not keep, a diary that cannot be used
+            if r.region == "any" and r.days_in_period and not r.pct_logged > 0:
+                warnings.append(f"diary: no pain logged on any day of the analysis period ({r.days_in_period} "
+                                "days): flare-ups cannot be analysed")
     warnings.extend(shoe_warnings(in_period, catalog, shoes_given=inputs.shoes is not None))
     counts = summarize(result.log)
     if counts["failed"]:

@@ -105,13 +105,33 @@ def test_report_no_pdf_writes_the_same_findings_and_never_loads_matplotlib(sampl
 
 
 def test_one_blas_thread_unless_the_user_chose_otherwise(monkeypatch, capsys):
-    """runlog's matrices are a few columns wide: the CLI asks OpenBLAS for one thread, unless set."""
+    """runlog's matrices are a few columns wide: the CLI asks OpenBLAS for one thread while a command runs,
+    unless set; a caller's environment is left as it was (no OPENBLAS_NUM_THREADS=1 for its later processes)."""
     import os
 
+    import analysis.cli as cli
+
+    seen = []
+    monkeypatch.setattr(cli, "cmd_runs", lambda args: seen.append(os.environ.get("OPENBLAS_NUM_THREADS")) or 0)
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert main(["runs"]) == 0
+    assert seen == ["1"] and "OPENBLAS_NUM_THREADS" not in os.environ
     assert main([]) == 0
-    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
-    assert main([]) == 0
-    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    assert main(["runs"]) == 0
+    assert seen == ["1", "4"] and os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    capsys.readouterr()
+
+
+def test_report_on_files_that_hold_no_run_writes_findings_not_a_traceback(tmp_path, capsys):
+    # one track point: "too short" for the merge, so the report has no runs at all
+    gpx = tmp_path / "one_point.gpx"
+    gpx.write_text('<?xml version="1.0"?>\n<gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">'
+                   '<trk><type>running</type><trkseg><trkpt lat="48.1" lon="11.5"><time>2025-03-01T07:00:00Z</time>'
+                   '</trkpt></trkseg></trk></gpx>\n')
+    out = tmp_path / "f.json"
+    assert main(["report", str(gpx), "--no-pdf", "--no-progress", "--no-cache", "--tz", "UTC",
+                 "--json", str(out)]) == 0
+    assert out.is_file()
     capsys.readouterr()

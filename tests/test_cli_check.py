@@ -179,3 +179,19 @@ def test_a_region_never_logged_is_no_patchy_diary_warning(files, capsys):
     assert "diary coverage patellar:" not in text and "diary coverage glute:" not in text
     assert ("diary coverage of the period: plantar 12 %, achilles 38 %, patellar never logged, glute never "
             "logged") in text
+
+
+def test_a_diary_with_nothing_logged_in_the_period_is_warned(files, tmp_path, capsys):
+    # every pain cell empty (or a header only): no region is logged at all, which is no "region the runner
+    # does not keep" but a diary that cannot be used; it was warned per region before the 0 % regions were
+    # left out, and then not at all
+    export, _ = files
+    for text in ("Date;When;Where;Side;Pain (0-10)\n13/08/2015;morning;Achilles;R;\n",
+                 "Date;When;Where;Side;Pain (0-10)\n"):
+        diary = tmp_path / "unlogged.csv"
+        diary.write_text(text, encoding="utf-8")
+        _, out = _check(capsys, str(export), "--pain", str(diary))
+        text = " ".join(line.strip() for line in out.splitlines())
+        warned = text.split("Warnings", 1)[1].split("Details", 1)[0]
+        assert "no pain logged on any day of the analysis period" in warned
+        assert "diary coverage achilles:" not in warned

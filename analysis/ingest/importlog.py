@@ -186,7 +186,8 @@ def by_source(log: pd.DataFrame) -> pd.DataFrame:
     owner = source[has_id].groupby(ids[has_id]).first()  # the source of each id (kept or merged since)
     joined_id = reason.str.extract(_SAME_RUN, expand=False)
     merged = (status == "duplicate") & joined_id.notna()
-    other = merged & (joined_id.map(owner).fillna("(none)") != source)
+    # (as strings: with no id in the log the map is empty and its lookup a float column)
+    other = merged & (joined_id.map(owner).astype("string").fillna("(none)") != source)
     frame = pd.DataFrame({
         "source": source,
         "runs": imported | other,

@@ -174,6 +174,10 @@ def _aux_kind(item: Item) -> str | None:
     cols = {c.lower() for c in table.header_cells(head)}
     if {"date", "region", "pain"} <= cols or any(c.endswith(("_morning", "_after", "_during")) for c in cols):
         return "a pain diary, not an activity file (give it with --pain)"
+    from analysis.io import pain_diary
+
+    if pain_diary.sniff(head, name):  # the per-region layout (Date;Region;Side;Morning;...), any language
+        return "a pain diary, not an activity file (give it with --pain)"
     if {"date", "drill"} <= cols:
         return "a drills log, not an activity file (give it with --drills)"
     if "name" in cols and cols & {"minimalist_index", "weight_g", "shoe_class", "stack_mm", "drop_mm"}:

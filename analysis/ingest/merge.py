@@ -252,6 +252,13 @@ def _not_a_run_too_short(runs: pd.DataFrame, samples: pd.DataFrame,
     short = schema.too_short(runs)
     if not short.any():
         return runs, samples, log
+    if runs.index.has_duplicates:
+        # the log is marked by id: an id that is a run in another copy (two files naming one activity) is left
+        # to the "same id twice" step, else both its log rows would say "too short" and the run stay
+        ids = runs.index.astype("string")
+        short &= ~np.asarray(ids.isin(ids[~short]), dtype=bool)
+        if not short.any():
+            return runs, samples, log
     time_s = runs["elapsed_time_s"].where(runs["elapsed_time_s"].notna(), runs["moving_time_s"])
     reasons = {str(aid): schema.too_short_reason(t, d)
                for aid, t, d in zip(runs.index[short], time_s[short], runs["distance_m"][short], strict=True)}

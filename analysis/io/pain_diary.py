@@ -346,6 +346,7 @@ def _layout(table: CsvTable) -> tuple[str, dict[str, int], dict[int, tuple[str, 
         raise RunlogError(_header_problem(table, cols), path=table.label, row=1)
     long_found = [c for c in _LONG_NEEDS if c in cols]
     if len(long_found) == len(_LONG_NEEDS):
+        _refuse_pain_beside_the_pain_column(table, cols)
         return "long", cols, {}
     times = _time_columns(table, cols)
     if times:
@@ -370,6 +371,28 @@ def _layout(table: CsvTable) -> tuple[str, dict[str, int], dict[int, tuple[str, 
             row=1,
         )
     return "wide", cols, wide
+
+
+def _refuse_pain_beside_the_pain_column(table: CsvTable, cols: dict[str, int]) -> None:
+    """Refuse a long diary with a column per time of day (``Morning``) or a wide column holding pain values.
+
+    The long layout reads pain from its ``pain`` column only: such a column's values would be dropped
+    unseen. A column so named that holds no pain value (a run's name under ``run``) stays ignored.
+    """
+    for pos, cell in enumerate(table.header):
+        if pos in cols.values() or not cell.strip():
+            continue
+        if not (canonical_time_of_day(cell) or canonical_time_of_day(header_key(cell)) or parse_wide_column(cell)):
+            continue
+        if any(pos < len(cells) and not _not_logged(cells[pos]) and parse_pain(cells[pos]) is not None
+               for _, cells in table.rows):
+            raise RunlogError(
+                f"column '{cell}' holds pain values beside the '{table.header[cols['pain']]}' column: write "
+                f"the diary in one layout ({LONG_HEADER}, or a column per time of day without "
+                "time_of_day and pain columns)",
+                path=table.label,
+                row=1,
+            )
 
 
 def _time_columns(table: CsvTable, cols: dict[str, int]) -> dict[int, tuple[str, tuple[str, ...], str]]:
@@ -607,7 +630,13 @@ def _per_region_rows(table: CsvTable, cols: dict[str, int], times: dict[int, tup
         for pos, time in logged:
             rows.append((row, [cells[cols["date"]], time, cells[cols["region"]], cells[cols["side"]], cells[pos],
                                activity if time != "morning" else "", notes]))
-    return _long_rows(_Rows(rows), long_cols, reading)
+    records = _long_rows(_Rows(rows), long_cols, reading)
+    # a row is read once per logged time of day: its bad date, region or side once, as a bad row
+    first: dict[int, str] = {}
+    for row, why in reading.bad:
+        first.setdefault(row, why)
+    reading.bad = list(first.items())
+    return records
 
 
 class _Rows:

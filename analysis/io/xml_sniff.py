@@ -19,8 +19,9 @@ from analysis.io import archive
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
-# what may precede the root element: white space, <?...?>, <!--...-->, <!DOCTYPE ...> (no internal subset)
-_PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*>)*", re.S)
+# what may precede the root element: white space, <?...?>, <!--...-->, <!DOCTYPE ...> (with an internal subset
+# [...] too; one holding a "]" in a value is not matched, and the head's text then decides, as when cut)
+_PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\]\s*)?>)*", re.S)
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 
 

@@ -176,6 +176,8 @@ class LoadArrays:
 def lagged(values: np.ndarray, max_lag: int = MAX_LAG_DAYS) -> np.ndarray:
     """(n, max_lag) matrix with values[t-l] in column l-1 (NaN before the first day)."""
     v = np.asarray(values, dtype=float)
+    if not len(v):  # no days (no runs): no rows, not a window longer than its input
+        return np.empty((0, max_lag))
     padded = np.r_[np.full(max_lag, np.nan), v]
     windows = np.lib.stride_tricks.sliding_window_view(padded[:-1], max_lag)  # row t: v[t-max_lag..t-1]
     return windows[:, ::-1]

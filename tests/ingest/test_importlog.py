@@ -55,3 +55,15 @@ def test_by_source_counts_runs_and_duplicates_of_another_source():
     assert table.loc["(none)", "failed"] == 1
     # every row in exactly one of kept, duplicate of another source, repeated within, not a run, failed
     assert table.to_numpy().sum() - table["runs"].sum() == len(rows)
+
+
+def test_by_source_of_a_log_that_names_no_activity():
+    # `runlog check` of a header-only CSV, a README or a diary given as a source: no row has an id (was a
+    # pyarrow ArrowInvalid traceback: the empty id-to-source map made the lookup a float column)
+    from analysis.ingest.importlog import by_source
+
+    rows = [log_row("empty.csv", "failed", "no data rows below the header", source="csv"),
+            log_row("README.md", "not_a_run", "not an activity file (md)")]
+    table = by_source(ReadResult.build(log_rows=rows).log)
+    assert table.loc["csv", "failed"] == 1 and table.loc["(none)", "not_a_run"] == 1
+    assert table["runs"].sum() == table["kept"].sum() == 0

@@ -147,6 +147,9 @@ def test_unusable_cache_folder_warns_once_and_imports_anyway(shared_data, tmp_pa
         ("pain.csv", "date\ttime_of_day\tregion\tside\tpain\n2026-01-05\tmorning\tachilles\tL\t2\n".encode("utf-16"),
          "a pain diary"),
         ("wide.csv", b"date,achilles_L_morning\n2026-01-05,2\n", "a pain diary"),
+        # the per-region layout (a column per time of day; was "CSV of unknown kind"), in English and German
+        ("physio.csv", b"Date;Region;Side;Morning;During;After;Notes\n02.03.2026;Achilles;L;2;;3;\n", "a pain diary"),
+        ("physio_de.csv", b"Datum;Stelle;Seite;Morgens;Danach\n02.03.2026;Ferse;R;2;3\n", "a pain diary"),
         # a blank line before the header (was "not a known activity format")
         ("drills.csv", b"\r\ndate,drill,sets\n2026-01-05,skips,3\n", "a drills log"),
         ("catalog.csv", b'"name";"weight_g";"stack_mm"\nRacer;200;20\n', "a shoes catalog"),

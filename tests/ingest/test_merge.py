@@ -229,3 +229,17 @@ def test_a_run_of_a_few_seconds_and_metres_is_not_a_run_whatever_its_reader():
     assert "distance unknown" in log.loc["csv:no_dist", "reason"]
     assert set(out.samples["activity_id"]) == {"fit:short_run"}
     assert len(out.log) == len(rows)  # every run given is still accounted for
+
+
+def test_one_id_too_short_in_one_file_and_a_run_in_another_is_accounted_once_each():
+    # two generic CSVs naming one activity "7" (an export cut short, then the full one): the log said
+    # "too short (10 s, 50 m)" for both rows while the 5 km run stayed in the runs (0 runs in the log, 1 in the
+    # frame); an id that is a run in one of its copies is left to the "same id twice" step
+    for order in ((0, 1), (1, 0)):
+        copies = [_run("csv:7", "csv", "2025-03-01T07:00:00Z", 50.0, moving_time_s=10.0),
+                  _run("csv:7", "csv", "2025-03-01T07:00:00Z", 5000.0, moving_time_s=1500.0)]
+        copies[0]["source_file"], copies[1]["source_file"] = "a.csv", "b.csv"
+        out = merge_duplicates(_result([copies[i] for i in order]))
+        assert len(out.runs) == 1
+        assert sorted(out.log["status"]) == ["duplicate", "imported"]
+        assert not out.log["reason"].fillna("").str.contains("too short").any()

@@ -411,3 +411,30 @@ def test_every_refusal_says_how_to_fix_it(tmp_path):
         with pytest.raises(RunlogError) as info:
             read_pain_diary(f"date,time_of_day,region,side,pain\n{line}\n".encode(), name="p.csv")
         assert re.search(r": (write|rename|remove|leave|add|save)", info.value.reason), info.value.reason
+
+
+def test_a_diary_with_both_a_pain_column_and_pain_per_time_of_day_columns_is_refused(tmp_path):
+    # the long layout reads pain from its pain column only: the 5 and 6 of Morning/After would be dropped unseen
+    text = "date,time_of_day,region,side,pain,Morning,After\n2026-03-02,morning,achilles,L,2,5,6\n"
+    with pytest.raises(RunlogError, match="'Morning'") as info:
+        read_pain_diary(write(tmp_path, text))
+    assert info.value.row == 1
+    with pytest.raises(RunlogError, match="'achilles_R_after'"):
+        read_pain_diary(write(tmp_path, "date,time_of_day,region,side,pain,achilles_R_after\n"
+                                        "2026-03-02,morning,achilles,L,2,3\n"))
+    # such a column holding no pain (here the run's name) stays ignored, as before
+    pain = read_pain_diary(write(tmp_path, "date,time_of_day,region,side,pain,run\n"
+                                           "2026-03-02,after,achilles,L,2,easy 5k\n2026-03-03,morning,achilles,L,1,\n"))
+    assert pain["pain"].tolist() == [2, 1]
+
+
+def test_per_region_layout_counts_a_bad_row_once_whatever_its_logged_cells(tmp_path):
+    # one bad date on a row with three logged times of day is one bad row (was "2 more bad rows: 2, 2")
+    text = "Date;Region;Side;Morning;During;After\nxx.03.2026;Achilles;L;2;1;3\n03.03.2026;Achilles;L;2;;3\n"
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(write(tmp_path, text))
+    assert info.value.row == 2 and "more bad rows" not in info.value.reason
+    text = "Date;Region;Side;Morning;During;After\n02.03.2026;Elbow;L;2;1;3\n03.03.2026;Knee;X;2;;3\n"
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(write(tmp_path, text))
+    assert info.value.row == 2 and info.value.reason.endswith("(1 more bad rows: 3)")

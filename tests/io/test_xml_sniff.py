@@ -28,3 +28,14 @@ def test_a_gpx_naming_the_tcx_namespace_is_gpx_not_tcx():
     # a head cut before the root element: the name anywhere in it still decides, as before
     cut = b'<?xml version="1.0"?>\n<!-- exported from TrainingCenterDatabase'
     assert tcx.sniff(cut)
+
+
+def test_a_doctype_with_an_internal_subset_is_skipped_too():
+    # a converted GPX with an internal DTD subset: its root was not found, and the fallback (the TCX name
+    # anywhere in the head) took it for TCX, the reader tried first
+    head = (b'<?xml version="1.0"?>\n<!DOCTYPE gpx [\n<!ENTITY author "me">\n]>\n'
+            + CONVERTED_GPX.split(b"?>\n", 1)[1])
+    assert root_name(head) == "gpx"
+    assert gpx.sniff(head) and not tcx.sniff(head)
+    # a subset cut off by the end of the head: no root, as before
+    assert root_name(b'<?xml version="1.0"?>\n<!DOCTYPE gpx [\n<!ENTITY author "me">') is None

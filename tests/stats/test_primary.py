@@ -405,3 +405,11 @@ def test_washout_after_an_episode_leaves_out_days_8_to_w_after_each_end():
     assert sorted(set(base.dates) - set(washed.dates)) == list(dates[[32, 33, *range(47, 54)]])
     # the default follows the module's constant (0: the model as before)
     assert pdg.WASHOUT_DAYS == 0 and len(pdg.model_days(frame, loads, washout_days=None).onset) == 36
+
+
+def test_load_arrays_of_no_days_are_empty_not_an_error():
+    # a report whose every file is not a run (a one-point GPX, too short since the merge's rule) has no days
+    daily = pd.DataFrame({"km": [], "km_barefoot_style": []}, index=pd.DatetimeIndex([], name="date"))
+    la = pdg.load_arrays(daily)
+    assert la.km_lags.shape == (0, pdg.MAX_LAG_DAYS) and len(la.km_7d) == len(la.barefoot_km_7d) == 0
+    assert pdg.lagged(np.array([2.0])).shape == (1, pdg.MAX_LAG_DAYS)
