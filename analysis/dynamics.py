@@ -185,6 +185,9 @@ def compare_at_matched_speed(
     Model: ``value ~ speed_mps + is_a`` with a random intercept per run
     (statsmodels ``MixedLM``, REML), fitted on the speed range both groups cover
     (the larger of the groups' 5th percentiles to the smaller of their 95th).
+    Where every run has one speed bin the random intercept is not identifiable
+    apart from the residual, and the same model is ordinary least squares
+    (statsmodels ``OLS``, t-based interval).
 
     Parameters
     ----------
@@ -252,7 +255,14 @@ def compare_at_matched_speed(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = _mixed_lm().from_formula("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True)
+            if d["run"].duplicated().any():
+                res = _mixed_lm().from_formula("value ~ speed_mps + is_a", d, groups=d["run"]).fit(reml=True)
+            else:  # one speed bin per run: the run's intercept and the residual cannot be told apart, and the
+                # random-intercept fit's standard errors come from a flat likelihood (rounding noise); with
+                # V = (var_run + var_residual) I the model is ordinary least squares, fitted as such
+                from statsmodels.regression.linear_model import OLS
+
+                res = OLS.from_formula("value ~ speed_mps + is_a", d).fit()
     except (np.linalg.LinAlgError, ValueError) as exc:
         out["reason"] = f"mixed model failed: {type(exc).__name__}"
         return out

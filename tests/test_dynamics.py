@@ -175,3 +175,28 @@ def test_mixed_model_computed_for_all_runs_at_once_gives_statsmodels_numbers():
                      (fast.cov_re, plain.cov_re)):
             check(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
         assert fast.params["is_a"] == pytest.approx(7.0, abs=2.0)  # the planted +7 spm
+
+
+def test_one_speed_bin_per_run_is_ordinary_least_squares():
+    """With one bin per run the random intercept cannot be told from the residual: the estimate and its interval
+    are those of least squares, computed here by hand with numpy (they came from a flat REML likelihood)."""
+    from scipy import stats
+
+    from analysis.dynamics import compare_at_matched_speed
+
+    rng = np.random.default_rng(3)
+    n = 16
+    speed = np.r_[np.linspace(2.6, 3.6, n // 2), rng.permutation(np.linspace(2.6, 3.6, n - n // 2))]
+    is_a = np.r_[np.ones(n // 2), np.zeros(n - n // 2)]
+    value = 100 + 20 * speed + 5 * is_a + rng.normal(0, 2.0, n)
+    ids = [f"fit:{i:04d}" for i in range(n)]
+    binned = pd.DataFrame({"activity_id": ids, "speed_mps": speed, "value": value})
+    group = pd.Series(np.where(is_a == 1, "barefoot-style", "traditional"), index=ids)
+    out = compare_at_matched_speed(binned, group, overlap_quantiles=(0.0, 1.0))
+    x = np.column_stack([np.ones(n), speed, is_a])
+    beta, rss, *_ = np.linalg.lstsq(x, value, rcond=None)
+    se = math.sqrt(rss[0] / (n - 3) * np.linalg.inv(x.T @ x)[2, 2])
+    half = stats.t.ppf(0.975, n - 3) * se
+    assert out["reason"] is None and out["n_obs"] == n
+    assert out["difference"] == pytest.approx(beta[2], rel=1e-9)
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((beta[2] - half, beta[2] + half), rel=1e-9)
