@@ -73,11 +73,14 @@ NOT_AVAILABLE = "primary estimands not available in this build"
 def one_runner(job: tuple) -> dict:
     """Simulate one runner, run runlog's findings on it, return what to score.
 
-    ``job`` is (scenario, seed, years) or (scenario, seed, years, flare rule name).
+    ``job`` is (scenario, seed, years) or (scenario, seed, years, flare rule name[, interval variance]).
     """
     from analysis.findings import findings
+    from analysis.stats import primary
 
     scenario, seed, years = job[:3]
+    if len(job) > 4 and job[4]:  # this process's fits use another interval variance (primary.VARIANCES)
+        primary.VARIANCE = job[4]
     flare_params = {"rule": job[3]} if len(job) > 3 and job[3] else None
     t0 = time.perf_counter()
     sim = simulate_runner(seed, scenario, years=years)
@@ -359,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", metavar="FILE", help="also write the per-runner rows")
     ap.add_argument("--flare-rule", choices=("adaptive", "methods", "hmm"), default=None,
                     help="the flare-up onset rule (default: runlog's default rule)")
+    ap.add_argument("--variance", default=None,
+                    help="the primary model's interval variance, one of analysis.stats.primary.VARIANCES "
+                    "(default: runlog's default)")
     args = ap.parse_args(argv)
     if args.runners is None:
         args.runners = 6 if args.quick else 50
@@ -374,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # probe one runner in-process: is there a primary model to measure?
-    probe = _safe((args.scenarios[0], seeds[0], args.years, args.flare_rule))
+    probe = _safe((args.scenarios[0], seeds[0], args.years, args.flare_rule, args.variance))
     if "error" in probe:
         print(f"runner {args.scenarios[0]}/{seeds[0]} failed: {probe['error']}", file=sys.stderr)
         return 1
@@ -382,9 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         print(NOT_AVAILABLE)
         return 1
 
-    jobs = [(s, seed, args.years, args.flare_rule) for s in args.scenarios for seed in seeds][1:]
+    jobs = [(s, seed, args.years, args.flare_rule, args.variance) for s in args.scenarios for seed in seeds][1:]
     if args.flare_rule:
         print(f"flare-up onset rule: {args.flare_rule}")
+    if args.variance:
+        print(f"primary model's interval variance: {args.variance}")
     t0 = time.perf_counter()
     results, failures = [probe], []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:

@@ -371,6 +371,38 @@ def test_block_sandwich_only_widens_and_keeps_one_convention():
 
 
 
+def test_small_sample_corrected_block_sandwiches_against_a_plain_matrix_implementation():
+    """CR2 and CR3 (options) against the textbook formulas written with explicit matrices, on fixed data."""
+    from scipy import linalg
+
+    y, X, dates = _persistent(5, 365, 7, 0.8, 0.3)
+    fit = primary.penalised_fit(y, X)
+    p = 1 / (1 + np.exp(-(X @ fit.params)))
+    W = np.diag(p * (1 - p))
+    Wh = linalg.sqrtm(W).real
+    B = fit.cov
+    h = np.diag(Wh @ X @ B @ X.T @ Wh)
+    r = y - p + h * (0.5 - p)  # Firth's modified residuals
+    block = np.asarray((dates - dates[0]).days) // 28
+    for correction, power in (("cr2", -0.5), ("cr3", -1.0)):
+        meat = np.zeros((2, 2))
+        for b in np.unique(block):
+            i = block == b
+            Xg, Whg = X[i], Wh[np.ix_(i, i)]
+            A = Whg @ Xg @ B @ Xg.T @ Whg
+            M = linalg.fractional_matrix_power(np.eye(i.sum()) - A, power).real
+            ug = Xg.T @ Whg @ M @ np.linalg.solve(Whg, r[i])
+            meat += np.outer(ug, ug)
+        expected = (B @ meat @ B)[1, 1] / B[1, 1]
+        ratio, blocks = primary.block_variance_ratio(y, X, 1, fit, dates, 28, correction=correction)
+        assert blocks == 14 and ratio == pytest.approx(expected, rel=1e-8)
+    # each correction inflates the plain sandwich (without its G / (G - 1)) here: leverage shrinks residuals
+    cr1 = primary.block_variance_ratio(y, X, 1, fit, dates, 28)[0] * 13 / 14
+    cr2 = primary.block_variance_ratio(y, X, 1, fit, dates, 28, correction="cr2")[0]
+    cr3 = primary.block_variance_ratio(y, X, 1, fit, dates, 28, correction="cr3")[0]
+    assert cr1 < cr2 < cr3
+
+
 # ---------------------------------------------------------------- the washout after an episode (option, off by default)
 
 
