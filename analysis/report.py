@@ -566,10 +566,15 @@ def _questionnaires_in(data: Analysis) -> float:
     return 1.4 + 1.6 * n_q if n_q else 0.0
 
 
-def _week_table_weeks(data: Analysis) -> int:
-    """Weeks of the decisions table that fit the week page under the strip (and the questionnaires), 0-8."""
+def _decision_regions(data: Analysis) -> int:
+    """How many regions have weekly decisions (rows of the week page's strip)."""
     d = data.week_decisions
-    n_regions = 0 if d is None or not len(d) else int(d["region"].nunique())
+    return 0 if d is None or not len(d) else int(d["region"].nunique())
+
+
+def _week_table_weeks(data: Analysis) -> int:
+    """Weeks of the decisions table that fit the week page under the strip (and the questionnaires), 0-12."""
+    n_regions = _decision_regions(data)
     room = A4[1] - 1.3 - _FOOTER_IN - _WEEK_STRIP_IN - _questionnaires_in(data)
     fits = [w for w in range(1, _WEEK_TABLE_MAX_WEEKS + 1)
             if plots.week_table_height(n_regions, w) <= room and w * n_regions <= _WEEK_TABLE_MAX_ROWS]
@@ -861,9 +866,7 @@ def _figure_page_specs(data: Analysis, units: str) -> list[tuple[str, str, list[
     q_in = _questionnaires_in(data)
     # the questionnaire panel only when questionnaires were given: no empty panel, no page space for it;
     # the decisions table takes the room left, as many weeks as fit
-    weeks = _week_table_weeks(data)
-    d = data.week_decisions
-    n_regions = 0 if d is None or not len(d) else int(d["region"].nunique())
+    weeks, n_regions = _week_table_weeks(data), _decision_regions(data)
     spec.append(("week", [("plot_week_decisions", _WEEK_STRIP_IN)]
                  + ([("plot_week_table", plots.week_table_height(n_regions, weeks))] if weeks and n_regions else [])
                  + ([("plot_questionnaires", q_in)] if q_in else [])))
