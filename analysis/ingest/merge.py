@@ -227,18 +227,27 @@ def _fail_implausible(runs: pd.DataFrame, samples: pd.DataFrame,
         bad |= undated & schema.implausible_dates(runs["date"])
     if not bad.any():
         return runs, samples, log
+    # keyed by (id, file): two files may name one activity, one copy dated 1700 and the other 2025; only the
+    # bad copy's log row fails (the good copy goes on to the "same id twice" step)
+    has_file = "source_file" in runs
+
+    def key(ids, files) -> pd.Series:  # "id<US>file" (the file left out where runs name none)
+        ids = pd.Series(ids, dtype="string").fillna("").reset_index(drop=True)
+        return ids if not has_file else ids + "\x1f" + pd.Series(files, dtype="string").fillna("").reset_index(drop=True)
+
     reasons = {}
-    for aid, when, day in zip(runs.index[bad], start[bad], runs["date"][bad] if "date" in runs else start[bad],
-                              strict=True):
-        reasons[str(aid)] = (schema.implausible_reason("start_time", when) if pd.notna(when)
-                             else schema.implausible_reason("date", day))
+    for k, when, day in zip(key(runs.index[bad], runs["source_file"][bad] if has_file else None), start[bad],
+                            runs["date"][bad] if "date" in runs else start[bad], strict=True):
+        reasons[k] = (schema.implausible_reason("start_time", when) if pd.notna(when)
+                      else schema.implausible_reason("date", day))
     log = log.copy()
-    mask = (log["activity_id"].astype("string").isin(list(reasons)).fillna(False).to_numpy(bool)
-            & (log["status"] == "imported").to_numpy(bool))
+    keys = key(log["activity_id"], log["source_file"] if has_file else None)
+    mask = keys.isin(list(reasons)).to_numpy(bool) & (log["status"] == "imported").to_numpy(bool)
     log.loc[mask, "status"] = "failed"
-    log.loc[mask, "reason"] = log.loc[mask, "activity_id"].astype(str).map(reasons)
-    if len(samples):
-        samples = samples[~samples["activity_id"].astype(str).isin(list(reasons))]
+    log.loc[mask, "reason"] = keys[mask].map(reasons).to_numpy()
+    if len(samples):  # samples carry the id only: those of an id with a plausible copy stay
+        gone = set(runs.index[bad].astype(str)) - set(runs.index[~bad].astype(str))
+        samples = samples[~samples["activity_id"].astype(str).isin(list(gone))]
     return runs[~bad], samples, log
 
 

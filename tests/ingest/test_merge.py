@@ -206,6 +206,18 @@ def test_a_run_dated_centuries_away_fails_whatever_its_reader():
     assert set(out.samples["activity_id"]) == {"fit:c"}
 
 
+def test_one_id_dated_1700_in_one_file_and_2025_in_another_fails_only_the_1700_copy():
+    # two files naming one activity, one with its year mistyped: only that file's log row fails; the 2025 copy
+    # is the run and its log row says so (both rows said "failed" while the run stayed)
+    bad = {**_run("csv:same", "csv", "1700-05-09T07:00:00Z", 5000.0), "source_file": "old.csv"}
+    good = {**_run("csv:same", "csv", "2025-05-09T07:00:00Z", 5000.0), "source_file": "new.csv"}
+    out = merge_duplicates(_result([bad, good]))
+    assert list(out.runs.index) == ["csv:same"] and out.runs["start_time"].dt.year.tolist() == [2025]
+    status = dict(zip(out.log["source_file"], out.log["status"], strict=True))
+    assert status == {"old.csv": "failed", "new.csv": "imported"}
+    assert "1700-05-09 is not a plausible run date" in out.log.set_index("source_file").loc["old.csv", "reason"]
+
+
 def test_a_run_of_a_few_seconds_and_metres_is_not_a_run_whatever_its_reader():
     # real GPX test files hold "runs" of one track point (0 s, 0 m) or 13 s and 19 m; counted as runs they add
     # run days of zero km. Under 30 s AND under 100 m (or no distance) is not a run; either one alone is.
