@@ -360,8 +360,20 @@ def allowance(decision: str, this_week: dict, earlier: list[tuple[str, dict, pd.
     km, share = this_week["km"], this_week["share"]
     run_max = None
     if decision == "progress":
-        km_max, share_max = PROGRESS_KM_FACTOR * km, min(1.0, share + PROGRESS_SHARE_POINTS)
-        basis = "this week +10 %, barefoot-style share +10 points"
+        if km > 0:
+            km_max, share_max = PROGRESS_KM_FACTOR * km, min(1.0, share + PROGRESS_SHARE_POINTS)
+            basis = "this week +10 %, barefoot-style share +10 points"
+        else:
+            # no run this week and no pain: 1.10 x 0 km would stop a runner who rested; resume at the last week
+            # with runs whose decision was progress or hold (at most 4 weeks back), else set no km allowance
+            resume = next(((dec, wk, end) for dec, wk, end in earlier[:REDUCE_LOOKBACK_WEEKS]
+                           if dec in ("progress", "hold") and wk["km"] > 0), None)
+            if resume is None:
+                return {**none, "basis": "no run this week nor a progress or hold week with runs in the 4 "
+                        "before: no km allowance (resume as your physiotherapist advises)"}
+            dec, wk, end = resume
+            km_max, share_max = wk["km"], wk["share"]
+            basis = f"no run this week: resume at the km and share of the week to {_fmt_day(end)} ({dec})"
         if longest is not None:
             run_max = LONGEST_RUN_FACTOR * longest[0]
             basis += f"; no barefoot-style run above 110 % of {longest[0]:.1f} km on {_fmt_day(longest[1])}"

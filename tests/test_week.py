@@ -150,6 +150,20 @@ def test_allowance_progress_hold_and_reduce_fallback():
     assert wk.allowance("not enough diary", this, [], None)["next_week_km_max"] is None
 
 
+def test_allowance_after_a_pain_free_week_without_runs_resumes_at_the_last_week_with_runs():
+    # a rested, pain-free week is "progress", but 1.10 x 0 km would allow nothing: the allowance is the last
+    # progress or hold week with runs (4 weeks back at most), without the +10 %; none there: no km allowance
+    rest = {"km": 0.0, "barefoot_style_km": 0.0, "share": 0.0}
+    ran = {"km": 30.0, "barefoot_style_km": 6.0, "share": 0.2}
+    earlier = [("progress", rest, day(-1)), ("reduce", ran, day(-8)), ("hold", ran, day(-15))]
+    p = wk.allowance("progress", rest, earlier, (8.0, day(-20)))
+    assert (p["next_week_km_max"], p["next_week_barefoot_style_km_max"]) == (30.0, 6.0)
+    assert p["basis"].startswith("no run this week: resume at the km and share of the week to 2026-02-08 (hold)")
+    assert p["barefoot_style_run_km_max"] == pytest.approx(8.8)  # the longest-run guard still holds
+    none = wk.allowance("progress", rest, [("reduce", ran, day(-1))] + [("progress", rest, day(-8))] * 3, None)
+    assert none["next_week_km_max"] is None and "no km allowance" in none["basis"]
+
+
 def test_allowance_reduce_takes_last_progress_or_hold_week_within_four():
     this = {"km": 40.0, "barefoot_style_km": 10.0, "share": 0.25}
     good = {"km": 30.0, "barefoot_style_km": 3.0, "share": 0.1}
