@@ -58,12 +58,13 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,7 @@ from analysis.io.table import alnum_key, decode_text, header_delimiter
 
 SOURCE = "strava"
 TimeZone = str | tzinfo | None
+T = TypeVar("T")
 
 #: Strava's English header -> canonical runs column (pvlib iotools style).
 #: Localized headers are in :data:`HEADER_ALIASES`; Strava's own unit of each is
@@ -177,7 +179,20 @@ _DOT_TIME = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})\.(\d{2})(?![\d.])")
 _MERIDIEM = re.compile(r"(?<![^\W\d_])([ap])\.?\s?m\.?(?![^\W\d_])")
 _VI_MERIDIEM = re.compile(r"(?<![^\W\d_])(sa|ch)(?![^\W\d_])")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*(?:Z|UTC|\+00:?00)?\s*$")
+#: Strava's English dates (en-US with AM/PM, en-GB 24 h), ASCII only: :func:`_english_date`
+_EN_US_DATE = re.compile(r"([A-Za-z]{3,}) ([0-9]{1,2}), ([0-9]{4}), ([0-9]{1,2}):([0-9]{2}):([0-9]{2}) ([AaPp])[Mm]")
+_EN_GB_DATE = re.compile(r"([0-9]{1,2}) ([A-Za-z]{3,}) ([0-9]{4}), ([0-9]{1,2}):([0-9]{2}):([0-9]{2})")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+$")
+_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_DATE_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+_YEAR = re.compile(r"\d{4}")
+_WORD3 = re.compile(r"[^\W\d_]{3,}")
+_DIGITS = re.compile(r"\d+")
+_ID = re.compile(r"\d+")
+_ID_FLOAT = re.compile(r"\d+\.0*")
+_GEAR_ID = re.compile(r"\d+(\.0*)?")
+_SPACES = re.compile(r"\s+")
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
 
 
@@ -186,6 +201,8 @@ _ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
 
 def _fold(text: str) -> str:
     """Casefold and drop accents (NFKD, combining marks removed)."""
+    if text.isascii():  # NFKD leaves ASCII as it is, and ASCII casefolds to lower case
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -243,7 +260,7 @@ def parse_number(text: str | None, decimal_comma: bool = False) -> float:
     """
     if text is None:
         return float("nan")
-    s = re.sub(r"[\s\u00a0\u202f']", "", str(text))
+    s = _NUMBER_SPACES.sub("", str(text))
     if not s or s in {"-", "--", "nan", "NaN", "NA", "N/A"}:
         return float("nan")
     if "," in s and "." in s:
@@ -253,8 +270,9 @@ def parse_number(text: str | None, decimal_comma: bool = False) -> float:
     return float(s)
 
 
+@lru_cache(maxsize=4096)
 def _month_of(word: str) -> int | None:
-    """Month number of a (folded) month word: the longest table name it starts with."""
+    """Month number of a (folded) month word: the longest table name it starts with (remembered per word)."""
     best, best_len = None, 0
     for name, month in _MONTH_LOOKUP.items():
         if len(name) > best_len and word.startswith(name) and len(word) >= 3:
@@ -288,6 +306,9 @@ def parse_activity_date(text: str, order: str | None = None) -> pd.Timestamp:
     raw = str(text).strip()
     if not raw:
         raise ValueError("blank")
+    english = _english_date(raw)
+    if english is not None:
+        return english
     iso = _ISO.match(raw)
     if iso:
         return pd.Timestamp(datetime(*map(int, iso.groups()), tzinfo=UTC))
@@ -304,13 +325,45 @@ def parse_activity_date(text: str, order: str | None = None) -> pd.Timestamp:
     if m:
         meridiem = {"a": "a", "p": "p", "sa": "a", "ch": "p"}[m.group(1)]
         s = s[: m.start()] + " " + s[m.end() :]
-    year, month, day = _date_parts(re.findall(r"\d+|[^\W\d_]+", s), order)
+    year, month, day = _date_parts(_DATE_TOKEN.findall(s), order)
     hour, minute, second = hms
     if meridiem is not None:
         if not 1 <= hour <= 12:
             raise ValueError(f"hour {hour} with AM/PM")
         hour = hour % 12 + (12 if meridiem == "p" else 0)
     return pd.Timestamp(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
+
+
+def _english_date(raw: str) -> pd.Timestamp | None:
+    """A stripped date in one of Strava's two English forms, or None (then the general reading decides).
+
+    ``Oct 6, 2022, 11:19:20 PM`` (en-US) and ``21 Feb 2024, 01:17:32`` (en-GB)
+    are read here directly, as the general reading reads them (the month word
+    through :func:`_month_of`, ``12 AM`` as 0 h); anything else, or a text
+    that the general reading would refuse (no such month, hour 0 or 13 with
+    AM/PM, 30 February), gives None.
+    """
+    us = _EN_US_DATE.fullmatch(raw)
+    if us is not None:
+        word, day, year, hour, minute, second, meridiem = us.groups()
+        hour_i = int(hour)
+        if not 1 <= hour_i <= 12:
+            return None
+        hour_i = hour_i % 12 + (12 if meridiem in "Pp" else 0)
+    else:
+        gb = _EN_GB_DATE.fullmatch(raw)
+        if gb is None:
+            return None
+        day, word, year, hour, minute, second = gb.groups()
+        hour_i = int(hour)
+    word = word.lower()
+    month = _month_of(word) if word not in {"thg", "thang"} else None
+    if month is None:
+        return None
+    try:
+        return pd.Timestamp(datetime(int(year), month, int(day), hour_i, int(minute), int(second), tzinfo=UTC))
+    except ValueError:
+        return None
 
 
 def _take_time(s: str) -> tuple[tuple[int, int, int], int, str]:
@@ -321,7 +374,7 @@ def _take_time(s: str) -> tuple[tuple[int, int, int], int, str]:
     """
     m = _TIME.search(s)
     if m is None:
-        year = re.search(r"\d{4}", s)
+        year = _YEAR.search(s)
         m = _DOT_TIME.search(s, year.end()) if year else None
     if m is None:
         return (0, 0, 0), -1, s
@@ -363,9 +416,9 @@ def numeric_date_order(cells: Iterable[str]) -> str:
     first_big = second_big = False
     for cell in cells:
         s = _fold(str(cell))
-        if re.search(r"[^\W\d_]{3,}", _MERIDIEM.sub(" ", s)):
+        if _WORD3.search(_MERIDIEM.sub(" ", s)):
             continue
-        nums = re.findall(r"\d+", _TIME.sub(" ", s))
+        nums = _DIGITS.findall(_TIME.sub(" ", s))
         if len(nums) >= 3 and len(nums[2]) == 4:
             first_big |= int(nums[0]) > 12
             second_big |= int(nums[1]) > 12
@@ -374,9 +427,9 @@ def numeric_date_order(cells: Iterable[str]) -> str:
 
 def _strava_id(text: str) -> str:
     s = text.strip()
-    if re.fullmatch(r"\d+", s):
+    if _ID.fullmatch(s):
         return s
-    if re.fullmatch(r"\d+\.0*", s):
+    if _ID_FLOAT.fullmatch(s):
         return s.split(".")[0]
     raise ValueError(f"'{s}' is not an activity id" + (" (rounded by a spreadsheet?)" if "E" in s.upper() else ""))
 
@@ -385,7 +438,7 @@ def _gear_id(text: str) -> str | None:
     s = text.strip()
     if not s:
         return None
-    if re.fullmatch(r"\d+(\.0*)?", s):
+    if _GEAR_ID.fullmatch(s):
         return s.split(".")[0]
     return s
 
@@ -462,70 +515,163 @@ def sniff(head: bytes, name: str = "") -> bool:
 # --------------------------------------------------------------------------- rows
 
 
-class _RowError(Exception):
-    """A row that cannot be read; the message names the column."""
+def _each_once(parse: Callable[[str], T], texts: Iterable[str]) -> list[T | ValueError]:
+    """``parse`` of every text, each distinct text parsed once (a file repeats its dates, numbers and names).
+
+    A text that ``parse`` refuses gives the ValueError it raised, in its place.
+    """
+    done: dict[str, T | ValueError] = {}
+    out: list[T | ValueError] = []
+    for text in texts:
+        value = done.get(text, _UNSEEN)
+        if value is _UNSEEN:
+            try:
+                value = parse(text)
+            except ValueError as exc:
+                value = exc
+            done[text] = value
+        out.append(value)
+    return out
 
 
-def _number(cols: _Columns, record, name: str, decimal_comma: bool, occurrence: int | None = None) -> float:
-    """The value of a numeric field: the last non-blank occurrence (or the one asked for)."""
-    cells = cols.cells(record, name)
-    order = [occurrence] if occurrence is not None else list(range(len(cells)))[::-1]
-    for idx in order:
-        if idx >= len(cells) or not cells[idx]:
-            continue
-        try:
-            if ":" in cells[idx]:
-                return units.parse_duration_s(cells[idx])
-            return parse_number(cells[idx], decimal_comma)
-        except ValueError as exc:
-            raise _RowError(f"column '{cols.label(name, idx)}': cannot read '{cells[idx]}' as a number") from exc
-    return float("nan")
+_UNSEEN = object()
 
 
-def _positive(value: float) -> float:
-    """Strava writes 0 for 'not recorded' in times, distances, heart rate and cadence: NA."""
-    return value if np.isfinite(value) and value > 0 else float("nan")
+def _first_cells(cols: _Columns, records: Sequence[Sequence[str]], name: str) -> list[str]:
+    """The field's first cell of each record, stripped ("" when the record or the header lacks it)."""
+    pos = cols.positions.get(name)
+    if not pos:
+        return [""] * len(records)
+    p = pos[0]
+    return [r[p].strip() if p < len(r) else "" for r in records]
 
 
-def _distance_m(cols: _Columns, record, decimal_comma: bool) -> float:
-    cells = cols.cells(record, "distance")
+def _numeric_cells(cols: _Columns, records: Sequence[Sequence[str]], name: str,
+                   occurrence: int | None = None) -> tuple[list[str], list[int]]:
+    """The cell each record's numeric field is read from, and which occurrence of the header it is.
+
+    The last non-blank occurrence of the field (or only the one asked for);
+    ("", -1) for a record with none.
+    """
+    positions = cols.positions.get(name, [])
+    order = [occurrence] if occurrence is not None else list(range(len(positions)))[::-1]
+    at = [(idx, positions[idx]) for idx in order if idx < len(positions)]
+    texts: list[str] = []
+    which: list[int] = []
+    for r in records:
+        n = len(r)
+        for idx, p in at:
+            if p < n:
+                text = r[p].strip()
+                if text:
+                    texts.append(text)
+                    which.append(idx)
+                    break
+        else:
+            texts.append("")
+            which.append(-1)
+    return texts, which
+
+
+def _cell_number(text: str, decimal_comma: bool) -> float:
+    """A numeric cell's value: ``h:mm:ss`` durations (s), else :func:`parse_number`; NaN when blank."""
+    if not text:
+        return float("nan")
+    if ":" in text:
+        return units.parse_duration_s(text)
+    return parse_number(text, decimal_comma)
+
+
+def _number_column(cols: _Columns, records: Sequence[Sequence[str]], name: str, decimal_comma: bool,
+                   errors: dict[int, str], occurrence: int | None = None) -> np.ndarray:
+    """A numeric field of every record as float64 (NaN when blank or unreadable).
+
+    An unreadable cell's message is set in ``errors`` under the record's index
+    unless an earlier field already failed there (a record names its first bad
+    column, in the order the fields are read).
+    """
+    texts, which = _numeric_cells(cols, records, name, occurrence)
+    values = _each_once(lambda t: _cell_number(t, decimal_comma), texts)
+    out = np.empty(len(values), dtype=np.float64)
+    for i, value in enumerate(values):
+        if isinstance(value, ValueError):
+            errors.setdefault(i, f"column '{cols.label(name, which[i])}': cannot read '{texts[i]}' as a number")
+            out[i] = np.nan
+        else:
+            out[i] = value
+    return out
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """Strava writes 0 for 'not recorded' in times, distances, heart rate and cadence: NA (elementwise)."""
+    return np.where(np.isfinite(values) & (values > 0), values, np.nan)
+
+
+def _distance_m(cols: _Columns, records: Sequence[Sequence[str]], decimal_comma: bool,
+                errors: dict[int, str]) -> np.ndarray:
+    """Distance of every record in m (see :func:`read_strava`)."""
     if cols.pre2019:
-        return _number(cols, record, "distance", decimal_comma)
-    if len(cells) >= 2:  # 2019+ layouts: the second Distance is metres
-        return _number(cols, record, "distance", decimal_comma, occurrence=1)
-    return _number(cols, record, "distance", decimal_comma, occurrence=0) * 1000.0  # 11-col: km
+        return _number_column(cols, records, "distance", decimal_comma, errors)
+    if len(cols.positions.get("distance", [])) >= 2:  # 2019+ layouts: the second Distance is metres
+        return _number_column(cols, records, "distance", decimal_comma, errors, occurrence=1)
+    return _number_column(cols, records, "distance", decimal_comma, errors, occurrence=0) * 1000.0  # 11-col: km
 
 
-def _row_record(cols: _Columns, record, decimal_comma: bool, date_order: str, label: str) -> dict:
-    """A run's canonical fields from one activities.csv record (raises _RowError)."""
+def _text_or_none(texts: Iterable[str]) -> list[str | None]:
+    """Name and description cells: CRLF made LF, stripped; blank = None."""
+    return [text.replace("\r\n", "\n").strip() or None for text in texts]
 
-    def one(name: str) -> str:
-        return (cols.cells(record, name) or [""])[0]
 
-    try:
-        start = parse_activity_date(one("date"), date_order)
-    except ValueError as exc:
-        raise _RowError(f"column '{cols.label('date')}': cannot read '{one('date')}' as a date ({exc})") from exc
-    cadence = _positive(_number(cols, record, "avg_cadence", decimal_comma))
-    rpe = _number(cols, record, "rpe", decimal_comma)
-    name = one("name").replace("\r\n", "\n").strip()
-    desc = one("description").replace("\r\n", "\n").strip()
-    gear = re.sub(r"\s+", " ", one("gear_name")).strip()
-    values = {  # by header field, in canonical units
-        "date": start,
-        "name": name or None,
-        "description": desc or None,
-        "distance": _positive(_distance_m(cols, record, decimal_comma)),
-        "moving_time": _positive(_number(cols, record, "moving_time", decimal_comma)),
-        "elapsed_time": _positive(_number(cols, record, "elapsed_time", decimal_comma)),
-        "avg_heart_rate": _positive(_number(cols, record, "avg_heart_rate", decimal_comma)),
-        "avg_cadence": units.strides_to_steps(cadence),
-        "elevation_gain": _number(cols, record, "elevation_gain", decimal_comma),
-        "rpe": rpe if 1 <= rpe <= 10 else float("nan"),
-        "gear_id": _gear_id(one("gear_id")),
-        "gear_name": gear or None,
-    }
-    return {**{_FIELD_COLUMNS[f]: v for f, v in values.items()}, "source": SOURCE, "source_file": label}
+def _gear_name(text: str) -> str | None:
+    return _SPACES.sub(" ", text).strip() or None
+
+
+#: the canonical runs columns of an activities.csv run, in the order its record dict lists them
+_RUN_KEYS: tuple[str, ...] = (
+    *(_FIELD_COLUMNS[f] for f in ("date", "name", "description", "distance", "moving_time", "elapsed_time",
+                                  "avg_heart_rate", "avg_cadence", "elevation_gain", "rpe", "gear_id",
+                                  "gear_name")),
+    "source", "source_file",
+)
+
+
+def _run_records(cols: _Columns, records: Sequence[Sequence[str]], decimal_comma: bool, date_order: str,
+                 label: str) -> tuple[list[dict | None], dict[int, str]]:
+    """The runs of records already known to be runs (their id and type read), field by field.
+
+    Returns each record's canonical fields (None where it failed) and, by
+    record index, why a record failed: its first unreadable field, in the
+    order date, cadence, RPE, distance, moving, elapsed time, heart rate,
+    elevation gain (as a record was always read).
+    """
+    errors: dict[int, str] = {}
+    date_texts = _first_cells(cols, records, "date")
+    starts = _each_once(lambda t: parse_activity_date(t, date_order), date_texts)
+    for i, start in enumerate(starts):
+        if isinstance(start, ValueError):
+            errors[i] = f"column '{cols.label('date')}': cannot read '{date_texts[i]}' as a date ({start})"
+    cadence = units.strides_to_steps(_positive(_number_column(cols, records, "avg_cadence", decimal_comma, errors)))
+    rpe = _number_column(cols, records, "rpe", decimal_comma, errors)
+    rpe = np.where((rpe >= 1) & (rpe <= 10), rpe, np.nan)
+    distance = _positive(_distance_m(cols, records, decimal_comma, errors))
+    moving = _positive(_number_column(cols, records, "moving_time", decimal_comma, errors))
+    elapsed = _positive(_number_column(cols, records, "elapsed_time", decimal_comma, errors))
+    heart_rate = _positive(_number_column(cols, records, "avg_heart_rate", decimal_comma, errors))
+    elevation = _number_column(cols, records, "elevation_gain", decimal_comma, errors)
+    n = len(records)
+    columns = (  # in _RUN_KEYS' order
+        starts,
+        _text_or_none(_first_cells(cols, records, "name")),
+        _text_or_none(_first_cells(cols, records, "description")),
+        distance.tolist(), moving.tolist(), elapsed.tolist(), heart_rate.tolist(), cadence.tolist(),
+        elevation.tolist(), rpe.tolist(),
+        _each_once(_gear_id, _first_cells(cols, records, "gear_id")),
+        _each_once(_gear_name, _first_cells(cols, records, "gear_name")),
+        [SOURCE] * n, [label] * n,
+    )
+    runs = [None if i in errors else dict(zip(_RUN_KEYS, values, strict=True))
+            for i, values in enumerate(zip(*columns, strict=True))]
+    return runs, errors
 
 
 def _decimal_comma(cols: _Columns, rows: list[list[str]], delimiter: str) -> bool:
@@ -536,8 +682,7 @@ def _decimal_comma(cols: _Columns, rows: list[list[str]], delimiter: str) -> boo
     positions = [p for f in machine for p in cols.positions.get(f, [])]
     if not cols.pre2019 and len(cols.positions.get("distance", [])) >= 2:
         positions.append(cols.positions["distance"][1])
-    pattern = re.compile(r"^-?\d+,\d+$")
-    return any(pattern.match(r[p].strip()) for r in rows for p in positions if p < len(r))
+    return any("," in r[p] and _DECIMAL_COMMA.match(r[p].strip()) for r in rows for p in positions if p < len(r))
 
 
 # --------------------------------------------------------------------------- reader
@@ -624,49 +769,19 @@ def _key_columns(header: list[str], label: str) -> _Columns:
     return cols
 
 
-@dataclass
-class _Reading:
-    """What reading one activities.csv's records needs to know."""
-
-    cols: _Columns
-    decimal_comma: bool
-    date_order: str
-    label: str
-    seen_ids: dict[str, int] = field(default_factory=dict)
-
-
-def _read_record(how: _Reading, record: Sequence[str], row: int) -> ActivityRow:
-    """One non-blank record as an :class:`ActivityRow` (the ids seen so far in ``how``)."""
-    cols = how.cols
-    rel = (cols.cells(record, "filename") or [""])[0].replace("\\", "/").lstrip("/")
-    try:
-        aid = _strava_id((cols.cells(record, "activity_id") or [""])[0])
-    except ValueError as exc:
-        return ActivityRow(row, "failed", f"column '{cols.label('activity_id')}': {exc}", filename=rel, file_alone=True)
-    activity_id = f"strava:{aid}"
-    if aid in how.seen_ids:
-        return ActivityRow(row, "duplicate", f"Activity ID {aid} repeats row {how.seen_ids[aid]}", activity_id,
-                           filename=rel)
-    how.seen_ids[aid] = row
-    raw_type = _clean_header((cols.cells(record, "type") or [""])[0])
-    if not raw_type:
-        return ActivityRow(row, "failed", f"column '{cols.label('type')}' is blank", filename=rel)
-    sport = _RUN_TYPE_LOOKUP.get(header_key(raw_type))
-    if sport is None:
-        return ActivityRow(row, "not_a_run", f"{raw_type} (activity type) is not a run", filename=rel,
-                           activity_type=raw_type)
-    try:
-        rec = _row_record(cols, record, how.decimal_comma, how.date_order, how.label)
-    except _RowError as exc:
-        return ActivityRow(row, "failed", str(exc), filename=rel, file_alone=True)
-    if sport == "running" and any(_truthy(c) for c in cols.cells(record, "trainer")):
-        sport = "treadmill_running"
-    rec.update(activity_id=activity_id, sport=sport, date=pd.NaT)
-    return ActivityRow(row, "imported", activity_id=activity_id, run=rec, filename=rel)
+def _type_of(cell: str) -> tuple[str, str | None]:
+    """An ``Activity Type`` cell as written (HTML and placeholders removed) and its run sport (None: not a run)."""
+    raw_type = _clean_header(cell)
+    return raw_type, _RUN_TYPE_LOOKUP.get(header_key(raw_type))
 
 
 def parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
     """Read an activities.csv record by record, in any layout and language.
+
+    Each record's id, duplicate and type are decided in file order; the runs'
+    values are then read field by field over all run records, each distinct
+    cell text parsed once (:func:`_run_records`). A record's outcome is what
+    reading it alone gives.
 
     Parameters
     ----------
@@ -690,10 +805,56 @@ def parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
     cols = _key_columns(rows[0], label)
     records = rows[1:]
     at = cols.positions["date"][0]
-    how = _Reading(cols, _decimal_comma(cols, records, delimiter),
-                   numeric_date_order(r[at] for r in records if len(r) > at), label)
-    read = [_read_record(how, record, ordinal + 1)
-            for ordinal, record in enumerate(records, start=1) if any(c.strip() for c in record)]
+    decimal_comma = _decimal_comma(cols, records, delimiter)
+    date_order = numeric_date_order(r[at] for r in records if len(r) > at)
+    kept = [(ordinal, record) for ordinal, record in enumerate(records, start=1) if any(c.strip() for c in record)]
+    numbers = [ordinal + 1 for ordinal, _ in kept]  # spreadsheet rows (header = 1)
+    kept_records = [record for _, record in kept]
+    rels = [c.replace("\\", "/").lstrip("/") for c in _first_cells(cols, kept_records, "filename")]
+    types = _each_once(_type_of, _first_cells(cols, kept_records, "type"))
+    id_label, type_label = cols.label("activity_id"), cols.label("type")
+    read: list[ActivityRow | None] = []
+    seen_ids: dict[str, int] = {}
+    runs_at: list[int] = []  # indices in ``read`` of the records that are runs, their values still to read
+    sports: list[str] = []
+    ids: list[str] = []
+    for i, id_cell in enumerate(_first_cells(cols, kept_records, "activity_id")):
+        row, rel = numbers[i], rels[i]
+        try:
+            aid = _strava_id(id_cell)
+        except ValueError as exc:
+            read.append(ActivityRow(row, "failed", f"column '{id_label}': {exc}", filename=rel, file_alone=True))
+            continue
+        activity_id = f"strava:{aid}"
+        if aid in seen_ids:
+            read.append(ActivityRow(row, "duplicate", f"Activity ID {aid} repeats row {seen_ids[aid]}",
+                                    activity_id, filename=rel))
+            continue
+        seen_ids[aid] = row
+        raw_type, sport = types[i]
+        if not raw_type:
+            read.append(ActivityRow(row, "failed", f"column '{type_label}' is blank", filename=rel))
+        elif sport is None:
+            read.append(ActivityRow(row, "not_a_run", f"{raw_type} (activity type) is not a run", filename=rel,
+                                    activity_type=raw_type))
+        else:
+            read.append(None)
+            runs_at.append(i)
+            sports.append(sport)
+            ids.append(activity_id)
+    run_records = [kept_records[i] for i in runs_at]
+    runs, errors = _run_records(cols, run_records, decimal_comma, date_order, label)
+    trainer = cols.positions.get("trainer", [])
+    for k, i in enumerate(runs_at):
+        row, rel, rec = numbers[i], rels[i], runs[k]
+        if rec is None:
+            read[i] = ActivityRow(row, "failed", errors[k], filename=rel, file_alone=True)
+            continue
+        sport = sports[k]
+        if sport == "running" and trainer and any(_truthy(c) for c in cols.cells(run_records[k], "trainer")):
+            sport = "treadmill_running"
+        rec.update(activity_id=ids[k], sport=sport, date=pd.NaT)
+        read[i] = ActivityRow(row, "imported", activity_id=ids[k], run=rec, filename=rel)
     return ActivitiesCsv(label, cols, read)
 
 
