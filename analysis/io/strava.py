@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from functools import cache, lru_cache
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import TypeVar
 
@@ -336,6 +337,11 @@ def parse_activity_date(text: str, order: str | None = None) -> pd.Timestamp:
     return pd.Timestamp(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
 
 
+def _english_form(raw: str) -> bool:
+    """Whether a stripped date is written in one of Strava's English forms (:func:`_english_date`)."""
+    return _EN_US_DATE.fullmatch(raw) is not None or _EN_GB_DATE.fullmatch(raw) is not None
+
+
 def _english_date(raw: str) -> pd.Timestamp | None:
     """A stripped date in one of Strava's two English forms, or None (then the general reading decides).
 
@@ -417,7 +423,10 @@ def numeric_date_order(cells: Iterable[str]) -> str:
     """Day/month order of a file's all-numeric dates: ``"mdy"`` only when a middle number exceeds 12."""
     first_big = second_big = False
     for cell in cells:
-        s = _fold(str(cell))
+        text = str(cell)
+        if _english_form(text.strip()):  # a month word of 3+ letters: the check below skips it too, slower
+            continue
+        s = _fold(text)
         if _WORD3.search(_MERIDIEM.sub(" ", s)):
             continue
         nums = _DIGITS.findall(_TIME.sub(" ", s))
@@ -539,13 +548,20 @@ def _each_once(parse: Callable[[str], T], texts: Iterable[str]) -> list[T | Valu
 _UNSEEN = object()
 
 
+def _cells(records: Sequence[Sequence[str]], p: int) -> list[str]:
+    """The cell at position ``p`` of each record, as written ("" where a record is shorter)."""
+    try:
+        return list(map(itemgetter(p), records))  # in C, when no record is short
+    except IndexError:
+        return [r[p] if p < len(r) else "" for r in records]
+
+
 def _first_cells(cols: _Columns, records: Sequence[Sequence[str]], name: str) -> list[str]:
     """The field's first cell of each record, stripped ("" when the record or the header lacks it)."""
     pos = cols.positions.get(name)
     if not pos:
         return [""] * len(records)
-    p = pos[0]
-    return [r[p].strip() if p < len(r) else "" for r in records]
+    return list(map(str.strip, _cells(records, pos[0])))
 
 
 def _numeric_cells(cols: _Columns, records: Sequence[Sequence[str]], name: str,
@@ -559,9 +575,11 @@ def _numeric_cells(cols: _Columns, records: Sequence[Sequence[str]], name: str,
     positions = cols.positions.get(name, [])
     order = [occurrence] if occurrence is not None else list(range(len(positions)))[::-1]
     at = [(idx, positions[idx]) for idx in order if idx < len(positions)]
-    if len(at) <= 1:
-        idx, p = at[0] if at else (-1, -1)
-        return [r[p].strip() if 0 <= p < len(r) else "" for r in records], idx
+    if not at:
+        return [""] * len(records), -1
+    if len(at) == 1:
+        idx, p = at[0]
+        return list(map(str.strip, _cells(records, p))), idx
     texts: list[str] = []
     which: list[int] = []
     for r in records:
@@ -694,7 +712,7 @@ def _decimal_comma(cols: _Columns, rows: list[list[str]], delimiter: str) -> boo
     if not cols.pre2019 and len(cols.positions.get("distance", [])) >= 2:
         positions.append(cols.positions["distance"][1])
     for p in positions:
-        cells = [r[p] for r in rows if p < len(r)]
+        cells = _cells(rows, p)
         if "," in "\n".join(cells) and any(_DECIMAL_COMMA.match(c.strip()) for c in cells if "," in c):
             return True
     return False
@@ -856,7 +874,7 @@ def _parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
     records = rows[1:]
     at = cols.positions["date"][0]
     decimal_comma = _decimal_comma(cols, records, delimiter)
-    date_order = numeric_date_order(r[at] for r in records if len(r) > at)
+    date_order = numeric_date_order(_cells(records, at))  # a short record's "" tells nothing either way
     kept = [(ordinal, record) for ordinal, record in enumerate(records, start=1) if any(map(str.strip, record))]
     numbers = [ordinal + 1 for ordinal, _ in kept]  # spreadsheet rows (header = 1)
     kept_records = [record for _, record in kept]
