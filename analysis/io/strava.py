@@ -781,16 +781,6 @@ class ActivitiesCsv:
         return text
 
 
-def _csv_records(data: bytes, label: str) -> tuple[list[list[str]], str]:
-    try:
-        rows, delimiter = _records(data)
-    except csv.Error as exc:
-        raise RunlogError(f"cannot read as CSV: {exc}", path=label) from exc
-    if not rows:
-        raise RunlogError("empty file", path=label)
-    return rows, delimiter
-
-
 def _key_columns(header: list[str], label: str) -> _Columns:
     cols = map_header(header)
     missing = [f for f in ("activity_id", "date", "type") if f not in cols.positions]
@@ -867,17 +857,67 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class _Records:
+    """An activities.csv's non-blank records, each cut down to the cells of the fields runlog reads."""
+
+    columns: _Columns  #: the whole header
+    compact: _Columns  #: the same fields, by position in the cut records (same labels)
+    records: list[Sequence[str]]  #: one tuple per non-blank record ("" for a cell past a short record's end)
+    rows: list[int]  #: each record's spreadsheet row (header = 1)
+    delimiter: str
+
+
+def _read_records(data: bytes, label: str) -> _Records:
+    """The file's records as :func:`_records` reads them, cut down while they are read.
+
+    A record keeps only the cells of the header's known fields: the other
+    cells (some 80 of a 94-column export) are freed as soon as the record is
+    read, and the file's records are never held whole. A blank record (every
+    cell blank) is dropped but counted in the row numbers. Errors are those
+    of reading the whole file first: a CSV error, an empty file, then a
+    header without ``Activity ID``, ``Activity Date`` or ``Activity Type``.
+    """
+    text = decode_text(data).lstrip("\ufeff")
+    delimiter = header_delimiter(_first_line(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    kept: list[Sequence[str]] = []
+    rows: list[int] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise RunlogError("empty file", path=label)
+        cols = map_header(header)
+        needed = sorted({p for positions in cols.positions.values() for p in positions})
+        if len(needed) > 1:
+            take: Callable[[Sequence[str]], Sequence[str]] = itemgetter(*needed)  # a tuple, in C
+        else:  # no activities.csv (the header check below says so); read on for the CSV's own errors
+            def take(record: Sequence[str]) -> Sequence[str]:
+                return tuple(record[p] for p in needed)
+        for ordinal, record in enumerate(reader, start=2):
+            if any(map(str.strip, record)):
+                try:
+                    kept.append(take(record))
+                except IndexError:  # a short record
+                    kept.append(tuple(record[p] if p < len(record) else "" for p in needed))
+                rows.append(ordinal)
+    except csv.Error as exc:
+        raise RunlogError(f"cannot read as CSV: {exc}", path=label) from exc
+    cols = _key_columns(header, label)
+    where = {p: i for i, p in enumerate(needed)}
+    compact = _Columns([header[p] for p in needed],
+                       {f: [where[p] for p in positions] for f, positions in cols.positions.items()},
+                       cols.unknown, cols.pre2019)
+    return _Records(cols, compact, kept, rows, delimiter)
+
+
 def _parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
     """:func:`parse_activities_csv` with the collector paused."""
-    rows, delimiter = _csv_records(data, label)
-    cols = _key_columns(rows[0], label)
-    records = rows[1:]
-    at = cols.positions["date"][0]
-    decimal_comma = _decimal_comma(cols, records, delimiter)
-    date_order = numeric_date_order(_cells(records, at))  # a short record's "" tells nothing either way
-    kept = [(ordinal, record) for ordinal, record in enumerate(records, start=1) if any(map(str.strip, record))]
-    numbers = [ordinal + 1 for ordinal, _ in kept]  # spreadsheet rows (header = 1)
-    kept_records = [record for _, record in kept]
+    read_in = _read_records(data, label)
+    cols, kept_records, numbers = read_in.compact, read_in.records, read_in.rows
+    # a blank record's cells tell neither the decimal mark nor the date order: the kept records decide
+    decimal_comma = _decimal_comma(cols, kept_records, read_in.delimiter)
+    date_order = numeric_date_order(_cells(kept_records, cols.positions["date"][0]))
     rels = [c.replace("\\", "/").lstrip("/") for c in _first_cells(cols, kept_records, "filename")]
     types = _each_once(_type_of, _first_cells(cols, kept_records, "type"))
     id_label, type_label = cols.label("activity_id"), cols.label("type")
@@ -923,7 +963,7 @@ def _parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
             sport = "treadmill_running"
         rec.update(activity_id=ids[k], sport=sport, date=pd.NaT)
         read[i] = ActivityRow(row, "imported", activity_id=ids[k], run=rec, filename=rel)
-    return ActivitiesCsv(label, cols, read)
+    return ActivitiesCsv(label, read_in.columns, read)
 
 
 def runs_frame(runs: list[dict], tz: TimeZone) -> pd.DataFrame | None:
