@@ -45,6 +45,22 @@ and read once by :func:`locale_tables`: facts gathered from real exports
 Strava's published translations as best known; the file notes the provenance
 of each table.
 
+How a large file is read (20,000 activities in ~8x ``pandas.read_csv`` of
+the same file, benchmarks/README.md "Large inputs"): :mod:`csv` reads the
+records (in C) and each is cut, as it is read, to the cells of the fields
+used (:func:`operator.itemgetter`); ids, duplicates and types are then
+decided record by record, in file order, and the runs' values field by
+field: each distinct cell text is parsed once per file (a file repeats its
+dates' days, distances, gear), a numeric column becomes float64 in one numpy
+call, and Strava's two English date forms are read by one regular
+expression each (the general reading gives the same value, or refuses,
+as a test checks). No library reads Strava's per-cell number rules
+(:func:`parse_number`, not the generic CSV's) or its dates, so the column
+work is these loops over Python strings; ``pandas.read_csv`` itself would
+need the header mapped by position and its own quoting rules checked
+against the csv module's, left for later. Python's cyclic garbage collector
+is paused while a file is read (:func:`parse_activities_csv`).
+
 References
 ----------
 FORMATS.md, "Strava bulk export"; data/README-exports.md (real exports).
@@ -196,6 +212,7 @@ _ID_FLOAT = re.compile(r"\d+\.0*")
 _GEAR_ID = re.compile(r"\d+(\.0*)?")
 _SPACES = re.compile(r"\s+")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+_LINE_END = re.compile(r"[\r\n]")
 _ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
 
 
@@ -468,7 +485,9 @@ def _first_line(text: str) -> str:
     as it is: :func:`parse_activities_csv` takes the first record as the header, so
     :func:`sniff` must judge that same line.
     """
-    return re.split(r"[\r\n]", text.lstrip("\ufeff"), maxsplit=1)[0]
+    text = text.lstrip("\ufeff")
+    end = _LINE_END.search(text)  # not re.split: that would copy the rest of the file
+    return text if end is None else text[: end.start()]
 
 
 def _records(data: bytes) -> tuple[list[list[str]], str]:
