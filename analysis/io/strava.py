@@ -562,26 +562,19 @@ def sniff(head: bytes, name: str = "") -> bool:
 # --------------------------------------------------------------------------- rows
 
 
-def _each_once(parse: Callable[[str], T], texts: Iterable[str]) -> list[T | ValueError]:
+def _each_once(parse: Callable[[str], T], texts: Sequence[str]) -> list[T | ValueError]:
     """``parse`` of every text, each distinct text parsed once (a file repeats its dates, numbers and names).
 
-    A text that ``parse`` refuses gives the ValueError it raised, in its place.
+    The distinct texts are parsed in the order they first appear. A text
+    that ``parse`` refuses gives the ValueError it raised, in its place.
     """
-    done: dict[str, T | ValueError] = {}
-    out: list[T | ValueError] = []
-    for text in texts:
-        value = done.get(text, _UNSEEN)
-        if value is _UNSEEN:
-            try:
-                value = parse(text)
-            except ValueError as exc:
-                value = exc
-            done[text] = value
-        out.append(value)
-    return out
-
-
-_UNSEEN = object()
+    done: dict[str, T | ValueError] = dict.fromkeys(texts)  # the distinct texts, in order (in C)
+    for text in done:
+        try:
+            done[text] = parse(text)
+        except ValueError as exc:
+            done[text] = exc
+    return list(map(done.__getitem__, texts))
 
 
 def _cells(records: Sequence[Sequence[str]], p: int) -> list[str]:
