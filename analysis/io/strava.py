@@ -856,26 +856,30 @@ def parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
     Notes
     -----
     Python's cyclic garbage collector is paused meanwhile
-    (:func:`_cyclic_gc_paused`).
+    (:func:`cyclic_gc_paused`).
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _parse_activities_csv(data, label)
 
 
 @contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused within the block (re-enabled after, if it was on).
 
     Reading an activities.csv allocates a list per record and a dict per run
-    (20,000 records: ~100,000 containers). Each allocation burst may start a
-    collection of the oldest generation, which walks every object the
-    process holds (pandas', pyarrow's and runlog's modules: hundreds of
-    thousands), and the csv module's records alone trigger several: 0.17 of
-    0.54 s of CPU for 20,000 records, measured in one process with all of
-    runlog's readers loaded. None of these objects forms a reference cycle
-    (lists of str, dicts, dataclasses), so nothing waits for the collector;
-    reference counting frees them as before. Two threads reading at once
-    leave it enabled when the first that found it enabled is done.
+    and per log entry (20,000 records: ~100,000 containers). Each allocation
+    burst may start a collection of the oldest generation, which walks every
+    object the process holds (pandas', pyarrow's and runlog's modules:
+    hundreds of thousands, and the records read so far), so the collections
+    grow with the file and their total faster than it: 0.17 of 0.54 s of CPU
+    for 20,000 records, measured in one process with all of runlog's
+    readers loaded; for 80,000, the log and runs frames alone 0.35 s with the
+    collector, 0.17 s without. None of these objects forms a reference cycle
+    (lists and tuples of str, dicts, dataclasses, frames), so nothing waits
+    for the collector; reference counting frees them as before. Used around
+    a CSV's reading only, never around activity files (many, each read by
+    another reader). Nested, or two threads at once: it is enabled again
+    when the block that found it enabled is done.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -1046,11 +1050,12 @@ def read_strava(source: str | Path | bytes, *, tz: TimeZone = None, name: str | 
         data, label = bytes(source), name or "activities.csv"
     else:
         data, label = read_source_bytes(source, name)
-    table = parse_activities_csv(data, label)
-    log = [log_row(label, "imported", table.summary(), source=SOURCE)]
-    log += [r.log_entry(label) for r in table.rows]
-    runs = runs_frame([r.run for r in table.rows if r.run is not None], tz)
-    return ReadResult.build(runs=runs, log_rows=log)
+    with cyclic_gc_paused():  # the log's and the runs' dicts too: see parse_activities_csv
+        table = parse_activities_csv(data, label)
+        log = [log_row(label, "imported", table.summary(), source=SOURCE)]
+        log += [r.log_entry(label) for r in table.rows]
+        runs = runs_frame([r.run for r in table.rows if r.run is not None], tz)
+        return ReadResult.build(runs=runs, log_rows=log)
 
 
 # --------------------------------------------------------------------------- shoes

@@ -610,6 +610,13 @@ def test_parsing_leaves_the_garbage_collector_as_it_found_it():
     with pytest.raises(RunlogError):
         parse_activities_csv(b"x,y\n1,2\n", "bad.csv")
     assert gc.isenabled()
+    from analysis.ingest.strava_export import read_strava_export
+
+    assert len(read_strava(data).runs) == len(read_strava_export(data, read_files=False).runs) == 1
+    assert gc.isenabled()
+    with pytest.raises(RunlogError):
+        read_strava_export(b"x,y\n1,2\n", name="bad.csv")
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize(
