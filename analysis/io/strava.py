@@ -704,7 +704,12 @@ def _run_records(cols: _Columns, records: Sequence[Sequence[str]], decimal_comma
     """
     errors: dict[int, str] = {}
     date_texts = _first_cells(cols, records, "date")
-    starts = _each_once(lambda t: parse_activity_date(t, date_order), date_texts)
+
+    def start_of(text: str) -> pd.Timestamp:  # parse_activity_date of a stripped cell, English dates first
+        english = _english_date(text) if text else None
+        return english if english is not None else parse_activity_date(text, date_order)
+
+    starts = _each_once(start_of, date_texts)
     for i, start in enumerate(starts):
         if isinstance(start, ValueError):
             errors[i] = f"column '{cols.label('date')}': cannot read '{date_texts[i]}' as a date ({start})"
