@@ -511,7 +511,14 @@ def _lines(text: str) -> Iterable[str]:
     """
     if any(ch in text for ch in _OTHER_LINE_BREAKS):
         return io.StringIO(text, newline="")
-    return text.splitlines(keepends=True)
+    return _each_freed(text.splitlines(keepends=True))
+
+
+def _each_freed(lines: list[str]) -> Iterator[str]:
+    """The lines in order, each let go of as it is given (the list is emptied): the file is never held twice."""
+    lines.reverse()
+    while lines:
+        yield lines.pop()
 
 
 @dataclass
@@ -919,6 +926,7 @@ def _read_records(data: bytes, label: str) -> _Records:
     text = decode_text(data).lstrip("\ufeff")
     delimiter = header_delimiter(_first_line(text))
     reader = csv.reader(_lines(text), delimiter=delimiter)
+    del text  # the lines hold it now, each freed once read (or StringIO's copy)
     kept: list[Sequence[str]] = []
     rows: list[int] = []
     try:
