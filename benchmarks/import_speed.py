@@ -83,7 +83,9 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_FIT = REPO.parent / "shared" / "data" / "fit"
+#: ../shared/data beside the checkout, or $RUNLOG_SHARED_DATA (as tests/conftest.py: a git worktree's parent has none)
+SHARED_DATA = Path(os.environ.get("RUNLOG_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED_FIT = SHARED_DATA / "fit"
 RUN_FILES = (
     "garmin_fenix2_run_dynamics.fit",
     "garmin_fenix5_run_short.fit",
@@ -378,7 +380,7 @@ def build_apple_export(folder: Path, megabytes: float, seed: int = 0) -> tuple[P
     target = int(megabytes * 1e6)
     n_blocks = max(1, round(target / len(pool)))
     day0 = pd.Timestamp("2019-01-05T06:30:00Z")
-    shared = REPO.parent / "shared" / "data"
+    shared = SHARED_DATA
     runs = 0
     with open(root / "export.xml", "wb") as out:
         out.write(ae.DTD.encode())
@@ -523,7 +525,7 @@ def write_strava_csv(path: Path, rows: int) -> None:
 
     from analysis.simulate.strava_csv import strava_date
 
-    real = REPO.parent / "shared" / "data" / "strava" / "azaidrahman_94col_activities.csv"
+    real = SHARED_DATA / "strava" / "azaidrahman_94col_activities.csv"
     with open(real, newline="", encoding="utf-8") as fh:
         header, *records = list(csv_module.reader(fh))
     first = pd.to_datetime([r[1] for r in records], format="%b %d, %Y, %I:%M:%S %p", utc=True).min()

@@ -38,6 +38,7 @@ from analysis.io.strava import (
     SOURCE,
     ActivityRow,
     TimeZone,
+    cyclic_gc_paused,
     parse_activities_csv,
     parse_strava_shoes,
     runs_frame,
@@ -307,7 +308,20 @@ def read_strava_export(
 
 
 def _read_export(export: _Export, tz: TimeZone, positions: bool, read_files: bool) -> ReadResult:
-    """The export's runs (each row joined with its file), samples and log, then the files no row took."""
+    """The export's runs (each row joined with its file), samples and log, then the files no row took.
+
+    An activities.csv read alone (no activity file to read) is read with
+    Python's cyclic garbage collector paused throughout, as its parsing is
+    (:func:`analysis.io.strava.cyclic_gc_paused`).
+    """
+    if read_files and export.fetch is not None:
+        return _join_export(export, tz, positions, read_files)
+    with cyclic_gc_paused():
+        return _join_export(export, tz, positions, read_files)
+
+
+def _join_export(export: _Export, tz: TimeZone, positions: bool, read_files: bool) -> ReadResult:
+    """:func:`_read_export`'s work."""
     table = parse_activities_csv(export.csv_bytes, export.csv_label)
     summary = table.summary()
     if read_files and export.fetch is None:

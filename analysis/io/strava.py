@@ -45,6 +45,22 @@ and read once by :func:`locale_tables`: facts gathered from real exports
 Strava's published translations as best known; the file notes the provenance
 of each table.
 
+How a large file is read (20,000 activities in ~8x ``pandas.read_csv`` of
+the same file, benchmarks/README.md "Large inputs"): :mod:`csv` reads the
+records (in C) and each is cut, as it is read, to the cells of the fields
+used (:func:`operator.itemgetter`); ids, duplicates and types are then
+decided record by record, in file order, and the runs' values field by
+field: each distinct cell text is parsed once per file (a file repeats its
+dates' days, distances, gear), a numeric column becomes float64 in one numpy
+call, and Strava's two English date forms are read by one regular
+expression each (the general reading gives the same value, or refuses,
+as a test checks). No library reads Strava's per-cell number rules
+(:func:`parse_number`, not the generic CSV's) or its dates, so the column
+work is these loops over Python strings; ``pandas.read_csv`` itself would
+need the header mapped by position and its own quoting rules checked
+against the csv module's, left for later. Python's cyclic garbage collector
+is paused while a file is read (:func:`parse_activities_csv`).
+
 References
 ----------
 FORMATS.md, "Strava bulk export"; data/README-exports.md (real exports).
@@ -52,18 +68,22 @@ FORMATS.md, "Strava bulk export"; data/README-exports.md (real exports).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import html
 import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -75,6 +95,7 @@ from analysis.io.table import alnum_key, decode_text, header_delimiter
 
 SOURCE = "strava"
 TimeZone = str | tzinfo | None
+T = TypeVar("T")
 
 #: Strava's English header -> canonical runs column (pvlib iotools style).
 #: Localized headers are in :data:`HEADER_ALIASES`; Strava's own unit of each is
@@ -177,7 +198,21 @@ _DOT_TIME = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})\.(\d{2})(?![\d.])")
 _MERIDIEM = re.compile(r"(?<![^\W\d_])([ap])\.?\s?m\.?(?![^\W\d_])")
 _VI_MERIDIEM = re.compile(r"(?<![^\W\d_])(sa|ch)(?![^\W\d_])")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*(?:Z|UTC|\+00:?00)?\s*$")
+#: Strava's English dates (en-US with AM/PM, en-GB 24 h), ASCII only: :func:`_english_date`
+_EN_US_DATE = re.compile(r"([A-Za-z]{3,}) ([0-9]{1,2}), ([0-9]{4}), ([0-9]{1,2}):([0-9]{2}):([0-9]{2}) ([AaPp])[Mm]")
+_EN_GB_DATE = re.compile(r"([0-9]{1,2}) ([A-Za-z]{3,}) ([0-9]{4}), ([0-9]{1,2}):([0-9]{2}):([0-9]{2})")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+$")
+_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_DATE_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+_YEAR = re.compile(r"\d{4}")
+_WORD3 = re.compile(r"[^\W\d_]{3,}")
+_DIGITS = re.compile(r"\d+")
+_ID = re.compile(r"\d+")
+_ID_FLOAT = re.compile(r"\d+\.0*")
+_GEAR_ID = re.compile(r"\d+(\.0*)?")
+_SPACES = re.compile(r"\s+")
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+_LINE_END = re.compile(r"[\r\n]")
 _ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
 
 
@@ -186,6 +221,8 @@ _ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
 
 def _fold(text: str) -> str:
     """Casefold and drop accents (NFKD, combining marks removed)."""
+    if text.isascii():  # NFKD leaves ASCII as it is, and ASCII casefolds to lower case
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -243,7 +280,7 @@ def parse_number(text: str | None, decimal_comma: bool = False) -> float:
     """
     if text is None:
         return float("nan")
-    s = re.sub(r"[\s\u00a0\u202f']", "", str(text))
+    s = _NUMBER_SPACES.sub("", str(text))
     if not s or s in {"-", "--", "nan", "NaN", "NA", "N/A"}:
         return float("nan")
     if "," in s and "." in s:
@@ -253,8 +290,9 @@ def parse_number(text: str | None, decimal_comma: bool = False) -> float:
     return float(s)
 
 
+@lru_cache(maxsize=4096)
 def _month_of(word: str) -> int | None:
-    """Month number of a (folded) month word: the longest table name it starts with."""
+    """Month number of a (folded) month word: the longest table name it starts with (remembered per word)."""
     best, best_len = None, 0
     for name, month in _MONTH_LOOKUP.items():
         if len(name) > best_len and word.startswith(name) and len(word) >= 3:
@@ -288,6 +326,9 @@ def parse_activity_date(text: str, order: str | None = None) -> pd.Timestamp:
     raw = str(text).strip()
     if not raw:
         raise ValueError("blank")
+    english = _english_date(raw)
+    if english is not None:
+        return english
     iso = _ISO.match(raw)
     if iso:
         return pd.Timestamp(datetime(*map(int, iso.groups()), tzinfo=UTC))
@@ -304,13 +345,50 @@ def parse_activity_date(text: str, order: str | None = None) -> pd.Timestamp:
     if m:
         meridiem = {"a": "a", "p": "p", "sa": "a", "ch": "p"}[m.group(1)]
         s = s[: m.start()] + " " + s[m.end() :]
-    year, month, day = _date_parts(re.findall(r"\d+|[^\W\d_]+", s), order)
+    year, month, day = _date_parts(_DATE_TOKEN.findall(s), order)
     hour, minute, second = hms
     if meridiem is not None:
         if not 1 <= hour <= 12:
             raise ValueError(f"hour {hour} with AM/PM")
         hour = hour % 12 + (12 if meridiem == "p" else 0)
     return pd.Timestamp(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
+
+
+def _english_form(raw: str) -> bool:
+    """Whether a stripped date is written in one of Strava's English forms (:func:`_english_date`)."""
+    return _EN_US_DATE.fullmatch(raw) is not None or _EN_GB_DATE.fullmatch(raw) is not None
+
+
+def _english_date(raw: str) -> pd.Timestamp | None:
+    """A stripped date in one of Strava's two English forms, or None (then the general reading decides).
+
+    ``Oct 6, 2022, 11:19:20 PM`` (en-US) and ``21 Feb 2024, 01:17:32`` (en-GB)
+    are read here directly, as the general reading reads them (the month word
+    through :func:`_month_of`, ``12 AM`` as 0 h); anything else, or a text
+    that the general reading would refuse (no such month, hour 0 or 13 with
+    AM/PM, 30 February), gives None.
+    """
+    us = _EN_US_DATE.fullmatch(raw)
+    if us is not None:
+        word, day, year, hour, minute, second, meridiem = us.groups()
+        hour_i = int(hour)
+        if not 1 <= hour_i <= 12:
+            return None
+        hour_i = hour_i % 12 + (12 if meridiem in "Pp" else 0)
+    else:
+        gb = _EN_GB_DATE.fullmatch(raw)
+        if gb is None:
+            return None
+        day, word, year, hour, minute, second = gb.groups()
+        hour_i = int(hour)
+    word = word.lower()
+    month = _month_of(word) if word not in {"thg", "thang"} else None
+    if month is None:
+        return None
+    try:
+        return pd.Timestamp(datetime(int(year), month, int(day), hour_i, int(minute), int(second), tzinfo=UTC))
+    except ValueError:
+        return None
 
 
 def _take_time(s: str) -> tuple[tuple[int, int, int], int, str]:
@@ -321,7 +399,7 @@ def _take_time(s: str) -> tuple[tuple[int, int, int], int, str]:
     """
     m = _TIME.search(s)
     if m is None:
-        year = re.search(r"\d{4}", s)
+        year = _YEAR.search(s)
         m = _DOT_TIME.search(s, year.end()) if year else None
     if m is None:
         return (0, 0, 0), -1, s
@@ -362,10 +440,13 @@ def numeric_date_order(cells: Iterable[str]) -> str:
     """Day/month order of a file's all-numeric dates: ``"mdy"`` only when a middle number exceeds 12."""
     first_big = second_big = False
     for cell in cells:
-        s = _fold(str(cell))
-        if re.search(r"[^\W\d_]{3,}", _MERIDIEM.sub(" ", s)):
+        text = str(cell)
+        if _english_form(text.strip()):  # a month word of 3+ letters: the check below skips it too, slower
             continue
-        nums = re.findall(r"\d+", _TIME.sub(" ", s))
+        s = _fold(text)
+        if _WORD3.search(_MERIDIEM.sub(" ", s)):
+            continue
+        nums = _DIGITS.findall(_TIME.sub(" ", s))
         if len(nums) >= 3 and len(nums[2]) == 4:
             first_big |= int(nums[0]) > 12
             second_big |= int(nums[1]) > 12
@@ -374,9 +455,9 @@ def numeric_date_order(cells: Iterable[str]) -> str:
 
 def _strava_id(text: str) -> str:
     s = text.strip()
-    if re.fullmatch(r"\d+", s):
+    if _ID.fullmatch(s):
         return s
-    if re.fullmatch(r"\d+\.0*", s):
+    if _ID_FLOAT.fullmatch(s):
         return s.split(".")[0]
     raise ValueError(f"'{s}' is not an activity id" + (" (rounded by a spreadsheet?)" if "E" in s.upper() else ""))
 
@@ -385,7 +466,7 @@ def _gear_id(text: str) -> str | None:
     s = text.strip()
     if not s:
         return None
-    if re.fullmatch(r"\d+(\.0*)?", s):
+    if _GEAR_ID.fullmatch(s):
         return s.split(".")[0]
     return s
 
@@ -404,14 +485,40 @@ def _first_line(text: str) -> str:
     as it is: :func:`parse_activities_csv` takes the first record as the header, so
     :func:`sniff` must judge that same line.
     """
-    return re.split(r"[\r\n]", text.lstrip("\ufeff"), maxsplit=1)[0]
+    text = text.lstrip("\ufeff")
+    end = _LINE_END.search(text)  # not re.split: that would copy the rest of the file
+    return text if end is None else text[: end.start()]
 
 
 def _records(data: bytes) -> tuple[list[list[str]], str]:
     """The CSV's records (header first) and its delimiter (:func:`analysis.io.table.header_delimiter`)."""
     text = decode_text(data).lstrip("\ufeff")
     delimiter = header_delimiter(_first_line(text))
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), delimiter
+    return list(csv.reader(_lines(text), delimiter=delimiter)), delimiter
+
+
+#: the line breaks of :meth:`str.splitlines` that are not ``\r`` or ``\n``
+_OTHER_LINE_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _lines(text: str) -> Iterable[str]:
+    """The text's lines as ``io.StringIO(text, newline="")`` gives them to :mod:`csv` (ends kept).
+
+    That is, split after ``\n``, ``\r\n`` and a lone ``\r``. When the text
+    holds none of the other line breaks :meth:`str.splitlines` knows (form
+    feed, ``\x85``, ``\u2028`` ...: each a fast scan), ``splitlines`` gives the
+    same lines, sooner (20,000 records, 9 MB: ~30 ms less).
+    """
+    if any(ch in text for ch in _OTHER_LINE_BREAKS):
+        return io.StringIO(text, newline="")
+    return _each_freed(text.splitlines(keepends=True))
+
+
+def _each_freed(lines: list[str]) -> Iterator[str]:
+    """The lines in order, each let go of as it is given (the list is emptied): the file is never held twice."""
+    lines.reverse()
+    while lines:
+        yield lines.pop()
 
 
 @dataclass
@@ -462,70 +569,179 @@ def sniff(head: bytes, name: str = "") -> bool:
 # --------------------------------------------------------------------------- rows
 
 
-class _RowError(Exception):
-    """A row that cannot be read; the message names the column."""
+def _each_once(parse: Callable[[str], T], texts: Sequence[str]) -> list[T | ValueError]:
+    """``parse`` of every text, each distinct text parsed once (a file repeats its dates, numbers and names).
 
-
-def _number(cols: _Columns, record, name: str, decimal_comma: bool, occurrence: int | None = None) -> float:
-    """The value of a numeric field: the last non-blank occurrence (or the one asked for)."""
-    cells = cols.cells(record, name)
-    order = [occurrence] if occurrence is not None else list(range(len(cells)))[::-1]
-    for idx in order:
-        if idx >= len(cells) or not cells[idx]:
-            continue
+    The distinct texts are parsed in the order they first appear. A text
+    that ``parse`` refuses gives the ValueError it raised, in its place.
+    """
+    done: dict[str, T | ValueError] = dict.fromkeys(texts)  # the distinct texts, in order (in C)
+    for text in done:
         try:
-            if ":" in cells[idx]:
-                return units.parse_duration_s(cells[idx])
-            return parse_number(cells[idx], decimal_comma)
+            done[text] = parse(text)
         except ValueError as exc:
-            raise _RowError(f"column '{cols.label(name, idx)}': cannot read '{cells[idx]}' as a number") from exc
-    return float("nan")
+            done[text] = exc
+    return list(map(done.__getitem__, texts))
 
 
-def _positive(value: float) -> float:
-    """Strava writes 0 for 'not recorded' in times, distances, heart rate and cadence: NA."""
-    return value if np.isfinite(value) and value > 0 else float("nan")
-
-
-def _distance_m(cols: _Columns, record, decimal_comma: bool) -> float:
-    cells = cols.cells(record, "distance")
-    if cols.pre2019:
-        return _number(cols, record, "distance", decimal_comma)
-    if len(cells) >= 2:  # 2019+ layouts: the second Distance is metres
-        return _number(cols, record, "distance", decimal_comma, occurrence=1)
-    return _number(cols, record, "distance", decimal_comma, occurrence=0) * 1000.0  # 11-col: km
-
-
-def _row_record(cols: _Columns, record, decimal_comma: bool, date_order: str, label: str) -> dict:
-    """A run's canonical fields from one activities.csv record (raises _RowError)."""
-
-    def one(name: str) -> str:
-        return (cols.cells(record, name) or [""])[0]
-
+def _cells(records: Sequence[Sequence[str]], p: int) -> list[str]:
+    """The cell at position ``p`` of each record, as written ("" where a record is shorter)."""
     try:
-        start = parse_activity_date(one("date"), date_order)
-    except ValueError as exc:
-        raise _RowError(f"column '{cols.label('date')}': cannot read '{one('date')}' as a date ({exc})") from exc
-    cadence = _positive(_number(cols, record, "avg_cadence", decimal_comma))
-    rpe = _number(cols, record, "rpe", decimal_comma)
-    name = one("name").replace("\r\n", "\n").strip()
-    desc = one("description").replace("\r\n", "\n").strip()
-    gear = re.sub(r"\s+", " ", one("gear_name")).strip()
-    values = {  # by header field, in canonical units
-        "date": start,
-        "name": name or None,
-        "description": desc or None,
-        "distance": _positive(_distance_m(cols, record, decimal_comma)),
-        "moving_time": _positive(_number(cols, record, "moving_time", decimal_comma)),
-        "elapsed_time": _positive(_number(cols, record, "elapsed_time", decimal_comma)),
-        "avg_heart_rate": _positive(_number(cols, record, "avg_heart_rate", decimal_comma)),
-        "avg_cadence": units.strides_to_steps(cadence),
-        "elevation_gain": _number(cols, record, "elevation_gain", decimal_comma),
-        "rpe": rpe if 1 <= rpe <= 10 else float("nan"),
-        "gear_id": _gear_id(one("gear_id")),
-        "gear_name": gear or None,
-    }
-    return {**{_FIELD_COLUMNS[f]: v for f, v in values.items()}, "source": SOURCE, "source_file": label}
+        return list(map(itemgetter(p), records))  # in C, when no record is short
+    except IndexError:
+        return [r[p] if p < len(r) else "" for r in records]
+
+
+def _first_cells(cols: _Columns, records: Sequence[Sequence[str]], name: str) -> list[str]:
+    """The field's first cell of each record, stripped ("" when the record or the header lacks it)."""
+    pos = cols.positions.get(name)
+    if not pos:
+        return [""] * len(records)
+    return list(map(str.strip, _cells(records, pos[0])))
+
+
+def _numeric_cells(cols: _Columns, records: Sequence[Sequence[str]], name: str,
+                   occurrence: int | None = None) -> tuple[list[str], list[int] | int]:
+    """The cell each record's numeric field is read from, and which occurrence of the header it is.
+
+    The last non-blank occurrence of the field (or only the one asked for);
+    "" for a record with none. The occurrence is one number for all records
+    when only one is looked at.
+    """
+    positions = cols.positions.get(name, [])
+    order = [occurrence] if occurrence is not None else list(range(len(positions)))[::-1]
+    at = [(idx, positions[idx]) for idx in order if idx < len(positions)]
+    if not at:
+        return [""] * len(records), -1
+    if len(at) == 1:
+        idx, p = at[0]
+        return list(map(str.strip, _cells(records, p))), idx
+    texts: list[str] = []
+    which: list[int] = []
+    for r in records:
+        n = len(r)
+        for idx, p in at:
+            if p < n:
+                text = r[p].strip()
+                if text:
+                    texts.append(text)
+                    which.append(idx)
+                    break
+        else:
+            texts.append("")
+            which.append(-1)
+    return texts, which
+
+
+def _cell_number(text: str, decimal_comma: bool) -> float:
+    """A numeric cell's value: ``h:mm:ss`` durations (s), else :func:`parse_number`; NaN when blank."""
+    if not text:
+        return float("nan")
+    if ":" in text:
+        return units.parse_duration_s(text)
+    return parse_number(text, decimal_comma)
+
+
+def _number_column(cols: _Columns, records: Sequence[Sequence[str]], name: str, decimal_comma: bool,
+                   errors: dict[int, str], occurrence: int | None = None) -> np.ndarray:
+    """A numeric field of every record as float64 (NaN when blank or unreadable).
+
+    An unreadable cell's message is set in ``errors`` under the record's index
+    unless an earlier field already failed there (a record names its first bad
+    column, in the order the fields are read).
+    """
+    texts, which = _numeric_cells(cols, records, name, occurrence)
+    values = _each_once(lambda t: _cell_number(t, decimal_comma), texts)
+    try:
+        return np.array(values, dtype=np.float64)
+    except TypeError:  # a ValueError in the list: a cell that is no number
+        pass
+    out = np.empty(len(values), dtype=np.float64)
+    for i, value in enumerate(values):
+        if isinstance(value, ValueError):
+            idx = which if isinstance(which, int) else which[i]
+            errors.setdefault(i, f"column '{cols.label(name, idx)}': cannot read '{texts[i]}' as a number")
+            out[i] = np.nan
+        else:
+            out[i] = value
+    return out
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """Strava writes 0 for 'not recorded' in times, distances, heart rate and cadence: NA (elementwise)."""
+    return np.where(np.isfinite(values) & (values > 0), values, np.nan)
+
+
+def _distance_m(cols: _Columns, records: Sequence[Sequence[str]], decimal_comma: bool,
+                errors: dict[int, str]) -> np.ndarray:
+    """Distance of every record in m (see :func:`read_strava`)."""
+    if cols.pre2019:
+        return _number_column(cols, records, "distance", decimal_comma, errors)
+    if len(cols.positions.get("distance", [])) >= 2:  # 2019+ layouts: the second Distance is metres
+        return _number_column(cols, records, "distance", decimal_comma, errors, occurrence=1)
+    return _number_column(cols, records, "distance", decimal_comma, errors, occurrence=0) * 1000.0  # 11-col: km
+
+
+def _text_or_none(texts: Iterable[str]) -> list[str | None]:
+    """Name and description cells: CRLF made LF, stripped; blank = None."""
+    return [text.replace("\r\n", "\n").strip() or None for text in texts]
+
+
+def _gear_name(text: str) -> str | None:
+    return _SPACES.sub(" ", text).strip() or None
+
+
+#: the canonical runs columns of an activities.csv run, in the order its record dict lists them
+_RUN_KEYS: tuple[str, ...] = (
+    *(_FIELD_COLUMNS[f] for f in ("date", "name", "description", "distance", "moving_time", "elapsed_time",
+                                  "avg_heart_rate", "avg_cadence", "elevation_gain", "rpe", "gear_id",
+                                  "gear_name")),
+    "source", "source_file",
+)
+
+
+def _run_records(cols: _Columns, records: Sequence[Sequence[str]], decimal_comma: bool, date_order: str,
+                 label: str) -> tuple[list[dict | None], dict[int, str]]:
+    """The runs of records already known to be runs (their id and type read), field by field.
+
+    Returns each record's canonical fields (None where it failed) and, by
+    record index, why a record failed: its first unreadable field, in the
+    order date, cadence, RPE, distance, moving, elapsed time, heart rate,
+    elevation gain (as a record was always read).
+    """
+    errors: dict[int, str] = {}
+    date_texts = _first_cells(cols, records, "date")
+
+    def start_of(text: str) -> pd.Timestamp:  # parse_activity_date of a stripped cell, English dates first
+        english = _english_date(text) if text else None
+        return english if english is not None else parse_activity_date(text, date_order)
+
+    starts = _each_once(start_of, date_texts)
+    for i, start in enumerate(starts):
+        if isinstance(start, ValueError):
+            errors[i] = f"column '{cols.label('date')}': cannot read '{date_texts[i]}' as a date ({start})"
+    cadence = units.strides_to_steps(_positive(_number_column(cols, records, "avg_cadence", decimal_comma, errors)))
+    rpe = _number_column(cols, records, "rpe", decimal_comma, errors)
+    rpe = np.where((rpe >= 1) & (rpe <= 10), rpe, np.nan)
+    distance = _positive(_distance_m(cols, records, decimal_comma, errors))
+    moving = _positive(_number_column(cols, records, "moving_time", decimal_comma, errors))
+    elapsed = _positive(_number_column(cols, records, "elapsed_time", decimal_comma, errors))
+    heart_rate = _positive(_number_column(cols, records, "avg_heart_rate", decimal_comma, errors))
+    elevation = _number_column(cols, records, "elevation_gain", decimal_comma, errors)
+    n = len(records)
+    columns = (  # in _RUN_KEYS' order
+        starts,
+        _text_or_none(_first_cells(cols, records, "name")),
+        _text_or_none(_first_cells(cols, records, "description")),
+        distance.tolist(), moving.tolist(), elapsed.tolist(), heart_rate.tolist(), cadence.tolist(),
+        elevation.tolist(), rpe.tolist(),
+        _each_once(_gear_id, _first_cells(cols, records, "gear_id")),
+        _each_once(_gear_name, _first_cells(cols, records, "gear_name")),
+        [SOURCE] * n, [label] * n,
+    )
+    runs = [None if i in errors else dict(zip(_RUN_KEYS, values, strict=True))
+            for i, values in enumerate(zip(*columns, strict=True))]
+    return runs, errors
 
 
 def _decimal_comma(cols: _Columns, rows: list[list[str]], delimiter: str) -> bool:
@@ -536,8 +752,11 @@ def _decimal_comma(cols: _Columns, rows: list[list[str]], delimiter: str) -> boo
     positions = [p for f in machine for p in cols.positions.get(f, [])]
     if not cols.pre2019 and len(cols.positions.get("distance", [])) >= 2:
         positions.append(cols.positions["distance"][1])
-    pattern = re.compile(r"^-?\d+,\d+$")
-    return any(pattern.match(r[p].strip()) for r in rows for p in positions if p < len(r))
+    for p in positions:
+        cells = _cells(rows, p)
+        if "," in "\n".join(cells) and any(_DECIMAL_COMMA.match(c.strip()) for c in cells if "," in c):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- reader
@@ -603,16 +822,6 @@ class ActivitiesCsv:
         return text
 
 
-def _csv_records(data: bytes, label: str) -> tuple[list[list[str]], str]:
-    try:
-        rows, delimiter = _records(data)
-    except csv.Error as exc:
-        raise RunlogError(f"cannot read as CSV: {exc}", path=label) from exc
-    if not rows:
-        raise RunlogError("empty file", path=label)
-    return rows, delimiter
-
-
 def _key_columns(header: list[str], label: str) -> _Columns:
     cols = map_header(header)
     missing = [f for f in ("activity_id", "date", "type") if f not in cols.positions]
@@ -624,49 +833,19 @@ def _key_columns(header: list[str], label: str) -> _Columns:
     return cols
 
 
-@dataclass
-class _Reading:
-    """What reading one activities.csv's records needs to know."""
-
-    cols: _Columns
-    decimal_comma: bool
-    date_order: str
-    label: str
-    seen_ids: dict[str, int] = field(default_factory=dict)
-
-
-def _read_record(how: _Reading, record: Sequence[str], row: int) -> ActivityRow:
-    """One non-blank record as an :class:`ActivityRow` (the ids seen so far in ``how``)."""
-    cols = how.cols
-    rel = (cols.cells(record, "filename") or [""])[0].replace("\\", "/").lstrip("/")
-    try:
-        aid = _strava_id((cols.cells(record, "activity_id") or [""])[0])
-    except ValueError as exc:
-        return ActivityRow(row, "failed", f"column '{cols.label('activity_id')}': {exc}", filename=rel, file_alone=True)
-    activity_id = f"strava:{aid}"
-    if aid in how.seen_ids:
-        return ActivityRow(row, "duplicate", f"Activity ID {aid} repeats row {how.seen_ids[aid]}", activity_id,
-                           filename=rel)
-    how.seen_ids[aid] = row
-    raw_type = _clean_header((cols.cells(record, "type") or [""])[0])
-    if not raw_type:
-        return ActivityRow(row, "failed", f"column '{cols.label('type')}' is blank", filename=rel)
-    sport = _RUN_TYPE_LOOKUP.get(header_key(raw_type))
-    if sport is None:
-        return ActivityRow(row, "not_a_run", f"{raw_type} (activity type) is not a run", filename=rel,
-                           activity_type=raw_type)
-    try:
-        rec = _row_record(cols, record, how.decimal_comma, how.date_order, how.label)
-    except _RowError as exc:
-        return ActivityRow(row, "failed", str(exc), filename=rel, file_alone=True)
-    if sport == "running" and any(_truthy(c) for c in cols.cells(record, "trainer")):
-        sport = "treadmill_running"
-    rec.update(activity_id=activity_id, sport=sport, date=pd.NaT)
-    return ActivityRow(row, "imported", activity_id=activity_id, run=rec, filename=rel)
+def _type_of(cell: str) -> tuple[str, str | None]:
+    """An ``Activity Type`` cell as written (HTML and placeholders removed) and its run sport (None: not a run)."""
+    raw_type = _clean_header(cell)
+    return raw_type, _RUN_TYPE_LOOKUP.get(header_key(raw_type))
 
 
 def parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
     """Read an activities.csv record by record, in any layout and language.
+
+    Each record's id, duplicate and type are decided in file order; the runs'
+    values are then read field by field over all run records, each distinct
+    cell text parsed once (:func:`_run_records`). A record's outcome is what
+    reading it alone gives.
 
     Parameters
     ----------
@@ -685,16 +864,152 @@ def parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
     RunlogError
         When the file is empty, not CSV, or lacks an ``Activity ID``,
         ``Activity Date`` or ``Activity Type`` column.
+
+    Notes
+    -----
+    Python's cyclic garbage collector is paused meanwhile
+    (:func:`cyclic_gc_paused`).
     """
-    rows, delimiter = _csv_records(data, label)
-    cols = _key_columns(rows[0], label)
-    records = rows[1:]
-    at = cols.positions["date"][0]
-    how = _Reading(cols, _decimal_comma(cols, records, delimiter),
-                   numeric_date_order(r[at] for r in records if len(r) > at), label)
-    read = [_read_record(how, record, ordinal + 1)
-            for ordinal, record in enumerate(records, start=1) if any(c.strip() for c in record)]
-    return ActivitiesCsv(label, cols, read)
+    with cyclic_gc_paused():
+        return _parse_activities_csv(data, label)
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused within the block (re-enabled after, if it was on).
+
+    Reading an activities.csv allocates a list per record and a dict per run
+    and per log entry (20,000 records: ~100,000 containers). Each allocation
+    burst may start a collection of the oldest generation, which walks every
+    object the process holds (pandas', pyarrow's and runlog's modules:
+    hundreds of thousands, and the records read so far), so the collections
+    grow with the file and their total faster than it: 0.17 of 0.54 s of CPU
+    for 20,000 records, measured in one process with all of runlog's
+    readers loaded; for 80,000, the log and runs frames alone 0.35 s with the
+    collector, 0.17 s without. None of these objects forms a reference cycle
+    (lists and tuples of str, dicts, dataclasses, frames), so nothing waits
+    for the collector; reference counting frees them as before. Used around
+    a CSV's reading only, never around activity files (many, each read by
+    another reader). Nested, or two threads at once: it is enabled again
+    when the block that found it enabled is done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass
+class _Records:
+    """An activities.csv's non-blank records, each cut down to the cells of the fields runlog reads."""
+
+    columns: _Columns  #: the whole header
+    compact: _Columns  #: the same fields, by position in the cut records (same labels)
+    records: list[Sequence[str]]  #: one tuple per non-blank record ("" for a cell past a short record's end)
+    rows: list[int]  #: each record's spreadsheet row (header = 1)
+    delimiter: str
+
+
+def _read_records(data: bytes, label: str) -> _Records:
+    """The file's records as :func:`_records` reads them, cut down while they are read.
+
+    A record keeps only the cells of the header's known fields: the other
+    cells (some 80 of a 94-column export) are freed as soon as the record is
+    read, and the file's records are never held whole. A blank record (every
+    cell blank) is dropped but counted in the row numbers. Errors are those
+    of reading the whole file first: a CSV error, an empty file, then a
+    header without ``Activity ID``, ``Activity Date`` or ``Activity Type``.
+    """
+    text = decode_text(data).lstrip("\ufeff")
+    delimiter = header_delimiter(_first_line(text))
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    del text  # the lines hold it now, each freed once read (or StringIO's copy)
+    kept: list[Sequence[str]] = []
+    rows: list[int] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise RunlogError("empty file", path=label)
+        cols = map_header(header)
+        needed = sorted({p for positions in cols.positions.values() for p in positions})
+        if len(needed) > 1:
+            take: Callable[[Sequence[str]], Sequence[str]] = itemgetter(*needed)  # a tuple, in C
+        else:  # no activities.csv (the header check below says so); read on for the CSV's own errors
+            def take(record: Sequence[str]) -> Sequence[str]:
+                return tuple(record[p] for p in needed)
+        for ordinal, record in enumerate(reader, start=2):
+            if any(map(str.strip, record)):
+                try:
+                    kept.append(take(record))
+                except IndexError:  # a short record
+                    kept.append(tuple(record[p] if p < len(record) else "" for p in needed))
+                rows.append(ordinal)
+    except csv.Error as exc:
+        raise RunlogError(f"cannot read as CSV: {exc}", path=label) from exc
+    cols = _key_columns(header, label)
+    where = {p: i for i, p in enumerate(needed)}
+    compact = _Columns([header[p] for p in needed],
+                       {f: [where[p] for p in positions] for f, positions in cols.positions.items()},
+                       cols.unknown, cols.pre2019)
+    return _Records(cols, compact, kept, rows, delimiter)
+
+
+def _parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
+    """:func:`parse_activities_csv` with the collector paused."""
+    read_in = _read_records(data, label)
+    cols, kept_records, numbers = read_in.compact, read_in.records, read_in.rows
+    # a blank record's cells tell neither the decimal mark nor the date order: the kept records decide
+    decimal_comma = _decimal_comma(cols, kept_records, read_in.delimiter)
+    date_order = numeric_date_order(_cells(kept_records, cols.positions["date"][0]))
+    rels = [c.replace("\\", "/").lstrip("/") for c in _first_cells(cols, kept_records, "filename")]
+    types = _each_once(_type_of, _first_cells(cols, kept_records, "type"))
+    id_label, type_label = cols.label("activity_id"), cols.label("type")
+    read: list[ActivityRow | None] = []
+    seen_ids: dict[str, int] = {}
+    runs_at: list[int] = []  # indices in ``read`` of the records that are runs, their values still to read
+    sports: list[str] = []
+    ids: list[str] = []
+    for i, id_cell in enumerate(_first_cells(cols, kept_records, "activity_id")):
+        row, rel = numbers[i], rels[i]
+        try:
+            aid = _strava_id(id_cell)
+        except ValueError as exc:
+            read.append(ActivityRow(row, "failed", f"column '{id_label}': {exc}", filename=rel, file_alone=True))
+            continue
+        activity_id = f"strava:{aid}"
+        if aid in seen_ids:
+            read.append(ActivityRow(row, "duplicate", f"Activity ID {aid} repeats row {seen_ids[aid]}",
+                                    activity_id, filename=rel))
+            continue
+        seen_ids[aid] = row
+        raw_type, sport = types[i]
+        if not raw_type:
+            read.append(ActivityRow(row, "failed", f"column '{type_label}' is blank", filename=rel))
+        elif sport is None:
+            read.append(ActivityRow(row, "not_a_run", f"{raw_type} (activity type) is not a run", filename=rel,
+                                    activity_type=raw_type))
+        else:
+            read.append(None)
+            runs_at.append(i)
+            sports.append(sport)
+            ids.append(activity_id)
+    run_records = [kept_records[i] for i in runs_at]
+    runs, errors = _run_records(cols, run_records, decimal_comma, date_order, label)
+    trainer = cols.positions.get("trainer", [])
+    for k, i in enumerate(runs_at):
+        row, rel, rec = numbers[i], rels[i], runs[k]
+        if rec is None:
+            read[i] = ActivityRow(row, "failed", errors[k], filename=rel, file_alone=True)
+            continue
+        sport = sports[k]
+        if sport == "running" and trainer and any(_truthy(c) for c in cols.cells(run_records[k], "trainer")):
+            sport = "treadmill_running"
+        rec.update(activity_id=ids[k], sport=sport, date=pd.NaT)
+        read[i] = ActivityRow(row, "imported", activity_id=ids[k], run=rec, filename=rel)
+    return ActivitiesCsv(label, read_in.columns, read)
 
 
 def runs_frame(runs: list[dict], tz: TimeZone) -> pd.DataFrame | None:
@@ -748,11 +1063,12 @@ def read_strava(source: str | Path | bytes, *, tz: TimeZone = None, name: str | 
         data, label = bytes(source), name or "activities.csv"
     else:
         data, label = read_source_bytes(source, name)
-    table = parse_activities_csv(data, label)
-    log = [log_row(label, "imported", table.summary(), source=SOURCE)]
-    log += [r.log_entry(label) for r in table.rows]
-    runs = runs_frame([r.run for r in table.rows if r.run is not None], tz)
-    return ReadResult.build(runs=runs, log_rows=log)
+    with cyclic_gc_paused():  # the log's and the runs' dicts too: see parse_activities_csv
+        table = parse_activities_csv(data, label)
+        log = [log_row(label, "imported", table.summary(), source=SOURCE)]
+        log += [r.log_entry(label) for r in table.rows]
+        runs = runs_frame([r.run for r in table.rows if r.run is not None], tz)
+        return ReadResult.build(runs=runs, log_rows=log)
 
 
 # --------------------------------------------------------------------------- shoes

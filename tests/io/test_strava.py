@@ -7,8 +7,10 @@ The export read whole (zip, folder, activity files): tests/ingest/test_strava_ex
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -475,3 +477,184 @@ def test_shoes_csv_not_readable_as_csv_is_a_runlog_error():
         read_strava_shoes(b"a" * 200_000)
 
 
+
+
+# --------------------------------------------------------------------------- the column-wise reading
+
+
+def _general_date(text: str, order: str | None = None) -> pd.Timestamp:
+    """parse_activity_date without its English shortcut (the general reading alone)."""
+    from analysis.io import strava
+
+    real = strava._english_date
+    strava._english_date = lambda raw: None
+    try:
+        return strava.parse_activity_date(text, order)
+    finally:
+        strava._english_date = real
+
+
+def _date_texts() -> list[str]:
+    """English-looking dates: every month word and hour, and texts on the edge of the two forms."""
+    import itertools
+
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Sept", "March",
+              "jan", "OCT", "Mei", "Okt", "Dez", "Thg", "thang", "Foo", "Marz", "Ma"]
+    texts = []
+    for month, day, hour, ampm in itertools.product(months, ["1", "06", "29", "30", "31", "0", "32"],
+                                                    ["0", "1", "9", "11", "12", "13", "23", "24"],
+                                                    ["AM", "PM", "pm", "aM", ""]):
+        time_ = f"{hour}:05:09"
+        texts.append(f"{month} {day}, 2024, {time_} {ampm}".strip())  # en-US (no AM/PM: not that form)
+        texts.append(f"{day} {month} 2023, {time_}")  # en-GB (2023: no 29 February)
+    texts += ["Oct 6, 2022, 11:19:60 PM", "Oct 6, 2022, 11:60:00 PM", "Oct 6, 2022,  11:19:20 PM",
+              "Oct 6, 2022, 11:19:20 P.M.", "6 Oct 2022, 23:19:20 PM", "Oct 6 2022, 11:19:20 PM",
+              "Oct 6, 22, 11:19:20 PM", "Oct 06, 2022, 01:19:20 AM", "Feb 29, 2024, 12:00:00 AM",
+              "Feb 29, 2023, 12:00:00 AM", "Oct 6, 2022, 11:19:20 PM UTC"]
+    return texts
+
+
+def test_english_dates_read_as_the_general_reading_reads_them():
+    """The shortcut for Strava's English dates gives the general reading's value, or its refusal, every time."""
+    from analysis.io import strava
+
+    shortcut = 0
+    for text in _date_texts():
+        try:
+            expected = _general_date(text)
+        except ValueError as exc:
+            expected = exc
+        shortcut += strava._english_date(text) is not None
+        if isinstance(expected, ValueError):
+            with pytest.raises(ValueError, match=re.escape(str(expected))):
+                parse_activity_date(text)
+        else:
+            got = parse_activity_date(text)
+            assert got == expected and got.unit == expected.unit and got.tz == expected.tz, text
+    assert shortcut > 1000  # the shortcut was taken, not only the general reading
+
+
+def test_numeric_date_order_ignores_english_dates_as_before():
+    english = [t for t in _date_texts() if _english_form_of(t)]
+    numeric = ["10/06/2022 10:00:00", "10/13/2022 10:00:00"]
+    assert numeric_date_order(numeric) == "mdy"
+    assert numeric_date_order(english + numeric) == "mdy"
+    assert numeric_date_order(english) == "dmy"
+
+
+def _english_form_of(text: str) -> bool:
+    from analysis.io import strava
+
+    return strava._english_form(text)
+
+
+def test_columns_read_once_per_text_as_cell_by_cell():
+    """Repeated and bad cells: each field's column gives what the per-cell functions give, row by row."""
+    from analysis import units
+
+    rng = np.random.default_rng(5)
+    pool_dates = ["Oct 6, 2022, 11:19:20 PM", "6 okt. 2022 23:19:20", "yesterday", "", "31.02.2022 10:00:00",
+                  "09.12.2022, 15:24:49", "2022年10月6日 下午11:19:20", "Oct 6, 2022, 0:19:20 PM"]
+    pool_numbers = ["1,025", "4,73", "1:02:03", "", "--", "abc", "0", "-5", "12 345,6", "1e3", "7", "1:2:3:4",
+                    "150", "150.0", "1.025,5"]
+    lines = [EN_HEADER]
+    for i in range(400):
+        d, m, hr, cad, rpe, moving = (rng.choice(pool_dates), rng.choice(pool_numbers), rng.choice(pool_numbers),
+                                      rng.choice(pool_numbers), rng.choice(pool_numbers), rng.choice(pool_numbers))
+        lines.append(en_row(1000 + i, d, f"Run {i % 7}", "Run", '"5,01"', f'"{m}"', hr=f'"{hr}"',
+                            cadence=f'"{cad}"', rpe=f'"{rpe}"', moving=f'"{moving}"', gear_id=str(i % 3)))
+    data = ("\n".join(lines) + "\n").encode()
+    whole = read_strava(data)
+    records = log_rows(whole).reset_index(drop=True)
+    assert records["status"].value_counts().get("failed", 0) > 50  # bad cells were met
+    assert (records["status"] == "imported").sum() > 20
+    for k in rng.choice(len(lines) - 1, 60, replace=False):
+        alone = read_strava(("\n".join([lines[0], lines[k + 1]]) + "\n").encode())  # nothing to share a parse with
+        entry, own = records.iloc[k], log_rows(alone).iloc[0]
+        assert (entry["status"], entry["reason"], entry["activity_id"]) == (own["status"], own["reason"],
+                                                                            own["activity_id"])
+        if own["status"] == "imported":
+            pd.testing.assert_frame_equal(whole.runs.loc[[own["activity_id"]]], alone.runs, check_exact=True)
+    # and the numbers as the cell-by-cell rule reads them
+    for text in pool_numbers:
+        ours = strava_cell_number(text)
+        try:
+            expected = units.parse_duration_s(text) if ":" in text else parse_number(text) if text else np.nan
+        except ValueError:
+            assert isinstance(ours, ValueError)
+            continue
+        assert ours == expected or (np.isnan(ours) and np.isnan(expected))
+
+
+def strava_cell_number(text: str):
+    from analysis.io import strava
+
+    return strava._each_once(lambda t: strava._cell_number(t, False), [text, text])[1]
+
+
+def test_parsing_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    from analysis.io.strava import parse_activities_csv
+
+    data = (EN_HEADER + "\n" + en_row(1, "Oct 6, 2022, 11:19:20 PM", "a", "Run", "5.01", "5010") + "\n").encode()
+    assert gc.isenabled()
+    parse_activities_csv(data, "a.csv")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_activities_csv(data, "a.csv")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(RunlogError):
+        parse_activities_csv(b"x,y\n1,2\n", "bad.csv")
+    assert gc.isenabled()
+    from analysis.ingest.strava_export import read_strava_export
+
+    assert len(read_strava(data).runs) == len(read_strava_export(data, read_files=False).runs) == 1
+    assert gc.isenabled()
+    with pytest.raises(RunlogError):
+        read_strava_export(b"x,y\n1,2\n", name="bad.csv")
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ({"date": "yesterday", "cadence": "x", "moving": "x"}, "Activity Date"),
+        ({"cadence": "x", "rpe": "x", "distance_m": "x"}, "Average Cadence"),
+        ({"rpe": "x", "distance_m": "x"}, "Perceived Exertion"),
+        ({"distance_m": "x", "moving": "x", "elapsed": "x"}, "Distance"),
+        ({"moving": "x", "elapsed": "x", "hr": "x"}, "Moving Time"),
+        ({"elapsed": "x", "hr": "x", "elevation": "x"}, "Elapsed Time"),
+        ({"hr": "x", "elevation": "x"}, "Average Heart Rate"),
+        ({"elevation": "x"}, "Elevation Gain"),
+    ],
+)
+def test_a_record_names_its_first_bad_field_among_good_records(bad: dict, named: str):
+    """Fields are read column by column; a record with several bad cells still names the first, as read alone."""
+    cells = {"date": "Oct 6, 2022, 11:19:20 PM", "distance_m": "5010", "cadence": "80", "rpe": "5", "moving": "1500",
+             "elapsed": "1600", "hr": "150", "elevation": "12"} | bad
+    date = cells.pop("date")
+    good = en_row(1, "Oct 5, 2022, 11:19:20 PM", "a", "Run", "5.01", "5010")
+    row = en_row(2, date, "b", "Run", "5.01", **cells)
+    result = read_strava(("\n".join([EN_HEADER, good, row, good.replace("1,", "3,", 1)]) + "\n").encode())
+    records = log_rows(result)
+    assert list(records["status"]) == ["imported", "failed", "imported"]
+    assert records["reason"].iloc[1].startswith(f"column '{named}'")
+
+
+def test_lines_are_the_lines_stringio_gives_csv():
+    """_lines splits as io.StringIO(newline="") does, whatever line breaks (str.splitlines knows more) the text holds."""
+    import io
+
+    from analysis.io.strava import _lines
+
+    rng = np.random.default_rng(11)
+    alphabet = list('ab,;"1 ') + ["\r", "\n", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+    for _ in range(3000):
+        plain = rng.random() < 0.5  # half the texts without the other breaks: the splitlines path
+        pool = alphabet[:10] if plain else alphabet
+        text = "".join(rng.choice(pool, size=int(rng.integers(0, 30))))
+        assert list(_lines(text)) == list(io.StringIO(text, newline="")), repr(text)
