@@ -10,11 +10,9 @@ nothing themselves; nothing here prints.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import footwear
+from analysis.collector import gc_paused  # noqa: F401 - re-exported (report, cli)
 from analysis.errors import RunlogError
 from analysis.footwear import assign_footwear
 from analysis.ingest.loader import read_sources
@@ -519,32 +518,6 @@ def _tables(runs, pain, drills, frames, rule24, *, grouping, log, catalog, retir
     red_rows = red_flag_rows(flareups.red_flags(frames.pain_daily, frames.episodes))
     week = week_step(runs, frames.pain_daily, frames.episodes, grouping=grouping)
     return analysis, flag_rows, red_rows, week
-
-
-@contextlib.contextmanager
-def gc_paused(*, freeze: bool = False) -> Iterator[None]:
-    """No cyclic garbage collection while the block runs (restored after, as it was).
-
-    For blocks that make many objects that all stay alive: loading a library
-    (scipy, statsmodels, matplotlib) or drawing the report's pages. Every pass
-    of the collector walks the objects of the generations it collects, the
-    loaded libraries' included once they are old, and finds nothing to free
-    there. Reference counting still frees whatever is not in a cycle.
-
-    ``freeze``: then move every object alive to the collector's permanent
-    generation (:func:`gc.freeze`), so that no later pass walks them again:
-    for a library just loaded, whose objects live as long as the process.
-    Cycles among those objects that later become garbage are not collected.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def _in_period(frame: pd.DataFrame, start, end) -> pd.DataFrame:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
+from analysis.collector import gc_paused
 from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
@@ -38,7 +39,6 @@ from analysis.io.strava import (
     SOURCE,
     ActivityRow,
     TimeZone,
-    cyclic_gc_paused,
     parse_activities_csv,
     parse_strava_shoes,
     runs_frame,
@@ -312,11 +312,11 @@ def _read_export(export: _Export, tz: TimeZone, positions: bool, read_files: boo
 
     An activities.csv read alone (no activity file to read) is read with
     Python's cyclic garbage collector paused throughout, as its parsing is
-    (:func:`analysis.io.strava.cyclic_gc_paused`).
+    (:func:`analysis.collector.gc_paused`).
     """
     if read_files and export.fetch is not None:
         return _join_export(export, tz, positions, read_files)
-    with cyclic_gc_paused():
+    with gc_paused():
         return _join_export(export, tz, positions, read_files)
 
 

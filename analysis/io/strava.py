@@ -68,9 +68,7 @@ FORMATS.md, "Strava bulk export"; data/README-exports.md (real exports).
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import gc
 import html
 import io
 import json
@@ -89,6 +87,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import units
+from analysis.collector import gc_paused
 from analysis.errors import RunlogError
 from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.io.table import alnum_key, decode_text, header_delimiter
@@ -868,38 +867,14 @@ def parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
     Notes
     -----
     Python's cyclic garbage collector is paused meanwhile
-    (:func:`cyclic_gc_paused`).
+    (:func:`analysis.collector.gc_paused`): reading 20,000 records makes
+    ~100,000 containers, and each burst could start a collection of the
+    oldest generation over every object the process holds (0.17 of 0.54 s of
+    CPU measured; for 80,000 records the log and runs frames alone took 0.35
+    s with the collector, 0.17 s without). None of them is in a cycle.
     """
-    with cyclic_gc_paused():
+    with gc_paused():
         return _parse_activities_csv(data, label)
-
-
-@contextlib.contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused within the block (re-enabled after, if it was on).
-
-    Reading an activities.csv allocates a list per record and a dict per run
-    and per log entry (20,000 records: ~100,000 containers). Each allocation
-    burst may start a collection of the oldest generation, which walks every
-    object the process holds (pandas', pyarrow's and runlog's modules:
-    hundreds of thousands, and the records read so far), so the collections
-    grow with the file and their total faster than it: 0.17 of 0.54 s of CPU
-    for 20,000 records, measured in one process with all of runlog's
-    readers loaded; for 80,000, the log and runs frames alone 0.35 s with the
-    collector, 0.17 s without. None of these objects forms a reference cycle
-    (lists and tuples of str, dicts, dataclasses, frames), so nothing waits
-    for the collector; reference counting frees them as before. Used around
-    a CSV's reading only, never around activity files (many, each read by
-    another reader). Nested, or two threads at once: it is enabled again
-    when the block that found it enabled is done.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass
@@ -1063,7 +1038,7 @@ def read_strava(source: str | Path | bytes, *, tz: TimeZone = None, name: str | 
         data, label = bytes(source), name or "activities.csv"
     else:
         data, label = read_source_bytes(source, name)
-    with cyclic_gc_paused():  # the log's and the runs' dicts too: see parse_activities_csv
+    with gc_paused():  # the log's and the runs' dicts too: see parse_activities_csv
         table = parse_activities_csv(data, label)
         log = [log_row(label, "imported", table.summary(), source=SOURCE)]
         log += [r.log_entry(label) for r in table.rows]
