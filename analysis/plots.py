@@ -484,6 +484,7 @@ def plot_pain_strip(
     pain_daily: pd.DataFrame,
     episodes: pd.DataFrame | None = None,
     *,
+    last_years: int | None = None,
     fig: Figure | SubFigure | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure | SubFigure:
@@ -496,6 +497,10 @@ def plot_pain_strip(
         ``pain_max``; NA = not logged).
     episodes : DataFrame, optional
         Flare-up episodes; onsets are marked with a black triangle.
+    last_years : int, optional
+        Draw at most this many strips, the diary's last calendar years (the
+        report's page holds 3; a ten-year diary's eleven strips were
+        unreadable); the title says where the diary began. Default: all.
 
     Returns
     -------
@@ -512,6 +517,8 @@ def plot_pain_strip(
         spans = _year_spans(start, end)
     else:
         spans = []
+    dropped = max(len(spans) - last_years, 0) if last_years else 0
+    spans = spans[dropped:]
     fig = _figure(fig, figsize, (WIDTH_IN, 1.6 + 2.0 * max(len(spans), 1)))
     if not spans:
         ax = fig.subplots()
@@ -573,7 +580,13 @@ def plot_pain_strip(
     axes[-1].set_xlabel("date (white = not logged in the diary; black triangle = flare-up onset)")
     cbar = fig.colorbar(image, ax=list(axes), shrink=0.9, pad=0.01, ticks=range(0, 11, 2))
     cbar.set_label("daily maximum pain (0-10)")
-    axes[0].set_title("Daily pain by region and side", loc="left")
+    title = "Daily pain by region and side"
+    if dropped:  # the earlier years' weekly pain is on the first figure page
+        title += f", the last {len(spans)} years"
+        a, b = spans[0]
+        axes[0].set_title(f"{a:%d %b %Y} to {b:%d %b %Y}; diary from {start:%d %b %Y}", loc="right", fontsize=7.5,
+                          color="#444444")
+    axes[0].set_title(title, loc="left")
     return fig
 
 

@@ -528,7 +528,7 @@ _FIGURE_CALLS: dict[str, Callable[..., Figure]] = {
         d.weekly, d.weekly_pain, d.episodes, units=units, fig=fig
     ),
     "plot_pain_strip": lambda d, units="km", fig=None: plots.plot_pain_strip(
-        d.pain_daily, d.episodes, fig=fig
+        d.pain_daily, d.episodes, last_years=_STRIP_YEARS, fig=fig
     ),
     "plot_acute_chronic": lambda d, units="km", fig=None: plots.plot_acute_chronic(
         d.acute_chronic, d.spikes, units=units, fig=fig
@@ -554,6 +554,9 @@ _FIGURE_CALLS: dict[str, Callable[..., Figure]] = {
     "plot_loading_tests": lambda d, units="km", fig=None: plots.plot_loading_tests(d.loading_tests, fig=fig),
 }
 
+
+#: calendar years of daily pain the pain and load page holds (older years: the weekly first figure page)
+_STRIP_YEARS = 3
 
 #: the week page: its strip of decisions (in), and at most this many weeks and rows of the decisions table
 _WEEK_STRIP_IN = 2.8

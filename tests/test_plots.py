@@ -388,3 +388,24 @@ def test_week_table_shows_the_last_weeks_decisions_and_counts(sample_data: Analy
     within = decisions.loc[decisions["region"] == first_region, "within_allowance"].astype("boolean")
     assert any(t.get_text() == f"next week within the allowance: {int(within.eq(True).sum())} of "
                f"{int(within.notna().sum())}" for t in chart.texts)
+
+
+def test_pain_strip_of_a_ten_year_diary_draws_the_last_years_the_report_asks_for():
+    from analysis import flareups
+    from analysis.schema import coerce_pain
+
+    days = pd.date_range("2015-03-01", "2024-06-30", freq="3D")
+    pain = coerce_pain(
+        pd.DataFrame({"date": days, "time_of_day": "morning", "region": "plantar", "side": "L", "pain": 1})
+    )
+    grid = flareups.daily_pain(pain)
+    every = [ax for ax in data_axes(plots.plot_pain_strip(grid)) if ax.get_images()]
+    assert len(every) == 10  # one strip per calendar year, 2015-2024
+    fig = plots.plot_pain_strip(grid, last_years=3)
+    strips = [ax for ax in data_axes(fig) if ax.get_images()]
+    assert len(strips) == 3  # 2022, 2023, 2024: a report page holds three
+    assert strips[0].get_title("right") == "01 Jan 2022 to 31 Dec 2022; diary from 01 Mar 2015"
+    assert strips[0].get_title("left") == "Daily pain by region and side, the last 3 years"
+    # the days drawn are the last three years' days, every one of them
+    cells = sum(im.get_array().shape[1] for ax in strips for im in ax.get_images())
+    assert cells == (days[-1] - pd.Timestamp("2022-01-01")).days + 1  # to the last logged day
