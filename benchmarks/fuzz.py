@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
 import re
 import sys
@@ -54,7 +55,8 @@ sys.path.insert(0, str(REPO))
 from tests.robustness.check import KINDS, check_mutant  # noqa: E402
 from tests.robustness.mutate import RandomChooser, Seed, corpus, mutate  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "data"
+#: ../shared/data beside the checkout, or $RUNLOG_SHARED_DATA (as tests/conftest.py: a git worktree's parent has none)
+SHARED = Path(os.environ.get("RUNLOG_SHARED_DATA", REPO.parent / "shared" / "data"))
 _SEEDS: list[Seed] = []
 _BYTES: dict[int, bytes] = {}
 _TIMEOUT = 10.0
