@@ -1691,8 +1691,9 @@ def plot_week_table(
                     ax.text(left + n / 2, y, str(n), ha="center", va="center", fontsize=7)
                 left += n
         within = g["within_allowance"].astype("boolean")
-        ax.text(left + 3, y, f"next week within the allowance: {int(within.eq(True).sum())} of "
-                f"{int(within.notna().sum())}", va="center", fontsize=7)
+        # a few points right of the bar (not 3 weeks: off the axes where the diary has under 6 weeks)
+        ax.annotate(f"next week within the allowance: {int(within.eq(True).sum())} of {int(within.notna().sum())}",
+                    (left, y), xytext=(8, 0), textcoords="offset points", va="center", fontsize=7)
     ax.set_yticks(range(len(regions)), [REGION_LABELS[r] for r in regions])
     ax.set_ylim(len(regions) - 0.5, -0.5)
     ax.set_xlim(0, decisions.groupby("region").size().max() * 1.6)
@@ -1705,6 +1706,9 @@ def plot_week_table(
     ends = sorted(pd.to_datetime(decisions["week_end"]).unique())[-last_weeks:]
     rows = decisions[pd.to_datetime(decisions["week_end"]).isin(ends)].copy()
     rows["order"] = rows["region"].map({r: i for i, r in enumerate(regions)})
+    for col in ("next_km", "next_barefoot_style_km"):  # absent when no week has a following week in the diary
+        if col not in rows:
+            rows[col] = np.nan
     rows = rows.sort_values(["week_end", "order"], ascending=[False, True])
     cells = [
         [
