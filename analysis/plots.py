@@ -1710,12 +1710,16 @@ def plot_week_table(
         if col not in rows:
             rows[col] = np.nan
     rows = rows.sort_values(["week_end", "order"], ascending=[False, True])
+    # "not enough diary" is twice as wide as "progress": where such a week is in the table its column takes
+    # 0.06 of the axes from the rule's, and the rule is cut to the characters that still fit (50 at 6.5 pt)
+    widen = 0.06 if rows["decision"].eq("not enough diary").any() else 0.0
+    rule_chars = 50 if widen else 64
     cells = [
         [
             f"to {pd.Timestamp(r.week_end):%d %b %Y}",
             REGION_LABELS[r.region].split()[0],
             str(r.decision),
-            _clip(str(r.rule), 64),
+            _clip(str(r.rule), rule_chars),
             f"{km(r.km)} ({km(r.barefoot_style_km)})",
             f"{km(r.next_week_km_max)} ({km(r.next_week_barefoot_style_km_max)})",
             f"{km(r.next_km)} ({km(r.next_barefoot_style_km)})",
@@ -1729,7 +1733,7 @@ def plot_week_table(
                   fontsize=8)
     header = ["week", "region", "decision", "rule that decided (value, side, day)", f"run ({units})", "allowance",
               "next week"]
-    widths = np.array([0.11, 0.07, 0.065, 0.435, 0.09, 0.095, 0.085])  # 0.95 of the axes: a margin at the edge
+    widths = np.array([0.11, 0.07, 0.065 + widen, 0.435 - widen, 0.09, 0.095, 0.085])  # 0.95: a margin at the edge
     edges = 0.025 + np.r_[0.0, np.cumsum(widths)]
     n = len(cells) + 1
     tab.set_xlim(0, 1)

@@ -424,3 +424,20 @@ def test_week_table_counts_stay_inside_their_axes_for_a_short_diary(n_weeks):
     (note,) = [t for t in chart.texts if t.get_text().startswith("next week within")]
     ext = note.get_window_extent()
     assert box.x0 <= ext.x0 and ext.x1 <= box.x1 + 1
+
+
+def test_week_table_cells_stay_in_their_columns_with_a_not_enough_diary_week():
+    # a week with under 4 logged mornings reads "not enough diary": it ran over the narrow decision column into the
+    # rule beside it; that column widens when such a week is in the table (the rule is then cut shorter)
+    decisions = _one_region_decisions(7 * 4, run_days=(1, 8, 15))
+    decisions.loc[decisions.index[-1], ["decision", "rule"]] = [
+        "not enough diary", "3 mornings logged 2026-03-23..2026-03-29 (need 4)"]
+    decisions.loc[decisions.index[-2], "rule"] = "morning 10/10 (B) on 2026-03-20 after run, 8/10 on 2026-03-19"
+    fig = plots.plot_week_table(decisions, last_weeks=4)
+    fig.canvas.draw()
+    texts = fig.get_axes()[1].texts
+    rows = [texts[i:i + 7] for i in range(0, len(texts), 7)]
+    assert rows[1][2].get_text() == "not enough diary"
+    for row in rows:
+        for cell, right in zip(row[:-1], row[1:], strict=True):
+            assert cell.get_window_extent().x1 < right.get_window_extent().x0, (cell.get_text(), right.get_text())
