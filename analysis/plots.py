@@ -1704,8 +1704,9 @@ def plot_week_table(
                     ax.text(left + n / 2, y, str(n), ha="center", va="center", fontsize=7)
                 left += n
         within = g["within_allowance"].astype("boolean")
-        ax.text(left + 3, y, f"next week within the allowance: {int(within.eq(True).sum())} of "
-                f"{int(within.notna().sum())}", va="center", fontsize=7)
+        # a few points right of the bar (not 3 weeks: off the axes where the diary has under 6 weeks)
+        ax.annotate(f"next week within the allowance: {int(within.eq(True).sum())} of {int(within.notna().sum())}",
+                    (left, y), xytext=(8, 0), textcoords="offset points", va="center", fontsize=7)
     ax.set_yticks(range(len(regions)), [REGION_LABELS[r] for r in regions])
     ax.set_ylim(len(regions) - 0.5, -0.5)
     ax.set_xlim(0, decisions.groupby("region").size().max() * 1.6)
@@ -1718,13 +1719,20 @@ def plot_week_table(
     ends = sorted(pd.to_datetime(decisions["week_end"]).unique())[-last_weeks:]
     rows = decisions[pd.to_datetime(decisions["week_end"]).isin(ends)].copy()
     rows["order"] = rows["region"].map({r: i for i, r in enumerate(regions)})
+    for col in ("next_km", "next_barefoot_style_km"):  # absent when no week has a following week in the diary
+        if col not in rows:
+            rows[col] = np.nan
     rows = rows.sort_values(["week_end", "order"], ascending=[False, True])
+    # "not enough diary" is twice as wide as "progress": where such a week is in the table its column takes
+    # 0.06 of the axes from the rule's, and the rule is cut to the characters that still fit (50 at 6.5 pt)
+    widen = 0.06 if rows["decision"].eq("not enough diary").any() else 0.0
+    rule_chars = 50 if widen else 64
     cells = [
         [
             f"to {pd.Timestamp(r.week_end):%d %b %Y}",
             REGION_LABELS[r.region].split()[0],
             str(r.decision),
-            _clip(str(r.rule), 64),
+            _clip(str(r.rule), rule_chars),
             f"{km(r.km)} ({km(r.barefoot_style_km)})",
             f"{km(r.next_week_km_max)} ({km(r.next_week_barefoot_style_km_max)})",
             f"{km(r.next_km)} ({km(r.next_barefoot_style_km)})",
@@ -1738,7 +1746,7 @@ def plot_week_table(
                   fontsize=8)
     header = ["week", "region", "decision", "rule that decided (value, side, day)", f"run ({units})", "allowance",
               "next week"]
-    widths = np.array([0.11, 0.07, 0.065, 0.435, 0.09, 0.095, 0.085])  # 0.95 of the axes: a margin at the edge
+    widths = np.array([0.11, 0.07, 0.065 + widen, 0.435 - widen, 0.09, 0.095, 0.085])  # 0.95: a margin at the edge
     edges = 0.025 + np.r_[0.0, np.cumsum(widths)]
     n = len(cells) + 1
     tab.set_xlim(0, 1)

@@ -578,8 +578,9 @@ def _decision_regions(data: Analysis) -> int:
 def _week_table_weeks(data: Analysis) -> int:
     """Weeks of the decisions table that fit the week page under the strip (and the questionnaires), 0-12."""
     n_regions = _decision_regions(data)
+    n_weeks = 0 if not n_regions else int(data.week_decisions["week_end"].nunique())  # a short diary: fewer rows
     room = A4[1] - 1.3 - _FOOTER_IN - _WEEK_STRIP_IN - _questionnaires_in(data)
-    fits = [w for w in range(1, _WEEK_TABLE_MAX_WEEKS + 1)
+    fits = [w for w in range(1, min(_WEEK_TABLE_MAX_WEEKS, n_weeks) + 1)
             if plots.week_table_height(n_regions, w) <= room and w * n_regions <= _WEEK_TABLE_MAX_ROWS]
     return max(fits, default=0)
 

@@ -523,8 +523,11 @@ def line(row: Mapping) -> str:
     """
     if row["decision"] == "not enough diary":
         return f"{row['region']:<9}not enough diary: {row['rule']}"
-    head = (f"{row['region']:<9}{row['decision']:<9}<= {row['next_week_km_max']:.1f} "
-            f"({row['next_week_barefoot_style_km_max']:.1f}) km")
+    if _num(row.get("next_week_km_max")) is None:  # a rested progress week with nothing to resume at
+        head = f"{row['region']:<9}{row['decision']:<9}no km allowance"
+    else:
+        head = (f"{row['region']:<9}{row['decision']:<9}<= {row['next_week_km_max']:.1f} "
+                f"({row['next_week_barefoot_style_km_max']:.1f}) km")
     return head.ljust(max(_ALLOWANCE_WIDTH, len(head) + 1)) + row["rule"]
 
 

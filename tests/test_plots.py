@@ -409,3 +409,56 @@ def test_pain_strip_of_a_ten_year_diary_draws_the_last_years_the_report_asks_for
     # the days drawn are the last three years' days, every one of them
     cells = sum(im.get_array().shape[1] for ax in strips for im in ax.get_images())
     assert cells == (days[-1] - pd.Timestamp("2022-01-01")).days + 1  # to the last logged day
+
+
+def _one_region_decisions(n_days: int, run_days: tuple[int, ...] = (1,)) -> pd.DataFrame:
+    from analysis import flareups, schema
+    from analysis import week as wk
+
+    first = pd.Timestamp("2026-03-02")
+    diary = pd.DataFrame([{"date": first + pd.Timedelta(days=i), "time_of_day": "morning", "region": "achilles",
+                           "side": "R", "pain": 0} for i in range(n_days)])
+    runs = schema.coerce_runs(pd.DataFrame([
+        {"activity_id": f"r{i}", "date": first + pd.Timedelta(days=i), "distance_m": 8000.0,
+         "shoe_class": "traditional", "start_time": (first + pd.Timedelta(days=i, hours=7)).tz_localize("UTC")}
+        for i in run_days]).set_index("activity_id"))
+    return wk.weekly_decisions(flareups.daily_pain(schema.coerce_pain(diary)), runs, None)
+
+
+def test_week_table_of_a_diary_of_one_week_draws():
+    # one week: no following week in the diary, so the frame has no next_km columns (AttributeError)
+    decisions = _one_region_decisions(7)
+    assert len(decisions) == 1 and "next_km" not in decisions
+    fig = plots.plot_week_table(decisions, last_weeks=12)
+    texts = [t.get_text() for t in fig.get_axes()[1].texts]
+    assert texts[7:10] == ["to 08 Mar 2026", "Achilles", "progress"] and texts[-1] == "- (-)"
+
+
+@pytest.mark.parametrize("n_weeks", [1, 3, 6])
+def test_week_table_counts_stay_inside_their_axes_for_a_short_diary(n_weeks):
+    # "next week within the allowance" was placed 3 weeks right of the bar on an axis 1.6 x the longest bar:
+    # with under 6 weeks it fell outside the axes, and constrained layout squeezed the table's columns together
+    fig = plots.plot_week_table(_one_region_decisions(7 * n_weeks), last_weeks=6)
+    fig.canvas.draw()
+    chart = fig.get_axes()[0]
+    box = chart.get_window_extent()
+    (note,) = [t for t in chart.texts if t.get_text().startswith("next week within")]
+    ext = note.get_window_extent()
+    assert box.x0 <= ext.x0 and ext.x1 <= box.x1 + 1
+
+
+def test_week_table_cells_stay_in_their_columns_with_a_not_enough_diary_week():
+    # a week with under 4 logged mornings reads "not enough diary": it ran over the narrow decision column into the
+    # rule beside it; that column widens when such a week is in the table (the rule is then cut shorter)
+    decisions = _one_region_decisions(7 * 4, run_days=(1, 8, 15))
+    decisions.loc[decisions.index[-1], ["decision", "rule"]] = [
+        "not enough diary", "3 mornings logged 2026-03-23..2026-03-29 (need 4)"]
+    decisions.loc[decisions.index[-2], "rule"] = "morning 10/10 (B) on 2026-03-20 after run, 8/10 on 2026-03-19"
+    fig = plots.plot_week_table(decisions, last_weeks=4)
+    fig.canvas.draw()
+    texts = fig.get_axes()[1].texts
+    rows = [texts[i:i + 7] for i in range(0, len(texts), 7)]
+    assert rows[1][2].get_text() == "not enough diary"
+    for row in rows:
+        for cell, right in zip(row[:-1], row[1:], strict=True):
+            assert cell.get_window_extent().x1 < right.get_window_extent().x0, (cell.get_text(), right.get_text())

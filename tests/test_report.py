@@ -641,3 +641,9 @@ def test_pages_drawn_in_two_processes_join_in_order_with_the_same_bytes_as_in_on
     alone = PdfReader(report.build_report(data, tmp_path / "alone.pdf"))
     texts = [p.extract_text() for p in alone.pages]
     assert joins == [] and texts[1:] == [p.extract_text() for p in one.pages][1:]  # page 1 names the day made
+
+
+def test_week_table_takes_no_more_weeks_than_the_diary_has(tiny_data):
+    # the tiny diary has 6 weeks in 2 regions: room for 8 weeks left 4 empty rows' height spread over the 12 rows
+    weeks = tiny_data.week_decisions["week_end"].nunique()
+    assert weeks == 6 and report._week_table_weeks(tiny_data) == weeks

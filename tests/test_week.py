@@ -336,3 +336,17 @@ def test_the_last_weeks_alone_give_this_weeks_row_as_every_week_does():
     every = wk.weekly_decisions(daily, r, episodes)
     assert {"reduce", "hold"} <= set(every["decision"]) and len(every) == 2 * 16  # the rules that look back ran
     assert len(wk.weekly_decisions(daily, r, episodes, last_weeks=1)) == 2 * (wk.REDUCE_LOOKBACK_WEEKS + 1)
+
+
+def test_lines_of_a_rested_progress_week_without_km_allowance():
+    # a pain-free week without runs and no earlier progress or hold week with runs sets no km allowance (None):
+    # the week's line says so; it raised TypeError (one such week) or printed "<= nan (nan) km" (an allowance
+    # in an earlier week makes the column float)
+    alone = wk.weekly_decisions(diary(mornings([0] * 7)), NO_RUNS, None)
+    assert list(alone["decision"]) == ["progress"] and alone.iloc[0]["next_week_km_max"] is None
+    after_rest = wk.weekly_decisions(diary(mornings([0] * 42, start=0)), runs([(2, 10.0)]), None)
+    assert pd.isna(after_rest.iloc[-1]["next_week_km_max"]) and after_rest.iloc[0]["next_week_km_max"] == 11.0
+    for dec in (alone, after_rest):
+        text = wk.lines(wk.this_week(dec))
+        (achilles,) = [x for x in text if x.startswith("achilles")]
+        assert "nan" not in achilles and "no km allowance" in achilles and len(achilles) <= 100
