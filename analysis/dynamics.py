@@ -264,12 +264,12 @@ def compare_at_matched_speed(
 
                 res = OLS.from_formula("value ~ speed_mps + is_a", d).fit()
     except (np.linalg.LinAlgError, ValueError) as exc:
-        out["reason"] = f"mixed model failed: {type(exc).__name__}"
+        out["reason"] = f"model failed: {type(exc).__name__}"
         return out
     est = float(res.params["is_a"])
     ci = res.conf_int().loc["is_a"]
     if not np.isfinite(est) or not np.isfinite(ci).all():
-        out["reason"] = "mixed model did not converge"
+        out["reason"] = "model did not converge"
         return out
     out.update(
         difference=est, ci_low=float(ci.iloc[0]), ci_high=float(ci.iloc[1]), p=float(res.pvalues["is_a"])

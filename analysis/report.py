@@ -110,8 +110,11 @@ def sensitivity_table(findings: Mapping) -> tuple[list[str], list[list[str]], li
     header = ["flare-up definition", *[plots.REGION_LABELS.get(r, r) for r in regions]]
 
     def cell(entry: Mapping) -> str:
-        rr = (entry.get("rate_ratio") or {}).get("estimate")
-        return f"{entry.get('onsets', 0)}" + (f" (RR {fmt_num(rr)})" if rr is not None else "")
+        rr = entry.get("rate_ratio") or {}
+        if rr.get("estimate") is None:
+            return f"{entry.get('onsets', 0)}"
+        # page 1's rule: no number for a rate ratio whose interval reaches 0 or infinity or spans > 10-fold
+        return f"{entry.get('onsets', 0)} (RR {fmt_num(rr['estimate']) if _precise(rr) else 'imprecise'})"
 
     rows = [["as used (default)", *[cell(main[r]) for r in regions]]]
     notes = []
@@ -157,10 +160,15 @@ def _rate_ratio_words(rr: Mapping, label: str = "rate ratio") -> str:
     as a number.
     """
     ci = rr.get("ci")
-    lo, hi = (ci or (None, None))[:2]
-    if lo is None or hi is None or not lo > 0 or not np.isfinite(hi) or hi / lo > MAX_CI_RATIO:
+    if not _precise(rr):
         return f"{label} too imprecise to estimate ({fmt_ci(ci)})"
     return f"{label} {fmt_num(rr['estimate'])} ({fmt_ci(ci)})"
+
+
+def _precise(rr: Mapping) -> bool:
+    """Whether a rate ratio's interval is above 0, finite and spans at most MAX_CI_RATIO-fold."""
+    lo, hi = (rr.get("ci") or (None, None))[:2]
+    return lo is not None and hi is not None and lo > 0 and bool(np.isfinite(hi)) and hi / lo <= MAX_CI_RATIO
 
 
 def _rates_sentence(finding: Mapping, *, intervals: bool = True) -> str:

@@ -381,7 +381,7 @@ def allowance(decision: str, this_week: dict, earlier: list[tuple[str, dict, pd.
         km_max, share_max, basis = km, share, "this week's km and share"
     elif decision == "reduce":
         for dec, wk, wk_end in earlier[:REDUCE_LOOKBACK_WEEKS]:
-            if dec in ("progress", "hold"):
+            if dec in ("progress", "hold") and wk["km"] > 0:  # a rest week (no run) sets no km to go back to
                 km_max, share_max = wk["km"], wk["share"]
                 basis = f"km and share of the week to {_fmt_day(wk_end)} ({dec})"
                 break

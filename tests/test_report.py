@@ -425,17 +425,18 @@ def test_region_sentences_show_both_estimands_in_a_fixed_order_whatever_their_p(
 
 
 def test_sensitivity_table_rows_and_changed_conclusions():
-    def region(onsets, rr, ci=None):
+    def region(onsets, rr, ci=None, rr_ci=None):
         rows = [] if ci is None else [_primary("km_7d", 1.5, ci)]
-        return {"onsets": onsets, "rate_ratio": {"estimate": rr}, "primary": rows}
+        return {"onsets": onsets, "rate_ratio": {"estimate": rr, "ci": rr_ci}, "primary": rows}
 
     findings = {
-        "regions": {"plantar": region(12, 1.8, [1.1, 2.0]), "achilles": region(3, None)},
+        "regions": {"plantar": region(12, 1.8, [1.1, 2.0], [0.9, 3.6]), "achilles": region(3, None)},
         "guards": {
             "sensitivity": {
                 "plus_1_point": {
                     "changes": {"rise_points": 3},
-                    "regions": {"plantar": region(10, 1.5, [0.9, 2.1]), "achilles": region(2, None)},
+                    # a rate ratio whose interval spans 45-fold is no number, as on page 1
+                    "regions": {"plantar": region(10, 1.5, [0.9, 2.1], [0.2, 9.0]), "achilles": region(2, None)},
                 }
             }
         },
@@ -444,7 +445,7 @@ def test_sensitivity_table_rows_and_changed_conclusions():
     assert header == ["flare-up definition", REGION_LABELS["plantar"], REGION_LABELS["achilles"]]
     assert rows == [
         ["as used (default)", "12 (RR 1.8)", "3"],
-        ["pain thresholds 1 point higher", "10 (RR 1.5)", "2"],
+        ["pain thresholds 1 point higher", "10 (RR imprecise)", "2"],
     ]
     assert notes == [
         f"{REGION_LABELS['plantar']}, pain thresholds 1 point higher: Distance, per +10 km in the last 7 days "

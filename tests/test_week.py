@@ -164,6 +164,16 @@ def test_allowance_after_a_pain_free_week_without_runs_resumes_at_the_last_week_
     assert none["next_week_km_max"] is None and "no km allowance" in none["basis"]
 
 
+def test_allowance_reduce_after_a_rest_week_goes_back_to_the_last_week_with_runs():
+    # run, rest (pain-free: progress, 0 km), then a reduce week: back to the week with runs, not to 0 km
+    rest = {"km": 0.0, "barefoot_style_km": 0.0, "share": 0.0}
+    ran = {"km": 30.0, "barefoot_style_km": 6.0, "share": 0.2}
+    this = {"km": 12.0, "barefoot_style_km": 3.0, "share": 0.25}
+    r = wk.allowance("reduce", this, [("progress", rest, day(-1)), ("progress", ran, day(-8))], None)
+    assert (r["next_week_km_max"], r["next_week_barefoot_style_km_max"]) == (30.0, 6.0)
+    assert "2026-02-15 (progress)" in r["basis"]
+
+
 def test_allowance_reduce_takes_last_progress_or_hold_week_within_four():
     this = {"km": 40.0, "barefoot_style_km": 10.0, "share": 0.25}
     good = {"km": 30.0, "barefoot_style_km": 3.0, "share": 0.1}

@@ -241,10 +241,15 @@ def _fail_implausible(runs: pd.DataFrame, samples: pd.DataFrame,
         reasons[k] = (schema.implausible_reason("start_time", when) if pd.notna(when)
                       else schema.implausible_reason("date", day))
     log = log.copy()
-    keys = key(log["activity_id"], log["source_file"] if has_file else None)
-    mask = keys.isin(list(reasons)).to_numpy(bool) & (log["status"] == "imported").to_numpy(bool)
+    # the keys are built only for the log rows of the bad ids (a 2-million-row log: one isin, not 2 million keys)
+    near = np.flatnonzero(log["activity_id"].astype("string").isin(list(set(map(str, runs.index[bad]))))
+                          .fillna(False).to_numpy(bool) & (log["status"] == "imported").to_numpy(bool))
+    keys = key(log["activity_id"].iloc[near], log["source_file"].iloc[near] if has_file else None)
+    hit = keys.isin(list(reasons)).to_numpy(bool)
+    mask = np.zeros(len(log), dtype=bool)
+    mask[near[hit]] = True
     log.loc[mask, "status"] = "failed"
-    log.loc[mask, "reason"] = keys[mask].map(reasons).to_numpy()
+    log.loc[mask, "reason"] = keys[hit].map(reasons).to_numpy()
     if len(samples):  # samples carry the id only: those of an id with a plausible copy stay
         gone = set(runs.index[bad].astype(str)) - set(runs.index[~bad].astype(str))
         samples = samples[~samples["activity_id"].astype(str).isin(list(gone))]

@@ -362,13 +362,15 @@ def fit_primary(
         Interval level (0.95).
     max_ci_ratio : float
         Upper / lower interval ratio above which an estimand is "too imprecise".
-    variance : {"block", "model", "block_t"}
+    variance : {"block", "model", "block_t", "block_cr2", "block_cr3"}, optional
         ``"block"`` (default, session 6 by measurement): the profile interval and p-value are widened
         where the estimand's block-sandwich variance over ``block_days``-day calendar blocks exceeds
         the model-based one (:func:`block_variance_ratio`): the likelihood-ratio statistic is divided,
         and its critical value multiplied, by max(1, V_sandwich / V_model), so p < 0.05 still exactly
         when the interval excludes 1. ``"model"``: the plain profile interval (days independent).
         ``"block_t"``: as ``"block"`` with an F(1, blocks - 1) reference (measured, not chosen).
+        ``"block_cr2"`` / ``"block_cr3"``: as ``"block"`` with the small-sample corrected sandwich
+        (:func:`block_variance_ratio`; measured in session 8, not chosen). Default: :data:`VARIANCE`.
     block_days : int
         Block length in days for the sandwich (28).
     washout_days : int, optional
