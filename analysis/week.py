@@ -366,8 +366,7 @@ def allowance(decision: str, this_week: dict, earlier: list[tuple[str, dict, pd.
         else:
             # no run this week and no pain: 1.10 x 0 km would stop a runner who rested; resume at the last week
             # with runs whose decision was progress or hold (at most 4 weeks back), else set no km allowance
-            resume = next(((dec, wk, end) for dec, wk, end in earlier[:REDUCE_LOOKBACK_WEEKS]
-                           if dec in ("progress", "hold") and wk["km"] > 0), None)
+            resume = _last_tolerated(earlier)
             if resume is None:
                 return {**none, "basis": "no run this week nor a progress or hold week with runs in the 4 "
                         "before: no km allowance (resume as your physiotherapist advises)"}
@@ -380,11 +379,11 @@ def allowance(decision: str, this_week: dict, earlier: list[tuple[str, dict, pd.
     elif decision == "hold":
         km_max, share_max, basis = km, share, "this week's km and share"
     elif decision == "reduce":
-        for dec, wk, wk_end in earlier[:REDUCE_LOOKBACK_WEEKS]:
-            if dec in ("progress", "hold") and wk["km"] > 0:  # a rest week (no run) sets no km to go back to
-                km_max, share_max = wk["km"], wk["share"]
-                basis = f"km and share of the week to {_fmt_day(wk_end)} ({dec})"
-                break
+        back = _last_tolerated(earlier)
+        if back is not None:
+            dec, wk, wk_end = back
+            km_max, share_max = wk["km"], wk["share"]
+            basis = f"km and share of the week to {_fmt_day(wk_end)} ({dec})"
         else:
             km_max, share_max = REDUCE_FALLBACK * km, REDUCE_FALLBACK * share
             basis = "50 % of this week's km and share (no progress/hold week in the 4 before)"
@@ -395,6 +394,15 @@ def allowance(decision: str, this_week: dict, earlier: list[tuple[str, dict, pd.
             "next_week_barefoot_style_share_max": round(share_max, 3),
             "barefoot_style_run_km_max": None if run_max is None else round(run_max, 1),
             "basis": basis}
+
+
+def _last_tolerated(earlier: list[tuple[str, dict, pd.Timestamp]]) -> tuple[str, dict, pd.Timestamp] | None:
+    """The most recent earlier week (at most 4 back) decided progress or hold and with runs, or None.
+
+    A rest week (no run) sets no km to go back to (docs/methods.md 9).
+    """
+    return next(((dec, wk, end) for dec, wk, end in earlier[:REDUCE_LOOKBACK_WEEKS]
+                 if dec in ("progress", "hold") and wk["km"] > 0), None)
 
 
 def week_ends(pain_daily: pd.DataFrame, as_of=None) -> list[pd.Timestamp]:
