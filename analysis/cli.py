@@ -694,7 +694,7 @@ def cmd_week(args) -> int:
             raise RunlogError(f"--as-of '{args.as_of}' is not a date: write it as YYYY-MM-DD")
     # without --json only this week's line is printed: the weeks before it that its allowance needs suffice
     result = week(_inputs(args), as_of=as_of, tz=_tz(args), cache=None if args.no_cache else Cache(),
-                  progress=False if args.no_progress else None, all_weeks=bool(args.json))
+                  progress=False if args.no_progress else None, all_weeks=bool(args.json), units=args.units)
     _flush_notes()
     for text in result.lines:
         print(text)

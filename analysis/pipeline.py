@@ -653,7 +653,8 @@ class WeekResult:
 
 def week(inputs: Inputs, *, as_of=None, tz=None, cache=None, progress: bool | None = False,
          grouping: Mapping[str, str] | None = None,
-         flare_params: Mapping[str, float] | None = None, all_weeks: bool = True) -> WeekResult:
+         flare_params: Mapping[str, float] | None = None, all_weeks: bool = True,
+         units: str = "km") -> WeekResult:
     """This week's decision and next week's allowance per region, without any model fit (METHODS.md 9).
 
     Reads the diary (required), the questionnaires and the runs (no samples), makes the daily pain grid
@@ -683,7 +684,7 @@ def week(inputs: Inputs, *, as_of=None, tz=None, cache=None, progress: bool | No
     findings = {"this_week": this_json, "weekly_decisions": weekly}
     import textwrap
 
-    lines = wk.lines(this) + [w for n in test_notes for w in textwrap.wrap(f"note: {n}", 100, subsequent_indent="  ")]
+    lines = wk.lines(this, units) + [w for n in test_notes for w in textwrap.wrap(f"note: {n}", 100, subsequent_indent="  ")]
     if tests is not None and len(tests):
         from analysis.loading_tests import to_json as tests_json
 

@@ -628,13 +628,13 @@ def provenance_line(findings: Mapping) -> str:
     )
 
 
-def _week_section(tp: _TextPages, data: Analysis) -> None:
+def _week_section(tp: _TextPages, data: Analysis, units: str = "km") -> None:
     """Page 1 opens with ``runlog week``'s lines (METHODS.md 9), the latest questionnaire scores, adherence."""
     from analysis import week as wk
 
     tp.heading("This week: progress, hold or reduce (pain-monitoring model)", size=10.5)
     this = wk.this_week(data.week_decisions)
-    lines = wk.lines(this)
+    lines = wk.lines(this, units)
     if data.questionnaires is not None and len(data.questionnaires):
         from analysis.questionnaires import latest_by_region
 
@@ -661,7 +661,7 @@ def _summary_pages(data: Analysis, units: str) -> list[Figure]:
         size=9,
         color="#333333",
     )
-    _week_section(tp, data)
+    _week_section(tp, data, units)
     d = f.get("data", {})
     km = (d.get("distance_km") or 0.0) * per
     tp.heading("Running", size=11.5)

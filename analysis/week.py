@@ -34,6 +34,7 @@ regions (a few hundred at most), so plain Python is clearer than vectorising.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.schema import BAREFOOT_STYLE, GROUPING, REGIONS
+from analysis.units import METRES_PER_MILE
 
 #: METHODS.md 9 thresholds (pain-monitoring model, Silbernagel 2007)
 MIN_MORNINGS = 4
@@ -524,37 +526,57 @@ def adherence(decisions: pd.DataFrame) -> dict:
 _ALLOWANCE_WIDTH = 37
 
 
-def line(row: Mapping) -> str:
+def _per_unit(units: str) -> float:
+    """km -> ``units`` ("km" or "mi")."""
+    if units not in ("km", "mi"):
+        raise ValueError(f"units must be 'km' or 'mi', not {units!r}")
+    return 1000 / METRES_PER_MILE if units == "mi" else 1.0
+
+
+def in_units(text: str, units: str = "km") -> str:
+    """``text`` with every "<number> km" the rules and allowances write given in ``units`` (one decimal)."""
+    if units == "km":
+        return text
+    per = _per_unit(units)
+    return re.sub(r"(\d+(?:\.\d+)?) km\b", lambda m: f"{float(m[1]) * per:.1f} {units}", text)
+
+
+def line(row: Mapping, units: str = "km") -> str:
     """One line (<= 100 columns) per region: decision, next week's allowance, the rule with its day and value.
 
-    The allowance reads ``<= total km (barefoot-style km) km``; :func:`lines` prints the header naming it.
+    The allowance reads ``<= total (barefoot-style) km`` (or mi); :func:`lines` prints the header naming it.
     """
     if row["decision"] == "not enough diary":
-        return f"{row['region']:<9}not enough diary: {row['rule']}"
+        return f"{row['region']:<9}not enough diary: {in_units(row['rule'], units)}"
+    per = _per_unit(units)
     if _num(row.get("next_week_km_max")) is None:  # a rested progress week with nothing to resume at
-        head = f"{row['region']:<9}{row['decision']:<9}no km allowance"
+        head = f"{row['region']:<9}{row['decision']:<9}no {units} allowance"
     else:
-        head = (f"{row['region']:<9}{row['decision']:<9}<= {row['next_week_km_max']:.1f} "
-                f"({row['next_week_barefoot_style_km_max']:.1f}) km")
-    return head.ljust(max(_ALLOWANCE_WIDTH, len(head) + 1)) + row["rule"]
+        head = (f"{row['region']:<9}{row['decision']:<9}<= {row['next_week_km_max'] * per:.1f} "
+                f"({row['next_week_barefoot_style_km_max'] * per:.1f}) {units}")
+    return head.ljust(max(_ALLOWANCE_WIDTH, len(head) + 1)) + in_units(row["rule"], units)
 
 
-def lines(this: pd.DataFrame) -> list[str]:
-    """The week's lines: the 7 days, a header, one line per region, then the shared guard-rail."""
+def lines(this: pd.DataFrame, units: str = "km") -> list[str]:
+    """The week's lines: the 7 days, a header, one line per region, then the shared guard-rail.
+
+    Distances in ``units`` ("km" or "mi"); the JSON (:func:`to_json`) stays in km.
+    """
     if this is None or not len(this):
         return ["this week: no decision: the diary has no 7 days ending at the as-of date "
                 "(give --pain, or a later --as-of)"]
     first = this.iloc[0]
-    out = [f"week {_fmt_day(first['week_start'])}..{_fmt_day(first['week_end'])}: {first['km']:.1f} km run, "
-           f"{first['barefoot_style_km']:.1f} km barefoot-style (docs/methods.md 9)",
-           "region   decision next week km (barefoot-style) rule that decided: value (worse side), day"]
-    out += [line(r) for _, r in this.iterrows()]
+    per = _per_unit(units)
+    out = [f"week {_fmt_day(first['week_start'])}..{_fmt_day(first['week_end'])}: {first['km'] * per:.1f} {units} "
+           f"run, {first['barefoot_style_km'] * per:.1f} {units} barefoot-style (docs/methods.md 9)",
+           f"region   decision next week {units} (barefoot-style) rule that decided: value (worse side), day"]
+    out += [line(r, units) for _, r in this.iterrows()]
     missing = [r for r in REGIONS if r not in set(this["region"])]
     if missing:
         out.append(f"no diary entries at all for: {', '.join(missing)} (no decision)")
     guards = {r["basis"].split("; ", 1)[1] for _, r in this.iterrows()
               if r["decision"] == "progress" and isinstance(r.get("basis"), str) and "; " in r["basis"]}
-    out += [f"progress also: {g}" for g in sorted(guards)]
+    out += [f"progress also: {in_units(g, units)}" for g in sorted(guards)]
     return out
 
 

@@ -328,6 +328,8 @@ def test_cli_report_writes_pdf_and_json(tmp_path, monkeypatch, capsys):
     # six weeks are too few anywhere; a region with no diary entry says so instead
     assert pages[0].count("Insufficient data for a model") == 4 - never
     assert pages[0].count("not in the diary (no entry on any day)") == never
+    # --units mi reaches this week's lines too (they printed km)
+    assert " mi run, " in pages[0] and "next week mi (barefoot-style)" in pages[0]
     # the data-quality page does not call a region the runner never logs "too patchy"
     assert " ".join(pages).count("never logged: not analysed") == never
     miles = findings["data"]["distance_km"] * 1000 / 1609.344

@@ -202,6 +202,13 @@ def test_weekly_decisions_every_week_and_adherence():
     assert text[0].startswith("week 2026-03-02..2026-03-08: 52.0 km run")
     assert text[3] == "no diary entries at all for: plantar, patellar, glute (no decision)"
     assert text[2] == "achilles hold     <= 52.0 (0.0) km   during-run pain 4/10 (R) on 2026-03-05 (3-5)"
+    # in miles (runlog week --units mi, report --units mi): 52 km = 32.3 mi; the JSON stays in km
+    miles = wk.lines(this, "mi")
+    assert miles[0].startswith("week 2026-03-02..2026-03-08: 32.3 mi run, 0.0 mi barefoot-style")
+    assert miles[1].startswith("region   decision next week mi (barefoot-style)")
+    assert miles[2] == "achilles hold     <= 32.3 (0.0) mi   during-run pain 4/10 (R) on 2026-03-05 (3-5)"
+    assert wk.in_units("no barefoot-style run above 110 % of 8.8 km on 2026-02-26", "mi") == (
+        "no barefoot-style run above 110 % of 5.5 mi on 2026-02-26")  # 8.8 / 1.609344 = 5.47
     this_json, weekly = wk.to_json(this, dec)
     assert this_json["as_of"] == "2026-03-08"
     assert this_json["regions"]["achilles"]["next_week_km_max"] == 52.0
