@@ -378,7 +378,8 @@ def plot_weekly_load_pain(
                 continue
             _bars(ax, x, h, bottom=bottom, facecolor=CLASS_COLORS[cls], edgecolor="none", linewidth=0, label=cls)
             bottom += h
-        ax.legend(title="footwear", ncols=5, loc="upper left", frameon=False, bbox_to_anchor=(0, 1.02))
+        if ax.get_legend_handles_labels()[0]:  # no run, no class to name
+            ax.legend(title="footwear", ncols=5, loc="upper left", frameon=False, bbox_to_anchor=(0, 1.02))
         ax.set_ylim(0, max(bottom.max() * 1.25, 1))
     else:
         _message(ax, "no runs in the period")
@@ -638,7 +639,7 @@ def plot_acute_chronic(
             label="chronic load (EWMA, 28 days)",
         )
         ax1.legend(loc="upper left", frameon=False, ncols=2)
-        ax1.set_ylim(0, np.nanmax(np.r_[acute, chronic]) * 1.3)
+        ax1.set_ylim(0, max(np.nanmax(np.r_[acute, chronic]) * 1.3, 1.0))  # 1 km/day at least: no run, no span
     else:
         _message(ax1, "fewer than 42 days of data: acute and chronic load are hidden while they settle")
         ax1.set_yticks([])

@@ -669,10 +669,9 @@ def _summary_pages(data: Analysis, units: str) -> list[Figure]:
     by_class = "; ".join(
         f"{cls} {n} runs, {k * per:.0f} {units}" for cls, n, k in _count_runs_by_class(data.runs, data.daily)
     )
-    tp.para(
-        f"{d.get('runs', 0)} runs, {km:.0f} {units} ({by_class}). Pain diary kept on "
-        f"{fmt_num(diary_pct) if diary_pct is not None else '0'} % of days."
-    )
+    runs_text = (f"{d.get('runs', 0)} runs, {km:.0f} {units} ({by_class})." if by_class
+                 else "No runs in the analysis period (the import log on the data-quality page says what was read).")
+    tp.para(f"{runs_text} Pain diary kept on {fmt_num(diary_pct) if diary_pct is not None else '0'} % of days.")
 
     tp.heading("Flare-ups (onsets per region)", size=11.5)
     ep = data.episodes

@@ -124,7 +124,7 @@ def test_one_blas_thread_unless_the_user_chose_otherwise(monkeypatch, capsys):
     capsys.readouterr()
 
 
-def test_report_on_files_that_hold_no_run_writes_findings_not_a_traceback(tmp_path, capsys):
+def test_report_on_files_that_hold_no_run_writes_findings_not_a_traceback(tmp_path, capsys, monkeypatch):
     # one track point: "too short" for the merge, so the report has no runs at all
     gpx = tmp_path / "one_point.gpx"
     gpx.write_text('<?xml version="1.0"?>\n<gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">'
@@ -135,3 +135,19 @@ def test_report_on_files_that_hold_no_run_writes_findings_not_a_traceback(tmp_pa
                  "--json", str(out)]) == 0
     assert out.is_file()
     capsys.readouterr()
+    # and the PDF: page 1 says there is no run, and matplotlib warns of nothing (an empty legend, a flat axis)
+    import warnings
+
+    from pypdf import PdfReader
+
+    pdf = tmp_path / "r.pdf"
+    diary = tmp_path / "pain.csv"  # 60 days of mornings: the weekly and load figures are drawn, with no run
+    diary.write_text("date,time_of_day,region,side,pain\n" + "".join(
+        f"{d:%Y-%m-%d},morning,achilles,R,1\n" for d in pd.date_range("2025-01-01", periods=60)))
+    monkeypatch.setenv("RUNLOG_SERIAL", "1")  # every page drawn here, where the warnings filter holds
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["report", str(gpx), "--pain", str(diary), "--no-progress", "--no-cache", "--tz", "UTC",
+                     "-o", str(pdf)]) == 0
+    first = " ".join(PdfReader(pdf).pages[0].extract_text().split())
+    assert "No runs in the analysis period" in first and "0 runs, 0 km ()" not in first
