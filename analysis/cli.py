@@ -369,7 +369,7 @@ def cmd_runs(args) -> int:
         else:
             print("no runs found")
     km = float(runs["distance_m"].sum(skipna=True)) / 1000 if len(runs) else 0.0
-    print(f"\n{len(runs)} runs, {_distance(km, args.units):.1f} {args.units}")
+    print(f"\n{len(runs)} run{'' if len(runs) == 1 else 's'}, {_distance(km, args.units):.1f} {args.units}")
     print(log_summary(result.log))
     if args.output:
         write_atomic(runs, Path(args.output))

@@ -20,7 +20,8 @@ def test_summary_counts_every_entry_once():
     assert (c["merged"], c["repeated"]) == (1, 1)
     assert c["imported"] + c["duplicate"] + c["not_a_run"] + c["failed"] == c["entries"]
     line = summary_line(log)
-    assert "1 runs imported" in line and "1 given twice" in line and "1 failed" in line
+    assert "1 run imported" in line and "1 given twice" in line and "1 failed" in line
+    assert line.startswith("import log: 4 files, 6 entries: ")  # plurals: 1 run, 2 runs, 1 entry, 6 entries
 
 
 def test_empty_log():
