@@ -369,7 +369,9 @@ def cmd_runs(args) -> int:
         else:
             print("no runs found")
     km = float(runs["distance_m"].sum(skipna=True)) / 1000 if len(runs) else 0.0
-    print(f"\n{len(runs)} run{'' if len(runs) == 1 else 's'}, {_distance(km, args.units):.1f} {args.units}")
+    from analysis.ingest.importlog import plural
+
+    print(f"\n{plural(len(runs), 'run')}, {_distance(km, args.units):.1f} {args.units}")
     print(log_summary(result.log))
     if args.output:
         write_atomic(runs, Path(args.output))
@@ -424,7 +426,10 @@ def _runs_lines(c, units: str) -> None:
         _say(f"runs: {c.runs} imported", indent=2)
     k = c.counts
     missing = f" ({k['file_not_in_export']} without their activity file)" if k["file_not_in_export"] else ""
-    _say(f"import: {k['files']} files, {k['entries']} entries: {k['runs']} runs{missing}, {k['merged']} merged "
+    from analysis.ingest.importlog import plural
+
+    _say(f"import: {plural(k['files'], 'file')}, {plural(k['entries'], 'entry')}: {plural(k['runs'], 'run')}"
+         f"{missing}, {k['merged']} merged "
          f"into a run from another source, {k['repeated']} given twice, {k['not_a_run']} not a run, "
          f"{k['failed']} failed", indent=2)
 

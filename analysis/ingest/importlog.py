@@ -60,7 +60,7 @@ def summary_line(log: pd.DataFrame) -> str:
         else ""
     )
     return (
-        f"import log: {_n(c['files'], 'file')}, {_n(c['entries'], 'entry')}: {_n(c['runs'], 'run')} imported{missing}, "
+        f"import log: {plural(c['files'], 'file')}, {plural(c['entries'], 'entry')}: {plural(c['runs'], 'run')} imported{missing}, "
         f"{c['merged']} merged into a run from another source (e.g. a Strava export's FIT files), "
         f"{c['repeated']} given twice, {c['not_a_run']} not a run, {c['failed']} failed"
     )
@@ -212,7 +212,7 @@ def by_source_lines(log: pd.DataFrame) -> str:
     return "per source:\n" + shown.to_string()
 
 
-def _n(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     """``count word`` with the plural where count is not 1 ("entry" -> "entries")."""
     if count == 1:
         return f"{count} {word}"
