@@ -667,9 +667,9 @@ def _summary_pages(data: Analysis, units: str) -> list[Figure]:
     tp.heading("Running", size=11.5)
     diary_pct = d.get("pain_days_logged_pct")
     by_class = "; ".join(
-        f"{cls} {n} runs, {k * per:.0f} {units}" for cls, n, k in _count_runs_by_class(data.runs, data.daily)
+        f"{cls} {_n(n, 'run')}, {k * per:.0f} {units}" for cls, n, k in _count_runs_by_class(data.runs, data.daily)
     )
-    runs_text = (f"{d.get('runs', 0)} runs, {km:.0f} {units} ({by_class})." if by_class
+    runs_text = (f"{_n(d.get('runs', 0), 'run')}, {km:.0f} {units} ({by_class})." if by_class
                  else "No runs in the analysis period (the import log on the data-quality page says what was read).")
     tp.para(f"{runs_text} Pain diary kept on {fmt_num(diary_pct) if diary_pct is not None else '0'} % of days.")
 
