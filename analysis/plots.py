@@ -45,7 +45,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from analysis.schema import REGIONS, SHOE_CLASSES, SIDES
-from analysis.units import METRES_PER_MILE
+from analysis.units import display_per_km as _per_unit  # km -> the display unit
 
 #: Okabe & Ito (2008) colour-blind-safe palette
 OKABE_ITO: dict[str, str] = {
@@ -184,13 +184,6 @@ def _figure(
     new = Figure(figsize=figsize or default, layout="constrained")
     FigureCanvasAgg(new)
     return new
-
-
-def _per_unit(units: str) -> float:
-    """Multiplier from km to the display unit."""
-    if units not in ("km", "mi"):
-        raise ValueError(f"units must be 'km' or 'mi', not {units!r}")
-    return 1000.0 / METRES_PER_MILE if units == "mi" else 1.0
 
 
 def _float(values) -> np.ndarray:

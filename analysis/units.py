@@ -25,6 +25,13 @@ def strides_to_steps(strides_per_min):
     return strides_per_min * 2
 
 
+def display_per_km(units: str) -> float:
+    """Multiplier from km to a display unit, "km" or "mi" (the reports' and commands' --units)."""
+    if units not in ("km", "mi"):
+        raise ValueError(f"units must be 'km' or 'mi', not {units!r}")
+    return 1000.0 / METRES_PER_MILE if units == "mi" else 1.0
+
+
 def miles_to_m(miles):
     """Statute miles to metres."""
     return miles * METRES_PER_MILE

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.schema import BAREFOOT_STYLE, GROUPING, REGIONS
-from analysis.units import METRES_PER_MILE
+from analysis.units import display_per_km as _per_unit  # km -> the display unit
 
 #: METHODS.md 9 thresholds (pain-monitoring model, Silbernagel 2007)
 MIN_MORNINGS = 4
@@ -524,13 +524,6 @@ def adherence(decisions: pd.DataFrame) -> dict:
 
 #: columns of the week's lines: region, decision, next week's allowance, then the rule
 _ALLOWANCE_WIDTH = 37
-
-
-def _per_unit(units: str) -> float:
-    """km -> ``units`` ("km" or "mi")."""
-    if units not in ("km", "mi"):
-        raise ValueError(f"units must be 'km' or 'mi', not {units!r}")
-    return 1000 / METRES_PER_MILE if units == "mi" else 1.0
 
 
 def in_units(text: str, units: str = "km") -> str:

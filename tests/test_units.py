@@ -41,3 +41,12 @@ def test_localize_wall_time_dst():
 def test_unknown_zone_is_runlog_error():
     with pytest.raises(RunlogError, match="Mars/Olympus"):
         units.get_zone("Mars/Olympus")
+
+
+def test_display_per_km_is_one_for_km_and_the_mile_factor_for_mi():
+    from analysis.units import display_per_km
+
+    assert display_per_km("km") == 1.0
+    assert 10 * display_per_km("mi") == pytest.approx(6.213712, abs=1e-6)  # 10 km = 6.2137 mi
+    with pytest.raises(ValueError, match="'km' or 'mi'"):
+        display_per_km("furlongs")
