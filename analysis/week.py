@@ -145,13 +145,15 @@ def week_km(runs: pd.DataFrame | RunArrays, start, end, grouping: Mapping[str, s
     Returns
     -------
     dict
-        ``km``, ``barefoot_style_km`` and ``share`` (barefoot-style / total, 0-1; 0 without runs).
+        ``km``, ``barefoot_style_km`` and ``share`` (barefoot-style / total, 0-1; 0 without runs), and
+        ``runs``, how many runs (a run without a distance counts here and adds 0 km).
     """
     r = RunArrays.of(runs, grouping)
     w = r.between(start, end)
     km = float(r.km[w].sum())
     bf_km = float(r.km[w][r.barefoot[w]].sum())
-    return {"km": km, "barefoot_style_km": bf_km, "share": bf_km / km if km > 0 else 0.0}
+    return {"km": km, "barefoot_style_km": bf_km, "share": bf_km / km if km > 0 else 0.0,
+            "runs": int(w.stop - w.start)}
 
 
 def longest_barefoot_run(runs: pd.DataFrame | RunArrays, end, grouping: Mapping[str, str] | None = None,
@@ -369,12 +371,16 @@ def allowance(decision: str, this_week: dict, earlier: list[tuple[str, dict, pd.
             # no run this week and no pain: 1.10 x 0 km would stop a runner who rested; resume at the last week
             # with runs whose decision was progress or hold (at most 4 weeks back), else set no km allowance
             resume = _last_tolerated(earlier)
+            # runs without a distance (a treadmill without a foot pod, a hand-logged run) are not a rest week
+            n_runs = this_week.get("runs", 0)
+            this = (f"no distance recorded for this week's {n_runs} run{'' if n_runs == 1 else 's'}" if n_runs
+                    else "no run this week")
             if resume is None:
-                return {**none, "basis": "no run this week nor a progress or hold week with runs in the 4 "
+                return {**none, "basis": f"{this}, and no progress or hold week with km in the 4 "
                         "before: no km allowance (resume as your physiotherapist advises)"}
             dec, wk, end = resume
             km_max, share_max = wk["km"], wk["share"]
-            basis = f"no run this week: resume at the km and share of the week to {_fmt_day(end)} ({dec})"
+            basis = f"{this}: resume at the km and share of the week to {_fmt_day(end)} ({dec})"
         if longest is not None:
             run_max = LONGEST_RUN_FACTOR * longest[0]
             basis += f"; no barefoot-style run above 110 % of {longest[0]:.1f} km on {_fmt_day(longest[1])}"

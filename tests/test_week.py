@@ -164,6 +164,26 @@ def test_allowance_after_a_pain_free_week_without_runs_resumes_at_the_last_week_
     assert none["next_week_km_max"] is None and "no km allowance" in none["basis"]
 
 
+def test_allowance_after_a_week_of_runs_without_distance_does_not_say_no_run():
+    # two runs logged without a distance (a treadmill without a foot pod): 0 km, but not a rest week
+    blind = {"km": 0.0, "barefoot_style_km": 0.0, "share": 0.0, "runs": 2}
+    ran = {"km": 30.0, "barefoot_style_km": 6.0, "share": 0.2, "runs": 4}
+    p = wk.allowance("progress", blind, [("hold", ran, day(-1))], None)
+    assert (p["next_week_km_max"], p["next_week_barefoot_style_km_max"]) == (30.0, 6.0)
+    assert p["basis"].startswith("no distance recorded for this week's 2 runs: resume at the km and share of the "
+                                 "week to 2026-02-22 (hold)")
+    none = wk.allowance("progress", {**blind, "runs": 1}, [], None)
+    assert none["basis"].startswith("no distance recorded for this week's 1 run, and no progress or hold week")
+
+
+def test_week_km_counts_runs_without_a_distance():
+    runs = pd.DataFrame({"date": pd.to_datetime(["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-12"]),
+                         "distance_m": pd.array([5000.0, None, 3000.0, 8000.0], dtype="Float64"),
+                         "shoe_class": ["barefoot", "traditional", "traditional", "barefoot"]})
+    k = wk.week_km(runs, "2026-03-02", "2026-03-08")
+    assert k == {"km": 8.0, "barefoot_style_km": 5.0, "share": 5.0 / 8.0, "runs": 3}
+
+
 def test_allowance_reduce_after_a_rest_week_goes_back_to_the_last_week_with_runs():
     # run, rest (pain-free: progress, 0 km), then a reduce week: back to the week with runs, not to 0 km
     rest = {"km": 0.0, "barefoot_style_km": 0.0, "share": 0.0}
