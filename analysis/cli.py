@@ -300,9 +300,9 @@ def _fail_if_nothing(result) -> None:
 
 
 def _distance(km: float, units: str) -> float:
-    from analysis.units import METRES_PER_MILE
+    from analysis.units import display_per_km
 
-    return km * 1000 / METRES_PER_MILE if units == "mi" else km
+    return km * display_per_km(units)
 
 
 def _fmt_duration(seconds) -> str:
