@@ -196,6 +196,16 @@ def _rates_sentence(finding: Mapping, *, intervals: bool = True) -> str:
     return " vs ".join(parts) + ratio
 
 
+def _no_comparison(finding: Mapping) -> str:
+    """Why a region has no rate by footwear: no km on at-risk days, or none in the two classes compared."""
+    km = {r["shoe_class"]: r.get("distance_km") or 0.0 for r in finding.get("rates", [])}
+    if sum(km.values()) <= 0:
+        return "no running on at-risk days to compare footwear"
+    held = ", ".join(f"{fmt_num(v)} km {c}" for c, v in km.items() if v > 0)
+    hint = "; name the shoes with --shoes, --gear-log or --default-shoe" if km.get("unknown", 0) > 0 else ""
+    return f"no barefoot-style or traditional km on at-risk days to compare footwear (at-risk km: {held}{hint})"
+
+
 def estimand_sentence(row: Mapping) -> str:
     """One pre-specified estimand in words: odds ratio with CI and onsets, or 'too imprecise to estimate'."""
     what = _ESTIMAND_WORDS.get(row["estimand"], row["estimand"])
@@ -283,7 +293,7 @@ def region_sentences(region: str, finding: Mapping) -> list[str]:
         rates = _rates_sentence(finding)
         out = [
             f"{name}, {_n(n, 'flare-up onset')}: "
-            + (rates + "." if rates else "no running on at-risk days to compare footwear.")
+            + (rates + "." if rates else _no_comparison(finding) + ".")
         ]
         why = (finding.get("message") or "insufficient data").removeprefix("insufficient data: ")
         out.append(f"Insufficient data for a model ({why}): rates only, no effect estimates.")

@@ -181,6 +181,20 @@ def test_a_region_never_logged_is_one_line_and_an_imprecise_rate_ratio_no_number
     assert "too imprecise" in report._rate_ratio_words({"estimate": 1.6, "ci": None})
 
 
+def test_no_footwear_comparison_says_why_and_how_to_fix():
+    # every at-risk km in shoes runlog could not place: not "no running", but which km there were and the fix
+    unknown = {"onsets": 1, "sufficient": False, "message": "insufficient data: 88 logged diary days (< 90)",
+               "rates": [{"shoe_class": "unknown", "onsets": 0, "distance_km": 42.46, "per_1000km": 0.0,
+                          "ci": [0.0, 86.9]}],
+               "rate_ratio": {"estimate": None, "ci": None}}
+    first = report.region_sentences("plantar", unknown)[0]
+    assert first == ("Plantar fascia, 1 flare-up onset: no barefoot-style or traditional km on at-risk days to "
+                     "compare footwear (at-risk km: 42.5 km unknown; name the shoes with --shoes, --gear-log or "
+                     "--default-shoe).")
+    rested = {**unknown, "rates": []}
+    assert report.region_sentences("plantar", rested)[0].endswith(": no running on at-risk days to compare footwear.")
+
+
 def test_region_sentences_plain_words():
     starved = {
         "onsets": 3,
