@@ -277,8 +277,16 @@ def _not_a_run_too_short(runs: pd.DataFrame, samples: pd.DataFrame,
     reasons = {str(aid): schema.too_short_reason(t, d)
                for aid, t, d in zip(runs.index[short], time_s[short], runs["distance_m"][short], strict=True)}
     log = log.copy()
-    mask = (log["activity_id"].astype("string").isin(list(reasons)).fillna(False).to_numpy(bool)
-            & (log["status"] == "imported").to_numpy(bool))
+    named = log["activity_id"].astype("string").isin(list(reasons)).fillna(False).to_numpy(bool)
+    mask = named & (log["status"] == "imported").to_numpy(bool)
+    # a file already merged into that run (a Strava export's FIT file: "merged into strava:X ...") is the same
+    # few seconds: not a run either, saying what it joined, not "merged" into a run that is not there
+    joined = named & (log["status"] == "duplicate").to_numpy(bool) & (
+        log["reason"].astype("string").str.startswith("merged into ").fillna(False).to_numpy(bool))
+    if joined.any():
+        log.loc[joined, "status"] = "not_a_run"
+        log.loc[joined, "reason"] = (log.loc[joined, "reason"].astype(str) + "; "
+                                     + log.loc[joined, "activity_id"].astype(str).map(reasons))
     log.loc[mask, "status"] = "not_a_run"
     log.loc[mask, "reason"] = log.loc[mask, "activity_id"].astype(str).map(reasons)
     if len(samples):

@@ -243,6 +243,25 @@ def test_a_run_of_a_few_seconds_and_metres_is_not_a_run_whatever_its_reader():
     assert len(out.log) == len(rows)  # every run given is still accounted for
 
 
+def test_a_file_merged_into_a_run_that_is_too_short_is_not_a_run_too():
+    # a Strava export's FIT file joins its activities.csv row before the merge; when that row is a few seconds
+    # (here 12 s, 30 m), the file's log row must not keep saying "merged into strava:5", a run that is not there
+    short = _run("strava:5", "strava", "2025-03-01T07:00:00Z", 30.0, moving_time_s=12.0)
+    res = _result([short])
+    fit_row = log_row("export/activities/5.fit.gz", "duplicate",
+                      "merged into strava:5 (activities.csv row 2): 12 samples", activity_id="strava:5",
+                      source="strava")
+    res = ReadResult(res.runs, res.samples, pd.concat([res.log, pd.DataFrame([fit_row])], ignore_index=True))
+    out = merge_duplicates(res)
+    assert out.runs.empty
+    assert list(out.log["status"]) == ["not_a_run", "not_a_run"]
+    fit_reason = out.log["reason"].iloc[1]
+    assert fit_reason.startswith("merged into strava:5 (activities.csv row 2): 12 samples; ")
+    assert fit_reason.endswith(out.log["reason"].iloc[0])  # the run's own "too short" words, once more
+    counts = summarize(out.log)
+    assert counts["imported"] == 0 and counts["not_a_run"] == 2
+
+
 def test_one_id_too_short_in_one_file_and_a_run_in_another_is_accounted_once_each():
     # two generic CSVs naming one activity "7" (an export cut short, then the full one): the log said
     # "too short (10 s, 50 m)" for both rows while the 5 km run stayed in the runs (0 runs in the log, 1 in the
