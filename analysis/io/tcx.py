@@ -133,6 +133,10 @@ def read_tcx(
     * ``moving_time_s``: sum of ``Lap/TotalTimeSeconds`` (the device's timer
       time, pauses excluded). ``elapsed_time_s``: last minus first trackpoint
       ``Time``.
+    * When the trackpoints end before the laps do (the laps' timer total and
+      distance both exceed the track's span and last distance: a file cut short,
+      or a track thinned by an exporter), the laps' distance is used, the
+      elapsed time runs at least to the end of the last lap, and the log says so.
     * ``avg_heart_rate_bpm``: mean of trackpoint ``HeartRateBpm/Value``, else
       the lap ``AverageHeartRateBpm`` weighted by lap time.
     * Cadence: ``TPX/RunCadence`` (Garmin), else the trackpoint ``Cadence``
@@ -200,7 +204,8 @@ def read_tcx(
                 )
             )
             continue
-        run = _summary(points, laps, activity)
+        ends_early = _track_ends_early(points, laps)
+        run = _summary(points, laps, activity, ends_early=bool(ends_early))
         run.update(
             activity_id=activity_id,
             start_time=start[0],
@@ -214,6 +219,8 @@ def read_tcx(
         details = [f"{len(points)} trackpoints"]
         if dropped:
             details.append(f"{dropped} more trackpoints have no readable Time: left out")
+        if ends_early:
+            details.append(ends_early)
         details.extend(notes)
         log.append(
             log_row(label, "imported", where + "; ".join(details), activity_id=activity_id, source=SOURCE)
@@ -344,10 +351,31 @@ def _cadence_strides(points: pd.DataFrame) -> pd.Series:
     return points["RunCadence"].fillna(points["Cadence"])
 
 
-def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity) -> dict:
+def _track_ends_early(points: pd.DataFrame, laps: pd.DataFrame) -> str:
+    """Why the trackpoints cover less of the activity than its laps do, or "" when they cover it.
+
+    The laps' timer total (pauses excluded) cannot exceed the time the trackpoints span, nor
+    their distance the last trackpoint's, in a whole track: a file cut short, or a track thinned
+    to a few points by an exporter (Mi Fit through tapiriik writes two trackpoints to a 37-minute
+    lap), ends before its laps do. Both must fall short, by more than 5 s and 1 %, so rounding
+    (TomTom's 1423 s span under a 1424 s lap) and a lap distance below the track's do not count.
+    """
+    lap_s, lap_m = laps["time_s"].sum(min_count=1), laps["distance_m"].sum(min_count=1)
+    distance = points["DistanceMeters"].dropna()
+    if not len(distance) or pd.isna(lap_s) or pd.isna(lap_m):
+        return ""
+    span_s = (points["time"].iloc[-1] - points["time"].iloc[0]).total_seconds()
+    track_m = float(distance.iloc[-1])
+    if lap_s > span_s + max(5.0, 0.01 * lap_s) and lap_m > 1.01 * track_m:
+        return (f"the trackpoints end before the laps do ({track_m:.0f} m in {span_s:.0f} s of the laps' "
+                f"{lap_m:.0f} m in {lap_s:.0f} s): the laps' totals used")
+    return ""
+
+
+def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity, ends_early: bool = False) -> dict:
     """Run-level figures of one Activity (see ``read_tcx`` Notes)."""
     distance = points["DistanceMeters"].dropna()
-    if len(distance):
+    if len(distance) and not ends_early:
         distance_m = float(distance.iloc[-1])
     elif laps["distance_m"].notna().any():
         distance_m = float(laps["distance_m"].sum())
@@ -355,6 +383,12 @@ def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity) -> dict:
         distance_m = np.nan
     moving = float(laps["time_s"].sum()) if laps["time_s"].notna().any() else np.nan
     elapsed = (points["time"].iloc[-1] - points["time"].iloc[0]).total_seconds() if len(points) else np.nan
+    if ends_early:  # the activity lasted at least until its last lap ended
+        starts = pd.to_datetime(laps["start"], utc=True, format="ISO8601", errors="coerce")
+        lap_end = (starts + pd.to_timedelta(laps["time_s"], unit="s")).max()
+        origin = min(points["time"].iloc[0], starts.min()) if starts.notna().any() else points["time"].iloc[0]
+        if pd.notna(lap_end):
+            elapsed = max(elapsed, (lap_end - origin).total_seconds())
 
     hr = points["HeartRateBpm"].dropna()
     if len(hr):

@@ -256,3 +256,19 @@ def test_id_with_own_offset_sets_local_date_and_untimed_trackpoints_are_counted(
     assert run["date"] == pd.Timestamp("2024-04-30")  # the Id's own offset; in Tokyo it is 1 May
     assert len(result.samples) == 2
     assert "1 more trackpoints have no readable Time" in result.log["reason"].iloc[0]
+
+
+def test_track_ending_before_its_laps_takes_the_laps_totals():
+    """A track thinned by an exporter (two points to a 30-minute lap) or cut short: the laps hold the run."""
+    points = [_point("2024-05-01T06:00:02Z", dist=11, hr=70), _point("2024-05-01T06:00:07Z", dist=17, hr=72)]
+    result = read_tcx(_tcx(_activity("Running", points, lap_time="1800.0", lap_dist="5400.5")), name="thin.tcx")
+    run = result.runs.iloc[0]
+    assert run["distance_m"] == 5400.5 and run["moving_time_s"] == 1800
+    assert run["elapsed_time_s"] == 1800  # from the lap's start to its end, not the 5 s of trackpoints
+    assert run["avg_heart_rate_bpm"] == 71
+    reason = result.log["reason"].iloc[0]
+    assert result.log["status"].iloc[0] == "imported"
+    assert "trackpoints end before the laps do (17 m in 5 s of the laps' 5400 m in 1800 s)" in reason
+    # a track that covers its lap (or one whose lap distance is the smaller) keeps the track's figures
+    whole = read_tcx(_tcx(_activity("Running", points, lap_time="6", lap_dist="17")))
+    assert whole.runs["distance_m"].iloc[0] == 17 and "laps' totals" not in whole.log["reason"].iloc[0]
