@@ -135,8 +135,9 @@ def read_tcx(
       ``Time``.
     * When the trackpoints end before the laps do (the laps' timer total and
       distance both exceed the track's span and last distance: a file cut short,
-      or a track thinned by an exporter), the laps' distance is used, the
-      elapsed time runs at least to the end of the last lap, and the log says so.
+      or a track thinned by an exporter), the laps' distance (and their average
+      heart rate, where they have one) is used, the elapsed time runs at least
+      to the end of the last lap, and the log says so.
     * ``avg_heart_rate_bpm``: mean of trackpoint ``HeartRateBpm/Value``, else
       the lap ``AverageHeartRateBpm`` weighted by lap time.
     * Cadence: ``TPX/RunCadence`` (Garmin), else the trackpoint ``Cadence``
@@ -391,7 +392,7 @@ def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity, ends_early: boo
             elapsed = max(elapsed, (lap_end - origin).total_seconds())
 
     hr = points["HeartRateBpm"].dropna()
-    if len(hr):
+    if len(hr) and not (ends_early and laps["hr_bpm"].notna().any()):
         avg_hr = float(hr.mean())
     else:
         weighted = laps.dropna(subset=["hr_bpm", "time_s"])

@@ -265,7 +265,9 @@ def test_track_ending_before_its_laps_takes_the_laps_totals():
     run = result.runs.iloc[0]
     assert run["distance_m"] == 5400.5 and run["moving_time_s"] == 1800
     assert run["elapsed_time_s"] == 1800  # from the lap's start to its end, not the 5 s of trackpoints
-    assert run["avg_heart_rate_bpm"] == 71
+    assert run["avg_heart_rate_bpm"] == 71  # the lap has no average of its own: the trackpoints' mean
+    with_lap_hr = read_tcx(_tcx(_activity("Running", points, lap_time="1800.0", lap_dist="5400.5", lap_hr=142)))
+    assert with_lap_hr.runs["avg_heart_rate_bpm"].iloc[0] == 142
     reason = result.log["reason"].iloc[0]
     assert result.log["status"].iloc[0] == "imported"
     assert "trackpoints end before the laps do (17 m in 5 s of the laps' 5400 m in 1800 s)" in reason
