@@ -113,13 +113,14 @@ def read_tcx(
     ReadResult
         ``runs``: one row per running ``Activity``; ``samples``: one row per
         trackpoint of those runs; ``log``: one row per ``Activity``
-        (imported or not_a_run, ``row`` = NA).
+        (imported or not_a_run, ``row`` = NA). A file with no ``Activity`` but a
+        ``Course`` or ``Workout`` is one ``not_a_run`` row.
 
     Raises
     ------
     RunlogError
         When the file cannot be read, is not XML, is not TCX, or holds no
-        ``Activity``.
+        ``Activity``, ``Course`` or ``Workout``.
 
     Notes
     -----
@@ -182,6 +183,9 @@ def read_tcx(
         raise RunlogError(f"not a TCX file (root element is {_local(root.tag)})", path=label)
     activities = [el for el in root.iter() if _local(el.tag) == "Activity"]
     if not activities:
+        planned = _planned_only(root)
+        if planned:  # a course to follow or a workout to do: nothing was recorded
+            return ReadResult.build(log_rows=[log_row(label, "not_a_run", planned, source=SOURCE)])
         raise RunlogError("no Activity in the TCX file (a course or workout file?)", path=label)
 
     digest = hashlib.sha1(xml).hexdigest()[:12]
@@ -228,6 +232,23 @@ def read_tcx(
         )
     frame = pd.concat(samples, ignore_index=True) if samples else None
     return ReadResult.build(runs=pd.DataFrame(runs) if runs else None, samples=frame, log_rows=log)
+
+
+def _planned_only(root: etree._Element) -> str | None:
+    """Why a TCX file without an Activity is not a run, when it holds a course or a workout; else None.
+
+    ``Courses/Course`` is a route to follow (route planners such as AllTrails, a watch's course
+    export: its trackpoints all carry one time) and ``Workouts/Workout`` a session to do; the
+    GPX reader treats routes alike.
+    """
+    courses = [el for el in root.iter() if _local(el.tag) == "Course"]
+    if courses:
+        points = sum(1 for course in courses for el in course.iter() if _local(el.tag) == "Trackpoint")
+        return f"a planned course ({len(courses)} course(s), {points} course points), not a recorded activity"
+    workouts = [el for el in root.iter() if _local(el.tag) == "Workout"]
+    if workouts:
+        return f"a planned workout ({len(workouts)} workout(s)), not a recorded activity"
+    return None
 
 
 def _parse_xml(xml: bytes, label: str) -> tuple[etree._Element, str]:

@@ -274,3 +274,28 @@ def test_track_ending_before_its_laps_takes_the_laps_totals():
     # a track that covers its lap (or one whose lap distance is the smaller) keeps the track's figures
     whole = read_tcx(_tcx(_activity("Running", points, lap_time="6", lap_dist="17")))
     assert whole.runs["distance_m"].iloc[0] == 17 and "laps' totals" not in whole.log["reason"].iloc[0]
+
+
+def test_a_course_or_workout_file_is_not_a_run():
+    """A route planner's course (every trackpoint one time) or a workout plan: nothing recorded."""
+    point = ("<Trackpoint><Time>2025-01-05T10:00:00Z</Time><Position><LatitudeDegrees>51.1</LatitudeDegrees>"
+             "<LongitudeDegrees>-0.2</LongitudeDegrees></Position><DistanceMeters>{d}</DistanceMeters></Trackpoint>")
+    course = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
+        "<Folders><Courses><CourseFolder Name=\"Planner\"><CourseNameRef><Id>Park loop</Id></CourseNameRef>"
+        "</CourseFolder></Courses></Folders>"
+        "<Courses><Course><Name>Park loop</Name><Lap><TotalTimeSeconds>0.0</TotalTimeSeconds>"
+        "<DistanceMeters>5000.0</DistanceMeters><Intensity>Active</Intensity></Lap><Track>"
+        + point.format(d=0) + point.format(d=12.5) + "</Track></Course></Courses></TrainingCenterDatabase>"
+    ).encode()
+    result = read_tcx(course, name="loop.tcx")
+    assert result.runs.empty and result.samples.empty
+    (row,) = result.log.to_dict("records")
+    assert row["status"] == "not_a_run" and row["source_file"] == "loop.tcx"
+    assert row["reason"] == "a planned course (1 course(s), 2 course points), not a recorded activity"
+    assert "51.1" not in row["reason"]  # no position in the log
+    workout = _tcx("").replace(b"<Activities></Activities>",
+                               b'<Workouts><Workout Sport="Running"><Name>4x1k</Name></Workout></Workouts>')
+    (row,) = read_tcx(workout, name="plan.tcx").log.to_dict("records")
+    assert row["status"] == "not_a_run" and "a planned workout (1 workout(s))" in row["reason"]
