@@ -191,6 +191,10 @@ def read_gpx(
         planned = _planned_only(gpx)
         if planned:  # a route or a list of places made to follow: nothing was recorded
             return ReadResult.build(log_rows=[log_row(label, "not_a_run", planned, source=SOURCE)])
+        if gpx.tracks:  # Garmin Connect writes a run without GPS (treadmill, indoor) as an empty <trkseg/>
+            raise RunlogError("no track points in the GPX file (an activity recorded without GPS, e.g. on a "
+                              "treadmill, is exported with an empty track: give its FIT file or the Garmin CSV "
+                              "instead)", path=label)
         raise RunlogError("no track points in the GPX file", path=label)
     timed = points[points["time"].notna()].reset_index(drop=True)
     if timed.empty:

@@ -228,6 +228,9 @@ def test_whole_file_failures_raise_one_line_errors(tmp_path):
         read_gpx(_gpx([[(0.0, None, None, None), (0.001, None, None, None)]]), name="route.gpx")
     with pytest.raises(RunlogError, match="no track points"):
         read_gpx(_gpx([]), name="empty.gpx")
+    # Garmin Connect's GPX of a treadmill run: a typed track with an empty segment
+    with pytest.raises(RunlogError, match=r"no track points in the GPX file \(an activity recorded without GPS"):
+        read_gpx(_gpx([[]], track_type="running"), name="treadmill.gpx")
     with pytest.raises(RunlogError, match="not a GPX file"):
         read_gpx(b"<TrainingCenterDatabase/>", name="x.gpx")
     with pytest.raises(RunlogError, match="not readable as GPX"):
