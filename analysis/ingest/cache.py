@@ -88,8 +88,11 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 5: a generic CSV row without activity_id is hashed by XXH3-64, not SHA-1 (its id changes); 6: a generic CSV
 #: row dated outside 1900-2099 fails (it was a run, and one dated 1700 beside 2025 crashed the merge); 7: a GPX
 #: whose root names the TCX namespace is read as GPX (it failed as TCX), 8: so is one with an internal DTD subset;
-#: 9: a GPX file with only a route or waypoints is not_a_run (it failed)
-DECODER_VERSION = "9"
+#: 9: a GPX file with only a route or waypoints is not_a_run (it failed); 10: a GPX point off the globe
+#: (lat 100/200 pause markers) adds no distance; 11: a TCX track that ends before its laps takes the laps' totals;
+#: 12: a Garmin CSV title with quotes Garmin did not escape is read whole (a row failed, or its name was mangled);
+#: 13: a TCX file with only a course or a workout is not_a_run (it failed); 14: a GPX whose track is empty says why
+DECODER_VERSION = "14"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

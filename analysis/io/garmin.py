@@ -725,6 +725,61 @@ class _RowError(ValueError):
     """A data row that cannot be read (the reason is the message)."""
 
 
+def _records(text: str, delimiter: str) -> tuple[list[list[str]], list[str | None]]:
+    """CSV records, and each one's physical line (None for a record over several lines)."""
+    physical = io.StringIO(text, newline="").readlines()  # the lines csv.reader itself reads
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records, lines, last = [], [], 0
+    for record in reader:
+        records.append(record)
+        lines.append(physical[last].rstrip("\r\n") if reader.line_num == last + 1 else None)
+        last = reader.line_num
+    return records, lines
+
+
+_FIELD = re.compile(r'\s*(?:"(?:[^"]|"")*"|[^"{d}]*)\s*')
+
+
+def _unescaped_title(record: list[str], line: str | None, title: int, ncols: int, delimiter: str) -> list[str]:
+    """A record whose title holds double quotes Garmin did not escape, read as Garmin wrote it.
+
+    Garmin Connect quotes the title without doubling the quotes inside it: a workout named
+    ``10x20"/40"`` is written ``"10x20"/40""``, which the CSV rules read as ``10x20/40""`` (one quote
+    lost, one gained), and ``"Tempo "5k", park"`` splits into one field too many. The other cells
+    (type, date, numbers) never hold a quote, so the fields before the title are read from the
+    left, those after it from the right (the quoting rules read the same backwards), and the
+    title is what lies between, its outer quotes removed. A record that needs no repair (no
+    quote in any cell, the header's number of fields), or that spans several lines, is kept.
+    """
+    if line is None or (len(record) == ncols and not any('"' in c for c in record)):
+        return record
+    field_re = re.compile(_FIELD.pattern.replace("{d}", re.escape(delimiter)))
+
+    def split(text: str, n: int) -> tuple[list[str], int] | None:
+        cells, pos = [], 0
+        for _ in range(n):
+            m = field_re.match(text, pos)
+            if m is None or m.end() >= len(text) or text[m.end()] != delimiter:
+                return None
+            cells.append(m.group(0))
+            pos = m.end() + 1
+        return cells, pos
+
+    left = split(line, title)
+    right = split(line[::-1], ncols - title - 1)
+    if left is None or right is None or left[1] + right[1] > len(line):
+        return record
+    middle = line[left[1]:len(line) - right[1]].strip()
+    if len(middle) >= 2 and middle[0] == middle[-1] == '"':
+        middle = middle[1:-1]
+
+    def cell(raw: str) -> str:
+        raw = raw.strip()
+        return raw[1:-1].replace('""', '"') if len(raw) >= 2 and raw[0] == raw[-1] == '"' else raw
+
+    return [cell(c) for c in left[0]] + [middle.replace('""', '"')] + [cell(c[::-1]) for c in reversed(right[0])]
+
+
 @dataclass
 class _Table:
     """A Garmin CSV split into records, with its column layout and number style."""
@@ -743,11 +798,15 @@ class _Table:
             raise RunlogError("empty file", path=label)
         delimiter = header_delimiter(first_line(text))
         try:
-            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            records, lines = _records(text, delimiter)
         except csv.Error as exc:
             raise RunlogError(f"not a readable CSV: {exc}", path=label) from exc
         header, rows = records[0], records[1:]
         layout = _map_header(header)
+        if layout.columns.get("title"):
+            title = layout.columns["title"][0]
+            rows = [_unescaped_title(r, line, title, len(header), delimiter) for r, line in zip(rows, lines[1:],
+                                                                                           strict=True)]
         _guess_columns(header, [r for r in rows if any(c.strip() for c in r)], layout)
         for key, what in (("activity_type", "activity-type"), ("date", "date")):
             if key not in layout.columns:

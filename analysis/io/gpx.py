@@ -138,6 +138,10 @@ def read_gpx(
     * ``distance_m``: 2-D great-circle length of the track summed over all
       segments, as gpxpy's ``GPX.length_2d()`` gives; the gaps between
       segments are not counted. It is computed from the positions, not read.
+      A point off the globe (``|lat| > 90`` or ``|lon| > 180``: the pause and
+      resume markers ``lat="100"``/``"200"`` of MyTracks and older OpenTracks,
+      a watch's "no fix") has no position: the distance runs from the last
+      point before it to the next one on the globe.
     * ``start_time``: first timed point (UTC; GPX times are UTC, a time
       without an offset is taken as UTC). ``elapsed_time_s``: last minus
       first point time.
@@ -187,6 +191,10 @@ def read_gpx(
         planned = _planned_only(gpx)
         if planned:  # a route or a list of places made to follow: nothing was recorded
             return ReadResult.build(log_rows=[log_row(label, "not_a_run", planned, source=SOURCE)])
+        if gpx.tracks:  # Garmin Connect writes a run without GPS (treadmill, indoor) as an empty <trkseg/>
+            raise RunlogError("no track points in the GPX file (an activity recorded without GPS, e.g. on a "
+                              "treadmill, is exported with an empty track: give its FIT file or the Garmin CSV "
+                              "instead)", path=label)
         raise RunlogError("no track points in the GPX file", path=label)
     timed = points[points["time"].notna()].reset_index(drop=True)
     if timed.empty:
@@ -284,7 +292,8 @@ def _points(gpx: gpxpy.gpx.GPX) -> pd.DataFrame:
         for segment in track.segments:
             previous = None
             for point in segment.points:
-                step_m = point.distance_2d(previous) if previous is not None else 0.0
+                placed = _plausible_position(point)
+                step_m = point.distance_2d(previous) if placed and previous is not None else 0.0
                 time = point.time
                 offset = time.utcoffset() if time is not None and time.tzinfo is not None else None
                 rows.append(
@@ -292,14 +301,14 @@ def _points(gpx: gpxpy.gpx.GPX) -> pd.DataFrame:
                         "segment": segment_index,
                         "time": time,
                         "offset": offset,
-                        "lat": point.latitude,
-                        "lon": point.longitude,
+                        "lat": point.latitude if placed else np.nan,
+                        "lon": point.longitude if placed else np.nan,
                         "ele": point.elevation,
                         "step_m": step_m or 0.0,
                         **_extensions(point),
                     }
                 )
-                previous = point
+                previous = point if placed else previous
             segment_index += 1
     columns = ["segment", "time", "offset", "lat", "lon", "ele", "step_m", "hr", "cad", "speed"]
     frame = pd.DataFrame(rows, columns=columns)
@@ -312,6 +321,17 @@ def _points(gpx: gpxpy.gpx.GPX) -> pd.DataFrame:
     return frame
 
 
+def _plausible_position(point: gpxpy.gpx.GPXTrackPoint) -> bool:
+    """Whether a point's latitude and longitude are on the globe (|lat| <= 90, |lon| <= 180).
+
+    MyTracks and older OpenTracks exports mark a pause with ``lat="100"`` and the resume with
+    ``lat="200"``, and some watches write 200 for "no fix": such a point keeps its time and
+    values but has no position, so no distance is counted to or from it.
+    """
+    lat, lon = point.latitude, point.longitude
+    return lat is not None and lon is not None and abs(lat) <= 90 and abs(lon) <= 180
+
+
 def _time_steps(points: pd.DataFrame) -> pd.Series:
     """Seconds since the previous point of the same segment (NaN at a segment's start)."""
     step = points["time"].diff().dt.total_seconds()
@@ -320,7 +340,7 @@ def _time_steps(points: pd.DataFrame) -> pd.Series:
 
 def _summary(gpx: gpxpy.gpx.GPX, points: pd.DataFrame, timed: pd.DataFrame) -> dict:
     """Run-level figures (see ``read_gpx`` Notes)."""
-    distance_m = float(gpx.length_2d())
+    distance_m = float(points["step_m"].sum())  # gpxpy's length_2d() over the points on the globe
     step_s = points["step_s"]
     moving = step_s.gt(0) & points["derived_speed"].ge(STOPPED_SPEED_MPS)
     cadence = timed["cad"][timed["cad"] > 0]

@@ -113,13 +113,14 @@ def read_tcx(
     ReadResult
         ``runs``: one row per running ``Activity``; ``samples``: one row per
         trackpoint of those runs; ``log``: one row per ``Activity``
-        (imported or not_a_run, ``row`` = NA).
+        (imported or not_a_run, ``row`` = NA). A file with no ``Activity`` but a
+        ``Course`` or ``Workout`` is one ``not_a_run`` row.
 
     Raises
     ------
     RunlogError
         When the file cannot be read, is not XML, is not TCX, or holds no
-        ``Activity``.
+        ``Activity``, ``Course`` or ``Workout``.
 
     Notes
     -----
@@ -133,6 +134,11 @@ def read_tcx(
     * ``moving_time_s``: sum of ``Lap/TotalTimeSeconds`` (the device's timer
       time, pauses excluded). ``elapsed_time_s``: last minus first trackpoint
       ``Time``.
+    * When the trackpoints end before the laps do (the laps' timer total and
+      distance both exceed the track's span and last distance: a file cut short,
+      or a track thinned by an exporter), the laps' distance (and their average
+      heart rate, where they have one) is used, the elapsed time runs at least
+      to the end of the last lap, and the log says so.
     * ``avg_heart_rate_bpm``: mean of trackpoint ``HeartRateBpm/Value``, else
       the lap ``AverageHeartRateBpm`` weighted by lap time.
     * Cadence: ``TPX/RunCadence`` (Garmin), else the trackpoint ``Cadence``
@@ -177,6 +183,9 @@ def read_tcx(
         raise RunlogError(f"not a TCX file (root element is {_local(root.tag)})", path=label)
     activities = [el for el in root.iter() if _local(el.tag) == "Activity"]
     if not activities:
+        planned = _planned_only(root)
+        if planned:  # a course to follow or a workout to do: nothing was recorded
+            return ReadResult.build(log_rows=[log_row(label, "not_a_run", planned, source=SOURCE)])
         raise RunlogError("no Activity in the TCX file (a course or workout file?)", path=label)
 
     digest = hashlib.sha1(xml).hexdigest()[:12]
@@ -200,7 +209,8 @@ def read_tcx(
                 )
             )
             continue
-        run = _summary(points, laps, activity)
+        ends_early = _track_ends_early(points, laps)
+        run = _summary(points, laps, activity, ends_early=bool(ends_early))
         run.update(
             activity_id=activity_id,
             start_time=start[0],
@@ -214,12 +224,31 @@ def read_tcx(
         details = [f"{len(points)} trackpoints"]
         if dropped:
             details.append(f"{dropped} more trackpoints have no readable Time: left out")
+        if ends_early:
+            details.append(ends_early)
         details.extend(notes)
         log.append(
             log_row(label, "imported", where + "; ".join(details), activity_id=activity_id, source=SOURCE)
         )
     frame = pd.concat(samples, ignore_index=True) if samples else None
     return ReadResult.build(runs=pd.DataFrame(runs) if runs else None, samples=frame, log_rows=log)
+
+
+def _planned_only(root: etree._Element) -> str | None:
+    """Why a TCX file without an Activity is not a run, when it holds a course or a workout; else None.
+
+    ``Courses/Course`` is a route to follow (route planners such as AllTrails, a watch's course
+    export: its trackpoints all carry one time) and ``Workouts/Workout`` a session to do; the
+    GPX reader treats routes alike.
+    """
+    courses = [el for el in root.iter() if _local(el.tag) == "Course"]
+    if courses:
+        points = sum(1 for course in courses for el in course.iter() if _local(el.tag) == "Trackpoint")
+        return f"a planned course ({len(courses)} course(s), {points} course points), not a recorded activity"
+    workouts = [el for el in root.iter() if _local(el.tag) == "Workout"]
+    if workouts:
+        return f"a planned workout ({len(workouts)} workout(s)), not a recorded activity"
+    return None
 
 
 def _parse_xml(xml: bytes, label: str) -> tuple[etree._Element, str]:
@@ -344,10 +373,31 @@ def _cadence_strides(points: pd.DataFrame) -> pd.Series:
     return points["RunCadence"].fillna(points["Cadence"])
 
 
-def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity) -> dict:
+def _track_ends_early(points: pd.DataFrame, laps: pd.DataFrame) -> str:
+    """Why the trackpoints cover less of the activity than its laps do, or "" when they cover it.
+
+    The laps' timer total (pauses excluded) cannot exceed the time the trackpoints span, nor
+    their distance the last trackpoint's, in a whole track: a file cut short, or a track thinned
+    to a few points by an exporter (Mi Fit through tapiriik writes two trackpoints to a 37-minute
+    lap), ends before its laps do. Both must fall short, by more than 5 s and 1 %, so rounding
+    (TomTom's 1423 s span under a 1424 s lap) and a lap distance below the track's do not count.
+    """
+    lap_s, lap_m = laps["time_s"].sum(min_count=1), laps["distance_m"].sum(min_count=1)
+    distance = points["DistanceMeters"].dropna()
+    if not len(distance) or pd.isna(lap_s) or pd.isna(lap_m):
+        return ""
+    span_s = (points["time"].iloc[-1] - points["time"].iloc[0]).total_seconds()
+    track_m = float(distance.iloc[-1])
+    if lap_s > span_s + max(5.0, 0.01 * lap_s) and lap_m > 1.01 * track_m:
+        return (f"the trackpoints end before the laps do ({track_m:.0f} m in {span_s:.0f} s of the laps' "
+                f"{lap_m:.0f} m in {lap_s:.0f} s): the laps' totals used")
+    return ""
+
+
+def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity, ends_early: bool = False) -> dict:
     """Run-level figures of one Activity (see ``read_tcx`` Notes)."""
     distance = points["DistanceMeters"].dropna()
-    if len(distance):
+    if len(distance) and not ends_early:
         distance_m = float(distance.iloc[-1])
     elif laps["distance_m"].notna().any():
         distance_m = float(laps["distance_m"].sum())
@@ -355,9 +405,15 @@ def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity) -> dict:
         distance_m = np.nan
     moving = float(laps["time_s"].sum()) if laps["time_s"].notna().any() else np.nan
     elapsed = (points["time"].iloc[-1] - points["time"].iloc[0]).total_seconds() if len(points) else np.nan
+    if ends_early:  # the activity lasted at least until its last lap ended
+        starts = pd.to_datetime(laps["start"], utc=True, format="ISO8601", errors="coerce")
+        lap_end = (starts + pd.to_timedelta(laps["time_s"], unit="s")).max()
+        origin = min(points["time"].iloc[0], starts.min()) if starts.notna().any() else points["time"].iloc[0]
+        if pd.notna(lap_end):
+            elapsed = max(elapsed, (lap_end - origin).total_seconds())
 
     hr = points["HeartRateBpm"].dropna()
-    if len(hr):
+    if len(hr) and not (ends_early and laps["hr_bpm"].notna().any()):
         avg_hr = float(hr.mean())
     else:
         weighted = laps.dropna(subset=["hr_bpm", "time_s"])

@@ -426,6 +426,20 @@ def test_bad_rows_fail_alone(tmp_path):
     assert list(result.runs["name"]) == ["ok", "ok too"]
 
 
+def test_titles_with_quotes_garmin_did_not_escape(tmp_path):
+    # Garmin quotes the title but writes its own double quotes bare: 20"/40" intervals, "5k" in a name
+    rest = "350|00:25:00|150|170|172|180|5:00|4:00|10|12|1.16|7.5|9.0|4,300|00:24:50|00:25:10"
+    rows = (_row('Running|2024-03-02 07:10:00|false|6x 20"/40" hill|5.00', rest)
+            + _row('Running|2024-03-03 07:10:00|false|Tempo "5k", then easy|6.00', rest)
+            + _row('Running|2024-03-04 07:10:00|false|say ""hi""|7.00', rest)  # a re-save that did escape
+            + _row("Running|2024-03-05 07:10:00|false|plain|8.00", rest))
+    result = read_garmin_csv(_write(tmp_path, ENGLISH_HEADER + "\n" + rows))
+    assert list(result.log["status"]) == ["imported"] * 4  # the comma one failed: 22 fields for 21
+    assert list(result.runs["name"]) == ['6x 20"/40" hill', 'Tempo "5k", then easy', 'say "hi"', "plain"]
+    assert list(result.runs["distance_m"]) == [5000.0, 6000.0, 7000.0, 8000.0]
+    assert (result.runs["avg_heart_rate_bpm"] == 150).all()
+
+
 def test_unknown_headers_read_by_their_values(tmp_path):
     header = "Kind,When,Label,Length,Energy,Duration,Pulse"
     rows = ('Running,2024-03-02 07:10:00,"a","5.01","350","00:25:00","150"\n'

@@ -228,6 +228,9 @@ def test_whole_file_failures_raise_one_line_errors(tmp_path):
         read_gpx(_gpx([[(0.0, None, None, None), (0.001, None, None, None)]]), name="route.gpx")
     with pytest.raises(RunlogError, match="no track points"):
         read_gpx(_gpx([]), name="empty.gpx")
+    # Garmin Connect's GPX of a treadmill run: a typed track with an empty segment
+    with pytest.raises(RunlogError, match=r"no track points in the GPX file \(an activity recorded without GPS"):
+        read_gpx(_gpx([[]], track_type="running"), name="treadmill.gpx")
     with pytest.raises(RunlogError, match="not a GPX file"):
         read_gpx(b"<TrainingCenterDatabase/>", name="x.gpx")
     with pytest.raises(RunlogError, match="not readable as GPX"):
@@ -277,3 +280,20 @@ def test_times_with_own_offset_set_the_local_date():
     assert read_gpx(_gpx([[(0.0, 0, None, None), (0.001, 40, None, None)]], "9"), tz="America/Denver").runs[
         "date"
     ].iloc[0] == pd.Timestamp("2024-05-01")
+
+
+def test_points_off_the_globe_have_no_position_and_add_no_distance():
+    # MyTracks / older OpenTracks: lat="100" marks a pause, lat="200" the resume (no elevation)
+    data = _gpx([[(0.000, 0, None, None), (0.001, 40, None, None), (0.002, 80, None, None),
+                  (0.002, 81, None, None), (0.002, 82, None, None), (0.003, 120, None, None)]], "running")
+    data = data.replace(b'<trkpt lat="0" lon="0.002"><ele>5</ele><time>2024-05-01T06:01:21Z',
+                        b'<trkpt lat="100" lon="0"><time>2024-05-01T06:01:21Z')
+    data = data.replace(b'<trkpt lat="0" lon="0.002"><ele>5</ele><time>2024-05-01T06:01:22Z',
+                        b'<trkpt lat="200" lon="0"><time>2024-05-01T06:01:22Z')
+    result = read_gpx(data, positions=True)
+    run = result.runs.iloc[0]
+    assert run["distance_m"] == pytest.approx(3 * STEP_M, rel=1e-9)  # was about 30 000 km
+    samples = result.samples
+    assert len(samples) == 6 and samples["latitude_deg"].isna().tolist() == [False] * 3 + [True] * 2 + [False]
+    assert samples["distance_m"].tolist() == pytest.approx([0, STEP_M, 2 * STEP_M, 2 * STEP_M, 2 * STEP_M,
+                                                            3 * STEP_M])

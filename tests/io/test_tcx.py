@@ -256,3 +256,46 @@ def test_id_with_own_offset_sets_local_date_and_untimed_trackpoints_are_counted(
     assert run["date"] == pd.Timestamp("2024-04-30")  # the Id's own offset; in Tokyo it is 1 May
     assert len(result.samples) == 2
     assert "1 more trackpoints have no readable Time" in result.log["reason"].iloc[0]
+
+
+def test_track_ending_before_its_laps_takes_the_laps_totals():
+    """A track thinned by an exporter (two points to a 30-minute lap) or cut short: the laps hold the run."""
+    points = [_point("2024-05-01T06:00:02Z", dist=11, hr=70), _point("2024-05-01T06:00:07Z", dist=17, hr=72)]
+    result = read_tcx(_tcx(_activity("Running", points, lap_time="1800.0", lap_dist="5400.5")), name="thin.tcx")
+    run = result.runs.iloc[0]
+    assert run["distance_m"] == 5400.5 and run["moving_time_s"] == 1800
+    assert run["elapsed_time_s"] == 1800  # from the lap's start to its end, not the 5 s of trackpoints
+    assert run["avg_heart_rate_bpm"] == 71  # the lap has no average of its own: the trackpoints' mean
+    with_lap_hr = read_tcx(_tcx(_activity("Running", points, lap_time="1800.0", lap_dist="5400.5", lap_hr=142)))
+    assert with_lap_hr.runs["avg_heart_rate_bpm"].iloc[0] == 142
+    reason = result.log["reason"].iloc[0]
+    assert result.log["status"].iloc[0] == "imported"
+    assert "trackpoints end before the laps do (17 m in 5 s of the laps' 5400 m in 1800 s)" in reason
+    # a track that covers its lap (or one whose lap distance is the smaller) keeps the track's figures
+    whole = read_tcx(_tcx(_activity("Running", points, lap_time="6", lap_dist="17")))
+    assert whole.runs["distance_m"].iloc[0] == 17 and "laps' totals" not in whole.log["reason"].iloc[0]
+
+
+def test_a_course_or_workout_file_is_not_a_run():
+    """A route planner's course (every trackpoint one time) or a workout plan: nothing recorded."""
+    point = ("<Trackpoint><Time>2025-01-05T10:00:00Z</Time><Position><LatitudeDegrees>51.1</LatitudeDegrees>"
+             "<LongitudeDegrees>-0.2</LongitudeDegrees></Position><DistanceMeters>{d}</DistanceMeters></Trackpoint>")
+    course = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
+        "<Folders><Courses><CourseFolder Name=\"Planner\"><CourseNameRef><Id>Park loop</Id></CourseNameRef>"
+        "</CourseFolder></Courses></Folders>"
+        "<Courses><Course><Name>Park loop</Name><Lap><TotalTimeSeconds>0.0</TotalTimeSeconds>"
+        "<DistanceMeters>5000.0</DistanceMeters><Intensity>Active</Intensity></Lap><Track>"
+        + point.format(d=0) + point.format(d=12.5) + "</Track></Course></Courses></TrainingCenterDatabase>"
+    ).encode()
+    result = read_tcx(course, name="loop.tcx")
+    assert result.runs.empty and result.samples.empty
+    (row,) = result.log.to_dict("records")
+    assert row["status"] == "not_a_run" and row["source_file"] == "loop.tcx"
+    assert row["reason"] == "a planned course (1 course(s), 2 course points), not a recorded activity"
+    assert "51.1" not in row["reason"]  # no position in the log
+    workout = _tcx("").replace(b"<Activities></Activities>",
+                               b'<Workouts><Workout Sport="Running"><Name>4x1k</Name></Workout></Workouts>')
+    (row,) = read_tcx(workout, name="plan.tcx").log.to_dict("records")
+    assert row["status"] == "not_a_run" and "a planned workout (1 workout(s))" in row["reason"]
