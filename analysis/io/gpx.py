@@ -29,7 +29,7 @@ import pandas as pd
 from analysis.errors import RunlogError
 from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
-from analysis.io.sports import untyped_sport
+from analysis.io.sports import classify_activity_type, untyped_sport
 from analysis.io.table import column_key
 from analysis.units import local_date, strides_to_steps
 
@@ -151,7 +151,10 @@ def read_gpx(
     * Sport from the first ``trk/type``: Strava's numeric code ``9`` is a run,
       other codes (1 ride, 4 hike, 10 walk, ...) are not; text types
       (``run``, ``Running``, ``TrailRun``, ``trail_running``...) are mapped by
-      :data:`SPORT_MAP`. With no ``<type>`` the file is assumed to be a run
+      :data:`SPORT_MAP`, else (a type in the user's language: older OpenTracks
+      exports write the user's own category, ``Laufen``, ``Course à pied``,
+      ``Hardlopen``) by :func:`analysis.io.sports.classify_activity_type`, the
+      matcher of Garmin Connect's translated types, and the log says so. With no ``<type>`` the file is assumed to be a run
       (and the log says so) unless it averages more than 7 m/s
       (:data:`analysis.io.sports.MAX_RUN_SPEED_MPS`) over its moving time, the
       rule the TCX reader applies to ``Sport="Other"``
@@ -385,9 +388,18 @@ def _sport(track_type: str | None, run: dict) -> tuple[str | None, str]:
         label = f"Strava type {track_type}" + (f" ({code})" if code else "")
         return None, f"sport {label} is not a run"
     sport = SPORT_MAP.get(_normalise(track_type))
+    if sport is not None:
+        return sport, ""
+    return _sport_in_any_language(track_type)
+
+
+def _sport_in_any_language(track_type: str) -> tuple[str | None, str]:
+    """A ``<type>`` in the user's language (OpenTracks writes the user's own category: ``Laufen``)."""
+    sport, how = classify_activity_type(track_type)
     if sport is None:
         return None, f"sport {track_type} is not a run"
-    return sport, ""
+    why = "a running type in another language" if how == "table" else "it has a running word in it"
+    return sport, f"type {track_type} taken as {sport} ({why})"
 
 
 def _date(start: pd.Timestamp, offset, tz: str | None) -> pd.Timestamp:

@@ -29,7 +29,7 @@ from lxml import etree
 from analysis.errors import RunlogError
 from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
-from analysis.io.sports import untyped_sport
+from analysis.io.sports import classify_activity_type, untyped_sport
 from analysis.units import local_date, strides_to_steps
 
 #: TCX trackpoint element (local name) -> canonical samples column.
@@ -122,6 +122,8 @@ def read_tcx(
         ``Biking`` is not; ``Other`` or no ``Sport`` (the Crane/Aldi GPS watch writes every
         activity as ``Other``) is a run unless it averages more than 7 m/s, the rule of a GPX
         track without ``<type>`` (:func:`analysis.io.sports.untyped_sport`); the log says so.
+        A value outside the schema (a writer's own ``Run``, ``Trail Running``, ``Laufen``) is
+        read by :func:`analysis.io.sports.classify_activity_type`, as a GPX ``<type>`` is.
 
     Raises
     ------
@@ -203,10 +205,14 @@ def read_tcx(
         sport_text = (activity.get("Sport") or "").strip()
         sport = SPORT_MAP.get(sport_text)
         untyped = sport is None and sport_text.casefold() in UNTYPED_SPORTS
-        if sport is None and not untyped:
-            reason = f"{where}sport {sport_text} is not a run"
-            log.append(log_row(label, "not_a_run", reason, source=SOURCE))
-            continue
+        sport_note = ""
+        if sport is None and not untyped:  # outside the schema: a writer's own word, in any language
+            sport, how = classify_activity_type(sport_text)
+            if sport is None:
+                log.append(log_row(label, "not_a_run", f"{where}sport {sport_text} is not a run", source=SOURCE))
+                continue
+            why = "a running type in another language" if how == "table" else "it has a running word in it"
+            sport_note = f"sport {sport_text} taken as {sport} ({why})"
         points, dropped = _trackpoints(activity)
         laps = _laps(activity)
         start = _start_time(activity, laps, points)
@@ -219,7 +225,6 @@ def read_tcx(
             continue
         ends_early = _track_ends_early(points, laps)
         run = _summary(points, laps, activity, ends_early=bool(ends_early))
-        sport_note = ""
         if untyped:  # Sport="Other" (Crane/Aldi watches write every activity so) or none at all
             why = f"sport {sport_text or '(none)'} in file, not a specific sport"
             sport, sport_note = untyped_sport(run["distance_m"], run["moving_time_s"], run["elapsed_time_s"], why)

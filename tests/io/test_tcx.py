@@ -225,6 +225,16 @@ def test_sport_other_or_none_is_decided_by_speed_as_an_untyped_gpx_track():
     assert slow_ride.runs.empty and slow_ride.log["status"].tolist() == ["not_a_run"]
 
 
+def test_sport_outside_the_schema_is_read_in_any_language():
+    points = [_point("2024-05-01T06:00:00Z", dist=0), _point("2024-05-01T06:10:00Z", dist=1800)]
+    result = read_tcx(_tcx(_activity("Laufen", points) + _activity("Trail Running", points)
+                           + _activity("Radfahren", points)))
+    assert result.log["status"].tolist() == ["imported", "imported", "not_a_run"]
+    assert result.runs["sport"].tolist() == ["running", "trail_running"]
+    assert "sport Laufen taken as running (a running type in another language)" in result.log["reason"].iloc[0]
+    assert "sport Radfahren is not a run" in result.log["reason"].iloc[2]
+
+
 def test_lap_only_activity_uses_lap_distance_and_heart_rate():
     activity = _activity("Running", [], lap_time="600", lap_dist="2000", lap_hr=150)
     result = read_tcx(_tcx(activity + activity.replace("2024-05-01", "2024-05-02")))
