@@ -54,6 +54,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "garmin_json": ("analysis.io.garmin", "sniff_json", "read_garmin_json"),
     "polar": ("analysis.io.polar", "sniff", "read_polar"),
     "fitbit": ("analysis.io.fitbit", "sniff", "read_fitbit"),
+    "runkeeper": ("analysis.io.runkeeper", "sniff", "read_runkeeper"),
     "strava": ("analysis.ingest.strava_export", "sniff", "read_strava_export"),
     "garmin_csv": ("analysis.io.garmin", "sniff_csv", "read_garmin_csv"),
     "csv": ("analysis.io.generic_csv", "sniff", "read_generic_csv"),
