@@ -95,8 +95,9 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 15: a TCX activity of Sport="Other" (or none) is a run unless faster than 7 m/s, as an untyped GPX track (it was not_a_run);
 #: 16: a GPX <type> (or TCX Sport) in the user's language (Laufen, Course à pied) is read by Garmin's locale matcher;
 #: 17: Garmin CSV 'Number of Runs' (2019-2020 name of the lap count) is a known column, no longer logged unrecognised;
-#: 18: Runkeeper's cardioActivities.csv is read (it failed as a CSV of unknown kind)
-DECODER_VERSION = "18"
+#: 18: Runkeeper's cardioActivities.csv is read (it failed as a CSV of unknown kind);
+#: 19: a Runkeeper export's rows are joined with their GPX files (the files were read alone)
+DECODER_VERSION = "19"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

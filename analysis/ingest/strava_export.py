@@ -13,6 +13,11 @@ heart rate, cadence, elevation gain) win; either side fills what the other
 lacks; a FIT file's own UTC offset gives the local ``date``. Files no row
 takes are read as activities of their own.
 
+The join itself (:class:`Export`, :func:`join_rows`, :func:`join_file_run`) knows
+no Strava column: another platform's export whose table names a file per row
+(Runkeeper's cardioActivities.csv and its GPX files,
+:mod:`analysis.ingest.runkeeper_export`) is joined by it alike.
+
 References
 ----------
 FORMATS.md, "Strava bulk export"; data/README-exports.md (real exports).
@@ -46,7 +51,7 @@ from analysis.io.strava import (
 from analysis.schema import DATE_PRIORITY, DEVICE_FIELDS, PLATFORM_FIELDS, priority
 
 __all__ = ["FILE_NOT_IN_EXPORT", "Export", "export_shoes_csv", "is_export_folder", "is_export_zip", "join_file_run",
-           "join_rows", "read_export_shoes", "read_strava_export", "sniff"]
+           "join_rows", "read_export_shoes", "read_strava_export", "sniff", "within"]
 
 _ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
 
@@ -115,7 +120,7 @@ def _export_root(folder: Path) -> Path | None:
     return subs[0] if len(subs) == 1 else None
 
 
-def _within(path: Path, base: Path) -> bool:
+def within(path: Path, base: Path) -> bool:
     """Whether ``path``, links resolved, lies inside the resolved folder ``base``."""
     try:
         target = path.resolve()
@@ -130,11 +135,11 @@ def _open_folder(root: Path, csv_path: Path) -> Export:
     def fetch(rel: str) -> bytes | None:
         # a Filename such as ../../x.fit, an absolute path or a link out of the export is never read
         path = root / rel
-        return path.read_bytes() if _within(path, base) and path.is_file() else None
+        return path.read_bytes() if within(path, base) and path.is_file() else None
 
     act = root / "activities"
     files = (
-        sorted(p.relative_to(root).as_posix() for p in act.rglob("*") if p.is_file() and _within(p, base))
+        sorted(p.relative_to(root).as_posix() for p in act.rglob("*") if p.is_file() and within(p, base))
         if act.is_dir() else []
     )
     has_files = act.is_dir()
