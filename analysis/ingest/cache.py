@@ -91,8 +91,13 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 9: a GPX file with only a route or waypoints is not_a_run (it failed); 10: a GPX point off the globe
 #: (lat 100/200 pause markers) adds no distance; 11: a TCX track that ends before its laps takes the laps' totals;
 #: 12: a Garmin CSV title with quotes Garmin did not escape is read whole (a row failed, or its name was mangled);
-#: 13: a TCX file with only a course or a workout is not_a_run (it failed); 14: a GPX whose track is empty says why
-DECODER_VERSION = "14"
+#: 13: a TCX file with only a course or a workout is not_a_run (it failed); 14: a GPX whose track is empty says why;
+#: 15: a TCX activity of Sport="Other" (or none) is a run unless faster than 7 m/s, as an untyped GPX track (it was not_a_run);
+#: 16: a GPX <type> (or TCX Sport) in the user's language (Laufen, Course à pied) is read by Garmin's locale matcher;
+#: 17: Garmin CSV 'Number of Runs' (2019-2020 name of the lap count) is a known column, no longer logged unrecognised;
+#: 18: Runkeeper's cardioActivities.csv is read (it failed as a CSV of unknown kind);
+#: 19: a Runkeeper export's rows are joined with their GPX files (the files were read alone)
+DECODER_VERSION = "19"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

@@ -54,6 +54,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "garmin_json": ("analysis.io.garmin", "sniff_json", "read_garmin_json"),
     "polar": ("analysis.io.polar", "sniff", "read_polar"),
     "fitbit": ("analysis.io.fitbit", "sniff", "read_fitbit"),
+    "runkeeper": ("analysis.ingest.runkeeper_export", "sniff", "read_runkeeper_export"),
     "strava": ("analysis.ingest.strava_export", "sniff", "read_strava_export"),
     "garmin_csv": ("analysis.io.garmin", "sniff_csv", "read_garmin_csv"),
     "csv": ("analysis.io.generic_csv", "sniff", "read_generic_csv"),
@@ -64,9 +65,9 @@ KINDS: dict[str, tuple[str, str, str]] = {
 KINDS_SIGNATURE = hashlib.sha1(repr(sorted(KINDS.items())).encode()).hexdigest()[:8]
 
 #: kinds whose reader takes a whole export (a folder or zip) as one input
-CONTAINER_KINDS = ("strava", "apple_health")
+CONTAINER_KINDS = ("strava", "apple_health", "runkeeper")
 #: kinds whose reader keeps positions on request
-_POSITION_KINDS = ("fit", "tcx", "gpx", "strava", "apple_health", "polar")
+_POSITION_KINDS = ("fit", "tcx", "gpx", "strava", "apple_health", "polar", "runkeeper")
 
 #: what a file that is not an activity export may be; logged, not failed
 _NOT_ACTIVITY_SUFFIXES = {".md", ".txt", ".png", ".jpg", ".jpeg", ".pdf", ".html", ".ipynb", ".py", ".parquet"}
@@ -204,6 +205,23 @@ def _strava_container(path: Path) -> bool:
     return strava_export.is_export_folder(path) if folder else strava_export.is_export_zip(path)
 
 
+def _runkeeper_container(path: Path) -> bool:
+    """A folder (holding cardioActivities.csv itself) or zip that is a Runkeeper export."""
+    folder = path.is_dir()
+    if not ((path / "cardioActivities.csv").is_file() if folder else path.suffix.lower() == ".zip"):
+        return False
+    from analysis.ingest import runkeeper_export
+
+    return runkeeper_export.is_export_folder(path) if folder else runkeeper_export.is_export_zip(path)
+
+
+def _platform_container(path: Path) -> str | None:
+    """The kind of a platform export read whole with the activity files it names (Strava, Runkeeper), or None."""
+    if _strava_container(path):
+        return "strava"
+    return "runkeeper" if _runkeeper_container(path) else None
+
+
 def _apple_container(path: Path) -> bool:
     """A folder (holding export.xml itself) or zip that is an Apple Health export."""
     folder = path.is_dir()
@@ -215,9 +233,10 @@ def _apple_container(path: Path) -> bool:
 
 
 def _zip_container(path: Path) -> str | None:
-    """The kind of an export zip read whole (a Strava or Apple Health export), or None."""
-    if _strava_container(path):
-        return "strava"
+    """The kind of an export zip read whole (a Strava, Runkeeper or Apple Health export), or None."""
+    platform = _platform_container(path)
+    if platform is not None:
+        return platform
     return "apple_health" if _apple_container(path) else None
 
 
@@ -260,13 +279,14 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Item]:
             raise RunlogError("no such file or folder", path=path)
         if not path.is_dir() and not path.is_file():
             raise RunlogError(_NOT_REGULAR, path=path)
-        if _strava_container(path):
-            items.append(Item(str(path), path=path, top=True, kind="strava"))
+        platform = _platform_container(path)
+        if platform is not None:
+            items.append(Item(str(path), path=path, top=True, kind=platform))
             continue
         if path.is_dir():
             walked = [Item(str(p), path=p, refused=why) for p, why in _walk(path)]
             walked = _collapse_apple_folders(walked, root=path)
-            for it in _collapse_strava_folders(walked, root=path):
+            for it in _collapse_platform_folders(walked, root=path):
                 items.extend(_file_items(it.path, top=False) if it.kind is None and not it.refused else [it])
             continue
         items.extend(_file_items(path, top=True))
@@ -290,13 +310,13 @@ def _file_items(path: Path, *, top: bool) -> list[Item]:
     return [Item(str(path), path=path, top=top)]
 
 
-def _collapse_strava_folders(items: list[Item], root: Path) -> list[Item]:
-    """Replace the files of a Strava export folder met while walking by the folder itself.
+def _collapse_platform_folders(items: list[Item], root: Path) -> list[Item]:
+    """Replace the files of a Strava or Runkeeper export folder met while walking by the folder itself.
 
-    Only folders inside ``root`` (the folder walked) are candidates: a Strava
-    export *beside* the walked folder is never read.
+    Only folders inside ``root`` (the folder walked) are candidates: an export
+    *beside* the walked folder is never read.
     """
-    known: dict[Path, bool] = {}
+    known: dict[Path, str | None] = {}
     export_of: dict[Path, Path | None] = {}  # a file's folder -> the export it is in (decided once per folder)
 
     def export_holding(parent: Path) -> Path | None:
@@ -304,7 +324,7 @@ def _collapse_strava_folders(items: list[Item], root: Path) -> list[Item]:
             if cand != root and root not in cand.parents:
                 return None
             if cand not in known:
-                known[cand] = _strava_container(cand)
+                known[cand] = _platform_container(cand)
             if known[cand]:
                 return cand
         return None
@@ -317,7 +337,7 @@ def _collapse_strava_folders(items: list[Item], root: Path) -> list[Item]:
             export_of[parent] = export_holding(parent)
         return export_of[parent]
 
-    return _fold_into_exports(items, folder_of, "strava")
+    return _fold_into_exports(items, folder_of, lambda folder: known[folder])
 
 
 def _collapse_apple_folders(items: list[Item], root: Path) -> list[Item]:
@@ -346,10 +366,12 @@ def _collapse_apple_folders(items: list[Item], root: Path) -> list[Item]:
     return _fold_into_exports(items, folder_of, "apple_health")
 
 
-def _fold_into_exports(items: list[Item], folder_of: Callable[[Item], Path | None], kind: str) -> list[Item]:
+def _fold_into_exports(items: list[Item], folder_of: Callable[[Item], Path | None],
+                       kind: str | Callable[[Path], str]) -> list[Item]:
     """Replace every file that ``folder_of`` places in an export folder by one item for that folder.
 
     The folder's item stands where its first file stood; files in no export keep their place.
+    ``kind`` is the export's kind, or gives it for a folder.
     """
     out: list[Item] = []
     seen: set[Path] = set()
@@ -359,7 +381,7 @@ def _fold_into_exports(items: list[Item], folder_of: Callable[[Item], Path | Non
             out.append(it)
         elif folder not in seen:
             seen.add(folder)
-            out.append(Item(str(folder), path=folder, kind=kind))
+            out.append(Item(str(folder), path=folder, kind=kind if isinstance(kind, str) else kind(folder)))
     return out
 
 

@@ -17,7 +17,7 @@ Rules (issue [A] item 7 and issue [C] item 5):
   again, or not at all (a Fitbit record without distance).
 
 * Two runs of **different sources**, one of them read from local wall time
-  (a Garmin CSV or a plain CSV: put into UTC in the zone assumed), whose start
+  (a Garmin CSV, Runkeeper's table or a plain CSV: put into UTC in the zone assumed), whose start
   times are a whole or half number of hours apart (up to 14 h, within 2 min)
   and whose distance (within 1 %) and duration (within 2 %, or 60 s) agree,
   are the same run read in the wrong zone: they are merged, the start time
@@ -67,8 +67,8 @@ CROSS_SOURCE_DISTANCE_FRAC = 0.03
 #: runs of different sources whose times overlap by this share of the shorter one are one run
 CROSS_SOURCE_OVERLAP = 0.8
 #: sources whose start times are local wall time put into UTC in the zone assumed (tz)
-WALL_TIME_SOURCES = ("garmin_csv", "csv")
-_WALL_LABELS = {"garmin_csv": "the Garmin CSV", "csv": "the CSV"}
+WALL_TIME_SOURCES = ("garmin_csv", "csv", "runkeeper")
+_WALL_LABELS = {"garmin_csv": "the Garmin CSV", "csv": "the CSV", "runkeeper": "Runkeeper's cardioActivities.csv"}
 ZONE_STEP_S = 1800.0  # zone offsets are whole or half hours (a few quarter hours are not matched)
 ZONE_MAX_S = 14 * 3600.0
 ZONE_START_S = 120.0

@@ -13,6 +13,11 @@ heart rate, cadence, elevation gain) win; either side fills what the other
 lacks; a FIT file's own UTC offset gives the local ``date``. Files no row
 takes are read as activities of their own.
 
+The join itself (:class:`Export`, :func:`join_rows`, :func:`join_file_run`) knows
+no Strava column: another platform's export whose table names a file per row
+(Runkeeper's cardioActivities.csv and its GPX files,
+:mod:`analysis.ingest.runkeeper_export`) is joined by it alike.
+
 References
 ----------
 FORMATS.md, "Strava bulk export"; data/README-exports.md (real exports).
@@ -34,10 +39,9 @@ from analysis import schema
 from analysis.collector import gc_paused
 from analysis.errors import RunlogError
 from analysis.io import archive
-from analysis.io.base import ReadResult, log_row
+from analysis.io.base import ExportRow, ReadResult, log_row
 from analysis.io.strava import (
     SOURCE,
-    ActivityRow,
     TimeZone,
     parse_activities_csv,
     parse_strava_shoes,
@@ -46,8 +50,8 @@ from analysis.io.strava import (
 )
 from analysis.schema import DATE_PRIORITY, DEVICE_FIELDS, PLATFORM_FIELDS, priority
 
-__all__ = ["FILE_NOT_IN_EXPORT", "export_shoes_csv", "is_export_folder", "is_export_zip", "join_file_run",
-           "read_export_shoes", "read_strava_export", "sniff"]
+__all__ = ["FILE_NOT_IN_EXPORT", "Export", "export_shoes_csv", "is_export_folder", "is_export_zip", "join_file_run",
+           "join_rows", "read_export_shoes", "read_strava_export", "sniff", "within"]
 
 _ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
 
@@ -56,14 +60,21 @@ _ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
 
 
 @dataclass
-class _Export:
-    """An export's activities.csv and a way to fetch the files it names."""
+class Export:
+    """A platform export's activity table and a way to fetch the files it names.
+
+    Strava's activities.csv and ``activities/`` folder by default; another platform's export
+    (Runkeeper's cardioActivities.csv and the GPX files beside it) names its ``source`` and
+    ``table_name``, and is joined with its files by :func:`join_rows` alike.
+    """
 
     csv_bytes: bytes
     csv_label: str
     root_label: str
     fetch: Callable[[str], bytes | None] | None = None
     activity_files: list[str] = field(default_factory=list)
+    source: str = SOURCE
+    table_name: str = "activities.csv"
 
 
 def _zip_csv_member(names: Iterable[str], wanted: str = "activities.csv") -> str | None:
@@ -71,7 +82,7 @@ def _zip_csv_member(names: Iterable[str], wanted: str = "activities.csv") -> str
     return min(found, key=lambda n: (n.count("/"), n)) if found else None
 
 
-def _open_zip(zf: zipfile.ZipFile, label: str) -> _Export:
+def _open_zip(zf: zipfile.ZipFile, label: str) -> Export:
     member = _zip_csv_member(zf.namelist())
     if member is None:
         raise RunlogError("no activities.csv in this zip (is it a Strava export?)", path=label)
@@ -98,7 +109,7 @@ def _open_zip(zf: zipfile.ZipFile, label: str) -> _Export:
         n[len(prefix) :] for n in names if n.startswith(prefix + "activities/") and not n.endswith("/")
     )
     csv_label = f"{label}/{archive.member_label(member)}"
-    return _Export(archive.read_member(zf, zf.getinfo(member), label=csv_label), csv_label, root, fetch, files)
+    return Export(archive.read_member(zf, zf.getinfo(member), label=csv_label), csv_label, root, fetch, files)
 
 
 def _export_root(folder: Path) -> Path | None:
@@ -109,7 +120,7 @@ def _export_root(folder: Path) -> Path | None:
     return subs[0] if len(subs) == 1 else None
 
 
-def _within(path: Path, base: Path) -> bool:
+def within(path: Path, base: Path) -> bool:
     """Whether ``path``, links resolved, lies inside the resolved folder ``base``."""
     try:
         target = path.resolve()
@@ -118,21 +129,21 @@ def _within(path: Path, base: Path) -> bool:
     return base in target.parents
 
 
-def _open_folder(root: Path, csv_path: Path) -> _Export:
+def _open_folder(root: Path, csv_path: Path) -> Export:
     base = root.resolve()
 
     def fetch(rel: str) -> bytes | None:
         # a Filename such as ../../x.fit, an absolute path or a link out of the export is never read
         path = root / rel
-        return path.read_bytes() if _within(path, base) and path.is_file() else None
+        return path.read_bytes() if within(path, base) and path.is_file() else None
 
     act = root / "activities"
     files = (
-        sorted(p.relative_to(root).as_posix() for p in act.rglob("*") if p.is_file() and _within(p, base))
+        sorted(p.relative_to(root).as_posix() for p in act.rglob("*") if p.is_file() and within(p, base))
         if act.is_dir() else []
     )
     has_files = act.is_dir()
-    return _Export(csv_path.read_bytes(), str(csv_path), str(root), fetch if has_files else None, files)
+    return Export(csv_path.read_bytes(), str(csv_path), str(root), fetch if has_files else None, files)
 
 
 def is_export_folder(path: str | Path) -> bool:
@@ -164,14 +175,14 @@ def _sniff_file(path: Path) -> bool:
         return sniff(fh.read(65536), path.name)
 
 
-def _open_source(source: str | Path | bytes, name: str | None) -> tuple[_Export, zipfile.ZipFile | None]:
+def _open_source(source: str | Path | bytes, name: str | None) -> tuple[Export, zipfile.ZipFile | None]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         label = name or "activities.csv"
         if data[:4] == b"PK\x03\x04":
             zf = archive.zip_of_bytes(data, name or "strava_export.zip")
             return _open_zip(zf, name or "strava_export.zip"), zf
-        return _Export(data, label, str(PurePosixPath(label).parent)), None
+        return Export(data, label, str(PurePosixPath(label).parent)), None
     path = Path(source)
     if path.is_dir():
         root = _export_root(path)
@@ -307,7 +318,7 @@ def read_strava_export(
             zf.close()
 
 
-def _read_export(export: _Export, tz: TimeZone, positions: bool, read_files: bool) -> ReadResult:
+def _read_export(export: Export, tz: TimeZone, positions: bool, read_files: bool) -> ReadResult:
     """The export's runs (each row joined with its file), samples and log, then the files no row took.
 
     An activities.csv read alone (no activity file to read) is read with
@@ -320,27 +331,49 @@ def _read_export(export: _Export, tz: TimeZone, positions: bool, read_files: boo
         return _join_export(export, tz, positions, read_files)
 
 
-def _join_export(export: _Export, tz: TimeZone, positions: bool, read_files: bool) -> ReadResult:
+def _join_export(export: Export, tz: TimeZone, positions: bool, read_files: bool) -> ReadResult:
     """:func:`_read_export`'s work."""
     table = parse_activities_csv(export.csv_bytes, export.csv_label)
-    summary = table.summary()
+    return join_rows(export, table.rows, table.summary(), tz, positions, read_files)
+
+
+def join_rows(export: Export, rows: list[ExportRow], summary: str, tz: TimeZone, positions: bool,
+              read_files: bool = True) -> ReadResult:
+    """An export's runs, each imported row joined with the activity file it names; then the files left.
+
+    Parameters
+    ----------
+    export : Export
+        The export: its table's label, and how to fetch its files.
+    rows : list of ExportRow
+        The table's records as its reader read them (in file order).
+    summary : str
+        The table's own import-log reason.
+    tz, positions, read_files
+        As :func:`read_strava_export`'s.
+
+    Returns
+    -------
+    ReadResult
+        As :func:`read_strava_export` describes, for any platform's export.
+    """
     if read_files and export.fetch is None:
         summary += "; activity files not available (CSV only)"
     join = _Join(export, tz, positions, can_fetch=read_files and export.fetch is not None)
-    log = [log_row(export.csv_label, "imported", summary, source=SOURCE)]
-    for row in table.rows:
+    log = [log_row(export.csv_label, "imported", summary, source=export.source)]
+    for row in rows:
         log += join.entries(row)
     extra = [_read_standalone(export, rel, why, tz, positions) for rel, why in join.files_alone()]
-    runs = runs_frame([r.run for r in table.rows if r.run is not None], tz)
+    runs = runs_frame([r.run for r in rows if r.run is not None], tz)
     result = ReadResult.build(runs=runs, samples=_concat(join.samples), log_rows=log)
     return ReadResult.concat([result, *extra])
 
 
 @dataclass
 class _Join:
-    """Joins each activities.csv row with its activity file; keeps the samples and the files left."""
+    """Joins each table row with its activity file; keeps the samples and the files left."""
 
-    export: _Export
+    export: Export
     tz: TimeZone
     positions: bool
     can_fetch: bool
@@ -348,7 +381,7 @@ class _Join:
     standalone: list[tuple[str, str]] = field(default_factory=list)  # (rel path, why it is read alone)
     handled: set[str] = field(default_factory=set)
 
-    def entries(self, row: ActivityRow) -> list[dict]:
+    def entries(self, row: ExportRow) -> list[dict]:
         """The row's log entries (and its file's); an imported row's run takes its file's values."""
         label = self.export.csv_label
         rel = row.filename if self.can_fetch else ""
@@ -361,18 +394,19 @@ class _Join:
             return [row.log_entry(label, reason)] + ([file_entry] if file_entry is not None else [])
         if row.status == "not_a_run" and rel:
             self.handled.add(rel)
+            table = self.export.table_name
             return [row.log_entry(label), log_row(f"{self.export.root_label}/{rel}", "not_a_run",
-                                                  f"{row.activity_type}: file of activities.csv row {row.row}, not read",
-                                                  source=SOURCE)]
+                                                  f"{row.activity_type}: file of {table} row {row.row}, not read",
+                                                  source=self.export.source)]
         if row.file_alone and rel:
-            self.standalone.append((rel, f"activities.csv row {row.row} failed"))
+            self.standalone.append((rel, f"{self.export.table_name} row {row.row} failed"))
         return [row.log_entry(label)]
 
     def files_alone(self) -> list[tuple[str, str]]:
         """Files to read as activities of their own: those of failed rows, then those no row names."""
         if self.can_fetch:
             referenced = {rel for rel, _ in self.standalone}
-            self.standalone += [(rel, "not named in activities.csv") for rel in self.export.activity_files
+            self.standalone += [(rel, f"not named in {self.export.table_name}") for rel in self.export.activity_files
                                 if rel not in self.handled and rel not in referenced]
         return self.standalone
 
@@ -387,7 +421,7 @@ FILE_NOT_IN_EXPORT = "not in the export"
 
 
 def _merge_file(
-    export: _Export, rel: str, rec: dict, row: int, tz: TimeZone, positions: bool
+    export: Export, rel: str, rec: dict, row: int, tz: TimeZone, positions: bool
 ) -> tuple[pd.DataFrame | None, str, dict | None]:
     """Read a run's activity file and fill ``rec`` from it.
 
@@ -398,37 +432,39 @@ def _merge_file(
     file_label = f"{export.root_label}/{rel}"
     aid = rec["activity_id"]
 
+    table = export.table_name
+
     def entry(status: str, reason: str, activity_id: str | None = None) -> dict:
-        return log_row(file_label, status, reason, activity_id=activity_id, source=SOURCE)
+        return log_row(file_label, status, reason, activity_id=activity_id, source=export.source)
 
     try:
         data = export.fetch(rel) if export.fetch else None
     except (RunlogError, OSError) as exc:  # a damaged or refused zip member, an unreadable file
         reason = exc.reason if isinstance(exc, RunlogError) else str(exc)
         return None, f"activity file {rel} unreadable", entry(
-            "failed", f"unreadable ({reason}); run kept from activities.csv row {row}")
+            "failed", f"unreadable ({reason}); run kept from {table} row {row}")
     if data is None:
         # the run is imported from its row; a file the export does not hold was never given, so it is
         # no failed input: the row's own entry says the run has summary values only
-        return None, f"activity file {rel} {FILE_NOT_IN_EXPORT}: summary values from activities.csv only", None
+        return None, f"activity file {rel} {FILE_NOT_IN_EXPORT}: summary values from {table} only", None
     try:
         result = _read_activity_file(data, rel, file_label, tz, positions)
     except Exception as exc:  # noqa: BLE001 - a bad activity file must never stop the export
         reason = exc.reason if isinstance(exc, RunlogError) else f"{type(exc).__name__}: {exc}"
         return None, f"activity file {rel} unreadable", entry(
-            "failed", f"unreadable ({reason}); run kept from activities.csv row {row}")
+            "failed", f"unreadable ({reason}); run kept from {table} row {row}")
     status, file_reason = _file_status(result)
     if len(result.runs) == 0:
         return None, f"activity file {rel} holds no run", entry(
             status if status != "imported" else "not_a_run",
-            f"{file_reason or 'no run in the file'}; run kept from activities.csv row {row}")
+            f"{file_reason or 'no run in the file'}; run kept from {table} row {row}")
     file_run = result.runs.iloc[0]
-    joined, replaced = join_file_run(rec, file_run, _file_kind(rel))
+    joined, replaced = join_file_run(rec, file_run, _file_kind(rel), export.source)
     rec.update(joined)
     smp = result.samples
     smp = smp[smp["activity_id"] == file_run.name].copy()
     smp["activity_id"] = aid
-    note = f"merged into {aid} (activities.csv row {row}): {len(smp)} samples"
+    note = f"merged into {aid} ({table} row {row}): {len(smp)} samples"
     if replaced:
         note += f"; measured values from the file where the CSV differs: {', '.join(replaced)}"
     if file_reason:
@@ -442,9 +478,9 @@ def _file_kind(rel: str) -> str:
     return rel.lower().removesuffix(".gz").rsplit(".", 1)[-1]
 
 
-def _ranks_before_strava(kind: str, order: tuple[str, ...]) -> bool:
-    """Whether a source kind comes before Strava's export in one of merge.py's priority orders."""
-    return (order.index(kind) if kind in order else len(order)) < order.index(SOURCE)
+def _ranks_before(kind: str, platform: str, order: tuple[str, ...]) -> bool:
+    """Whether a source kind comes before the platform's export in one of merge.py's priority orders."""
+    return (order.index(kind) if kind in order else len(order)) < order.index(platform)
 
 
 def _differs(ours: object, theirs: object) -> bool:
@@ -454,8 +490,8 @@ def _differs(ours: object, theirs: object) -> bool:
     return bool(ours != theirs)
 
 
-def join_file_run(rec: dict, file_run: pd.Series, kind: str) -> tuple[dict, list[str]]:
-    """Combine an activities.csv run with the run of its own activity file.
+def join_file_run(rec: dict, file_run: pd.Series, kind: str, platform: str = SOURCE) -> tuple[dict, list[str]]:
+    """Combine an activities.csv run (or another platform table's run) with the run of its own activity file.
 
     The rule is :func:`analysis.ingest.merge.merge_duplicates`' rule for one run seen
     by two sources, read from the same tables: for each field of
@@ -480,6 +516,8 @@ def join_file_run(rec: dict, file_run: pd.Series, kind: str) -> tuple[dict, list
         The first run of the row's activity file, as its reader returned it.
     kind : {"fit", "tcx", "gpx"}
         The file's source kind.
+    platform : str, default "strava"
+        The source kind of the table the run was read from (``runkeeper``...).
 
     Returns
     -------
@@ -497,11 +535,11 @@ def join_file_run(rec: dict, file_run: pd.Series, kind: str) -> tuple[dict, list
         ours = out.get(col)
         if pd.isna(ours):
             out[col] = theirs
-        elif _ranks_before_strava(kind, priority(col)):
+        elif _ranks_before(kind, platform, priority(col)):
             if _differs(ours, theirs):
                 replaced.append(col)
             out[col] = theirs
-    if _ranks_before_strava(kind, DATE_PRIORITY) and pd.notna(file_run.get("date")):
+    if _ranks_before(kind, platform, DATE_PRIORITY) and pd.notna(file_run.get("date")):
         out["date"] = file_run["date"]
     file_sport = file_run.get("sport")
     if out["sport"] == "running" and isinstance(file_sport, str) and file_sport in schema.RUN_SPORTS:
@@ -509,29 +547,29 @@ def join_file_run(rec: dict, file_run: pd.Series, kind: str) -> tuple[dict, list
     return out, replaced
 
 
-def _read_standalone(export: _Export, rel: str, why: str, tz: TimeZone, positions: bool) -> ReadResult:
+def _read_standalone(export: Export, rel: str, why: str, tz: TimeZone, positions: bool) -> ReadResult:
     """Read a file no imported row took, as its own activity (its reader's ids and log)."""
     file_label = f"{export.root_label}/{rel}"
     try:
         data = export.fetch(rel) if export.fetch else None
     except (RunlogError, OSError) as exc:  # a damaged or refused zip member, an unreadable file
         reason = exc.reason if isinstance(exc, RunlogError) else str(exc)
-        return ReadResult.build(log_rows=[log_row(file_label, "failed", f"{reason} ({why})", source=SOURCE)])
+        return ReadResult.build(log_rows=[log_row(file_label, "failed", f"{reason} ({why})", source=export.source)])
     if data is None:
         return ReadResult.build(log_rows=[log_row(file_label, "failed", f"missing from the export ({why})",
-                                                  source=SOURCE)])
+                                                  source=export.source)])
     if not _ACTIVITY_FILE.search(rel):
         return ReadResult.build(log_rows=[log_row(file_label, "failed", f"not an activity file ({why})",
-                                                  source=SOURCE)])
+                                                  source=export.source)])
     try:
         result = _read_activity_file(data, rel, file_label, tz, positions)
     except Exception as exc:  # noqa: BLE001 - a bad activity file must never stop the export
         reason = exc.reason if isinstance(exc, RunlogError) else f"{type(exc).__name__}: {exc}"
-        return ReadResult.build(log_rows=[log_row(file_label, "failed", f"{reason} ({why})", source=SOURCE)])
+        return ReadResult.build(log_rows=[log_row(file_label, "failed", f"{reason} ({why})", source=export.source)])
     if len(result.log):
         _add_note(result, why)
     else:
-        result.log = schema.coerce_import_log(pd.DataFrame([log_row(file_label, "imported", why, source=SOURCE)]))
+        result.log = schema.coerce_import_log(pd.DataFrame([log_row(file_label, "imported", why, source=export.source)]))
     return result
 
 

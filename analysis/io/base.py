@@ -51,6 +51,54 @@ def log_row(
 
 
 @dataclass
+class ExportRow:
+    """One record of a platform's activity table (Strava's activities.csv, Runkeeper's
+    cardioActivities.csv) as read: what became of it, its run and the activity file it names.
+
+    An export's reader (``analysis.ingest``) joins the record with that file.
+
+    Attributes
+    ----------
+    row : int
+        Spreadsheet row number (header = 1).
+    status : {"imported", "failed", "duplicate", "not_a_run"}
+        The record's import status.
+    reason : str
+        Why, for every status but ``imported``.
+    activity_id : str or None
+        ``<source>:<platform id>`` where the log names it (imported and duplicate records).
+    run : dict or None
+        The canonical run fields of an imported record (``date`` NaT when the reader leaves the
+        local date to be taken in the runner's zone).
+    filename : str
+        The activity file the record names, ``/``-separated and relative to the export ("" when
+        blank).
+    activity_type : str
+        The activity type as written (it names a non-run in the log).
+    file_alone : bool
+        Whether the record failed after naming a file that may still be read as
+        an activity of its own (an unreadable id or value; not a blank type).
+    source : str or None
+        The source kind written in the log (``strava``, ``runkeeper``).
+    """
+
+    row: int
+    status: str
+    reason: str = ""
+    activity_id: str | None = None
+    run: dict | None = None
+    filename: str = ""
+    activity_type: str = ""
+    file_alone: bool = False
+    source: str | None = None
+
+    def log_entry(self, label: str, reason: str | None = None) -> dict:
+        """The record's import-log entry (``reason`` replaces its own, e.g. for a merged file's note)."""
+        return log_row(label, self.status, self.reason if reason is None else reason, row=self.row,
+                       activity_id=self.activity_id, source=self.source)
+
+
+@dataclass
 class ReadResult:
     """Canonical frames read from one or more inputs.
 

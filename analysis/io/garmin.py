@@ -106,8 +106,6 @@ import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -115,6 +113,9 @@ import pandas as pd
 from analysis import schema
 from analysis.errors import RunlogError
 from analysis.io.base import ReadResult, log_row, read_source_bytes
+from analysis.io.sports import GARMIN_LOCALES_RESOURCE as LOCALES_RESOURCE
+from analysis.io.sports import RUN_TYPE_ALIASES, alias_lookup, classify_activity_type, seen_then_best_known
+from analysis.io.sports import garmin_locale_tables as locale_tables
 from analysis.io.table import alnum_key, decode_text, first_line, header_cells, header_delimiter
 from analysis.units import (
     METRES_PER_FOOT,
@@ -175,11 +176,10 @@ EXTRA_RUN_COLUMNS: tuple[str, ...] = (
 # Locale tables: analysis/data/garmin_locales.json. Per field (and per running
 # type), names in each language split into "seen" (read in a real export; the
 # Japanese names come from a third-party test fixture, not an export) and
-# "best_known" (Garmin's wording as best known).
+# "best_known" (Garmin's wording as best known). The running types, the running word
+# stems and classify_activity_type live in analysis.io.sports, shared with the readers of
+# other formats whose activity types come in the user's language (GPX <type>).
 # ---------------------------------------------------------------------------
-#: Where the locale tables live (package data).
-LOCALES_RESOURCE = "data/garmin_locales.json"
-
 #: The fields a CSV header can name: the keys of :data:`HEADER_ALIASES`.
 HEADER_FIELDS: tuple[str, ...] = (
     "activity_type", "date", "title", "distance", "time", "moving_time", "elapsed_time", "avg_hr",
@@ -188,37 +188,11 @@ HEADER_FIELDS: tuple[str, ...] = (
 )
 
 
-@cache
-def locale_tables() -> dict:
-    """Garmin Connect's locale tables, read once from ``analysis/data/garmin_locales.json``.
-
-    Returns
-    -------
-    dict
-        The parsed file: ``header_aliases`` (``fields``: field -> {``seen``,
-        ``best_known``}), ``run_type_aliases`` (``sports``: sport -> {``seen``,
-        ``best_known``}), ``known_header_rows`` (``languages``: code -> header
-        names) and ``run_stems`` (``run``, ``not_run``), with ``about`` and
-        provenance notes. The module's tables below are built from it; treat it
-        as read-only.
-    """
-    text = resources.files("analysis").joinpath(LOCALES_RESOURCE).read_text(encoding="utf-8")
-    return json.loads(text)
-
-
-def _seen_then_best_known(table: dict[str, dict]) -> dict[str, tuple[str, ...]]:
-    return {key: (*names["seen"], *names["best_known"]) for key, names in table.items()}
-
-
 _LOCALES = locale_tables()
 
 #: Field of the reader -> its CSV header in each language Garmin Connect offers
 #: (seen names first, then the best-known ones).
-HEADER_ALIASES: dict[str, tuple[str, ...]] = _seen_then_best_known(_LOCALES["header_aliases"]["fields"])
-
-#: Garmin's running activity types (display names in each language, and the
-#: 2017 / GDPR type keys) -> canonical sport, seen names first.
-RUN_TYPE_ALIASES: dict[str, tuple[str, ...]] = _seen_then_best_known(_LOCALES["run_type_aliases"]["sports"])
+HEADER_ALIASES: dict[str, tuple[str, ...]] = seen_then_best_known(_LOCALES["header_aliases"]["fields"])
 
 #: Header rows of Garmin Connect CSV exports, one per language, comma-joined
 #: (en: the union of the 2016-2026 layouts; the others from real exports, ja
@@ -228,10 +202,6 @@ RUN_TYPE_ALIASES: dict[str, tuple[str, ...]] = _seen_then_best_known(_LOCALES["r
 KNOWN_HEADER_ROWS: tuple[str, ...] = tuple(
     ",".join(row) for row in _LOCALES["known_header_rows"]["languages"].values()
 )
-
-# Running word stems and exclusions for activity types missing from the table.
-_RUN_STEMS: tuple[str, ...] = tuple(_LOCALES["run_stems"]["run"])
-_NOT_RUN_STEMS: tuple[str, ...] = tuple(_LOCALES["run_stems"]["not_run"])
 
 # ---------------------------------------------------------------------------
 # Normalisation and lookup tables
@@ -251,23 +221,10 @@ def _norm(text: object) -> str:
     return alnum_key(text)
 
 
-def _build_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, names in table.items():
-        for name in names:
-            n = _norm(name)
-            if n and out.setdefault(n, key) != key:
-                raise ValueError(f"alias {name!r} maps to both {out[n]} and {key}")
-    return out
-
-
-_HEADER_LOOKUP = _build_lookup(HEADER_ALIASES)
-_RUN_LOOKUP = _build_lookup(RUN_TYPE_ALIASES)
+_HEADER_LOOKUP = alias_lookup(HEADER_ALIASES)
 _KNOWN_HEADERS = frozenset(_norm(h) for row in KNOWN_HEADER_ROWS for h in row.split(",")) | frozenset(
     _HEADER_LOOKUP
 )
-_RUN_STEMS_N = tuple(_norm(s) for s in _RUN_STEMS)
-_NOT_RUN_STEMS_N = tuple(_norm(s) for s in _NOT_RUN_STEMS)
 _TYPE_HEADERS = frozenset(_norm(h) for h in HEADER_ALIASES["activity_type"])
 #: header field (:data:`HEADER_ALIASES` key) -> canonical runs column, by :data:`VARIABLE_MAP`'s English headers
 _FIELD_COLUMNS = {_HEADER_LOOKUP[_norm(header)]: column for header, column in VARIABLE_MAP.items()}
@@ -284,34 +241,6 @@ JSON_RUN_TYPES: dict[str, str] = {
     "virtual_run": "virtual_running",
     "ultra_run": "ultra_running",
 }
-
-
-def classify_activity_type(value: object) -> tuple[str | None, str]:
-    """Canonical run sport of a Garmin activity type in any language, or None.
-
-    Parameters
-    ----------
-    value : str
-        The activity-type cell (``Løb``, ``Laufbandtraining``, ``street_running``...).
-
-    Returns
-    -------
-    sport : str or None
-        A canonical run sport (schema.RUN_SPORTS), or None for a non-run.
-    how : str
-        ``"table"`` when found in :data:`RUN_TYPE_ALIASES`, ``"keyword"`` when
-        taken as a run by a running word stem, ``""`` for a non-run.
-    """
-    n = _norm(value)
-    if not n:
-        return None, ""
-    if n in _RUN_LOOKUP:
-        return _RUN_LOOKUP[n], "table"
-    if any(s in n for s in _NOT_RUN_STEMS_N):
-        return None, ""
-    if any(s in n for s in _RUN_STEMS_N):
-        return "running", "keyword"
-    return None, ""
 
 
 # ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import pandas as pd
 from analysis.errors import RunlogError
 from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
+from analysis.io.sports import classify_activity_type, untyped_sport
 from analysis.io.table import column_key
 from analysis.units import local_date, strides_to_steps
 
@@ -69,8 +70,6 @@ SPORT_MAP: dict[str, str] = {
 
 #: Intervals slower than this (m/s) count as stopped for ``moving_time_s``.
 STOPPED_SPEED_MPS = 0.5
-#: A file without ``<type>`` averaging faster than this (m/s) is not taken for a run.
-MAX_RUN_SPEED_MPS = 7.0
 
 SOURCE = "gpx"
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
@@ -152,9 +151,14 @@ def read_gpx(
     * Sport from the first ``trk/type``: Strava's numeric code ``9`` is a run,
       other codes (1 ride, 4 hike, 10 walk, ...) are not; text types
       (``run``, ``Running``, ``TrailRun``, ``trail_running``...) are mapped by
-      :data:`SPORT_MAP`. With no ``<type>`` the file is assumed to be a run
+      :data:`SPORT_MAP`, else (a type in the user's language: older OpenTracks
+      exports write the user's own category, ``Laufen``, ``Course à pied``,
+      ``Hardlopen``) by :func:`analysis.io.sports.classify_activity_type`, the
+      matcher of Garmin Connect's translated types, and the log says so. With no ``<type>`` the file is assumed to be a run
       (and the log says so) unless it averages more than 7 m/s
-      (:data:`MAX_RUN_SPEED_MPS`) over its moving time.
+      (:data:`analysis.io.sports.MAX_RUN_SPEED_MPS`) over its moving time, the
+      rule the TCX reader applies to ``Sport="Other"``
+      (:func:`analysis.io.sports.untyped_sport`).
     * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values.
       ``avg_cadence_spm``: mean of non-zero ``cad``/``cadence`` values x 2:
       Garmin's TrackPointExtension cadence is strides/min for running
@@ -376,11 +380,7 @@ def _normalise(text: str) -> str:
 def _sport(track_type: str | None, run: dict) -> tuple[str | None, str]:
     """Canonical sport (None when not a run) and a note for the log."""
     if track_type is None:
-        moving_s = run["moving_time_s"] or run["elapsed_time_s"]
-        speed = run["distance_m"] / moving_s if moving_s else np.nan
-        if speed > MAX_RUN_SPEED_MPS:
-            return None, f"no activity type in file; average speed {speed:.1f} m/s is too fast for a run"
-        return "running", "no activity type in file; assumed a run"
+        return untyped_sport(run["distance_m"], run["moving_time_s"], run["elapsed_time_s"])
     if track_type.isdigit():
         code = STRAVA_TYPE_CODES.get(track_type)
         if code == "running":
@@ -388,9 +388,18 @@ def _sport(track_type: str | None, run: dict) -> tuple[str | None, str]:
         label = f"Strava type {track_type}" + (f" ({code})" if code else "")
         return None, f"sport {label} is not a run"
     sport = SPORT_MAP.get(_normalise(track_type))
+    if sport is not None:
+        return sport, ""
+    return _sport_in_any_language(track_type)
+
+
+def _sport_in_any_language(track_type: str) -> tuple[str | None, str]:
+    """A ``<type>`` in the user's language (OpenTracks writes the user's own category: ``Laufen``)."""
+    sport, how = classify_activity_type(track_type)
     if sport is None:
         return None, f"sport {track_type} is not a run"
-    return sport, ""
+    why = "a running type in another language" if how == "table" else "it has a running word in it"
+    return sport, f"type {track_type} taken as {sport} ({why})"
 
 
 def _date(start: pd.Timestamp, offset, tz: str | None) -> pd.Timestamp:

@@ -89,7 +89,7 @@ import pandas as pd
 from analysis import units
 from analysis.collector import gc_paused
 from analysis.errors import RunlogError
-from analysis.io.base import ReadResult, log_row, read_source_bytes
+from analysis.io.base import ExportRow, ReadResult, log_row, read_source_bytes
 from analysis.io.table import alnum_key, decode_text, header_delimiter
 
 SOURCE = "strava"
@@ -762,43 +762,14 @@ def _decimal_comma(cols: _Columns, rows: list[list[str]], delimiter: str) -> boo
 
 
 @dataclass
-class ActivityRow:
-    """One activities.csv record as read: what became of it, its run and the file it names.
+class ActivityRow(ExportRow):
+    """One activities.csv record as read (:class:`~analysis.io.base.ExportRow`, logged as Strava's).
 
-    Attributes
-    ----------
-    row : int
-        Spreadsheet row number (header = 1).
-    status : {"imported", "failed", "duplicate", "not_a_run"}
-        The record's import status.
-    reason : str
-        Why, for every status but ``imported``.
-    activity_id : str or None
-        ``strava:<Activity ID>`` where the log names it (imported and duplicate records).
-    run : dict or None
-        The canonical run fields of an imported record (``date`` NaT: see :func:`runs_frame`).
-    filename : str
-        The record's ``Filename`` cell, ``/``-separated and relative ("" when blank).
-    activity_type : str
-        The ``Activity Type`` as written (it names a non-run in the log).
-    file_alone : bool
-        Whether the record failed after naming a file that may still be read as
-        an activity of its own (an unreadable id or value; not a blank type).
+    ``activity_id`` is ``strava:<Activity ID>``; ``filename`` the record's ``Filename`` cell;
+    ``activity_type`` its ``Activity Type`` as written.
     """
 
-    row: int
-    status: str
-    reason: str = ""
-    activity_id: str | None = None
-    run: dict | None = None
-    filename: str = ""
-    activity_type: str = ""
-    file_alone: bool = False
-
-    def log_entry(self, label: str, reason: str | None = None) -> dict:
-        """The record's import-log entry (``reason`` replaces its own, e.g. for a merged file's note)."""
-        return log_row(label, self.status, self.reason if reason is None else reason, row=self.row,
-                       activity_id=self.activity_id, source=SOURCE)
+    source: str | None = SOURCE
 
 
 @dataclass

@@ -29,6 +29,7 @@ from lxml import etree
 from analysis.errors import RunlogError
 from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
+from analysis.io.sports import classify_activity_type, untyped_sport
 from analysis.units import local_date, strides_to_steps
 
 #: TCX trackpoint element (local name) -> canonical samples column.
@@ -47,6 +48,9 @@ VARIABLE_MAP: dict[str, str] = {
 #: ``Activity/@Sport`` -> canonical sport. The schema allows only Running,
 #: Biking and Other; only Running is a run.
 SPORT_MAP: dict[str, str] = {"Running": "running"}
+#: ``Activity/@Sport`` values that do not say which sport (compared case-insensitively): such an
+#: activity is a run or not by its average speed, as a GPX track without ``<type>`` is.
+UNTYPED_SPORTS: frozenset[str] = frozenset({"other", ""})
 
 SOURCE = "tcx"
 _TRACKPOINT_FIELDS = (
@@ -114,7 +118,12 @@ def read_tcx(
         ``runs``: one row per running ``Activity``; ``samples``: one row per
         trackpoint of those runs; ``log``: one row per ``Activity``
         (imported or not_a_run, ``row`` = NA). A file with no ``Activity`` but a
-        ``Course`` or ``Workout`` is one ``not_a_run`` row.
+        ``Course`` or ``Workout`` is one ``not_a_run`` row. ``Sport="Running"`` is a run,
+        ``Biking`` is not; ``Other`` or no ``Sport`` (the Crane/Aldi GPS watch writes every
+        activity as ``Other``) is a run unless it averages more than 7 m/s, the rule of a GPX
+        track without ``<type>`` (:func:`analysis.io.sports.untyped_sport`); the log says so.
+        A value outside the schema (a writer's own ``Run``, ``Trail Running``, ``Laufen``) is
+        read by :func:`analysis.io.sports.classify_activity_type`, as a GPX ``<type>`` is.
 
     Raises
     ------
@@ -193,12 +202,17 @@ def read_tcx(
     for index, activity in enumerate(activities):
         activity_id = f"{SOURCE}:{digest}" if len(activities) == 1 else f"{SOURCE}:{digest}:{index}"
         where = "" if len(activities) == 1 else f"activity {index + 1} of {len(activities)}: "
-        sport_text = activity.get("Sport") or ""
-        sport = SPORT_MAP.get(sport_text.strip())
-        if sport is None:
-            reason = f"{where}sport {sport_text or '(none)'} is not a run"
-            log.append(log_row(label, "not_a_run", reason, source=SOURCE))
-            continue
+        sport_text = (activity.get("Sport") or "").strip()
+        sport = SPORT_MAP.get(sport_text)
+        untyped = sport is None and sport_text.casefold() in UNTYPED_SPORTS
+        sport_note = ""
+        if sport is None and not untyped:  # outside the schema: a writer's own word, in any language
+            sport, how = classify_activity_type(sport_text)
+            if sport is None:
+                log.append(log_row(label, "not_a_run", f"{where}sport {sport_text} is not a run", source=SOURCE))
+                continue
+            why = "a running type in another language" if how == "table" else "it has a running word in it"
+            sport_note = f"sport {sport_text} taken as {sport} ({why})"
         points, dropped = _trackpoints(activity)
         laps = _laps(activity)
         start = _start_time(activity, laps, points)
@@ -211,6 +225,12 @@ def read_tcx(
             continue
         ends_early = _track_ends_early(points, laps)
         run = _summary(points, laps, activity, ends_early=bool(ends_early))
+        if untyped:  # Sport="Other" (Crane/Aldi watches write every activity so) or none at all
+            why = f"sport {sport_text or '(none)'} in file, not a specific sport"
+            sport, sport_note = untyped_sport(run["distance_m"], run["moving_time_s"], run["elapsed_time_s"], why)
+            if sport is None:
+                log.append(log_row(label, "not_a_run", where + sport_note, source=SOURCE))
+                continue
         run.update(
             activity_id=activity_id,
             start_time=start[0],
@@ -221,7 +241,7 @@ def read_tcx(
         )
         runs.append(run)
         samples.append(_samples(points, activity_id, positions))
-        details = [f"{len(points)} trackpoints"]
+        details = [f"{len(points)} trackpoints", *([sport_note] if sport_note else [])]
         if dropped:
             details.append(f"{dropped} more trackpoints have no readable Time: left out")
         if ends_early:

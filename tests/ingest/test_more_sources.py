@@ -128,3 +128,19 @@ def test_files_cached_before_a_reader_for_their_kind_existed_are_read_again(tmp_
     monkeypatch.undo()
     after = read_sources([tmp_path / "in"], tz="UTC", cache=Cache(tmp_path / "cache"))
     assert list(after.runs.index) == ["fitbit:1"]
+
+
+def test_a_runkeeper_table_is_detected_and_read(tmp_path):
+    """cardioActivities.csv failed as "CSV of unknown kind"; it is Runkeeper's table now."""
+    (tmp_path / "cardioActivities.csv").write_text(
+        "Date,Type,Route Name,Distance (km),Duration,Average Pace,Average Speed (km/h),Calories Burned,"
+        "Climb (m),Average Heart Rate (bpm),Notes,GPX File\n"
+        "2022-05-14 09:15:00,Running,,10.40,58:30,5:37,10.67,700.0,88.0,148,,\n"
+        "2022-05-12 17:00:00,Cycling,,30.00,1:10:00,2:20,25.71,800.0,,,,\n",
+        encoding="utf-8")
+    result = read_sources([tmp_path], tz="Europe/Madrid")
+    assert list(result.runs.index) == ["runkeeper:20220514T091500"]
+    run = result.runs.iloc[0]
+    assert run["start_time"] == pd.Timestamp("2022-05-14T07:15:00Z")  # CEST, UTC+2
+    assert run["distance_m"] == 10400.0 and run["moving_time_s"] == 58 * 60 + 30
+    assert by_source(result.log).loc["runkeeper", "not_a_run"] == 1

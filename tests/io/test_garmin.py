@@ -722,3 +722,16 @@ def test_pace_and_length_fallback_on_every_real_runner(shared_data):
     assert right[(True, "mi")] == 18
     # in another language km is so much likelier that only clearly slow "miles" stay miles
     assert right[(False, "mi")] == 6
+
+
+def test_number_of_runs_is_the_2019_2020_name_of_the_lap_count(tmp_path):
+    """Garmin's 2019-2020 layout wrote the lap count as 'Number of Runs': known, not unrecognised."""
+    header = "Activity Type,Date,Title,Distance (km),Time,Avg HR,Best Lap Time,Number of Runs,Max Temp,Mystery"
+    rows = 'Running,2020-04-05 08:00:00,"Easy","6.40","00:36:48","141","05:20.1","7","19.0","x"\n'
+    result = read_garmin_csv(_write(tmp_path, header + "\n" + rows))
+    assert result.log["status"].tolist() == ["imported"]
+    assert result.runs["distance_m"].iloc[0] == pytest.approx(6400.0)
+    assert result.runs["moving_time_s"].iloc[0] == 36 * 60 + 48
+    reason = result.log["reason"].iloc[0]
+    assert "unrecognised columns: 'Mystery'" in reason  # only the column nobody knows
+    assert "Number of Runs" not in reason

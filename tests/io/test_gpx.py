@@ -199,6 +199,31 @@ def test_other_types_are_not_runs(track_type, word):
     assert word in result.log["reason"].iloc[0]
 
 
+@pytest.mark.parametrize(
+    ("track_type", "sport", "how"),
+    [
+        ("Laufen", "running", "a running type in another language"),  # OpenTracks, German user
+        ("Course à pied", "running", "a running type in another language"),
+        ("Hardlopen", "running", "a running type in another language"),
+        ("Laufband", "treadmill_running", "a running type in another language"),
+        ("Abendlauf", "running", "it has a running word in it"),  # the user's own category
+    ],
+)
+def test_type_in_the_users_language_is_a_run(track_type, sport, how):
+    result = read_gpx(_gpx(TWO_SEGMENTS, track_type=track_type))
+    assert result.runs["sport"].tolist() == [sport]
+    reason = result.log["reason"].iloc[0]
+    assert result.log["status"].tolist() == ["imported"]
+    assert f"type {track_type} taken as {sport} ({how})" in reason
+
+
+@pytest.mark.parametrize("track_type", ["Radfahren", "Wandern", "Vélo", "Fietsen", "Langlauf"])
+def test_type_in_the_users_language_not_running_is_not_a_run(track_type):
+    result = read_gpx(_gpx(TWO_SEGMENTS, track_type=track_type))
+    assert result.runs.empty and result.log["status"].tolist() == ["not_a_run"]
+    assert f"sport {track_type} is not a run" in result.log["reason"].iloc[0]
+
+
 def test_no_type_fast_track_is_not_a_run():
     # 0.001 deg every 10 s = 11.1 m/s: a bike, not a runner
     fast = [[(0.000, 0, None, None), (0.001, 10, None, None), (0.002, 20, None, None)]]

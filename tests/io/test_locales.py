@@ -16,6 +16,7 @@ import pytest
 
 from analysis import schema
 from analysis.io import garmin, strava
+from analysis.io import sports as io_sports
 
 #: analysis's package-data patterns in pyproject.toml: a data file outside them is not installed
 PACKAGE_DATA = ("data/*.csv", "data/*.json")
@@ -169,4 +170,4 @@ def test_garmin_module_tables_are_the_file():
     assert headers == garmin.HEADER_ALIASES
     assert sports == garmin.RUN_TYPE_ALIASES
     assert rows == garmin.KNOWN_HEADER_ROWS
-    assert (tuple(stems["run"]), tuple(stems["not_run"])) == (garmin._RUN_STEMS, garmin._NOT_RUN_STEMS)
+    assert (tuple(stems["run"]), tuple(stems["not_run"])) == (io_sports._RUN_STEMS, io_sports._NOT_RUN_STEMS)

@@ -205,6 +205,36 @@ def test_biking_is_not_a_run_and_each_activity_is_logged():
     assert only_ride.log["status"].tolist() == ["not_a_run"]
 
 
+def test_sport_other_or_none_is_decided_by_speed_as_an_untyped_gpx_track():
+    """Crane (Aldi) watches write every activity as Sport="Other": a run unless faster than 7 m/s."""
+    jog = [_point("2024-05-01T06:00:00Z", dist=0), _point("2024-05-01T06:10:00Z", dist=1800)]
+    ride = [_point("2024-05-01T06:00:00Z", dist=0), _point("2024-05-01T06:10:00Z", dist=6000)]
+    # laps' timer 600 s: 1800 m / 600 s = 3.0 m/s (a run); 6000 m / 600 s = 10.0 m/s (not a run)
+    result = read_tcx(_tcx(_activity("Other", jog, lap_time="600", lap_dist="1800")
+                           + _activity("Other", ride, lap_time="600", lap_dist="6000")
+                           + _activity("", jog, lap_time="600", lap_dist="1800")))
+    assert result.log["status"].tolist() == ["imported", "not_a_run", "imported"]
+    assert result.runs["sport"].tolist() == ["running", "running"]
+    assert result.runs["distance_m"].tolist() == [1800, 1800]
+    reasons = result.log["reason"].tolist()
+    assert "sport Other in file, not a specific sport; assumed a run" in reasons[0]
+    assert "average speed 10.0 m/s is too fast for a run" in reasons[1]
+    assert "sport (none) in file, not a specific sport; assumed a run" in reasons[2]
+    # Biking stays not a run whatever its speed
+    slow_ride = read_tcx(_tcx(_activity("Biking", jog, lap_time="600", lap_dist="1800")))
+    assert slow_ride.runs.empty and slow_ride.log["status"].tolist() == ["not_a_run"]
+
+
+def test_sport_outside_the_schema_is_read_in_any_language():
+    points = [_point("2024-05-01T06:00:00Z", dist=0), _point("2024-05-01T06:10:00Z", dist=1800)]
+    result = read_tcx(_tcx(_activity("Laufen", points) + _activity("Trail Running", points)
+                           + _activity("Radfahren", points)))
+    assert result.log["status"].tolist() == ["imported", "imported", "not_a_run"]
+    assert result.runs["sport"].tolist() == ["running", "trail_running"]
+    assert "sport Laufen taken as running (a running type in another language)" in result.log["reason"].iloc[0]
+    assert "sport Radfahren is not a run" in result.log["reason"].iloc[2]
+
+
 def test_lap_only_activity_uses_lap_distance_and_heart_rate():
     activity = _activity("Running", [], lap_time="600", lap_dist="2000", lap_hr=150)
     result = read_tcx(_tcx(activity + activity.replace("2024-05-01", "2024-05-02")))

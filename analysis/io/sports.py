@@ -1,0 +1,153 @@
+"""Whether an activity is a run when its file does not say so in the reader's own terms.
+
+Shared by the readers, so every reader decides alike:
+
+* :func:`untyped_sport`: a recording whose activity type is missing or too vague
+  to decide (GPX without ``<type>``, TCX ``Sport="Other"``) is a run by its speed.
+* :func:`classify_activity_type`: an activity type in the user's language
+  (Garmin Connect's CSV, Garmin's GDPR type keys, a GPX ``<type>`` written by
+  OpenTracks from the user's own category) is a run by Garmin Connect's locale
+  tables, else by a running word stem.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from importlib import resources
+
+from analysis.io.table import alnum_key
+
+#: A recording of no (or no specific) activity type averaging faster than this (m/s) is not
+#: taken for a run: 7 m/s is 2:23 min/km, faster than any road race pace.
+MAX_RUN_SPEED_MPS = 7.0
+
+
+def untyped_sport(distance_m: float, moving_time_s: float, elapsed_time_s: float,
+                  why: str = "no activity type in file") -> tuple[str | None, str]:
+    """Sport of a recording whose file names no (specific) activity type: by its average speed.
+
+    Parameters
+    ----------
+    distance_m : float
+        Distance of the recording (m); NaN when unknown.
+    moving_time_s, elapsed_time_s : float
+        Moving time and elapsed time (s). The speed is the distance over the moving time,
+        else (zero or unknown) over the elapsed time.
+    why : str, optional
+        What the file says (or does not say) about its sport, for the log reason.
+
+    Returns
+    -------
+    sport : str or None
+        ``"running"``, or None when the average speed exceeds :data:`MAX_RUN_SPEED_MPS`.
+    note : str
+        The log reason: ``"<why>; assumed a run"`` or why the speed rules it out. With no
+        distance or no time the speed is unknown and the recording is assumed a run.
+    """
+    duration_s = next((t for t in (moving_time_s, elapsed_time_s) if _positive(t)), math.nan)
+    speed = distance_m / duration_s if _positive(duration_s) and not _missing(distance_m) else math.nan
+    if speed > MAX_RUN_SPEED_MPS:
+        return None, f"{why}; average speed {speed:.1f} m/s is too fast for a run"
+    return "running", f"{why}; assumed a run"
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _positive(value) -> bool:
+    return not _missing(value) and float(value) > 0
+
+
+# ---------------------------------------------------------------------------
+# Running in any language: Garmin Connect's locale tables (analysis/data/garmin_locales.json),
+# the widest list of translated activity types runlog has, and a stem rule for the rest.
+# ---------------------------------------------------------------------------
+#: Where the tables live (package data): Garmin Connect's headers, running types and stems.
+GARMIN_LOCALES_RESOURCE = "data/garmin_locales.json"
+
+
+@cache
+def garmin_locale_tables() -> dict:
+    """Garmin Connect's locale tables, read once from ``analysis/data/garmin_locales.json``.
+
+    Returns
+    -------
+    dict
+        The parsed file: ``header_aliases`` (``fields``: field -> {``seen``,
+        ``best_known``}), ``run_type_aliases`` (``sports``: sport -> {``seen``,
+        ``best_known``}), ``known_header_rows`` (``languages``: code -> header
+        names) and ``run_stems`` (``run``, ``not_run``), with ``about`` and
+        provenance notes. Treat it as read-only.
+    """
+    text = resources.files("analysis").joinpath(GARMIN_LOCALES_RESOURCE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def seen_then_best_known(table: dict[str, dict]) -> dict[str, tuple[str, ...]]:
+    """``{key: {"seen": [...], "best_known": [...]}}`` -> ``{key: (seen..., best_known...)}``."""
+    return {key: (*names["seen"], *names["best_known"]) for key, names in table.items()}
+
+
+def alias_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Invert an alias table: each name's :func:`~analysis.io.table.alnum_key` -> its key.
+
+    Raises ValueError when one name would stand for two keys.
+    """
+    out: dict[str, str] = {}
+    for key, names in table.items():
+        for name in names:
+            n = alnum_key(name)
+            if n and out.setdefault(n, key) != key:
+                raise ValueError(f"alias {name!r} maps to both {out[n]} and {key}")
+    return out
+
+
+_LOCALES = garmin_locale_tables()
+
+#: Running activity types (Garmin Connect's display names in each language it offers, and the
+#: 2017 / GDPR type keys) -> canonical sport, seen names first.
+RUN_TYPE_ALIASES: dict[str, tuple[str, ...]] = seen_then_best_known(_LOCALES["run_type_aliases"]["sports"])
+
+# Running word stems and exclusions for activity types missing from the table.
+_RUN_STEMS: tuple[str, ...] = tuple(_LOCALES["run_stems"]["run"])
+_NOT_RUN_STEMS: tuple[str, ...] = tuple(_LOCALES["run_stems"]["not_run"])
+_RUN_LOOKUP = alias_lookup(RUN_TYPE_ALIASES)
+_RUN_STEMS_N = tuple(alnum_key(s) for s in _RUN_STEMS)
+_NOT_RUN_STEMS_N = tuple(alnum_key(s) for s in _NOT_RUN_STEMS)
+
+
+def classify_activity_type(value: object) -> tuple[str | None, str]:
+    """Canonical run sport of an activity type written in any language, or None.
+
+    Parameters
+    ----------
+    value : str
+        An activity type as a platform or app writes it (``Løb``, ``Laufbandtraining``,
+        ``street_running``, ``Course à pied``...). Compared case-, accent- and
+        punctuation-insensitively (:func:`~analysis.io.table.alnum_key`).
+
+    Returns
+    -------
+    sport : str or None
+        A canonical run sport (schema.RUN_SPORTS), or None for a non-run.
+    how : str
+        ``"table"`` when found in :data:`RUN_TYPE_ALIASES`, ``"keyword"`` when
+        taken as a run by a running word stem (``run``, ``lauf``, ``løb``, ``bieg``,
+        ``跑``, ...) with no skiing, cycling, swimming or walking stem, ``""`` for a non-run.
+    """
+    n = alnum_key(value)
+    if not n:
+        return None, ""
+    if n in _RUN_LOOKUP:
+        return _RUN_LOOKUP[n], "table"
+    if any(s in n for s in _NOT_RUN_STEMS_N):
+        return None, ""
+    if any(s in n for s in _RUN_STEMS_N):
+        return "running", "keyword"
+    return None, ""
