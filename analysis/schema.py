@@ -431,9 +431,11 @@ def implausible_dates(stamps: np.ndarray | pd.Series) -> np.ndarray:
         lo_t, hi_t = (pd.Timestamp(f"{PLAUSIBLE_YEARS[0]}-01-01", tz=tz),
                       pd.Timestamp(f"{PLAUSIBLE_YEARS[1] + 1}-01-01", tz=tz))
         return ((stamps < lo_t) | (stamps >= hi_t)).to_numpy(dtype=bool)
-    years = np.asarray(stamps).astype("datetime64[Y]")  # NaT compares False
-    lo, hi = np.datetime64(str(PLAUSIBLE_YEARS[0]), "Y"), np.datetime64(str(PLAUSIBLE_YEARS[1]), "Y")
-    return (years < lo) | (years > hi)
+    # compared with the first and the day after the last plausible day (NaT compares False): the same as
+    # comparing years, without the calendar arithmetic of a cast to years (~40 ms per 2 million stamps)
+    lo, hi = np.datetime64(f"{PLAUSIBLE_YEARS[0]}-01-01"), np.datetime64(f"{PLAUSIBLE_YEARS[1] + 1}-01-01")
+    stamps = np.asarray(stamps)
+    return (stamps < lo) | (stamps >= hi)
 
 
 def implausible_reason(column: str, stamp) -> str:

@@ -272,25 +272,17 @@ def read_generic_csv(
     finally:
         if hashing is not None:
             hashing.shutdown(wait=True)
+    del data, values, hashed  # the split's cells: what the frames keep of them (names, ids) lives on in parsed, ids
     dup = _repeated(ids, ok, rows, reason, keys)
     status[dup] = DUPLICATE
     imported = status == IMPORTED
-    note = parsed["_note"]
-
-    log_reason = pa.array(["", _DATE_ONLY], pa.large_string()).take(pa.array(note.astype(np.int8)))
-    if reason:
-        at = np.array(sorted(reason), dtype=np.int64)
-        told = pa.array([" ".join(reason[i].split()) for i in at.tolist()], pa.large_string())  # one line each
-        where = np.zeros(n, dtype=bool)
-        where[at] = True
-        log_reason = pc.replace_with_mask(log_reason, pa.array(where), told)
     named = imported | dup
     repeated = {"source_file": _repeated_text(label, n), "source": _repeated_text(SOURCE, n)}  # shared by both frames
     log = pd.DataFrame({
         "source_file": _text(repeated["source_file"]),
-        "row": pd.array(rows, dtype="Int64"),
-        "status": _text(pa.array(list(STATUSES), pa.large_string()).take(pa.array(status))),
-        "reason": _text(log_reason),
+        "row": pd.arrays.IntegerArray(rows.astype(np.int64, copy=False), np.zeros(n, dtype=bool)),  # rows taken over
+        "status": _text(_log_statuses(status)),
+        "reason": _text(_log_reasons(reason, parsed["_note"])),
         "activity_id": _text(ids if named.all() else pc.if_else(pa.array(named), ids,
                                                                   pa.scalar(None, pa.large_string()))),
         "source": _text(repeated["source"]),
@@ -302,11 +294,35 @@ def read_generic_csv(
                       schema.coerce_import_log(log))
 
 
+def _log_statuses(status: np.ndarray) -> pa.LargeStringArray:
+    """The log's ``status`` texts of the status codes (one repeated text when every record has one status)."""
+    if len(status) and (status == status[0]).all():
+        return _repeated_text(STATUSES[status[0]], len(status))
+    return pa.array(list(STATUSES), pa.large_string()).take(pa.array(status))
+
+
+def _log_reasons(reason: dict[int, str], note: np.ndarray) -> pa.LargeStringArray:
+    """The log's ``reason`` texts: ``reason``'s (each on one line), else the date-only note where ``note``, else ``""``."""
+    n = len(note)
+    if not reason and not note.any():  # nothing to say (nearly every file): empty texts, no column to fill
+        return _repeated_text("", n)
+    log_reason = pa.array(["", _DATE_ONLY], pa.large_string()).take(pa.array(note.astype(np.int8)))
+    if reason:
+        at = np.array(sorted(reason), dtype=np.int64)
+        told = pa.array([" ".join(reason[i].split()) for i in at.tolist()], pa.large_string())  # one line each
+        where = np.zeros(n, dtype=bool)
+        where[at] = True
+        log_reason = pc.replace_with_mask(log_reason, pa.array(where), told)
+    return log_reason
+
+
 def _not_blank(data: list, values: dict, n_fields: np.ndarray, label: str) -> np.ndarray:
     """Which records have a cell that is not empty or white space; raises when none has."""
     maybe_blank = np.ones(len(n_fields), dtype=bool)
     for v in values.values():  # the mapped columns first: few records are left to look at whole
         maybe_blank &= _blank(v)
+        if not maybe_blank.any():  # every record has a value (nearly every file: decided by one column)
+            break
     keep = np.ones(len(n_fields), dtype=bool)
     for i in np.flatnonzero(maybe_blank):
         keep[i] = _has_text(data, i, n_fields[i])
@@ -378,44 +394,69 @@ def _runs_frame(parsed: dict, imported: np.ndarray, ids, sport, repeated: dict, 
     converted or copied again (the number arrays of ``parsed`` are taken
     over, their blanks zeroed in place; ``repeated``'s ``source`` and
     ``source_file`` columns of every record are shared with the log when
-    every record is imported); a time outside pandas' nanosecond range goes
-    through ``coerce_runs``, which refuses it as it does for every reader.
+    every record is imported); a column the file does not have is all NA
+    without being filled (:func:`_missing_numbers`, :func:`_null_texts`); a
+    time outside pandas' nanosecond range goes through ``coerce_runs``, which
+    refuses it as it does for every reader.
     """
     k = int(imported.sum())
-    mask = pa.array(imported) if k < len(imported) else None
+    every = k == len(imported)
+    mask = None if every else pa.array(imported)
 
     def chosen(array):
         return array if mask is None else array.filter(mask)
 
+    def rows(values: np.ndarray) -> np.ndarray:
+        return values if every else values[imported]  # a copy only when rows drop out
+
     frame = {}
     for column in ("distance_m", "moving_time_s", "elapsed_time_s") + _NUMBER_COLUMNS:
-        v = parsed[column] if mask is None else parsed[column][imported]  # a copy only when rows drop out
+        v = parsed[column]
+        if v is None:  # not in the file
+            frame[column] = _missing_numbers(k)
+            continue
+        v = rows(v)
         missing = np.isnan(v)
         v[missing] = 0.0  # taken over: parsed is not read again
         frame[column] = pd.arrays.FloatingArray(v, missing)
+    null = _null_texts(k)  # one all-null text column, shared by every text column the file does not have
     for column in _TEXT_COLUMNS:
-        frame[column] = _text(chosen(parsed[column]))
+        frame[column] = _text(null if parsed[column] is None else chosen(parsed[column]))
     frame["sport"] = _text(chosen(sport))
     frame["source"] = _text(chosen(repeated["source"]))
     frame["source_file"] = _text(chosen(repeated["source_file"]))
     index = pd.Index(_text(chosen(ids)), name="activity_id")
-    start_time, day = _place_in_time(parsed["_wall"][imported], parsed["_offset_s"][imported],
-                                     parsed["_day"][imported], tz)
+    day = parsed["_day"]
+    start_time, date = _place_in_time(rows(parsed["_wall"]), rows(parsed["_offset_s"]),
+                                      None if day is None else rows(day), tz)
     try:
         frame["start_time"] = start_time.dt.as_unit("ns").array
-        frame["date"] = day.dt.as_unit("ns").array
+        frame["date"] = date.dt.as_unit("ns").array
     except (OverflowError, ValueError):  # out of the ns range: coerce_runs says which column, as for any reader
-        frame["start_time"], frame["date"] = start_time.array, day.array
+        frame["start_time"], frame["date"] = start_time.array, date.array
         return schema.coerce_runs(pd.DataFrame(frame, index=index))
     columns = {}
     for column, dtype in schema.RUNS_DTYPES.items():
         if column in frame:
             columns[column] = frame[column]
         elif dtype == "string":
-            columns[column] = _text(pa.nulls(k, pa.large_string()))
+            columns[column] = _text(null)
         else:
-            columns[column] = pd.array(np.full(k, np.nan), dtype=dtype)
+            columns[column] = _missing_numbers(k) if dtype == "Float64" else pd.array(np.full(k, np.nan), dtype=dtype)
     return pd.DataFrame(columns, index=index, copy=False)
+
+
+def _missing_numbers(n: int) -> pd.arrays.FloatingArray:
+    """``n`` NA as a ``Float64`` array, its values zeros the allocator hands over untouched (``calloc``)."""
+    return pd.arrays.FloatingArray(np.zeros(n), np.ones(n, dtype=bool))
+
+
+def _null_texts(n: int) -> pa.LargeStringArray:
+    """``n`` nulls as an Arrow string array built on zeroed buffers (``pa.nulls`` writes its zeros: 16 MiB
+    per 2 million). Arrow arrays are immutable, so one may back several columns."""
+    offsets = pa.py_buffer(np.zeros(n + 1, dtype=np.int64))
+    validity = pa.py_buffer(np.zeros((n + 7) // 8, dtype=np.uint8))
+    return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(b""), validity, null_count=n)
 
 
 #: a record this much wider than the header goes to the :mod:`csv` path (pandas needs a width up front)
@@ -603,34 +644,38 @@ def _parse_columns(values: dict, n: int, *, distance_factor: float, time_factor:
     get = values.get
     wall, offset_s, problems = _start_times(get("start_time"), n)
     first(problems)
-    day, problems = _days(get("date"), n)
-    first(problems)
+    day = None  # no date column
+    if get("date") is not None:
+        day, problems = _days(get("date"), n)
+        first(problems)
     first(_implausible(wall, "start_time"))
-    first(_implausible(day, "date"))
-    neither = np.isnat(wall) & np.isnat(day)
+    if day is not None:
+        first(_implausible(day, "date"))
+    undated = np.isnat(wall)
+    neither = undated if day is None else undated & np.isnat(day)
     first(dict.fromkeys(np.flatnonzero(neither).tolist(), "columns 'start_time' and 'date': both empty"))
-    note = np.isnat(wall) & ~neither
-    wall[note] = day[note]  # local midnight of the date
+    note = undated & ~neither
+    if note.any():
+        wall[note] = day[note]  # local midnight of the date
     out = {"_wall": wall, "_offset_s": offset_s, "_day": day, "_note": note}
     distance, problems = _numbers(get("distance_m"), "distance_m", decimal_comma, n)
     first(problems)
-    out["distance_m"] = distance * distance_factor
-    for column in ("moving_time_s", "elapsed_time_s"):
-        out[column], problems = _durations(get(column), column, time_factor, decimal_comma, n)
+    distance *= distance_factor  # in place: the array is this column's own
+    out["distance_m"] = distance
+    for column in ("moving_time_s", "elapsed_time_s"):  # None: not in the file
+        out[column], problems = (None, {}) if get(column) is None else _durations(get(column), column, time_factor,
+                                                                                    decimal_comma, n)
         first(problems)
     for column in _NUMBER_COLUMNS:
-        out[column], problems = _numbers(get(column), column, decimal_comma, n)
+        out[column], problems = (None, {}) if get(column) is None else _numbers(get(column), column, decimal_comma, n)
         first(problems)
     rpe = out["rpe"]
-    outside = np.flatnonzero(~np.isnan(rpe) & ~((rpe >= 1) & (rpe <= 10)))
+    outside = np.zeros(0, dtype=np.int64) if rpe is None else np.flatnonzero(~np.isnan(rpe) & ~((rpe >= 1) & (rpe <= 10)))
     if len(outside):
         texts = get("rpe").take(pa.array(outside)).to_pylist()
         first({int(i): f"column 'rpe': {t.strip()} is outside 1-10" for i, t in zip(outside, texts, strict=True)})
     for column in _TEXT_COLUMNS:
-        if get(column) is None:
-            out[column] = pa.nulls(n, pa.large_string())
-            continue
-        out[column] = _text_cells(get(column))
+        out[column] = None if get(column) is None else _text_cells(get(column))
     return out, bad
 
 
@@ -689,11 +734,9 @@ def _wall_stamps(dates, times=None) -> np.ndarray:
 
 def _start_times(column, n: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
     """Wall-clock start times (NaT where blank or bad), their UTC offsets in s (NaN: none given), problems."""
-    wall = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-    offset_s = np.full(n, np.nan)
     problems: dict[int, str] = {}
     if column is None:
-        return wall, offset_s, problems
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"), np.full(n, np.nan), problems
     todo = np.ones(n, dtype=bool)
     # 2025-03-01T07:30:00Z, what most exports write: its wall time is its first 19 characters, its offset 0.
     # Told from the bytes when every cell has its 20 characters (then no cell needs trimming), else by RE2.
@@ -710,6 +753,11 @@ def _start_times(column, n: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]
             stamps = _wall_stamps(pc.utf8_slice_codeunits(chosen if utc.all() else chosen.filter(pa.array(utc)),
                                                           0, 19))
         good = ~np.isnat(stamps)  # an impossible date goes on, to be told
+        if len(at) == n and good.all():  # every cell such a time (nearly every file): the stamps are the walls
+            return stamps, np.zeros(n), problems
+    wall = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    offset_s = np.full(n, np.nan)
+    if utc.any():
         wall[at[good]] = stamps[good]
         offset_s[at[good]] = 0.0
         todo[at[good]] = False
@@ -1160,13 +1208,17 @@ def _day(text: str) -> Date | None:
         raise _RowError(f"column 'date': '{text.strip()}' is not a date (YYYY-MM-DD)") from None
 
 
-def _place_in_time(wall: np.ndarray, offset_s: np.ndarray, day: np.ndarray,
+def _place_in_time(wall: np.ndarray, offset_s: np.ndarray, day: np.ndarray | None,
                    tz: str | None) -> tuple[pd.Series, pd.Series]:
     """The UTC ``start_time`` and the local ``date`` of wall times, their offsets (s; NaN: none) and
-    dates (see Notes of :func:`read_generic_csv`)."""
-    wall = pd.Series(wall.astype("datetime64[us]"))
-    day = pd.Series(day.astype("datetime64[us]"))
+    dates (None: no date column; see Notes of :func:`read_generic_csv`)."""
     naive = np.isnan(offset_s)
+    if not naive.any() and not offset_s.any() and (day is None or np.isnat(day).all()) and tz in (None, "UTC"):
+        # every time "Z" (or +00:00) and the zone UTC (the commonest file): the wall times are the UTC start
+        # times and their days the dates, read from the same array (no zone conversion, no copies)
+        wall = pd.Series(wall)
+        return wall.dt.tz_localize("UTC"), pd.Series(wall.to_numpy().astype("datetime64[D]").astype(wall.dtype))
+    wall = pd.Series(wall.astype("datetime64[us]"))
     parts = []
     if naive.any():
         parts.append(localize_wall_time(wall[naive], tz))
@@ -1182,6 +1234,6 @@ def _place_in_time(wall: np.ndarray, offset_s: np.ndarray, day: np.ndarray,
     own_offset = ~naive & (offset_s != 0)
     if (naive | own_offset).any():
         local = local.where(~(naive | own_offset), wall.dt.normalize().astype(local.dtype))
-    if np.isnat(day.to_numpy()).all():  # no date column: the dates are the start times' (a copy saved)
+    if day is None or np.isnat(day).all():  # no date given: the dates are the start times' (a copy saved)
         return start_time, local
-    return start_time, day.astype(local.dtype).fillna(local)
+    return start_time, pd.Series(day.astype("datetime64[us]")).astype(local.dtype).fillna(local)

@@ -566,3 +566,40 @@ def test_row_hashes_taken_in_a_thread_give_the_same_frames(monkeypatch, seed):
     pd.testing.assert_frame_equal(ahead.log, alone.log, check_exact=True)
     statuses = set(alone.log["status"])
     assert statuses == {"imported", "duplicate", "not_a_run", "failed"}, statuses
+
+
+def test_utc_times_in_utc_take_their_dates_without_a_zone_conversion_as_the_general_path_does():
+    """Every start time "Z" and the zone UTC: the dates are the start times' days, read without converting
+    (also before 1970, where a day is floored); the same frames as the zone conversion gives (a zone object,
+    not the name, takes the general path), and with a date column, a naive or an offset time among them."""
+    from zoneinfo import ZoneInfo
+
+    rows = ["start_time,distance_m", "1900-01-01T00:00:00Z,5000", "1969-12-31T23:59:59Z,6000",
+            "1970-01-01T00:00:00Z,7000", "2025-03-30T01:30:00Z,8000", "2099-12-31T23:00:00Z,9000"]
+    variants = {"all UTC": rows, "a naive time": rows + ["2025-03-30 02:30,1000"],
+                "an offset": rows + ["2025-03-30T02:30:00+02:00,1000"]}
+    for what, lines in variants.items():
+        data = ("\n".join(lines) + "\n").encode()
+        fast = read_generic_csv(data, name="x.csv", tz="UTC")
+        general = read_generic_csv(data, name="x.csv", tz=ZoneInfo("UTC"))
+        pd.testing.assert_frame_equal(fast.runs, general.runs, check_exact=True, obj=what)
+        pd.testing.assert_frame_equal(fast.log, general.log, check_exact=True, obj=what)
+    runs = read_generic_csv(("\n".join(rows) + "\n").encode(), name="x.csv").runs
+    assert runs["date"].dt.strftime("%Y-%m-%d").tolist() == ["1900-01-01", "1969-12-31", "1970-01-01", "2025-03-30",
+                                                             "2099-12-31"]
+    assert str(runs["start_time"].dtype) == schema.RUNS_DTYPES["start_time"]
+
+
+def test_columns_a_file_does_not_have_are_all_na_in_their_dtypes():
+    """Numbers and texts the file lacks are NA (built without filling them), each column its own array."""
+    runs = read_generic_csv(b"start_time,distance_m\n2025-03-01T07:00:00Z,5000\n2025-03-02T07:00:00Z,6000\n",
+                            name="x.csv").runs
+    for column, dtype in schema.RUNS_DTYPES.items():
+        assert str(runs[column].dtype) == dtype, column
+        if column not in ("start_time", "date", "distance_m", "sport", "source", "source_file"):
+            assert runs[column].isna().all(), column
+    runs.loc[runs.index[0], "rpe"] = 5.0  # setting one missing column leaves the others NA
+    runs.loc[runs.index[0], "description"] = "easy"
+    assert runs["avg_heart_rate_bpm"].isna().all() and runs["gear_id"].isna().all()
+    assert runs["rpe"].tolist()[0] == 5.0 and runs["description"].tolist()[0] == "easy"
+    pd.testing.assert_frame_equal(schema.coerce_runs(runs), runs)
