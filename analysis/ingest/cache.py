@@ -96,8 +96,10 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 16: a GPX <type> (or TCX Sport) in the user's language (Laufen, Course à pied) is read by Garmin's locale matcher;
 #: 17: Garmin CSV 'Number of Runs' (2019-2020 name of the lap count) is a known column, no longer logged unrecognised;
 #: 18: Runkeeper's cardioActivities.csv is read (it failed as a CSV of unknown kind);
-#: 19: a Runkeeper export's rows are joined with their GPX files (the files were read alone)
-DECODER_VERSION = "19"
+#: 19: a Runkeeper export's rows are joined with their GPX files (the files were read alone);
+#: 20: a Garmin CSV row with a trailing delimiter keeps its columns (12's title repair shifted them);
+#: 21: a Runkeeper export's TCX/FIT files and files in its sub-folders are read (they were dropped unlogged)
+DECODER_VERSION = "21"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

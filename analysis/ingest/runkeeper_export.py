@@ -11,11 +11,14 @@ id, name, notes, distance and climb and its local date (Runkeeper writes wall
 time); the GPX file gives the UTC start, the times and heart rate, and the
 samples. The GPX file of a non-run row (a ride, a walk) is ``not_a_run``
 without being read, whereas alone it would pass for a run: Runkeeper's GPX files
-carry no activity type. GPX files no row names are read as activities of their own.
+carry no activity type. Activity files no row names (GPX, TCX or FIT, anywhere in
+the export: a folder holding the table may hold a watch's files too) are read as
+activities of their own.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -63,8 +66,12 @@ def is_export_zip(path: str | Path) -> bool:
         return False
 
 
-def _is_gpx(name: str) -> bool:
-    return name.lower().removesuffix(".gz").endswith(".gpx")
+#: what is read as an activity file: the GPX files rows name, and any other a folder or zip holding the table has
+_ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
+
+
+def _is_activity_file(name: str) -> bool:
+    return bool(_ACTIVITY_FILE.search(name))
 
 
 def _open_zip(zf: zipfile.ZipFile, label: str) -> Export:
@@ -88,7 +95,7 @@ def _open_zip(zf: zipfile.ZipFile, label: str) -> Export:
         return archive.read_member(zf, info, label=f"{root}/{rel}")  # bounded, in memory; never extracted
 
     files = sorted(n[len(prefix):] for n in names
-                   if n.startswith(prefix) and "/" not in n[len(prefix):] and _is_gpx(n))
+                   if n.startswith(prefix) and not n.endswith("/") and _is_activity_file(n))
     table_label = f"{label}/{archive.member_label(member)}"
     data = archive.read_member(zf, zf.getinfo(member), label=table_label)
     return Export(data, table_label, root, fetch, files, source=SOURCE, table_name=TABLE)
@@ -101,7 +108,8 @@ def _open_folder(folder: Path, table: Path) -> Export:
         path = folder / rel  # a GPX File such as ../x.gpx or a link out of the export is never read
         return path.read_bytes() if within(path, base) and path.is_file() else None
 
-    files = sorted(p.name for p in folder.iterdir() if p.is_file() and _is_gpx(p.name) and within(p, base))
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                   if p.is_file() and _is_activity_file(p.name) and within(p, base))
     return Export(table.read_bytes(), str(table), str(folder), fetch, files, source=SOURCE, table_name=TABLE)
 
 
@@ -119,7 +127,7 @@ def read_runkeeper_export(
     ----------
     source : str, Path or bytes
         The export ``.zip`` (read in place), its unpacked folder, or its
-        ``cardioActivities.csv`` (a path: the GPX files beside it are read; bytes: the table alone).
+        ``cardioActivities.csv`` (a path: the activity files beside it are read; bytes: the table alone).
     tz : str, optional
         The runner's time zone (IANA name): ``Date`` is local wall time. Default UTC.
     name : str, optional

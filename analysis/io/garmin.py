@@ -678,9 +678,11 @@ def _unescaped_title(record: list[str], line: str | None, title: int, ncols: int
     (type, date, numbers) never hold a quote, so the fields before the title are read from the
     left, those after it from the right (the quoting rules read the same backwards), and the
     title is what lies between, its outer quotes removed. A record that needs no repair (no
-    quote in any cell, the header's number of fields), or that spans several lines, is kept.
+    quote in any cell, the header's number of fields, or more that are blank: a trailing
+    delimiter, which the reader accepts), or that spans several lines, is kept.
     """
-    if line is None or (len(record) == ncols and not any('"' in c for c in record)):
+    fits = len(record) >= ncols and not any(c.strip() for c in record[ncols:])
+    if line is None or (fits and not any('"' in c for c in record)):
         return record
     field_re = re.compile(_FIELD.pattern.replace("{d}", re.escape(delimiter)))
 
@@ -694,10 +696,15 @@ def _unescaped_title(record: list[str], line: str | None, title: int, ncols: int
             pos = m.end() + 1
         return cells, pos
 
+    # blank fields past the header's (a trailing delimiter) are read from the right too, then left out
+    trailing = 0
+    while trailing < len(record) - ncols and not record[len(record) - 1 - trailing].strip():
+        trailing += 1
     left = split(line, title)
-    right = split(line[::-1], ncols - title - 1)
+    right = split(line[::-1], ncols - title - 1 + trailing)
     if left is None or right is None or left[1] + right[1] > len(line):
         return record
+    right = (right[0][trailing:], right[1])
     middle = line[left[1]:len(line) - right[1]].strip()
     if len(middle) >= 2 and middle[0] == middle[-1] == '"':
         middle = middle[1:-1]

@@ -136,3 +136,35 @@ def test_loader_reads_the_export_whole(tmp_path, given):
     assert result.runs.loc["runkeeper:r1", "start_time"] == pd.Timestamp("2024-06-01T06:00:00Z")
     statuses = result.log["status"].value_counts().to_dict()
     assert statuses == {"imported": 5, "duplicate": 1, "not_a_run": 2}
+
+
+TCX_RUN = ('<?xml version="1.0"?>\n<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/'
+           'TrainingCenterDatabase/v2"><Activities><Activity Sport="Running"><Id>2024-06-07T06:00:00Z</Id>'
+           '<Lap StartTime="2024-06-07T06:00:00Z"><TotalTimeSeconds>600</TotalTimeSeconds>'
+           "<DistanceMeters>2000</DistanceMeters><Track>"
+           "<Trackpoint><Time>2024-06-07T06:00:00Z</Time><DistanceMeters>0</DistanceMeters></Trackpoint>"
+           "<Trackpoint><Time>2024-06-07T06:10:00Z</Time><DistanceMeters>2000</DistanceMeters></Trackpoint>"
+           "</Track></Lap></Activity></Activities></TrainingCenterDatabase>\n")
+
+
+@pytest.mark.parametrize("given", ["zip", "folder"])
+def test_other_activity_files_in_the_export_are_read_not_lost(tmp_path, given):
+    # a folder (or zip) holding cardioActivities.csv is read whole as the export: a TCX or FIT file beside the
+    # table, or a GPX file in a sub-folder, was neither read nor logged (when walked, each was read before)
+    extra = {"watch/2024-06-07.tcx": TCX_RUN, "old/2024-06-08-0700.gpx": _gpx("2024-06-08T05:00:00Z", 10, 0.0009, 30)}
+    if given == "zip":
+        source = _zip(tmp_path)
+        with zipfile.ZipFile(source, "a") as zf:
+            for name, text in extra.items():
+                zf.writestr(name, text)
+    else:
+        source = _folder(tmp_path)
+        for name, text in extra.items():
+            (source / name).parent.mkdir(exist_ok=True)
+            (source / name).write_text(text, encoding="utf-8")
+    result = read_sources([source], tz="Europe/Berlin")
+    logged = set(result.log["source_file"])
+    assert {f"{source}/{name}" for name in extra} <= logged
+    assert sorted(result.runs["source"]) == ["gpx", "gpx", "runkeeper", "runkeeper", "runkeeper", "tcx"]
+    statuses = result.log["status"].value_counts().to_dict()
+    assert statuses == {"imported": 7, "duplicate": 1, "not_a_run": 2}

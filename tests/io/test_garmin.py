@@ -440,6 +440,21 @@ def test_titles_with_quotes_garmin_did_not_escape(tmp_path):
     assert (result.runs["avg_heart_rate_bpm"] == 150).all()
 
 
+def test_rows_with_a_trailing_delimiter_keep_their_columns(tmp_path):
+    # an empty field past the header's last column (a trailing comma) is accepted, as it was before the
+    # repair of unescaped quotes in titles: that repair must not read such a row's fields shifted by one
+    rest = "350|00:25:00|150|170|172|180|5:00|4:00|10|12|1.16|7.5|9.0|4,300|00:24:50|00:25:10"
+    rows = (_row("Running|2024-03-02 07:10:00|false|Easy Run|5.00", rest).replace("\n", ",\n")
+            + _row("Running|2024-03-03 07:10:00|false|Long Run|6.00", rest).replace("\n", ",\n")
+            + _row('Running|2024-03-04 07:10:00|false|6x 20"/40" hill|7.00', rest).replace("\n", ",\n")
+            + _row('Running|2024-03-05 07:10:00|false|Tempo "5k", then easy|8.00', rest).replace("\n", ",\n"))
+    result = read_garmin_csv(_write(tmp_path, ENGLISH_HEADER + "\n" + rows))
+    assert list(result.log["status"]) == ["imported"] * 4
+    assert list(result.runs["name"]) == ["Easy Run", "Long Run", '6x 20"/40" hill', 'Tempo "5k", then easy']
+    assert list(result.runs["distance_m"]) == [5000.0, 6000.0, 7000.0, 8000.0]
+    assert (result.runs["avg_heart_rate_bpm"] == 150).all()
+
+
 def test_unknown_headers_read_by_their_values(tmp_path):
     header = "Kind,When,Label,Length,Energy,Duration,Pulse"
     rows = ('Running,2024-03-02 07:10:00,"a","5.01","350","00:25:00","150"\n'
