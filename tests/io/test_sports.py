@@ -24,3 +24,12 @@ def test_unknown_speed_is_assumed_a_run():
     assert untyped_sport(math.nan, 600.0, 600.0)[0] == "running"
     assert untyped_sport(1000.0, 0.0, 0.0)[0] == "running"
     assert untyped_sport(1000.0, math.nan, math.nan)[0] == "running"
+
+
+def test_a_jogging_type_is_a_run_by_its_stem():
+    # free-text types (a GPX <type>, a TCX Sport) say "Jogging" as often as "Running"; walking stays out
+    from analysis.io.sports import classify_activity_type
+
+    assert classify_activity_type("Jogging") == ("running", "keyword")
+    assert classify_activity_type("Joggen am Abend") == ("running", "keyword")
+    assert classify_activity_type("Nordic walking")[0] is None
