@@ -100,7 +100,8 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 20: a Garmin CSV row with a trailing delimiter keeps its columns (12's title repair shifted them);
 #: 21: a Runkeeper export's TCX/FIT files and files in its sub-folders are read (they were dropped unlogged)
 #: 22: an activity type with a "jog" stem (Jogging, Joggen) is a run by the stem rule, as one with "run"
-DECODER_VERSION = "22"
+#: 23: a Runkeeper cell that is not a number is named in the row's log reason (it became NA unsaid)
+DECODER_VERSION = "23"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

@@ -93,9 +93,15 @@ class ExportRow:
     source: str | None = None
 
     def log_entry(self, label: str, reason: str | None = None) -> dict:
-        """The record's import-log entry (``reason`` replaces its own, e.g. for a merged file's note)."""
-        return log_row(label, self.status, self.reason if reason is None else reason, row=self.row,
-                       activity_id=self.activity_id, source=self.source)
+        """The record's import-log entry (``reason``, e.g. a merged file's note, comes first; an imported
+        record's own notes, such as a cell left blank, follow it)."""
+        if reason is None:
+            text = self.reason
+        elif self.reason and self.status == "imported":
+            text = f"{reason}; {self.reason}"
+        else:
+            text = reason
+        return log_row(label, self.status, text, row=self.row, activity_id=self.activity_id, source=self.source)
 
 
 @dataclass

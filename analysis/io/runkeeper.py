@@ -239,8 +239,18 @@ def _record(row: int, cells: list[str], cell, start: tuple[pd.Timestamp, pd.Time
     except ValueError:
         return ExportRow(row, "failed", f"column 'Duration': '{cell(cells, 'moving_time_s')}' is not a duration "
                          "(h:mm:ss or mm:ss)", filename=gpx, file_alone=True, source=SOURCE)
-    distance = _number(cell(cells, "distance_m")) * METRES_PER_UNIT[units["distance"]]
-    climb = _number(cell(cells, "elevation_gain_m")) * METRES_PER_UNIT[units.get("climb", "m")]
+    blank: list[str] = []  # cells written but not numbers: left blank, and said so in the log
+
+    def number(field: str, header: str) -> float:
+        text = cell(cells, field)
+        value = _number(text)
+        if text and np.isnan(value):
+            blank.append(f"column '{header}': '{text}' is not a number, left blank")
+        return value
+
+    distance = number("distance_m", "Distance") * METRES_PER_UNIT[units["distance"]]
+    climb = number("elevation_gain_m", "Climb") * METRES_PER_UNIT[units.get("climb", "m")]
+    heart_rate = number("avg_heart_rate_bpm", "Average Heart Rate (bpm)")
     run = {
         "activity_id": aid,
         "start_time": utc,
@@ -251,10 +261,11 @@ def _record(row: int, cells: list[str], cell, start: tuple[pd.Timestamp, pd.Time
         "distance_m": distance,
         "moving_time_s": moving,
         "elapsed_time_s": np.nan,
-        "avg_heart_rate_bpm": _number(cell(cells, "avg_heart_rate_bpm")),
+        "avg_heart_rate_bpm": heart_rate,
         "avg_cadence_spm": np.nan,
         "elevation_gain_m": climb,
         "source": SOURCE,
         "source_file": label,
     }
-    return ExportRow(row, "imported", activity_id=aid, run=run, filename=gpx, activity_type=raw_type, source=SOURCE)
+    return ExportRow(row, "imported", "; ".join(blank), activity_id=aid, run=run, filename=gpx,
+                     activity_type=raw_type, source=SOURCE)

@@ -97,3 +97,25 @@ def test_sniff_and_missing_unit():
     assert not sniff(b"start_time,distance_m,moving_time_s\n")
     with pytest.raises(RunlogError, match="names no unit"):
         read_runkeeper(b"Date,Type,Distance,Duration,GPX File\n2024-01-02 08:00:00,Running,5,25:00,\n")
+
+
+def test_unreadable_cells_are_said_in_the_log():
+    # a value that is not a number becomes NA and the run stays: it used to pass without a word in the log
+    # (a row cut short is padded with blanks by the table reader, as every user table is)
+    text = (
+        "Date,Type,Route Name,Distance (km),Duration,Average Pace,Average Speed (km/h),Calories Burned,"
+        "Climb (m),Average Heart Rate (bpm),Notes,GPX File\n"
+        "2019-11-03 08:00:00,Running,,5.25,27:30,5:14,11.45,350.0,n/a?,14O,,\n"
+        "2019-11-04 08:00:00,Running,,6.00,30:00\n"
+    )
+    result = read_runkeeper(text.encode(), name="cardioActivities.csv", tz="UTC")
+    runs, log = result.runs, result.log.set_index("row")
+    first, second = runs.iloc[0], runs.iloc[1]
+    assert first["distance_m"] == pytest.approx(5250.0) and pd.isna(first["elevation_gain_m"])
+    assert pd.isna(first["avg_heart_rate_bpm"])
+    assert log.loc[2, "status"] == "imported"
+    assert log.loc[2, "reason"] == ("column 'Climb': 'n/a?' is not a number, left blank; "
+                                    "column 'Average Heart Rate (bpm)': '14O' is not a number, left blank")
+    assert second["distance_m"] == pytest.approx(6000.0) and second["moving_time_s"] == 1800
+    assert log.loc[3, "status"] == "imported"
+    assert pd.isna(log.loc[3, "reason"]) or log.loc[3, "reason"] == ""  # nothing to say of it
