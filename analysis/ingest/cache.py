@@ -101,7 +101,8 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 21: a Runkeeper export's TCX/FIT files and files in its sub-folders are read (they were dropped unlogged)
 #: 22: an activity type with a "jog" stem (Jogging, Joggen) is a run by the stem rule, as one with "run"
 #: 23: a Runkeeper cell that is not a number is named in the row's log reason (it became NA unsaid)
-DECODER_VERSION = "23"
+#: 24: a GPX track with no point on the globe (a watch without a fix) has an unknown distance, not 0 m
+DECODER_VERSION = "24"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

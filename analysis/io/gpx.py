@@ -344,7 +344,8 @@ def _time_steps(points: pd.DataFrame) -> pd.Series:
 
 def _summary(gpx: gpxpy.gpx.GPX, points: pd.DataFrame, timed: pd.DataFrame) -> dict:
     """Run-level figures (see ``read_gpx`` Notes)."""
-    distance_m = float(points["step_m"].sum())  # gpxpy's length_2d() over the points on the globe
+    # gpxpy's length_2d() over the points on the globe; with none on it the distance is unknown, not 0
+    distance_m = float(points["step_m"].sum()) if points["lat"].notna().any() else np.nan
     step_s = points["step_s"]
     moving = step_s.gt(0) & points["derived_speed"].ge(STOPPED_SPEED_MPS)
     cadence = timed["cad"][timed["cad"] > 0]

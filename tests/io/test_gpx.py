@@ -307,6 +307,15 @@ def test_times_with_own_offset_set_the_local_date():
     ].iloc[0] == pd.Timestamp("2024-05-01")
 
 
+def test_a_track_with_no_point_on_the_globe_has_an_unknown_distance_not_zero():
+    # a watch that never had a fix writes lat="200" on every point: the run is kept (its times are real), the
+    # distance is unknown (NA), not 0 m, which would count as a run of no km in the weekly load
+    data = _gpx([[(0.000, 0, None, None), (0.001, 600, None, None), (0.002, 1200, None, None)]], "running")
+    data = data.replace(b'lat="0"', b'lat="200"')
+    run = read_gpx(data).runs.iloc[0]
+    assert pd.isna(run["distance_m"]) and run["elapsed_time_s"] == 1200
+
+
 def test_points_off_the_globe_have_no_position_and_add_no_distance():
     # MyTracks / older OpenTracks: lat="100" marks a pause, lat="200" the resume (no elevation)
     data = _gpx([[(0.000, 0, None, None), (0.001, 40, None, None), (0.002, 80, None, None),
