@@ -290,7 +290,36 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Item]:
                 items.extend(_file_items(it.path, top=False) if it.kind is None and not it.refused else [it])
             continue
         items.extend(_file_items(path, top=True))
-    return items
+    return _once_in_runkeeper_exports(items)
+
+
+def _once_in_runkeeper_exports(items: list[Item]) -> list[Item]:
+    """Drop the activity files that a Runkeeper export given beside them reads itself.
+
+    Its reader takes every GPX, TCX and FIT file under the folder of its cardioActivities.csv
+    (:mod:`analysis.ingest.runkeeper_export`), joined with the row that names it: given again on
+    their own (``runlog runs export/*``), they were read twice, and a ride's GPX file (no type,
+    slower than 7 m/s) became a run. Each is now read once, by the export, and logged there.
+    """
+    roots = []
+    for it in items:
+        if it.path is None or it.member is not None or it.refused:
+            continue
+        if it.kind == "runkeeper" and it.path.is_dir():
+            roots.append(it.path.resolve())
+        elif it.kind is None and it.path.name == "cardioActivities.csv" and _runkeeper_container(it.path.parent):
+            roots.append(it.path.parent.resolve())
+    if not roots:
+        return items
+    from analysis.ingest.runkeeper_export import is_activity_file
+
+    def read_by_export(it: Item) -> bool:
+        if it.path is None or it.member is not None or it.kind is not None or not is_activity_file(it.path.name):
+            return False
+        parents = it.path.resolve().parents
+        return any(root in parents for root in roots)
+
+    return [it for it in items if not read_by_export(it)]
 
 
 def _file_items(path: Path, *, top: bool) -> list[Item]:

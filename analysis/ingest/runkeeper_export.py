@@ -70,7 +70,8 @@ def is_export_zip(path: str | Path) -> bool:
 _ACTIVITY_FILE = re.compile(r"\.(fit|gpx|tcx)(\.gz)?$", re.IGNORECASE)
 
 
-def _is_activity_file(name: str) -> bool:
+def is_activity_file(name: str) -> bool:
+    """Whether a file name is one the export reads as an activity (``.fit``/``.gpx``/``.tcx``, or gzipped)."""
     return bool(_ACTIVITY_FILE.search(name))
 
 
@@ -95,7 +96,7 @@ def _open_zip(zf: zipfile.ZipFile, label: str) -> Export:
         return archive.read_member(zf, info, label=f"{root}/{rel}")  # bounded, in memory; never extracted
 
     files = sorted(n[len(prefix):] for n in names
-                   if n.startswith(prefix) and not n.endswith("/") and _is_activity_file(n))
+                   if n.startswith(prefix) and not n.endswith("/") and is_activity_file(n))
     table_label = f"{label}/{archive.member_label(member)}"
     data = archive.read_member(zf, zf.getinfo(member), label=table_label)
     return Export(data, table_label, root, fetch, files, source=SOURCE, table_name=TABLE)
@@ -109,7 +110,7 @@ def _open_folder(folder: Path, table: Path) -> Export:
         return path.read_bytes() if within(path, base) and path.is_file() else None
 
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                   if p.is_file() and _is_activity_file(p.name) and within(p, base))
+                   if p.is_file() and is_activity_file(p.name) and within(p, base))
     return Export(table.read_bytes(), str(table), str(folder), fetch, files, source=SOURCE, table_name=TABLE)
 
 

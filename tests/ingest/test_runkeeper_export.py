@@ -168,3 +168,19 @@ def test_other_activity_files_in_the_export_are_read_not_lost(tmp_path, given):
     assert sorted(result.runs["source"]) == ["gpx", "gpx", "runkeeper", "runkeeper", "runkeeper", "tcx"]
     statuses = result.log["status"].value_counts().to_dict()
     assert statuses == {"imported": 7, "duplicate": 1, "not_a_run": 2}
+
+
+@pytest.mark.parametrize("given", ["glob", "table and files"])
+def test_files_given_beside_their_export_are_read_once(tmp_path, given):
+    # `runlog runs export/*` names the table and every GPX file: the export reads the files itself, so each
+    # was read twice, and the ride's GPX (no type, 5.6 m/s) read alone became a 3 km "run"
+    folder = _folder(tmp_path)
+    named = sorted(folder.iterdir()) if given == "glob" else [folder / "cardioActivities.csv",
+                                                              folder / "2024-06-02-1800.gpx"]
+    once = read_sources([folder], tz="Europe/Berlin")
+    both = read_sources(named, tz="Europe/Berlin")
+    assert sorted(both.runs.index) == sorted(once.runs.index)
+    assert len(both.log) == len(once.log)
+    assert both.log["source_file"].value_counts().max() == once.log["source_file"].value_counts().max()
+    ride = both.log.set_index("source_file").loc[f"{folder}/2024-06-02-1800.gpx"]
+    assert ride["status"] == "not_a_run" and "Cycling" in ride["reason"]
