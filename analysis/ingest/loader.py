@@ -290,34 +290,45 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Item]:
                 items.extend(_file_items(it.path, top=False) if it.kind is None and not it.refused else [it])
             continue
         items.extend(_file_items(path, top=True))
-    return _once_in_runkeeper_exports(items)
+    return _once_in_platform_exports(items)
 
 
-def _once_in_runkeeper_exports(items: list[Item]) -> list[Item]:
-    """Drop the activity files that a Runkeeper export given beside them reads itself.
+def _once_in_platform_exports(items: list[Item]) -> list[Item]:
+    """Drop the activity files that a Strava or Runkeeper export given beside them reads itself.
 
-    Its reader takes every GPX, TCX and FIT file under the folder of its cardioActivities.csv
-    (:mod:`analysis.ingest.runkeeper_export`), joined with the row that names it: given again on
-    their own (``runlog runs export/*``), they were read twice, and a ride's GPX file (no type,
-    slower than 7 m/s) became a run. Each is now read once, by the export, and logged there.
+    A Runkeeper export reads every GPX, TCX and FIT file under the folder of its
+    cardioActivities.csv, a Strava export every file under its ``activities/`` folder, each joined
+    with the row that names it (:mod:`analysis.ingest.runkeeper_export`,
+    :mod:`analysis.ingest.strava_export`). Given again on their own (``runlog runs export/*``, or
+    the table and some of its files), they were read twice: two log rows for one file, and a
+    Runkeeper ride's GPX (no type, slower than 7 m/s) read alone became a run. Each is now read
+    once, by the export, and logged there.
     """
-    roots = []
+    from analysis.ingest import runkeeper_export, strava_export
+
+    reads: list[tuple[Path, Callable[[str], bool]]] = []  # (folder the export reads under, which files)
     for it in items:
         if it.path is None or it.member is not None or it.refused:
             continue
         if it.kind == "runkeeper" and it.path.is_dir():
-            roots.append(it.path.resolve())
+            reads.append((it.path, runkeeper_export.is_activity_file))
         elif it.kind is None and it.path.name == "cardioActivities.csv" and _runkeeper_container(it.path.parent):
-            roots.append(it.path.parent.resolve())
-    if not roots:
+            reads.append((it.path.parent, runkeeper_export.is_activity_file))
+        elif it.kind == "strava" and it.path.is_dir():
+            root = strava_export.export_root(it.path)
+            if root is not None:
+                reads.append((root / "activities", lambda name: True))
+        elif it.kind is None and it.path.name == "activities.csv" and _strava_container(it.path.parent):
+            reads.append((it.path.parent / "activities", lambda name: True))
+    if not reads:
         return items
-    from analysis.ingest.runkeeper_export import is_activity_file
+    reads = [(folder.resolve(), which) for folder, which in reads]
 
     def read_by_export(it: Item) -> bool:
-        if it.path is None or it.member is not None or it.kind is not None or not is_activity_file(it.path.name):
+        if it.path is None or it.member is not None or it.kind is not None:
             return False
         parents = it.path.resolve().parents
-        return any(root in parents for root in roots)
+        return any(folder in parents and which(it.path.name) for folder, which in reads)
 
     return [it for it in items if not read_by_export(it)]
 

@@ -112,7 +112,7 @@ def _open_zip(zf: zipfile.ZipFile, label: str) -> Export:
     return Export(archive.read_member(zf, zf.getinfo(member), label=csv_label), csv_label, root, fetch, files)
 
 
-def _export_root(folder: Path) -> Path | None:
+def export_root(folder: Path) -> Path | None:
     """The folder holding activities.csv: the folder itself or one subfolder."""
     if (folder / "activities.csv").is_file():
         return folder
@@ -151,7 +151,7 @@ def is_export_folder(path: str | Path) -> bool:
     p = Path(path)
     if not p.is_dir():
         return False
-    root = _export_root(p)
+    root = export_root(p)
     return root is not None and _sniff_file(root / "activities.csv")
 
 
@@ -185,7 +185,7 @@ def _open_source(source: str | Path | bytes, name: str | None) -> tuple[Export, 
         return Export(data, label, str(PurePosixPath(label).parent)), None
     path = Path(source)
     if path.is_dir():
-        root = _export_root(path)
+        root = export_root(path)
         if root is None:
             raise RunlogError("no activities.csv in this folder (is it a Strava export?)", path=path)
         return _open_folder(root, root / "activities.csv"), None
@@ -598,7 +598,7 @@ def export_shoes_csv(source: str | Path) -> tuple[bytes | None, str]:
     label = f"shoes.csv in {path.name}"
     try:
         if path.is_dir():
-            root = _export_root(path)
+            root = export_root(path)
             found = root / "shoes.csv" if root is not None else None
             return (found.read_bytes() if found is not None and found.is_file() else None), label
         if path.is_file() and path.name.lower() == "activities.csv":
@@ -630,7 +630,7 @@ def _shoes_bytes(source: str | Path | bytes) -> tuple[bytes | None, str]:
         return data, "shoes.csv"
     path = Path(source)
     if path.is_dir():
-        root = _export_root(path) or path
+        root = export_root(path) or path
         return ((root / "shoes.csv").read_bytes() if (root / "shoes.csv").is_file() else None), str(root)
     if not path.is_file():
         raise RunlogError("file not found", path=path)

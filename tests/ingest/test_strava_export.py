@@ -269,3 +269,21 @@ def test_gzip_is_told_by_its_bytes_not_its_name(tmp_path: Path, shared_data: Pat
     entry = _file_entry(read_strava_export(export), export, "activities/1.tcx")
     assert entry["status"] == "duplicate"
     assert "damaged XML" not in entry["reason"]  # before: the spaces stayed and the XML declaration broke
+
+
+def test_files_given_beside_their_export_are_read_once(tmp_path: Path, shared_data: Path):
+    # `runlog runs export_42/*` names activities.csv and the activities/ folder: the export reads that folder
+    # itself, so each file was read twice (two log rows, a FIT run merged once by the export, once by the merge)
+    from analysis.ingest import read_sources
+
+    archive = _write_export_zip(tmp_path / "export.zip", shared_data)
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(tmp_path / "unpacked")
+    root = tmp_path / "unpacked" / "export_42"
+    once = read_sources([root], progress=False)
+    for named in (sorted(root.iterdir()), [root / "activities.csv", root / "activities" / "999.fit.gz"]):
+        both = read_sources(named, progress=False)
+        assert sorted(both.runs.index) == sorted(once.runs.index)
+        files = both.log["source_file"][both.log["row"].isna()]
+        assert not files.duplicated().any(), files[files.duplicated()].tolist()
+        assert f"{root}/activities/999.fit.gz" in set(files)
