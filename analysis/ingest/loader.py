@@ -304,18 +304,19 @@ def _once_in_platform_exports(items: list[Item]) -> list[Item]:
     Runkeeper ride's GPX (no type, slower than 7 m/s) read alone became a run. Each is now read
     once, by the export, and logged there.
     """
-    from analysis.ingest import runkeeper_export, strava_export
-
     reads: list[tuple[Path, Callable[[str], bool]]] = []  # (folder the export reads under, which files)
     for it in items:
         if it.path is None or it.member is not None or it.refused:
             continue
-        if it.kind == "runkeeper" and it.path.is_dir():
-            reads.append((it.path, runkeeper_export.is_activity_file))
-        elif it.kind is None and it.path.name == "cardioActivities.csv" and _runkeeper_container(it.path.parent):
-            reads.append((it.path.parent, runkeeper_export.is_activity_file))
+        if (it.kind == "runkeeper" and it.path.is_dir()) or (
+                it.kind is None and it.path.name == "cardioActivities.csv" and _runkeeper_container(it.path.parent)):
+            from analysis.ingest.runkeeper_export import is_activity_file
+
+            reads.append((it.path if it.path.is_dir() else it.path.parent, is_activity_file))
         elif it.kind == "strava" and it.path.is_dir():
-            root = strava_export.export_root(it.path)
+            from analysis.ingest.strava_export import export_root
+
+            root = export_root(it.path)
             if root is not None:
                 reads.append((root / "activities", lambda name: True))
         elif it.kind is None and it.path.name == "activities.csv" and _strava_container(it.path.parent):
