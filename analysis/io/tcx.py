@@ -431,6 +431,8 @@ def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity, ends_early: boo
         origin = min(points["time"].iloc[0], starts.min()) if starts.notna().any() else points["time"].iloc[0]
         if pd.notna(lap_end):
             elapsed = max(elapsed, (lap_end - origin).total_seconds())
+        elif pd.notna(moving):  # laps without a readable StartTime: the activity lasted at least their timer time
+            elapsed = max(elapsed, moving)
 
     hr = points["HeartRateBpm"].dropna()
     if len(hr) and not (ends_early and laps["hr_bpm"].notna().any()):

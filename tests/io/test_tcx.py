@@ -301,6 +301,10 @@ def test_track_ending_before_its_laps_takes_the_laps_totals():
     reason = result.log["reason"].iloc[0]
     assert result.log["status"].iloc[0] == "imported"
     assert "trackpoints end before the laps do (17 m in 5 s of the laps' 5400 m in 1800 s)" in reason
+    # a lap without a readable StartTime: the elapsed time is at least the lap's timer time, not the track's 5 s
+    no_start = _tcx(_activity("Running", points, lap_time="1800.0", lap_dist="5400.5")).replace(
+        b' StartTime="2024-05-01T06:00:00Z"', b"")
+    assert read_tcx(no_start).runs["elapsed_time_s"].iloc[0] == 1800
     # a track that covers its lap (or one whose lap distance is the smaller) keeps the track's figures
     whole = read_tcx(_tcx(_activity("Running", points, lap_time="6", lap_dist="17")))
     assert whole.runs["distance_m"].iloc[0] == 17 and "laps' totals" not in whole.log["reason"].iloc[0]
