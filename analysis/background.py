@@ -6,9 +6,9 @@ function there; :meth:`Pending.result` waits for it and unpickles the returned
 value (a small table). The report uses it for the running-dynamics mixed models
 (:mod:`analysis.dynamics`, about a second of CPU on two years of samples),
 which need nothing the rest of the analysis computes, so on a machine with two
-cores they cost no wall time; the flare-up sensitivity variants with the
-exploratory models (the only other users of statsmodels, so the report's own
-process never imports it); and half the report's pages
+cores they cost no wall time; the flare-up sensitivity variants and, in a
+third process, the exploratory models (the only other users of statsmodels, so
+the report's own process never imports it); and half the report's pages
 (:func:`analysis.report.build_report`), returned as PDF bytes.
 
 The result is the function's own return value, so it does not depend on where

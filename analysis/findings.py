@@ -610,14 +610,18 @@ def start_findings(
 
         dynamics_table = background.start(dynamics_by_shoe_class, samples, in_period, grouping=grouping,
                                           binned=dynamics_binned)
-    checks = None
-    if (sensitivity and len(rdays)) or (exploratory and region_frames):
-        checks = background.start(
+    # two second processes, not one: the exploratory models and the sensitivity variants each take about
+    # as long as this process's own models, so on two CPUs the three end together
+    checks = [
+        background.start(
             _checks, region_frames, loads, lags, daily,
             frames.pain_history if frames.pain_history is not None else dp, in_period,
             grouping=grouping, flare_params=flare_params, excluded=dict(excluded), estimator=estimator,
-            sensitivity=bool(sensitivity and len(rdays)), exploratory=bool(exploratory and region_frames),
+            sensitivity=part == "sensitivity", exploratory=part == "exploratory",
         )
+        for part, wanted in (("exploratory", exploratory and region_frames), ("sensitivity", sensitivity and len(rdays)))
+        if wanted
+    ]
 
     regions_out: dict[str, dict] = {}
     n_primary = 0
@@ -769,7 +773,10 @@ class PendingFindings:
         if self._done:
             return self._result
         result = self._result
-        checks = self._checks.result() if self._checks is not None else {}
+        checks: dict = {}
+        for pending in self._checks:
+            part = pending.result()
+            checks.update(part)
         n_exploratory = checks.get("n_tests", 0)
         for region, out in result["regions"].items():
             expl = out["exploratory"]
@@ -782,12 +789,12 @@ class PendingFindings:
         if checks.get("sensitivity") is not None:
             result["guards"]["sensitivity"] = checks["sensitivity"]
         result["flags"] = {"rule_24h_breaches": self._breaches}
-        self._done, self._checks, self._dynamics = True, None, None
+        self._done, self._checks, self._dynamics = True, [], None
         return result
 
     def cancel(self) -> None:
         """Stop the second processes (the caller failed and will not ask for the result)."""
-        for pending in (self._checks, self._dynamics):
+        for pending in [*self._checks, self._dynamics]:
             if isinstance(pending, background.Pending):
                 pending.cancel()
 
@@ -831,15 +838,17 @@ def _checks(
     sensitivity: bool,
     exploratory: bool,
 ) -> dict:
-    """The sensitivity variants and the exploratory analyses of every region: one second process's work.
+    """The sensitivity variants or the exploratory analyses of every region (or both): a second process's work.
 
-    Returns ``{"sensitivity": flare_sensitivity(...) or None, "exploratory": {region: {"label", hazard,
-    case-crossover and CCF entries, "effects": rows with q-values}}, "n_tests": finite p-values}``.
+    Returns ``{"exploratory": {region: {"label", hazard, case-crossover and CCF entries, "effects": rows
+    with q-values}}, "n_tests": finite p-values}`` when ``exploratory``, and ``{"sensitivity":
+    flare_sensitivity(...) or None}`` when ``sensitivity`` (both keys sets with both).
     Whether a region's exploratory models run depends on its primary model being estimable, so the
     primary model is fitted here again (the same deterministic fit as the caller's, ~5 ms a region).
     """
-    out: dict = {"sensitivity": None, "exploratory": {}, "n_tests": 0}
+    out: dict = {}
     if exploratory:
+        out["exploratory"], out["n_tests"] = {}, 0
         km_filter = prewhitening_filter(daily["km"]) if len(daily) else None
         rows_of: dict[str, list[dict]] = {}
         for region in REGIONS:

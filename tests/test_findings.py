@@ -105,9 +105,9 @@ def test_findings_shape_guards_and_json(tmp_path):
 
 
 def test_findings_are_the_same_bytes_with_the_models_in_second_processes_or_here(monkeypatch):
-    """The sensitivity variants and the exploratory models (with their q-values) run in a second process
+    """The exploratory models (with their q-values) and the sensitivity variants run in two second processes
     (analysis.background) while the region models are fitted: the JSON, key order included, is the same
-    as when everything runs here, and the second process's parts are in it."""
+    as when everything runs here, and both processes' parts are in it."""
     from analysis import background
 
     runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
@@ -117,7 +117,8 @@ def test_findings_are_the_same_bytes_with_the_models_in_second_processes_or_here
     monkeypatch.setenv("RUNLOG_SERIAL", "0")  # a second process even on a busy machine (where it can fork)
     pending = findings_mod.start_findings(runs, pain)
     if background.can_fork():
-        assert isinstance(pending._checks, background.Pending) and not pending._checks._done  # still running
+        assert len(pending._checks) == 2  # exploratory, sensitivity
+        assert all(isinstance(p, background.Pending) and not p._done for p in pending._checks)  # still running
     forked = pending.result()
     assert json.dumps(forked, allow_nan=False) == here
     assert forked["regions"]["plantar"]["exploratory"]["n_tests"] > 0 and "sensitivity" in forked["guards"]
