@@ -2,18 +2,15 @@
 
 Every number and frame comes from :func:`analysis.pipeline.analyse` (an
 :class:`~analysis.pipeline.Analysis`, computed once); this module lays it out.
-:func:`build_report` draws an A4 PDF from it with
-   :class:`matplotlib.backends.backend_pdf.PdfPages`: page 1 is a summary for a
-   clinician, then the figures (:mod:`analysis.plots`), then methods and
-   caveats, then data quality. Text is real text (TrueType fonts, searchable);
-   every page carries its number; title and date are in the PDF metadata.
-   About half the pages are drawn by a second process (:mod:`analysis.background`)
-   and the two PDFs are joined with pypdf (a PDF's fonts, images and objects are
-   its own, so the pages cannot be written into one ``PdfPages`` from two processes).
-
-The text pages are laid out by hand (a small line-flow helper over
-``Figure.text``) because matplotlib has no paragraph layout and a second PDF
-library for a few pages of text would be a heavy dependency.
+:func:`build_report` writes an A4 PDF from it: page 1 is a summary for a
+clinician, then the figures (:mod:`analysis.plots`), then methods and caveats,
+then data quality. The text pages are laid out as lines and written by
+reportlab (:mod:`analysis.textpdf`, which says why), the figure pages drawn by
+matplotlib's ``PdfPages``, half of them in a second process
+(:mod:`analysis.background`), and the parts are joined with pypdf (a PDF's fonts,
+images and objects are its own, so pages cannot be written into one file from
+two processes or two libraries). Text is real text (TrueType fonts, searchable);
+every page carries its number; title and date are in the PDF metadata.
 
 GPS positions never enter the report: samples are read without them
 (``positions=False``) and no figure draws a map.
@@ -44,6 +41,7 @@ from analysis.provenance import SCHEMA_VERSION, inputs_digest, source_date
 from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
 from analysis.stats.design import MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS, NEVER_LOGGED
 from analysis.stats.primary import MAX_CI_RATIO
+from analysis.textpdf import PT, TextFlow, TextPage, write_pdf
 
 A4 = plots.A4_PORTRAIT
 REPORT_TITLE = "runlog report: running load, footwear and pain"
@@ -394,116 +392,6 @@ def flags(data: Analysis) -> list[str]:
 # page layout
 # ---------------------------------------------------------------------------
 
-_MARGIN_IN = 0.75
-_TOP = 1 - 0.7 / A4[1]
-_BOTTOM = 0.75 / A4[1]
-_PT = 1 / (A4[1] * 72)  # one point as a fraction of the page height
-
-
-class _TextPages:
-    """Flow headings, paragraphs and small tables onto A4 pages (one Figure per page)."""
-
-    def __init__(self) -> None:
-        self.pages: list[Figure] = []
-        self._new_page()
-
-    def _new_page(self) -> None:
-        fig = Figure(figsize=A4)
-        FigureCanvasAgg(fig)
-        self.pages.append(fig)
-        self.fig = fig
-        self.y = _TOP
-
-    def _need(self, height: float) -> None:
-        if self.y - height < _BOTTOM:
-            self._new_page()
-
-    def _chars(self, size: float, indent_in: float = 0.0, bold: bool = False) -> int:
-        width_pt = (A4[0] - 2 * _MARGIN_IN - indent_in) * 72
-        return max(20, int(width_pt / (size * (0.6 if bold else 0.54))))  # bold letters are wider
-
-    def space(self, points: float = 6) -> None:
-        self.y -= points * _PT
-
-    def heading(self, text: str, size: float = 13) -> None:
-        self._need((size * 1.4 + 40) * _PT)
-        self.space(size * 0.6)
-        self.fig.text(_MARGIN_IN / A4[0], self.y, text, fontsize=size, fontweight="bold", va="top")
-        self.y -= size * 1.45 * _PT
-
-    def para(
-        self,
-        text: str,
-        *,
-        size: float = 9.5,
-        indent_in: float = 0.0,
-        bullet: str = "",
-        weight: str = "normal",
-        color: str = "black",
-    ) -> None:
-        lines = textwrap.wrap(text, self._chars(size, indent_in + (0.18 if bullet else 0), weight == "bold"))
-        step = size * 1.32 * _PT
-        for i, line in enumerate(lines or [""]):
-            self._need(step)
-            x = (_MARGIN_IN + indent_in) / A4[0]
-            if bullet and i == 0:
-                self.fig.text(x, self.y, bullet, fontsize=size, va="top", color=color)
-            self.fig.text(
-                x + (0.18 / A4[0] if bullet else 0),
-                self.y,
-                line,
-                fontsize=size,
-                va="top",
-                fontweight=weight,
-                color=color,
-            )
-            self.y -= step
-        self.space(size * 0.35)
-
-    def bullet(self, text: str, **kw) -> None:
-        self.para(text, bullet="-", **kw)
-
-    def mono(self, lines: Sequence[str], *, size: float = 7.2) -> None:
-        """Lines as printed by the CLI (fixed columns, <= 100 characters), in a monospace font, unwrapped."""
-        step = size * 1.3 * _PT
-        for text in lines:
-            self._need(step)
-            self.fig.text(_MARGIN_IN / A4[0], self.y, text, fontsize=size, va="top", family="monospace")
-            self.y -= step
-        self.space(size * 0.5)
-
-    def table(
-        self,
-        header: Sequence[str],
-        rows: Sequence[Sequence],
-        *,
-        size: float = 8.5,
-        widths_in: Sequence[float] | None = None,
-    ) -> None:
-        """A plain table: bold header, one text line per row, columns at fixed offsets."""
-        ncol = len(header)
-        cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
-        if widths_in is None:
-            chars = [max(len(r[j]) for r in cells) for j in range(ncol)]
-            widths_in = [max(c, 3) * size * 0.55 / 72 + 0.15 for c in chars]
-        step = size * 1.45 * _PT
-        for k, row in enumerate(cells):
-            self._need(step * (2 if k == 0 else 1))
-            x = _MARGIN_IN
-            for j, cell in enumerate(row):
-                self.fig.text(
-                    x / A4[0],
-                    self.y,
-                    cell,
-                    fontsize=size,
-                    va="top",
-                    fontweight="bold" if k == 0 else "normal",
-                )
-                x += widths_in[j]
-            self.y -= step
-        self.space(6)
-
-
 _FOOTER_IN = 0.3
 #: characters per caption line: 8.5 pt text across the page's width with room to spare, so no
 #: caption runs past the edge (tests/test_report.py measures it)
@@ -638,7 +526,7 @@ def provenance_line(findings: Mapping) -> str:
     )
 
 
-def _week_section(tp: _TextPages, data: Analysis, units: str = "km") -> None:
+def _week_section(tp: TextFlow, data: Analysis, units: str = "km") -> None:
     """Page 1 opens with ``runlog week``'s lines (METHODS.md 9), the latest questionnaire scores, adherence."""
     from analysis import week as wk
 
@@ -660,10 +548,10 @@ def _week_section(tp: _TextPages, data: Analysis, units: str = "km") -> None:
                 "say whether keeping to the allowance prevents flare-ups.", size=7.5, color="#333333")
 
 
-def _summary_pages(data: Analysis, units: str) -> list[Figure]:
+def _summary_pages(data: Analysis, units: str) -> list[TextPage]:
     f = data.findings
     per = 1000.0 / 1609.344 if units == "mi" else 1.0
-    tp = _TextPages()
+    tp = TextFlow()
     tp.heading(REPORT_TITLE, size=15)
     tp.para(
         f"Period: {_period_text(data)}. Made {_made_date():%d %b %Y} by runlog {__version__}. "
@@ -918,12 +806,12 @@ def _rule_in_use(data: Analysis) -> flareups.FlareRule | None:
     return flareups.flare_rule(params) if params else None
 
 
-def _methods_pages(data: Analysis) -> list[Figure]:
+def _methods_pages(data: Analysis) -> list[TextPage]:
     g = data.findings.get("guards", {})
     mc = g.get("multiple_comparisons", {})
     pm = g.get("primary_model", {})
     suff = g.get("sufficiency", {})
-    tp = _TextPages()
+    tp = TextFlow()
     tp.heading("Methods and caveats", size=14)
     items = [
         "Daily series first: one row per local calendar day. A rest day is 0 km; a day with no diary entry "
@@ -1010,7 +898,7 @@ def _methods_pages(data: Analysis) -> list[Figure]:
     header, rows, notes = sensitivity_table(data.findings)
     if len(rows) > 1:
         # heading, text and table on one page
-        tp._need((12 * 2.1 + 3 * 8.5 * 1.32 + (len(rows) + 3) * 8 * 1.45) * _PT)
+        tp._need((12 * 2.1 + 3 * 8.5 * 1.32 + (len(rows) + 3) * 8 * 1.45) * PT)
         tp.heading("Sensitivity of the flare-up definition", size=12)
         tp.para(
             "Onsets per region (and the barefoot-style vs traditional rate ratio, RR) when the flare-up "
@@ -1026,8 +914,8 @@ def _methods_pages(data: Analysis) -> list[Figure]:
     return tp.pages
 
 
-def _quality_pages(data: Analysis) -> list[Figure]:
-    tp = _TextPages()
+def _quality_pages(data: Analysis) -> list[TextPage]:
+    tp = TextFlow()
     tp.heading("Data quality", size=14)
     if data.sources:
         tp.para("Sources read: " + ", ".join(data.sources) + ".")
@@ -1118,7 +1006,7 @@ def _quality_pages(data: Analysis) -> list[Figure]:
     return tp.pages
 
 
-def _breach_appendix(tp: _TextPages, breaches: Sequence[Mapping]) -> None:
+def _breach_appendix(tp: TextFlow, breaches: Sequence[Mapping]) -> None:
     """Appendix: every run that broke the 24-hour rule (findings ``flags.rule_24h_breaches``)."""
     tp.heading("Appendix: every 24-hour-rule breach", size=11.5)
     if not breaches:
@@ -1192,67 +1080,71 @@ def _lay_out_once(page: Figure) -> None:
         page.set_layout_engine(None)
 
 
-#: relative drawing cost of a figure page against a text page (CPU, measured on the sample: a figure
-#: page with its layout 0.35-0.5 s, a text page 0.05-0.2 s); only used to share the pages between processes
-_FIGURE_PAGE_WEIGHT = 3.0
+def _page_makers(data: Analysis, units: str) -> list[TextPage | Callable[[], Figure]]:
+    """Every page in report order: a text page (summary, methods, data quality), laid out, or a function
+    that makes a figure page.
 
-
-def _page_makers(data: Analysis, units: str) -> tuple[list[Callable[[], Figure]], list[bool]]:
-    """Every page in report order, as a function that makes it, and whether each is a figure page.
-
-    The text pages (summary, methods, data quality) are cheap to lay out and decide how many pages
-    there are, so they are made here; a figure page is made only where it is drawn.
+    The text pages are cheap to lay out and decide how many pages there are, so they are made here; a
+    figure page is made only where it is drawn.
     """
     summary = _summary_pages(data, units)
     specs = _figure_page_specs(data, units)
     after = [*_methods_pages(data), *_quality_pages(data)]
 
-    def ready(page: Figure) -> Callable[[], Figure]:
-        return lambda: page
-
     def later(spec) -> Callable[[], Figure]:
         return lambda: _figure_page(*spec)
 
-    makers = [*map(ready, summary), *map(later, specs), *map(ready, after)]
-    is_figure = [False] * len(summary) + [True] * len(specs) + [False] * len(after)
-    return makers, is_figure
+    return [*summary, *map(later, specs), *after]
 
 
-def _second_share(is_figure: Sequence[bool]) -> list[int]:
-    """The pages the second process draws: the first figure pages, up to about half the drawing.
+def _second_share(pages: Sequence[TextPage | Callable[[], Figure]]) -> list[int]:
+    """The pages the second process draws: the first half of the figure pages (rounded up).
 
-    Decided from the pages alone (never from timing), so the PDF's bytes do not depend on the machine.
+    The text pages cost a few hundredths of a second (:mod:`analysis.textpdf`) and are this process's;
+    the figure pages cost about the same each (0.3-0.55 s of CPU on the sample). Decided from the pages
+    alone (never from timing), so the PDF's bytes do not depend on the machine.
     """
-    weights = [_FIGURE_PAGE_WEIGHT if f else 1.0 for f in is_figure]
-    half, taken, share = sum(weights) / 2, 0.0, []
-    for i, (figure, w) in enumerate(zip(is_figure, weights, strict=True)):
-        if figure and taken < half:
-            share.append(i)
-            taken += w
-    return share
+    figures = [i for i, page in enumerate(pages) if not isinstance(page, TextPage)]
+    return figures[: (len(figures) + 1) // 2]
 
 
-def _finish_page(page: Figure, number: int, n: int, data: Analysis) -> Figure:
-    """Footers on, the layout run (and frozen with ``SOURCE_DATE_EPOCH``): ready for ``savefig``."""
+def _footers(page: Figure | TextPage, number: int, n: int, data: Analysis) -> None:
+    """The page's number, page 1's provenance line and the period, along the bottom edge."""
     page.text(0.5, 0.012, f"page {number} of {n}", ha="center", va="bottom", fontsize=8, color="#555555")
     if number == 1:
         page.text(0.05, 0.012, provenance_line(data.findings), ha="left", va="bottom", fontsize=6.5,
                   color="#777777")
     page.text(0.95, 0.012, f"runlog - {_period_text(data)}", ha="right", va="bottom", fontsize=7,
               color="#777777")
+
+
+def _finish_page(page: Figure, number: int, n: int, data: Analysis) -> Figure:
+    """Footers on, the layout run (and frozen with ``SOURCE_DATE_EPOCH``): ready for ``savefig``."""
+    _footers(page, number, n, data)
     if source_date() is not None:  # a reproducible PDF was asked for: one more layout pass
         _freeze_layout(page)
     _lay_out_once(page)
     return page
 
 
-def _pdf_part(makers: Sequence[Callable[[], Figure]], numbers: Sequence[int], data: Analysis,
+def _text_part(pages: Sequence[TextPage | Callable[[], Figure]], numbers: Sequence[int], data: Analysis,
+               metadata: Mapping) -> bytes:
+    """The PDF of the text pages ``numbers`` (0-based) alone, with their footers, as bytes (reportlab)."""
+    finished = []
+    for i in numbers:
+        page = TextPage(list(pages[i].lines), pages[i].size_in)  # a copy: the footers are this PDF's
+        _footers(page, i + 1, len(pages), data)
+        finished.append(page)
+    return write_pdf(finished, metadata)
+
+
+def _pdf_part(pages: Sequence[TextPage | Callable[[], Figure]], numbers: Sequence[int], data: Analysis,
               metadata: Mapping, on_page: Callable[[], None] = lambda: None) -> bytes:
-    """The PDF of the pages ``numbers`` (0-based) alone, as bytes."""
+    """The PDF of the figure pages ``numbers`` (0-based) alone, drawn by matplotlib, as bytes."""
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata=dict(metadata)) as pdf:
         for i in numbers:
-            pdf.savefig(_finish_page(makers[i](), i + 1, len(makers), data))
+            pdf.savefig(_finish_page(pages[i](), i + 1, len(pages), data))
             on_page()
     return buffer.getvalue()
 
@@ -1290,12 +1182,13 @@ def build_report(
     (:func:`provenance_line`). With ``SOURCE_DATE_EPOCH`` set, the PDF's dates come from it and
     two runs on the same inputs write identical bytes (:func:`_freeze_layout`).
 
-    The first figure pages (about half the drawing, :func:`_second_share`) are drawn in a second
-    process (:mod:`analysis.background`) into a PDF of their own, the other pages here, and the
-    two are joined (:func:`_join_parts`). Where there is no second process (one CPU, a busy
-    machine, ``RUNLOG_SERIAL=1``) all pages go into one PDF here, except with ``SOURCE_DATE_EPOCH``
-    set: then the pages are always shared and joined the same way, so the bytes do not depend on
-    the machine (without it the PDF carries the time of the run, and no two runs are the same bytes).
+    The text pages are written by reportlab (:mod:`analysis.textpdf`), the figure pages by matplotlib:
+    the first half of them (:func:`_second_share`) in a second process (:mod:`analysis.background`)
+    into a PDF of their own, the others here; the parts are joined (:func:`_join_parts`). Where
+    there is no second process (one CPU, a busy machine, ``RUNLOG_SERIAL=1``) all figure pages are
+    drawn here into one PDF, except with ``SOURCE_DATE_EPOCH`` set: then the figure pages are always
+    shared and joined the same way, so the bytes do not depend on the machine (without it the PDF
+    carries the time of the run, and no two runs are the same bytes).
 
     Parameters
     ----------
@@ -1336,8 +1229,8 @@ def build_report(
         _gc_paused(),
         progress_bar(desc="drawing", unit="page", progress=progress) as drawn,
     ):
-        makers, is_figure = _page_makers(data, units)
-        n = len(makers)
+        pages = _page_makers(data, units)
+        n = len(pages)
         drawn.total = n
         here = os.getpid()
 
@@ -1346,18 +1239,29 @@ def build_report(
                 drawn.update(1)
 
         # shared the same way wherever a reproducible PDF is asked for (SOURCE_DATE_EPOCH), so its bytes do not
-        # depend on the machine; else only where a second process can take its share (joining costs ~0.3 s)
+        # depend on the machine; else only where a second process can take its share
         shared = background.can_fork() or fixed is not None
-        theirs = _second_share(is_figure) if shared else []
-        mine = sorted(set(range(n)) - set(theirs))
-        pending = background.start(_pdf_part, makers, theirs, data, metadata, tick) if theirs else None
-        parts = [_pdf_part(makers, mine, data, metadata, tick)]
-        order = {i: (0, k) for k, i in enumerate(mine)}
+        theirs = _second_share(pages) if shared else []
+        text = [i for i, page in enumerate(pages) if isinstance(page, TextPage)]
+        mine = sorted(set(range(n)) - set(theirs) - set(text))
+        pending = background.start(_pdf_part, pages, theirs, data, metadata, tick) if theirs else None
+        parts: list[bytes] = []
+        order: dict[int, tuple[int, int]] = {}
+
+        def add(numbers: Sequence[int], part: bytes) -> None:
+            order.update({i: (len(parts), k) for k, i in enumerate(numbers)})
+            parts.append(part)
+
+        # matplotlib's parts first: the first part's metadata (producer, date) is the joined PDF's
+        if mine:
+            add(mine, _pdf_part(pages, mine, data, metadata, tick))
+        text_pdf = _text_part(pages, text, data, metadata) if text else b""  # while the second process draws
         if pending is not None:
             import pypdf  # noqa: F401 - loaded for _join_parts while the second process may still be drawing
 
-            parts.append(pending.result())
-            order.update({i: (1, k) for k, i in enumerate(theirs)})
+            add(theirs, pending.result())
+        if text:
+            add(text, text_pdf)
         drawn.update(n - drawn.n)
 
         def write_pdf(tmp: Path) -> None:

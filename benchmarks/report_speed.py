@@ -110,7 +110,8 @@ PHASES: dict[str, tuple[str, ...]] = {
     "savefig": (
         "matplotlib.backends.backend_pdf:PdfPages.savefig",
         "matplotlib.backends.backend_pdf:PdfPages.close",
-        "analysis.report:_join_parts",  # the two processes' pages joined into one PDF (pypdf)
+        "analysis.report:_join_parts",  # the two processes' pages and the text pages joined into one PDF (pypdf)
+        "analysis.textpdf:write_pdf",  # the text pages (reportlab)
     ),
 }
 #: what the imports phase imports (modules that do not exist are skipped)
@@ -216,6 +217,16 @@ def _pages_in(pdf: Path) -> int:
     return len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes()))
 
 
+def _text_pages(data) -> int | None:
+    """How many of the report's pages are text pages (written by reportlab, not matplotlib); None before them."""
+    try:
+        from analysis.report import _page_makers
+        from analysis.textpdf import TextPage
+    except ImportError:
+        return None
+    return sum(isinstance(page, TextPage) for page in _page_makers(data, "km"))
+
+
 def matplotlib_floor(pages: int, *, gc_paused: bool = False) -> float:
     """CPU seconds to draw and save ``pages`` A4 pages of simple plots (a line, a bar chart) in the report's style.
 
@@ -307,6 +318,7 @@ def phases_child(spec: dict) -> dict:
     best = min(drawing, key=lambda d: d["figures"] + d["savefig"])
     phases = {**analysis_cpu, **best}
     pages = _pages_in(pdf)
+    text_pages = _text_pages(data)
     # the drawing with its second process (analysis.background), as the CLI draws when a CPU is idle
     os.environ["RUNLOG_SERIAL"] = "0"
     from analysis.background import can_fork
@@ -333,6 +345,7 @@ def phases_child(spec: dict) -> dict:
         "calls": dict(timer.calls),
         "missing": timer.missing,
         "pages": pages,
+        "text_pages": text_pages,
         "floor": floor,
         "drawing_wall": min(walls),  # (wall, CPU here, CPU of the second process) with the second process
         "forks": forks,
@@ -482,7 +495,9 @@ def print_floor(res: dict) -> list[str]:
     drawing = res["phases"]["figures"] + res["phases"]["savefig"]
     plain, paused = res["floor"]["plain"], res["floor"]["gc_paused"]
     lines = [
-        f"Drawing against the matplotlib floor ({res['pages']} A4 pages; CPU s, best of the repeats):",
+        f"Drawing against the matplotlib floor ({res['pages']} A4 pages"
+        + (f", {res['text_pages']} of them text pages written by reportlab" if res.get("text_pages") else "")
+        + "; CPU s, best of the repeats):",
         f"  report: figures {res['phases']['figures']:.2f} + savefig {res['phases']['savefig']:.2f} "
         f"= {drawing:.2f} s (cyclic GC paused while drawing)",
         f"  floor, a line and a bar chart per page in the report's style: {plain:.2f} s plain, "

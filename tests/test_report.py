@@ -17,6 +17,7 @@ from analysis.pipeline import analyse
 from analysis.plots import REGION_LABELS, fmt_ci, fmt_num
 from analysis.schema import REGIONS
 from analysis.stats.design import NEVER_LOGGED
+from analysis.textpdf import TextPage
 from tests.conftest import tiny_frames
 
 REPO = Path(__file__).resolve().parents[1]
@@ -544,6 +545,13 @@ def test_captions_and_text_stay_on_the_page(sample_data):
             *report._quality_pages(sample_data),
         ]
     for n, page in enumerate(pages, start=1):
+        if isinstance(page, TextPage):  # written by reportlab: each line's box by the embedded font's metrics
+            width, height = page.size_in[0] * 72, page.size_in[1] * 72
+            for line in page.lines:
+                left, bottom, right, top = line.box_pt(page.size_in)
+                assert left >= 0 and right <= width + 0.5, (n, line.text[:60], right, width)
+                assert bottom >= 0 and top <= height + 0.5, (n, line.text[:60])
+            continue
         renderer = page.canvas.get_renderer()
         width, height = page.bbox.width, page.bbox.height
         texts = [*page.texts, *(t for sub in page.subfigs for t in sub.texts)]
@@ -568,7 +576,7 @@ def test_data_quality_page_repeats_what_reading_the_diary_found():
     data = analyse(runs, read_pain_diary(diary, name="pain.csv"), drills)
     with mpl.rc_context(plots.STYLE):
         pages = report._quality_pages(data)
-    text = [t.get_text() for page in pages for t in page.texts]
+    text = [t for page in pages for t in page.texts]
     assert "Diary: 1 rows with an empty pain cell: not logged (no entry, never pain 0)." in text
     assert "Diary: 1 pain values with a fraction rounded half up to whole points (row 2: 2,5 -> 3)." in text
 
@@ -618,16 +626,20 @@ def test_methods_page_describes_the_onset_rule_the_findings_used():
     assert "adaptive rule" in default and "previous 112 logged" in default
 
 
-def test_second_process_takes_the_first_figure_pages_up_to_half_the_weight():
-    """Text page weight 1, figure page 3: pages are taken until the share reaches half the total."""
-    sample_like = [False] * 2 + [True] * 7 + [False] * 5  # total 7 + 21 = 28: figure pages until >= 14
-    assert report._second_share(sample_like) == [2, 3, 4, 5, 6]
-    assert report._second_share([True] * 4) == [0, 1]  # 0 < 6, 3 < 6, then 6 is half: stop
-    assert report._second_share([False] * 5) == []  # nothing for a second process: one PDF, no joining
+def test_second_process_takes_the_first_half_of_the_figure_pages():
+    """The text pages are this process's (reportlab, a few hundredths of a second); the second process
+    takes the first half of the figure pages, rounded up."""
+    def figure():
+        raise AssertionError("not drawn to share the pages")
+
+    sample_like = [TextPage()] * 2 + [figure] * 7 + [TextPage()] * 5
+    assert report._second_share(sample_like) == [2, 3, 4, 5]
+    assert report._second_share([figure] * 4) == [0, 1]
+    assert report._second_share([TextPage()] * 5) == []  # nothing for a second process
 
 
 def test_pages_drawn_in_two_processes_join_in_order_with_the_same_bytes_as_in_one(tmp_path, monkeypatch):
-    """The PDF is the same bytes with and without the second process, and holds the pages of one PdfPages."""
+    """The PDF is the same bytes with and without the second process, and holds each page as drawn alone."""
     import io
 
     import matplotlib as mpl
@@ -644,20 +656,23 @@ def test_pages_drawn_in_two_processes_join_in_order_with_the_same_bytes_as_in_on
     serial = report.build_report(data, tmp_path / "serial.pdf").read_bytes()
     assert forked == serial
     with mpl.rc_context(plots.STYLE):
-        makers, is_figure = report._page_makers(data, "km")
-        whole = report._pdf_part(makers, range(len(makers)), data, {})
-    assert report._second_share(is_figure)  # some pages were the second process's
-    joined, one = PdfReader(io.BytesIO(forked)), PdfReader(io.BytesIO(whole))
-    assert len(joined.pages) == len(one.pages) == len(makers)
-    assert [p.extract_text() for p in joined.pages] == [p.extract_text() for p in one.pages]
+        pages = report._page_makers(data, "km")
+        text = [i for i, page in enumerate(pages) if isinstance(page, TextPage)]
+        figures = [i for i in range(len(pages)) if i not in text]
+        figure_pdf = PdfReader(io.BytesIO(report._pdf_part(pages, figures, data, {})))
+        text_pdf = PdfReader(io.BytesIO(report._text_part(pages, text, data, {})))
+    expected = {i: figure_pdf.pages[k].extract_text() for k, i in enumerate(figures)}
+    expected |= {i: text_pdf.pages[k].extract_text() for k, i in enumerate(text)}
+    assert text and report._second_share(pages)  # text pages, and figure pages for the second process
+    joined = PdfReader(io.BytesIO(forked))
+    assert len(joined.pages) == len(pages)
+    assert [p.extract_text() for p in joined.pages] == [expected[i] for i in range(len(pages))]
     assert joined.metadata["/Producer"].startswith("Matplotlib") and "/ID" not in joined.trailer
-    # no reproducible PDF asked for and no second process: one PdfPages, nothing joined
+    # no reproducible PDF asked for and no second process: the figure pages drawn here, joined with the text
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    joins = []
-    monkeypatch.setattr(report, "_join_parts", lambda *a: joins.append(a))
     alone = PdfReader(report.build_report(data, tmp_path / "alone.pdf"))
     texts = [p.extract_text() for p in alone.pages]
-    assert joins == [] and texts[1:] == [p.extract_text() for p in one.pages][1:]  # page 1 names the day made
+    assert texts[1:] == [expected[i] for i in range(1, len(pages))]  # page 1 names the day made
 
 
 def test_week_table_takes_no_more_weeks_than_the_diary_has(tiny_data):

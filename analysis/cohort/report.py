@@ -3,8 +3,8 @@
 Page 1: runners, runners with events, onsets and person-years at risk per region; the
 pooled within-runner estimands with 95 % intervals and prediction intervals; the
 unstratified model beside (labelled confounded); excluded runners with the reason.
-Then one forest plot per region of the per-runner estimates. The text pages reuse
-:mod:`analysis.report`'s page helpers.
+Then one forest plot per region of the per-runner estimates. The text pages are
+:mod:`analysis.textpdf`'s, drawn here by matplotlib with the forest plots.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from matplotlib.ticker import FormatStrFormatter, NullFormatter
 from analysis import __version__
 from analysis.outputs import atomic_write
 from analysis.plots import fmt_ci, fmt_num
-from analysis.report import _figure_page, _TextPages  # noqa: PLC2701 - shared page helpers
+from analysis.report import _figure_page  # noqa: PLC2701 - shared page helper
 from analysis.schema import REGIONS
+from analysis.textpdf import TextFlow
 
 _WORDS = {
     "barefoot_share_7d": ("Barefoot-style share of the last 7 days' km, per +10 points above the runner's usual "
@@ -43,7 +44,7 @@ def _estimand_line(row: Mapping) -> str:
 
 def summary_pages(result: Mapping) -> list:
     """Page 1 (and overflow): counts per region, pooled estimands, contrast, excluded runners."""
-    tp = _TextPages()
+    tp = TextFlow()
     tp.heading(f"runlog cohort report: {result['included']} of {result['runners']} runners", size=14)
     tp.para("Within-runner answer: each runner is compared only with themself (conditional Poisson "
             "model stratified by runner, on at-risk logged days; METHODS.md 7). Everything constant "
@@ -115,7 +116,7 @@ def build_cohort_report(result: Mapping, path: str | os.PathLike) -> Path:
     """Write the cohort PDF atomically; returns the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pages = summary_pages(result)
+    pages = [page.to_figure() for page in summary_pages(result)]
     for region in REGIONS:
         data = result["regions"].get(region)
         if not data or not any(r["estimate"] is not None for r in data["per_runner"]):

@@ -34,7 +34,7 @@ def test_cohort_report_methods_say_what_the_footwear_column_is():
     from analysis.cohort.report import summary_pages
 
     result = {"runners": 1, "included": 1, "excluded": [], "regions": {}, "footwear_contrast": "THE CONTRAST"}
-    text = " ".join(t.get_text() for page in summary_pages(result) for t in page.texts)
+    text = " ".join(t for page in summary_pages(result) for t in page.texts)
     assert "where the share is THE CONTRAST" in " ".join(text.split())
 
 

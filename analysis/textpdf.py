@@ -1,0 +1,258 @@
+"""The report's text pages: headings, paragraphs, tables and fixed-column lines on A4, written with reportlab.
+
+The summary, methods and data-quality pages hold nothing but text. :class:`TextFlow` lays it
+out as lines on pages (:class:`TextPage`, each a list of :class:`Line`); :func:`write_pdf`
+writes the pages with reportlab, and :meth:`TextPage.to_figure` draws one with matplotlib
+(the cohort report's pages, which go into its ``PdfPages``).
+
+Why a second PDF library: matplotlib's PDF backend lays out every glyph of every string in
+Python (FreeType glyph loads, per-glyph positions, TrueType subsetting): the report's seven
+text pages cost 1.2-1.6 s of CPU that way, about 40 % of its drawing (benchmarks/README.md,
+``report_speed.py``, session 10), and reportlab, a library made to set text in PDF, writes
+them in a few hundredths of a second. The fonts are the TrueType files matplotlib ships and the
+figure pages use (DejaVu Sans, Sans Bold, Sans Mono), embedded as subsets: the pages look alike
+and their text is real, searchable text.
+
+The flow itself (which words go on which line and page) is this module's own because it is a
+few lines of arithmetic on the page's fixed geometry; paragraphs are broken into lines by the
+font's own widths (reportlab's ``simpleSplit``), so no line runs into the margin.
+Positions are in inches from the page's left edge and in fractions of its height from the
+bottom, with matplotlib's vertical alignment: a ``"top"`` line's box starts at ``y``, its
+baseline 0.76 em lower (the height of DejaVu's ``l``, which matplotlib's ``va="top"`` uses);
+a ``"bottom"`` line's baseline is 0.24 em above ``y`` (the depth of its ``p``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+#: A4 portrait, inches (as :data:`analysis.plots.A4_PORTRAIT`)
+A4_IN: tuple[float, float] = (8.27, 11.69)
+MARGIN_IN = 0.75
+TOP = 1 - 0.7 / A4_IN[1]
+BOTTOM = 0.75 / A4_IN[1]
+#: one point as a fraction of the page height
+PT = 1 / (A4_IN[1] * 72)
+#: baseline below a ``va="top"`` line's top, and above a ``va="bottom"`` line's bottom, in em (DejaVu, as
+#: matplotlib measures them: the height of "l" and the depth of "p")
+ASCENT_EM, DESCENT_EM = 0.76, 0.2402
+
+_FONT_FILES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf", "mono": "DejaVuSansMono.ttf"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text: where (``x_in`` inches from the left, ``y`` fraction of the page height from
+    the bottom, aligned as ``ha``/``va``), what, and how (``size_pt``, ``bold``, ``mono``, ``color``)."""
+
+    x_in: float
+    y: float
+    text: str
+    size_pt: float
+    bold: bool = False
+    mono: bool = False
+    color: str = "black"
+    ha: str = "left"  # "left", "center", "right"
+    va: str = "top"  # "top", "bottom"
+
+    @property
+    def font(self) -> str:
+        """The reportlab name of the line's font (registered by :func:`fonts`)."""
+        return fonts()["mono" if self.mono else "bold" if self.bold else "regular"]
+
+    def width_pt(self) -> float:
+        """The line's width when set, in points (reportlab's metrics of the embedded font)."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        return stringWidth(self.text, self.font, self.size_pt)
+
+    def box_pt(self, page_in: tuple[float, float] = A4_IN) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) of the line's box on the page, in points from the bottom-left
+        corner; the box spans the font's descent to its ascent (as matplotlib measures a line)."""
+        width = self.width_pt()
+        x = self.x_in * 72 - {"left": 0.0, "center": width / 2, "right": width}[self.ha]
+        base = self.baseline_pt(page_in)
+        return x, base - DESCENT_EM * self.size_pt, x + width, base + ASCENT_EM * self.size_pt
+
+    def baseline_pt(self, page_in: tuple[float, float] = A4_IN) -> float:
+        """The baseline's height above the page's bottom edge, in points."""
+        y_pt = self.y * page_in[1] * 72
+        return y_pt - ASCENT_EM * self.size_pt if self.va == "top" else y_pt + DESCENT_EM * self.size_pt
+
+
+@dataclass
+class TextPage:
+    """One A4 page of :class:`Line` s (``lines``, in the order they were laid out)."""
+
+    lines: list[Line] = field(default_factory=list)
+    size_in: tuple[float, float] = A4_IN
+
+    def text(self, x: float, y: float, text: str, *, fontsize: float, fontweight: str = "normal",
+             family: str = "sans-serif", color: str = "black", ha: str = "left", va: str = "top") -> None:
+        """Add a line at ``x`` (fraction of the page width) and ``y`` (of its height), as ``Figure.text``."""
+        self.lines.append(Line(x * self.size_in[0], y, text, fontsize, fontweight == "bold", family == "monospace",
+                               color, ha, va))
+
+    @property
+    def texts(self) -> list[str]:
+        """The lines' text, top to bottom as laid out."""
+        return [line.text for line in self.lines]
+
+    def to_figure(self):
+        """The page drawn as a matplotlib Figure (for a ``PdfPages`` of figures)."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=self.size_in)
+        FigureCanvasAgg(fig)
+        for line in self.lines:
+            fig.text(line.x_in / self.size_in[0], line.y, line.text, fontsize=line.size_pt,
+                     fontweight="bold" if line.bold else "normal", family="monospace" if line.mono else "sans-serif",
+                     color=line.color, ha=line.ha, va=line.va)
+        return fig
+
+
+class TextFlow:
+    """Flow headings, paragraphs and small tables onto A4 pages (``pages``: :class:`TextPage` s)."""
+
+    def __init__(self) -> None:
+        self.pages: list[TextPage] = []
+        self._new_page()
+
+    def _new_page(self) -> None:
+        self.page = TextPage()
+        self.pages.append(self.page)
+        self.y = TOP
+
+    def _need(self, height: float) -> None:
+        if self.y - height < BOTTOM:
+            self._new_page()
+
+    def _wrap(self, text: str, size: float, indent_in: float = 0.0, bold: bool = False) -> list[str]:
+        """``text`` broken into lines that fit between the margins (less ``indent_in``), by the font's widths."""
+        from reportlab.lib.utils import simpleSplit
+
+        width_pt = (A4_IN[0] - 2 * MARGIN_IN - indent_in) * 72
+        return simpleSplit(text, fonts()["bold" if bold else "regular"], size, width_pt)
+
+    def _add(self, x_in: float, text: str, size: float, **kw) -> None:
+        self.page.lines.append(Line(x_in, self.y, text, size, **kw))
+
+    def space(self, points: float = 6) -> None:
+        """Move down ``points``."""
+        self.y -= points * PT
+
+    def heading(self, text: str, size: float = 13) -> None:
+        """A bold heading, kept on a page with room for a line or two after it."""
+        self._need((size * 1.4 + 40) * PT)
+        self.space(size * 0.6)
+        self._add(MARGIN_IN, text, size, bold=True)
+        self.y -= size * 1.45 * PT
+
+    def para(self, text: str, *, size: float = 9.5, indent_in: float = 0.0, bullet: str = "",
+             weight: str = "normal", color: str = "black") -> None:
+        """A paragraph wrapped to the page's width (``size`` in points; ``bullet`` hangs before it)."""
+        bold = weight == "bold"
+        lines = self._wrap(text, size, indent_in + (0.18 if bullet else 0), bold)
+        step = size * 1.32 * PT
+        for i, line in enumerate(lines or [""]):
+            self._need(step)
+            x = MARGIN_IN + indent_in
+            if bullet and i == 0:
+                self._add(x, bullet, size, color=color)
+            self._add(x + (0.18 if bullet else 0), line, size, bold=bold, color=color)
+            self.y -= step
+        self.space(size * 0.35)
+
+    def bullet(self, text: str, **kw) -> None:
+        """A paragraph with a hanging dash."""
+        self.para(text, bullet="-", **kw)
+
+    def mono(self, lines: Sequence[str], *, size: float = 7.2) -> None:
+        """Lines as printed by the CLI (fixed columns, <= 100 characters), in a monospace font, unwrapped."""
+        step = size * 1.3 * PT
+        for text in lines:
+            self._need(step)
+            self._add(MARGIN_IN, text, size, mono=True)
+            self.y -= step
+        self.space(size * 0.5)
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence], *, size: float = 8.5,
+              widths_in: Sequence[float] | None = None) -> None:
+        """A plain table: bold header, one text line per row, columns at fixed offsets (inches)."""
+        ncol = len(header)
+        cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
+        if widths_in is None:  # each column as wide as its widest cell, and 0.15 in between
+            widths_in = [max(Line(0, 0, r[j], size, bold=k == 0).width_pt() for k, r in enumerate(cells)) / 72 + 0.15
+                         for j in range(ncol)]
+        step = size * 1.45 * PT
+        for k, row in enumerate(cells):
+            self._need(step * (2 if k == 0 else 1))
+            x = MARGIN_IN
+            for j, cell in enumerate(row):
+                self._add(x, cell, size, bold=k == 0)
+                x += widths_in[j]
+            self.y -= step
+        self.space(6)
+
+
+@cache
+def fonts() -> dict[str, str]:
+    """Register matplotlib's DejaVu fonts with reportlab (once a process); style -> reportlab font name."""
+    import matplotlib as mpl
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    folder = Path(mpl.get_data_path()) / "fonts" / "ttf"
+    names = {}
+    for style, file in _FONT_FILES.items():
+        name = "runlog-" + file.removesuffix(".ttf")
+        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+        names[style] = name
+    return names
+
+
+def write_pdf(pages: Sequence[TextPage], metadata: Mapping[str, str] | None = None) -> bytes:
+    """The pages as a PDF (bytes), fonts embedded as subsets.
+
+    ``metadata``: ``Title``, ``Author``, ``Subject``, ``Creator`` (as matplotlib's ``PdfPages`` takes
+    them). The PDF carries no date and a fixed ID (reportlab's ``invariant`` mode), so the same pages
+    give the same bytes.
+    """
+    from matplotlib.colors import to_rgb
+    from reportlab.pdfgen.canvas import Canvas
+
+    metadata = dict(metadata or {})
+    buffer = io.BytesIO()
+    size = pages[0].size_in if pages else A4_IN
+    pdf = Canvas(buffer, pagesize=(size[0] * 72, size[1] * 72), invariant=1, pageCompression=1)
+    pdf.setTitle(metadata.get("Title", ""))
+    pdf.setAuthor(metadata.get("Author", ""))
+    pdf.setSubject(metadata.get("Subject", ""))
+    pdf.setCreator(metadata.get("Creator", ""))
+    colors: dict[str, tuple[float, float, float]] = {}
+    for page in pages:
+        pdf.setPageSize((page.size_in[0] * 72, page.size_in[1] * 72))
+        for line in page.lines:
+            if not line.text:
+                continue
+            rgb = colors.get(line.color) or colors.setdefault(line.color, to_rgb(line.color))
+            pdf.setFillColorRGB(*rgb)
+            pdf.setFont(line.font, line.size_pt)
+            x, y = line.x_in * 72, line.baseline_pt(page.size_in)
+            if line.ha == "center":
+                pdf.drawCentredString(x, y, line.text)
+            elif line.ha == "right":
+                pdf.drawRightString(x, y, line.text)
+            else:
+                pdf.drawString(x, y, line.text)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+__all__ = ["A4_IN", "Line", "TextFlow", "TextPage", "fonts", "write_pdf"]
