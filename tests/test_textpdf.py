@@ -19,7 +19,7 @@ def test_a_long_paragraph_wraps_within_the_margins_and_flows_onto_a_second_page(
     for page in flow.pages:
         ys = [line.y for line in page.lines]
         assert ys == sorted(ys, reverse=True)  # top to bottom
-        assert TOP >= ys[0] and ys[-1] >= BOTTOM
+        assert ys[0] <= TOP and ys[-1] >= BOTTOM
         for line in page.lines:
             assert line.x_in == textpdf.MARGIN_IN
             assert line.box_pt()[2] <= (A4_IN[0] - textpdf.MARGIN_IN) * 72 + 0.5  # within the right margin
