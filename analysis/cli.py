@@ -369,7 +369,7 @@ def cmd_runs(args) -> int:
         else:
             print("no runs found")
     km = float(runs["distance_m"].sum(skipna=True)) / 1000 if len(runs) else 0.0
-    from analysis.ingest.importlog import plural
+    from analysis.units import plural
 
     print(f"\n{plural(len(runs), 'run')}, {_distance(km, args.units):.1f} {args.units}")
     print(log_summary(result.log))
@@ -426,7 +426,7 @@ def _runs_lines(c, units: str) -> None:
         _say(f"runs: {c.runs} imported", indent=2)
     k = c.counts
     missing = f" ({k['file_not_in_export']} without their activity file)" if k["file_not_in_export"] else ""
-    from analysis.ingest.importlog import plural
+    from analysis.units import plural
 
     _say(f"import: {plural(k['files'], 'file')}, {plural(k['entries'], 'entry')}: {plural(k['runs'], 'run')}"
          f"{missing}, {k['merged']} merged "

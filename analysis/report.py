@@ -42,6 +42,7 @@ from analysis.schema import REGIONS, SHOE_CLASSES, STATUSES
 from analysis.stats.design import MIN_DAYS, MIN_LOGGED_PCT, MIN_ONSETS, NEVER_LOGGED
 from analysis.stats.primary import MAX_CI_RATIO
 from analysis.textpdf import PT, TextFlow, TextPage, write_pdf
+from analysis.units import plural
 
 A4 = plots.A4_PORTRAIT
 REPORT_TITLE = "runlog report: running load, footwear and pain"
@@ -142,10 +143,6 @@ def sensitivity_table(findings: Mapping) -> tuple[list[str], list[list[str]], li
     return header, rows, notes
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _pct(x) -> str:
     return "-" if x is None else f"{100 * x:.0f} %"
 
@@ -187,7 +184,7 @@ def _rates_sentence(finding: Mapping, *, intervals: bool = True) -> str:
     parts = []
     for label, r in (("per 1000 km after barefoot-style runs", bs), ("after traditional", trad)):
         if r:
-            parts.append(f"{fmt_num(r['per_1000km'])} {label} ({fmt_ci(r['ci'])}; {_n(r['onsets'], 'onset')})")
+            parts.append(f"{fmt_num(r['per_1000km'])} {label} ({fmt_ci(r['ci'])}; {plural(r['onsets'], 'onset')})")
     if not parts:
         return ""
     ratio = f"; {_rate_ratio_words(rr)}" if rr.get("estimate") is not None else ""
@@ -213,13 +210,13 @@ def estimand_sentence(row: Mapping) -> str:
         else ""
     )
     if row.get("status") == "too imprecise":
-        return f"{what}: too imprecise to estimate ({fmt_ci(row.get('ci'))}, {_n(row['events'], 'onset')}){detect}."
+        return f"{what}: too imprecise to estimate ({fmt_ci(row.get('ci'))}, {plural(row['events'], 'onset')}){detect}."
     if row.get("status") != "estimated" or row.get("estimate") is None:
         why = (row.get("message") or "insufficient data").removeprefix("insufficient data: ")
         return f"{what}: not estimable ({why})."
     return (
         f"{what}: odds ratio {fmt_num(row['estimate'])} ({fmt_ci(row.get('ci'))}), "
-        f"{_n(row['events'], 'onset')}{detect}."
+        f"{plural(row['events'], 'onset')}{detect}."
     )
 
 
@@ -290,7 +287,7 @@ def region_sentences(region: str, finding: Mapping) -> list[str]:
     if not finding.get("sufficient"):
         rates = _rates_sentence(finding)
         out = [
-            f"{name}, {_n(n, 'flare-up onset')}: "
+            f"{name}, {plural(n, 'flare-up onset')}: "
             + (rates + "." if rates else _no_comparison(finding) + ".")
         ]
         why = (finding.get("message") or "insufficient data").removeprefix("insufficient data: ")
@@ -301,7 +298,7 @@ def region_sentences(region: str, finding: Mapping) -> list[str]:
     events = model.get("n_events", n)
     adj = "also adjusted for " + ", ".join(adjusted) if adjusted else "too few onsets to adjust for more"
     used = "" if events == n else f"{events} of them and "
-    out = [f"{name}, {_n(n, 'flare-up onset')}; model on {used}{model.get('n_days', '?')} at-risk days, {adj}:"]
+    out = [f"{name}, {plural(n, 'flare-up onset')}; model on {used}{model.get('n_days', '?')} at-risk days, {adj}:"]
     rows = {r["estimand"]: r for r in finding.get("primary", [])}
     for estimand in ("barefoot_share_7d", "km_7d"):
         if estimand not in rows:
@@ -565,9 +562,9 @@ def _summary_pages(data: Analysis, units: str) -> list[TextPage]:
     tp.heading("Running", size=11.5)
     diary_pct = d.get("pain_days_logged_pct")
     by_class = "; ".join(
-        f"{cls} {_n(n, 'run')}, {k * per:.0f} {units}" for cls, n, k in _count_runs_by_class(data.runs, data.daily)
+        f"{cls} {plural(n, 'run')}, {k * per:.0f} {units}" for cls, n, k in _count_runs_by_class(data.runs, data.daily)
     )
-    runs_text = (f"{_n(d.get('runs', 0), 'run')}, {km:.0f} {units} ({by_class})." if by_class
+    runs_text = (f"{plural(d.get('runs', 0), 'run')}, {km:.0f} {units} ({by_class})." if by_class
                  else "No runs in the analysis period (the import log on the data-quality page says what was read).")
     tp.para(f"{runs_text} Pain diary kept on {fmt_num(diary_pct) if diary_pct is not None else '0'} % of days.")
 

@@ -32,6 +32,13 @@ def display_per_km(units: str) -> float:
     return 1000.0 / METRES_PER_MILE if units == "mi" else 1.0
 
 
+def plural(count: int, word: str) -> str:
+    """``count word``, the word in the plural where count is not 1 ("1 run", "2 runs", "3 entries")."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else f"{count} {word}s"
+
+
 def miles_to_m(miles):
     """Statute miles to metres."""
     return miles * METRES_PER_MILE

@@ -43,6 +43,7 @@ import pandas as pd
 
 from analysis.schema import BAREFOOT_STYLE, GROUPING, REGIONS
 from analysis.units import display_per_km as _per_unit  # km -> the display unit
+from analysis.units import plural
 
 #: METHODS.md 9 thresholds (pain-monitoring model, Silbernagel 2007)
 MIN_MORNINGS = 4
@@ -373,7 +374,7 @@ def allowance(decision: str, this_week: dict, earlier: list[tuple[str, dict, pd.
             resume = _last_tolerated(earlier)
             # runs without a distance (a treadmill without a foot pod, a hand-logged run) are not a rest week
             n_runs = this_week.get("runs", 0)
-            this = (f"no distance recorded for this week's {n_runs} run{'' if n_runs == 1 else 's'}" if n_runs
+            this = (f"no distance recorded for this week's {plural(n_runs, 'run')}" if n_runs
                     else "no run this week")
             if resume is None:
                 return {**none, "basis": f"{this}, and no progress or hold week with km in the 4 "

@@ -50,3 +50,11 @@ def test_display_per_km_is_one_for_km_and_the_mile_factor_for_mi():
     assert 10 * display_per_km("mi") == pytest.approx(6.213712, abs=1e-6)  # 10 km = 6.2137 mi
     with pytest.raises(ValueError, match="'km' or 'mi'"):
         display_per_km("furlongs")
+
+
+def test_plural_counts_with_their_noun():
+    from analysis.units import plural
+
+    assert plural(1, "run") == "1 run" and plural(2, "run") == "2 runs" and plural(0, "onset") == "0 onsets"
+    assert plural(1, "entry") == "1 entry" and plural(6, "entry") == "6 entries"
+    assert plural(3, "day") == "3 days"  # a vowel before the y: just an s

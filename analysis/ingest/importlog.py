@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from analysis.schema import STATUSES
+from analysis.units import plural
 
 #: reasons of ``duplicate`` rows that mean "a second source of a run, merged into it"
 _MERGED_PREFIXES = ("merged into", "same run as")
@@ -212,8 +213,3 @@ def by_source_lines(log: pd.DataFrame) -> str:
     return "per source:\n" + shown.to_string()
 
 
-def plural(count: int, word: str) -> str:
-    """``count word`` with the plural where count is not 1 ("entry" -> "entries")."""
-    if count == 1:
-        return f"{count} {word}"
-    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
