@@ -103,6 +103,7 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 23: a Runkeeper cell that is not a number is named in the row's log reason (it became NA unsaid)
 #: 24: a GPX track with no point on the globe (a watch without a fix) has an unknown distance, not 0 m
 #: 25: a TCX track ending before laps without a StartTime: elapsed at least the laps' timer time (it was the track's)
+#: 26: a SportTracks-layout GPX takes heart rate from the file's st:heartRateTrack (it was lost)
 DECODER_VERSION = "26"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
