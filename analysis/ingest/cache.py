@@ -103,7 +103,10 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 23: a Runkeeper cell that is not a number is named in the row's log reason (it became NA unsaid)
 #: 24: a GPX track with no point on the globe (a watch without a fix) has an unknown distance, not 0 m
 #: 25: a TCX track ending before laps without a StartTime: elapsed at least the laps' timer time (it was the track's)
-DECODER_VERSION = "25"
+#: 26: a SportTracks-layout GPX takes heart rate from the file's st:heartRateTrack (it was lost)
+#: 27: a TCX Sport of the schema in another case (Runtastic's "running") is the schema's, not a foreign word
+#: 28: a Samsung Health exercise table or a Wahoo app CSV is named as such in the log (was "CSV of unknown kind")
+DECODER_VERSION = "28"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

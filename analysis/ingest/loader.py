@@ -526,12 +526,48 @@ def _read_item_unguarded(item: Item, *, tz, positions: bool) -> ReadResult:
     return result
 
 
+#: First-line prefixes (lower case) of exports runlog knows but does not read -> what to say.
+UNREAD_EXPORTS: tuple[tuple[str, str], ...] = (
+    # Samsung Health "Download personal data": a line naming the table (current exports add its
+    # version: com.samsung.shealth.exercise,7006011,17), then the header
+    # (com.samsung.health.exercise.start_time, ...); older ones com.samsung.health.exercise
+    ("com.samsung.shealth.exercise", "the Samsung Health exercise table"),
+    ("com.samsung.health.exercise", "the Samsung Health exercise table"),
+    ("com.samsung.", "a Samsung Health table that holds no workouts"),
+    # the Wahoo Fitness iPhone app's CSV: Device,<name>,model,...; then Year,...,Month,... and
+    # sections of workout totals, intervals and samples
+    ("device,", "a Wahoo Fitness app CSV"),
+)
+
+
+def _unread_export(text: str) -> str | None:
+    """A sentence naming a known export that runlog does not read, from the file's first lines; else None."""
+    lines = text.lstrip("\ufeff").splitlines()
+    first = lines[0].strip().lower() if lines else ""
+    for prefix, what in UNREAD_EXPORTS:
+        if not first.startswith(prefix):
+            continue
+        if prefix == "device," and "wahoo" not in text.lower():
+            continue
+        if "exercise table" in what:
+            header = lines[1].strip() if len(lines) > 1 else ""
+            return (f"{what} ({first.split(',')[0]}; header {header[:80]}...): runlog does not read it yet; "
+                    "give the runs as a generic CSV (start_time, distance_m, ...) or the watch's FIT/GPX files")
+        if "no workouts" in what:
+            return f"{what} ({first.split(',')[0]}): not an activity file"
+        return f"{what}: runlog does not read it; give the workout's FIT file (the app exports one too)"
+    return None
+
+
 def _closest_format_hint(item: Item) -> str:
     head, name = _head(item)
     if not head:
         return "empty file"
     text = head[:400].decode("utf-8", "replace")
     first = text.splitlines()[0] if text.splitlines() else ""
+    unread = _unread_export(head[:4096].decode("utf-8", "replace"))
+    if unread is not None:
+        return unread
     if "," in first or ";" in first or "\t" in first:
         return (
             "CSV of unknown kind: expected a Strava activities.csv (Activity ID, Activity Date, ...), "

@@ -71,6 +71,10 @@ SPORT_MAP: dict[str, str] = {
 #: Intervals slower than this (m/s) count as stopped for ``moving_time_s``.
 STOPPED_SPEED_MPS = 0.5
 
+#: A point takes a file-level heart-rate sample (SportTracks ``st:heartRateTrack``) at most this
+#: many seconds away from its own time.
+FILE_HEART_RATE_TOLERANCE_S = 10.0
+
 SOURCE = "gpx"
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 _EXTENSION_FIELDS = {"hr": "hr", "heartrate": "hr", "cad": "cad", "cadence": "cad", "speed": "speed"}
@@ -159,7 +163,12 @@ def read_gpx(
       (:data:`analysis.io.sports.MAX_RUN_SPEED_MPS`) over its moving time, the
       rule the TCX reader applies to ``Sport="Other"``
       (:func:`analysis.io.sports.untyped_sport`).
-    * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values.
+    * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values. SportTracks and
+      the programs that write its GPX (a-rival SpoQ, ErgoControl) keep the heart rate apart
+      from the track, in the file's ``<extensions><st:activity><st:heartRateTrack>`` as
+      ``<st:heartRate time=... bpm=...>``: a point without a heart rate of its own takes
+      that track's sample nearest in time, when one is within
+      :data:`FILE_HEART_RATE_TOLERANCE_S` (the log says how many points did).
       ``avg_cadence_spm``: mean of non-zero ``cad``/``cadence`` values x 2:
       Garmin's TrackPointExtension cadence is strides/min for running
       (FORMATS.md, "Cadence units, once more"), as Strava writes it too.
@@ -200,6 +209,9 @@ def read_gpx(
                               "treadmill, is exported with an empty track: give its FIT file or the Garmin CSV "
                               "instead)", path=label)
         raise RunlogError("no track points in the GPX file", path=label)
+    hr_note = _fill_file_heart_rate(points, _file_heart_rate(gpx))
+    if hr_note:
+        notes.append(hr_note)
     timed = points[points["time"].notna()].reset_index(drop=True)
     if timed.empty:
         raise RunlogError(
@@ -323,6 +335,50 @@ def _points(gpx: gpxpy.gpx.GPX) -> pd.DataFrame:
     frame["step_s"] = _time_steps(frame)
     frame["derived_speed"] = frame["step_m"] / frame["step_s"].where(frame["step_s"] > 0)
     return frame
+
+
+def _file_heart_rate(gpx: gpxpy.gpx.GPX) -> pd.Series:
+    """Heart-rate samples (bpm, indexed by UTC time) kept at the file level, apart from the track.
+
+    SportTracks' GPX (``xmlns:st="urn:uuid:D0EB2ED5-..."``, also written by a-rival SpoQ and
+    ErgoControl) puts them in ``<gpx><extensions><st:activity><st:heartRateTrack>`` as
+    ``<st:heartRate time="2013-09-29T09:36:22Z" bpm="103"/>``. Samples with an unreadable time
+    or a bpm that is not a positive number are skipped. Empty when the file has none.
+    """
+    times, values = [], []
+    for extension in gpx.extensions:
+        for element in extension.iter():
+            if _local(element.tag) != "heartrate":
+                continue
+            bpm = pd.to_numeric(element.get("bpm"), errors="coerce")
+            time = pd.to_datetime(element.get("time"), utc=True, errors="coerce")
+            if pd.notna(bpm) and bpm > 0 and pd.notna(time):
+                times.append(time)
+                values.append(float(bpm))
+    series = pd.Series(values, index=pd.DatetimeIndex(times, tz="UTC"), dtype="float64")
+    return series[~series.index.duplicated()].sort_index()
+
+
+def _fill_file_heart_rate(points: pd.DataFrame, heart_rate: pd.Series) -> str:
+    """Give each timed point without a heart rate the nearest file-level sample (in place); a log note.
+
+    A sample counts when it is at most :data:`FILE_HEART_RATE_TOLERANCE_S` seconds from the
+    point. Returns "" when the file has no such samples.
+    """
+    if heart_rate.empty:
+        return ""
+    wanted = points["hr"].isna() & points["time"].notna()
+    if not wanted.any():
+        return f"{len(heart_rate)} heart-rate samples of the file's heartRateTrack not used (the points have their own)"
+    left = points.loc[wanted, ["time"]].reset_index().sort_values("time")
+    right = pd.DataFrame({"time": heart_rate.index, "file_hr": heart_rate.to_numpy()})
+    left["time"] = left["time"].astype(right["time"].dtype)
+    joined = pd.merge_asof(left, right, on="time", direction="nearest",
+                           tolerance=pd.Timedelta(seconds=FILE_HEART_RATE_TOLERANCE_S))
+    filled = joined.dropna(subset=["file_hr"])
+    points.loc[filled["index"].to_numpy(), "hr"] = filled["file_hr"].to_numpy()
+    return (f"heart rate of {len(filled)} of {int(wanted.sum())} timed points from the file's "
+            f"heartRateTrack ({len(heart_rate)} samples, SportTracks layout)")
 
 
 def _plausible_position(point: gpxpy.gpx.GPXTrackPoint) -> bool:

@@ -45,9 +45,9 @@ VARIABLE_MAP: dict[str, str] = {
     "LongitudeDegrees": "longitude_deg",
 }
 
-#: ``Activity/@Sport`` -> canonical sport. The schema allows only Running,
-#: Biking and Other; only Running is a run.
-SPORT_MAP: dict[str, str] = {"Running": "running"}
+#: ``Activity/@Sport`` (compared case-insensitively: Runtastic writes ``running``) -> canonical
+#: sport. The schema allows only Running, Biking and Other; only Running is a run.
+SPORT_MAP: dict[str, str] = {"running": "running"}
 #: ``Activity/@Sport`` values that do not say which sport (compared case-insensitively): such an
 #: activity is a run or not by its average speed, as a GPX track without ``<type>`` is.
 UNTYPED_SPORTS: frozenset[str] = frozenset({"other", ""})
@@ -203,7 +203,7 @@ def read_tcx(
         activity_id = f"{SOURCE}:{digest}" if len(activities) == 1 else f"{SOURCE}:{digest}:{index}"
         where = "" if len(activities) == 1 else f"activity {index + 1} of {len(activities)}: "
         sport_text = (activity.get("Sport") or "").strip()
-        sport = SPORT_MAP.get(sport_text)
+        sport = SPORT_MAP.get(sport_text.casefold())
         untyped = sport is None and sport_text.casefold() in UNTYPED_SPORTS
         sport_note = ""
         if sport is None and not untyped:  # outside the schema: a writer's own word, in any language

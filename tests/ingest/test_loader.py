@@ -186,3 +186,27 @@ def test_a_cut_gzip_whose_reader_fails_names_the_cut(tmp_path, shared_data):
     assert list(res.log["status"]) == ["failed"]
     reason = res.log["reason"].iloc[0]
     assert "not readable as GPX" in reason and reason.endswith("gzip data cut short; read up to the cut")
+
+
+def test_known_exports_runlog_does_not_read_are_named(tmp_path):
+    """Samsung Health's exercise table and the Wahoo app's CSV failed as "CSV of unknown kind",
+    quoting Samsung's first line (the table's name, not its header) as the header."""
+    samsung = tmp_path / "com.samsung.shealth.exercise.20231111.csv"
+    samsung.write_text(
+        "com.samsung.shealth.exercise,6320001,17\n"
+        "com.samsung.health.exercise.start_time,com.samsung.health.exercise.exercise_type,"
+        "com.samsung.health.exercise.duration,com.samsung.health.exercise.distance\n"
+        "2023-11-11 09:24:21.285,1002,1442877,3101.814\n"
+    )
+    wahoo = tmp_path / "wahoo.csv"
+    wahoo.write_text("Device,fisica,model,key,version,1,AppVersion,5.8.1\n"
+                     "Year,2016,Month,10,Day,7,Hour,17,Minute,24,Second,2\n\ncomments\n"
+                     "File created by Wahoo Fitness iPhone App.\n")
+    with pytest.raises(RunlogError, match="the Samsung Health exercise table .*runlog does not read it yet"):
+        read_sources([samsung])
+    with pytest.raises(RunlogError, match="a Wahoo Fitness app CSV: runlog does not read it"):
+        read_sources([wahoo])
+    res = read_sources([tmp_path], progress=False)
+    assert list(res.log["status"]) == ["failed", "failed"]
+    assert "header com.samsung.health.exercise.start_time," in res.log["reason"].iloc[0]
+    assert "unknown kind" not in " ".join(res.log["reason"])

@@ -331,3 +331,46 @@ def test_points_off_the_globe_have_no_position_and_add_no_distance():
     assert len(samples) == 6 and samples["latitude_deg"].isna().tolist() == [False] * 3 + [True] * 2 + [False]
     assert samples["distance_m"].tolist() == pytest.approx([0, STEP_M, 2 * STEP_M, 2 * STEP_M, 2 * STEP_M,
                                                             3 * STEP_M])
+
+
+def _sporttracks_gpx(own_hr: int | None = None) -> bytes:
+    """A SportTracks-layout GPX (a-rival SpoQ writes it): heart rate in the file's st:heartRateTrack.
+
+    Three points 40 s apart; the heart-rate samples are at 0 s, 41 s (1 s off its point) and
+    100 s (20 s past the last point at 80 s: too far). ``own_hr`` gives the first point a
+    gpxtpx:hr of its own.
+    """
+    def at(sec: int) -> str:
+        return f"{pd.Timestamp('2024-05-01T06:00:00Z') + pd.Timedelta(seconds=sec):%Y-%m-%dT%H:%M:%SZ}"
+
+    own = (f"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{own_hr}</gpxtpx:hr>"
+           "</gpxtpx:TrackPointExtension></extensions>") if own_hr is not None else ""
+    points = "".join(
+        f'<trkpt lat="0" lon="{lon}"><ele>5</ele><speed>10.1</speed><time>{at(sec)}</time>{own if not sec else ""}</trkpt>'
+        for lon, sec in ((0.000, 0), (0.001, 40), (0.002, 80))
+    )
+    track = "".join(f'<st:heartRate time="{at(sec)}" bpm="{bpm}" />' for sec, bpm in ((0, 100), (41, 130), (100, 170)))
+    return (
+        '<?xml version="1.0"?><gpx version="1.1" creator="a-rival SpoQ PC Software" '
+        'xmlns:st="urn:uuid:D0EB2ED5-49B6-44e3-B13C-CF15BE7DD7DD" xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
+        f'<extensions><st:activity id="1" startTime="{at(0)}" distanceEntered="0.2">'
+        f"<st:heartRateTrack>{track}</st:heartRateTrack></st:activity></extensions>"
+        f"<trk><number>1</number><trkseg>{points}</trkseg></trk></gpx>"
+    ).encode()
+
+
+def test_sporttracks_heart_rate_track_at_file_level_is_read():
+    result = read_gpx(_sporttracks_gpx(), name="spoq.gpx")
+    # 0 s -> 100, 40 s -> 130 (sample 1 s away), 80 s -> none (nearest sample 20 s away)
+    assert result.samples["heart_rate_bpm"].iloc[:2].tolist() == [100, 130]
+    assert np.isnan(result.samples["heart_rate_bpm"].iloc[2])
+    assert result.runs["avg_heart_rate_bpm"].iloc[0] == pytest.approx(115)
+    assert "heart rate of 2 of 3 timed points from the file's heartRateTrack" in result.log["reason"].iloc[0]
+    # the km/h <speed> child of the GPX 1.0 kind is not taken for m/s
+    assert result.samples["speed_mps"].iloc[1] == pytest.approx(STEP_M / 40)
+
+
+def test_a_points_own_heart_rate_wins_over_the_file_heart_rate_track():
+    result = read_gpx(_sporttracks_gpx(own_hr=90), name="spoq.gpx")
+    assert result.samples["heart_rate_bpm"].iloc[:2].tolist() == [90, 130]

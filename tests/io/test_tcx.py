@@ -333,3 +333,12 @@ def test_a_course_or_workout_file_is_not_a_run():
                                b'<Workouts><Workout Sport="Running"><Name>4x1k</Name></Workout></Workouts>')
     (row,) = read_tcx(workout, name="plan.tcx").log.to_dict("records")
     assert row["status"] == "not_a_run" and "a planned workout (1 workout(s))" in row["reason"]
+
+
+def test_sport_of_the_schema_in_lower_case_is_the_schema_sport():
+    """Runtastic (adidas Running) writes Sport="running": the schema's Running, not a foreign word."""
+    points = [_point("2024-05-01T06:00:00Z", dist=0), _point("2024-05-01T06:10:00Z", dist=1800)]
+    result = read_tcx(_tcx(_activity("running", points) + _activity("BIKING", points)))
+    assert result.log["status"].tolist() == ["imported", "not_a_run"]
+    assert result.runs["sport"].tolist() == ["running"]
+    assert result.log["reason"].iloc[0] == "activity 1 of 2: 2 trackpoints"  # no "taken as running (another language)"
