@@ -133,11 +133,28 @@ class TextFlow:
             self._new_page()
 
     def _wrap(self, text: str, size: float, indent_in: float = 0.0, bold: bool = False) -> list[str]:
-        """``text`` broken into lines that fit between the margins (less ``indent_in``), by the font's widths."""
-        from reportlab.lib.utils import simpleSplit
+        """``text`` broken into lines that fit between the margins (less ``indent_in``), by the font's widths.
 
+        A word longer than the line (a file path, a long shoe name) is broken inside, as
+        :func:`textwrap.wrap` breaks it: ``simpleSplit`` would set it whole, past the margin.
+        """
+        from reportlab.lib.utils import simpleSplit
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        font = fonts()["bold" if bold else "regular"]
         width_pt = (A4_IN[0] - 2 * MARGIN_IN - indent_in) * 72
-        return simpleSplit(text, fonts()["bold" if bold else "regular"], size, width_pt)
+        lines: list[str] = []
+        for line in simpleSplit(text, font, size, width_pt):
+            # a line too wide is one word alone (simpleSplit puts a word that does not fit on a line of its own)
+            while len(line) > 1 and stringWidth(line, font, size) > width_pt:
+                lo, hi = 1, len(line) - 1  # the longest prefix that fits, at least one character
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    lo, hi = (mid, hi) if stringWidth(line[:mid], font, size) <= width_pt else (lo, mid - 1)
+                lines.append(line[:lo])
+                line = line[lo:]
+            lines.append(line)
+        return lines
 
     def _add(self, x_in: float, text: str, size: float, **kw) -> None:
         self.page.lines.append(Line(x_in, self.y, text, size, **kw))

@@ -90,3 +90,19 @@ def test_to_figure_draws_the_same_lines_with_matplotlib():
     assert [t.get_text() for t in fig.texts] == ["-", "one point"]
     assert fig.texts[1].get_fontsize() == 8.5 and fig.texts[1].get_va() == "top"
     assert fig.texts[1].get_position()[0] == pytest.approx((textpdf.MARGIN_IN + 0.18) / A4_IN[0])
+
+
+@pytest.mark.parametrize("bold", [False, True])
+def test_a_word_longer_than_the_line_is_broken_inside_it_not_set_past_the_margin(bold):
+    """A file path or a shoe name longer than the line (as textwrap.wrap broke it before reportlab)."""
+    word = "Supercalifragilistic-Ultra-Carbon-Racing-Flat-" * 6  # ~280 characters, no space
+    flow = TextFlow()
+    flow.para(f"Shoes past their retire mileage: {word} (329 km), Ghost 15 (1064 km).",
+              weight="bold" if bold else "normal")
+    flow.bullet(f"Sources read: {word}.csv.")
+    lines = flow.pages[0].lines
+    assert len(lines) > 4
+    for line in lines:
+        assert line.box_pt()[2] <= (A4_IN[0] - textpdf.MARGIN_IN) * 72 + 0.5, line.text[:40]
+    texts = [t for t in flow.pages[0].texts if t != "-"]
+    assert word in "".join(texts)  # every character kept, in order
