@@ -1226,7 +1226,10 @@ def build_report(
         _gc_paused(),
         progress_bar(desc="drawing", unit="page", progress=progress) as drawn,
     ):
-        pages = _page_makers(data, units)
+        # a text page holding a character the DejaVu fonts lack (CJK, emoji) is drawn by matplotlib, which keeps
+        # it in the PDF's text layer (reportlab would write an empty glyph): as a figure page
+        pages = [page.to_figure if isinstance(page, TextPage) and not page.in_fonts() else page
+                 for page in _page_makers(data, units)]
         n = len(pages)
         drawn.total = n
         here = os.getpid()
@@ -1261,13 +1264,13 @@ def build_report(
             add(text, text_pdf)
         drawn.update(n - drawn.n)
 
-        def write_pdf(tmp: Path) -> None:
+        def write_file(tmp: Path) -> None:
             if len(parts) == 1:
                 tmp.write_bytes(parts[0])
             else:
                 _join_parts(parts, [order[i] for i in range(n)], tmp)
 
-        out_path = atomic_write(out_path, write_pdf)
+        out_path = atomic_write(out_path, write_file)
     return out_path
 
 

@@ -41,7 +41,8 @@ PT = 1 / (A4_IN[1] * 72)
 #: matplotlib measures them: the height of "l" and the depth of "p")
 ASCENT_EM, DESCENT_EM = 0.76, 0.2402
 
-_FONT_FILES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf", "mono": "DejaVuSansMono.ttf"}
+#: style -> (family, weight) of the fonts the text pages use: matplotlib's defaults, as on the figure pages
+_FONTS = {"regular": ("DejaVu Sans", "normal"), "bold": ("DejaVu Sans", "bold"), "mono": ("DejaVu Sans Mono", "normal")}
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,11 @@ class TextPage:
         self.lines.append(Line(x * self.size_in[0], y, text, fontsize, fontweight == "bold", family == "monospace",
                                color, ha, va))
 
+    def in_fonts(self) -> bool:
+        """Whether reportlab can write the page: every character is in the DejaVu fonts (not so for CJK or
+        emoji: such a page is drawn by matplotlib, :meth:`to_figure`, which keeps them in the text layer)."""
+        return _covered(self)
+
     @property
     def texts(self) -> list[str]:
         """The lines' text, top to bottom as laid out."""
@@ -133,11 +139,28 @@ class TextFlow:
             self._new_page()
 
     def _wrap(self, text: str, size: float, indent_in: float = 0.0, bold: bool = False) -> list[str]:
-        """``text`` broken into lines that fit between the margins (less ``indent_in``), by the font's widths."""
-        from reportlab.lib.utils import simpleSplit
+        """``text`` broken into lines that fit between the margins (less ``indent_in``), by the font's widths.
 
+        A word longer than the line (a file path, a long shoe name) is broken inside, as
+        :func:`textwrap.wrap` breaks it: ``simpleSplit`` would set it whole, past the margin.
+        """
+        from reportlab.lib.utils import simpleSplit
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        font = fonts()["bold" if bold else "regular"]
         width_pt = (A4_IN[0] - 2 * MARGIN_IN - indent_in) * 72
-        return simpleSplit(text, fonts()["bold" if bold else "regular"], size, width_pt)
+        lines: list[str] = []
+        for line in simpleSplit(text, font, size, width_pt):
+            # a line too wide is one word alone (simpleSplit puts a word that does not fit on a line of its own)
+            while len(line) > 1 and stringWidth(line, font, size) > width_pt:
+                lo, hi = 1, len(line) - 1  # the longest prefix that fits, at least one character
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    lo, hi = (mid, hi) if stringWidth(line[:mid], font, size) <= width_pt else (lo, mid - 1)
+                lines.append(line[:lo])
+                line = line[lo:]
+            lines.append(line)
+        return lines
 
     def _add(self, x_in: float, text: str, size: float, **kw) -> None:
         self.page.lines.append(Line(x_in, self.y, text, size, **kw))
@@ -157,6 +180,7 @@ class TextFlow:
              weight: str = "normal", color: str = "black") -> None:
         """A paragraph wrapped to the page's width (``size`` in points; ``bullet`` hangs before it)."""
         bold = weight == "bold"
+        text = " ".join(text.split("\n"))  # a paragraph: a newline is a space (as textwrap.wrap read it)
         lines = self._wrap(text, size, indent_in + (0.18 if bullet else 0), bold)
         step = size * 1.32 * PT
         for i, line in enumerate(lines or [""]):
@@ -202,26 +226,47 @@ class TextFlow:
 
 @cache
 def fonts() -> dict[str, str]:
-    """Register matplotlib's DejaVu fonts with reportlab (once a process); style -> reportlab font name."""
-    import matplotlib as mpl
+    """Register the DejaVu fonts matplotlib draws with (the files its font manager finds: its own copies,
+    or the system's where a distribution replaced them) with reportlab, once a process; style -> name.
+
+    Raises :class:`~analysis.errors.RunlogError` where they cannot be found or read (a broken
+    matplotlib install), naming the file.
+    """
+    from matplotlib.font_manager import FontProperties, findfont
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    folder = Path(mpl.get_data_path()) / "fonts" / "ttf"
+    from analysis.errors import RunlogError
+
     names = {}
-    for style, file in _FONT_FILES.items():
-        name = "runlog-" + file.removesuffix(".ttf")
-        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+    for style, (family, weight) in _FONTS.items():
+        path = "?"
+        try:
+            path = findfont(FontProperties(family=family, weight=weight), fallback_to_default=False)
+            name = "runlog-" + Path(path).stem
+            pdfmetrics.registerFont(TTFont(name, path))
+        except Exception as exc:  # noqa: BLE001 - ValueError (not found), TTFError (unreadable)
+            raise RunlogError(f"the report's font {family} {weight} ({path}) cannot be used ({exc}): "
+                              "reinstall matplotlib, which ships it") from exc
         names[style] = name
     return names
+
+
+def _covered(page: TextPage) -> bool:
+    """Whether every character of the page is in its line's font (reportlab would set a missing one as an
+    empty glyph, lost from the PDF's text; matplotlib keeps it in the text layer)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    cmaps = {name: pdfmetrics.getFont(name).face.charToGlyph for name in fonts().values()}
+    return all(ord(ch) in cmaps[line.font] for line in page.lines for ch in line.text)
 
 
 def write_pdf(pages: Sequence[TextPage], metadata: Mapping[str, str] | None = None) -> bytes:
     """The pages as a PDF (bytes), fonts embedded as subsets.
 
     ``metadata``: ``Title``, ``Author``, ``Subject``, ``Creator`` (as matplotlib's ``PdfPages`` takes
-    them). The PDF carries no date and a fixed ID (reportlab's ``invariant`` mode), so the same pages
-    give the same bytes.
+    them). The PDF carries reportlab's fixed date (2000-01-01) and ID (its ``invariant`` mode), so the
+    same pages give the same bytes; the report's joined PDF takes its dates from matplotlib's part.
     """
     from matplotlib.colors import to_rgb
     from reportlab.pdfgen.canvas import Canvas
@@ -229,7 +274,8 @@ def write_pdf(pages: Sequence[TextPage], metadata: Mapping[str, str] | None = No
     metadata = dict(metadata or {})
     buffer = io.BytesIO()
     size = pages[0].size_in if pages else A4_IN
-    pdf = Canvas(buffer, pagesize=(size[0] * 72, size[1] * 72), invariant=1, pageCompression=1)
+    pdf = Canvas(buffer, pagesize=(size[0] * 72, size[1] * 72), invariant=1, pageCompression=1,
+                 initialFontName=fonts()["regular"])  # not reportlab's Helvetica: no font left unembedded
     pdf.setTitle(metadata.get("Title", ""))
     pdf.setAuthor(metadata.get("Author", ""))
     pdf.setSubject(metadata.get("Subject", ""))

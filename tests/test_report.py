@@ -679,3 +679,20 @@ def test_week_table_takes_no_more_weeks_than_the_diary_has(tiny_data):
     # the tiny diary has 6 weeks in 2 regions: room for 8 weeks left 4 empty rows' height spread over the 12 rows
     weeks = tiny_data.week_decisions["week_end"].nunique()
     assert weeks == 6 and report._week_table_weeks(tiny_data) == weeks
+
+
+def test_a_text_page_with_characters_the_fonts_lack_keeps_them_in_the_pdfs_text(tiny_data, tmp_path, monkeypatch):
+    """reportlab writes a character DejaVu lacks as an empty glyph, lost from the text; such a page is drawn by
+    matplotlib, which keeps it (a shoe named in Chinese stays searchable)."""
+    made = report._page_makers
+
+    def with_a_chinese_shoe(data, units):
+        pages = made(data, units)
+        pages[0].text(0.1, 0.5, "Shoe: 跑鞋 赤足", fontsize=9)
+        return pages
+
+    monkeypatch.setattr(report, "_page_makers", with_a_chinese_shoe)
+    reader = PdfReader(report.build_report(tiny_data, tmp_path / "r.pdf"))
+    first = reader.pages[0].extract_text()
+    assert "跑鞋 赤足" in first and "page 1 of" in first
+    assert "Data quality" in " ".join(p.extract_text() for p in reader.pages[1:])  # the other text pages: reportlab

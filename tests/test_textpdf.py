@@ -90,3 +90,46 @@ def test_to_figure_draws_the_same_lines_with_matplotlib():
     assert [t.get_text() for t in fig.texts] == ["-", "one point"]
     assert fig.texts[1].get_fontsize() == 8.5 and fig.texts[1].get_va() == "top"
     assert fig.texts[1].get_position()[0] == pytest.approx((textpdf.MARGIN_IN + 0.18) / A4_IN[0])
+
+
+@pytest.mark.parametrize("bold", [False, True])
+def test_a_word_longer_than_the_line_is_broken_inside_it_not_set_past_the_margin(bold):
+    """A file path or a shoe name longer than the line (as textwrap.wrap broke it before reportlab)."""
+    word = "Supercalifragilistic-Ultra-Carbon-Racing-Flat-" * 6  # ~280 characters, no space
+    flow = TextFlow()
+    flow.para(f"Shoes past their retire mileage: {word} (329 km), Ghost 15 (1064 km).",
+              weight="bold" if bold else "normal")
+    flow.bullet(f"Sources read: {word}.csv.")
+    lines = flow.pages[0].lines
+    assert len(lines) > 4
+    for line in lines:
+        assert line.box_pt()[2] <= (A4_IN[0] - textpdf.MARGIN_IN) * 72 + 0.5, line.text[:40]
+    texts = [t for t in flow.pages[0].texts if t != "-"]
+    assert word in "".join(texts)  # every character kept, in order
+
+
+def test_a_page_with_characters_the_fonts_lack_is_for_matplotlib():
+    page = TextPage()
+    page.text(0.1, 0.9, "Ζήτα Привет naïve ≤ ±", fontsize=9)
+    assert page.in_fonts()
+    page.text(0.1, 0.8, "Shoes: 跑鞋 🏃", fontsize=9)
+    assert not page.in_fonts()
+
+
+def test_fonts_that_cannot_be_found_are_named_in_one_line(monkeypatch):
+    import matplotlib.font_manager as fm
+
+    from analysis.errors import RunlogError
+
+    def not_found(*args, **kwargs):
+        raise ValueError("Failed to find font DejaVu Sans")
+
+    textpdf.fonts.cache_clear()
+    monkeypatch.setattr(fm, "findfont", not_found)
+    try:
+        with pytest.raises(RunlogError, match="DejaVu Sans normal .*reinstall matplotlib"):
+            textpdf.fonts()
+    finally:
+        monkeypatch.undo()
+        textpdf.fonts.cache_clear()
+    assert set(textpdf.fonts()) == {"regular", "bold", "mono"}
