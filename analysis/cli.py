@@ -659,9 +659,12 @@ def cmd_report(args) -> int:
     if not args.sources:
         _step("no files given: using the embedded sample (data/sample)")
 
-    def load_drawing() -> None:  # matplotlib (~0.3 s) loads while the second processes fit their models
+    def load_drawing() -> None:  # matplotlib and reportlab (~0.45 s) load while the second processes fit their models
         with gc_paused(freeze=True):
             import analysis.report  # noqa: F401
+            from analysis.textpdf import fonts
+
+            fonts()  # the text pages' fonts read and registered
 
     analysis = run(_inputs(args), tz=_tz(args), cache=_cache(args),
                    progress=False if args.no_progress else None, retire_km=args.retire_km, on_step=_step,

@@ -30,6 +30,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
 #: A4 portrait, inches (as :data:`analysis.plots.A4_PORTRAIT`)
 A4_IN: tuple[float, float] = (8.27, 11.69)
 MARGIN_IN = 0.75
@@ -67,8 +73,6 @@ class Line:
 
     def width_pt(self) -> float:
         """The line's width when set, in points (reportlab's metrics of the embedded font)."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         return stringWidth(self.text, self.font, self.size_pt)
 
     def box_pt(self, page_in: tuple[float, float] = A4_IN) -> tuple[float, float, float, float]:
@@ -144,9 +148,6 @@ class TextFlow:
         A word longer than the line (a file path, a long shoe name) is broken inside, as
         :func:`textwrap.wrap` breaks it: ``simpleSplit`` would set it whole, past the margin.
         """
-        from reportlab.lib.utils import simpleSplit
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         font = fonts()["bold" if bold else "regular"]
         width_pt = (A4_IN[0] - 2 * MARGIN_IN - indent_in) * 72
         lines: list[str] = []
@@ -233,8 +234,6 @@ def fonts() -> dict[str, str]:
     matplotlib install), naming the file.
     """
     from matplotlib.font_manager import FontProperties, findfont
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
     from analysis.errors import RunlogError
 
@@ -255,8 +254,6 @@ def fonts() -> dict[str, str]:
 def _covered(page: TextPage) -> bool:
     """Whether every character of the page is in its line's font (reportlab would set a missing one as an
     empty glyph, lost from the PDF's text; matplotlib keeps it in the text layer)."""
-    from reportlab.pdfbase import pdfmetrics
-
     cmaps = {name: pdfmetrics.getFont(name).face.charToGlyph for name in fonts().values()}
     return all(ord(ch) in cmaps[line.font] for line in page.lines for ch in line.text)
 
@@ -269,7 +266,6 @@ def write_pdf(pages: Sequence[TextPage], metadata: Mapping[str, str] | None = No
     same pages give the same bytes; the report's joined PDF takes its dates from matplotlib's part.
     """
     from matplotlib.colors import to_rgb
-    from reportlab.pdfgen.canvas import Canvas
 
     metadata = dict(metadata or {})
     buffer = io.BytesIO()
