@@ -681,6 +681,7 @@ def test_week_table_takes_no_more_weeks_than_the_diary_has(tiny_data):
     assert weeks == 6 and report._week_table_weeks(tiny_data) == weeks
 
 
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # matplotlib draws them as boxes
 def test_a_text_page_with_characters_the_fonts_lack_keeps_them_in_the_pdfs_text(tiny_data, tmp_path, monkeypatch):
     """reportlab writes a character DejaVu lacks as an empty glyph, lost from the text; such a page is drawn by
     matplotlib, which keeps it (a shoe named in Chinese stays searchable)."""
