@@ -205,7 +205,8 @@ def _map_header(header: list[str], label: str) -> tuple[dict[str, int], list[str
             positions[key] = j
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
-        raise RunlogError(f"Samsung Health exercise table without a {', '.join(missing)} column "
+        columns = "the column " if len(missing) == 1 else "the columns "
+        raise RunlogError(f"Samsung Health exercise table without {columns}{', '.join(missing)} "
                           f"(header: {','.join(header)[:100]})", path=label)
     optional = ("distance", "time_offset", "datauuid")
     return positions, [c for c in optional if c not in positions]
