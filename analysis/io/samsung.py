@@ -279,7 +279,8 @@ def _record(row: int, cells: list[str], cell, seen: dict[str, int], tz: str | No
     offset = offset_s(offset_text)
     if np.isnan(offset):
         date = local_date(pd.Series([start]), tz).iloc[0]
-        notes.append(f"time_offset '{offset_text[:20]}' not read: local date taken in {tz or 'UTC'}")
+        given = f"time_offset '{offset_text[:20]}' not read" if offset_text else "no time_offset"
+        notes.append(f"{given}: local date taken in {tz or 'UTC'}")
     else:
         date = (start + pd.Timedelta(seconds=offset)).tz_localize(None).normalize()
     end = _time(cell(cells, "end_time"))

@@ -98,7 +98,7 @@ def test_a_row_without_id_distance_or_offset(current):
     assert pd.isna(run["distance_m"])
     assert run["date"] == pd.Timestamp("2024-03-05")  # no offset: taken in tz (Berlin, 07:15)
     log = current.log.set_index("row")
-    assert "time_offset '' not read: local date taken in Europe/Berlin" in log.loc[9, "reason"]
+    assert "no time_offset: local date taken in Europe/Berlin" in log.loc[9, "reason"]
     assert "no distance recorded" in log.loc[9, "reason"]
 
 
