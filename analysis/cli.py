@@ -28,7 +28,8 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
         nargs="*",
         metavar="SOURCE",
         help="export files or folders: Strava export (.zip or folder), Garmin CSV/JSON, Apple Health "
-        "export.zip, Polar Flow, Fitbit or Runkeeper export, FIT/TCX/GPX, or a CSV with canonical columns. "
+        "export.zip, Polar Flow, Fitbit, Runkeeper or Samsung Health export, FIT/TCX/GPX, or a CSV with "
+        "canonical columns. "
         "Default: the embedded sample (data/sample).",
     )
     p.add_argument("--shoes", metavar="FILE", help="shoes catalog CSV (runlog format or Strava shoes.csv, any "

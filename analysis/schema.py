@@ -139,7 +139,7 @@ RUN_SPORTS: tuple[str, ...] = (
 )
 SOURCES: tuple[str, ...] = (
     "fit", "strava", "garmin_csv", "garmin_json", "tcx", "gpx", "csv", "apple_health", "fitbit", "polar",
-    "runkeeper",
+    "runkeeper", "samsung",
 )
 
 #: optional runs columns a reader may add where its source has them (running dynamics averaged over
@@ -355,18 +355,19 @@ def validate_import_log(log: pd.DataFrame) -> pd.DataFrame:
 # Strava reader applies the same order to a row and its own file).
 
 #: who names the run (its id) and gives gear, RPE and titles
-PLATFORM_PRIORITY = ("strava", "garmin_json", "garmin_csv", "runkeeper", "csv", "polar", "apple_health", "fitbit", "fit",
-                     "tcx", "gpx")
+PLATFORM_PRIORITY = ("strava", "garmin_json", "garmin_csv", "runkeeper", "samsung", "csv", "polar", "apple_health",
+                     "fitbit", "fit", "tcx", "gpx")
 #: who gives measured values (distance, times, HR, cadence, elevation). Polar's session JSON and an
 #: Apple Health workout are the device's own figures; Fitbit's are a tracker's estimates, often from
-#: steps, so they rank after the platforms that copied a watch's figures.
+#: steps, so they rank after the platforms that copied a watch's figures. Samsung Health's exercise
+#: table holds the watch's or phone's summary, ranked as Runkeeper's table (after the files).
 DEVICE_PRIORITY = ("fit", "tcx", "polar", "apple_health", "gpx", "garmin_json", "garmin_csv", "strava", "runkeeper",
-                   "fitbit", "csv")
-#: who knows the runner's local date best (Polar writes each session's UTC offset, Apple Health the
-#: zone of watch workouts; the Garmin CSV and Runkeeper write local wall time; Fitbit's times carry
-#: no zone: a configured one is assumed)
-DATE_PRIORITY = ("fit", "garmin_json", "polar", "apple_health", "garmin_csv", "runkeeper", "tcx", "gpx", "strava",
-                 "fitbit", "csv")
+                   "samsung", "fitbit", "csv")
+#: who knows the runner's local date best (Polar and Samsung Health write each session's UTC offset,
+#: Apple Health the zone of watch workouts; the Garmin CSV and Runkeeper write local wall time;
+#: Fitbit's times carry no zone: a configured one is assumed)
+DATE_PRIORITY = ("fit", "garmin_json", "polar", "apple_health", "samsung", "garmin_csv", "runkeeper", "tcx", "gpx",
+                 "strava", "fitbit", "csv")
 
 PLATFORM_FIELDS = ("name", "description", "gear_id", "gear_name", "rpe", "sport")
 DEVICE_FIELDS = (
@@ -384,7 +385,7 @@ DEVICE_FIELDS = (
 #: device's 12.0 km for the Strava GPX in ../shared/data), so every platform's
 #: values rank before them.
 _SUMMED_FROM_TRACK = ("fit", "tcx", "polar", "apple_health", "garmin_json", "garmin_csv", "strava", "runkeeper",
-                      "fitbit", "csv", "gpx")
+                      "samsung", "fitbit", "csv", "gpx")
 FIELD_PRIORITY: dict[str, tuple[str, ...]] = {
     "distance_m": _SUMMED_FROM_TRACK,
     "elevation_gain_m": _SUMMED_FROM_TRACK,

@@ -55,6 +55,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "polar": ("analysis.io.polar", "sniff", "read_polar"),
     "fitbit": ("analysis.io.fitbit", "sniff", "read_fitbit"),
     "runkeeper": ("analysis.ingest.runkeeper_export", "sniff", "read_runkeeper_export"),
+    "samsung": ("analysis.io.samsung", "sniff", "read_samsung"),
     "strava": ("analysis.ingest.strava_export", "sniff", "read_strava_export"),
     "garmin_csv": ("analysis.io.garmin", "sniff_csv", "read_garmin_csv"),
     "csv": ("analysis.io.generic_csv", "sniff", "read_generic_csv"),
@@ -168,6 +169,9 @@ def _aux_kind(item: Item) -> str | None:
     head, name = _head(item)
     if _is_garmin_gear(head, name):
         return "Garmin gear list, not an activity file: its shoes are linked to the runs of the export"
+    samsung = _samsung_side_file(head, name)
+    if samsung is not None:
+        return samsung
     low = name.lower()
     suffix = Path(low).suffix
     if suffix in _NOT_ACTIVITY_SUFFIXES:
@@ -528,12 +532,6 @@ def _read_item_unguarded(item: Item, *, tz, positions: bool) -> ReadResult:
 
 #: First-line prefixes (lower case) of exports runlog knows but does not read -> what to say.
 UNREAD_EXPORTS: tuple[tuple[str, str], ...] = (
-    # Samsung Health "Download personal data": a line naming the table (current exports add its
-    # version: com.samsung.shealth.exercise,7006011,17), then the header
-    # (com.samsung.health.exercise.start_time, ...); older ones com.samsung.health.exercise
-    ("com.samsung.shealth.exercise", "the Samsung Health exercise table"),
-    ("com.samsung.health.exercise", "the Samsung Health exercise table"),
-    ("com.samsung.", "a Samsung Health table that holds no workouts"),
     # the Wahoo Fitness iPhone app's CSV: Device,<name>,model,...; then Year,...,Month,... and
     # sections of workout totals, intervals and samples
     ("device,", "a Wahoo Fitness app CSV"),
@@ -549,14 +547,25 @@ def _unread_export(text: str) -> str | None:
             continue
         if prefix == "device," and "wahoo" not in text.lower():
             continue
-        if "exercise table" in what:
-            header = lines[1].strip() if len(lines) > 1 else ""
-            return (f"{what} ({first.split(',')[0]}; header {header[:80]}...): runlog does not read it yet; "
-                    "give the runs as a generic CSV (start_time, distance_m, ...) or the watch's FIT/GPX files")
-        if "no workouts" in what:
-            return f"{what} ({first.split(',')[0]}): not an activity file"
         return f"{what}: runlog does not read it; give the workout's FIT file (the app exports one too)"
     return None
+
+
+#: Samsung Health "Download personal data": a table's first line names it (com.samsung.shealth.sleep,
+#: 7006011,11); the exercise table (com.samsung.shealth.exercise) is read (analysis.io.samsung), and
+#: every other table, its siblings com.samsung.shealth.exercise.weather and the like included, holds no
+#: workouts. Its jsons/ folder holds per-record payloads named com.samsung.<type>...json.
+_SAMSUNG_PREFIX = "com.samsung."
+
+
+def _samsung_side_file(head: bytes, name: str) -> str | None:
+    """Why a file of a Samsung Health export is not an activity file (a table with no workouts), or None."""
+    if _SAMSUNG_PREFIX in name.lower() and name.lower().endswith(".json"):
+        return "a Samsung Health data file (a record's payload, not a workout table): not an activity file"
+    first = table.first_line(table.decode_text(head[:4096], truncated=True)).strip().lower()
+    if not first.startswith(_SAMSUNG_PREFIX):
+        return None
+    return f"a Samsung Health table that holds no workouts ({first.split(',')[0][:80]}): not an activity file"
 
 
 def _closest_format_hint(item: Item) -> str:
@@ -576,8 +585,8 @@ def _closest_format_hint(item: Item) -> str:
         )
     if text.lstrip().startswith("<"):
         return "XML that is neither TCX (TrainingCenterDatabase), GPX (<gpx>) nor an Apple Health export.xml"
-    return ("not a known activity format (FIT, TCX, GPX, a Strava, Garmin, Apple Health, Polar Flow or Fitbit "
-            "export, or CSV)")
+    return ("not a known activity format (FIT, TCX, GPX, a Strava, Garmin, Apple Health, Polar Flow, Fitbit, "
+            "Runkeeper or Samsung Health export, or CSV)")
 
 
 def _read_one(args) -> ReadResult:
