@@ -106,7 +106,8 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 26: a SportTracks-layout GPX takes heart rate from the file's st:heartRateTrack (it was lost)
 #: 27: a TCX Sport of the schema in another case (Runtastic's "running") is the schema's, not a foreign word
 #: 28: a Samsung Health exercise table or a Wahoo app CSV is named as such in the log (was "CSV of unknown kind")
-DECODER_VERSION = "28"
+#: 30: a TCX/GPX cadence already in steps/min (90th percentile >= 130/min; Wahoo app TCX) is not doubled again
+DECODER_VERSION = "30"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()
