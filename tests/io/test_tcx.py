@@ -369,3 +369,30 @@ def test_sprint_repeats_in_strides_per_minute_are_still_doubled():
     assert result.samples["cadence_spm"].tolist() == [2 * c for c in cadences]
     assert result.runs["avg_cadence_spm"].iloc[0] == pytest.approx(2 * 97.6)
     assert "steps/min" not in result.log["reason"].iloc[0]
+
+
+def test_multisport_session_gives_one_log_row_per_activity_and_skips_transitions():
+    """Garmin Training Center's MultiSportSession (Runalyze's Multisport.tcx: bike, run, bike, with a
+    Transition lap): each Activity is a log row, the run is imported with its own Id as start."""
+    def activity(sport: str, start: str, end: str, metres: int, seconds: int) -> str:
+        return (f'<Activity Sport="{sport}"><Id>{start}</Id><Lap StartTime="{start}">'
+                f"<TotalTimeSeconds>{seconds}</TotalTimeSeconds><DistanceMeters>{metres}</DistanceMeters><Track>"
+                f"{_point(start, dist=0)}{_point(end, dist=metres)}</Track></Lap></Activity>")
+
+    transition = ('<Transition StartTime="2013-04-18T16:22:35Z"><TotalTimeSeconds>65</TotalTimeSeconds>'
+                  "<DistanceMeters>40</DistanceMeters><Intensity>Active</Intensity></Transition>")
+    session = (
+        "<MultiSportSession><Id>2013-04-18T16:14:21Z</Id>"
+        f"<FirstSport>{activity('Biking', '2013-04-18T16:14:21Z', '2013-04-18T16:22:35Z', 2355, 494)}</FirstSport>"
+        f"<NextSport>{transition}"
+        f"{activity('Running', '2013-04-18T16:24:00Z', '2013-04-18T17:23:31Z', 11460, 3571)}</NextSport>"
+        f"<NextSport>{activity('Biking', '2013-04-18T17:35:00Z', '2013-04-18T17:42:00Z', 2355, 420)}</NextSport>"
+        "</MultiSportSession>"
+    )
+    result = read_tcx(_tcx(session), name="multisport.tcx")
+    assert result.log["status"].tolist() == ["not_a_run", "imported", "not_a_run"]
+    assert result.log["reason"].str.startswith(("activity 1 of 3", "activity 2 of 3", "activity 3 of 3")).all()
+    run = result.runs.iloc[0]
+    assert result.runs.index[0].endswith(":1")
+    assert run["start_time"] == pd.Timestamp("2013-04-18T16:24:00Z")
+    assert (run["distance_m"], run["moving_time_s"], run["elapsed_time_s"]) == (11460, 3571, 3571)
