@@ -3,7 +3,7 @@
 Other tools' test folders hold files of training programs and watches that runlog has no reader
 for (Runalyze's ``tests/testfiles``, MyTourbook's import tests): SportTracks logbooks, Suunto's
 logs, Polar Personal Trainer and Polar HRM files, TrainingPeaks PWX, Sigma Data Center, KML
-paths, a RunningAHEAD log. Such a file failed as "XML that is neither TCX, GPX nor an Apple
+paths, a RunningAHEAD log, Epson's watch CSV. Such a file failed as "XML that is neither TCX, GPX nor an Apple
 Health export.xml", and a Suunto app JSON (a run) was logged as "not a run". :func:`describe`
 names the format and what to give instead, so the log says something a runner can act on.
 """
@@ -54,11 +54,13 @@ def describe(head: bytes, name: str = "") -> str | None:
     str or None
         A sentence for the import log: which format, and what to give instead. None when the
         head is none of :data:`XML_ROOTS`, a Suunto Moveslink2 XML, a Sigma Data Center log, a
-        Suunto app JSON log or a Polar HRM file.
+        Suunto app JSON log, a Polar HRM file or an Epson watch CSV.
     """
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:8].lower() == b"[params]" or (name.lower().endswith(".hrm") and b"[HRData]" in head):
         return f"a Polar HRM file (Polar ProTrainer): runlog does not read it; {_WATCH_EXPORT}"
+    if text[:12].lower() == b"[[training]]":  # Epson's NeoRun / Run Connect CSV: [[Training]], [TrainingResult], ...
+        return f"an Epson running watch CSV (NeoRun/Run Connect): runlog does not read it; {_WATCH_EXPORT}"
     if text.startswith((b"{", b"[")):
         if _SUUNTO_JSON.search(head[:65536]):
             return ("a Suunto app JSON log (Suunto 9/Spartan, SI units): runlog does not read it; "
