@@ -25,6 +25,44 @@ def strides_to_steps(strides_per_min):
     return strides_per_min * 2
 
 
+#: A running cadence whose 90th percentile over an activity (zeros left out) is at least this many
+#: per minute is steps/min, whatever its format defines: 130 strides/min would be 260 steps/min, an
+#: elite sprinter's rate, for a tenth of the activity. Strides/min files stay far below it (runs 75-100,
+#: sprint repeats up to about 120); steps/min files with any running reach 150 and more, even when a
+#: walking warm-up fills half the activity (which is why it is not the median).
+STEPS_FROM_PER_MIN = 130.0
+#: the quantile of the non-zero values compared with :data:`STEPS_FROM_PER_MIN`
+STEPS_QUANTILE = 0.9
+
+
+def running_cadence_spm(strides_per_min: pd.Series) -> tuple[pd.Series, str]:
+    """A running cadence its format defines as strides/min (TCX ``RunCadence``/``Cadence``, GPX ``cad``), in steps/min.
+
+    Writers put steps/min there too: the Wahoo Fitness app's TCX of a foot-pod treadmill run has
+    ``RunCadence`` 178 at 2.7 m/s after 86 while walking (Runalyze's test file
+    ``Treadmill-doubled-cadence.tcx``), which doubled would be 356 steps/min. When the 90th
+    percentile of the non-zero values is at least :data:`STEPS_FROM_PER_MIN`, the values are taken as
+    steps/min already and kept; otherwise they are doubled (:func:`strides_to_steps`).
+
+    Parameters
+    ----------
+    strides_per_min : pandas.Series
+        The activity's cadence samples as written (NaN where missing; 0 where not stepping).
+
+    Returns
+    -------
+    tuple of (pandas.Series, str)
+        The samples in steps/min, and a note for the import log ("" when they were doubled).
+    """
+    values = pd.to_numeric(strides_per_min, errors="coerce").astype("float64")
+    stepping = values[values > 0]
+    high = float(stepping.quantile(STEPS_QUANTILE)) if len(stepping) else np.nan
+    if high >= STEPS_FROM_PER_MIN:
+        return values, (f"cadence already steps/min (90th percentile {high:.0f}/min, too fast for "
+                        "strides/min): not doubled")
+    return strides_to_steps(values), ""
+
+
 def display_per_km(units: str) -> float:
     """Multiplier from km to a display unit, "km" or "mi" (the reports' and commands' --units)."""
     if units not in ("km", "mi"):

@@ -108,7 +108,10 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 28: a Samsung Health exercise table or a Wahoo app CSV is named as such in the log (was "CSV of unknown kind")
 #: 29: Samsung Health's exercise table is read (source samsung; it was refused as not read yet); its other
 #:     tables and jsons/ payloads are logged not_a_run as not activity files (they were failed)
-DECODER_VERSION = "29"
+#: 30: a TCX/GPX cadence already in steps/min (90th percentile >= 130/min; Wahoo app TCX) is not doubled again
+#: 31: formats runlog does not read are named in the log (SportTracks, Suunto, Polar HRM/PPT, PWX, SLF, KML,
+#:     RunningAHEAD); a Suunto app JSON log fails with its name (it was not_a_run)
+DECODER_VERSION = "31"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from analysis.errors import RunlogError
 from analysis.ingest.allocation import import_allocation
 from analysis.ingest.merge import merge_duplicates
-from analysis.io import archive, table
+from analysis.io import archive, foreign, table
 from analysis.io.base import ReadResult, log_row
 from analysis.progress import bar as progress_bar
 from analysis.progress import wanted
@@ -193,7 +193,7 @@ def _aux_kind(item: Item) -> str | None:
         return "a gear log, not an activity file (give it with --gear-log)"
     if "shoe" in cols and cols & {"activity_id", "date"} and len(cols) <= 4:
         return "footwear overrides, not an activity file (give them with --overrides)"
-    if low.endswith(".json") and b"summarizedActivitiesExport" not in head:
+    if low.endswith(".json") and b"summarizedActivitiesExport" not in head and foreign.describe(head, name) is None:
         return ("JSON that is not an activity export runlog reads (a Garmin summarizedActivities, a Polar "
                 "training session or a Fitbit exercise file)")
     return None
@@ -577,6 +577,9 @@ def _closest_format_hint(item: Item) -> str:
     unread = _unread_export(head[:4096].decode("utf-8", "replace"))
     if unread is not None:
         return unread
+    known = foreign.describe(head, name)  # a format runlog does not read (SportTracks, Suunto, Polar HRM...)
+    if known is not None:
+        return known
     if "," in first or ";" in first or "\t" in first:
         return (
             "CSV of unknown kind: expected a Strava activities.csv (Activity ID, Activity Date, ...), "

@@ -31,7 +31,7 @@ from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.io.sports import classify_activity_type, untyped_sport
 from analysis.io.table import column_key
-from analysis.units import local_date, strides_to_steps
+from analysis.units import local_date, running_cadence_spm
 
 #: GPX element / extension (local name) -> canonical samples column.
 VARIABLE_MAP: dict[str, str] = {
@@ -171,7 +171,9 @@ def read_gpx(
       :data:`FILE_HEART_RATE_TOLERANCE_S` (the log says how many points did).
       ``avg_cadence_spm``: mean of non-zero ``cad``/``cadence`` values x 2:
       Garmin's TrackPointExtension cadence is strides/min for running
-      (FORMATS.md, "Cadence units, once more"), as Strava writes it too.
+      (FORMATS.md, "Cadence units, once more"), as Strava writes it too; values
+      already a step rate (90th percentile 130/min or more) are kept as they are
+      (:func:`analysis.units.running_cadence_spm`) and the log says so.
     * ``elevation_gain_m``: gpxpy's ``get_uphill_downhill()`` (per segment,
       3-point weighted smoothing, points without ``<ele>`` skipped); NA when
       no point has an elevation.
@@ -219,6 +221,9 @@ def read_gpx(
         )
     if len(timed) < len(points):
         notes.append(f"{len(points) - len(timed)} of {len(points)} points have no time: left out of the samples")
+    timed["cad"], cadence_note = running_cadence_spm(timed["cad"])  # from here on steps/min
+    if cadence_note:
+        notes.append(cadence_note)
 
     activity_id = f"{SOURCE}:{hashlib.sha1(data).hexdigest()[:12]}"
     run = _summary(gpx, points, timed)
@@ -417,7 +422,7 @@ def _summary(gpx: gpxpy.gpx.GPX, points: pd.DataFrame, timed: pd.DataFrame) -> d
         "moving_time_s": float(step_s[moving].sum()),
         "elapsed_time_s": (timed["time"].iloc[-1] - timed["time"].iloc[0]).total_seconds(),
         "avg_heart_rate_bpm": float(timed["hr"].mean()) if timed["hr"].notna().any() else np.nan,
-        "avg_cadence_spm": float(strides_to_steps(cadence.mean())) if len(cadence) else np.nan,
+        "avg_cadence_spm": float(cadence.mean()) if len(cadence) else np.nan,  # timed["cad"] is steps/min
         "elevation_gain_m": float(gpx.get_uphill_downhill().uphill) if has_ele else np.nan,
     }
 
@@ -477,7 +482,7 @@ def _samples(timed: pd.DataFrame, activity_id: str, positions: bool) -> pd.DataF
             "distance_m": points["distance_m"],
             "speed_mps": points["speed_mps"].fillna(points["derived_speed"]),
             "heart_rate_bpm": points["heart_rate_bpm"],
-            "cadence_spm": strides_to_steps(points["cadence_spm"]),  # the file's cad is strides/min
+            "cadence_spm": points["cadence_spm"],  # steps/min already (running_cadence_spm in read_gpx)
             "altitude_m": points["altitude_m"],
         }
     )

@@ -30,7 +30,7 @@ from analysis.errors import RunlogError
 from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.io.sports import classify_activity_type, untyped_sport
-from analysis.units import local_date, strides_to_steps
+from analysis.units import local_date, running_cadence_spm
 
 #: TCX trackpoint element (local name) -> canonical samples column.
 VARIABLE_MAP: dict[str, str] = {
@@ -153,7 +153,9 @@ def read_tcx(
     * Cadence: ``TPX/RunCadence`` (Garmin), else the trackpoint ``Cadence``
       (Polar writes running cadence there). Both are **strides/min** in a
       running activity (FORMATS.md, "Cadence units, once more"); they are
-      doubled to steps/min. Polar's ``Cadence`` is taken as strides/min because
+      doubled to steps/min, unless they are already a step rate (90th percentile
+      130/min or more: the Wahoo Fitness app writes steps/min in ``RunCadence``;
+      see :func:`analysis.units.running_cadence_spm`), and the log says so. Polar's ``Cadence`` is taken as strides/min because
       its mean of 60.1 in a slow run/walk (4.5 km in 58.5 min) gives ~120
       steps/min, a plausible walking/jogging step rate, whereas 60 steps/min
       would be implausibly slow. ``avg_cadence_spm`` is the mean of non-zero
@@ -224,7 +226,8 @@ def read_tcx(
             )
             continue
         ends_early = _track_ends_early(points, laps)
-        run = _summary(points, laps, activity, ends_early=bool(ends_early))
+        cadence_spm, cadence_note = running_cadence_spm(_cadence_strides(points))
+        run = _summary(points, laps, activity, cadence_spm, ends_early=bool(ends_early))
         if untyped:  # Sport="Other" (Crane/Aldi watches write every activity so) or none at all
             why = f"sport {sport_text or '(none)'} in file, not a specific sport"
             sport, sport_note = untyped_sport(run["distance_m"], run["moving_time_s"], run["elapsed_time_s"], why)
@@ -240,8 +243,10 @@ def read_tcx(
             source_file=label,
         )
         runs.append(run)
-        samples.append(_samples(points, activity_id, positions))
+        samples.append(_samples(points, activity_id, positions, cadence_spm))
         details = [f"{len(points)} trackpoints", *([sport_note] if sport_note else [])]
+        if cadence_note:
+            details.append(cadence_note)
         if dropped:
             details.append(f"{dropped} more trackpoints have no readable Time: left out")
         if ends_early:
@@ -414,8 +419,10 @@ def _track_ends_early(points: pd.DataFrame, laps: pd.DataFrame) -> str:
     return ""
 
 
-def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity, ends_early: bool = False) -> dict:
-    """Run-level figures of one Activity (see ``read_tcx`` Notes)."""
+def _summary(
+    points: pd.DataFrame, laps: pd.DataFrame, activity, cadence_spm: pd.Series, ends_early: bool = False
+) -> dict:
+    """Run-level figures of one Activity (see ``read_tcx`` Notes); ``cadence_spm`` per trackpoint in steps/min."""
     distance = points["DistanceMeters"].dropna()
     if len(distance) and not ends_early:
         distance_m = float(distance.iloc[-1])
@@ -442,9 +449,8 @@ def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity, ends_early: boo
         total = weighted["time_s"].sum()
         avg_hr = float((weighted["hr_bpm"] * weighted["time_s"]).sum() / total) if total > 0 else np.nan
 
-    cadence = _cadence_strides(points)
-    stepping = cadence[cadence > 0]
-    avg_cadence = float(strides_to_steps(stepping.mean())) if len(stepping) else np.nan
+    stepping = cadence_spm[cadence_spm > 0]
+    avg_cadence = float(stepping.mean()) if len(stepping) else np.nan
 
     altitude = points["AltitudeMeters"].dropna().tolist()
     gain = calculate_uphill_downhill(altitude)[0] if len(altitude) >= 2 else np.nan
@@ -461,12 +467,13 @@ def _summary(points: pd.DataFrame, laps: pd.DataFrame, activity, ends_early: boo
     }
 
 
-def _samples(points: pd.DataFrame, activity_id: str, positions: bool) -> pd.DataFrame:
+def _samples(points: pd.DataFrame, activity_id: str, positions: bool, cadence_spm: pd.Series) -> pd.DataFrame:
     """Canonical samples of one activity's trackpoints: renamed by :data:`VARIABLE_MAP`, then units.
 
-    The two cadence elements are one column before the rename (``RunCadence``, else ``Cadence``).
+    ``cadence_spm`` is the trackpoints' cadence already in steps/min (``RunCadence``, else
+    ``Cadence``, through :func:`analysis.units.running_cadence_spm`).
     """
-    src = points.assign(Cadence=_cadence_strides(points)).drop(columns="RunCadence").rename(columns=VARIABLE_MAP)
+    src = points.assign(Cadence=cadence_spm).drop(columns="RunCadence").rename(columns=VARIABLE_MAP)
     elapsed = (src["time"] - src["time"].iloc[0]).dt.total_seconds() if len(src) else pd.Series([])
     step_s = elapsed.diff()
     derived = src["distance_m"].diff() / step_s.where(step_s > 0)
@@ -478,7 +485,7 @@ def _samples(points: pd.DataFrame, activity_id: str, positions: bool) -> pd.Data
             "distance_m": src["distance_m"],
             "speed_mps": src["speed_mps"].fillna(derived),
             "heart_rate_bpm": src["heart_rate_bpm"],
-            "cadence_spm": strides_to_steps(src["cadence_spm"]),  # the file's cadence is strides/min
+            "cadence_spm": src["cadence_spm"],  # steps/min already (running_cadence_spm)
             "altitude_m": src["altitude_m"],
         }
     )

@@ -374,3 +374,12 @@ def test_sporttracks_heart_rate_track_at_file_level_is_read():
 def test_a_points_own_heart_rate_wins_over_the_file_heart_rate_track():
     result = read_gpx(_sporttracks_gpx(own_hr=90), name="spoq.gpx")
     assert result.samples["heart_rate_bpm"].iloc[:2].tolist() == [90, 130]
+
+
+def test_cad_already_in_steps_per_minute_is_not_doubled_again():
+    """A GPX ``cad`` written as steps/min (170 while running): kept, and the log says so."""
+    segment = [(0.000 + 0.001 * i, 40 * i, 150, cad) for i, cad in enumerate([0, 168, 170, 172, 170])]
+    result = read_gpx(_gpx([segment], track_type="running"))
+    assert result.runs["avg_cadence_spm"].iloc[0] == pytest.approx(170.0)  # (168 + 170 + 172 + 170) / 4
+    assert result.samples["cadence_spm"].tolist() == [0, 168, 170, 172, 170]
+    assert "cadence already steps/min" in result.log["reason"].iloc[0]

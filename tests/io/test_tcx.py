@@ -342,3 +342,57 @@ def test_sport_of_the_schema_in_lower_case_is_the_schema_sport():
     assert result.log["status"].tolist() == ["imported", "not_a_run"]
     assert result.runs["sport"].tolist() == ["running"]
     assert result.log["reason"].iloc[0] == "activity 1 of 2: 2 trackpoints"  # no "taken as running (another language)"
+
+
+def test_run_cadence_already_in_steps_per_minute_is_not_doubled_again():
+    """Wahoo Fitness app, foot pod on a treadmill (Runalyze's Treadmill-doubled-cadence.tcx): RunCadence
+    86 while walking at 0.86 m/s, then 178 at 2.7 m/s: steps/min, though TCX defines strides/min."""
+    cadences = [0, 86, 86, 86, 86, 178, 178, 180, 178, 178, 178]  # walking fills almost half
+    points = [
+        _point(f"2024-05-01T06:{i // 6:02d}:{10 * (i % 6):02d}Z", dist=20 * i, run_cad=cad, speed=2.7)
+        for i, cad in enumerate(cadences)
+    ]
+    result = read_tcx(_tcx(_activity("Running", points, lap_time="100", lap_dist="200")), name="wahoo.tcx")
+    run = result.runs.iloc[0]
+    # non-zero values: 4 x 86 + 5 x 178 + 180 = 1414 over 10; the 90th percentile is 178 + 0.1 x 2
+    assert run["avg_cadence_spm"] == pytest.approx(141.4)
+    assert result.samples["cadence_spm"].tolist() == cadences
+    assert "cadence already steps/min (90th percentile 178/min" in result.log["reason"].iloc[0]
+
+
+def test_sprint_repeats_in_strides_per_minute_are_still_doubled():
+    """Strides/min with fast repeats (up to 125/min, 250 steps/min) stays under the 130/min boundary."""
+    cadences = [80, 82, 120, 125, 84, 118, 124, 80, 82, 81]
+    points = [_point(f"2024-05-01T06:00:{5 * i:02d}Z", dist=15 * i, run_cad=cad) for i, cad in enumerate(cadences)]
+    result = read_tcx(_tcx(_activity("Running", points)))
+    # 90th percentile of the sorted values 80 80 81 82 82 84 118 120 124 125: 124 + 0.1 x 1 = 124.1 < 130
+    assert result.samples["cadence_spm"].tolist() == [2 * c for c in cadences]
+    assert result.runs["avg_cadence_spm"].iloc[0] == pytest.approx(2 * 97.6)
+    assert "steps/min" not in result.log["reason"].iloc[0]
+
+
+def test_multisport_session_gives_one_log_row_per_activity_and_skips_transitions():
+    """Garmin Training Center's MultiSportSession (Runalyze's Multisport.tcx: bike, run, bike, with a
+    Transition lap): each Activity is a log row, the run is imported with its own Id as start."""
+    def activity(sport: str, start: str, end: str, metres: int, seconds: int) -> str:
+        return (f'<Activity Sport="{sport}"><Id>{start}</Id><Lap StartTime="{start}">'
+                f"<TotalTimeSeconds>{seconds}</TotalTimeSeconds><DistanceMeters>{metres}</DistanceMeters><Track>"
+                f"{_point(start, dist=0)}{_point(end, dist=metres)}</Track></Lap></Activity>")
+
+    transition = ('<Transition StartTime="2013-04-18T16:22:35Z"><TotalTimeSeconds>65</TotalTimeSeconds>'
+                  "<DistanceMeters>40</DistanceMeters><Intensity>Active</Intensity></Transition>")
+    session = (
+        "<MultiSportSession><Id>2013-04-18T16:14:21Z</Id>"
+        f"<FirstSport>{activity('Biking', '2013-04-18T16:14:21Z', '2013-04-18T16:22:35Z', 2355, 494)}</FirstSport>"
+        f"<NextSport>{transition}"
+        f"{activity('Running', '2013-04-18T16:24:00Z', '2013-04-18T17:23:31Z', 11460, 3571)}</NextSport>"
+        f"<NextSport>{activity('Biking', '2013-04-18T17:35:00Z', '2013-04-18T17:42:00Z', 2355, 420)}</NextSport>"
+        "</MultiSportSession>"
+    )
+    result = read_tcx(_tcx(session), name="multisport.tcx")
+    assert result.log["status"].tolist() == ["not_a_run", "imported", "not_a_run"]
+    assert result.log["reason"].str.startswith(("activity 1 of 3", "activity 2 of 3", "activity 3 of 3")).all()
+    run = result.runs.iloc[0]
+    assert result.runs.index[0].endswith(":1")
+    assert run["start_time"] == pd.Timestamp("2013-04-18T16:24:00Z")
+    assert (run["distance_m"], run["moving_time_s"], run["elapsed_time_s"]) == (11460, 3571, 3571)
