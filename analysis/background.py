@@ -25,20 +25,11 @@ where it would have been without the second process.
 Written by hand, not with :class:`concurrent.futures.ProcessPoolExecutor`,
 because an executor pickles the arguments (here 270k samples) to send them to
 its worker; a forked child already has them.
-
-One call can go to a *warm* process instead (:func:`prewarm`, ``start(...,
-warm=True)``): forked when the command starts, before anything is read, it
-imports the modules it is given (statsmodels and the models: about a second of
-CPU) on a CPU that is otherwise idle while the caller reads its files, then
-waits for one call, which is pickled to it (it was forked before the data
-existed; the report's exploratory models take a few hundred kB). The caller's
-own imports are not shared with it, so it only pays where a CPU would wait.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import multiprocessing as mp
 import os
 import sys
@@ -47,7 +38,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Pending", "prewarm", "release_warm", "start"]
+__all__ = ["Pending", "start"]
 
 
 def _usable_cpus() -> int:
@@ -88,16 +79,12 @@ class Pending:
     #: seconds to wait for the child before running the function here (the report's are ~1 s)
     timeout_s: float = 300.0
 
-    def __init__(self, func: Callable[..., Any], args: tuple, kwargs: dict, *, warm: bool = False) -> None:
+    def __init__(self, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
         self._call = (func, args, kwargs)
         self._proc = None
         self._conn = None
         self._done = False
         self._value: Any = None
-        taken = _take_warm(func, args, kwargs) if warm else None
-        if taken is not None:
-            self._proc, self._conn = taken
-            return
         if not can_fork():
             self._value, self._done = func(*args, **kwargs), True
             return
@@ -174,97 +161,6 @@ class Pending:
         self._done, self._call = True, None
 
 
-def start(func: Callable[..., Any], /, *args: Any, warm: bool = False, **kwargs: Any) -> Pending:
-    """Start ``func(*args, **kwargs)`` in a forked process; ``.result()`` returns its value (see module doc).
-
-    ``warm``: send the call to the process :func:`prewarm` started, if there is one and it is still
-    free (``func``, its arguments and its value must pickle); else as without.
-    """
-    return Pending(func, args, kwargs, warm=warm)
-
-
-class _Warm:
-    """The process :func:`prewarm` forked: its two pipe ends here, and whether its one call is taken."""
-
-    def __init__(self, proc, calls, results) -> None:
-        self.proc, self.calls, self.results, self.taken = proc, calls, results, False
-
-
-_WARM: _Warm | None = None
-
-
-def prewarm(modules: tuple[str, ...]) -> None:
-    """Fork a process now that imports ``modules`` at once, then waits for one call (``start(..., warm=True)``).
-
-    Nothing happens where :func:`start` would not fork (:func:`can_fork`), or when a warm process
-    already exists. An unused one ends when :func:`release_warm` is called or this process exits.
-    """
-    global _WARM  # noqa: PLW0603 - one warm process per command
-    if (_WARM is not None and not _WARM.taken) or not can_fork():
-        return
-    ctx = mp.get_context("fork")
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    calls_recv, calls_send = ctx.Pipe(duplex=False)
-    results_recv, results_send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_warm_main, args=(modules, calls_recv, results_send, (calls_send, results_recv)),
-                       daemon=True, name="runlog-warm")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            proc.start()
-    except Exception:  # noqa: BLE001 - no warm process (e.g. out of resources): calls fork as usual
-        for end in (calls_recv, calls_send, results_recv, results_send):
-            end.close()
-        return
-    calls_recv.close()
-    results_send.close()
-    _WARM = _Warm(proc, calls_send, results_recv)
-
-
-def _warm_main(modules: tuple[str, ...], calls, results, callers_ends: tuple) -> None:
-    """The warm process: import, then run the one call sent (EOF: none will come) and send its value back."""
-    for end in callers_ends:  # inherited copies of the caller's ends: else the caller's close is no EOF here
-        end.close()
-    for name in modules:
-        with contextlib.suppress(Exception):  # a module that fails to import fails where it is used
-            importlib.import_module(name)
-    try:
-        func, args, kwargs = calls.recv()
-    except (EOFError, OSError):
-        return
-    try:
-        value = func(*args, **kwargs)
-    except BaseException:  # noqa: BLE001 - the caller runs it again and raises there
-        results.send((False, None))
-    else:
-        results.send((True, value))
-    results.close()
-
-
-def _take_warm(func: Callable[..., Any], args: tuple, kwargs: dict):
-    """Send the call to the warm process: (process, result pipe), or None where there is none (or it failed)."""
-    warm = _WARM
-    if warm is None or warm.taken or not warm.proc.is_alive():
-        return None
-    warm.taken = True
-    try:
-        warm.calls.send((func, args, kwargs))
-    except Exception:  # noqa: BLE001 - e.g. an argument that does not pickle: fork instead
-        warm.taken = False  # nothing was sent: released as unused
-        release_warm()
-        return None
-    warm.calls.close()
-    return warm.proc, warm.results
-
-
-def release_warm() -> None:
-    """Let an unused warm process end: it reads end-of-file once its imports are done (not waited for:
-    at exit, ``multiprocessing`` stops a daemon process still running). Nothing if it was used."""
-    global _WARM  # noqa: PLW0603
-    warm, _WARM = _WARM, None
-    if warm is not None and not warm.taken:
-        warm.taken = True
-        warm.calls.close()
-        warm.results.close()
+def start(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Pending:
+    """Start ``func(*args, **kwargs)`` in a forked process; ``.result()`` returns its value (see module doc)."""
+    return Pending(func, args, kwargs)

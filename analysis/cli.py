@@ -635,10 +635,6 @@ def _window(args):
 def cmd_report(args) -> int:
     import gc
 
-    from analysis import background
-
-    # a second process loads the exploratory models' libraries while this one reads the files (an idle CPU)
-    background.prewarm(_WARM_MODULES)
     enabled = gc.isenabled()
     gc.disable()  # pandas loads here: as analysis.pipeline.gc_paused(freeze=True)
     try:
@@ -691,19 +687,6 @@ def cmd_report(args) -> int:
                                 progress=False if args.no_progress else None)
         print(f"wrote {path.resolve()}")
     return 0
-
-
-#: what the report's warm process imports (analysis.background.prewarm) for the exploratory models that
-#: analysis.findings.start_findings sends it: the models' module and the statsmodels parts they use (about a
-#: second of CPU, on a CPU that waits while this process reads); named here, not imported, so that it starts
-#: before the analysis modules load
-_WARM_MODULES = (
-    "analysis.findings",
-    "statsmodels.discrete.conditional_models",
-    "statsmodels.genmod.generalized_linear_model",
-    "statsmodels.stats.multitest",
-    "statsmodels.tsa.ar_model",
-)
 
 
 def cmd_week(args) -> int:

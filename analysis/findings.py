@@ -611,19 +611,17 @@ def start_findings(
         dynamics_table = background.start(dynamics_by_shoe_class, samples, in_period, grouping=grouping,
                                           binned=dynamics_binned)
     # two second processes, not one: the exploratory models and the sensitivity variants each take about
-    # as long as this process's own models, so on two CPUs the three end together. The exploratory ones go
-    # to the warm process where the command started one (background.prewarm, analysis.cli: statsmodels loaded)
+    # as long as this process's own models, so on two CPUs the three end together
     checks = [
         background.start(
             _checks, region_frames, loads, lags, daily,
             frames.pain_history if frames.pain_history is not None else dp, in_period,
             grouping=grouping, flare_params=flare_params, excluded=dict(excluded), estimator=estimator,
-            sensitivity=part == "sensitivity", exploratory=part == "exploratory", warm=part == "exploratory",
+            sensitivity=part == "sensitivity", exploratory=part == "exploratory",
         )
         for part, wanted in (("exploratory", exploratory and region_frames), ("sensitivity", sensitivity and len(rdays)))
         if wanted
     ]
-    background.release_warm()  # not needed (no exploratory models) or taken: an unused one may end
 
     regions_out: dict[str, dict] = {}
     n_primary = 0
@@ -844,7 +842,7 @@ def _checks(
 
     Returns ``{"exploratory": {region: {"label", hazard, case-crossover and CCF entries, "effects": rows
     with q-values}}, "n_tests": finite p-values}`` when ``exploratory``, and ``{"sensitivity":
-    flare_sensitivity(...) or None}`` when ``sensitivity`` (all three keys with both).
+    flare_sensitivity(...) or None}`` when ``sensitivity`` (both keys sets with both).
     Whether a region's exploratory models run depends on its primary model being estimable, so the
     primary model is fitted here again (the same deterministic fit as the caller's, ~5 ms a region).
     """

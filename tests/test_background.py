@@ -103,38 +103,3 @@ def test_no_second_process_when_every_cpu_is_busy_unless_asked(monkeypatch):
     monkeypatch.setattr(os, "getloadavg", lambda: (7.0, 7.0, 7.0))
     monkeypatch.setenv("RUNLOG_SERIAL", "0")  # forks whatever the load
     assert background.can_fork() == ("fork" in __import__("multiprocessing").get_all_start_methods())
-
-
-def _pid_and_modules(names: tuple[str, ...]) -> tuple[int, list[bool]]:
-    import sys
-
-    return os.getpid(), [name in sys.modules for name in names]
-
-
-def test_a_warm_process_imports_first_then_runs_the_one_call_sent_to_it():
-    """prewarm forks before the call exists; the call is pickled to it and runs there, with the modules loaded."""
-    background.release_warm()
-    background.prewarm(("decimal",))
-    warm = background._WARM
-    if warm is None:  # no fork here (one CPU, or no fork start method): the call runs as start() would
-        pid, _ = background.start(_pid_and_modules, ("decimal",), warm=True).result()
-        assert pid != os.getpid() or not background.can_fork()
-        return
-    pid, loaded = background.start(_pid_and_modules, ("decimal",), warm=True).result()
-    assert pid == warm.proc.pid and loaded == [True]
-    # taken: the next warm call forks a new process instead
-    pid2, _ = background.start(_pid_and_modules, (), warm=True).result()
-    assert pid2 not in (warm.proc.pid, os.getpid())
-
-
-def test_a_call_that_does_not_pickle_forks_instead_and_an_unused_warm_process_ends():
-    background.release_warm()
-    background.prewarm(())
-    warm = background._WARM
-    if warm is None:
-        pytest.skip("no second process on this machine")
-    unpicklable = lambda: os.getpid()  # noqa: E731 - a lambda does not pickle
-    assert background.start(unpicklable, warm=True).result() not in (warm.proc.pid, os.getpid())
-    assert background._WARM is None  # released: the warm process reads end-of-file and ends
-    warm.proc.join(timeout=30)
-    assert warm.proc.exitcode == 0

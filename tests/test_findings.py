@@ -123,13 +123,6 @@ def test_findings_are_the_same_bytes_with_the_models_in_second_processes_or_here
     assert json.dumps(forked, allow_nan=False) == here
     assert forked["regions"]["plantar"]["exploratory"]["n_tests"] > 0 and "sensitivity" in forked["guards"]
     assert pending.result() is forked  # once
-    # the exploratory models sent to a warm process (forked before the data existed: pickled to it)
-    background.prewarm(("analysis.findings",))
-    warm = background._WARM
-    pending = findings_mod.start_findings(runs, pain)
-    if warm is not None:
-        assert pending._checks[0]._proc is warm.proc and background._WARM is None
-    assert json.dumps(pending.result(), allow_nan=False) == here
 
 
 def test_findings_insufficient_data_guard():
