@@ -842,7 +842,7 @@ def _checks(
 
     Returns ``{"exploratory": {region: {"label", hazard, case-crossover and CCF entries, "effects": rows
     with q-values}}, "n_tests": finite p-values}`` when ``exploratory``, and ``{"sensitivity":
-    flare_sensitivity(...) or None}`` when ``sensitivity`` (both keys sets with both).
+    flare_sensitivity(...) or None}`` when ``sensitivity`` (all three keys with both).
     Whether a region's exploratory models run depends on its primary model being estimable, so the
     primary model is fitted here again (the same deterministic fit as the caller's, ~5 ms a region).
     """
