@@ -41,6 +41,7 @@ per minute: not read, the file's log row says so); shoes (Samsung Health has no 
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -100,6 +101,16 @@ def _table_name(text: str) -> str:
     return line.split(",", 1)[0].strip().strip("\"'").lower()
 
 
+def _is_exercise_header(text: str) -> bool:
+    """Whether the first line is the exercise table's header itself (its name line removed, as users
+    do before opening the table in a spreadsheet): the columns it needs, one with the data type's prefix."""
+    line = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    cells = next(csv.reader([line]), [])
+    columns = {column_name(c) for c in cells}
+    return all(c in columns for c in REQUIRED) and any(c.strip().lower().startswith(DATA_TYPE_PREFIX)
+                                                       for c in cells)
+
+
 def sniff(head: bytes, name: str = "") -> bool:
     """Whether the first bytes of a file are Samsung Health's exercise table.
 
@@ -111,7 +122,8 @@ def sniff(head: bytes, name: str = "") -> bool:
         Not needed: line 1 decides (the table's name exactly, so that the sibling tables
         ``com.samsung.shealth.exercise.weather`` and the like are not taken).
     """
-    return _table_name(decode_text(head[:4096], truncated=True)) in TABLE_NAMES
+    text = decode_text(head[:16384], truncated=True)
+    return _table_name(text) in TABLE_NAMES or _is_exercise_header(text)
 
 
 def read_samsung(source: str | Path | bytes, *, tz: str | None = None, name: str | None = None) -> ReadResult:
@@ -140,7 +152,8 @@ def read_samsung(source: str | Path | bytes, *, tz: str | None = None, name: str
     Raises
     ------
     RunlogError
-        When the file is not readable as CSV, does not start with the table's name, or lacks
+        When the file is not readable as CSV, starts with neither the table's name nor its header
+        (a name line removed: the header is line 1, rows numbered from 2), or lacks
         the start_time, exercise_type or duration column.
 
     Notes
@@ -158,11 +171,14 @@ def read_samsung(source: str | Path | bytes, *, tz: str | None = None, name: str
     raw, label = read_source_bytes(source, name)
     text = decode_text(raw)
     table = _table_name(text)
-    if table not in TABLE_NAMES:
+    if table in TABLE_NAMES:
+        # line 1 blanked: the header is line 2 and rows keep the file's line numbers
+        body = "\n" + text.split("\n", 1)[1] if "\n" in text else ""
+    elif _is_exercise_header(text):  # the name line removed: the header is line 1
+        body, table = text, "no name line, header on line 1"
+    else:
         raise RunlogError(f"not Samsung Health's exercise table: line 1 should name it "
                           f"({TABLE_NAMES[0]},...), found '{table[:60]}'", path=label)
-    # line 1 blanked: the header is line 2 and rows keep the file's line numbers
-    body = "\n" + text.split("\n", 1)[1] if "\n" in text else ""
     csv = read_csv_table(body.encode("utf-8"), name=label)
     positions, unknown = _map_header(csv.header, label)
 

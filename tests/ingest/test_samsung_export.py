@@ -114,3 +114,17 @@ def test_the_same_run_from_the_watchs_gpx_is_one_run(tmp_path, shared_data):
     assert run["name"] == "Sunday long"
     statuses = result.log.loc[result.log["source_file"] == str(gpx), "status"].tolist()
     assert statuses == ["duplicate"]
+
+
+def test_an_exercise_table_whose_name_line_was_removed_is_read_not_logged_as_holding_no_workouts(tmp_path):
+    """A user deleted line 1 to open the table in a spreadsheet; the header (prefixed columns first)
+    is line 1. Its runs were logged not_a_run, "a Samsung Health table that holds no workouts"."""
+    header, rows = EXERCISE.split("\n", 1)[1].split("\n", 1)
+    path = tmp_path / "com.samsung.shealth.exercise.20240310120000.csv"
+    path.write_text(header.split(",", 1)[1] + ",title\n" + "\n".join(
+        ",".join(line.split(",")[1:-1] + [line.split(",")[0]]) for line in rows.splitlines()) + "\n")
+    result = read_sources([path], tz="UTC", progress=False)
+    assert list(result.runs.index) == ["samsung:bbbb0001-0000-4000-8000-000000000001"]
+    assert result.runs["name"].iloc[0] == "Sunday long"
+    assert result.log["status"].tolist() == ["imported", "imported", "not_a_run"]
+    assert result.log["row"].iloc[1:].tolist() == [2, 3]

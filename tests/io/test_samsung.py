@@ -166,3 +166,20 @@ def test_a_table_with_no_rows_is_read_with_no_runs():
     assert result.runs.empty
     assert list(result.log["status"]) == ["imported"]
     assert "0 records, 0 runs" in result.log["reason"].iloc[0]
+
+
+def test_a_table_whose_name_line_was_removed_is_still_read():
+    """Users delete line 1 (the table's name) to open the table in a spreadsheet: the header is then
+    line 1, starting with prefixed columns. It is the exercise table still (it was logged not_a_run
+    as "a Samsung Health table that holds no workouts")."""
+    text = CURRENT.split("\n", 1)[1]  # header on line 1
+    assert sniff(text.encode()) and sniff(("\ufeff" + text).encode("utf-8"))
+    result = read_samsung(text.encode(), name="com.samsung.shealth.exercise.20240310120000.csv", tz="Europe/Berlin")
+    assert len(result.runs) == 3
+    rows = result.log.iloc[1:].set_index("row")
+    assert list(rows.index) == list(range(2, 12))  # one line earlier than with the name line
+    assert rows.loc[2, "status"] == "imported" and rows.loc[7, "status"] == "duplicate"
+    assert "(no name line, header on line 1)" in result.log["reason"].iloc[0]
+    prefixed = HEADER.split(",", 2)[2]  # the header starting with com.samsung.health.exercise.datauuid
+    assert sniff(f"{prefixed}\n".encode())
+    assert not sniff(b"com.samsung.health.sleep.start_time,com.samsung.health.sleep.end_time\n")
