@@ -112,7 +112,9 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 31: formats runlog does not read are named in the log (SportTracks, Suunto, Polar HRM/PPT, PWX, SLF, KML,
 #:     RunningAHEAD); a Suunto app JSON log fails with its name (it was not_a_run)
 #: 32: a Samsung Health exercise table whose name line was removed (header on line 1) is read (it was not_a_run)
-DECODER_VERSION = "32"
+#: 33: a Samsung time_offset written +0200 (no "UTC") is two hours, not 200 ms; a JSON is a Samsung payload by its own
+#:     name, not its folder
+DECODER_VERSION = "33"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

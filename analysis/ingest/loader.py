@@ -560,7 +560,8 @@ _SAMSUNG_PREFIX = "com.samsung."
 
 def _samsung_side_file(head: bytes, name: str) -> str | None:
     """Why a file of a Samsung Health export is not an activity file (a table with no workouts), or None."""
-    if _SAMSUNG_PREFIX in name.lower() and name.lower().endswith(".json"):
+    base = Path(name).name.lower()  # the file's own name: a folder named com.samsung.* says nothing of it
+    if _SAMSUNG_PREFIX in base and base.endswith(".json"):
         return "a Samsung Health data file (a record's payload, not a workout table): not an activity file"
     first = table.first_line(table.decode_text(head[:4096], truncated=True)).strip().lower()
     if not first.startswith(_SAMSUNG_PREFIX):

@@ -90,7 +90,7 @@ TYPE_NAMES: dict[int, str] = {
     14001: "swimming",
 }
 
-_OFFSET = re.compile(r"^UTC\s*([+-])(\d{2}):?(\d{2})$", re.IGNORECASE)
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{2}):?(\d{2})$", re.IGNORECASE)  # UTC+0200, +02:00
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")
 _MS_PER_S = 1000.0
 
@@ -246,7 +246,8 @@ def _time(text: str) -> pd.Timestamp | None:
 
 
 def offset_s(text: str) -> float:
-    """A ``time_offset`` cell as seconds east of UTC: ``UTC+0200``, ``UTC-0330``, or milliseconds; NaN if not read."""
+    """A ``time_offset`` cell as seconds east of UTC: ``UTC+0200``, ``UTC-0330`` (or without ``UTC``), or
+    milliseconds in whole quarter hours; NaN if not read."""
     m = _OFFSET.match(text.strip())
     if m:
         sign = 1.0 if m.group(1) == "+" else -1.0
@@ -254,8 +255,9 @@ def offset_s(text: str) -> float:
     if text.strip() in ("UTC", "utc"):
         return 0.0
     ms = _number(text.strip())
-    # the SDK's range: -12 h to +14 h in milliseconds
-    return ms / _MS_PER_S if -43_200_000 <= ms <= 50_400_000 else np.nan
+    # the SDK's range, -12 h to +14 h in milliseconds, in whole quarter hours (as every zone's offset is)
+    in_range = -43_200_000 <= ms <= 50_400_000 and ms % 900_000 == 0
+    return ms / _MS_PER_S if in_range else np.nan
 
 
 def type_label(code: int) -> str:

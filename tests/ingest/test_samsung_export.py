@@ -128,3 +128,14 @@ def test_an_exercise_table_whose_name_line_was_removed_is_read_not_logged_as_hol
     assert result.runs["name"].iloc[0] == "Sunday long"
     assert result.log["status"].tolist() == ["imported", "imported", "not_a_run"]
     assert result.log["row"].iloc[1:].tolist() == [2, 3]
+
+
+def test_a_json_in_a_folder_named_com_samsung_is_not_taken_for_a_samsung_payload(tmp_path):
+    """The payload rule reads the file's own name: a JSON under an Android folder com.samsung.android.* is judged
+    by what it is, not called a Samsung payload because of its folder."""
+    folder = tmp_path / "com.samsung.android.app" / "export"
+    folder.mkdir(parents=True)
+    (folder / "notes.json").write_text('{"hello": 1}', encoding="utf-8")
+    log = read_sources([folder], tz="UTC").log
+    row = log[log["source_file"].astype(str).str.endswith("notes.json")].iloc[0]
+    assert "Samsung" not in str(row["reason"])

@@ -141,6 +141,8 @@ def test_offsets():
     assert offset_s("7200000") == 7200
     assert offset_s("UTC") == 0
     assert pd.isna(offset_s("")) and pd.isna(offset_s("Europe/Berlin")) and pd.isna(offset_s("99999999999"))
+    assert offset_s("+0200") == 7200 and offset_s("+02:00") == 7200  # without "UTC": not 200 ms
+    assert pd.isna(offset_s("200"))  # milliseconds that are no zone's offset (not whole quarter hours)
 
 
 def test_sniff_takes_the_exercise_table_only():
