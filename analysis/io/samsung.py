@@ -50,7 +50,7 @@ import pandas as pd
 
 from analysis.errors import RunlogError
 from analysis.io.base import ExportRow, ReadResult, log_row, read_source_bytes
-from analysis.io.table import decode_text, read_csv_table
+from analysis.io.table import decode_text, first_line, read_csv_table
 from analysis.units import local_date
 
 SOURCE = "samsung"
@@ -104,8 +104,11 @@ def _table_name(text: str) -> str:
 def _is_exercise_header(text: str) -> bool:
     """Whether the first line is the exercise table's header itself (its name line removed, as users
     do before opening the table in a spreadsheet): the columns it needs, one with the data type's prefix."""
-    line = text.lstrip("\ufeff").split("\n", 1)[0].strip()
-    cells = next(csv.reader([line]), [])
+    line = first_line(text.lstrip("\ufeff")).strip()  # any line end: \r alone too
+    try:
+        cells = next(csv.reader([line]), [])
+    except csv.Error:  # not a CSV line (a binary file's head, an unclosed quote): not this table
+        return False
     columns = {column_name(c) for c in cells}
     return all(c in columns for c in REQUIRED) and any(c.strip().lower().startswith(DATA_TYPE_PREFIX)
                                                        for c in cells)
