@@ -153,7 +153,7 @@ def parse_cardio_activities(data: bytes, label: str, *, tz: str | None = None) -
         ``rows`` in file order (``filename``: the ``GPX File`` cell; ``run``: the canonical
         fields of an imported record, ``date`` set) and ``summary``, the file's log reason.
     """
-    csv = read_csv_table(data, name=label)
+    csv = read_csv_table(data, name=label, overlong="keep")  # one mangled row fails alone, not the table
     positions, units, unknown = _map_header(csv.header, label)
     records = csv.rows
 
@@ -168,6 +168,8 @@ def parse_cardio_activities(data: bytes, label: str, *, tz: str | None = None) -
     seen: dict[str, int] = {}
     for k, (row, cells) in enumerate(records):
         rows.append(_record(row, cells, cell, (walls.iloc[k], utc.iloc[k]), units, seen, label))
+    rows += [ExportRow(row, "failed", reason, source=SOURCE) for row, reason in csv.overlong]
+    rows.sort(key=lambda r: r.row)  # the log in file order
     n_runs = sum(r.status == "imported" for r in rows)
     units_text = f"distance in {units['distance']}" + (f", climb in {units['climb']}" if "climb" in units else "")
     summary = f"Runkeeper cardioActivities.csv: {len(rows)} records, {n_runs} runs; {units_text}; times as local"

@@ -182,7 +182,7 @@ def read_samsung(source: str | Path | bytes, *, tz: str | None = None, name: str
     else:
         raise RunlogError(f"not Samsung Health's exercise table: line 1 should name it "
                           f"({TABLE_NAMES[0]},...), found '{table[:60]}'", path=label)
-    csv = read_csv_table(body.encode("utf-8"), name=label)
+    csv = read_csv_table(body.encode("utf-8"), name=label, overlong="keep")  # one mangled row fails alone
     positions, unknown = _map_header(csv.header, label)
 
     def cell(cells: list[str], column: str) -> str:
@@ -191,6 +191,8 @@ def read_samsung(source: str | Path | bytes, *, tz: str | None = None, name: str
 
     seen: dict[str, int] = {}
     rows = [_record(row, cells, cell, seen, tz) for row, cells in csv.rows]
+    rows += [ExportRow(row, "failed", reason, source=SOURCE) for row, reason in csv.overlong]
+    rows.sort(key=lambda r: r.row)  # the log in file order
     runs = pd.DataFrame([dict(r.run, source_file=label) for r in rows if r.run is not None])
     n_runs = sum(r.status == "imported" for r in rows)
     summary = (f"Samsung Health exercise table ({table}): {len(rows)} records, {n_runs} runs; "

@@ -55,7 +55,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -96,11 +96,15 @@ class CsvTable:
         Each non-blank record after the header with its spreadsheet row number
         (header = row 1; blank lines count; a quoted line break does not start
         a new row), cells stripped and padded to the header's width.
+    overlong : list of (int, str)
+        With ``read_csv_table(..., overlong="keep")``: each record with more non-empty cells than
+        the header (not in ``rows``), with its row number and the reason to log.
     """
 
     label: str
     header: list[str]
     rows: list[tuple[int, list[str]]]
+    overlong: list[tuple[int, str]] = field(default_factory=list)
 
 
 def decode_text(raw: bytes, *, truncated: bool = False) -> str:
@@ -316,7 +320,7 @@ def parse_date(text: str, *, slash_order: str | None = None) -> pd.Timestamp | N
     return None
 
 
-def read_csv_table(source: str | Path | bytes, *, name: str | None = None) -> CsvTable:
+def read_csv_table(source: str | Path | bytes, *, name: str | None = None, overlong: str = "raise") -> CsvTable:
     """Read a small CSV (comma, semicolon or tab; see :func:`decode_text`) with row numbers.
 
     Parameters
@@ -325,6 +329,11 @@ def read_csv_table(source: str | Path | bytes, *, name: str | None = None) -> Cs
         The file, or its content.
     name : str, optional
         The file name for messages (default: the path, or ``<bytes>``).
+    overlong : {"raise", "keep"}
+        A record with more non-empty cells than the header: ``"raise"`` refuses the file (a diary,
+        a shoe list: the user mends the row); ``"keep"`` leaves it out of ``rows`` and lists it in
+        ``overlong`` with its reason, for a reader that logs it ``failed`` and reads the rest (an
+        activity table, where one mangled row must not cost every run).
 
     Returns
     -------
@@ -344,10 +353,10 @@ def read_csv_table(source: str | Path | bytes, *, name: str | None = None) -> Cs
     RFC 4180, Common Format and MIME Type for CSV Files.
     """
     raw, label = read_source_bytes(source, name)
-    return _csv_table(raw, label)
+    return _csv_table(raw, label, overlong)
 
 
-def _csv_table(raw: bytes, label: str) -> CsvTable:
+def _csv_table(raw: bytes, label: str, overlong: str = "raise") -> CsvTable:
     text = decode_text(raw)
     line = first_line(text)
     if not line:
@@ -355,6 +364,7 @@ def _csv_table(raw: bytes, label: str) -> CsvTable:
     delimiter = header_delimiter(line)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
+    kept: list[tuple[int, str]] = []
     ordinal = 0
     try:
         for ordinal, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
@@ -368,12 +378,12 @@ def _csv_table(raw: bytes, label: str) -> CsvTable:
                 continue
             if len(cells) > len(header):
                 if any(cells[len(header) :]):
-                    raise RunlogError(
-                        f"row has {len(cells)} cells but the header has {len(header)}: remove the extra "
-                        f"cells, or put text that holds a '{delimiter}' in double quotes",
-                        path=label,
-                        row=ordinal,
-                    )
+                    reason = (f"row has {len(cells)} cells but the header has {len(header)}: remove the extra "
+                              f"cells, or put text that holds a '{delimiter}' in double quotes")
+                    if overlong != "keep":
+                        raise RunlogError(reason, path=label, row=ordinal)
+                    kept.append((ordinal, reason))
+                    continue
                 cells = cells[: len(header)]
             rows.append((ordinal, cells + [""] * (len(header) - len(cells))))
     except csv.Error as exc:
@@ -384,7 +394,7 @@ def _csv_table(raw: bytes, label: str) -> CsvTable:
         ) from exc
     if header is None:
         raise RunlogError("empty file (no header): give the file with its header row", path=label)
-    return CsvTable(label=label, header=header, rows=rows)
+    return CsvTable(label=label, header=header, rows=rows, overlong=kept)
 
 
 def _cell_text(value) -> str:

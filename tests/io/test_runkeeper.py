@@ -119,3 +119,16 @@ def test_unreadable_cells_are_said_in_the_log():
     assert second["distance_m"] == pytest.approx(6000.0) and second["moving_time_s"] == 1800
     assert log.loc[3, "status"] == "imported"
     assert pd.isna(log.loc[3, "reason"]) or log.loc[3, "reason"] == ""  # nothing to say of it
+
+
+def test_a_row_with_more_cells_than_the_header_fails_alone():
+    """An unquoted comma in Notes gives a row two extra cells: that row fails with the reason, the others
+    are read (the whole table was refused for it)."""
+    text = KM.replace("2019-11-02 10:00:00,Walking,,2.10,25:00,11:54,5.04,110.0,,,,\n",
+                      "2019-11-02 10:00:00,Running,,2.10,25:00,11:54,5.04,110.0,,,sore, then fine,x.gpx,extra\n")
+    result = read_runkeeper(text.encode(), name="cardioActivities.csv", tz="UTC")
+    log = result.log
+    bad = log[log["row"] == 3].iloc[0]
+    assert bad["status"] == "failed" and "row has 14 cells but the header has 12" in bad["reason"]
+    assert list(result.runs.index) == ["runkeeper:20191103T234000"]  # row 2 still read
+    assert list(log["row"].dropna().astype(int)) == [2, 3, 4, 5]  # every record, in file order

@@ -185,3 +185,17 @@ def test_a_table_whose_name_line_was_removed_is_still_read():
     prefixed = HEADER.split(",", 2)[2]  # the header starting with com.samsung.health.exercise.datauuid
     assert sniff(f"{prefixed}\n".encode())
     assert not sniff(b"com.samsung.health.sleep.start_time,com.samsung.health.sleep.end_time\n")
+
+
+def test_a_row_with_more_cells_than_the_header_fails_alone():
+    """A title holding an unquoted comma shifts a row by one cell: that row fails with the reason, the others
+    are read (the whole table was refused for it)."""
+    lines = CURRENT.split("\n")
+    lines[4] = "Tempo, hills" + lines[4][len("Tempo"):] + ",extra"  # line 5: two cells more than the header
+    result = read_samsung("\n".join(lines).encode(), name="ex.csv")
+    log = result.log
+    bad = log[log["row"] == 5].iloc[0]
+    assert bad["status"] == "failed" and "cells but the header has" in bad["reason"]
+    assert "samsung:aaaa0001-0000-4000-8000-000000000001" in result.runs.index  # line 3 still read
+    rows = list(log["row"].dropna().astype(int))
+    assert rows == sorted(rows) and 5 in rows
