@@ -115,7 +115,9 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 33: a Samsung time_offset written +0200 (no "UTC") is two hours, not 200 ms; a JSON is a Samsung payload by its own
 #:     name, not its folder
 #: 34: a Runkeeper or Samsung row with more cells than the header fails alone (it refused the whole table)
-DECODER_VERSION = "35"
+#: 35: a GPX root version other than 1.1 (Zepp "7.7.5-play", COROS none) is read as GPX 1.1 (hr, cad, type were lost)
+#: 36: Polar Flow's per-session CSV is read (source polar; it failed as a CSV of unknown kind)
+DECODER_VERSION = "36"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()
