@@ -117,7 +117,8 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 34: a Runkeeper or Samsung row with more cells than the header fails alone (it refused the whole table)
 #: 35: a GPX root version other than 1.1 (Zepp "7.7.5-play", COROS none) is read as GPX 1.1 (hr, cad, type were lost)
 #: 36: Polar Flow's per-session CSV is read (source polar; it failed as a CSV of unknown kind)
-DECODER_VERSION = "36"
+#: 37: a GPX heart rate of 0 (COROS: no reading) is none measured, not 0 in the average
+DECODER_VERSION = "37"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

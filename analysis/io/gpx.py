@@ -163,7 +163,8 @@ def read_gpx(
       (:data:`analysis.io.sports.MAX_RUN_SPEED_MPS`) over its moving time, the
       rule the TCX reader applies to ``Sport="Other"``
       (:func:`analysis.io.sports.untyped_sport`).
-    * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values. SportTracks and
+    * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values; 0 (COROS writes it
+      where the watch had no reading) is none measured, as ``-nan`` is. SportTracks and
       the programs that write its GPX (a-rival SpoQ, ErgoControl) keep the heart rate apart
       from the track, in the file's ``<extensions><st:activity><st:heartRateTrack>`` as
       ``<st:heartRate time=... bpm=...>``: a point without a heart rate of its own takes
@@ -210,6 +211,10 @@ def read_gpx(
                               "treadmill, is exported with an empty track: give its FIT file or the Garmin CSV "
                               "instead)", path=label)
         raise RunlogError("no track points in the GPX file", path=label)
+    no_reading = points["hr"].le(0)  # COROS writes <heartrate>0</heartrate> where it had no reading
+    if no_reading.any():
+        points.loc[no_reading, "hr"] = np.nan
+        notes.append(f"heart rate 0 at {int(no_reading.sum())} point(s): taken as none measured")
     hr_note = _fill_file_heart_rate(points, _file_heart_rate(gpx))
     if hr_note:
         notes.append(hr_note)

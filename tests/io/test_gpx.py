@@ -438,3 +438,13 @@ def test_a_gpx_10_files_own_name_is_kept_when_its_track_has_none():
     result = read_gpx(text.encode(), name="old.gpx")
     assert result.runs["name"].iloc[0] == "Old run"
     assert result.runs["avg_heart_rate_bpm"].iloc[0] == pytest.approx(130.0)
+
+
+def test_a_heart_rate_of_zero_is_none_measured_not_zero():
+    """COROS writes ``<heartrate>0</heartrate>`` (and ``-nan``) where it had no reading (Logiqx's notes
+    on COROS GPX exports, gp3s-coros): such points have no heart rate, and the mean leaves them out."""
+    segment = [(0.000, 0, 150, None), (0.001, 40, 0, None), (0.002, 80, 160, None), (0.003, 120, "-nan", None)]
+    result = read_gpx(_gpx([segment], track_type="running"))
+    assert result.runs["avg_heart_rate_bpm"].iloc[0] == pytest.approx(155.0)  # (150 + 160) / 2, not 310 / 3
+    assert result.samples["heart_rate_bpm"].isna().tolist() == [False, True, False, True]
+    assert "heart rate 0 at 1 point(s): taken as none measured" in result.log["reason"].iloc[0]
