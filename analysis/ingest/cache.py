@@ -116,7 +116,9 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #:     name, not its folder
 #: 34: a Runkeeper or Samsung row with more cells than the header fails alone (it refused the whole table)
 #: 35: a KML file's log reason no longer says KML holds no times
-DECODER_VERSION = "35"
+#: 36: a Runkeeper or Samsung row with fewer cells than the header says so, and fails when cut before a column a run
+#:     needs; a row below a quoted line break names its line in a text editor
+DECODER_VERSION = "36"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()
