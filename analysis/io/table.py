@@ -707,7 +707,8 @@ def raise_bad_rows(label: str, bad: list[tuple[int, str]], lines: dict[int, int]
     if not bad:
         return
     row, reason = bad[0]
+    reason += where(row, lines or {})  # its own line first, before the other rows are counted
     if len(bad) > 1:
         others = ", ".join(str(r) for r, _ in bad[1:6]) + (", ..." if len(bad) > 6 else "")
         reason = f"{reason} ({len(bad) - 1} more bad rows: {others})"
-    raise RunlogError(reason, path=label, row=row, line=(lines or {}).get(row))
+    raise RunlogError(reason, path=label, row=row)
