@@ -477,6 +477,10 @@ def too_short_reason(time_s: float, distance_m: float) -> str:
             f"{MIN_RUN_M:.0f} m: an accidental start, a test recording or a single track point)")
 
 
+#: a mean heart rate (bpm) at or above which a 0 m recording was exercise (a run whose GPS recorded no distance:
+#: it stays, as 0 km, so that the day remains a run day), not a watch left running at rest
+EXERCISE_HR_BPM = 100.0
+
 #: sports done indoors, where 0 m is a distance not measured (a treadmill without a foot pod), not a run that
 #: went nowhere: such a run is kept (Fitbit's reader reads its 0 m as distance unknown)
 INDOOR_SPORTS: tuple[str, ...] = ("treadmill_running", "virtual_running")
@@ -487,14 +491,15 @@ def no_distance(runs: pd.DataFrame) -> np.ndarray:
 
     A distance of 0 m (not missing: a missing distance is unknown, as on a watch that records heart rate
     and time only) in a sport not in :data:`INDOOR_SPORTS`, whose ``avg_cadence_spm`` (steps/min) is
-    missing or 0: a recording left running, or started by accident. A run with steps counted is kept
-    (a watch in outdoor mode on a treadmill). The caller may clear more of them by their samples
+    missing or 0 and whose mean heart rate is missing or below :data:`EXERCISE_HR_BPM`: a recording left
+    running, or started by accident. A run with steps counted is kept (a watch in outdoor mode on a
+    treadmill), and so is one with an exercising heart rate (a run whose GPS recorded nothing). The caller may clear more of them by their samples
     (a speed or distance above 0 somewhere in the recording).
 
     Parameters
     ----------
     runs : DataFrame
-        Canonical runs (``distance_m`` in m, ``avg_cadence_spm`` in steps/min, ``sport``).
+        Canonical runs (``distance_m`` in m, ``avg_cadence_spm`` in steps/min, ``avg_heart_rate_bpm``, ``sport``).
 
     Returns
     -------
@@ -513,7 +518,8 @@ def no_distance(runs: pd.DataFrame) -> np.ndarray:
     indoor = sport.astype("string").isin(list(INDOOR_SPORTS)).fillna(False).to_numpy(dtype=bool)
     with np.errstate(invalid="ignore"):
         steps = column("avg_cadence_spm") > 0
-    return (distance_m == 0) & ~indoor & ~steps & ~too_short(runs)
+        working = column("avg_heart_rate_bpm") >= EXERCISE_HR_BPM
+    return (distance_m == 0) & ~indoor & ~steps & ~working & ~too_short(runs)
 
 
 def duration_text(time_s: float) -> str:
@@ -531,8 +537,8 @@ def duration_text(time_s: float) -> str:
 
 def no_distance_reason(time_s: float) -> str:
     """The import log's reason for a run that :func:`no_distance` marks (``time_s``: its time, s)."""
-    return (f"no distance (0 m in {duration_text(time_s)}, no steps or speed recorded: a recording left running "
-            "or started by accident; a treadmill or indoor run of 0 m is kept)")
+    return (f"no distance (0 m in {duration_text(time_s)}, no steps, speed or exercising heart rate recorded: a "
+            "recording left running or started by accident; a treadmill or indoor run of 0 m is kept)")
 
 
 def priority(field: str) -> tuple[str, ...]:
