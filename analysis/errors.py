@@ -21,10 +21,17 @@ class RunlogError(Exception):
         The file concerned; prefixed to the message.
     row : int, optional
         The row of that file (spreadsheet numbering: the header is row 1).
+    line : int, optional
+        The line of the file (1-based, as a text editor numbers them) the row starts on, when it
+        is not the row's number (a quoted cell above holds a line break): the reason ends with
+        ``(line L in a text editor)``, so the import log, which keeps the reason and the row, has it too.
     """
 
-    def __init__(self, message: str, path: str | Path | None = None, row: int | None = None):
+    def __init__(self, message: str, path: str | Path | None = None, row: int | None = None,
+                 line: int | None = None):
         self.reason = " ".join(str(message).split())
+        if line is not None and line != row:
+            self.reason += f" (line {line} in a text editor)"
         self.path = None if path is None else str(path)
         self.row = row
         super().__init__(self.one_line())

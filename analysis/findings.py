@@ -54,8 +54,21 @@ EXPLORATORY_LABEL = (
 
 PAIN_TREND_MODEL = (
     "pre-specified secondary: morning pain on the last 7 days' barefoot-style km and total km and a linear "
-    "trend, AR(1) errors over calendar days (exact likelihood)"
+    "trend, AR(1) errors over calendar days (exact likelihood), intervals widened by a 28-day block sandwich "
+    "where larger"
 )
+#: how the pain trend's adjustments read in its model description (analysis.stats.pain_series)
+_PAIN_TREND_ADJUSTMENT_WORDS = {
+    "season": "season",
+    "days_since_flare": "days since the last flare-up",
+    "no_flare_yet": "no flare-up yet",
+}
+
+
+def _pain_trend_model(adjusted_for) -> str:
+    """:data:`PAIN_TREND_MODEL` with the adjustments the fit carried ("not adjusted" when none)."""
+    words = [_PAIN_TREND_ADJUSTMENT_WORDS.get(a, a) for a in adjusted_for or ()]
+    return PAIN_TREND_MODEL + ("; adjusted for " + ", ".join(words) if words else "; not adjusted")
 
 CALIBRATION_NOTE = (
     "primary model measured on simulated runners with a planted logit-linear effect "
@@ -166,7 +179,7 @@ def _risk_rows(risk: pd.DataFrame) -> list[dict]:
 def _pain_trend_json(pt: pd.DataFrame) -> dict:
     return {
         "outcome": pt.attrs.get("outcome", "morning pain"),
-        "model": PAIN_TREND_MODEL,
+        "model": _pain_trend_model(pt.attrs.get("adjusted_for")),
         "ar1": _num(pt.attrs.get("ar1"), 4),
         "n_days": int(pt.attrs.get("n_days", 0)),
         "message": pt.attrs.get("message"),

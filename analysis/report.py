@@ -863,8 +863,12 @@ def _methods_pages(data: Analysis) -> list[TextPage]:
         tp.heading("Morning pain and load (pre-specified, secondary)", size=12)
         tp.para(
             "Each region's daily morning pain (worse side, 0-10) on the barefoot-style km and the total km of "
-            "the 7 days before, and a linear trend; errors follow an AR(1) process over calendar days, so "
-            "days without a diary entry are gaps, not zeros. With total km in the model, the barefoot-style "
+            "the 7 days before, and a linear trend, adjusted as the primary model for season (with a year of "
+            "diary or more) and flare history (days since the last flare-up; none yet); errors follow an AR(1) "
+            "process over calendar days, so days without a diary entry are gaps, not zeros, and each interval "
+            "is widened to a 28-day block sandwich where that is wider. Without these adjustments, barefoot "
+            "running that follows the season, and running less while in pain, read as effects in the "
+            "validation. With total km in the model, the barefoot-style "
             "term is the change in pain when 10 km of the week move from traditional to barefoot-style "
             "footwear. Points on the 0-10 scale, 95 % CI; a change below about 2 points is not clinically "
             "important (Farrar 2001).",

@@ -477,6 +477,70 @@ def too_short_reason(time_s: float, distance_m: float) -> str:
             f"{MIN_RUN_M:.0f} m: an accidental start, a test recording or a single track point)")
 
 
+#: a mean heart rate (bpm) at or above which a 0 m recording was exercise (a run whose GPS recorded no distance:
+#: it stays, as 0 km, so that the day remains a run day), not a watch left running at rest
+EXERCISE_HR_BPM = 100.0
+
+#: sports done indoors, where 0 m is a distance not measured (a treadmill without a foot pod), not a run that
+#: went nowhere: such a run is kept (Fitbit's reader reads its 0 m as distance unknown)
+INDOOR_SPORTS: tuple[str, ...] = ("treadmill_running", "virtual_running")
+
+
+def no_distance(runs: pd.DataFrame) -> np.ndarray:
+    """Runs of exactly 0 m outdoors with no steps recorded, that :func:`too_short` does not already mark.
+
+    A distance of 0 m (not missing: a missing distance is unknown, as on a watch that records heart rate
+    and time only) in a sport not in :data:`INDOOR_SPORTS`, whose ``avg_cadence_spm`` (steps/min) is
+    missing or 0 and whose mean heart rate is missing or below :data:`EXERCISE_HR_BPM`: a recording left
+    running, or started by accident. A run with steps counted is kept (a watch in outdoor mode on a
+    treadmill), and so is one with an exercising heart rate (a run whose GPS recorded nothing). The caller may clear more of them by their samples
+    (a speed or distance above 0 somewhere in the recording).
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Canonical runs (``distance_m`` in m, ``avg_cadence_spm`` in steps/min, ``avg_heart_rate_bpm``, ``sport``).
+
+    Returns
+    -------
+    ndarray of bool
+        One per run.
+    """
+    def column(name: str) -> np.ndarray:
+        if name not in runs.columns:
+            return np.full(len(runs), np.nan)
+        return pd.to_numeric(runs[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    distance_m = column("distance_m")
+    if not (distance_m == 0).any():  # nearly every import: nothing more to look at
+        return np.zeros(len(runs), dtype=bool)
+    sport = runs["sport"] if "sport" in runs.columns else pd.Series(pd.NA, index=runs.index, dtype="string")
+    indoor = sport.astype("string").isin(list(INDOOR_SPORTS)).fillna(False).to_numpy(dtype=bool)
+    with np.errstate(invalid="ignore"):
+        steps = column("avg_cadence_spm") > 0
+        working = column("avg_heart_rate_bpm") >= EXERCISE_HR_BPM
+    return (distance_m == 0) & ~indoor & ~steps & ~working & ~too_short(runs)
+
+
+def duration_text(time_s: float) -> str:
+    """A duration for a log reason: ``"45 s"``, ``"45 min"``, ``"1 h 05 min"``, ``"time unknown"`` (s in)."""
+    if pd.isna(time_s):
+        return "time unknown"
+    seconds = float(time_s)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = int(round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def no_distance_reason(time_s: float) -> str:
+    """The import log's reason for a run that :func:`no_distance` marks (``time_s``: its time, s)."""
+    return (f"no distance (0 m in {duration_text(time_s)}, no steps, speed or exercising heart rate recorded: a "
+            "recording left running or started by accident; a treadmill or indoor run of 0 m is kept)")
+
+
 def priority(field: str) -> tuple[str, ...]:
     """The order of sources for one field of a run seen by several (first wins)."""
     if field in FIELD_PRIORITY:

@@ -115,10 +115,15 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 33: a Samsung time_offset written +0200 (no "UTC") is two hours, not 200 ms; a JSON is a Samsung payload by its own
 #:     name, not its folder
 #: 34: a Runkeeper or Samsung row with more cells than the header fails alone (it refused the whole table)
-#: 35: a GPX root version other than 1.1 (Zepp "7.7.5-play", COROS none) is read as GPX 1.1 (hr, cad, type were lost)
-#: 36: Polar Flow's per-session CSV is read (source polar; it failed as a CSV of unknown kind)
-#: 37: a GPX heart rate of 0 (COROS: no reading) is none measured, not 0 in the average
-DECODER_VERSION = "37"
+#: 35: a KML file's log reason no longer says KML holds no times
+#: 36: a Runkeeper or Samsung row with fewer cells than the header says so, and fails when cut before a column a run
+#:     needs; a row below a quoted line break names its line in a text editor
+#: 37: so does a generic CSV row the log gives a reason for
+#: 38: and a Strava activities.csv or Garmin Activities.csv row
+#: 39: a GPX root version other than 1.1 (Zepp "7.7.5-play", COROS none) is read as GPX 1.1 (hr, cad, type were lost)
+#: 40: Polar Flow's per-session CSV is read (source polar; it failed as a CSV of unknown kind)
+#: 41: a GPX heart rate of 0 (COROS: no reading) is none measured, not 0 in the average
+DECODER_VERSION = "41"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

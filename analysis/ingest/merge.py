@@ -258,12 +258,17 @@ def _fail_implausible(runs: pd.DataFrame, samples: pd.DataFrame,
 
 def _not_a_run_too_short(runs: pd.DataFrame, samples: pd.DataFrame,
                          log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Runs :func:`analysis.schema.too_short` marks become ``not_a_run`` in the log, with their values.
+    """Runs :func:`analysis.schema.too_short` or :func:`analysis.schema.no_distance` marks become ``not_a_run``.
 
-    The reader's own ``imported`` row of such a run changes; the run and its samples leave the frames.
-    Nothing is copied when no run is that short.
+    The reader's own ``imported`` row of such a run changes, its reason giving the run's values; the run and
+    its samples leave the frames. A 0 m run whose samples show it moving (a speed, distance or cadence above
+    0) is kept. Nothing is copied when no run is marked.
     """
     short = schema.too_short(runs)
+    nowhere = schema.no_distance(runs)
+    if nowhere.any():
+        nowhere &= ~_moving(runs.index, nowhere, samples)
+        short |= nowhere
     if not short.any():
         return runs, samples, log
     if runs.index.has_duplicates:
@@ -274,8 +279,9 @@ def _not_a_run_too_short(runs: pd.DataFrame, samples: pd.DataFrame,
         if not short.any():
             return runs, samples, log
     time_s = runs["elapsed_time_s"].where(runs["elapsed_time_s"].notna(), runs["moving_time_s"])
-    reasons = {str(aid): schema.too_short_reason(t, d)
-               for aid, t, d in zip(runs.index[short], time_s[short], runs["distance_m"][short], strict=True)}
+    reasons = {str(aid): schema.no_distance_reason(t) if far else schema.too_short_reason(t, d)
+               for aid, t, d, far in zip(runs.index[short], time_s[short], runs["distance_m"][short],
+                                         nowhere[short], strict=True)}
     log = log.copy()
     named = log["activity_id"].astype("string").isin(list(reasons)).fillna(False).to_numpy(bool)
     mask = named & (log["status"] == "imported").to_numpy(bool)
@@ -292,6 +298,23 @@ def _not_a_run_too_short(runs: pd.DataFrame, samples: pd.DataFrame,
     if len(samples):
         samples = samples[~samples["activity_id"].astype(str).isin(list(reasons))]
     return runs[~short], samples, log
+
+
+def _moving(ids: pd.Index, among: np.ndarray, samples: pd.DataFrame) -> np.ndarray:
+    """Which runs (of those ``among`` marks) have a sample with a speed, distance or cadence above 0."""
+    out = np.zeros(len(ids), dtype=bool)
+    if not len(samples):
+        return out
+    wanted = ids[among].astype(str)
+    own = samples[samples["activity_id"].astype(str).isin(wanted)]
+    if own.empty:
+        return out
+    moved = np.zeros(len(own), dtype=bool)
+    for column in ("speed_mps", "distance_m", "cadence_spm"):
+        if column in own.columns:
+            moved |= (pd.to_numeric(own[column], errors="coerce") > 0).to_numpy(dtype=bool, na_value=False)
+    ran = set(own.loc[moved, "activity_id"].astype(str))
+    return among & np.asarray(ids.astype(str).isin(ran), dtype=bool)
 
 
 def first_seen_twice(values: pd.Index | pd.Series) -> np.ndarray:

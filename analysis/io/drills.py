@@ -169,7 +169,7 @@ def read_drills(source: str | Path | bytes, *, name: str | None = None) -> pd.Da
                     "notes": cell(cells, "notes") or None,
                 }
             )
-    raise_bad_rows(table.label, bad)
+    raise_bad_rows(table.label, bad, table.lines)
     frame = pd.DataFrame.from_records(records, columns=list(DRILLS_DTYPES))
     frame = frame.astype(DRILLS_DTYPES)
     return frame.sort_values("date", kind="stable").reset_index(drop=True)

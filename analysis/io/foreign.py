@@ -3,7 +3,7 @@
 Other tools' test folders hold files of training programs and watches that runlog has no reader
 for (Runalyze's ``tests/testfiles``, MyTourbook's import tests): SportTracks logbooks, Suunto's
 logs, Polar Personal Trainer and Polar HRM files, TrainingPeaks PWX, Sigma Data Center, KML
-paths, a RunningAHEAD log, Epson's watch CSV. Such a file failed as "XML that is neither TCX, GPX nor an Apple
+files (paths, or gx:Track tracks with times), a RunningAHEAD log, Epson's watch CSV. Such a file failed as "XML that is neither TCX, GPX nor an Apple
 Health export.xml", and a Suunto app JSON (a run) was logged as "not a run". :func:`describe`
 names the format and what to give instead, so the log says something a runner can act on.
 """
@@ -23,8 +23,8 @@ XML_ROOTS: dict[str, str] = {
                        "from SportTracks as TCX or GPX",
     "sml": f"a Suunto SML log (Moveslink, Ambit/Spartan): runlog does not read it; {_WATCH_EXPORT}",
     "pwx": f"a TrainingPeaks PWX file: runlog does not read it; {_WATCH_EXPORT}",
-    "kml": "a KML path (Google Earth): it holds no times or heart rate; give the recorded activity's FIT, "
-           "TCX or GPX file",
+    "kml": "a KML file (Google Earth, Google Maps, My Tracks): runlog does not read it, even a track with "
+           "times (gx:Track <when>); export the activity as GPX, TCX or FIT from the app that recorded it",
     "runningaheadlog": "a RunningAHEAD log export (runs with their shoes): runlog does not read it; give the "
                        "runs as a generic CSV (start_time, distance_m, gear_name, ...)",
     "polar-exercise-data": f"a Polar Personal Trainer export (.xml): runlog does not read it; {_WATCH_EXPORT}",

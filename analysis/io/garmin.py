@@ -116,7 +116,7 @@ from analysis.io.base import ReadResult, log_row, read_source_bytes
 from analysis.io.sports import GARMIN_LOCALES_RESOURCE as LOCALES_RESOURCE
 from analysis.io.sports import RUN_TYPE_ALIASES, alias_lookup, classify_activity_type, seen_then_best_known
 from analysis.io.sports import garmin_locale_tables as locale_tables
-from analysis.io.table import alnum_key, decode_text, first_line, header_cells, header_delimiter
+from analysis.io.table import alnum_key, decode_text, first_line, header_cells, header_delimiter, where
 from analysis.units import (
     METRES_PER_FOOT,
     METRES_PER_MILE,
@@ -666,6 +666,23 @@ def _records(text: str, delimiter: str) -> tuple[list[list[str]], list[str | Non
     return records, lines
 
 
+def _start_lines(text: str, delimiter: str, lines: list[str | None]) -> dict[int, int]:
+    """Spreadsheet row -> the line of the file it starts on, for the rows after a record over several lines.
+
+    ``lines`` is :func:`_records`' (None marks a record over several lines): a file without one
+    (nearly every file) is not read again.
+    """
+    if None not in lines:
+        return {}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out, ended = {}, 0
+    for row, _ in enumerate(reader, start=1):
+        if ended + 1 != row:
+            out[row] = ended + 1
+        ended = reader.line_num
+    return out
+
+
 _FIELD = re.compile(r'\s*(?:"(?:[^"]|"")*"|[^"{d}]*)\s*')
 
 
@@ -726,6 +743,8 @@ class _Table:
     comma_cols: set[int]
     file_comma: bool
     walls: list = field(default_factory=list)  # parsed start (wall time) per row, NaT if unreadable
+    #: spreadsheet row -> the 1-based line of the file it starts on, where a quoted line break above moves it
+    lines: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def read(cls, data: bytes, label: str) -> _Table:
@@ -753,6 +772,7 @@ class _Table:
         n_comma = sum(bool(_DEC_COMMA.match(c)) for r in cleaned for c in r)
         n_point = sum(bool(_DEC_POINT.match(c)) for r in cleaned for c in r)
         table = cls(header, rows, layout, comma_cols, n_comma > n_point)
+        table.lines = _start_lines(text, delimiter, lines)
         # parsed as one column, so that day-first or month-first is decided for the whole file
         table.walls = list(parse_wall_times([(table.cell(r, "date") or ("",))[0] for r in rows]))
         return table
@@ -941,6 +961,8 @@ def read_garmin_csv(
     ncols = len(table.header)
 
     def entry(status: str, reason: str, rowno: int, aid: str | None = None) -> dict:
+        if reason:  # a row with something to say names its line, where a quoted line break above moved it
+            reason += where(rowno, table.lines)
         return log_row(label, status, reason, row=rowno, activity_id=aid, source=SOURCE_CSV)
 
     log: list[dict] = []

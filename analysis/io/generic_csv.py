@@ -51,7 +51,7 @@ from analysis import schema
 from analysis.errors import RunlogError
 from analysis.io.base import ReadResult, read_source_bytes
 from analysis.io.numbers import MISSING, is_missing, parse_number, parse_numbers
-from analysis.io.table import decode_text, first_line, header_cells, header_delimiter
+from analysis.io.table import decode_text, first_line, header_cells, header_delimiter, where
 from analysis.units import METRES_PER_MILE, local_date, localize_wall_time, parse_duration_s
 
 #: Columns read from the file (canonical names; matched case-insensitively).
@@ -168,7 +168,9 @@ def read_generic_csv(
         ``runs``: one row per imported record (no samples); ``log``: one row
         per data record with its spreadsheet ``row`` (header = 1; with quoted
         line breaks, the record's ordinal + 1) and status imported,
-        duplicate, not_a_run or failed.
+        duplicate, not_a_run or failed; the reason of a row that a quoted line
+        break above moved off the line of its number ends with that line,
+        ``(line 9 in a text editor)``.
 
     Raises
     ------
@@ -219,7 +221,7 @@ def read_generic_csv(
     if time_unit not in TIME_UNITS:
         raise ValueError(f"time_unit must be one of {sorted(TIME_UNITS)}, not {time_unit!r}")
     raw, label = read_source_bytes(source, name)
-    header, data, n_fields, rows, delimiter = _records(raw, label)
+    header, data, n_fields, rows, delimiter, lead = _records(raw, label)
     del raw
     columns = _resolve_columns(header, column_map, label)
     width = len(header)
@@ -234,8 +236,11 @@ def read_generic_csv(
             _hashed_ids, [c if unnamed.all() else c.filter(pa.array(unnamed)) for c in data[:width]], delimiter)
         keep = _not_blank(data, values, n_fields, label)
         kept_unnamed = unnamed
+        skipped = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))  # blank records: where, line breaks
         if not keep.all():  # rows with no value at all are skipped, not logged
             mask = pa.array(keep)
+            at = np.flatnonzero(~keep)
+            skipped = (at, _line_breaks([c.take(pa.array(at)) for c in data], len(at)))  # lines they take up
             data, n_fields, rows = [c.filter(mask) for c in data], n_fields[keep], rows[keep]
             values = {k: v.filter(mask) for k, v in values.items()}
             ids, kept_unnamed = ids.filter(mask), unnamed[keep]
@@ -272,8 +277,10 @@ def read_generic_csv(
     finally:
         if hashing is not None:
             hashing.shutdown(wait=True)
-    del data, values, hashed  # the split's cells: what the frames keep of them (names, ids) lives on in parsed, ids
     dup = _repeated(ids, ok, rows, reason, keys)
+    if reason:  # a row the log names: its line in a text editor, where a quoted line break above moved it
+        _name_lines(reason, rows, _start_lines(rows, data, keep, skipped, lead))
+    del data, values, hashed  # the split's cells: what the frames keep of them (names, ids) lives on in parsed, ids
     status[dup] = DUPLICATE
     imported = status == IMPORTED
     named = imported | dup
@@ -336,12 +343,13 @@ def _records(raw: bytes, label: str) -> tuple[list[str], list, np.ndarray, np.nd
 
     Returns
     -------
-    (header, data, n_fields, rows, delimiter)
+    (header, data, n_fields, rows, delimiter, lead)
         The header's cells; one Arrow string column per field of the records
         below it (``""`` where a record is shorter); each record's number of
         fields up to its last non-empty one (trailing empty fields, as
         spreadsheets add, do not count); each record's spreadsheet row
-        (record ordinal + 1); the delimiter.
+        (record ordinal + 1); the delimiter; the line breaks inside the
+        cells of the header and the records above it (nearly always 0).
     """
     body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
     ascii_file = body.isascii()
@@ -362,7 +370,84 @@ def _records(raw: bytes, label: str) -> tuple[list[str], list, np.ndarray, np.nd
     data = [c.slice(header_at + 1) for c in cells]
     n_fields = n_fields[header_at + 1 :]
     rows = np.arange(header_at + 2, header_at + 2 + len(n_fields))
-    return header, data, n_fields, rows, delimiter
+    lead = sum(_breaks_in(text) for c in cells for text in c.slice(0, header_at + 1).to_pylist())  # a few cells
+    return header, data, n_fields, rows, delimiter, lead
+
+
+_LF = re.compile(b"\n")
+_CR = re.compile(b"\r")
+
+
+def _breaks_in(text: str | None) -> int:
+    """The line breaks in one cell (CRLF, LF or CR, one each)."""
+    return 0 if not text else text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _may_break(column) -> bool:
+    """Whether an Arrow string column's cells hold a LF or CR (their bytes searched, without a copy).
+
+    A literal search runs near memchr speed (some 30 ms per 100 MB): only a column with a line
+    break inside a quoted cell goes on to count them (:func:`_line_breaks`).
+    """
+    buffer = column.buffers()[2]
+    if buffer is None or not buffer.size or not len(column):
+        return False
+    wide = pa.types.is_large_string(column.type) or pa.types.is_large_binary(column.type)
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int64 if wide else np.int32)
+    view = memoryview(buffer)[int(offsets[column.offset]) : int(offsets[column.offset + len(column)])]  # this slice
+    return _LF.search(view) is not None or _CR.search(view) is not None
+
+
+def _line_breaks(columns: list, n: int) -> np.ndarray:
+    """The line breaks inside each of ``n`` records' cells (CRLF, LF or CR, one each), as int64.
+
+    A record holding k of them spans k + 1 lines of the file (:func:`_start_lines`).
+    """
+    out = np.zeros(n, dtype=np.int64)
+    for column in columns:
+        if not len(column) or not _may_break(column):
+            continue
+        counts = [pc.count_substring(column, s).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+                  for s in ("\n", "\r", "\r\n")]
+        out += counts[0] + counts[1] - counts[2]
+    return out
+
+
+def _start_lines(rows: np.ndarray, data: list, keep: np.ndarray, skipped: tuple, lead: int) -> np.ndarray:
+    """The 1-based line of the file each record below the header starts on (a text editor's numbering).
+
+    Parameters
+    ----------
+    rows : ndarray of int
+        The spreadsheet rows of the records kept (``data``'s).
+    data : list
+        Their cells, one Arrow string column per field.
+    keep : ndarray of bool
+        Which of the records below the header were kept (the others were blank).
+    skipped : (ndarray, ndarray)
+        The positions (among all records below the header) of the blank ones, and the line
+        breaks inside their cells.
+    lead : int
+        The line breaks inside the header's cells and those above it.
+
+    Returns
+    -------
+    ndarray of int
+        ``rows`` plus every line break inside the cells of the records above (and of the header).
+    """
+    breaks = _line_breaks(data, len(rows))
+    before = np.cumsum(breaks) - breaks  # inside the kept records above each one
+    at, skipped_breaks = skipped
+    if len(at) and skipped_breaks.any():  # and inside the blank records above it
+        summed = np.concatenate([[0], np.cumsum(skipped_breaks)])
+        before = before + summed[np.searchsorted(at, np.flatnonzero(keep))]
+    return rows + lead + before
+
+
+def _name_lines(reason: dict[int, str], rows: np.ndarray, lines: np.ndarray) -> None:
+    """End each reason of a record not on the line of its row with that line (``reason`` changed in place)."""
+    for i in list(reason):
+        reason[i] += where(int(rows[i]), {int(rows[i]): int(lines[i])})
 
 
 #: status codes while reading (:data:`STATUSES` are their names in the log)
@@ -1082,7 +1167,7 @@ def legacy_ids(source: str | Path | bytes, *, name: str | None = None) -> dict[s
         ``{"csv:<sha1-12>": "csv:<xxh3-12>"}``.
     """
     raw, label = read_source_bytes(source, name)
-    header, data, _n_fields, _rows, delimiter = _records(raw, label)
+    header, data, _n_fields, _rows, delimiter, _lead = _records(raw, label)
     del raw
     if not len(data) or not len(data[0]):
         return {}

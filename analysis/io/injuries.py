@@ -109,7 +109,7 @@ def read_injuries(source: str | Path | bytes, *, name: str | None = None, tz=Non
         except (ValueError, TypeError):
             ts = None
         if ts is None or pd.isna(ts):
-            raise RunlogError(f"date '{raw_date}' is not a date: write YYYY-MM-DD", path=table.label, row=row)
+            raise RunlogError(f"date '{raw_date}' is not a date: write YYYY-MM-DD", path=table.label, row=row, line=table.lines.get(row))
         if ts.tzinfo is not None and tz is not None:
             ts = ts.tz_convert(str(tz))
         date = pd.Timestamp(ts.date())
@@ -119,19 +119,19 @@ def read_injuries(source: str | Path | bytes, *, name: str | None = None, tz=Non
             sev, score, problem = _severity(sev_text)
         except ValueError:
             raise RunlogError(f"severity '{sev_text}' is not none, minor, major or 0-100", path=table.label,
-                              row=row) from None
+                              row=row, line=table.lines.get(row)) from None
         region, side, modelled = None, None, True
         if area.strip():
             try:
                 region, side, modelled = _area(area)
             except KeyError:
                 raise RunlogError(f"body area '{area}' is unknown: use plantar, achilles, patellar, glute or "
-                                  "foot, ankle, lower leg, knee, hip, groin", path=table.label, row=row) from None
+                                  "foot, ankle, lower leg, knee, hip, groin", path=table.label, row=row, line=table.lines.get(row)) from None
         else:
             problem = False
         side_text = normalize_token(cells[cols["side"]]) if "side" in cols else ""
         if side_text not in _SIDES:
-            raise RunlogError(f"side '{cells[cols['side']]}' is not L, R or B", path=table.label, row=row)
+            raise RunlogError(f"side '{cells[cols['side']]}' is not L, R or B", path=table.label, row=row, line=table.lines.get(row))
         side = _SIDES[side_text] or side
         records.append({"date": date, "region": region, "area": area.strip() or None, "side": side,
                         "severity": sev, "severity_score": score, "problem": bool(problem and modelled),

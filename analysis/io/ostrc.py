@@ -217,6 +217,6 @@ def read_ostrc(source: str | Path | bytes, *, name: str | None = None) -> pd.Dat
                     "substantial": substantial(q1, q2, q3),
                 }
             )
-    raise_bad_rows(table.label, bad)
+    raise_bad_rows(table.label, bad, table.lines)
     frame = pd.DataFrame.from_records(records, columns=list(OSTRC_DTYPES)).astype(OSTRC_DTYPES)
     return frame.sort_values(["week", "region"], kind="stable").reset_index(drop=True)

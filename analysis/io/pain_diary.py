@@ -440,6 +440,7 @@ class _Reading:
                 "with the month's name, and save again",
                 path=table.label,
                 row=row,
+                line=table.lines.get(row),
             )
 
     def date(self, row: int, text: str) -> pd.Timestamp | None:
@@ -763,7 +764,7 @@ def read_pain_diary(source: str | Path | bytes, *, name: str | None = None) -> p
         records = _per_region_rows(table, cols, wide, reading)
     else:
         records = _wide_rows(table, cols, wide, reading)
-    raise_bad_rows(table.label, reading.bad)
+    raise_bad_rows(table.label, reading.bad, table.lines)
     stats = _stats(table, layout, reading, records)
     if reading.tests:
         names = sorted({t["test"] for t in reading.tests})

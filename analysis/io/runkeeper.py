@@ -34,7 +34,7 @@ import pandas as pd
 from analysis.errors import RunlogError
 from analysis.io.base import ExportRow, ReadResult, log_row, read_source_bytes
 from analysis.io.sports import classify_activity_type
-from analysis.io.table import header_cells, header_key, read_csv_table
+from analysis.io.table import header_cells, header_key, note_rows, read_csv_table
 from analysis.units import METRES_PER_FOOT, METRES_PER_MILE, localize_wall_time, parse_duration_s
 
 SOURCE = "runkeeper"
@@ -170,6 +170,9 @@ def parse_cardio_activities(data: bytes, label: str, *, tz: str | None = None) -
         rows.append(_record(row, cells, cell, (walls.iloc[k], utc.iloc[k]), units, seen, label))
     rows += [ExportRow(row, "failed", reason, source=SOURCE) for row, reason in csv.overlong]
     rows.sort(key=lambda r: r.row)  # the log in file order
+    # a row with fewer cells than the header says so, and fails when it lacks a column a run needs
+    note_rows(rows, csv, [positions[f] for f in ("start_time", "type", "distance_m", "moving_time_s")
+                          if f in positions])
     n_runs = sum(r.status == "imported" for r in rows)
     units_text = f"distance in {units['distance']}" + (f", climb in {units['climb']}" if "climb" in units else "")
     summary = f"Runkeeper cardioActivities.csv: {len(rows)} records, {n_runs} runs; {units_text}; times as local"

@@ -50,7 +50,7 @@ import pandas as pd
 
 from analysis.errors import RunlogError
 from analysis.io.base import ExportRow, ReadResult, log_row, read_source_bytes
-from analysis.io.table import decode_text, first_line, read_csv_table
+from analysis.io.table import decode_text, first_line, note_rows, read_csv_table
 from analysis.units import local_date
 
 SOURCE = "samsung"
@@ -193,6 +193,9 @@ def read_samsung(source: str | Path | bytes, *, tz: str | None = None, name: str
     rows = [_record(row, cells, cell, seen, tz) for row, cells in csv.rows]
     rows += [ExportRow(row, "failed", reason, source=SOURCE) for row, reason in csv.overlong]
     rows.sort(key=lambda r: r.row)  # the log in file order
+    # a row with fewer cells than the header says so, and fails when it lacks a column a run needs
+    note_rows(rows, csv, [positions[c] for c in ("start_time", "exercise_type", "duration", "distance")
+                          if c in positions])
     runs = pd.DataFrame([dict(r.run, source_file=label) for r in rows if r.run is not None])
     n_runs = sum(r.status == "imported" for r in rows)
     summary = (f"Samsung Health exercise table ({table}): {len(rows)} records, {n_runs} runs; "

@@ -46,7 +46,7 @@ from analysis.errors import RunlogError
 from analysis.io.base import read_source_bytes
 from analysis.io.strava import SHOES_ALIASES
 from analysis.io.strava import header_key as strava_header_key
-from analysis.io.table import column_key, decode_text, first_line, header_delimiter
+from analysis.io.table import column_key, decode_text, first_line, header_delimiter, where
 from analysis.schema import normalize_name, normalize_sport
 
 #: header (:func:`analysis.io.table.column_key`: lower case, separators -> "_") -> canonical column.
@@ -119,24 +119,37 @@ def _delimiter(header_line: str) -> str:
     return delimiter
 
 
-def _load(source: str | Path | bytes, name: str | None) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
-    """(file name for messages, header cells, [(row number, cells)]) of a small CSV."""
+def _load(source: str | Path | bytes, name: str | None
+          ) -> tuple[str, list[str], list[tuple[int, list[str]]], dict[int, int]]:
+    """(file name for messages, header cells, [(row number, cells)], {row: line}) of a small CSV.
+
+    The last maps a row to the 1-based line of the file it starts on, where a quoted line break above
+    makes them differ (:attr:`analysis.io.table.CsvTable.lines`).
+    """
     data, label = read_source_bytes(source, name)
     text = decode_text(data)
     first = first_line(text)
     if not first:
         raise RunlogError("the file is empty (no header row)", path=label)
+    records: list[list[str]] = []
+    starts: list[int] = []  # the line each record starts on
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    ended = 0  # the line the last record ended on
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first)))
+        for record in reader:
+            starts.append(ended + 1)
+            ended = reader.line_num
+            records.append(record)
     except csv.Error as exc:  # a NUL byte, an unclosed quote running past the field size limit
         raise RunlogError(f"not readable as CSV ({exc})", path=label) from exc
     while records and not any(c.strip() for c in records[0]):
         records.pop(0)
+        starts.pop(0)
     if not records:
         raise RunlogError("the file is empty (no header row)", path=label)
     header = [c.strip().lstrip("\ufeff") for c in records[0]]
     rows = [(i + 1, r) for i, r in enumerate(records) if i > 0]
-    return label, header, rows
+    return label, header, rows, {i + 1: line for i, line in enumerate(starts) if i > 0 and line != i + 1}
 
 
 def _columns(header: Sequence[str], mapping: dict[str, str], known: Sequence[str], label: str) -> list[str | None]:
@@ -157,8 +170,9 @@ def _columns(header: Sequence[str], mapping: dict[str, str], known: Sequence[str
 
 
 class _RowErrors:
-    def __init__(self, label: str):
+    def __init__(self, label: str, lines: dict[int, int] | None = None):
         self.label = label
+        self.lines = lines or {}  # row -> its line in a text editor, where they differ
         self.items: list[tuple[int, str]] = []
 
     def add(self, row: int, message: str) -> None:
@@ -168,6 +182,7 @@ class _RowErrors:
         if not self.items:
             return
         row, message = self.items[0]
+        message += where(row, self.lines)  # its own line first, before the other rows are counted
         others = sorted({r for r, _ in self.items[1:] if r != row})
         if others:
             shown = ", ".join(str(r) for r in others[:5]) + (", ..." if len(others) > 5 else "")
@@ -294,11 +309,11 @@ def read_shoes(source: str | Path | bytes, *, name: str | None = None) -> pd.Dat
         Naming the file and the row of the first bad cell (and how many other
         rows are bad), e.g. ``shoes.csv, row 4: weight_g 'abc' is not a number``.
     """
-    label, header, rows = _load(source, name)
+    label, header, rows, lines = _load(source, name)
     cols = _columns(header, VARIABLE_MAP, CATALOG_COLUMNS, label)
     if not ({"name", "gear_id"} & set(cols) or {"brand", "model"} <= set(cols)):
         raise RunlogError("no shoe name column (expected name, or Shoe Name / Shoe Brand / Shoe Model)", path=label)
-    errors = _RowErrors(label)
+    errors = _RowErrors(label, lines)
     records: list[dict[str, Any]] = []
     for row, cells in rows:
         if not any(c.strip() for c in cells):
@@ -370,12 +385,12 @@ def read_overrides(source: str | Path | bytes, *, name: str | None = None) -> pd
         A row without an id (or date) or shoe, a bad date, or an id or date
         given twice with different shoes, naming the file and row.
     """
-    label, header, rows = _load(source, name)
+    label, header, rows, lines = _load(source, name)
     cols = _columns(header, OVERRIDES_MAP, ("activity_id", "date", "shoe"), label)
     if "shoe" not in cols or not {"activity_id", "date"} & set(cols):
         raise RunlogError("expected the columns activity_id (or date) and shoe", path=label)
     where = {c: cols.index(c) for c in ("activity_id", "date", "shoe") if c in cols}
-    errors = _RowErrors(label)
+    errors = _RowErrors(label, lines)
     out: dict[tuple[str, str], tuple[str, int]] = {}
 
     def cell(cells: list[str], col: str) -> str | None:
@@ -449,11 +464,11 @@ def read_gear_log(source: str | Path | bytes, *, name: str | None = None) -> pd.
         ``from``, ``to`` (datetime64, naive), ``shoe``, ``min_km``, ``max_km``
         (Float64), ``sport`` (canonical, NA = any) and ``source_row``.
     """
-    label, header, rows = _load(source, name)
+    label, header, rows, lines = _load(source, name)
     cols = _columns(header, GEAR_LOG_MAP, ("from", "to", "shoe", "min_km", "max_km", "sport"), label)
     if not {"from", "to", "shoe"} <= set(cols):
         raise RunlogError("expected the columns from, to and shoe", path=label)
-    errors = _RowErrors(label)
+    errors = _RowErrors(label, lines)
     records = []
     for row, cells in rows:
         if not any(c.strip() for c in cells):

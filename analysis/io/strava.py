@@ -90,7 +90,7 @@ from analysis import units
 from analysis.collector import gc_paused
 from analysis.errors import RunlogError
 from analysis.io.base import ExportRow, ReadResult, log_row, read_source_bytes
-from analysis.io.table import alnum_key, decode_text, header_delimiter
+from analysis.io.table import alnum_key, decode_text, header_delimiter, where
 
 SOURCE = "strava"
 TimeZone = str | tzinfo | None
@@ -857,6 +857,8 @@ class _Records:
     records: list[Sequence[str]]  #: one tuple per non-blank record ("" for a cell past a short record's end)
     rows: list[int]  #: each record's spreadsheet row (header = 1)
     delimiter: str
+    #: row -> the 1-based line of the file it starts on, where a quoted line break above makes them differ
+    lines: dict[int, int] = field(default_factory=dict)
 
 
 def _read_records(data: bytes, label: str) -> _Records:
@@ -875,6 +877,7 @@ def _read_records(data: bytes, label: str) -> _Records:
     del text  # the lines hold it now, each freed once read (or StringIO's copy)
     kept: list[Sequence[str]] = []
     rows: list[int] = []
+    lines: dict[int, int] = {}
     try:
         header = next(reader, None)
         if header is None:
@@ -886,7 +889,11 @@ def _read_records(data: bytes, label: str) -> _Records:
         else:  # no activities.csv (the header check below says so); read on for the CSV's own errors
             def take(record: Sequence[str]) -> Sequence[str]:
                 return tuple(record[p] for p in needed)
+        ended = reader.line_num  # the line the last record ended on
         for ordinal, record in enumerate(reader, start=2):
+            if ended + 1 != ordinal:  # a quoted line break above: the record starts on a later line
+                lines[ordinal] = ended + 1
+            ended = reader.line_num
             if any(map(str.strip, record)):
                 try:
                     kept.append(take(record))
@@ -900,7 +907,7 @@ def _read_records(data: bytes, label: str) -> _Records:
     compact = _Columns([header[p] for p in needed],
                        {f: [where[p] for p in positions] for f, positions in cols.positions.items()},
                        cols.unknown, cols.pre2019)
-    return _Records(cols, compact, kept, rows, delimiter)
+    return _Records(cols, compact, kept, rows, delimiter, lines)
 
 
 def _parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
@@ -955,6 +962,9 @@ def _parse_activities_csv(data: bytes, label: str) -> ActivitiesCsv:
             sport = "treadmill_running"
         rec.update(activity_id=ids[k], sport=sport, date=pd.NaT)
         read[i] = ActivityRow(row, "imported", activity_id=ids[k], run=rec, filename=rel)
+    for r in read:  # a row the log gives a reason for names its line, where a quoted line break above moved it
+        if r.reason and r.row in read_in.lines:
+            r.reason += where(r.row, read_in.lines)
     return ActivitiesCsv(label, read_in.columns, read)
 
 

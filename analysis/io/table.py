@@ -62,7 +62,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import RunlogError
-from analysis.io.base import read_source_bytes
+from analysis.io.base import ExportRow, read_source_bytes
 
 #: delimiters tried on the header line, in order of preference on a tie
 DELIMITERS: tuple[str, ...] = (",", ";", "\t")
@@ -99,12 +99,21 @@ class CsvTable:
     overlong : list of (int, str)
         With ``read_csv_table(..., overlong="keep")``: each record with more non-empty cells than
         the header (not in ``rows``), with its row number and the reason to log.
+    short : dict of int to int
+        Row number -> number of cells of each record in ``rows`` with fewer cells than the header
+        (padded with empty cells in ``rows``): a reader with a log says so (:func:`short_row`).
+    lines : dict of int to int
+        Row number -> the line of the file (1-based, as a text editor numbers them) the record
+        starts on, for the records where the two differ: after a quoted cell holding a line break.
+        Empty for nearly every file (:func:`where`).
     """
 
     label: str
     header: list[str]
     rows: list[tuple[int, list[str]]]
     overlong: list[tuple[int, str]] = field(default_factory=list)
+    short: dict[int, int] = field(default_factory=dict)
+    lines: dict[int, int] = field(default_factory=dict)
 
 
 def decode_text(raw: bytes, *, truncated: bool = False) -> str:
@@ -365,9 +374,16 @@ def _csv_table(raw: bytes, label: str, overlong: str = "raise") -> CsvTable:
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     kept: list[tuple[int, str]] = []
+    short: dict[int, int] = {}
+    lines: dict[int, int] = {}
     ordinal = 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    ended = 0  # the line the last record ended on
     try:
-        for ordinal, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
+        for ordinal, record in enumerate(reader, 1):
+            if ended + 1 != ordinal:  # a quoted line break above: the record starts on a later line
+                lines[ordinal] = ended + 1
+            ended = reader.line_num
             cells = [c.strip() for c in record]
             if not any(cells):
                 continue
@@ -381,20 +397,110 @@ def _csv_table(raw: bytes, label: str, overlong: str = "raise") -> CsvTable:
                     reason = (f"row has {len(cells)} cells but the header has {len(header)}: remove the extra "
                               f"cells, or put text that holds a '{delimiter}' in double quotes")
                     if overlong != "keep":
-                        raise RunlogError(reason, path=label, row=ordinal)
+                        raise RunlogError(reason, path=label, row=ordinal, line=lines.get(ordinal))
                     kept.append((ordinal, reason))
                     continue
                 cells = cells[: len(header)]
+            elif len(cells) < len(header):
+                short[ordinal] = len(cells)
             rows.append((ordinal, cells + [""] * (len(header) - len(cells))))
     except csv.Error as exc:
+        row = ordinal + 1
         raise RunlogError(
             f"not readable as CSV ({exc}): check the quotes on this row, or save the file again as CSV",
             path=label,
-            row=ordinal + 1,
+            row=row,
+            line=ended + 1 if ended + 1 != row else None,
         ) from exc
     if header is None:
         raise RunlogError("empty file (no header): give the file with its header row", path=label)
-    return CsvTable(label=label, header=header, rows=rows, overlong=kept)
+    return CsvTable(label=label, header=header, rows=rows, overlong=kept, short=short, lines=lines)
+
+
+def where(row: int, lines: dict[int, int]) -> str:
+    """What to add to a row's log reason when it is not on the line of its number, else ``""``.
+
+    ``row`` is the spreadsheet row (a record holding a quoted line break is one row, as a
+    spreadsheet shows it); a text editor numbers lines, and after such a record the two differ.
+
+    Parameters
+    ----------
+    row : int
+        The record's spreadsheet row number (header = 1).
+    lines : dict of int to int
+        :attr:`CsvTable.lines`: row -> the 1-based line of the file it starts on, where they differ.
+
+    Returns
+    -------
+    str
+        ``" (line 9 in a text editor)"``, or ``""``.
+    """
+    line = lines.get(row)
+    return "" if line is None or line == row else f" (line {line} in a text editor)"
+
+
+def note_rows(rows: list[ExportRow], table: CsvTable, required: Iterable[int] = ()) -> None:
+    """Add to each record's log reason what the table knows of it; a row cut short fails.
+
+    For an activity table read with a log (Runkeeper, Samsung). A row with fewer cells than the
+    header says so (:func:`short_row`); one that lacks a column in ``required`` and was to be
+    imported fails instead (its run dropped; the file it names may still be read alone). A row
+    not on the line of its number and with something to say ends with that line (:func:`where`).
+
+    Parameters
+    ----------
+    rows : list of ExportRow
+        The records as read from ``table``, changed in place.
+    table : CsvTable
+        The table they were read from.
+    required : iterable of int
+        Header positions of the columns a run cannot be read without.
+    """
+    required = list(required)
+    for r in rows:
+        note, cut = short_row(table, r.row, required)
+        if cut and r.status == "imported":  # a run without a column it needs: failed, its reason the cut
+            r.status, r.reason, r.run, r.activity_id, r.file_alone = "failed", cut, None, None, True
+        elif note:  # a failed row says what it lacks; any other one that its cells were filled empty
+            told = cut if cut and r.status == "failed" else note
+            r.reason = f"{r.reason}; {told}" if r.reason else told
+        if r.reason:  # a row with something to say names its line (an imported row without: nothing to find)
+            r.reason += where(r.row, table.lines)
+
+
+def short_row(table: CsvTable, row: int, required: Iterable[int] = ()) -> tuple[str, str]:
+    """What a reader with an import log says of a row with fewer cells than the header.
+
+    Such a row is padded with empty cells (:func:`read_csv_table`); that is said, and when a
+    column the reader needs lies past the row's last cell, the row is cut short and fails.
+
+    Parameters
+    ----------
+    table : CsvTable
+        The table the row is in.
+    row : int
+        Its spreadsheet row number.
+    required : iterable of int
+        Header positions of the columns a record cannot be read without.
+
+    Returns
+    -------
+    (note, cut) : (str, str)
+        ``("", "")`` for a row as wide as the header. Else ``note``, the words for a row read as
+        it is (``"6 of 15 cells; missing columns filled empty"``), and ``cut``, ``""`` unless a
+        required column is missing: then the reason to fail a run with (``"row has 6 of 15
+        cells: no distance (the row is cut short): ..."``).
+    """
+    n = table.short.get(row)
+    if n is None:
+        return "", ""
+    width = len(table.header)
+    missing = [table.header[j] for j in sorted(set(required)) if n <= j < width]
+    note = f"{n} of {width} cells; missing columns filled empty"
+    if not missing:
+        return note, ""
+    return note, (f"row has {n} of {width} cells: no {', '.join(missing)} (the row is cut short): mend the "
+                  "row or export the table again")
 
 
 def _cell_text(value) -> str:
@@ -579,7 +685,7 @@ def map_columns(
     return found
 
 
-def raise_bad_rows(label: str, bad: list[tuple[int, str]]) -> None:
+def raise_bad_rows(label: str, bad: list[tuple[int, str]], lines: dict[int, int] | None = None) -> None:
     """Raise one error for the first bad row, counting the others; no-op when there are none.
 
     Parameters
@@ -588,16 +694,20 @@ def raise_bad_rows(label: str, bad: list[tuple[int, str]]) -> None:
         The file, as named in the message.
     bad : list of (int, str)
         Spreadsheet row and reason of each bad row, in file order.
+    lines : dict of int to int, optional
+        :attr:`CsvTable.lines`, for the first bad row's line when it differs from its row.
 
     Raises
     ------
     RunlogError
-        Naming the file, the first bad row and its reason, then how many other
-        rows are bad and the first five of them (``2 more bad rows: 6, 7``).
+        Naming the file, the first bad row (and its line in a text editor, where a quoted
+        line break above moved it) and its reason, then how many other rows are bad and the
+        first five of them (``2 more bad rows: 6, 7``).
     """
     if not bad:
         return
     row, reason = bad[0]
+    reason += where(row, lines or {})  # its own line first, before the other rows are counted
     if len(bad) > 1:
         others = ", ".join(str(r) for r, _ in bad[1:6]) + (", ..." if len(bad) > 6 else "")
         reason = f"{reason} ({len(bad) - 1} more bad rows: {others})"

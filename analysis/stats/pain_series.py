@@ -48,6 +48,52 @@ def _gls(y: np.ndarray, X: np.ndarray, phi: float, gaps: np.ndarray):
     return beta, rss, Xz, logjac
 
 
+#: pain_trend's adjustments, as the primary model's (METHODS.md 5), fixed before the validation was read
+PAIN_TREND_ADJUSTMENTS: dict[str, str] = {
+    "season": "season: one sine/cosine pair of the day of the year (with a year or more of days)",
+    "days_since_flare": "log days since the last flare-up day (since the diary began, before any)",
+    "no_flare_yet": "indicator: no flare-up yet in the diary",
+}
+#: calendar-block length (days) of the sandwich that widens pain_trend's intervals (as the primary model's)
+PAIN_TREND_BLOCK_DAYS = 28
+#: days of data the season pair needs: less than a year cannot tell a season from a trend
+SEASON_MIN_SPAN_DAYS = 365
+
+
+def _adjustment_columns(frame: pd.DataFrame, dates: pd.DatetimeIndex, wanted) -> dict[str, np.ndarray]:
+    """The adjustment columns of :data:`PAIN_TREND_ADJUSTMENTS` named in ``wanted`` that the frame can give."""
+    cols: dict[str, np.ndarray] = {}
+    if "season" in wanted:
+        angle = 2 * np.pi * dates.day_of_year.to_numpy(float) / 365.25
+        cols["season_sin"], cols["season_cos"] = np.sin(angle), np.cos(angle)
+    if "days_since_flare" in wanted and "days_since_flare" in frame.columns:
+        since = pd.to_numeric(frame["days_since_flare"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        cols["days_since_flare"] = np.log(np.maximum(since, 1.0))
+    if "no_flare_yet" in wanted and "no_flare_yet" in frame.columns:
+        cols["no_flare_yet"] = pd.to_numeric(frame["no_flare_yet"], errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan)
+    return cols
+
+
+def _block_sandwich(Xz: np.ndarray, resid: np.ndarray, bread: np.ndarray, day: pd.DatetimeIndex,
+                    block_days: int) -> tuple[np.ndarray, int]:
+    """Cluster-robust covariance of the GLS coefficients over ``block_days``-day calendar blocks, and the blocks.
+
+    The meat sums, per block, the AR(1)-transformed rows' score x_i u_i (what the AR(1) did not whiten:
+    slower drift, a flare's plateau); CR1 small-sample factor G/(G-1) (n-1)/(n-k) (Cameron & Miller 2015).
+    """
+    n, k = Xz.shape
+    block = ((day - day.min()).days.to_numpy() // block_days).astype(np.int64)
+    _, inverse = np.unique(block, return_inverse=True)
+    g = int(inverse.max()) + 1 if n else 0
+    if g < 2:
+        return np.full((k, k), np.nan), g
+    scores = np.zeros((g, k))
+    np.add.at(scores, inverse, Xz * resid[:, None])
+    meat = scores.T @ scores
+    return bread @ meat @ bread * (g / (g - 1)) * ((n - 1) / (n - k)), g
+
+
 def pain_trend(
     frame: pd.DataFrame,
     barefoot_km_7d: pd.Series,
@@ -55,12 +101,16 @@ def pain_trend(
     *,
     min_days: int = 60,
     level: float = 0.95,
+    adjustments=tuple(PAIN_TREND_ADJUSTMENTS),
+    variance: str = "block",
+    block_days: int = PAIN_TREND_BLOCK_DAYS,
 ) -> pd.DataFrame:
     """Daily morning pain on the last 7 days' barefoot-style km and total km, with AR(1) errors.
 
     The pre-specified secondary model of METHODS.md 5:
 
-        pain_d = a + b_1 barefoot_km(d-7..d-1)/10 + b_2 km(d-7..d-1)/10 + b_3 years + e_d,
+        pain_d = a + b_1 barefoot_km(d-7..d-1)/10 + b_2 km(d-7..d-1)/10 + b_3 years
+                 + season + flare history + e_d,
         e_d = phi e_(d-1) + u_d,
 
     fitted by exact Gaussian maximum likelihood on the logged days (the AR(1)
@@ -69,7 +119,18 @@ def pain_trend(
     likelihood, the coefficients by GLS at that phi). With total km in the
     model, b_1 is the change in pain per 10 km moved from traditional to
     barefoot-style footwear in the last 7 days; b_2 per 10 km more in total.
-    Wald intervals from the GLS covariance (t with n - 4 df).
+
+    Adjusted as the primary model is (:data:`PAIN_TREND_ADJUSTMENTS`): season (one
+    sine/cosine pair, when the days span a year or more), log days since the last
+    flare-up day and "no flare-up yet" (left out where constant). Without them,
+    on the validation's independent generators (benchmarks/README.md, "Session 11"),
+    barefoot-style running that follows the season read as an effect on pain, and
+    running less while in pain and ramping back after a flare-up read as "more km,
+    less pain" (km false positives 35-40 % where load drops in pain). Intervals: Wald,
+    t with n - k df, from the GLS covariance, each coefficient's variance widened
+    (never narrowed) to the 28-day block sandwich where that is larger
+    (:func:`_block_sandwich`; ``variance="model"``: the GLS covariance alone), as
+    the primary model's intervals are.
 
     Written out rather than calling statsmodels' SARIMAX, which fits the same
     model (its Kalman filter also skips unlogged days) and agrees to 3 digits
@@ -82,12 +143,18 @@ def pain_trend(
     ----------
     frame : DataFrame
         Region-day frame (:func:`analysis.stats.primary_design.region_day_frame`):
-        ``morning_pain`` (NaN = not logged), index date; ``attrs["pain_item"]``
-        names the item.
+        ``morning_pain`` (NaN = not logged), index date; ``days_since_flare`` and
+        ``no_flare_yet`` where known; ``attrs["pain_item"]`` names the item.
     barefoot_km_7d, km_7d : Series
         km over d-7..d-1 by date (days <= d-1 only).
     min_days : int
         Fewer usable days -> no estimates, a plain message.
+    adjustments : iterable of str
+        Keys of :data:`PAIN_TREND_ADJUSTMENTS` to adjust for (default: all).
+    variance : {"block", "model"}
+        ``"block"``: widened by the block sandwich where larger (default); ``"model"``: GLS only.
+    block_days : int
+        The sandwich's calendar blocks (days).
 
     Returns
     -------
@@ -95,12 +162,15 @@ def pain_trend(
         One row per term of :data:`PAIN_TREND_TERMS`: ``term``, ``unit``,
         ``estimate`` (pain points, 0-10 scale), ``ci_low``, ``ci_high``, ``p``,
         ``n_days``; attrs ``outcome``, ``ar1`` (phi), ``n_days``, ``message``
-        (None when estimated).
+        (None when estimated), ``adjusted_for`` (the adjustments in the fit).
 
     References
     ----------
-    METHODS.md 5 (secondary); Prais & Winsten 1954; Box, Jenkins & Reinsel, Time Series Analysis.
+    METHODS.md 5 (secondary); Prais & Winsten 1954; Box, Jenkins & Reinsel, Time Series Analysis;
+    Cameron & Miller 2015, J Hum Resour 50:317 (cluster-robust variance).
     """
+    if variance not in ("block", "model"):
+        raise ValueError(f"variance must be 'block' or 'model', not {variance!r}")
     item = frame.attrs.get("pain_item", "morning")
     dates = pd.DatetimeIndex(frame.index)
     y = pd.to_numeric(frame["morning_pain"], errors="coerce").astype(float).to_numpy()
@@ -109,6 +179,7 @@ def pain_trend(
     years = (dates - dates.min()).days.to_numpy(float) / 365.25 if len(dates) else np.zeros(0)
     X = np.column_stack([np.ones(len(y)), bs, km, years])
     ok = np.isfinite(y) & np.isfinite(X).all(axis=1)
+    extra = _adjustment_columns(frame, dates, set(adjustments))
     n = int(ok.sum())
     outcome = f"{item} pain"
 
@@ -117,7 +188,7 @@ def pain_trend(
             [{"term": t, "unit": u, "estimate": math.nan, "ci_low": math.nan, "ci_high": math.nan,
               "p": math.nan, "n_days": n} for t, u in PAIN_TREND_TERMS.items()]
         )
-        out.attrs.update(outcome=outcome, ar1=math.nan, n_days=n, message=message)
+        out.attrs.update(outcome=outcome, ar1=math.nan, n_days=n, message=message, adjusted_for=[])
         return out
 
     if n < min_days:
@@ -125,6 +196,18 @@ def pain_trend(
     y, X, day = y[ok], X[ok], dates[ok]
     if np.linalg.matrix_rank(X) < X.shape[1]:
         return empty("insufficient data: barefoot-style km, total km and time are collinear on these days")
+    # adjustments that the fitted days can carry: season with a year of days, none constant or unknown on them
+    span = (day.max() - day.min()).days
+    used = {name: col[ok] for name, col in extra.items()
+            if np.isfinite(col[ok]).all() and np.ptp(col[ok]) > 0
+            and not (name.startswith("season") and span < SEASON_MIN_SPAN_DAYS)}
+    if used:
+        X_adj = np.column_stack([X, *used.values()])
+        if np.linalg.matrix_rank(X_adj) == X_adj.shape[1]:
+            X = X_adj
+        else:
+            used = {}
+    adjusted_for = [a for a in PAIN_TREND_ADJUSTMENTS if any(c.startswith(a) for c in used)]
     gaps = np.diff(day.to_numpy()).astype("timedelta64[D]").astype(float)
 
     def neg_loglik(phi: float) -> float:
@@ -135,16 +218,22 @@ def pain_trend(
                                          options={"xatol": 1e-5}).x)
     beta, rss, Xz, _ = _gls(y, X, phi, gaps)
     dof = n - X.shape[1]
-    cov = rss / dof * np.linalg.inv(Xz.T @ Xz)
+    bread = np.linalg.inv(Xz.T @ Xz)
+    var = np.diag(rss / dof * bread).copy()
+    if variance == "block":
+        w_now, w_prev, _ = _ar1_transform(phi, gaps)
+        resid = w_now * y - w_prev * np.r_[0.0, y[:-1]] - Xz @ beta
+        sandwich, _ = _block_sandwich(Xz, resid, bread, day, block_days)
+        var = np.fmax(var, np.diag(sandwich))  # fmax: a nan sandwich (one block) leaves the model's
     t_crit = stats.t.ppf(0.5 + level / 2, dof)
     rows = []
     for k, (term, unit) in enumerate(PAIN_TREND_TERMS.items(), start=1):
-        se = math.sqrt(cov[k, k])
+        se = math.sqrt(var[k])
         rows.append({"term": term, "unit": unit, "estimate": float(beta[k]),
                      "ci_low": float(beta[k] - t_crit * se), "ci_high": float(beta[k] + t_crit * se),
                      "p": float(2 * stats.t.sf(abs(beta[k] / se), dof)), "n_days": n})
     out = pd.DataFrame(rows)
-    out.attrs.update(outcome=outcome, ar1=phi, n_days=n, message=None)
+    out.attrs.update(outcome=outcome, ar1=phi, n_days=n, message=None, adjusted_for=adjusted_for)
     return out
 
 

@@ -75,3 +75,30 @@ def test_no_primary_in_findings_exits_1(monkeypatch, capsys):
     monkeypatch.setattr(analysis.findings, "findings", lambda runs, pain, **kw: {"regions": {}})
     assert V.main(["--quick", "--runners", "1", "--scenarios", "null_flat", "--years", "1"]) == 1
     assert V.NOT_AVAILABLE in capsys.readouterr().out
+
+
+def test_pain_trend_false_positives_by_hand(capsys):
+    # null_flat: three intervals, one excluding 0 (below it): 1 of 3; footwear_effect: above 0 in 1 of 2
+    results = [
+        {"pain_trend": [
+            {"scenario": "null_flat", "seed": 1, "region": "achilles", "term": "km_7d", "estimate": -0.2,
+             "ci_low": -0.3, "ci_high": -0.1},
+            {"scenario": "null_flat", "seed": 1, "region": "plantar", "term": "km_7d", "estimate": 0.0,
+             "ci_low": -0.1, "ci_high": 0.1},
+        ]},
+        {"pain_trend": [
+            {"scenario": "null_flat", "seed": 2, "region": "achilles", "term": "km_7d", "estimate": 0.05,
+             "ci_low": -0.02, "ci_high": 0.12},
+            {"scenario": "footwear_effect", "seed": 2, "region": "achilles", "term": "barefoot_km_7d",
+             "estimate": 0.3, "ci_low": 0.1, "ci_high": 0.5},
+            {"scenario": "footwear_effect", "seed": 3, "region": "achilles", "term": "barefoot_km_7d",
+             "estimate": -0.3, "ci_low": -0.5, "ci_high": -0.1},
+        ]},
+    ]
+    V.print_pain_trend(results)
+    out = capsys.readouterr().out
+    null_line = next(line for line in out.splitlines() if line.strip().startswith("null_flat"))
+    assert "FP" in null_line and " 33.3 (" in null_line and "of 3" in null_line and "MISS" in null_line
+    effect_line = next(line for line in out.splitlines() if line.strip().startswith("footwear_effect"))
+    assert "above 0" in effect_line and " 50.0 (" in effect_line and "MISS" not in effect_line
+    assert "pooled null false positives, both terms 33.3 %" in out

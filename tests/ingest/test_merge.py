@@ -274,3 +274,38 @@ def test_one_id_too_short_in_one_file_and_a_run_in_another_is_accounted_once_eac
         assert len(out.runs) == 1
         assert sorted(out.log["status"]) == ["duplicate", "imported"]
         assert not out.log["reason"].fillna("").str.contains("too short").any()
+
+
+def test_a_run_of_0_m_outdoors_with_nothing_moving_is_not_a_run():
+    # 0 m (not missing) in 45 min outdoors, with no steps, speed or exercising heart rate anywhere, passed the too-short rule (30 s or
+    # more) and counted a run day of 0 km. A missing distance stays a run (heart rate and time only), as does
+    # 0 m on a treadmill (no foot pod: Fitbit's rule too), or 0 m with steps or a speed recorded.
+    rows = [_run("csv:zero", "csv", "2021-04-01T07:00:00Z", 0.0, moving_time_s=2700.0, sport="running"),
+            _run("csv:no_dist", "csv", "2021-04-02T07:00:00Z", None, moving_time_s=2700.0,
+                 avg_heart_rate_bpm=140.0, sport="running"),
+            _run("csv:treadmill", "csv", "2021-04-03T07:00:00Z", 0.0, moving_time_s=2700.0,
+                 sport="treadmill_running"),
+            _run("fit:steps", "fit", "2021-04-04T07:00:00Z", 0.0, elapsed_time_s=1800.0, avg_cadence_spm=170.0,
+                 sport="running"),
+            _run("fit:speed", "fit", "2021-04-05T07:00:00Z", 0.0, elapsed_time_s=1800.0, sport="running"),
+            _run("fit:still", "fit", "2021-04-06T07:00:00Z", 0.0, elapsed_time_s=3900.0, sport="running",
+                 avg_heart_rate_bpm=80.0),
+            _run("gpx:blip", "gpx", "2021-04-07T07:00:00Z", 0.0, elapsed_time_s=10.0),
+            # GPS lost, heart rate of a run: kept as a run day of 0 km
+            _run("fit:no_gps", "fit", "2021-04-08T07:00:00Z", 0.0, elapsed_time_s=2400.0, sport="running",
+                 avg_heart_rate_bpm=145.0)]
+    samples = pd.DataFrame({
+        "activity_id": ["fit:speed", "fit:speed", "fit:still", "fit:still"],
+        "time": pd.to_datetime(["2021-04-05T07:00:00Z", "2021-04-05T07:00:01Z",
+                                "2021-04-06T07:00:00Z", "2021-04-06T07:00:01Z"]).as_unit("us"),
+        "speed_mps": [0.0, 2.5, 0.0, float("nan")], "heart_rate_bpm": [120.0, 121.0, 80.0, 81.0]})
+    out = merge_duplicates(_result(rows, samples))
+    assert list(out.runs.index) == ["csv:no_dist", "csv:treadmill", "fit:steps", "fit:speed", "fit:no_gps"]
+    log = out.log.set_index("activity_id")
+    assert log.loc["csv:zero", "status"] == "not_a_run"
+    assert log.loc["csv:zero", "reason"].startswith("no distance (0 m in 45 min, no steps, speed or exercising heart")
+    assert log.loc["fit:still", "status"] == "not_a_run"
+    assert "0 m in 1 h 05 min" in log.loc["fit:still", "reason"]
+    assert log.loc["gpx:blip", "reason"].startswith("too short (10 s, 0 m")  # the short rule's words still
+    assert set(out.samples["activity_id"]) == {"fit:speed"}  # the 0 m run's samples go with it
+    assert len(out.log) == len(rows)

@@ -32,7 +32,7 @@ SUUNTO_APP_JSON = (b'{"DeviceLog": {"Header": {"Activity": "Running", "Duration"
         (b'<?xml version="1.0"?><Activity fileDate="Sun Oct 14 13:19:00 GMT+0200 2012" revision="400">'
          b'<Computer unit="rc1411"/></Activity>', "s.slf", "Sigma Data Center log"),
         (b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document/></kml>', "r.kml",
-         "KML path"),
+         "KML file"),
         (b'<?xml version="1.0" encoding="utf-8"?>\n<RunningAHEADLog version="3.1">\n  <EquipmentCollection>',
          "log.xml", "RunningAHEAD log export"),
     ],
@@ -40,7 +40,24 @@ SUUNTO_APP_JSON = (b'{"DeviceLog": {"Header": {"Activity": "Running", "Duration"
 def test_known_formats_are_named_with_what_to_give_instead(head, name, words):
     text = describe(head, name)
     assert text is not None and text.startswith(f"a{'' if words.startswith('n ') else ' '}{words}")
-    assert "runlog does not read it" in text or "holds no times" in text
+    assert "runlog does not read it" in text
+
+
+#: a Google gx:Track placemark (as Google Earth and My Tracks write it): times in <when>, positions in <gx:coord>
+GX_TRACK = (b'<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2" '
+            b'xmlns:gx="http://www.google.com/kml/ext/2.2">\n<Document><Placemark><name>Morning run</name>\n'
+            b"<gx:Track><when>2024-05-01T06:00:00Z</when><when>2024-05-01T06:00:05Z</when>\n"
+            b"<gx:coord>8.5417 47.3769 408</gx:coord><gx:coord>8.5418 47.3770 408</gx:coord></gx:Track>\n"
+            b"</Placemark></Document></kml>\n")
+
+
+def test_a_kml_track_with_times_is_not_said_to_have_none():
+    """A gx:Track KML carries a time per point (<when>): the message must not claim KML has no times,
+    and says what to give instead."""
+    text = describe(GX_TRACK, "run.kml")
+    assert text is not None and text.startswith("a KML file")
+    assert "no times" not in text
+    assert "runlog does not read it" in text and "GPX, TCX or FIT" in text
 
 
 @pytest.mark.parametrize(

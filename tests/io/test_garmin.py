@@ -750,3 +750,15 @@ def test_number_of_runs_is_the_2019_2020_name_of_the_lap_count(tmp_path):
     reason = result.log["reason"].iloc[0]
     assert "unrecognised columns: 'Mystery'" in reason  # only the column nobody knows
     assert "Number of Runs" not in reason
+
+
+def test_a_row_below_a_title_over_two_lines_names_its_line_in_a_text_editor(tmp_path):
+    # row 2 spans lines 2-3: the ride (row 3) is on line 4; the log's row stays the spreadsheet row
+    text = ("Activity Type,Date,Title,Distance,Time\n"
+            'Running,2024-03-02 07:10:00,"two\nlines","5.00","00:25:00"\n'
+            'Cycling,2024-03-03 07:10:00,"c","20.00","00:50:00"\n')
+    log = read_garmin_csv(_write(tmp_path, text)).log.set_index("row")
+    assert list(log.index) == [2, 3]
+    assert log.loc[3, "status"] == "not_a_run"
+    assert log.loc[3, "reason"] == "activity type 'Cycling' is not a run (line 4 in a text editor)"
+    assert "line" not in log.loc[2, "reason"]  # on its own line

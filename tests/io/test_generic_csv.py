@@ -603,3 +603,37 @@ def test_columns_a_file_does_not_have_are_all_na_in_their_dtypes():
     assert runs["avg_heart_rate_bpm"].isna().all() and runs["gear_id"].isna().all()
     assert runs["rpe"].tolist()[0] == 5.0 and runs["description"].tolist()[0] == "easy"
     pd.testing.assert_frame_equal(schema.coerce_runs(runs), runs)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_a_named_row_below_a_quoted_line_break_gives_its_line_in_a_text_editor(end):
+    # line 1 blank, 2 header, 3-4 row 3 (a name on two lines), 5 blank (row 4), 6-7 a blank record holding a
+    # quoted line break (row 5, skipped), 8 row 6 (bad distance), 9-11 row 7 (a name on three lines), 12 row 8
+    # (too many fields). The log's row stays the spreadsheet row; its reason names the line an editor shows.
+    text = end.join(["", "start_time,distance_m,moving_time_s,name",
+                     f'2024-05-01T07:00:00Z,5000,1500,"two{end}lines"', "", f',,,"  {end} "',
+                     "2024-05-02T07:00:00Z,x,1500,a", f'2024-05-03T07:00:00Z,5000,1500,"b{end}c{end}d"',
+                     "2024-05-04T07:00:00Z,5000,1500,b,c,d", ""])
+    log = read_generic_csv(text.encode(), name="r.csv").log.set_index("row")
+    assert list(log.index) == [3, 6, 7, 8]
+    assert log.loc[6, "reason"] == "column 'distance_m': 'x' is not a number (line 8 in a text editor)"
+    assert log.loc[8, "reason"] == "row has 6 fields, the header has 4 (line 12 in a text editor)"
+    assert log.loc[7, "status"] == "imported" and log.loc[7, "reason"] == ""
+
+
+def test_a_line_break_above_the_header_counts_and_rows_on_their_own_line_say_nothing_more():
+    # a blank record holding a quoted line break (lines 1-2) above the header (line 3): row 3 is on line 4
+    text = '"\n",\nstart_time,distance_m\n2024-05-01T07:00:00Z,-5\n'
+    log = read_generic_csv(text.encode(), name="r.csv").log
+    assert list(log["row"]) == [3]
+    assert log["reason"].iloc[0].endswith("(line 4 in a text editor)")
+    plain = read_generic_csv(b"start_time,distance_m\n2024-05-01T07:00:00Z,-5\n", name="r.csv").log
+    assert "line" not in plain["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("name", ["a", "é", "a\x00"])  # pyarrow's split, the decoded text's, the csv module's
+def test_every_splitter_counts_the_lines_of_a_quoted_line_break(name):
+    text = f'start_time,distance_m,name\n2024-05-01T07:00:00Z,5000,"{name}\nb"\n2024-05-02T07:00:00Z,x,c\n'
+    log = read_generic_csv(text.encode(), name="r.csv").log
+    assert list(log["row"]) == [2, 3]
+    assert log["reason"].iloc[1] == "column 'distance_m': 'x' is not a number (line 4 in a text editor)"

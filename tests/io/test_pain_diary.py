@@ -438,3 +438,12 @@ def test_per_region_layout_counts_a_bad_row_once_whatever_its_logged_cells(tmp_p
     with pytest.raises(RunlogError) as info:
         read_pain_diary(write(tmp_path, text))
     assert info.value.row == 2 and info.value.reason.endswith("(1 more bad rows: 3)")
+
+
+def test_a_bad_row_below_a_quoted_line_break_names_its_line_in_a_text_editor(tmp_path):
+    # header line 1, rows 2-4 on lines 2-4, row 5's note spans lines 5-6, the bad row 6 is on line 7
+    text = LONG + '2026-03-03,after,glute,L,1,,"two\nlines"\n2026-03-04,morning,plantar,L,12,,\n'
+    with pytest.raises(RunlogError) as info:
+        read_pain_diary(write(tmp_path, text))
+    assert info.value.row == 6
+    assert "row 6:" in str(info.value) and str(info.value).endswith("(line 7 in a text editor)")

@@ -55,7 +55,9 @@ def test_miles_feet_durations_names_and_notes():
     log = result.log
     assert log["status"].tolist() == ["imported", "imported", "not_a_run", "imported"]
     assert log["row"].tolist()[1:] == [2, 3, 4]  # records, the note's line break inside one
-    assert log["reason"].iloc[2] == "Cycling (activity type) is not a run"
+    # row 3 starts on line 4: the note's line break above moved it (a text editor numbers lines)
+    assert log["reason"].iloc[2] == "Cycling (activity type) is not a run (line 4 in a text editor)"
+    assert log["reason"].iloc[3] == ""  # imported, nothing to say: no line to look for
     assert "distance in mi, climb in ft" in log["reason"].iloc[0]
     assert "unknown headers" not in log["reason"].iloc[0]
     assert METRES_PER_MILE == 1609.344 and METRES_PER_FOOT == 0.3048
@@ -101,7 +103,7 @@ def test_sniff_and_missing_unit():
 
 def test_unreadable_cells_are_said_in_the_log():
     # a value that is not a number becomes NA and the run stays: it used to pass without a word in the log
-    # (a row cut short is padded with blanks by the table reader, as every user table is)
+    # (a row cut short after Duration is read, its missing cells blank, and the log says so)
     text = (
         "Date,Type,Route Name,Distance (km),Duration,Average Pace,Average Speed (km/h),Calories Burned,"
         "Climb (m),Average Heart Rate (bpm),Notes,GPX File\n"
@@ -118,7 +120,7 @@ def test_unreadable_cells_are_said_in_the_log():
                                     "column 'Average Heart Rate (bpm)': '14O' is not a number, left blank")
     assert second["distance_m"] == pytest.approx(6000.0) and second["moving_time_s"] == 1800
     assert log.loc[3, "status"] == "imported"
-    assert pd.isna(log.loc[3, "reason"]) or log.loc[3, "reason"] == ""  # nothing to say of it
+    assert log.loc[3, "reason"] == "5 of 12 cells; missing columns filled empty"
 
 
 def test_a_row_with_more_cells_than_the_header_fails_alone():
@@ -132,3 +134,26 @@ def test_a_row_with_more_cells_than_the_header_fails_alone():
     assert bad["status"] == "failed" and "row has 14 cells but the header has 12" in bad["reason"]
     assert list(result.runs.index) == ["runkeeper:20191103T234000"]  # row 2 still read
     assert list(log["row"].dropna().astype(int)) == [2, 3, 4, 5]  # every record, in file order
+
+
+def test_a_row_with_fewer_cells_than_the_header_says_so_or_fails_when_cut_before_a_needed_column():
+    """A row cut short after Duration is read and the log says its cells were filled empty; one cut before
+    Duration fails, naming the missing columns (it failed as "'' is not a duration", as if written blank)."""
+    text = (
+        "Date,Type,Route Name,Distance (km),Duration,Average Pace,Average Speed (km/h),Calories Burned,"
+        "Climb (m),Average Heart Rate (bpm),Notes,GPX File\n"
+        "2019-11-04 08:00:00,Running,,6.00,30:00\n"  # row 2: 5 of 12 cells, Duration kept
+        "2019-11-05 08:00:00,Running,,6.00\n"  # row 3: 4 of 12, no Duration
+        "2019-11-06 08:00:00,Walking\n"  # row 4: 2 of 12, a walk either way
+        "2019-11-07 08:00:00,Running,,5.00,25:00,,,,,,,\n"  # row 5: all 12 cells
+    )
+    result = read_runkeeper(text.encode(), name="cardioActivities.csv", tz="UTC")
+    log = result.log.set_index("row")
+    assert log.loc[2, "status"] == "imported"
+    assert log.loc[2, "reason"] == "5 of 12 cells; missing columns filled empty"
+    assert log.loc[3, "status"] == "failed"
+    assert log.loc[3, "reason"].startswith("row has 4 of 12 cells: no Duration (the row is cut short)")
+    assert log.loc[4, "status"] == "not_a_run"
+    assert log.loc[4, "reason"] == "Walking (activity type) is not a run; 2 of 12 cells; missing columns filled empty"
+    assert log.loc[5, "status"] == "imported" and log.loc[5, "reason"] == ""
+    assert list(result.runs.index) == ["runkeeper:20191104T080000", "runkeeper:20191107T080000"]

@@ -199,3 +199,23 @@ def test_a_row_with_more_cells_than_the_header_fails_alone():
     assert "samsung:aaaa0001-0000-4000-8000-000000000001" in result.runs.index  # line 3 still read
     rows = list(log["row"].dropna().astype(int))
     assert rows == sorted(rows) and 5 in rows
+
+
+def test_a_row_cut_short_before_its_distance_fails_and_one_cut_after_says_so():
+    """Row 3 ends after duration (no distance, heart rate...): it was read as a run of unknown distance,
+    silently; it fails naming the column. Row 5 ends after distance: read, and the log says its cells were
+    filled empty."""
+    lines = CURRENT.split("\n")
+    cells = lines[2].split(",")
+    at = cells.index("1442877")  # duration
+    lines[2] = ",".join(cells[: at + 1])  # line 3: cut after duration
+    cells = lines[4].split(",")
+    lines[4] = ",".join(cells[: cells.index("8000") + 1])  # line 5: cut after distance
+    result = read_samsung("\n".join(lines).encode(), name="ex.csv")
+    log = result.log.set_index("row")
+    assert log.loc[3, "status"] == "failed"
+    assert log.loc[3, "reason"].startswith(f"row has {at + 1} of 15 cells: no com.samsung.health.exercise.distance")
+    assert "samsung:aaaa0001-0000-4000-8000-000000000001" not in result.runs.index
+    assert log.loc[5, "status"] == "imported"
+    assert "9 of 15 cells; missing columns filled empty" in log.loc[5, "reason"]
+    assert result.runs.loc["samsung:aaaa0003-0000-4000-8000-000000000003", "distance_m"] == 8000

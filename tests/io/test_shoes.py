@@ -175,8 +175,9 @@ def test_bad_rows_are_all_counted_and_quoted_line_breaks_keep_record_numbers(tmp
     text = 'name,notes,weight_g\nA,"two\nlines",250\nB,,abc\nC,,-3\nD,,x\n'
     with pytest.raises(RunlogError) as err:
         read_shoes(_write(tmp_path, "shoes.csv", text), name="shoes.csv")
-    # A is record 2 (spreadsheet row 2); B is record 3 although it starts on line 4
-    assert str(err.value) == "shoes.csv, row 3: weight_g 'abc' is not a number (and 2 more bad rows: 4, 5)"
+    # A is record 2 (spreadsheet row 2); B is record 3 although it starts on line 4, which the message names
+    assert str(err.value) == ("shoes.csv, row 3: weight_g 'abc' is not a number (line 4 in a text editor) "
+                              "(and 2 more bad rows: 4, 5)")
 
 
 def test_catalog_whole_file_problems(tmp_path):

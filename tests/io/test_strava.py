@@ -658,3 +658,17 @@ def test_lines_are_the_lines_stringio_gives_csv():
         pool = alphabet[:10] if plain else alphabet
         text = "".join(rng.choice(pool, size=int(rng.integers(0, 30))))
         assert list(_lines(text)) == list(io.StringIO(text, newline="")), repr(text)
+
+
+def test_a_row_below_a_multiline_name_names_its_line_in_a_text_editor():
+    # row 2 spans lines 2-3: the Ride (row 3) is on line 4, the repeated id (row 4) on line 5
+    text = EN_HEADER + "\n" + "\n".join([
+        en_row(1, "Oct 6, 2022, 11:19:20 PM", '"Morning Run\nwith a second line"', "Run", "5.00", "5000.0"),
+        en_row(2, "Oct 7, 2022, 11:19:20 PM", "Ride", "Ride", "20.00", "20000.0"),
+        en_row(1, "Oct 8, 2022, 11:19:20 PM", "Evening Run", "Run", "5.00", "5000.0"),
+    ]) + "\n"
+    records = log_rows(read_strava(text.encode())).set_index("row")
+    assert list(records.index) == [2, 3, 4]  # spreadsheet rows, as before
+    assert records.loc[3, "reason"].endswith("is not a run (line 4 in a text editor)")
+    assert records.loc[4, "reason"] == "Activity ID 1 repeats row 2 (line 5 in a text editor)"
+    assert not records.loc[2, "reason"]  # imported, nothing to say

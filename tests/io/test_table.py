@@ -231,3 +231,30 @@ def test_alnum_key_folds_case_accents_letters_that_do_not_decompose_and_punctuat
     assert alnum_key("Łódź / Ørsted-Þór") == "lodzorstedthor"
     assert alnum_key("Straße_Zeit 2") == "strassezeit2"
     assert alnum_key(12.5) == "125"
+
+
+def test_rows_after_a_quoted_line_break_name_their_line_and_short_rows_are_listed():
+    # line 1 header; row 2 holds a line break (lines 2-3); row 3 is on line 4, cut short (2 of 3 cells);
+    # row 4 on line 5; a CR-only file (old Mac Excel) counts its lines the same way
+    for end in ("\n", "\r\n", "\r"):
+        text = end.join(["date,pain,notes", '2026-03-02,1,"two', 'lines"', "2026-03-03,2", "2026-03-04,3,x", ""])
+        table = read_csv_table(text.encode(), name="t.csv")
+        assert [r for r, _ in table.rows] == [2, 3, 4]  # spreadsheet rows, as before
+        assert table.lines == {3: 4, 4: 5}
+        assert table.short == {3: 2}
+        assert table.rows[1] == (3, ["2026-03-03", "2", ""])  # still read, padded
+
+
+def test_a_refused_row_after_a_quoted_line_break_names_its_line():
+    text = 'date,pain\n2026-03-02,"1\nsore"\n2026-03-03,2,extra\n'
+    with pytest.raises(RunlogError) as info:
+        read_csv_table(text.encode(), name="t.csv")
+    assert info.value.row == 3
+    assert str(info.value).startswith("t.csv, row 3: row has 3 cells but the header has 2")
+    assert str(info.value).endswith("(line 4 in a text editor)")
+    with pytest.raises(RunlogError) as info:
+        raise_bad_rows("t.csv", [(3, "pain 'x' is not 0-10")], {3: 4})
+    assert str(info.value) == "t.csv, row 3: pain 'x' is not 0-10 (line 4 in a text editor)"
+    with pytest.raises(RunlogError) as info:  # a row on its own line: nothing added
+        raise_bad_rows("t.csv", [(2, "pain 'x' is not 0-10")], {3: 4})
+    assert str(info.value) == "t.csv, row 2: pain 'x' is not 0-10"

@@ -36,8 +36,10 @@ def test_pain_trend_matches_sarimax_on_fixed_data():
     # SARIMAX's Kalman filter skips the unlogged days: the same exact AR(1) likelihood, another algorithm
     frame, bs, km = _trend_inputs(21, n_days=365, onsets_per_year=6, pain_bs_per_10km=0.3,
                                   pain_km_per_10km=0.2, pain_ar=0.7)
-    out = pain_series.pain_trend(frame, bs, km).set_index("term")
+    # the model SARIMAX fits: no adjustments, the GLS covariance alone
+    out = pain_series.pain_trend(frame, bs, km, adjustments=(), variance="model").set_index("term")
     assert out.attrs["outcome"] == "morning pain" and out.attrs["n_days"] == 324 < len(frame)
+    assert out.attrs["adjusted_for"] == []
     days = pd.DatetimeIndex(frame.index)
     X = np.column_stack([bs.reindex(days) / 10, km.reindex(days) / 10, (days - days.min()).days / 365.25])
     with warnings.catch_warnings():
@@ -68,6 +70,68 @@ def test_pain_trend_covers_planted_slopes_and_the_null():
         null_rejected += bool(out.loc["trend", "p"] < 0.05)  # no trend planted
     assert all(c >= 25 for c in covered.values())  # about 0.95 x 30
     assert null_rejected <= 5
+
+
+def _seasonal_runner(seed: int, n_days: int = 3 * 365):
+    """Morning pain with a summer bump and barefoot-style km that follow the same season; no effect of either
+    km on pain (the confounding by season of the validation's null_seasonal, built by hand)."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2021-01-01", periods=n_days, freq="D")
+    summer = np.cos(2 * np.pi * (days.day_of_year.to_numpy(float) - 196) / 365.25)
+    noise = np.zeros(n_days)
+    for t in range(1, n_days):
+        noise[t] = 0.6 * noise[t - 1] + rng.normal(0, 0.7)
+    pain = 2.0 + 0.8 * summer + noise
+    pain[rng.random(n_days) < 0.2] = np.nan  # 20 % of mornings not logged
+    frame = pd.DataFrame({"morning_pain": pain}, index=days)
+    bs = pd.Series(np.clip(12 + 10 * summer + rng.normal(0, 3, n_days), 0, None), days)
+    km = pd.Series(35 + rng.normal(0, 6, n_days), days)
+    return frame, bs, km
+
+
+def test_pain_trend_season_adjustment_removes_a_seasonal_confounder():
+    frame, bs, km = _seasonal_runner(5)
+    crude = pain_series.pain_trend(frame, bs, km, adjustments=()).set_index("term")
+    adjusted = pain_series.pain_trend(frame, bs, km).set_index("term")
+    # unadjusted, barefoot-style running in summer reads as pain from it: the interval excludes 0
+    assert crude.loc["barefoot_km_7d", "ci_low"] > 0
+    # with the season pair (the frame has no flare history columns: only season enters)
+    assert adjusted.attrs["adjusted_for"] == ["season"]
+    assert adjusted.loc["barefoot_km_7d", "ci_low"] < 0 < adjusted.loc["barefoot_km_7d", "ci_high"]
+    assert abs(adjusted.loc["barefoot_km_7d", "estimate"]) < 0.3 * crude.loc["barefoot_km_7d", "estimate"]
+
+
+def test_pain_trend_season_needs_a_year_of_days():
+    frame, bs, km = _seasonal_runner(6, n_days=300)
+    out = pain_series.pain_trend(frame, bs, km)
+    assert out.attrs["adjusted_for"] == [] and out["estimate"].notna().all()
+
+
+def test_block_sandwich_matches_statsmodels_cluster_covariance():
+    # the widening's sandwich against statsmodels' cluster-robust OLS on the same transformed rows
+    rng = np.random.default_rng(3)
+    n = 200
+    day = pd.DatetimeIndex(pd.date_range("2022-03-01", periods=400, freq="D")[np.sort(rng.choice(400, n, False))])
+    Xz = np.column_stack([np.ones(n), rng.normal(size=n), rng.normal(size=n)])
+    yz = Xz @ [1.0, 0.5, -0.2] + rng.normal(size=n)
+    beta, *_ = np.linalg.lstsq(Xz, yz, rcond=None)
+    bread = np.linalg.inv(Xz.T @ Xz)
+    ours, blocks = pain_series._block_sandwich(Xz, yz - Xz @ beta, bread, day, 28)
+    groups = (day - day.min()).days.to_numpy() // 28
+    ref = sm.OLS(yz, Xz).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    assert blocks == len(np.unique(groups)) == 15
+    np.testing.assert_allclose(ours, ref.cov_params(), rtol=1e-10)
+
+
+def test_pain_trend_intervals_only_widen():
+    frame, bs, km = _trend_inputs(21, n_days=365, onsets_per_year=6, pain_bs_per_10km=0.3,
+                                  pain_km_per_10km=0.2, pain_ar=0.7)
+    model = pain_series.pain_trend(frame, bs, km, variance="model").set_index("term")
+    block = pain_series.pain_trend(frame, bs, km).set_index("term")
+    np.testing.assert_allclose(block["estimate"], model["estimate"])
+    assert ((block["ci_high"] - block["ci_low"]) >= (model["ci_high"] - model["ci_low"]) - 1e-12).all()
+    with pytest.raises(ValueError, match="variance"):
+        pain_series.pain_trend(frame, bs, km, variance="hac")
 
 
 def test_pain_trend_too_few_days_is_a_sentence():
