@@ -120,7 +120,10 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #:     needs; a row below a quoted line break names its line in a text editor
 #: 37: so does a generic CSV row the log gives a reason for
 #: 38: and a Strava activities.csv or Garmin Activities.csv row
-DECODER_VERSION = "38"
+#: 39: a GPX root version other than 1.1 (Zepp "7.7.5-play", COROS none) is read as GPX 1.1 (hr, cad, type were lost)
+#: 40: Polar Flow's per-session CSV is read (source polar; it failed as a CSV of unknown kind)
+#: 41: a GPX heart rate of 0 (COROS: no reading) is none measured, not 0 in the average
+DECODER_VERSION = "41"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

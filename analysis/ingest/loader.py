@@ -53,6 +53,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "gpx": ("analysis.io.gpx", "sniff", "read_gpx"),
     "garmin_json": ("analysis.io.garmin", "sniff_json", "read_garmin_json"),
     "polar": ("analysis.io.polar", "sniff", "read_polar"),
+    "polar_csv": ("analysis.io.polar_csv", "sniff", "read_polar_csv"),
     "fitbit": ("analysis.io.fitbit", "sniff", "read_fitbit"),
     "runkeeper": ("analysis.ingest.runkeeper_export", "sniff", "read_runkeeper_export"),
     "samsung": ("analysis.io.samsung", "sniff", "read_samsung"),

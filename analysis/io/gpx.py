@@ -163,7 +163,8 @@ def read_gpx(
       (:data:`analysis.io.sports.MAX_RUN_SPEED_MPS`) over its moving time, the
       rule the TCX reader applies to ``Sport="Other"``
       (:func:`analysis.io.sports.untyped_sport`).
-    * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values. SportTracks and
+    * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values; 0 (COROS writes it
+      where the watch had no reading) is none measured, as ``-nan`` is. SportTracks and
       the programs that write its GPX (a-rival SpoQ, ErgoControl) keep the heart rate apart
       from the track, in the file's ``<extensions><st:activity><st:heartRateTrack>`` as
       ``<st:heartRate time=... bpm=...>``: a point without a heart rate of its own takes
@@ -199,8 +200,7 @@ def read_gpx(
     raw, label = read_source_bytes(source, name)
     # bounded: a .gz may be a decompression bomb; a damaged one is refused
     data, _ = archive.gunzip_if_gzip(raw, label=label, keep_partial=False)
-    notes: list[str] = []
-    gpx = _parse(data, label)
+    gpx, notes = _parse(data, label)
     points = _points(gpx)
     if points.empty:
         planned = _planned_only(gpx)
@@ -211,6 +211,10 @@ def read_gpx(
                               "treadmill, is exported with an empty track: give its FIT file or the Garmin CSV "
                               "instead)", path=label)
         raise RunlogError("no track points in the GPX file", path=label)
+    no_reading = points["hr"].le(0)  # COROS writes <heartrate>0</heartrate> where it had no reading
+    if no_reading.any():
+        points.loc[no_reading, "hr"] = np.nan
+        notes.append(f"heart rate 0 at {int(no_reading.sum())} point(s): taken as none measured")
     hr_note = _fill_file_heart_rate(points, _file_heart_rate(gpx))
     if hr_note:
         notes.append(hr_note)
@@ -259,17 +263,37 @@ def _decode(data: bytes) -> str:
             return data.decode("latin-1")
 
 
-def _parse(data: bytes, label: str) -> gpxpy.gpx.GPX:
+def _parse(data: bytes, label: str) -> tuple[gpxpy.gpx.GPX, list[str]]:
+    """The parsed file, read as GPX 1.1 whatever version it declares, and notes for the log.
+
+    gpxpy reads a point's ``<extensions>`` (heart rate, cadence, speed), a track's ``<type>`` and
+    the file's ``<extensions>`` only when the root's ``version`` is exactly ``"1.1"``; any other
+    value reads the file by GPX 1.0's rules, which have none of them. Apps write other values: the
+    Zepp App its own version (``version="7.7.5-play"``), the ZeppLife and Amazfit apps theirs
+    (``6.8.1``, ``4.3.0``), COROS no version at all (with the GPX 1.0 namespace and ``<heartrate>``
+    in ``<extensions>``); their heart rate, cadence and type were lost. Such a file is read again
+    as GPX 1.1; the name a GPX 1.0 file keeps on its root (``<gpx><name>``) is kept.
+    """
     text = _decode(data)
     if re.search(r"<(?:\w+:)?gpx[\s>]", text[:65536]) is None:
         raise RunlogError("not a GPX file (no <gpx> element)", path=label)
     # gpxpy re-encodes the text as UTF-8, so the declaration must not say otherwise
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
     try:
-        return gpxpy.parse(text)
+        gpx = gpxpy.parse(text)
+        if gpx.version == "1.1":
+            return gpx, []
+        declared = gpx.version
+        as_11 = gpxpy.parse(text, version="1.1")
     except (gpxpy.gpx.GPXException, ValueError) as exc:
         reason = " ".join(str(exc).split())[:200]
         raise RunlogError(f"not readable as GPX ({reason})", path=label) from exc
+    as_11.name = as_11.name or gpx.name  # GPX 1.0 keeps the file's name on the root
+    as_11.description = as_11.description or gpx.description
+    notes = []
+    if declared is not None and declared.strip() not in ("1.0", "1.1"):
+        notes.append(f"the file declares version {declared!r}, not a GPX version (an app's own): read as GPX 1.1")
+    return as_11, notes
 
 
 def _planned_only(gpx: gpxpy.gpx.GPX) -> str | None:

@@ -383,3 +383,68 @@ def test_cad_already_in_steps_per_minute_is_not_doubled_again():
     assert result.runs["avg_cadence_spm"].iloc[0] == pytest.approx(170.0)  # (168 + 170 + 172 + 170) / 4
     assert result.samples["cadence_spm"].tolist() == [0, 168, 170, 172, 170]
     assert "cadence already steps/min" in result.log["reason"].iloc[0]
+
+
+def _app_versioned_gpx(version_attr: str, namespace: str = "http://www.topografix.com/GPX/1/1") -> bytes:
+    """A GPX file whose root ``version`` is not "1.1": three points 40 s apart, hr and cad in extensions.
+
+    The Zepp App writes its own version there (``version="7.7.5-play"``; tkrajina/gpxgo issue 20
+    quotes such a file: ``creator="Zepp App"``, ``ns3:TrackPointExtension`` with ``ns3:speed``,
+    ``ns3:cad`` and ``ns3:hr``), the ZeppLife App ``6.8.1``, the Amazfit App ``4.3.0``; COROS writes
+    no version at all beside the GPX 1.0 namespace and puts ``<heartrate>`` in ``<extensions>``.
+    gpxpy reads a point's extensions and a track's ``<type>`` only when the version is exactly 1.1.
+    """
+    points = "".join(
+        f'<trkpt lat="0" lon="{0.001 * i}"><ele>5</ele>'
+        f"<time>{pd.Timestamp('2024-05-01T06:00:00Z') + pd.Timedelta(seconds=40 * i):%Y-%m-%dT%H:%M:%SZ}</time>"
+        f"<extensions><ns3:TrackPointExtension><ns3:speed>2.78</ns3:speed><ns3:cad>{cad}</ns3:cad>"
+        f"<ns3:hr>{hr}</ns3:hr></ns3:TrackPointExtension><heartrate>{hr}</heartrate></extensions></trkpt>"
+        for i, (hr, cad) in enumerate([(120, 168), (130, 170), (140, 172)])
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
+        f'<gpx xmlns="{namespace}" '
+        'xmlns:ns3="http://www.garmin.com/xmlschemas/TrackPointExtension/v1" '
+        f'creator="Zepp App"{version_attr}><trk><name>20240501 Outdoor Running</name><type>running</type>'
+        f"<trkseg>{points}</trkseg></trk></gpx>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("version_attr", "namespace"),
+    [
+        (' version="7.7.5-play"', "http://www.topografix.com/GPX/1/1"),  # Zepp App
+        (' version="4.3.0"', "http://www.topografix.com/GPX/1/1"),  # Amazfit App
+        ("", "http://www.topografix.com/GPX/1/0"),  # COROS: no version, GPX 1.0 namespace
+    ],
+)
+def test_an_apps_own_version_number_on_the_root_loses_no_extension_or_type(version_attr, namespace):
+    result = read_gpx(_app_versioned_gpx(version_attr, namespace), name="zepp.gpx")
+    run = result.runs.iloc[0]
+    assert result.log["status"].tolist() == ["imported"]
+    assert "assumed a run" not in result.log["reason"].iloc[0]  # the <type> was read
+    assert run["avg_heart_rate_bpm"] == pytest.approx(130.0)  # (120 + 130 + 140) / 3
+    assert run["avg_cadence_spm"] == pytest.approx(170.0)  # already steps/min: kept
+    assert result.samples["heart_rate_bpm"].tolist() == [120, 130, 140]
+    assert result.samples["speed_mps"].tolist() == pytest.approx([2.78] * 3)
+    assert run["distance_m"] == pytest.approx(2 * STEP_M)
+    if version_attr:
+        assert "not a GPX version" in result.log["reason"].iloc[0]
+
+
+def test_a_gpx_10_files_own_name_is_kept_when_its_track_has_none():
+    text = _app_versioned_gpx(' version="1.0"', "http://www.topografix.com/GPX/1/0").decode()
+    text = text.replace("<trk><name>20240501 Outdoor Running</name>", "<name>Old run</name><trk>")
+    result = read_gpx(text.encode(), name="old.gpx")
+    assert result.runs["name"].iloc[0] == "Old run"
+    assert result.runs["avg_heart_rate_bpm"].iloc[0] == pytest.approx(130.0)
+
+
+def test_a_heart_rate_of_zero_is_none_measured_not_zero():
+    """COROS writes ``<heartrate>0</heartrate>`` (and ``-nan``) where it had no reading (Logiqx's notes
+    on COROS GPX exports, gp3s-coros): such points have no heart rate, and the mean leaves them out."""
+    segment = [(0.000, 0, 150, None), (0.001, 40, 0, None), (0.002, 80, 160, None), (0.003, 120, "-nan", None)]
+    result = read_gpx(_gpx([segment], track_type="running"))
+    assert result.runs["avg_heart_rate_bpm"].iloc[0] == pytest.approx(155.0)  # (150 + 160) / 2, not 310 / 3
+    assert result.samples["heart_rate_bpm"].isna().tolist() == [False, True, False, True]
+    assert "heart rate 0 at 1 point(s): taken as none measured" in result.log["reason"].iloc[0]
