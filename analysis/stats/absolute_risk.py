@@ -6,7 +6,10 @@ half the barefoot-style share, or with 20 % more km), each future day gets its p
 hazard from the same columns the model was fitted on (its lags reach back into the real last 4
 weeks; flare history, season and the runner's usual barefoot-style share move on with the
 calendar: the usual share's fit is evaluated at each coming date), and the risk is
-1 - prod(1 - h_day). The 95 % interval comes from 4000 draws of the coefficients from the normal
+1 - prod(1 - h_day). The intercept is FLIC's (:func:`analysis.stats.primary.flic_intercept`; Puhr et
+al. 2017): Firth's penalty lifts every day's hazard toward 1/2, and over 28 days the risk ran 10-17 %
+above the onsets that followed in the validation (benchmarks/README.md, "Session 11: the absolute
+risk"). The 95 % interval comes from 4000 draws of the coefficients from the normal
 approximation of the penalised fit (mean = estimate, covariance = inverse penalised information),
 each pushed through the same computation; a few matrix products, no refitting.
 """
