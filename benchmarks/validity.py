@@ -36,6 +36,8 @@ Usage::
     python benchmarks/validity.py --quick                 # development: 6 runners per scenario
     python benchmarks/validity.py --runners 50            # the result run
     python benchmarks/validity.py --runners 50 --seeds 200000 --json raw.json
+    python benchmarks/validity.py --runners 100 --seeds 1210000 --follow 28   # + page 1's absolute risk
+                                                                              #   against the 28 days after
 """
 
 from __future__ import annotations
