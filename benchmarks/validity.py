@@ -36,6 +36,8 @@ Usage::
     python benchmarks/validity.py --quick                 # development: 6 runners per scenario
     python benchmarks/validity.py --runners 50            # the result run
     python benchmarks/validity.py --runners 50 --seeds 200000 --json raw.json
+    python benchmarks/validity.py --runners 100 --seeds 1210000 --follow 28   # + page 1's absolute risk
+                                                                              #   against the 28 days after
 """
 
 from __future__ import annotations
@@ -70,13 +72,17 @@ BOOTSTRAP = 400
 #: the pain trend's load terms (the secondary model, analysis.stats.pain_series): no generator plants an
 #: effect on the pain level, so only their false positives in null scenarios have a known truth (0)
 PAIN_TERMS = ("barefoot_km_7d", "km_7d")
+#: the absolute-risk row scored with --follow: the chance of an onset in the next 28 days under the last
+#: 4 weeks' training, set against what the simulated runner did next (it trains on by its own plan)
+RISK_SCENARIO = "last 4 weeks"
 NOT_AVAILABLE = "primary estimands not available in this build"
 
 
 def one_runner(job: tuple) -> dict:
     """Simulate one runner, run runlog's findings on it, return what to score.
 
-    ``job`` is (scenario, seed, years) or (scenario, seed, years, flare rule name[, interval variance]).
+    ``job`` is (scenario, seed, years) or (scenario, seed, years, flare rule name[, interval variance[,
+    days followed after the diary]]).
     """
     from analysis.findings import findings
     from analysis.stats import primary
@@ -84,9 +90,12 @@ def one_runner(job: tuple) -> dict:
     scenario, seed, years = job[:3]
     if len(job) > 4 and job[4]:  # this process's fits use another interval variance (primary.VARIANCES)
         primary.VARIANCE = job[4]
+    if len(job) > 6 and job[6]:  # and another intercept for the absolute risk (primary.RISK_INTERCEPTS)
+        primary.RISK_INTERCEPT = job[6]
     flare_params = {"rule": job[3]} if len(job) > 3 and job[3] else None
+    follow_days = int(job[5]) if len(job) > 5 and job[5] else 0
     t0 = time.perf_counter()
-    sim = simulate_runner(seed, scenario, years=years)
+    sim = simulate_runner(seed, scenario, years=years, follow_days=follow_days)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = findings(sim.runs, sim.pain, sensitivity=False, flare_params=flare_params)
@@ -95,6 +104,7 @@ def one_runner(job: tuple) -> dict:
     rows = []
     detection = []
     trend = []
+    risk = []
     for region in sim.params["watched"]:
         block = regions.get(region, {})
         truth = sim.truth[region]
@@ -124,6 +134,13 @@ def one_runner(job: tuple) -> dict:
                 lo, hi = term.get("ci") or [None, None]
                 trend.append({"scenario": scenario, "seed": seed, "region": region, "term": term["term"],
                               "estimate": term["estimate"], "ci_low": lo, "ci_high": hi})
+        if follow_days:
+            now = next((a for a in block.get("absolute_risk") or [] if a.get("scenario") == RISK_SCENARIO), {})
+            seen = sim.params["follow"][region]
+            risk.append({"scenario": scenario, "seed": seed, "region": region,
+                         "status": now.get("status", "missing"), "risk": now.get("risk_28d"),
+                         "ci": now.get("ci"), "message": now.get("message"),
+                         "at_risk_after": seen["at_risk_after"], "onset": seen["onset_within"] is not None})
         episodes = block.get("episodes")
         planted = sim.flares[sim.flares["region"] == region]["onset"]
         detection.append(
@@ -141,6 +158,7 @@ def one_runner(job: tuple) -> dict:
         "rows": rows,
         "detection": detection,
         "pain_trend": trend,
+        "risk": risk,
         "planted_onsets": int(len(sim.flares)),
         "seconds": time.perf_counter() - t0,
     }
@@ -379,6 +397,82 @@ def print_pain_trend(results: list[dict], seed: int = 0) -> None:
               f" of {len(nulls)}")
 
 
+def risk_calibration(risk: pd.DataFrame, seed: int = 0) -> dict:
+    """Calibration of page 1's 28-day absolute risk against the onsets of the days followed.
+
+    Scored: runner-regions with an ``estimated`` risk, at risk on the day after the diary in the
+    generator and not told "a flare-up is under way" (whose risk is of a later onset). Returns n, the
+    mean predicted risk, the observed share with an onset, their ratio O/E, the Brier score and that of
+    predicting the observed share for everyone (no skill), MC SEs by bootstrap over runners, and
+    observed against predicted by thirds of the predicted risk.
+    """
+    ok = risk[(risk["status"] == "estimated") & risk["at_risk_after"].astype(bool)
+              & ~risk["message"].fillna("").str.contains("under way")].copy()
+    out: dict = {"n": len(ok)}
+    if ok.empty:
+        return out
+    p, y = ok["risk"].astype(float).to_numpy(), ok["onset"].astype(float).to_numpy()
+    seeds = ok["seed"].to_numpy()
+    runners = np.unique(seeds)
+    members = [np.flatnonzero(seeds == s) for s in runners]
+    rng = np.random.default_rng(seed)
+
+    def stats_of(idx):
+        pp, yy = p[idx], y[idx]
+        return {"predicted": pp.mean(), "observed": yy.mean(),
+                "o_e": yy.mean() / pp.mean() if pp.mean() > 0 else math.nan,
+                "brier": np.mean((pp - yy) ** 2), "brier_none": np.mean((yy.mean() - yy) ** 2)}
+
+    point = stats_of(np.arange(len(p)))
+    boot = [stats_of(np.concatenate([members[i] for i in rng.integers(0, len(runners), len(runners))]))
+            for _ in range(BOOTSTRAP)]
+    for k, v in point.items():
+        out[k] = float(v)
+        out[f"{k}_se"] = float(np.nanstd([b[k] for b in boot], ddof=1))
+    thirds = pd.qcut(p, 3, labels=False, duplicates="drop") if len(np.unique(p)) >= 3 else np.zeros(len(p), int)
+    out["thirds"] = [(float(p[thirds == g].mean()), float(y[thirds == g].mean()), int((thirds == g).sum()))
+                     for g in np.unique(thirds)]
+    return out
+
+
+def print_risk(results: list[dict]) -> None:
+    """Page 1's 28-day absolute risk against the onsets of the days followed (``--follow``)."""
+    risk = pd.DataFrame([r for res in results for r in res.get("risk", [])])
+    if risk.empty:
+        return
+    print(f"absolute risk ({RISK_SCENARIO!r}, 28 days) against the onsets of the 28 days followed "
+          "(estimated, at risk after the diary; MC SE):")
+    for scenario, df in list(risk.groupby("scenario", sort=False)) + [("all scenarios", risk)]:
+        c = risk_calibration(df)
+        if not c.get("n"):
+            print(f"  {scenario:16s} none scored (of {len(df)} runner-regions)")
+            continue
+        thirds = "; ".join(f"{100 * a:.0f} -> {100 * b:.0f} % (n {m})" for a, b, m in c["thirds"])
+        print(f"  {scenario:16s} n {c['n']:4d}: predicted {_fmt(c['predicted'], c['predicted_se'], pct=True)} %, "
+              f"observed {_fmt(c['observed'], c['observed_se'], pct=True)} %, O/E {_fmt(c['o_e'], c['o_e_se'], digits=2)}; "
+              f"Brier {c['brier']:.3f} (no skill {c['brier_none']:.3f}); by thirds {thirds}")
+
+
+def print_null_claims(perf: pd.DataFrame, rows: pd.DataFrame) -> None:
+    """Page-1 false positives per null scenario and estimand, and runner-regions with any claim."""
+    print("\npage-1 false positives in null scenarios (target <= 5 %; among `estimated`):")
+    for _, r in perf[perf["truth"] == "OR 1"].iterrows():
+        if not SCENARIOS[r["scenario"]].null:
+            continue
+        miss = np.isfinite(r["reject"]) and r["reject"] > 0.05
+        print(
+            f"  {r['scenario']:16s} {r['estimand']:18s} {_fmt(r['reject'], r['reject_se'], pct=True):>12s} %"
+            + ("  MISS" if miss else "")
+        )
+    for scenario, df in rows.groupby("scenario", sort=False):
+        if SCENARIOS[scenario].null:
+            rate, se, n = any_claim(df)
+            print(
+                f"  {scenario:16s} {'either estimand':18s} {_fmt(rate, se, pct=True):>12s} % of {n} runner-regions "
+                "(any page-1 claim)"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runners", type=int, default=None, help="runners per scenario (50; --quick: 6)")
@@ -404,6 +498,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", metavar="FILE", help="also write the per-runner rows")
     ap.add_argument("--flare-rule", choices=("adaptive", "methods", "hmm"), default=None,
                     help="the flare-up onset rule (default: runlog's default rule)")
+    ap.add_argument("--follow", type=int, default=0, metavar="DAYS",
+                    help="follow each runner DAYS after the diary (28: score page 1's absolute risk against "
+                    "the onsets that came); the runners differ from those without it")
+    ap.add_argument("--risk-intercept", default=None,
+                    help="the absolute risk's intercept, one of analysis.stats.primary.RISK_INTERCEPTS "
+                    "(default: runlog's default)")
     ap.add_argument("--variance", default=None,
                     help="the primary model's interval variance, one of analysis.stats.primary.VARIANCES "
                     "(default: runlog's default)")
@@ -422,7 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # probe one runner in-process: is there a primary model to measure?
-    probe = _safe((args.scenarios[0], seeds[0], args.years, args.flare_rule, args.variance))
+    probe = _safe((args.scenarios[0], seeds[0], args.years, args.flare_rule, args.variance, args.follow,
+                   args.risk_intercept))
     if "error" in probe:
         print(f"runner {args.scenarios[0]}/{seeds[0]} failed: {probe['error']}", file=sys.stderr)
         return 1
@@ -430,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
         print(NOT_AVAILABLE)
         return 1
 
-    jobs = [(s, seed, args.years, args.flare_rule, args.variance) for s in args.scenarios for seed in seeds][1:]
+    jobs = [(s, seed, args.years, args.flare_rule, args.variance, args.follow, args.risk_intercept)
+            for s in args.scenarios for seed in seeds][1:]
     if args.flare_rule:
         print(f"flare-up onset rule: {args.flare_rule}")
     if args.variance:
@@ -468,22 +570,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print_reasons(rows)
 
-    print("\npage-1 false positives in null scenarios (target <= 5 %; among `estimated`):")
-    for _, r in perf[perf["truth"] == "OR 1"].iterrows():
-        if not SCENARIOS[r["scenario"]].null:
-            continue
-        miss = np.isfinite(r["reject"]) and r["reject"] > 0.05
-        print(
-            f"  {r['scenario']:16s} {r['estimand']:18s} {_fmt(r['reject'], r['reject_se'], pct=True):>12s} %"
-            + ("  MISS" if miss else "")
-        )
-    for scenario, df in rows.groupby("scenario", sort=False):
-        if SCENARIOS[scenario].null:
-            rate, se, n = any_claim(df)
-            print(
-                f"  {scenario:16s} {'either estimand':18s} {_fmt(rate, se, pct=True):>12s} % of {n} runner-regions "
-                "(any page-1 claim)"
-            )
+    print_null_claims(perf, rows)
     print_pooled(rows)
     cov = perf[np.isfinite(perf["coverage"])]
     print(
@@ -501,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
     print_pain_trend(results)
     print()
     print_detection(results)
+    if args.follow:
+        print()
+        print_risk(results)
     if args.json:
         rows["flare_rule"] = args.flare_rule or "default"
         Path(args.json).write_text(rows.to_json(orient="records", indent=1))

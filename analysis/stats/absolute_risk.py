@@ -6,7 +6,10 @@ half the barefoot-style share, or with 20 % more km), each future day gets its p
 hazard from the same columns the model was fitted on (its lags reach back into the real last 4
 weeks; flare history, season and the runner's usual barefoot-style share move on with the
 calendar: the usual share's fit is evaluated at each coming date), and the risk is
-1 - prod(1 - h_day). The 95 % interval comes from 4000 draws of the coefficients from the normal
+1 - prod(1 - h_day). The intercept is FLIC's (:func:`analysis.stats.primary.flic_intercept`; Puhr et
+al. 2017): Firth's penalty lifts every day's hazard toward 1/2, and over 28 days the risk ran 10-17 %
+above the onsets that followed in the validation (benchmarks/README.md, "Session 11: the absolute
+risk"). The 95 % interval comes from 4000 draws of the coefficients from the normal
 approximation of the penalised fit (mean = estimate, covariance = inverse penalised information),
 each pushed through the same computation; a few matrix products, no refitting.
 """
@@ -124,7 +127,12 @@ def absolute_risk(
     kept = np.flatnonzero(np.diag(fit.cov) > 0)
     vals, vecs = np.linalg.eigh(fit.cov[np.ix_(kept, kept)])
     root = vecs * np.sqrt(np.clip(vals, 0, None))
-    beta_draws = np.tile(fit.params, (draws, 1))
+    # the predictions' intercept: FLIC's where the fit has one (analysis.stats.primary.flic_intercept); the
+    # draws keep their spread around it
+    params = fit.params.copy()
+    if fit.risk_intercept is not None:
+        params[0] = fit.risk_intercept
+    beta_draws = np.tile(params, (draws, 1))
     beta_draws[:, kept] += rng.standard_normal((draws, len(kept))) @ root.T
     alpha = (1 - level) / 2
     slow_ahead = usual_share_ahead(loads, future)
@@ -138,7 +146,7 @@ def absolute_risk(
         b7 = lagged(bs_all, WINDOW_DAYS)[-horizon_days:].sum(axis=1)
         slow = None if slow_ahead is None else np.nan_to_num(slow_ahead, nan=spec.share_mean_pct)
         X = spec.matrix(spec.raw(k, b7, since, no_yet, future, slow))
-        risk = 1 - np.prod(1 - special.expit(X @ fit.params))
+        risk = 1 - np.prod(1 - special.expit(X @ params))
         sims = 1 - np.prod(1 - special.expit(X @ beta_draws.T), axis=0)
         message = None
         if f_bs != 1.0 and fit.rows.set_index("estimand").loc["barefoot_share_7d", "status"] == "insufficient data":

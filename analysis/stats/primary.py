@@ -80,6 +80,11 @@ ESTIMATORS = ("firth", "prior")
 VARIANCES = ("block", "model", "block_t", "block_cr2", "block_cr3")
 #: the variance :func:`fit_primary` uses when none is given (benchmarks set it to measure another)
 VARIANCE = "block"
+#: the intercept of the absolute risk's predictions: "flic" (Firth's slopes, the intercept refitted by
+#: maximum likelihood so the model's predicted onsets equal the observed; Puhr et al. 2017) or "firth"
+#: (the penalised intercept, which lifts every day's predicted probability toward 1/2)
+RISK_INTERCEPTS = ("flic", "firth")
+RISK_INTERCEPT = "flic"
 
 #: calendar-block length (days) of the sandwich's clusters
 BLOCK_DAYS = 28
@@ -304,6 +309,8 @@ class PrimaryFit:
     spec: PrimarySpec | None = None
     params: np.ndarray | None = None
     cov: np.ndarray | None = None
+    #: the intercept the absolute risk predicts with (:func:`flic_intercept`; None: ``params[0]``)
+    risk_intercept: float | None = None
 
     @property
     def estimable(self) -> bool:
@@ -469,10 +476,44 @@ def fit_primary(
     full[keep] = fit.params
     cov = np.zeros((len(full), len(full)))
     cov[np.ix_(keep, keep)] = fit.cov
+    intercept = flic_intercept(y, Xk[:, 1:] @ fit.params[1:]) if RISK_INTERCEPT == "flic" else None
     return PrimaryFit(
         pd.DataFrame(rows, columns=ROW_COLUMNS), "estimated", None, n_days, n_events, estimator,
-        chosen, dropped, spec, full, cov,
+        chosen, dropped, spec, full, cov, intercept,
     )
+
+
+def flic_intercept(y: np.ndarray, offset: np.ndarray) -> float | None:
+    """The maximum-likelihood intercept given the penalised slopes' linear predictor (FLIC).
+
+    Firth's penalty (and a prior's) pulls every predicted probability toward 1/2, so with a few onsets
+    on hundreds of days each day's predicted hazard is too high, and 28 of them compound in the
+    absolute risk. FLIC (Puhr, Heinze, Nold, Lusa & Geroldinger 2017, Stat Med 36:2302) keeps the
+    slopes and refits the intercept alone, with the slopes' part as an offset: the intercept c solves
+    sum(expit(c + offset)) = sum(y), so the model predicts as many onsets as were observed. The slopes,
+    and so every odds ratio, are unchanged.
+
+    Parameters
+    ----------
+    y : ndarray
+        Onset (1) or not (0) on each model day.
+    offset : ndarray
+        The slopes' linear predictor on those days (log-odds, without the intercept).
+
+    Returns
+    -------
+    float or None
+        The intercept (log-odds); None without an onset or without a day free of one.
+    """
+    events = float(np.sum(y))
+    if events <= 0 or events >= len(y):
+        return None
+
+    def excess(c: float) -> float:
+        return float(special.expit(c + offset).sum()) - events
+
+    lo, hi = -40.0 - float(offset.max()), 40.0 - float(offset.min())
+    return float(optimize.brentq(excess, lo, hi, xtol=1e-12))
 
 
 def _exp(x: float) -> float:

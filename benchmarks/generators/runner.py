@@ -377,6 +377,7 @@ def simulate_runner(
     *,
     years: int | None = None,
     rate_scale: float = 1.0,
+    follow_days: int = 0,
 ) -> SimulatedRunner:
     """Simulate one runner under a scenario (see the module notes).
 
@@ -390,6 +391,12 @@ def simulate_runner(
         Diary length in years (default: 2 or 3, drawn).
     rate_scale : float
         Multiplies every region's onset rate (per at-risk year).
+    follow_days : int
+        Days the runner goes on training (and flaring) after the diary's last day, unseen by runlog:
+        ``runs``, ``pain`` and ``flares`` stop at the diary's end, ``params["follow"]`` says per
+        watched region whether it was at risk on the first day after and the first onset within
+        these days (the outcome the absolute risk predicts). With 0 (default) the runner is the one
+        the seed always gave; with more days the draws differ (another runner, as a new seed).
 
     Returns
     -------
@@ -402,9 +409,10 @@ def simulate_runner(
     watched: list[str] = traits["watched"]
     diary_start = traits["diary_start"]
     diary_end = diary_start + pd.DateOffset(years=traits["years"]) - pd.Timedelta(days=1)
-    dates = pd.date_range(diary_start - pd.Timedelta(days=HISTORY_DAYS), diary_end, freq="D").as_unit("ns")
+    last_day = diary_end + pd.Timedelta(days=int(follow_days))
+    dates = pd.date_range(diary_start - pd.Timedelta(days=HISTORY_DAYS), last_day, freq="D").as_unit("ns")
     n = len(dates)
-    in_diary = dates >= diary_start
+    in_diary = (dates >= diary_start) & (dates <= diary_end)
     doy = dates.day_of_year.to_numpy()
 
     plan_km, is_long, p_bf = _plan(rng, dates, traits, scen)
@@ -511,6 +519,9 @@ def simulate_runner(
         flares, columns=["region", "side", "onset", "peak", "duration_days", "rise_days"]
     )
     runs = _runs_frame(rng, dates, km, shoe, traits)
+    follow = _follow(flare_frame, watched, diary_end, int(follow_days))
+    if follow_days:
+        runs = runs[runs["date"] <= diary_end]
     diary_days = dates[in_diary]
     run_mask = (km > 0)[in_diary]
     dp = traits["diary"]
@@ -529,7 +540,7 @@ def simulate_runner(
         run_days=run_mask,
     )
     diary_attrs = dict(planted.attrs)
-    planted = planted[planted["onset"] >= diary_start].reset_index(drop=True)
+    planted = planted[(planted["onset"] >= diary_start) & (planted["onset"] <= diary_end)].reset_index(drop=True)
     planted.attrs = {}  # the diary's attrs (a DatetimeIndex among them) would break pd.concat of many runners
     daily = pd.DataFrame(
         {
@@ -555,7 +566,25 @@ def simulate_runner(
         "missing_share": diary_attrs.get("missing_share"),
         "missing_share_in_pain": diary_attrs.get("missing_share_in_pain"),
     }
+    if follow_days:
+        params["follow"] = follow
     return SimulatedRunner(runs=runs, pain=pain, flares=planted, daily=daily, truth=truth, params=params)
+
+
+def _follow(flares: pd.DataFrame, watched, diary_end: pd.Timestamp, days: int) -> dict:
+    """Per watched region: at risk on the day after the diary (no flare nor its 7 refractory days running
+    then) and the first onset within ``days`` after the diary (ISO date, or None)."""
+    out = {}
+    after = diary_end + pd.Timedelta(days=1)
+    for r in watched:
+        own = flares[flares["region"] == r]
+        before = own[own["onset"] <= diary_end]
+        ends = before["onset"] + pd.to_timedelta(before["duration_days"] - 1, unit="D")
+        busy = bool(len(before)) and bool((ends + pd.Timedelta(days=7) >= after).any())
+        later = own[(own["onset"] > diary_end) & (own["onset"] <= diary_end + pd.Timedelta(days=days))]
+        out[r] = {"at_risk_after": not busy,
+                  "onset_within": str(later["onset"].min().date()) if len(later) else None}
+    return out
 
 
 def _share_7d(bf: np.ndarray, tot: np.ndarray) -> np.ndarray:

@@ -139,3 +139,29 @@ def test_dose_is_a_hockey_stick_not_linear():
     assert np.diff(y[3:]) == pytest.approx([np.log(4.0)] * 2, rel=0.02)  # slope per +10 km above it
     k = gen.lag_kernel()
     assert k.sum() == pytest.approx(1.0) and 3 <= int(np.argmax(k)) + 1 <= 8 and k[28:].sum() > 0.005
+
+
+def test_follow_days_hide_the_days_after_the_diary_and_tell_their_onsets():
+    days = 28
+    for seed in range(6):
+        sim = gen.simulate_runner(seed, "load_effect", years=1, follow_days=days)
+        end = pd.Timestamp(sim.params["diary_end"])
+        # what runlog gets stops at the diary's end; the hidden daily series goes on
+        assert sim.runs["date"].max() <= end and sim.pain["date"].max() <= end
+        assert sim.flares["onset"].max() <= end
+        assert sim.daily.index.max() == end + pd.Timedelta(days=days)
+        assert set(sim.params["follow"]) == set(sim.params["watched"])
+        for region, seen in sim.params["follow"].items():
+            # at risk after the diary: no planted flare (nor its 7 refractory days) runs into the next day
+            own = sim.flares[sim.flares["region"] == region]
+            last_end = (own["onset"] + pd.to_timedelta(own["duration_days"] - 1, unit="D")).max()
+            busy = len(own) > 0 and last_end + pd.Timedelta(days=7) > end
+            assert seen["at_risk_after"] == (not busy)
+            if seen["onset_within"] is not None:
+                onset = pd.Timestamp(seen["onset_within"])
+                assert end < onset <= end + pd.Timedelta(days=days)
+                assert seen["at_risk_after"] or onset > last_end + pd.Timedelta(days=7)
+    # without follow days the runner is the one the seed always gave, and nothing is said of after
+    plain = gen.simulate_runner(3, "load_effect", years=1)
+    assert "follow" not in plain.params
+    assert plain.daily.index.max() == pd.Timestamp(plain.params["diary_end"])

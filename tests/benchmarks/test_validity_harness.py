@@ -102,3 +102,26 @@ def test_pain_trend_false_positives_by_hand(capsys):
     effect_line = next(line for line in out.splitlines() if line.strip().startswith("footwear_effect"))
     assert "above 0" in effect_line and " 50.0 (" in effect_line and "MISS" not in effect_line
     assert "pooled null false positives, both terms 33.3 %" in out
+
+
+def test_risk_calibration_by_hand():
+    risk = pd.DataFrame([
+        # scored: estimated, at risk after, no flare under way
+        {"seed": 1, "status": "estimated", "risk": 0.2, "at_risk_after": True, "onset": False, "message": None},
+        {"seed": 1, "status": "estimated", "risk": 0.4, "at_risk_after": True, "onset": True, "message": None},
+        {"seed": 2, "status": "estimated", "risk": 0.6, "at_risk_after": True, "onset": True, "message": None},
+        # not scored: in flare after the diary; told a flare is under way; not estimated
+        {"seed": 2, "status": "estimated", "risk": 0.9, "at_risk_after": False, "onset": False, "message": None},
+        {"seed": 3, "status": "estimated", "risk": 0.9, "at_risk_after": True, "onset": False,
+         "message": "a flare-up is under way on the last day: the risk is of a new one once it has settled"},
+        {"seed": 3, "status": "insufficient data", "risk": None, "at_risk_after": True, "onset": True,
+         "message": "insufficient data"},
+    ])
+    c = V.risk_calibration(risk)
+    assert c["n"] == 3
+    assert c["predicted"] == pytest.approx(0.4) and c["observed"] == pytest.approx(2 / 3)
+    assert c["o_e"] == pytest.approx((2 / 3) / 0.4)
+    assert c["brier"] == pytest.approx((0.2**2 + 0.6**2 + 0.4**2) / 3)
+    assert c["brier_none"] == pytest.approx(((2 / 3) ** 2 + 2 * (1 / 3) ** 2) / 3)
+    assert c["thirds"] == [(0.2, 0.0, 1), (0.4, 1.0, 1), (0.6, 1.0, 1)]
+    assert c["predicted_se"] > 0  # two runners that differ

@@ -52,7 +52,8 @@ def test_risk_by_hand_for_the_smallest_model(scenario):
     km = list(daily["km"]) + [k * f_km for k in daily["km"].iloc[-28:]]
     bs = list(daily["km_barefoot_style"]) + [b * f_bs * f_km for b in daily["km_barefoot_style"].iloc[-28:]]
     n = len(daily)
-    b0, b_share, b_km = fit.params
+    _, b_share, b_km = fit.params
+    b0 = fit.risk_intercept  # FLIC's: Firth's slopes, the intercept refitted by maximum likelihood
     m_share, m_km = fit.spec.means
     usual = _usual_share_by_hand(daily, n + 28)
     survive = 1.0
@@ -118,3 +119,36 @@ def test_usual_share_ahead_stays_a_share_after_a_steep_transition():
     ahead = ar.usual_share_ahead(loads, future)
     assert ahead.max() == 100.0 and ahead.min() >= 0.0
     assert np.allclose(ahead, np.clip(line[-28:], 0, 100))
+
+
+def test_flic_intercept_is_statsmodels_glm_with_the_slopes_as_offset():
+    # the intercept alone refitted by maximum likelihood, the penalised slopes' part held as an offset
+    # (Puhr et al. 2017): an independent implementation, statsmodels' binomial GLM with an offset
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(11)
+    offset = rng.normal(0.0, 0.8, 700)
+    y = (rng.random(700) < 1 / (1 + np.exp(-(-4.0 + offset)))).astype(float)
+    ref = sm.GLM(y, np.ones((700, 1)), family=sm.families.Binomial(), offset=offset).fit()
+    got = primary.flic_intercept(y, offset)
+    assert got == pytest.approx(float(ref.params[0]), abs=1e-7)
+    # the model predicts as many onsets as were observed
+    assert (1 / (1 + np.exp(-(got + offset)))).sum() == pytest.approx(y.sum(), rel=1e-9)
+    assert primary.flic_intercept(np.zeros(5), np.zeros(5)) is None  # no onset: nothing to match
+
+
+def test_flic_lowers_the_risk_and_changes_no_odds_ratio(monkeypatch):
+    daily, frame = simulate_primary_days(seed=6, n_days=900, share_or=1.3, km_or=1.4, onsets_per_year=10)
+    loads = pdg.load_arrays(daily)
+    flic = primary.fit_primary(frame, loads)
+    monkeypatch.setattr(primary, "RISK_INTERCEPT", "firth")
+    firth = primary.fit_primary(frame, loads)
+    assert firth.risk_intercept is None and flic.risk_intercept is not None
+    pd.testing.assert_frame_equal(flic.rows, firth.rows)  # the estimands do not use the intercept
+    np.testing.assert_array_equal(flic.params, firth.params)
+    # Firth's penalty lifts the intercept (toward probability 1/2); FLIC takes it back, and the risks with it
+    assert flic.risk_intercept < flic.params[0]
+    r_flic = ar.absolute_risk(flic, frame, loads).set_index("scenario")
+    r_firth = ar.absolute_risk(firth, frame, loads).set_index("scenario")
+    assert (r_flic["risk_28d"] < r_firth["risk_28d"]).all()
+    assert ((r_flic["ci_low"] <= r_flic["risk_28d"]) & (r_flic["risk_28d"] <= r_flic["ci_high"])).all()
