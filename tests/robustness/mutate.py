@@ -632,13 +632,21 @@ def _gzip(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
+def _info(name: str) -> zipfile.ZipInfo:
+    """A member entry with a fixed time: ``writestr`` with a bare name stamps the clock, and two mutants of
+    the same seed written across a two-second boundary would differ (the mutations must be deterministic)."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def _zip(data: bytes, member: str, ch: Chooser) -> tuple[bytes, list[str]]:
     """A zip holding the mutant (and sometimes a directory entry, a link entry, a second copy)."""
     buf = io.BytesIO()
     extras = []
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(zipfile.ZipInfo("folder/"), b"")
-        zf.writestr(member, data)
+        zf.writestr(_info(member), data)
         if ch.integer(0, 2) == 0:
             link = zipfile.ZipInfo("link-to-etc-passwd.fit")
             link.external_attr = (0o120777 << 16)
@@ -647,7 +655,7 @@ def _zip(data: bytes, member: str, ch: Chooser) -> tuple[bytes, list[str]]:
         if ch.integer(0, 3) == 0:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # zipfile warns of the duplicate name
-                zf.writestr(member, data)  # the same name twice
+                zf.writestr(_info(member), data)  # the same name twice
             extras.append("duplicate member name")
     return buf.getvalue(), extras
 
@@ -798,7 +806,7 @@ def _mutate_zip_member(data: bytes, ch: Chooser, max_ops: int) -> tuple[bytes, s
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for n, c in members:
-            zf.writestr(n, c)
+            zf.writestr(_info(n), c)
     return buf.getvalue(), what, csv_member, csv_bytes
 
 
