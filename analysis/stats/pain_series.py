@@ -126,7 +126,8 @@ def pain_trend(
     on the validation's independent generators (benchmarks/README.md, "Session 11"),
     barefoot-style running that follows the season read as an effect on pain, and
     running less while in pain and ramping back after a flare-up read as "more km,
-    less pain" (km false positives 35-40 % where load drops in pain). Intervals: Wald,
+    less pain" (km false positives 25 % on fresh seeds where load drops in pain). With
+    them, the load terms are effects beyond what season and the flare history explain. Intervals: Wald,
     from the GLS covariance with t on n - k df, each coefficient's variance widened
     (never narrowed) to the 28-day block sandwich where that is larger
     (:func:`_block_sandwich`; ``variance="model"``: the GLS covariance alone), as
@@ -198,17 +199,23 @@ def pain_trend(
     y, X, day = y[ok], X[ok], dates[ok]
     if np.linalg.matrix_rank(X) < X.shape[1]:
         return empty("insufficient data: barefoot-style km, total km and time are collinear on these days")
-    # adjustments that the fitted days can carry: season with a year of days, none constant or unknown on them
+    # adjustments that the fitted days can carry: season with a year of days, none constant or unknown on them;
+    # in a region that never flared on these days "days since the last flare-up" counts from the diary's start
+    # (a second time trend, not flare history): left out with "no flare-up yet"
     span = (day.max() - day.min()).days
-    used = {name: col[ok] for name, col in extra.items()
-            if np.isfinite(col[ok]).all() and np.ptp(col[ok]) > 0
-            and not (name.startswith("season") and span + 1 < SEASON_MIN_SPAN_DAYS)}  # days counted inclusive
-    if used:
-        X_adj = np.column_stack([X, *used.values()])
+    never = "no_flare_yet" in extra and bool(np.all(extra["no_flare_yet"][ok] == 1))
+    candidates = {name: col[ok] for name, col in extra.items()
+                  if np.isfinite(col[ok]).all() and np.ptp(col[ok]) > 0
+                  and not (name.startswith("season") and span + 1 < SEASON_MIN_SPAN_DAYS)  # days counted inclusive
+                  and not (name == "days_since_flare" and never)}
+    used: dict[str, np.ndarray] = {}
+    for name in PAIN_TREND_ADJUSTMENTS:  # one adjustment at a time: one that is collinear leaves the others in
+        cols = {c: v for c, v in candidates.items() if c.startswith(name)}
+        if not cols:
+            continue
+        X_adj = np.column_stack([X, *cols.values()])
         if np.linalg.matrix_rank(X_adj) == X_adj.shape[1]:
-            X = X_adj
-        else:
-            used = {}
+            X, used = X_adj, {**used, **cols}
     adjusted_for = [a for a in PAIN_TREND_ADJUSTMENTS if any(c.startswith(a) for c in used)]
     gaps = np.diff(day.to_numpy()).astype("timedelta64[D]").astype(float)
 

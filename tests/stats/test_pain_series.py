@@ -225,3 +225,25 @@ def test_pain_trend_json_says_no_adjustment_only_for_a_fitted_trend():
     frame, bs, km = _trend_inputs(21, n_days=365, onsets_per_year=6)
     plain = _pain_trend_json(pain_series.pain_trend(frame, bs, km, adjustments=()))
     assert plain["model"].endswith("; not adjusted")
+
+
+def test_pain_trend_never_flared_region_has_no_flare_history_adjustment():
+    # no flare-up on any fitted day: "days since the last flare-up" would count from the diary's start (a second
+    # time trend); it is left out with "no flare-up yet", and season stays
+    frame, bs, km = _seasonal_runner(5)
+    frame = frame.assign(no_flare_yet=1.0, days_since_flare=np.arange(1, len(frame) + 1, dtype=float))
+    out = pain_series.pain_trend(frame, bs, km)
+    assert out.attrs["adjusted_for"] == ["season"]
+    # after a first flare-up both enter
+    flared = frame.assign(no_flare_yet=np.r_[np.ones(200), np.zeros(len(frame) - 200)])
+    assert pain_series.pain_trend(flared, bs, km).attrs["adjusted_for"] == ["season", "days_since_flare",
+                                                                            "no_flare_yet"]
+
+
+def test_pain_trend_a_collinear_adjustment_leaves_the_others_in():
+    frame, bs, km = _seasonal_runner(5)
+    # "days since" that is the time trend itself (collinear with the years column): dropped; season stays
+    days = (frame.index - frame.index.min()).days.to_numpy(float)
+    frame = frame.assign(no_flare_yet=np.r_[np.ones(10), np.zeros(len(frame) - 10)], days_since_flare=np.exp(days / 365.25))
+    out = pain_series.pain_trend(frame, bs, km)
+    assert "season" in out.attrs["adjusted_for"] and "days_since_flare" not in out.attrs["adjusted_for"]
