@@ -179,7 +179,8 @@ def _risk_rows(risk: pd.DataFrame) -> list[dict]:
 def _pain_trend_json(pt: pd.DataFrame) -> dict:
     return {
         "outcome": pt.attrs.get("outcome", "morning pain"),
-        "model": _pain_trend_model(pt.attrs.get("adjusted_for")),
+        # a trend not fitted (a message) was not "not adjusted": the plain model, its message says why
+        "model": PAIN_TREND_MODEL if pt.attrs.get("message") else _pain_trend_model(pt.attrs.get("adjusted_for")),
         "ar1": _num(pt.attrs.get("ar1"), 4),
         "n_days": int(pt.attrs.get("n_days", 0)),
         "message": pt.attrs.get("message"),

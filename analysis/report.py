@@ -865,8 +865,9 @@ def _methods_pages(data: Analysis) -> list[TextPage]:
         tp.heading("Morning pain and load (pre-specified, secondary)", size=12)
         tp.para(
             "Each region's daily morning pain (worse side, 0-10) on the barefoot-style km and the total km of "
-            "the 7 days before, and a linear trend, adjusted as the primary model for season (with a year of "
-            "diary or more) and flare history (days since the last flare-up; none yet); errors follow an AR(1) "
+            "the 7 days before, and a linear trend, adjusted for season (with a year of diary or more) and "
+            "flare history (days since the last flare-up; none yet), so the load terms are effects beyond "
+            "what those explain; errors follow an AR(1) "
             "process over calendar days, so days without a diary entry are gaps, not zeros, and each interval "
             "is widened to a 28-day block sandwich where that is wider. Without these adjustments, barefoot "
             "running that follows the season, and running less while in pain, read as effects in the "

@@ -7,11 +7,14 @@ hazard from the same columns the model was fitted on (its lags reach back into t
 weeks; flare history, season and the runner's usual barefoot-style share move on with the
 calendar: the usual share's fit is evaluated at each coming date), and the risk is
 1 - prod(1 - h_day). The intercept is FLIC's (:func:`analysis.stats.primary.flic_intercept`; Puhr et
-al. 2017): Firth's penalty lifts every day's hazard toward 1/2, and over 28 days the risk ran 10-17 %
-above the onsets that followed in the validation (benchmarks/README.md, "Session 11: the absolute
-risk"). The 95 % interval comes from 4000 draws of the coefficients from the normal
-approximation of the penalised fit (mean = estimate, covariance = inverse penalised information),
-each pushed through the same computation; a few matrix products, no refitting.
+al. 2017): Firth's penalty lifts every day's hazard toward 1/2, and over 28 days the risk ran 11-20 %
+above the onsets that followed in the validation (observed / expected 0.83-0.90; benchmarks/README.md,
+"Session 11: the absolute risk"). The 95 % interval comes from 4000 draws of the coefficients from the
+normal approximation of the penalised fit (covariance = inverse penalised information), centred on
+Firth's slopes and FLIC's intercept (the draws are shifted, not refitted: the intercept's refit given
+each draw's slopes is not propagated, and the penalised covariance, evaluated at Firth's higher
+probabilities, is a few per cent narrower in the intercept than the information at FLIC's), each
+pushed through the same computation; a few matrix products, no refitting.
 """
 
 from __future__ import annotations

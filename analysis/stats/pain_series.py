@@ -126,11 +126,14 @@ def pain_trend(
     on the validation's independent generators (benchmarks/README.md, "Session 11"),
     barefoot-style running that follows the season read as an effect on pain, and
     running less while in pain and ramping back after a flare-up read as "more km,
-    less pain" (km false positives 35-40 % where load drops in pain). Intervals: Wald,
-    t with n - k df, from the GLS covariance, each coefficient's variance widened
+    less pain" (km false positives 25 % on fresh seeds where load drops in pain). With
+    them, the load terms are effects beyond what season and the flare history explain. Intervals: Wald,
+    from the GLS covariance with t on n - k df, each coefficient's variance widened
     (never narrowed) to the 28-day block sandwich where that is larger
     (:func:`_block_sandwich`; ``variance="model"``: the GLS covariance alone), as
-    the primary model's intervals are.
+    the primary model's intervals are; a coefficient whose sandwich is the wider
+    takes t on G - 1 df, G the blocks (the sandwich rests on G block sums, not on n
+    days: Cameron & Miller 2015), which matters for short diaries (G = 4 at 100 days).
 
     Written out rather than calling statsmodels' SARIMAX, which fits the same
     model (its Kalman filter also skips unlogged days) and agrees to 3 digits
@@ -196,17 +199,23 @@ def pain_trend(
     y, X, day = y[ok], X[ok], dates[ok]
     if np.linalg.matrix_rank(X) < X.shape[1]:
         return empty("insufficient data: barefoot-style km, total km and time are collinear on these days")
-    # adjustments that the fitted days can carry: season with a year of days, none constant or unknown on them
+    # adjustments that the fitted days can carry: season with a year of days, none constant or unknown on them;
+    # in a region that never flared on these days "days since the last flare-up" counts from the diary's start
+    # (a second time trend, not flare history): left out with "no flare-up yet"
     span = (day.max() - day.min()).days
-    used = {name: col[ok] for name, col in extra.items()
-            if np.isfinite(col[ok]).all() and np.ptp(col[ok]) > 0
-            and not (name.startswith("season") and span < SEASON_MIN_SPAN_DAYS)}
-    if used:
-        X_adj = np.column_stack([X, *used.values()])
+    never = "no_flare_yet" in extra and bool(np.all(extra["no_flare_yet"][ok] == 1))
+    candidates = {name: col[ok] for name, col in extra.items()
+                  if np.isfinite(col[ok]).all() and np.ptp(col[ok]) > 0
+                  and not (name.startswith("season") and span + 1 < SEASON_MIN_SPAN_DAYS)  # days counted inclusive
+                  and not (name == "days_since_flare" and never)}
+    used: dict[str, np.ndarray] = {}
+    for name in PAIN_TREND_ADJUSTMENTS:  # one adjustment at a time: one that is collinear leaves the others in
+        cols = {c: v for c, v in candidates.items() if c.startswith(name)}
+        if not cols:
+            continue
+        X_adj = np.column_stack([X, *cols.values()])
         if np.linalg.matrix_rank(X_adj) == X_adj.shape[1]:
-            X = X_adj
-        else:
-            used = {}
+            X, used = X_adj, {**used, **cols}
     adjusted_for = [a for a in PAIN_TREND_ADJUSTMENTS if any(c.startswith(a) for c in used)]
     gaps = np.diff(day.to_numpy()).astype("timedelta64[D]").astype(float)
 
@@ -220,18 +229,22 @@ def pain_trend(
     dof = n - X.shape[1]
     bread = np.linalg.inv(Xz.T @ Xz)
     var = np.diag(rss / dof * bread).copy()
+    dofs = np.full(len(var), float(dof))
     if variance == "block":
         w_now, w_prev, _ = _ar1_transform(phi, gaps)
         resid = w_now * y - w_prev * np.r_[0.0, y[:-1]] - Xz @ beta
-        sandwich, _ = _block_sandwich(Xz, resid, bread, day, block_days)
-        var = np.fmax(var, np.diag(sandwich))  # fmax: a nan sandwich (one block) leaves the model's
-    t_crit = stats.t.ppf(0.5 + level / 2, dof)
+        sandwich, blocks = _block_sandwich(Xz, resid, bread, day, block_days)
+        wider = np.diag(sandwich) > var  # False where the sandwich is nan (one block)
+        var = np.where(wider, np.diag(sandwich), var)
+        # a block sandwich rests on its G blocks, not on n days: t with G - 1 df (Cameron & Miller 2015)
+        dofs = np.where(wider, float(blocks - 1), dofs)
     rows = []
     for k, (term, unit) in enumerate(PAIN_TREND_TERMS.items(), start=1):
         se = math.sqrt(var[k])
+        t_crit = stats.t.ppf(0.5 + level / 2, dofs[k])
         rows.append({"term": term, "unit": unit, "estimate": float(beta[k]),
                      "ci_low": float(beta[k] - t_crit * se), "ci_high": float(beta[k] + t_crit * se),
-                     "p": float(2 * stats.t.sf(abs(beta[k] / se), dof)), "n_days": n})
+                     "p": float(2 * stats.t.sf(abs(beta[k] / se), dofs[k])), "n_days": n})
     out = pd.DataFrame(rows)
     out.attrs.update(outcome=outcome, ar1=phi, n_days=n, message=None, adjusted_for=adjusted_for)
     return out

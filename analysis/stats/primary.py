@@ -476,7 +476,10 @@ def fit_primary(
     full[keep] = fit.params
     cov = np.zeros((len(full), len(full)))
     cov[np.ix_(keep, keep)] = fit.cov
-    intercept = flic_intercept(y, Xk[:, 1:] @ fit.params[1:]) if RISK_INTERCEPT == "flic" else None
+    try:  # fit_primary never raises on data: without FLIC's intercept the risk keeps Firth's
+        intercept = flic_intercept(y, Xk[:, 1:] @ fit.params[1:]) if RISK_INTERCEPT == "flic" else None
+    except (ValueError, RuntimeError, FloatingPointError):
+        intercept = None
     return PrimaryFit(
         pd.DataFrame(rows, columns=ROW_COLUMNS), "estimated", None, n_days, n_events, estimator,
         chosen, dropped, spec, full, cov, intercept,

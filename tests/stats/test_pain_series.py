@@ -134,6 +134,54 @@ def test_pain_trend_intervals_only_widen():
         pain_series.pain_trend(frame, bs, km, variance="hac")
 
 
+def test_pain_trend_sandwich_interval_uses_blocks_minus_one_df():
+    # a short diary (100 days, 4 blocks) with a slow drift the AR(1) does not whiten: where the block
+    # sandwich is the wider variance, the interval's t has G - 1 df (Cameron & Miller 2015), not n - k
+    frame, bs, km = _trend_inputs(5003, n_days=100, onsets_per_year=4, pain_ar=0.5)
+    rng = np.random.default_rng(3)
+    drift = np.zeros(len(frame))
+    for t in range(1, len(drift)):
+        drift[t] = 0.97 * drift[t - 1] + rng.normal(0, 0.15)
+    frame = frame.assign(morning_pain=frame["morning_pain"] + drift)
+    out = pain_series.pain_trend(frame, bs, km, adjustments=()).set_index("term")
+    model = pain_series.pain_trend(frame, bs, km, adjustments=(), variance="model").set_index("term")
+    # the same fit, rebuilt: the model's and the sandwich's variances
+    days = pd.DatetimeIndex(frame.index)
+    X = np.column_stack([np.ones(len(days)), bs.reindex(days) / 10, km.reindex(days) / 10,
+                         (days - days.min()).days / 365.25])
+    y = frame["morning_pain"].to_numpy(float)
+    ok = np.isfinite(y) & np.isfinite(X).all(axis=1)
+    y, X, day = y[ok], X[ok], days[ok]
+    gaps = np.diff(day.to_numpy()).astype("timedelta64[D]").astype(float)
+    beta, rss, Xz, _ = pain_series._gls(y, X, out.attrs["ar1"], gaps)
+    bread = np.linalg.inv(Xz.T @ Xz)
+    n, k = X.shape
+    w_now, w_prev, _ = pain_series._ar1_transform(out.attrs["ar1"], gaps)
+    resid = w_now * y - w_prev * np.r_[0.0, y[:-1]] - Xz @ beta
+    sandwich, blocks = pain_series._block_sandwich(Xz, resid, bread, day, 28)
+    assert blocks == 4
+    wider = 0
+    for j, term in enumerate(pain_series.PAIN_TREND_TERMS, start=1):
+        half = out.loc[term, "ci_high"] - out.loc[term, "estimate"]
+        if sandwich[j, j] > rss / (n - k) * bread[j, j]:
+            wider += 1
+            assert half == pytest.approx(stats.t.ppf(0.975, blocks - 1) * np.sqrt(sandwich[j, j]), rel=1e-6)
+        else:
+            assert half == pytest.approx(model.loc[term, "ci_high"] - model.loc[term, "estimate"], rel=1e-9)
+        # p and interval agree: p < 0.05 exactly when the interval excludes 0
+        excl = out.loc[term, "ci_low"] > 0 or out.loc[term, "ci_high"] < 0
+        assert (out.loc[term, "p"] < 0.05) == excl
+    assert wider >= 1
+
+
+def test_pain_trend_season_with_a_year_of_days():
+    # a diary of exactly one year (365 days: first to last day 364 days apart) is "a year of diary"
+    frame, bs, km = _seasonal_runner(6, n_days=365)
+    frame.iloc[[0, -1], 0] = 2.0  # first and last day logged
+    assert pain_series.pain_trend(frame, bs, km).attrs["adjusted_for"] == ["season"]
+    assert pain_series.pain_trend(frame.iloc[:-1], bs, km).attrs["adjusted_for"] == []
+
+
 def test_pain_trend_too_few_days_is_a_sentence():
     frame, bs, km = _trend_inputs(2, n_days=40, onsets_per_year=6)
     out = pain_series.pain_trend(frame, bs, km)
@@ -167,3 +215,35 @@ def test_prewhitened_ccf_finds_lag_and_keeps_band_under_independence():
 # ------------------------------------------------------------------------- findings
 
 
+
+def test_pain_trend_json_says_no_adjustment_only_for_a_fitted_trend():
+    from analysis.findings import PAIN_TREND_MODEL, _pain_trend_json
+
+    frame, bs, km = _trend_inputs(2, n_days=40, onsets_per_year=6)
+    short = _pain_trend_json(pain_series.pain_trend(frame, bs, km))
+    assert short["message"].startswith("insufficient data") and short["model"] == PAIN_TREND_MODEL
+    frame, bs, km = _trend_inputs(21, n_days=365, onsets_per_year=6)
+    plain = _pain_trend_json(pain_series.pain_trend(frame, bs, km, adjustments=()))
+    assert plain["model"].endswith("; not adjusted")
+
+
+def test_pain_trend_never_flared_region_has_no_flare_history_adjustment():
+    # no flare-up on any fitted day: "days since the last flare-up" would count from the diary's start (a second
+    # time trend); it is left out with "no flare-up yet", and season stays
+    frame, bs, km = _seasonal_runner(5)
+    frame = frame.assign(no_flare_yet=1.0, days_since_flare=np.arange(1, len(frame) + 1, dtype=float))
+    out = pain_series.pain_trend(frame, bs, km)
+    assert out.attrs["adjusted_for"] == ["season"]
+    # after a first flare-up both enter
+    flared = frame.assign(no_flare_yet=np.r_[np.ones(200), np.zeros(len(frame) - 200)])
+    assert pain_series.pain_trend(flared, bs, km).attrs["adjusted_for"] == ["season", "days_since_flare",
+                                                                            "no_flare_yet"]
+
+
+def test_pain_trend_a_collinear_adjustment_leaves_the_others_in():
+    frame, bs, km = _seasonal_runner(5)
+    # "days since" that is the time trend itself (collinear with the years column): dropped; season stays
+    days = (frame.index - frame.index.min()).days.to_numpy(float)
+    frame = frame.assign(no_flare_yet=np.r_[np.ones(10), np.zeros(len(frame) - 10)], days_since_flare=np.exp(days / 365.25))
+    out = pain_series.pain_trend(frame, bs, km)
+    assert "season" in out.attrs["adjusted_for"] and "days_since_flare" not in out.attrs["adjusted_for"]
