@@ -6,7 +6,7 @@ half the barefoot-style share, or with 20 % more km), each future day gets its p
 hazard from the same columns the model was fitted on (its lags reach back into the real last 4
 weeks; flare history, season and the runner's usual barefoot-style share move on with the
 calendar: the usual share's fit is evaluated at each coming date), and the risk is
-1 - prod(1 - h_day). The intercept is FLIC's (:func:`analysis.stats.primary.flic_intercept`; Puhr et
+1 - prod(1 - h_day). The intercept is FLIC's (:func:`analysis.stats.firth.flic_intercept`; Puhr et
 al. 2017): Firth's penalty lifts every day's hazard toward 1/2, and over 28 days the risk ran 11-20 %
 above the onsets that followed in the validation (observed / expected 0.83-0.90; benchmarks/README.md,
 "Session 11: the absolute risk"). The 95 % interval comes from 4000 draws of the coefficients from the
@@ -130,7 +130,7 @@ def absolute_risk(
     kept = np.flatnonzero(np.diag(fit.cov) > 0)
     vals, vecs = np.linalg.eigh(fit.cov[np.ix_(kept, kept)])
     root = vecs * np.sqrt(np.clip(vals, 0, None))
-    # the predictions' intercept: FLIC's where the fit has one (analysis.stats.primary.flic_intercept); the
+    # the predictions' intercept: FLIC's where the fit has one (analysis.stats.firth.flic_intercept); the
     # draws keep their spread around it
     params = fit.params.copy()
     if fit.risk_intercept is not None:

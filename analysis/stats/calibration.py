@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from analysis.stats.design import (
     ADJUSTMENT_TERMS,
@@ -26,7 +26,7 @@ from analysis.stats.design import (
     days_since_flare,
     hazard_design,
 )
-from analysis.stats.firth import FirthResult, _firth_lr, firth_logit
+from analysis.stats.firth import FirthResult, _firth_lr, firth_logit, flic_intercept
 
 #: bootstrap replicates of the onset process behind the Bartlett-type factor
 #: (:func:`lr_scale_factor`); 0 switches the calibration off.
@@ -168,8 +168,8 @@ def lr_scale_factor(
     # intercept of Puhr et al. 2017, Stat Med 36:2302)
     y, X, _, _ = hazard_design(frame, terms=terms, adjust=adjust, time_since_flare=time_since_flare)
     slopes = X[:, 1:] @ np.asarray(fit.params, dtype=float)[1:]
-    if 0 < y.sum() < len(y):
-        const = optimize.brentq(lambda a: special.expit(a + slopes).sum() - y.sum(), -40.0, 40.0)
+    const = flic_intercept(y, slopes)
+    if const is not None:
         static += const - coef["const"]
     watched = [n for n in names if n in terms and n not in BINARY_TERMS] or [n for n in names if n in terms]
     rng = np.random.default_rng(seed)

@@ -121,22 +121,6 @@ def test_usual_share_ahead_stays_a_share_after_a_steep_transition():
     assert np.allclose(ahead, np.clip(line[-28:], 0, 100))
 
 
-def test_flic_intercept_is_statsmodels_glm_with_the_slopes_as_offset():
-    # the intercept alone refitted by maximum likelihood, the penalised slopes' part held as an offset
-    # (Puhr et al. 2017): an independent implementation, statsmodels' binomial GLM with an offset
-    import statsmodels.api as sm
-
-    rng = np.random.default_rng(11)
-    offset = rng.normal(0.0, 0.8, 700)
-    y = (rng.random(700) < 1 / (1 + np.exp(-(-4.0 + offset)))).astype(float)
-    ref = sm.GLM(y, np.ones((700, 1)), family=sm.families.Binomial(), offset=offset).fit()
-    got = primary.flic_intercept(y, offset)
-    assert got == pytest.approx(float(ref.params[0]), abs=1e-7)
-    # the model predicts as many onsets as were observed
-    assert (1 / (1 + np.exp(-(got + offset)))).sum() == pytest.approx(y.sum(), rel=1e-9)
-    assert primary.flic_intercept(np.zeros(5), np.zeros(5)) is None  # no onset: nothing to match
-
-
 def test_flic_lowers_the_risk_and_changes_no_odds_ratio(monkeypatch):
     daily, frame = simulate_primary_days(seed=6, n_days=900, share_or=1.3, km_or=1.4, onsets_per_year=10)
     loads = pdg.load_arrays(daily)

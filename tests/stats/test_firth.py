@@ -75,3 +75,19 @@ def test_firth_profile_interval_and_lr_p_match_constrained_maximisation():
     assert hi == pytest.approx(hi_ind, abs=1e-4)
     assert p == pytest.approx(p_ind, rel=1e-4)
     assert (round(lo, 3), round(hi, 3), round(p, 4)) == (1.181, 9.345, 0.0024)
+
+
+def test_flic_intercept_is_statsmodels_glm_with_the_slopes_as_offset():
+    # the intercept alone refitted by maximum likelihood, the penalised slopes' part held as an offset
+    # (Puhr et al. 2017): an independent implementation, statsmodels' binomial GLM with an offset
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(11)
+    offset = rng.normal(0.0, 0.8, 700)
+    y = (rng.random(700) < 1 / (1 + np.exp(-(-4.0 + offset)))).astype(float)
+    ref = sm.GLM(y, np.ones((700, 1)), family=sm.families.Binomial(), offset=offset).fit()
+    got = firth.flic_intercept(y, offset)
+    assert got == pytest.approx(float(ref.params[0]), abs=1e-7)
+    # the model predicts as many onsets as were observed
+    assert (1 / (1 + np.exp(-(got + offset)))).sum() == pytest.approx(y.sum(), rel=1e-9)
+    assert firth.flic_intercept(np.zeros(5), np.zeros(5)) is None  # no onset: nothing to match
