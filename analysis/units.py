@@ -17,6 +17,8 @@ from analysis.errors import RunlogError
 
 METRES_PER_MILE = 1609.344
 METRES_PER_FOOT = 0.3048
+#: km/h to m/s (Polar writes speeds in km/h)
+MPS_PER_KMH = 1 / 3.6
 SEMICIRCLE_TO_DEG = 180.0 / 2**31
 
 

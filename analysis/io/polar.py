@@ -53,7 +53,7 @@ from analysis.errors import RunlogError
 from analysis.io import archive
 from analysis.io.base import ReadResult, log_row
 from analysis.io.table import column_key, decode_text
-from analysis.units import localize_wall_time
+from analysis.units import MPS_PER_KMH, localize_wall_time
 
 SOURCE = "polar"
 
@@ -104,7 +104,6 @@ MAX_INTERVAL_MS = 60_000.0
 MAX_ELAPSED_MS = 7 * 86_400_000.0
 #: below this median, a running cadence is strides/min (one foot) rather than steps/min
 STRIDES_BELOW_SPM = 110.0
-_KMH = 1 / 3.6
 _ISO_DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?T?(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$")
 _SAMPLE_KEYS = {"heartRate", "speed", "cadence", "altitude", "distance"}
 
@@ -549,7 +548,7 @@ def _current_samples(streams: list, start: pd.Timestamp, notes: list[str]) -> pd
         elif step != interval_ms:
             notes.append(f"{stream.get('type')} samples every {step:g} ms, others every {interval_ms:g} ms: left out")
             continue
-        cols[column] = values * _KMH if stream.get("type") == "SPEED" else values
+        cols[column] = values * MPS_PER_KMH if stream.get("type") == "SPEED" else values
     if not cols:
         return None
     n = max(len(v) for v in cols.values())
@@ -574,7 +573,7 @@ def _older_samples(block: dict, wall: pd.Timestamp, offset: float, tz, notes: li
         if times:
             s = pd.Series(values, index=pd.DatetimeIndex(times), name=VARIABLE_MAP[key], dtype="float64")
             s = s[~s.index.duplicated()]
-            series.append(s * _KMH if key == "speed" else s)
+            series.append(s * MPS_PER_KMH if key == "speed" else s)
     if not series:
         return None
     frame = pd.concat(series, axis=1).sort_index()

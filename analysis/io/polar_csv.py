@@ -39,9 +39,10 @@ import pandas as pd
 
 from analysis.errors import RunlogError
 from analysis.io.base import ReadResult, log_row, read_source_bytes
+from analysis.io.numbers import parse_number
 from analysis.io.polar import SPORT_NAMES
 from analysis.io.table import column_key, decode_text
-from analysis.units import localize_wall_time, parse_duration_s, running_cadence_spm
+from analysis.units import MPS_PER_KMH, localize_wall_time, parse_duration_s, running_cadence_spm
 
 SOURCE = "polar"
 #: the first cells of the session's header (line 1) and of the samples' header (line 3)
@@ -49,7 +50,6 @@ SESSION_HEADER = ("name", "sport", "date", "start time", "duration")
 SAMPLES_HEADER = ("sample rate", "time")
 _DAY_FIRST = re.compile(r"^\s*(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})\s*$")
 _ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
-_KMH = 1 / 3.6
 
 
 def _cells(row: list[str]) -> list[str]:
@@ -200,9 +200,10 @@ def read_polar_csv(
 
 
 def _number(text) -> float:
+    """A session cell as a number (:func:`analysis.io.numbers.parse_number`'s rules); NaN when none."""
     try:
-        return float(str(text).strip().replace(",", "."))
-    except (TypeError, ValueError):
+        return parse_number("" if text is None else str(text), decimal_comma=True)  # a quoted "21,34" as before
+    except ValueError:
         return math.nan
 
 
@@ -248,7 +249,7 @@ def _samples(rows: list[list[str]], start: pd.Timestamp, notes: list[str]) -> pd
         "time": start + pd.to_timedelta(elapsed, unit="s"),
         "elapsed_s": elapsed,
         "distance_m": column("distances (m)"),
-        "speed_mps": column("speed (km/h)") * _KMH,
+        "speed_mps": column("speed (km/h)") * MPS_PER_KMH,
         "heart_rate_bpm": heart_rate.where(heart_rate > 0),
         "cadence_spm": column("cadence"),
         "altitude_m": column("altitude (m)"),

@@ -519,7 +519,6 @@ def simulate_runner(
         flares, columns=["region", "side", "onset", "peak", "duration_days", "rise_days"]
     )
     runs = _runs_frame(rng, dates, km, shoe, traits)
-    follow = _follow(flare_frame, watched, diary_end, int(follow_days))
     if follow_days:
         runs = runs[runs["date"] <= diary_end]
     diary_days = dates[in_diary]
@@ -567,7 +566,7 @@ def simulate_runner(
         "missing_share_in_pain": diary_attrs.get("missing_share_in_pain"),
     }
     if follow_days:
-        params["follow"] = follow
+        params["follow"] = _follow(flare_frame, watched, diary_end, int(follow_days))
     return SimulatedRunner(runs=runs, pain=pain, flares=planted, daily=daily, truth=truth, params=params)
 
 
