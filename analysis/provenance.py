@@ -34,7 +34,7 @@ from typing import Any
 from analysis import __version__
 
 #: version of the findings JSON's contract (semantic versioning; bump with CHANGELOG.md)
-SCHEMA_VERSION = "2.1.0"
+SCHEMA_VERSION = "2.2.0"
 SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "findings.schema.json"
 #: roles of the inputs, in the order the JSON lists them
 ROLES = ("activities", "pain_diary", "shoes", "drills", "gear_log", "overrides")

@@ -267,7 +267,12 @@ def pain_trend_sentences(region: str, finding: Mapping) -> list[str]:
         f"{fmt_num(t['estimate'])} points ({fmt_ci(t.get('ci'))})"
         for t in terms
     ]
-    return [f"{name} ({pt.get('outcome', 'morning pain')}, {pt.get('n_days', 0)} days): " + "; ".join(parts) + "."]
+    adjusted = pt.get("adjusted_for")
+    # which adjustments this region got (season needs a year of diary, flare history a flare-up)
+    how = "" if adjusted is None else (
+        "; adjusted for " + ", ".join(adjusted) if adjusted else "; no adjustment: season needs a year of diary, flare history a flare-up")
+    return [f"{name} ({pt.get('outcome', 'morning pain')}, {pt.get('n_days', 0)} days{how}): "
+            + "; ".join(parts) + "."]
 
 
 def region_sentences(region: str, finding: Mapping) -> list[str]:

@@ -697,3 +697,20 @@ def test_a_text_page_with_characters_the_fonts_lack_keeps_them_in_the_pdfs_text(
     first = reader.pages[0].extract_text()
     assert "跑鞋 赤足" in first and "page 1 of" in first
     assert "Data quality" in " ".join(p.extract_text() for p in reader.pages[1:])  # the other text pages: reportlab
+
+
+def test_pain_trend_line_says_which_adjustments_the_region_got():
+    """The methods page's pain-trend line names the region's own adjustments (the JSON's ``adjusted_for``)."""
+    term = {"term": "km_7d", "estimate": 0.25, "ci": [0.05, 0.45]}
+    full = {"pain_trend": {"outcome": "morning pain", "n_days": 400, "terms": [term],
+                           "adjusted_for": ["season", "days since the last flare-up"]}}
+    (line,) = report.pain_trend_sentences("plantar", full)
+    assert line.startswith(f"{REGION_LABELS['plantar']} (morning pain, 400 days; adjusted for season, "
+                           "days since the last flare-up): per +10 km in total +0.25 points")
+    bare = {"pain_trend": {**full["pain_trend"], "n_days": 200, "adjusted_for": []}}
+    (line,) = report.pain_trend_sentences("achilles", bare)
+    assert "200 days; no adjustment: season needs a year of diary, flare history a flare-up)" in line
+    # a findings JSON written before the key existed: no claim either way
+    old = {"pain_trend": {k: v for k, v in full["pain_trend"].items() if k != "adjusted_for"}}
+    (line,) = report.pain_trend_sentences("glute", old)
+    assert "adjust" not in line and "(morning pain, 400 days)" in line
