@@ -63,6 +63,17 @@ def usual_share_ahead(loads: LoadArrays, future: pd.DatetimeIndex) -> np.ndarray
     return None if ahead is None else np.clip(ahead[-len(future):], 0.0, 100.0)
 
 
+def _draws(params: np.ndarray, cov: np.ndarray, draws: int, seed: int) -> np.ndarray:
+    """``draws`` coefficient vectors from normal(params, cov) (coefficients with no variance held)."""
+    rng = np.random.default_rng(seed)
+    kept = np.flatnonzero(np.diag(cov) > 0)
+    vals, vecs = np.linalg.eigh(cov[np.ix_(kept, kept)])
+    root = vecs * np.sqrt(np.clip(vals, 0, None))
+    out = np.tile(params, (draws, 1))
+    out[:, kept] += rng.standard_normal((draws, len(kept))) @ root.T
+    return out
+
+
 def absolute_risk(
     fit: PrimaryFit,
     frame: pd.DataFrame,
@@ -126,17 +137,13 @@ def absolute_risk(
         first = logged.min() if len(logged) else end
         since = (future - first).days.to_numpy(float) + 1
         no_yet = np.ones(horizon_days, bool)
-    rng = np.random.default_rng(seed)
-    kept = np.flatnonzero(np.diag(fit.cov) > 0)
-    vals, vecs = np.linalg.eigh(fit.cov[np.ix_(kept, kept)])
-    root = vecs * np.sqrt(np.clip(vals, 0, None))
     # the predictions' intercept: FLIC's where the fit has one (analysis.stats.firth.flic_intercept); the
     # draws keep their spread around it
     params = fit.params.copy()
     if fit.risk_intercept is not None:
         params[0] = fit.risk_intercept
-    beta_draws = np.tile(params, (draws, 1))
-    beta_draws[:, kept] += rng.standard_normal((draws, len(kept))) @ root.T
+    # one set of draws per covariance (analysis.stats.primary.RISK_COVARIANCE); the wider interval is kept
+    draw_sets = [_draws(params, cov, draws, seed) for cov in (fit.risk_covs or (fit.cov,))]
     alpha = (1 - level) / 2
     slow_ahead = usual_share_ahead(loads, future)
     rows = []
@@ -150,7 +157,8 @@ def absolute_risk(
         slow = None if slow_ahead is None else np.nan_to_num(slow_ahead, nan=spec.share_mean_pct)
         X = spec.matrix(spec.raw(k, b7, since, no_yet, future, slow))
         risk = 1 - np.prod(1 - special.expit(X @ params))
-        sims = 1 - np.prod(1 - special.expit(X @ beta_draws.T), axis=0)
+        bounds = [np.quantile(1 - np.prod(1 - special.expit(X @ b.T), axis=0), [alpha, 1 - alpha])
+                  for b in draw_sets]
         message = None
         if f_bs != 1.0 and fit.rows.set_index("estimand").loc["barefoot_share_7d", "status"] == "insufficient data":
             rows.append({"scenario": name, "risk_28d": math.nan, "ci_low": math.nan, "ci_high": math.nan,
@@ -160,7 +168,7 @@ def absolute_risk(
         if open_episode:
             message = "a flare-up is under way on the last day: the risk is of a new one once it has settled"
         rows.append({"scenario": name, "risk_28d": float(risk),
-                     "ci_low": float(np.quantile(sims, alpha)), "ci_high": float(np.quantile(sims, 1 - alpha)),
+                     "ci_low": float(min(b[0] for b in bounds)), "ci_high": float(max(b[1] for b in bounds)),
                      "status": "estimated", "message": message})
     out = pd.DataFrame(rows, columns=RISK_COLUMNS)
     km28 = float(last_km.sum())

@@ -85,6 +85,13 @@ VARIANCE = "block"
 #: (the penalised intercept, which lifts every day's predicted probability toward 1/2)
 RISK_INTERCEPTS = ("flic", "firth")
 RISK_INTERCEPT = "flic"
+#: the covariance the absolute risk's coefficient draws come from: "penalised" (the penalised fit's
+#: inverse information, at Firth's probabilities), "ml" (the likelihood's inverse information at the
+#: probabilities the risk predicts with, FLIC's intercept and Firth's slopes), "ml-block" (that, and a
+#: second set of draws from the 28-day block sandwich around it; the wider interval of the two is kept,
+#: as the estimands' intervals keep the wider variance)
+RISK_COVARIANCES = ("penalised", "ml", "ml-block")
+RISK_COVARIANCE = "penalised"
 
 #: calendar-block length (days) of the sandwich's clusters
 BLOCK_DAYS = 28
@@ -311,6 +318,8 @@ class PrimaryFit:
     cov: np.ndarray | None = None
     #: the intercept the absolute risk predicts with (:func:`flic_intercept`; None: ``params[0]``)
     risk_intercept: float | None = None
+    #: covariances the absolute risk draws its coefficients from (:func:`risk_covariances`; empty: ``cov``)
+    risk_covs: tuple[np.ndarray, ...] = ()
 
     @property
     def estimable(self) -> bool:
@@ -483,7 +492,57 @@ def fit_primary(
     return PrimaryFit(
         pd.DataFrame(rows, columns=ROW_COLUMNS), "estimated", None, n_days, n_events, estimator,
         chosen, dropped, spec, full, cov, intercept,
+        _risk_covs(y, Xk, fit.params, intercept, days.dates, keep, len(full), block_days),
     )
+
+
+def _risk_covs(y, Xk, params, intercept, dates, keep, size: int, block_days: int) -> tuple[np.ndarray, ...]:
+    """:func:`risk_covariances` by :data:`RISK_COVARIANCE`, embedded in the full model's columns (empty:
+    the absolute risk draws from the penalised covariance)."""
+    if RISK_COVARIANCE == "penalised":
+        return ()
+    risk_params = params.copy()
+    if intercept is not None:
+        risk_params[0] = intercept
+    try:
+        covs = risk_covariances(y, Xk, risk_params, dates, block=RISK_COVARIANCE == "ml-block",
+                                block_days=block_days)
+    except np.linalg.LinAlgError:
+        return ()
+    out = []
+    for c in covs:
+        full = np.zeros((size, size))
+        full[np.ix_(keep, keep)] = c
+        out.append(full)
+    return tuple(out)
+
+
+def risk_covariances(
+    y: np.ndarray, X: np.ndarray, params: np.ndarray, dates: pd.DatetimeIndex, *, block: bool = False,
+    block_days: int = BLOCK_DAYS,
+) -> list[np.ndarray]:
+    """Covariances of the coefficients the absolute risk predicts with (FLIC's intercept, Firth's slopes).
+
+    The first is the inverse of the likelihood's information X' W X at the probabilities the risk
+    uses (W = p (1 - p) at ``params``), not the penalised information at Firth's higher
+    probabilities; with ``block`` the second is the 28-day block sandwich around it, B M B with M the
+    sum over calendar blocks of the outer products of the blocks' score sums x (y - p), times G / (G - 1)
+    (Liang & Zeger 1986; the CR1 factor), for days that are not independent. Written out because the
+    fit is Firth's, not a statsmodels GLM (the same reason as :func:`block_variance_ratio`).
+    """
+    p = special.expit(X @ params)
+    info = X.T @ (X * (p * (1 - p))[:, None])
+    bread = np.linalg.inv(info)
+    out = [bread]
+    if block:
+        day = np.asarray((dates - dates[0]).days, dtype=int)
+        _, inv = np.unique(day // block_days, return_inverse=True)
+        g = int(inv.max()) + 1
+        if g >= 2:
+            sums = np.zeros((g, X.shape[1]))
+            np.add.at(sums, inv, X * (y - p)[:, None])
+            out.append(bread @ (sums.T @ sums) @ bread * (g / (g - 1)))
+    return out
 
 
 def _exp(x: float) -> float:

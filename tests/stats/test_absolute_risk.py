@@ -136,3 +136,51 @@ def test_flic_lowers_the_risk_and_changes_no_odds_ratio(monkeypatch):
     r_firth = ar.absolute_risk(firth, frame, loads).set_index("scenario")
     assert (r_flic["risk_28d"] < r_firth["risk_28d"]).all()
     assert ((r_flic["ci_low"] <= r_flic["risk_28d"]) & (r_flic["risk_28d"] <= r_flic["ci_high"])).all()
+
+
+def _logit_days(seed: int = 3, n: int = 700):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([np.ones(n), rng.normal(size=n), rng.normal(size=n)])
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-3.0 + 0.5 * X[:, 1])))).astype(float)
+    dates = pd.date_range("2023-01-01", periods=n, freq="D")
+    return y, X, dates
+
+
+def test_risk_covariance_is_the_likelihoods_information_and_its_block_sandwich_against_statsmodels():
+    """At the ML fit, the risk's covariances equal statsmodels' GLM model-based and cluster covariances.
+
+    statsmodels (an independent implementation) with ``use_correction=False`` has no small-sample factor;
+    runlog's block sandwich multiplies by G / (G - 1) (CR1), G the 28-day blocks.
+    """
+    sm = pytest.importorskip("statsmodels.api")
+    y, X, dates = _logit_days()
+    glm = sm.GLM(y, X, family=sm.families.Binomial())
+    ml = glm.fit()
+    blocks = np.asarray((dates - dates[0]).days) // 28
+    cluster = glm.fit(cov_type="cluster", cov_kwds={"groups": blocks, "use_correction": False})
+    model_cov, sandwich = primary.risk_covariances(y, X, ml.params, dates, block=True)
+    np.testing.assert_allclose(model_cov, ml.cov_params(), rtol=1e-6, atol=1e-9)
+    g = len(np.unique(blocks))
+    np.testing.assert_allclose(sandwich, cluster.cov_params() * g / (g - 1), rtol=1e-6, atol=1e-9)
+    assert len(primary.risk_covariances(y, X, ml.params, dates)) == 1  # without block: the model's only
+
+
+def test_risk_covariance_options_change_only_the_risks_interval(monkeypatch):
+    daily, frame = simulate_primary_days(seed=6, n_days=900, share_or=1.3, km_or=1.4, onsets_per_year=10)
+    loads = pdg.load_arrays(daily)
+    base = primary.fit_primary(frame, loads)
+    assert base.risk_covs == ()  # the default draws from the penalised covariance
+    r_base = ar.absolute_risk(base, frame, loads).set_index("scenario")
+    for option, n_covs in (("ml", 1), ("ml-block", 2)):
+        monkeypatch.setattr(primary, "RISK_COVARIANCE", option)
+        fit = primary.fit_primary(frame, loads)
+        assert len(fit.risk_covs) == n_covs
+        pd.testing.assert_frame_equal(fit.rows, base.rows)
+        r = ar.absolute_risk(fit, frame, loads).set_index("scenario")
+        np.testing.assert_array_equal(r["risk_28d"], r_base["risk_28d"])  # the same point risk
+        assert not np.allclose(r["ci_low"], r_base["ci_low"])
+        assert ((r["ci_low"] <= r["risk_28d"]) & (r["risk_28d"] <= r["ci_high"])).all()
+        if option == "ml-block":  # the wider of two intervals contains the likelihood's own
+            monkeypatch.setattr(primary, "RISK_COVARIANCE", "ml")
+            r_ml = ar.absolute_risk(primary.fit_primary(frame, loads), frame, loads).set_index("scenario")
+            assert (r["ci_low"] <= r_ml["ci_low"]).all() and (r["ci_high"] >= r_ml["ci_high"]).all()
