@@ -29,7 +29,7 @@ import pandas as pd
 from analysis.errors import RunlogError
 from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
-from analysis.io.sports import classify_activity_type, untyped_sport
+from analysis.io.sports import classify_activity_name, classify_activity_type, untyped_sport
 from analysis.io.table import column_key
 from analysis.units import local_date, running_cadence_spm
 
@@ -67,6 +67,17 @@ SPORT_MAP: dict[str, str] = {
     "ultra_run": "ultra_running",
     "ultra_running": "ultra_running",
 }
+
+#: The root's ``creator`` of the apps that write no ``<type>`` and name the track
+#: ``YYYYMMDD <workout title>`` (:data:`DATED_NAME`): the Zepp App (``creator="Zepp App"``), ZeppLife
+#: (``"ZeppLife App"``) and the Amazfit App (``"Amazfit App"``), matched case-insensitively.
+DATED_NAME_CREATORS = re.compile(r"zepp|amazfit", re.IGNORECASE)
+#: A Zepp / ZeppLife / Amazfit track name: the workout's date (``YYYYMMDD``), a space, its title.
+DATED_NAME = re.compile(r"^(\d{8})\s+(\S.*)$", re.DOTALL)
+#: Strava's default title, "<time of day> <activity type>" ("Afternoon Ride", "Morning Run"), whoever wrote
+#: the file: Strava's own GPX export of an app-recorded activity has no ``<type>`` (``creator="strava.com
+#: Android"``, "strava.com iPhone"), nor have the files other programs make from Strava's.
+STRAVA_DEFAULT_NAME = re.compile(r"^(?:Morning|Lunch|Afternoon|Evening|Night)\s+(\S.*)$", re.IGNORECASE | re.DOTALL)
 
 #: Intervals slower than this (m/s) count as stopped for ``moving_time_s``.
 STOPPED_SPEED_MPS = 0.5
@@ -162,7 +173,14 @@ def read_gpx(
       (and the log says so) unless it averages more than 7 m/s
       (:data:`analysis.io.sports.MAX_RUN_SPEED_MPS`) over its moving time, the
       rule the TCX reader applies to ``Sport="Other"``
-      (:func:`analysis.io.sports.untyped_sport`).
+      (:func:`analysis.io.sports.untyped_sport`). Two track names say the sport of an untyped
+      track, and the log says what was taken from them: the Zepp, ZeppLife and Amazfit apps name
+      it ``YYYYMMDD <sport in the phone's language>`` ("20230522 Jazda na rowerze", a ride, is not
+      a run; "20240501 Outdoor Running" is running), and Strava's default title is "<time of day>
+      <sport>" ("Afternoon Ride", "Morning Run"); words are matched whole
+      (:func:`analysis.io.sports.classify_activity_name`). A name that names a run still goes
+      through the 7 m/s rule; one naming no known sport (a title the user typed) leaves the speed
+      rule alone to decide. Any other name is never read for a sport (see :func:`_untyped_sport`).
     * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values; 0 (COROS writes it
       where the watch had no reading) is none measured, as ``-nan`` is. SportTracks and
       the programs that write its GPX (a-rival SpoQ, ErgoControl) keep the heart rate apart
@@ -231,7 +249,7 @@ def read_gpx(
 
     activity_id = f"{SOURCE}:{hashlib.sha1(data).hexdigest()[:12]}"
     run = _summary(gpx, points, timed)
-    sport, sport_note = _sport(_track_type(gpx), run)
+    sport, sport_note = _sport(_track_type(gpx), run, gpx.creator)
     if sport is None:
         return ReadResult.build(log_rows=[log_row(label, "not_a_run", sport_note, source=SOURCE)])
     if sport_note:
@@ -463,10 +481,10 @@ def _normalise(text: str) -> str:
     return column_key(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text.strip()))
 
 
-def _sport(track_type: str | None, run: dict) -> tuple[str | None, str]:
+def _sport(track_type: str | None, run: dict, creator: str | None = None) -> tuple[str | None, str]:
     """Canonical sport (None when not a run) and a note for the log."""
     if track_type is None:
-        return untyped_sport(run["distance_m"], run["moving_time_s"], run["elapsed_time_s"])
+        return _untyped_sport(run, creator)
     if track_type.isdigit():
         code = STRAVA_TYPE_CODES.get(track_type)
         if code == "running":
@@ -477,6 +495,55 @@ def _sport(track_type: str | None, run: dict) -> tuple[str | None, str]:
     if sport is not None:
         return sport, ""
     return _sport_in_any_language(track_type)
+
+
+def _untyped_sport(run: dict, creator: str | None) -> tuple[str | None, str]:
+    """Sport of a track without ``<type>``: by its name where the name is known to carry the sport, else speed.
+
+    The name counts in two shapes only (a title the user typed is never read for a sport):
+
+    * a Zepp, ZeppLife or Amazfit app's track (:data:`DATED_NAME_CREATORS`) named
+      ``YYYYMMDD <title>`` (:data:`DATED_NAME`): the title is the workout's sport in the phone's
+      language ("Outdoor Running", "Jazda na rowerze") unless the user renamed it;
+    * Strava's default title "<time of day> <sport>" (:data:`STRAVA_DEFAULT_NAME`), in English.
+
+    Their words go through :func:`analysis.io.sports.classify_activity_name` (whole words of the
+    multilingual type table). Another sport is not a run; a run is that run sport, unless it
+    averages more than 7 m/s (a name is weaker than a type: the speed rule still applies); words
+    naming no sport, or a run and another sport at once, leave the speed rule
+    (:func:`analysis.io.sports.untyped_sport`) to decide, and the log says what the name said.
+    """
+    distance, moving, elapsed = run["distance_m"], run["moving_time_s"], run["elapsed_time_s"]
+    name = run["name"] if isinstance(run["name"], str) else ""
+    words, whose = _sport_words(name, creator or "")
+    if words is None:
+        return untyped_sport(distance, moving, elapsed)
+    sport, how, said = classify_activity_name(words)
+    where = f"track name {name!r} ({whose})"
+    if how == "not_run":
+        return None, f"{where} names another sport ({said}), not a run"
+    if sport is not None:
+        checked, note = untyped_sport(distance, moving, elapsed, why=f"no activity type in file; {where} says {said}")
+        if checked is None:
+            return None, note
+        return sport, f"sport {sport} from the {where}: {said!r}"
+    if how == "mixed":
+        why = f"no activity type in file; {where} names a run and another sport ({said})"
+    else:
+        why = f"no activity type in file; {where} names no sport runlog knows"
+    return untyped_sport(distance, moving, elapsed, why=why)
+
+
+def _sport_words(name: str, creator: str) -> tuple[str | None, str]:
+    """The words of a track name that carry its sport, and whose naming rule they follow; (None, "") for neither."""
+    dated = DATED_NAME.match(name)
+    if dated and DATED_NAME_CREATORS.search(creator) and pd.notna(
+            pd.to_datetime(dated.group(1), format="%Y%m%d", errors="coerce")):
+        return dated.group(2), f"{creator.strip()} writes the sport there, no <type>"
+    default = STRAVA_DEFAULT_NAME.match(name)
+    if default:
+        return default.group(1), "Strava's default title, no <type>"
+    return None, ""
 
 
 def _sport_in_any_language(track_type: str) -> tuple[str | None, str]:
