@@ -125,7 +125,8 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 41: a GPX heart rate of 0 (COROS: no reading) is none measured, not 0 in the average
 #: 42: an untyped GPX track's sport from its name where the name carries it (Zepp/ZeppLife/Amazfit "YYYYMMDD
 #:     <sport>", Strava's "Afternoon Ride"): a ride so named is not a run (it passed by speed); a TCX heart rate
-#:     of 0 (strap lost) is none measured, not 0 in the average
+#:     of 0 (strap lost) is none measured, not 0 in the average; a GPX track with no point on the globe takes its
+#:     distance from the points' running total (COROS <distance>), where it was unknown
 DECODER_VERSION = "42"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(

@@ -1,9 +1,11 @@
 """Read GPS Exchange Format (GPX 1.0/1.1) tracks (``.gpx``, ``.gpx.gz``) through gpxpy.
 
 One run is read per file: all ``trk``/``trkseg`` of the file make up the
-activity (FORMATS.md, "TCX / GPX"; data/README.md, "gpx/"). GPX carries no
-device distance, so the distance is computed from the positions (gpxpy's
-``length_2d()``): it will not match the watch's own figure for the same run.
+activity (FORMATS.md, "TCX / GPX"; data/README.md, "gpx/"). GPX has no element
+for the device's distance, so the distance is computed from the positions (gpxpy's
+``length_2d()``): it will not match the watch's own figure for the same run. (COROS
+writes the watch's running total in an extension; it is used only where no point
+has a position.)
 
 Heart rate, cadence and speed come from trackpoint extensions, matched by the
 element's local name whatever its namespace prefix (``gpxtpx:hr``,
@@ -42,6 +44,7 @@ VARIABLE_MAP: dict[str, str] = {
     "cad": "cadence_spm",
     "cadence": "cadence_spm",
     "speed": "speed_mps",
+    "distance": "distance_m",  # used only when no point has a position (see read_gpx)
     "lat": "latitude_deg",
     "lon": "longitude_deg",
 }
@@ -88,7 +91,8 @@ FILE_HEART_RATE_TOLERANCE_S = 10.0
 
 SOURCE = "gpx"
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
-_EXTENSION_FIELDS = {"hr": "hr", "heartrate": "hr", "cad": "cad", "cadence": "cad", "speed": "speed"}
+_EXTENSION_FIELDS = {"hr": "hr", "heartrate": "hr", "cad": "cad", "cadence": "cad", "speed": "speed",
+                     "distance": "dist"}
 
 
 def sniff(head: bytes, name: str = "") -> bool:
@@ -155,7 +159,10 @@ def read_gpx(
       A point off the globe (``|lat| > 90`` or ``|lon| > 180``: the pause and
       resume markers ``lat="100"``/``"200"`` of MyTracks and older OpenTracks,
       a watch's "no fix") has no position: the distance runs from the last
-      point before it to the next one on the globe.
+      point before it to the next one on the globe. When no point has a position, the
+      distance is the last value of the points' own running total (COROS's ``<distance>``
+      extension, ClueTrust's ``gpxdata:distance``), which then also gives the samples'
+      distance, speed and the moving time (the log says so); else it is unknown (NA).
     * ``start_time``: first timed point (UTC; GPX times are UTC, a time
       without an offset is taken as UTC). ``elapsed_time_s``: last minus
       first point time.
@@ -234,8 +241,8 @@ def read_gpx(
         points.loc[no_reading, "hr"] = np.nan
         notes.append(f"heart rate 0 at {int(no_reading.sum())} point(s): taken as none measured")
     hr_note = _fill_file_heart_rate(points, _file_heart_rate(gpx))
-    if hr_note:
-        notes.append(hr_note)
+    device_distance, distance_note = _device_distance(points)
+    notes.extend(note for note in (hr_note, distance_note) if note)
     timed = points[points["time"].notna()].reset_index(drop=True)
     if timed.empty:
         raise RunlogError(
@@ -248,7 +255,7 @@ def read_gpx(
         notes.append(cadence_note)
 
     activity_id = f"{SOURCE}:{hashlib.sha1(data).hexdigest()[:12]}"
-    run = _summary(gpx, points, timed)
+    run = _summary(gpx, points, timed, device_distance)
     sport, sport_note = _sport(_track_type(gpx), run, gpx.creator)
     if sport is None:
         return ReadResult.build(log_rows=[log_row(label, "not_a_run", sport_note, source=SOURCE)])
@@ -373,10 +380,10 @@ def _points(gpx: gpxpy.gpx.GPX) -> pd.DataFrame:
                 )
                 previous = point if placed else previous
             segment_index += 1
-    columns = ["segment", "time", "offset", "lat", "lon", "ele", "step_m", "hr", "cad", "speed"]
+    columns = ["segment", "time", "offset", "lat", "lon", "ele", "step_m", "hr", "cad", "speed", "dist"]
     frame = pd.DataFrame(rows, columns=columns)
     frame["time"] = pd.to_datetime(frame["time"], utc=True)
-    for column in ("lat", "lon", "ele", "step_m", "hr", "cad", "speed"):
+    for column in ("lat", "lon", "ele", "step_m", "hr", "cad", "speed", "dist"):
         frame[column] = pd.to_numeric(frame[column]).astype("float64")
     frame["distance_m"] = frame["step_m"].cumsum()
     frame["step_s"] = _time_steps(frame)
@@ -428,6 +435,30 @@ def _fill_file_heart_rate(points: pd.DataFrame, heart_rate: pd.Series) -> str:
             f"heartRateTrack ({len(heart_rate)} samples, SportTracks layout)")
 
 
+def _device_distance(points: pd.DataFrame) -> tuple[bool, str]:
+    """Whether the points' own running total of distance stands in for the positions (in place), and a log note.
+
+    COROS writes the watch's cumulative distance (m) in each point's extensions, unprefixed beside
+    ``<heartrate>`` (``<extensions><heartrate>96</heartrate><distance>8</distance>...``; ClueTrust's
+    GPXDATA calls it ``gpxdata:distance``, matched alike). It is used only when no point has a
+    position on the globe (a watch without a fix), where the distance was otherwise unknown: the
+    run's distance is its last value (as TCX's last ``DistanceMeters``), the samples' ``distance_m``
+    its values, and the steps between them give the speed and the moving time. A total that
+    decreases is not a running total and is not used.
+    """
+    if points["lat"].notna().any() or points["dist"].isna().all():
+        return False, ""
+    total = points["dist"]
+    if not total.dropna().is_monotonic_increasing:
+        return False, "the points' distance extension decreases (not a running total): not used"
+    step = total.ffill().diff().where(points["segment"].eq(points["segment"].shift()))
+    points["step_m"] = step.fillna(0.0)
+    points["distance_m"] = total
+    points["derived_speed"] = points["step_m"] / points["step_s"].where(points["step_s"] > 0)
+    return True, (f"no point has a position: distance from the points' own running total "
+                  f"(<distance> extension, {total.max():.0f} m)")
+
+
 def _plausible_position(point: gpxpy.gpx.GPXTrackPoint) -> bool:
     """Whether a point's latitude and longitude are on the globe (|lat| <= 90, |lon| <= 180).
 
@@ -445,10 +476,14 @@ def _time_steps(points: pd.DataFrame) -> pd.Series:
     return step.where(points["segment"].eq(points["segment"].shift()))
 
 
-def _summary(gpx: gpxpy.gpx.GPX, points: pd.DataFrame, timed: pd.DataFrame) -> dict:
+def _summary(gpx: gpxpy.gpx.GPX, points: pd.DataFrame, timed: pd.DataFrame, device_distance: bool = False) -> dict:
     """Run-level figures (see ``read_gpx`` Notes)."""
-    # gpxpy's length_2d() over the points on the globe; with none on it the distance is unknown, not 0
-    distance_m = float(points["step_m"].sum()) if points["lat"].notna().any() else np.nan
+    # gpxpy's length_2d() over the points on the globe; with none on it the device's own running total where the
+    # points carry one (COROS), else the distance is unknown, not 0
+    if points["lat"].notna().any():
+        distance_m = float(points["step_m"].sum())
+    else:
+        distance_m = float(points["dist"].max()) if device_distance else np.nan
     step_s = points["step_s"]
     moving = step_s.gt(0) & points["derived_speed"].ge(STOPPED_SPEED_MPS)
     cadence = timed["cad"][timed["cad"] > 0]

@@ -572,3 +572,54 @@ def test_stravas_default_title_says_the_sport_of_an_untyped_track(name, status, 
     assert note in result.log["reason"].iloc[0]
     if status == "imported":
         assert len(result.runs) == 1
+
+
+def _coros_gpx(totals: list[int | None], lat: str = "200") -> bytes:
+    """A GPX in COROS's layout, one point a second, each with the watch's running total of distance.
+
+    As in the COROS export Logiqx/gps-wizard keeps (sessions/20221112/Walk20221112123336.gpx):
+    ``creator="Coros Wearables"``, the GPX 1.0 namespace and no ``version``, and per point
+    ``<extensions><heartrate>96</heartrate><distance>8</distance><cadence>53</cadence></extensions>``,
+    the distance unprefixed, in whole metres, rising from 8 m at the first point. That file is a walk
+    (``<type>Other</type>``); the type here is a run's. ``lat="200"`` puts every point off the globe
+    (no fix).
+    """
+    start = pd.Timestamp("2022-11-12T12:33:53Z")
+    points = "".join(
+        f'<trkpt lat="{lat}" lon="{0.001 * i}"><ele>2</ele>'
+        f"<time>{start + pd.Timedelta(seconds=i):%Y-%m-%dT%H:%M:%SZ}</time>"
+        f"<extensions><heartrate>96</heartrate>{'' if total is None else f'<distance>{total}</distance>'}"
+        "<cadence>83</cadence></extensions></trkpt>"
+        for i, total in enumerate(totals)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<gpx xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xmlns:gpxdata="http://www.cluetrust.com/XML/GPXDATA/1/0" xmlns="http://www.topografix.com/GPX/1/0" '
+        'creator="Coros Wearables"><metadata><time>2022-11-12T12:33:36Z</time></metadata>'
+        f"<trk><name>Kimmeridge Run</name><type>running</type><trkseg>{points}</trkseg></trk></gpx>"
+    ).encode()
+
+
+def test_coros_running_total_of_distance_stands_in_when_no_point_has_a_position():
+    result = read_gpx(_coros_gpx([8, 11, None, 14, 14, 17]), name="coros.gpx")
+    run = result.runs.iloc[0]
+    assert run["distance_m"] == 17  # the last total, not unknown
+    # steps of 3, 0 (no total: the last one carried), 3, 0, 3 m a second: three seconds moving
+    assert run["moving_time_s"] == 3
+    samples = result.samples
+    assert samples["distance_m"].tolist()[:2] == [8, 11] and np.isnan(samples["distance_m"].iloc[2])
+    assert samples["distance_m"].tolist()[3:] == [14, 14, 17]
+    assert samples["speed_mps"].tolist()[1:] == [3.0, 0.0, 3.0, 0.0, 3.0]
+    assert "no point has a position: distance from the points' own running total (<distance> extension, 17 m)" in (
+        result.log["reason"].iloc[0])
+
+
+def test_coros_running_total_is_not_used_when_points_have_positions_or_it_falls():
+    placed = read_gpx(_coros_gpx([8, 11, 14], lat="0"), name="coros.gpx")
+    assert placed.runs["distance_m"].iloc[0] == pytest.approx(2 * STEP_M)  # the positions, as before
+    assert placed.samples["distance_m"].tolist() == pytest.approx([0, STEP_M, 2 * STEP_M])
+    assert "running total" not in placed.log["reason"].iloc[0]
+    falling = read_gpx(_coros_gpx([8, 30, 11]), name="coros.gpx")  # not a running total (increments?)
+    assert pd.isna(falling.runs["distance_m"].iloc[0])
+    assert "distance extension decreases (not a running total): not used" in falling.log["reason"].iloc[0]
