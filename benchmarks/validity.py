@@ -168,6 +168,7 @@ def one_runner(job: tuple) -> dict:
                                    "status": a.get("status", "missing"), "risk": a.get("risk_28d"),
                                    "ci_low": lo, "ci_high": hi, "message": a.get("message"),
                                    "truth": tr["risk"][plan], "truth_mc_se": tr["mc_se"][plan],
+                                   "truth_marginal": tr["risk_marginal"][plan], "latent_now": tr["latent_now"],
                                    "at_risk_next": tr["at_risk_next"], "at_risk_days": tr["at_risk_days"],
                                    "now": now, "diary_end": sim.params["diary_end"]})
         episodes = block.get("episodes")
@@ -501,7 +502,8 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def risk_truth_measures(
-    rt: pd.DataFrame, reference: str = RISK_SCENARIO, seed: int = 0, at_risk_next: bool = True
+    rt: pd.DataFrame, reference: str = RISK_SCENARIO, seed: int = 0, at_risk_next: bool = True,
+    truth: str = "truth",
 ) -> pd.DataFrame:
     """Page 1's absolute risk against the generator's true risk, per plan (:func:`print_risk_truth`).
 
@@ -512,8 +514,10 @@ def risk_truth_measures(
     other than ``reference``, over the runner-regions scored under both, the mean of (predicted
     difference from the reference) - (true difference), and the mean predicted and true differences.
     MC SEs (``<measure>_se``) by bootstrap over runners (seeds: a seed is the same person in every scenario).
+    ``truth`` names the column of the truth (``truth_marginal``: the diagnostic with the latent's value
+    "now" unknown, :func:`benchmarks.generators.forward.true_risk`).
     """
-    ok = rt[risk_truth_scored(rt, at_risk_next)]
+    ok = rt[risk_truth_scored(rt, at_risk_next)].assign(truth=rt[truth])
     ref = ok[ok["plan"] == reference].set_index(["scenario", "seed", "region"])
     rng = np.random.default_rng(seed)
     out = []
@@ -588,9 +592,8 @@ def print_risk_truth(results: list[dict], seeds: range | None = None) -> pd.Data
           f"{int(under.sum())} 'a flare-up is under way', {int(busy.sum())} estimated but inside a flare or "
           "its 7 refractory days in the generator")
     plans = list(rt["plan"].drop_duplicates())
-    cells = {}
-    for scenario, df in list(rt.groupby("scenario", sort=False)) + [("all", rt)]:
-        cells[scenario] = risk_truth_measures(df).set_index("plan")
+    groups = list(rt.groupby("scenario", sort=False)) + [("all", rt)]
+    cells = {scenario: risk_truth_measures(df).set_index("plan") for scenario, df in groups}
 
     def table(title: str, fmt, only_alternatives: bool = False) -> None:
         print(f"\n  {title}")
@@ -623,6 +626,13 @@ def print_risk_truth(results: list[dict], seeds: range | None = None) -> pd.Data
           only_alternatives=True)
     print("  (the findings give no interval for a plan's difference from the last 4 weeks: its coverage is not "
           "measured)")
+    if "truth_marginal" in rt:
+        print("\n  diagnostic: against the truth with the latent vulnerability's value 'now' unknown (its paths "
+              "started from their stationary distribution; the same truth where a scenario has no latent)")
+        cells = {scenario: risk_truth_measures(df, truth="truth_marginal").set_index("plan")
+                 for scenario, df in groups}
+        table("coverage of the 95 % interval", val("coverage"))
+        table("mean predicted / mean true", val("mean_ratio", digits=2))
     if busy.any():
         m = risk_truth_measures(rt, at_risk_next=False).set_index("plan")
         print(f"\n  not scored above: the {int(busy.sum() // max(len(plans), 1))} runner-regions estimated (no flare "
@@ -789,7 +799,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         rt = print_risk_truth(results, seeds)
         if args.risk_json:
-            Path(args.risk_json).write_text(rt.to_json(orient="records", indent=1))
+            Path(args.risk_json).write_text(rt.to_json(orient="records", indent=1, double_precision=15))
     if args.json:
         rows["flare_rule"] = args.flare_rule or "default"
         Path(args.json).write_text(rows.to_json(orient="records", indent=1))

@@ -24,6 +24,11 @@ The estimand, for a watched region and a plan ``(f_bs, f_km)``:
   an onset with probability 1 - exp(-h) on each at-risk day. The plan fixes km, so nothing that
   happens in another region (pain, reverse causation) moves this region's hazard before its onset.
 
+A diagnostic beside it, ``risk_marginal``: the same with the latent paths started from their
+stationary distribution instead of their values "now", the risk of this runner when its current
+vulnerability is unknown (no model of the diary can see the latent's value "now"; runlog's flare
+history terms see part of it). Equal to ``risk`` where the scenario has no latent vulnerability.
+
 Flares that began after "now" (when "now" is before the simulation's last day) are not part of the
 state "now". Imports nothing from ``analysis``.
 """
@@ -154,7 +159,8 @@ def true_risk(
     dict
         region -> ``at_risk_next`` (not inside a flare nor its refractory days on the day after
         ``now``), ``at_risk_days`` (of the horizon), ``latent_now`` (the hazard multiplier "now"),
-        ``risk`` {plan: probability} and ``mc_se`` {plan: Monte-Carlo SE of it over the futures}.
+        ``risk`` {plan: probability}, ``mc_se`` {plan: Monte-Carlo SE of it over the futures} and
+        ``risk_marginal`` {plan: probability with the latent's value "now" unknown (module notes)}.
     """
     watched = list(regions) if regions is not None else list(sim.params["watched"])
     now = pd.Timestamp(now).normalize()
@@ -168,31 +174,39 @@ def true_risk(
     rng = np.random.default_rng([int(sim.params["seed"]), 20240917, int(seed)])
     innov = np.sqrt(1 - phi * phi)
 
-    def path(start: float) -> np.ndarray:
+    rng_m = np.random.default_rng([int(sim.params["seed"]), 20240917, int(seed), 1])  # the marginal's own
+
+    def path(start, rng=rng) -> np.ndarray:
         z = rng.standard_normal((k, horizon_days)) * innov
         out = np.empty((k, horizon_days))
-        prev = np.full(k, start)
+        prev = np.broadcast_to(np.asarray(start, float), (k,))
         for j in range(horizon_days):
             prev = phi * prev + z[:, j]
             out[:, j] = prev
         return out
 
-    common = path(float(state["latent_common"][i_now])) if sd > 0 else np.zeros((1, horizon_days))
+    none = np.zeros((1, horizon_days))
+    common = path(float(state["latent_common"][i_now])) if sd > 0 else none
+    common_m = path(rng_m.standard_normal(k), rng_m) if sd > 0 else none  # from the stationary N(0, 1)
     out = {}
     for r in watched:
-        own = path(float(state["latent_own"][r][i_now])) if sd > 0 else np.zeros((1, horizon_days))
+        own = path(float(state["latent_own"][r][i_now])) if sd > 0 else none
+        own_m = path(rng_m.standard_normal(k), rng_m) if sd > 0 else none
         latent = np.exp(sd * (np.sqrt(0.6) * common + np.sqrt(0.4) * own) - sd**2 / 2)
+        latent_m = np.exp(sd * (np.sqrt(0.6) * common_m + np.sqrt(0.4) * own_m) - sd**2 / 2)
         hazards, at_risk = paths[r]
-        risk, se = {}, {}
+        risk, se, marginal = {}, {}, {}
         for name, h in hazards.items():
             survive = np.exp(-(latent * h).sum(axis=1))
             risk[name] = float(1.0 - survive.mean())
             se[name] = float(survive.std(ddof=1) / np.sqrt(k)) if k > 1 else 0.0
+            marginal[name] = float(1.0 - np.exp(-(latent_m * h).sum(axis=1)).mean())
         out[r] = {
             "at_risk_next": bool(at_risk[0]),
             "at_risk_days": int(at_risk.sum()),
             "latent_now": float(state["latent"][r][i_now]),
             "risk": risk,
             "mc_se": se,
+            "risk_marginal": marginal,
         }
     return out

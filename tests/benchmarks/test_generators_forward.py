@@ -182,3 +182,20 @@ def test_half_barefoot_changes_nothing_without_a_footwear_effect(scenario):
             assert v["risk"][HALF] < v["risk"][LAST]
         else:
             assert v["risk"][HALF] == v["risk"][LAST]
+
+
+def test_marginal_risk_does_not_know_the_latent_now():
+    sim = gen.simulate_runner(1220003, "null_latent", years=2)
+    now = sim.daily.index[-100]
+    i = len(sim.daily) - 100
+    r = sim.params["watched"][0]
+    a = fwd.true_risk(sim, now, PLANS, regions=[r])[r]
+    for key in ("latent_common", "latent_own"):
+        path = sim.state[key] if key == "latent_common" else sim.state[key][r]
+        path[i] += 1.5  # a more vulnerable runner "now"
+    b = fwd.true_risk(sim, now, PLANS, regions=[r])[r]
+    assert b["risk"][LAST] > a["risk"][LAST] + 0.02
+    assert b["risk_marginal"] == a["risk_marginal"]
+    flat = gen.simulate_runner(1220003, "null_flat", years=2)
+    c = fwd.true_risk(flat, flat.daily.index[-1], PLANS)
+    assert all(v["risk_marginal"] == v["risk"] for v in c.values())

@@ -173,6 +173,8 @@ def test_risk_truth_measures_by_hand():
     assert half["diff_pred"] == pytest.approx(0.0) and half["diff_true"] == pytest.approx(-0.05)
     busy = V.risk_truth_measures(rt, at_risk_next=False).set_index("plan").loc[V.RISK_SCENARIO]
     assert busy["n"] == 1 and busy["coverage"] == 1.0
+    shifted = V.risk_truth_measures(rt.assign(truth_marginal=rt["truth"] + 0.6), truth="truth_marginal")
+    assert shifted.set_index("plan").loc[V.RISK_SCENARIO, "coverage"] == 0.0
 
 
 def test_risk_truth_plumbing(monkeypatch, capsys):
@@ -198,6 +200,8 @@ def test_risk_truth_plumbing(monkeypatch, capsys):
     for row in rt.itertuples():
         assert row.truth == truth[row.region]["risk"][row.plan]
         assert row.at_risk_next == truth[row.region]["at_risk_next"]
+        assert row.truth_marginal == truth[row.region]["risk_marginal"][row.plan]
     assert V.one_runner(("footwear_effect", 5, 1, None, None, 0, None, 0))["risk_truth"] == []
     V.print_risk_truth([res])
-    assert "coverage of the 95 % interval" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "coverage of the 95 % interval" in out and "latent vulnerability's value 'now' unknown" in out
