@@ -39,6 +39,7 @@ Usage::
     python benchmarks/validity.py --runners 100 --seeds 1210000 --follow 28   # + page 1's absolute risk
                                                                               #   against the 28 days after
     python benchmarks/validity.py --runners 100 --seeds 1220000 --risk-json risk.json  # keep the risk rows
+    python benchmarks/validity.py --rescore risk.json                                # their tables again
 
 Page 1's absolute risk is also scored, by default, against the generator's *true* 28-day risk under
 each of runlog's three plans (:mod:`benchmarks.generators.forward`, "now" = the last day of the load
@@ -494,6 +495,20 @@ def risk_truth_scored(rt: pd.DataFrame, at_risk_next: bool = True) -> pd.Series:
             & (rt["at_risk_next"].astype(bool) == at_risk_next))
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, float), 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def _calibration_slope(pred: np.ndarray, true: np.ndarray) -> float:
+    """Least-squares slope of logit(true risk) on logit(predicted): 1 when the predicted spread between
+    runner-regions is right, below 1 when it is larger than the truth's (noise read as differences)."""
+    x = _logit(pred)
+    if len(x) < 3 or np.ptp(x) == 0:
+        return math.nan
+    return float(np.polyfit(x, _logit(true), 1)[0])
+
+
 def _spearman(x: np.ndarray, y: np.ndarray) -> float:
     if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return math.nan
@@ -510,7 +525,8 @@ def risk_truth_measures(
     ``rt``: rows of one set of runners (``seed``, ``region``, ``plan``, ``risk``, ``ci_low``, ``ci_high``,
     ``truth``, ...), scored where :func:`risk_truth_scored`. Per plan: n; coverage of the interval and
     the shares with the truth below / above it; mean predicted / mean true; the median of predicted /
-    true; Spearman's rank correlation of predicted and true; the median interval width; for a plan
+    true; the calibration slope (:func:`_calibration_slope`); Spearman's rank correlation of predicted
+    and true; the median interval width; for a plan
     other than ``reference``, over the runner-regions scored under both, the mean of (predicted
     difference from the reference) - (true difference), and the mean predicted and true differences.
     MC SEs (``<measure>_se``) by bootstrap over runners (seeds: a seed is the same person in every scenario).
@@ -539,6 +555,8 @@ def risk_truth_measures(
 
         def stats_of(idx, p=p, lo=lo, hi=hi, t=t, d_pred=d_pred, d_true=d_true):
             pp, ll, hh, tt = p[idx], lo[idx], hi[idx], t[idx]
+            with np.errstate(divide="ignore", invalid="ignore"):  # a truth of 0 (no day at risk): ratio inf
+                ratio = pp / tt
             dp, dt = d_pred[idx], d_true[idx]
             pair = np.isfinite(dp)
             return {
@@ -546,7 +564,8 @@ def risk_truth_measures(
                 "truth_below": float(np.mean(tt < ll)),
                 "truth_above": float(np.mean(tt > hh)),
                 "mean_ratio": float(pp.mean() / tt.mean()) if tt.mean() > 0 else math.nan,
-                "median_ratio": float(np.median(pp / tt)),
+                "median_ratio": float(np.median(ratio)),
+                "slope": _calibration_slope(pp, tt),
                 "spearman": _spearman(pp, tt),
                 "width": float(np.median(hh - ll)),
                 "diff_bias": float(np.mean(dp[pair] - dt[pair])) if pair.any() else math.nan,
@@ -617,6 +636,8 @@ def print_risk_truth(results: list[dict], seeds: range | None = None) -> pd.Data
           lambda r: f"{100 * r['truth_below']:.1f} / {100 * r['truth_above']:.1f}")
     table("mean predicted / mean true (calibration-in-the-large)", val("mean_ratio", digits=2))
     table("median of predicted / true", val("median_ratio", digits=2))
+    table("calibration slope: logit true on logit predicted (1: the predicted spread is right)",
+          val("slope", digits=2))
     table("Spearman rank correlation, predicted vs true", val("spearman", digits=2))
     table("median interval width, percentage points", lambda r: f"{100 * r['width']:.1f}")
     table(f"difference from {RISK_SCENARIO!r}: predicted - true, mean, points (bias of the plan's effect)",
@@ -667,6 +688,26 @@ def print_null_claims(perf: pd.DataFrame, rows: pd.DataFrame) -> None:
             )
 
 
+def print_absolute_risk(results: list[dict], seeds: range, *, follow: bool, truth: bool,
+                        risk_json: str | None = None) -> None:
+    """Page 1's absolute risk: against the days followed (``--follow``) and against the true risk."""
+    if follow:
+        print()
+        print_risk(results)
+    if truth:
+        print()
+        rt = print_risk_truth(results, seeds)
+        if risk_json:
+            Path(risk_json).write_text(rt.to_json(orient="records", indent=1, double_precision=15))
+
+
+def rescore(path: str) -> int:
+    """The true-risk tables of the rows a ``--risk-json`` wrote (``--rescore``): no runner is run."""
+    rt = pd.read_json(path, dtype={"now": str, "diary_end": str})
+    print_risk_truth([{"risk_truth": rt.replace({np.nan: None}).to_dict("records")}])
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runners", type=int, default=None, help="runners per scenario (50; --quick: 6)")
@@ -708,7 +749,11 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"futures of the latent vulnerability behind each true risk (default {TRUTH_DRAWS})")
     ap.add_argument("--risk-json", metavar="FILE",
                     help="also write the absolute-risk rows with their true risks (one per runner-region-plan)")
+    ap.add_argument("--rescore", metavar="FILE",
+                    help="only print the true-risk tables of a --risk-json FILE written before (no runners run)")
     args = ap.parse_args(argv)
+    if args.rescore:
+        return rescore(args.rescore)
     if args.runners is None:
         args.runners = 6 if args.quick else 50
     if args.quick:
@@ -792,14 +837,7 @@ def main(argv: list[str] | None = None) -> int:
     print_pain_trend(results)
     print()
     print_detection(results)
-    if args.follow:
-        print()
-        print_risk(results)
-    if truth_draws:
-        print()
-        rt = print_risk_truth(results, seeds)
-        if args.risk_json:
-            Path(args.risk_json).write_text(rt.to_json(orient="records", indent=1, double_precision=15))
+    print_absolute_risk(results, seeds, follow=bool(args.follow), truth=bool(truth_draws), risk_json=args.risk_json)
     if args.json:
         rows["flare_rule"] = args.flare_rule or "default"
         Path(args.json).write_text(rows.to_json(orient="records", indent=1))

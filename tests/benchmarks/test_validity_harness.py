@@ -164,6 +164,8 @@ def test_risk_truth_measures_by_hand():
     assert last["mean_ratio"] == pytest.approx(1.2 / 1.15)
     assert last["median_ratio"] == pytest.approx(np.median([0.2 / 0.25, 0.4 / 0.6, 0.6 / 0.3]))
     assert last["spearman"] == pytest.approx(0.5)  # ranks (1, 2, 3) against (1, 3, 2)
+    x, y = np.log([0.2 / 0.8, 0.4 / 0.6, 0.6 / 0.4]), np.log([0.25 / 0.75, 0.6 / 0.4, 0.3 / 0.7])
+    assert last["slope"] == pytest.approx(np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2))
     assert last["width"] == pytest.approx(0.2)
     assert np.isnan(last["diff_bias"]) and last["coverage_se"] > 0
     half = m.loc["half the barefoot-style share"]
@@ -205,3 +207,14 @@ def test_risk_truth_plumbing(monkeypatch, capsys):
     V.print_risk_truth([res])
     out = capsys.readouterr().out
     assert "coverage of the 95 % interval" in out and "latent vulnerability's value 'now' unknown" in out
+
+
+def test_rescore_prints_a_saved_risk_json(tmp_path, capsys):
+    path = tmp_path / "risk.json"
+    rows = _risk_truth_rows().assign(now="2025-01-01", diary_end="2025-01-02", truth_marginal=0.4)
+    path.write_text(rows.to_json(orient="records"))
+    assert V.main(["--rescore", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "coverage of the 95 % interval" in out and "seeds 1-3" in out
+    line = next(x for x in out.split("coverage of the 95 % interval (target")[1].splitlines() if x.strip().startswith("s "))
+    assert "0.333" in line
