@@ -38,6 +38,14 @@ Usage::
     python benchmarks/validity.py --runners 50 --seeds 200000 --json raw.json
     python benchmarks/validity.py --runners 100 --seeds 1210000 --follow 28   # + page 1's absolute risk
                                                                               #   against the 28 days after
+    python benchmarks/validity.py --runners 100 --seeds 1220000 --risk-json risk.json  # keep the risk rows
+    python benchmarks/validity.py --rescore risk.json                                # their tables again
+
+Page 1's absolute risk is also scored, by default, against the generator's *true* 28-day risk under
+each of runlog's three plans (:mod:`benchmarks.generators.forward`, "now" = the last day of the load
+runlog used): coverage of its 95 % intervals, calibration, ranking, width, and the bias of the two
+alternatives' differences from "the last 4 weeks" (:func:`print_risk_truth`; ``--no-risk-truth``
+skips it).
 """
 
 from __future__ import annotations
@@ -59,6 +67,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python benchmarks/validity.py` from the checkout
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.generators.forward import true_risk  # noqa: E402
 from benchmarks.generators.runner import ESTIMANDS, SCENARIOS, simulate_runner  # noqa: E402
 
 #: seeds used while developing the generators, this harness and the candidates measured with it (never
@@ -75,6 +84,8 @@ PAIN_TERMS = ("barefoot_km_7d", "km_7d")
 #: the absolute-risk row scored with --follow: the chance of an onset in the next 28 days under the last
 #: 4 weeks' training, set against what the simulated runner did next (it trains on by its own plan)
 RISK_SCENARIO = "last 4 weeks"
+#: futures of the latent vulnerability behind each true risk (benchmarks.generators.forward.true_risk)
+TRUTH_DRAWS = 2000
 NOT_AVAILABLE = "primary estimands not available in this build"
 
 
@@ -82,10 +93,11 @@ def one_runner(job: tuple) -> dict:
     """Simulate one runner, run runlog's findings on it, return what to score.
 
     ``job`` is (scenario, seed, years) or (scenario, seed, years, flare rule name[, interval variance[,
-    days followed after the diary]]).
+    days followed after the diary[, absolute risk's intercept[, futures of the true risk (0: none)]]]]).
     """
     from analysis.findings import findings
     from analysis.stats import primary
+    from analysis.stats.absolute_risk import SCENARIOS as PLANS
 
     scenario, seed, years = job[:3]
     if len(job) > 4 and job[4]:  # this process's fits use another interval variance (primary.VARIANCES)
@@ -94,6 +106,7 @@ def one_runner(job: tuple) -> dict:
         primary.RISK_INTERCEPT = job[6]
     flare_params = {"rule": job[3]} if len(job) > 3 and job[3] else None
     follow_days = int(job[5]) if len(job) > 5 and job[5] else 0
+    truth_draws = int(job[7]) if len(job) > 7 and job[7] else 0
     t0 = time.perf_counter()
     sim = simulate_runner(seed, scenario, years=years, follow_days=follow_days)
     with warnings.catch_warnings():
@@ -105,6 +118,11 @@ def one_runner(job: tuple) -> dict:
     detection = []
     trend = []
     risk = []
+    risk_truth = []
+    # "now" of page 1's risk: the last day of the load runlog used (analysis.stats.absolute_risk: loads.dates[-1]),
+    # which is the analysis period's end, the last diary entry (its load is built up to that day)
+    now = (out.get("period") or {}).get("end")
+    truths = true_risk(sim, now, PLANS, draws=truth_draws) if truth_draws and now else {}
     for region in sim.params["watched"]:
         block = regions.get(region, {})
         truth = sim.truth[region]
@@ -141,6 +159,19 @@ def one_runner(job: tuple) -> dict:
                          "status": now.get("status", "missing"), "risk": now.get("risk_28d"),
                          "ci": now.get("ci"), "message": now.get("message"),
                          "at_risk_after": seen["at_risk_after"], "onset": seen["onset_within"] is not None})
+        if region in truths:
+            tr = truths[region]
+            given = {a.get("scenario"): a for a in block.get("absolute_risk") or []}
+            for plan in PLANS:
+                a = given.get(plan, {})
+                lo, hi = a.get("ci") or [None, None]
+                risk_truth.append({"scenario": scenario, "seed": seed, "region": region, "plan": plan,
+                                   "status": a.get("status", "missing"), "risk": a.get("risk_28d"),
+                                   "ci_low": lo, "ci_high": hi, "message": a.get("message"),
+                                   "truth": tr["risk"][plan], "truth_mc_se": tr["mc_se"][plan],
+                                   "truth_marginal": tr["risk_marginal"][plan], "latent_now": tr["latent_now"],
+                                   "at_risk_next": tr["at_risk_next"], "at_risk_days": tr["at_risk_days"],
+                                   "now": now, "diary_end": sim.params["diary_end"]})
         episodes = block.get("episodes")
         planted = sim.flares[sim.flares["region"] == region]["onset"]
         detection.append(
@@ -159,6 +190,7 @@ def one_runner(job: tuple) -> dict:
         "detection": detection,
         "pain_trend": trend,
         "risk": risk,
+        "risk_truth": risk_truth,
         "planted_onsets": int(len(sim.flares)),
         "seconds": time.perf_counter() - t0,
     }
@@ -453,6 +485,189 @@ def print_risk(results: list[dict]) -> None:
               f"Brier {c['brier']:.3f} (no skill {c['brier_none']:.3f}); by thirds {thirds}")
 
 
+def risk_truth_scored(rt: pd.DataFrame, at_risk_next: bool = True) -> pd.Series:
+    """Which risk rows are scored against the truth: ``estimated`` with an interval, no "a flare-up is under
+    way" (that risk is of a later onset), and at risk on the day after "now" in the generator (with
+    ``at_risk_next=False``: the others, inside a flare or its refractory days then)."""
+    lo, hi, p = (pd.to_numeric(rt[c], errors="coerce") for c in ("ci_low", "ci_high", "risk"))
+    return ((rt["status"] == "estimated") & np.isfinite(lo) & np.isfinite(hi) & np.isfinite(p)
+            & ~rt["message"].fillna("").astype(str).str.contains("under way")
+            & (rt["at_risk_next"].astype(bool) == at_risk_next))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, float), 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def _calibration_slope(pred: np.ndarray, true: np.ndarray) -> float:
+    """Least-squares slope of logit(true risk) on logit(predicted): 1 when the predicted spread between
+    runner-regions is right, below 1 when it is larger than the truth's (noise read as differences)."""
+    x = _logit(pred)
+    if len(x) < 3 or np.ptp(x) == 0:
+        return math.nan
+    return float(np.polyfit(x, _logit(true), 1)[0])
+
+
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return math.nan
+    rx, ry = pd.Series(x).rank().to_numpy(), pd.Series(y).rank().to_numpy()
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def risk_truth_measures(
+    rt: pd.DataFrame, reference: str = RISK_SCENARIO, seed: int = 0, at_risk_next: bool = True,
+    truth: str = "truth",
+) -> pd.DataFrame:
+    """Page 1's absolute risk against the generator's true risk, per plan (:func:`print_risk_truth`).
+
+    ``rt``: rows of one set of runners (``seed``, ``region``, ``plan``, ``risk``, ``ci_low``, ``ci_high``,
+    ``truth``, ...), scored where :func:`risk_truth_scored`. Per plan: n; coverage of the interval and
+    the shares with the truth below / above it; mean predicted / mean true; the median of predicted /
+    true; the calibration slope (:func:`_calibration_slope`); Spearman's rank correlation of predicted
+    and true; the median interval width; for a plan
+    other than ``reference``, over the runner-regions scored under both, the mean of (predicted
+    difference from the reference) - (true difference), and the mean predicted and true differences.
+    MC SEs (``<measure>_se``) by bootstrap over runners (seeds: a seed is the same person in every scenario).
+    ``truth`` names the column of the truth (``truth_marginal``: the diagnostic with the latent's value
+    "now" unknown, :func:`benchmarks.generators.forward.true_risk`).
+    """
+    ok = rt[risk_truth_scored(rt, at_risk_next)].assign(truth=rt[truth])
+    ref = ok[ok["plan"] == reference].set_index(["scenario", "seed", "region"])
+    rng = np.random.default_rng(seed)
+    out = []
+    for plan in rt["plan"].drop_duplicates():
+        df = ok[ok["plan"] == plan]
+        rec: dict = {"plan": plan, "n": len(df)}
+        if df.empty:
+            out.append(rec)
+            continue
+        p, lo, hi, t = (df[c].astype(float).to_numpy() for c in ("risk", "ci_low", "ci_high", "truth"))
+        key = pd.MultiIndex.from_frame(df[["scenario", "seed", "region"]])
+        both = key.isin(ref.index) if plan != reference else np.zeros(len(df), bool)
+        d_pred = d_true = np.full(len(df), np.nan)
+        if both.any():
+            r = ref.loc[key[both]]
+            d_pred, d_true = np.full(len(df), np.nan), np.full(len(df), np.nan)
+            d_pred[both] = p[both] - r["risk"].astype(float).to_numpy()
+            d_true[both] = t[both] - r["truth"].astype(float).to_numpy()
+
+        def stats_of(idx, p=p, lo=lo, hi=hi, t=t, d_pred=d_pred, d_true=d_true):
+            pp, ll, hh, tt = p[idx], lo[idx], hi[idx], t[idx]
+            with np.errstate(divide="ignore", invalid="ignore"):  # a truth of 0 (no day at risk): ratio inf
+                ratio = pp / tt
+            dp, dt = d_pred[idx], d_true[idx]
+            pair = np.isfinite(dp)
+            return {
+                "coverage": float(np.mean((ll <= tt) & (tt <= hh))),
+                "truth_below": float(np.mean(tt < ll)),
+                "truth_above": float(np.mean(tt > hh)),
+                "mean_ratio": float(pp.mean() / tt.mean()) if tt.mean() > 0 else math.nan,
+                "median_ratio": float(np.median(ratio)),
+                "slope": _calibration_slope(pp, tt),
+                "spearman": _spearman(pp, tt),
+                "width": float(np.median(hh - ll)),
+                "diff_bias": float(np.mean(dp[pair] - dt[pair])) if pair.any() else math.nan,
+                "diff_pred": float(np.mean(dp[pair])) if pair.any() else math.nan,
+                "diff_true": float(np.mean(dt[pair])) if pair.any() else math.nan,
+                "n_diff": int(pair.sum()),
+            }
+
+        rec.update(stats_of(np.arange(len(df))))
+        seeds = df["seed"].to_numpy()
+        runners = np.unique(seeds)
+        members = [np.flatnonzero(seeds == x) for x in runners]
+        boot = [stats_of(np.concatenate([members[i] for i in rng.integers(0, len(runners), len(runners))]))
+                for _ in range(BOOTSTRAP)]
+        for k in list(rec):
+            if k in ("plan", "n", "n_diff"):
+                continue
+            b = np.asarray([x[k] for x in boot], float)
+            b = b[np.isfinite(b)]
+            rec[f"{k}_se"] = float(np.std(b, ddof=1)) if len(runners) > 1 and len(b) > 1 else math.nan
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def print_risk_truth(results: list[dict], seeds: range | None = None) -> pd.DataFrame:
+    """Page 1's absolute risk against the generator's true 28-day risk: tables of scenario x runlog's plan."""
+    rt = pd.DataFrame([r for res in results for r in res.get("risk_truth", [])])
+    if rt.empty:
+        return rt
+    ok = risk_truth_scored(rt)
+    est = rt["status"] == "estimated"
+    under = est & rt["message"].fillna("").astype(str).str.contains("under way")
+    busy = est & ~under & ~rt["at_risk_next"].astype(bool)
+    per_region = rt.drop_duplicates(["seed", "scenario", "region"]).set_index(["scenario", "seed", "region"])
+    early = (pd.to_datetime(per_region["now"]) < pd.to_datetime(per_region["diary_end"])).mean()
+    span = f"seeds {seeds[0]}-{seeds[-1]}" if seeds is not None else f"seeds {rt['seed'].min()}-{rt['seed'].max()}"
+    print(f"absolute risk against the generator's TRUE 28-day risk under each plan ({span}; "
+          f"{len(rt) // max(rt['plan'].nunique(), 1)} runner-regions, truth from "
+          f"benchmarks.generators.forward, 'now' = the last day of runlog's load, before the diary's last "
+          f"day for {100 * early:.0f} %):")
+    print(f"  scored: `estimated` risk rows, no flare-up under way, at risk the next day in the generator: "
+          f"{int(ok.sum())} of {len(rt)} plan rows; left out: {int((~est).sum())} not estimated, "
+          f"{int(under.sum())} 'a flare-up is under way', {int(busy.sum())} estimated but inside a flare or "
+          "its 7 refractory days in the generator")
+    plans = list(rt["plan"].drop_duplicates())
+    groups = list(rt.groupby("scenario", sort=False)) + [("all", rt)]
+    cells = {scenario: risk_truth_measures(df).set_index("plan") for scenario, df in groups}
+
+    def table(title: str, fmt, only_alternatives: bool = False) -> None:
+        print(f"\n  {title}")
+        head = "  " + f"{'':16s}" + "".join(f"{p[:30]:>31s}" for p in plans)
+        print(head)
+        for scenario, m in cells.items():
+            vals = []
+            for plan in plans:
+                if (only_alternatives and plan == RISK_SCENARIO) or plan not in m.index or not m.loc[plan, "n"]:
+                    vals.append("-")
+                else:
+                    vals.append(fmt(m.loc[plan]))
+            print("  " + f"{scenario:16s}" + "".join(f"{v:>31s}" for v in vals))
+
+    def val(key, pct=False, digits=3):
+        return lambda r: _fmt(r.get(key, math.nan), r.get(f"{key}_se", math.nan), pct=pct, digits=digits)
+
+    table("n scored", lambda r: f"{int(r['n'])}")
+    table("coverage of the 95 % interval (target 0.93-0.97; MC SE)", val("coverage"))
+    table("truth below / above the interval, % (interval too high / too low)",
+          lambda r: f"{100 * r['truth_below']:.1f} / {100 * r['truth_above']:.1f}")
+    table("mean predicted / mean true (calibration-in-the-large)", val("mean_ratio", digits=2))
+    table("median of predicted / true", val("median_ratio", digits=2))
+    table("calibration slope: logit true on logit predicted (1: the predicted spread is right)",
+          val("slope", digits=2))
+    table("Spearman rank correlation, predicted vs true", val("spearman", digits=2))
+    table("median interval width, percentage points", lambda r: f"{100 * r['width']:.1f}")
+    table(f"difference from {RISK_SCENARIO!r}: predicted - true, mean, points (bias of the plan's effect)",
+          lambda r: _fmt(r["diff_bias"], r["diff_bias_se"], pct=True), only_alternatives=True)
+    table(f"difference from {RISK_SCENARIO!r}, mean predicted / mean true, points (n)",
+          lambda r: f"{100 * r['diff_pred']:+.1f} / {100 * r['diff_true']:+.1f} ({int(r['n_diff'])})",
+          only_alternatives=True)
+    print("  (the findings give no interval for a plan's difference from the last 4 weeks: its coverage is not "
+          "measured)")
+    if "truth_marginal" in rt:
+        print("\n  diagnostic: against the truth with the latent vulnerability's value 'now' unknown (its paths "
+              "started from their stationary distribution; the same truth where a scenario has no latent)")
+        cells = {scenario: risk_truth_measures(df, truth="truth_marginal").set_index("plan")
+                 for scenario, df in groups}
+        table("coverage of the 95 % interval", val("coverage"))
+        table("mean predicted / mean true", val("mean_ratio", digits=2))
+    if busy.any():
+        m = risk_truth_measures(rt, at_risk_next=False).set_index("plan")
+        print(f"\n  not scored above: the {int(busy.sum() // max(len(plans), 1))} runner-regions estimated (no flare "
+              "under way for runlog) but inside a flare or its refractory days the next day in the generator, "
+              "against their truth (those days at no hazard):")
+        for plan in plans:
+            if plan in m.index and m.loc[plan, "n"]:
+                r = m.loc[plan]
+                print(f"    {plan:30s} n {int(r['n']):4d}: coverage {_fmt(r['coverage'], r['coverage_se'])}, "
+                      f"mean predicted / mean true {_fmt(r['mean_ratio'], r['mean_ratio_se'], digits=2)}, "
+                      f"truth below / above {100 * r['truth_below']:.1f} / {100 * r['truth_above']:.1f} %")
+    return rt
+
+
 def print_null_claims(perf: pd.DataFrame, rows: pd.DataFrame) -> None:
     """Page-1 false positives per null scenario and estimand, and runner-regions with any claim."""
     print("\npage-1 false positives in null scenarios (target <= 5 %; among `estimated`):")
@@ -471,6 +686,26 @@ def print_null_claims(perf: pd.DataFrame, rows: pd.DataFrame) -> None:
                 f"  {scenario:16s} {'either estimand':18s} {_fmt(rate, se, pct=True):>12s} % of {n} runner-regions "
                 "(any page-1 claim)"
             )
+
+
+def print_absolute_risk(results: list[dict], seeds: range, *, follow: bool, truth: bool,
+                        risk_json: str | None = None) -> None:
+    """Page 1's absolute risk: against the days followed (``--follow``) and against the true risk."""
+    if follow:
+        print()
+        print_risk(results)
+    if truth:
+        print()
+        rt = print_risk_truth(results, seeds)
+        if risk_json:
+            Path(risk_json).write_text(rt.to_json(orient="records", indent=1, double_precision=15))
+
+
+def rescore(path: str) -> int:
+    """The true-risk tables of the rows a ``--risk-json`` wrote (``--rescore``): no runner is run."""
+    rt = pd.read_json(path, dtype={"now": str, "diary_end": str})
+    print_risk_truth([{"risk_truth": rt.replace({np.nan: None}).to_dict("records")}])
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -507,7 +742,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variance", default=None,
                     help="the primary model's interval variance, one of analysis.stats.primary.VARIANCES "
                     "(default: runlog's default)")
+    ap.add_argument("--risk-truth", action=argparse.BooleanOptionalAction, default=True,
+                    help="score page 1's absolute risk against the generator's true 28-day risk under each "
+                    "plan (default: on; a few ms a runner)")
+    ap.add_argument("--truth-draws", type=int, default=TRUTH_DRAWS, metavar="K",
+                    help=f"futures of the latent vulnerability behind each true risk (default {TRUTH_DRAWS})")
+    ap.add_argument("--risk-json", metavar="FILE",
+                    help="also write the absolute-risk rows with their true risks (one per runner-region-plan)")
+    ap.add_argument("--rescore", metavar="FILE",
+                    help="only print the true-risk tables of a --risk-json FILE written before (no runners run)")
     args = ap.parse_args(argv)
+    if args.rescore:
+        return rescore(args.rescore)
     if args.runners is None:
         args.runners = 6 if args.quick else 50
     if args.quick:
@@ -522,8 +768,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # probe one runner in-process: is there a primary model to measure?
+    truth_draws = args.truth_draws if args.risk_truth else 0
     probe = _safe((args.scenarios[0], seeds[0], args.years, args.flare_rule, args.variance, args.follow,
-                   args.risk_intercept))
+                   args.risk_intercept, truth_draws))
     if "error" in probe:
         print(f"runner {args.scenarios[0]}/{seeds[0]} failed: {probe['error']}", file=sys.stderr)
         return 1
@@ -531,12 +778,14 @@ def main(argv: list[str] | None = None) -> int:
         print(NOT_AVAILABLE)
         return 1
 
-    jobs = [(s, seed, args.years, args.flare_rule, args.variance, args.follow, args.risk_intercept)
+    jobs = [(s, seed, args.years, args.flare_rule, args.variance, args.follow, args.risk_intercept, truth_draws)
             for s in args.scenarios for seed in seeds][1:]
     if args.flare_rule:
         print(f"flare-up onset rule: {args.flare_rule}")
     if args.variance:
         print(f"primary model's interval variance: {args.variance}")
+    if args.risk_intercept:
+        print(f"absolute risk's intercept: {args.risk_intercept}")
     t0 = time.perf_counter()
     results, failures = [probe], []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
@@ -588,9 +837,7 @@ def main(argv: list[str] | None = None) -> int:
     print_pain_trend(results)
     print()
     print_detection(results)
-    if args.follow:
-        print()
-        print_risk(results)
+    print_absolute_risk(results, seeds, follow=bool(args.follow), truth=bool(truth_draws), risk_json=args.risk_json)
     if args.json:
         rows["flare_rule"] = args.flare_rule or "default"
         Path(args.json).write_text(rows.to_json(orient="records", indent=1))

@@ -123,7 +123,11 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 39: a GPX root version other than 1.1 (Zepp "7.7.5-play", COROS none) is read as GPX 1.1 (hr, cad, type were lost)
 #: 40: Polar Flow's per-session CSV is read (source polar; it failed as a CSV of unknown kind)
 #: 41: a GPX heart rate of 0 (COROS: no reading) is none measured, not 0 in the average
-DECODER_VERSION = "41"
+#: 42: an untyped GPX track's sport from its name where the name carries it (Zepp/ZeppLife/Amazfit "YYYYMMDD
+#:     <sport>", Strava's "Afternoon Ride"): a ride so named is not a run (it passed by speed); a TCX heart rate
+#:     of 0 (strap lost) is none measured, not 0 in the average; a GPX track with no point on the globe takes its
+#:     distance from the points' running total (COROS <distance>), where it was unknown
+DECODER_VERSION = "42"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

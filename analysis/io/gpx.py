@@ -1,9 +1,11 @@
 """Read GPS Exchange Format (GPX 1.0/1.1) tracks (``.gpx``, ``.gpx.gz``) through gpxpy.
 
 One run is read per file: all ``trk``/``trkseg`` of the file make up the
-activity (FORMATS.md, "TCX / GPX"; data/README.md, "gpx/"). GPX carries no
-device distance, so the distance is computed from the positions (gpxpy's
-``length_2d()``): it will not match the watch's own figure for the same run.
+activity (FORMATS.md, "TCX / GPX"; data/README.md, "gpx/"). GPX has no element
+for the device's distance, so the distance is computed from the positions (gpxpy's
+``length_2d()``): it will not match the watch's own figure for the same run. (COROS
+writes the watch's running total in an extension; it is used only where no point
+has a position.)
 
 Heart rate, cadence and speed come from trackpoint extensions, matched by the
 element's local name whatever its namespace prefix (``gpxtpx:hr``,
@@ -29,7 +31,7 @@ import pandas as pd
 from analysis.errors import RunlogError
 from analysis.io import archive, xml_sniff
 from analysis.io.base import ReadResult, log_row, read_source_bytes
-from analysis.io.sports import classify_activity_type, untyped_sport
+from analysis.io.sports import classify_activity_name, classify_activity_type, untyped_sport
 from analysis.io.table import column_key
 from analysis.units import local_date, running_cadence_spm
 
@@ -42,6 +44,7 @@ VARIABLE_MAP: dict[str, str] = {
     "cad": "cadence_spm",
     "cadence": "cadence_spm",
     "speed": "speed_mps",
+    "distance": "distance_m",  # used only when no point has a position (see read_gpx)
     "lat": "latitude_deg",
     "lon": "longitude_deg",
 }
@@ -68,6 +71,17 @@ SPORT_MAP: dict[str, str] = {
     "ultra_running": "ultra_running",
 }
 
+#: The root's ``creator`` of the apps that write no ``<type>`` and name the track
+#: ``YYYYMMDD <workout title>`` (:data:`DATED_NAME`): the Zepp App (``creator="Zepp App"``), ZeppLife
+#: (``"ZeppLife App"``) and the Amazfit App (``"Amazfit App"``), matched case-insensitively.
+DATED_NAME_CREATORS = re.compile(r"zepp|amazfit", re.IGNORECASE)
+#: A Zepp / ZeppLife / Amazfit track name: the workout's date (``YYYYMMDD``), a space, its title.
+DATED_NAME = re.compile(r"^(\d{8})\s+(\S.*)$", re.DOTALL)
+#: Strava's default title, "<time of day> <activity type>" ("Afternoon Ride", "Morning Run"), whoever wrote
+#: the file: Strava's own GPX export of an app-recorded activity has no ``<type>`` (``creator="strava.com
+#: Android"``, "strava.com iPhone"), nor have the files other programs make from Strava's.
+STRAVA_DEFAULT_NAME = re.compile(r"^(?:Morning|Lunch|Afternoon|Evening|Night)\s+(\S.*)$", re.IGNORECASE | re.DOTALL)
+
 #: Intervals slower than this (m/s) count as stopped for ``moving_time_s``.
 STOPPED_SPEED_MPS = 0.5
 
@@ -77,7 +91,8 @@ FILE_HEART_RATE_TOLERANCE_S = 10.0
 
 SOURCE = "gpx"
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
-_EXTENSION_FIELDS = {"hr": "hr", "heartrate": "hr", "cad": "cad", "cadence": "cad", "speed": "speed"}
+_EXTENSION_FIELDS = {"hr": "hr", "heartrate": "hr", "cad": "cad", "cadence": "cad", "speed": "speed",
+                     "distance": "dist"}
 
 
 def sniff(head: bytes, name: str = "") -> bool:
@@ -144,7 +159,10 @@ def read_gpx(
       A point off the globe (``|lat| > 90`` or ``|lon| > 180``: the pause and
       resume markers ``lat="100"``/``"200"`` of MyTracks and older OpenTracks,
       a watch's "no fix") has no position: the distance runs from the last
-      point before it to the next one on the globe.
+      point before it to the next one on the globe. When no point has a position, the
+      distance is the last value of the points' own running total (COROS's ``<distance>``
+      extension, ClueTrust's ``gpxdata:distance``), which then also gives the samples'
+      distance, speed and the moving time (the log says so); else it is unknown (NA).
     * ``start_time``: first timed point (UTC; GPX times are UTC, a time
       without an offset is taken as UTC). ``elapsed_time_s``: last minus
       first point time.
@@ -162,7 +180,14 @@ def read_gpx(
       (and the log says so) unless it averages more than 7 m/s
       (:data:`analysis.io.sports.MAX_RUN_SPEED_MPS`) over its moving time, the
       rule the TCX reader applies to ``Sport="Other"``
-      (:func:`analysis.io.sports.untyped_sport`).
+      (:func:`analysis.io.sports.untyped_sport`). Two track names say the sport of an untyped
+      track, and the log says what was taken from them: the Zepp, ZeppLife and Amazfit apps name
+      it ``YYYYMMDD <sport in the phone's language>`` ("20230522 Jazda na rowerze", a ride, is not
+      a run; "20240501 Outdoor Running" is running), and Strava's default title is "<time of day>
+      <sport>" ("Afternoon Ride", "Morning Run"); words are matched whole
+      (:func:`analysis.io.sports.classify_activity_name`). A name that names a run still goes
+      through the 7 m/s rule; one naming no known sport (a title the user typed) leaves the speed
+      rule alone to decide. Any other name is never read for a sport (see :func:`_untyped_sport`).
     * ``avg_heart_rate_bpm``: mean of ``hr``/``heartrate`` extension values; 0 (COROS writes it
       where the watch had no reading) is none measured, as ``-nan`` is. SportTracks and
       the programs that write its GPX (a-rival SpoQ, ErgoControl) keep the heart rate apart
@@ -216,8 +241,8 @@ def read_gpx(
         points.loc[no_reading, "hr"] = np.nan
         notes.append(f"heart rate 0 at {int(no_reading.sum())} point(s): taken as none measured")
     hr_note = _fill_file_heart_rate(points, _file_heart_rate(gpx))
-    if hr_note:
-        notes.append(hr_note)
+    device_distance, distance_note = _device_distance(points)
+    notes.extend(note for note in (hr_note, distance_note) if note)
     timed = points[points["time"].notna()].reset_index(drop=True)
     if timed.empty:
         raise RunlogError(
@@ -230,8 +255,8 @@ def read_gpx(
         notes.append(cadence_note)
 
     activity_id = f"{SOURCE}:{hashlib.sha1(data).hexdigest()[:12]}"
-    run = _summary(gpx, points, timed)
-    sport, sport_note = _sport(_track_type(gpx), run)
+    run = _summary(gpx, points, timed, device_distance)
+    sport, sport_note = _sport(_track_type(gpx), run, gpx.creator)
     if sport is None:
         return ReadResult.build(log_rows=[log_row(label, "not_a_run", sport_note, source=SOURCE)])
     if sport_note:
@@ -355,10 +380,10 @@ def _points(gpx: gpxpy.gpx.GPX) -> pd.DataFrame:
                 )
                 previous = point if placed else previous
             segment_index += 1
-    columns = ["segment", "time", "offset", "lat", "lon", "ele", "step_m", "hr", "cad", "speed"]
+    columns = ["segment", "time", "offset", "lat", "lon", "ele", "step_m", "hr", "cad", "speed", "dist"]
     frame = pd.DataFrame(rows, columns=columns)
     frame["time"] = pd.to_datetime(frame["time"], utc=True)
-    for column in ("lat", "lon", "ele", "step_m", "hr", "cad", "speed"):
+    for column in ("lat", "lon", "ele", "step_m", "hr", "cad", "speed", "dist"):
         frame[column] = pd.to_numeric(frame[column]).astype("float64")
     frame["distance_m"] = frame["step_m"].cumsum()
     frame["step_s"] = _time_steps(frame)
@@ -410,6 +435,30 @@ def _fill_file_heart_rate(points: pd.DataFrame, heart_rate: pd.Series) -> str:
             f"heartRateTrack ({len(heart_rate)} samples, SportTracks layout)")
 
 
+def _device_distance(points: pd.DataFrame) -> tuple[bool, str]:
+    """Whether the points' own running total of distance stands in for the positions (in place), and a log note.
+
+    COROS writes the watch's cumulative distance (m) in each point's extensions, unprefixed beside
+    ``<heartrate>`` (``<extensions><heartrate>96</heartrate><distance>8</distance>...``; ClueTrust's
+    GPXDATA calls it ``gpxdata:distance``, matched alike). It is used only when no point has a
+    position on the globe (a watch without a fix), where the distance was otherwise unknown: the
+    run's distance is its last value (as TCX's last ``DistanceMeters``), the samples' ``distance_m``
+    its values, and the steps between them give the speed and the moving time. A total that
+    decreases is not a running total and is not used.
+    """
+    if points["lat"].notna().any() or points["dist"].isna().all():
+        return False, ""
+    total = points["dist"]
+    if not total.dropna().is_monotonic_increasing:
+        return False, "the points' distance extension decreases (not a running total): not used"
+    step = total.ffill().diff().where(points["segment"].eq(points["segment"].shift()))
+    points["step_m"] = step.fillna(0.0)
+    points["distance_m"] = total
+    points["derived_speed"] = points["step_m"] / points["step_s"].where(points["step_s"] > 0)
+    return True, (f"no point has a position: distance from the points' own running total "
+                  f"(<distance> extension, {total.max():.0f} m)")
+
+
 def _plausible_position(point: gpxpy.gpx.GPXTrackPoint) -> bool:
     """Whether a point's latitude and longitude are on the globe (|lat| <= 90, |lon| <= 180).
 
@@ -427,10 +476,14 @@ def _time_steps(points: pd.DataFrame) -> pd.Series:
     return step.where(points["segment"].eq(points["segment"].shift()))
 
 
-def _summary(gpx: gpxpy.gpx.GPX, points: pd.DataFrame, timed: pd.DataFrame) -> dict:
+def _summary(gpx: gpxpy.gpx.GPX, points: pd.DataFrame, timed: pd.DataFrame, device_distance: bool = False) -> dict:
     """Run-level figures (see ``read_gpx`` Notes)."""
-    # gpxpy's length_2d() over the points on the globe; with none on it the distance is unknown, not 0
-    distance_m = float(points["step_m"].sum()) if points["lat"].notna().any() else np.nan
+    # gpxpy's length_2d() over the points on the globe; with none on it the device's own running total where the
+    # points carry one (COROS), else the distance is unknown, not 0
+    if points["lat"].notna().any():
+        distance_m = float(points["step_m"].sum())
+    else:
+        distance_m = float(points["dist"].max()) if device_distance else np.nan
     step_s = points["step_s"]
     moving = step_s.gt(0) & points["derived_speed"].ge(STOPPED_SPEED_MPS)
     cadence = timed["cad"][timed["cad"] > 0]
@@ -463,10 +516,10 @@ def _normalise(text: str) -> str:
     return column_key(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text.strip()))
 
 
-def _sport(track_type: str | None, run: dict) -> tuple[str | None, str]:
+def _sport(track_type: str | None, run: dict, creator: str | None = None) -> tuple[str | None, str]:
     """Canonical sport (None when not a run) and a note for the log."""
     if track_type is None:
-        return untyped_sport(run["distance_m"], run["moving_time_s"], run["elapsed_time_s"])
+        return _untyped_sport(run, creator)
     if track_type.isdigit():
         code = STRAVA_TYPE_CODES.get(track_type)
         if code == "running":
@@ -477,6 +530,55 @@ def _sport(track_type: str | None, run: dict) -> tuple[str | None, str]:
     if sport is not None:
         return sport, ""
     return _sport_in_any_language(track_type)
+
+
+def _untyped_sport(run: dict, creator: str | None) -> tuple[str | None, str]:
+    """Sport of a track without ``<type>``: by its name where the name is known to carry the sport, else speed.
+
+    The name counts in two shapes only (a title the user typed is never read for a sport):
+
+    * a Zepp, ZeppLife or Amazfit app's track (:data:`DATED_NAME_CREATORS`) named
+      ``YYYYMMDD <title>`` (:data:`DATED_NAME`): the title is the workout's sport in the phone's
+      language ("Outdoor Running", "Jazda na rowerze") unless the user renamed it;
+    * Strava's default title "<time of day> <sport>" (:data:`STRAVA_DEFAULT_NAME`), in English.
+
+    Their words go through :func:`analysis.io.sports.classify_activity_name` (whole words of the
+    multilingual type table). Another sport is not a run; a run is that run sport, unless it
+    averages more than 7 m/s (a name is weaker than a type: the speed rule still applies); words
+    naming no sport, or a run and another sport at once, leave the speed rule
+    (:func:`analysis.io.sports.untyped_sport`) to decide, and the log says what the name said.
+    """
+    distance, moving, elapsed = run["distance_m"], run["moving_time_s"], run["elapsed_time_s"]
+    name = run["name"] if isinstance(run["name"], str) else ""
+    words, whose = _sport_words(name, creator or "")
+    if words is None:
+        return untyped_sport(distance, moving, elapsed)
+    sport, how, said = classify_activity_name(words)
+    where = f"track name {name!r} ({whose})"
+    if how == "not_run":
+        return None, f"{where} names another sport ({said}), not a run"
+    if sport is not None:
+        checked, note = untyped_sport(distance, moving, elapsed, why=f"no activity type in file; {where} says {said}")
+        if checked is None:
+            return None, note
+        return sport, f"sport {sport} from the {where}: {said!r}"
+    if how == "mixed":
+        why = f"no activity type in file; {where} names a run and another sport ({said})"
+    else:
+        why = f"no activity type in file; {where} names no sport runlog knows"
+    return untyped_sport(distance, moving, elapsed, why=why)
+
+
+def _sport_words(name: str, creator: str) -> tuple[str | None, str]:
+    """The words of a track name that carry its sport, and whose naming rule they follow; (None, "") for neither."""
+    dated = DATED_NAME.match(name)
+    if dated and DATED_NAME_CREATORS.search(creator) and pd.notna(
+            pd.to_datetime(dated.group(1), format="%Y%m%d", errors="coerce")):
+        return dated.group(2), f"{creator.strip()} writes the sport there, no <type>"
+    default = STRAVA_DEFAULT_NAME.match(name)
+    if default:
+        return default.group(1), "Strava's default title, no <type>"
+    return None, ""
 
 
 def _sport_in_any_language(track_type: str) -> tuple[str | None, str]:

@@ -8,12 +8,16 @@ Shared by the readers, so every reader decides alike:
   (Garmin Connect's CSV, Garmin's GDPR type keys, a GPX ``<type>`` written by
   OpenTracks from the user's own category) is a run by Garmin Connect's locale
   tables, else by a running word stem.
+* :func:`classify_activity_name`: an activity's free-text name (a GPX track's title) is
+  matched against the same tables word by word, for the apps whose only word on the sport
+  is the name they give the track (Zepp's "20240501 Outdoor Running").
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from functools import cache
 from importlib import resources
 
@@ -151,3 +155,87 @@ def classify_activity_type(value: object) -> tuple[str | None, str]:
     if any(s in n for s in _RUN_STEMS_N):
         return "running", "keyword"
     return None, ""
+
+
+# ---------------------------------------------------------------------------
+# A sport in an activity's free-text name (a track's title), whole words only.
+# ---------------------------------------------------------------------------
+#: Words naming a sport that is not a run in an activity's name, compared whole (after
+#: :func:`~analysis.io.table.alnum_key`), that no stem of the type table covers: Strava's
+#: default titles say "Ride" for a bike ride ("Afternoon Ride"), where activity types say cycling.
+NAME_NOT_RUN_WORDS: frozenset[str] = frozenset({"ride", "rides"})
+#: At most this many words of a name are looked at (a title is a few words; a pasted note is not).
+MAX_NAME_WORDS = 12
+_NAME_SPLIT = re.compile(r"[\s\-\u2010-\u2015_/\\,;:&+()\[\]|.!?\"]+")
+
+
+def classify_activity_name(value: object) -> tuple[str | None, str, str]:
+    """Sport named by an activity's free-text name (a track's title), matched by whole words.
+
+    A type field holds a sport and nothing else, so :func:`classify_activity_type` may find a
+    stem anywhere in it. A name is free text ("Paradise loop", "Radweg to the lake"), where a
+    stem inside a word means nothing: here the name is cut into words (at spaces, hyphens,
+    slashes and punctuation) and
+
+    * a run is a sequence of consecutive words that is, whole, a running type of
+      :data:`RUN_TYPE_ALIASES` ("Running", "Trail Running", "Course à pied", "Treadmill"), or a
+      running stem standing as a word of its own ("Run", "Lauf", "Jog", "Bieg"); the longest
+      such span decides the sport ("Indoor Running" is treadmill running). A word that only
+      begins with a running stem is not enough ("Runde", a round, is often walked);
+    * another sport is a word that begins with a not-running stem of the table ("Cycling",
+      "Radfahren", "Walking", "Swimming", "Hiking", "Skiing", "Rowing"; "rowerze", Polish for
+      "(on a) bicycle", begins with the table's "row"), never one holding it inside ("Paradise"
+      has no "rad"), or a word of :data:`NAME_NOT_RUN_WORDS` ("Ride").
+
+    Compared case-, accent- and punctuation-insensitively, as the type table is. Limits: a
+    compound word that ends in a sport ("Mountainbike", "Rennrad") is not recognised; a name
+    written without spaces (Chinese, Japanese, Thai) is matched only when it is, whole, a type of
+    the table ("跑步"); a word that happens to begin with a short stem ("Radio" with "rad") is
+    taken for that sport. Only the first :data:`MAX_NAME_WORDS` words are looked at.
+
+    Parameters
+    ----------
+    value : str
+        The name, e.g. "Outdoor Running", "Jazda na rowerze", "Afternoon Ride".
+
+    Returns
+    -------
+    sport : str or None
+        A canonical run sport when the name names a run and nothing else, else None.
+    how : str
+        ``"table"`` (a running type of the table), ``"keyword"`` (a running stem as a word),
+        ``"not_run"`` (another sport and no run), ``"mixed"`` (both a run and another sport:
+        undecided) or ``""`` (no sport recognised).
+    words : str
+        The words that decided, as written in the name ("Trail Running", "rowerze",
+        "Run / Bike" when mixed); "" when none did.
+    """
+    pieces = [piece for piece in _NAME_SPLIT.split(str(value)) if alnum_key(piece)][:MAX_NAME_WORDS]
+    keys = [alnum_key(piece) for piece in pieces]
+    sport, how, start, length = _run_span(keys)
+    run_words = " ".join(pieces[start:start + length])
+    other = next((piece for i, (piece, key) in enumerate(zip(pieces, keys, strict=True))
+                  if not start <= i < start + length
+                  and (key in NAME_NOT_RUN_WORDS or key.startswith(_NOT_RUN_STEMS_N))), None)
+    if sport is not None and other is not None:
+        return None, "mixed", f"{run_words} / {other}"
+    if sport is not None:
+        return sport, how, run_words
+    if other is not None:
+        return None, "not_run", other
+    return None, "", ""
+
+
+_RUN_STEM_KEYS = frozenset(_RUN_STEMS_N)
+
+
+def _run_span(keys: list[str]) -> tuple[str | None, str, int, int]:
+    """(sport, how, first word, number of words) of the longest span of words naming a run; (None, "", 0, 0)."""
+    for length in range(len(keys), 0, -1):
+        for start in range(len(keys) - length + 1):
+            joined = "".join(keys[start:start + length])
+            if joined in _RUN_LOOKUP:
+                return _RUN_LOOKUP[joined], "table", start, length
+            if joined in _RUN_STEM_KEYS:
+                return "running", "keyword", start, length
+    return None, "", 0, 0

@@ -149,7 +149,10 @@ def read_tcx(
       heart rate, where they have one) is used, the elapsed time runs at least
       to the end of the last lap, and the log says so.
     * ``avg_heart_rate_bpm``: mean of trackpoint ``HeartRateBpm/Value``, else
-      the lap ``AverageHeartRateBpm`` weighted by lap time.
+      the lap ``AverageHeartRateBpm`` weighted by lap time. A value of 0 (written while the
+      strap had no contact: RunnerUp records 0 bpm when the belt's connection is lost) is no
+      measurement, as a GPX heart rate of 0 is: the trackpoint has no heart rate (the log counts
+      them) and a lap's average of 0 is none.
     * Cadence: ``TPX/RunCadence`` (Garmin), else the trackpoint ``Cadence``
       (Polar writes running cadence there). Both are **strides/min** in a
       running activity (FORMATS.md, "Cadence units, once more"); they are
@@ -216,6 +219,7 @@ def read_tcx(
             why = "a running type in another language" if how == "table" else "it has a running word in it"
             sport_note = f"sport {sport_text} taken as {sport} ({why})"
         points, dropped = _trackpoints(activity)
+        hr_note = _no_reading_heart_rate(points)
         laps = _laps(activity)
         start = _start_time(activity, laps, points)
         if start is None:
@@ -245,8 +249,7 @@ def read_tcx(
         runs.append(run)
         samples.append(_samples(points, activity_id, positions, cadence_spm))
         details = [f"{len(points)} trackpoints", *([sport_note] if sport_note else [])]
-        if cadence_note:
-            details.append(cadence_note)
+        details.extend(note for note in (cadence_note, hr_note) if note)
         if dropped:
             details.append(f"{dropped} more trackpoints have no readable Time: left out")
         if ends_early:
@@ -341,6 +344,18 @@ def _trackpoints(activity: etree._Element) -> tuple[pd.DataFrame, int]:
     return out[keep].reset_index(drop=True), int((~keep).sum())
 
 
+def _no_reading_heart_rate(points: pd.DataFrame) -> str:
+    """Take a trackpoint heart rate of 0 or less for no reading (in place); a log note, "" when there is none.
+
+    RunnerUp (and other apps) write 0 bpm while the strap has no contact.
+    """
+    no_reading = points["HeartRateBpm"].le(0)
+    if not no_reading.any():
+        return ""
+    points.loc[no_reading, "HeartRateBpm"] = np.nan
+    return f"heart rate 0 at {int(no_reading.sum())} trackpoint(s): taken as none measured"
+
+
 def _laps(activity: etree._Element) -> pd.DataFrame:
     """Lap start, timer time (s), distance (m) and average HR (bpm)."""
     rows = []
@@ -351,10 +366,16 @@ def _laps(activity: etree._Element) -> pd.DataFrame:
                 "start": lap.get("StartTime"),
                 "time_s": _number(_child_text(lap, "TotalTimeSeconds")),
                 "distance_m": _number(_child_text(lap, "DistanceMeters")),
-                "hr_bpm": _number(_child_text(hr, "Value")) if hr is not None else np.nan,
+                "hr_bpm": _heart_rate(_child_text(hr, "Value")) if hr is not None else np.nan,
             }
         )
     return pd.DataFrame(rows, columns=["start", "time_s", "distance_m", "hr_bpm"])
+
+
+def _heart_rate(text: str | None) -> float:
+    """A heart rate in bpm; NaN for missing, non-numeric and 0 or less (no reading, not a rate)."""
+    value = _number(text)
+    return value if value > 0 else np.nan
 
 
 def _parse_time(text: str | None) -> tuple[pd.Timestamp, bool] | None:

@@ -89,6 +89,8 @@ TZ = "Europe/Berlin"
 HISTORY_DAYS = 70
 #: the gamma lag kernel of the load (days); weights for lags 1..KERNEL_DAYS
 KERNEL_SHAPE, KERNEL_SCALE_DAYS, KERNEL_DAYS = 2.5, 4.0, 60
+#: days after a flare's last day with no onset hazard
+REFRACTORY_DAYS = 7
 #: weekly run templates (0 = Monday); the last day is the long run
 TEMPLATES: dict[int, tuple[int, ...]] = {
     3: (1, 3, 6),
@@ -207,6 +209,17 @@ class SimulatedRunner:
         region -> {estimand -> true OR}, for the watched regions.
     params : dict
         The runner's drawn characteristics and diary settings.
+    state : dict
+        What the hazard was made of, for computing a true risk forward
+        (:mod:`benchmarks.generators.forward`): ``scenario`` (the Scenario),
+        ``base`` (region -> base daily hazard), ``season_norm`` (the divisor of
+        :func:`season_multiplier` over the simulated days), ``phi`` (the latent
+        AR(1) coefficient), ``latent_common`` (the shared AR(1) path, SD 1, one
+        per simulated day), ``latent_own`` (region -> its own path),
+        ``latent`` (region -> the hazard multiplier of each day) and
+        ``flares_all`` (every flare simulated, the days before and after the
+        diary included: ``region``, ``onset``, ``duration_days``). Reading it
+        draws nothing: the runner is the one the seed gives without it.
     """
 
     runs: pd.DataFrame
@@ -215,6 +228,7 @@ class SimulatedRunner:
     daily: pd.DataFrame
     truth: dict
     params: dict
+    state: dict = field(default_factory=dict)
 
 
 def lag_kernel() -> np.ndarray:
@@ -234,6 +248,33 @@ def season_multiplier(day_of_year: np.ndarray, height: float, peak_day: float = 
     """A summer bump of the hazard: 1 + height * exp(kappa * (cos(angle) - 1))."""
     angle = 2 * np.pi * (np.asarray(day_of_year, dtype=float) - peak_day) / 365.25
     return 1.0 + height * np.exp(kappa * (np.cos(angle) - 1.0))
+
+
+def load_w_day(km: np.ndarray, t: int, kernel: np.ndarray) -> float:
+    """Gamma-weighted weekly load of day ``t`` (km): 7 x the kernel over km on days t-1, t-2, ... (t-60)."""
+    lo = max(0, t - len(kernel))
+    past = km[lo:t][::-1]
+    return 7.0 * float(np.dot(kernel[: len(past)], past))
+
+
+def share_7d_day(km: np.ndarray, km_bf: np.ndarray, t: int) -> float:
+    """Barefoot-style share (%) of the km on days t-7..t-1 of day ``t`` (0 without km)."""
+    week_km = km[max(0, t - 7) : t].sum()
+    return 100.0 * km_bf[max(0, t - 7) : t].sum() / week_km if week_km > 0 else 0.0
+
+
+def day_hazard(
+    base: float, season: float, latent: float, load_w: float, share: float, since: int, had_flare: bool,
+    threshold: float, scen: Scenario, region: str,
+) -> float:
+    """The onset hazard of an at-risk day (``since`` > 7 days after the last flare's end; ``had_flare``:
+    there was one): base x season x latent x dose x footwear x recurrence."""
+    h = base * season * latent
+    h *= np.exp(log_dose(load_w, threshold, scen.dose_log_hr))
+    h *= np.exp(scen.footwear_log_hr.get(region, 0.0) * share / 10.0)
+    if scen.recurrence and had_flare:
+        h *= 1.0 + scen.recurrence * np.exp(-(since - 8) / 45.0)
+    return h
 
 
 def _logit(p):
@@ -429,12 +470,14 @@ def simulate_runner(
     sel = in_diary
     norm_dose = float(np.mean(np.exp(log_dose(load_plan[sel], threshold, scen.dose_log_hr))))
     season = season_multiplier(doy, scen.season_hazard)
-    season = season / season.mean()
-    latent = {}
+    season_norm = float(season.mean())
+    season = season / season_norm
+    latent, latent_own = {}, {}
+    phi = np.exp(-1.0 / traits["memory_days"])
+    common = np.zeros(n)
     for r in watched:
-        phi = np.exp(-1.0 / traits["memory_days"])
-        common = _ar1(np.random.default_rng([int(seed), code, 1]), n, phi, 1.0)
-        own = _ar1(rng, n, phi, 1.0)
+        common = _ar1(np.random.default_rng([int(seed), code, 1]), n, phi, 1.0)  # the same path for every region
+        own = latent_own[r] = _ar1(rng, n, phi, 1.0)
         v = scen.latent_sd * (np.sqrt(0.6) * common + np.sqrt(0.4) * own)
         latent[r] = np.exp(v - scen.latent_sd**2 / 2)
     base = {}
@@ -456,11 +499,8 @@ def simulate_runner(
     flares = []
     rests = traits["diary"]["baseline"]
     for t in range(n):
-        lo = max(0, t - KERNEL_DAYS)
-        past = km[lo:t][::-1]
-        load_w[t] = 7.0 * float(np.dot(kernel[: len(past)], past))
-        week_km = km[max(0, t - 7) : t].sum()
-        share[t] = 100.0 * km_bf[max(0, t - 7) : t].sum() / week_km if week_km > 0 else 0.0
+        load_w[t] = load_w_day(km, t, kernel)
+        share[t] = share_7d_day(km, km_bf, t)
         # today's training, given today's pain
         factor_run, factor_bf = 1.0, 1.0
         if scen.reverse:
@@ -487,13 +527,10 @@ def simulate_runner(
         # onsets
         for r in watched:
             since = t - state_end[r]
-            if since <= 7:  # inside a flare (since <= 0) or its refractory days
+            if since <= REFRACTORY_DAYS:  # inside a flare (since <= 0) or its refractory days
                 continue
-            h = base[r] * season[t] * latent[r][t]
-            h *= np.exp(log_dose(load_w[t], threshold, scen.dose_log_hr))
-            h *= np.exp(scen.footwear_log_hr.get(r, 0.0) * share[t] / 10.0)
-            if scen.recurrence and state_end[r] > -(10**6):
-                h *= 1.0 + scen.recurrence * np.exp(-(since - 8) / 45.0)
+            h = day_hazard(base[r], season[t], latent[r][t], load_w[t], share[t], since, state_end[r] > -(10**6),
+                           threshold, scen, r)
             hazard[r][t] = h
             if rng.random() < 1.0 - np.exp(-h):
                 peak = int(rng.integers(4, 9))
@@ -567,7 +604,18 @@ def simulate_runner(
     }
     if follow_days:
         params["follow"] = _follow(flare_frame, watched, diary_end, int(follow_days))
-    return SimulatedRunner(runs=runs, pain=pain, flares=planted, daily=daily, truth=truth, params=params)
+    state = {
+        "scenario": scen,
+        "base": base,
+        "season_norm": season_norm,
+        "phi": float(phi),
+        "latent_common": common,
+        "latent_own": latent_own,
+        "latent": latent,
+        "flares_all": flare_frame[["region", "onset", "duration_days"]].copy(),
+    }
+    return SimulatedRunner(runs=runs, pain=pain, flares=planted, daily=daily, truth=truth, params=params,
+                           state=state)
 
 
 def _follow(flares: pd.DataFrame, watched, diary_end: pd.Timestamp, days: int) -> dict:
@@ -579,7 +627,7 @@ def _follow(flares: pd.DataFrame, watched, diary_end: pd.Timestamp, days: int) -
         own = flares[flares["region"] == r]
         before = own[own["onset"] <= diary_end]
         ends = before["onset"] + pd.to_timedelta(before["duration_days"] - 1, unit="D")
-        busy = bool(len(before)) and bool((ends + pd.Timedelta(days=7) >= after).any())
+        busy = bool(len(before)) and bool((ends + pd.Timedelta(days=REFRACTORY_DAYS) >= after).any())
         later = own[(own["onset"] > diary_end) & (own["onset"] <= diary_end + pd.Timedelta(days=days))]
         out[r] = {"at_risk_after": not busy,
                   "onset_within": str(later["onset"].min().date()) if len(later) else None}

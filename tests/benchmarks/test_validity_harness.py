@@ -125,3 +125,96 @@ def test_risk_calibration_by_hand():
     assert c["brier_none"] == pytest.approx(((2 / 3) ** 2 + 2 * (1 / 3) ** 2) / 3)
     assert c["thirds"] == [(0.2, 0.0, 1), (0.4, 1.0, 1), (0.6, 1.0, 1)]
     assert c["predicted_se"] > 0  # two runners that differ
+
+
+def _risk_truth_rows():
+    last, half = V.RISK_SCENARIO, "half the barefoot-style share"
+    base = {"scenario": "s", "status": "estimated", "message": None, "at_risk_next": True}
+    return pd.DataFrame([
+        # scored: runner 1 two regions, runner 2 one region
+        {**base, "seed": 1, "region": "achilles", "plan": last, "risk": 0.2, "ci_low": 0.1, "ci_high": 0.3,
+         "truth": 0.25},
+        {**base, "seed": 1, "region": "achilles", "plan": half, "risk": 0.1, "ci_low": 0.05, "ci_high": 0.2,
+         "truth": 0.25},
+        {**base, "seed": 1, "region": "plantar", "plan": last, "risk": 0.4, "ci_low": 0.3, "ci_high": 0.5,
+         "truth": 0.6},
+        {**base, "seed": 1, "region": "plantar", "plan": half, "risk": 0.5, "ci_low": 0.4, "ci_high": 0.7,
+         "truth": 0.5},
+        {**base, "seed": 2, "region": "achilles", "plan": last, "risk": 0.6, "ci_low": 0.5, "ci_high": 0.8,
+         "truth": 0.3},
+        # runner 2's half: not estimated (no barefoot-style term), so no difference for it
+        {**base, "seed": 2, "region": "achilles", "plan": half, "risk": None, "ci_low": None, "ci_high": None,
+         "truth": 0.3, "status": "insufficient data"},
+        # not scored: a flare under way; inside a flare in the generator
+        {**base, "seed": 3, "region": "achilles", "plan": last, "risk": 0.9, "ci_low": 0.8, "ci_high": 0.95,
+         "truth": 0.1, "message": "a flare-up is under way on the last day: the risk is of a new one once it has "
+         "settled"},
+        {**base, "seed": 3, "region": "plantar", "plan": last, "risk": 0.5, "ci_low": 0.4, "ci_high": 0.6,
+         "truth": 0.45, "at_risk_next": False},
+    ])
+
+
+def test_risk_truth_measures_by_hand():
+    rt = _risk_truth_rows()
+    m = V.risk_truth_measures(rt).set_index("plan")
+    last = m.loc[V.RISK_SCENARIO]
+    assert last["n"] == 3
+    assert last["coverage"] == pytest.approx(1 / 3)  # 0.25 in [0.1, 0.3]; 0.6 above [0.3, 0.5]; 0.3 below [0.5, 0.8]
+    assert (last["truth_below"], last["truth_above"]) == (pytest.approx(1 / 3), pytest.approx(1 / 3))
+    assert last["mean_ratio"] == pytest.approx(1.2 / 1.15)
+    assert last["median_ratio"] == pytest.approx(np.median([0.2 / 0.25, 0.4 / 0.6, 0.6 / 0.3]))
+    assert last["spearman"] == pytest.approx(0.5)  # ranks (1, 2, 3) against (1, 3, 2)
+    x, y = np.log([0.2 / 0.8, 0.4 / 0.6, 0.6 / 0.4]), np.log([0.25 / 0.75, 0.6 / 0.4, 0.3 / 0.7])
+    assert last["slope"] == pytest.approx(np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2))
+    assert last["width"] == pytest.approx(0.2)
+    assert np.isnan(last["diff_bias"]) and last["coverage_se"] > 0
+    half = m.loc["half the barefoot-style share"]
+    assert half["n"] == 2 and half["n_diff"] == 2
+    # predicted differences -0.1 and +0.1, true 0 and -0.1: errors -0.1 and +0.2
+    assert half["diff_bias"] == pytest.approx(0.05)
+    assert half["diff_pred"] == pytest.approx(0.0) and half["diff_true"] == pytest.approx(-0.05)
+    busy = V.risk_truth_measures(rt, at_risk_next=False).set_index("plan").loc[V.RISK_SCENARIO]
+    assert busy["n"] == 1 and busy["coverage"] == 1.0
+    shifted = V.risk_truth_measures(rt.assign(truth_marginal=rt["truth"] + 0.6), truth="truth_marginal")
+    assert shifted.set_index("plan").loc[V.RISK_SCENARIO, "coverage"] == 0.0
+
+
+def test_risk_truth_plumbing(monkeypatch, capsys):
+    """one_runner: 'now' is the findings' period end, one row per watched region and plan with its truth."""
+    from benchmarks.generators.runner import simulate_runner
+
+    sim = simulate_runner(5, "footwear_effect", years=1)
+    now = (pd.Timestamp(sim.params["diary_end"]) - pd.Timedelta(days=3)).date().isoformat()
+    plans = ["last 4 weeks", "half the barefoot-style share", "+20 % weekly km"]
+    risk = [{"scenario": p, "risk_28d": 0.3, "ci": [0.2, 0.4], "status": "estimated", "message": None}
+            for p in plans]
+    fake = {"period": {"end": now},
+            "regions": {r: {"primary": [], "absolute_risk": risk} for r in sim.params["watched"]}}
+    monkeypatch.setattr(analysis.findings, "findings", lambda runs, pain, **kw: fake)
+    res = V.one_runner(("footwear_effect", 5, 1, None, None, 0, None, 500))
+    rt = pd.DataFrame(res["risk_truth"])
+    assert len(rt) == 3 * len(sim.params["watched"]) and set(rt["plan"]) == set(plans)
+    assert (rt["now"] == now).all() and (rt["risk"] == 0.3).all()
+    from analysis.stats.absolute_risk import SCENARIOS
+    from benchmarks.generators.forward import true_risk
+
+    truth = true_risk(sim, now, SCENARIOS, draws=500)
+    for row in rt.itertuples():
+        assert row.truth == truth[row.region]["risk"][row.plan]
+        assert row.at_risk_next == truth[row.region]["at_risk_next"]
+        assert row.truth_marginal == truth[row.region]["risk_marginal"][row.plan]
+    assert V.one_runner(("footwear_effect", 5, 1, None, None, 0, None, 0))["risk_truth"] == []
+    V.print_risk_truth([res])
+    out = capsys.readouterr().out
+    assert "coverage of the 95 % interval" in out and "latent vulnerability's value 'now' unknown" in out
+
+
+def test_rescore_prints_a_saved_risk_json(tmp_path, capsys):
+    path = tmp_path / "risk.json"
+    rows = _risk_truth_rows().assign(now="2025-01-01", diary_end="2025-01-02", truth_marginal=0.4)
+    path.write_text(rows.to_json(orient="records"))
+    assert V.main(["--rescore", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "coverage of the 95 % interval" in out and "seeds 1-3" in out
+    line = next(x for x in out.split("coverage of the 95 % interval (target")[1].splitlines() if x.strip().startswith("s "))
+    assert "0.333" in line

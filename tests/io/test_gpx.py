@@ -448,3 +448,178 @@ def test_a_heart_rate_of_zero_is_none_measured_not_zero():
     assert result.runs["avg_heart_rate_bpm"].iloc[0] == pytest.approx(155.0)  # (150 + 160) / 2, not 310 / 3
     assert result.samples["heart_rate_bpm"].isna().tolist() == [False, True, False, True]
     assert "heart rate 0 at 1 point(s): taken as none measured" in result.log["reason"].iloc[0]
+
+
+def _named_gpx(name: str, creator: str = "Zepp App", version: str = "7.7.5-play", seconds: int = 40) -> bytes:
+    """An untyped GPX as the Zepp, ZeppLife and Amazfit apps export it: four points 0.001 deg apart.
+
+    The layout is that of the files quoted in tkrajina/gpxgo issue 20 (``creator="Zepp App"
+    version="7.7.5-play"``, ``<name><![CDATA[20230522 Jazda na rowerze]]></name>``), jenetics/jpx
+    issue 170 (the same app, ``<![CDATA[20230507 mile iles]]>``: a title the user typed) and the
+    README of OkramL's GPStoKML_2025_Summer (``creator="ZeppLife App" version="6.8.1"``,
+    ``<![CDATA[20231013 Outdoor cycling]]>``): no ``<type>``, a ``<desc>`` per point and
+    ``ns3:speed``/``ns3:cad``/``ns3:hr`` in a TrackPointExtension. ``seconds`` apart: 40 s is
+    2.78 m/s (a runner's speed, and a slow ride's), 10 s is 11.1 m/s.
+    """
+    start = pd.Timestamp("2024-05-01T06:00:00Z")
+    points = "".join(
+        f'<trkpt lat="0" lon="{0.001 * i}"><ele>182.0</ele>'
+        f"<time>{start + pd.Timedelta(seconds=seconds * i):%Y-%m-%dT%H:%M:%SZ}</time>"
+        f"<desc><![CDATA[CommonTimeValuePoint(absoluteTime={int(start.timestamp()) + seconds * i}, value=0.2)]]></desc>"
+        "<extensions><ns3:TrackPointExtension><ns3:speed>2.78</ns3:speed><ns3:cad>0.0</ns3:cad>"
+        "<ns3:hr>125</ns3:hr></ns3:TrackPointExtension></extensions></trkpt>"
+        for i in range(4)
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
+        '<gpx xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:ns3="http://www.garmin.com/xmlschemas/TrackPointExtension/v1" '
+        'xmlns:ns1="http://www.cluetrust.com/XML/GPXDATA/1/0" '
+        f'creator="{creator}" version="{version}"><trk><name><![CDATA[{name}]]></name>'
+        f"<trkseg>{points}</trkseg></trk></gpx>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "creator", "word"),
+    [
+        ("20230522 Jazda na rowerze", "Zepp App", "rowerze"),  # Polish phone: the ride of gpxgo issue 20
+        ("20231013 Outdoor cycling", "ZeppLife App", "cycling"),
+        ("20240501 Walking", "Amazfit App", "Walking"),
+        ("20240501 Radfahren", "Zepp App", "Radfahren"),
+    ],
+)
+def test_a_zepp_track_named_for_another_sport_is_not_a_run_at_a_runners_speed(name, creator, word):
+    result = read_gpx(_named_gpx(name, creator), name="zepp.gpx")
+    assert result.runs.empty
+    assert result.log["status"].tolist() == ["not_a_run"]  # by speed alone (2.78 m/s) it passed as a run
+    reason = result.log["reason"].iloc[0]
+    assert f"track name {name!r} ({creator} writes the sport there, no <type>)" in reason
+    assert f"names another sport ({word}), not a run" in reason
+
+
+@pytest.mark.parametrize(
+    ("name", "sport", "words"),
+    [
+        ("20240501 Outdoor Running", "running", "Running"),
+        ("20240501 Treadmill", "treadmill_running", "Treadmill"),
+        ("20240501 Trail Running", "trail_running", "Trail Running"),
+        ("20240501 Laufen", "running", "Laufen"),
+        ("20240501 Bieganie", "running", "Bieganie"),
+        ("20240501 Course à pied", "running", "Course à pied"),
+    ],
+)
+def test_a_zepp_track_named_for_a_run_takes_its_sport_from_the_name(name, sport, words):
+    result = read_gpx(_named_gpx(name), name="zepp.gpx")
+    assert result.runs["sport"].tolist() == [sport]
+    reason = result.log["reason"].iloc[0]
+    assert f"sport {sport} from the track name {name!r} (Zepp App writes the sport there, no <type>): {words!r}" in reason
+    assert "assumed a run" not in reason
+
+
+def test_a_zepp_title_naming_no_known_sport_leaves_the_speed_rule_and_says_so():
+    # jpx issue 170's "20230507 mile iles": the user renamed the workout
+    result = read_gpx(_named_gpx("20230507 mile iles"), name="zepp.gpx")
+    assert result.runs["sport"].tolist() == ["running"]
+    assert ("no activity type in file; track name '20230507 mile iles' (Zepp App writes the sport there, no <type>) "
+            "names no sport runlog knows; assumed a run") in result.log["reason"].iloc[0]
+    fast = read_gpx(_named_gpx("20230507 mile iles", seconds=10), name="zepp.gpx")
+    assert fast.log["status"].tolist() == ["not_a_run"] and "too fast" in fast.log["reason"].iloc[0]
+    both = read_gpx(_named_gpx("20240501 Run & Bike"), name="zepp.gpx")
+    assert both.runs["sport"].tolist() == ["running"]
+    assert "names a run and another sport (Run / Bike); assumed a run" in both.log["reason"].iloc[0]
+
+
+def test_a_name_saying_run_does_not_lift_the_speed_limit():
+    result = read_gpx(_named_gpx("20240501 Outdoor Running", seconds=10), name="zepp.gpx")  # 11.1 m/s
+    assert result.log["status"].tolist() == ["not_a_run"]
+    assert "says Running; average speed 11.1 m/s is too fast for a run" in result.log["reason"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "creator"),
+    [
+        ("20230522 Jazda na rowerze", "OsmAnd"),  # the dated shape from an app not known to write it
+        ("Jazda na rowerze", "Zepp App"),  # no date: not the apps' shape (a renamed file?)
+        ("99999999 Jazda na rowerze", "Zepp App"),  # eight digits that are no date
+        ("Ride to the Paradise café", "test"),  # a user's own title is never read for a sport
+    ],
+)
+def test_other_names_are_not_read_for_a_sport(name, creator):
+    result = read_gpx(_named_gpx(name, creator, version="1.1"), name="x.gpx")
+    assert result.runs["sport"].tolist() == ["running"]  # the speed rule, as before
+    assert result.log["reason"].iloc[0].endswith("no activity type in file; assumed a run")
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "note"),
+    [
+        ("Afternoon Ride", "not_a_run", "track name 'Afternoon Ride' (Strava's default title, no <type>) names another "
+                                        "sport (Ride), not a run"),
+        ("Morning Walk", "not_a_run", "names another sport (Walk), not a run"),
+        ("Morning Run", "imported", "sport running from the track name 'Morning Run' (Strava's default title, "
+                                    "no <type>): 'Run'"),
+        ("Evening Trail Run", "imported", "sport trail_running from the track name 'Evening Trail Run'"),
+        ("Lunch Workout", "imported", "track name 'Lunch Workout' (Strava's default title, no <type>) names no sport "
+                                      "runlog knows; assumed a run"),
+    ],
+)
+def test_stravas_default_title_says_the_sport_of_an_untyped_track(name, status, note):
+    # Strava's "Export GPX" of an activity recorded in its phone app: creator "strava.com Android", no <type>
+    # (a 2017 file quoted on a blog, "Afternoon Ride"; a 2015 "strava.com iPhone" one in a Go example)
+    result = read_gpx(_named_gpx(name, "strava.com Android", version="1.1"), name="strava.gpx")
+    assert result.log["status"].tolist() == [status]
+    assert note in result.log["reason"].iloc[0]
+    if status == "imported":
+        assert len(result.runs) == 1
+
+
+def _coros_gpx(totals: list[int | None], lat: str = "200") -> bytes:
+    """A GPX in COROS's layout, one point a second, each with the watch's running total of distance.
+
+    As in the COROS export Logiqx/gps-wizard keeps (sessions/20221112/Walk20221112123336.gpx):
+    ``creator="Coros Wearables"``, the GPX 1.0 namespace and no ``version``, and per point
+    ``<extensions><heartrate>96</heartrate><distance>8</distance><cadence>53</cadence></extensions>``,
+    the distance unprefixed, in whole metres, rising from 8 m at the first point. That file is a walk
+    (``<type>Other</type>``); the type here is a run's. ``lat="200"`` puts every point off the globe
+    (no fix).
+    """
+    start = pd.Timestamp("2022-11-12T12:33:53Z")
+    points = "".join(
+        f'<trkpt lat="{lat}" lon="{0.001 * i}"><ele>2</ele>'
+        f"<time>{start + pd.Timedelta(seconds=i):%Y-%m-%dT%H:%M:%SZ}</time>"
+        f"<extensions><heartrate>96</heartrate>{'' if total is None else f'<distance>{total}</distance>'}"
+        "<cadence>83</cadence></extensions></trkpt>"
+        for i, total in enumerate(totals)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<gpx xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xmlns:gpxdata="http://www.cluetrust.com/XML/GPXDATA/1/0" xmlns="http://www.topografix.com/GPX/1/0" '
+        'creator="Coros Wearables"><metadata><time>2022-11-12T12:33:36Z</time></metadata>'
+        f"<trk><name>Kimmeridge Run</name><type>running</type><trkseg>{points}</trkseg></trk></gpx>"
+    ).encode()
+
+
+def test_coros_running_total_of_distance_stands_in_when_no_point_has_a_position():
+    result = read_gpx(_coros_gpx([8, 11, None, 14, 14, 17]), name="coros.gpx")
+    run = result.runs.iloc[0]
+    assert run["distance_m"] == 17  # the last total, not unknown
+    # steps of 3, 0 (no total: the last one carried), 3, 0, 3 m a second: three seconds moving
+    assert run["moving_time_s"] == 3
+    samples = result.samples
+    assert samples["distance_m"].tolist()[:2] == [8, 11] and np.isnan(samples["distance_m"].iloc[2])
+    assert samples["distance_m"].tolist()[3:] == [14, 14, 17]
+    assert samples["speed_mps"].tolist()[1:] == [3.0, 0.0, 3.0, 0.0, 3.0]
+    assert "no point has a position: distance from the points' own running total (<distance> extension, 17 m)" in (
+        result.log["reason"].iloc[0])
+
+
+def test_coros_running_total_is_not_used_when_points_have_positions_or_it_falls():
+    placed = read_gpx(_coros_gpx([8, 11, 14], lat="0"), name="coros.gpx")
+    assert placed.runs["distance_m"].iloc[0] == pytest.approx(2 * STEP_M)  # the positions, as before
+    assert placed.samples["distance_m"].tolist() == pytest.approx([0, STEP_M, 2 * STEP_M])
+    assert "running total" not in placed.log["reason"].iloc[0]
+    falling = read_gpx(_coros_gpx([8, 30, 11]), name="coros.gpx")  # not a running total (increments?)
+    assert pd.isna(falling.runs["distance_m"].iloc[0])
+    assert "distance extension decreases (not a running total): not used" in falling.log["reason"].iloc[0]

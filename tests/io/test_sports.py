@@ -1,8 +1,10 @@
-"""Tests for analysis.io.sports: the speed rule shared by GPX (no <type>) and TCX (Sport="Other")."""
+"""Tests for analysis.io.sports: the speed rule shared by GPX (no <type>) and TCX (Sport="Other"), and names."""
 
 from __future__ import annotations
 
 import math
+
+import pytest
 
 from analysis.io.sports import MAX_RUN_SPEED_MPS, untyped_sport
 
@@ -33,3 +35,53 @@ def test_a_jogging_type_is_a_run_by_its_stem():
     assert classify_activity_type("Jogging") == ("running", "keyword")
     assert classify_activity_type("Joggen am Abend") == ("running", "keyword")
     assert classify_activity_type("Nordic walking")[0] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Outdoor Running", ("running", "table", "Running")),  # Zepp App, English
+        ("Indoor Running", ("treadmill_running", "table", "Indoor Running")),  # the longest span wins
+        ("Trail Running", ("trail_running", "table", "Trail Running")),
+        ("Treadmill", ("treadmill_running", "table", "Treadmill")),
+        ("Laufen im Freien", ("running", "table", "Laufen")),
+        ("Course à pied", ("running", "table", "Course à pied")),
+        ("Bieganie", ("running", "table", "Bieganie")),
+        ("跑步", ("running", "table", "跑步")),  # written without spaces: matched only whole
+        ("Morning Jog", ("running", "keyword", "Jog")),  # a running stem standing as a word
+        ("Jazda na rowerze", (None, "not_run", "rowerze")),  # Polish: "rower" begins with the table's "row"
+        ("Outdoor cycling", (None, "not_run", "cycling")),  # ZeppLife
+        ("Indoor-Radfahren", (None, "not_run", "Radfahren")),
+        ("Afternoon Ride", (None, "not_run", "Ride")),
+        ("Run & Bike", (None, "mixed", "Run / Bike")),
+    ],
+)
+def test_a_name_is_matched_by_whole_words(name, expected):
+    from analysis.io.sports import classify_activity_name
+
+    assert classify_activity_name(name) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Runde um den See",  # begins with "run" but is a round, not a run
+        "mile iles",  # a title the user typed
+        "户外跑步",  # no spaces to cut at, and not, whole, a type of the table
+        "Mountainbike",  # limit: a compound ending in a sport
+        "Jogging",  # limit: a stem with an ending is not a word of its own
+    ],
+)
+def test_a_stem_inside_a_word_of_a_name_names_nothing(name):
+    from analysis.io.sports import classify_activity_name
+
+    assert classify_activity_name(name) == (None, "", "")
+
+
+def test_a_stem_inside_a_word_does_not_rule_a_named_run_out():
+    from analysis.io.sports import classify_activity_name, classify_activity_type
+
+    # the type matcher finds "rad" in "paradiserun" and says not a run; in a name it is no word
+    assert classify_activity_type("Paradise Run") == (None, "")
+    assert classify_activity_name("Paradise Run") == ("running", "table", "Run")
+    assert classify_activity_name("Radweg Run") == (None, "mixed", "Run / Radweg")  # limit: "Rad..." begins a word

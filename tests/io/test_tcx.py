@@ -396,3 +396,23 @@ def test_multisport_session_gives_one_log_row_per_activity_and_skips_transitions
     assert result.runs.index[0].endswith(":1")
     assert run["start_time"] == pd.Timestamp("2013-04-18T16:24:00Z")
     assert (run["distance_m"], run["moving_time_s"], run["elapsed_time_s"]) == (11460, 3571, 3571)
+
+
+def test_a_heart_rate_of_zero_is_none_measured_not_zero():
+    """``<HeartRateBpm><Value>0</Value>`` is written while the strap has no contact (RunnerUp records 0 bpm when
+    the belt's connection is lost: jonasoreland/runnerup issue 373): no reading, as a GPX heart rate of 0 is."""
+    points = [
+        _point("2024-05-01T06:00:00Z", dist=0, hr=150),
+        _point("2024-05-01T06:00:05Z", dist=10, hr=0),
+        _point("2024-05-01T06:00:10Z", dist=20, hr=160),
+        _point("2024-05-01T06:00:15Z", dist=30, hr=0),
+    ]
+    result = read_tcx(_tcx(_activity("Running", points)), name="strap.tcx")
+    assert result.runs["avg_heart_rate_bpm"].iloc[0] == pytest.approx(155.0)  # (150 + 160) / 2, not 310 / 4
+    assert result.samples["heart_rate_bpm"].isna().tolist() == [False, True, False, True]
+    assert "heart rate 0 at 2 trackpoint(s): taken as none measured" in result.log["reason"].iloc[0]
+    # a lap's average of 0 is none either: with no trackpoint heart rate the run has none, not 0 bpm
+    lap_only = read_tcx(_tcx(_activity("Running", [], lap_time="600", lap_dist="2000", lap_hr="0")))
+    assert pd.isna(lap_only.runs["avg_heart_rate_bpm"].iloc[0])
+    no_zero = read_tcx(_tcx(_activity("Running", points[:1])), name="ok.tcx")
+    assert "heart rate 0" not in no_zero.log["reason"].iloc[0]
