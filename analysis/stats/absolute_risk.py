@@ -144,6 +144,10 @@ def absolute_risk(
         params[0] = fit.risk_intercept
     # one set of draws per covariance (analysis.stats.primary.RISK_COVARIANCE); the wider interval is kept
     draw_sets = [_draws(params, cov, draws, seed) for cov in (fit.risk_covs or (fit.cov,))]
+    if fit.risk_shrinkage != 1.0:  # every slope shrunk (analysis.stats.primary.RISK_SHRINKAGE), draws alike
+        params[1:] *= fit.risk_shrinkage
+        for b in draw_sets:
+            b[:, 1:] *= fit.risk_shrinkage
     alpha = (1 - level) / 2
     slow_ahead = usual_share_ahead(loads, future)
     rows = []
