@@ -94,7 +94,7 @@ def one_runner(job: tuple) -> dict:
 
     ``job`` is (scenario, seed, years) or (scenario, seed, years, flare rule name[, interval variance[,
     days followed after the diary[, absolute risk's intercept[, futures of the true risk (0: none)[, the
-    absolute risk's covariance[, its shrinkage]]]]]]).
+    absolute risk's covariance]]]]]).
     """
     from analysis.findings import findings
     from analysis.stats import primary
@@ -107,8 +107,6 @@ def one_runner(job: tuple) -> dict:
         primary.RISK_INTERCEPT = job[6]
     if len(job) > 8 and job[8]:  # and another covariance for its draws (primary.RISK_COVARIANCES)
         primary.RISK_COVARIANCE = job[8]
-    if len(job) > 9 and job[9]:  # and a shrinkage of its predictions (primary.RISK_SHRINKAGES)
-        primary.RISK_SHRINKAGE = job[9]
     flare_params = {"rule": job[3]} if len(job) > 3 and job[3] else None
     follow_days = int(job[5]) if len(job) > 5 and job[5] else 0
     truth_draws = int(job[7]) if len(job) > 7 and job[7] else 0
@@ -747,9 +745,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--risk-covariance", default=None,
                     help="the covariance of the absolute risk's draws, one of "
                     "analysis.stats.primary.RISK_COVARIANCES (default: runlog's default)")
-    ap.add_argument("--risk-shrinkage", default=None,
-                    help="the shrinkage of the absolute risk's predictions, one of "
-                    "analysis.stats.primary.RISK_SHRINKAGES (default: runlog's default)")
     ap.add_argument("--variance", default=None,
                     help="the primary model's interval variance, one of analysis.stats.primary.VARIANCES "
                     "(default: runlog's default)")
@@ -781,7 +776,7 @@ def main(argv: list[str] | None = None) -> int:
     # probe one runner in-process: is there a primary model to measure?
     truth_draws = args.truth_draws if args.risk_truth else 0
     probe = _safe((args.scenarios[0], seeds[0], args.years, args.flare_rule, args.variance, args.follow,
-                   args.risk_intercept, truth_draws, args.risk_covariance, args.risk_shrinkage))
+                   args.risk_intercept, truth_draws, args.risk_covariance))
     if "error" in probe:
         print(f"runner {args.scenarios[0]}/{seeds[0]} failed: {probe['error']}", file=sys.stderr)
         return 1
@@ -790,7 +785,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     jobs = [(s, seed, args.years, args.flare_rule, args.variance, args.follow, args.risk_intercept, truth_draws,
-             args.risk_covariance, args.risk_shrinkage) for s in args.scenarios for seed in seeds][1:]
+             args.risk_covariance) for s in args.scenarios for seed in seeds][1:]
     if args.flare_rule:
         print(f"flare-up onset rule: {args.flare_rule}")
     if args.variance:
@@ -799,8 +794,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"absolute risk's intercept: {args.risk_intercept}")
     if args.risk_covariance:
         print(f"absolute risk's covariance: {args.risk_covariance}")
-    if args.risk_shrinkage:
-        print(f"absolute risk's shrinkage: {args.risk_shrinkage}")
     t0 = time.perf_counter()
     results, failures = [probe], []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:

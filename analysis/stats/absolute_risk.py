@@ -9,12 +9,16 @@ calendar: the usual share's fit is evaluated at each coming date), and the risk 
 1 - prod(1 - h_day). The intercept is FLIC's (:func:`analysis.stats.firth.flic_intercept`; Puhr et
 al. 2017): Firth's penalty lifts every day's hazard toward 1/2, and over 28 days the risk ran 11-20 %
 above the onsets that followed in the validation (observed / expected 0.83-0.90; benchmarks/README.md,
-"Session 11: the absolute risk"). The 95 % interval comes from 4000 draws of the coefficients from the
-normal approximation of the penalised fit (covariance = inverse penalised information), centred on
-Firth's slopes and FLIC's intercept (the draws are shifted, not refitted: the intercept's refit given
-each draw's slopes is not propagated, and the penalised covariance, evaluated at Firth's higher
-probabilities, is a few per cent narrower in the intercept than the information at FLIC's), each
-pushed through the same computation; a few matrix products, no refitting.
+"Session 11: the absolute risk"). The 95 % interval comes from 4000 draws of the coefficients, centred
+on Firth's slopes and FLIC's intercept, each pushed through the same computation (a few matrix
+products, no refitting), from two covariances (:func:`analysis.stats.primary.risk_covariances`;
+:data:`analysis.stats.primary.RISK_COVARIANCE`): the likelihood's inverse information at the
+probabilities the risk predicts with, and the 28-day block sandwich around it (days are not
+independent); the wider of the two intervals is kept, as the estimands keep the wider variance. The
+draws are shifted, not refitted: the intercept's refit given each draw's slopes is not propagated.
+Measured against the generator's true risk (benchmarks/README.md, "Session 12: the absolute risk's
+intervals"), the interval still contains it less often than 95 %: it carries the model's sampling
+error, not a vulnerability that drifts unseen, a season of another shape or a dose that is not linear.
 """
 
 from __future__ import annotations
@@ -144,10 +148,6 @@ def absolute_risk(
         params[0] = fit.risk_intercept
     # one set of draws per covariance (analysis.stats.primary.RISK_COVARIANCE); the wider interval is kept
     draw_sets = [_draws(params, cov, draws, seed) for cov in (fit.risk_covs or (fit.cov,))]
-    if fit.risk_shrinkage != 1.0:  # every slope shrunk (analysis.stats.primary.RISK_SHRINKAGE), draws alike
-        params[1:] *= fit.risk_shrinkage
-        for b in draw_sets:
-            b[:, 1:] *= fit.risk_shrinkage
     alpha = (1 - level) / 2
     slow_ahead = usual_share_ahead(loads, future)
     rows = []

@@ -91,13 +91,7 @@ RISK_INTERCEPT = "flic"
 #: second set of draws from the 28-day block sandwich around it; the wider interval of the two is kept,
 #: as the estimands' intervals keep the wider variance)
 RISK_COVARIANCES = ("penalised", "ml", "ml-block")
-RISK_COVARIANCE = "penalised"
-#: shrinkage of the absolute risk's predictions: "none", or "heuristic" (van Houwelingen & le Cessie 1990:
-#: every slope times (LR - k) / LR, the model's likelihood-ratio chi-square against the onsets' rate alone
-#: and its k slopes, the intercept refitted as FLIC's; a model fitted on few onsets predicts differences
-#: between days, and so between runners, larger than the truth's)
-RISK_SHRINKAGES = ("none", "heuristic")
-RISK_SHRINKAGE = "none"
+RISK_COVARIANCE = "ml-block"
 
 #: calendar-block length (days) of the sandwich's clusters
 BLOCK_DAYS = 28
@@ -326,8 +320,6 @@ class PrimaryFit:
     risk_intercept: float | None = None
     #: covariances the absolute risk draws its coefficients from (:func:`risk_covariances`; empty: ``cov``)
     risk_covs: tuple[np.ndarray, ...] = ()
-    #: the factor on every slope of the absolute risk's predictions (:func:`heuristic_shrinkage`; 1: none)
-    risk_shrinkage: float = 1.0
 
     @property
     def estimable(self) -> bool:
@@ -493,46 +485,15 @@ def fit_primary(
     full[keep] = fit.params
     cov = np.zeros((len(full), len(full)))
     cov[np.ix_(keep, keep)] = fit.cov
-    shrink, intercept = _risk_intercept(y, Xk, fit.params)
+    try:  # fit_primary never raises on data: without FLIC's intercept the risk keeps Firth's
+        intercept = flic_intercept(y, Xk[:, 1:] @ fit.params[1:]) if RISK_INTERCEPT == "flic" else None
+    except (ValueError, RuntimeError, FloatingPointError):
+        intercept = None
     return PrimaryFit(
         pd.DataFrame(rows, columns=ROW_COLUMNS), "estimated", None, n_days, n_events, estimator,
         chosen, dropped, spec, full, cov, intercept,
-        _risk_covs(y, Xk, fit.params, intercept, days.dates, keep, len(full), block_days), shrink,
+        _risk_covs(y, Xk, fit.params, intercept, days.dates, keep, len(full), block_days),
     )
-
-
-def _risk_intercept(y: np.ndarray, Xk: np.ndarray, params: np.ndarray) -> tuple[float, float | None]:
-    """The absolute risk's slope factor (:data:`RISK_SHRINKAGE`) and intercept (:data:`RISK_INTERCEPT`)."""
-    offset = Xk[:, 1:] @ params[1:]
-    shrink = 1.0
-    try:  # fit_primary never raises on data: without FLIC's intercept the risk keeps Firth's
-        if RISK_SHRINKAGE == "heuristic":
-            flic = flic_intercept(y, offset)
-            if flic is not None:
-                shrink = heuristic_shrinkage(y, flic + offset, Xk.shape[1] - 1)
-        intercept = flic_intercept(y, shrink * offset) if RISK_INTERCEPT == "flic" else None
-    except (ValueError, RuntimeError, FloatingPointError):
-        intercept = None
-    return shrink, intercept
-
-
-def heuristic_shrinkage(y: np.ndarray, linear: np.ndarray, k: int) -> float:
-    """Van Houwelingen & le Cessie's (1990) heuristic shrinkage factor (LR - k) / LR, held in 0-1.
-
-    ``LR`` is the likelihood-ratio chi-square of the model with linear predictor ``linear`` (log-odds per
-    day) against the onsets' rate alone, 2 (loglik(model) - loglik(rate)), and ``k`` its slopes: the
-    expected slope of a new day's outcome on the model's linear predictor when the model is fitted on
-    as few events as these (Steyerberg 2019, Clinical Prediction Models, 13.2). 0 where the model
-    explains no more than ``k`` chance slopes would.
-    """
-    p = special.expit(linear)
-    ll = float(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)))
-    rate = float(np.mean(y))
-    if not 0 < rate < 1:
-        return 1.0
-    ll0 = float(np.sum(y) * math.log(rate) + np.sum(1 - y) * math.log1p(-rate))
-    lr = 2.0 * (ll - ll0)
-    return float(min(1.0, max(0.0, (lr - k) / lr))) if lr > 0 else 0.0
 
 
 def _risk_covs(y, Xk, params, intercept, dates, keep, size: int, block_days: int) -> tuple[np.ndarray, ...]:

@@ -168,8 +168,11 @@ def test_risk_covariance_is_the_likelihoods_information_and_its_block_sandwich_a
 def test_risk_covariance_options_change_only_the_risks_interval(monkeypatch):
     daily, frame = simulate_primary_days(seed=6, n_days=900, share_or=1.3, km_or=1.4, onsets_per_year=10)
     loads = pdg.load_arrays(daily)
+    assert primary.RISK_COVARIANCE == "ml-block"  # the default: the likelihood's and its block sandwich
+    assert len(primary.fit_primary(frame, loads).risk_covs) == 2
+    monkeypatch.setattr(primary, "RISK_COVARIANCE", "penalised")
     base = primary.fit_primary(frame, loads)
-    assert base.risk_covs == ()  # the default draws from the penalised covariance
+    assert base.risk_covs == ()  # the penalised fit's own covariance
     r_base = ar.absolute_risk(base, frame, loads).set_index("scenario")
     for option, n_covs in (("ml", 1), ("ml-block", 2)):
         monkeypatch.setattr(primary, "RISK_COVARIANCE", option)
