@@ -1,14 +1,10 @@
 """Tests of analysis.stats.dist: each helper against scipy.stats on a grid (bit-identical where scipy.stats
-makes the same scipy.special call), and the module stays off scipy.stats at import."""
+makes the same scipy.special call). tests/test_cli.py checks that the report's process never loads scipy.stats."""
 
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,13 +100,3 @@ def test_binom_tails_and_interval_match_binomtest():
                     assert dist.binom_cdf(k, n, hi) == pytest.approx(alpha / 2, rel=1e-9)
     assert dist.clopper_pearson(0, 7)[0] == 0.0 and dist.clopper_pearson(7, 7)[1] == 1.0
 
-
-def test_importing_the_report_statistics_does_not_import_scipy_stats():
-    # the reason this module exists: scipy.stats costs ~0.4 s CPU at import (benchmarks/README.md, session 12)
-    code = ("import sys; import analysis.pipeline, analysis.findings; "
-            "print(sorted(m for m in sys.modules if m == 'scipy.stats' or m.startswith('scipy.stats.')))")
-    root = Path(__file__).resolve().parents[2]  # this checkout's analysis, not an installed one
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
-                         cwd=root).stdout
-    assert out.strip() == "[]"
