@@ -409,8 +409,9 @@ def analyse(
         ``shoes`` and ``shoe_rules`` (:mod:`analysis.footwear`) and ``findings``
         (:func:`analysis.findings.findings`).
     """
-    # scipy loads here (about half a second; once a process; statsmodels only where a model needs it,
-    # usually in a second process): no collector passes over them
+    # scipy.special and scipy.optimize load here (about a quarter of a second; once a process; scipy.stats
+    # and statsmodels only where a model needs statsmodels, usually in a second process): no collector
+    # passes over them
     with gc_paused(freeze="analysis.findings" not in sys.modules):
         from analysis import flareups
         from analysis.findings import model_frames, start_findings

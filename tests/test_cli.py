@@ -81,7 +81,8 @@ def test_report_no_pdf_writes_the_same_findings_and_never_loads_matplotlib(sampl
                                                                           tmp_path_factory, tmp_path):
     """``runlog report --no-pdf --json`` (with its second processes for dynamics, sensitivity and the
     exploratory models) gives the findings of the in-process pipeline, without importing matplotlib, and
-    statsmodels only in the second processes that fit its models (issue [P]: imports only where used)."""
+    statsmodels and scipy.stats (which statsmodels imports) only in the second processes that fit its models
+    (issue [P]: imports only where used)."""
     import json
     import os
 
@@ -93,6 +94,7 @@ def test_report_no_pdf_writes_the_same_findings_and_never_loads_matplotlib(sampl
         f"rc = main(['report', '--tz', {SAMPLE_TZ!r}, '--no-progress', '--no-pdf', '--json', {str(out)!r}])\n"
         "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n"
         "print('STATSMODELS', sorted(m for m in sys.modules if m.split('.')[0] == 'statsmodels'))\n"
+        "print('SCIPY_STATS', sorted(m for m in sys.modules if m == 'scipy.stats' or m.startswith('scipy.stats.')))\n"
         "sys.exit(rc)\n"
     )
     env = {**os.environ, "RUNLOG_CACHE_DIR": str(sample_cache_dir(request.config, tmp_path_factory)),
@@ -101,6 +103,7 @@ def test_report_no_pdf_writes_the_same_findings_and_never_loads_matplotlib(sampl
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "LOADED []" in proc.stdout
     assert "STATSMODELS []" in proc.stdout
+    assert "SCIPY_STATS []" in proc.stdout  # ~0.4 s of import; analysis.stats.dist has what the report needs
     assert json.loads(out.read_text()) == json.loads(json.dumps(sample_data.findings))
 
 

@@ -10,8 +10,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analysis.stats.dist import norm_sf
 from analysis.stats.effects import _exp, _na_effects, _na_row
 from analysis.stats.firth import _SEPARATION_ABS_COEF, _Z95
 
@@ -132,7 +132,7 @@ def case_crossover(
                 "estimate": _exp(b),
                 "ci_low": _exp(b - _Z95 * se),
                 "ci_high": _exp(b + _Z95 * se),
-                "p": float(2 * stats.norm.sf(abs(b / se))),
+                "p": float(2 * norm_sf(abs(b / se))),
                 "reason": None,
             }
         )

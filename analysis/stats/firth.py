@@ -13,9 +13,11 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
-_Z95 = stats.norm.ppf(0.975)
+from analysis.stats.dist import chi2_ppf, chi2_sf, norm_ppf
+
+_Z95 = norm_ppf(0.975)
 
 
 _SEPARATION_ABS_COEF = 12.0
@@ -158,9 +160,9 @@ def _profile_interval(
     def drop(b: float) -> float:
         return _firth_lr(y, X, j, fit, b)
 
-    p = float(stats.chi2.sf(max(drop(0.0), 0.0) / lr_scale, 1))
+    p = float(chi2_sf(max(drop(0.0), 0.0) / lr_scale, 1))
     se = math.sqrt(max(fit.cov[j, j], 1e-12))
-    lo, hi = _profile_bounds(drop, float(fit.params[j]), se, stats.chi2.ppf(level, 1) * lr_scale, 10)
+    lo, hi = _profile_bounds(drop, float(fit.params[j]), se, chi2_ppf(level, 1) * lr_scale, 10)
     return lo, hi, p
 
 
@@ -182,10 +184,10 @@ def _ml_profile_interval(y, X, j: int, fit, level: float = 0.95) -> tuple[float,
     def drop(b: float) -> float:
         return _ml_logit(y, X_rest, offset=b * xj).deviance - fit.deviance
 
-    p = float(stats.chi2.sf(max(drop(0.0), 0.0), 1))
+    p = float(chi2_sf(max(drop(0.0), 0.0), 1))
     se = float(fit.bse[j])
     step = max(se, 0.05) if np.isfinite(se) else 1.0
-    lo, hi = _profile_bounds(drop, float(fit.params[j]), step, stats.chi2.ppf(level, 1), 8)
+    lo, hi = _profile_bounds(drop, float(fit.params[j]), step, chi2_ppf(level, 1), 8)
     return lo, hi, p
 
 

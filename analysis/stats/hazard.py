@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.stats.calibration import CALIBRATION_REPLICATES, LrScale, lr_scale_factor
 from analysis.stats.design import (
@@ -25,6 +24,7 @@ from analysis.stats.design import (
     PRIMARY_TERMS,
     hazard_design,
 )
+from analysis.stats.dist import chi2_sf, norm_sf
 from analysis.stats.effects import _EFFECT_COLUMNS, _exp, _na_effects, _na_row
 from analysis.stats.firth import (
     _SEPARATION_ABS_COEF,
@@ -279,11 +279,11 @@ class _Model:
         if self.variance == "firth-profile":
             if want_ci:
                 return _profile_interval(y, X, j, fit, lr_scale=self.lr_scale)
-            return lo, hi, float(stats.chi2.sf(max(_firth_lr(y, X, j, fit, 0.0), 0.0) / self.lr_scale, 1))
+            return lo, hi, float(chi2_sf(max(_firth_lr(y, X, j, fit, 0.0), 0.0) / self.lr_scale, 1))
         if self.variance == "profile":
             if want_ci:
                 return _ml_profile_interval(y, X, j, fit)
             return lo, hi, float(
-                stats.chi2.sf(max(_ml_logit(y, np.delete(X, j, axis=1)).deviance - fit.deviance, 0.0), 1)
+                chi2_sf(max(_ml_logit(y, np.delete(X, j, axis=1)).deviance - fit.deviance, 0.0), 1)
             )
-        return b - _Z95 * se, b + _Z95 * se, float(2 * stats.norm.sf(abs(b / se)))
+        return b - _Z95 * se, b + _Z95 * se, float(2 * norm_sf(abs(b / se)))

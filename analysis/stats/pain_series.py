@@ -14,7 +14,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
+
+from analysis.stats.dist import t_ppf, t_sf
 
 #: pain_trend's terms: name -> unit
 PAIN_TREND_TERMS: dict[str, str] = {
@@ -241,10 +243,10 @@ def pain_trend(
     rows = []
     for k, (term, unit) in enumerate(PAIN_TREND_TERMS.items(), start=1):
         se = math.sqrt(var[k])
-        t_crit = stats.t.ppf(0.5 + level / 2, dofs[k])
+        t_crit = t_ppf(0.5 + level / 2, dofs[k])
         rows.append({"term": term, "unit": unit, "estimate": float(beta[k]),
                      "ci_low": float(beta[k] - t_crit * se), "ci_high": float(beta[k] + t_crit * se),
-                     "p": float(2 * stats.t.sf(abs(beta[k] / se), dofs[k])), "n_days": n})
+                     "p": float(2 * t_sf(abs(beta[k] / se), dofs[k])), "n_days": n})
     out = pd.DataFrame(rows)
     out.attrs.update(outcome=outcome, ar1=phi, n_days=n, message=None, adjusted_for=adjusted_for)
     return out

@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
+from analysis.stats.dist import chi2_ppf, chi2_sf, f_ppf, norm_ppf
 from analysis.stats.firth import firth_logit, flic_intercept
 from analysis.stats.primary_design import (
     ADJUSTMENT_LADDER,
@@ -61,8 +62,8 @@ from analysis.stats.primary_design import (
     spec_for,
 )
 
-Z975 = float(stats.norm.ppf(0.975))
-Z80 = float(stats.norm.ppf(0.80))
+Z975 = float(norm_ppf(0.975))
+Z80 = float(norm_ppf(0.80))
 
 #: an interval whose upper / lower ratio exceeds this is "too imprecise" (METHODS.md 5)
 MAX_CI_RATIO = 10.0
@@ -189,7 +190,7 @@ def profile_interval(
     -------
     (lo, hi, p, se0) on the coefficient (log odds) scale.
     """
-    crit = float(stats.chi2.ppf(level, 1)) * inflation
+    crit = float(chi2_ppf(level, 1)) * inflation
     b_hat = float(fit.params[j])
     warm = {"start": fit.params}
 
@@ -199,7 +200,7 @@ def profile_interval(
         return 2.0 * (fit.loglik - constrained.loglik)
 
     null = penalised_fit(y, X, estimator, fixed=(j, 0.0), start=fit.params)
-    p = float(stats.chi2.sf(max(2.0 * (fit.loglik - null.loglik), 0.0) / inflation, 1))
+    p = float(chi2_sf(max(2.0 * (fit.loglik - null.loglik), 0.0) / inflation, 1))
     se0 = math.sqrt(max(float(null.cov[j, j]), 0.0))
     se = math.sqrt(max(float(fit.cov[j, j]), 1e-12))
     bounds = []
@@ -291,7 +292,7 @@ def _inflation(y, X, j, fit, dates, variance: str, block_days: int, estimator: s
         return 1.0
     infl = max(1.0, ratio)
     if variance == "block_t":
-        infl *= float(stats.f.ppf(level, 1, g - 1) / stats.chi2.ppf(level, 1))
+        infl *= float(f_ppf(level, 1, g - 1) / chi2_ppf(level, 1))
     return infl
 
 

@@ -1,8 +1,9 @@
 """Onset rates per 1000 km by shoe class and the barefoot-style vs traditional rate ratio (METHODS.md 5, descriptive).
 
 Written by hand: Garwood Poisson limits and the conditional (binomial) rate-ratio interval are two
-lines over :func:`scipy.stats.chi2` and :func:`scipy.stats.binomtest`; no library returns them in
-this form. Benjamini-Hochberg q-values come from statsmodels.
+lines over the chi-square quantile and the exact binomial tails and Clopper-Pearson limits
+(:mod:`analysis.stats.dist`, scipy.special's functions: the report's process does not import
+scipy.stats); no library returns them in this form. Benjamini-Hochberg q-values come from statsmodels.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.schema import GROUPING
+from analysis.stats.dist import binom_cdf, binom_sf, chi2_ppf, clopper_pearson
 
 NO_RECENT_RUN = "no recent run"
 
@@ -42,8 +43,8 @@ def poisson_ci(count: int, *, alpha: float = 0.05) -> tuple[float, float]:
     k = int(count)
     if k < 0:
         raise ValueError("count must be >= 0")
-    lower = 0.0 if k == 0 else float(stats.chi2.ppf(alpha / 2, 2 * k) / 2)
-    upper = float(stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2)
+    lower = 0.0 if k == 0 else float(chi2_ppf(alpha / 2, 2 * k) / 2)
+    upper = float(chi2_ppf(1 - alpha / 2, 2 * k + 2) / 2)
     return lower, upper
 
 
@@ -116,12 +117,11 @@ def rate_ratio(onsets_a: int, km_a: float, onsets_b: int, km_b: float, *, alpha:
         }
     ratio_km = km_b / km_a
     share_a = km_a / (km_a + km_b)  # the expected share of onsets in class a when RR = 1
-    test = stats.binomtest(a, n, p=share_a)
-    ci = test.proportion_ci(confidence_level=1 - alpha, method="exact")
-    # p by the interval's own (central) convention: twice the smaller one-sided exact tail, so that p < alpha
-    # exactly when the Clopper-Pearson interval excludes RR = 1 (METHODS.md 5: one convention for both)
-    tails = (stats.binomtest(a, n, p=share_a, alternative=side).pvalue for side in ("less", "greater"))
-    p_central = min(1.0, 2.0 * min(tails))
+    pi_low, pi_high = clopper_pearson(a, n, alpha=alpha)
+    # p by the interval's own (central) convention: twice the smaller one-sided exact tail, P(X <= a) or
+    # P(X >= a), so that p < alpha exactly when the Clopper-Pearson interval excludes RR = 1 (METHODS.md 5:
+    # one convention for both)
+    p_central = min(1.0, 2.0 * min(binom_cdf(a, n, share_a), binom_sf(a - 1, n, share_a)))
 
     def to_rr(pi: float) -> float:
         return math.inf if pi >= 1 else pi / (1 - pi) * ratio_km
@@ -129,7 +129,7 @@ def rate_ratio(onsets_a: int, km_a: float, onsets_b: int, km_b: float, *, alpha:
     estimate = math.inf if b == 0 else (a / km_a) / (b / km_b)
     return {
         "estimate": float(estimate),
-        "ci": (to_rr(ci.low), to_rr(ci.high)),
+        "ci": (to_rr(pi_low), to_rr(pi_high)),
         "p": float(p_central),
         "reason": None,
     }
