@@ -127,7 +127,8 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #:     <sport>", Strava's "Afternoon Ride"): a ride so named is not a run (it passed by speed); a TCX heart rate
 #:     of 0 (strap lost) is none measured, not 0 in the average; a GPX track with no point on the globe takes its
 #:     distance from the points' running total (COROS <distance>), where it was unknown
-DECODER_VERSION = "42"
+#: 43: a FIT run's average heart rate taken from its records (no session average) leaves out 0 bpm (no reading)
+DECODER_VERSION = "43"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

@@ -667,8 +667,8 @@ def _session_values(session: dict, clock: _Clock, records: _Records) -> dict:
     strides += fraction if isinstance(fraction, (int, float)) else 0.0
     cadence = float(units.strides_to_steps(strides))
     values["avg_cadence_spm"] = cadence if not np.isnan(cadence) else _mean(records["cadence_spm"], True)
-    if np.isnan(values["avg_heart_rate_bpm"]):
-        values["avg_heart_rate_bpm"] = _mean(records["heart_rate_bpm"])
+    if np.isnan(values["avg_heart_rate_bpm"]):  # a record's 0 bpm is no reading (strap lost), as in GPX and TCX
+        values["avg_heart_rate_bpm"] = _mean(records["heart_rate_bpm"], positive=True)
     return values
 
 
@@ -691,7 +691,7 @@ def _record_values(records: _Records, rebase: bool) -> dict:
         "distance_m": float(covered),
         "moving_time_s": np.nan,
         "elapsed_time_s": (records.utc(-1) - records.utc(0)).total_seconds() if n else np.nan,
-        "avg_heart_rate_bpm": _mean(records["heart_rate_bpm"]),
+        "avg_heart_rate_bpm": _mean(records["heart_rate_bpm"], positive=True),  # 0 bpm: no reading
         "avg_cadence_spm": _mean(records["cadence_spm"], positive=True),
         "elevation_gain_m": np.nan,
     }

@@ -736,3 +736,19 @@ def test_merge_split_records_by_hand():
     assert _same_values(out["distance_m"], [5.0, 9.0, 12.0, 13.0])
     assert _same_values(out["latitude_deg"], [1.5, 1.6, 1.7, None])
     assert _same_values(out["_activity_type"], ["running", "running", None, None])
+
+
+def test_average_heart_rate_from_records_leaves_out_zero():
+    """A record's 0 bpm is no reading (a strap that lost contact), not a beat rate in the average.
+
+    The run-level average from records (a file without a session message, or a session without
+    ``avg_heart_rate``): 0, 150 and 160 bpm average 155, not 103.3.
+    """
+    from analysis.io.fit import _record_values, _Records
+
+    times = pd.date_range("2024-05-01 07:00", periods=3, freq="1s", tz="UTC")
+    records = _Records.from_frame(pd.DataFrame({
+        "time": times, "distance_m": [0.0, 3.0, 6.0], "heart_rate_bpm": [0.0, 150.0, 160.0],
+        "cadence_spm": [np.nan, 170.0, 172.0],
+    }))
+    assert _record_values(records, rebase=False)["avg_heart_rate_bpm"] == 155.0
