@@ -183,7 +183,8 @@ def _pain_trend_json(pt: pd.DataFrame) -> dict:
         "model": PAIN_TREND_MODEL if pt.attrs.get("message") else _pain_trend_model(pt.attrs.get("adjusted_for")),
         # the adjustments this region's fit carried, in words (season needs a year of diary, flare history
         # a flare-up): the methods page says them per region
-        "adjusted_for": [_PAIN_TREND_ADJUSTMENT_WORDS.get(a, a) for a in pt.attrs.get("adjusted_for") or ()],
+        "adjusted_for": None if pt.attrs.get("message") else [
+            _PAIN_TREND_ADJUSTMENT_WORDS.get(a, a) for a in pt.attrs.get("adjusted_for") or ()],
         "ar1": _num(pt.attrs.get("ar1"), 4),
         "n_days": int(pt.attrs.get("n_days", 0)),
         "message": pt.attrs.get("message"),

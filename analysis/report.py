@@ -270,7 +270,7 @@ def pain_trend_sentences(region: str, finding: Mapping) -> list[str]:
     adjusted = pt.get("adjusted_for")
     # which adjustments this region got (season needs a year of diary, flare history a flare-up)
     how = "" if adjusted is None else (
-        "; adjusted for " + ", ".join(adjusted) if adjusted else "; no adjustment: season needs a year of diary, flare history a flare-up")
+        "; adjusted for " + ", ".join(adjusted) if adjusted else "; no adjustment the data allowed (season needs a year of diary, flare history a flare-up)")
     return [f"{name} ({pt.get('outcome', 'morning pain')}, {pt.get('n_days', 0)} days{how}): "
             + "; ".join(parts) + "."]
 
@@ -852,10 +852,10 @@ def _methods_pages(data: Analysis) -> list[TextPage]:
         "the last 4 weeks' training repeated, with half the barefoot-style share, or with 20 % more km; "
         "its intercept refitted so the model predicts as many onsets as were observed (FLIC, Puhr 2017: "
         "Firth's penalty lifts every day's risk); 95 % intervals from 4000 draws of the model's "
-        "coefficients, widened to a 28-day block sandwich where that is wider (days are not independent). "
-        "Against the true risk of simulated runners these intervals held it about 9 times in 10, not 19 in "
-        "20: they carry the model's uncertainty, not a vulnerability that drifts unseen or a season of "
-        "another shape, so read the risk as a rough guide.",
+        "coefficients, widened by a 28-day block sandwich (days are not independent). Against the true "
+        "risk of simulated runners these intervals held it 87-91 times in 100 (by plan, on one validation "
+        "set), not 95: they carry the model's uncertainty, not a vulnerability that drifts unseen or a "
+        "season of another shape, so read the risk as a rough guide.",
         f"Multiple comparisons: only the pre-specified estimands are on the summary page, nothing is "
         f"ranked by p; {mc.get('method', 'Benjamini-Hochberg')} q-values at FDR "
         f"{100 * mc.get('fdr', 0.05):.0f} % over the {mc.get('exploratory_tests', 0)} exploratory tests.",

@@ -156,11 +156,12 @@ def one_runner(job: tuple) -> dict:
                 trend.append({"scenario": scenario, "seed": seed, "region": region, "term": term["term"],
                               "estimate": term["estimate"], "ci_low": lo, "ci_high": hi})
         if follow_days:
-            now = next((a for a in block.get("absolute_risk") or [] if a.get("scenario") == RISK_SCENARIO), {})
+            # (not `now`: that is the day the true risks below start from)
+            row4w = next((a for a in block.get("absolute_risk") or [] if a.get("scenario") == RISK_SCENARIO), {})
             seen = sim.params["follow"][region]
             risk.append({"scenario": scenario, "seed": seed, "region": region,
-                         "status": now.get("status", "missing"), "risk": now.get("risk_28d"),
-                         "ci": now.get("ci"), "message": now.get("message"),
+                         "status": row4w.get("status", "missing"), "risk": row4w.get("risk_28d"),
+                         "ci": row4w.get("ci"), "message": row4w.get("message"),
                          "at_risk_after": seen["at_risk_after"], "onset": seen["onset_within"] is not None})
         if region in truths:
             tr = truths[region]

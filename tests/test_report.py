@@ -709,7 +709,7 @@ def test_pain_trend_line_says_which_adjustments_the_region_got():
                            "days since the last flare-up): per +10 km in total +0.25 points")
     bare = {"pain_trend": {**full["pain_trend"], "n_days": 200, "adjusted_for": []}}
     (line,) = report.pain_trend_sentences("achilles", bare)
-    assert "200 days; no adjustment: season needs a year of diary, flare history a flare-up)" in line
+    assert "200 days; no adjustment the data allowed (season needs a year of diary, flare history a flare-up))" in line
     # a findings JSON written before the key existed: no claim either way
     old = {"pain_trend": {k: v for k, v in full["pain_trend"].items() if k != "adjusted_for"}}
     (line,) = report.pain_trend_sentences("glute", old)

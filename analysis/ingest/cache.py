@@ -128,7 +128,10 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #:     of 0 (strap lost) is none measured, not 0 in the average; a GPX track with no point on the globe takes its
 #:     distance from the points' running total (COROS <distance>), where it was unknown
 #: 43: a FIT run's average heart rate taken from its records (no session average) leaves out 0 bpm (no reading)
-DECODER_VERSION = "43"
+#: 44: an untyped GPX track's name is read as Strava's default title only with Strava's own type names after the time
+#:     of day ("Morning Rowntree Park loop" was not a run by "row"); short stems count in short words only; ride and walk
+#:     words of more languages; a COROS running total of 0 everywhere is no distance
+DECODER_VERSION = "44"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

@@ -80,7 +80,13 @@ DATED_NAME = re.compile(r"^(\d{8})\s+(\S.*)$", re.DOTALL)
 #: Strava's default title, "<time of day> <activity type>" ("Afternoon Ride", "Morning Run"), whoever wrote
 #: the file: Strava's own GPX export of an app-recorded activity has no ``<type>`` (``creator="strava.com
 #: Android"``, "strava.com iPhone"), nor have the files other programs make from Strava's.
-STRAVA_DEFAULT_NAME = re.compile(r"^(?:Morning|Lunch|Afternoon|Evening|Night)\s+(\S.*)$", re.IGNORECASE | re.DOTALL)
+#: Only Strava's own activity type names count after the time of day, whole ("Morning Run", "Evening Walk",
+#: "Lunch Ride"), so a title the user wrote in that shape ("Morning Rowntree Park loop") is not read.
+STRAVA_DEFAULT_NAME = re.compile(
+    r"^(?:Morning|Lunch|Afternoon|Evening|Night)\s+((?:Trail |Virtual |E-(?:Bike|Mountain Bike) |Mountain Bike |"
+    r"Gravel |Nordic |Alpine |Backcountry )?(?:Run|Ride|Walk|Hike|Swim|Ski|Row|Workout))\s*$",
+    re.IGNORECASE,
+)
 
 #: Intervals slower than this (m/s) count as stopped for ``moving_time_s``.
 STOPPED_SPEED_MPS = 0.5
@@ -184,7 +190,8 @@ def read_gpx(
       track, and the log says what was taken from them: the Zepp, ZeppLife and Amazfit apps name
       it ``YYYYMMDD <sport in the phone's language>`` ("20230522 Jazda na rowerze", a ride, is not
       a run; "20240501 Outdoor Running" is running), and Strava's default title is "<time of day>
-      <sport>" ("Afternoon Ride", "Morning Run"); words are matched whole
+      <sport>" ("Afternoon Ride", "Morning Run"; only Strava's own type names after the time of
+      day, :data:`STRAVA_DEFAULT_NAME`); words are matched whole
       (:func:`analysis.io.sports.classify_activity_name`). A name that names a run still goes
       through the 7 m/s rule; one naming no known sport (a title the user typed) leaves the speed
       rule alone to decide. Any other name is never read for a sport (see :func:`_untyped_sport`).
@@ -446,7 +453,7 @@ def _device_distance(points: pd.DataFrame) -> tuple[bool, str]:
     its values, and the steps between them give the speed and the moving time. A total that
     decreases is not a running total and is not used.
     """
-    if points["lat"].notna().any() or points["dist"].isna().all():
+    if points["lat"].notna().any() or not points["dist"].max() > 0:  # none, or all 0: no distance known
         return False, ""
     total = points["dist"]
     if not total.dropna().is_monotonic_increasing:

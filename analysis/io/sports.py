@@ -163,7 +163,17 @@ def classify_activity_type(value: object) -> tuple[str | None, str]:
 #: Words naming a sport that is not a run in an activity's name, compared whole (after
 #: :func:`~analysis.io.table.alnum_key`), that no stem of the type table covers: Strava's
 #: default titles say "Ride" for a bike ride ("Afternoon Ride"), where activity types say cycling.
-NAME_NOT_RUN_WORDS: frozenset[str] = frozenset({"ride", "rides"})
+NAME_NOT_RUN_WORDS: frozenset[str] = frozenset({"ride", "rides", "radfahren", "radsport"})
+#: Beginnings of words naming another sport in a name, beyond the type table's stems: the ride and walk words
+#: of the languages the table knows (Zepp names a workout in the phone's language: "Ciclismo", "Fietsen",
+#: "Marche", "Gehen", "Spacer"). Compared as the start of a word (after alnum_key).
+NAME_NOT_RUN_STEMS: tuple[str, ...] = ("cicl", "velo", "fiets", "rower", "bisiklet", "marche", "camin",
+                                       "gehen", "spacer", "wandel", "fahrrad")
+#: A type-table stem this short ("ski", "rad", "row", "hik") begins too many other words of a title
+#: ("Skidaway", "Radstadt", "Rowntree"): in a name it counts only at the start of a word at most
+#: :data:`SHORT_STEM_SLACK` letters longer than itself ("Skiing", "Rowing", "Hiking").
+SHORT_STEM_LETTERS = 3
+SHORT_STEM_SLACK = 3
 #: At most this many words of a name are looked at (a title is a few words; a pasted note is not).
 MAX_NAME_WORDS = 12
 _NAME_SPLIT = re.compile(r"[\s\-\u2010-\u2015_/\\,;:&+()\[\]|.!?\"]+")
@@ -190,8 +200,12 @@ def classify_activity_name(value: object) -> tuple[str | None, str, str]:
     Compared case-, accent- and punctuation-insensitively, as the type table is. Limits: a
     compound word that ends in a sport ("Mountainbike", "Rennrad") is not recognised; a name
     written without spaces (Chinese, Japanese, Thai) is matched only when it is, whole, a type of
-    the table ("跑步"); a word that happens to begin with a short stem ("Radio" with "rad") is
-    taken for that sport. Only the first :data:`MAX_NAME_WORDS` words are looked at.
+    the table ("跑步"); a stem of three letters or fewer ("ski", "rad", "row", "hik") counts only
+    at the start of a word at most :data:`SHORT_STEM_SLACK` letters longer ("Skiing", "Rowing",
+    "Radeln"; not "Skidaway", "Rowntree", nor "Radtour"), and a short word that happens to begin
+    with one ("Radio") or a longer one with a longer stem ("Walker Park" with "walk") is taken for
+    that sport. The ride and walk words of :data:`NAME_NOT_RUN_STEMS` count as well. Only the first
+    :data:`MAX_NAME_WORDS` words are looked at.
 
     Parameters
     ----------
@@ -215,8 +229,7 @@ def classify_activity_name(value: object) -> tuple[str | None, str, str]:
     sport, how, start, length = _run_span(keys)
     run_words = " ".join(pieces[start:start + length])
     other = next((piece for i, (piece, key) in enumerate(zip(pieces, keys, strict=True))
-                  if not start <= i < start + length
-                  and (key in NAME_NOT_RUN_WORDS or key.startswith(_NOT_RUN_STEMS_N))), None)
+                  if not start <= i < start + length and _names_another_sport(key)), None)
     if sport is not None and other is not None:
         return None, "mixed", f"{run_words} / {other}"
     if sport is not None:
@@ -227,6 +240,17 @@ def classify_activity_name(value: object) -> tuple[str | None, str, str]:
 
 
 _RUN_STEM_KEYS = frozenset(_RUN_STEMS_N)
+_NAME_NOT_RUN_STEMS_N = tuple(alnum_key(s) for s in NAME_NOT_RUN_STEMS)
+
+
+def _names_another_sport(key: str) -> bool:
+    """Whether a word of a name (its alnum_key) names a sport that is not a run (see :func:`classify_activity_name`)."""
+    if key in NAME_NOT_RUN_WORDS or key.startswith(_NAME_NOT_RUN_STEMS_N):
+        return True
+    return any(
+        key.startswith(stem) and (len(stem) > SHORT_STEM_LETTERS or len(key) <= len(stem) + SHORT_STEM_SLACK)
+        for stem in _NOT_RUN_STEMS_N
+    )
 
 
 def _run_span(keys: list[str]) -> tuple[str | None, str, int, int]:

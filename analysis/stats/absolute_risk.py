@@ -14,7 +14,8 @@ on Firth's slopes and FLIC's intercept, each pushed through the same computation
 products, no refitting), from two covariances (:func:`analysis.stats.primary.risk_covariances`;
 :data:`analysis.stats.primary.RISK_COVARIANCE`): the likelihood's inverse information at the
 probabilities the risk predicts with, and the 28-day block sandwich around it (days are not
-independent); the wider of the two intervals is kept, as the estimands keep the wider variance. The
+independent); their union is kept (the lower of the two lower bounds, the higher of the upper), as the
+estimands keep the wider variance. The
 draws are shifted, not refitted: the intercept's refit given each draw's slopes is not propagated.
 Measured against the generator's true risk (benchmarks/README.md, "Session 12: the absolute risk's
 intervals"), the interval still contains it less often than 95 %: it carries the model's sampling
@@ -146,7 +147,7 @@ def absolute_risk(
     params = fit.params.copy()
     if fit.risk_intercept is not None:
         params[0] = fit.risk_intercept
-    # one set of draws per covariance (analysis.stats.primary.RISK_COVARIANCE); the wider interval is kept
+    # one set of draws per covariance (analysis.stats.primary.RISK_COVARIANCE); their union is kept
     draw_sets = [_draws(params, cov, draws, seed) for cov in (fit.risk_covs or (fit.cov,))]
     alpha = (1 - level) / 2
     slow_ahead = usual_share_ahead(loads, future)

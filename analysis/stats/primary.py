@@ -89,8 +89,8 @@ RISK_INTERCEPT = "flic"
 #: the covariance the absolute risk's coefficient draws come from: "penalised" (the penalised fit's
 #: inverse information, at Firth's probabilities), "ml" (the likelihood's inverse information at the
 #: probabilities the risk predicts with, FLIC's intercept and Firth's slopes), "ml-block" (that, and a
-#: second set of draws from the 28-day block sandwich around it; the wider interval of the two is kept,
-#: as the estimands' intervals keep the wider variance)
+#: second set of draws from the 28-day block sandwich around it; the union of the two intervals is kept,
+#: the lower of the lower bounds and the higher of the upper, as the estimands keep the wider variance)
 RISK_COVARIANCES = ("penalised", "ml", "ml-block")
 RISK_COVARIANCE = "ml-block"
 
@@ -527,7 +527,8 @@ def risk_covariances(
     The first is the inverse of the likelihood's information X' W X at the probabilities the risk
     uses (W = p (1 - p) at ``params``), not the penalised information at Firth's higher
     probabilities; with ``block`` the second is the 28-day block sandwich around it, B M B with M the
-    sum over calendar blocks of the outer products of the blocks' score sums x (y - p), times G / (G - 1)
+    sum over calendar blocks of the outer products of the blocks' score sums x (y - p) (centred: at FLIC's
+    intercept and Firth's slopes the slopes' scores need not sum to 0), times G / (G - 1)
     (Liang & Zeger 1986; the CR1 factor), for days that are not independent. Written out because the
     fit is Firth's, not a statsmodels GLM (the same reason as :func:`block_variance_ratio`).
     """
@@ -540,8 +541,12 @@ def risk_covariances(
         _, inv = np.unique(day // block_days, return_inverse=True)
         g = int(inv.max()) + 1
         if g >= 2:
+            scores = X * (y - p)[:, None]
+            # at FLIC's point the intercept's scores sum to 0 but Firth's slopes' need not: centred, so the
+            # meat is their spread between blocks, not their sum
+            scores -= scores.mean(axis=0)
             sums = np.zeros((g, X.shape[1]))
-            np.add.at(sums, inv, X * (y - p)[:, None])
+            np.add.at(sums, inv, scores)
             out.append(bread @ (sums.T @ sums) @ bread * (g / (g - 1)))
     return out
 

@@ -204,6 +204,10 @@ def test_risk_truth_plumbing(monkeypatch, capsys):
         assert row.at_risk_next == truth[row.region]["at_risk_next"]
         assert row.truth_marginal == truth[row.region]["risk_marginal"][row.plan]
     assert V.one_runner(("footwear_effect", 5, 1, None, None, 0, None, 0))["risk_truth"] == []
+    # with the days followed too (--follow 28), each row keeps its "now" (a loop variable once took it over)
+    followed = V.one_runner(("footwear_effect", 5, 1, None, None, 28, None, 50))
+    assert [r["now"] for r in followed["risk_truth"]] == [now] * len(followed["risk_truth"]) != []
+    assert {r["risk"] for r in followed["risk"]} == {0.3}
     V.print_risk_truth([res])
     out = capsys.readouterr().out
     assert "coverage of the 95 % interval" in out and "latent vulnerability's value 'now' unknown" in out

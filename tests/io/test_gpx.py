@@ -543,6 +543,9 @@ def test_a_name_saying_run_does_not_lift_the_speed_limit():
         ("Jazda na rowerze", "Zepp App"),  # no date: not the apps' shape (a renamed file?)
         ("99999999 Jazda na rowerze", "Zepp App"),  # eight digits that are no date
         ("Ride to the Paradise café", "test"),  # a user's own title is never read for a sport
+        # the time of day, then words of the user's: not Strava's default title (was not_a_run by "row", "walk")
+        ("Morning Rowntree Park loop", "OsmAnd"),
+        ("Evening Walker Park 10k", "OsmAnd"),
     ],
 )
 def test_other_names_are_not_read_for_a_sport(name, creator):
@@ -623,3 +626,10 @@ def test_coros_running_total_is_not_used_when_points_have_positions_or_it_falls(
     falling = read_gpx(_coros_gpx([8, 30, 11]), name="coros.gpx")  # not a running total (increments?)
     assert pd.isna(falling.runs["distance_m"].iloc[0])
     assert "distance extension decreases (not a running total): not used" in falling.log["reason"].iloc[0]
+
+
+def test_coros_running_total_of_zeros_is_no_distance():
+    # a watch that counted nothing writes 0 at every point: the distance stays unknown, not 0 m
+    zeros = read_gpx(_coros_gpx([0, 0, 0]), name="coros.gpx")
+    assert pd.isna(zeros.runs["distance_m"].iloc[0])
+    assert "running total" not in zeros.log["reason"].iloc[0]

@@ -54,6 +54,14 @@ def test_a_jogging_type_is_a_run_by_its_stem():
         ("Indoor-Radfahren", (None, "not_run", "Radfahren")),
         ("Afternoon Ride", (None, "not_run", "Ride")),
         ("Run & Bike", (None, "mixed", "Run / Bike")),
+        # a ride or a walk in the languages Zepp names workouts in, beyond the type table's stems
+        ("Ciclismo all'aperto", (None, "not_run", "Ciclismo")),
+        ("Fietsen", (None, "not_run", "Fietsen")),
+        ("Gehen", (None, "not_run", "Gehen")),
+        ("Spacer", (None, "not_run", "Spacer")),
+        # a short stem of the table ("ski", "row", "hik") counts at the start of a short word only
+        ("Skiing", (None, "not_run", "Skiing")),
+        ("Rowing Machine", (None, "not_run", "Rowing")),
     ],
 )
 def test_a_name_is_matched_by_whole_words(name, expected):
@@ -70,6 +78,9 @@ def test_a_name_is_matched_by_whole_words(name, expected):
         "户外跑步",  # no spaces to cut at, and not, whole, a type of the table
         "Mountainbike",  # limit: a compound ending in a sport
         "Jogging",  # limit: a stem with an ending is not a word of its own
+        "Radstadt tempo",  # a place that begins with the table's short stem "rad"
+        "Skidaway island",  # ... with "ski"
+        "Rowntree Park loop",  # ... with "row"
     ],
 )
 def test_a_stem_inside_a_word_of_a_name_names_nothing(name):
