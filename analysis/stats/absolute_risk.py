@@ -15,8 +15,8 @@ products, no refitting), from two covariances (:func:`analysis.stats.primary.ris
 :data:`analysis.stats.primary.RISK_COVARIANCE`): the likelihood's inverse information at the
 probabilities the risk predicts with, and the 28-day block sandwich around it (days are not
 independent); their union is kept (the lower of the two lower bounds, the higher of the upper), as the
-estimands keep the wider variance. The
-draws are shifted, not refitted: the intercept's refit given each draw's slopes is not propagated.
+estimands keep the wider variance. The draws are shifted, not refitted: the intercept's refit given
+each draw's slopes is not propagated.
 Measured against the generator's true risk (benchmarks/README.md, "Session 12: the absolute risk's
 intervals"), the interval still contains it less often than 95 %: it carries the model's sampling
 error, not a vulnerability that drifts unseen, a season of another shape or a dose that is not linear.
