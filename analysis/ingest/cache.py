@@ -131,7 +131,8 @@ from analysis.outputs import atomic_write, fsync_dir, replace_durably  # noqa: F
 #: 44: an untyped GPX track's name is read as Strava's default title only with Strava's own type names after the time
 #:     of day ("Morning Rowntree Park loop" was not a run by "row"); short stems count in short words only; ride and walk
 #:     words of more languages; a COROS running total of 0 everywhere is no distance
-DECODER_VERSION = "44"
+#: 45: a Polar Flow session CSV's date read month first where day first is no date or the file name's date says so
+DECODER_VERSION = "45"
 #: derived from the frames' columns, so a schema change invalidates the cache
 SCHEMA_VERSION = hashlib.sha1(
     repr((schema.RUNS_DTYPES, schema.SAMPLES_DTYPES, schema.IMPORT_LOG_DTYPES)).encode()

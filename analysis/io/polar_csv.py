@@ -14,7 +14,9 @@ one quoted in another project's reader):
   ``Name`` is the account holder's name, not the session's (not read: runlog keeps no person's
   name). ``Sport`` is Polar's sport key (``RUNNING``, ``CYCLING``...). ``Date`` is day first
   (``06.09.2015``; ``20-06-2018`` in the other export) and ``Start time`` local wall time with
-  no offset (the file name says the same: ``..._2015-09-06_10-01-07.csv``). ``Duration``
+  no offset (the file name says the same: ``..._2015-09-06_10-01-07.csv``; a date that is no
+  day-first date, or whose month-first reading is the file name's, is read month first).
+  ``Duration``
   ``hh:mm:ss``; distance in km; a heart rate of 0 or a blank cell is none measured;
 * line 3, the samples' header: ``Sample rate,Time,HR (bpm),Speed (km/h),Pace (min/km),
   Cadence,Altitude (m),Stride length (m),Distances (m),Temperatures (C),Power (W),``, then one
@@ -50,6 +52,8 @@ SESSION_HEADER = ("name", "sport", "date", "start time", "duration")
 SAMPLES_HEADER = ("sample rate", "time")
 _DAY_FIRST = re.compile(r"^\s*(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})\s*$")
 _ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+#: the session's date in Polar Flow's file name: ``<Name>_YYYY-MM-DD_hh-mm-ss.csv``
+_NAME_DAY = re.compile(r"_(\d{4})-(\d{2})-(\d{2})_\d{2}-\d{2}-\d{2}\.csv$", re.IGNORECASE)
 
 
 def _cells(row: list[str]) -> list[str]:
@@ -120,7 +124,8 @@ def read_polar_csv(
 
     Notes
     -----
-    ``start_time``: ``Date`` (day first) and ``Start time`` taken in ``tz``; ``date`` the local
+    ``start_time``: ``Date`` (day first; month first where :func:`_wall_time` finds it so) and
+    ``Start time`` taken in ``tz``; ``date`` the local
     day. ``moving_time_s`` and ``elapsed_time_s``: ``Duration``. ``distance_m``: ``Total
     distance (km)`` x 1000, else the last sample's ``Distances (m)``.
     ``avg_heart_rate_bpm``: ``Average heart rate (bpm)`` (0 is none). ``avg_cadence_spm``: the
@@ -144,7 +149,7 @@ def read_polar_csv(
         reason = f"sport {sport_text or '(none)'} is not a run"
         return ReadResult.build(log_rows=[log_row(label, "not_a_run", reason, row=2, source=SOURCE)])
 
-    wall = _wall_time(session.get("date", ""), session.get("start time", ""), label)
+    wall, date_note = _wall_time(session.get("date", ""), session.get("start time", ""), label)
     start = localize_wall_time(pd.Series([wall]), tz).iloc[0]
     try:
         duration_s = parse_duration_s(session.get("duration"))
@@ -153,7 +158,7 @@ def read_polar_csv(
     if math.isnan(duration_s):
         raise RunlogError(f"line 2, column 'Duration': {session.get('duration', '')!r} is not hh:mm:ss", path=label)
 
-    notes: list[str] = []
+    notes: list[str] = [date_note] if date_note else []
     samples = _samples(rows[2:], start, notes)
     distance_m = _number(session.get("total distance (km)")) * 1000
     if math.isnan(distance_m) and samples is not None and samples["distance_m"].notna().any():
@@ -207,20 +212,43 @@ def _number(text) -> float:
         return math.nan
 
 
-def _wall_time(day: str, clock: str, label: str) -> pd.Timestamp:
-    """``Date`` (``06.09.2015``, ``20-06-2018``; ``2018-06-20`` too) and ``Start time`` as naive wall time."""
+def _wall_time(day: str, clock: str, label: str) -> tuple[pd.Timestamp, str]:
+    """``Date`` and ``Start time`` as naive wall time, and a log note when the date was read month first.
+
+    Polar Flow writes the date day first (``06.09.2015``, ``20-06-2018``; ``2018-06-20`` is read too).
+    Month first is taken instead only where the cell says so: where day first is no date and month
+    first is (``12/25/2018``), or where the file name's own date (``<Name>_2018-12-05_10-12-53.csv``,
+    Polar Flow's naming) is the month-first reading and not the day-first one (``05.12.2018``).
+    """
     m = _DAY_FIRST.match(day)
-    ymd = (m.group(3), m.group(2), m.group(1)) if m else None
-    if ymd is None and (m := _ISO_DAY.match(day)):
-        ymd = m.groups()
-    if ymd is None:
+    note = ""
+    if m:
+        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        ymd, other = (year, b, a), (year, a, b)
+        named = _NAME_DAY.search(Path(str(label)).name)
+        named_ymd = tuple(int(g) for g in named.groups()) if named else None
+        if not _is_date(ymd) and _is_date(other):
+            ymd, note = other, f"date {day!r} read month first (no day-first date)"
+        elif named_ymd is not None and named_ymd == other != ymd:
+            ymd, note = other, f"date {day!r} read month first, as the file name's date says"
+    elif m := _ISO_DAY.match(day):
+        ymd = tuple(int(g) for g in m.groups())
+    else:
         raise RunlogError(f"line 2, column 'Date': {day!r} is not a day-first date (06.09.2015)", path=label)
     try:
         seconds = parse_duration_s(clock)
-        return pd.Timestamp(int(ymd[0]), int(ymd[1]), int(ymd[2])) + pd.Timedelta(seconds=seconds)
+        return pd.Timestamp(*ymd) + pd.Timedelta(seconds=seconds), note
     except (ValueError, TypeError) as exc:
         raise RunlogError(f"line 2: date {day!r} and start time {clock!r} do not read as a date and time",
                           path=label) from exc
+
+
+def _is_date(ymd: tuple[int, int, int]) -> bool:
+    try:
+        pd.Timestamp(*ymd)
+    except ValueError:
+        return False
+    return True
 
 
 def _samples(rows: list[list[str]], start: pd.Timestamp, notes: list[str]) -> pd.DataFrame | None:

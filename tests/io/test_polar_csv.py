@@ -101,3 +101,22 @@ def test_sniff_and_the_loader_read_it_instead_of_refusing_it(tmp_path):
     result = read_sources([path], tz="Europe/Prague")
     assert result.log["status"].tolist() == ["imported"]
     assert result.runs["distance_m"].tolist() == [21340]
+
+
+def test_a_month_first_date_is_read_so_only_where_the_file_says_it():
+    """Polar Flow writes the date day first; a US account's export may not. Month first is taken where day
+    first is no date (12/25/2015), or where the file name's date (Polar Flow's ``<Name>_YYYY-MM-DD_...``)
+    is the month-first reading; otherwise day first, as before."""
+    us = read_polar_csv(_file(RUN.replace("06.09.2015", "12/25/2015"), RUN_SAMPLES), name="x.csv")
+    assert us.runs["date"].iloc[0] == pd.Timestamp("2015-12-25")
+    assert "date '12/25/2015' read month first (no day-first date)" in us.log["reason"].iloc[0]
+    named = read_polar_csv(_file(RUN.replace("06.09.2015", "09/06/2015"), RUN_SAMPLES),
+                           name="Jane_Doe_2015-09-06_10-01-07.csv")
+    assert named.runs["date"].iloc[0] == pd.Timestamp("2015-09-06")
+    assert "read month first, as the file name's date says" in named.log["reason"].iloc[0]
+    # the real layout: day first, the file name agreeing; and an ambiguous date with no name to tell: day first
+    agreed = read_polar_csv(_file(RUN, RUN_SAMPLES), name="Jane_Doe_2015-09-06_10-01-07.csv")
+    unnamed = read_polar_csv(_file(RUN, RUN_SAMPLES), name="x.csv")
+    for result in (agreed, unnamed):
+        assert result.runs["date"].iloc[0] == pd.Timestamp("2015-09-06")
+        assert "month first" not in result.log["reason"].iloc[0]
