@@ -221,6 +221,14 @@ def profile_interval(
     return bounds[0], bounds[1], p, se0
 
 
+def calendar_blocks(dates: pd.DatetimeIndex, block_days: int = BLOCK_DAYS) -> tuple[np.ndarray, int]:
+    """Each model day's cluster for the block sandwiches (consecutive ``block_days``-day calendar blocks
+    from the first day, empty blocks skipped) and the number of clusters G."""
+    day = np.asarray((dates - dates[0]).days, dtype=int)
+    _, inv = np.unique(day // block_days, return_inverse=True)
+    return inv, int(inv.max()) + 1
+
+
 def block_variance_ratio(
     y: np.ndarray, X: np.ndarray, j: int, fit: Penalised, dates: pd.DatetimeIndex, block_days: int = BLOCK_DAYS,
     estimator: str = "firth", correction: str = "cr1",
@@ -254,10 +262,7 @@ def block_variance_ratio(
         resid = y - p
         u = X * resid[:, None]
         u -= u.mean(axis=0)
-    day = np.asarray((dates - dates[0]).days, dtype=int)
-    block = day // block_days
-    _, inv = np.unique(block, return_inverse=True)
-    g = int(inv.max()) + 1
+    inv, g = calendar_blocks(dates, block_days)
     if g < 2:
         return math.nan, g
     if correction == "cr1":
@@ -537,9 +542,7 @@ def risk_covariances(
     bread = np.linalg.inv(info)
     out = [bread]
     if block:
-        day = np.asarray((dates - dates[0]).days, dtype=int)
-        _, inv = np.unique(day // block_days, return_inverse=True)
-        g = int(inv.max()) + 1
+        inv, g = calendar_blocks(dates, block_days)
         if g >= 2:
             scores = X * (y - p)[:, None]
             # at FLIC's point the intercept's scores sum to 0 but Firth's slopes' need not: centred, so the
