@@ -2,4 +2,5 @@
 
 from analysis.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a second process's start method imports it again
+    raise SystemExit(main())

@@ -632,7 +632,24 @@ def _window(args):
     return days[0], days[1]
 
 
+#: what the report's exploratory models import in their second process (analysis.background.warm)
+WARM_MODULES = (
+    "analysis.findings",
+    "statsmodels.tsa.ar_model",
+    "statsmodels.discrete.conditional_models",
+    "statsmodels.stats.multitest",
+)
+
+
 def cmd_report(args) -> int:
+    from analysis import background
+
+    # the exploratory models' libraries (statsmodels) load in a fork server on the idle CPU meanwhile
+    with background.warm(WARM_MODULES):
+        return _report(args)
+
+
+def _report(args) -> int:
     import gc
 
     enabled = gc.isenabled()

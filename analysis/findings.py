@@ -631,7 +631,7 @@ def start_findings(
     # two second processes, not one: the exploratory models and the sensitivity variants each take about
     # as long as this process's own models, so on two CPUs the three end together
     checks = [
-        background.start(
+        (background.start_warm if part == "exploratory" else background.start)(
             _checks, region_frames, loads, lags, daily,
             frames.pain_history if frames.pain_history is not None else dp, in_period,
             grouping=grouping, flare_params=flare_params, excluded=dict(excluded), estimator=estimator,

@@ -103,3 +103,41 @@ def test_no_second_process_when_every_cpu_is_busy_unless_asked(monkeypatch):
     monkeypatch.setattr(os, "getloadavg", lambda: (7.0, 7.0, 7.0))
     monkeypatch.setenv("RUNLOG_SERIAL", "0")  # forks whatever the load
     assert background.can_fork() == ("fork" in __import__("multiprocessing").get_all_start_methods())
+
+
+def _modules_here(name: str) -> dict:
+    import sys
+
+    return {"pid": os.getpid(), "parent": os.getppid(), "loaded": name in sys.modules}
+
+
+def test_a_warm_child_comes_from_the_fork_server_with_its_modules_already_imported():
+    import sys
+
+    if "colorsys" in sys.modules:
+        pytest.skip("the test's module is already imported here")
+    with background.warm(("colorsys",)) as started:
+        if not started:
+            pytest.skip("no fork server here")
+        out = background.start_warm(_modules_here, "colorsys").result()
+    assert out["pid"] != os.getpid()
+    assert out["parent"] != os.getpid()  # a child of the server, not a fork of this process
+    assert out["loaded"]  # imported by the server before the call
+    assert "colorsys" not in sys.modules  # ...and not here
+    # after the block a warm start forks this process again
+    after = background.start_warm(_modules_here, "colorsys").result()
+    assert after["parent"] == os.getpid() and not after["loaded"]
+
+
+def test_an_error_in_a_warm_child_is_raised_here():
+    with background.warm(("colorsys",)):
+        pending = background.start_warm(_fails, "bad warm input")
+        with pytest.raises(ValueError, match="bad warm input"):
+            pending.result()
+
+
+def test_no_fork_server_when_serial(monkeypatch):
+    monkeypatch.setenv("RUNLOG_SERIAL", "1")
+    with background.warm(("colorsys",)) as started:
+        assert not started
+        assert background.start_warm(_table, 3).result()["pid"].tolist() == [os.getpid()] * 3

@@ -125,6 +125,25 @@ def test_findings_are_the_same_bytes_with_the_models_in_second_processes_or_here
     assert pending.result() is forked  # once
 
 
+def test_findings_are_the_same_bytes_with_the_exploratory_models_in_a_child_of_the_warm_fork_server(monkeypatch):
+    """`runlog report` starts a fork server that has statsmodels imported (analysis.background.warm); the
+    exploratory models' child comes from it, its inputs pickled on the way: the JSON is that of one process."""
+    from analysis import background
+    from analysis.cli import WARM_MODULES
+
+    runs, pain = _runner(420, [40 + 30 * k for k in range(12)])
+    monkeypatch.setenv("RUNLOG_SERIAL", "1")
+    here = json.dumps(findings_mod.findings(runs, pain), allow_nan=False)
+    monkeypatch.setenv("RUNLOG_SERIAL", "0")
+    with background.warm(WARM_MODULES) as started:
+        pending = findings_mod.start_findings(runs, pain)
+        if started:
+            assert [p._proc.name for p in pending._checks] == ["runlog-warm", "runlog-background"]
+        warm = pending.result()
+    assert json.dumps(warm, allow_nan=False) == here
+    assert warm["regions"]["plantar"]["exploratory"]["n_tests"] > 0
+
+
 def test_findings_insufficient_data_guard():
     runs, pain = _runner(60, [20, 45])
     f = findings_mod.findings(runs, pain)
