@@ -11,7 +11,8 @@ Each continuous helper makes the same :mod:`scipy.special` call that the scipy.s
 makes (``norm.sf`` is ``ndtr(-x)``, ``t.ppf`` is ``stdtrit(df, q)``, ``chi2.ppf`` is
 ``2 gammaincinv(df/2, q)``, ...) with the same handling of the support's ends, so the floats are
 bit-identical to scipy.stats' for valid parameters (degrees of freedom > 0); tests/stats/test_dist.py
-checks each on a grid. The binomial helpers use the regularised incomplete beta function, as
+checks each on a grid. Degrees of freedom <= 0 (or NaN) give NaN, as in scipy.stats, where the
+support's-end handling alone would give a number. The binomial helpers use the regularised incomplete beta function, as
 scipy.stats' binomial does (Boost's formulas): the upper tail is bit-identical to ``binom.sf``; the
 lower tail is the exact sum to double precision, where ``binom.cdf`` (another Boost wrapper) is off
 by up to 3e-14 relative; the Clopper-Pearson limits are the beta quantiles, where
@@ -38,6 +39,12 @@ __all__ = [
 ]
 
 
+def _bad(df: ArrayLike) -> np.ndarray:
+    """Degrees of freedom that are no distribution's (<= 0 or NaN): NaN out, as scipy.stats gives."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.asarray(df, dtype=float) > 0)
+
+
 def norm_sf(x: ArrayLike) -> np.float64 | np.ndarray:
     """Standard normal upper tail P(Z > x), as ``scipy.stats.norm.sf``."""
     return special.ndtr(np.negative(x))
@@ -50,7 +57,7 @@ def norm_ppf(q: ArrayLike) -> np.float64 | np.ndarray:
 
 def t_sf(x: ArrayLike, df: ArrayLike) -> np.float64 | np.ndarray:
     """Student t upper tail P(T > x) with ``df`` > 0 degrees of freedom, as ``scipy.stats.t.sf``."""
-    return special.stdtr(df, np.negative(x))
+    return np.where(_bad(df), np.nan, special.stdtr(df, np.negative(x)))[()]
 
 
 def t_ppf(q: ArrayLike, df: ArrayLike) -> np.float64 | np.ndarray:
@@ -59,7 +66,7 @@ def t_ppf(q: ArrayLike, df: ArrayLike) -> np.float64 | np.ndarray:
     ``stdtrit`` gives +inf at q = 0; scipy.stats (and this) the support's lower end, -inf.
     """
     q = np.asarray(q, dtype=float)
-    return np.where(q == 0, -np.inf, special.stdtrit(df, q))[()]
+    return np.where(_bad(df), np.nan, np.where(q == 0, -np.inf, special.stdtrit(df, q)))[()]
 
 
 def chi2_sf(x: ArrayLike, df: ArrayLike) -> np.float64 | np.ndarray:
@@ -68,17 +75,17 @@ def chi2_sf(x: ArrayLike, df: ArrayLike) -> np.float64 | np.ndarray:
     1 below the support (x < 0), where ``chdtrc`` gives NaN.
     """
     x = np.asarray(x, dtype=float)
-    return np.where(x < 0, 1.0, special.chdtrc(df, x))[()]
+    return np.where(_bad(df), np.nan, np.where(x < 0, 1.0, special.chdtrc(df, x)))[()]
 
 
 def chi2_ppf(q: ArrayLike, df: ArrayLike) -> np.float64 | np.ndarray:
     """Chi-square quantile with ``df`` > 0 degrees of freedom, as ``scipy.stats.chi2.ppf``."""
-    return 2 * special.gammaincinv(np.divide(df, 2), q)
+    return np.where(_bad(df), np.nan, 2 * special.gammaincinv(np.divide(df, 2), q))[()]
 
 
 def f_ppf(q: ArrayLike, dfn: ArrayLike, dfd: ArrayLike) -> np.float64 | np.ndarray:
     """F quantile with (``dfn``, ``dfd``) > 0 degrees of freedom, as ``scipy.stats.f.ppf``."""
-    return special.fdtri(dfn, dfd, q)
+    return np.where(_bad(dfn) | _bad(dfd), np.nan, special.fdtri(dfn, dfd, q))[()]
 
 
 def binom_cdf(k: int, n: int, p: float) -> float:

@@ -50,6 +50,17 @@ def test_f_ppf_bit_identical(dfd):
         assert_bits(dist.f_ppf(Q, dfn, dfd), stats.f.ppf(Q, dfn, dfd))
 
 
+@pytest.mark.parametrize("df", [0.0, -1.0, -0.5, np.nan])
+def test_degrees_of_freedom_of_no_distribution_give_nan_as_scipy_stats(df):
+    """df <= 0 or NaN: NaN everywhere, also at the support's ends (x < 0, q = 0) where a number came out."""
+    for got, want in [(dist.t_sf(X, df), stats.t.sf(X, df)), (dist.t_ppf(Q, df), stats.t.ppf(Q, df)),
+                      (dist.chi2_sf(X, df), stats.chi2.sf(X, df)), (dist.chi2_ppf(Q, df), stats.chi2.ppf(Q, df)),
+                      (dist.f_ppf(Q, df, 3.0), stats.f.ppf(Q, df, 3.0)), (dist.f_ppf(Q, 3.0, df), stats.f.ppf(Q, 3.0, df))]:
+        assert np.isnan(want).all()
+        assert_bits(got, want)
+    assert np.isnan(dist.chi2_sf(-1.0, df)) and np.isnan(dist.t_ppf(0.0, df))
+
+
 def test_scalars_give_numpy_scalars_as_scipy_stats():
     for got, want in [(dist.norm_ppf(0.975), stats.norm.ppf(0.975)), (dist.t_ppf(0.975, 4), stats.t.ppf(0.975, 4)),
                       (dist.chi2_sf(3.2, 1), stats.chi2.sf(3.2, 1)), (dist.t_sf(2.0, 5), stats.t.sf(2.0, 5)),
