@@ -59,6 +59,16 @@ without two mornings at L (it needs 2 mornings >= B + 2 too, so a lone bad
 morning followed by settled ones stays a red flag, as METHODS.md 4 says); backdating recovers onsets first confirmed a
 day or two into the rise.
 
+**Gap dating** (session 13, adaptive rule; ``gap_dating_days``, 0 = off, as in
+the ``methods`` and ``hmm`` presets): when the onset's morning (after
+backdating) follows g unlogged days, the flare began on one of those days or
+that morning, and the diary cannot say which. The onset is dated to the middle
+of those g + 1 days, ceil(g / 2) days back, at most 3: the date never more than
+half the gap from the truth. That day then counts as logged and at risk (the
+onset is what was observed there), so the models keep the onset. Measured on
+the runner generator's diaries, where people log less while in pain
+(benchmarks/README.md, session 13).
+
 ``rule="hmm"``: per region, the posterior probability of a flare on each day
 given the whole diary (:mod:`analysis.flare_hmm`: calm Normal(mu0, sd0) with
 the person's own baseline and noise fitted by EM, flare Normal(mu0 + max(2.5,
@@ -203,6 +213,7 @@ class FlareRule:
     backdate_mornings: int = 3
     backdate_points: float = 2.0
     backdate_span_days: int = 4
+    gap_dating_days: int = 3
     red_flag_above: float = 5.0
     confirm_points: float = 2.0
     end_days: int = 3
@@ -256,8 +267,9 @@ RULE_PRESETS: dict[str, dict] = {
         "mean_spread_multiplier": 0.0,
         "window_span_days": 7,
         "backdate_mornings": 0,
+        "gap_dating_days": 0,
     },
-    "hmm": {"backdate_mornings": 0},
+    "hmm": {"backdate_mornings": 0, "gap_dating_days": 0},
 }
 METHODS_RULE: dict = {**asdict(FlareRule()), "rule": "methods", **RULE_PRESETS["methods"]}
 
@@ -355,6 +367,11 @@ def describe_rule(rule: FlareRule | None = None) -> str:
         if r.backdate_mornings
         else ""
     )
+    if r.gap_dating_days:
+        dating += (
+            f"{', and' if dating else '; the onset is dated'} into the unlogged days before that morning, "
+            f"if any: to the middle of them and the morning (at most {r.gap_dating_days} days back)"
+        )
     if r.rule == "hmm":
         return (
             "Flare-up onset (hidden Markov rule, an alternative to docs/methods.md section 4 measured in "
@@ -572,6 +589,25 @@ def _backdate(hist_pos: list[int], hist_val: list[float], t: int, b: float, rule
     return k
 
 
+def _into_gap(logged: np.ndarray, onset: int, rule: FlareRule) -> int:
+    """Days to move an onset back into the unlogged days just before it (gap dating).
+
+    The first morning that shows the rise follows g unlogged days: the flare began on one of those
+    days or on the morning itself, and which one the diary cannot say (an interval-censored onset).
+    It is dated to the middle of those g + 1 days, ceil(g / 2) days back, at most
+    ``gap_dating_days``: the date that is never more than half the gap from the truth. 0 when the
+    morning before was logged (or with ``gap_dating_days`` 0). The day before the onset is the last
+    logged one, so the onset never moves into an earlier episode.
+    """
+    if not rule.gap_dating_days:
+        return 0
+    i = int(np.searchsorted(logged, onset))
+    if i == 0:
+        return 0
+    gap = onset - int(logged[i - 1]) - 1
+    return min((gap + 1) // 2, int(rule.gap_dating_days))
+
+
 def _side(day_sides: np.ndarray, threshold: float, strict: bool) -> str:
     hit = day_sides > threshold if strict else day_sides >= threshold
     hit = np.where(np.isnan(day_sides), False, hit)
@@ -712,6 +748,7 @@ def walk(x: np.ndarray, sides: np.ndarray, rule: FlareRule) -> list[_Episode]:
             onset = hist_pos[-back]
             v = max(v, *hist_val[-back:])
             del hist_pos[-back:], hist_val[-back:]
+        onset -= _into_gap(logged, onset, rule)
         last = episodes[-1] if episodes else None
         if last is not None and last.end is not None and onset - last.end <= rule.refractory_days:
             keep = bisect_right(hist_pos, last.end)
@@ -887,7 +924,9 @@ def region_days(
         count), ``at_risk`` (the outcome item is logged, a baseline exists, and
         the day is neither after the onset inside an episode nor refractory;
         the onset day is at risk), ``logged`` (the outcome item is logged on
-        either side: count exposure on these days only), ``outcome_item``,
+        either side, or the day is the onset of an episode dated into the
+        unlogged days before its first morning: count exposure on these days
+        only), ``outcome_item``,
         ``outcome_pain`` (the series the rule ran on, worse side),
         ``morning_pain`` (worse side), ``pain_max`` (max over sides and items),
         ``baseline`` (B) and ``onset_level`` (L) as of that day, Float64.
@@ -918,7 +957,8 @@ def region_days(
             if end is not None:
                 refr[end + 1 : end + 1 + refractory] = True
         refr &= ~flare
-        logged = ~np.isnan(o.values)
+        # an onset dated into unlogged days (gap dating) is observed there: that day is logged and at risk
+        logged = ~np.isnan(o.values) | (onset == 1)
         b, s = baselines(o.values, flare, rule)
         level = np.array([rule.onset_level(bb, ss) for bb, ss in zip(b, s, strict=True)])
         after_onset = flare & (onset == 0)
@@ -972,8 +1012,9 @@ def red_flags(daily: pd.DataFrame, episodes: pd.DataFrame | None = None, **param
         ``confirmed`` (boolean: ``next_morning`` >= B + 2; NA without a
         baseline or a next morning), ``in_episode`` (the day lies in an
         episode of the region), ``onset`` (an episode of the region starts
-        that day), ``outcome_item`` (the value is of the item onsets use:
-        only those can start an onset). Sorted by date, region, side, item.
+        that day, or on the unlogged days just before it: gap dating),
+        ``outcome_item`` (the value is of the item onsets use: only those
+        can start an onset). Sorted by date, region, side, item.
 
     References
     ----------
@@ -986,13 +1027,16 @@ def red_flags(daily: pd.DataFrame, episodes: pd.DataFrame | None = None, **param
     rows = []
     for region in REGIONS:
         o = outcome(daily, region, days, rule)
+        logged = np.flatnonzero(~np.isnan(o.values))
         flare = np.zeros(n, dtype=bool)
         starts = set()
         for first, end in _spans(episodes, region, days):
             flare[first : (n - 1 if end is None else end) + 1] = True
             starts.add(first)
+            k = int(np.searchsorted(logged, first))  # an onset dated into unlogged days: its first morning too
+            if k < len(logged):
+                starts.add(int(logged[k]))
         b, _ = baselines(o.values, flare, rule)
-        logged = np.flatnonzero(~np.isnan(o.values))
         sub = daily[daily["region"] == region]
         for item in TIMES_OF_DAY:
             wide = _wide(sub, item, days)

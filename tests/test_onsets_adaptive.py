@@ -42,9 +42,11 @@ def test_the_default_is_the_adaptive_rule():
     assert d["rule"] == "adaptive" and d["spread"] == "sd" and d["baseline_days"] == 112
     assert (d["spread_multiplier"], d["mean_spread_multiplier"], d["window_span_days"]) == (4, 3.25, 10)
     assert (d["backdate_mornings"], d["backdate_points"], d["backdate_span_days"]) == (3, 2, 4)
+    assert d["gap_dating_days"] == 3
     text = fl.describe_rule()
     assert "max(B + 2, B + 4 S, 3) on 2 of 3 consecutive logged mornings" in text
     assert "averaging at least max(B + 2, B + 3.25 S, 3)" in text and "dated back" in text
+    assert "into the unlogged days before that morning" in text and "at most 3 days back" in text
     assert "deviation from the first specification in docs/methods.md section 4" in text
     assert "METHODS.md" not in text.replace("docs/methods.md", "")  # the report cites docs/methods.md only
 
@@ -114,9 +116,47 @@ def test_backdating_stays_within_four_days_and_skips_missing_days():
     # day 16 = 3, days 17-19 not logged, then 3, 4, 5 from day 20: day 16's window (3, 3, 4) has mean
     # 3.33 < M; day 20 (3, 4, 5: mean 4 >= 3.787) fires and is dated back to day 16 = 20 - 4
     assert onset_days(episodes(rows([*BASE, 3, None, None, None, 3, 4, 5, 1, 1, 1]))) == [16]
-    assert onset_days(episodes(rows([*BASE, 3, None, None, None, 3, 4, 5, 1, 1, 1]), backdate_mornings=0)) == [20]
-    # one more missing day: day 16 is 5 days before the firing day 21, so the onset stays on 21
-    assert onset_days(episodes(rows([*BASE, 3, None, None, None, None, 3, 4, 5, 1, 1, 1]))) == [21]
+    # without backdating, day 20 follows 3 unlogged days: gap dating moves it ceil(3/2) = 2 back, to 18
+    assert onset_days(episodes(rows([*BASE, 3, None, None, None, 3, 4, 5, 1, 1, 1]), backdate_mornings=0)) == [18]
+    assert onset_days(episodes(rows([*BASE, 3, None, None, None, 3, 4, 5, 1, 1, 1]), backdate_mornings=0,
+                               gap_dating_days=0)) == [20]
+    # one more missing day: day 16 is 5 days before the firing day 21, so backdating leaves it on 21;
+    # the 4 unlogged days before it move it ceil(4/2) = 2 back, to 19
+    assert onset_days(episodes(rows([*BASE, 3, None, None, None, None, 3, 4, 5, 1, 1, 1]))) == [19]
+    assert onset_days(episodes(rows([*BASE, 3, None, None, None, None, 3, 4, 5, 1, 1, 1]), gap_dating_days=0)) == [21]
+
+
+def test_an_onset_after_unlogged_days_is_dated_to_their_middle():
+    # CALM on days 0-11, days 12-14 not logged, then 5, 5 from day 15: the rule fires on day 15 (2 of 3
+    # mornings >= L = 3). The flare began on day 12, 13, 14 or 15: dated ceil(3/2) = 2 days back, day 13
+    values = [*CALM, None, None, None, 5, 5, 1, 1, 1]
+    assert onset_days(episodes(rows(values))) == [13]
+    assert onset_days(episodes(rows(values), gap_dating_days=0)) == [15]
+    assert onset_days(episodes(rows(values), rule="methods")) == [15]  # METHODS.md 4 dates it to the morning
+    assert onset_days(episodes(rows([*CALM, None, 5, 5, 1, 1, 1]))) == [12]  # 1 unlogged day: 1 back
+    assert onset_days(episodes(rows([*CALM, 5, 5, 1, 1, 1]))) == [12]  # none: the morning itself
+    assert onset_days(episodes(rows([*CALM] + [None] * 10 + [5, 5, 1, 1, 1]))) == [19]  # 10: at most 3 back
+    # the dated day, not logged, counts as logged and at risk (the onset was observed there), so the
+    # models keep the onset; the unlogged days before it stay out, those after are inside the episode
+    frame = schema.coerce_pain(pd.DataFrame(rows(values), columns=["date", "time_of_day", "region", "side", "pain"]))
+    daily = fl.daily_pain(frame)
+    rd = fl.region_days(daily, fl.detect_flareups(daily)).set_index(["region", "date"]).loc["achilles"]
+    day = [DAY0 + pd.Timedelta(days=i) for i in (12, 13, 14, 15)]
+    assert rd.loc[day, "onset"].tolist() == [0, 1, 0, 0]
+    assert rd.loc[day, "logged"].tolist() == [False, True, False, True]
+    assert rd.loc[day, "at_risk"].tolist() == [False, True, False, False]
+    assert rd.loc[day, "in_flare"].tolist() == [False, True, True, True]
+    assert pd.isna(rd.loc[day[1], "outcome_pain"])  # nothing was logged that day
+
+
+def test_gap_dating_does_not_reach_into_the_previous_episode():
+    # episode 1: 6, 6 on days 12-13, ended by 1, 1, 1 on days 14-16 (end day 16); days 17-21 calm (1); 22-23
+    # not logged; 6, 6 on 24-25 fires on day 24 = end + 8, a new onset without gap dating; dated 1 back
+    # (ceil(2/2)) to day 23 = end + 7, inside the 7 refractory days, so it re-opens episode 1
+    values = [*CALM, 6, 6, 1, 1, 1, 1, 1, 1, 1, 1, None, None, 6, 6, 1, 1, 1]
+    assert onset_days(episodes(rows(values), gap_dating_days=0)) == [12, 24]
+    ep = episodes(rows(values))
+    assert onset_days(ep) == [12] and ep.loc[0, "reopened"] == 1
 
 
 def test_episode_end_and_refractory_days_with_a_backdated_onset():
@@ -169,3 +209,16 @@ def test_backdating_keeps_ten_baseline_mornings():
     values = [0, 1, 2, 1, 0, 1, 2, 1, 1, 3, 3, 4, 5, 1, 1, 1]
     assert onset_days(episodes(rows(values))) == [10]
     assert onset_days(episodes(rows(values), min_baseline_days=9)) == [9]  # with 9 needed, it moves back
+
+
+def test_a_red_flag_on_the_first_morning_of_a_gap_dated_onset_says_it_started_the_episode():
+    # CALM, days 12-13 not logged, 7 on day 14 and 4 on day 15: a confirmed red flag (7 > 5, next morning
+    # 4 >= B + 2 = 3) and also 2 of 3 mornings >= L; the onset is dated ceil(2/2) = 1 day back, to day 13
+    values = [*CALM, None, None, 7, 4, 1, 1, 1]
+    frame = schema.coerce_pain(pd.DataFrame(rows(values), columns=["date", "time_of_day", "region", "side", "pain"]))
+    daily = fl.daily_pain(frame)
+    ep = fl.detect_flareups(daily)
+    assert onset_days(ep) == [13]
+    flags = fl.red_flags(daily, ep)
+    assert len(flags) == 1 and flags.loc[0, "date"] == DAY0 + pd.Timedelta(days=14)
+    assert flags.loc[0, "onset"] and flags.loc[0, "in_episode"] and flags.loc[0, "confirmed"]

@@ -129,8 +129,8 @@ def region_day_frame(
         pain_item = "daily highest"
     if "logged" in rd:
         out["logged"] = rd["logged"].astype("boolean").fillna(False).to_numpy(bool)
-    else:
-        out["logged"] = logged_from_pain.to_numpy(bool)
+    else:  # as analysis.onsets.region_days: an onset dated into unlogged days is observed there
+        out["logged"] = logged_from_pain.to_numpy(bool) | (out["onset"].to_numpy() > 0)
     out["morning_pain"] = morning.to_numpy(float)
     no_yet, since = flare_history(out["in_flare"].to_numpy(bool), out["logged"].to_numpy(bool))
     out["no_flare_yet"] = no_yet

@@ -253,16 +253,19 @@ def test_region_day_frame_reads_region_days_with_or_without_logged():
     dp = flareups.daily_pain(pain)
     rd = flareups.region_days(dp, flareups.detect_flareups(dp))
     frame = pdg.region_day_frame(rd, dp, "plantar")
-    assert frame["logged"].sum() == 32 and frame.attrs["pain_item"] == "morning"
+    # 32 logged mornings, and the onset: the flare's first morning (03-21) follows one unlogged day (03-20),
+    # so the onset is dated to it (gap dating) and that day counts as logged (the onset was observed there)
+    assert frame["logged"].sum() == 33 and frame.attrs["pain_item"] == "morning"
     # the flare starts after 16 logged mornings: a baseline exists (METHODS.md 4 needs 10)
     assert frame.loc["2025-03-21", "morning_pain"] == 6  # the worse side
     assert np.isnan(frame.loc["2025-03-05", "morning_pain"])  # not logged: missing, never 0
+    assert np.isnan(frame.loc["2025-03-20", "morning_pain"]) and frame.loc["2025-03-20", "logged"]
     without = pdg.region_day_frame(rd.drop(columns="logged"), dp, "plantar")
     assert without["logged"].equals(frame["logged"])
-    assert frame["onset"].sum() == 1 and frame.loc["2025-03-21", "onset"] == 1
+    assert frame["onset"].sum() == 1 and frame.loc["2025-03-20", "onset"] == 1
     # history known on day t: the onset day itself still has no flare before it
-    assert frame.loc["2025-03-21", "no_flare_yet"] and not frame.loc["2025-03-22", "no_flare_yet"]
-    assert frame.loc["2025-03-22", "days_since_flare"] == 1
+    assert frame.loc["2025-03-20", "no_flare_yet"] and not frame.loc["2025-03-21", "no_flare_yet"]
+    assert frame.loc["2025-03-21", "days_since_flare"] == 1
     achilles = pdg.region_day_frame(rd, dp, "achilles")
     assert achilles.attrs["pain_item"] == "daily highest" and achilles["morning_pain"].max() == 2
 
