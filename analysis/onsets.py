@@ -596,8 +596,8 @@ def _into_gap(logged: np.ndarray, onset: int, rule: FlareRule) -> int:
     days or on the morning itself, and which one the diary cannot say (an interval-censored onset).
     It is dated to the middle of those g + 1 days, ceil(g / 2) days back, at most
     ``gap_dating_days``: the date that is never more than half the gap from the truth. 0 when the
-    morning before was logged (or with ``gap_dating_days`` 0). The day before the onset is the last
-    logged one, so the onset never moves into an earlier episode.
+    morning before was logged (or with ``gap_dating_days`` 0). The onset stays after the last logged
+    morning before it, so it never moves into an earlier episode (whose end is a logged morning).
     """
     if not rule.gap_dating_days:
         return 0

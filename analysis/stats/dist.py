@@ -12,8 +12,8 @@ makes (``norm.sf`` is ``ndtr(-x)``, ``t.ppf`` is ``stdtrit(df, q)``, ``chi2.ppf`
 ``2 gammaincinv(df/2, q)``, ...) with the same handling of the support's ends, so the floats are
 bit-identical to scipy.stats' for valid parameters (degrees of freedom > 0); tests/stats/test_dist.py
 checks each on a grid. Degrees of freedom <= 0 (or NaN) give NaN, as in scipy.stats, where the
-support's-end handling alone would give a number. The binomial helpers use the regularised incomplete beta function, as
-scipy.stats' binomial does (Boost's formulas): the upper tail is bit-identical to ``binom.sf``; the
+support's-end handling alone would give a number. The binomial helpers use the regularised
+incomplete beta function, as scipy.stats' binomial does (Boost's formulas): the upper tail is bit-identical to ``binom.sf``; the
 lower tail is the exact sum to double precision, where ``binom.cdf`` (another Boost wrapper) is off
 by up to 3e-14 relative; the Clopper-Pearson limits are the beta quantiles, where
 ``binomtest(...).proportion_ci`` finds the same limits with a root finder (agreement within 1e-12).
