@@ -388,6 +388,8 @@ class ModelFrames:
     history: pd.DataFrame | None = None
     #: daily pain from the diary's first day to the period's end (flare-ups are found on it)
     pain_history: pd.DataFrame | None = None
+    #: :func:`analysis.load.spike_ratio` of every run (the lag features' spike days, the report's spike table)
+    spikes: pd.DataFrame | None = None
 
 
 def analysis_period(runs: pd.DataFrame, pain: pd.DataFrame, *, start=None, end=None):
@@ -451,7 +453,8 @@ def model_frames(
         drills_daily = drills
     elif drills is not None:
         drills_daily = drill_days(drills, start=history_start, end=end)
-    lags = load.lag_features(history, runs, drills_daily)
+    spikes = load.spike_ratio(runs)
+    lags = load.lag_features(history, runs, drills_daily, spikes=spikes)
     if start is not None:
         daily, lags = history.loc[history.index >= start], lags.loc[(lags.index >= start) & (lags.index <= end)]
     else:
@@ -476,7 +479,7 @@ def model_frames(
         if start is not None
         else runs
     )
-    return ModelFrames(start, end, daily, lags, dp, episodes, rdays, in_period, history, pain_history)
+    return ModelFrames(start, end, daily, lags, dp, episodes, rdays, in_period, history, pain_history, spikes)
 
 
 def findings(

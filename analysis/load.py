@@ -635,9 +635,9 @@ def fitness_fatigue(
 # ---------------------------------------------------------------------------
 
 
-def _spike_days(runs: pd.DataFrame, idx: pd.DatetimeIndex) -> dict[str, pd.Series]:
-    """0/1 per day: at least one run of each spike bin that day."""
-    sr = spike_ratio(runs)
+def _spike_days(runs: pd.DataFrame, idx: pd.DatetimeIndex, spikes: pd.DataFrame | None = None) -> dict[str, pd.Series]:
+    """0/1 per day: at least one run of each spike bin that day (``spikes``: :func:`spike_ratio` of ``runs``)."""
+    sr = spike_ratio(runs) if spikes is None else spikes
     out = {}
     for name in ("small", "moderate", SPIKE_LARGE):
         days = pd.DatetimeIndex(sr.loc[sr["spike_bin"].eq(name).fillna(False), "date"]).unique()
@@ -649,6 +649,8 @@ def lag_features(
     daily: pd.DataFrame,
     runs: pd.DataFrame | None = None,
     drills_daily: pd.Series | None = None,
+    *,
+    spikes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Load features for day t built only from days <= t-1 (no leakage of day t).
 
@@ -661,6 +663,8 @@ def lag_features(
     drills_daily : Series, optional
         0/1 per date (:func:`analysis.io.drills.drill_days`); NA without it.
         Days outside its index are unknown.
+    spikes : DataFrame, optional
+        :func:`spike_ratio` of ``runs`` (default arguments), when already computed: not computed again.
 
     Returns
     -------
@@ -689,7 +693,7 @@ def lag_features(
         _window_sum(daily["km_barefoot_style"], 1, 7), _window_sum(daily["km"], 1, 7)
     )
     if runs is not None and len(idx):
-        for name, days in _spike_days(runs, idx).items():
+        for name, days in _spike_days(runs, idx, spikes).items():
             out[f"spike_{name}"] = _window_max(days, 1, 3)
     else:
         for name in ("small", "moderate", SPIKE_LARGE):
@@ -792,6 +796,8 @@ def transition_guardrails(
     window_days: int = 30,
     caution_weekly_km: float = 35.0,
     restart_weeks: int = 4,
+    weekly: pd.DataFrame | None = None,
+    checks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Week-by-week check of a move to barefoot-style running against METHODS.md 3's guard-rails.
 
@@ -819,6 +825,11 @@ def transition_guardrails(
     start_share_pct, weekly_increase_points, run_ratio, window_days, caution_weekly_km, restart_weeks
         The guard-rails above; ``restart_weeks`` (4) is how many weeks
         without barefoot-style running make the next such week a new start.
+    weekly, checks : DataFrame, optional
+        Already computed from the same arguments (not computed again): ``weekly`` is
+        :func:`weekly_load` of :func:`daily_load` of ``runs`` over ``start``..``end`` with
+        ``grouping``; ``checks`` is :func:`transition_runs` of ``runs`` with ``run_ratio``,
+        ``window_days`` and ``grouping``.
 
     Returns
     -------
@@ -853,8 +864,8 @@ def transition_guardrails(
     35:897 (24-hour rule).
     """
     grouping = dict(GROUPING if grouping is None else grouping)
-    daily = daily_load(runs, start=start, end=end, grouping=grouping)
-    weekly = weekly_load(daily)
+    if weekly is None:
+        weekly = weekly_load(daily_load(runs, start=start, end=end, grouping=grouping))
     idx = weekly.index
     km = _float(weekly["km"])
     bs = _float(weekly["km_barefoot_style"])
@@ -870,7 +881,8 @@ def transition_guardrails(
     start_breach = start_week & (share.round(9) > start_share_pct).to_numpy()
     increase_breach = (change.round(9) > weekly_increase_points).to_numpy()
 
-    checks = transition_runs(runs, run_ratio=run_ratio, window_days=window_days, grouping=grouping)
+    if checks is None:
+        checks = transition_runs(runs, run_ratio=run_ratio, window_days=window_days, grouping=grouping)
     week_of = pd.DatetimeIndex(checks["date"]).to_period("W-SUN").start_time.as_unit("ns")
     counts = checks["breach"].fillna(False).astype(int).groupby(week_of).sum()
     run_breaches = counts.reindex(idx, fill_value=0).to_numpy(dtype="int64")

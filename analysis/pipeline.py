@@ -482,6 +482,10 @@ def _tables(runs, pain, drills, frames, rule24, *, grouping, log, catalog, retir
         from analysis.drills import weekly_adherence
 
         adherence = weekly_adherence(drills, start=start, end=end)
+    # each load table once: the guard-rails' weeks are the period's weeks, their run checks the transition runs
+    weekly = load.weekly_load(daily) if len(daily) else daily
+    checks = load.transition_runs(in_period, grouping=grouping)
+    spikes = frames.spikes if frames.spikes is not None else load.spike_ratio(runs)
     analysis = Analysis(
         runs=in_period,
         pain=pain,
@@ -490,17 +494,18 @@ def _tables(runs, pain, drills, frames, rule24, *, grouping, log, catalog, retir
         start=start,
         end=end,
         daily=daily,
-        weekly=load.weekly_load(daily) if len(daily) else daily,
+        weekly=weekly,
         acute_chronic=(
             load.acute_chronic(history).loc[daily.index] if len(daily) else pd.DataFrame(index=daily.index)
         ),
-        spikes=_in_period(load.spike_ratio(runs), start, end),
+        spikes=_in_period(spikes, start, end),
         guardrails=load.transition_guardrails(
-            in_period, start=start, end=end, grouping=grouping, rule_breaches=rule24["breach"]
+            in_period, start=start, end=end, grouping=grouping, rule_breaches=rule24["breach"],
+            weekly=weekly if len(daily) else None, checks=checks,
         )
         if len(in_period)
         else pd.DataFrame(index=pd.DatetimeIndex([], name="week_start")),
-        transition_runs=load.transition_runs(in_period, grouping=grouping),
+        transition_runs=checks,
         pain_daily=frames.pain_daily,
         episodes=frames.episodes,
         weekly_pain=flareups.weekly_pain(frames.pain_daily),

@@ -388,3 +388,25 @@ def test_transition_guardrails_without_barefoot_running():
     g = load.transition_guardrails(make_runs([(0, 10, "traditional"), (9, 12, "partial")]))
     assert len(g) == 2 and not g["breach"].any() and not g["start_week"].any()
     assert len(load.transition_runs(make_runs([(0, 10, "traditional")]))) == 0
+
+
+def test_transition_guardrails_take_the_weeks_and_run_checks_given():
+    runs = _transition_runs()
+    weekly = load.weekly_load(load.daily_load(runs))
+    checks = load.transition_runs(runs)
+    expected = load.transition_guardrails(runs)
+    pd.testing.assert_frame_equal(load.transition_guardrails(runs, weekly=weekly, checks=checks), expected)
+    # what is given is used, not recomputed: clearing the run checks clears the run breaches
+    cleared = checks.assign(breach=pd.array([False] * len(checks), dtype="boolean"))
+    g = load.transition_guardrails(runs, weekly=weekly, checks=cleared)
+    assert expected["run_breaches"].sum() == 2 and g["run_breaches"].sum() == 0
+
+
+def test_lag_features_take_the_spike_table_given():
+    runs = make_runs([(d, 5 + (d % 4) * 3, "traditional") for d in range(0, 40, 2)])
+    daily = load.daily_load(runs)
+    spikes = load.spike_ratio(runs)
+    pd.testing.assert_frame_equal(load.lag_features(daily, runs, spikes=spikes), load.lag_features(daily, runs))
+    assert load.lag_features(daily, runs)["spike_large"].sum() > 0  # the check compares spike days, not zeros
+    no_spikes = spikes.assign(spike_bin=pd.array(["none"] * len(spikes), dtype="string"))
+    assert load.lag_features(daily, runs, spikes=no_spikes)["spike_large"].sum() == 0
