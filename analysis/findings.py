@@ -62,6 +62,7 @@ _PAIN_TREND_ADJUSTMENT_WORDS = {
     "season": "season",
     "days_since_flare": "days since the last flare-up",
     "no_flare_yet": "no flare-up yet",
+    "flare_days_7d": "flare-up days among the 7 before",
 }
 
 

@@ -255,6 +255,10 @@ _PAIN_TERM_WORDS = {
 }
 
 
+#: the pain trend's flare-history adjustments as the findings JSON words them (analysis.findings)
+_FLARE_HISTORY_WORDS = ("days since the last flare-up", "no flare-up yet", "flare-up days among the 7 before")
+
+
 def pain_trend_sentences(region: str, finding: Mapping) -> list[str]:
     """One line per region for the morning-pain trend model (pre-specified secondary)."""
     pt = finding.get("pain_trend") or {}
@@ -268,6 +272,8 @@ def pain_trend_sentences(region: str, finding: Mapping) -> list[str]:
         for t in terms
     ]
     adjusted = pt.get("adjusted_for")
+    if adjusted and set(_FLARE_HISTORY_WORDS) <= set(adjusted):  # all of it: the paragraph above spells it out
+        adjusted = [a for a in adjusted if a not in _FLARE_HISTORY_WORDS] + ["flare history"]
     # which adjustments this region got (season needs a year of diary, flare history a flare-up)
     how = "" if adjusted is None else (
         "; adjusted for " + ", ".join(adjusted) if adjusted else "; no adjustment the data allowed (season needs a year of diary, flare history a flare-up)")
@@ -874,17 +880,15 @@ def _methods_pages(data: Analysis) -> list[TextPage]:
         tp.para(
             "Each region's daily morning pain (worse side, 0-10) on the barefoot-style km and the total km of "
             "the 7 days before, and a linear trend, adjusted for season (with a year of diary or more) and "
-            "flare history (days since the last flare-up; none yet), so the load terms are effects beyond "
-            "what those explain; errors follow an AR(1) "
-            "process over calendar days, so days without a diary entry are gaps, not zeros, and each interval "
-            "is widened to a 28-day block sandwich where that is wider. Without these adjustments, barefoot "
-            "running that follows the season, and running less while in pain, read as effects in the "
-            "validation. With total km in the model, the barefoot-style "
-            "term is the change in pain when 10 km of the week move from traditional to barefoot-style "
-            "footwear. Points on the 0-10 scale, 95 % CI; a change below about 2 points is not clinically "
-            "important (Farrar 2001). Read it as a description: where running drops while in pain and builds "
-            "back after a flare-up, the validation's total-km interval excluded 0 for up to 1 runner-region in "
-            "10 with no effect at all (1 in 20 by design).",
+            "flare history (days since the last flare-up; none yet; how many of the same 7 days were "
+            "flare-up days, as running drops during one), so the load terms are effects beyond what those "
+            "explain; errors follow an AR(1) process over calendar days (days without a diary entry are "
+            "gaps, not zeros), each interval widened to a 28-day block sandwich where that is wider. With "
+            "total km in the model, the barefoot-style term is the change in pain when 10 km of the week "
+            "move from traditional to barefoot-style footwear. Points on the 0-10 scale, 95 % CI; a change "
+            "below about 2 points is not clinically important (Farrar 2001). A description, not a cause: "
+            "with runners who run less while in pain, the validation's total-km interval excluded 0 for "
+            "about 6 runner-regions in 100 with no effect at all (5 by design).",
             size=8.5,
         )
         for line in trend_lines:

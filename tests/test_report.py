@@ -710,6 +710,13 @@ def test_pain_trend_line_says_which_adjustments_the_region_got():
     bare = {"pain_trend": {**full["pain_trend"], "n_days": 200, "adjusted_for": []}}
     (line,) = report.pain_trend_sentences("achilles", bare)
     assert "200 days; no adjustment the data allowed (season needs a year of diary, flare history a flare-up))" in line
+    # the whole flare history in two words (the methods paragraph above the lines spells it out)
+    every = {"pain_trend": {**full["pain_trend"], "adjusted_for": [
+        "season", "days since the last flare-up", "no flare-up yet", "flare-up days among the 7 before"]}}
+    (line,) = report.pain_trend_sentences("patellar", every)
+    assert "400 days; adjusted for season, flare history)" in line
+    from analysis.findings import _PAIN_TREND_ADJUSTMENT_WORDS
+    assert set(report._FLARE_HISTORY_WORDS) == set(_PAIN_TREND_ADJUSTMENT_WORDS.values()) - {"season"}
     # a findings JSON written before the key existed: no claim either way
     old = {"pain_trend": {k: v for k, v in full["pain_trend"].items() if k != "adjusted_for"}}
     (line,) = report.pain_trend_sentences("glute", old)

@@ -55,7 +55,10 @@ PAIN_TREND_ADJUSTMENTS: dict[str, str] = {
     "season": "season: one sine/cosine pair of the day of the year (with a year or more of days)",
     "days_since_flare": "log days since the last flare-up day (since the diary began, before any)",
     "no_flare_yet": "indicator: no flare-up yet in the diary",
+    "flare_days_7d": "share (0-1) of the 7 days before that were flare-up days in the region",
 }
+#: days before d whose flare-up days the ``flare_days_7d`` adjustment counts (the load terms' window)
+FLARE_DAYS_WINDOW = 7
 #: calendar-block length (days) of the sandwich that widens pain_trend's intervals (as the primary model's)
 PAIN_TREND_BLOCK_DAYS = 28
 #: days of data the season pair needs: less than a year cannot tell a season from a trend
@@ -74,7 +77,23 @@ def _adjustment_columns(frame: pd.DataFrame, dates: pd.DatetimeIndex, wanted) ->
     if "no_flare_yet" in wanted and "no_flare_yet" in frame.columns:
         cols["no_flare_yet"] = pd.to_numeric(frame["no_flare_yet"], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
+    if "flare_days_7d" in wanted and "in_flare" in frame.columns and len(dates):
+        cols["flare_days_7d"] = flare_days_before(frame["in_flare"], dates)
     return cols
+
+
+def flare_days_before(in_flare: pd.Series, dates: pd.DatetimeIndex, window_days: int = FLARE_DAYS_WINDOW) -> np.ndarray:
+    """Share (0-1) of the ``window_days`` calendar days d-window..d-1 that were flare-up days, for each date d.
+
+    The pain trend's load terms sum the same 7 days. A person runs less on the days of a flare-up and
+    builds back after it, so those days' km and the pain that follows share a cause: this column
+    carries it (known from days <= d-1; days not in the frame, before its first, count as none).
+    """
+    flare = pd.Series(in_flare.astype("boolean").fillna(False).to_numpy(float), index=dates)
+    flare = flare[~flare.index.duplicated()]
+    every_day = pd.date_range(dates.min(), dates.max(), freq="D")
+    counts = flare.reindex(every_day, fill_value=0.0).shift(1, fill_value=0.0).rolling(window_days, min_periods=1).sum()
+    return counts.reindex(dates).to_numpy(float) / window_days
 
 
 def _block_sandwich(Xz: np.ndarray, resid: np.ndarray, bread: np.ndarray, day: pd.DatetimeIndex,
@@ -124,7 +143,11 @@ def pain_trend(
 
     Adjusted as the primary model is (:data:`PAIN_TREND_ADJUSTMENTS`): season (one
     sine/cosine pair, when the days span a year or more), log days since the last
-    flare-up day and "no flare-up yet" (left out where constant). Without them,
+    flare-up day and "no flare-up yet" (left out where constant); and, as the
+    primary model is not (its days are at-risk days), the share of the same 7 days
+    that were flare-up days (:func:`flare_days_before`: running drops during a
+    flare-up; without it, total km read 11 % false positives in ``null_reverse`` on
+    seen seeds, benchmarks/README.md "Session 14"). Without them,
     on the validation's independent generators (benchmarks/README.md, "Session 11"),
     barefoot-style running that follows the season read as an effect on pain, and
     running less while in pain and ramping back after a flare-up read as "more km,
