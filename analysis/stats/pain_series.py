@@ -50,7 +50,9 @@ def _gls(y: np.ndarray, X: np.ndarray, phi: float, gaps: np.ndarray):
     return beta, rss, Xz, logjac
 
 
-#: pain_trend's adjustments, as the primary model's (METHODS.md 5), fixed before the validation was read
+#: pain_trend's adjustments: season and flare history as the primary model's (METHODS.md 5), fixed before the
+#: validation was read; the week's flare-up days added in session 14 on tuning and seen seeds, then tested once
+#: on fresh ones (benchmarks/README.md, "Session 14")
 PAIN_TREND_ADJUSTMENTS: dict[str, str] = {
     "season": "season: one sine/cosine pair of the day of the year (with a year or more of days)",
     "days_since_flare": "log days since the last flare-up day (since the diary began, before any)",
@@ -87,12 +89,18 @@ def flare_days_before(in_flare: pd.Series, dates: pd.DatetimeIndex, window_days:
 
     The pain trend's load terms sum the same 7 days. A person runs less on the days of a flare-up and
     builds back after it, so those days' km and the pain that follows share a cause: this column
-    carries it (known from days <= d-1; days not in the frame, before its first, count as none).
+    carries it. Day d's own flag is never used; the flags of days <= d-1 are the detector's, which
+    it sets partly from later mornings (an onset confirmed or dated back), as for ``days_since_flare``.
+    ``in_flare`` is aligned by its date index (a date listed twice is a flare-up day if either row
+    says so); days not in it, and days before its first, count as none.
     """
-    flare = pd.Series(in_flare.astype("boolean").fillna(False).to_numpy(float), index=dates)
-    flare = flare[~flare.index.duplicated()]
-    every_day = pd.date_range(dates.min(), dates.max(), freq="D")
-    counts = flare.reindex(every_day, fill_value=0.0).shift(1, fill_value=0.0).rolling(window_days, min_periods=1).sum()
+    flags = in_flare.astype("boolean").fillna(False).astype(bool)
+    flags.index = pd.DatetimeIndex(flags.index).normalize()
+    flags = flags.groupby(level=0).any()
+    dates = pd.DatetimeIndex(dates).normalize()
+    every_day = pd.date_range(min(dates.min(), flags.index.min()), dates.max(), freq="D")
+    daily = flags.reindex(every_day, fill_value=False).to_numpy(float)
+    counts = pd.Series(daily, index=every_day).shift(1, fill_value=0.0).rolling(window_days, min_periods=1).sum()
     return counts.reindex(dates).to_numpy(float) / window_days
 
 
@@ -147,7 +155,9 @@ def pain_trend(
     primary model is not (its days are at-risk days), the share of the same 7 days
     that were flare-up days (:func:`flare_days_before`: running drops during a
     flare-up; without it, total km read 11 % false positives in ``null_reverse`` on
-    seen seeds, benchmarks/README.md "Session 14"). Without them,
+    seen seeds, benchmarks/README.md "Session 14"). The load terms are therefore
+    changes in pain beyond the flare-ups: an effect of load that works by setting off
+    flare-ups is the primary model's question, and is adjusted away here. Without them,
     on the validation's independent generators (benchmarks/README.md, "Session 11"),
     barefoot-style running that follows the season read as an effect on pain, and
     running less while in pain and ramping back after a flare-up read as "more km,
@@ -171,8 +181,8 @@ def pain_trend(
     ----------
     frame : DataFrame
         Region-day frame (:func:`analysis.stats.primary_design.region_day_frame`):
-        ``morning_pain`` (NaN = not logged), index date; ``days_since_flare`` and
-        ``no_flare_yet`` where known; ``attrs["pain_item"]`` names the item.
+        ``morning_pain`` (NaN = not logged), index date; ``days_since_flare``,
+        ``no_flare_yet`` and ``in_flare`` where known; ``attrs["pain_item"]`` names the item.
     barefoot_km_7d, km_7d : Series
         km over d-7..d-1 by date (days <= d-1 only).
     min_days : int

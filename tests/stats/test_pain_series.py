@@ -250,13 +250,19 @@ def test_pain_trend_a_collinear_adjustment_leaves_the_others_in():
 
 
 def test_flare_days_before_by_hand():
-    dates = pd.DatetimeIndex(["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-05", "2024-03-10", "2024-03-11"])
-    in_flare = pd.Series([True, True, False, True, False, False], index=dates)
+    dates = pd.DatetimeIndex(["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-05", "2024-03-10", "2024-03-11",
+                              "2024-03-12", "2024-03-13"])
+    in_flare = pd.Series([True, True, False, True, False, False, False, False], index=dates)
     got = pain_series.flare_days_before(in_flare, dates)
     # flare-up days among d-7..d-1, over 7; a day not in the frame (03-04, 03-06..03-09) counts as none:
-    # 03-05 looks back over 02-27..03-04 (03-01, 03-02), 03-10 over 03-03..03-09 (03-05 only)
-    expected = np.array([0, 1, 2, 2, 1, 1]) / 7
+    # 03-05 looks back over 02-27..03-04 (03-01, 03-02), 03-10 over 03-03..03-09 (03-05 only), 03-12 over
+    # 03-05..03-11 (03-05, the window's far end), 03-13 over 03-06..03-12 (none)
+    expected = np.array([0, 1, 2, 2, 1, 1, 1, 0]) / 7
     np.testing.assert_allclose(got, expected)
+    # the flags are read by their dates, not their order; a date listed twice is a flare-up day if either says so
+    np.testing.assert_allclose(pain_series.flare_days_before(in_flare.iloc[::-1], dates), expected)
+    twice = pd.concat([in_flare, pd.Series([True], index=pd.DatetimeIndex(["2024-03-03"]))])
+    assert pain_series.flare_days_before(twice, dates)[3] == pytest.approx(3 / 7)  # 03-05: 03-01, 03-02, 03-03
 
 
 def _flare_confounded(seed: int, n: int = 500):
