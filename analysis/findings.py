@@ -391,6 +391,8 @@ class ModelFrames:
     pain_history: pd.DataFrame | None = None
     #: :func:`analysis.load.spike_ratio` of every run (the lag features' spike days, the report's spike table)
     spikes: pd.DataFrame | None = None
+    #: region-days from the diary's first day (``region_days`` is cut to the period): the flare history's source
+    region_days_history: pd.DataFrame | None = None
 
 
 def analysis_period(runs: pd.DataFrame, pain: pd.DataFrame, *, start=None, end=None):
@@ -467,7 +469,7 @@ def model_frames(
     dp = pain_history = flareups.daily_pain(pain, start=pain_start, end=end)
     episodes = flareups.detect_flareups(dp, **dict(flare_params or {}))
     rdays = flareups.region_days(dp, episodes)
-    rdays = rdays.assign(date=pd.to_datetime(rdays["date"]))
+    rdays = rdays_history = rdays.assign(date=pd.to_datetime(rdays["date"]))
     if start is not None and pain_start is not None and pain_start < start:
         params = episodes.attrs.get("params")
         dp = dp[pd.to_datetime(dp["date"]) >= start].reset_index(drop=True)
@@ -480,7 +482,8 @@ def model_frames(
         if start is not None
         else runs
     )
-    return ModelFrames(start, end, daily, lags, dp, episodes, rdays, in_period, history, pain_history, spikes)
+    return ModelFrames(start, end, daily, lags, dp, episodes, rdays, in_period, history, pain_history, spikes,
+                       rdays_history)
 
 
 def findings(
@@ -622,7 +625,7 @@ def start_findings(
     diary_days = int((in_span.max() - in_span.min()).days + 1) if len(in_span) else 0
     lags = frames.lags if exploratory else None
 
-    region_frames, excluded = _region_frames(rdays, dp, daily, diary_days, min_days, min_logged_pct)
+    region_frames, excluded = _region_frames(frames, diary_days, min_days, min_logged_pct)
     # the running dynamics, the sensitivity variants and the exploratory analyses need nothing the region
     # models give: second processes compute them meanwhile (analysis.background; here, at once, where
     # they cannot). The exploratory ones and the dynamics are the only users of statsmodels (~0.25 s to
@@ -890,22 +893,37 @@ def _checks(
     return out
 
 
+def region_frame(frames: ModelFrames, region: str) -> pd.DataFrame:
+    """The region's model frame over the period (:func:`analysis.stats.primary_design.region_day_frame`).
+
+    Built from the whole diary, then cut to the period's days: with ``--since``, a flare-up before the
+    window still counts in the flare history ("days since the last flare-up", "no flare-up yet") of the
+    window's days, as it does in the sensitivity variants.
+    """
+    rdays = frames.region_days_history if frames.region_days_history is not None else frames.region_days
+    pain_daily = frames.pain_history if frames.pain_history is not None else frames.pain_daily
+    frame = region_day_frame(rdays[rdays["region"] == region], pain_daily, region)
+    days = frames.daily.index
+    if not len(days):
+        return frame.iloc[:0]
+    return frame.loc[(frame.index >= days.min()) & (frame.index <= days.max())]
+
+
 def _region_frames(
-    rdays: pd.DataFrame, dp: pd.DataFrame, daily: pd.DataFrame, diary_days: int, min_days: int,
-    min_logged_pct: float,
+    mf: ModelFrames, diary_days: int, min_days: int, min_logged_pct: float,
 ) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame, float, list[str]]], dict[str, str]]:
     """Each logged region's (region-days, model frame over the period, % of diary days logged, problems
     of the sufficiency rule), and region -> reason for the regions ruled out for a reason other than
     onsets (never logged, or the sufficiency rule), before any model is fitted."""
     excluded: dict[str, str] = {}
     frames: dict[str, tuple[pd.DataFrame, pd.DataFrame, float, list[str]]] = {}
+    rdays = mf.region_days
     for region in REGIONS:
         rd = rdays[rdays["region"] == region]
         if not len(rd) or not rd["logged"].any():
             excluded[region] = "insufficient data: region never logged"
             continue
-        frame = region_day_frame(rd, dp, region)
-        frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
+        frame = region_frame(mf, region)
         logged_days = int(frame["logged"].sum())
         logged_pct = 100.0 * logged_days / diary_days if diary_days else 0.0
         problems = []

@@ -132,7 +132,8 @@ def model_frames(data: Analysis) -> dict[str, pd.DataFrame]:
     columns without variation left out. Both primary estimands of a region are
     coefficients of this one model (METHODS.md 5).
     """
-    from analysis.stats.primary_design import design, load_arrays, model_days, region_day_frame, spec_for
+    from analysis.findings import region_frame
+    from analysis.stats.primary_design import design, load_arrays, model_days, spec_for
 
     fr = data.frames
     if not len(fr.region_days) or not len(fr.daily):
@@ -143,9 +144,7 @@ def model_frames(data: Analysis) -> dict[str, pd.DataFrame]:
         model = res.get("model") or {}
         if not model.get("parameters"):
             continue
-        rd = fr.region_days[fr.region_days["region"] == region]
-        frame = region_day_frame(rd, fr.pain_daily, region)
-        frame = frame.loc[(frame.index >= fr.daily.index.min()) & (frame.index <= fr.daily.index.max())]
+        frame = region_frame(fr, region)  # the fitted model's own days and flare history
         days = model_days(frame, loads)
         spec = spec_for(tuple(model.get("adjustments") or ()))
         X = design(days, spec)

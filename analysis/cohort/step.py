@@ -106,13 +106,12 @@ def region_table(runs: pd.DataFrame, pain: pd.DataFrame, drills=None, *, since=N
     ``barefoot_share_raw_7d``, the uncentred share per 10 points, is kept beside for the
     unstratified contrast only.
     """
-    from analysis.findings import model_frames
+    from analysis.findings import model_frames, region_frame
     from analysis.schema import REGIONS
     from analysis.stats.primary_design import (
         ADJUSTMENT_LADDER,
         load_arrays,
         model_days,
-        region_day_frame,
         spec_for,
     )
 
@@ -126,7 +125,7 @@ def region_table(runs: pd.DataFrame, pain: pd.DataFrame, drills=None, *, since=N
     for region in REGIONS:
         if rd.empty or not (rd["region"] == region).any():
             continue
-        frame = region_day_frame(rd, frames.pain_daily, region)
+        frame = region_frame(frames, region)  # flare history from the whole diary, as the runner's own report
         days = model_days(frame, loads)
         if len(days.dates) == 0:
             continue
