@@ -336,6 +336,8 @@ def test_a_since_window_keeps_the_flare_history_from_before_it(sample_data):
         assert frame.index[0] == since and not first["no_flare_yet"]
         if not hist.loc[hist["date"] == since - pd.Timedelta(days=1), "in_flare"].astype(bool).any():
             assert first["days_since_flare"] == (since - before.max()).days  # counted by hand
+        week = (before >= since - pd.Timedelta(days=7)).sum()  # flare-up days among the window's 7 days before
+        assert first["flare_days_7d"] == pytest.approx(week / 7)
         checked += 1
     assert checked >= 2  # the sample flares before mid-2023 in several regions: the test compares something
     # without a window nothing is cut: the history is the frames' own region-days

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import optimize
 
 from analysis.stats.dist import t_ppf, t_sf
+from analysis.stats.primary_design import FLARE_DAYS_WINDOW, flare_days_before
 
 #: pain_trend's terms: name -> unit
 PAIN_TREND_TERMS: dict[str, str] = {
@@ -59,8 +60,6 @@ PAIN_TREND_ADJUSTMENTS: dict[str, str] = {
     "no_flare_yet": "indicator: no flare-up yet in the diary",
     "flare_days_7d": "share (0-1) of the 7 days before that were flare-up days in the region",
 }
-#: days before d whose flare-up days the ``flare_days_7d`` adjustment counts (the load terms' window)
-FLARE_DAYS_WINDOW = 7
 #: calendar-block length (days) of the sandwich that widens pain_trend's intervals (as the primary model's)
 PAIN_TREND_BLOCK_DAYS = 28
 #: days of data the season pair needs: less than a year cannot tell a season from a trend
@@ -79,29 +78,11 @@ def _adjustment_columns(frame: pd.DataFrame, dates: pd.DatetimeIndex, wanted) ->
     if "no_flare_yet" in wanted and "no_flare_yet" in frame.columns:
         cols["no_flare_yet"] = pd.to_numeric(frame["no_flare_yet"], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
-    if "flare_days_7d" in wanted and "in_flare" in frame.columns and len(dates):
-        cols["flare_days_7d"] = flare_days_before(frame["in_flare"], dates)
+    if "flare_days_7d" in wanted and "flare_days_7d" in frame.columns:  # from the whole diary (region_day_frame)
+        cols["flare_days_7d"] = pd.to_numeric(frame["flare_days_7d"], errors="coerce").to_numpy(float)
+    elif "flare_days_7d" in wanted and "in_flare" in frame.columns and len(dates):
+        cols["flare_days_7d"] = flare_days_before(frame["in_flare"], dates, FLARE_DAYS_WINDOW)
     return cols
-
-
-def flare_days_before(in_flare: pd.Series, dates: pd.DatetimeIndex, window_days: int = FLARE_DAYS_WINDOW) -> np.ndarray:
-    """Share (0-1) of the ``window_days`` calendar days d-window..d-1 that were flare-up days, for each date d.
-
-    The pain trend's load terms sum the same 7 days. A person runs less on the days of a flare-up and
-    builds back after it, so those days' km and the pain that follows share a cause: this column
-    carries it. Day d's own flag is never used; the flags of days <= d-1 are the detector's, which
-    it sets partly from later mornings (an onset confirmed or dated back), as for ``days_since_flare``.
-    ``in_flare`` is aligned by its date index (a date listed twice is a flare-up day if either row
-    says so); days not in it, and days before its first, count as none.
-    """
-    flags = in_flare.astype("boolean").fillna(False).astype(bool)
-    flags.index = pd.DatetimeIndex(flags.index).normalize()
-    flags = flags.groupby(level=0).any()
-    dates = pd.DatetimeIndex(dates).normalize()
-    every_day = pd.date_range(min(dates.min(), flags.index.min()), dates.max(), freq="D")
-    daily = flags.reindex(every_day, fill_value=False).to_numpy(float)
-    counts = pd.Series(daily, index=every_day).shift(1, fill_value=0.0).rolling(window_days, min_periods=1).sum()
-    return counts.reindex(dates).to_numpy(float) / window_days
 
 
 def _block_sandwich(Xz: np.ndarray, resid: np.ndarray, bread: np.ndarray, day: pd.DatetimeIndex,
@@ -153,7 +134,7 @@ def pain_trend(
     sine/cosine pair, when the days span a year or more), log days since the last
     flare-up day and "no flare-up yet" (left out where constant); and, as the
     primary model is not (its days are at-risk days), the share of the same 7 days
-    that were flare-up days (:func:`flare_days_before`: running drops during a
+    that were flare-up days (:func:`analysis.stats.primary_design.flare_days_before`: running drops during a
     flare-up; without it, total km read 11 % false positives in ``null_reverse`` on
     seen seeds, benchmarks/README.md "Session 14"). The load terms are therefore
     changes in pain beyond the flare-ups: an effect of load that works by setting off

@@ -99,7 +99,8 @@ def region_day_frame(
         ``pain_item`` (attrs: ``"morning"``, or ``"daily highest"`` where the
         region has no morning entries, METHODS.md 4), ``no_flare_yet`` (no flare
         day before t), ``days_since_flare`` (days from the last flare day before t
-        to t; before any flare, from the region's first logged day).
+        to t; before any flare, from the region's first logged day), ``flare_days_7d``
+        (:func:`flare_days_before`: the share of t-7..t-1 that were flare days).
 
     References
     ----------
@@ -135,6 +136,7 @@ def region_day_frame(
     no_yet, since = flare_history(out["in_flare"].to_numpy(bool), out["logged"].to_numpy(bool))
     out["no_flare_yet"] = no_yet
     out["days_since_flare"] = since
+    out["flare_days_7d"] = flare_days_before(out["in_flare"], out.index) if len(out) else np.zeros(0)
     out.attrs["pain_item"] = pain_item
     return out
 
@@ -153,6 +155,30 @@ def flare_history(in_flare: np.ndarray, logged: np.ndarray) -> tuple[np.ndarray,
     no_yet = last_before < 0
     since = np.where(no_yet, idx - first_logged + 1, idx - last_before).astype(float)
     return no_yet, np.maximum(since, 1.0)
+
+
+#: days before d whose flare-up days :func:`flare_days_before` counts (the 7-day load terms' window)
+FLARE_DAYS_WINDOW = 7
+
+
+def flare_days_before(in_flare: pd.Series, dates: pd.DatetimeIndex, window_days: int = FLARE_DAYS_WINDOW) -> np.ndarray:
+    """Share (0-1) of the ``window_days`` calendar days d-window..d-1 that were flare-up days, for each date d.
+
+    The pain trend's load terms sum the same 7 days. A person runs less on the days of a flare-up and
+    builds back after it, so those days' km and the pain that follows share a cause: this column
+    carries it. Day d's own flag is never used; the flags of days <= d-1 are the detector's, which
+    it sets partly from later mornings (an onset confirmed or dated back), as for ``days_since_flare``.
+    ``in_flare`` is aligned by its date index (a date listed twice is a flare-up day if either row
+    says so); days not in it, and days before its first, count as none.
+    """
+    flags = in_flare.astype("boolean").fillna(False).astype(bool)
+    flags.index = pd.DatetimeIndex(flags.index).normalize()
+    flags = flags.groupby(level=0).any()
+    dates = pd.DatetimeIndex(dates).normalize()
+    every_day = pd.date_range(min(dates.min(), flags.index.min()), dates.max(), freq="D")
+    daily = flags.reindex(every_day, fill_value=False).to_numpy(float)
+    counts = pd.Series(daily, index=every_day).shift(1, fill_value=0.0).rolling(window_days, min_periods=1).sum()
+    return counts.reindex(dates).to_numpy(float) / window_days
 
 
 # ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from scipy import stats
 from analysis.simulate import hazard_days
 from analysis.simulate.primary_days import simulate_primary_days
 from analysis.stats import case_crossover, pain_series
-from analysis.stats.primary_design import flare_history, load_arrays
+from analysis.stats.primary_design import flare_days_before, flare_history, load_arrays
 
 
 def test_case_crossover_finds_strong_planted_km_effect():
@@ -253,16 +253,16 @@ def test_flare_days_before_by_hand():
     dates = pd.DatetimeIndex(["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-05", "2024-03-10", "2024-03-11",
                               "2024-03-12", "2024-03-13"])
     in_flare = pd.Series([True, True, False, True, False, False, False, False], index=dates)
-    got = pain_series.flare_days_before(in_flare, dates)
+    got = flare_days_before(in_flare, dates)
     # flare-up days among d-7..d-1, over 7; a day not in the frame (03-04, 03-06..03-09) counts as none:
     # 03-05 looks back over 02-27..03-04 (03-01, 03-02), 03-10 over 03-03..03-09 (03-05 only), 03-12 over
     # 03-05..03-11 (03-05, the window's far end), 03-13 over 03-06..03-12 (none)
     expected = np.array([0, 1, 2, 2, 1, 1, 1, 0]) / 7
     np.testing.assert_allclose(got, expected)
     # the flags are read by their dates, not their order; a date listed twice is a flare-up day if either says so
-    np.testing.assert_allclose(pain_series.flare_days_before(in_flare.iloc[::-1], dates), expected)
+    np.testing.assert_allclose(flare_days_before(in_flare.iloc[::-1], dates), expected)
     twice = pd.concat([in_flare, pd.Series([True], index=pd.DatetimeIndex(["2024-03-03"]))])
-    assert pain_series.flare_days_before(twice, dates)[3] == pytest.approx(3 / 7)  # 03-05: 03-01, 03-02, 03-03
+    assert flare_days_before(twice, dates)[3] == pytest.approx(3 / 7)  # 03-05: 03-01, 03-02, 03-03
 
 
 def _flare_confounded(seed: int, n: int = 500):
@@ -273,7 +273,7 @@ def _flare_confounded(seed: int, n: int = 500):
     for start in range(30, n - 20, 60):
         s = start + int(rng.integers(0, 20))
         in_flare[s:s + int(rng.integers(5, 12))] = True
-    share = pain_series.flare_days_before(pd.Series(in_flare, index=dates), dates)
+    share = flare_days_before(pd.Series(in_flare, index=dates), dates)
     km_daily = rng.uniform(3, 9, n) * (1 - 0.8 * in_flare)
     km7 = pd.Series(km_daily, index=dates).shift(1).rolling(7).sum()
     bs7 = km7 * 0.3 + rng.normal(0, 1, n)
