@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import optimize
 
 from analysis.stats.dist import t_ppf, t_sf
-from analysis.stats.primary_design import FLARE_DAYS_WINDOW, flare_days_before
+from analysis.stats.primary_design import flare_days_before
 
 #: pain_trend's terms: name -> unit
 PAIN_TREND_TERMS: dict[str, str] = {
@@ -81,7 +81,7 @@ def _adjustment_columns(frame: pd.DataFrame, dates: pd.DatetimeIndex, wanted) ->
     if "flare_days_7d" in wanted and "flare_days_7d" in frame.columns:  # from the whole diary (region_day_frame)
         cols["flare_days_7d"] = pd.to_numeric(frame["flare_days_7d"], errors="coerce").to_numpy(float)
     elif "flare_days_7d" in wanted and "in_flare" in frame.columns and len(dates):
-        cols["flare_days_7d"] = flare_days_before(frame["in_flare"], dates, FLARE_DAYS_WINDOW)
+        cols["flare_days_7d"] = flare_days_before(frame["in_flare"], dates)
     return cols
 
 
@@ -163,7 +163,8 @@ def pain_trend(
     frame : DataFrame
         Region-day frame (:func:`analysis.stats.primary_design.region_day_frame`):
         ``morning_pain`` (NaN = not logged), index date; ``days_since_flare``,
-        ``no_flare_yet`` and ``in_flare`` where known; ``attrs["pain_item"]`` names the item.
+        ``no_flare_yet`` and ``flare_days_7d`` (else computed from ``in_flare``) where
+        known; ``attrs["pain_item"]`` names the item.
     barefoot_km_7d, km_7d : Series
         km over d-7..d-1 by date (days <= d-1 only).
     min_days : int
