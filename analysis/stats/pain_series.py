@@ -80,7 +80,7 @@ def _adjustment_columns(frame: pd.DataFrame, dates: pd.DatetimeIndex, wanted) ->
             dtype=float, na_value=np.nan)
     if "flare_days_7d" in wanted and "flare_days_7d" in frame.columns:  # from the whole diary (region_day_frame)
         cols["flare_days_7d"] = pd.to_numeric(frame["flare_days_7d"], errors="coerce").to_numpy(float)
-    elif "flare_days_7d" in wanted and "in_flare" in frame.columns and len(dates):
+    elif "flare_days_7d" in wanted and "in_flare" in frame.columns:
         cols["flare_days_7d"] = flare_days_before(frame["in_flare"], dates)
     return cols
 

@@ -136,7 +136,7 @@ def region_day_frame(
     no_yet, since = flare_history(out["in_flare"].to_numpy(bool), out["logged"].to_numpy(bool))
     out["no_flare_yet"] = no_yet
     out["days_since_flare"] = since
-    out["flare_days_7d"] = flare_days_before(out["in_flare"], out.index) if len(out) else np.zeros(0)
+    out["flare_days_7d"] = flare_days_before(out["in_flare"], out.index)
     out.attrs["pain_item"] = pain_item
     return out
 
@@ -171,6 +171,8 @@ def flare_days_before(in_flare: pd.Series, dates: pd.DatetimeIndex, window_days:
     ``in_flare`` is aligned by its date index (a date listed twice is a flare-up day if either row
     says so); days not in it, and days before its first, count as none.
     """
+    if not len(dates):
+        return np.zeros(0)
     flags = in_flare.astype("boolean").fillna(False).astype(bool)
     flags.index = pd.DatetimeIndex(flags.index).normalize()
     flags = flags.groupby(level=0).any()
