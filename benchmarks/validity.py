@@ -25,6 +25,11 @@ A simulation study in the ADEMP frame (Morris, White & Crowther 2019, Stat Med
   ``estimated`` estimand whose CI excludes 1); the median CI width (upper /
   lower). On null scenarios also the flare-up detector's false onsets per
   region-year, if the findings carry ``episodes``.
+* **The pain trend** (the secondary model, ``regions[region]["pain_trend"]``):
+  false positives of its two load terms in the null scenarios; under
+  ``pain_effect`` (load and barefoot-style km raise the pain level with an
+  exponential lag, no effect on flare-ups) bias, coverage, power and width
+  against the generator's truth in points of morning pain per +10 km.
 
 Targets: coverage 0.93-0.97; page-1 false positives <= 5 % in every null
 scenario. The seeds used while developing the generators and this script are
@@ -69,6 +74,7 @@ if str(ROOT) not in sys.path:  # `python benchmarks/validity.py` from the checko
 
 from benchmarks.generators.forward import true_risk  # noqa: E402
 from benchmarks.generators.runner import ESTIMANDS, SCENARIOS, simulate_runner  # noqa: E402
+from benchmarks.generators.runner import PAIN_TERMS as GEN_PAIN_TERMS  # noqa: E402
 
 #: seeds used while developing the generators, this harness and the candidates measured with it (never
 #: for results): 0-9999 until session 6, then 10000-10149, 11000-11048 and 12000-12199 (session 7)
@@ -78,9 +84,10 @@ RESULT_SEED = 100_000
 #: days either side for a detected onset to match a planted one
 MATCH_DAYS = 2
 BOOTSTRAP = 400
-#: the pain trend's load terms (the secondary model, analysis.stats.pain_series): no generator plants an
-#: effect on the pain level, so only their false positives in null scenarios have a known truth (0)
-PAIN_TERMS = ("barefoot_km_7d", "km_7d")
+#: the pain trend's load terms (the secondary model, analysis.stats.pain_series): their truth is 0 in the
+#: null scenarios and the generator's in pain_effect (params["pain_truth"]); the scenarios that plant an
+#: effect on flare-ups only have no single truth for them (the model adjusts for flare history)
+PAIN_TERMS = GEN_PAIN_TERMS
 #: the absolute-risk row scored with --follow: the chance of an onset in the next 28 days under the last
 #: 4 weeks' training, set against what the simulated runner did next (it trains on by its own plan)
 RISK_SCENARIO = "last 4 weeks"
@@ -150,11 +157,13 @@ def one_runner(job: tuple) -> dict:
                     "message": e.get("message") or block.get("message"),
                 }
             )
+        pain_truth = sim.params.get("pain_truth", {}).get(region, {})
         for term in (block.get("pain_trend") or {}).get("terms", []):
             if term.get("term") in PAIN_TERMS and term.get("estimate") is not None:
                 lo, hi = term.get("ci") or [None, None]
                 trend.append({"scenario": scenario, "seed": seed, "region": region, "term": term["term"],
-                              "estimate": term["estimate"], "ci_low": lo, "ci_high": hi})
+                              "estimate": term["estimate"], "ci_low": lo, "ci_high": hi,
+                              "truth": pain_truth.get(term["term"], math.nan)})
         if follow_days:
             # (not `now`: that is the day the true risks below start from)
             row4w = next((a for a in block.get("absolute_risk") or [] if a.get("scenario") == RISK_SCENARIO), {})
@@ -359,10 +368,14 @@ def print_pooled(rows: pd.DataFrame) -> None:
 
     Each cell holds few estimated intervals, so per-cell rates carry MC SEs of
     several points; pooling shows whether the model as a whole meets its targets.
+    Scenarios with an effect on the pain level only (``pain_effect``) are kept apart: their flare-ups
+    have OR 1, but onsets are detected from the pain series the effect moves, so a claim there measures
+    how far a pain-level effect leaks into the onset estimands, not a plain false positive.
     """
     cols = _columns(rows)
     est = cols["estimated"] > 0
     null_scen = rows["scenario"].map(lambda s: SCENARIOS[s].null).to_numpy(bool)
+    pain_level = rows["scenario"].map(lambda s: SCENARIOS[s].pain_effect).to_numpy(bool)
     truth1 = np.isclose(rows["truth"].astype(float), 1.0)
 
     def line(label: str, key: str, mask: np.ndarray) -> None:
@@ -376,7 +389,9 @@ def print_pooled(rows: pd.DataFrame) -> None:
     line("false positives, null scenarios, both estimands", "reject", null_scen)
     line("false positives, null scenarios, barefoot_share_7d", "reject",
          null_scen & (rows["estimand"] == "barefoot_share_7d").to_numpy())
-    line("false positives, every cell whose truth is OR 1", "reject", truth1)
+    line("false positives, every cell whose truth is OR 1", "reject", truth1 & ~pain_level)
+    # flare-ups are detected from the pain series: an effect on the pain level can reach the onsets
+    line("claims under a pain-level effect only (flare-ups OR 1)", "reject", truth1 & pain_level)
     line("coverage, every estimated interval", "coverage", np.ones(len(rows), bool))
 
 
@@ -402,30 +417,48 @@ def print_detection(results: list[dict]) -> None:
 
 
 def print_pain_trend(results: list[dict], seed: int = 0) -> None:
-    """The secondary pain-trend model: share of intervals excluding 0 per scenario and term (MC SE over runners).
+    """The secondary pain-trend model per scenario and term (MC SE: bootstrap over runners).
 
-    Null scenarios: a false positive (no load or footwear effect on anything). Effect scenarios plant an
-    effect on the flare-up hazard only, so the share of intervals above 0 is shown, not scored.
+    Null scenarios: the share of intervals excluding 0 is a false positive (no load or footwear effect on
+    anything). ``pain_effect`` plants an effect on the pain level with a known truth (points per +10 km,
+    :func:`benchmarks.generators.runner._pain_truth`): bias, coverage, power (interval above 0) and median
+    width. The other effect scenarios plant an effect on flare-ups only: the share above 0 is shown, not scored.
     """
     df = pd.DataFrame([t for r in results for t in r.get("pain_trend", [])])
     if df.empty:
         print("pain trend (secondary): the findings carry no pain_trend terms; not measured")
         return
+    if "truth" not in df:
+        df["truth"] = math.nan
     lo, hi = df["ci_low"].astype(float), df["ci_high"].astype(float)
+    est, truth = df["estimate"].astype(float), df["truth"].astype(float)
     df["excl"], df["above"] = ((lo > 0) | (hi < 0)).astype(float), (lo > 0).astype(float)
+    df["bias"], df["coverage"], df["width"] = est - truth, ((lo <= truth) & (truth <= hi)).astype(float), hi - lo
     rng = np.random.default_rng(seed)
     print("pain trend (secondary, pre-specified): intervals excluding 0 (null: false positives, target <= 5 %; "
-          "effect scenarios: above 0, no pain effect planted)")
-    for (scenario, term), sub in df.groupby(["scenario", "term"], sort=False):
-        null = SCENARIOS[scenario].null
-        key = "excl" if null else "above"
+          "pain_effect: power against the planted pain-level effect; other effect scenarios: above 0, "
+          "effect on flare-ups only)")
+
+    def boot_mean(sub: pd.DataFrame, key: str) -> float:
         per = sub.groupby("seed")[key].agg(["sum", "size"])
         pick = rng.integers(0, len(per), size=(BOOTSTRAP, len(per)))
         boot = per["sum"].to_numpy()[pick].sum(axis=1) / per["size"].to_numpy()[pick].sum(axis=1)
+        return float(np.std(boot, ddof=1)) if len(per) > 1 else math.nan
+
+    for (scenario, term), sub in df.groupby(["scenario", "term"], sort=False):
+        scen = SCENARIOS[scenario]
+        if scen.pain_effect:
+            print(f"  {scenario:16s} {term:15s} truth {sub['truth'].mean():+.3f} points/10 km; "
+                  f"bias {_fmt(float(sub['bias'].mean()), boot_mean(sub, 'bias'))}, "
+                  f"coverage {_fmt(float(sub['coverage'].mean()), boot_mean(sub, 'coverage'))}, "
+                  f"power {_fmt(float(sub['above'].mean()), boot_mean(sub, 'above'), pct=True)} %, "
+                  f"width {float(sub['width'].median()):.3f} of {len(sub)}")
+            continue
+        key = "excl" if scen.null else "above"
         rate = float(sub[key].mean())
-        miss = "  MISS" if null and rate > 0.05 else ""
-        print(f"  {scenario:16s} {term:15s} {'FP' if null else 'above 0':7s} {_fmt(rate, float(np.std(boot, ddof=1)), pct=True):>11s}"
-              f" % of {len(sub)}{miss}")
+        miss = "  MISS" if scen.null and rate > 0.05 else ""
+        print(f"  {scenario:16s} {term:15s} {'FP' if scen.null else 'above 0':7s} "
+              f"{_fmt(rate, boot_mean(sub, key), pct=True):>11s} % of {len(sub)}{miss}")
     nulls = df[df["scenario"].map(lambda s: SCENARIOS[s].null)]
     if len(nulls):
         p = float(nulls["excl"].mean())

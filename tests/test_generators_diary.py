@@ -130,3 +130,20 @@ def test_same_seed_same_diary_and_bad_flares_rejected():
     bad = pd.DataFrame({"region": ["knee"], "side": ["L"], "onset": [START], "peak": [5], "duration_days": [5]})
     with pytest.raises(ValueError, match="region 'knee'"):
         gen.render_diary(bad, START, END, np.random.default_rng(0))
+
+
+def test_level_shift_adds_points_and_keeps_the_random_draws():
+    days = pd.date_range("2024-01-01", "2024-03-31")
+    kw = {"regions": ("achilles",), "noise_sd": 0.0, "missing": 0.1, "zero_inflation": 0.0, "runs_per_week": 3}
+    plain, _ = gen.render_diary(None, days[0], days[-1], np.random.default_rng(4), **kw)
+    zero, _ = gen.render_diary(None, days[0], days[-1], np.random.default_rng(4), level_shift=np.zeros((len(days), 1)),
+                           **kw)
+    pd.testing.assert_frame_equal(plain, zero)
+    shift = np.linspace(0.0, 3.0, len(days))[:, None]
+    up, _ = gen.render_diary(None, days[0], days[-1], np.random.default_rng(4), level_shift=shift, **kw)
+    m = up[up["time_of_day"] == "morning"]
+    assert len(m) == len(plain[plain["time_of_day"] == "morning"])  # the same days logged
+    want = np.rint(1.0 + shift[(m["date"] - days[0]).dt.days.to_numpy(), 0])  # rest 1, no noise
+    assert m["pain"].to_numpy(float) == pytest.approx(want)
+    with pytest.raises(ValueError, match="level_shift"):
+        gen.render_diary(None, days[0], days[-1], np.random.default_rng(4), level_shift=np.zeros((3, 1)), **kw)

@@ -9,7 +9,8 @@ detector, so a benchmark built on it is not runlog checked against itself.
 
 The process (all on the runner's local calendar days ``start..end``):
 
-* **Latent pain** per region and side = resting level + flare curve + noise.
+* **Latent pain** per region and side = resting level + flare curve + noise
+  (+ an optional ``level_shift``: a planted effect on the pain level).
   Noise is a stationary AR(1) series (coefficient ``ar``, marginal SD
   ``noise_sd``); the two sides of a region share part of it (``side_corr``),
   as a person's mood, sleep and weather touch both legs.
@@ -169,6 +170,7 @@ def render_diary(
     run_days=None,
     runs_per_week: float = 4.0,
     rise_days: int = 2,
+    level_shift: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A pain diary in the canonical long form, and the planted flares it contains.
 
@@ -209,6 +211,10 @@ def render_diary(
     runs_per_week : float
     rise_days : int
         Days from onset to peak, for flares without a ``rise_days`` column.
+    level_shift : array (days, regions) or None
+        Points added to the latent pain of both sides (an effect on the pain
+        level that is not a flare). Deterministic: the same ``rng`` state
+        gives the same noise, missing days and run items with or without it.
 
     Returns
     -------
@@ -259,6 +265,11 @@ def render_diary(
     own = _ar1(rng, n, (k, 2), ar, noise_sd)
     noise = np.sqrt(side_corr) * common + np.sqrt(1.0 - side_corr) * own
     latent = rest[None, :, None] + curve + noise
+    if level_shift is not None:
+        shift = np.asarray(level_shift, dtype=float)
+        if shift.shape != (n, k):
+            raise ValueError(f"level_shift has shape {shift.shape}, expected ({n}, {k}) (days, regions)")
+        latent = latent + shift[:, :, None]
 
     zero_day = (rng.random((n, k)) < zero_inflation)[:, :, None] & (curve < 1.0)
 

@@ -28,6 +28,10 @@ after a flare                indicator + time since last end     7 days refracto
 reverse causation            (a guard: lag >= 1, at-risk days)   runs skipped, shortened and less
                                                                  often barefoot-style while in pain,
                                                                  ramping back over 14 days
+pain level (``pain_effect``)  pain trend: linear in km over        latent pain + points per 10 km of an
+                             t-7..t-1, AR(1) errors              exponentially weighted weekly km
+                                                                 (lags 1-21, scale 3 days), through
+                                                                 the diary's rounding and zeros
 ==========================  ==================================  =====================================
 
 The runner (drawn per seed): 3-6 runs a week on a fixed weekly template with
@@ -67,12 +71,22 @@ Truth: the estimands of DESIGN.md "Findings JSON" per watched region.
   effect). Under no load effect it is OR 1 exactly. The hazard-weighted
   average is returned too (``km_7d_event_weighted``).
 
+* Pain trend terms (``params["pain_truth"]``, points of morning pain per
+  +10 km over t-7..t-1, barefoot-style km at the same total and total km):
+  0 where no pain-level effect is planted. Under ``pain_effect`` the
+  latent effect of 10 km spread over t-7..t-1 is the planted points times
+  the kernel's weight on lags 1-7 (0.90); the truth is what that does to
+  the diary as written (rounded, clipped, zeros), averaged over the
+  region's logged mornings (:func:`_pain_truth`). Flares and the other
+  scenarios' effects on flares are not part of it.
+
 The day-by-day loop is hand-written because it *is* the data-generating
 process (load depends on today's pain, the hazard on yesterday's load).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -84,11 +98,15 @@ from benchmarks.generators.diary import IN_PAIN_POINTS, flare_curve, render_diar
 REGIONS: tuple[str, ...] = ("plantar", "achilles", "patellar", "glute")
 #: the order of the estimands in :attr:`SimulatedRunner.truth`
 ESTIMANDS: tuple[str, ...] = ("barefoot_share_7d", "km_7d")
+#: the pain trend's load terms (points of morning pain per +10 km over t-7..t-1), truths in params["pain_truth"]
+PAIN_TERMS: tuple[str, ...] = ("barefoot_km_7d", "km_7d")
 TZ = "Europe/Berlin"
 #: days of run history before the diary starts (the lags need them)
 HISTORY_DAYS = 70
 #: the gamma lag kernel of the load (days); weights for lags 1..KERNEL_DAYS
 KERNEL_SHAPE, KERNEL_SCALE_DAYS, KERNEL_DAYS = 2.5, 4.0, 60
+#: the exponential lag of an effect on the pain level: weights of lags 1..PAIN_LAG_DAYS, scale in days
+PAIN_LAG_DAYS, PAIN_LAG_SCALE_DAYS = 21, 3.0
 #: days after a flare's last day with no onset hazard
 REFRACTORY_DAYS = 7
 #: weekly run templates (0 = Monday); the last day is the long run
@@ -151,6 +169,11 @@ class Scenario:
         Amplitude (logit scale) of the seasonal barefoot-style share.
     recurrence : float
         Hazard excess right after the refractory days (multiplier - 1), decaying.
+    pain_barefoot_points, pain_km_points : float
+        An effect on the pain level, not on flares: points of latent pain (both
+        sides of every watched region) per +10 km of barefoot-style km and of
+        total km, each an exponentially weighted weekly exposure
+        (:func:`pain_exposure`). 0 switches it off.
     """
 
     name: str
@@ -161,14 +184,23 @@ class Scenario:
     season_hazard: float = 0.0
     barefoot_season: float = 1.0
     recurrence: float = 0.0
+    pain_barefoot_points: float = 0.0
+    pain_km_points: float = 0.0
+
+    @property
+    def pain_effect(self) -> bool:
+        """An effect of load or footwear on the pain level is planted."""
+        return bool(self.pain_barefoot_points or self.pain_km_points)
 
     @property
     def null(self) -> bool:
-        """No footwear and no load effect at all."""
-        return self.dose_log_hr == 0 and not any(self.footwear_log_hr.values())
+        """No footwear and no load effect at all (on flare-ups nor on the pain level)."""
+        return self.dose_log_hr == 0 and not any(self.footwear_log_hr.values()) and not self.pain_effect
 
 
 FOOTWEAR_OR = 1.4
+#: the pain_effect scenario: latent points per +10 km of weekly barefoot-style / total km (exponential lag)
+PAIN_BAREFOOT_POINTS, PAIN_KM_POINTS = 0.4, 0.15
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
@@ -184,6 +216,8 @@ SCENARIOS: dict[str, Scenario] = {
             recurrence=1.0,
         ),
         Scenario("load_effect", dose_log_hr=float(np.log(4.0)), latent_sd=0.5, reverse=True, recurrence=1.0),
+        Scenario("pain_effect", pain_barefoot_points=PAIN_BAREFOOT_POINTS, pain_km_points=PAIN_KM_POINTS,
+                 latent_sd=0.5, reverse=True, recurrence=1.0),
     )
 }
 
@@ -236,6 +270,18 @@ def lag_kernel() -> np.ndarray:
     lags = np.arange(1, KERNEL_DAYS + 1, dtype=float)
     w = lags ** (KERNEL_SHAPE - 1) * np.exp(-lags / KERNEL_SCALE_DAYS)
     return w / w.sum()
+
+
+def pain_lag_kernel() -> np.ndarray:
+    """Weights of lags 1..PAIN_LAG_DAYS (sum 1) of an effect on the pain level: exp(-lag / scale)."""
+    w = np.exp(-np.arange(1, PAIN_LAG_DAYS + 1, dtype=float) / PAIN_LAG_SCALE_DAYS)
+    return w / w.sum()
+
+
+def pain_exposure(km: np.ndarray) -> np.ndarray:
+    """Exponentially weighted weekly km of each day (7 x the kernel over km on days t-1..t-21)."""
+    x = np.asarray(km, dtype=float)
+    return 7.0 * np.convolve(x, np.r_[0.0, pain_lag_kernel()])[: len(x)]
 
 
 def log_dose(load_w_km: np.ndarray, threshold_km: float, slope: float, soft_km: float = 3.0) -> np.ndarray:
@@ -561,20 +607,18 @@ def simulate_runner(
     diary_days = dates[in_diary]
     run_mask = (km > 0)[in_diary]
     dp = traits["diary"]
-    pain, planted = render_diary(
-        flare_frame,
-        diary_start,
-        diary_end,
-        rng,
-        regions=watched,
-        baseline=dp["baseline"],
-        noise_sd=dp["noise_sd"],
-        ar=dp["ar"],
-        zero_inflation=dp["zero_inflation"],
-        missing=dp["missing"],
-        missing_in_pain=dp["missing_in_pain"],
-        run_days=run_mask,
-    )
+    diary_kw = {
+        "regions": watched,
+        "baseline": dp["baseline"],
+        "noise_sd": dp["noise_sd"],
+        "ar": dp["ar"],
+        "zero_inflation": dp["zero_inflation"],
+        "missing": dp["missing"],
+        "missing_in_pain": dp["missing_in_pain"],
+        "run_days": run_mask,
+    }
+    pain, planted, pain_truth = _diary(scen, rng, flare_frame, diary_start, diary_end, km, km_bf, in_diary,
+                                       diary_kw)
     diary_attrs = dict(planted.attrs)
     planted = planted[(planted["onset"] >= diary_start) & (planted["onset"] <= diary_end)].reset_index(drop=True)
     planted.attrs = {}  # the diary's attrs (a DatetimeIndex among them) would break pd.concat of many runners
@@ -601,6 +645,7 @@ def simulate_runner(
         "diary_days": int(len(diary_days)),
         "missing_share": diary_attrs.get("missing_share"),
         "missing_share_in_pain": diary_attrs.get("missing_share_in_pain"),
+        "pain_truth": pain_truth,
     }
     if follow_days:
         params["follow"] = _follow(flare_frame, watched, diary_end, int(follow_days))
@@ -663,6 +708,48 @@ def _truth(scen: Scenario, watched, load_w, threshold, hazard, in_diary, kernel)
             "km_7d_event_weighted": float(np.exp(km_event)),
         }
     return out
+
+
+def _diary(scen: Scenario, rng: np.random.Generator, flares: pd.DataFrame, start, end, km: np.ndarray,
+           km_bf: np.ndarray, in_diary: np.ndarray, diary_kw: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The diary, its planted flares and the pain trend's truths (with the scenario's pain-level effect)."""
+    regions = diary_kw["regions"]
+    if not scen.pain_effect:
+        pain, planted = render_diary(flares, start, end, rng, **diary_kw)
+        return pain, planted, {r: dict.fromkeys(PAIN_TERMS, 0.0) for r in regions}
+    one = (scen.pain_barefoot_points * pain_exposure(km_bf) + scen.pain_km_points * pain_exposure(km)) / 10.0
+    shift = np.repeat(one[in_diary][:, None], len(regions), axis=1)
+    again = copy.deepcopy(rng)  # the same noise and missing days again, for the truth
+    pain, planted = render_diary(flares, start, end, rng, level_shift=shift, **diary_kw)
+    return pain, planted, _pain_truth(scen, pain, shift, flares, start, end, again, diary_kw)
+
+
+def _pain_truth(scen: Scenario, pain: pd.DataFrame, shift: np.ndarray, flares: pd.DataFrame, start, end,
+                rng: np.random.Generator, diary_kw: dict) -> dict:
+    """True effects on the diary's morning pain per watched region (module notes, "Truth").
+
+    Moving 10 km (or adding 10 km) spread evenly over days t-7..t-1 raises day t's latent pain by
+    ``points x`` the kernel's weight on lags 1-7. What the diary shows is less: entries are rounded,
+    clipped at 0 and sometimes written 0. So the diary is written again from the same random state with
+    the latent pain that much higher on every day, and the truth is the mean change of the day's morning
+    pain (the higher side, as runlog reads it) over the region's logged mornings.
+    """
+    w7 = float(pain_lag_kernel()[:7].sum())
+    base = _morning_max(pain)
+    out = {r: {} for r in diary_kw["regions"]}
+    for term, points in zip(PAIN_TERMS, (scen.pain_barefoot_points, scen.pain_km_points), strict=True):
+        again, _ = render_diary(flares, start, end, copy.deepcopy(rng), level_shift=shift + points * w7,
+                                **diary_kw)
+        diff = (_morning_max(again) - base).groupby(level="region").mean()
+        for r in out:
+            out[r][term] = float(diff.get(r, 0.0))
+    return out
+
+
+def _morning_max(pain: pd.DataFrame) -> pd.Series:
+    """Morning pain per (date, region): the higher of the two sides."""
+    m = pain[pain["time_of_day"] == "morning"]
+    return m.groupby(["date", "region"])["pain"].max().astype(float)
 
 
 def with_overrides(name: str, **changes) -> Scenario:

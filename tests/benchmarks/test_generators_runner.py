@@ -165,3 +165,37 @@ def test_follow_days_hide_the_days_after_the_diary_and_tell_their_onsets():
     plain = gen.simulate_runner(3, "load_effect", years=1)
     assert "follow" not in plain.params
     assert plain.daily.index.max() == pd.Timestamp(plain.params["diary_end"])
+
+
+def test_pain_exposure_is_the_exponential_lag_by_hand():
+    km = np.zeros(30)
+    km[0] = 10.0
+    expo = gen.pain_exposure(km)
+    w = np.exp(-np.arange(1, 22) / 3.0)
+    w /= w.sum()
+    assert expo[0] == 0.0  # today's run is not in today's exposure
+    assert expo[1:22] == pytest.approx(70.0 * w)  # 7 x weight x 10 km, lags 1..21
+    assert expo[22:] == pytest.approx(0.0)
+    assert gen.pain_lag_kernel()[:7].sum() == pytest.approx((1 - np.exp(-7 / 3)) / (1 - np.exp(-7)))
+
+
+def test_pain_effect_truth_is_the_planted_points_through_the_diary():
+    assert gen.SCENARIOS["pain_effect"].pain_effect and not gen.SCENARIOS["pain_effect"].null
+    assert all(not gen.SCENARIOS[s].pain_effect for s in gen.SCENARIOS if s != "pain_effect")
+    null = gen.simulate_runner(3, "null_flat", years=2)
+    assert all(t == {"barefoot_km_7d": 0.0, "km_7d": 0.0} for t in null.params["pain_truth"].values())
+    sim = gen.simulate_runner(3, "pain_effect", years=2)
+    w7 = float(gen.pain_lag_kernel()[:7].sum())
+    zero = sim.params["diary"]["zero_inflation"]
+    for region, t in sim.params["pain_truth"].items():
+        for term, points in (("barefoot_km_7d", gen.PAIN_BAREFOOT_POINTS), ("km_7d", gen.PAIN_KM_POINTS)):
+            # rounding keeps the mean change near the latent one; zeros written and the 0 floor only shrink it
+            assert 0.5 * (1 - zero) * points * w7 < t[term] <= points * w7 + 0.05, (region, term)
+    # the planted effect is in the diary: morning pain rises with the exposure (flare days left out)
+    daily = sim.daily
+    bf = pd.Series(gen.pain_exposure(daily["km_barefoot_style"].to_numpy()), index=daily.index)
+    morning = sim.pain[sim.pain["time_of_day"] == "morning"].groupby(["date", "region"])["pain"].max()
+    morning = morning.astype(float).reset_index()
+    morning = morning[~daily["in_pain"].reindex(morning["date"]).to_numpy()]
+    slope = np.polyfit(bf.reindex(morning["date"]).to_numpy() / 10, morning["pain"].to_numpy(), 1)[0]
+    assert slope > 0.1

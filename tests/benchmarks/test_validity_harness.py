@@ -104,6 +104,18 @@ def test_pain_trend_false_positives_by_hand(capsys):
     assert "pooled null false positives, both terms 33.3 %" in out
 
 
+def test_pain_trend_against_a_planted_pain_effect_by_hand(capsys):
+    # truth 0.3: (0.1, 0.5) covers and is above 0; (-0.1, 0.35) covers, not above; (0.5, 0.9) misses above
+    rows = [(1, 0.3, 0.1, 0.5), (2, 0.05, -0.1, 0.35), (3, 0.7, 0.5, 0.9)]
+    results = [{"pain_trend": [{"scenario": "pain_effect", "seed": s, "region": "achilles", "term": "barefoot_km_7d",
+                                "estimate": e, "ci_low": lo, "ci_high": hi, "truth": 0.3}]} for s, e, lo, hi in rows]
+    V.print_pain_trend(results)
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("pain_effect"))
+    bias = np.mean([0.0, -0.25, 0.4])
+    assert "truth +0.300" in line and f"bias {bias:.3f} (" in line
+    assert "coverage 0.667 (" in line and "power 66.7 (" in line and "width 0.400 of 3" in line
+
+
 def test_risk_calibration_by_hand():
     risk = pd.DataFrame([
         # scored: estimated, at risk after, no flare under way
@@ -222,3 +234,19 @@ def test_rescore_prints_a_saved_risk_json(tmp_path, capsys):
     assert "coverage of the 95 % interval" in out and "seeds 1-3" in out
     line = next(x for x in out.split("coverage of the 95 % interval (target")[1].splitlines() if x.strip().startswith("s "))
     assert "0.333" in line
+
+
+def test_pooled_keeps_a_pain_level_effect_apart(capsys):
+    # null_flat: 1 of 2 intervals excludes 1; pain_effect (flare-ups OR 1): 2 of 2 do
+    rows = pd.DataFrame(
+        [{"scenario": sc, "seed": i, "region": "achilles", "estimand": "km_7d", "truth": 1.0, "status": "estimated",
+          "estimate": 1.0, "ci_low": lo, "ci_high": hi}
+         for i, (sc, lo, hi) in enumerate([("null_flat", 1.1, 2.0), ("null_flat", 0.5, 2.0),
+                                           ("pain_effect", 1.2, 3.0), ("pain_effect", 1.1, 2.5)])]
+    )
+    V.print_pooled(rows)
+    out = capsys.readouterr().out
+    assert next(x for x in out.splitlines() if "every cell whose truth is OR 1" in x).split()[-5:] == \
+        ["50.0", "%", "(35.4)", "of", "2"]
+    assert next(x for x in out.splitlines() if "pain-level effect only" in x).split()[-5:] == \
+        ["100.0", "%", "(0.0)", "of", "2"]
