@@ -157,8 +157,13 @@ def _profile_interval(
     the statistic is divided by it before it meets chi2(1).
     """
 
+    solved = {float(fit.params[j]): fit.params}  # held value -> its fit: each refit starts at the nearest
+
     def drop(b: float) -> float:
-        return _firth_lr(y, X, j, fit, b)
+        near = solved[min(solved, key=lambda v: abs(v - b))]
+        constrained = firth_logit(y, X, fixed=(j, b), start=near)
+        solved[b] = constrained.params
+        return 2 * (fit.penalized_loglik - constrained.penalized_loglik)
 
     p = float(chi2_sf(max(drop(0.0), 0.0) / lr_scale, 1))
     se = math.sqrt(max(fit.cov[j, j], 1e-12))

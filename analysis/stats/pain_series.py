@@ -267,6 +267,18 @@ def pain_trend(
     return out
 
 
+def _shifted(a: np.ndarray, k: int) -> np.ndarray:
+    """``a`` moved ``k`` places later (earlier for k < 0), NaN where nothing moved in (pandas' ``shift``)."""
+    out = np.full(len(a), np.nan)
+    if abs(k) >= len(a):
+        return out
+    if k >= 0:
+        out[k:] = a[: len(a) - k]
+    else:
+        out[:k] = a[-k:]
+    return out
+
+
 def prewhitening_filter(x: pd.Series, *, max_ar: int = 14) -> np.ndarray | None:
     """AR coefficients phi_1..phi_p of the input series (order by AIC), or None when it is too short.
 
@@ -333,12 +345,15 @@ def prewhitened_ccf(
             out = out - coef * s.shift(i)
         return out
 
-    xw, yw = whiten(x), whiten(y)
+    xw, yw = whiten(x).to_numpy(float), whiten(y).to_numpy(float)
     rows = []
     for k in range(-max_lag, max_lag + 1):
-        pair = pd.DataFrame({"x": xw.shift(k), "y": yw}).dropna()
-        n = len(pair)
-        r = float(np.corrcoef(pair["x"], pair["y"])[0, 1]) if n > 3 and pair.std().min() > 0 else math.nan
+        xk = _shifted(xw, k)  # x_(t-k) beside y_t
+        both = ~np.isnan(xk) & ~np.isnan(yw)
+        a, b = xk[both], yw[both]
+        n = len(a)
+        r = (float(np.corrcoef(a, b)[0, 1]) if n > 3 and min(np.std(a, ddof=1), np.std(b, ddof=1)) > 0
+             else math.nan)
         band = 1.96 / math.sqrt(n) if n > 0 else math.nan
         rows.append(
             {
