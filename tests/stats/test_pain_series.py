@@ -305,3 +305,10 @@ def test_pain_trend_flare_days_left_out_where_there_is_no_flare_up():
     frame, bs7, km7 = _flare_confounded(0)
     calm = frame.assign(in_flare=False)
     assert "flare_days_7d" not in pain_series.pain_trend(calm, bs7, km7).attrs["adjusted_for"]
+
+
+@pytest.mark.parametrize("k", [-9, -8, -3, 0, 2, 8, 12])
+def test_shifted_is_pandas_shift(k):
+    a = np.array([1.0, np.nan, 3.0, 4.0, 5.0, 6.5, 7.0, 8.0])
+    want = pd.Series(a).shift(k).to_numpy()
+    np.testing.assert_array_equal(pain_series._shifted(a, k), want)
