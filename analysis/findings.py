@@ -288,7 +288,8 @@ def flare_sensitivity(
         "ci", "p", "status", "events"}], "message"}}}}.
     """
     excluded = dict(excluded or {})
-    variants = flareups.sensitivity_variants(pain_daily, **dict(flare_params or {}))
+    outcomes = flareups.outcomes_of(pain_daily, flareups.flare_rule(dict(flare_params or {})))  # shared by all
+    variants = flareups.sensitivity_variants(pain_daily, outcomes=outcomes, **dict(flare_params or {}))
     default = variants.pop("default").attrs["params"]
     out: dict[str, dict] = {}
     for name, episodes in variants.items():
@@ -296,11 +297,12 @@ def flare_sensitivity(
         changes = {k: v for k, v in params.items() if v != default.get(k)}
         if not changes:  # the variant is the default (e.g. 2 days when 2 is the default)
             continue
-        rdays = flareups.region_days(pain_daily, episodes)
+        rdays = flareups.region_days(pain_daily, episodes, outcomes=outcomes)
         regions: dict[str, dict] = {}
         present = set(rdays["region"].unique())  # once, not once per region (a pass over every region-day)
         for region in [r for r in REGIONS if r in present]:
-            frame = region_day_frame(rdays, pain_daily, region)
+            # no pain_daily: the frame's morning pain (read from it) feeds the pain trend, which is not redone here
+            frame = region_day_frame(rdays, None, region)
             frame = frame.loc[(frame.index >= daily.index.min()) & (frame.index <= daily.index.max())]
             onset_dates = frame.index[frame["onset"] > 0]
             rr = region_rates(
@@ -467,8 +469,9 @@ def model_frames(
     pain_first = pd.to_datetime(pain["date"]).dropna().min() if len(pain) else None
     pain_start = start if start is None or pain_first is None else min(start, pain_first.normalize())
     dp = pain_history = flareups.daily_pain(pain, start=pain_start, end=end)
-    episodes = flareups.detect_flareups(dp, **dict(flare_params or {}))
-    rdays = flareups.region_days(dp, episodes)
+    outcomes = flareups.outcomes_of(dp, flareups.flare_rule(dict(flare_params or {})))  # once for both steps
+    episodes = flareups.detect_flareups(dp, outcomes=outcomes, **dict(flare_params or {}))
+    rdays = flareups.region_days(dp, episodes, outcomes=outcomes)
     rdays = rdays_history = rdays.assign(date=pd.to_datetime(rdays["date"]))
     if start is not None and pain_start is not None and pain_start < start:
         params = episodes.attrs.get("params")

@@ -29,6 +29,7 @@ from analysis.onsets import (  # noqa: F401  (re-exported: the flare-up onset ru
     detect_flareups,
     flare_rule,
     onsets_by_rule,
+    outcomes_of,
     red_flags,
     region_days,
     sensitivity_summary,

@@ -110,6 +110,7 @@ only on days whose value could start an onset.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -513,6 +514,23 @@ def outcome(daily: pd.DataFrame, region: str, days: pd.DatetimeIndex, rule: Flar
     return Outcome(region, None, empty, np.full((len(days), 2), np.nan), morning, pain_max, note)
 
 
+def outcomes_of(daily: pd.DataFrame, rule: FlareRule) -> dict[str, Outcome]:
+    """:func:`outcome` of every region on ``daily``'s day range, for reuse across rules and steps.
+
+    An outcome depends on the rule only through ``fallback_min_share``: the flare-up
+    variants (thresholds, persistence) and :func:`region_days` can share one set.
+    """
+    days = _day_range(daily)
+    return {region: outcome(daily, region, days, rule) for region in REGIONS}
+
+
+def _outcome(daily, region, days, rule, outcomes: Mapping[str, Outcome] | None) -> Outcome:
+    """``outcomes[region]`` when given (computed by :func:`outcomes_of` on the same frame), else computed."""
+    if outcomes is not None and region in outcomes:
+        return outcomes[region]
+    return outcome(daily, region, days, rule)
+
+
 # ---------------------------------------------------------------------------
 # the walk
 # ---------------------------------------------------------------------------
@@ -788,13 +806,15 @@ def _episodes_frame(rows: list[dict]) -> pd.DataFrame:
     return out.sort_values(["onset_date", "region"], kind="stable").reset_index(drop=True)
 
 
-def detect_flareups(daily: pd.DataFrame, **params) -> pd.DataFrame:
+def detect_flareups(daily: pd.DataFrame, *, outcomes: Mapping[str, Outcome] | None = None, **params) -> pd.DataFrame:
     """Flare-up episodes per region from the daily pain grid (METHODS.md 4).
 
     Parameters
     ----------
     daily : DataFrame
         :func:`analysis.flareups.daily_pain` (date x region x side).
+    outcomes : mapping, optional
+        :func:`outcomes_of` on ``daily`` with the same ``fallback_min_share`` (saves recomputing them).
     **params
         Any field of :class:`FlareRule` (defaults: :data:`FLARE_DEFAULTS`).
 
@@ -821,7 +841,7 @@ def detect_flareups(daily: pd.DataFrame, **params) -> pd.DataFrame:
     days = _day_range(daily)
     rows, items, notes = [], {}, []
     for region in REGIONS:
-        o = outcome(daily, region, days, rule)
+        o = _outcome(daily, region, days, rule, outcomes)
         items[region] = o.item
         if o.note:
             notes.append(o.note)
@@ -901,7 +921,8 @@ def baselines(x: np.ndarray, in_flare: np.ndarray, rule: FlareRule) -> tuple[np.
 
 
 def region_days(
-    daily: pd.DataFrame, episodes: pd.DataFrame, *, refractory_days: int | None = None
+    daily: pd.DataFrame, episodes: pd.DataFrame, *, refractory_days: int | None = None,
+    outcomes: Mapping[str, Outcome] | None = None,
 ) -> pd.DataFrame:
     """One row per date x region: onset, flare, refractory and at-risk flags (METHODS.md 5).
 
@@ -914,6 +935,8 @@ def region_days(
         rule; defaults without them).
     refractory_days : int, optional
         Overrides the rule's refractory days (7).
+    outcomes : mapping, optional
+        :func:`outcomes_of` on ``daily`` (saves recomputing them).
 
     Returns
     -------
@@ -944,7 +967,7 @@ def region_days(
         return pd.DataFrame({c: pd.Series(dtype=object) for c in REGION_DAY_COLUMNS})
     frames = []
     for region in REGIONS:
-        o = outcome(daily, region, days, rule)
+        o = _outcome(daily, region, days, rule, outcomes)
         onset = np.zeros(n, dtype=int)
         flare = np.zeros(n, dtype=bool)
         refr = np.zeros(n, dtype=bool)
@@ -1126,13 +1149,18 @@ def _merge_explanation(default: pd.DataFrame, variant: pd.DataFrame, region: str
     )
 
 
-def sensitivity_variants(daily: pd.DataFrame, **params) -> dict[str, pd.DataFrame]:
+def sensitivity_variants(
+    daily: pd.DataFrame, *, outcomes: Mapping[str, Outcome] | None = None, **params
+) -> dict[str, pd.DataFrame]:
     """Episodes under the sensitivity variants of METHODS.md 4.
 
     Parameters
     ----------
     daily : DataFrame
         :func:`analysis.flareups.daily_pain`.
+    outcomes : mapping, optional
+        :func:`outcomes_of` on ``daily`` under the base rule (computed once here otherwise: the
+        variants share them).
     **params
         The common base rule (defaults: :data:`FLARE_DEFAULTS`).
 
@@ -1149,7 +1177,9 @@ def sensitivity_variants(daily: pd.DataFrame, **params) -> dict[str, pd.DataFram
         looser variant than the base finds fewer onsets: episodes merge).
     """
     base = flare_rule(params)
-    out = {name: detect_flareups(daily, **asdict(rule)) for name, rule in _variant_params(base).items()}
+    outcomes = outcomes_of(daily, base) if outcomes is None else outcomes
+    out = {name: detect_flareups(daily, outcomes=outcomes, **asdict(rule))
+           for name, rule in _variant_params(base).items()}
     default = out["default"]
     for episodes in out.values():
         rule = flare_rule(episodes.attrs["params"])

@@ -261,6 +261,20 @@ def test_sensitivity_variants_thresholds_and_days():
     assert summary.loc[("plus_1_point", "achilles"), "onsets"] == 0
 
 
+def test_shared_outcomes_change_nothing():
+    # the outcomes computed once (outcomes_of) and handed to every step give what each step computes itself;
+    # the morning series here has a fallback-free region and an onset, so every path is exercised
+    daily = fl.daily_pain(pain(rows([*CALM, 4, 4, 1, 1, 1] + [1] * 8 + [3, 3, 1, 1])))
+    shared = fl.outcomes_of(daily, fl.flare_rule({}))
+    assert set(shared) == set(schema.REGIONS) and shared["achilles"].item == "morning"
+    alone, given_ = fl.detect_flareups(daily), fl.detect_flareups(daily, outcomes=shared)
+    pd.testing.assert_frame_equal(alone, given_)
+    assert alone.attrs == given_.attrs and len(alone) == 2
+    pd.testing.assert_frame_equal(fl.region_days(daily, alone), fl.region_days(daily, alone, outcomes=shared))
+    for name, episodes in fl.sensitivity_variants(daily, outcomes=shared).items():
+        pd.testing.assert_frame_equal(episodes, fl.sensitivity_variants(daily)[name])
+
+
 def test_a_looser_rule_with_fewer_onsets_is_explained():
     # default: onsets on day 12 (ends 16) and day 25 (9 days after the end);
     # minus one point: the 2, 2 on days 21-22 re-open episode 1 (inside its 7

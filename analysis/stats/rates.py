@@ -185,12 +185,15 @@ def attribute_onsets(
     """
     grouping = dict(grouping or GROUPING)
     dates = pd.to_datetime(pd.Series(list(onset_dates), dtype="datetime64[ns]")).dt.normalize()
-    r = runs.copy()
-    r["_date"] = pd.to_datetime(r["date"]).dt.normalize()
-    r["_group"] = _group_of(r["shoe_class"], grouping)
-    start = pd.to_datetime(r["start_time"], utc=True) if "start_time" in r else pd.NaT
-    r["_start"] = start
-    r["_km"] = pd.to_numeric(r.get("distance_m"), errors="coerce").astype(float) / 1000.0
+    r = pd.DataFrame(  # the four columns needed, not a copy of every column of the runs
+        {
+            "_date": pd.to_datetime(runs["date"]).dt.normalize(),
+            "_group": _group_of(runs["shoe_class"], grouping),
+            "_start": pd.to_datetime(runs["start_time"], utc=True) if "start_time" in runs else pd.NaT,
+            "_km": pd.to_numeric(runs.get("distance_m"), errors="coerce").astype(float) / 1000.0,
+        },
+        index=runs.index,
+    )
     r = r[r["_date"].notna()].sort_values(["_date", "_start", "_km"], na_position="first")
     # the last run (in that order) dated on or before t - lag_days[0], if it is within the window
     run_days = r["_date"].to_numpy(dtype="datetime64[ns]")
