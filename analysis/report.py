@@ -891,7 +891,7 @@ def _methods_pages(data: Analysis) -> list[TextPage]:
             "with runners who run less while in pain, the validation's total-km interval excluded 0 for "
             "about 6 runner-regions in 100 with no effect at all (5 by design). And not a proof of no "
             "effect: where barefoot-style km raised morning pain by a third of a point per 10 km, the "
-            "interval excluded 0 for about 4 runner-regions in 10.",
+            "interval excluded 0 for only 3 to 4 runner-regions in 10.",
             size=8.5,
         )
         for line in trend_lines:
