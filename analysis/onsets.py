@@ -871,13 +871,10 @@ def detect_flareups(daily: pd.DataFrame, *, outcomes: Mapping[str, Outcome] | No
 
 def onsets_by_rule(episodes: pd.DataFrame) -> dict[str, dict[str, int]]:
     """{region: {rule: number of onsets}} for every region and rule (zeros included)."""
-    return {
-        region: {
-            r: int(((episodes["region"] == region) & (episodes["rule"] == r)).sum()) if len(episodes) else 0
-            for r in ONSET_RULES
-        }
-        for region in REGIONS
-    }
+    # the two columns read once as arrays: each column read of a frame with attrs deep-copies them
+    regions = episodes["region"].to_numpy(dtype=object, na_value="") if len(episodes) else np.array([], dtype=object)
+    rules = episodes["rule"].to_numpy(dtype=object, na_value="") if len(episodes) else np.array([], dtype=object)
+    return {region: {r: int(np.sum((regions == region) & (rules == r))) for r in ONSET_RULES} for region in REGIONS}
 
 
 def _rule_of(episodes: pd.DataFrame, **params) -> FlareRule:
@@ -890,9 +887,11 @@ def _spans(episodes: pd.DataFrame, region: str, days: pd.DatetimeIndex) -> list[
     out = []
     if len(episodes) == 0:
         return out
-    for ep in episodes[episodes["region"] == region].itertuples(index=False):
-        first = int(days.searchsorted(pd.Timestamp(ep.onset_date)))
-        end = None if pd.isna(ep.end_date) else int(days.searchsorted(pd.Timestamp(ep.end_date)))
+    mine = (episodes["region"] == region).to_numpy(dtype=bool, na_value=False)
+    for onset_date, end_date in zip(episodes["onset_date"].to_numpy()[mine], episodes["end_date"].to_numpy()[mine],
+                                    strict=True):
+        first = int(days.searchsorted(pd.Timestamp(onset_date)))
+        end = None if pd.isna(end_date) else int(days.searchsorted(pd.Timestamp(end_date)))
         out.append((first, end))
     return out
 
