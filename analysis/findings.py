@@ -64,6 +64,10 @@ _PAIN_TREND_ADJUSTMENT_WORDS = {
     "no_flare_yet": "no flare-up yet",
     "flare_days_7d": "flare-up days among the 7 before",
 }
+#: the flare-history words among them (the report says "flare history" when a fit carries all three)
+PAIN_TREND_FLARE_HISTORY_WORDS: tuple[str, ...] = tuple(
+    _PAIN_TREND_ADJUSTMENT_WORDS[k] for k in ("days_since_flare", "no_flare_yet", "flare_days_7d")
+)
 
 
 def _pain_trend_model(adjusted_for) -> str:

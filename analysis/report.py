@@ -255,10 +255,6 @@ _PAIN_TERM_WORDS = {
 }
 
 
-#: the pain trend's flare-history adjustments as the findings JSON words them (analysis.findings)
-_FLARE_HISTORY_WORDS = ("days since the last flare-up", "no flare-up yet", "flare-up days among the 7 before")
-
-
 def pain_trend_sentences(region: str, finding: Mapping) -> list[str]:
     """One line per region for the morning-pain trend model (pre-specified secondary)."""
     pt = finding.get("pain_trend") or {}
@@ -271,9 +267,11 @@ def pain_trend_sentences(region: str, finding: Mapping) -> list[str]:
         f"{fmt_num(t['estimate'])} points ({fmt_ci(t.get('ci'))})"
         for t in terms
     ]
+    from analysis.findings import PAIN_TREND_FLARE_HISTORY_WORDS as flare_words  # the JSON's own words
+
     adjusted = pt.get("adjusted_for")
-    if adjusted and set(_FLARE_HISTORY_WORDS) <= set(adjusted):  # all of it: the paragraph above spells it out
-        adjusted = [a for a in adjusted if a not in _FLARE_HISTORY_WORDS] + ["flare history"]
+    if adjusted and set(flare_words) <= set(adjusted):  # all of it: the paragraph above spells it out
+        adjusted = [a for a in adjusted if a not in flare_words] + ["flare history"]
     # which adjustments this region got (season needs a year of diary, flare history a flare-up)
     how = "" if adjusted is None else (
         "; adjusted for " + ", ".join(adjusted) if adjusted else "; no adjustment the data allowed (season needs a year of diary, flare history a flare-up)")

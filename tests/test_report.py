@@ -715,8 +715,8 @@ def test_pain_trend_line_says_which_adjustments_the_region_got():
         "season", "days since the last flare-up", "no flare-up yet", "flare-up days among the 7 before"]}}
     (line,) = report.pain_trend_sentences("patellar", every)
     assert "400 days; adjusted for season, flare history)" in line
-    from analysis.findings import _PAIN_TREND_ADJUSTMENT_WORDS
-    assert set(report._FLARE_HISTORY_WORDS) == set(_PAIN_TREND_ADJUSTMENT_WORDS.values()) - {"season"}
+    from analysis.findings import _PAIN_TREND_ADJUSTMENT_WORDS, PAIN_TREND_FLARE_HISTORY_WORDS
+    assert set(PAIN_TREND_FLARE_HISTORY_WORDS) == set(_PAIN_TREND_ADJUSTMENT_WORDS.values()) - {"season"}
     # a findings JSON written before the key existed: no claim either way
     old = {"pain_trend": {k: v for k, v in full["pain_trend"].items() if k != "adjusted_for"}}
     (line,) = report.pain_trend_sentences("glute", old)
