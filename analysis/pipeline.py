@@ -427,13 +427,18 @@ def analyse(
         from analysis.findings import analysis_period
 
         dynamics_binned = speed_binned_all(samples)  # binned once: the models and the figure share it
-        # the running dynamics need only the samples and the period's runs: started first, in a second process
         first, last = analysis_period(runs, pain, start=since, end=until)
-        dynamics_table = background.start(dynamics_by_shoe_class, samples, _in_period(runs, first, last),
-                                          grouping=grouping, binned=dynamics_binned)
     frames = model_frames(runs, pain, drills, grouping=grouping, flare_params=flare_params, start=since,
                           end=until)
     rule24 = flareups.twenty_four_hour_rule(pain, frames.runs_in_period)
+    if dynamics_binned is not None:
+        # the running dynamics' mixed models, in a child of the warm fork server (statsmodels is imported
+        # there already: forked from this process the child imported it again, ~0.4 s of CPU), started
+        # with the exploratory models' child; only the binned means travel (every metric is binned, so the
+        # samples themselves are not read: an empty frame of their columns stands for them)
+        dynamics_table = background.start_warm(dynamics_by_shoe_class, samples.iloc[:0],
+                                               _in_period(runs, first, last), grouping=grouping,
+                                               binned=dynamics_binned)
     pending = start_findings(runs, pain, drills, samples, grouping=grouping, flare_params=flare_params,
                              start=since, end=until, frames=frames, rule24=rule24, dynamics_binned=dynamics_binned,
                              dynamics_table=dynamics_table)
