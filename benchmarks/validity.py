@@ -73,8 +73,7 @@ if str(ROOT) not in sys.path:  # `python benchmarks/validity.py` from the checko
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.generators.forward import true_risk  # noqa: E402
-from benchmarks.generators.runner import ESTIMANDS, SCENARIOS, simulate_runner  # noqa: E402
-from benchmarks.generators.runner import PAIN_TERMS as GEN_PAIN_TERMS  # noqa: E402
+from benchmarks.generators.runner import ESTIMANDS, PAIN_TERMS, SCENARIOS, simulate_runner  # noqa: E402
 
 #: seeds used while developing the generators, this harness and the candidates measured with it (never
 #: for results): 0-9999 until session 6, then 10000-10149, 11000-11048 and 12000-12199 (session 7)
@@ -84,10 +83,9 @@ RESULT_SEED = 100_000
 #: days either side for a detected onset to match a planted one
 MATCH_DAYS = 2
 BOOTSTRAP = 400
-#: the pain trend's load terms (the secondary model, analysis.stats.pain_series): their truth is 0 in the
-#: null scenarios and the generator's in pain_effect (params["pain_truth"]); the scenarios that plant an
-#: effect on flare-ups only have no single truth for them (the model adjusts for flare history)
-PAIN_TERMS = GEN_PAIN_TERMS
+# PAIN_TERMS: the pain trend's load terms (the secondary model, analysis.stats.pain_series); their truth is 0
+# in the null scenarios and the generator's in pain_effect (params["pain_truth"]); the scenarios that plant
+# an effect on flare-ups only have no single truth for them (the model adjusts for flare history)
 #: the absolute-risk row scored with --follow: the chance of an onset in the next 28 days under the last
 #: 4 weeks' training, set against what the simulated runner did next (it trains on by its own plan)
 RISK_SCENARIO = "last 4 weeks"
@@ -305,10 +303,15 @@ def any_claim(df: pd.DataFrame, seed: int = 0) -> tuple[float, float, int]:
     by_runner = per.groupby(level=0).agg(["sum", "size"])
     if by_runner.empty:
         return math.nan, math.nan, 0
-    rng = np.random.default_rng(seed)
+    return float(per.mean()), _runner_bootstrap_se(by_runner, np.random.default_rng(seed)), int(len(per))
+
+
+def _runner_bootstrap_se(by_runner: pd.DataFrame, rng: np.random.Generator) -> float:
+    """MC SE of sum / size over runners (``by_runner``: one row per runner, columns ``sum`` and ``size``),
+    by resampling runners with their rows (:data:`BOOTSTRAP` times)."""
     pick = rng.integers(0, len(by_runner), size=(BOOTSTRAP, len(by_runner)))
     s, n = by_runner["sum"].to_numpy()[pick].sum(axis=1), by_runner["size"].to_numpy()[pick].sum(axis=1)
-    return float(per.mean()), float(np.std(s / n, ddof=1)), int(len(per))
+    return float(np.std(s / n, ddof=1))
 
 
 def _truth_group(rows: pd.DataFrame) -> pd.Series:
@@ -441,9 +444,8 @@ def print_pain_trend(results: list[dict], seed: int = 0) -> None:
 
     def boot_mean(sub: pd.DataFrame, key: str) -> float:
         per = sub.groupby("seed")[key].agg(["sum", "size"])
-        pick = rng.integers(0, len(per), size=(BOOTSTRAP, len(per)))
-        boot = per["sum"].to_numpy()[pick].sum(axis=1) / per["size"].to_numpy()[pick].sum(axis=1)
-        return float(np.std(boot, ddof=1)) if len(per) > 1 else math.nan
+        se = _runner_bootstrap_se(per, rng)  # drawn even for one runner: the next terms' draws stay as they were
+        return se if len(per) > 1 else math.nan
 
     for (scenario, term), sub in df.groupby(["scenario", "term"], sort=False):
         scen = SCENARIOS[scenario]
